@@ -1,0 +1,69 @@
+"""The CLI's one error boundary: every failure becomes one message and a contract exit code.
+
+- ``SessionkitError`` (and subclasses): ``error: <message>`` plus ``hint:``, its exit code.
+- click usage errors: click's own message, exit 2.
+- anything unexpected: one line naming the exception, a pointer to ``SESSIONKIT_DEBUG=1``
+  for the traceback, exit 3 (an environment-class failure: the check did not run).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from sessionkit.errors import EXIT_ENVIRONMENT, EXIT_USAGE, SessionkitError
+
+
+class Outcome:
+    __slots__ = ("code",)
+
+    def __init__(self) -> None:
+        self.code = 0
+
+
+def echo_error(message: str, hint: str | None = None) -> None:
+    click.echo(f"error: {message}", err=True)
+    if hint:
+        click.echo(f"hint: {hint}", err=True)
+
+
+@contextmanager
+def error_boundary() -> Iterator[Outcome]:
+    outcome = Outcome()
+    try:
+        yield outcome
+    except SessionkitError as exc:
+        echo_error(exc.message, exc.hint)
+        outcome.code = exc.exit_code
+    except click.exceptions.Exit as exc:
+        outcome.code = exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        outcome.code = EXIT_USAGE
+    except click.ClickException as exc:
+        exc.show()
+        outcome.code = EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code
+    except BrokenPipeError:
+        # stdout closed early (``| head``): not an error of ours.
+        sys.stderr.close()
+        outcome.code = 0
+    except KeyboardInterrupt:
+        outcome.code = 130
+    except Exception as exc:
+        echo_error(
+            f"internal error: {type(exc).__name__}: {exc}",
+            "this is a bug in sessionkit; rerun with SESSIONKIT_DEBUG=1 and report the traceback",
+        )
+        if os.environ.get("SESSIONKIT_DEBUG"):
+            traceback.print_exc()
+        outcome.code = EXIT_ENVIRONMENT
+
+
+def exit_with(code: int) -> None:
+    """Leave a click command with ``code`` without printing anything."""
+    raise click.exceptions.Exit(code)
