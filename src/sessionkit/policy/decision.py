@@ -1,0 +1,400 @@
+"""The guard's verdict types: ``Decision``, ``Finding``, ``Notice`` and their JSON form (§11).
+
+Hot path: standard library only, plain ``__slots__`` classes. Instances are immutable
+(assignment raises ``AttributeError``) and compare by value; ``replace()`` returns a copy
+with some fields changed, which is how the policy layer lowers a finding's action.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+SCHEMA_VERSION = 1
+
+ALLOW = "allow"
+WARN = "warn"
+BLOCK = "block"
+
+# Severity order of the three actions: most severe wins (§2.3).
+SEVERITY = {ALLOW: 0, WARN: 1, BLOCK: 2}
+
+ORIGINS = ("builtin", "extra", "compat")
+
+NOTICE_CODES = (
+    "policy-invalid",
+    "policy-entry-ignored",
+    "policy-uncommitted-weakening",
+    "policy-not-versioned",
+    "compat-rule-ignored",
+    "overrides-unreadable",
+    "override-expired",
+    "config-unavailable",
+    "repo-facts-unreadable",
+)
+
+NO_FINDING_REASON = "No destructive operation found."
+
+_set = object.__setattr__
+
+
+def more_severe(a: str, b: str) -> str:
+    """The more severe of two actions."""
+    return a if SEVERITY[a] >= SEVERITY[b] else b
+
+
+class _Frozen:
+    """Value semantics for slot classes: equality, hash and repr over every slot."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Frozen) or type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, *self._values()))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with the named fields changed."""
+        copy = object.__new__(type(self))
+        for name in self.__slots__:
+            _set(copy, name, changes.pop(name) if name in changes else getattr(self, name))
+        if changes:
+            raise TypeError(f"unknown field(s) for {type(self).__name__}: {sorted(changes)}")
+        return copy
+
+
+class Hop(_Frozen):
+    """One step of a via chain (§11.2): how a nested command came to run."""
+
+    __slots__ = ("detail", "kind", "span")
+
+    kind: str
+    span: tuple[int, int] | None
+    detail: str
+
+    def __init__(self, kind: str, span: tuple[int, int] | None, detail: str = "") -> None:
+        _set(self, "kind", kind)
+        _set(self, "span", None if span is None else (int(span[0]), int(span[1])))
+        _set(self, "detail", detail)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "span": None if self.span is None else list(self.span),
+            "detail": self.detail,
+        }
+
+
+class Target(_Frozen):
+    """One operand of a path rule and how §8 classified it."""
+
+    __slots__ = ("anchor", "cls", "operand", "path")
+
+    operand: str
+    path: str | None
+    cls: str
+    anchor: str | None
+
+    def __init__(self, operand: str, path: str | None, cls: str, anchor: str | None = None) -> None:
+        _set(self, "operand", operand)
+        _set(self, "path", path)
+        _set(self, "cls", cls)
+        _set(self, "anchor", anchor)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "operand": self.operand,
+            "path": self.path,
+            "class": self.cls,
+            "anchor": self.anchor,
+        }
+
+
+class Downgrade(_Frozen):
+    """What lowered a finding's action: a policy entry, the Session Config, an override."""
+
+    __slots__ = ("kind", "line", "override_id", "source")
+
+    kind: str
+    source: str | None
+    line: int | None
+    override_id: str | None
+
+    def __init__(
+        self,
+        kind: str,
+        source: str | None = None,
+        line: int | None = None,
+        override_id: str | None = None,
+    ) -> None:
+        _set(self, "kind", kind)
+        _set(self, "source", source)
+        _set(self, "line", line)
+        _set(self, "override_id", override_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "line": self.line,
+            "override_id": self.override_id,
+        }
+
+
+class Notice(_Frozen):
+    """A problem with an input (policy file, config, override store), never a verdict."""
+
+    __slots__ = ("code", "message", "source")
+
+    code: str
+    message: str
+    source: str | None
+
+    def __init__(self, code: str, message: str, source: str | None = None) -> None:
+        _set(self, "code", code)
+        _set(self, "message", message)
+        _set(self, "source", source)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "source": self.source}
+
+
+def _hops(via: Iterable[Any]) -> tuple[Hop, ...]:
+    """Accept ``Hop`` objects or ``(kind, span, detail)`` tuples (the Command record's form)."""
+    out = []
+    for hop in via:
+        if isinstance(hop, Hop):
+            out.append(hop)
+        else:
+            kind, span, detail = hop
+            out.append(Hop(kind, span, detail))
+    return tuple(out)
+
+
+class Finding(_Frozen):
+    """One rule's verdict on one simple command (or one target of it)."""
+
+    __slots__ = (
+        "action",
+        "argv",
+        "default_action",
+        "downgraded_by",
+        "group",
+        "origin",
+        "reading",
+        "reason",
+        "rule_id",
+        "segment",
+        "span",
+        "span_exact",
+        "suggestion",
+        "targets",
+        "via",
+    )
+
+    rule_id: str
+    group: str
+    action: str
+    default_action: str
+    origin: str
+    reason: str
+    suggestion: str | None
+    segment: str | None
+    span: tuple[int, int] | None
+    span_exact: bool
+    argv: tuple[str, ...]
+    via: tuple[Hop, ...]
+    targets: tuple[Target, ...]
+    reading: int
+    downgraded_by: Downgrade | None
+
+    def __init__(
+        self,
+        rule_id: str,
+        group: str,
+        action: str,
+        *,
+        default_action: str | None = None,
+        origin: str = "builtin",
+        reason: str = "",
+        suggestion: str | None = None,
+        segment: str | None = None,
+        span: tuple[int, int] | None = None,
+        span_exact: bool = True,
+        argv: Iterable[str] = (),
+        via: Iterable[Any] = (),
+        targets: Iterable[Target] = (),
+        reading: int = 0,
+        downgraded_by: Downgrade | None = None,
+    ) -> None:
+        _set(self, "rule_id", rule_id)
+        _set(self, "group", group)
+        _set(self, "action", action)
+        _set(self, "default_action", action if default_action is None else default_action)
+        _set(self, "origin", origin)
+        _set(self, "reason", reason)
+        _set(self, "suggestion", suggestion)
+        _set(self, "segment", segment)
+        _set(self, "span", None if span is None else (int(span[0]), int(span[1])))
+        _set(self, "span_exact", bool(span_exact))
+        _set(self, "argv", tuple(argv))
+        _set(self, "via", _hops(via))
+        _set(self, "targets", tuple(targets))
+        _set(self, "reading", int(reading))
+        _set(self, "downgraded_by", downgraded_by)
+
+    @property
+    def severity(self) -> int:
+        """0 allow, 1 warn, 2 block (effective action)."""
+        return SEVERITY[self.action]
+
+    def lowered(self, action: str, by: Downgrade) -> Finding:
+        """This finding with its effective action set to ``action``, recording what did it."""
+        result: Finding = self.replace(action=action, downgraded_by=by)
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "group": self.group,
+            "action": self.action,
+            "default_action": self.default_action,
+            "origin": self.origin,
+            "reason": self.reason,
+            "suggestion": self.suggestion,
+            "segment": self.segment,
+            "span": None if self.span is None else list(self.span),
+            "span_exact": self.span_exact,
+            "argv": list(self.argv),
+            "via": [hop.to_dict() for hop in self.via],
+            "targets": [target.to_dict() for target in self.targets],
+            "reading": self.reading,
+            "downgraded_by": None if self.downgraded_by is None else self.downgraded_by.to_dict(),
+        }
+
+
+class Decision(_Frozen):
+    """The composed verdict on a whole command string (§10, §11.1)."""
+
+    __slots__ = (
+        "action",
+        "command",
+        "cwd",
+        "findings",
+        "group",
+        "malformed",
+        "notices",
+        "policy_digest",
+        "reason",
+        "repo_root",
+        "rule_id",
+        "segment",
+        "span",
+        "span_exact",
+        "suggestion",
+    )
+
+    action: str
+    rule_id: str | None
+    group: str | None
+    reason: str
+    suggestion: str | None
+    segment: str | None
+    span: tuple[int, int] | None
+    span_exact: bool
+    findings: tuple[Finding, ...]
+    notices: tuple[Notice, ...]
+    command: str
+    cwd: str
+    repo_root: str | None
+    malformed: bool
+    policy_digest: str
+
+    def __init__(
+        self,
+        action: str,
+        *,
+        rule_id: str | None = None,
+        group: str | None = None,
+        reason: str = NO_FINDING_REASON,
+        suggestion: str | None = None,
+        segment: str | None = None,
+        span: tuple[int, int] | None = None,
+        span_exact: bool = True,
+        findings: Iterable[Finding] = (),
+        notices: Iterable[Notice] = (),
+        command: str = "",
+        cwd: str = "",
+        repo_root: str | None = None,
+        malformed: bool = False,
+        policy_digest: str = "",
+    ) -> None:
+        if action not in SEVERITY:
+            raise ValueError(f"action must be allow, warn or block, not {action!r}")
+        _set(self, "action", action)
+        _set(self, "rule_id", rule_id)
+        _set(self, "group", group)
+        _set(self, "reason", reason)
+        _set(self, "suggestion", suggestion)
+        _set(self, "segment", segment)
+        _set(self, "span", None if span is None else (int(span[0]), int(span[1])))
+        _set(self, "span_exact", bool(span_exact))
+        _set(self, "findings", tuple(findings))
+        _set(self, "notices", tuple(notices))
+        _set(self, "command", command)
+        _set(self, "cwd", cwd)
+        _set(self, "repo_root", repo_root)
+        _set(self, "malformed", bool(malformed))
+        _set(self, "policy_digest", policy_digest)
+
+    @property
+    def allowed(self) -> bool:
+        """True unless the action is block (warn lets the command run)."""
+        return self.action != BLOCK
+
+    @property
+    def blocked(self) -> bool:
+        return self.action == BLOCK
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of ``schemas/guard-decision.schema.json`` (§11.3)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "action": self.action,
+            "rule_id": self.rule_id,
+            "group": self.group,
+            "reason": self.reason,
+            "suggestion": self.suggestion,
+            "segment": self.segment,
+            "span": None if self.span is None else list(self.span),
+            "span_exact": self.span_exact,
+            "command": self.command,
+            "cwd": self.cwd,
+            "repo_root": self.repo_root,
+            "malformed": self.malformed,
+            "policy_digest": self.policy_digest,
+            "notices": [notice.to_dict() for notice in self.notices],
+            "findings": [finding.to_dict() for finding in self.findings],
+        }
