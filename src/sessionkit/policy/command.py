@@ -204,13 +204,21 @@ class Command:
     - ``git_config``: ``(key, Value | None)`` pairs of git configuration set earlier in the
       command or by ``GIT_CONFIG_*`` / ``GIT_CONFIG_PARAMETERS`` in its environment (§5.8),
       in order (later wins; key lower-cased for section and variable name, None = unset).
-      The invocation's own ``-c`` / ``--config-env`` options are in ``argv``.
+      The invocation's own ``-c`` / ``--config-env`` options are in ``argv``;
+    - ``defined_only``: the record comes from the body of an alias or function that is defined
+      in the command but never used there; blocking findings on it are reported as warn rule
+      ``shell-definition-destructive`` (W7, §5.6).
+
+    The walk as a whole (parse issues, ``malformed``, limits hit) is described by
+    :class:`sessionkit.policy.walk.Walk`, returned by ``walk.walk(command, cwd=...)``;
+    ``simple_commands()`` iterates its records.
     """
 
     __slots__ = (
         "argv",
         "cwd",
         "deferred",
+        "defined_only",
         "dry",
         "env",
         "git_config",
@@ -240,6 +248,7 @@ class Command:
     deferred: bool
     reading: int
     git_config: tuple[tuple[str, Value | None], ...]
+    defined_only: bool
 
     def __init__(
         self,
@@ -259,6 +268,7 @@ class Command:
         deferred: bool = False,
         reading: int = 0,
         git_config: tuple[tuple[str, Value | None], ...] = (),
+        defined_only: bool = False,
     ) -> None:
         self.argv = argv
         self.name = name
@@ -275,6 +285,7 @@ class Command:
         self.deferred = deferred
         self.reading = reading
         self.git_config = git_config
+        self.defined_only = defined_only
 
     # -- small helpers for analysers -------------------------------------------------------
 
