@@ -1,0 +1,833 @@
+"""JSON Lines primitives of the metrics store: encoding, locks, append, tolerant reading.
+
+Everything here is standard library only, because the agent hook (``sessionkit-hook``)
+appends events through it on every tool call (spec §1.2, §2.2-§2.9).
+
+Writers and the rewrite primitive share one exclusive lock per stream: ``flock`` on the data
+file itself on POSIX, ``msvcrt.locking`` on a sibling ``<file>.lock`` on Windows. Readers
+never lock.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import secrets
+import sys
+import time
+from dataclasses import dataclass, field
+
+from sessionkit.metrics.errors import (
+    LockTimeout,
+    MetricsIOError,
+    RecordInvalid,
+    RecordTooLarge,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from types import ModuleType
+    from typing import Any, BinaryIO
+
+DEFAULT_MAX_LINE_BYTES = 65_536
+MIN_MAX_LINE_BYTES = 1_024
+MAX_MAX_LINE_BYTES = 1_048_576
+READ_LINE_LIMIT = 16 * 1024 * 1024  # longer lines are skipped as ``oversize`` unparsed
+TAIL_BLOCK = 64 * 1024
+
+PROBLEMS = (
+    "invalid-json",
+    "invalid-utf8",
+    "not-object",
+    "unterminated",
+    "oversize",
+    "conflict-marker",
+)
+_CONFLICT_PREFIXES = (b"<<<<<<< ", b"|||||||", b"=======", b">>>>>>> ")
+_BOM = b"\xef\xbb\xbf"
+
+# Fault injection (spec §9.1): a no-op unless a test installs a callable.
+_FAULT: Callable[[str], None] | None = None
+
+
+def _fault(name: str) -> None:
+    if _FAULT is not None:
+        _FAULT(name)
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def _pointer(parts: list[str]) -> str:
+    return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _first_non_json(value: Any, parts: list[str]) -> tuple[str, str] | None:
+    """The JSON pointer and reason of the first value that is not canonical JSON."""
+    if value is None or isinstance(value, (bool, int)):
+        return None
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return None
+        return _pointer(parts), f"{value!r} is not a JSON value"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return _pointer(parts), "string contains a lone surrogate"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return _pointer(parts), f"key {key!r} is not a string"
+            found = _first_non_json(key, [*parts, "<key>"]) or _first_non_json(item, [*parts, key])
+            if found:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = _first_non_json(item, [*parts, str(index)])
+            if found:
+                return found
+        return None
+    name = type(value).__name__
+    hint = "; pass an RFC 3339 string" if name in ("datetime", "date") else ""
+    return _pointer(parts), f"{name} is not a JSON value{hint}"
+
+
+def _not_json(record: Any, stream: str) -> RecordInvalid:
+    found = _first_non_json(record, [])
+    pointer, reason = found if found else ("", "record is not a JSON object")
+    return RecordInvalid(f"{stream} record invalid at {pointer or '/'}: {reason}", pointer=pointer)
+
+
+def encode_record(
+    record: dict[str, Any], *, stream: str, max_bytes: int = DEFAULT_MAX_LINE_BYTES
+) -> tuple[bytes, dict[str, Any]]:
+    """Encode ``record`` as one canonical line (with LF) and return it with its round trip.
+
+    The round-tripped object is what callers validate: it is exactly what lands on disk.
+    Raises ``RecordInvalid`` for non-JSON values and ``RecordTooLarge`` above ``max_bytes``.
+    """
+    if not isinstance(record, dict):
+        raise RecordInvalid(f"{stream} record must be a JSON object, not {type(record).__name__}")
+    try:
+        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        data = text.encode("utf-8")
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        raise _not_json(record, stream) from exc
+    parsed: dict[str, Any] = json.loads(data)
+    # json.dumps silently turns int/bool/None keys into strings; catch that here.
+    if parsed != record:
+        found = _first_non_json(record, [])
+        if found:
+            raise RecordInvalid(
+                f"{stream} record invalid at {found[0] or '/'}: {found[1]}", pointer=found[0]
+            )
+    assert b"\n" not in data, "JSON escaping guarantees no raw LF"
+    size = len(data) + 1
+    if size > max_bytes:
+        raise RecordTooLarge(
+            f"record for stream {stream} is {size:,} bytes; the limit is {max_bytes:,} "
+            "(metrics.max-line-bytes)"
+        )
+    return data + b"\n", parsed
+
+
+# --------------------------------------------------------------------------- locks
+
+_POSIX = os.name != "nt"
+if _POSIX:
+    import fcntl
+
+_OPEN_FLAGS = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_BINARY = getattr(os, "O_BINARY", 0)
+
+# The Windows lock module; tests replace it with a fake to exercise that backend anywhere.
+_MSVCRT: ModuleType | None = None
+if not _POSIX:  # pragma: no cover - exercised on Windows runners only
+    import msvcrt as _msvcrt_module
+
+    _MSVCRT = _msvcrt_module
+
+
+def _backoff_sleep(delay: float, deadline: float) -> float:
+    """Sleep ``delay`` plus up to 20 % jitter (never past ``deadline``); return the next delay."""
+    remaining = deadline - time.monotonic()
+    if remaining > 0:
+        time.sleep(min(delay * (1 + 0.2 * random.random()), remaining))  # noqa: S311
+    return min(delay * 2, 0.025)
+
+
+def _timeout_error(path: str, timeout: float) -> LockTimeout:
+    return LockTimeout(
+        f"timed out after {timeout:.1f} s waiting for the lock on {path}; another sessionkit "
+        "process is rewriting it",
+        hint="retry, or run `sessionkit metrics doctor`",
+    )
+
+
+def _flock(fd: int, *, shared: bool, timeout: float | None, path: str) -> None:
+    op = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    if timeout is None:
+        fcntl.flock(fd, op)
+        return
+    deadline = time.monotonic() + timeout
+    delay = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, op | fcntl.LOCK_NB)
+            return
+        except (BlockingIOError, PermissionError):
+            pass
+        if time.monotonic() >= deadline:
+            raise _timeout_error(path, timeout)
+        delay = _backoff_sleep(delay, deadline)
+
+
+def _msvcrt_lock(lock_fd: int, *, timeout: float | None, path: str) -> None:
+    assert _MSVCRT is not None
+    deadline = time.monotonic() + (timeout if timeout is not None else 1e9)
+    delay = 0.001
+    while True:
+        try:
+            os.lseek(lock_fd, 0, os.SEEK_SET)
+            _MSVCRT.locking(lock_fd, _MSVCRT.LK_NBLCK, 1)
+            return
+        except OSError:
+            pass
+        if time.monotonic() >= deadline:
+            raise _timeout_error(path, timeout or 0.0)
+        delay = _backoff_sleep(delay, deadline)
+
+
+def _os_error(path: str, exc: OSError) -> MetricsIOError:
+    return MetricsIOError(f"{path}: {exc.strerror or exc}")
+
+
+def _refuse_symlink(path: str) -> None:
+    if os.path.islink(path):
+        raise MetricsIOError(f"{path} is a symlink; sessionkit writes only regular files")
+
+
+class LockedFile:
+    """An open, exclusively (or shared-) locked stream file, revalidated against its path.
+
+    ``fd`` is opened read-write with O_APPEND. On POSIX the lock is ``flock`` on the data file;
+    after acquiring it the inode is compared with the path, and a file that was replaced
+    meanwhile (a rewrite, a rotation, a checkout) is reopened (spec §2.3).
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        timeout: float | None,
+        shared: bool = False,
+        create: bool = True,
+    ) -> None:
+        self.path = path
+        self.timeout = timeout
+        self.shared = shared
+        self.create = create
+        self.fd = -1
+        self._lock_fd = -1
+
+    def __enter__(self) -> LockedFile:
+        _refuse_symlink(self.path)
+        if _MSVCRT is not None:
+            self._enter_windows()
+        else:
+            self._enter_posix()
+        return self
+
+    def _open(self) -> int:
+        flags = _OPEN_FLAGS | _NOFOLLOW | _BINARY
+        if not self.create:
+            flags &= ~os.O_CREAT
+        try:
+            return os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            if os.path.islink(self.path):
+                raise MetricsIOError(
+                    f"{self.path} is a symlink; sessionkit writes only regular files"
+                ) from exc
+            raise _os_error(self.path, exc) from exc
+
+    def _enter_posix(self) -> None:
+        while True:
+            fd = self._open()
+            try:
+                _flock(fd, shared=self.shared, timeout=self.timeout, path=self.path)
+                held = os.fstat(fd)
+                try:
+                    current = os.stat(self.path, follow_symlinks=False)
+                except FileNotFoundError:
+                    current = None
+            except BaseException:
+                os.close(fd)
+                raise
+            if current is not None and (current.st_dev, current.st_ino) == (
+                held.st_dev,
+                held.st_ino,
+            ):
+                self.fd = fd
+                return
+            os.close(fd)  # closing drops the flock; the path now names another file
+            if current is None and not self.create:
+                raise FileNotFoundError(self.path)
+
+    def _enter_windows(self) -> None:
+        try:
+            self._lock_fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT | _BINARY, 0o644)
+        except OSError as exc:
+            raise _os_error(self.path + ".lock", exc) from exc
+        try:
+            _msvcrt_lock(self._lock_fd, timeout=self.timeout, path=self.path)
+            self.fd = self._open()  # opened only after the lock: waiters keep it closed
+        except BaseException:
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # closes the description, which releases a flock
+            self.fd = -1
+        if self._lock_fd >= 0:
+            assert _MSVCRT is not None
+            try:
+                os.lseek(self._lock_fd, 0, os.SEEK_SET)
+                _MSVCRT.locking(self._lock_fd, _MSVCRT.LK_UNLCK, 1)
+            finally:
+                os.close(self._lock_fd)
+                self._lock_fd = -1
+
+
+# --------------------------------------------------------------------------- durability
+
+
+def sync_fd(fd: int) -> None:
+    """Flush ``fd`` to stable storage (``F_FULLFSYNC`` on macOS, where fsync is not enough)."""
+    if sys.platform == "darwin":
+        try:
+            fcntl.fcntl(fd, fcntl.F_FULLFSYNC)
+            return
+        except OSError:
+            pass
+    os.fsync(fd)
+
+
+def sync_dir(directory: str) -> None:
+    """fsync a directory after a rename (POSIX); a no-op on Windows."""
+    if not _POSIX:
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------- append
+
+
+def stamp(now: float | None = None) -> str:
+    """``YYYYMMDDTHHMMSSmmmZ`` in UTC: file-name stamps whose lexical order is time order."""
+    t = time.time() if now is None else now
+    ms = int(t * 1000) % 1000
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime(t)) + f"{ms:03d}Z"
+
+
+def unique_name(directory: str, base: str, ext: str) -> str:
+    """``<base><ext>``, or ``<base>-1<ext>``, ``-2`` … when taken."""
+    candidate = os.path.join(directory, base + ext)
+    n = 0
+    while os.path.lexists(candidate) or os.path.lexists(candidate + ".gz"):
+        n += 1
+        candidate = os.path.join(directory, f"{base}-{n}{ext}")
+    return candidate
+
+
+def segment_base(path: str) -> str:
+    name = os.path.basename(path)
+    return name[: -len(".jsonl")] if name.endswith(".jsonl") else name
+
+
+def rotate_locked(path: str) -> str:
+    """Rename the live file to ``<stream>.<stamp>.jsonl`` (caller holds its lock)."""
+    directory = os.path.dirname(path) or "."
+    segment = unique_name(directory, f"{segment_base(path)}.{stamp()}", ".jsonl")
+    os.rename(path, segment)
+    _fault("rotate:after-rename")
+    sync_dir(directory)
+    return segment
+
+
+@dataclass(frozen=True)
+class AppendOutcome:
+    bytes_written: int
+    repaired_tail: bool
+    rotated_to: str | None
+
+
+_WARNED_TAILS: set[str] = set()
+
+
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover - Windows
+    return os.read(fd, size)  # pragma: no cover
+
+
+def _warn_tail(path: str, size: int) -> None:
+    if path in _WARNED_TAILS:
+        return
+    _WARNED_TAILS.add(path)
+    name = os.path.basename(path)
+    print(
+        f"warning: {name} ended in an unterminated line at byte {size:,} (an earlier writer "
+        "was interrupted); run `sessionkit metrics repair` to quarantine it",
+        file=sys.stderr,
+    )
+
+
+def _write_all(fd: int, buffer: bytes) -> None:
+    view = memoryview(buffer)
+    if _FAULT is not None:  # fault point: split the buffer so a test can stop mid-write
+        half = len(view) // 2
+        done = 0
+        while done < half:
+            done += os.write(fd, view[done:half])
+        _fault("mid-write")
+        view = view[half:]
+    done = 0
+    total = len(view)
+    while done < total:
+        done += os.write(fd, view[done:])
+
+
+def write_locked(
+    locked: LockedFile, buffer: bytes, *, fsync: bool, rotate_at: int | None = None
+) -> AppendOutcome:
+    """Append ``buffer`` (whole lines) to a locked file: torn-tail repair, truncate on failure."""
+    fd = locked.fd
+    size = os.fstat(fd).st_size
+    repaired = False
+    if size > 0 and _read_at(fd, 1, size - 1) != b"\n":
+        buffer = b"\n" + buffer
+        repaired = True
+        _warn_tail(locked.path, size)
+    try:
+        _write_all(fd, buffer)
+    except OSError as exc:
+        try:
+            os.ftruncate(fd, size)
+        except OSError:
+            raise MetricsIOError(
+                f"{locked.path}: {exc.strerror or exc}; the file may end in a fragment that "
+                "`sessionkit metrics repair` will quarantine"
+            ) from exc
+        raise _os_error(locked.path, exc) from exc
+    _fault("after-write")
+    if fsync:
+        sync_fd(fd)
+    rotated = None
+    if rotate_at is not None and size + len(buffer) >= rotate_at:
+        rotated = rotate_locked(locked.path)
+    return AppendOutcome(len(buffer), repaired, rotated)
+
+
+def append_lines(
+    path: str,
+    buffer: bytes,
+    *,
+    fsync: bool = False,
+    timeout: float | None = 10.0,
+    rotate_at: int | None = None,
+) -> AppendOutcome:
+    """The append primitive: lock, revalidate, repair a torn tail, write whole lines.
+
+    ``buffer`` holds complete, already validated lines; it is written with one loop of
+    ``os.write`` under the stream's exclusive lock, so concurrent appends never interleave.
+    """
+    directory = os.path.dirname(path)
+    if directory and not os.path.isdir(directory):
+        try:
+            os.makedirs(directory, mode=0o755, exist_ok=True)
+        except OSError as exc:
+            raise _os_error(directory, exc) from exc
+    with LockedFile(path, timeout=timeout) as locked:
+        _fault("after-lock")
+        return write_locked(locked, buffer, fsync=fsync, rotate_at=rotate_at)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Line:
+    """One physical line of a stream file (spec §2.5)."""
+
+    number: int
+    offset: int
+    raw: bytes
+    record: dict[str, Any] | None
+    problem: str | None
+
+
+@dataclass
+class ScanStats:
+    """Counters of a tolerant read, with the line number of each problem's first occurrence."""
+
+    files: int = 0
+    lines: int = 0
+    records: int = 0
+    blank: int = 0
+    invalid_json: int = 0
+    invalid_utf8: int = 0
+    not_object: int = 0
+    conflict_marker: int = 0
+    oversize: int = 0
+    unterminated: int = 0
+    schema_invalid: int = 0
+    folded: int = 0
+    first: dict[str, int] = field(default_factory=dict)
+
+    def count(self, problem: str, line: int) -> None:
+        attr = problem.replace("-", "_")
+        setattr(self, attr, getattr(self, attr) + 1)
+        self.first.setdefault(problem, line)
+
+    @property
+    def problems(self) -> int:
+        return (
+            self.invalid_json
+            + self.invalid_utf8
+            + self.not_object
+            + self.conflict_marker
+            + self.oversize
+            + self.unterminated
+        )
+
+    def merge(self, other: ScanStats) -> None:
+        for name in (
+            "files",
+            "lines",
+            "records",
+            "blank",
+            "invalid_json",
+            "invalid_utf8",
+            "not_object",
+            "conflict_marker",
+            "oversize",
+            "unterminated",
+            "schema_invalid",
+            "folded",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for key, value in other.first.items():
+            self.first.setdefault(key, value)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            k: v for k, v in self.__dict__.items() if k != "first" and (v or k in _ALWAYS)
+        }
+        if self.first:
+            out["first_line"] = dict(self.first)
+        return out
+
+
+_ALWAYS = ("files", "lines", "records")
+
+
+def classify(raw: bytes, *, first_line: bool = False) -> tuple[dict[str, Any] | None, str | None]:
+    """Parse one line's bytes (LF removed): ``(record, None)``, ``(None, problem)``, or blank.
+
+    Blank lines return ``(None, "blank")``.
+    """
+    body = raw[3:] if first_line and raw.startswith(_BOM) else raw
+    try:
+        value = json.loads(body)
+    except UnicodeDecodeError:
+        return None, "invalid-utf8"
+    except ValueError:
+        if not body.strip():
+            return None, "blank"
+        if body.startswith(_CONFLICT_PREFIXES):
+            return None, "conflict-marker"
+        return None, "invalid-json"
+    if not isinstance(value, dict):
+        return None, "not-object"
+    return value, None
+
+
+def _open_binary(path: str) -> BinaryIO:
+    if path.endswith(".gz"):
+        import gzip
+
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+
+
+def iter_lines(
+    path: str,
+    *,
+    include_unterminated: bool = False,
+    stats: ScanStats | None = None,
+) -> Iterator[Line]:
+    """Every non-blank line of ``path`` as a ``Line``, problems included (never raised).
+
+    A missing file reads as empty; an unreadable one raises ``MetricsIOError``. A last line
+    without LF is an append in progress and is skipped unless ``include_unterminated``.
+    """
+    stats = stats if stats is not None else ScanStats()
+    try:
+        handle = _open_binary(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _os_error(path, exc) from exc
+    stats.files += 1
+    number = 0
+    offset = 0
+    with handle:
+        readline = handle.readline
+        while True:
+            try:
+                chunk = readline(READ_LINE_LIMIT)
+            except OSError as exc:
+                raise _os_error(path, exc) from exc
+            if not chunk:
+                return
+            number += 1
+            start = offset
+            oversize = False
+            if len(chunk) >= READ_LINE_LIMIT and not chunk.endswith(b"\n"):
+                oversize = True
+                parts = [chunk]
+                while not chunk.endswith(b"\n"):
+                    chunk = readline(READ_LINE_LIMIT)
+                    if not chunk:
+                        break
+                    parts.append(chunk)
+                chunk = b"".join(parts)
+            offset += len(chunk)
+            stats.lines += 1
+            terminated = chunk.endswith(b"\n")
+            raw = chunk[:-1] if terminated else chunk
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+            if oversize:
+                stats.count("oversize", number)
+                yield Line(number, start, raw, None, "oversize")
+                continue
+            if not terminated:
+                if not raw.strip():
+                    stats.blank += 1
+                    return
+                stats.count("unterminated", number)
+                if include_unterminated:
+                    yield Line(number, start, raw, None, "unterminated")
+                return
+            record, problem = classify(raw, first_line=number == 1)
+            if problem == "blank":
+                stats.blank += 1
+                continue
+            if problem is not None:
+                stats.count(problem, number)
+                yield Line(number, start, raw, None, problem)
+                continue
+            stats.records += 1
+            yield Line(number, start, raw, record, None)
+
+
+def iter_records(path: str, stats: ScanStats) -> Iterator[dict[str, Any]]:
+    """The parsed records of ``path`` only: the fast path of large scans (``stats``, ``query``).
+
+    Same classification and counters as ``iter_lines``, without per-line objects.
+    """
+    try:
+        handle = _open_binary(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _os_error(path, exc) from exc
+    stats.files += 1
+    loads = json.loads
+    lines = records = 0
+    number = 0
+    with handle:
+        readline = handle.readline
+        try:
+            while True:
+                chunk = readline(READ_LINE_LIMIT)
+                if not chunk:
+                    break
+                number += 1
+                lines += 1
+                if chunk[-1:] != b"\n":
+                    if len(chunk) >= READ_LINE_LIMIT:
+                        while chunk and chunk[-1:] != b"\n":
+                            chunk = readline(READ_LINE_LIMIT)
+                        stats.count("oversize", number)
+                        continue
+                    if chunk.strip():
+                        stats.count("unterminated", number)
+                    else:
+                        stats.blank += 1
+                    break
+                try:
+                    value = loads(chunk)
+                except ValueError:
+                    _record, problem = classify(chunk[:-1].rstrip(b"\r"), first_line=number == 1)
+                    if problem == "blank":
+                        stats.blank += 1
+                    elif problem is not None:
+                        stats.count(problem, number)
+                    else:
+                        records += 1
+                        yield _record  # type: ignore[misc]  # BOM-prefixed first line
+                    continue
+                if type(value) is dict:
+                    records += 1
+                    yield value
+                else:
+                    stats.count("not-object", number)
+        finally:
+            stats.lines += lines
+            stats.records += records
+
+
+def tail_records(
+    path: str,
+    n: int,
+    predicate: Callable[[dict[str, Any]], bool] | None = None,
+) -> list[dict[str, Any]]:
+    """The last ``n`` records of ``path`` matching ``predicate``, oldest first.
+
+    Reads 64 KiB blocks backwards, so the cost is proportional to ``n``, not to the file.
+    An unterminated last line is ignored (an append may be in progress).
+    """
+    if n <= 0:
+        return []
+    try:
+        handle = open(path, "rb")  # noqa: SIM115
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise _os_error(path, exc) from exc
+    found: list[dict[str, Any]] = []
+    with handle:
+        position = handle.seek(0, os.SEEK_END)
+        carry = b""
+        first_block = True
+        while position > 0 and len(found) < n:
+            size = min(TAIL_BLOCK, position)
+            position -= size
+            handle.seek(position)
+            block = handle.read(size) + carry
+            pieces = block.split(b"\n")
+            carry = pieces[0] if position > 0 else b""
+            complete = pieces[1:] if position > 0 else pieces
+            if first_block:
+                complete = complete[:-1]  # after the final LF, or an unterminated fragment
+                first_block = False
+            for raw in reversed(complete):
+                record, problem = classify(raw.rstrip(b"\r"), first_line=False)
+                if record is None or problem is not None:
+                    continue
+                if predicate is None or predicate(record):
+                    found.append(record)
+                    if len(found) >= n:
+                        break
+    found.reverse()
+    return found
+
+
+# --------------------------------------------------------------------------- spool
+
+
+def spool_write(spool_dir: str, stream: str, buffer: bytes, *, fsync: bool = False) -> str:
+    """Write lines to a unique spool file (no lock needed: ``O_CREAT | O_EXCL``)."""
+    os.makedirs(spool_dir, mode=0o755, exist_ok=True)
+    name = f"{stream}-{stamp()}-{os.getpid()}-{secrets.token_hex(4)}.jsonl"
+    path = os.path.join(spool_dir, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o644)
+    try:
+        _write_all_plain(fd, buffer)
+        if fsync:
+            sync_fd(fd)
+    finally:
+        os.close(fd)
+    return path
+
+
+def _write_all_plain(fd: int, buffer: bytes) -> None:
+    view = memoryview(buffer)
+    done = 0
+    while done < len(view):
+        done += os.write(fd, view[done:])
+
+
+def spool_files(spool_dir: str, stream: str) -> list[str]:
+    """Spool files of ``stream`` in name (time) order."""
+    try:
+        names = os.listdir(spool_dir)
+    except FileNotFoundError:
+        return []
+    prefix = stream + "-"
+    return [
+        os.path.join(spool_dir, n)
+        for n in sorted(names)
+        if n.startswith(prefix)
+        and n.endswith(".jsonl")
+        and n[len(prefix) : len(prefix) + 1].isdigit()
+    ]
+
+
+def _last_lines(fd: int, count: int) -> set[bytes]:
+    """The last ``count`` complete lines of an open file (for spool de-duplication)."""
+    size = os.fstat(fd).st_size
+    start = max(0, size - count * 2048)
+    data = _read_at(fd, size - start, start)
+    lines = data.split(b"\n")
+    if start > 0:
+        lines = lines[1:]
+    return set(lines[-count - 1 :])
+
+
+def drain_spool(path: str, spool_dir: str, stream: str, *, fsync: bool, timeout: float) -> int:
+    """Move spooled lines into their stream under its lock; returns the lines appended.
+
+    A spooled line identical to one of the stream's last 1,000 lines is skipped: it protects
+    against a crash between an earlier drain's append and its unlink.
+    """
+    files = spool_files(spool_dir, stream)
+    if not files:
+        return 0
+    appended = 0
+    with LockedFile(path, timeout=timeout) as locked:
+        recent = _last_lines(locked.fd, 1000)
+        for spool in spool_files(spool_dir, stream):
+            try:
+                with open(spool, "rb") as handle:
+                    data = handle.read()
+            except FileNotFoundError:
+                continue  # drained by another process meanwhile
+            keep = [
+                line + b"\n" for line in data.split(b"\n") if line.strip() and line not in recent
+            ]
+            if keep:
+                write_locked(locked, b"".join(keep), fsync=fsync)
+                appended += len(keep)
+            os.unlink(spool)
+    return appended
