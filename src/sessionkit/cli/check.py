@@ -1,0 +1,209 @@
+"""``sessionkit check``: the repository checks behind CI and ``make run`` (integration.md §3).
+
+The checks form a small registry (:data:`CHECKS`): each row names the function that runs one
+check, and that function is the same engine as the check's pre-commit hook, so a commit and a
+CI run cannot disagree (integration.md P1). A capability that builds a check (``scope``,
+``protected``, ``guard-scripts``, ``secrets``, ``metrics``, ``agents``, ``commit-msg``,
+``gates``) adds one row here and one module; nothing else changes.
+
+A check function is called as ``run(root, environ=...)`` and returns a :class:`CheckRun`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import click
+
+from sessionkit import git
+from sessionkit.cli._errors import exit_with
+from sessionkit.cli._output import echo_json
+from sessionkit.errors import EXIT_ENVIRONMENT, EXIT_FINDINGS, EXIT_OK, UsageError
+
+# Every check id of integration.md §3, in report order. Ids without a registry row are not
+# built yet; asking for one is a usage error rather than a silent pass (integration.md P3).
+KNOWN_IDS: tuple[str, ...] = (
+    "config",
+    "scope",
+    "protected",
+    "guard-scripts",
+    "secrets",
+    "metrics",
+    "agents",
+    "commit-msg",
+    "gates",
+)
+FAIL_ON = ("error", "warning", "never")
+
+
+class CheckRun(Protocol):
+    """What one check reports: check-result findings, its ``checks[]`` entry, its exit code."""
+
+    @property
+    def findings(self) -> list[dict[str, Any]]: ...
+
+    def entry(self, *, fail_on: str = ...) -> dict[str, Any]: ...
+
+    def exit_code(self, *, fail_on: str = ...) -> int: ...
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One registered check: where its engine lives and whether it is in the default set."""
+
+    module: str
+    function: str
+    default: bool = True
+
+    def load(self) -> Callable[..., CheckRun]:
+        function: Callable[..., CheckRun] = getattr(
+            importlib.import_module(self.module), self.function
+        )
+        return function
+
+
+CHECKS: dict[str, CheckSpec] = {
+    "config": CheckSpec("sessionkit.precommit.config", "run_check"),
+}
+
+
+def _split_ids(values: Iterable[str]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def _validate_ids(ids: Iterable[str], option: str) -> None:
+    for check_id in ids:
+        if check_id in ("default", "all"):
+            continue
+        if check_id not in KNOWN_IDS:
+            raise UsageError(
+                f"unknown check id {check_id!r} in {option}",
+                hint=f"known check ids: {', '.join(KNOWN_IDS)} (or `default`, `all`)",
+            )
+
+
+def select_checks(only: Iterable[str], skip: Iterable[str]) -> list[str]:
+    """The check ids to run, in report order; raises :class:`UsageError` for bad ids."""
+    only_ids, skip_ids = _split_ids(only), _split_ids(skip)
+    _validate_ids(only_ids, "--only")
+    _validate_ids(skip_ids, "--skip")
+    if not only_ids or "default" in only_ids:
+        wanted = {cid for cid, spec in CHECKS.items() if spec.default}
+    else:
+        wanted = set()
+    if "all" in only_ids:
+        wanted |= set(CHECKS)
+    for check_id in only_ids:
+        if check_id in ("default", "all"):
+            continue
+        if check_id not in CHECKS:
+            raise UsageError(
+                f"check {check_id!r} is not available in this version of sessionkit",
+                hint=f"available checks: {', '.join(sorted(CHECKS))}",
+            )
+        wanted.add(check_id)
+    wanted -= set(skip_ids)
+    if not wanted:
+        raise UsageError(
+            "no check left to run after --only/--skip",
+            hint=f"available checks: {', '.join(sorted(CHECKS))}",
+        )
+    return [check_id for check_id in KNOWN_IDS if check_id in wanted]
+
+
+def overall_exit(codes: Iterable[int]) -> int:
+    """Environment problems win over findings; findings over a pass."""
+    codes = list(codes)
+    if EXIT_ENVIRONMENT in codes:
+        return EXIT_ENVIRONMENT
+    return EXIT_FINDINGS if EXIT_FINDINGS in codes else EXIT_OK
+
+
+def run_checks(
+    root: str, ids: Iterable[str], *, fail_on: str, environ: Mapping[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Run ``ids`` on ``root``: (``checks[]`` entries, findings, exit code)."""
+    entries: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
+    codes: list[int] = []
+    for check_id in ids:
+        result = CHECKS[check_id].load()(root, environ=environ)
+        entries.append(result.entry(fail_on=fail_on))
+        findings.extend(result.findings)
+        codes.append(result.exit_code(fail_on=fail_on))
+    return entries, findings, overall_exit(codes)
+
+
+def _finding_text(finding: Mapping[str, Any]) -> list[str]:
+    where = finding["path"] or "(repository)"
+    if finding.get("line"):
+        where += f":{finding['line']}"
+        if finding.get("column"):
+            where += f":{finding['column']}"
+    lines = [f"  {where}: {finding['level']}: {finding['rule_id']}: {finding['message']}"]
+    if finding.get("hint"):
+        lines.append(f"    hint: {finding['hint']}")
+    return lines
+
+
+def render_text(entries: list[dict[str, Any]], findings: list[dict[str, Any]], code: int) -> str:
+    lines: list[str] = []
+    for entry in entries:
+        lines.append(f"{entry['id']}: {entry['status']}: {entry.get('summary', '')}".rstrip())
+        for finding in findings:
+            if finding["check"] == entry["id"] and finding["level"] in ("error", "warning"):
+                lines.extend(_finding_text(finding))
+    totals = {
+        level: sum(e["counts"][level] for e in entries) for level in ("error", "warning", "note")
+    }
+    verdict = {EXIT_OK: "pass", EXIT_FINDINGS: "fail"}.get(code, "error")
+    checks = f"{len(entries)} check{'' if len(entries) == 1 else 's'}"
+    lines.append(
+        f"sessionkit check: {verdict} ({checks}; {totals['error']} errors, "
+        f"{totals['warning']} warnings, {totals['note']} notes)"
+    )
+    return "\n".join(lines)
+
+
+@click.command("check")
+@click.option(
+    "--repo",
+    "repo",
+    default=".",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Repository to check (any directory inside its work tree).",
+)
+@click.option(
+    "--only", "only", multiple=True, help="Comma-separated check ids, `default` or `all`."
+)
+@click.option("--skip", "skip", multiple=True, help="Comma-separated check ids to leave out.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="error",
+    show_default=True,
+    help="Which findings make the exit code 1.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a check-result JSON document.")
+def check(
+    repo: str, only: tuple[str, ...], skip: tuple[str, ...], fail_on: str, as_json: bool
+) -> None:
+    """Run the repository checks: the CI counterpart of the pre-commit hooks.
+
+    Exit codes: 0 pass, 1 findings (per --fail-on), 2 usage error, 3 environment error.
+    """
+    ids = select_checks(only, skip)
+    root = git.get_root(repo)
+    entries, findings, code = run_checks(root, ids, fail_on=fail_on, environ=os.environ)
+    if as_json:
+        from sessionkit.precommit.config import document
+
+        echo_json(document("check", entries, findings, code))
+    else:
+        click.echo(render_text(entries, findings, code))
+    exit_with(code)
