@@ -1,0 +1,103 @@
+"""Stable, line-independent finding fingerprints (spec §6.7).
+
+The key is built from the tool, rule, path, a normalised first message line and the
+whitespace-collapsed source text of the flagged line, so inserting lines above a finding keeps
+its fingerprint while editing the flagged line changes it. Tests are keyed by test id only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sessionkit.gates.parsers.base import RawFinding
+
+_DIGITS = re.compile(r"[0-9]+")
+_SPACE = re.compile(r"\s+")
+_MAX_SOURCE_BYTES = 2 * 1024 * 1024
+
+
+def normalise_message(message: str, root: str) -> str:
+    first = message.split("\n", 1)[0].strip()
+    if root:
+        first = first.replace(root.rstrip("/") + "/", "").replace(root, "")
+    if first.endswith("."):
+        first = first[:-1]
+    first = _SPACE.sub(" ", first).strip()
+    return _DIGITS.sub("0", first)
+
+
+@lru_cache(maxsize=512)
+def _source_lines(path: str, mtime_ns: int, size: int) -> tuple[str, ...] | None:
+    if size > _MAX_SOURCE_BYTES:
+        return None
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    if b"\0" in data[:8192]:
+        return None
+    return tuple(data.decode("utf-8", "replace").splitlines())
+
+
+def source_context(root: str, path: str | None, line: int | None) -> str:
+    """The flagged line's text, whitespace-collapsed; ``""`` when it cannot be read."""
+    if not path or not line or line < 1:
+        return ""
+    full = os.path.join(root, path)
+    try:
+        st = os.stat(full)
+    except OSError:
+        return ""
+    lines = _source_lines(full, st.st_mtime_ns, st.st_size)
+    if lines is None or line > len(lines):
+        return ""
+    return _SPACE.sub(" ", lines[line - 1]).strip()
+
+
+def base_key(finding: RawFinding, root: str) -> str:
+    if finding.test_id is not None:
+        key = "\x1f".join(["sk1", finding.tool, "test", finding.test_id])
+    else:
+        key = "\x1f".join(
+            [
+                "sk1",
+                finding.tool,
+                finding.rule,
+                finding.path or "",
+                normalise_message(finding.message, root),
+                source_context(root, finding.path, finding.line),
+            ]
+        )
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
+    """Fingerprints for ``findings`` of one check, index-aligned; duplicates get ``:k`` suffixes.
+
+    Duplicates (same base) are numbered in ``(line, column)`` order so the k-th identical
+    finding in a file keeps its fingerprint however the list was ordered.
+    """
+    bases = [base_key(f, root) for f in findings]
+    groups: dict[str, list[int]] = {}
+    for index, base in enumerate(bases):
+        groups.setdefault(base, []).append(index)
+    result = list(bases)
+    for base, indexes in groups.items():
+        if len(indexes) < 2:
+            continue
+        ordered = sorted(indexes, key=lambda i: (findings[i].line or 0, findings[i].column or 0, i))
+        for k, index in enumerate(ordered[1:], start=2):
+            result[index] = hashlib.sha256(f"{base}:{k}".encode()).hexdigest()
+    return [fp[:32] for fp in result]
+
+
+def unique(fingerprints: Iterable[str]) -> bool:
+    seen = list(fingerprints)
+    return len(seen) == len(set(seen))

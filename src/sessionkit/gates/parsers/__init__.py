@@ -1,0 +1,1 @@
+"""Output parsers: one Protocol (``base.Parser``), one module per tool family, one registry."""

@@ -1,0 +1,39 @@
+"""Decoding and normalising tool output before any text parser sees it (spec §6.2)."""
+
+from __future__ import annotations
+
+import re
+
+# CSI (7-bit ESC[ and 8-bit 0x9B), OSC (terminated by BEL or ESC\), then any two-byte ESC x.
+_ANSI = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[@-Z\\-_]"
+    r"|\x1b."
+    r"|\x1b$"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def _collapse_cr(line: str) -> str:
+    if "\r" not in line:
+        return line
+    parts = line.split("\r")
+    for part in reversed(parts):
+        if part:
+            return part
+    return ""
+
+
+def normalise(data: bytes | str) -> str:
+    """UTF-8 (replacing errors), LF line ends, no ANSI, CR overwrite applied, no C0 but tab."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    text = text.replace("\r\n", "\n")
+    text = strip_ansi(text)
+    if "\r" in text:
+        text = "\n".join(_collapse_cr(line) for line in text.split("\n"))
+    return _CONTROL.sub("", text)

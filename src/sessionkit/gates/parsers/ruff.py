@@ -1,0 +1,128 @@
+"""``ruff-json`` (``--output-format=json``) and ``ruff-text`` (concise and full formats)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Literal, cast
+
+from sessionkit.gates.model import FindingCounts, Severity
+from sessionkit.gates.parsers.base import Measurement, ParseInput, RawFinding, to_int
+
+_CONCISE = re.compile(
+    r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): "
+    r"(?:(?P<code>[A-Z]+[0-9]+)(?: \[\*\])? |(?P<syntax>invalid-syntax|SyntaxError): )"
+    r"(?P<msg>.*)$"
+)
+_FULL_HEAD = re.compile(r"^(?P<code>[A-Z]+[0-9]+)(?: \[\*\])? (?P<msg>.+)$")
+_FULL_HEAD_SYNTAX = re.compile(r"^(?P<code>invalid-syntax): (?P<msg>.+)$")
+_ARROW = re.compile(r"^\s*--> (?P<path>.+?):(?P<line>\d+):(?P<col>\d+)\s*$")
+_FOUND = re.compile(r"^Found (?P<n>\d+) errors?\b")
+_CLEAN = re.compile(r"^All checks passed!$")
+
+
+def _rule(code: str | None) -> str:
+    if not code or code == "SyntaxError":
+        return "invalid-syntax"
+    return code
+
+
+class RuffJsonParser:
+    id = "ruff-json"
+    tool = "ruff"
+    kinds = frozenset({"lint"})
+    source: Literal["stdout"] = "stdout"
+
+    def parse(self, data: ParseInput) -> Measurement | None:
+        text = data.report_text if data.report_text is not None else data.stdout
+        try:
+            doc: Any = json.loads(text)
+        except ValueError:
+            return None
+        if not isinstance(doc, list) or any(
+            not isinstance(i, dict) or "filename" not in i for i in doc
+        ):
+            return None
+        m = Measurement(parser=self.id, tool=self.tool, clean=not doc)
+        for item in doc:
+            location = item.get("location") or {}
+            end = item.get("end_location") or {}
+            severity = (
+                item.get("severity") if item.get("severity") in ("warning", "note") else "error"
+            )
+            m.findings.append(
+                RawFinding(
+                    tool=self.tool,
+                    rule=_rule(item.get("code")),
+                    severity=cast(Severity, severity),
+                    path=data.relpath(str(item.get("filename") or "")),
+                    line=to_int(location.get("row")),
+                    column=to_int(location.get("column")),
+                    end_line=to_int(end.get("row")),
+                    end_column=to_int(end.get("column")),
+                    message=str(item.get("message") or ""),
+                    url=item.get("url"),
+                )
+            )
+        return m
+
+
+class RuffTextParser:
+    id = "ruff-text"
+    tool = "ruff"
+    kinds = frozenset({"lint"})
+    source: Literal["text"] = "text"
+
+    def parse(self, data: ParseInput) -> Measurement | None:
+        m = Measurement(parser=self.id, tool=self.tool)
+        recognised = False
+        summary: int | None = None
+        head: re.Match[str] | None = None
+        for line in data.combined.split("\n"):
+            concise = _CONCISE.match(line)
+            if concise:
+                recognised = True
+                m.findings.append(
+                    RawFinding(
+                        tool=self.tool,
+                        rule=_rule(concise.group("code") or concise.group("syntax")),
+                        severity="error",
+                        path=data.relpath(concise.group("path")),
+                        line=int(concise.group("line")),
+                        column=int(concise.group("col")),
+                        message=concise.group("msg"),
+                    )
+                )
+                head = None
+                continue
+            arrow = _ARROW.match(line)
+            if arrow and head is not None:
+                recognised = True
+                m.findings.append(
+                    RawFinding(
+                        tool=self.tool,
+                        rule=_rule(head.group("code")),
+                        severity="error",
+                        path=data.relpath(arrow.group("path")),
+                        line=int(arrow.group("line")),
+                        column=int(arrow.group("col")),
+                        message=head.group("msg"),
+                    )
+                )
+                head = None
+                continue
+            found = _FOUND.match(line)
+            if found:
+                summary = (summary or 0) + int(found.group("n"))
+                recognised = True
+                head = None
+                continue
+            if _CLEAN.match(line):
+                summary = summary or 0
+                m.clean = True
+                recognised = True
+                continue
+            head = _FULL_HEAD.match(line) or _FULL_HEAD_SYNTAX.match(line) or head
+        if summary is not None:
+            m.findings_summary = FindingCounts(error=summary)
+        return m if recognised else None

@@ -1,0 +1,232 @@
+"""Reading and validating ``.orchestrator/policy/quality-gates.json`` (spec §3.2).
+
+An invalid file is a configuration error with every diagnostic (file, line, JSON pointer):
+the prior art ignored such a file with a warning and fell back to weaker defaults, which let a
+broken edit silently disable the gate.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sessionkit.gates.errors import GateConfigError, GateEnvironmentError
+
+POLICY_PATH = ".orchestrator/policy/quality-gates.json"
+BUILTIN_KINDS = ("test", "typecheck", "lint")
+DEFAULTS: dict[str, Any] = {
+    "timeout_s": 900,
+    "kill_grace_s": 10,
+    "fail_fast": False,
+    "order": None,
+    "fail_on": {"baseline": "never", "incremental": "new", "per-file": "new", "full-gate": "fail"},
+    "stubs": "warn",
+    "inject": True,
+    "worktree_changes": "warn",
+    "tail_lines": 40,
+    "max_findings": 10000,
+    "keep_runs": 20,
+    "auto_detect": True,
+}
+SELECTION_DEFAULTS: dict[str, Any] = {
+    "max_files": 200,
+    "on_no_tests": "skip",
+    "full_run_triggers": None,
+    "languages": {},
+}
+BASELINE_DEFAULTS: dict[str, Any] = {"max_age_hours": 168, "block_on": "error", "lockfiles": None}
+
+Diagnostic = tuple[str, str, str | None, int | None, str | None]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A validated policy file (or the defaults when there is none)."""
+
+    version: int | None
+    commands: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULTS))
+    selection: Mapping[str, Any] = field(default_factory=lambda: dict(SELECTION_DEFAULTS))
+    baseline: Mapping[str, Any] = field(default_factory=lambda: dict(BASELINE_DEFAULTS))
+    path: str | None = None
+    unused_variants: tuple[str, ...] = ()
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def _line_of(text: str, pointer_parts: list[str | int]) -> int | None:
+    """Best-effort line of the last object key of a JSON pointer (scanning for the token)."""
+    keys = [p for p in pointer_parts if isinstance(p, str)]
+    position = 0
+    line = None
+    for key in keys:
+        match = re.compile(r'"' + re.escape(key) + r'"\s*:').search(text, position)
+        if match is None:
+            break
+        position = match.end()
+        line = text.count("\n", 0, match.start()) + 1
+    return line
+
+
+def _pointer(parts: list[str | int]) -> str:
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _describe(error: Any) -> str:
+    parts = list(error.absolute_path)
+    where = ".".join(str(p) for p in parts) or "(top level)"
+    return f"{where}: {error.message}"
+
+
+def validate_text(
+    text: str, rel: str = POLICY_PATH
+) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+    """Parse and validate policy text; returns ``(document or None, diagnostics)``."""
+    try:
+        doc = json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as exc:
+        return None, [
+            (
+                "duplicate-key",
+                f"duplicate key {exc.args[0]!r}",
+                rel,
+                _line_of(text, [str(exc.args[0])]),
+                None,
+            )
+        ]
+    except json.JSONDecodeError as exc:
+        return None, [
+            (
+                "parse-error",
+                f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
+                rel,
+                exc.lineno,
+                None,
+            )
+        ]
+    from sessionkit.schemas import validator
+
+    problems: list[Diagnostic] = []
+    errors = sorted(
+        validator("quality-gates").iter_errors(doc), key=lambda e: list(e.absolute_path)
+    )
+    for error in errors:
+        # "if/then" wrappers repeat their inner errors; report the inner ones only
+        if error.validator in ("allOf", "if", "then"):
+            continue
+        path_parts: list[str | int] = list(error.absolute_path)
+        problems.append(
+            ("schema", _describe(error), rel, _line_of(text, path_parts), _pointer(path_parts))
+        )
+    if not problems and isinstance(doc, dict) and doc.get("version") == 2:
+        parts: list[str | int]
+        for name, entry in (doc.get("commands") or {}).items():
+            if name not in BUILTIN_KINDS and "kind" not in entry and "builtin" not in entry:
+                parts = ["commands", name]
+                problems.append(
+                    (
+                        "schema",
+                        f"commands.{name}: 'kind' is required for a check that is not test, typecheck or lint",
+                        rel,
+                        _line_of(text, parts),
+                        _pointer(parts),
+                    )
+                )
+            cwd = entry.get("cwd")
+            if isinstance(cwd, str) and (
+                os.path.isabs(cwd) or ".." in cwd.replace("\\", "/").split("/")
+            ):
+                parts = ["commands", name, "cwd"]
+                problems.append(
+                    (
+                        "schema",
+                        f"commands.{name}.cwd must stay inside the project root (got {cwd!r})",
+                        rel,
+                        _line_of(text, parts),
+                        _pointer(parts),
+                    )
+                )
+    return (doc if not problems else None), problems
+
+
+def validate_policy_file(root: str) -> list[Diagnostic]:
+    """The public validator for ``quality-gates.json`` (the config capability's registry).
+
+    Returns ``(code, message, file, line, pointer)`` problems; empty when the file is valid or
+    absent.
+    """
+    path = os.path.join(root, POLICY_PATH)
+    if not os.path.exists(path):
+        return []
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        return [("unreadable", f"cannot read the policy file: {exc}", POLICY_PATH, None, None)]
+    return validate_text(text)[1]
+
+
+def _merge(defaults: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    merged = dict(defaults)
+    for key, value in (overrides or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_policy(root: str) -> Policy:
+    """The policy of the project at ``root``; raises GateConfigError when it is invalid."""
+    path = os.path.join(root, POLICY_PATH)
+    if not os.path.exists(path):
+        return Policy(version=None)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GateEnvironmentError(
+            f"{POLICY_PATH}: cannot read the policy file ({exc})",
+            hint="fix the file's permissions or encoding (UTF-8)",
+        ) from exc
+    doc, problems = validate_text(text)
+    if doc is None:
+        first = problems[0]
+        where = f"{first[2]}:{first[3]}" if first[3] else str(first[2])
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise GateConfigError(
+            f"{where}: {first[1]}{more}",
+            diagnostics=problems,
+            hint="fix the policy file; nothing ran (see docs/gates.md for the format)",
+        )
+    unused: list[str] = []
+    from sessionkit.gates.model import VARIANTS
+
+    for name, entry in (doc.get("commands") or {}).items():
+        for variant in entry.get("variants") or {}:
+            if variant not in VARIANTS:
+                unused.append(f"{name}.{variant}")
+    return Policy(
+        version=int(doc["version"]),
+        commands=dict(doc.get("commands") or {}),
+        defaults=_merge(DEFAULTS, doc.get("defaults")),
+        selection=_merge(SELECTION_DEFAULTS, doc.get("selection")),
+        baseline=_merge(BASELINE_DEFAULTS, doc.get("baseline")),
+        path=POLICY_PATH,
+        unused_variants=tuple(unused),
+    )
