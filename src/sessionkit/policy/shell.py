@@ -1,0 +1,2171 @@
+"""Lexer and parser for bash command strings (guard spec §4).
+
+``parse(command)`` turns any ``str`` into a :class:`Script` AST with character spans on every
+node.  It never raises, does work linear in the input (a work counter enforces
+``64 × (len + 1)`` units), recovers from malformed input with :class:`ParseIssue` records and
+produces the extra lenient readings of §4.4 (``Script.readings``).
+
+The scanner is a single hand-written pass over the string: runs of ordinary characters are
+taken with one precompiled-regex ``match`` per run, everything else is dispatched per
+character.  Substitutions (``$( )``, backquotes, ``<( )``, ``${ }``, ``$(( ))``) are parsed
+recursively where they occur; results are memoised by position so that bash's re-reading of a
+``$((`` that does not close as arithmetic stays linear.
+
+Deliberate simplifications (the walker compensates):
+
+- brace expansion and globs are not separate parts: unquoted ``{``, ``,``, ``}``, ``*``, ``?``
+  and ``[`` stay in ``Lit(quoting="none")`` text and the walker expands them (§5.2);
+- ``[[ … ]]`` is kept as a list of words (operators dropped): only its substitutions matter.
+
+Hot path: standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sessionkit.policy.command import Command
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_INPUT",
+    "WORK_FACTOR",
+    "AndOr",
+    "Arith",
+    "ArithCmd",
+    "ArithFor",
+    "Assignment",
+    "Case",
+    "CaseItem",
+    "CmdSub",
+    "Cond",
+    "Coproc",
+    "For",
+    "FunctionDef",
+    "Group",
+    "Heredoc",
+    "If",
+    "List",
+    "Lit",
+    "Param",
+    "ParseIssue",
+    "Pipeline",
+    "ProcSub",
+    "Redirect",
+    "Script",
+    "Select",
+    "Simple",
+    "Subshell",
+    "Tilde",
+    "Until",
+    "While",
+    "Word",
+    "decode_ansi_c",
+    "parse",
+    "simple_commands",
+]
+
+MAX_INPUT = 262_144
+MAX_DEPTH = 16
+WORK_FACTOR = 64
+MAX_READINGS = 4
+
+
+# ---------------------------------------------------------------------------------------------
+# AST
+
+
+class ParseIssue:
+    """A syntax problem: ``kind`` (§4.4), ``offset`` into the command string, ``message``."""
+
+    __slots__ = ("kind", "message", "offset")
+
+    def __init__(self, kind: str, offset: int, message: str) -> None:
+        self.kind = kind
+        self.offset = offset
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"ParseIssue({self.kind!r}, {self.offset})"
+
+
+class Lit:
+    """Literal text of a word; ``quoting`` ∈ none, backslash, single, double, ansi-c."""
+
+    __slots__ = ("quoting", "text")
+
+    def __init__(self, text: str, quoting: str = "none") -> None:
+        self.text = text
+        self.quoting = quoting
+
+    def __repr__(self) -> str:
+        return f"Lit({self.text!r}, {self.quoting})"
+
+
+class Tilde:
+    """``~``, ``~user``, ``~+``, ``~-`` at the start of a word or after ``=``/``:``."""
+
+    __slots__ = ("user",)
+
+    def __init__(self, user: str) -> None:
+        self.user = user
+
+    def __repr__(self) -> str:
+        return f"Tilde({self.user!r})"
+
+
+class Param:
+    """``$NAME``, ``${NAME}``, ``${NAME OP OPERAND}``, ``${#NAME}``, ``${!NAME}``, ``${A[i]}``."""
+
+    __slots__ = ("braced", "index", "name", "op", "operand", "prefix", "quoted", "span")
+
+    def __init__(
+        self,
+        name: str,
+        op: str,
+        operand: Word | None,
+        quoted: bool,
+        span: tuple[int, int],
+        prefix: str = "",
+        index: Word | None = None,
+        braced: bool = False,
+    ) -> None:
+        self.name = name
+        self.op = op
+        self.operand = operand
+        self.quoted = quoted
+        self.span = span
+        self.prefix = prefix
+        self.index = index
+        self.braced = braced
+
+    def __repr__(self) -> str:
+        return f"Param({self.prefix}{self.name}{self.op})"
+
+
+class CmdSub:
+    """``$( … )`` (style ``$(``) or backquotes (style `` ` ``)."""
+
+    __slots__ = ("quoted", "script", "span", "style")
+
+    def __init__(self, script: Script, style: str, quoted: bool, span: tuple[int, int]) -> None:
+        self.script = script
+        self.style = style
+        self.quoted = quoted
+        self.span = span
+
+    def __repr__(self) -> str:
+        return f"CmdSub({self.style})"
+
+
+class ProcSub:
+    """``<( … )`` or ``>( … )``; ``direction`` is ``<`` or ``>``."""
+
+    __slots__ = ("direction", "script", "span")
+
+    def __init__(self, script: Script, direction: str, span: tuple[int, int]) -> None:
+        self.script = script
+        self.direction = direction
+        self.span = span
+
+
+class Arith:
+    """``$(( … ))`` / ``$[ … ]``: parts are Lit text and nested substitutions."""
+
+    __slots__ = ("parts", "quoted", "span")
+
+    def __init__(self, parts: tuple[object, ...], quoted: bool, span: tuple[int, int]) -> None:
+        self.parts = parts
+        self.quoted = quoted
+        self.span = span
+
+
+class Word:
+    """One shell word: adjacent parts, concatenated.  ``assign`` is set for ``export X=…``-style
+    declaration operands (the walker treats them as assignments)."""
+
+    __slots__ = ("assign", "parts", "span")
+
+    def __init__(
+        self, parts: tuple[object, ...], span: tuple[int, int], assign: Assignment | None = None
+    ) -> None:
+        self.parts = parts
+        self.span = span
+        self.assign = assign
+
+    def plain(self) -> str | None:
+        """The text when the word is one unquoted literal (keywords, names), else None."""
+        parts = self.parts
+        if len(parts) == 1:
+            p = parts[0]
+            if type(p) is Lit and p.quoting == "none":
+                return p.text
+        return None
+
+    def __repr__(self) -> str:
+        return f"Word({list(self.parts)!r})"
+
+
+class Assignment:
+    """``NAME=value``, ``NAME+=value``, ``NAME[i]=value``, ``NAME=(a b)`` (``array`` set)."""
+
+    __slots__ = ("append", "array", "index", "name", "span", "value")
+
+    def __init__(
+        self,
+        name: str,
+        index: Word | None,
+        append: bool,
+        value: Word | None,
+        array: tuple[Word, ...] | None,
+        span: tuple[int, int],
+    ) -> None:
+        self.name = name
+        self.index = index
+        self.append = append
+        self.value = value
+        self.array = array
+        self.span = span
+
+    def __repr__(self) -> str:
+        return f"Assignment({self.name}{'+' if self.append else ''}=)"
+
+
+class Heredoc:
+    """A heredoc: delimiter, whether it was quoted, ``<<-`` tab stripping, body text (for an
+    unquoted body also ``body_parts``), ``body_span`` and whether a terminator line was found."""
+
+    __slots__ = (
+        "body",
+        "body_parts",
+        "body_span",
+        "delimiter",
+        "quoted",
+        "strip_tabs",
+        "terminated",
+    )
+
+    def __init__(self, delimiter: str, quoted: bool, strip_tabs: bool) -> None:
+        self.delimiter = delimiter
+        self.quoted = quoted
+        self.strip_tabs = strip_tabs
+        self.body = ""
+        self.body_parts: tuple[object, ...] | None = None
+        self.body_span = (0, 0)
+        self.terminated = False
+
+
+class Redirect:
+    """A redirection: ``fd`` (int, ``{name}`` string or None), ``op``, ``target`` word,
+    ``heredoc`` for ``<<``/``<<-``, ``span``."""
+
+    __slots__ = ("fd", "heredoc", "op", "span", "target")
+
+    def __init__(
+        self,
+        fd: int | str | None,
+        op: str,
+        target: Word | None,
+        heredoc: Heredoc | None,
+        span: tuple[int, int],
+    ) -> None:
+        self.fd = fd
+        self.op = op
+        self.target = target
+        self.heredoc = heredoc
+        self.span = span
+
+    def __repr__(self) -> str:
+        return f"Redirect({self.fd}{self.op})"
+
+
+class Simple:
+    """A simple command."""
+
+    __slots__ = ("assignments", "redirects", "span", "words")
+
+    def __init__(
+        self,
+        assignments: tuple[Assignment, ...],
+        words: tuple[Word, ...],
+        redirects: tuple[Redirect, ...],
+        span: tuple[int, int],
+    ) -> None:
+        self.assignments = assignments
+        self.words = words
+        self.redirects = redirects
+        self.span = span
+
+    def __repr__(self) -> str:
+        return f"Simple({len(self.assignments)}a, {list(self.words)!r})"
+
+
+class Pipeline:
+    """Commands joined by ``|`` / ``|&`` (``pipes``), optionally negated or timed."""
+
+    __slots__ = ("commands", "negated", "pipes", "span", "timed")
+
+    def __init__(
+        self,
+        commands: tuple[object, ...],
+        pipes: tuple[str, ...],
+        negated: bool,
+        timed: bool,
+        span: tuple[int, int],
+    ) -> None:
+        self.commands = commands
+        self.pipes = pipes
+        self.negated = negated
+        self.timed = timed
+        self.span = span
+
+
+class AndOr:
+    """Pipelines joined by ``&&`` / ``||`` (``ops``)."""
+
+    __slots__ = ("items", "ops", "span")
+
+    def __init__(
+        self, items: tuple[Pipeline, ...], ops: tuple[str, ...], span: tuple[int, int]
+    ) -> None:
+        self.items = items
+        self.ops = ops
+        self.span = span
+
+
+class List:
+    """And-or lists with their separators (``;``, ``&``, newline or ``""``)."""
+
+    __slots__ = ("items", "seps", "span")
+
+    def __init__(
+        self, items: tuple[AndOr, ...], seps: tuple[str, ...], span: tuple[int, int]
+    ) -> None:
+        self.items = items
+        self.seps = seps
+        self.span = span
+
+
+class _Compound:
+    __slots__ = ("redirects", "span")
+
+    def __init__(self, span: tuple[int, int]) -> None:
+        self.span = span
+        self.redirects: tuple[Redirect, ...] = ()
+
+
+class Subshell(_Compound):
+    __slots__ = ("body",)
+
+    def __init__(self, body: List, span: tuple[int, int]) -> None:
+        super().__init__(span)
+        self.body = body
+
+
+class Group(_Compound):
+    __slots__ = ("body",)
+
+    def __init__(self, body: List, span: tuple[int, int]) -> None:
+        super().__init__(span)
+        self.body = body
+
+
+class If(_Compound):
+    """``clauses`` are ``(condition, body)`` pairs (``if`` and every ``elif``)."""
+
+    __slots__ = ("clauses", "else_body")
+
+    def __init__(
+        self, clauses: tuple[tuple[List, List], ...], else_body: List | None, span: tuple[int, int]
+    ) -> None:
+        super().__init__(span)
+        self.clauses = clauses
+        self.else_body = else_body
+
+
+class While(_Compound):
+    __slots__ = ("body", "cond")
+
+    def __init__(self, cond: List, body: List, span: tuple[int, int]) -> None:
+        super().__init__(span)
+        self.cond = cond
+        self.body = body
+
+
+class Until(While):
+    __slots__ = ()
+
+
+class For(_Compound):
+    """``for NAME [in WORDS]; do BODY; done`` (``words`` None: the positional parameters)."""
+
+    __slots__ = ("body", "name", "words")
+
+    def __init__(
+        self, name: str, words: tuple[Word, ...] | None, body: List, span: tuple[int, int]
+    ) -> None:
+        super().__init__(span)
+        self.name = name
+        self.words = words
+        self.body = body
+
+
+class Select(For):
+    __slots__ = ()
+
+
+class ArithFor(_Compound):
+    __slots__ = ("body", "parts")
+
+    def __init__(self, parts: tuple[object, ...], body: List, span: tuple[int, int]) -> None:
+        super().__init__(span)
+        self.parts = parts
+        self.body = body
+
+
+class CaseItem:
+    __slots__ = ("body", "patterns", "terminator")
+
+    def __init__(self, patterns: tuple[Word, ...], body: List, terminator: str) -> None:
+        self.patterns = patterns
+        self.body = body
+        self.terminator = terminator
+
+
+class Case(_Compound):
+    __slots__ = ("items", "word")
+
+    def __init__(self, word: Word | None, items: tuple[CaseItem, ...], span: tuple[int, int]):
+        super().__init__(span)
+        self.word = word
+        self.items = items
+
+
+class Cond(_Compound):
+    """``[[ … ]]``: its words (operators dropped)."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: tuple[Word, ...], span: tuple[int, int]) -> None:
+        super().__init__(span)
+        self.words = words
+
+
+class ArithCmd(_Compound):
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[object, ...], span: tuple[int, int]) -> None:
+        super().__init__(span)
+        self.parts = parts
+
+
+class Coproc(_Compound):
+    __slots__ = ("command", "name")
+
+    def __init__(self, name: str, command: object, span: tuple[int, int]) -> None:
+        super().__init__(span)
+        self.name = name
+        self.command = command
+
+
+class FunctionDef(_Compound):
+    __slots__ = ("body", "name")
+
+    def __init__(self, name: str, body: object, span: tuple[int, int]) -> None:
+        super().__init__(span)
+        self.name = name
+        self.body = body
+
+
+class Script:
+    """A parsed command string.
+
+    ``body`` is the top-level :class:`List`; ``issues`` the parse issues (§4.4);
+    ``malformed`` whether any was found; ``text`` the parsed text; ``base`` the offset of
+    ``text`` in the original command string (spans are already absolute when ``exact``);
+    ``readings`` the extra lenient readings ``(reading number, Script)`` of §4.4 item 2;
+    ``limit`` names a limit of §4.5 that was hit (``"input-size"``, ``"depth"``, ``"work"``)
+    or is None; ``work`` the work units spent.
+    """
+
+    __slots__ = (
+        "base",
+        "body",
+        "exact",
+        "issues",
+        "limit",
+        "malformed",
+        "readings",
+        "text",
+        "work",
+    )
+
+    def __init__(self, body: List, text: str) -> None:
+        self.body = body
+        self.text = text
+        self.issues: tuple[ParseIssue, ...] = ()
+        self.malformed = False
+        self.readings: tuple[tuple[int, Script], ...] = ()
+        self.limit: str | None = None
+        self.work = 0
+        self.base = 0
+        self.exact = True
+
+
+# ---------------------------------------------------------------------------------------------
+# Lexical tables
+
+_WORD_END = frozenset(" \t\n;&|()<>")
+_NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789")
+_DIGITS = frozenset("0123456789")
+_SPECIAL_PARAMS = frozenset("@*#?$!-0")
+_RESERVED = frozenset(
+    [
+        "if",
+        "then",
+        "elif",
+        "else",
+        "fi",
+        "case",
+        "esac",
+        "for",
+        "select",
+        "while",
+        "until",
+        "do",
+        "done",
+        "in",
+        "function",
+        "time",
+        "coproc",
+        "{",
+        "}",
+        "!",
+        "[[",
+        "]]",
+    ]
+)
+_LIST_STOPS_NONE: frozenset[str] = frozenset()
+_DECL = frozenset(("export", "declare", "typeset", "local", "readonly"))
+_PARAM_OPS = (
+    ":-",
+    ":=",
+    ":+",
+    ":?",
+    "##",
+    "%%",
+    "//",
+    "/#",
+    "/%",
+    "^^",
+    ",,",
+    "-",
+    "=",
+    "+",
+    "?",
+    "#",
+    "%",
+    "/",
+    "^",
+    ",",
+    ":",
+    "@",
+)
+
+_rx: dict[str, re.Pattern[str]] = {}
+
+
+def _re(name: str) -> re.Pattern[str]:
+    pattern = _rx.get(name)
+    if pattern is None:
+        pattern = re.compile(_PATTERNS[name])
+        _rx[name] = pattern
+    return pattern
+
+
+_PATTERNS = {
+    # ordinary characters of an unquoted word
+    "plain": "[^ \\t\\n;&|()<>'\"\\\\$`\\r]+",
+    # ordinary characters inside double quotes / unquoted heredoc bodies
+    "dq": '[^"\\\\$`]+',
+    "hd": "[^\\\\$`\\n]+",
+    # ordinary characters of a ${ } operand
+    "operand": "[^}'\"\\\\$`]+",
+    # ordinary characters of arithmetic text
+    "arith": "[^()'\"\\\\$`\\]]+",
+    # a whole command without any special character: the fast path
+    "simple": "[A-Za-z0-9_./:,+@%^=\\- \\t-]*",
+    "assign": "[A-Za-z_][A-Za-z0-9_]*(?=\\+?=|\\[)",
+}
+
+
+class _Limit(Exception):
+    """Raised (rarely) when a limit of §4.5 is hit; caught by ``parse``."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+_ANSI_SIMPLE = {
+    "a": "\a",
+    "b": "\b",
+    "e": "\x1b",
+    "E": "\x1b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
+    "?": "?",
+}
+_HEX = frozenset("0123456789abcdefABCDEF")
+_OCT = frozenset("01234567")
+
+
+def decode_ansi_c(body: str) -> str:
+    """Decode the inside of ``$'…'`` with bash's escapes (L6); a decoded NUL ends the string."""
+    if "\\" not in body:
+        cut = body.find("\0")
+        return body if cut < 0 else body[:cut]
+    out: list[str] = []
+    i = 0
+    n = len(body)
+    while i < n:
+        c = body[i]
+        if c != "\\" or i + 1 >= n:
+            if c == "\0":
+                break
+            out.append(c)
+            i += 1
+            continue
+        e = body[i + 1]
+        i += 2
+        simple = _ANSI_SIMPLE.get(e)
+        if simple is not None:
+            out.append(simple)
+            continue
+        if e in _OCT:
+            j = i - 1
+            k = j
+            while k < n and k < j + 3 and body[k] in _OCT:
+                k += 1
+            code = int(body[j:k], 8) & 0xFF
+            i = k
+            if code == 0:
+                break
+            out.append(chr(code))
+            continue
+        if e in "xuU":
+            width = 2 if e == "x" else 4 if e == "u" else 8
+            k = i
+            while k < n and k < i + width and body[k] in _HEX:
+                k += 1
+            if k == i:
+                out.append("\\" + e)
+                continue
+            code = int(body[i:k], 16)
+            i = k
+            if code == 0:
+                break
+            if e == "x" and code >= 0x80:
+                # bash emits the raw byte, which alone is not UTF-8: surrogateescape form
+                out.append(chr(0xDC00 + code))
+            elif code > 0x10FFFF:
+                out.append("\ufffd")
+            else:
+                out.append(chr(code))
+            continue
+        if e == "c" and i < n:
+            ctl = body[i]
+            i += 1
+            code = (ord(ctl.upper()) & 0x1F) if ctl != "?" else 0x7F
+            if code == 0:
+                break
+            out.append(chr(code))
+            continue
+        out.append("\\" + e)
+    text = "".join(out)
+    cut = text.find("\0")
+    return text if cut < 0 else text[:cut]
+
+
+def _quote_removed(raw: str) -> str:
+    """Quote removal of a heredoc delimiter word (no expansions)."""
+    out: list[str] = []
+    i = 0
+    n = len(raw)
+    while i < n:
+        c = raw[i]
+        if c == "\\" and i + 1 < n:
+            out.append(raw[i + 1])
+            i += 2
+        elif c == "'":
+            j = raw.find("'", i + 1)
+            j = n if j < 0 else j
+            out.append(raw[i + 1 : j])
+            i = j + 1
+        elif c == '"':
+            j = i + 1
+            while j < n and raw[j] != '"':
+                if raw[j] == "\\" and j + 1 < n and raw[j + 1] in '"\\$`':
+                    out.append(raw[j + 1])
+                    j += 2
+                    continue
+                out.append(raw[j])
+                j += 1
+            i = j + 1
+        elif c == "$" and i + 1 < n and raw[i + 1] in "'\"":
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parser
+
+
+class _Parser:
+    __slots__ = (
+        "base",
+        "budget",
+        "depth",
+        "issues",
+        "memo",
+        "n",
+        "openers",
+        "pending",
+        "s",
+        "work",
+    )
+
+    def __init__(self, s: str, base: int, depth: int, budget: int) -> None:
+        self.s = s
+        self.n = len(s)
+        self.base = base
+        self.depth = depth
+        self.budget = budget
+        self.work = 0
+        self.issues: list[ParseIssue] = []
+        self.pending: list[tuple[Heredoc, int]] = []
+        self.openers: list[int] = []
+        self.memo: dict[int, tuple[object, int]] = {}
+
+    # -- bookkeeping --------------------------------------------------------------------------
+
+    def _issue(self, kind: str, offset: int, message: str) -> None:
+        self.issues.append(ParseIssue(kind, offset + self.base, message))
+
+    def _spend(self, units: int) -> None:
+        self.work += units
+        if self.work > self.budget:
+            raise _Limit("work")
+
+    def _span(self, a: int, b: int) -> tuple[int, int]:
+        base = self.base
+        return (a + base, b + base)
+
+    def _enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Limit("depth")
+
+    # -- low-level scanning ---------------------------------------------------------------------
+
+    def _blanks(self, i: int) -> int:
+        """Skip blanks, line continuations, CR before newline/end and comments."""
+        s = self.s
+        n = self.n
+        while i < n:
+            c = s[i]
+            if c == " " or c == "\t":
+                i += 1
+            elif c == "\\" and i + 1 < n and s[i + 1] == "\n":
+                i += 2
+            elif c == "\r" and (i + 1 == n or s[i + 1] == "\n"):
+                i += 1
+            elif c == "#":
+                j = s.find("\n", i)
+                self._spend((n if j < 0 else j) - i)
+                return n if j < 0 else j
+            else:
+                return i
+        return i
+
+    def _cont(self, i: int) -> int:
+        """Skip line continuations at i (they join operators, L2)."""
+        s = self.s
+        while s.startswith("\\\n", i):
+            i += 2
+        return i
+
+    def _op(self, i: int) -> tuple[str, int]:
+        """The control operator at i (longest match) and the index after it; ("", i) if none."""
+        s = self.s
+        n = self.n
+        c = s[i]
+        j = self._cont(i + 1)
+        d = s[j] if j < n else ""
+        if c == ";":
+            if d == ";":
+                k = self._cont(j + 1)
+                if k < n and s[k] == "&":
+                    return ";;&", k + 1
+                return ";;", j + 1
+            if d == "&":
+                return ";&", j + 1
+            return ";", i + 1
+        if c == "&":
+            if d == "&":
+                return "&&", j + 1
+            if d == ">":
+                return "", i  # &> redirection
+            return "&", i + 1
+        if c == "|":
+            if d == "|":
+                return "||", j + 1
+            if d == "&":
+                return "|&", j + 1
+            return "|", i + 1
+        if c == "(" or c == ")" or c == "\n":
+            return c, i + 1
+        return "", i
+
+    def _plain_at(self, i: int) -> str | None:
+        """The plain word at i (no quotes or expansions), for keyword tests, else None."""
+        s = self.s
+        m = _re("plain").match(s, i)
+        if m is None:
+            return None
+        j = m.end()
+        if j < self.n:
+            c = s[j]
+            if c not in _WORD_END and c != "\r":
+                return None
+        text = m.group()
+        if "\\" in text or "$" in text:
+            return None
+        return text
+
+    # -- words ------------------------------------------------------------------------------
+
+    def _word(self, i: int, assign: bool = False) -> tuple[Word, int]:
+        """Scan one word starting at i (a non-blank, non-operator character)."""
+        s = self.s
+        n = self.n
+        start = i
+        parts: list[object] = []
+        plain = _re("plain")
+        if s[i] == "~":
+            i = self._tilde(i, parts, assign)
+        while i < n:
+            c = s[i]
+            if c in _WORD_END:
+                if (c == "<" or c == ">") and i + 1 < n and s[i + 1] == "(":
+                    i = self._procsub(i, parts)
+                    continue
+                break
+            if c == "'":
+                j = s.find("'", i + 1)
+                if j < 0:
+                    self._unterminated("unterminated-quote", i, "single quote")
+                    parts.append(Lit(s[i + 1 :], "single"))
+                    i = n
+                else:
+                    parts.append(Lit(s[i + 1 : j], "single"))
+                    i = j + 1
+            elif c == '"':
+                i = self._dquote(i, parts)
+            elif c == "\\":
+                if i + 1 >= n:
+                    parts.append(Lit("\\", "backslash"))
+                    i += 1
+                elif s[i + 1] == "\n":
+                    i += 2
+                else:
+                    parts.append(Lit(s[i + 1], "backslash"))
+                    i += 2
+            elif c == "$":
+                i = self._dollar(i, parts, False)
+            elif c == "`":
+                i = self._backquote(i, parts, False)
+            elif c == "\r":
+                if i + 1 == n or s[i + 1] == "\n":
+                    break
+                parts.append(Lit("\r"))
+                i += 1
+            else:
+                m = plain.match(s, i)
+                j = m.end() if m is not None else i + 1
+                text = s[i:j]
+                if assign and ":~" in text:
+                    self._assign_tildes(text, parts)
+                else:
+                    last = parts[-1] if parts else None
+                    if type(last) is Lit and last.quoting == "none":
+                        parts[-1] = Lit(last.text + text)
+                        i = j
+                        continue
+                    parts.append(Lit(text))
+                i = j
+        self._spend(i - start + 1)
+        return Word(tuple(parts), self._span(start, i)), i
+
+    def _assign_tildes(self, text: str, parts: list[object]) -> None:
+        pieces = text.split(":")
+        for k, piece in enumerate(pieces):
+            if k:
+                parts.append(Lit(":"))
+                if piece.startswith("~"):
+                    end = piece.find("/")
+                    user = piece[1:] if end < 0 else piece[1:end]
+                    parts.append(Tilde(user))
+                    piece = "" if end < 0 else piece[end:]
+            if piece:
+                parts.append(Lit(piece))
+
+    def _tilde(self, i: int, parts: list[object], assign: bool) -> int:
+        s = self.s
+        n = self.n
+        j = i + 1
+        stop = "/:" if assign else "/"
+        while j < n and s[j] not in stop and s[j] not in _WORD_END and s[j] not in "'\"\\$`":
+            j += 1
+        if j < n and s[j] in "'\"\\$`":
+            return i  # quoted or expanded user name: no tilde expansion
+        parts.append(Tilde(s[i + 1 : j]))
+        return j
+
+    def _unterminated(self, kind: str, i: int, what: str) -> None:
+        self._issue(kind, i, f"unterminated {what}")
+        self.openers.append(i + self.base)
+
+    def _dquote(self, i: int, parts: list[object]) -> int:
+        """Double-quoted string starting at the quote at i; returns the index after it."""
+        s = self.s
+        n = self.n
+        start = i
+        i += 1
+        dq = _re("dq")
+        buf: list[str] = []
+        inner: list[object] = []
+        while i < n:
+            c = s[i]
+            if c == '"':
+                break
+            if c == "\\":
+                if i + 1 < n:
+                    d = s[i + 1]
+                    if d == "\n":
+                        i += 2
+                        continue
+                    if d in '$`"\\':
+                        buf.append(d)
+                        i += 2
+                        continue
+                buf.append("\\")
+                i += 1
+            elif c == "$" or c == "`":
+                if buf:
+                    inner.append(Lit("".join(buf), "double"))
+                    buf = []
+                if c == "$":
+                    i = self._dollar(i, inner, True)
+                else:
+                    i = self._backquote(i, inner, True)
+            else:
+                m = dq.match(s, i)
+                j = m.end() if m is not None else i + 1
+                buf.append(s[i:j])
+                i = j
+        if buf or not inner:
+            inner.append(Lit("".join(buf), "double"))
+        parts.extend(inner)
+        self._spend(i - start + 1)
+        if i >= n:
+            self._unterminated("unterminated-quote", start, "double quote")
+            return n
+        return i + 1
+
+    def _dollar(self, i: int, parts: list[object], quoted: bool) -> int:
+        s = self.s
+        n = self.n
+        j = i + 1
+        if j >= n:
+            parts.append(Lit("$", "double" if quoted else "none"))
+            return j
+        c = s[j]
+        if c == "(":
+            if j + 1 < n and s[j + 1] == "(":
+                return self._arith_sub(i, parts, quoted)
+            return self._cmdsub(i, parts, quoted)
+        if c == "{":
+            return self._brace_param(i, parts, quoted)
+        if c == "[":
+            return self._bracket_arith(i, parts, quoted)
+        if c == "'" and not quoted:
+            k = j + 1
+            while k < n and s[k] != "'":
+                k += 2 if s[k] == "\\" else 1
+            if k >= n:
+                self._unterminated("unterminated-quote", i, "ANSI-C string")
+                parts.append(Lit(decode_ansi_c(s[j + 1 :]), "ansi-c"))
+                return n
+            parts.append(Lit(decode_ansi_c(s[j + 1 : k]), "ansi-c"))
+            return k + 1
+        if c == '"' and not quoted:
+            return self._dquote(j, parts)
+        if c in _NAME_START:
+            k = j + 1
+            while k < n and s[k] in _NAME_CHARS:
+                k += 1
+            parts.append(Param(s[j:k], "", None, quoted, self._span(i, k)))
+            return k
+        if c in _DIGITS or c in _SPECIAL_PARAMS:
+            parts.append(Param(c, "", None, quoted, self._span(i, j + 1)))
+            return j + 1
+        parts.append(Lit("$", "double" if quoted else "none"))
+        return j
+
+    def _cmdsub(self, i: int, parts: list[object], quoted: bool) -> int:
+        """``$( … )`` at i (the dollar)."""
+        hit = self.memo.get(i)
+        if hit is not None:
+            node, end = hit
+            parts.append(node)
+            return end
+        start = i
+        body, end, closed = self._nested_list(i + 2)
+        if not closed:
+            self._unterminated("unterminated-substitution", start + 1, "$(")
+        script = Script(body, self.s)
+        script.base = self.base
+        node = CmdSub(script, "$(", quoted, self._span(start, end))
+        self.memo[i] = (node, end)
+        parts.append(node)
+        return end
+
+    def _nested_list(self, i: int) -> tuple[List, int, bool]:
+        """Parse a list up to the matching ``)``; returns (list, index after it, closed)."""
+        self._enter()
+        saved = self.pending
+        self.pending = []
+        body, i = self._list(i, _LIST_STOPS_NONE, True, False)
+        if self.pending:
+            self._heredocs_at_eof()
+        self.pending = saved
+        self.depth -= 1
+        if i < self.n and self.s[i] == ")":
+            return body, i + 1, True
+        return body, i, False
+
+    def _procsub(self, i: int, parts: list[object]) -> int:
+        start = i
+        body, end, closed = self._nested_list(i + 2)
+        if not closed:
+            self._unterminated("unterminated-substitution", start + 1, "process substitution")
+        script = Script(body, self.s)
+        script.base = self.base
+        parts.append(ProcSub(script, self.s[i], self._span(start, end)))
+        return end
+
+    def _arith_sub(self, i: int, parts: list[object], quoted: bool) -> int:
+        """``$(( … ))``; re-read as ``$( ( … ) )`` when it does not close as arithmetic."""
+        hit = self.memo.get(-i - 1)
+        if hit is not None:
+            node, end = hit
+            parts.append(node)
+            return end
+        inner, end, status = self._arith(i + 3, "))")
+        if status == "single":
+            return self._cmdsub(i, parts, quoted)
+        if status == "open":
+            self._unterminated("unterminated-substitution", i + 1, "$((")
+        node = Arith(tuple(inner), quoted, self._span(i, end))
+        self.memo[-i - 1] = (node, end)
+        parts.append(node)
+        return end
+
+    def _bracket_arith(self, i: int, parts: list[object], quoted: bool) -> int:
+        inner, end, status = self._arith(i + 2, "]")
+        if status != "ok":
+            self._unterminated("unterminated-substitution", i + 1, "$[")
+        parts.append(Arith(tuple(inner), quoted, self._span(i, end)))
+        return end
+
+    def _arith(self, i: int, close: str) -> tuple[list[object], int, str]:
+        """Arithmetic text from i up to ``close`` at paren depth 0.
+
+        Returns (parts, index after the close, status) with status ``ok``, ``open`` (end of
+        input) or ``single`` (a lone ``)`` closed it: not arithmetic, §4.2 L14).
+        """
+        s = self.s
+        n = self.n
+        start = i
+        depth = 0
+        parts: list[object] = []
+        rx = _re("arith")
+        self._enter()
+        try:
+            while i < n:
+                c = s[i]
+                if c == "(":
+                    depth += 1
+                    parts.append(Lit(c))
+                    i += 1
+                elif c == ")":
+                    if depth == 0:
+                        if close == "))":
+                            if i + 1 < n and s[i + 1] == ")":
+                                return parts, i + 2, "ok"
+                            return parts, i + 1, "single"
+                        parts.append(Lit(c))
+                        i += 1
+                        continue
+                    depth -= 1
+                    parts.append(Lit(c))
+                    i += 1
+                elif c == "]" and close == "]" and depth == 0:
+                    return parts, i + 1, "ok"
+                elif c == "$":
+                    i = self._dollar(i, parts, True)
+                elif c == "`":
+                    i = self._backquote(i, parts, True)
+                elif c == "'":
+                    j = s.find("'", i + 1)
+                    j = n - 1 if j < 0 else j
+                    parts.append(Lit(s[i + 1 : j], "single"))
+                    i = j + 1
+                elif c == '"':
+                    i = self._dquote(i, parts)
+                elif c == "\\":
+                    i += 2
+                elif c == "]":
+                    parts.append(Lit(c))
+                    i += 1
+                else:
+                    m = rx.match(s, i)
+                    j = m.end() if m is not None else i + 1
+                    parts.append(Lit(s[i:j]))
+                    i = j
+            return parts, n, "open"
+        finally:
+            self.depth -= 1
+            self._spend(i - start + 1)
+
+    def _brace_param(self, i: int, parts: list[object], quoted: bool) -> int:
+        """``${ … }`` at i (the dollar)."""
+        hit = self.memo.get(-(i + 1) * 2 - 1_000_000_000)
+        if hit is not None:
+            node, end = hit
+            parts.append(node)
+            return end
+        s = self.s
+        n = self.n
+        j = i + 2
+        prefix = ""
+        if j < n and s[j] in "#!" and j + 1 < n and s[j + 1] != "}":
+            prefix = s[j]
+            j += 1
+        k = j
+        if k < n and s[k] in _NAME_START:
+            k += 1
+            while k < n and s[k] in _NAME_CHARS:
+                k += 1
+        elif k < n and s[k] in _DIGITS:
+            while k < n and s[k] in _DIGITS:
+                k += 1
+        elif k < n and s[k] in _SPECIAL_PARAMS:
+            k += 1
+        name = s[j:k]
+        index: Word | None = None
+        if k < n and s[k] == "[":
+            self._enter()
+            iparts, k = self._until(k + 1, "]")
+            self.depth -= 1
+            index = Word(tuple(iparts), self._span(j, k))
+            k = k + 1 if k < n else k
+        op = ""
+        operand: Word | None = None
+        if k < n and s[k] != "}":
+            for cand in _PARAM_OPS:
+                if s.startswith(cand, k):
+                    op = cand
+                    break
+            if not op:
+                op = "?bad"
+            else:
+                k += len(op)
+            self._enter()
+            oparts, e = self._until(k, "}")
+            self.depth -= 1
+            operand = Word(tuple(oparts), self._span(k, e))
+            k = e
+        if k >= n:
+            self._unterminated("unterminated-substitution", i + 1, "${")
+            end = n
+        else:
+            end = k + 1
+        node = Param(name, op, operand, quoted, self._span(i, end), prefix, index, True)
+        self.memo[-(i + 1) * 2 - 1_000_000_000] = (node, end)
+        parts.append(node)
+        return end
+
+    def _until(self, i: int, close: str) -> tuple[list[object], int]:
+        """Word parts up to an unquoted ``close`` (``}`` or ``]``), nested ``${`` counted."""
+        s = self.s
+        n = self.n
+        start = i
+        parts: list[object] = []
+        rx = _re("operand")
+        while i < n:
+            c = s[i]
+            if c == close:
+                break
+            if c == "'":
+                j = s.find("'", i + 1)
+                if j < 0:
+                    self._unterminated("unterminated-quote", i, "single quote")
+                    parts.append(Lit(s[i + 1 :], "single"))
+                    i = n
+                    break
+                parts.append(Lit(s[i + 1 : j], "single"))
+                i = j + 1
+            elif c == '"':
+                i = self._dquote(i, parts)
+            elif c == "\\":
+                if i + 1 < n:
+                    if s[i + 1] != "\n":
+                        parts.append(Lit(s[i + 1], "backslash"))
+                    i += 2
+                else:
+                    parts.append(Lit("\\", "backslash"))
+                    i += 1
+            elif c == "$":
+                i = self._dollar(i, parts, False)
+            elif c == "`":
+                i = self._backquote(i, parts, False)
+            else:
+                m = rx.match(s, i)
+                j = m.end() if m is not None else i + 1
+                if close == "]":
+                    k = s.find("]", i, j)
+                    if k >= 0:
+                        j = k if k > i else i + 1
+                if j == i:
+                    j = i + 1
+                parts.append(Lit(s[i:j]))
+                i = j
+        self._spend(i - start + 1)
+        return parts, i
+
+    def _backquote(self, i: int, parts: list[object], quoted: bool) -> int:
+        s = self.s
+        n = self.n
+        j = i + 1
+        out: list[str] = []
+        changed = False
+        while j < n:
+            c = s[j]
+            if c == "`":
+                break
+            if c == "\\" and j + 1 < n:
+                d = s[j + 1]
+                if d in "`\\$" or (quoted and d == '"'):
+                    out.append(d)
+                    changed = True
+                    j += 2
+                    continue
+                out.append(c)
+                j += 1
+                continue
+            out.append(c)
+            j += 1
+        self._spend(j - i + 1)
+        closed = j < n
+        if not closed:
+            self._unterminated("unterminated-substitution", i, "backquote")
+        body = "".join(out)
+        end = j + 1 if closed else n
+        script = _parse_nested(self, body, i + 1 + self.base, not changed)
+        if changed:
+            script.base = i + self.base
+        parts.append(CmdSub(script, "`", quoted, self._span(i, end)))
+        return end
+
+    # -- heredocs ---------------------------------------------------------------------------
+
+    def _heredocs(self, i: int) -> int:
+        """Read the pending heredoc bodies starting at i (just after a newline)."""
+        s = self.s
+        n = self.n
+        pending = self.pending
+        self.pending = []
+        for doc, _ in pending:
+            delim = doc.delimiter
+            start = i
+            lines: list[str] = []
+            terminated = False
+            while i < n:
+                j = s.find("\n", i)
+                end = n if j < 0 else j
+                line = s[i:end]
+                check = line.lstrip("\t") if doc.strip_tabs else line
+                if check == delim or (check.endswith("\r") and check[:-1] == delim):
+                    body_end = i
+                    i = n if j < 0 else j + 1
+                    terminated = True
+                    break
+                lines.append(check)
+                i = n if j < 0 else j + 1
+            else:
+                body_end = n
+            self._spend(i - start + 1)
+            doc.terminated = terminated
+            doc.body_span = self._span(start, body_end)
+            body = "\n".join(lines)
+            if lines and (body_end > start and s[body_end - 1] == "\n"):
+                body += "\n"
+            doc.body = body
+            if not doc.quoted:
+                doc.body_parts = self._body_parts(start, body_end, doc.strip_tabs)
+        return i
+
+    def _heredocs_at_eof(self) -> None:
+        for doc, _ in self.pending:
+            doc.body_span = self._span(self.n, self.n)
+            if not doc.quoted:
+                doc.body_parts = ()
+        self.pending = []
+
+    def _body_parts(self, i: int, end: int, strip_tabs: bool) -> tuple[object, ...]:
+        """Parts of an unquoted heredoc body (L16): only ``\\$ \\` \\\\`` and ``\\``-newline
+        are escapes; expansions are active."""
+        s = self.s
+        parts: list[object] = []
+        buf: list[str] = []
+        rx = _re("hd")
+        line_start = True
+        while i < end:
+            c = s[i]
+            if line_start and strip_tabs and c == "\t":
+                i += 1
+                continue
+            line_start = False
+            if c == "\\" and i + 1 < end:
+                d = s[i + 1]
+                if d == "\n":
+                    i += 2
+                    continue
+                if d in "$`\\":
+                    buf.append(d)
+                    i += 2
+                    continue
+                buf.append(c)
+                i += 1
+            elif c == "$" or c == "`":
+                if buf:
+                    parts.append(Lit("".join(buf), "double"))
+                    buf = []
+                saved = self.n
+                self.n = end
+                try:
+                    if c == "$":
+                        i = self._dollar(i, parts, True)
+                    else:
+                        i = self._backquote(i, parts, True)
+                finally:
+                    self.n = saved
+            elif c == "\n":
+                buf.append(c)
+                line_start = True
+                i += 1
+            else:
+                m = rx.match(s, i, end)
+                j = m.end() if m is not None else i + 1
+                buf.append(s[i:j])
+                i = j
+        if buf:
+            parts.append(Lit("".join(buf), "double"))
+        return tuple(parts)
+
+    def _newline(self, i: int) -> int:
+        """Consume the newline at i and any heredoc bodies that follow it."""
+        i += 1
+        if self.pending:
+            i = self._heredocs(i)
+        return i
+
+    # -- grammar ----------------------------------------------------------------------------
+
+    def _list(
+        self, i: int, stops: frozenset[str], close_paren: bool, in_case: bool
+    ) -> tuple[List, int]:
+        """``list`` up to EOF, a stop keyword in command position, ``)`` (if close_paren) or a
+        case terminator (if in_case)."""
+        s = self.s
+        n = self.n
+        start = i
+        items: list[AndOr] = []
+        seps: list[str] = []
+        while True:
+            i = self._blanks(i)
+            if i >= n:
+                break
+            c = s[i]
+            if c == "\n":
+                i = self._newline(i)
+                continue
+            if c in ";&|)":
+                op, j = self._op(i)
+                if op == ")":
+                    if close_paren:
+                        break
+                    self._issue("unbalanced", i, "unexpected ')'")
+                    i = j
+                    continue
+                if op in (";;", ";&", ";;&"):
+                    if in_case:
+                        break
+                    self._issue("unexpected-token", i, f"unexpected {op!r}")
+                    i = j
+                    continue
+                if op:
+                    self._issue("unexpected-token", i, f"unexpected {op!r}")
+                    i = j
+                    continue
+            if stops:
+                word = self._plain_at(i)
+                if word is not None and word in stops:
+                    break
+            before = i
+            node, i = self._and_or(i)
+            items.append(node)
+            i = self._blanks(i)
+            sep = ""
+            if i < n:
+                c = s[i]
+                if c == ";" or c == "&":
+                    op, j = self._op(i)
+                    if op in (";", "&"):
+                        sep = op
+                        i = j
+                elif c == "\n":
+                    sep = "\n"
+                    i = self._newline(i)
+            seps.append(sep)
+            if i == before:  # no progress: skip one character
+                self._issue("unexpected-token", i, f"unexpected {s[i]!r}")
+                i += 1
+        return List(tuple(items), tuple(seps), self._span(start, i)), i
+
+    def _and_or(self, i: int) -> tuple[AndOr, int]:
+        s = self.s
+        n = self.n
+        start = i
+        items: list[Pipeline] = []
+        ops: list[str] = []
+        node, i = self._pipeline(i)
+        items.append(node)
+        while True:
+            j = self._blanks(i)
+            if j >= n or s[j] not in "&|":
+                break
+            op, k = self._op(j)
+            if op not in ("&&", "||"):
+                break
+            i = self._skip_newlines(k)
+            if i >= n:
+                self._issue("dangling-operator", j, f"nothing after {op!r}")
+                break
+            ops.append(op)
+            node, i = self._pipeline(i)
+            items.append(node)
+        return AndOr(tuple(items), tuple(ops), self._span(start, i)), i
+
+    def _skip_newlines(self, i: int) -> int:
+        s = self.s
+        n = self.n
+        while True:
+            i = self._blanks(i)
+            if i < n and s[i] == "\n":
+                i = self._newline(i)
+            else:
+                return i
+
+    def _pipeline(self, i: int) -> tuple[Pipeline, int]:
+        s = self.s
+        n = self.n
+        start = i
+        negated = timed = False
+        while True:
+            i = self._blanks(i)
+            word = self._plain_at(i) if i < n else None
+            if word == "!":
+                negated = not negated
+                i += 1
+            elif word == "time" and not timed:
+                timed = True
+                i += 4
+                j = self._blanks(i)
+                if self._plain_at(j) == "-p":
+                    i = j + 2
+            else:
+                break
+        commands: list[object] = []
+        pipes: list[str] = []
+        node, i = self._command(i)
+        commands.append(node)
+        while True:
+            j = self._blanks(i)
+            if j >= n or s[j] != "|":
+                break
+            op, k = self._op(j)
+            if op not in ("|", "|&"):
+                break
+            i = self._skip_newlines(k)
+            if i >= n:
+                self._issue("dangling-operator", j, f"nothing after {op!r}")
+                break
+            pipes.append(op)
+            node, i = self._command(i)
+            commands.append(node)
+        return Pipeline(tuple(commands), tuple(pipes), negated, timed, self._span(start, i)), i
+
+    def _command(self, i: int) -> tuple[object, int]:
+        s = self.s
+        n = self.n
+        i = self._blanks(i)
+        if i >= n:
+            return Simple((), (), (), self._span(i, i)), i
+        c = s[i]
+        if c == "(":
+            j = self._cont(i + 1)
+            if j < n and s[j] == "(":
+                inner, end, status = self._arith(j + 1, "))")
+                if status == "ok":
+                    node: _Compound = ArithCmd(tuple(inner), self._span(i, end))
+                    return self._compound_redirects(node, end)
+            return self._subshell(i)
+        word = self._plain_at(i)
+        if word is not None and word in _RESERVED:
+            return self._keyword(word, i)
+        return self._simple(i)
+
+    def _subshell(self, i: int) -> tuple[object, int]:
+        body, end, closed = self._nested_list(i + 1)
+        if not closed:
+            self._issue("unbalanced", i, "'(' without ')'")
+        return self._compound_redirects(Subshell(body, self._span(i, end)), end)
+
+    def _compound_redirects(self, node: _Compound, i: int) -> tuple[object, int]:
+        n = self.n
+        redirects: list[Redirect] = []
+        while True:
+            j = self._blanks(i)
+            if j >= n:
+                break
+            k = self._redirect_start(j)
+            if k < 0:
+                break
+            redirect, i = self._redirect(j, k)
+            redirects.append(redirect)
+        if redirects:
+            node.redirects = tuple(redirects)
+            node.span = (node.span[0], i + self.base)
+        return node, i
+
+    def _expect(self, i: int, word: str, opener: int) -> int:
+        """Consume keyword ``word`` at i (after blanks/newlines) or record missing-keyword."""
+        i = self._skip_newlines(i)
+        if self._plain_at(i) == word:
+            return i + len(word)
+        if i >= self.n:
+            self._issue("missing-keyword", opener, f"missing {word!r}")
+        else:
+            self._issue("unexpected-token", i, f"expected {word!r}")
+        return i
+
+    def _keyword(self, word: str, i: int) -> tuple[object, int]:
+        start = i
+        self._enter()
+        try:
+            if word == "{":
+                body, i = self._list(i + 1, _GROUP_STOPS, False, False)
+                i = self._expect(i, "}", start)
+                return self._compound_redirects(Group(body, self._span(start, i)), i)
+            if word == "if":
+                clauses: list[tuple[List, List]] = []
+                else_body: List | None = None
+                i += 2
+                while True:
+                    cond, i = self._list(i, _IF_STOPS, False, False)
+                    i = self._expect(i, "then", start)
+                    body, i = self._list(i, _IF_STOPS, False, False)
+                    clauses.append((cond, body))
+                    kw = self._plain_at(self._skip_newlines(i))
+                    if kw == "elif":
+                        i = self._skip_newlines(i) + 4
+                        continue
+                    if kw == "else":
+                        i = self._skip_newlines(i) + 4
+                        else_body, i = self._list(i, _IF_STOPS, False, False)
+                    break
+                i = self._expect(i, "fi", start)
+                node: _Compound = If(tuple(clauses), else_body, self._span(start, i))
+                return self._compound_redirects(node, i)
+            if word in ("while", "until"):
+                cond, i = self._list(i + len(word), _DO_STOPS, False, False)
+                i = self._expect(i, "do", start)
+                body, i = self._list(i, _DO_STOPS, False, False)
+                i = self._expect(i, "done", start)
+                cls = While if word == "while" else Until
+                return self._compound_redirects(cls(cond, body, self._span(start, i)), i)
+            if word in ("for", "select"):
+                return self._for(word, i)
+            if word == "case":
+                return self._case(i)
+            if word == "[[":
+                return self._cond(i)
+            if word == "function":
+                return self._function(i)
+            if word == "coproc":
+                j = self._blanks(i + 6)
+                name = "COPROC"
+                nxt = self._plain_at(j)
+                if nxt is not None and nxt not in _RESERVED and _is_name(nxt):
+                    k = self._blanks(j + len(nxt))
+                    if k < self.n and (self.s[k] in "({" or self._plain_at(k) in _RESERVED):
+                        name = nxt
+                        j = k
+                command, i = self._command(j)
+                return Coproc(name, command, self._span(start, i)), i
+            # a reserved word where a command was expected
+            self._issue("unexpected-token", i, f"unexpected {word!r}")
+            simple, i = self._simple(i + len(word))
+            return simple, i
+        finally:
+            self.depth -= 1
+
+    def _for(self, word: str, i: int) -> tuple[object, int]:
+        s = self.s
+        n = self.n
+        start = i
+        i = self._blanks(i + len(word))
+        if word == "for" and s.startswith("((", i):
+            inner, end, status = self._arith(i + 2, "))")
+            if status != "ok":
+                self._issue("unterminated-substitution", i, "unterminated for (( … ))")
+            i = self._blanks(end)
+            if i < n and s[i] == ";":
+                i += 1
+            i = self._expect(i, "do", start)
+            body, i = self._list(i, _DO_STOPS, False, False)
+            i = self._expect(i, "done", start)
+            node: _Compound = ArithFor(tuple(inner), body, self._span(start, i))
+            return self._compound_redirects(node, i)
+        name = ""
+        if i < n and s[i] not in _WORD_END:
+            w, i = self._word(i)
+            name = w.plain() or ""
+        j = self._skip_newlines(i)
+        words: list[Word] | None = None
+        if self._plain_at(j) == "in":
+            i = j + 2
+            words = []
+            while True:
+                i = self._blanks(i)
+                if i >= n or s[i] in ";\n&|)":
+                    break
+                if s[i] in "(<>" and not (s[i] in "<>" and i + 1 < n and s[i + 1] == "("):
+                    self._issue("unexpected-token", i, f"unexpected {s[i]!r}")
+                    i += 1
+                    continue
+                w, i = self._word(i)
+                words.append(w)
+            if i < n and s[i] == ";":
+                i += 1
+        elif j < n and s[j] == ";":
+            i = j + 1
+        i = self._expect(i, "do", start)
+        body, i = self._list(i, _DO_STOPS, False, False)
+        i = self._expect(i, "done", start)
+        cls = For if word == "for" else Select
+        node = cls(name, None if words is None else tuple(words), body, self._span(start, i))
+        return self._compound_redirects(node, i)
+
+    def _case(self, i: int) -> tuple[object, int]:
+        s = self.s
+        n = self.n
+        start = i
+        i = self._blanks(i + 4)
+        subject: Word | None = None
+        if i < n and s[i] not in _WORD_END:
+            subject, i = self._word(i)
+        i = self._expect(i, "in", start)
+        items: list[CaseItem] = []
+        while True:
+            i = self._skip_newlines(i)
+            if i >= n:
+                self._issue("missing-keyword", start, "missing 'esac'")
+                break
+            if self._plain_at(i) == "esac":
+                i += 4
+                break
+            if s[i] == "(":
+                i = self._blanks(i + 1)
+            patterns: list[Word] = []
+            while i < n:
+                i = self._blanks(i)
+                if i >= n:
+                    break
+                c = s[i]
+                if c == ")":
+                    i += 1
+                    break
+                if c == "|":
+                    i += 1
+                    continue
+                if c in _WORD_END:
+                    self._issue("unexpected-token", i, f"unexpected {c!r} in case pattern")
+                    i += 1
+                    continue
+                w, i = self._word(i)
+                patterns.append(w)
+            body, i = self._list(i, _ESAC_STOPS, False, True)
+            term = ""
+            j = self._blanks(i)
+            if j < n and s[j] == ";":
+                term, i = self._op(j)
+            items.append(CaseItem(tuple(patterns), body, term))
+        node = Case(subject, tuple(items), self._span(start, i))
+        return self._compound_redirects(node, i)
+
+    def _cond(self, i: int) -> tuple[object, int]:
+        s = self.s
+        n = self.n
+        start = i
+        i += 2
+        words: list[Word] = []
+        while True:
+            i = self._blanks(i)
+            if i >= n:
+                self._issue("missing-keyword", start, "missing ']]'")
+                break
+            c = s[i]
+            if c == "\n":
+                i = self._newline(i)
+                continue
+            if self._plain_at(i) == "]]":
+                i += 2
+                break
+            if c in _WORD_END:
+                if (c == "<" or c == ">") and i + 1 < n and s[i + 1] == "(":
+                    pass
+                else:
+                    i += 1
+                    continue
+            w, i = self._word(i)
+            words.append(w)
+        return self._compound_redirects(Cond(tuple(words), self._span(start, i)), i)
+
+    def _function(self, i: int) -> tuple[object, int]:
+        s = self.s
+        n = self.n
+        start = i
+        i = self._blanks(i + 8)
+        name = ""
+        if i < n and s[i] not in _WORD_END:
+            w, i = self._word(i)
+            name = w.plain() or ""
+        j = self._blanks(i)
+        if j < n and s[j] == "(":
+            k = self._blanks(j + 1)
+            if k < n and s[k] == ")":
+                i = k + 1
+        return self._function_body(name, start, i)
+
+    def _function_body(self, name: str, start: int, i: int) -> tuple[object, int]:
+        i = self._skip_newlines(i)
+        if i >= self.n:
+            self._issue("missing-keyword", start, "function without a body")
+            return FunctionDef(name, None, self._span(start, i)), i
+        self._enter()
+        body, i = self._command(i)
+        self.depth -= 1
+        return FunctionDef(name, body, self._span(start, i)), i
+
+    def _redirect_start(self, i: int) -> int:
+        """If a redirection starts at i, the index of its operator; else -1."""
+        s = self.s
+        n = self.n
+        c = s[i]
+        if c == "<" or c == ">":
+            if i + 1 < n and s[i + 1] == "(":
+                return -1
+            return i
+        if c == "&":
+            j = self._cont(i + 1)
+            if j < n and s[j] == ">":
+                return i
+            return -1
+        if c in _DIGITS:
+            j = i + 1
+            while j < n and s[j] in _DIGITS:
+                j += 1
+            if j < n and s[j] in "<>" and not (j + 1 < n and s[j + 1] == "("):
+                return j
+            return -1
+        if c == "{":
+            j = s.find("}", i + 1, i + 64)
+            if j > i + 1 and _is_name(s[i + 1 : j]) and j + 1 < n and s[j + 1] in "<>":
+                return j + 1
+        return -1
+
+    def _redirect(self, i: int, k: int) -> tuple[Redirect, int]:
+        """The redirection starting at i whose operator starts at k."""
+        s = self.s
+        n = self.n
+        fd: int | str | None = None
+        if k > i:
+            prefix = s[i:k]
+            fd = prefix[1:-1] if prefix.startswith("{") else int(prefix)
+        c = s[k]
+        j = self._cont(k + 1)
+        d = s[j] if j < n else ""
+        op = c
+        if c == "&":
+            j2 = self._cont(j + 1)
+            if j2 < n and s[j2] == ">":
+                op, j = "&>>", j2 + 1
+            else:
+                op, j = "&>", j + 1
+        elif c == ">":
+            if d == ">":
+                op, j = ">>", j + 1
+            elif d == "|":
+                op, j = ">|", j + 1
+            elif d == "&":
+                op, j = ">&", j + 1
+            else:
+                op = ">"
+        else:
+            if d == "<":
+                j2 = self._cont(j + 1)
+                e = s[j2] if j2 < n else ""
+                if e == "<":
+                    op, j = "<<<", j2 + 1
+                elif e == "-":
+                    op, j = "<<-", j2 + 1
+                else:
+                    op, j = "<<", j
+                    j += 1
+            elif d == "&":
+                op, j = "<&", j + 1
+            elif d == ">":
+                op, j = "<>", j + 1
+            else:
+                op = "<"
+        t = self._blanks(j)
+        if t >= n or s[t] in "\n;&|()" or (s[t] in "<>" and not s.startswith("(", t + 1)):
+            self._issue("missing-target", k, f"{op!r} without a target")
+            return Redirect(fd, op, None, None, self._span(i, j)), j
+        target, end = self._word(t)
+        heredoc: Heredoc | None = None
+        if op in ("<<", "<<-"):
+            raw = s[t:end]
+            quoted = any(ch in raw for ch in "'\"\\")
+            delim = _quote_removed(raw) if quoted else raw
+            heredoc = Heredoc(delim, quoted, op == "<<-")
+            self.pending.append((heredoc, k))
+        elif op == ">&":
+            text = target.plain()
+            if text is not None and text != "-" and not text.isdigit() and fd is None:
+                op = "&>"
+        return Redirect(fd, op, target, heredoc, self._span(i, end)), end
+
+    def _assignment(self, i: int, name_end: int) -> tuple[Assignment, int]:
+        """An assignment at i; name_end is the end of the name."""
+        s = self.s
+        n = self.n
+        name = s[i:name_end]
+        j = name_end
+        index: Word | None = None
+        if s[j] == "[":
+            iparts, j = self._until(j + 1, "]")
+            index = Word(tuple(iparts), self._span(name_end + 1, j))
+            j += 1
+        append = False
+        if j < n and s[j] == "+":
+            append = True
+            j += 1
+        j += 1  # the '='
+        if j < n and s[j] == "(":
+            words: list[Word] = []
+            k = j + 1
+            while True:
+                k = self._blanks(k)
+                if k >= n:
+                    self._issue("unbalanced", j, "array literal without ')'")
+                    break
+                c = s[k]
+                if c == ")":
+                    k += 1
+                    break
+                if c == "\n":
+                    k = self._newline(k)
+                    continue
+                if c in _WORD_END and not (c in "<>" and k + 1 < n and s[k + 1] == "("):
+                    self._issue("unexpected-token", k, f"unexpected {c!r} in array")
+                    k += 1
+                    continue
+                w, k = self._word(k, True)
+                words.append(w)
+            return Assignment(name, index, append, None, tuple(words), self._span(i, k)), k
+        if j >= n or s[j] in _WORD_END or (s[j] == "\r" and (j + 1 == n or s[j + 1] == "\n")):
+            value = Word((), self._span(j, j))
+            return Assignment(name, index, append, value, None, self._span(i, j)), j
+        value, k = self._word(j, True)
+        return Assignment(name, index, append, value, None, self._span(i, k)), k
+
+    def _assignment_at(self, i: int) -> int:
+        """If an assignment starts at i, the end of its name; else -1."""
+        s = self.s
+        if s[i] not in _NAME_START:
+            return -1
+        m = _re("assign").match(s, i)
+        if m is None:
+            return -1
+        j = m.end()
+        if s[j] == "[":
+            k = s.find("]", j, j + 256)
+            if k < 0:
+                return -1
+            k += 1
+            if s.startswith("=", k) or s.startswith("+=", k):
+                return j
+            return -1
+        return j
+
+    def _simple(self, i: int) -> tuple[object, int]:
+        s = self.s
+        n = self.n
+        start = i
+        assignments: list[Assignment] = []
+        words: list[Word] = []
+        redirects: list[Redirect] = []
+        decl = False
+        end = i
+        while True:
+            i = self._blanks(i)
+            if i >= n:
+                break
+            c = s[i]
+            if c in "\n;|":
+                break
+            if c == "&":
+                k = self._redirect_start(i)
+                if k < 0:
+                    break
+                redirect, i = self._redirect(i, k)
+                redirects.append(redirect)
+                end = i
+                continue
+            if c == ")":
+                break
+            if c == "(":
+                if len(words) == 1 and not assignments:
+                    # NAME ( ) compound: a function definition
+                    j = self._blanks(i + 1)
+                    if j < n and s[j] == ")":
+                        name = words[0].plain() or ""
+                        return self._function_body(name, start, j + 1)
+                if not words and not redirects and not assignments:
+                    break
+                self._issue("unexpected-token", i, "unexpected '('")
+                i += 1
+                continue
+            k = self._redirect_start(i)
+            if k >= 0:
+                redirect, i = self._redirect(i, k)
+                redirects.append(redirect)
+                end = i
+                continue
+            if not words or decl:
+                name_end = self._assignment_at(i)
+                if name_end >= 0:
+                    assignment, i = self._assignment(i, name_end)
+                    if decl:
+                        raw = Word((Lit(s[assignment.span[0] - self.base : i]),), assignment.span)
+                        if assignment.value is not None:
+                            raw = Word(
+                                (Lit(_name_for(assignment)), *assignment.value.parts),
+                                assignment.span,
+                            )
+                        raw.assign = assignment
+                        words.append(raw)
+                    else:
+                        assignments.append(assignment)
+                    end = i
+                    continue
+            word, i = self._word(i)
+            if not words:
+                text = word.plain()
+                if text is not None and text in _DECL:
+                    decl = True
+            words.append(word)
+            end = i
+        return Simple(
+            tuple(assignments), tuple(words), tuple(redirects), self._span(start, end)
+        ), end
+
+
+def _name_for(assignment: Assignment) -> str:
+    """The ``NAME=`` / ``NAME+=`` prefix text of a declaration operand."""
+    return assignment.name + ("+=" if assignment.append else "=")
+
+
+def _is_name(text: str) -> bool:
+    return bool(text) and text[0] in _NAME_START and all(c in _NAME_CHARS for c in text)
+
+
+_IF_STOPS = frozenset(("then", "elif", "else", "fi"))
+_DO_STOPS = frozenset(("do", "done"))
+_ESAC_STOPS = frozenset(("esac",))
+_GROUP_STOPS = frozenset(("}",))
+
+
+def _parse_nested(parent: _Parser, text: str, base: int, exact: bool) -> Script:
+    """Parse a backquote body with the parent's depth and remaining budget."""
+    sub = _Parser(text, base if exact else 0, parent.depth + 1, parent.budget - parent.work)
+    if sub.depth > MAX_DEPTH:
+        raise _Limit("depth")
+    try:
+        body, _ = sub._list(0, _LIST_STOPS_NONE, False, False)
+        if sub.pending:
+            sub._heredocs_at_eof()
+    finally:
+        parent.work += sub.work
+    if exact:
+        parent.issues.extend(sub.issues)
+        parent.openers.extend(sub.openers)
+    else:
+        for issue in sub.issues:
+            parent.issues.append(ParseIssue(issue.kind, base - 1, issue.message))
+    script = Script(body, text)
+    script.base = base
+    script.exact = exact
+    script.issues = tuple(sub.issues)
+    script.malformed = bool(sub.issues)
+    return script
+
+
+def _fast(command: str) -> Script | None:
+    """Commands of plain words separated by blanks skip the general parser."""
+    if _re("simple").fullmatch(command) is None:
+        return None
+    words: list[Word] = []
+    i = 0
+    n = len(command)
+    while i < n:
+        c = command[i]
+        if c == " " or c == "\t":
+            i += 1
+            continue
+        j = i + 1
+        while j < n and command[j] != " " and command[j] != "\t":
+            j += 1
+        text = command[i:j]
+        if not words and ("=" in text or text in _RESERVED):
+            return None
+        words.append(Word((Lit(text),), (i, j)))
+        i = j
+    if not words:
+        body = List((), (), (0, n))
+    else:
+        span = (words[0].span[0], words[-1].span[1])
+        simple = Simple((), tuple(words), (), span)
+        pipeline = Pipeline((simple,), (), False, False, span)
+        body = List((AndOr((pipeline,), (), span),), ("",), (0, n))
+    script = Script(body, command)
+    script.work = n + 1
+    return script
+
+
+def _parse_at(command: str, start: int, budget: int) -> tuple[Script, list[int]]:
+    parser = _Parser(command, 0, 0, budget)
+    limit: str | None = None
+    try:
+        body, _ = parser._list(start, _LIST_STOPS_NONE, False, False)
+        if parser.pending:
+            parser._heredocs_at_eof()
+    except _Limit as exc:
+        limit = exc.kind
+        body = List((), (), (start, len(command)))
+    except RecursionError:
+        limit = "depth"
+        body = List((), (), (start, len(command)))
+    script = Script(body, command)
+    script.issues = tuple(parser.issues)
+    script.malformed = bool(parser.issues)
+    script.limit = limit
+    script.work = parser.work
+    return script, parser.openers
+
+
+def parse(command: str) -> Script:
+    """Parse a command string (§4).  Never raises for a ``str``; work is linear."""
+    if not isinstance(command, str):
+        raise TypeError("command must be a str")
+    n = len(command)
+    if n > MAX_INPUT:
+        script = Script(List((), (), (0, 0)), command)
+        script.limit = "input-size"
+        return script
+    fast = _fast(command)
+    if fast is not None:
+        return fast
+    budget = WORK_FACTOR * (n + 1)
+    script, openers = _parse_at(command, 0, budget)
+    work = script.work
+    if script.malformed and script.limit is None and openers:
+        readings: list[tuple[int, Script]] = []
+        seen: set[int] = set()
+        queue = sorted(set(openers))
+        while queue and len(readings) < MAX_READINGS - 1:
+            opener = queue.pop(0)
+            if opener in seen or opener + 1 >= n:
+                continue
+            seen.add(opener)
+            # the text after the opening character, read as unquoted code
+            start = opener + 1
+            if command.startswith("$'", opener) or command.startswith("$(", opener):
+                start = opener + 2
+            sub, more = _parse_at(command, start, budget)
+            work += sub.work
+            if sub.limit is not None:
+                script.limit = sub.limit
+                break
+            readings.append((len(readings) + 2, sub))
+            queue.extend(o for o in more if o not in seen and o > opener)
+            queue.sort()
+        script.readings = tuple(readings)
+    script.work = work
+    return script
+
+
+def simple_commands(command: str, *, cwd: str | None = None) -> Iterator[Command]:
+    """Every simple command that would run (§5, §6); see :mod:`sessionkit.policy.walk`."""
+    from sessionkit.policy.walk import simple_commands as walk_simple_commands
+
+    return walk_simple_commands(command, cwd=cwd)
