@@ -159,7 +159,7 @@ def _backoff_sleep(delay: float, deadline: float) -> float:
     """Sleep ``delay`` plus up to 20 % jitter (never past ``deadline``); return the next delay."""
     remaining = deadline - time.monotonic()
     if remaining > 0:
-        time.sleep(min(delay * (1 + 0.2 * random.random()), remaining))  # noqa: S311
+        time.sleep(min(delay * (1 + 0.2 * random.random()), remaining))
     return min(delay * 2, 0.025)
 
 
@@ -562,6 +562,11 @@ def classify(raw: bytes, *, first_line: bool = False) -> tuple[dict[str, Any] | 
     except ValueError:
         if not body.strip():
             return None, "blank"
+        try:
+            # json.loads sniffs UTF-16/32 from bytes; the store is UTF-8 only.
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None, "invalid-utf8"
         if body.startswith(_CONFLICT_PREFIXES):
             return None, "conflict-marker"
         return None, "invalid-json"
@@ -575,7 +580,7 @@ def _open_binary(path: str) -> BinaryIO:
         import gzip
 
         return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    return open(path, "rb")
 
 
 def iter_lines(
@@ -831,3 +836,43 @@ def drain_spool(path: str, spool_dir: str, stream: str, *, fsync: bool, timeout:
                 appended += len(keep)
             os.unlink(spool)
     return appended
+
+
+def split_lines(data: bytes) -> tuple[list[Line], ScanStats]:
+    """Every non-blank line of an in-memory pre-image, the unterminated tail included."""
+    stats = ScanStats(files=1)
+    lines: list[Line] = []
+    offset = 0
+    number = 0
+    length = len(data)
+    while offset < length:
+        end = data.find(b"\n", offset)
+        terminated = end >= 0
+        stop = end if terminated else length
+        raw = data[offset:stop]
+        number += 1
+        stats.lines += 1
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if not terminated:
+            if raw.strip():
+                stats.count("unterminated", number)
+                lines.append(Line(number, offset, raw, None, "unterminated"))
+            else:
+                stats.blank += 1
+            break
+        if len(raw) + 1 > READ_LINE_LIMIT:
+            stats.count("oversize", number)
+            lines.append(Line(number, offset, raw, None, "oversize"))
+        else:
+            record, problem = classify(raw, first_line=number == 1)
+            if problem == "blank":
+                stats.blank += 1
+            elif problem is not None:
+                stats.count(problem, number)
+                lines.append(Line(number, offset, raw, None, problem))
+            else:
+                stats.records += 1
+                lines.append(Line(number, offset, raw, record, None))
+        offset = stop + 1
+    return lines, stats

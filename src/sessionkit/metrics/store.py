@@ -1,0 +1,503 @@
+"""``MetricsStore``: the public entry point of the metrics capability (spec §2.10)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from sessionkit.metrics import _jsonl, events
+from sessionkit.metrics.errors import LockTimeout, MetricsIOError, RecordInvalid
+from sessionkit.metrics.settings import Settings, from_config, load_settings
+from sessionkit.metrics.streams import TIMESTAMP_FIELDS, Stream, parse_stream, segments
+from sessionkit.metrics.timestamps import format_ts, normalize_ts, parse_ts, utc_now
+from sessionkit.metrics.validation import validate_record
+
+if TYPE_CHECKING:
+    from sessionkit.metrics.learnings import Learnings
+    from sessionkit.metrics.maintenance import Report
+    from sessionkit.metrics.query import StatsReport
+    from sessionkit.metrics.rewrite import Planner, RewriteReport
+    from sessionkit.metrics.rotation import RotateReport
+    from sessionkit.metrics.sessions import SessionWriteResult
+
+HOOK_LOCK_TIMEOUT = 0.25
+REWRITE_LOCK_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    stream: str
+    path: Path
+    records: int
+    bytes_written: int
+    repaired_tail: bool
+    rotated_to: Path | None
+    spooled: bool
+    action: Literal["appended", "spooled", "disabled"]
+
+
+class ReadResult:
+    """An iterable of records; ``stats`` is complete once iteration has ended."""
+
+    def __init__(self, records: Iterator[dict[str, Any]], stats: _jsonl.ScanStats) -> None:
+        self._records = records
+        self.stats = stats
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return self._records
+
+
+def _disabled() -> bool:
+    return events.metrics_disabled()
+
+
+class MetricsStore:
+    """The locked JSONL streams of one worktree.
+
+    ``repo`` is any path inside the worktree. The store root resolves from ``metrics_dir``,
+    ``SESSIONKIT_METRICS_DIR``, Session Config ``metrics.dir``, then ``.orchestrator/metrics``.
+    """
+
+    def __init__(
+        self,
+        repo: str | os.PathLike[str] = ".",
+        *,
+        metrics_dir: str | os.PathLike[str] | None = None,
+        config: Any = None,
+        clock: Callable[[], datetime] | None = None,
+        hook_mode: bool = False,
+        settings: Settings | None = None,
+    ) -> None:
+        self.repo = Path(repo).resolve()
+        self.clock: Callable[[], datetime] = clock or utc_now
+        self.hook_mode = hook_mode
+        self._worktree: Path | None = None
+        env_dir = os.environ.get("SESSIONKIT_METRICS_DIR")
+        if settings is not None:
+            self.settings = settings
+        elif config is not None:
+            self.settings = from_config(config)
+        elif metrics_dir is not None or (env_dir and os.path.isabs(env_dir)):
+            # An explicit store needs no repository; the config is still read when present.
+            self.settings = load_settings(str(self.repo)) if self._in_git() else Settings()
+        else:
+            self.settings = load_settings(str(self.worktree))
+        if metrics_dir is not None:
+            self.root = Path(metrics_dir).resolve()
+        elif env_dir:
+            self.root = (
+                Path(env_dir) if os.path.isabs(env_dir) else self.worktree / env_dir
+            ).resolve()
+        else:
+            self.root = self._configured_root()
+
+    # ------------------------------------------------------------------ locations
+
+    def _in_git(self) -> bool:
+        try:
+            self._resolve_worktree()
+        except MetricsIOError:
+            return False
+        return True
+
+    def _resolve_worktree(self) -> Path:
+        if self._worktree is None:
+            from sessionkit import git
+            from sessionkit.errors import SessionkitError
+
+            try:
+                self._worktree = Path(git.get_root(self.repo))
+            except SessionkitError as exc:
+                raise MetricsIOError(
+                    f"{self.repo} is not inside a git work tree; pass --metrics-dir or set "
+                    "SESSIONKIT_METRICS_DIR"
+                ) from exc
+        return self._worktree
+
+    @property
+    def worktree(self) -> Path:
+        """Top level of the git worktree (the store, STATE.md and git checks hang off it)."""
+        return self._resolve_worktree()
+
+    @property
+    def state_root(self) -> Path:
+        """Where STATE.md is looked up: the worktree, or the repo path outside git."""
+        try:
+            return self.worktree
+        except MetricsIOError:
+            return self.repo
+
+    def _configured_root(self) -> Path:
+        relative = self.settings.metrics.dir
+        root = (self.worktree / relative).resolve()
+        if root != self.worktree and self.worktree not in root.parents:
+            raise MetricsIOError(
+                f"metrics.dir {relative!r} leaves the worktree; use a repository-relative path"
+            )
+        return root
+
+    def path(self, stream: Stream | str) -> Path:
+        return self.root / parse_stream(stream).file_name
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.root / "spool"
+
+    def files(self, stream: Stream | str, *, include_rotated: bool = True) -> list[str]:
+        """Files of ``stream`` in read order: numbered, stamped segments, live, spool."""
+        s = parse_stream(stream)
+        out: list[str] = []
+        if include_rotated:
+            old, new = segments(str(self.root), s)
+            out.extend(old)
+            out.extend(new)
+        out.append(str(self.path(s)))
+        out.extend(_jsonl.spool_files(str(self.spool_dir), s.value))
+        return out
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def now_ts(self) -> str:
+        return format_ts(self.clock())
+
+    @property
+    def lock_timeout(self) -> float:
+        return HOOK_LOCK_TIMEOUT if self.hook_mode else self.settings.metrics.lock_timeout_s
+
+    def fsync_for(self, stream: Stream) -> bool:
+        policy = self.settings.metrics.fsync
+        if policy == "always":
+            return True
+        if policy == "never":
+            return False
+        return stream.durable
+
+    # ------------------------------------------------------------------ writing
+
+    def prepare(
+        self, stream: Stream | str, record: Mapping[str, Any]
+    ) -> tuple[bytes, dict[str, Any]]:
+        """Complete, encode and validate one record; returns its line and round trip."""
+        s = parse_stream(stream)
+        data = dict(record)
+        if s is Stream.EVENTS and "schema_version" not in data:
+            name = data.pop("event", None)
+            if not isinstance(name, str):
+                raise RecordInvalid("an event draft needs an 'event' name")
+            data = self._build_event(name, data)
+        elif s in (Stream.SESSIONS, Stream.SUBAGENTS, Stream.LEARNINGS, Stream.LEARNINGS_ARCHIVE):
+            data = self._normalise_times(s, data)
+        if s is Stream.SUBAGENTS:
+            data = _subagent_writer_obligations(data)
+        line, parsed = _jsonl.encode_record(
+            data, stream=s.value, max_bytes=self.settings.metrics.max_line_bytes
+        )
+        validate_record(s, parsed)
+        return line, parsed
+
+    def _normalise_times(self, stream: Stream, data: dict[str, Any]) -> dict[str, Any]:
+        for key in TIMESTAMP_FIELDS[stream]:
+            value = data.get(key)
+            if isinstance(value, str):
+                try:
+                    data[key] = normalize_ts(value)
+                except ValueError as exc:
+                    raise RecordInvalid(
+                        f"{stream.value} record invalid at /{key}: {exc}", pointer=f"/{key}"
+                    ) from exc
+        return data
+
+    def append(self, stream: Stream | str, record: Mapping[str, Any]) -> AppendResult:
+        """Append one record (validated against its stream's schema) under the lock."""
+        return self.append_many(stream, [record])
+
+    def append_many(
+        self, stream: Stream | str, records: Iterable[Mapping[str, Any]]
+    ) -> AppendResult:
+        """Append records in one buffer under one lock: all of them or none."""
+        s = parse_stream(stream)
+        if _disabled():
+            return AppendResult(s.value, self.path(s), 0, 0, False, None, False, "disabled")
+        lines = [self.prepare(s, record)[0] for record in records]
+        return self.append_encoded(s, b"".join(lines), len(lines))
+
+    def append_encoded(self, stream: Stream, buffer: bytes, count: int) -> AppendResult:
+        """Append already validated lines (the shared tail of every writer)."""
+        path = self.path(stream)
+        if _disabled():
+            return AppendResult(stream.value, path, 0, 0, False, None, False, "disabled")
+        fsync = self.fsync_for(stream)
+        rotation = self.settings.metrics.rotation.get(stream.value)
+        rotate_at = rotation.max_bytes if stream.rotates and rotation and rotation.enabled else None
+        if not self.hook_mode and self.spool_dir.is_dir():
+            self.drain_spool(stream)
+        try:
+            outcome = _jsonl.append_lines(
+                str(path), buffer, fsync=fsync, timeout=self.lock_timeout, rotate_at=rotate_at
+            )
+        except LockTimeout:
+            if not self.hook_mode:
+                raise
+            spooled = _jsonl.spool_write(str(self.spool_dir), stream.value, buffer, fsync=fsync)
+            return AppendResult(
+                stream.value, Path(spooled), count, len(buffer), False, None, True, "spooled"
+            )
+        rotated = Path(outcome.rotated_to) if outcome.rotated_to else None
+        if rotated is not None:
+            self._after_rotation(stream, rotated)
+        return AppendResult(
+            stream.value,
+            path,
+            count,
+            outcome.bytes_written,
+            outcome.repaired_tail,
+            rotated,
+            False,
+            "appended",
+        )
+
+    def _after_rotation(self, stream: Stream, segment: Path) -> None:
+        from sessionkit.metrics import rotation
+
+        rotation.after_rotation(self, stream, segment)
+
+    def drain_spool(self, stream: Stream | str) -> int:
+        s = parse_stream(stream)
+        drained = _jsonl.drain_spool(
+            str(self.path(s)),
+            str(self.spool_dir),
+            s.value,
+            fsync=self.fsync_for(s),
+            timeout=self.lock_timeout,
+        )
+        if drained:  # announced after the lock is released
+            self.emit_internal(
+                "sessionkit.metrics.spool_drained", {"stream": s.value, "lines": drained}
+            )
+        return drained
+
+    def _build_event(
+        self,
+        name: str,
+        payload: Mapping[str, Any] | None,
+        *,
+        session_id: str | Literal["auto"] | None = "auto",
+        **envelope: Any,
+    ) -> dict[str, Any]:
+        sid = (
+            events.resolve_session_id(str(self.state_root)) if session_id == "auto" else session_id
+        )
+        return events.build_event(
+            name, payload, timestamp=self.now_ts(), session_id=sid, **envelope
+        )
+
+    def emit(
+        self,
+        event: str,
+        payload: Mapping[str, Any] | None = None,
+        *,
+        session_id: str | Literal["auto"] | None = "auto",
+        harness_session_id: str | None = None,
+        run_id: str | None = None,
+        agent_id: str | None = None,
+        wave: int | None = None,
+        platform: str | None = None,
+        source: str | None = None,
+        best_effort: bool = False,
+    ) -> AppendResult | None:
+        """Append one event with its envelope; ``best_effort`` swallows every error."""
+        try:
+            if _disabled():
+                return AppendResult(
+                    "events", self.path(Stream.EVENTS), 0, 0, False, None, False, "disabled"
+                )
+            record = self._build_event(
+                event,
+                payload,
+                session_id=session_id,
+                harness_session_id=harness_session_id,
+                run_id=run_id,
+                agent_id=agent_id,
+                wave=wave,
+                platform=platform,
+                source=source,
+            )
+            line, _parsed = self.prepare(Stream.EVENTS, record)
+            return self.append_encoded(Stream.EVENTS, line, 1)
+        except Exception:
+            if best_effort:
+                return None
+            raise
+
+    def emit_internal(self, event: str, payload: Mapping[str, Any]) -> None:
+        """Events the store announces about itself: always best effort."""
+        self.emit(event, payload, best_effort=True, source="library")
+
+    def record_session(
+        self, record: Mapping[str, Any], *, force: bool = False, dry_run: bool = False
+    ) -> SessionWriteResult:
+        from sessionkit.metrics import sessions
+
+        return sessions.record_session(self, record, force=force, dry_run=dry_run)
+
+    # ------------------------------------------------------------------ reading
+
+    def read(
+        self,
+        stream: Stream | str,
+        *,
+        include_rotated: bool = True,
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
+        validate: bool = False,
+        fold: bool | None = None,
+    ) -> ReadResult:
+        """Records of ``stream`` from every file, tolerant of bad lines (counted, not raised)."""
+        from sessionkit.metrics import query
+
+        return query.read(
+            self,
+            parse_stream(stream),
+            include_rotated=include_rotated,
+            since=_as_dt(since),
+            until=_as_dt(until),
+            validate=validate,
+            fold=fold,
+        )
+
+    def tail(
+        self, stream: Stream | str = "events", n: int = 20, **filters: Any
+    ) -> list[dict[str, Any]]:
+        from sessionkit.metrics import query
+
+        return query.tail(self, parse_stream(stream), n, **filters)
+
+    def query(self, stream: Stream | str = "events", **filters: Any) -> ReadResult:
+        from sessionkit.metrics import query
+
+        return query.query(self, parse_stream(stream), **filters)
+
+    def stats(
+        self,
+        *,
+        since: str | datetime | None = None,
+        until: str | datetime | None = None,
+        session: str | None = None,
+        top: int = 5,
+        include_rotated: bool = True,
+    ) -> StatsReport:
+        from sessionkit.metrics import query
+
+        return query.stats(
+            self,
+            since=_as_dt(since),
+            until=_as_dt(until),
+            session=session,
+            top=top,
+            include_rotated=include_rotated,
+        )
+
+    # ------------------------------------------------------------------ changing lines
+
+    def rewrite(
+        self,
+        stream: Stream | str,
+        planner: Planner,
+        *,
+        reason: str,
+        dry_run: bool = True,
+        mode: Literal["whole", "per_line"] = "whole",
+        by: str = "sessionkit",
+    ) -> RewriteReport:
+        from sessionkit.metrics import rewrite
+
+        return rewrite.rewrite(
+            self, parse_stream(stream), planner, reason=reason, dry_run=dry_run, mode=mode, by=by
+        )
+
+    def rotate(
+        self, stream: Stream | str | None = None, *, force: bool = False, dry_run: bool = True
+    ) -> RotateReport:
+        from sessionkit.metrics import rotation
+
+        streams = [parse_stream(stream)] if stream is not None else None
+        return rotation.rotate(self, streams, force=force, dry_run=dry_run)
+
+    # ------------------------------------------------------------------ maintenance
+
+    def validate_file(self, path: str | os.PathLike[str]) -> Report:
+        from sessionkit.metrics import maintenance
+
+        return maintenance.validate_files(self, [Path(path)])
+
+    def doctor(self, streams: Sequence[str] | None = None) -> Report:
+        from sessionkit.metrics import maintenance
+
+        return maintenance.doctor(self, streams)
+
+    def repair(
+        self,
+        streams: Sequence[str] | None = None,
+        *,
+        dry_run: bool = True,
+        quarantine_invalid: bool = False,
+        backfill_abandoned: bool = False,
+        clear_quarantine: bool = False,
+    ) -> Report:
+        from sessionkit.metrics import maintenance
+
+        return maintenance.repair(
+            self,
+            streams,
+            dry_run=dry_run,
+            quarantine_invalid=quarantine_invalid,
+            backfill_abandoned=backfill_abandoned,
+            clear_quarantine=clear_quarantine,
+        )
+
+    def migrate(
+        self,
+        *,
+        streams: Sequence[str] | None = None,
+        include_state: bool = True,
+        dry_run: bool = True,
+    ) -> Report:
+        from sessionkit.metrics import migrate
+
+        return migrate.migrate(self, streams=streams, include_state=include_state, dry_run=dry_run)
+
+    @property
+    def learnings(self) -> Learnings:
+        from sessionkit.metrics.learnings import Learnings
+
+        return Learnings(self)
+
+
+def _as_dt(value: str | datetime | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return parse_ts(value)
+
+
+_SUBAGENT_REQUIRED = frozenset({"schema_version", "timestamp", "event", "agent_id"})
+
+
+def _subagent_writer_obligations(data: dict[str, Any]) -> dict[str, Any]:
+    """Writers omit unknown optional fields and never store a 0 ms duration (spec §3.6)."""
+    data.setdefault("schema_version", 1)
+    duration = data.get("duration_ms")
+    if isinstance(duration, int) and not isinstance(duration, bool) and duration < 1:
+        raise RecordInvalid(
+            "subagents record invalid at /duration_ms: a measured duration is >= 1 ms; "
+            "write null when it is unknown",
+            pointer="/duration_ms",
+        )
+    keep_null = {"duration_ms"} if data.get("event") == "stop" else set()
+    return {
+        k: v for k, v in data.items() if v is not None or k in _SUBAGENT_REQUIRED or k in keep_null
+    }
