@@ -206,7 +206,13 @@ class _Typer:
                 return canonical
 
         if "string" in allowed:
-            if not isinstance(value, str) and not node.quoted and not ks.accepts(schema, value):
+            integral_slot = isinstance(value, float) and "integer" in allowed
+            if (
+                not isinstance(value, str)
+                and not node.quoted
+                and not ks.accepts(schema, value)
+                and not integral_slot
+            ):
                 value = text  # T3: a string key takes the source text (52 -> "52")
             if isinstance(value, str):
                 value = self.enum_case(node, value, schema, path)

@@ -111,9 +111,10 @@ def _removal(error: ValidationError, path: Path) -> Path:
 def _remove_all(doc: dict[str, Any], removals: list[Path]) -> None:
     """Remove every path (deepest and highest index first), then apply the emptying rules."""
     targets = {_record_aware(doc, p) for p in removals}
+    # Deepest first, and within one list the highest index first, so indices stay valid.
     for path in sorted(
         targets,
-        key=lambda p: (len(p), [(-x if isinstance(x, int) else 0) for x in p]),
+        key=lambda p: (len(p), [(x if isinstance(x, int) else 0) for x in p]),
         reverse=True,
     ):
         _remove(doc, path)
@@ -133,6 +134,11 @@ def _record_aware(doc: dict[str, Any], path: Path) -> Path:
             return record_path  # the record itself (e.g. a required field is missing)
         field_name = path[depth + 1]
         if field_name in schema.get("required", ()):
+            return record_path
+        # A field admitting a single value (``kind: regression-flags``) names the record's
+        # kind: a record of another kind is not understood, so it is dropped (case 57).
+        field_schema = ks.properties(schema).get(str(field_name), {})
+        if len(field_schema.get("enum", ())) == 1 or "const" in field_schema:
             return record_path
         return path[: depth + 2]
     return path
