@@ -1125,12 +1125,27 @@ def loosening_text(rule: Mapping[str, Any] | None) -> str:
     return json.dumps(rule)
 
 
-def default_text(entry: Mapping[str, Any]) -> str:
+def default_text(key: str, entry: Mapping[str, Any], keys: Mapping[str, Any]) -> str:
     if "default" not in entry:
-        return "absent"
+        return "required" if is_required(key, keys) else "unset"
     if entry["kind"] == "object":
         return "(sub-keys)"
     return code(entry["default"])
+
+
+def is_required(key: str, keys: Mapping[str, Any]) -> bool:
+    """Whether ``key`` is a required field of its record (``custom-phases[].name``)."""
+    parent, _, name = key.rpartition(".")
+    if not parent:
+        return False
+    if parent.endswith("[]"):
+        holder = keys[parent[:-2]].get("items", {})
+    else:
+        holder = keys[parent]
+        for branch in holder.get("one_of", []):
+            if "properties" in branch:
+                holder = branch
+    return name in (holder.get("required") or [])
 
 
 INTRO = """\
@@ -1210,7 +1225,7 @@ def render_docs(registry: Registry, rules: Mapping[str, Mapping[str, Any]] | Non
                     for x in (
                         code(key),
                         type_text(entry),
-                        default_text(entry),
+                        default_text(key, entry, registry.keys),
                         bounds_text(entry),
                         loosening_text(entry.get("loosening")),
                         entry["consumer"],

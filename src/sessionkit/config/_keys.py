@@ -12,7 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-SCHEMA_SHA256: str = "85388670834aa7c2"
+SCHEMA_SHA256: str = "972e20ff5cbb4f94"
 
 TOP_LEVEL: tuple[str, ...] = (
     "agents-per-wave",
@@ -2649,7 +2649,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "blocks",
         "consumer": "orchestration",
         "prior_art": {"key": "docs-orchestrator.enabled", "default": False},
-        "description": "On.",
+        "description": "Turn `docs-orchestrator` on.",
     },
     "docs-orchestrator.audiences": {
         "kind": "array",
@@ -2674,7 +2674,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "consumer": "orchestration",
         "legacy_values": {"hard": "strict"},
         "prior_art": {"key": "docs-orchestrator.mode", "default": "warn"},
-        "description": "Mode.",
+        "description": "Enforcement of `docs-orchestrator`: `strict` blocks, `warn` reports, `off` skips the check.",
     },
     "vault-staleness": {
         "kind": "object",
@@ -2707,7 +2707,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "blocks",
         "consumer": "orchestration",
         "prior_art": {"key": "vault-staleness.enabled", "default": False},
-        "description": "On.",
+        "description": "Turn `vault-staleness` on.",
     },
     "vault-staleness.thresholds": {
         "kind": "object",
@@ -2767,7 +2767,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "consumer": "orchestration",
         "legacy_values": {"hard": "strict"},
         "prior_art": {"key": "vault-staleness.mode", "default": "warn"},
-        "description": "Mode.",
+        "description": "Enforcement of `vault-staleness`: `strict` blocks, `warn` reports, `off` skips the check.",
     },
     "docs-staleness": {
         "kind": "object",
@@ -2792,7 +2792,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "blocks",
         "consumer": "orchestration",
         "prior_art": {"key": "docs-staleness.enabled", "default": False},
-        "description": "On.",
+        "description": "Turn `docs-staleness` on.",
     },
     "docs-staleness.thresholds": {
         "kind": "object",
@@ -2827,7 +2827,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "consumer": "orchestration",
         "legacy_values": {"hard": "strict"},
         "prior_art": {"key": "docs-staleness.mode", "default": "warn"},
-        "description": "Mode.",
+        "description": "Enforcement of `docs-staleness`: `strict` blocks, `warn` reports, `off` skips the check.",
     },
     "moc-staleness": {
         "kind": "object",
@@ -2852,7 +2852,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "blocks",
         "consumer": "orchestration",
         "prior_art": {"key": "moc-staleness.enabled", "default": False},
-        "description": "On.",
+        "description": "Turn `moc-staleness` on.",
     },
     "moc-staleness.thresholds": {
         "kind": "object",
@@ -2887,7 +2887,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "consumer": "orchestration",
         "legacy_values": {"hard": "strict"},
         "prior_art": {"key": "moc-staleness.mode", "default": "warn"},
-        "description": "Mode.",
+        "description": "Enforcement of `moc-staleness`: `strict` blocks, `warn` reports, `off` skips the check.",
     },
     "context-coverage": {
         "kind": "object",
@@ -2909,7 +2909,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "blocks",
         "consumer": "orchestration",
         "prior_art": {"key": "context-coverage.enabled", "default": False},
-        "description": "On.",
+        "description": "Turn `context-coverage` on.",
     },
     "context-coverage.mode": {
         "kind": "scalar",
@@ -2921,7 +2921,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "consumer": "orchestration",
         "legacy_values": {"hard": "strict"},
         "prior_art": {"key": "context-coverage.mode", "default": "warn"},
-        "description": "Mode.",
+        "description": "Enforcement of `context-coverage`: `strict` blocks, `warn` reports, `off` skips the check.",
     },
     "worktree-orphans": {
         "kind": "object",
@@ -2946,7 +2946,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "blocks",
         "consumer": "orchestration",
         "prior_art": {"key": "worktree-orphans.enabled", "default": False},
-        "description": "On.",
+        "description": "Turn `worktree-orphans` on.",
     },
     "worktree-orphans.base-branch": {
         "kind": "scalar",
@@ -2968,7 +2968,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "blocks",
         "consumer": "orchestration",
         "prior_art": {"key": "worktree-orphans.mode", "default": "warn"},
-        "description": "Mode.",
+        "description": "Enforcement of `worktree-orphans`: `warn` reports, `off` skips the check.",
     },
     "events-rotation": {
         "kind": "object",
@@ -3057,7 +3057,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "blocks",
         "consumer": "orchestration",
         "prior_art": {"key": "test.enabled", "default": False},
-        "description": "On.",
+        "description": "Turn `test` on.",
     },
     "test.default-profile": {
         "kind": "scalar",
@@ -3094,7 +3094,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "consumer": "orchestration",
         "legacy_values": {"hard": "strict"},
         "prior_art": {"key": "test.mode", "default": "warn"},
-        "description": "Mode.",
+        "description": "Enforcement of `test`: `strict` blocks, `warn` reports, `off` skips the check.",
     },
     "test.retention-days": {
         "kind": "scalar",
@@ -3140,7 +3140,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "blocks",
         "consumer": "orchestration",
         "prior_art": {"key": "gitlab-portfolio.enabled", "default": False},
-        "description": "On.",
+        "description": "Turn `gitlab-portfolio` on.",
     },
     "gitlab-portfolio.mode": {
         "kind": "scalar",
@@ -3152,7 +3152,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "consumer": "orchestration",
         "legacy_values": {"hard": "strict"},
         "prior_art": {"key": "gitlab-portfolio.mode", "default": "warn"},
-        "description": "Mode.",
+        "description": "Enforcement of `gitlab-portfolio`: `strict` blocks, `warn` reports, `off` skips the check.",
     },
     "gitlab-portfolio.stale-days": {
         "kind": "scalar",
@@ -3229,7 +3229,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "consumer": "orchestration",
         "legacy_values": {"hard": "strict"},
         "prior_art": {"key": "wave-reviewers.mode", "default": "warn"},
-        "description": "Mode.",
+        "description": "Enforcement of `wave-reviewers`: `strict` blocks, `warn` reports, `off` skips the check.",
     },
     "persona-gate-wave": {
         "kind": "object",
@@ -3249,7 +3249,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": False,
         "group": "blocks",
         "consumer": "orchestration",
-        "description": "On.",
+        "description": "Turn `persona-gate-wave` on.",
     },
     "persona-gate-wave.after": {
         "kind": "scalar",
@@ -3304,7 +3304,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "blocks",
         "consumer": "orchestration",
         "legacy_values": {"hard": "strict"},
-        "description": "Mode.",
+        "description": "Enforcement of `persona-gate-wave`: `off` skips the check, `warn` reports, `strict` blocks.",
     },
     "custom-phases": {
         "kind": "array",
@@ -3516,7 +3516,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": True,
         "group": "prior-art",
         "consumer": "orchestration",
-        "description": "On.",
+        "description": "Turn `loop-guard` on.",
     },
     "loop-guard.threshold": {
         "kind": "scalar",
@@ -3558,7 +3558,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": False,
         "group": "prior-art",
         "consumer": "orchestration",
-        "description": "On.",
+        "description": "Turn `frontend-slop-hook` on.",
     },
     "instruction-budget": {
         "kind": "object",
@@ -3578,7 +3578,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": True,
         "group": "prior-art",
         "consumer": "orchestration",
-        "description": "On.",
+        "description": "Turn `instruction-budget` on.",
     },
     "instruction-budget.ceiling": {
         "kind": "scalar",
@@ -3608,7 +3608,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": "warn",
         "group": "prior-art",
         "consumer": "orchestration",
-        "description": "Mode.",
+        "description": "Enforcement of `instruction-budget`: `warn` reports, `off` skips the check.",
     },
     "auto-skill-dispatch": {
         "kind": "scalar",
@@ -3646,7 +3646,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": True,
         "group": "prior-art",
         "consumer": "orchestration",
-        "description": "On.",
+        "description": "Turn `express-path` on.",
     },
     "worker-pool": {
         "kind": "object",
@@ -3666,7 +3666,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": False,
         "group": "prior-art",
         "consumer": "orchestration",
-        "description": "On.",
+        "description": "Turn `worker-pool` on.",
     },
     "worker-pool.max-parallel": {
         "kind": "scalar",
@@ -3707,7 +3707,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": False,
         "group": "prior-art",
         "consumer": "orchestration",
-        "description": "On.",
+        "description": "Turn `output-schema-validation` on.",
     },
     "output-schema-validation.enforce": {
         "kind": "scalar",
@@ -4779,7 +4779,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "alias_of": "wave-reviewers.mode",
         "legacy_values": {"hard": "strict"},
         "prior_art": {"key": "wave-reviewers.mode", "default": "warn"},
-        "description": "Mode.",
+        "description": "Enforcement of `persona-reviewers`: `strict` blocks, `warn` reports, `off` skips the check.",
     },
     "sessionkit": {
         "kind": "object",
