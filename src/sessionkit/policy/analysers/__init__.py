@@ -1,0 +1,200 @@
+"""Analysers: from one ``Command`` record to findings (guard.md §7).
+
+``analyse(cmd, ctx)`` dispatches on the canonical command name (§7.1) to the analysers in
+``git.py``, ``fs.py`` and ``devices.py``; commands without an analyser yield no finding
+(their arguments are data, A6). ``Context`` carries what analysers need beyond the record:
+repository facts, path judgement and a way to judge nested payloads (git aliases, git
+configuration that runs commands), all per check.
+
+Hot path: standard library only.
+"""
+
+from __future__ import annotations
+
+from sessionkit.policy.decision import Finding
+from sessionkit.policy.rules import RULES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from sessionkit.policy.command import Command
+    from sessionkit.policy.decision import Target
+    from sessionkit.policy.paths import PathJudge
+    from sessionkit.policy.repofacts import RepoFacts
+    from sessionkit.policy.values import Value
+
+    PayloadJudge = Callable[[str, Command, str, str, "str | None"], list[Finding]]
+    CommandJudge = Callable[[Command], list[Finding]]
+
+
+class Context:
+    """Per-check state shared by the analysers."""
+
+    __slots__ = ("depth", "facts", "judge", "judge_command", "judge_payload")
+
+    def __init__(
+        self,
+        facts: RepoFacts,
+        judge: PathJudge,
+        *,
+        judge_payload: PayloadJudge | None = None,
+        judge_command: CommandJudge | None = None,
+    ) -> None:
+        self.facts = facts
+        self.judge = judge
+        self.judge_payload = judge_payload
+        self.judge_command = judge_command
+        self.depth = 0
+
+    def payload(
+        self, text: str, cmd: Command, kind: str, detail: str, cwd: str | None = None
+    ) -> list[Finding]:
+        """Findings of a shell payload ``text`` that ``cmd`` would run (via ``kind``)."""
+        if self.judge_payload is None or self.depth > 10:
+            return []
+        self.depth += 1
+        try:
+            return self.judge_payload(text, cmd, kind, detail, cwd)
+        finally:
+            self.depth -= 1
+
+    def command(self, cmd: Command) -> list[Finding]:
+        """Findings of a derived command record (an argv payload such as ``bisect run``)."""
+        if self.depth > 10:
+            return []
+        self.depth += 1
+        try:
+            if self.judge_command is not None:
+                return self.judge_command(cmd)
+            return analyse(cmd, self)
+        finally:
+            self.depth -= 1
+
+
+def finding(
+    cmd: Command,
+    rule_id: str,
+    *,
+    target: str | None = None,
+    targets: Iterable[Target] = (),
+    action: str | None = None,
+    reason: str | None = None,
+) -> Finding:
+    """A built-in finding for ``cmd`` with the rule's reason and suggestion filled in."""
+    rule = RULES[rule_id]
+    return Finding(
+        rule.id,
+        rule.group,
+        rule.default_action if action is None else action,
+        default_action=rule.default_action,
+        origin="builtin",
+        reason=rule.render_reason(target) if reason is None else reason,
+        suggestion=rule.suggestion,
+        segment=cmd.text,
+        span=cmd.span,
+        span_exact=cmd.span_exact,
+        argv=cmd.rendered(),
+        via=cmd.via,
+        targets=targets,
+        reading=cmd.reading,
+    )
+
+
+def canonical_name(word: str) -> str:
+    """§7.1: last path component, ``.exe`` removed, lower-cased."""
+    name = word.rsplit("/", 1)[-1].lower()
+    if name.endswith(".exe"):
+        name = name[:-4]
+    return name
+
+
+def texts(values: Sequence[Value]) -> list[str | None]:
+    return [v.text for v in values]
+
+
+def _self_grant(cmd: Command, ctx: Context) -> list[Finding]:
+    """B13: ``sessionkit guard override add`` in any spelling."""
+    words = [v.text for v in cmd.argv]
+    name = cmd.name or ""
+    start = -1
+    if name in ("sessionkit", "sessionkit-hook"):
+        start = 1
+    else:
+        for i, word in enumerate(words):
+            if word is not None and canonical_name(word) in ("sessionkit", "sessionkit.cli"):
+                start = i + 1
+                break
+    if start < 0:
+        return []
+    rest = [w for w in words[start:] if w is not None and not w.startswith("-")]
+    for i in range(len(rest) - 2):
+        if rest[i] == "guard" and rest[i + 1] == "override" and rest[i + 2] == "add":
+            return [finding(cmd, "guard-override-self-grant")]
+    return []
+
+
+_SELF_GRANT_NAMES = frozenset(
+    (
+        "sessionkit",
+        "sessionkit-hook",
+        "python",
+        "python3",
+        "pypy3",
+        "uvx",
+        "pipx",
+        "uv",
+        "hatch",
+        "poetry",
+        "pdm",
+    )
+)
+
+_TABLE: dict[str, Callable[[Command, Context], list[Finding]]] | None = None
+
+
+def _table() -> dict[str, Callable[[Command, Context], list[Finding]]]:
+    global _TABLE
+    if _TABLE is None:
+        from sessionkit.policy.analysers import devices, fs, git
+
+        table: dict[str, Callable[[Command, Context], list[Finding]]] = {}
+        table["git"] = git.analyse
+        for name in fs.NAMES:
+            table[name] = fs.analyse
+        for name in devices.NAMES:
+            table[name] = devices.analyse
+        for name in _SELF_GRANT_NAMES:
+            table.setdefault(name, _self_grant)
+        _TABLE = table
+    return _TABLE
+
+
+def analyse(cmd: Command, ctx: Context) -> list[Finding]:
+    """Every finding for one command record (the command itself, not its payloads)."""
+    name = cmd.name
+    out: list[Finding] = []
+    if name is not None:
+        table = _table()
+        analyser = table.get(name)
+        if analyser is None:
+            if name.startswith("git-"):
+                from sessionkit.policy.analysers import git
+
+                if name[4:] in git.DASHED:
+                    analyser = git.analyse_dashed
+            elif name.startswith(("mkfs", "newfs")):
+                from sessionkit.policy.analysers import devices
+
+                analyser = devices.analyse
+            elif name.startswith("python"):
+                analyser = _self_grant
+        if analyser is not None:
+            out.extend(analyser(cmd, ctx))
+            if name in ("python3", "python", "uvx", "pipx", "uv") and analyser is not _self_grant:
+                out.extend(_self_grant(cmd, ctx))
+    if cmd.redirects:
+        from sessionkit.policy.analysers import devices
+
+        out.extend(devices.redirect_findings(cmd, ctx))
+    return out

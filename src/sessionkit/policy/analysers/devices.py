@@ -1,0 +1,198 @@
+"""Devices and file systems (guard.md §7.4): ``device-write`` and ``filesystem-create`` (B9).
+
+Hot path: standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sessionkit.policy.analysers import Context, finding
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sessionkit.policy.command import Command
+    from sessionkit.policy.decision import Finding
+    from sessionkit.policy.values import Value
+
+NAMES = frozenset(
+    (
+        "dd",
+        "mkfs",
+        "mke2fs",
+        "mkswap",
+        "mkdosfs",
+        "mkntfs",
+        "wipefs",
+        "sgdisk",
+        "diskutil",
+        "blkdiscard",
+        "tee",
+        "cp",
+        "truncate",
+    )
+)
+
+_SAFE_DEVICES = frozenset(
+    (
+        "/dev/null",
+        "/dev/zero",
+        "/dev/full",
+        "/dev/random",
+        "/dev/urandom",
+        "/dev/stdin",
+        "/dev/stdout",
+        "/dev/stderr",
+        "/dev/tty",
+    )
+)
+_SAFE_PREFIXES = ("/dev/fd/", "/dev/pts/", "/dev/shm/")
+_DISKUTIL_VERBS = frozenset(
+    (
+        "erasedisk",
+        "erasevolume",
+        "zerodisk",
+        "randomdisk",
+        "secureerase",
+        "partitiondisk",
+        "reformat",
+    )
+)
+
+
+def is_device(path: str) -> bool:
+    """A device path under ``/dev/`` other than the harmless ones (§7.4)."""
+    path = os.path.normpath(path)
+    if not path.startswith("/dev/") or path in _SAFE_DEVICES:
+        return False
+    return not path.startswith(_SAFE_PREFIXES) and path != "/dev/shm"
+
+
+def _device_path(value: Value, cmd: Command, ctx: Context) -> str | None:
+    text = value.text
+    if text is None:
+        return None
+    if text.startswith("/"):
+        return text if is_device(text) else None
+    for cwd in ctx.judge.cwd_paths(cmd.cwd):
+        if cwd is not None and cwd.startswith("/dev"):
+            full = os.path.normpath(os.path.join(cwd, text))
+            if is_device(full):
+                return full
+    return None
+
+
+def device_operands(
+    cmd: Command, args: Sequence[Value], *, value_options: Sequence[str] = ()
+) -> list[Finding]:
+    """``device-write`` for the first operand of ``args`` that is a device path."""
+
+    skip = False
+    for value in args:
+        if skip:
+            skip = False
+            continue
+        text = value.text
+        if text is not None and text in value_options:
+            skip = True
+            continue
+        if text is not None and text.startswith("-") and text != "-":
+            continue
+        if text is not None and (text.startswith("/dev/") and is_device(text)):
+            return [finding(cmd, "device-write", target=text)]
+    return []
+
+
+def _dd(cmd: Command, ctx: Context) -> list[Finding]:
+    for value in cmd.argv[1:]:
+        text = value.text
+        if text is not None and text.startswith("of="):
+            from sessionkit.policy.values import Lit
+            from sessionkit.policy.values import Value as ValueClass
+
+            target = _device_path(ValueClass((Lit(text[3:]),)), cmd, ctx)
+            if target is not None:
+                return [finding(cmd, "device-write", target=target)]
+        if text in ("--help", "--version"):
+            return [finding(cmd, "read-only")]
+    return []
+
+
+def _inert(args: Sequence[Value]) -> bool:
+    return any(v.text in ("--help", "-h", "-V", "--version") for v in args)
+
+
+def _filesystem(cmd: Command, ctx: Context) -> list[Finding]:
+    args = cmd.argv[1:]
+    name = cmd.name or ""
+    if _inert(args):
+        return [finding(cmd, "read-only")]
+    if name == "sgdisk":
+        for value in args:
+            text = value.text or ""
+            if text in ("-Z", "--zap-all", "-o", "--clear", "-z", "--zap") or (
+                text.startswith("-") and not text.startswith("--") and ("Z" in text or "o" in text)
+            ):
+                return [finding(cmd, "filesystem-create")]
+        return []
+    if name == "diskutil":
+        for value in args:
+            if (value.text or "").lower() in _DISKUTIL_VERBS:
+                return [finding(cmd, "filesystem-create")]
+        return []
+    if not args:
+        return []
+    return [finding(cmd, "filesystem-create")]
+
+
+def _writers(cmd: Command, ctx: Context) -> list[Finding]:
+    """``tee DEV``, ``cp … DEV``, ``truncate … DEV``, ``blkdiscard DEV``."""
+    name = cmd.name
+    args = cmd.argv[1:]
+    if name == "cp":
+        operands = [v for v in args if not (v.text or "").startswith("-")]
+        if len(operands) >= 2:
+            target = _device_path(operands[-1], cmd, ctx)
+            if target is not None:
+                return [finding(cmd, "device-write", target=target)]
+        return []
+    for value in args:
+        text = value.text
+        if text is not None and text.startswith("-"):
+            continue
+        target = _device_path(value, cmd, ctx)
+        if target is not None:
+            return [finding(cmd, "device-write", target=target)]
+    return []
+
+
+def analyse(cmd: Command, ctx: Context) -> list[Finding]:
+    name = cmd.name or ""
+    if name == "dd":
+        return _dd(cmd, ctx)
+    if name in ("tee", "cp", "truncate", "blkdiscard"):
+        return _writers(cmd, ctx)
+    if name.startswith(("mkfs", "newfs")) or name in (
+        "mke2fs",
+        "mkswap",
+        "mkdosfs",
+        "mkntfs",
+        "wipefs",
+        "sgdisk",
+        "diskutil",
+    ):
+        return _filesystem(cmd, ctx)
+    return []
+
+
+def redirect_findings(cmd: Command, ctx: Context) -> list[Finding]:
+    """``device-write`` for output redirections to a device (any command)."""
+    for redirect in cmd.redirects:
+        if not redirect.writes or redirect.target is None:
+            continue
+        target = _device_path(redirect.target, cmd, ctx)
+        if target is not None:
+            return [finding(cmd, "device-write", target=target)]
+    return []

@@ -1,0 +1,851 @@
+"""The destructive-command guard: ``check_command``, ``analyse_command``, ``Guard`` (§10, §13).
+
+One call parses and walks the command string (``walk.py``), hands every ``Command`` record to
+the analysers, applies the policy to each finding separately (``policyfile.apply_policy`` when
+that module is present, otherwise the built-in rules alone) and composes the ``Decision``:
+most severe wins across every segment, payload, alternative and lenient reading (§10.1).
+
+What never fails (§10.4): any ``str`` gets a decision. An exception inside an analyser becomes
+a ``guard-internal-error`` block finding for that record; an exception in the walker blocks the
+whole command the same way; a broken policy, override store or Session Config becomes a notice
+while the built-in rules still apply.
+
+Hot path: standard library only; the policy layer and the Session Config loader are imported
+lazily, on the first check that needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from sessionkit.policy.analysers import Context, analyse, canonical_name
+from sessionkit.policy.decision import (
+    NO_FINDING_REASON,
+    SEVERITY,
+    Decision,
+    Finding,
+    Hop,
+    Notice,
+)
+from sessionkit.policy.paths import PathConfig, PathJudge
+from sessionkit.policy.repofacts import RepoFacts, find_root
+from sessionkit.policy.rules import RULES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from datetime import datetime
+    from typing import Any
+
+    from sessionkit.policy.command import Command
+
+MAX_INPUT = 262_144
+_FLOOR_FIRST = ("parse-limit", "guard-internal-error", "malformed-destructive")
+_ORIGIN_ORDER = {"builtin": 0, "extra": 1, "compat": 2}
+# Allow findings in order of how specific their explanation is.
+_ALLOW_ORDER = (
+    "malformed-inert",
+    "dry-run",
+    "rm-artefact",
+    "rm-temp",
+    "rm-allowed-path",
+    "find-artefacts",
+    "git-safe",
+    "read-only",
+    "rm-files",
+    "data-only",
+    "opaque-script",
+    "verification-bypass",
+)
+# Programs tried for a command word that cannot be known (§10.2).
+_CANDIDATES = ("git", "rm", "find", "rsync", "dd", "mkfs", "shred", "rimraf")
+_REVALIDATE_SECONDS = 1.0
+
+
+class Analysis:
+    """The decision, effects and command records of one walk (§13)."""
+
+    __slots__ = ("commands", "decision", "effects")
+
+    def __init__(
+        self, decision: Decision, effects: tuple[Any, ...], commands: tuple[Command, ...]
+    ) -> None:
+        self.decision = decision
+        self.effects = effects
+        self.commands = commands
+
+    def __repr__(self) -> str:
+        return f"Analysis({self.decision.action!r}, {len(self.commands)} commands)"
+
+
+class _WalkResult:
+    __slots__ = ("commands", "error", "issues", "limit", "malformed")
+
+    def __init__(self) -> None:
+        self.commands: list[Command] = []
+        self.malformed = False
+        self.issues: tuple[Any, ...] = ()
+        self.limit: str | None = None
+        self.error: str | None = None
+
+
+def _walk(command: str, cwd: str) -> _WalkResult:
+    """Run the walker; its failures are recorded, never raised."""
+    result = _WalkResult()
+    try:
+        import importlib
+
+        walk_module: Any = importlib.import_module("sessionkit.policy.walk")
+
+        walk_fn = getattr(walk_module, "walk", None)
+        if walk_fn is not None:
+            walked = walk_fn(command, cwd=cwd)
+            records = getattr(walked, "commands", None)
+            if records is None:
+                records = getattr(walked, "records", None)
+            if records is None:
+                records = list(walked)
+            result.commands = list(records)
+            result.malformed = bool(getattr(walked, "malformed", False))
+            result.issues = tuple(getattr(walked, "issues", ()) or ())
+            limit = getattr(walked, "limit", None)
+            if limit is None:
+                limits = getattr(walked, "limits", None) or getattr(walked, "limits_hit", None)
+                if limits:
+                    limit = ", ".join(str(item) for item in limits)
+            result.limit = None if not limit else str(limit)
+        else:
+            result.commands = list(walk_module.simple_commands(command, cwd=cwd))
+            result.malformed = any(getattr(c, "reading", 0) for c in result.commands)
+    except Exception as error:  # a walker defect: fail closed (§10.3)
+        result.error = f"{type(error).__name__} in the shell walker"
+    return result
+
+
+def _severity(finding: Finding) -> int:
+    return SEVERITY[finding.action]
+
+
+class _Inputs:
+    """Policy and Session Config of a Guard, revalidated at most once per second."""
+
+    __slots__ = ("checked", "config", "config_given", "notices", "policy", "policy_given")
+
+    def __init__(self, policy: Any, config: Any) -> None:
+        self.policy_given = policy is not None
+        self.config_given = config is not None
+        self.policy = policy
+        self.config = config
+        self.notices: list[Notice] = []
+        self.checked = -1e9
+
+
+class Guard:
+    """The guard for one repository (or directory), with its cached facts and inputs."""
+
+    def __init__(
+        self,
+        cwd: str | os.PathLike[str] | None = None,
+        *,
+        config: Any = None,
+        policy: Any = None,
+        session: str | None = None,
+        home: str | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.cwd = os.path.abspath(os.fspath(cwd) if cwd is not None else os.getcwd())
+        self.home = home if home is not None else os.path.expanduser("~")
+        self.session = session
+        self.now = now
+        self.facts = RepoFacts(self.cwd, home=self.home)
+        self._policy_arg = policy
+        self._inputs = _Inputs(
+            policy if not isinstance(policy, (str, os.PathLike)) else None, config
+        )
+        self._lock = threading.Lock()
+        self._judge: PathJudge | None = None
+
+    # -- inputs ----------------------------------------------------------------------------
+
+    @property
+    def repo_root(self) -> str | None:
+        return self.facts.root
+
+    def _refresh_inputs(self) -> _Inputs:
+        inputs = self._inputs
+        now = time.monotonic()
+        if now - inputs.checked < _REVALIDATE_SECONDS:
+            return inputs
+        with self._lock:
+            if now - inputs.checked < _REVALIDATE_SECONDS:
+                return inputs
+            notices: list[Notice] = []
+            root = self.facts.root or self.cwd
+            if not inputs.policy_given:
+                inputs.policy = _load_policy(self._policy_arg, root, notices)
+            if not inputs.config_given:
+                inputs.config = _load_config(root, notices)
+            inputs.notices = notices
+            inputs.checked = now
+            if not inputs.policy_given or self._judge is None:
+                self._judge = PathJudge(
+                    self.facts, home=self.home, config=PathConfig.from_policy(inputs.policy)
+                )
+        return inputs
+
+    def _path_judge(self) -> PathJudge:
+        if self._judge is None:
+            self._refresh_inputs()
+        assert self._judge is not None
+        return self._judge
+
+    # -- public ----------------------------------------------------------------------------
+
+    def check(
+        self,
+        command: str,
+        *,
+        cwd: str | os.PathLike[str] | None = None,
+        context: str = "agent",
+        source: str | None = None,
+    ) -> Decision:
+        """The decision on ``command`` run in ``cwd`` (default: the guard's directory)."""
+        return self.analyse(command, cwd=cwd, context=context, source=source).decision
+
+    def analyse(
+        self,
+        command: str,
+        *,
+        cwd: str | os.PathLike[str] | None = None,
+        context: str = "agent",
+        source: str | None = None,
+    ) -> Analysis:
+        """One parse and walk: the decision, the effects and the command records."""
+        if not isinstance(command, str):
+            raise TypeError(f"command must be a str, not {type(command).__name__}")
+        run_cwd = self.cwd if cwd is None else os.path.abspath(os.fspath(cwd))
+        inputs = self._refresh_inputs()
+        judge = self._path_judge().for_cwd(run_cwd)
+        notices = list(inputs.notices)
+        repo_root = self.facts.root
+        findings: list[Finding] = []
+        commands: tuple[Command, ...] = ()
+        malformed = False
+        issues: tuple[Any, ...] = ()
+        if len(command) > MAX_INPUT:
+            findings.append(
+                _floor(
+                    "parse-limit",
+                    command,
+                    f"{len(command):,} characters, more than {MAX_INPUT:,}",
+                )
+            )
+        else:
+            walked = _walk(command, run_cwd)
+            commands = tuple(walked.commands)
+            malformed, issues = walked.malformed, walked.issues
+            ctx = Context(self.facts, judge)
+            ctx.judge_payload = _payload_judge(ctx, run_cwd)
+            ctx.judge_command = lambda cmd: _judge_record(cmd, ctx)
+            for cmd in commands:
+                findings.extend(_judge_record(cmd, ctx))
+            if walked.error is not None:
+                findings.append(_floor("guard-internal-error", command, walked.error))
+            if walked.limit is not None:
+                findings.append(_floor("parse-limit", command, walked.limit))
+            findings = _apply_policy(
+                findings,
+                commands,
+                inputs,
+                notices,
+                context=context,
+                source=source,
+                session=self.session,
+                repo_root=repo_root,
+                cwd=run_cwd,
+                now=self.now,
+            )
+        if self.facts.unreadable:
+            notices.append(
+                Notice(
+                    "repo-facts-unreadable",
+                    "Some repository facts could not be read; judged toward protection: "
+                    + ", ".join(sorted(set(self.facts.unreadable))[:3]),
+                )
+            )
+        decision = compose(
+            command,
+            findings,
+            notices,
+            malformed=malformed,
+            issues=issues,
+            cwd=run_cwd,
+            repo_root=repo_root,
+            policy_digest=_digest(inputs.policy),
+        )
+        effects = _effects(commands)
+        return Analysis(decision, effects, commands)
+
+
+# ---- per-record judgement ------------------------------------------------------------------
+
+
+def _floor(rule_id: str, command: str, detail: str) -> Finding:
+    rule = RULES[rule_id]
+    return Finding(
+        rule.id,
+        rule.group,
+        rule.default_action,
+        reason=rule.render_reason(detail),
+        suggestion=rule.suggestion,
+        segment=command,
+        span=(0, len(command)),
+        span_exact=True,
+    )
+
+
+def _judge_record(cmd: Command, ctx: Context) -> list[Finding]:
+    """Findings of one record, with dry-run, definition and unresolved-name handling."""
+    try:
+        if cmd.name is None and cmd.argv:
+            found = _unresolved(cmd, ctx)
+        else:
+            found = analyse(cmd, ctx)
+    except Exception as error:  # an analyser defect: fail closed for this record (§10.3)
+        rule = RULES["guard-internal-error"]
+        return [
+            Finding(
+                rule.id,
+                rule.group,
+                "block",
+                reason=rule.render_reason(f"{type(error).__name__} in an analyser"),
+                suggestion=rule.suggestion,
+                segment=cmd.text,
+                span=cmd.span,
+                span_exact=cmd.span_exact,
+                argv=cmd.rendered(),
+                via=cmd.via,
+                reading=cmd.reading,
+            )
+        ]
+    if not found:
+        return found
+    via = cmd.via
+    if via and via[-1][0] == "unresolved-command" and via[-1][2]:
+        found = _as_unresolved(cmd, found, via[-1][2])
+    if getattr(cmd, "defined_only", False):
+        found = _as_definition(cmd, found)
+    if cmd.dry:
+        found = [_as_dry_run(item) if item.action != "allow" else item for item in found]
+    return found
+
+
+def _derived(cmd: Command, rule_id: str, detail: str | None = None) -> Finding:
+    rule = RULES[rule_id]
+    return Finding(
+        rule.id,
+        rule.group,
+        rule.default_action,
+        reason=rule.render_reason(detail),
+        suggestion=rule.suggestion,
+        segment=cmd.text,
+        span=cmd.span,
+        span_exact=cmd.span_exact,
+        argv=cmd.rendered(),
+        via=cmd.via,
+        reading=cmd.reading,
+    )
+
+
+def _as_unresolved(cmd: Command, found: list[Finding], candidate: str) -> list[Finding]:
+    """A candidate reading of an unknown command word: blocks become B11 (§10.2)."""
+    blocking = [item for item in found if item.action == "block"]
+    if not blocking:
+        return [item for item in found if item.action == "allow"]
+    first = blocking[0]
+    detail = f"read as {candidate}: {first.rule_id}"
+    return [_derived(cmd, "unresolved-command-destructive", detail)]
+
+
+def _as_definition(cmd: Command, found: list[Finding]) -> list[Finding]:
+    """An alias or function defined and never used: a blocked body warns (W7, §5.6)."""
+    if any(item.action == "block" for item in found):
+        return [_derived(cmd, "shell-definition-destructive")]
+    return [item for item in found if item.action == "allow"]
+
+
+def _as_dry_run(item: Finding) -> Finding:
+    rule = RULES["dry-run"]
+    result: Finding = item.replace(
+        rule_id=rule.id,
+        group=rule.group,
+        action="allow",
+        default_action="allow",
+        reason=f"{rule.reason} (it would be {item.rule_id})",
+        suggestion=None,
+        targets=(),
+    )
+    return result
+
+
+def _word_matches(cmd: Command, candidate: str) -> bool:
+    """Whether the known pieces of an unresolved command word agree with ``candidate``."""
+    import fnmatch
+
+    from sessionkit.policy.values import Lit
+
+    word = cmd.argv[0]
+    pattern_parts: list[str] = []
+    for piece in word.pieces:
+        if type(piece) is Lit:
+            text = piece.text
+            escaped = "".join("[" + c + "]" if c in "*?[" else c for c in text)
+            pattern_parts.append(text if (word.pattern and not piece.quoted) else escaped)
+        else:
+            pattern_parts.append("*")
+    pattern = "".join(pattern_parts)
+    if "/" in pattern:
+        tail = pattern.rsplit("/", 1)[1]
+        if "*" not in pattern.rsplit("/", 1)[0] or tail:
+            pattern = tail or "*"
+    return fnmatch.fnmatchcase(candidate, pattern) or fnmatch.fnmatchcase(
+        candidate, pattern.lower()
+    )
+
+
+def _unresolved(cmd: Command, ctx: Context) -> list[Finding]:
+    """Candidate readings for an unknown command word (§10.2 item 2)."""
+    from sessionkit.policy.command import Command as CommandRecord
+    from sessionkit.policy.values import Lit, Value
+
+    for candidate in _CANDIDATES:
+        if not _word_matches(cmd, candidate):
+            continue
+        argv = (Value((Lit(candidate),)), *cmd.argv[1:])
+        reading = CommandRecord(
+            argv,
+            candidate,
+            wrappers=cmd.wrappers,
+            env=cmd.env,
+            redirects=cmd.redirects,
+            stdin=cmd.stdin,
+            cwd=cmd.cwd,
+            via=cmd.via,
+            span=cmd.span,
+            text=cmd.text,
+            span_exact=cmd.span_exact,
+            dry=cmd.dry,
+            deferred=cmd.deferred,
+            reading=cmd.reading,
+            git_config=cmd.git_config,
+        )
+        for item in analyse(reading, ctx):
+            if item.action == "block":
+                hop = Hop("unresolved-command", cmd.span, candidate)
+                found = _derived(
+                    cmd, "unresolved-command-destructive", f"read as {candidate}: {item.rule_id}"
+                )
+                result: Finding = found.replace(via=(*found.via, hop))
+                return [result]
+    return []
+
+
+def _payload_judge(ctx: Context, run_cwd: str) -> Callable[..., list[Finding]]:
+    """Judge a shell payload that an analysed command runs (git aliases, config commands)."""
+
+    def judge(text: str, outer: Command, kind: str, detail: str, cwd: str | None) -> list[Finding]:
+        payload_cwd = cwd
+        if payload_cwd is None:
+            cwds = ctx.judge.cwd_paths(outer.cwd)
+            payload_cwd = next((c for c in cwds if c is not None), run_cwd)
+        walked = _walk(text, payload_cwd)
+        hop = Hop(kind, outer.span, detail)
+        out: list[Finding] = []
+        for record in walked.commands:
+            for item in _judge_record(record, ctx):
+                result: Finding = item.replace(
+                    via=(*outer.via, hop, *item.via),
+                    span=outer.span,
+                    span_exact=False,
+                    reading=outer.reading,
+                )
+                out.append(result)
+        if walked.error is not None or walked.limit is not None:
+            out.append(_derived(outer, "parse-limit" if walked.limit else "guard-internal-error"))
+        return out
+
+    return judge
+
+
+# ---- policy --------------------------------------------------------------------------------
+
+
+def _policyfile() -> Any:
+    """G3's policy layer when it is installed; None means built-in rules only."""
+    import importlib
+
+    try:
+        return importlib.import_module("sessionkit.policy.policyfile")
+    except ImportError:
+        return None
+
+
+def _load_policy(arg: Any, root: str, notices: list[Notice]) -> Any:
+    policyfile = _policyfile()
+    if policyfile is None:
+        return None
+    try:
+        if isinstance(arg, (str, os.PathLike)):
+            return policyfile.Policy.from_file(arg)
+        return policyfile.load_policy(root)
+    except Exception as error:
+        notices.append(
+            Notice(
+                "policy-invalid",
+                f"The guard policy could not be loaded ({error}); built-in rules apply.",
+            )
+        )
+        return None
+
+
+def _load_config(root: str, notices: list[Notice]) -> Any:
+    try:
+        from sessionkit.config import load_config
+
+        return load_config(root)
+    except Exception as error:
+        notices.append(
+            Notice(
+                "config-unavailable",
+                f"The Session Config could not be read ({type(error).__name__}); defaults apply.",
+            )
+        )
+        return None
+
+
+def _apply_policy(
+    findings: list[Finding],
+    commands: Sequence[Command],
+    inputs: _Inputs,
+    notices: list[Notice],
+    *,
+    context: str,
+    source: str | None,
+    session: str | None,
+    repo_root: str | None,
+    cwd: str,
+    now: Callable[[], datetime] | None,
+) -> list[Finding]:
+    policy = inputs.policy
+    if policy is not None:
+        extra = getattr(policy, "extra_findings", None)
+        if extra is not None:
+            try:
+                findings = [*findings, *extra(commands)]
+            except Exception as error:
+                notices.append(
+                    Notice("policy-entry-ignored", f"Extra rules failed ({type(error).__name__}).")
+                )
+    policyfile = _policyfile()
+    if policyfile is None:
+        return findings
+    apply = getattr(policyfile, "apply_policy", None)
+    if apply is None:
+        return findings
+    try:
+        import datetime as _datetime
+
+        moment = now() if now is not None else _datetime.datetime.now(_datetime.timezone.utc)
+        applied, extra_notices = apply(
+            findings,
+            policy=policy,
+            config=inputs.config,
+            context=context,
+            source=source,
+            session=session,
+            repo_root=repo_root,
+            cwd=cwd,
+            now=moment,
+        )
+    except Exception as error:
+        notices.append(
+            Notice(
+                "policy-invalid",
+                f"The guard policy could not be applied ({type(error).__name__}); built-in rules apply.",
+            )
+        )
+        return findings
+    notices.extend(extra_notices)
+    return _keep_floors(findings, list(applied))
+
+
+def _keep_floors(before: list[Finding], after: list[Finding]) -> list[Finding]:
+    """Floor rules are never lowered by policy (§9.2): restore any that were."""
+    floors = {
+        id(item): item for item in before if RULES.get(item.rule_id) and RULES[item.rule_id].floor
+    }
+    if not floors:
+        return after
+    out: list[Finding] = []
+    for item in after:
+        rule = RULES.get(item.rule_id)
+        if rule is not None and rule.floor and item.action != rule.default_action:
+            item = item.replace(action=rule.default_action, downgraded_by=None)
+        out.append(item)
+    kept = {(f.rule_id, f.span) for f in out}
+    out.extend(f for f in floors.values() if (f.rule_id, f.span) not in kept)
+    return out
+
+
+def _digest(policy: Any) -> str:
+    digest = getattr(policy, "digest", None) if policy is not None else None
+    if isinstance(digest, str) and digest:
+        return digest
+    return _BUILTIN_DIGEST
+
+
+def _builtin_digest() -> str:
+    import hashlib
+
+    hasher = hashlib.sha256()
+    for rule_id in sorted(RULES):
+        rule = RULES[rule_id]
+        hasher.update(f"{rule_id}={rule.id}:{rule.default_action}\n".encode())
+    return "sha256:" + hasher.hexdigest()
+
+
+_BUILTIN_DIGEST = _builtin_digest()
+
+
+def _effects(commands: Sequence[Command]) -> tuple[Any, ...]:
+    if not commands:
+        return ()
+    try:
+        import importlib
+
+        effects_module: Any = importlib.import_module("sessionkit.policy.effects")
+    except ImportError:
+        return ()
+    for name in ("effects_of", "effects_from_commands", "commands_effects"):
+        fn = getattr(effects_module, name, None)
+        if fn is not None:
+            try:
+                return tuple(fn(commands))
+            except Exception:
+                return ()
+    return ()
+
+
+# ---- composition (§10.1) -------------------------------------------------------------------
+
+
+def _primary_key(item: Finding) -> tuple[int, int, int, int]:
+    floor = 0 if item.rule_id in _FLOOR_FIRST else 1
+    origin = _ORIGIN_ORDER.get(item.origin, 3)
+    start = item.span[0] if item.span is not None else 0
+    return (floor, origin, start, len(item.via))
+
+
+def _issue_text(issues: Sequence[Any]) -> str:
+    if not issues:
+        return "malformed input"
+    first = issues[0]
+    kind = getattr(first, "kind", None) or str(first)
+    offset = getattr(first, "offset", None)
+    return f"{kind} at offset {offset}" if offset is not None else str(kind)
+
+
+def compose(
+    command: str,
+    findings: Iterable[Finding],
+    notices: Iterable[Notice] = (),
+    *,
+    malformed: bool = False,
+    issues: Sequence[Any] = (),
+    cwd: str = "",
+    repo_root: str | None = None,
+    policy_digest: str = "",
+) -> Decision:
+    """The decision over every finding: most severe wins, then the primary finding (§10.1)."""
+    items = sorted(findings, key=lambda f: (f.span[0] if f.span is not None else 0, f.reading))
+    if malformed:
+        destructive = [f for f in items if f.action in ("warn", "block")]
+        if destructive:
+            worst = max(destructive, key=_severity)
+            rule = RULES["malformed-destructive"]
+            items.insert(
+                0,
+                Finding(
+                    rule.id,
+                    rule.group,
+                    "block",
+                    reason=rule.render_reason(
+                        f"{_issue_text(issues)}; a lenient reading is {worst.rule_id}"
+                    ),
+                    suggestion=rule.suggestion,
+                    segment=command,
+                    span=(0, len(command)),
+                    span_exact=True,
+                    argv=worst.argv,
+                    via=worst.via,
+                    reading=worst.reading,
+                ),
+            )
+        else:
+            rule = RULES["malformed-inert"]
+            items.insert(
+                0,
+                Finding(
+                    rule.id,
+                    rule.group,
+                    "allow",
+                    reason=rule.reason,
+                    segment=command,
+                    span=(0, len(command)),
+                    span_exact=True,
+                ),
+            )
+    action = "allow"
+    for item in items:
+        if SEVERITY[item.action] > SEVERITY[action]:
+            action = item.action
+    common: dict[str, Any] = {
+        "findings": items,
+        "notices": tuple(notices),
+        "command": command,
+        "cwd": cwd,
+        "repo_root": repo_root,
+        "malformed": malformed,
+        "policy_digest": policy_digest,
+    }
+    if action == "allow":
+        allow = [f for f in items if f.action == "allow"]
+        best: Finding | None = None
+        for rule_id in _ALLOW_ORDER:
+            best = next((f for f in allow if f.rule_id == rule_id), None)
+            if best is not None:
+                break
+        if best is None and allow:
+            best = allow[0]
+        if best is None:
+            return Decision("allow", reason=NO_FINDING_REASON, **common)
+        return Decision(
+            "allow",
+            reason=best.reason,
+            segment=best.segment,
+            span=best.span,
+            span_exact=best.span_exact,
+            **common,
+        )
+    primary = min((f for f in items if f.action == action), key=_primary_key)
+    return Decision(
+        action,
+        rule_id=primary.rule_id,
+        group=primary.group,
+        reason=primary.reason,
+        suggestion=primary.suggestion,
+        segment=primary.segment,
+        span=primary.span,
+        span_exact=primary.span_exact,
+        **common,
+    )
+
+
+# ---- module-level entry points -------------------------------------------------------------
+
+_GUARDS: dict[tuple[object, ...], Guard] = {}
+_GUARDS_LOCK = threading.Lock()
+_MAX_GUARDS = 8
+_ROOTS: dict[str, tuple[float, str]] = {}
+
+
+def _root_key(cwd: str) -> str:
+    """The repository root of ``cwd`` (or ``cwd`` itself), cached for a second."""
+    now = time.monotonic()
+    hit = _ROOTS.get(cwd)
+    if hit is not None and now - hit[0] < _REVALIDATE_SECONDS:
+        return hit[1]
+    root, _dot_git = find_root(cwd)
+    key = root if root is not None else cwd
+    if len(_ROOTS) > 64:
+        _ROOTS.clear()
+    _ROOTS[cwd] = (now, key)
+    return key
+
+
+def _policy_key(policy: Any) -> object:
+    if policy is None:
+        return None
+    if isinstance(policy, (str, os.PathLike)):
+        return ("path", os.path.abspath(os.fspath(policy)))
+    return ("object", id(policy))
+
+
+def _guard_for(cwd: str, config: Any, policy: Any, session: str | None) -> Guard:
+    key = (_root_key(cwd), None if config is None else id(config), _policy_key(policy), session)
+    guard = _GUARDS.get(key)
+    if guard is not None:
+        return guard
+    with _GUARDS_LOCK:
+        guard = _GUARDS.get(key)
+        if guard is None:
+            guard = Guard(key[0], config=config, policy=policy, session=session)
+            while len(_GUARDS) >= _MAX_GUARDS:
+                _GUARDS.pop(next(iter(_GUARDS)))
+            _GUARDS[key] = guard
+    return guard
+
+
+def analyse_command(
+    command: str,
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    config: Any = None,
+    policy: Any = None,
+    session: str | None = None,
+    context: str = "agent",
+    source: str | None = None,
+) -> Analysis:
+    """One parse and walk of ``command``: decision, effects and command records (§13)."""
+    if not isinstance(command, str):
+        raise TypeError(f"command must be a str, not {type(command).__name__}")
+    run_cwd = os.path.abspath(os.fspath(cwd) if cwd is not None else os.getcwd())
+    guard = _guard_for(run_cwd, config, policy, session)
+    return guard.analyse(command, cwd=run_cwd, context=context, source=source)
+
+
+def check_command(
+    command: str,
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    config: Any = None,
+    policy: Any = None,
+    session: str | None = None,
+    context: str = "agent",
+    source: str | None = None,
+) -> Decision:
+    """Judge ``command`` as bash would run it in ``cwd``: allow, warn or block (§13)."""
+    return analyse_command(
+        command,
+        cwd=cwd,
+        config=config,
+        policy=policy,
+        session=session,
+        context=context,
+        source=source,
+    ).decision
+
+
+def clear_cache() -> None:
+    """Forget the cached ``Guard`` objects (tests, long-running processes after changes)."""
+    with _GUARDS_LOCK:
+        _GUARDS.clear()
+        _ROOTS.clear()
+
+
+__all__ = ["Analysis", "Guard", "analyse_command", "check_command", "clear_cache", "compose"]
+
+# canonical_name is re-exported for callers that judge argv lists directly.
+_ = canonical_name

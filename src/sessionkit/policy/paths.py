@@ -1,0 +1,717 @@
+"""Path judgement for deletions (guard.md §8): may deleting this target destroy protected work?
+
+``PathJudge.judge(value, cwds)`` classifies one operand of a recursive deletion (an ``rm -r``
+operand, a ``find`` start point, an ``rsync --delete`` destination, an interpreter's
+``rmtree`` argument) for every effective-cwd alternative and returns the most severe
+``Verdict``. The classification table of §8.2 is ``PathJudge.classify``; unknown pieces follow
+§8.3.
+
+Symbolic locations from the value model become absolute paths: ``HOME`` the guard's home,
+``REPO`` the repository root, ``TMPDIR`` and ``FRESH(n)`` synthetic roots (``/\\0tmpdir``,
+``/\\0fresh<n>``) that exist only here, so they never touch the file system and can never be
+confused with a real path.
+
+Hot path: standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from sessionkit.policy.decision import Target
+from sessionkit.policy.values import FRESH, HOME, OLDPWD, PWD, REPO, TMPDIR, Lit, Sym, Unknown
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from sessionkit.policy.repofacts import RepoFacts
+    from sessionkit.policy.values import Value
+
+TMPDIR_ROOT = "/\x00tmpdir"
+FRESH_PREFIX = "/\x00fresh"
+
+ARTEFACT_DIR_NAMES = (
+    "node_modules",
+    "dist",
+    "build",
+    "target",
+    ".venv",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".tox",
+    ".nox",
+    "coverage",
+    "htmlcov",
+    ".nyc_output",
+    ".next",
+    ".nuxt",
+    ".svelte-kit",
+    ".turbo",
+    ".parcel-cache",
+    ".gradle",
+    ".eggs",
+    "*.egg-info",
+    ".cache",
+)
+ARTEFACT_PATHS = (".orchestrator/tmp",)
+ARTEFACT_FILE_PATTERNS = ("*.pyc", "*.pyo", ".DS_Store", "Thumbs.db")
+TEMP_ROOTS = ("/tmp", "/var/tmp", "/private/tmp", "/private/var/tmp", "/dev/shm")
+
+_GLOB = frozenset("*?[")
+_MAC_TEMP = None  # compiled lazily: /var/folders/*/*/T
+
+
+def _mac_temp() -> re.Pattern[str]:
+    global _MAC_TEMP
+    if _MAC_TEMP is None:
+        _MAC_TEMP = re.compile(r"^(?:/private)?/var/folders/[^/]+/[^/]+/T(?=/|$)")
+    return _MAC_TEMP
+
+
+# Verdict actions, by rule id (path rules only).
+ACTIONS = {
+    "rm-recursive-root": "block",
+    "rm-recursive-repo-root": "block",
+    "rm-git-dir": "block",
+    "git-lock-remove": "warn",
+    "rm-worktree": "block",
+    "rm-temp": "allow",
+    "rm-allowed-path": "allow",
+    "rm-artefact": "allow",
+    "rm-recursive-source": "block",
+    "rm-shared-temp": "warn",
+    "rm-recursive-outside": "block",
+    "rm-recursive-traversal": "block",
+    "rm-recursive-empty-var": "block",
+    "rm-unknown-target": "warn",
+}
+_SEVERITY = {"allow": 0, "warn": 1, "block": 2}
+
+
+class Verdict:
+    """The judgement of one operand: rule id, action and the ``Target`` record."""
+
+    __slots__ = ("action", "rule_id", "target")
+
+    rule_id: str
+    action: str
+    target: Target
+
+    def __init__(self, rule_id: str, target: Target) -> None:
+        self.rule_id = rule_id
+        self.action = ACTIONS[rule_id]
+        self.target = target
+
+    def __repr__(self) -> str:
+        return f"Verdict({self.rule_id!r}, {self.target.path!r})"
+
+
+def _has_glob(text: str) -> bool:
+    return "*" in text or "?" in text or "[" in text
+
+
+def _inside(path: str, base: str) -> bool:
+    """``path`` is ``base`` or below it (plain string paths, already normalised)."""
+    if base == "/":
+        return True
+    return path == base or path.startswith(base + "/")
+
+
+def _below(path: str, base: str) -> bool:
+    """``path`` is strictly below ``base``."""
+    if base == "/":
+        return path != "/"
+    return path.startswith(base + "/")
+
+
+def normalise(path: str) -> str:
+    """Lexical normalisation of an absolute path (``.``, ``..``, repeated ``/``)."""
+    stack: list[str] = []
+    for comp in path.split("/"):
+        if not comp or comp == ".":
+            continue
+        if comp == "..":
+            if stack:
+                stack.pop()
+            continue
+        stack.append(comp)
+    return "/" + "/".join(stack)
+
+
+def _bare_wildcard(name: str) -> bool:
+    """``*``, ``.*``, ``*.*``, ``?*`` …: a last component that matches (nearly) anything."""
+    return bool(name) and _has_glob(name) and all(c in "*?." for c in name)
+
+
+def _expand_brackets(pattern: str) -> list[str]:
+    """``*.py[co]`` -> ``['*.pyc', '*.pyo']`` (small sets only; others stay as they are)."""
+    start = pattern.find("[")
+    if start < 0:
+        return [pattern]
+    end = pattern.find("]", start + 2)
+    if end < 0:
+        return [pattern]
+    body = pattern[start + 1 : end]
+    if not body or body[0] in "!^" or "-" in body or len(body) > 8:
+        return [pattern]
+    out: list[str] = []
+    for ch in body:
+        out.extend(_expand_brackets(pattern[:start] + ch + pattern[end + 1 :]))
+    return out
+
+
+class PathConfig:
+    """Artefact names, temp roots and allowed paths (§8.4 defaults, adjusted by §12.2)."""
+
+    __slots__ = (
+        "allow_delete",
+        "artefact_globs",
+        "artefact_names",
+        "artefact_paths",
+        "extra_temp_roots",
+        "file_patterns",
+        "not_artefact",
+    )
+
+    def __init__(
+        self,
+        *,
+        artefact_dirs: Iterable[str] = (),
+        not_artefact_dirs: Iterable[str] = (),
+        temp_dirs: Iterable[str] = (),
+        allow_delete: Iterable[str] = (),
+    ) -> None:
+        not_artefact = frozenset(not_artefact_dirs)
+        names: set[str] = set()
+        globs: list[str] = []
+        paths: list[str] = list(ARTEFACT_PATHS)
+        for entry in (*ARTEFACT_DIR_NAMES, *artefact_dirs):
+            entry = entry.strip("/")
+            if not entry or entry in not_artefact:
+                continue
+            if "/" in entry:
+                paths.append(entry)
+            elif _has_glob(entry):
+                globs.append(entry)
+            else:
+                names.add(entry)
+        self.artefact_names = frozenset(names)
+        self.artefact_globs = tuple(globs)
+        self.artefact_paths = tuple(p for p in paths if p not in not_artefact)
+        self.not_artefact = not_artefact
+        self.extra_temp_roots = tuple(normalise(os.path.expanduser(t)) for t in temp_dirs)
+        self.allow_delete = tuple(allow_delete)
+        self.file_patterns = ARTEFACT_FILE_PATTERNS
+
+    @classmethod
+    def from_policy(cls, policy: object) -> PathConfig:
+        """Read ``paths.*`` from a policy object when it has them (duck-typed, §12.2)."""
+        if policy is None:
+            return DEFAULT_PATH_CONFIG
+        paths = getattr(policy, "paths", None)
+
+        def get(name: str) -> tuple[str, ...]:
+            value = None
+            if isinstance(paths, dict):
+                value = paths.get(name)
+            elif paths is not None:
+                value = getattr(paths, name.replace("-", "_"), None)
+            if value is None:
+                value = getattr(policy, name.replace("-", "_"), None)
+            return tuple(value or ())
+
+        artefact = get("artefact-dirs")
+        not_artefact = get("not-artefact-dirs")
+        temp = get("temp-dirs")
+        allow = get("allow-delete")
+        if not (artefact or not_artefact or temp or allow):
+            return DEFAULT_PATH_CONFIG
+        return cls(
+            artefact_dirs=artefact,
+            not_artefact_dirs=not_artefact,
+            temp_dirs=temp,
+            allow_delete=allow,
+        )
+
+    def is_artefact_name(self, name: str) -> bool:
+        """A literal directory name that is an artefact directory."""
+        if name in self.artefact_names:
+            return True
+        if self.artefact_globs:
+            import fnmatch
+
+            return any(fnmatch.fnmatchcase(name, g) for g in self.artefact_globs)
+        return False
+
+    def pattern_only_artefacts(self, pattern: str, *, files: bool = False) -> bool:
+        """Whether a glob pattern can only match artefact names (``*.egg-info``, ``*.py[co]``)."""
+        candidates = (*self.artefact_globs, *(self.file_patterns if files else ()))
+        for alternative in _expand_brackets(pattern):
+            if not _has_glob(alternative):
+                if self.is_artefact_name(alternative) or (
+                    files and self._is_artefact_file(alternative)
+                ):
+                    continue
+                return False
+            if alternative in candidates:
+                continue
+            ok = False
+            for candidate in candidates:
+                # candidate "*SUFFIX": the alternative must end in the same literal suffix
+                if candidate.startswith("*") and not _has_glob(candidate[1:]):
+                    suffix = candidate[1:]
+                    if alternative.endswith(suffix) and not _has_glob(alternative[-len(suffix) :]):
+                        ok = True
+                        break
+            if not ok:
+                return False
+        return True
+
+    def _is_artefact_file(self, name: str) -> bool:
+        import fnmatch
+
+        return any(fnmatch.fnmatchcase(name, p) for p in self.file_patterns)
+
+    def allowed_relative(self, rel: str) -> bool:
+        """Repository-relative path matched by ``paths.allow-delete``."""
+        if not self.allow_delete:
+            return False
+        import fnmatch
+
+        for pattern in self.allow_delete:
+            if pattern.startswith(("/", "~/")):
+                continue
+            pat = pattern.strip("/")
+            if fnmatch.fnmatchcase(rel, pat) or (
+                "/" not in pat and fnmatch.fnmatchcase(rel.rsplit("/", 1)[-1], pat)
+            ):
+                return True
+            if rel.startswith(pat + "/"):
+                return True
+        return False
+
+    def allowed_absolute(self, path: str, home: str) -> bool:
+        if not self.allow_delete:
+            return False
+        import fnmatch
+
+        for pattern in self.allow_delete:
+            if pattern.startswith("~/"):
+                pattern = os.path.join(home, pattern[2:])
+            elif not pattern.startswith("/"):
+                continue
+            pattern = pattern.rstrip("/") or "/"
+            if fnmatch.fnmatchcase(path, pattern) or _below(path, pattern):
+                return True
+        return False
+
+
+DEFAULT_PATH_CONFIG = PathConfig()
+
+
+class PathJudge:
+    """Path judgement against one repository, home and path configuration (§8)."""
+
+    def __init__(
+        self,
+        facts: RepoFacts,
+        *,
+        home: str,
+        config: PathConfig | None = None,
+    ) -> None:
+        self.facts = facts
+        self.cwd = normalise(facts.cwd)
+        self.config = config or DEFAULT_PATH_CONFIG
+        self.home = normalise(home)
+        self.home_l = self.home.lower()
+        root = facts.root
+        self.root = normalise(root) if root else None
+        self._roots_l: tuple[str, ...] | None = None
+        self._git_dirs_l: tuple[str, ...] | None = None
+        self._dot_git_file_l: str | None = None
+        self._worktrees_l: tuple[str, ...] | None = None
+        self._temp_roots: tuple[str, ...] | None = None
+
+    def for_cwd(self, cwd: str) -> PathJudge:
+        """This judge with another default cwd, sharing the cached repository facts."""
+        cwd = normalise(cwd)
+        if cwd == self.cwd:
+            return self
+        self.roots_l()
+        self.git_dirs_l()
+        self.worktrees_l()
+        self.temp_roots()
+        clone = object.__new__(PathJudge)
+        clone.__dict__.update(self.__dict__)
+        clone.cwd = cwd
+        if self.root is None:
+            clone._roots_l = None
+        return clone
+
+    # -- lazily computed facts -------------------------------------------------------------
+
+    @property
+    def base(self) -> str:
+        """The protected project root: R, or the cwd outside a repository (§1.2)."""
+        return self.root if self.root is not None else self.cwd
+
+    def roots_l(self) -> tuple[str, ...]:
+        if self._roots_l is None:
+            base = self.base
+            variants = {base.lower()}
+            real = os.path.realpath(base)
+            variants.add(normalise(real).lower())
+            self._roots_l = tuple(variants)
+        return self._roots_l
+
+    def git_dirs_l(self) -> tuple[str, ...]:
+        if self._git_dirs_l is None:
+            found: set[str] = set()
+            for d in (self.facts.git_dir, self.facts.common_dir):
+                if d:
+                    found.add(normalise(d).lower())
+                    found.add(normalise(os.path.realpath(d)).lower())
+            if self.facts.dot_git and self.facts.is_linked_worktree:
+                self._dot_git_file_l = normalise(self.facts.dot_git).lower()
+            if self.root is not None and not found:
+                # a broken .git file: everything under it counts as git's own data
+                found.add((self.root + "/.git").lower())
+            self._git_dirs_l = tuple(found)
+        return self._git_dirs_l
+
+    def worktrees_l(self) -> tuple[str, ...]:
+        """Registered worktrees other than the current one, lower-cased."""
+        if self._worktrees_l is None:
+            mine = set(self.roots_l())
+            found: set[str] = set()
+            for wt in self.facts.worktrees():
+                for variant in (normalise(wt), normalise(os.path.realpath(wt))):
+                    if variant.lower() not in mine:
+                        found.add(variant.lower())
+            self._worktrees_l = tuple(found)
+        return self._worktrees_l
+
+    def temp_roots(self) -> tuple[str, ...]:
+        if self._temp_roots is None:
+            roots = [TMPDIR_ROOT, *TEMP_ROOTS, *self.config.extra_temp_roots]
+            env = os.environ.get("TMPDIR")
+            if env and os.path.isabs(env):
+                tmp = normalise(env)
+                if any(_inside(tmp, r) for r in TEMP_ROOTS) or _mac_temp().match(tmp):
+                    roots.append(tmp)
+            self._temp_roots = tuple(dict.fromkeys(roots))
+        return self._temp_roots
+
+    def temp_root_of(self, path: str) -> str | None:
+        """The temp root that ``path`` is or lies in, or None."""
+        best: str | None = None
+        for root in self.temp_roots():
+            if _inside(path, root) and (best is None or len(root) > len(best)):
+                best = root
+        match = _mac_temp().match(path)
+        if match and (best is None or len(match.group(0)) > len(best)):
+            best = match.group(0)
+        return best
+
+    def is_temp(self, path: str) -> bool:
+        return self.temp_root_of(path) is not None
+
+    # -- symbolic values to paths ----------------------------------------------------------
+
+    def value_text(self, value: Value, cwd: str | None) -> str | None:
+        """The value as path text with symbolic locations substituted; None if unknown."""
+        text = value.text
+        if text is not None:
+            return text
+        out: list[str] = []
+        for piece in value.pieces:
+            kind = type(piece)
+            if kind is Lit:
+                out.append(piece.text)  # type: ignore[union-attr]
+            elif kind is Sym:
+                sym_path = self.sym_path(piece, cwd)  # type: ignore[arg-type]
+                if sym_path is None:
+                    return None
+                out.append(sym_path)
+            else:
+                return None
+        return "".join(out)
+
+    def sym_path(self, sym: Sym, cwd: str | None) -> str | None:
+        kind = sym.kind
+        if kind == HOME:
+            return self.home
+        if kind == TMPDIR:
+            return TMPDIR_ROOT
+        if kind == FRESH:
+            return f"{FRESH_PREFIX}{sym.n}"
+        if kind == REPO:
+            return self.base
+        if kind == PWD:
+            return cwd if cwd is not None else sym.path
+        if kind == OLDPWD:
+            return sym.path
+        return sym.path
+
+    def cwd_paths(self, cwds: Sequence[Value]) -> list[str | None]:
+        """Each cwd alternative as an absolute path, None for an unknown one (§8.3)."""
+        if not cwds:
+            return [self.cwd]
+        out: list[str | None] = []
+        for value in cwds:
+            text = self.value_text(value, None)
+            if text is None or not text.startswith("/"):
+                out.append(None)
+            else:
+                out.append(normalise(text))
+        return out
+
+    # -- judgement -------------------------------------------------------------------------
+
+    def judge(self, value: Value, cwds: Sequence[Value] = ()) -> Verdict:
+        """The most severe verdict for ``value`` over every cwd alternative."""
+        worst: Verdict | None = None
+        for cwd in self.cwd_paths(cwds):
+            verdict = self._judge_one(value, cwd)
+            if worst is None or _SEVERITY[verdict.action] > _SEVERITY[worst.action]:
+                worst = verdict
+        assert worst is not None
+        return worst
+
+    def _judge_one(self, value: Value, cwd: str | None) -> Verdict:
+        operand = value.text
+        if operand is None:
+            if value.known:
+                text = self.value_text(value, cwd)
+                if text is None:
+                    return self._judge_unknown(value, cwd)
+                return self.judge_text(text, cwd, pattern=value.pattern, operand=_render(value))
+            return self._judge_unknown(value, cwd)
+        return self.judge_text(operand, cwd, pattern=value.pattern, operand=operand)
+
+    def judge_text(
+        self, text: str, cwd: str | None, *, pattern: bool = False, operand: str | None = None
+    ) -> Verdict:
+        """Judge a fully known operand (§8.2 steps 2-5)."""
+        shown = text if operand is None else operand
+        base_cwd = cwd if cwd is not None else self.base
+        absolute = text if text.startswith("/") else base_cwd + "/" + text
+        norm = normalise(absolute)
+        if ".." in text or ".." in base_cwd:
+            anchor = self._anchor_passed(absolute)
+            if anchor is not None and not _inside(norm, anchor):
+                return Verdict(
+                    "rm-recursive-traversal", Target(shown, norm, "rm-recursive-traversal", anchor)
+                )
+        rule, anchor = self.classify(norm, pattern=pattern)
+        if not norm.startswith("/\x00"):
+            resolved = self._resolve(norm, text.endswith("/"))
+            if resolved != norm:
+                rule2, anchor2 = self.classify(resolved, pattern=pattern)
+                if _SEVERITY[ACTIONS[rule2]] > _SEVERITY[ACTIONS[rule]]:
+                    return Verdict(rule2, Target(shown, resolved, rule2, anchor2))
+        return Verdict(rule, Target(shown, norm, rule, anchor))
+
+    def _resolve(self, path: str, follow_last: bool) -> str:
+        """Resolve symlinks: the deepest existing ancestor, the last component only with ``/``."""
+        if follow_last:
+            return normalise(os.path.realpath(path))
+        head, tail = os.path.split(path)
+        if not tail:
+            return path
+        real_head = os.path.realpath(head)
+        return normalise(real_head + "/" + tail)
+
+    def _anchor_passed(self, absolute: str) -> str | None:
+        """The first allowing anchor the un-normalised path passes through (§8.2 step 3)."""
+        stack: list[str] = []
+        for comp in absolute.split("/"):
+            if not comp or comp == ".":
+                continue
+            if comp == "..":
+                if stack:
+                    stack.pop()
+                continue
+            stack.append(comp)
+            current = "/" + "/".join(stack)
+            if current.startswith(FRESH_PREFIX) or current == TMPDIR_ROOT:
+                return current
+            if current in self.temp_roots() or _mac_temp().fullmatch(current):
+                return current
+            root = self.base
+            if _below(current, root) and self.config.is_artefact_name(comp):
+                return current
+        return None
+
+    def _inside_root(self, path_l: str) -> str | None:
+        for root_l in self.roots_l():
+            if _inside(path_l, root_l):
+                return root_l
+        return None
+
+    def classify(self, path: str, *, pattern: bool = False) -> tuple[str, str | None]:
+        """(rule id, anchor) for a normalised absolute path, per the table of §8.2."""
+        path_l = path.lower()
+        # step 1: / , home, an ancestor of home
+        if path == "/" or _inside(self.home_l, path_l):
+            return "rm-recursive-root", None
+        # step 2: the repository root or an ancestor
+        for root_l in self.roots_l():
+            if _inside(root_l, path_l):
+                return "rm-recursive-repo-root", None
+        # step 3: git's own data
+        for git_l in self.git_dirs_l():
+            if _inside(path_l, git_l):
+                if path_l.endswith(".lock"):
+                    return "git-lock-remove", git_l
+                return "rm-git-dir", git_l
+        if self._dot_git_file_l is not None and path_l == self._dot_git_file_l:
+            return "rm-git-dir", None
+        # step 4: another registered worktree, or a directory containing one
+        for wt_l in self.worktrees_l():
+            if _inside(wt_l, path_l):
+                return "rm-worktree", wt_l
+        if self.root is not None and not self.facts.worktrees_known:
+            parent_l = os.path.dirname(self.root).lower()
+            if os.path.dirname(path_l) == parent_l:
+                return "rm-worktree", None
+        # step 5: a fresh mktemp path
+        if path.startswith(FRESH_PREFIX):
+            return "rm-temp", "/" + path.split("/")[1]
+        inside = self._inside_root(path_l)
+        if inside is not None:
+            rel = path[len(inside) + 1 :] if len(path) > len(inside) else ""
+            return self._classify_in_repo(rel, pattern)
+        # steps 10-11: temp space
+        temp = self.temp_root_of(path)
+        if temp is not None:
+            if path == temp:
+                return "rm-shared-temp", temp
+            if pattern and os.path.dirname(path) == temp and _bare_wildcard(os.path.basename(path)):
+                return "rm-shared-temp", temp
+            if self.root is not None and self.is_temp(self.root):
+                parent_l = os.path.dirname(self.root).lower()
+                if _below(path_l, parent_l):
+                    return "rm-recursive-outside", None
+            return "rm-temp", temp
+        # step 12: absolute allow-delete
+        if self.config.allowed_absolute(path, self.home):
+            return "rm-allowed-path", None
+        return "rm-recursive-outside", None
+
+    def _classify_in_repo(self, rel: str, pattern: bool) -> tuple[str, str | None]:
+        """Steps 6-9 for a path strictly inside R, ``rel`` relative to R."""
+        config = self.config
+        if config.allowed_relative(rel):
+            return "rm-allowed-path", rel
+        comps = rel.split("/")
+        last = len(comps) - 1
+        for i, comp in enumerate(comps):
+            is_glob = pattern and _has_glob(comp)
+            if is_glob:
+                if config.pattern_only_artefacts(comp):
+                    return "rm-artefact", "/".join(comps[: i + 1])
+                if i == last:
+                    return ("rm-recursive-repo-root" if i == 0 else "rm-recursive-source"), None
+                continue
+            if config.is_artefact_name(comp):
+                return "rm-artefact", "/".join(comps[: i + 1])
+        for artefact_path in config.artefact_paths:
+            if rel == artefact_path or rel.startswith(artefact_path + "/"):
+                return "rm-artefact", artefact_path
+        return "rm-recursive-source", None
+
+    # -- §8.3 unknown pieces ---------------------------------------------------------------
+
+    def _judge_unknown(self, value: Value, cwd: str | None) -> Verdict:
+        shown = _render(value)
+        verdicts: list[Verdict] = []
+        # empty case
+        empty: list[str] = []
+        has_empty_case = True
+        for piece in value.pieces:
+            kind = type(piece)
+            if kind is Lit:
+                empty.append(piece.text)  # type: ignore[union-attr]
+            elif kind is Sym:
+                sym_path = self.sym_path(piece, cwd)  # type: ignore[arg-type]
+                if sym_path is None:
+                    has_empty_case = False
+                    break
+                empty.append(sym_path)
+            elif piece.may_be_empty:  # type: ignore[union-attr]
+                continue
+            else:
+                has_empty_case = False
+                break
+        if has_empty_case:
+            text = "".join(empty)
+            if text in ("/", "/*", "/.", "/..", "/.*"):
+                return Verdict(
+                    "rm-recursive-empty-var", Target(shown, text, "rm-recursive-empty-var")
+                )
+            if text:
+                base_cwd = cwd if cwd is not None else self.base
+                absolute = normalise(text if text.startswith("/") else base_cwd + "/" + text)
+                rule, _anchor = self.classify(absolute, pattern=value.pattern)
+                if rule in ("rm-recursive-root", "rm-recursive-repo-root", "rm-git-dir"):
+                    return Verdict(
+                        "rm-recursive-empty-var", Target(shown, absolute, "rm-recursive-empty-var")
+                    )
+        # known prefix
+        prefix_parts: list[str] = []
+        for piece in value.pieces:
+            kind = type(piece)
+            if kind is Lit:
+                prefix_parts.append(piece.text)  # type: ignore[union-attr]
+            elif kind is Sym:
+                sym_path = self.sym_path(piece, cwd)  # type: ignore[arg-type]
+                if sym_path is None:
+                    break
+                prefix_parts.append(sym_path)
+            else:
+                break
+        prefix = "".join(prefix_parts)
+        cut = prefix.rfind("/")
+        if cut >= 0:
+            directory = prefix[: cut + 1]
+            base_cwd = cwd if cwd is not None else self.base
+            absolute = normalise(
+                directory if directory.startswith("/") else base_cwd + "/" + directory
+            )
+            verdicts.append(self._below_directory(absolute, shown))
+        else:
+            verdicts.append(Verdict("rm-unknown-target", Target(shown, None, "rm-unknown-target")))
+        worst = verdicts[0]
+        for verdict in verdicts[1:]:
+            if _SEVERITY[verdict.action] > _SEVERITY[worst.action]:
+                worst = verdict
+        return worst
+
+    def _below_directory(self, directory: str, shown: str) -> Verdict:
+        """Judge "something below ``directory``" (§8.3 known prefix)."""
+        child = directory.rstrip("/") + "/\x01unknown"
+        if directory == "/":
+            child = "/\x01unknown"
+        rule, anchor = self.classify(child)
+        if ACTIONS[rule] == "allow":
+            return Verdict(rule, Target(shown, directory, rule, anchor))
+        if rule in ("rm-recursive-source", "rm-git-dir", "rm-worktree", "git-lock-remove"):
+            rule = "rm-git-dir" if rule == "git-lock-remove" else rule
+            return Verdict(rule, Target(shown, directory, rule, anchor))
+        return Verdict("rm-recursive-outside", Target(shown, directory, "rm-recursive-outside"))
+
+
+def _render(value: Value) -> str:
+    from sessionkit.policy.values import render
+
+    return render(value)
+
+
+def unknown_pieces(value: Value) -> list[Unknown]:
+    """The unknown pieces of a value."""
+    return [piece for piece in value.pieces if isinstance(piece, Unknown)]
