@@ -502,3 +502,31 @@ def blocking_reason_new(
     if regression.unattributed_new:
         return f"unattributed: {regression.unattributed_new}"
     return None
+
+
+def save_baseline(
+    repo: str = ".", *, key: str | None = None, reuse: bool = True, **run_options: Any
+) -> GateResult:
+    """Run the ``baseline`` variant and store it (the library form of ``gate baseline save``)."""
+    from sessionkit.gates.engine import run_gates
+
+    del reuse  # reuse validity needs tool versions measured by a run; always re-measure
+    return run_gates("baseline", repo, baseline_key=key, save_baseline=True, **run_options)
+
+
+def load_baseline(repo: str = ".", *, key: str | None = None) -> dict[str, Any] | None:
+    """The stored baseline document for ``key`` (default: the current branch), or None."""
+    import os as _os
+
+    root = git.get_root(repo)
+    doc, _warning = load_ref(root, ref_for(key or current_key(root, _os.environ)))
+    return doc
+
+
+def clear_baseline(repo: str = ".", *, key: str | None = None, all_keys: bool = False) -> list[str]:
+    """Delete the baseline ref of ``key`` (or every baseline ref); returns the refs deleted."""
+    import os as _os
+
+    root = git.get_root(repo)
+    refs = list_refs(root) if all_keys else [ref_for(key or current_key(root, _os.environ))]
+    return clear(root, refs)

@@ -1,0 +1,146 @@
+"""Report writers: one Protocol (``base.ReportWriter``), one module per format, one registry.
+
+``write_report(result, format, path)`` renders a GateResult; ``load_result`` reads a stored
+one (validated against ``gate-result.schema.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping
+
+from sessionkit.gates.errors import GateConfigError, GateEnvironmentError, GateUsageError
+from sessionkit.gates.model import GateResult
+from sessionkit.gates.reports.base import ReportOptions, ReportWriter
+from sessionkit.gates.reports.codequality import CodeQualityWriter
+from sessionkit.gates.reports.github import GithubOutputWriter, GithubWriter
+from sessionkit.gates.reports.json import JsonWriter
+from sessionkit.gates.reports.junit import JunitWriter
+from sessionkit.gates.reports.markdown import MarkdownWriter
+from sessionkit.gates.reports.model import ReportModel
+from sessionkit.gates.reports.sarif import SarifWriter
+from sessionkit.gates.reports.text import TextWriter
+
+WRITERS: dict[str, ReportWriter] = {
+    w.name: w
+    for w in (
+        JsonWriter(),
+        JunitWriter(),
+        CodeQualityWriter(),
+        SarifWriter(),
+        GithubWriter(),
+        GithubOutputWriter(),
+        MarkdownWriter(),
+        TextWriter(),
+    )
+}
+ALIASES = {"gitlab": "codequality"}
+
+
+def parse_spec(spec: str) -> tuple[str, str | None]:
+    """``FORMAT[:PATH]`` or ``FORMAT=PATH``: the separator is the first ``:`` or ``=``."""
+    cut = min((i for i in (spec.find(":"), spec.find("=")) if i >= 0), default=-1)
+    name, path = (spec, None) if cut < 0 else (spec[:cut], spec[cut + 1 :] or None)
+    name = ALIASES.get(name, name)
+    if name not in WRITERS:
+        raise GateUsageError(
+            f"unknown report format {name!r}; expected one of {', '.join(sorted(WRITERS))}, gitlab"
+        )
+    return name, path
+
+
+def _atomic_write(path: str, text: str, *, append: bool = False) -> None:
+    from sessionkit.gates.rundir import atomic_write
+
+    try:
+        if append:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(text)
+        else:
+            atomic_write(path, text.encode("utf-8"))
+    except OSError as exc:
+        raise GateEnvironmentError(f"cannot write report {path}: {exc.strerror or exc}") from exc
+
+
+def workspace_prefix(root: str | None, environ: Mapping[str, str]) -> str:
+    workspace = environ.get("GITHUB_WORKSPACE")
+    if not workspace or not root:
+        return ""
+    rel = os.path.relpath(os.path.realpath(root), os.path.realpath(workspace))
+    if rel == "." or rel.startswith(".."):
+        return ""
+    return rel.replace(os.sep, "/") + "/"
+
+
+def write_report(
+    result: GateResult,
+    format: str,
+    path: str | None = None,
+    *,
+    github_annotations: int = 10,
+    github_summary: bool = True,
+    root: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str | None:
+    """Render ``result`` as ``format`` to ``path`` (``-`` = stdout); returns the path written."""
+    env = os.environ if environ is None else environ
+    name = ALIASES.get(format, format)
+    writer = WRITERS.get(name)
+    if writer is None:
+        raise GateUsageError(f"unknown report format {format!r}")
+    options = ReportOptions(
+        github_annotations=github_annotations, workspace_prefix=workspace_prefix(root, env)
+    )
+    model = ReportModel.from_gate(result)
+    target = path or writer.default_path
+    if name == "github":
+        if env.get("GITHUB_ACTIONS") != "true" and path is None:
+            print("note: --report github does nothing outside GitHub Actions", file=sys.stderr)
+            return None
+        text = writer.render(model, options)
+        _emit(text, target or "-")
+        summary_path = env.get("GITHUB_STEP_SUMMARY")
+        if github_summary and summary_path:
+            _atomic_write(summary_path, WRITERS["markdown"].render(model, options), append=True)
+        return target
+    if name == "github-output":
+        target = path or env.get("GITHUB_OUTPUT")
+        if not target:
+            print("note: --report github-output needs $GITHUB_OUTPUT or a path", file=sys.stderr)
+            return None
+        _atomic_write(target, writer.render(model, options), append=True)
+        return target
+    if target is None:
+        raise GateUsageError(f"--report {name} needs a path ({name}:PATH)")
+    _emit(writer.render(model, options), target)
+    return target
+
+
+def _emit(text: str, target: str) -> None:
+    if target == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        _atomic_write(target, text)
+
+
+def load_result(path: str) -> GateResult:
+    """A stored GateResult (``result.json``, ``--json`` output); invalid → GateConfigError."""
+    try:
+        with open(path, encoding="utf-8") if path != "-" else sys.stdin as f:
+            document = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise GateEnvironmentError(f"{path}: cannot read the gate result ({exc})") from exc
+    from sessionkit.schemas import validator
+
+    errors = list(validator("gate-result").iter_errors(document))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path)
+        raise GateConfigError(f"{path}: not a valid gate result at /{where}: {errors[0].message}")
+    return GateResult.from_dict(document)
+
+
+__all__ = ["WRITERS", "ReportModel", "ReportOptions", "load_result", "parse_spec", "write_report"]

@@ -1,0 +1,176 @@
+"""The one report model every renderer takes (spec §9.1).
+
+``ReportModel.from_gate`` maps gate checks to sections; renderers never see tool output, so
+the GitHub, GitLab, SARIF and JUnit outputs obey the same limits and escaping everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sessionkit.gates.model import CheckResult, GateResult
+
+
+@dataclass(frozen=True)
+class ReportFinding:
+    section: str
+    kind: str
+    tool: str
+    rule: str
+    severity: str
+    path: str | None
+    line: int | None
+    column: int | None
+    end_line: int | None
+    end_column: int | None
+    message: str
+    fingerprint: str
+    baseline: str | None
+    blocking: bool
+    url: str | None
+    test_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    kind: str
+    status: str
+    status_reason: str
+    duration_s: float | None
+    summary: str
+    blocking: bool
+    required: bool
+    tail: str
+    command: str
+    blocking_reason: str | None = None
+    stub: str | None = None
+    new: int | None = None
+    pre_existing: int | None = None
+    fixed: int | None = None
+    findings_total: int = 0
+    tests: Mapping[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class ReportModel:
+    command: str  # "gate" or "check"
+    title: str
+    status: str
+    exit_code: int
+    variant: str
+    fail_on: str
+    base: str | None
+    head: str | None
+    changed_files: int | None
+    sections: tuple[Section, ...]
+    findings: tuple[ReportFinding, ...]
+    warnings: tuple[Mapping[str, Any], ...]
+    errors: tuple[Mapping[str, Any], ...]
+    version: str
+    duration_s: float
+    document: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_gate(cls, result: GateResult) -> ReportModel:
+        sections = tuple(_section(c) for c in result.checks)
+        findings = tuple(
+            ReportFinding(
+                section=c.name,
+                kind=c.kind,
+                tool=f.tool,
+                rule=f.rule,
+                severity=f.severity,
+                path=f.path,
+                line=f.line,
+                column=f.column,
+                end_line=f.end_line,
+                end_column=f.end_column,
+                message=f.message,
+                fingerprint=f.fingerprint,
+                baseline=f.baseline,
+                blocking=c.blocking and (f.baseline != "pre-existing" or c.regression is None),
+                url=f.url,
+                test_id=f.test_id,
+            )
+            for c in result.checks
+            for f in c.findings
+        )
+        selection = result.selection or {}
+        return cls(
+            command="gate",
+            title=f"sessionkit gate · {result.variant}",
+            status=result.status,
+            exit_code=result.exit_code,
+            variant=result.variant,
+            fail_on=result.fail_on,
+            base=selection.get("base_commit"),
+            head=result.repo.get("head"),
+            changed_files=len(selection.get("changed", [])) if selection else None,
+            sections=sections,
+            findings=findings,
+            warnings=tuple(w.to_dict() for w in result.warnings),
+            errors=tuple(e.to_dict() for e in result.errors),
+            version=result.sessionkit_version,
+            duration_s=result.duration_s,
+            document=result.to_dict(),
+        )
+
+
+def describe_counts(check: CheckResult) -> str:
+    """``pytest: 412 passed, 3 skipped`` / ``mypy: 3 errors`` / the skip or error reason."""
+    tool = next(iter(sorted(check.tool_versions)), None) or (
+        check.findings[0].tool if check.findings else None
+    )
+    label = f"{tool}: " if tool else ""
+    counts = check.counts
+    if counts is not None and counts.tests is not None:
+        t = counts.tests
+        parts = [f"{t.passed} passed"]
+        if t.failed:
+            parts.append(f"{t.failed} failed")
+        if t.errors:
+            parts.append(f"{t.errors} errors")
+        if t.skipped:
+            parts.append(f"{t.skipped} skipped")
+        return label + ", ".join(parts)
+    if counts is not None and counts.findings is not None:
+        f = counts.findings
+        text = f"{f.error} error{'s' if f.error != 1 else ''}"
+        if f.warning:
+            text += f", {f.warning} warning{'s' if f.warning != 1 else ''}"
+        return label + text
+    if check.status == "skip":
+        if check.stub is not None:
+            return f"stub ({check.stub.text})"
+        return check.status_reason
+    if check.status in ("error", "timeout"):
+        return check.status_reason
+    return "not measured" if check.status != "pass" else "exit 0"
+
+
+def _section(check: CheckResult) -> Section:
+    reg = check.regression
+    tests = check.counts.tests.to_dict() if check.counts and check.counts.tests else None
+    return Section(
+        name=check.name,
+        kind=check.kind,
+        status=check.status,
+        status_reason=check.status_reason,
+        duration_s=check.duration_s,
+        summary=describe_counts(check),
+        blocking=check.blocking,
+        required=check.required,
+        tail=check.tail,
+        command=check.command.text,
+        blocking_reason=(reg.blocking_reason if reg else None)
+        or (check.status_reason if check.blocking else None),
+        stub=check.stub.text if check.stub else None,
+        new=(len(reg.new) + len(reg.new_failing)) if reg and reg.comparable else None,
+        pre_existing=reg.pre_existing if reg and reg.comparable else None,
+        fixed=(len(reg.fixed) + len(reg.fixed_tests)) if reg and reg.comparable else None,
+        findings_total=check.findings_total,
+        tests=tests,
+    )

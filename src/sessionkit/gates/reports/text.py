@@ -1,0 +1,80 @@
+"""``text``: the terminal rendering without colour (spec §9.9)."""
+
+from __future__ import annotations
+
+from sessionkit.gates.reports.base import ReportOptions
+from sessionkit.gates.reports.model import ReportFinding, ReportModel, Section
+
+SYMBOLS = {"pass": "✓", "fail": "✗", "error": "!", "timeout": "⏱", "skip": "-"}
+ASCII = {"pass": "PASS", "fail": "FAIL", "error": "ERR", "timeout": "TIME", "skip": "SKIP"}
+MAX_FINDINGS = 20
+
+
+def _line(section: Section, symbols: dict[str, str]) -> str:
+    time_text = f"{section.duration_s:.1f}s" if section.duration_s is not None else ""
+    detail = section.summary
+    if section.status == "skip" and section.stub:
+        detail = f"stub ({section.stub}); not run"
+    extra = []
+    if section.new is not None:
+        extra.append(f"{section.new} new, {section.pre_existing} pre-existing")
+    if section.fixed:
+        extra.append(f"{section.fixed} fixed vs baseline")
+    if extra:
+        detail += " (" + "; ".join(extra) + ")"
+    if section.status in ("fail", "error", "timeout") and not section.blocking:
+        detail += " · non-blocking"
+    return (
+        f"  {symbols[section.status]} {section.name:<12}{section.status:<8}{time_text:>8}  {detail}"
+    )
+
+
+def _finding(f: ReportFinding) -> str:
+    where = f.path or "(no file)"
+    if f.line:
+        where += f":{f.line}"
+        if f.column:
+            where += f":{f.column}"
+    tag = "new " if f.baseline == "new" else "    " if f.baseline else ""
+    return f"  {tag}{where}  {f.tool} {f.rule}  {f.message.splitlines()[0] if f.message else ''}"
+
+
+def render(model: ReportModel, *, ascii_only: bool = False) -> str:
+    symbols = ASCII if ascii_only else SYMBOLS
+    lines = [f"sessionkit {model.command} · {model.variant} · fail-on {model.fail_on}"]
+    lines += [_line(s, symbols) for s in model.sections]
+    blocking = [s for s in model.sections if s.blocking]
+    if model.status == "error":
+        lines.append("ERROR — the gate could not run as configured")
+        lines += [f"  {e.get('message', '')}" for e in model.errors]
+    elif blocking:
+        reasons = ", ".join(f"{s.name} ({s.blocking_reason or s.status_reason})" for s in blocking)
+        lines.append(f"FAILED — blocking: {reasons}")
+    else:
+        lines.append("PASSED")
+    ranked = sorted(
+        model.findings,
+        key=lambda f: (not f.blocking, f.baseline != "new", f.path or "", f.line or 0),
+    )
+    lines += [_finding(f) for f in ranked[:MAX_FINDINGS]]
+    if len(ranked) > MAX_FINDINGS:
+        lines.append(f"  … and {len(ranked) - MAX_FINDINGS} more")
+    with_findings = {f.section for f in model.findings}
+    for s in model.sections:
+        if s.status in ("fail", "error", "timeout") and s.name not in with_findings and s.tail:
+            lines.append(f"  {s.name} output (last lines):")
+            lines += [f"    {t}" for t in s.tail.split("\n")[-10:]]
+    for w in model.warnings:
+        lines.append(f"warning: {w.get('message', '')}")
+    logs = model.document.get("logs_dir")
+    if logs:
+        lines.append(f"logs: {logs}")
+    return "\n".join(lines) + "\n"
+
+
+class TextWriter:
+    name = "text"
+    default_path: str | None = None
+
+    def render(self, model: ReportModel, options: ReportOptions) -> str:
+        return render(model, ascii_only=True)
