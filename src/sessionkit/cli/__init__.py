@@ -21,6 +21,7 @@ from sessionkit.cli._errors import error_boundary
 GROUPS: dict[str, tuple[str, str, str]] = {
     "check": ("sessionkit.cli.check", "check", "Run the repository checks (CI and make run)."),
     "config": ("sessionkit.cli.config", "config", "Show, validate and migrate the Session Config."),
+    "gate": ("sessionkit.cli.gate", "gate", "Run the quality gate, manage baselines, render reports."),
     "guard": (
         "sessionkit.cli.guard",
         "guard",

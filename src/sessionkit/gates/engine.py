@@ -273,6 +273,8 @@ def run_gates(
     stream: IO[str] | None = None,
     lock_timeout_s: float = 0.0,
     environ: Mapping[str, str] | None = None,
+    baseline_output: str | None = None,
+    store_ref: bool = True,
 ) -> GateResult:
     """Run the gate ``variant`` on the repository at ``repo`` and return its result.
 
@@ -313,6 +315,7 @@ def run_gates(
         timeout_s=timeout_s, baseline=baseline, baseline_key=baseline_key,
         save_baseline=save_baseline, progress=progress, emit_events=emit_events,
         dry_run=dry_run, stream=stream, lock_timeout_s=lock_timeout_s,
+        baseline_output=baseline_output, store_ref=store_ref,
     )  # fmt: skip
 
 
@@ -346,6 +349,8 @@ def _run(
     dry_run: bool,
     stream: IO[str] | None,
     lock_timeout_s: float,
+    baseline_output: str | None,
+    store_ref: bool,
 ) -> GateResult:
     policy = resolution.policy
     defaults = policy.defaults
@@ -614,11 +619,14 @@ def _run(
             all_findings=all_findings,
             lockfiles=policy.baseline.get("lockfiles"),
         )
-        ref = baselines.save(root, key, document)
-        result = replace(
-            result,
-            warnings=(*result.warnings, Message("baseline-saved", f"baseline saved at {ref}")),
-        )
+        if baseline_output is not None:
+            rundir.write_json(baseline_output, document)
+        if store_ref:
+            ref = baselines.save(root, key, document)
+            result = replace(
+                result,
+                warnings=(*result.warnings, Message("baseline-saved", f"baseline saved at {ref}")),
+            )
         if emit_events:
             events.emit(
                 root,

@@ -142,6 +142,10 @@ def describe_counts(check: CheckResult) -> str:
         if f.warning:
             text += f", {f.warning} warning{'s' if f.warning != 1 else ''}"
         return label + text
+    if check.status_reason == "dry-run":
+        why = f" ({check.selection.reason})" if check.selection and check.selection.reason else ""
+        stub = f" [stub: {check.stub.kind}, would not run]" if check.stub else ""
+        return f"would run: {check.command.text}{why}{stub}"
     if check.status == "skip":
         if check.stub is not None:
             return f"stub ({check.stub.text})"

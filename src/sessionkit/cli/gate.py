@@ -1,0 +1,464 @@
+"""``sessionkit gate``: run the quality gate, manage baselines, render stored results.
+
+A thin shell: options map onto ``sessionkit.gates.run_gates`` and the report writers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from sessionkit.cli._errors import exit_with
+from sessionkit.cli._output import echo_json
+
+VARIANT_CHOICE = click.Choice(["baseline", "incremental", "full-gate", "per-file"])
+FAIL_ON_CHOICE = click.Choice(["never", "fail", "new", "error", "warning"])
+
+
+def _read_files_from(source: str) -> list[str]:
+    data = sys.stdin.buffer.read() if source == "-" else open(source, "rb").read()  # noqa: SIM115
+    text = data.decode("utf-8", "surrogateescape")
+    parts = text.split("\0") if "\0" in text else text.splitlines()
+    return [p for p in parts if p]
+
+
+def _install_term_handler() -> None:
+    # SIGTERM behaves like Ctrl-C: the running check's process group is stopped, the partial
+    # result is written and the gate exits 3
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread (embedded use)
+        signal.signal(signal.SIGTERM, handler)
+
+
+def _render(result: Any, *, as_json: bool, quiet: bool, no_color: bool) -> None:
+    from sessionkit.gates.reports.model import ReportModel
+    from sessionkit.gates.reports.text import render
+
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, separators=(",", ":")))
+        return
+    if quiet and result.status == "pass":
+        return
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "✓✗⏱".encode(encoding)
+        ascii_only = False
+    except (UnicodeEncodeError, LookupError):
+        ascii_only = True
+    text = render(ReportModel.from_gate(result), ascii_only=ascii_only)
+    color = not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+    if color:
+        first, _, rest = text.partition("\n")
+        lines = rest.split("\n")
+        styled = []
+        for line in lines:
+            if line.startswith(("FAILED", "ERROR")):
+                line = click.style(line, fg="red", bold=True)
+            elif line.startswith("PASSED"):
+                line = click.style(line, fg="green", bold=True)
+            elif line.startswith("warning:"):
+                line = click.style(line, fg="yellow")
+            styled.append(line)
+        text = first + "\n" + "\n".join(styled)
+    click.echo(text, nl=False)
+
+
+def _reports(
+    result: Any, specs: Sequence[str], annotations: int, no_summary: bool, root: str | None
+) -> None:
+    from sessionkit.gates.reports import parse_spec, write_report
+
+    for spec in specs:
+        name, path = parse_spec(spec)
+        write_report(
+            result,
+            name,
+            path,
+            github_annotations=annotations,
+            github_summary=not no_summary,
+            root=root,
+        )
+
+
+def _check_report_conflicts(specs: Sequence[str], as_json: bool) -> None:
+    from sessionkit.gates.errors import GateUsageError
+    from sessionkit.gates.reports import parse_spec
+
+    for spec in specs:
+        name, path = parse_spec(spec)
+        if (
+            as_json
+            and (path in (None, "-") and name in ("github", "json", "text"))
+            and name != "json"
+        ):
+            raise GateUsageError(f"--json and --report {name} to stdout both write to stdout")
+
+
+def run_options(function: Any) -> Any:
+    options = [
+        click.option(
+            "--check",
+            "checks",
+            multiple=True,
+            metavar="NAME",
+            help="Run only this check (repeatable).",
+        ),
+        click.option("--order", metavar="NAMES", help="Comma-separated check order."),
+        click.option(
+            "--fail-fast/--no-fail-fast", default=None, help="Stop after the first blocking check."
+        ),
+        click.option(
+            "--fail-on", type=FAIL_ON_CHOICE, help="never|fail|new (error = fail, warning)."
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=1, max=86400),
+            help="Per-check timeout in seconds.",
+        ),
+        click.option(
+            "--report",
+            "reports",
+            multiple=True,
+            metavar="FORMAT[:PATH]",
+            help="json, junit, codequality, sarif, github, github-output, markdown, text.",
+        ),
+        click.option(
+            "--github-annotations", type=click.IntRange(1, 10), default=10, show_default=True
+        ),
+        click.option("--no-github-summary", is_flag=True),
+        click.option("--json", "as_json", is_flag=True, help="Print the result document."),
+        click.option("--stream", is_flag=True, help="Copy tool output to the terminal."),
+        click.option("--quiet", is_flag=True),
+        click.option("--no-progress", is_flag=True),
+        click.option("--no-color", is_flag=True),
+        click.option("--lock-timeout", type=float, default=0.0, metavar="SECONDS"),
+        click.option("--no-events", is_flag=True),
+        click.option(
+            "--project-dir",
+            type=click.Path(file_okay=False),
+            default=".",
+            help="Project directory (default: cwd).",
+        ),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _run(
+    variant: str,
+    *,
+    checks: Sequence[str],
+    order: str | None,
+    fail_fast: bool | None,
+    fail_on: str | None,
+    timeout: float | None,
+    reports: Sequence[str],
+    github_annotations: int,
+    no_github_summary: bool,
+    as_json: bool,
+    stream: bool,
+    quiet: bool,
+    no_progress: bool,
+    no_color: bool,
+    lock_timeout: float,
+    no_events: bool,
+    project_dir: str,
+    **extra: Any,
+) -> int:
+    from sessionkit.gates import run_gates
+    from sessionkit.gates.progress import Progress
+
+    _check_report_conflicts(reports, as_json)
+    show_progress = not (quiet or no_progress or (as_json and not sys.stderr.isatty()))
+    progress = Progress() if show_progress else None
+    _install_term_handler()
+    try:
+        result = run_gates(
+            variant,
+            project_dir,
+            checks=list(checks) or None,
+            order=[n.strip() for n in order.split(",") if n.strip()] if order else None,
+            fail_on=fail_on,
+            fail_fast=fail_fast,
+            timeout_s=timeout,
+            progress=progress,
+            emit_events=not no_events,
+            stream=sys.stderr if stream else None,
+            lock_timeout_s=lock_timeout,
+            **extra,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
+    from sessionkit import git
+
+    _render(result, as_json=as_json, quiet=quiet, no_color=no_color)
+    _reports(result, reports, github_annotations, no_github_summary, git.get_root(project_dir))
+    return int(result.exit_code)
+
+
+@click.group("gate")
+def gate() -> None:
+    """Run the quality gate (test, typecheck, lint), manage baselines, render reports."""
+
+
+@gate.command("run")
+@click.option("--variant", type=VARIANT_CHOICE, default="full-gate", show_default=True)
+@click.option("--base", metavar="REF|auto", help="Base of the change set (incremental).")
+@click.option("--committed-only", is_flag=True, help="Compare the base with HEAD only.")
+@click.option("--staged", is_flag=True, help="Use the staged changes as the change set.")
+@click.option(
+    "--files", "file_opts", multiple=True, metavar="PATH", help="per-file: files to check."
+)
+@click.option("--files-from", metavar="FILE|-", help="per-file: NUL- or newline-separated paths.")
+@click.option(
+    "--baseline-file", type=click.Path(dir_okay=False), help="Compare with this baseline file."
+)
+@click.option("--no-baseline", is_flag=True, help="Do not look up a baseline.")
+@click.option("--key", metavar="NAME", help="Baseline key (default: the branch).")
+@click.option("--no-save", is_flag=True, help="baseline variant: do not store the baseline.")
+@click.option("--dry-run", is_flag=True, help="Resolve everything, run nothing.")
+@click.argument("paths", nargs=-1, type=click.Path())
+@run_options
+def run_cmd(
+    variant: str,
+    base: str | None,
+    committed_only: bool,
+    staged: bool,
+    file_opts: tuple[str, ...],
+    files_from: str | None,
+    baseline_file: str | None,
+    no_baseline: bool,
+    key: str | None,
+    no_save: bool,
+    dry_run: bool,
+    paths: tuple[str, ...],
+    **options: Any,
+) -> None:
+    """Run the gate VARIANT (default full-gate). Exit 0 pass, 1 blocking, 2 usage, 3 environment."""
+    from sessionkit.gates.errors import GateUsageError
+
+    files: list[str] | None = None
+    if file_opts or paths or files_from:
+        files = [*file_opts, *paths, *(_read_files_from(files_from) if files_from else [])]
+    if baseline_file and no_baseline:
+        raise GateUsageError("--baseline-file and --no-baseline are mutually exclusive")
+    if variant == "per-file" and files is None:
+        files = []
+    code = _run(
+        variant,
+        base=base,
+        committed_only=committed_only,
+        staged=staged,
+        files=files,
+        baseline="none" if no_baseline else (baseline_file or "auto"),
+        baseline_key=key,
+        save_baseline=False if no_save else None,
+        dry_run=dry_run,
+        **options,
+    )
+    exit_with(code)
+
+
+@gate.group("baseline")
+def baseline_group() -> None:
+    """Save, show and clear the stored baseline (refs/so-snapshots/gates/<key>)."""
+
+
+@baseline_group.command("save")
+@click.option("--key", metavar="NAME")
+@click.option(
+    "--from",
+    "from_result",
+    type=click.Path(dir_okay=False),
+    help="Import a saved GateResult instead of running.",
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False), help="Also write the baseline document here."
+)
+@click.option("--no-ref", is_flag=True, help="Write only --output, not the ref.")
+@run_options
+def baseline_save(
+    key: str | None, from_result: str | None, output: str | None, no_ref: bool, **options: Any
+) -> None:
+    """Run the baseline variant and store it (exit 0 whatever the checks' statuses)."""
+    from sessionkit import git
+    from sessionkit.gates import baseline as baselines
+    from sessionkit.gates.errors import GateUsageError
+
+    root = git.get_root(options["project_dir"])
+    the_key = key or baselines.current_key(root, os.environ)
+    if from_result is not None:
+        from sessionkit.gates.reports import load_result
+        from sessionkit.gates.resolve import resolve
+
+        result = load_result(from_result)
+        if all(c.scoped for c in result.checks) and result.checks:
+            raise GateUsageError(f"{from_result}: a scoped result has no unscoped check to store")
+        specs = {s.name: s for s in resolve(root, []).checks}
+        hashes = {
+            c.name: baselines.command_hash(
+                c.command.text, c.command.cwd, specs[c.name].env if c.name in specs else {}
+            )
+            for c in result.checks
+        }
+        document = baselines.build_document(
+            result, key=the_key, root=root, command_hashes=hashes, passed_ids={}, all_findings={}
+        )
+        if output:
+            from sessionkit.gates.rundir import write_json
+
+            write_json(output, document)
+        if not no_ref:
+            baselines.save(root, the_key, document)
+    else:
+        from sessionkit.gates import run_gates
+
+        result = run_gates(
+            "baseline",
+            options["project_dir"],
+            checks=list(options["checks"]) or None,
+            timeout_s=options["timeout"],
+            baseline_key=the_key,
+            save_baseline=True,
+            baseline_output=output,
+            store_ref=not no_ref,
+            emit_events=False,
+            lock_timeout_s=options["lock_timeout"],
+        )
+        if result.status == "error":
+            _render(result, as_json=options["as_json"], quiet=False, no_color=True)
+            exit_with(result.exit_code)
+        _reports(
+            result,
+            options["reports"],
+            options["github_annotations"],
+            options["no_github_summary"],
+            root,
+        )
+        stored, _warning = baselines.load_ref(root, baselines.ref_for(the_key))
+        document = (
+            stored
+            if stored is not None and not no_ref
+            else {
+                "commit": result.repo.get("head") or "",
+                "checks": {c.name: {"status": c.status} for c in result.checks if not c.scoped},
+            }
+        )
+    if not no_ref:
+        click.echo(
+            f"baseline for {the_key} @ {str(document['commit'])[:12]} saved at {baselines.ref_for(the_key)}"
+        )
+    failing = [name for name, c in document["checks"].items() if c["status"] != "pass"]
+    if failing:
+        click.echo(f"warning: checks not passing in the baseline: {', '.join(failing)}", err=True)
+    from sessionkit.gates.events import emit
+
+    if not options["no_events"]:
+        emit(
+            root,
+            "sessionkit.gate.baseline",
+            {
+                "action": "saved",
+                "key": the_key,
+                "commit": document["commit"],
+                "checks": {n: c["status"] for n, c in document["checks"].items()},
+            },
+        )
+    exit_with(0)
+
+
+@baseline_group.command("show")
+@click.option("--key", metavar="NAME")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--project-dir", type=click.Path(file_okay=False), default=".")
+def baseline_show(key: str | None, as_json: bool, project_dir: str) -> None:
+    """Show the stored baseline (``{"baseline": null}`` with --json when there is none)."""
+    from sessionkit import git
+    from sessionkit.gates import baseline as baselines
+
+    root = git.get_root(project_dir)
+    the_key = key or baselines.current_key(root, os.environ)
+    document, warning = baselines.load_ref(root, baselines.ref_for(the_key))
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    if as_json:
+        echo_json(document if document is not None else {"baseline": None})
+        return
+    if document is None:
+        click.echo(f"no baseline for {the_key}")
+        return
+    click.echo(
+        f"baseline for {the_key} @ {document['commit'][:12]} saved {document['saved_at']}"
+        + (" (dirty tree)" if document.get("dirty") else "")
+    )
+    for name, check in document["checks"].items():
+        counts = check.get("counts") or {}
+        detail = json.dumps(counts, separators=(",", ":")) if counts else "not measured"
+        click.echo(f"  {name:<12}{check['status']:<8}{detail}")
+    versions = {
+        t: v for c in document["checks"].values() for t, v in (c.get("tool_versions") or {}).items()
+    }
+    if versions:
+        click.echo("  tools: " + ", ".join(f"{t} {v}" for t, v in sorted(versions.items())))
+
+
+@baseline_group.command("clear")
+@click.option("--key", metavar="NAME")
+@click.option("--all", "all_keys", is_flag=True)
+@click.option("--yes", is_flag=True)
+@click.option("--project-dir", type=click.Path(file_okay=False), default=".")
+def baseline_clear(key: str | None, all_keys: bool, yes: bool, project_dir: str) -> None:
+    """Delete the baseline ref of KEY (or every baseline with --all)."""
+    from sessionkit import git
+    from sessionkit.gates import baseline as baselines
+    from sessionkit.gates.errors import GateUsageError
+
+    root = git.get_root(project_dir)
+    if all_keys and key:
+        raise GateUsageError("--key and --all are mutually exclusive")
+    if all_keys and not yes:
+        if not sys.stdin.isatty():
+            raise GateUsageError("--all needs --yes when stdin is not a terminal")
+        click.confirm("delete every gate baseline?", abort=True)
+    refs = (
+        baselines.list_refs(root)
+        if all_keys
+        else [baselines.ref_for(key or baselines.current_key(root, os.environ))]
+    )
+    cleared = baselines.clear(root, refs)
+    for ref in cleared:
+        click.echo(f"deleted {ref}")
+    if not cleared:
+        click.echo("no baseline to clear")
+
+
+@gate.command("report")
+@click.option("--from", "from_result", required=True, type=click.Path(dir_okay=False))
+@click.option("--report", "reports", multiple=True, required=True, metavar="FORMAT[:PATH]")
+@click.option("--github-annotations", type=click.IntRange(1, 10), default=10)
+@click.option("--no-github-summary", is_flag=True)
+@click.option("--exit-zero", is_flag=True)
+def report_cmd(
+    from_result: str,
+    reports: tuple[str, ...],
+    github_annotations: int,
+    no_github_summary: bool,
+    exit_zero: bool,
+) -> None:
+    """Render reports from a stored GateResult without running anything."""
+    from sessionkit.gates.reports import load_result
+
+    result = load_result(from_result)
+    _reports(result, reports, github_annotations, no_github_summary, None)
+    exit_with(0 if exit_zero else result.exit_code)
