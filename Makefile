@@ -35,6 +35,7 @@ lint: venv-dev
 	$(BIN)/ruff check src tests tools benchmarks scripts
 	$(BIN)/ruff format --check src tests tools benchmarks scripts
 	$(BIN)/mypy src
+	$(BIN)/python tools/gen_config.py --check
 
 format: venv-dev
 	$(BIN)/ruff format src tests tools benchmarks scripts
