@@ -281,6 +281,7 @@ class _Typer:
             )
             return _DROP
         result: dict[str, Any] = {"default": int(match.group(1))}
+        self.mark((*path, "default"), node, node)
         for pair in match.group(2).split(","):
             pair = pair.strip()
             if not pair:
