@@ -275,7 +275,9 @@ def snake(name: str) -> str:
 def spec_of(node: Mapping[str, Any], root: Mapping[str, Any]) -> dict[str, Any]:
     """The constraint data of a schema node, as plain JSON-like data for the typing stage."""
     node = resolve(node, root)
-    spec: dict[str, Any] = {"type": types_of(node)}
+    types = types_of(node)
+    # A branch such as {"pattern": ...} inside a string-typed anyOf names no type of its own.
+    spec: dict[str, Any] = {"type": types} if types else {}
     for key in CONSTRAINT_KEYWORDS:
         if key in node:
             spec[key] = copy.deepcopy(node[key])
