@@ -113,6 +113,7 @@ def worktree_hash(root: str) -> str | None:
             "--",
             ".",
             ":!.orchestrator/gates",
+            ":!.orchestrator/metrics",
         ],
         cwd=root,
     ).stdout
@@ -123,7 +124,7 @@ def worktree_hash(root: str) -> str | None:
         git.run(["ls-files", "--others", "--exclude-standard", "-z"], cwd=root).stdout
     )
     for rel in sorted(untracked):
-        if rel.startswith(".orchestrator/gates/"):
+        if rel.startswith((".orchestrator/gates/", ".orchestrator/metrics/")):
             continue
         digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
         try:

@@ -1,10 +1,15 @@
-"""The working-tree guard (spec §5.7): which paths a check changed."""
+"""The working-tree guard (spec §5.7): which paths a check changed.
+
+sessionkit's own output (``.orchestrator/gates/`` and the metrics store) never counts.
+"""
 
 from __future__ import annotations
 
 import os
 
 from sessionkit import git
+
+OWN_OUTPUT = (".orchestrator/gates/", ".orchestrator/metrics/")
 
 
 def snapshot(root: str) -> dict[str, str]:
@@ -21,7 +26,7 @@ def snapshot(root: str) -> dict[str, str]:
         if code[0] in ("R", "C"):
             i += 1  # the source path follows
         i += 1
-        if path.startswith(".orchestrator/gates/"):
+        if path.startswith(OWN_OUTPUT):
             continue
         state[path] = code
     if state:
