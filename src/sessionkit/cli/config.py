@@ -131,7 +131,7 @@ def _exit_code(
 
 def _section(report: Any) -> tuple[int, int, int] | None:
     section = _field(report, "section") if report is not None else None
-    return tuple(section) if section else None  # type: ignore[return-value]
+    return (int(section[0]), int(section[1]), int(section[2])) if section else None
 
 
 # -- the config-result document ---------------------------------------------------------------
@@ -541,4 +541,3 @@ def migrate(
     else:
         click.echo(f"{host}: already canonical")
     exit_with(code)
-

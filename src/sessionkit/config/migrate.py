@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any
 
 from sessionkit import schemas
-from sessionkit.config.render import render_yaml
+from sessionkit.config.render import FLOW_MAPPINGS, render_yaml
 
 # Diagnostics that mean the section text itself could not be read: nothing to migrate safely.
 REFUSING_RULES = frozenset(
@@ -48,6 +48,8 @@ REFUSING_RULES = frozenset(
     }
 )
 DEPRECATED_RENAMES = {"persona-reviewers": "wave-reviewers"}
+# Warnings that the canonical rewrite itself resolves (a deprecated name, `waves:4`).
+RESOLVED_BY_MIGRATION = frozenset({"config.deprecated-key", "config.missing-space"})
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*([^ \t`]*)")
 _READ_FENCES = frozenset({"", "yaml", "yml", "md", "markdown", "text", "txt"})
@@ -197,9 +199,7 @@ def _last_content(norm: Sequence[str], start: int, stop: int) -> int:
     last = start
     for index in range(start + 1, stop):
         line = norm[index]
-        if line.strip() and (
-            line[0] in " \t" or line.startswith(("- ", "]", "}"))
-        ):
+        if line.strip() and (line[0] in " \t" or line.startswith(("- ", "]", "}"))):
             last = index
     return last
 
@@ -218,8 +218,17 @@ def _has_comment(lines: Iterable[str]) -> bool:
 
 
 def _paths_in(provenance: Mapping[str, Any], first: int, last: int) -> list[str]:
-    """Provenance keys set on file lines ``first..last``; a child wins over its parent."""
-    inside = [key for key, src in provenance.items() if first <= getattr(src, "line", 0) <= last]
+    """Provenance keys set on file lines ``first..last``; a child wins over its parent.
+
+    A flow mapping (``agents-per-wave: {default: 6, deep: 18}``) is one value: its entries
+    are never written apart from it.
+    """
+    inside = []
+    for key, src in provenance.items():
+        if first <= getattr(src, "line", 0) <= last:
+            top = key.split(".", 1)[0]
+            inside.append(top if top in FLOW_MAPPINGS else key)
+    inside = list(dict.fromkeys(inside))
     return [k for k in inside if not any(o.startswith(k + ".") for o in inside)]
 
 
@@ -335,7 +344,9 @@ def migrate_text(
         return Migration(text, text, filename)
 
     problem_lines = {
-        d.line for d in report.diagnostics if d.severity in ("error", "warning") and d.line
+        d.line
+        for d in report.diagnostics
+        if d.severity in ("error", "warning") and d.line and d.rule not in RESOLVED_BY_MIGRATION
     }
     delimiters, skipped = _fence_lines(body)
     document = before.to_json()
@@ -413,21 +424,35 @@ def _migrate_entry(
     keep_override_syntax: bool,
     renamed_keys: list[tuple[str, str]],
 ) -> list[str]:
+    from sessionkit.config.normalise import split_comment
+
+    lead: list[str] = []
+    header = _KEY.match(span[0])
+    if header and header.group(2):
+        value, comment = split_comment(header.group(2))
+        if not value.strip() and comment:
+            # A comment on a block header moves above it, so the prior art enters the block.
+            lead = [comment.strip()]
+            span = [f"{header.group(1)}:", *span[1:]]
     own = all(p == entry.key or p.startswith(entry.key + ".") for p in paths)
     deprecated = entry.key in DEPRECATED_RENAMES
     rename = deprecated or (canonical_keys and not own)
     if problems or not paths or _has_comment(span) or (not own and not rename):
-        return _verbatim(span)
+        return [*lead, *_verbatim(span)]
     mapping = _restricted(document, paths)
     if rename:
-        for path in paths:
-            renamed_keys.append((entry.key, path))
-    return _render_entry(
-        entry.key,
-        mapping,
-        renamed=rename and not deprecated,
-        keep_override_syntax=keep_override_syntax,
-    )
+        renamed_keys.extend(
+            dict.fromkeys((entry.key, path.split(".")[0] if deprecated else path) for path in paths)
+        )
+    return [
+        *lead,
+        *_render_entry(
+            entry.key,
+            mapping,
+            renamed=rename and not deprecated,
+            keep_override_syntax=keep_override_syntax,
+        ),
+    ]
 
 
 def _check_meaning(old: str, new: str, filename: str) -> None:

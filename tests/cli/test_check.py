@@ -1,0 +1,176 @@
+"""``sessionkit check``: the check registry, --only/--skip, --fail-on, exit codes, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sessionkit import schemas
+from sessionkit.cli import check as check_module
+from sessionkit.errors import UsageError
+from tests.conftest import ROOT
+
+HEAD_OF_FILE = "# Project\n\n## Session Config\n\n"
+
+
+def sessionkit(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "CI"}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "sessionkit", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def repo_with(make_repo: Callable[..., Path]) -> Callable[[str], Path]:
+    def factory(body: str) -> Path:
+        return make_repo({"CLAUDE.md": HEAD_OF_FILE + body})
+
+    return factory
+
+
+def test_this_repository_passes_make_run() -> None:
+    proc = sessionkit("check", "--repo", str(ROOT))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[0].startswith("config: pass: Session Config is valid")
+
+
+def test_valid_repository_passes(repo_with: Callable[[str], Path]) -> None:
+    proc = sessionkit("check", "--repo", str(repo_with("waves: 4\n")))
+    assert proc.returncode == 0
+    assert proc.stdout.splitlines() == [
+        "config: pass: Session Config is valid (CLAUDE.md, section at line 3)",
+        "sessionkit check: pass (1 check; 0 errors, 0 warnings, 0 notes)",
+    ]
+
+
+def test_invalid_config_fails_and_lists_the_finding(repo_with: Callable[[str], Path]) -> None:
+    proc = sessionkit("check", "--repo", str(repo_with("waves: many\n")))
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "config: fail: Session Config has 1 error (CLAUDE.md, section at line 3)"
+    assert lines[1].startswith("  CLAUDE.md:5:")
+    assert ": error: config.type: " in lines[1]
+    assert lines[-1].startswith("sessionkit check: fail (1 check; 1 errors")
+
+
+@pytest.mark.parametrize(
+    ("body", "fail_on", "code"),
+    [
+        ("waves: many\n", "error", 1),
+        ("waves: many\n", "never", 0),
+        ("wavez: 4\n", "error", 0),
+        ("wavez: 4\n", "warning", 1),
+        ("waves: 4\n", "warning", 0),
+    ],
+)
+def test_fail_on_decides_the_exit_code(
+    repo_with: Callable[[str], Path], body: str, fail_on: str, code: int
+) -> None:
+    proc = sessionkit("check", "--repo", str(repo_with(body)), "--fail-on", fail_on)
+    assert proc.returncode == code, proc.stdout
+
+
+def test_environment_errors_exit_3_whatever_fail_on_says(
+    repo_with: Callable[[str], Path],
+) -> None:
+    repo = repo_with("waves: 4\n")
+    proc = sessionkit(
+        "check",
+        "--repo",
+        str(repo),
+        "--fail-on",
+        "never",
+        env={"SESSIONKIT_CONFIG_FILE": "nope.md"},
+    )
+    assert proc.returncode == 3
+    assert "config: error:" in proc.stdout
+
+
+def test_json_document_validates_and_carries_the_findings(
+    repo_with: Callable[[str], Path],
+) -> None:
+    proc = sessionkit("check", "--repo", str(repo_with("waves: many\n")), "--json")
+    assert proc.returncode == 1
+    document = json.loads(proc.stdout)
+    schemas.validator("check-result").validate(document)
+    assert document["command"] == "check"
+    assert document["verdict"] == "fail"
+    assert [c["id"] for c in document["checks"]] == ["config"]
+    assert {f["rule_id"] for f in document["findings"]} >= {"config.type"}
+    assert all(f["check"] == "config" for f in document["findings"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--only", "bogus"], "unknown check id 'bogus' in --only"),
+        (["--skip", "config,nope"], "unknown check id 'nope' in --skip"),
+        (["--only", "scope"], "check 'scope' is not available in this version of sessionkit"),
+        (["--skip", "config"], "no check left to run"),
+        (["--fail-on", "sometimes"], "sometimes"),
+    ],
+)
+def test_usage_errors_exit_2(
+    repo_with: Callable[[str], Path], args: list[str], message: str
+) -> None:
+    proc = sessionkit("check", "--repo", str(repo_with("waves: 4\n")), *args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+
+
+def test_not_a_git_repository_exits_3(tmp_path: Path) -> None:
+    proc = sessionkit("check", "--repo", str(tmp_path))
+    assert proc.returncode == 3
+    assert "not inside a git work tree" in proc.stderr
+
+
+def test_select_checks_keywords_and_order() -> None:
+    assert check_module.select_checks([], []) == ["config"]
+    assert check_module.select_checks(["default"], []) == ["config"]
+    assert check_module.select_checks(["all"], []) == ["config"]
+    assert check_module.select_checks(["config,config"], []) == ["config"]
+    with pytest.raises(UsageError):
+        check_module.select_checks(["gates"], [])
+
+
+def test_every_registered_check_is_a_known_id_and_loads() -> None:
+    for check_id, spec in check_module.CHECKS.items():
+        assert check_id in check_module.KNOWN_IDS
+        assert callable(spec.load())
+
+
+def test_under_ci_the_config_cache_is_not_written(repo_with: Callable[[str], Path]) -> None:
+    repo = repo_with("waves: 4\n")
+    assert sessionkit("check", "--repo", str(repo), env={"CI": "true"}).returncode == 0
+    assert not (repo / ".git" / "sessionkit" / "config-cache.json").exists()
+
+
+def test_hook_and_check_agree_on_findings(repo_with: Callable[[str], Path]) -> None:
+    """One engine, two front ends (integration.md P1)."""
+    repo = repo_with("waves: many\nwavez: 3\n")
+    check_doc = json.loads(sessionkit("check", "--repo", str(repo), "--json").stdout)
+    hook = subprocess.run(
+        [sys.executable, "-m", "sessionkit.precommit", "config", "--json"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "CI"},
+    )
+    hook_doc = json.loads(hook.stdout)
+    assert [f["fingerprint"] for f in check_doc["findings"]] == [
+        f["fingerprint"] for f in hook_doc["findings"]
+    ]
