@@ -419,15 +419,24 @@ HEADER = (
 )
 
 
+def schema_digest(schema_bytes: bytes) -> str:
+    """First 16 hex digits of the schema file's SHA-256 (the cache's schema fingerprint)."""
+    return hashlib.sha256(schema_bytes).hexdigest()[:16]
+
+
 def render_keys(registry: Registry, schema_bytes: bytes) -> str:
-    digest = hashlib.sha256(schema_bytes).hexdigest()[:16]
+    digest = schema_digest(schema_bytes)
     lines = [
         HEADER,
         '"""Session Config key registry (config.md §6, §9.5): plain data, imports nothing.',
         "",
-        "``KEYS`` maps every canonical dotted key (objects too; item fields of lists of records as",
-        "``list[].field``) to its constraints and ``x-sessionkit-*`` annotations; ``DEFAULTS`` is",
-        'the canonical default document. Treat everything here as read-only."""',
+        "``KEYS`` maps every dotted key of the schema (objects too; item fields of lists of",
+        "records as ``list[].field``; aliases with ``alias_of``) to its ``kind`` (scalar, array,",
+        "object, map, union), JSON ``type`` list, constraints, ``default`` (absent when the key",
+        "has none) and ``x-sessionkit-*`` annotations in snake_case. An object entry lists its",
+        "``properties`` by name (each has its own entry); item, value and branch specs inline",
+        "theirs. ``DEFAULTS`` is the canonical default document. Treat everything as read-only.",
+        '"""',
         "",
         "from __future__ import annotations",
         "",
@@ -929,8 +938,15 @@ EXTRAS: dict[str, str] = {
 }
 
 
-def render_model(planner: ModelPlanner) -> str:
-    out = [HEADER, MODEL_PRELUDE]
+def render_model(planner: ModelPlanner, schema_digest: str) -> str:
+    # The cache check needs the schema digest on every hit: keep it here too, so that a hit
+    # does not have to load the much larger key registry.
+    prelude = MODEL_PRELUDE.replace(
+        "_set = object.__setattr__\n",
+        f"SCHEMA_SHA256 = {py(schema_digest)}  # same as _keys.SCHEMA_SHA256\n\n"
+        "_set = object.__setattr__\n",
+    )
+    out = [HEADER, prelude]
     for plan in planner.classes:
         out.append(render_class(plan))
         for constant in planner.constants:
@@ -1348,7 +1364,9 @@ def generate(root: str = ROOT) -> dict[str, str]:
     planner = ModelPlanner(schema)
     return {
         KEYS_FILE: ruff_format(render_keys(registry, schema_bytes), KEYS_FILE, root),
-        MODEL_FILE: ruff_format(render_model(planner), MODEL_FILE, root),
+        MODEL_FILE: ruff_format(
+            render_model(planner, schema_digest(schema_bytes)), MODEL_FILE, root
+        ),
         DOCS_FILE: render_docs(registry, load_rules(root)),
     }
 

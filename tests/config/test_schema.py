@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +11,7 @@ import jsonschema
 import pytest
 
 from sessionkit import schemas
-from sessionkit.config import _keys
+from sessionkit.config import _keys, _model
 
 SCHEMA = schemas.load_schema("session-config")
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -301,7 +302,8 @@ def test_aliases_match_the_table_and_point_at_canonical_keys() -> None:
 
 def test_registry_shapes() -> None:
     assert tuple(SCHEMA["properties"]) == _keys.TOP_LEVEL
-    assert len(_keys.SCHEMA_SHA256) == 16
+    digest = hashlib.sha256(schemas.schema_bytes("session-config")).hexdigest()[:16]
+    assert digest == _keys.SCHEMA_SHA256 == _model.SCHEMA_SHA256
     assert {"hooks", "vault-integration", "agent-mapping", "enforcement-gates"} <= _keys.BLOCK_KEYS
     assert "waves" not in _keys.BLOCK_KEYS and "agents-per-wave" not in _keys.BLOCK_KEYS
     record = _keys.KEYS["custom-phases"]["items"]

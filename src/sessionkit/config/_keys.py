@@ -2,9 +2,13 @@
 
 """Session Config key registry (config.md §6, §9.5): plain data, imports nothing.
 
-``KEYS`` maps every canonical dotted key (objects too; item fields of lists of records as
-``list[].field``) to its constraints and ``x-sessionkit-*`` annotations; ``DEFAULTS`` is
-the canonical default document. Treat everything here as read-only."""
+``KEYS`` maps every dotted key of the schema (objects too; item fields of lists of
+records as ``list[].field``; aliases with ``alias_of``) to its ``kind`` (scalar, array,
+object, map, union), JSON ``type`` list, constraints, ``default`` (absent when the key
+has none) and ``x-sessionkit-*`` annotations in snake_case. An object entry lists its
+``properties`` by name (each has its own entry); item, value and branch specs inline
+theirs. ``DEFAULTS`` is the canonical default document. Treat everything as read-only.
+"""
 
 from __future__ import annotations
 

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
     _V = TypeVar("_V", bound="_Value")
 
+SCHEMA_SHA256 = "972e20ff5cbb4f94"  # same as _keys.SCHEMA_SHA256
+
 _set = object.__setattr__
 
 
