@@ -1,0 +1,942 @@
+"""Lexical scanners for interpreter one-liners (guard spec §6.6).
+
+Not parsers: one small tokenizer per language recognises string literals (with prefixes,
+triple quotes, template literals, Perl and Ruby quote-like operators), comments, dotted
+identifiers and brackets; a shared call finder then looks for the calls of §6.6 that run a
+shell string, run an argv list or delete recursively, resolving simple import aliases.
+
+Public functions (used by ``walk.py``):
+
+- :func:`code_sources` -- where an interpreter invocation's code comes from;
+- :func:`scan` -- the actions found in a piece of code: ``("shell", Value)``,
+  ``("argv", list[Value])`` or ``("rmtree", list[Value])``.
+
+Hot path (imported lazily): standard library only.
+"""
+
+from __future__ import annotations
+
+from sessionkit.policy.values import Lit, Unknown, Value, merge_pieces
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sessionkit.policy.command import Stdin
+
+    Token = tuple[str, object]
+
+__all__ = ["code_sources", "scan"]
+
+_MAX_TOKENS = 20_000
+
+
+def _language(name: str) -> str | None:
+    if name.startswith(("python", "pypy")):
+        return "python"
+    if name in ("node", "nodejs", "bun", "deno"):
+        return "js"
+    if name in ("perl", "ruby", "php"):
+        return name
+    if name in ("awk", "gawk", "mawk", "nawk"):
+        return "awk"
+    if name == "osascript":
+        return "applescript"
+    return None
+
+
+_CODE_OPTS = {
+    "python": ("-c",),
+    "js": ("-e", "--eval", "-p", "--print"),
+    "perl": ("-e", "-E"),
+    "ruby": ("-e",),
+    "php": ("-r",),
+    "applescript": ("-e",),
+}
+_VALUE_OPTS = {
+    "python": ("-W", "-X", "-Q"),
+    "js": ("-r", "--require", "--import", "--loader", "--input-type"),
+    "perl": ("-I", "-M", "-m", "-x"),
+    "ruby": ("-I", "-r", "-C", "-E"),
+    "php": ("-d", "-c", "-z"),
+    "awk": ("-F", "-v", "-f"),
+    "applescript": (),
+}
+
+
+def code_sources(
+    name: str, argv: Sequence[Value], stdin: Stdin, script: Value | None
+) -> list[tuple[str, Value, int]]:
+    """The code an interpreter invocation runs: ``(language, code, argv index)`` triples.
+
+    Index -1 means the code came from stdin or a written script.
+    """
+    language = _language(name)
+    if language is None:
+        return []
+    out: list[tuple[str, Value, int]] = []
+    code_opts = _CODE_OPTS.get(language, ())
+    value_opts = _VALUE_OPTS.get(language, ())
+    i = 1
+    script_seen = False
+    if language == "js" and len(argv) > 1 and argv[1].text == "eval" and name == "deno":
+        if len(argv) > 2:
+            return [("js", argv[2], 2)]
+        return []
+    while i < len(argv):
+        t = argv[i].text
+        if t is None:
+            break
+        if t in code_opts and i + 1 < len(argv):
+            out.append((language, argv[i + 1], i + 1))
+            i += 2
+            if language == "python":
+                return out
+            continue
+        if language in ("python", "perl", "ruby", "php", "js") and len(t) > 2:
+            head = t[:2]
+            if head in code_opts and language in ("python", "perl", "ruby", "php"):
+                out.append((language, Value((Lit(t[2:]),)), i))
+                i += 1
+                continue
+        if t == "-m" and language == "python":
+            return out  # a module: invisible (A7)
+        if language == "awk" and t == "-f":
+            return out
+        if t in value_opts:
+            i += 2
+            continue
+        if t == "--":
+            i += 1
+            break
+        if t.startswith("-") and t != "-":
+            if language == "perl" and t[1:] and set(t[1:]) <= set("lnpaisw0"):
+                i += 1
+                continue
+            i += 1
+            continue
+        break
+    if out:
+        return out
+    if language == "awk":
+        if i < len(argv):
+            return [("awk", argv[i], i)]
+        return []
+    rest = argv[i:]
+    if rest and rest[0].text != "-":
+        script_seen = True
+    if script_seen:
+        if script is not None:
+            return [(language, script, -1)]
+        return []
+    if stdin.content is not None:
+        return [(language, stdin.content, -1)]
+    return []
+
+
+# --- tokenizer ------------------------------------------------------------------------------
+
+_PY_ESC = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0", "a": "\a"}
+_IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
+_IDENT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$0123456789")
+_PAIRS = {"{": "}", "(": ")", "[": "]", "<": ">"}
+
+
+def _decode(text: str, raw: bool) -> str:
+    if raw or "\\" not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            e = text[i + 1]
+            out.append(_PY_ESC.get(e, "\\" + e if e not in "\n" else ""))
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _interpolated(body: str, opener: str, closer: str, raw: bool) -> Value:
+    """Literal pieces plus unknown pieces for ``{…}``/``${…}``/``#{…}`` interpolations."""
+    pieces: list[object] = []
+    i = 0
+    buf: list[str] = []
+    n = len(body)
+    while i < n:
+        if body.startswith(opener, i):
+            if opener == "{" and body.startswith("{{", i):
+                buf.append("{")
+                i += 2
+                continue
+            j = i + len(opener)
+            depth = 1
+            while j < n and depth:
+                if body[j] == "{":
+                    depth += 1
+                elif body[j] == closer:
+                    depth -= 1
+                j += 1
+            if buf:
+                pieces.append(Lit(_decode("".join(buf), raw), True))
+                buf = []
+            expr = body[i + len(opener) : j - 1].strip()
+            pieces.append(Unknown(expr or "…"))
+            i = j
+            continue
+        if opener == "{" and body.startswith("}}", i):
+            buf.append("}")
+            i += 2
+            continue
+        buf.append(body[i])
+        i += 1
+    if buf:
+        pieces.append(Lit(_decode("".join(buf), raw), True))
+    return Value(merge_pieces(pieces))  # type: ignore[arg-type]
+
+
+def _perl_interp(body: str) -> Value:
+    pieces: list[object] = []
+    buf: list[str] = []
+    i = 0
+    n = len(body)
+    while i < n:
+        c = body[i]
+        if c == "\\" and i + 1 < n:
+            buf.append(_PY_ESC.get(body[i + 1], body[i + 1]))
+            i += 2
+            continue
+        if c in "$@" and i + 1 < n and (body[i + 1] in _IDENT_START or body[i + 1] == "{"):
+            j = i + 1
+            if body[j] == "{":
+                j = body.find("}", j)
+                j = n if j < 0 else j + 1
+            else:
+                while j < n and body[j] in _IDENT:
+                    j += 1
+            if buf:
+                pieces.append(Lit("".join(buf), True))
+                buf = []
+            pieces.append(Unknown(body[i:j]))
+            i = j
+            continue
+        buf.append(c)
+        i += 1
+    if buf:
+        pieces.append(Lit("".join(buf), True))
+    return Value(merge_pieces(pieces))  # type: ignore[arg-type]
+
+
+def _tokens(code: str, language: str) -> list[Token]:
+    """Tokens: ("str", Value), ("shellstr", Value) for backquotes/qx, ("name", dotted),
+    ("op", char)."""
+    out: list[Token] = []
+    i = 0
+    n = len(code)
+    hash_comments = language in ("python", "perl", "ruby", "php", "awk")
+    slash_comments = language in ("js", "php")
+    while i < n and len(out) < _MAX_TOKENS:
+        c = code[i]
+        if c in " \t\r\n;":
+            if c == ";":
+                out.append(("op", ";"))
+            i += 1
+            continue
+        if hash_comments and c == "#" and not (language == "ruby" and code.startswith("#{", i)):
+            j = code.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if slash_comments and code.startswith("//", i):
+            j = code.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if slash_comments and code.startswith("/*", i):
+            j = code.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            continue
+        if c in _IDENT_START:
+            j = i + 1
+            while j < n and (
+                code[j] in _IDENT
+                or (code[j] in ".:" and j + 1 < n and code[j + 1] in _IDENT_START)
+                or code.startswith("::", j)
+            ):
+                j += 2 if code.startswith("::", j) else 1
+            word = code[i:j]
+            # string prefixes and quote-like operators
+            if (
+                language == "python"
+                and j < n
+                and code[j] in "'\""
+                and word.lower() in ("r", "b", "f", "u", "rb", "br", "fr", "rf")
+            ):
+                tok, i = _py_string(code, j, word.lower())
+                out.append(tok)
+                continue
+            if (
+                language in ("perl", "ruby")
+                and word in ("q", "qq", "qx", "qw")
+                and j < n
+                and code[j] in "{([<|/!'\""
+            ):
+                tok, i = _quote_like(code, j, word, language)
+                out.append(tok)
+                continue
+            out.append(("name", word.replace("::", ".")))
+            i = j
+            continue
+        if (
+            language == "ruby"
+            and c == "%"
+            and i + 2 < n
+            and code[i + 1] in "xqQw"
+            and code[i + 2] in "{([<|/!"
+        ):
+            tok, i = _quote_like(
+                code, i + 2, {"x": "qx", "q": "q", "Q": "qq", "w": "qw"}[code[i + 1]], language
+            )
+            out.append(tok)
+            continue
+        if c in "'\"":
+            if language == "python":
+                tok, i = _py_string(code, i, "")
+            else:
+                tok, i = _plain_string(code, i, language)
+            out.append(tok)
+            continue
+        if c == "`":
+            j = i + 1
+            while j < n and code[j] != "`":
+                j += 2 if code[j] == "\\" else 1
+            body = code[i + 1 : j]
+            if language == "js":
+                out.append(("str", _interpolated(body, "${", "}", False)))
+            elif language in ("perl", "ruby", "php"):
+                value = (
+                    _perl_interp(body)
+                    if language != "ruby"
+                    else _interpolated(body, "#{", "}", False)
+                )
+                out.append(("shellstr", value))
+            i = j + 1
+            continue
+        out.append(("op", c))
+        i += 1
+    return out
+
+
+def _py_string(code: str, i: int, prefix: str) -> tuple[Token, int]:
+    n = len(code)
+    q = code[i]
+    triple = code.startswith(q * 3, i)
+    delim = q * 3 if triple else q
+    j = i + len(delim)
+    start = j
+    while j < n and not code.startswith(delim, j):
+        if code[j] == "\\":
+            j += 2
+            continue
+        if not triple and code[j] == "\n":
+            break
+        j += 1
+    body = code[start:j]
+    raw = "r" in prefix
+    end = j + len(delim) if j < n else n
+    if "f" in prefix:
+        return ("str", _interpolated(body, "{", "}", raw)), end
+    return ("str", Value((Lit(_decode(body, raw), True),))), end
+
+
+def _plain_string(code: str, i: int, language: str) -> tuple[Token, int]:
+    n = len(code)
+    q = code[i]
+    j = i + 1
+    while j < n and code[j] != q:
+        j += 2 if code[j] == "\\" else 1
+    body = code[i + 1 : j]
+    end = min(j + 1, n)
+    if q == '"' and language in ("perl", "php"):
+        return ("str", _perl_interp(body)), end
+    if q == '"' and language == "ruby":
+        return ("str", _interpolated(body, "#{", "}", False)), end
+    return ("str", Value((Lit(_decode(body, q == "'" and language != "js"), True),))), end
+
+
+def _quote_like(code: str, i: int, op: str, language: str) -> tuple[Token, int]:
+    n = len(code)
+    opener = code[i]
+    closer = _PAIRS.get(opener, opener)
+    j = i + 1
+    depth = 1
+    while j < n:
+        c = code[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == opener and closer != opener:
+            depth += 1
+        elif c == closer:
+            depth -= 1
+            if depth == 0:
+                break
+        j += 1
+    body = code[i + 1 : j]
+    end = min(j + 1, n)
+    if op == "q":
+        return ("str", Value((Lit(body, True),))), end
+    value = _perl_interp(body) if language == "perl" else _interpolated(body, "#{", "}", False)
+    if op == "qx":
+        return ("shellstr", value), end
+    if op == "qw":
+        return ("list", [Value((Lit(w, True),)) for w in body.split()]), end
+    return ("str", value), end
+
+
+# --- call finder ----------------------------------------------------------------------------
+
+_PY_MODULES = ("os", "subprocess", "shutil", "pty", "commands")
+_PY_CALLS = {
+    "os.system": "shell",
+    "os.popen": "shell",
+    "commands.getoutput": "shell",
+    "subprocess.getoutput": "shell",
+    "subprocess.getstatusoutput": "shell",
+    "subprocess.run": "either",
+    "subprocess.call": "either",
+    "subprocess.check_call": "either",
+    "subprocess.check_output": "either",
+    "subprocess.Popen": "either",
+    "pty.spawn": "either",
+    "shutil.rmtree": "rmtree",
+}
+_JS_CALLS = {
+    "child_process.exec": "shell",
+    "child_process.execSync": "shell",
+    "child_process.execFile": "argv2",
+    "child_process.execFileSync": "argv2",
+    "child_process.spawn": "spawn",
+    "child_process.spawnSync": "spawn",
+    "execa.command": "shell",
+    "execa.commandSync": "shell",
+    "execa.execaCommand": "shell",
+    "execa.execaCommandSync": "shell",
+    "execa.execa": "argv2",
+    "execa.execaSync": "argv2",
+    "execa": "argv2",
+    "Bun.spawn": "argvlist",
+    "Bun.spawnSync": "argvlist",
+    "Deno.Command": "deno",
+    "fs.rm": "rmrec",
+    "fs.rmSync": "rmrec",
+    "fs.promises.rm": "rmrec",
+    "fs.rmdir": "rmrec",
+    "fs.rmdirSync": "rmrec",
+    "fs-extra.remove": "rmtree",
+    "fs-extra.removeSync": "rmtree",
+    "fs-extra.emptyDir": "rmtree",
+    "fs-extra.emptyDirSync": "rmtree",
+    "rimraf": "rmtree",
+    "rimraf.sync": "rmtree",
+    "rimraf.rimraf": "rmtree",
+    "rimraf.rimrafSync": "rmtree",
+    "del": "rmtree",
+    "del.deleteSync": "rmtree",
+    "del.deleteAsync": "rmtree",
+    "Deno.remove": "rmrec",
+}
+_PERL_CALLS = {
+    "system": "perlsys",
+    "exec": "perlsys",
+    "rmtree": "rmtree",
+    "remove_tree": "rmtree",
+    "File.Path.rmtree": "rmtree",
+    "File.Path.remove_tree": "rmtree",
+    "open": "perlopen",
+}
+_RUBY_CALLS = {
+    "system": "perlsys",
+    "exec": "perlsys",
+    "spawn": "perlsys",
+    "Kernel.system": "perlsys",
+    "Kernel.exec": "perlsys",
+    "Kernel.spawn": "perlsys",
+    "Process.spawn": "perlsys",
+    "IO.popen": "perlsys",
+    "Open3.capture2": "perlsys",
+    "Open3.capture2e": "perlsys",
+    "Open3.capture3": "perlsys",
+    "Open3.popen3": "perlsys",
+    "Open3.popen2": "perlsys",
+    "Open3.popen2e": "perlsys",
+    "FileUtils.rm_rf": "rmtree",
+    "FileUtils.rm_r": "rmtree",
+    "FileUtils.rmtree": "rmtree",
+    "FileUtils.remove_dir": "rmtree",
+    "FileUtils.remove_entry": "rmtree",
+    "FileUtils.remove_entry_secure": "rmtree",
+}
+_PHP_CALLS = {
+    "system": "shell",
+    "exec": "shell",
+    "shell_exec": "shell",
+    "passthru": "shell",
+    "proc_open": "shell",
+    "popen": "shell",
+}
+_JS_MODULES = {"child_process", "fs", "fs/promises", "fs-extra", "execa", "rimraf", "del"}
+
+
+def _module_name(raw: str) -> str:
+    raw = raw.removeprefix("node:")
+    if raw == "fs/promises":
+        return "fs.promises"
+    return raw
+
+
+def _aliases(tokens: list[Token], language: str) -> dict[str, str]:
+    """Simple import aliases: local name -> canonical dotted name."""
+    alias: dict[str, str] = {}
+    n = len(tokens)
+    for k, (kind, value) in enumerate(tokens):
+        if kind != "name":
+            continue
+        if language == "python":
+            if value == "import" and not (k >= 2 and tokens[k - 2] == ("name", "from")):
+                j = k + 1
+                while j < n and tokens[j][0] == "name":
+                    mod = str(tokens[j][1])
+                    if j + 2 < n and tokens[j + 1] == ("name", "as") and tokens[j + 2][0] == "name":
+                        alias[str(tokens[j + 2][1])] = mod
+                        j += 3
+                    else:
+                        alias[mod] = mod
+                        j += 1
+                    if j < n and tokens[j] == ("op", ","):
+                        j += 1
+                        continue
+                    break
+            elif value == "from" and k + 2 < n and tokens[k + 2] == ("name", "import"):
+                mod = str(tokens[k + 1][1])
+                j = k + 3
+                if j < n and tokens[j] == ("op", "("):
+                    j += 1
+                while j < n and tokens[j][0] == "name":
+                    item = str(tokens[j][1])
+                    if j + 2 < n and tokens[j + 1] == ("name", "as") and tokens[j + 2][0] == "name":
+                        alias[str(tokens[j + 2][1])] = f"{mod}.{item}"
+                        j += 3
+                    else:
+                        alias[item] = f"{mod}.{item}"
+                        j += 1
+                    if j < n and tokens[j] == ("op", ","):
+                        j += 1
+                        continue
+                    break
+            elif value == "__import__" and k + 2 < n and tokens[k + 2][0] == "str":
+                mod_value = tokens[k + 2][1]
+                if isinstance(mod_value, Value) and mod_value.text:
+                    alias["__import__"] = mod_value.text
+        elif language == "js":
+            if value in ("require", "import") and k + 2 < n and tokens[k + 1] == ("op", "("):
+                mod_tok = tokens[k + 2]
+                if mod_tok[0] == "str" and isinstance(mod_tok[1], Value) and mod_tok[1].text:
+                    mod = _module_name(mod_tok[1].text)
+                    _bind_js(tokens, k, mod, alias)
+            elif value == "from" and k + 1 < n and tokens[k + 1][0] == "str":
+                mod_value = tokens[k + 1][1]
+                if isinstance(mod_value, Value) and mod_value.text:
+                    _bind_es_import(tokens, k, _module_name(mod_value.text), alias)
+        elif language == "perl" and value == "use" and k + 1 < n:
+            pass
+    return alias
+
+
+def _bind_js(tokens: list[Token], k: int, mod: str, alias: dict[str, str]) -> None:
+    """``const X = require(M)`` / ``const {a, b: c} = require(M)``."""
+    j = k - 1
+    if j >= 0 and tokens[j] == ("op", "="):
+        j -= 1
+        if j >= 0 and tokens[j][0] == "name":
+            alias[str(tokens[j][1])] = mod
+        elif j >= 0 and tokens[j] == ("op", "}"):
+            names: list[str] = []
+            while j >= 0 and tokens[j] != ("op", "{"):
+                if tokens[j][0] == "name":
+                    names.append(str(tokens[j][1]))
+                j -= 1
+            names.reverse()
+            idx = 0
+            while idx < len(names):
+                name = names[idx]
+                alias[name] = f"{mod}.{name}"
+                idx += 1
+    # require(M).fn directly: handled by the caller through "require" resolution
+
+
+def _bind_es_import(tokens: list[Token], k: int, mod: str, alias: dict[str, str]) -> None:
+    j = k - 1
+    names: list[str] = []
+    while j >= 0 and tokens[j] != ("name", "import"):
+        if tokens[j][0] == "name" and tokens[j][1] not in ("as",):
+            names.append(str(tokens[j][1]))
+        j -= 1
+    for name in names:
+        alias[name] = mod if name not in _JS_FN_NAMES else f"{mod}.{name}"
+
+
+_JS_FN_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in _JS_CALLS if "." in name)
+
+
+def _resolve(name: str, alias: dict[str, str], language: str) -> str:
+    head, _, rest = name.partition(".")
+    if head in alias:
+        target = alias[head]
+        return f"{target}.{rest}" if rest else target
+    if language == "js" and head in ("fse", "fsExtra"):
+        return "fs-extra" + ("." + rest if rest else "")
+    return name
+
+
+def _split_args(tokens: list[Token], start: int) -> tuple[list[list[Token]], int]:
+    """Arguments of a call whose '(' is at start: token lists split at top-level commas."""
+    args: list[list[Token]] = [[]]
+    depth = 0
+    j = start + 1
+    while j < len(tokens):
+        tok = tokens[j]
+        if tok[0] == "op":
+            c = tok[1]
+            if c in ("(", "[", "{"):
+                depth += 1
+            elif c in (")", "]", "}"):
+                if depth == 0:
+                    return [a for a in args if a], j
+                depth -= 1
+            elif c == "," and depth == 0:
+                args.append([])
+                j += 1
+                continue
+        args[-1].append(tok)
+        j += 1
+    return [a for a in args if a], j
+
+
+def _string_value(arg: list[Token]) -> Value | None:
+    """A string literal or a concatenation of literals and unknown operands."""
+    pieces: list[object] = []
+    expect_operand = True
+    for kind, value in arg:
+        if kind in ("str", "shellstr") and expect_operand:
+            pieces.extend(value.pieces)  # type: ignore[attr-defined]
+            expect_operand = False
+        elif kind == "op" and value in ("+", ".") and not expect_operand:
+            expect_operand = True
+        elif kind == "name" and expect_operand:
+            pieces.append(Unknown(str(value)))
+            expect_operand = False
+        else:
+            return None
+    if not pieces or not any(type(p) is Lit for p in pieces):
+        return None
+    return Value(merge_pieces(pieces))  # type: ignore[arg-type]
+
+
+def _list_value(arg: list[Token]) -> list[Value] | None:
+    """``[a, b]`` / ``(a, b)`` of string values; unknown elements stay unknown."""
+    if not arg:
+        return None
+    if arg[0][0] == "list":
+        listed = arg[0][1]
+        return [v for v in listed if isinstance(v, Value)] if isinstance(listed, list) else None
+    if arg[0] not in (("op", "["), ("op", "(")):
+        return None
+    items, _ = _split_args([("op", "("), *arg[1:]], 0)
+    out: list[Value] = []
+    for item in items:
+        value = _string_value(item)
+        out.append(value if value is not None else Value((Unknown(_render_tokens(item)),)))
+    return out
+
+
+def _render_tokens(arg: list[Token]) -> str:
+    return " ".join(str(v) if k != "str" else "'…'" for k, v in arg)[:40] or "…"
+
+
+def _has_true(arg: list[Token], key: str) -> bool:
+    for k in range(len(arg) - 2):
+        if (
+            arg[k] == ("name", key)
+            and arg[k + 1] in (("op", ":"), ("op", "="))
+            and arg[k + 2]
+            in (
+                ("name", "true"),
+                ("name", "True"),
+            )
+        ):
+            return True
+    return False
+
+
+def _fold_module_calls(tokens: list[Token]) -> list[Token]:
+    """``require('m').f`` and ``__import__('m').f`` become the dotted name ``m.f``."""
+    out: list[Token] = []
+    k = 0
+    n = len(tokens)
+    while k < n:
+        tok = tokens[k]
+        if (
+            tok in (("name", "require"), ("name", "__import__"))
+            and k + 5 < n
+            and tokens[k + 1] == ("op", "(")
+            and tokens[k + 2][0] == "str"
+            and tokens[k + 3] == ("op", ")")
+            and tokens[k + 4] == ("op", ".")
+            and tokens[k + 5][0] == "name"
+        ):
+            module = tokens[k + 2][1]
+            if isinstance(module, Value) and module.text:
+                out.append(("name", _module_name(module.text) + "." + str(tokens[k + 5][1])))
+                k += 6
+                continue
+        out.append(tok)
+        k += 1
+    return out
+
+
+def scan(language: str, code: Value) -> list[tuple[str, list[Value]]]:
+    """Calls in ``code`` that run a shell string, an argv list or delete recursively.
+
+    Each action is ``("shell", [text])``, ``("argv", argv)`` or ``("rmtree", [path])``.
+    """
+    out: list[tuple[str, list[Value]]] = []
+    for kind, payload in _scan(language, code, 0):
+        if isinstance(payload, Value):
+            out.append((kind, [payload]))
+        elif isinstance(payload, list):
+            out.append((kind, [v for v in payload if isinstance(v, Value)]))
+    return out
+
+
+def _scan(language: str, code: Value, depth: int) -> list[tuple[str, object]]:
+    source = code.text
+    if source is None:
+        source = "".join(p.text if type(p) is Lit else "__unknown__" for p in code.pieces)
+    if language == "awk":
+        return _scan_awk(source)
+    if language == "applescript":
+        return _scan_applescript(source)
+    tokens = _fold_module_calls(_tokens(source, language))
+    alias = _aliases(tokens, language)
+    table = {
+        "python": _PY_CALLS,
+        "js": _JS_CALLS,
+        "perl": _PERL_CALLS,
+        "ruby": _RUBY_CALLS,
+        "php": _PHP_CALLS,
+    }.get(language, {})
+    actions: list[tuple[str, object]] = []
+    n = len(tokens)
+    for k, (kind, value) in enumerate(tokens):
+        if kind == "shellstr":
+            actions.append(("shell", value))
+            continue
+        if kind != "name":
+            continue
+        name = str(value)
+        if language == "js" and name.startswith("require") is False and k >= 3:
+            pass
+        resolved = _resolve(name, alias, language)
+        if language == "python" and name.startswith("__import__") and k + 3 < n:
+            # __import__('os').system(...)
+            continue
+        if language == "js" and name == "$" and k + 1 < n and tokens[k + 1][0] == "str":
+            actions.append(("shell", tokens[k + 1][1]))
+            continue
+        category = table.get(resolved)
+        if category is None and language == "js":
+            # require('child_process').execSync(...)
+            if name.startswith(".") or name == "require":
+                category = None
+            short = resolved.rsplit(".", 1)[-1]
+            if resolved.startswith(("child_process.", "fs.", "fs-extra.")):
+                category = table.get(resolved)
+            elif (
+                "." not in resolved
+                and short in ("execSync", "exec", "spawn", "spawnSync", "execFile", "execFileSync")
+                and name in alias
+            ):
+                category = table.get("child_process." + short)
+        if category is None and language == "python" and resolved in ("exec", "eval"):
+            if k + 2 < n and tokens[k + 1] == ("op", "(") and tokens[k + 2][0] == "str":
+                inner = tokens[k + 2][1]
+                if isinstance(inner, Value) and depth < 8:
+                    actions.extend(_scan("python", inner, depth + 1))
+            continue
+        if (
+            category is None
+            and language == "python"
+            and resolved.startswith("os.")
+            and resolved[3:].startswith(("exec", "spawn", "posix_spawn"))
+        ):
+            category = "pyexec"
+        if category is None:
+            continue
+        if k + 1 < n and tokens[k + 1] == ("op", "("):
+            args, _ = _split_args(tokens, k + 1)
+        elif language in ("perl", "ruby") and k + 1 < n:
+            args, _ = _split_args([("op", "("), *tokens[k + 1 :]], 0)
+            args = args[:8]
+            # without parentheses, arguments end at ';'
+            cut: list[list[Token]] = []
+            for a in args:
+                if ("op", ";") in a:
+                    cut.append(a[: a.index(("op", ";"))])
+                    break
+                cut.append(a)
+            args = cut
+        else:
+            continue
+        actions.extend(_judge_call(category, args, language))
+    return actions
+
+
+def _judge_call(category: str, args: list[list[Token]], language: str) -> list[tuple[str, object]]:
+    if not args:
+        return []
+    first = args[0]
+    if category == "shell":
+        value = _string_value(first)
+        return [("shell", value)] if value is not None else []
+    if category == "either":
+        value = _string_value(first)
+        if value is not None:
+            return [("shell", value)]
+        items = _list_value(first)
+        if items:
+            if any(_has_true(a, "shell") for a in args[1:]):
+                return [("shell", _join(items))]
+            return [("argv", items)]
+        return []
+    if category == "argv2":
+        head = _string_value(first)
+        items = _list_value(args[1]) if len(args) > 1 else []
+        if head is None:
+            return []
+        return [("argv", [head, *(items or [])])]
+    if category == "spawn":
+        head = _string_value(first)
+        if head is None:
+            return []
+        items = _list_value(args[1]) if len(args) > 1 else []
+        if any(_has_true(a, "shell") for a in args[1:]):
+            return [("shell", _join([head, *(items or [])]))]
+        return [("argv", [head, *(items or [])])]
+    if category == "argvlist":
+        items = _list_value(first)
+        return [("argv", items)] if items else []
+    if category == "deno":
+        head = _string_value(first)
+        if head is None:
+            return []
+        deno_items: list[Value] = []
+        if len(args) > 1:
+            opts = args[1]
+            for k in range(len(opts) - 2):
+                if opts[k] == ("name", "args") and opts[k + 1] == ("op", ":"):
+                    deno_items = _list_value(opts[k + 2 :]) or []
+                    break
+        return [("argv", [head, *deno_items])]
+    if category == "rmtree":
+        path = _string_value(first)
+        return [("rmtree", [path if path is not None else Value((Unknown("path"),))])]
+    if category == "rmrec":
+        if any(_has_true(a, "recursive") for a in args[1:]):
+            path = _string_value(first)
+            return [("rmtree", [path if path is not None else Value((Unknown("path"),))])]
+        return []
+    if category == "pyexec":
+        values = [_string_value(a) for a in args]
+        if len(args) >= 2:
+            items = _list_value(args[1])
+            if items:
+                return [("argv", items)]
+        known = [v if v is not None else Value((Unknown("arg"),)) for v in values[1:]]
+        return [("argv", known)] if known else []
+    if category in ("perlsys", "perlopen"):
+        if category == "perlopen":
+            for a in args[1:]:
+                value = _string_value(a)
+                if value is not None and value.text is not None:
+                    text = value.text.strip()
+                    if text.endswith("|") or text.startswith("|"):
+                        return [("shell", Value((Lit(text.strip("|").strip(), True),)))]
+                    if text in ("-|", "|-") and len(args) > 2:
+                        cmd = _string_value(args[2])
+                        return [("shell", cmd)] if cmd is not None else []
+            return []
+        operands = [a for a in args if a and a[0] not in (("op", "{"),)]
+        if len(operands) == 1:
+            value = _string_value(operands[0])
+            if value is not None:
+                return [("shell", value)]
+            items = _list_value(operands[0])
+            return [("argv", items)] if items else []
+        strings = [_string_value(a) for a in operands]
+        known = [v if v is not None else Value((Unknown("arg"),)) for v in strings]
+        return [("argv", known)] if known else []
+    return []
+
+
+def _join(items: list[Value]) -> Value:
+    pieces: list[object] = []
+    for k, v in enumerate(items):
+        if k:
+            pieces.append(Lit(" ", True))
+        pieces.extend(v.pieces)
+    return Value(merge_pieces(pieces))  # type: ignore[arg-type]
+
+
+def _scan_awk(source: str) -> list[tuple[str, object]]:
+    tokens = _tokens(source, "awk")
+    actions: list[tuple[str, object]] = []
+    for k, (kind, value) in enumerate(tokens):
+        if (
+            kind == "name"
+            and value == "system"
+            and k + 1 < len(tokens)
+            and tokens[k + 1] == ("op", "(")
+        ):
+            args, _ = _split_args(tokens, k + 1)
+            if args:
+                shell = _string_value(args[0])
+                if shell is not None:
+                    actions.append(("shell", shell))
+        elif kind == "op" and value == "|":
+            if k + 1 < len(tokens) and tokens[k + 1][0] == "str":
+                actions.append(("shell", tokens[k + 1][1]))
+            elif (
+                k >= 1
+                and tokens[k - 1][0] == "str"
+                and k + 1 < len(tokens)
+                and tokens[k + 1] == ("name", "getline")
+            ):
+                actions.append(("shell", tokens[k - 1][1]))
+    return actions
+
+
+def _scan_applescript(source: str) -> list[tuple[str, object]]:
+    actions: list[tuple[str, object]] = []
+    marker = "do shell script"
+    i = source.find(marker)
+    while i >= 0:
+        j = source.find('"', i + len(marker))
+        if j < 0:
+            break
+        k = j + 1
+        while k < len(source) and source[k] != '"':
+            k += 2 if source[k] == "\\" else 1
+        actions.append(("shell", Value((Lit(_decode(source[j + 1 : k], False), True),))))
+        i = source.find(marker, k)
+    return actions

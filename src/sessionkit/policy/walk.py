@@ -1,0 +1,3172 @@
+"""The walker: expansion, same-command data flow and payload extraction (guard spec §5, §6).
+
+``walk(command, cwd=...)`` parses the command string, visits the AST in source order with a
+state (variables, cwd, aliases, functions, files written, git configuration) and returns a
+:class:`Walk` whose ``commands`` are the :class:`~sessionkit.policy.command.Command` records of
+every simple command that would run, including every executed payload.
+``simple_commands()`` iterates them.
+
+Control flow is ignored (every branch is assumed to run) but shapes the state as bash would:
+conditional assignments add alternatives, subshells and substitutions scope their changes, a
+``cd`` joined by ``&&`` is seen alone by the commands after it and together with the old cwd
+by every later command.
+
+Hot path: standard library only; :mod:`sessionkit.policy.interp` is imported lazily.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from sessionkit.policy import wrappers as _w
+from sessionkit.policy.command import Command, Redirection, Stdin
+from sessionkit.policy.shell import (
+    MAX_DEPTH,
+    AndOr,
+    Arith,
+    ArithCmd,
+    ArithFor,
+    Assignment,
+    Case,
+    CmdSub,
+    Cond,
+    Coproc,
+    For,
+    FunctionDef,
+    Group,
+    If,
+    List,
+    Param,
+    Pipeline,
+    ProcSub,
+    Script,
+    Select,
+    Simple,
+    Subshell,
+    Tilde,
+    Until,
+    While,
+    Word,
+    parse,
+)
+from sessionkit.policy.shell import Lit as SLit
+from sessionkit.policy.values import (
+    FRESH,
+    HOME,
+    REPO,
+    TMPDIR,
+    Lit,
+    Producer,
+    Sym,
+    Unknown,
+    Value,
+    lit,
+    merge_pieces,
+    render,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    Atom = tuple[object, int]
+    Span = tuple[int, int]
+
+__all__ = ["Walk", "canonical_name", "simple_commands", "walk"]
+
+PAYLOAD_BUDGET = 256
+MAX_COMMANDS = 20_000
+MAX_BRACE = 256
+MAX_ALTS = 16
+
+_EMPTY = Value(())
+_INHERITED = Stdin()
+_CLOSED_OUT = Value((Lit(""),))
+
+# atom modes
+_Q = 0  # quoted piece: no splitting, no globbing
+_U = 1  # unquoted literal source text: globbing
+_X = 2  # unquoted expansion result: splitting and globbing
+_BRK = 3  # field break between quoted array elements
+_EQ = 4  # empty quotes: the field exists
+
+_GLOB = frozenset("*?[")
+_DEFAULT_IFS = " \t\n"
+_SHELL_VARS = {"SHELL": "bash", "BASH": "bash"}
+
+
+class _Limit(Exception):
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class Walk:
+    """The result of walking one command string.
+
+    ``commands``: every :class:`Command`, in source order; ``script``: the parse;
+    ``malformed`` and ``issues``: from the parse (§4.4); ``limit``: the name of a §4.5 limit
+    that was hit (``input-size``, ``depth``, ``work``, ``payload-budget``, ``commands``) or
+    None -- the guard blocks with ``parse-limit`` when set; ``errors``: internal errors caught
+    while walking (``guard-internal-error``), as ``(exception type name, span)``.
+    """
+
+    __slots__ = ("commands", "errors", "issues", "limit", "malformed", "script")
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.commands: list[Command] = []
+        self.issues = script.issues
+        self.malformed = script.malformed
+        self.limit: str | None = script.limit
+        self.errors: list[tuple[str, tuple[int, int]]] = []
+
+
+def canonical_name(value: Value) -> str | None:
+    """§7.1: the last path component of a fully known first field, ``.exe`` removed, lower
+    case.  Symbolic pieces count as known (only the last component matters)."""
+    text = value.text
+    if text is None:
+        last = value.pieces[-1] if value.pieces else None
+        if type(last) is not Lit or "/" not in last.text:
+            return None
+        text = last.text
+    if "/" in text:
+        text = text.rstrip("/").rsplit("/", 1)[-1] if text.strip("/") else text
+    text = text.lower()
+    if text.endswith(".exe"):
+        text = text[:-4]
+    return text or None
+
+
+class _State:
+    """Variables, cwd, functions and positional parameters (scoped like bash)."""
+
+    __slots__ = ("cwd", "exported", "funcs", "ifs", "oldcwd", "pos", "vars")
+
+    def __init__(self, cwd: tuple[Value, ...]) -> None:
+        self.vars: dict[str, tuple[tuple[Value, ...] | None, ...]] = {}
+        self.cwd = cwd
+        self.oldcwd: tuple[Value, ...] = (Value((Unknown("$OLDPWD"),)),)
+        self.funcs: dict[str, tuple[object, _State]] = {}
+        self.exported: set[str] = set()
+        self.pos: tuple[Value, ...] | None = None
+        self.ifs: str | None = _DEFAULT_IFS
+
+    def copy(self) -> _State:
+        new = _State.__new__(_State)
+        new.vars = dict(self.vars)
+        new.cwd = self.cwd
+        new.oldcwd = self.oldcwd
+        new.funcs = dict(self.funcs)
+        new.exported = set(self.exported)
+        new.pos = self.pos
+        new.ifs = self.ifs
+        return new
+
+    def merge_from(self, other: _State) -> None:
+        """Add the other state's values as alternatives (last pipeline element, §5.3)."""
+        for name, alts in other.vars.items():
+            mine = self.vars.get(name, (None,))
+            if mine != alts:
+                self.vars[name] = _dedupe(mine + alts)
+        if other.cwd != self.cwd:
+            self.cwd = _dedupe_values(self.cwd + other.cwd)
+
+
+def _dedupe(alts: tuple[tuple[Value, ...] | None, ...]) -> tuple[tuple[Value, ...] | None, ...]:
+    out: list[tuple[Value, ...] | None] = []
+    for alt in alts:
+        if alt not in out:
+            out.append(alt)
+    if len(out) > MAX_ALTS:
+        return (None,)
+    return tuple(out)
+
+
+def _dedupe_values(values: tuple[Value, ...]) -> tuple[Value, ...]:
+    out: list[Value] = []
+    for v in values:
+        if v not in out:
+            out.append(v)
+    return tuple(out[:MAX_ALTS])
+
+
+class _Ctx:
+    """Where the walker is: via chain, span mapping and flags."""
+
+    __slots__ = (
+        "cond",
+        "deferred",
+        "defined_only",
+        "dry",
+        "exact",
+        "offset",
+        "outer",
+        "reading",
+        "src",
+        "via",
+    )
+
+    def __init__(self, src: str) -> None:
+        self.via: tuple[tuple[str, tuple[int, int], str], ...] = ()
+        self.src = src
+        self.offset = 0
+        self.exact = True
+        self.outer = (0, len(src))
+        self.dry = False
+        self.deferred = False
+        self.reading = 0
+        self.cond = False
+        self.defined_only = False
+
+    def clone(self) -> _Ctx:
+        new = _Ctx.__new__(_Ctx)
+        new.via = self.via
+        new.src = self.src
+        new.offset = self.offset
+        new.exact = self.exact
+        new.outer = self.outer
+        new.dry = self.dry
+        new.deferred = self.deferred
+        new.reading = self.reading
+        new.cond = self.cond
+        new.defined_only = self.defined_only
+        return new
+
+    def span(self, span: tuple[int, int]) -> tuple[int, int]:
+        if self.exact:
+            off = self.offset
+            return (span[0] + off, span[1] + off)
+        return self.outer
+
+    def text(self, span: tuple[int, int]) -> str:
+        if self.exact:
+            return self.src[span[0] : span[1]]
+        base = self.offset
+        return self.src[span[0] - base : span[1] - base] if base else self.src[span[0] : span[1]]
+
+    def hop(self, kind: str, span: tuple[int, int], detail: str) -> _Ctx:
+        new = self.clone()
+        new.via = (*self.via, (kind, self.span(span), detail))
+        if len(new.via) > MAX_DEPTH:
+            raise _Limit("depth")
+        return new
+
+
+class _Call:
+    """One invocation being unwrapped: argv with source spans and its surroundings."""
+
+    __slots__ = ("argv", "cwd", "env", "node_span", "redirects", "spans", "stdin", "wrappers")
+
+    def __init__(
+        self,
+        argv: list[Value],
+        spans: list[tuple[int, int]],
+        env: tuple[tuple[str, Value], ...],
+        redirects: tuple[Redirection, ...],
+        stdin: Stdin,
+        cwd: tuple[Value, ...],
+        node_span: tuple[int, int],
+    ) -> None:
+        self.argv = argv
+        self.spans = spans
+        self.env = env
+        self.redirects = redirects
+        self.stdin = stdin
+        self.cwd = cwd
+        self.node_span = node_span
+        self.wrappers: tuple[str, ...] = ()
+
+    def shifted(self, k: int) -> _Call:
+        new = _Call(
+            self.argv[k:],
+            self.spans[k:],
+            self.env,
+            self.redirects,
+            self.stdin,
+            self.cwd,
+            self.node_span,
+        )
+        new.wrappers = self.wrappers
+        return new
+
+
+def _join_text(values: Sequence[Value], sep: str = " ") -> Value:
+    pieces: list[object] = []
+    for k, v in enumerate(values):
+        if k:
+            pieces.append(Lit(sep, True))
+        pieces.extend(v.pieces)
+    return Value(merge_pieces(pieces))  # type: ignore[arg-type]
+
+
+def _concat(a: Value, b: Value) -> Value:
+    if not a.pieces:
+        return b
+    if not b.pieces:
+        return a
+    return Value(merge_pieces(a.pieces + b.pieces))
+
+
+def _strip_newlines(v: Value) -> Value:
+    pieces = list(v.pieces)
+    while pieces and type(pieces[-1]) is Lit:
+        text = pieces[-1].text.rstrip("\n")
+        if text:
+            pieces[-1] = Lit(text, pieces[-1].quoted)
+            break
+        pieces.pop()
+    return Value(tuple(pieces))
+
+
+def _has_glob(text: str) -> bool:
+    return "*" in text or "?" in text or "[" in text
+
+
+def _ifs_split(text: str, ifs: str) -> list[str | None]:
+    """Split known text on IFS; None marks a field boundary."""
+    out: list[str | None] = []
+    buf: list[str] = []
+    for c in text:
+        if c in ifs:
+            if c in " \t\n":
+                if buf:
+                    out.append("".join(buf))
+                    buf = []
+                    out.append(None)
+                elif not out or out[-1] is not None:
+                    out.append(None)
+            else:
+                out.append("".join(buf))
+                buf = []
+                out.append(None)
+        else:
+            buf.append(c)
+    if buf:
+        out.append("".join(buf))
+    return out
+
+
+def _fields(atoms: list[Atom], ifs: str | None) -> list[Value]:
+    """Word splitting and field construction from expansion atoms (§5.2 items 7–9)."""
+    fields: list[Value] = []
+    cur: list[object] = []
+    exists = pattern = split = False
+    for piece, mode in atoms:
+        if mode == _U:
+            cur.append(piece)
+            exists = True
+            if _has_glob(piece.text):  # type: ignore[attr-defined]
+                pattern = True
+        elif mode == _Q:
+            if piece is not None:
+                cur.append(piece)
+            exists = True
+        elif mode == _EQ:
+            exists = True
+        elif mode == _BRK:
+            fields.append(Value(merge_pieces(cur), pattern, split))  # type: ignore[arg-type]
+            cur = []
+            exists = pattern = split = False
+        else:
+            kind = type(piece)
+            if kind is Lit:
+                text = piece.text  # type: ignore[attr-defined]
+                if ifs and any(c in ifs for c in text):
+                    for chunk in _ifs_split(text, ifs):
+                        if chunk is None:
+                            if exists or cur:
+                                fields.append(Value(merge_pieces(cur), pattern, split))  # type: ignore[arg-type]
+                            cur = []
+                            exists = pattern = split = False
+                        else:
+                            cur.append(Lit(chunk))
+                            exists = True
+                            if _has_glob(chunk):
+                                pattern = True
+                elif text:
+                    cur.append(piece)
+                    exists = True
+                    if _has_glob(text):
+                        pattern = True
+            elif kind is Unknown:
+                cur.append(piece)
+                exists = True
+                if ifs:
+                    split = True
+            else:
+                cur.append(piece)
+                exists = True
+    if exists:
+        fields.append(Value(merge_pieces(cur), pattern, split))  # type: ignore[arg-type]
+    return fields
+
+
+# --- brace expansion ------------------------------------------------------------------------
+
+_PH = 0xE000  # private-use placeholders for parts that braces cannot see
+
+
+def _brace_expand(text: str) -> list[str] | None:
+    """bash brace expansion of a string; None when it would exceed MAX_BRACE results."""
+    results = [""]
+    i = 0
+    n = len(text)
+    start = 0
+    while i < n:
+        if text[i] != "{":
+            i += 1
+            continue
+        group = _brace_group(text, i)
+        if group is None:
+            i += 1
+            continue
+        end, alts = group
+        expanded: list[str] = []
+        for alt in alts:
+            sub = _brace_expand(alt) if "{" in alt else [alt]
+            if sub is None:
+                return None
+            expanded.extend(sub)
+        prefix = text[start:i]
+        results = [r + prefix + x for r in results for x in expanded]
+        if len(results) > MAX_BRACE:
+            return None
+        i = start = end
+    if start < n:
+        tail = text[start:]
+        results = [r + tail for r in results]
+    return results
+
+
+def _brace_group(text: str, i: int) -> tuple[int, list[str]] | None:
+    """The brace group at i: (index after '}', alternatives), or None if not a group."""
+    depth = 0
+    commas: list[int] = []
+    j = i
+    n = len(text)
+    while j < n:
+        c = text[j]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                break
+        elif c == "," and depth == 1:
+            commas.append(j)
+        j += 1
+    if j >= n:
+        return None
+    inner = text[i + 1 : j]
+    if commas:
+        bounds = [i, *commas, j]
+        return j + 1, [text[bounds[k] + 1 : bounds[k + 1]] for k in range(len(bounds) - 1)]
+    seq = _brace_sequence(inner)
+    if seq is None:
+        return None
+    return j + 1, seq
+
+
+_SEQ_RE: list[re.Pattern[str]] = []
+
+
+def _brace_sequence(inner: str) -> list[str] | None:
+    if not _SEQ_RE:
+        _SEQ_RE.append(re.compile(r"(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?|([a-zA-Z])\.\.([a-zA-Z])"))
+    m = _SEQ_RE[0].fullmatch(inner)
+    if m is None:
+        return None
+    if m.group(4):
+        a, b = ord(m.group(4)), ord(m.group(5))
+        step = 1 if b >= a else -1
+        if abs(b - a) + 1 > MAX_BRACE:
+            return None
+        return [chr(c) for c in range(a, b + step, step)]
+    a_text, b_text = m.group(1), m.group(2)
+    a, b = int(a_text), int(b_text)
+    step = abs(int(m.group(3))) if m.group(3) and int(m.group(3)) else 1
+    if abs(b - a) // step + 1 > MAX_BRACE:
+        return None
+    width = 0
+    if (len(a_text) > 1 and a_text.lstrip("-").startswith("0")) or (
+        len(b_text) > 1 and b_text.lstrip("-").startswith("0")
+    ):
+        width = max(len(a_text), len(b_text))
+    values = range(a, b + 1, step) if b >= a else range(a, b - 1, -step)
+    return [str(v).zfill(width) if width else str(v) for v in values]
+
+
+# --- literal producers --------------------------------------------------------------------
+
+_ECHO_ESC = {
+    "n": "\n",
+    "t": "\t",
+    "\\": "\\",
+    "a": "\a",
+    "b": "\b",
+    "e": "\x1b",
+    "f": "\f",
+    "r": "\r",
+    "v": "\v",
+}
+
+
+def _echo_escapes(text: str) -> tuple[str, bool]:
+    """Decode ``echo -e`` / ``%b`` escapes; the flag is true when ``\\c`` ended output."""
+    out: list[str] = []
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and i + 1 < n:
+            e = text[i + 1]
+            if e == "c":
+                return "".join(out), True
+            if e in _ECHO_ESC:
+                out.append(_ECHO_ESC[e])
+                i += 2
+                continue
+            if e == "0" or e in "x":
+                j = i + 2
+                digits = "01234567" if e == "0" else "0123456789abcdefABCDEF"
+                width = 3 if e == "0" else 2
+                while j < n and j < i + 2 + width and text[j] in digits:
+                    j += 1
+                if j > i + 2:
+                    out.append(chr(int(text[i + 2 : j], 8 if e == "0" else 16)))
+                    i = j
+                    continue
+            out.append(c)
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out), False
+
+
+def _printf(fmt: str, args: list[str]) -> str | None:
+    """printf with %s %b %c %d %% and escapes; None for other conversions."""
+    out: list[str] = []
+    k = 0
+    while True:
+        i = 0
+        n = len(fmt)
+        used = False
+        while i < n:
+            c = fmt[i]
+            if c == "%" and i + 1 < n:
+                j = i + 1
+                while j < n and fmt[j] in "-+ #0123456789.":
+                    j += 1
+                if j >= n:
+                    return None
+                conv = fmt[j]
+                if conv == "%":
+                    out.append("%")
+                elif conv in "sbcd":
+                    arg = args[k] if k < len(args) else ""
+                    used = True
+                    k += 1
+                    if conv == "b":
+                        arg = _echo_escapes(arg)[0]
+                    elif conv == "c":
+                        arg = arg[:1]
+                    elif conv == "d":
+                        arg = arg if arg.lstrip("-").isdigit() else "0"
+                    out.append(arg)
+                else:
+                    return None
+                i = j + 1
+            elif c == "\\":
+                decoded, stop = _echo_escapes(fmt[i : i + 2] if i + 1 < n else "\\")
+                out.append(decoded)
+                i += 2
+                if stop:
+                    return "".join(out)
+            else:
+                out.append(c)
+                i += 1
+        if not used or k >= len(args):
+            break
+    return "".join(out)
+
+
+# --- the walker -----------------------------------------------------------------------------
+
+
+class _Walker:
+    def __init__(self, command: str, cwd: str) -> None:
+        self.command = command
+        self.out: list[Command] = []
+        self.home = os.path.expanduser("~")
+        self.home_value = Value((Sym(HOME, path=self.home),))
+        self.cwd = cwd
+        self.payloads = 0
+        self.limit: str | None = None
+        self.errors: list[tuple[str, tuple[int, int]]] = []
+        self.aliases: dict[str, tuple[str, tuple[int, int]]] = {}
+        self.used_aliases: set[str] = set()
+        self.used_funcs: set[int] = set()
+        self.defined: list[tuple[str, FunctionDef, _State, _Ctx]] = []
+        self.alias_defs: list[tuple[str, str, _State, _Ctx, tuple[int, int]]] = []
+        self.files: dict[str, Value] = {}
+        self.git_config: list[tuple[str, Value | None]] = []
+        self.fresh = 0
+        self.procsubs: dict[int, Value] = {}
+        self.in_alias: set[str] = set()
+
+    # -- entry -----------------------------------------------------------------------------
+
+    def run(self, script: Script) -> None:
+        state = _State((lit(self.cwd),))
+        ctx = _Ctx(self.command)
+        if script.malformed:
+            ctx.reading = 1
+        self._guarded_list(script.body, state, ctx)
+        for number, reading in script.readings:
+            rctx = _Ctx(self.command)
+            rctx.reading = number
+            rctx.via = (("lenient-reading", reading.body.span, f"reading {number}"),)
+            self._guarded_list(reading.body, _State((lit(self.cwd),)), rctx)
+        self._unused_definitions()
+
+    def _guarded_list(self, body: List, state: _State, ctx: _Ctx) -> None:
+        try:
+            self._list(body, state, ctx, _INHERITED)
+        except _Limit as exc:
+            if self.limit is None:
+                self.limit = exc.kind
+        except RecursionError:
+            if self.limit is None:
+                self.limit = "depth"
+
+    def _unused_definitions(self) -> None:
+        for name, node, state, ctx in self.defined:
+            if id(node) in self.used_funcs:
+                continue
+            dctx = ctx.hop("function", node.span, f"definition {name}")
+            dctx.defined_only = True
+            dctx.cond = True
+            try:
+                self._command(node.body, state.copy(), dctx, _INHERITED)
+            except _Limit as exc:
+                self.limit = self.limit or exc.kind
+        for name, value, state, ctx, span in self.alias_defs:
+            if name in self.used_aliases:
+                continue
+            actx = ctx.hop("alias", span, f"definition {name}")
+            actx.defined_only = True
+            try:
+                self._payload_text(lit(value), state.copy(), actx, exact_at=-1)
+            except _Limit as exc:
+                self.limit = self.limit or exc.kind
+
+    # -- emission --------------------------------------------------------------------------
+
+    def _emit(self, call: _Call, name: str | None, ctx: _Ctx, state: _State) -> None:
+        if len(self.out) >= MAX_COMMANDS:
+            raise _Limit("commands")
+        span = call.node_span
+        gitcfg: tuple[tuple[str, Value | None], ...] = ()
+        if name == "git" or (name is not None and name.startswith("git-")):
+            gitcfg = self._git_config_for(call)
+        self.out.append(
+            Command(
+                tuple(call.argv),
+                name,
+                wrappers=call.wrappers,
+                env=call.env,
+                redirects=call.redirects,
+                stdin=call.stdin,
+                cwd=call.cwd,
+                via=ctx.via,
+                span=ctx.span(span),
+                text=ctx.text(span),
+                span_exact=ctx.exact,
+                dry=ctx.dry,
+                deferred=ctx.deferred,
+                reading=ctx.reading,
+                git_config=gitcfg,
+                defined_only=ctx.defined_only,
+            )
+        )
+
+    # -- lists and compounds ---------------------------------------------------------------
+
+    def _list(self, node: List, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
+        output = _EMPTY
+        for item, sep in zip(node.items, node.seps):
+            if sep == "&":
+                bctx = ctx.clone()
+                bctx.deferred = True
+                out = self._and_or(item, state, bctx, stdin)
+            else:
+                out = self._and_or(item, state, ctx, stdin)
+            output = _concat(output, out)
+        return output
+
+    def _and_or(self, node: AndOr, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
+        before = state.cwd
+        output = self._pipeline(node.items[0], state, ctx, stdin)
+        if node.ops:
+            cctx = ctx.clone()
+            cctx.cond = True
+            for op, item in zip(node.ops, node.items[1:]):
+                if op == "||" and state.cwd != before:
+                    state.cwd = _dedupe_values(state.cwd + before)
+                output = _concat(output, self._pipeline(item, state, cctx, stdin))
+        if state.cwd != before:
+            # a failed cd leaves the old cwd in place for every later command (§5.5)
+            state.cwd = _dedupe_values(state.cwd + before)
+        return output
+
+    def _pipeline(self, node: Pipeline, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
+        commands = node.commands
+        if len(commands) == 1:
+            return self._command(commands[0], state, ctx, stdin)
+        current = stdin
+        output = _EMPTY
+        last = len(commands) - 1
+        for k, cmd in enumerate(commands):
+            sub = state.copy()
+            output = self._command(cmd, sub, ctx, current)
+            if k == last:
+                state.merge_from(sub)
+            producer = self._producer_of(output)
+            current = Stdin("pipe", output if output.pieces else None, producer=producer)
+        return output
+
+    def _producer_of(self, output: Value) -> Producer | None:
+        if len(output.pieces) == 1 and type(output.pieces[0]) is Unknown:
+            return output.pieces[0].producer
+        if output.text is not None:
+            return Producer("literal")
+        return None
+
+    def _command(self, node: object, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
+        kind = type(node)
+        if kind is Simple:
+            return self._simple(node, state, ctx, stdin)  # type: ignore[arg-type]
+        redirects = getattr(node, "redirects", ())
+        if redirects:
+            stdin = self._compound_stdin(redirects, state, ctx, stdin)
+        if kind is Subshell or kind is Group:
+            body = node.body  # type: ignore[attr-defined]
+            if kind is Subshell:
+                return self._list(body, state.copy(), ctx, stdin)
+            return self._list(body, state, ctx, stdin)
+        cctx = ctx.clone()
+        cctx.cond = True
+        if kind is If:
+            output = _EMPTY
+            for cond, body in node.clauses:  # type: ignore[attr-defined]
+                output = _concat(output, self._list(cond, state, cctx, stdin))
+                output = _concat(output, self._list(body, state, cctx, stdin))
+            if node.else_body is not None:  # type: ignore[attr-defined]
+                output = _concat(output, self._list(node.else_body, state, cctx, stdin))  # type: ignore[attr-defined]
+            return output
+        if kind is While or kind is Until:
+            a = self._list(node.cond, state, cctx, stdin)  # type: ignore[attr-defined]
+            return _concat(a, self._list(node.body, state, cctx, stdin))  # type: ignore[attr-defined]
+        if kind is For or kind is Select:
+            return self._for(node, state, cctx, stdin)  # type: ignore[arg-type]
+        if kind is ArithFor:
+            self._arith_parts(node.parts, state, ctx)  # type: ignore[attr-defined]
+            return self._list(node.body, state, cctx, stdin)  # type: ignore[attr-defined]
+        if kind is Case:
+            if node.word is not None:  # type: ignore[attr-defined]
+                self._expand(node.word, state, ctx)  # type: ignore[attr-defined]
+            output = _EMPTY
+            for item in node.items:  # type: ignore[attr-defined]
+                for pattern in item.patterns:
+                    self._expand(pattern, state, ctx)
+                output = _concat(output, self._list(item.body, state, cctx, stdin))
+            return output
+        if kind is Cond:
+            for word in node.words:  # type: ignore[attr-defined]
+                self._expand(word, state, ctx)
+            return _EMPTY
+        if kind is ArithCmd:
+            self._arith_parts(node.parts, state, ctx)  # type: ignore[attr-defined]
+            return _EMPTY
+        if kind is Coproc:
+            bctx = ctx.clone()
+            bctx.deferred = True
+            self._command(node.command, state.copy(), bctx, stdin)  # type: ignore[attr-defined]
+            return _EMPTY
+        if kind is FunctionDef:
+            name = node.name  # type: ignore[attr-defined]
+            if node.body is not None:  # type: ignore[attr-defined]
+                state.funcs[name] = (node, state.copy())
+                self.defined.append((name, node, state.copy(), ctx))  # type: ignore[arg-type]
+            return _EMPTY
+        return _EMPTY
+
+    def _compound_stdin(
+        self, redirects: tuple[object, ...], state: _State, ctx: _Ctx, stdin: Stdin
+    ) -> Stdin:
+        resolved, new_stdin, _ = self._redirects(redirects, state, ctx, stdin)
+        del resolved
+        return new_stdin
+
+    def _for(self, node: For, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
+        if node.words is None:
+            values: tuple[tuple[Value, ...] | None, ...] = (
+                (None,) if state.pos is None else tuple((v,) for v in state.pos)
+            )
+        else:
+            fields: list[Value] = []
+            for word in node.words:
+                alts = self._expand(word, state, ctx)
+                for f in alts[0]:
+                    fields.append(f)
+                for alt in alts[1:]:
+                    fields.extend(alt)
+            values = tuple((f,) for f in fields[: MAX_ALTS * 4])
+        if node.name:
+            old = state.vars.get(node.name, (None,))
+            state.vars[node.name] = _dedupe(values or ((_EMPTY,),)) if values else old
+        return self._list(node.body, state, ctx, stdin)
+
+    def _arith_parts(self, parts: tuple[object, ...], state: _State, ctx: _Ctx) -> None:
+        for part in parts:
+            kind = type(part)
+            if kind is CmdSub or kind is Param or kind is ProcSub or kind is Arith:
+                self._part(part, state, ctx)
+
+    # -- simple commands -------------------------------------------------------------------
+
+    def _simple(self, node: Simple, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
+        # prefix assignments
+        env_pairs: list[tuple[str, Value]] = []
+        assigned: list[tuple[Assignment, tuple[tuple[Value, ...] | None, ...]]] = []
+        for assignment in node.assignments:
+            alts = self._assignment_values(assignment, state, ctx)
+            assigned.append((assignment, alts))
+        redirects, new_stdin, stdout_redirected = self._redirects(node.redirects, state, ctx, stdin)
+        words = node.words
+        if not words:
+            for assignment, alts in assigned:
+                self._assign(state, assignment.name, alts, ctx, assignment)
+            return _EMPTY
+        for assignment, alts in assigned:
+            first = alts[0]
+            if first is not None and len(first) == 1:
+                env_pairs.append((assignment.name, first[0]))
+            else:
+                env_pairs.append((assignment.name, Value((Unknown("$" + assignment.name),))))
+        # alias reading of the first word
+        first_text = words[0].plain()
+        if (
+            first_text is not None
+            and first_text in self.aliases
+            and first_text not in self.in_alias
+        ):
+            self._alias_reading(node, first_text, state, ctx, stdin)
+        env = self._env(state, env_pairs)
+        argvs = self._expand_words(words, state, ctx)
+        output = _EMPTY
+        for argv, spans in argvs:
+            call = _Call(argv, spans, env, redirects, new_stdin, state.cwd, node.span)
+            out = self._exec(call, state, ctx)
+            output = _concat(output, out) if output is not _EMPTY else out
+            self._record_files(call, out, state)
+        if stdout_redirected:
+            return _EMPTY
+        return output
+
+    def _env(self, state: _State, prefix: list[tuple[str, Value]]) -> tuple[tuple[str, Value], ...]:
+        if not state.exported and not prefix:
+            return ()
+        pairs: list[tuple[str, Value]] = []
+        for name in sorted(state.exported):
+            alts = state.vars.get(name)
+            if alts and alts[0] is not None and len(alts) == 1 and len(alts[0]) == 1:
+                pairs.append((name, alts[0][0]))
+            elif alts is not None:
+                pairs.append((name, Value((Unknown("$" + name),))))
+        pairs.extend(prefix)
+        return tuple(pairs)
+
+    def _expand_words(
+        self, words: tuple[Word, ...], state: _State, ctx: _Ctx
+    ) -> list[tuple[list[Value], list[tuple[int, int]]]]:
+        combos: list[tuple[list[Value], list[tuple[int, int]]]] = [([], [])]
+        for word in words:
+            alts = self._expand(word, state, ctx)
+            span = word.span
+            if len(alts) == 1:
+                fields = alts[0]
+                for argv, spans in combos:
+                    argv.extend(fields)
+                    spans.extend([span] * len(fields))
+                continue
+            if len(combos) * len(alts) > MAX_ALTS:
+                unknown = Value((Unknown(render(alts[0][0]) if alts[0] else "$…"),), split=True)
+                for argv, spans in combos:
+                    argv.append(unknown)
+                    spans.append(span)
+                continue
+            combos = [
+                ([*argv, *fields], [*spans, *([span] * len(fields))])
+                for argv, spans in combos
+                for fields in alts
+            ]
+        return combos
+
+    # -- expansion -------------------------------------------------------------------------
+
+    def _expand(self, word: Word, state: _State, ctx: _Ctx) -> list[list[Value]]:
+        """The alternatives of a word, each a list of fields."""
+        parts = word.parts
+        if len(parts) == 1:
+            p = parts[0]
+            if type(p) is SLit:
+                text = p.text
+                if p.quoting != "none":
+                    return [[Value((Lit(text, True),))]]
+                if "{" not in text:
+                    return [[Value((Lit(text),), _has_glob(text))]]
+        if word.assign is not None:
+            return self._decl_operand(word, state, ctx)
+        partlists = self._braces(parts)
+        combos: list[list[Value]] = [[]]
+        for plist in partlists:
+            alts = self._atoms(plist, state, ctx)
+            fields_alts = [_fields(a, state.ifs) for a in alts]
+            if len(fields_alts) == 1:
+                for c in combos:
+                    c.extend(fields_alts[0])
+            else:
+                combos = [c + f for c in combos for f in fields_alts][:MAX_ALTS]
+        return combos
+
+    def _decl_operand(self, word: Word, state: _State, ctx: _Ctx) -> list[list[Value]]:
+        assignment = word.assign
+        assert assignment is not None
+        prefix = Lit(assignment.name + ("+=" if assignment.append else "="), True)
+        if assignment.array is not None:
+            return [[Value((prefix, Lit("(…)", True)))]]
+        value = assignment.value
+        if value is None:
+            return [[Value((prefix,))]]
+        out: list[list[Value]] = []
+        for atoms in self._atoms(value.parts, state, ctx):
+            pieces = [prefix] + [a for a, m in atoms if a is not None and m != _BRK]
+            out.append([Value(merge_pieces(pieces))])  # type: ignore[arg-type]
+        return out
+
+    def _braces(self, parts: tuple[object, ...]) -> list[tuple[object, ...]]:
+        has = False
+        for p in parts:
+            if type(p) is SLit and p.quoting == "none" and "{" in p.text:
+                has = True
+                break
+        if not has:
+            return [parts]
+        # encode: unquoted literal text stays, every other part becomes one placeholder
+        chars: list[str] = []
+        table: list[object] = []
+        for p in parts:
+            if type(p) is SLit and p.quoting == "none":
+                chars.append(p.text)
+            else:
+                chars.append(chr(_PH + len(table)))
+                table.append(p)
+                if len(table) > 6000:
+                    return [parts]
+        expanded = _brace_expand("".join(chars))
+        if expanded is None:
+            return [(Param("{…}", "", None, False, (0, 0)),)]
+        if len(expanded) == 1:
+            return [parts]
+        out: list[tuple[object, ...]] = []
+        for text in expanded:
+            plist: list[object] = []
+            buf: list[str] = []
+            for c in text:
+                code = ord(c) - _PH
+                if 0 <= code < len(table):
+                    if buf:
+                        plist.append(SLit("".join(buf)))
+                        buf = []
+                    plist.append(table[code])
+                else:
+                    buf.append(c)
+            if buf:
+                plist.append(SLit("".join(buf)))
+            if not plist:
+                continue
+            out.append(tuple(plist))
+        return out or [parts]
+
+    def _atoms(self, parts: Sequence[object], state: _State, ctx: _Ctx) -> list[list[Atom]]:
+        alts: list[list[Atom]] = [[]]
+        for p in parts:
+            if type(p) is SLit:
+                if p.quoting == "none":
+                    atom: Atom = (Lit(p.text), _U)
+                elif p.text:
+                    atom = (Lit(p.text, True), _Q)
+                else:
+                    atom = (None, _EQ)
+                for a in alts:
+                    a.append(atom)
+                continue
+            palts = self._part(p, state, ctx)
+            if len(palts) == 1:
+                for a in alts:
+                    a.extend(palts[0])
+            elif len(alts) * len(palts) > MAX_ALTS:
+                for a in alts:
+                    a.append((Unknown("$…"), _X))
+            else:
+                alts = [a + pa for a in alts for pa in palts]
+        return alts
+
+    def _part(self, p: object, state: _State, ctx: _Ctx) -> list[list[Atom]]:
+        kind = type(p)
+        if kind is Param:
+            return self._param(p, state, ctx)  # type: ignore[arg-type]
+        if kind is CmdSub:
+            out = _strip_newlines(self._cmdsub(p, state, ctx))  # type: ignore[arg-type]
+            mode = _Q if p.quoted else _X  # type: ignore[attr-defined]
+            atoms: list[Atom] = [(piece, mode) for piece in out.pieces]
+            if mode == _Q and not atoms:
+                atoms.append((None, _EQ))
+            return [atoms]
+        if kind is Tilde:
+            user = p.user  # type: ignore[attr-defined]
+            if user == "":
+                return [[(piece, _Q) for piece in self.home_value.pieces]]
+            if user == "+":
+                return [[(piece, _Q) for piece in v.pieces] for v in state.cwd]
+            if user == "-":
+                return [[(piece, _Q) for piece in v.pieces] for v in state.oldcwd]
+            return [[(Unknown("~" + user, False), _Q)]]
+        if kind is ProcSub:
+            out = self._procsub(p, state, ctx)  # type: ignore[arg-type]
+            piece = Unknown("<(…)" if p.direction == "<" else ">(…)", False)  # type: ignore[attr-defined]
+            self.procsubs[id(piece)] = out
+            return [[(piece, _Q)]]
+        if kind is Arith:
+            self._arith_parts(p.parts, state, ctx)  # type: ignore[attr-defined]
+            return [[(Unknown("$((…))", False), _Q if p.quoted else _X)]]  # type: ignore[attr-defined]
+        if kind is SLit:
+            return [[(Lit(p.text, p.quoting != "none"), _Q if p.quoting != "none" else _U)]]  # type: ignore[attr-defined]
+        return [[(Unknown("?"), _X)]]
+
+    # -- parameters ------------------------------------------------------------------------
+
+    def _lookup(self, name: str, state: _State) -> tuple[tuple[Value, ...] | None, ...]:
+        """Alternatives of a variable: each a tuple of values (array) or None (unknown)."""
+        alts = state.vars.get(name)
+        if alts is not None:
+            return alts
+        if name.isdigit():
+            if name == "0":
+                return ((lit("bash"),),)
+            if state.pos is None:
+                return (None,)
+            k = int(name) - 1
+            return ((state.pos[k],),) if k < len(state.pos) else ((_EMPTY,),)
+        if name == "@" or name == "*":
+            return (None,) if state.pos is None else (state.pos,)
+        if name == "#":
+            return (None,) if state.pos is None else ((lit(str(len(state.pos))),),)
+        if name == "HOME":
+            return ((self.home_value,),)
+        if name == "TMPDIR":
+            return ((Value((Sym(TMPDIR),)),),)
+        if name == "PWD":
+            return tuple((v,) for v in state.cwd)
+        if name == "OLDPWD":
+            return tuple((v,) for v in state.oldcwd)
+        if name == "IFS":
+            return ((_EMPTY if state.ifs is None else lit(state.ifs, True),),)
+        if name in _SHELL_VARS:
+            return ((lit(_SHELL_VARS[name]),),)
+        return (None,)
+
+    def _param(self, p: Param, state: _State, ctx: _Ctx) -> list[list[Atom]]:
+        name = p.name
+        quoted = p.quoted
+        mode = _Q if quoted else _X
+        origin = (
+            "$" + name if not p.braced else "${" + p.prefix + name + ("…" if p.op else "") + "}"
+        )
+        if name in ("?", "$", "!", "-", "_"):
+            return [[(Unknown(origin, False), mode)]]
+        if p.prefix == "!":
+            target = self._lookup(name, state)
+            names = [
+                alt[0].text
+                for alt in target
+                if alt is not None and len(alt) == 1 and alt[0].text is not None
+            ]
+            if not names or not all(n and n.isidentifier() for n in names):
+                return [[(Unknown(origin), mode)]]
+            alts = tuple(a for n in names for a in self._lookup(n or "", state))
+        else:
+            alts = self._lookup(name, state)
+        array_all = False
+        index_text: str | None = None
+        if p.index is not None:
+            idx_alts = self._atoms(p.index.parts, state, ctx)
+            idx_fields = _fields(idx_alts[0], None)
+            index_text = idx_fields[0].text if idx_fields else ""
+            if index_text in ("@", "*"):
+                array_all = index_text == "@"
+                index_text = None
+        elif name == "@":
+            array_all = True
+        elif name == "*":
+            array_all = False
+        if p.prefix == "#":
+            out: list[list[Atom]] = []
+            for alt in alts:
+                if alt is None:
+                    out.append([(Unknown(origin, False), mode)])
+                elif (p.index is not None and index_text is None) or name in ("@", "*"):
+                    out.append([(Lit(str(len(alt)), quoted), mode)])
+                else:
+                    v = alt[0] if alt else _EMPTY
+                    t = v.text
+                    out.append(
+                        [(Lit(str(len(t)), quoted), mode)]
+                        if t is not None
+                        else [(Unknown(origin, False), mode)]
+                    )
+            return out
+        results: list[list[Atom]] = []
+        for alt in alts:
+            # select the element(s)
+            if alt is not None and p.index is not None and index_text is not None:
+                if index_text.isdigit() and int(index_text) < len(alt):
+                    alt = (alt[int(index_text)],)
+                elif index_text.isdigit() or index_text == "":
+                    alt = (_EMPTY,)
+                else:
+                    alt = None
+            elif alt is not None and p.index is None and name not in ("@", "*") and len(alt) > 1:
+                alt = alt[:1]
+            for res in self._param_op(p, alt, state, ctx, origin):
+                results.append(self._param_atoms(res, quoted, array_all, state, name))
+        if len(results) > MAX_ALTS:
+            return [[(Unknown(origin), mode)]]
+        return results or [[(Unknown(origin), mode)]]
+
+    def _param_atoms(
+        self,
+        res: tuple[Value, ...] | Value | None,
+        quoted: bool,
+        array_all: bool,
+        state: _State,
+        name: str,
+    ) -> list[Atom]:
+        mode = _Q if quoted else _X
+        if res is None:
+            return [(Unknown("$" + name), mode)]
+        if isinstance(res, Value):
+            values: tuple[Value, ...] = (res,)
+        else:
+            values = res
+        atoms: list[Atom] = []
+        if quoted and array_all:
+            for k, v in enumerate(values):
+                if k:
+                    atoms.append((None, _BRK))
+                atoms.extend((piece, _Q) for piece in v.pieces)
+                if not v.pieces:
+                    atoms.append((None, _EQ))
+            return atoms
+        sep = (state.ifs or "")[:1] if quoted else " "
+        for k, v in enumerate(values):
+            if k and sep:
+                atoms.append((Lit(sep, quoted), mode if quoted else _X))
+            atoms.extend((piece, mode) for piece in v.pieces)
+        if quoted and not atoms:
+            atoms.append((None, _EQ))
+        return atoms
+
+    def _operand(self, p: Param, state: _State, ctx: _Ctx) -> list[Value]:
+        if p.operand is None:
+            return [_EMPTY]
+        out: list[Value] = []
+        for atoms in self._atoms(p.operand.parts, state, ctx):
+            pieces = [a for a, m in atoms if a is not None and m != _BRK]
+            out.append(Value(merge_pieces(pieces)))  # type: ignore[arg-type]
+        return out
+
+    def _param_op(
+        self,
+        p: Param,
+        alt: tuple[Value, ...] | None,
+        state: _State,
+        ctx: _Ctx,
+        origin: str,
+    ) -> list[tuple[Value, ...] | Value | None]:
+        op = p.op
+        if not op:
+            if alt is None:
+                return [Value((Unknown(origin),))]
+            return [alt]
+        value: Value | None = None if alt is None else (alt[0] if len(alt) == 1 else None)
+        is_empty = alt is not None and (not alt or all(v.text == "" for v in alt))
+        if op in (":-", "-", ":=", "="):
+            defaults = self._operand(p, state, ctx)
+            if (
+                op in (":=", "=")
+                and p.index is None
+                and p.name.isidentifier()
+                and (alt is None or is_empty)
+            ):
+                new = tuple((d,) for d in defaults)
+                prev = state.vars.get(p.name)
+                state.vars[p.name] = (
+                    _dedupe(((None,) if alt is None else ()) + new)
+                    if (prev is None or alt is None)
+                    else new
+                )
+            if alt is None:
+                return [Value((Unknown(origin, op in ("-", "=")),)), *defaults]
+            if is_empty and (op[0] == ":" or not alt):
+                return list(defaults)
+            return [alt]
+        if op in (":+", "+"):
+            alternates = self._operand(p, state, ctx)
+            if alt is None:
+                return [*alternates, _EMPTY]
+            if is_empty and op == ":+":
+                return [_EMPTY]
+            return list(alternates)
+        if op in (":?", "?"):
+            self._operand(p, state, ctx)
+            if alt is None:
+                return [Value((Unknown(origin, False),))]
+            return [alt]
+        operands = self._operand(p, state, ctx)
+        text = value.text if value is not None else None
+        if text is None:
+            return [Value((Unknown(origin),))]
+        arg = operands[0].text if operands else ""
+        if arg is None:
+            return [Value((Unknown(origin),))]
+        import fnmatch
+
+        try:
+            if op in ("#", "##"):
+                rng = range(len(text) + 1) if op == "#" else range(len(text), -1, -1)
+                for k in rng:
+                    if fnmatch.fnmatchcase(text[:k], arg):
+                        return [lit(text[k:])]
+                return [lit(text)]
+            if op in ("%", "%%"):
+                rng = range(len(text), -1, -1) if op == "%" else range(len(text) + 1)
+                for k in rng:
+                    if fnmatch.fnmatchcase(text[k:], arg):
+                        return [lit(text[:k])]
+                return [lit(text)]
+            if op in ("/", "//", "/#", "/%"):
+                pattern, _, repl = arg.partition("/")
+                if not any(c in pattern for c in "*?["):
+                    if op == "/":
+                        return [lit(text.replace(pattern, repl, 1))] if pattern else [lit(text)]
+                    if op == "//":
+                        return [lit(text.replace(pattern, repl))] if pattern else [lit(text)]
+                    if op == "/#":
+                        ok = text.startswith(pattern)
+                        return [lit(repl + text[len(pattern) :] if ok else text)]
+                    ok = text.endswith(pattern)
+                    return [lit(text[: len(text) - len(pattern)] + repl if ok else text)]
+                return [Value((Unknown(origin),))]
+            if op == "^^":
+                return [lit(text.upper())]
+            if op == ",,":
+                return [lit(text.lower())]
+            if op == "^":
+                return [lit(text[:1].upper() + text[1:])]
+            if op == ",":
+                return [lit(text[:1].lower() + text[1:])]
+            if op == ":":
+                off_text, _, length = arg.partition(":")
+                off = int(off_text.strip() or "0")
+                if length:
+                    ln = int(length.strip())
+                    end = off + ln if ln >= 0 else len(text) + ln
+                    return [lit(text[off:end])]
+                return [lit(text[off:])]
+        except (ValueError, re.error):
+            return [Value((Unknown(origin),))]
+        return [Value((Unknown(origin),))]
+
+    # -- substitutions ---------------------------------------------------------------------
+
+    def _sub_ctx(self, script: Script, span: tuple[int, int], kind: str, ctx: _Ctx) -> _Ctx:
+        sctx = ctx.hop(kind, span, "$( )" if kind == "command-substitution" else kind)
+        if not script.exact:
+            sctx.src = script.text
+            sctx.outer = ctx.span(span)
+            sctx.exact = False
+            sctx.offset = 0
+        return sctx
+
+    def _cmdsub(self, p: CmdSub, state: _State, ctx: _Ctx) -> Value:
+        kind = "backquote" if p.style == "`" else "command-substitution"
+        sctx = self._sub_ctx(p.script, p.span, kind, ctx)
+        return self._list(p.script.body, state.copy(), sctx, _INHERITED)
+
+    def _procsub(self, p: ProcSub, state: _State, ctx: _Ctx) -> Value:
+        sctx = self._sub_ctx(p.script, p.span, "process-substitution", ctx)
+        return self._list(p.script.body, state.copy(), sctx, _INHERITED)
+
+    # -- assignments -----------------------------------------------------------------------
+
+    def _assignment_values(
+        self, assignment: object, state: _State, ctx: _Ctx
+    ) -> tuple[tuple[Value, ...] | None, ...]:
+        array = assignment.array  # type: ignore[attr-defined]
+        if array is not None:
+            fields: list[Value] = []
+            for word in array:
+                alts = self._expand(word, state, ctx)
+                fields.extend(alts[0])
+            return (tuple(fields),)
+        value = assignment.value  # type: ignore[attr-defined]
+        if value is None:
+            return ((_EMPTY,),)
+        out: list[tuple[Value, ...] | None] = []
+        for atoms in self._atoms(value.parts, state, ctx):
+            pieces = [a for a, m in atoms if a is not None and m != _BRK]
+            out.append((Value(merge_pieces(pieces)),))  # type: ignore[arg-type]
+        if assignment.index is not None:  # type: ignore[attr-defined]
+            self._atoms(assignment.index.parts, state, ctx)  # type: ignore[attr-defined]
+        return tuple(out[:MAX_ALTS])
+
+    def _assign(
+        self,
+        state: _State,
+        name: str,
+        alts: tuple[tuple[Value, ...] | None, ...],
+        ctx: _Ctx,
+        node: object = None,
+        append: bool | None = None,
+    ) -> None:
+        if append is None:
+            append = bool(getattr(node, "append", False))
+        index = getattr(node, "index", None)
+        if index is not None:
+            # A[i]=v: the array becomes partly unknown; keep it simple and strict
+            state.vars[name] = (None,)
+            return
+        if append:
+            old = state.vars.get(name, (None,))
+            merged: list[tuple[Value, ...] | None] = []
+            for o in old:
+                for a in alts:
+                    if o is None or a is None:
+                        merged.append(None)
+                    elif getattr(node, "array", None) is not None:
+                        merged.append(o + a)
+                    else:
+                        merged.append((_concat(o[0] if o else _EMPTY, a[0] if a else _EMPTY),))
+            alts = _dedupe(tuple(merged))
+        if ctx.cond:
+            previous = state.vars.get(name)
+            if previous is None:
+                previous = self._lookup(name, state)
+            alts = _dedupe(previous + alts)
+        state.vars[name] = alts
+        if name == "IFS":
+            first = alts[0]
+            state.ifs = first[0].text if first is not None and len(alts) == 1 and first else None
+            if state.ifs is None:
+                state.ifs = _DEFAULT_IFS
+        if name == "PROMPT_COMMAND":
+            for alt in alts:
+                if alt is not None and alt:
+                    dctx = ctx.hop("trap", getattr(node, "span", (0, 0)), "PROMPT_COMMAND")
+                    dctx.deferred = True
+                    self._payload_text(alt[0], state.copy(), dctx, exact_at=-1)
+
+    # -- redirections ----------------------------------------------------------------------
+
+    def _redirects(
+        self, redirects: tuple[object, ...], state: _State, ctx: _Ctx, stdin: Stdin
+    ) -> tuple[tuple[Redirection, ...], Stdin, bool]:
+        if not redirects:
+            return (), stdin, False
+        out: list[Redirection] = []
+        stdout = False
+        for r in redirects:
+            op = r.op  # type: ignore[attr-defined]
+            fd = r.fd  # type: ignore[attr-defined]
+            heredoc = r.heredoc  # type: ignore[attr-defined]
+            target: Value | None = None
+            content: Value | None = None
+            if heredoc is not None:
+                if heredoc.quoted:
+                    content = lit(heredoc.body, True)
+                else:
+                    content = self._heredoc_content(heredoc, r, state, ctx)
+                if fd in (None, 0):
+                    stdin = Stdin("heredoc", content, heredoc.quoted)
+            elif r.target is not None:  # type: ignore[attr-defined]
+                alts = self._expand(r.target, state, ctx)  # type: ignore[attr-defined]
+                fields = alts[0]
+                target = fields[0] if len(fields) == 1 else _join_text(fields)
+                if op == "<<<":
+                    content = _concat(target, Value((Lit("\n", True),)))
+                    if fd in (None, 0):
+                        stdin = Stdin("here-string", content)
+                    target = None
+                elif op == "<" and fd in (None, 0):
+                    stdin = Stdin("file", self._file_content(target, state), path=target)
+                    if target.text == "/dev/null":
+                        stdin = Stdin("closed", lit(""))
+                elif (op in (">", ">>", ">|", "&>", "&>>") and fd in (None, 1)) or (
+                    op == ">&" and fd in (None, 1) and target.text not in ("1",)
+                ):
+                    stdout = True
+            out.append(Redirection(fd, op, target, content, ctx.span(r.span)))  # type: ignore[attr-defined]
+        return tuple(out), stdin, stdout
+
+    def _heredoc_content(self, heredoc: object, r: object, state: _State, ctx: _Ctx) -> Value:
+        parts: tuple[object, ...] = heredoc.body_parts or ()  # type: ignore[attr-defined]
+        if len(parts) == 1 and type(parts[0]) is SLit:
+            return lit(parts[0].text, True)
+        hctx = ctx
+        pieces: list[object] = []
+        for atoms in self._atoms_quoted(parts, state, hctx)[:1]:
+            pieces.extend(a for a, m in atoms if a is not None and m != _BRK)
+        return Value(merge_pieces(pieces))  # type: ignore[arg-type]
+
+    def _atoms_quoted(self, parts: Sequence[object], state: _State, ctx: _Ctx) -> list[list[Atom]]:
+        return self._atoms(parts, state, ctx)
+
+    # -- files written ---------------------------------------------------------------------
+
+    def _resolve(self, target: Value, cwd: tuple[Value, ...]) -> str | None:
+        text = target.text
+        if text is None:
+            pieces = target.pieces
+            if pieces and type(pieces[0]) is Sym and pieces[0].kind == HOME:
+                rest = Value(pieces[1:]).text
+                if rest is not None:
+                    return os.path.normpath(self.home + rest)
+            return None
+        if text.startswith("/"):
+            return os.path.normpath(text)
+        if len(cwd) != 1 or cwd[0].text is None:
+            return None
+        return os.path.normpath(os.path.join(cwd[0].text, text))
+
+    def _file_content(self, target: Value, state: _State) -> Value | None:
+        path = self._resolve(target, state.cwd)
+        if path is None:
+            return None
+        return self.files.get(path)
+
+    def _record_files(self, call: _Call, output: Value, state: _State) -> None:
+        for r in call.redirects:
+            if r.target is None or r.fd not in (None, 1):
+                continue
+            if r.op in (">", ">|", ">>", "&>", "&>>"):
+                path = self._resolve(r.target, call.cwd)
+                if path is None:
+                    continue
+                if r.op in (">>", "&>>") and path in self.files:
+                    self.files[path] = _concat(self.files[path], output)
+                else:
+                    self.files[path] = output
+
+    # -- execution -------------------------------------------------------------------------
+
+    def _exec(self, call: _Call, state: _State, ctx: _Ctx) -> Value:
+        argv = call.argv
+        if not argv:
+            return _EMPTY
+        head = argv[0]
+        name = canonical_name(head)
+        if name is None:
+            self._emit(call, None, ctx, state)
+            self._unresolved(call, state, ctx)
+            return Value((Unknown("$(…)"),))
+        # a script written earlier in this command, run by path
+        if "/" in (head.text or "") or head.text is None:
+            content = self._file_content(head, state)
+            if content is not None:
+                self._emit(call, name, ctx, state)
+                sctx = ctx.hop("written-script", call.spans[0], head.text or name)
+                return self._payload_text(content, state.copy(), sctx, exact_at=-1, call=call)
+        funcs = state.funcs.get(head.text or "")
+        if funcs is not None and head.text is not None:
+            self._function_call(call, funcs, state, ctx)
+        handler = _HANDLERS.get(name)
+        if handler is not None:
+            result = handler(self, call, name, state, ctx)
+            if result is not None:
+                return result
+            return _EMPTY
+        if name.startswith(("mkfs", "newfs")):
+            self._emit(call, name, ctx, state)
+            return _EMPTY
+        if name in _w.INTERPRETERS or _is_python(name):
+            return self._interpreter(call, name, state, ctx)
+        self._emit(call, name, ctx, state)
+        return self._output(call, name, state)
+
+    def _unresolved(self, call: _Call, state: _State, ctx: _Ctx) -> None:
+        """§10.2 readings the walker can make: the empty/wrapper reading and the shell/eval
+        candidate readings."""
+        rest = call.argv[1:]
+        span = call.spans[0]
+        if rest:
+            uctx = ctx.hop("unresolved-command", span, "")
+            self._exec(call.shifted(1), state.copy(), uctx)
+        head = call.argv[0]
+        known = "".join(p.text for p in head.pieces if type(p) is Lit)
+        flag = rest[0].text if rest else None
+        tail = known.lower().rsplit("/", 1)[-1]
+        if (
+            flag is not None
+            and flag.startswith("-")
+            and "c" in flag
+            and len(rest) > 1
+            and any(tail in shell for shell in _w.SHELLS)
+        ):
+            # candidate reading: the unknown word names a shell (§10.2)
+            cctx = ctx.hop("unresolved-command", span, "bash")
+            self._payload_text(rest[1], state.copy(), cctx, exact_at=call.spans[2][0])
+        if (
+            rest
+            and not known
+            and any(v.text is not None and (" " in v.text or ";" in v.text) for v in rest)
+        ):
+            ectx = ctx.hop("unresolved-command", span, "eval")
+            self._payload_text(_join_text(rest), state.copy(), ectx, exact_at=-1)
+
+    def _function_call(
+        self, call: _Call, func: tuple[object, _State], state: _State, ctx: _Ctx
+    ) -> None:
+        node, _ = func
+        if id(node) in self.used_funcs and len(ctx.via) > 8:
+            return
+        self.used_funcs.add(id(node))
+        self._spend_payload()
+        fctx = ctx.hop("function", call.node_span, node.name)  # type: ignore[attr-defined]
+        fstate = state.copy()
+        fstate.pos = tuple(call.argv[1:])
+        self._command(node.body, fstate, fctx, call.stdin)  # type: ignore[attr-defined]
+
+    def _alias_reading(
+        self, node: Simple, name: str, state: _State, ctx: _Ctx, stdin: Stdin
+    ) -> None:
+        value, _ = self.aliases[name]
+        self.used_aliases.add(name)
+        self._spend_payload()
+        words = node.words
+        rest_text = ctx.text((words[1].span[0], node.span[1])) if len(words) > 1 else ""
+        text = value + " " + rest_text if rest_text else value
+        actx = ctx.hop("alias", node.span, name)
+        self.in_alias.add(name)
+        try:
+            self._payload_text(lit(text), state, actx, exact_at=-1, stdin=stdin)
+        finally:
+            self.in_alias.discard(name)
+
+    def _spend_payload(self) -> None:
+        self.payloads += 1
+        if self.payloads > PAYLOAD_BUDGET:
+            raise _Limit("payload-budget")
+
+    def _payload_text(
+        self,
+        text: Value,
+        state: _State,
+        ctx: _Ctx,
+        exact_at: int,
+        call: _Call | None = None,
+        stdin: Stdin | None = None,
+    ) -> Value:
+        """Parse and walk a shell payload in ``state`` (the caller decides whether it is a
+        copy).  ``ctx`` already carries the hop.  Unknown pieces of the text stay unknown:
+        each is bound to a placeholder variable."""
+        self._spend_payload()
+        source, bindings = _payload_source(text)
+        script = parse(source)
+        if script.limit is not None:
+            raise _Limit(script.limit)
+        pctx = ctx.clone()
+        pctx.src = source
+        offset = -1
+        if exact_at >= 0 and ctx.exact and not bindings and source:
+            found = ctx.src.find(source, exact_at)
+            if found >= 0 and found - exact_at <= 2:
+                offset = found + ctx.offset
+        if offset >= 0:
+            pctx.exact = True
+            pctx.offset = offset
+        else:
+            pctx.exact = False
+            pctx.offset = 0
+            pctx.outer = ctx.via[-1][1] if ctx.via else ctx.outer
+        for name, value in bindings.items():
+            state.vars[name] = ((value,),)
+        if script.malformed and pctx.reading == 0:
+            pctx.reading = 1
+        out = self._list(script.body, state, pctx, stdin or _INHERITED)
+        for number, reading in script.readings:
+            rctx = pctx.hop("lenient-reading", reading.body.span, f"reading {number}")
+            rctx.reading = number
+            self._list(reading.body, state.copy(), rctx, _INHERITED)
+        return out
+
+    # -- outputs of literal producers (§5.4) -----------------------------------------------
+
+    def _output(self, call: _Call, name: str, state: _State) -> Value:
+        argv = call.argv
+        producer_cmd = self.out[-1] if self.out else None
+        try:
+            value = _literal_output(self, call, name, state)
+        except (ValueError, IndexError):
+            value = None
+        if value is not None:
+            return value
+        kind = "unknown"
+        if name == "find":
+            kind = "find"
+        elif name == "ls":
+            kind = "ls"
+        elif name == "git" and _git_lists_files(argv):
+            kind = "git-listed"
+        elif name in _w.SELECTING_FILTERS and call.stdin.kind == "pipe":
+            prod = call.stdin.producer
+            if prod is not None and prod.kind != "literal":
+                return Value((Unknown("$(…)", True, prod),))
+        return Value((Unknown("$(" + name + " …)", True, Producer(kind, producer_cmd, name)),))
+
+    # -- interpreters (§6.6) ---------------------------------------------------------------
+
+    def _interpreter(self, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value:
+        self._emit(call, name, ctx, state)
+        from sessionkit.policy import interp
+
+        sources = interp.code_sources(
+            name, call.argv, call.stdin, self._script_content(call, state)
+        )
+        for language, code, span_index in sources:
+            span = call.spans[span_index] if 0 <= span_index < len(call.spans) else call.node_span
+            ictx = ctx.hop("interpreter", span, name)
+            for action in interp.scan(language, code):
+                kind, payload = action
+                if kind == "shell":
+                    self._payload_text(payload[0], state.copy(), ictx, exact_at=-1)
+                elif kind == "argv":
+                    argv = payload
+                    if argv:
+                        sub = _Call(
+                            argv,
+                            [span] * len(argv),
+                            call.env,
+                            (),
+                            _INHERITED,
+                            call.cwd,
+                            call.node_span,
+                        )
+                        self._exec(sub, state.copy(), ictx)
+                elif kind == "rmtree":
+                    argv = [lit("rm"), lit("-rf"), *payload]
+                    sub = _Call(
+                        argv, [span] * len(argv), call.env, (), _INHERITED, call.cwd, call.node_span
+                    )
+                    dctx = ictx.clone()
+                    self._emit(sub, "rm", dctx, state)
+        return Value((Unknown("$(" + name + " …)", True, Producer("unknown", None, name)),))
+
+    def _script_content(self, call: _Call, state: _State) -> Value | None:
+        for v in call.argv[1:]:
+            t = v.text
+            if t is None or t.startswith("-"):
+                continue
+            return self._file_content(v, state)
+        return None
+
+    # -- git configuration (§5.8) ----------------------------------------------------------
+
+    def _git_config_for(self, call: _Call) -> tuple[tuple[str, Value | None], ...]:
+        pairs = list(self.git_config)
+        env = dict(call.env)
+        params = env.get("GIT_CONFIG_PARAMETERS")
+        if params is not None and params.text is not None:
+            for m in re.finditer(r"'([^']*)'(?:=('([^']*)'))?", params.text):
+                key = m.group(1)
+                if "=" in key and m.group(2) is None:
+                    key, _, val = key.partition("=")
+                    pairs.append((key.lower(), lit(val)))
+                else:
+                    pairs.append((key.lower(), lit(m.group(3) or "")))
+        count = env.get("GIT_CONFIG_COUNT")
+        if count is not None and count.text is not None and count.text.isdigit():
+            for k in range(min(int(count.text), 64)):
+                key = env.get(f"GIT_CONFIG_KEY_{k}")
+                val = env.get(f"GIT_CONFIG_VALUE_{k}")
+                if key is not None and key.text is not None:
+                    pairs.append((key.text.lower(), val if val is not None else _EMPTY))
+        return tuple(pairs)
+
+
+def _is_python(name: str) -> bool:
+    return name.startswith("python") and all(c.isdigit() or c == "." for c in name[6:])
+
+
+def _payload_source(text: Value) -> tuple[str, dict[str, Value]]:
+    if text.text is not None:
+        return text.text, {}
+    chunks: list[str] = []
+    bindings: dict[str, Value] = {}
+    for piece in text.pieces:
+        if type(piece) is Lit:
+            chunks.append(piece.text)
+        else:
+            name = f"__SK_{len(bindings)}"
+            bindings[name] = Value((piece,))
+            chunks.append("${" + name + "}")
+    return "".join(chunks), bindings
+
+
+def _git_lists_files(argv: list[Value]) -> bool:
+    words = [v.text for v in argv[1:]]
+    sub = next((w for w in words if w and not w.startswith("-")), None)
+    if sub == "ls-files":
+        return True
+    if sub == "status":
+        return any(
+            w in ("--porcelain", "-s", "--short") or (w or "").startswith("--porcelain")
+            for w in words
+        )
+    if sub == "diff":
+        return any(w in ("--name-only", "--name-status") for w in words)
+    if sub == "clean":
+        return (
+            any(
+                w is not None and w.startswith("-") and not w.startswith("--") and "n" in w
+                for w in words
+            )
+            or "--dry-run" in words
+        )
+    return False
+
+
+def _literal_output(walker: _Walker, call: _Call, name: str, state: _State) -> Value | None:
+    argv = call.argv
+    args = argv[1:]
+    if name == "echo":
+        newline = True
+        escapes = False
+        k = 0
+        while k < len(args) and args[k].text in ("-n", "-e", "-E", "-ne", "-en", "-nE", "-En"):
+            flag = args[k].text or ""
+            newline = newline and "n" not in flag
+            escapes = "e" in flag or (escapes and "E" not in flag)
+            k += 1
+        joined = _join_text(args[k:])
+        if escapes:
+            if joined.text is None:
+                return Value((Unknown("$(echo …)"),))
+            text, stop = _echo_escapes(joined.text)
+            return lit(text + ("\n" if newline and not stop else ""), True)
+        return _concat(joined, lit("\n", True)) if newline else joined
+    if name in ("true", "false", ":"):
+        return _EMPTY
+    if name == "printf":
+        if not args:
+            return None
+        if args[0].text == "-v":
+            return _EMPTY
+        fmt = args[0].text
+        texts = [a.text for a in args[1:]]
+        if fmt is None:
+            return None
+        if any(t is None for t in texts):
+            if fmt in ("%s", "%s\\n", "%s\n") and len(texts) == 1:
+                return _concat(args[1], lit("\n", True)) if fmt != "%s" else args[1]
+            return None
+        result = _printf(fmt, [t or "" for t in texts])
+        return None if result is None else lit(result, True)
+    if name == "cat":
+        files = [a for a in args if a.text != "-" and not (a.text or "x").startswith("-")]
+        if not files:
+            stdin = call.stdin
+            if (
+                stdin.kind in ("heredoc", "here-string", "file", "pipe")
+                and stdin.content is not None
+            ):
+                return stdin.content
+            if stdin.kind == "pipe" and stdin.producer is not None:
+                return Value((Unknown("$(…)", True, stdin.producer),))
+            return None
+        out = _EMPTY
+        for f in files:
+            content = walker._file_content(f, state)
+            if content is None:
+                return None
+            out = _concat(out, content)
+        return out
+    if (
+        name in ("which", "whereis")
+        or (name == "command" and args and args[0].text == "-v")
+        or (name == "type" and args and args[0].text in ("-P", "-p"))
+    ):
+        targets = [a for a in args if not (a.text or "").startswith("-")]
+        if targets and targets[0].text is not None:
+            prog = targets[0].text
+            return lit(prog if "/" in prog else "/usr/bin/" + prog)
+        return None
+    if name in ("basename", "dirname", "realpath", "readlink"):
+        targets = [a for a in args if not (a.text or "").startswith("-")]
+        if not targets:
+            return None
+        target = targets[0]
+        if name == "readlink" and not any(a.text in ("-f", "-e", "-m") for a in args):
+            return None
+        if target.text is None:
+            if name == "dirname" and target.pieces and type(target.pieces[-1]) is Lit:
+                return None
+            return Value((Unknown("$(" + name + " …)"),)) if name != "basename" else None
+        text = target.text
+        if name == "basename":
+            base = text.rstrip("/").rsplit("/", 1)[-1] or "/"
+            suffix = targets[1].text if len(targets) > 1 else None
+            if suffix and base.endswith(suffix) and base != suffix:
+                base = base[: -len(suffix)]
+            return lit(base + "\n")
+        if name == "dirname":
+            stripped = text.rstrip("/")
+            if "/" not in stripped:
+                return lit(("/" if text.startswith("/") else ".") + "\n")
+            return lit((stripped.rsplit("/", 1)[0] or "/") + "\n")
+        path = walker._resolve(target, call.cwd)
+        if path is None:
+            return None
+        return lit(path + "\n")
+    if name == "pwd":
+        if len(call.cwd) == 1:
+            return _concat(call.cwd[0], lit("\n", True))
+        return None
+    if name == "git":
+        words = [a.text for a in args]
+        if "rev-parse" in words:
+            if "--show-toplevel" in words or "--show-cdup" in words:
+                return Value((Sym(REPO), Lit("\n", True)))
+            if "--git-dir" in words or "--git-common-dir" in words or "--absolute-git-dir" in words:
+                return Value((Sym(REPO), Lit("/.git\n", True)))
+        return None
+    if name == "mktemp":
+        walker.fresh += 1
+        fresh_base: Value | None = None
+        k = 0
+        while k < len(args):
+            t = args[k].text or ""
+            if t in ("-p", "--tmpdir") and k + 1 < len(args):
+                fresh_base = args[k + 1]
+                k += 2
+                continue
+            if t.startswith("--tmpdir="):
+                fresh_base = lit(t[len("--tmpdir=") :])
+            elif t.startswith("-p") and len(t) > 2:
+                fresh_base = lit(t[2:])
+            elif not t.startswith("-") and "/" in t:
+                fresh_base = lit(t.rsplit("/", 1)[0] or "/")
+            k += 1
+        return Value((Sym(FRESH, walker.fresh, fresh_base), Lit("\n", True)))
+    if name in _w.FILTERS:
+        content = call.stdin.content
+        if content is None or content.text is None:
+            return None
+        return _filter(name, [a.text for a in args], content.text)
+    return None
+
+
+def _filter(name: str, args: list[str | None], text: str) -> Value | None:
+    import base64
+    import binascii
+
+    if any(a is None for a in args):
+        return None
+    words = [a or "" for a in args]
+    if name == "base64":
+        if not any(w in ("-d", "--decode", "-D") for w in words):
+            return None
+        try:
+            return lit(
+                base64.b64decode("".join(text.split()), validate=False).decode(
+                    "utf-8", "surrogateescape"
+                ),
+                True,
+            )
+        except (binascii.Error, ValueError):
+            return None
+    if name == "rev":
+        return lit("".join(line[::-1] + "\n" for line in text.splitlines()), True)
+    if name == "tr":
+        sets = [w for w in words if not w.startswith("-")]
+        if (
+            len(sets) == 2
+            and len(sets[0]) == len(sets[1])
+            and not any(w.startswith("-") for w in words)
+        ):
+            return lit(text.translate(str.maketrans(sets[0], sets[1])), True)
+        if len(sets) == 1 and words[0] == "-d":
+            return lit(text.translate({ord(c): None for c in sets[0]}), True)
+        return None
+    if name in ("head", "tail"):
+        count = 10
+        for k, w in enumerate(words):
+            if w == "-n" and k + 1 < len(words) and words[k + 1].lstrip("-+").isdigit():
+                count = int(words[k + 1].lstrip("-+"))
+            elif w.startswith("-n") and w[2:].isdigit():
+                count = int(w[2:])
+            elif w.startswith("-") and w[1:].isdigit():
+                count = int(w[1:])
+        lines = text.splitlines(keepends=True)
+        return lit(
+            "".join(lines[:count] if name == "head" else lines[-count:] if count else []), True
+        )
+    return None
+
+
+# --- handlers for builtins, wrappers, shells and executors ----------------------------------
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    Handler = Callable[[_Walker, _Call, str, _State, _Ctx], "Value | None"]
+
+_HANDLERS: dict[str, Handler] = {}
+
+
+def _handler(*names: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for n in names:
+            _HANDLERS[n] = fn
+        return fn
+
+    return register
+
+
+def _texts(values: Sequence[Value]) -> list[str | None]:
+    return [v.text for v in values]
+
+
+@_handler("cd", "pushd", "popd")
+def _h_cd(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    args = [a for a in call.argv[1:] if not (a.text or "").startswith("-") or a.text == "-"]
+    if name == "popd":
+        new: tuple[Value, ...] = (Value((Unknown("$(popd)"),)),)
+    elif not args:
+        new = (w.home_value,) if name == "cd" else state.cwd
+    elif args[0].text == "-":
+        new = state.oldcwd
+    else:
+        target = args[0]
+        new = tuple(_join_cwd(c, target) for c in state.cwd)
+    old = state.cwd
+    state.oldcwd = old
+    state.cwd = _dedupe_values(new)
+    return _EMPTY
+
+
+def _join_cwd(cwd: Value, target: Value) -> Value:
+    first = target.pieces[0] if target.pieces else None
+    if type(first) is Sym or (type(first) is Lit and first.text.startswith("/")):
+        base = target
+    elif type(first) is Unknown:
+        return Value((Unknown("cd " + render(target)),))
+    elif cwd.text is None and any(type(p) is Unknown for p in cwd.pieces):
+        return cwd
+    else:
+        base = Value(merge_pieces([*cwd.pieces, Lit("/"), *target.pieces]))
+    if base.text is not None:
+        return lit(os.path.normpath(base.text))
+    return base
+
+
+@_handler("export", "declare", "typeset", "local", "readonly")
+def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    for v in call.argv[1:]:
+        text = v.text
+        head = v.pieces[0] if v.pieces else None
+        if type(head) is not Lit:
+            continue
+        htext = head.text
+        if "=" in htext and htext.split("=", 1)[0].rstrip("+").isidentifier():
+            var, _, first = htext.partition("=")
+            append = var.endswith("+")
+            var = var.rstrip("+")
+            rest = Value(merge_pieces([Lit(first, True), *v.pieces[1:]]))
+            if text is not None and text.endswith("=(…)"):
+                w._assign(state, var, (None,), ctx, None, append)
+            else:
+                w._assign(state, var, ((rest,),), ctx, None, append)
+            if name == "export" or "x" in "".join(
+                a.text or "" for a in call.argv[1:2] if (a.text or "").startswith("-")
+            ):
+                state.exported.add(var)
+        elif text is not None and text.isidentifier():
+            if name == "export":
+                state.exported.add(text)
+            elif name == "local" and text not in state.vars:
+                state.vars[text] = ((_EMPTY,),)
+    return _EMPTY
+
+
+@_handler("unset")
+def _h_unset(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    for v in call.argv[1:]:
+        if v.text is not None and v.text.isidentifier():
+            if ctx.cond:
+                w._assign(state, v.text, ((_EMPTY,),), ctx)
+            else:
+                state.vars[v.text] = ((_EMPTY,),)
+                state.funcs.pop(v.text, None)
+    return _EMPTY
+
+
+@_handler("set")
+def _h_set(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    args = call.argv[1:]
+    for k, v in enumerate(args):
+        if v.text == "--":
+            state.pos = tuple(args[k + 1 :])
+            break
+    return _EMPTY
+
+
+@_handler("shift")
+def _h_shift(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    if state.pos is not None:
+        n = call.argv[1].text if len(call.argv) > 1 else "1"
+        state.pos = state.pos[int(n) :] if n and n.isdigit() else None
+    return _EMPTY
+
+
+@_handler("read")
+def _h_read(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    names: list[str] = []
+    array: str | None = None
+    delim = "\n"
+    args = call.argv[1:]
+    k = 0
+    while k < len(args):
+        t = args[k].text or ""
+        if t in ("-a", "-d", "-p", "-n", "-N", "-t", "-u", "-i") and k + 1 < len(args):
+            if t == "-a":
+                array = args[k + 1].text
+            elif t == "-d":
+                delim = (args[k + 1].text or "\n")[:1] or "\0"
+            k += 2
+            continue
+        if not t.startswith("-") and t.isidentifier():
+            names.append(t)
+        k += 1
+    content = call.stdin.content
+    text = content.text if content is not None else None
+    targets = names or ([] if array else ["REPLY"])
+    if text is None:
+        for n in targets + ([array] if array else []):
+            w._assign(state, n, (None,), ctx)
+        return _EMPTY
+    line = text.split(delim, 1)[0]
+    ifs = state.ifs or ""
+    parts = [p for p in _ifs_split(line, ifs) if p is not None] if ifs else [line]
+    if array:
+        w._assign(state, array, (tuple(lit(p) for p in parts),), ctx)
+    for k, n in enumerate(targets):
+        if k == len(targets) - 1 and len(parts) > k:
+            value = line
+            for p in parts[:k]:
+                value = value.split(p, 1)[-1]
+            value = value.strip(" \t\n") if len(parts) > k + 1 else parts[k]
+            w._assign(state, n, ((lit(value),),), ctx)
+        else:
+            w._assign(state, n, ((lit(parts[k] if k < len(parts) else ""),),), ctx)
+    return _EMPTY
+
+
+@_handler("mapfile", "readarray", "getopts")
+def _h_unknown_names(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    for v in call.argv[1:]:
+        if v.text is not None and v.text.isidentifier():
+            state.vars[v.text] = (None,)
+    return _EMPTY
+
+
+@_handler("printf")
+def _h_printf(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    if len(argv) > 2 and argv[1].text == "-v" and argv[2].text and argv[2].text.isidentifier():
+        sub = _Call(
+            [argv[0], *argv[3:]], call.spans, call.env, (), call.stdin, call.cwd, call.node_span
+        )
+        value = _literal_output(w, sub, "printf", state)
+        w._assign(state, argv[2].text, ((value,) if value is not None else None,), ctx)
+        return _EMPTY
+    return w._output(call, name, state)
+
+
+@_handler("alias")
+def _h_alias(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    for k, v in enumerate(call.argv[1:], 1):
+        text = v.text
+        if text is None or "=" not in text:
+            continue
+        alias, _, value = text.partition("=")
+        w.aliases[alias] = (value, call.spans[k])
+        w.alias_defs.append((alias, value, state.copy(), ctx, call.spans[k]))
+    return _EMPTY
+
+
+@_handler("unalias")
+def _h_unalias(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    for v in call.argv[1:]:
+        if v.text is not None:
+            w.aliases.pop(v.text, None)
+    return _EMPTY
+
+
+@_handler("eval")
+def _h_eval(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    args = call.argv[1:]
+    if not args:
+        return _EMPTY
+    text = _join_text(args)
+    if (
+        text.text is None
+        and all(type(p) is Unknown for p in text.pieces if type(p) is not Lit)
+        and not any(type(p) is Lit and p.text.strip() for p in text.pieces)
+    ):
+        return Value((Unknown("$(eval …)"),))
+    ectx = ctx.hop("eval", call.node_span, "eval")
+    start = call.spans[1][0] if len(args) == 1 else -1
+    return w._payload_text(text, state, ectx, exact_at=start)
+
+
+@_handler("source", ".")
+def _h_source(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    if len(call.argv) < 2:
+        return _EMPTY
+    target = call.argv[1]
+    content: Value | None = None
+    if len(target.pieces) == 1 and id(target.pieces[0]) in w.procsubs:
+        content = w.procsubs[id(target.pieces[0])]
+    elif target.text in ("/dev/stdin", "-"):
+        content = call.stdin.content
+    else:
+        content = w._file_content(target, state)
+    if content is None:
+        return _EMPTY
+    sctx = ctx.hop("source", call.node_span, name)
+    return w._payload_text(content, state, sctx, exact_at=-1)
+
+
+@_handler("trap")
+def _h_trap(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    args = [a for a in call.argv[1:] if a.text not in ("-p", "-l", "--")]
+    if len(args) >= 2 and args[0].text != "-":
+        tctx = ctx.hop("trap", call.node_span, "trap")
+        tctx.deferred = True
+        w._payload_text(args[0], state.copy(), tctx, exact_at=call.spans[1][0])
+    return _EMPTY
+
+
+def _parse_wrapper(
+    call: _Call, grammar: _w.Wrapper, start: int
+) -> list[tuple[int, list[tuple[str, Value]], Value | None, str, bool, list[Value]]]:
+    """Read a wrapper's options from argv[start:].  Returns readings
+    (index of the command, env pairs, cwd, mode, inert, payload values) where mode is
+    "" (run argv), "shell" (run operands through a shell) or "split" (env -S)."""
+    argv = call.argv
+    readings: list[tuple[int, list[tuple[str, Value]], Value | None, str, bool, list[Value]]] = []
+    # each branch: (index, env, cwd, mode, inert, payloads, positional left, branched)
+    stack: list[
+        tuple[int, list[tuple[str, Value]], Value | None, str, bool, list[Value], int, bool]
+    ] = [(start, [], None, "", False, [], grammar.positional, False)]
+    while stack:
+        i, env, cwd, mode, inert, payloads, positional, branched = stack.pop()
+        done = False
+        while i < len(argv) and not done:
+            v = argv[i]
+            t = v.text
+            if t is None:
+                break
+            if t == "--":
+                i += 1
+                break
+            if grammar.assignments and "=" in t and t.split("=", 1)[0].isidentifier():
+                key, _, val = t.partition("=")
+                env = [*env, (key, lit(val))]
+                i += 1
+                continue
+            if not t.startswith("-") or t == "-":
+                if positional:
+                    if grammar.numeric_inert and t.isdigit() and i + 1 >= len(argv):
+                        inert = True
+                    positional -= 1
+                    i += 1
+                    continue
+                break
+            if grammar.old_numeric and t[1:].isdigit():
+                i += 1
+                continue
+            if t.startswith("--"):
+                opt, eq, val = t.partition("=")
+                has_value = bool(eq)
+                names = [opt]
+            else:
+                names = []
+                k = 1
+                while k < len(t):
+                    opt = "-" + t[k]
+                    names.append(opt)
+                    if (
+                        opt in grammar.value
+                        or opt in grammar.payload
+                        or opt in grammar.cwd
+                        or opt in grammar.split
+                    ):
+                        break
+                    k += 1
+                has_value = k + 1 < len(t)
+                val = t[k + 1 :] if has_value else ""
+                opt = names[-1]
+            for o in names:
+                if o in grammar.inert:
+                    inert = True
+                if o in grammar.shell:
+                    mode = "shell"
+            takes = (
+                opt in grammar.value
+                or opt in grammar.payload
+                or opt in grammar.cwd
+                or opt in grammar.split
+            )
+            known = takes or all(
+                o in grammar.flags or o in grammar.inert or o in grammar.shell for o in names
+            )
+            if takes:
+                if has_value:
+                    value = lit(val)
+                    i += 1
+                elif i + 1 < len(argv):
+                    value = argv[i + 1]
+                    i += 2
+                else:
+                    i += 1
+                    continue
+                if opt in grammar.cwd:
+                    cwd = value
+                if opt in grammar.payload:
+                    payloads = [*payloads, value]
+                if opt in grammar.split:
+                    mode = "split"
+                    payloads = [*payloads, value]
+                continue
+            if not known and not has_value and not branched and i + 1 < len(argv):
+                # unknown option: also read it as taking the next word (§6.2)
+                stack.append((i + 2, env, cwd, mode, inert, payloads, positional, True))
+                branched = True
+            i += 1
+        readings.append((i, env, cwd, mode, inert, payloads))
+    return readings
+
+
+def _wrapped(
+    w: _Walker,
+    call: _Call,
+    name: str,
+    state: _State,
+    ctx: _Ctx,
+    grammar: _w.Wrapper,
+    start: int,
+) -> Value | None:
+    output: Value | None = None
+    for index, env, cwd, mode, inert, payloads in _parse_wrapper(call, grammar, start):
+        wctx = ctx
+        sub = call.shifted(index)
+        sub.wrappers = (*call.wrappers, name)
+        if env:
+            sub.env = call.env + tuple(env)
+        if cwd is not None:
+            sub.cwd = tuple(_join_cwd(c, cwd) for c in call.cwd)
+        for payload in payloads:
+            pctx = ctx.hop("env-split" if mode == "split" else "shell-c", call.node_span, name)
+            if mode == "split":
+                text = _join_text([payload, *sub.argv])
+                w._payload_text(text, state.copy(), pctx, exact_at=-1)
+                return _EMPTY
+            w._payload_text(payload, state.copy(), pctx, exact_at=-1)
+        if inert or not sub.argv:
+            if not payloads:
+                w._emit(call, name, ctx, state)
+            continue
+        if mode == "shell":
+            pctx = ctx.hop("shell-c", call.node_span, name + " -s")
+            w._payload_text(_join_text(sub.argv), state.copy(), pctx, exact_at=-1)
+            continue
+        output = w._exec(sub, state, wctx)
+    return output
+
+
+@_handler(*_w.WRAPPERS)
+def _h_wrapper(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    grammar = _w.WRAPPERS[name]
+    if name in ("command", "builtin") and len(call.argv) > 1 and call.argv[1].text in ("-v", "-V"):
+        w._emit(call, name, ctx, state)
+        return w._output(call, name, state)
+    return _wrapped(w, call, name, state, ctx, grammar, 1)
+
+
+@_handler(
+    "npx",
+    "pnpx",
+    "bunx",
+    "uvx",
+    "pnpm",
+    "yarn",
+    "npm",
+    "uv",
+    "pipx",
+    "poetry",
+    "pipenv",
+    "pdm",
+    "hatch",
+    "rye",
+    "conda",
+    "mamba",
+    "micromamba",
+    "bundle",
+    "direnv",
+    "nix",
+    "busybox",
+    "nix-shell",
+)
+def _h_runner(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    argv = call.argv
+    if name == "busybox":
+        if len(argv) > 1:
+            sub = call.shifted(1)
+            sub.wrappers = (*call.wrappers, name)
+            return w._exec(sub, state, ctx)
+        w._emit(call, name, ctx, state)
+        return _EMPTY
+    if name == "nix-shell":
+        w._emit(call, name, ctx, state)
+        for k, v in enumerate(argv[:-1]):
+            if v.text in ("--run", "--command"):
+                pctx = ctx.hop("shell-c", call.spans[k + 1], "nix-shell --run")
+                w._payload_text(argv[k + 1], state.copy(), pctx, exact_at=call.spans[k + 1][0])
+        return _EMPTY
+    grammar = _w.RUNNERS.get((name, ""))
+    start = 1
+    if grammar is None:
+        sub_name = argv[1].text if len(argv) > 1 else None
+        grammar = _w.RUNNERS.get((name, sub_name or ""))
+        start = 2
+        if grammar is None:
+            w._emit(call, name, ctx, state)
+            return w._output(call, name, state)
+    if name == "nix":
+        for k, v in enumerate(argv):
+            if v.text in ("-c", "--command"):
+                sub = call.shifted(k + 1)
+                sub.wrappers = (*call.wrappers, "nix develop")
+                return w._exec(sub, state, ctx)
+        w._emit(call, name, ctx, state)
+        return _EMPTY
+    label = name if start == 1 else f"{name} {argv[1].text}"
+    return _wrapped(w, call, label, state, ctx, grammar, start)
+
+
+def _shell_operands(argv: list[Value]) -> tuple[int, bool, bool, bool] | None:
+    """Read shell options: (index of the first operand, has -c, dry (-n), stdin (-s))."""
+    i = 1
+    has_c = dry = from_stdin = False
+    while i < len(argv):
+        t = argv[i].text
+        if t is None:
+            break
+        if t in ("--", "-"):
+            i += 1
+            break
+        if t in _w.SHELL_VALUE_OPTIONS:
+            i += 2
+            continue
+        if t.startswith("--"):
+            i += 1
+            continue
+        if t[:1] in "-+" and len(t) > 1:
+            letters = t[1:]
+            if "o" in letters or "O" in letters:
+                if i + 1 < len(argv) and argv[i + 1].text == "noexec":
+                    dry = True
+                i += 2
+            else:
+                i += 1
+            if t[0] == "-":
+                has_c = has_c or "c" in letters
+                dry = dry or "n" in letters
+                from_stdin = from_stdin or "s" in letters
+            continue
+        break
+    return i, has_c, dry, from_stdin
+
+
+@_handler(*_w.SHELLS)
+def _h_shell(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    parsed = _shell_operands(argv)
+    assert parsed is not None
+    i, has_c, dry, from_stdin = parsed
+    new_state = _State(state.cwd)
+    new_state.exported = set(state.exported)
+    for var in state.exported:
+        if var in state.vars:
+            new_state.vars[var] = state.vars[var]
+    if has_c:
+        if i >= len(argv):
+            return _EMPTY
+        new_state.pos = tuple(argv[i + 2 :])
+        sctx = ctx.hop("shell-c", call.node_span, f"{name} -c")
+        if dry:
+            sctx.dry = True
+        return w._payload_text(
+            argv[i], new_state, sctx, exact_at=call.spans[i][0], stdin=call.stdin
+        )
+    if i < len(argv) and not from_stdin:
+        content = w._file_content(argv[i], state)
+        if content is None and len(argv[i].pieces) == 1 and id(argv[i].pieces[0]) in w.procsubs:
+            content = w.procsubs[id(argv[i].pieces[0])]
+        if content is None:
+            return Value((Unknown(f"$({name} …)"),))
+        new_state.pos = tuple(argv[i + 1 :])
+        sctx = ctx.hop("shell-script", call.spans[i], name)
+        sctx.dry = sctx.dry or dry
+        return w._payload_text(content, new_state, sctx, exact_at=-1)
+    return _stdin_program(w, call, name, new_state, ctx, dry)
+
+
+def _stdin_program(
+    w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx, dry: bool = False
+) -> Value:
+    stdin = call.stdin
+    content = stdin.content
+    sctx = ctx.hop("shell-stdin", call.node_span, name)
+    sctx.dry = sctx.dry or dry
+    if content is not None and any(type(p) is not Unknown for p in content.pieces):
+        return w._payload_text(content, state, sctx, exact_at=-1)
+    producer = stdin.producer
+    if producer is not None and producer.command is not None:
+        # B11: literals among an unknown producer's own arguments (§6.7)
+        for v in producer.command.argv[1:]:
+            t = v.text
+            if t and (" " in t or ";" in t):
+                uctx = ctx.hop("unresolved-command", call.node_span, "shell-stdin")
+                w._payload_text(v, state.copy(), uctx, exact_at=-1)
+    return Value((Unknown(f"$({name} …)"),))
+
+
+@_handler("xargs")
+def _h_xargs(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    value_opts = {
+        "-a",
+        "-d",
+        "-E",
+        "-e",
+        "-I",
+        "-L",
+        "-l",
+        "-n",
+        "-P",
+        "-s",
+        "--arg-file",
+        "--delimiter",
+        "--max-args",
+        "--max-procs",
+        "--max-lines",
+        "--max-chars",
+        "--replace",
+        "--eof",
+        "--process-slot-var",
+    }
+    i = 1
+    replace: str | None = None
+    null = False
+    delim: str | None = None
+    arg_file: Value | None = None
+    while i < len(argv):
+        t = argv[i].text
+        if t is None or not t.startswith("-") or t == "-":
+            break
+        if t == "--":
+            i += 1
+            break
+        opt, eq, val = t.partition("=")
+        if t.startswith("--"):
+            if opt in value_opts and not eq and i + 1 < len(argv):
+                val = argv[i + 1].text or ""
+                i += 1
+        else:
+            opt = t[:2]
+            if opt in value_opts or opt == "-i":
+                if len(t) > 2:
+                    val = t[2:]
+                elif opt not in ("-i", "-l", "-e") and i + 1 < len(argv):
+                    val = argv[i + 1].text or ""
+                    i += 1
+        if opt in ("-I", "--replace") or opt == "-i":
+            replace = val or "{}"
+        elif opt in ("-0", "--null") or ("0" in t[1:] and not t.startswith("--")):
+            null = True
+        elif opt in ("-d", "--delimiter"):
+            delim = val
+        elif opt in ("-a", "--arg-file"):
+            arg_file = lit(val)
+        i += 1
+    template = argv[i:] or [lit("echo")]
+    items = _items(w, call, state, arg_file, null, delim)
+    xctx = ctx.hop("xargs", call.node_span, "xargs")
+    sub_argv: list[Value]
+    if replace is not None:
+        for item in items[:MAX_ALTS]:
+            sub_argv = [_replace(v, replace, item) for v in template]
+            _run_argv(w, call, sub_argv, state, xctx)
+        return Value((Unknown("$(xargs …)"),))
+    sub_argv = [*template, *items]
+    _run_argv(w, call, sub_argv, state, xctx)
+    return Value((Unknown("$(xargs …)"),))
+
+
+def _replace(v: Value, token: str, item: Value) -> Value:
+    text = v.text
+    if text is None or token not in text:
+        return v
+    chunks = text.split(token)
+    pieces: list[object] = []
+    for k, chunk in enumerate(chunks):
+        if k:
+            pieces.extend(item.pieces)
+        pieces.append(Lit(chunk, True))
+    return Value(merge_pieces(pieces))  # type: ignore[arg-type]
+
+
+def _run_argv(w: _Walker, call: _Call, argv: list[Value], state: _State, ctx: _Ctx) -> Value:
+    sub = _Call(
+        argv, [call.node_span] * len(argv), call.env, (), Stdin("closed"), call.cwd, call.node_span
+    )
+    return w._exec(sub, state.copy(), ctx)
+
+
+def _items(
+    w: _Walker, call: _Call, state: _State, arg_file: Value | None, null: bool, delim: str | None
+) -> list[Value]:
+    content: Value | None
+    producer: Producer | None = None
+    if arg_file is not None:
+        content = w._file_content(arg_file, state)
+    else:
+        content = call.stdin.content
+        producer = call.stdin.producer
+    if content is not None and content.text is not None:
+        text = content.text
+        if null:
+            raw = [t for t in text.split("\0") if t]
+        elif delim:
+            raw = [t for t in text.split(delim[:1]) if t]
+        else:
+            import shlex
+
+            try:
+                raw = shlex.split(text, posix=True)
+            except ValueError:
+                raw = text.split()
+        return [lit(t, True) for t in raw[:4096]]
+    if content is not None:
+        for piece in content.pieces:
+            if type(piece) is Unknown and piece.producer is not None:
+                producer = piece.producer
+    if producer is None and call.stdin.kind == "inherited":
+        producer = Producer("unknown", None, "stdin")
+    return [Value((Unknown("item", True, producer),))]
+
+
+@_handler("parallel")
+def _h_parallel(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    i = 1
+    while (
+        i < len(argv)
+        and (argv[i].text or "").startswith("-")
+        and argv[i].text not in (":::", "::::")
+    ):
+        i += 1
+    k = i
+    while k < len(argv) and argv[k].text not in (":::", "::::"):
+        k += 1
+    template = argv[i:k]
+    items: list[Value] = []
+    if k < len(argv):
+        items = [v for v in argv[k + 1 :] if v.text not in (":::", "::::")]
+    else:
+        items = _items(w, call, state, None, False, None)
+    pctx = ctx.hop("parallel", call.node_span, "parallel")
+    if not template:
+        for item in items[:MAX_ALTS]:
+            w._payload_text(item, state.copy(), pctx, exact_at=-1)
+        return _EMPTY
+    if len(template) == 1 and template[0].text is not None and " " in template[0].text:
+        for item in items[:MAX_ALTS]:
+            text = _replace(template[0], "{}", item)
+            if text is template[0]:
+                text = _join_text([template[0], item])
+            w._payload_text(text, state.copy(), pctx, exact_at=-1)
+        return _EMPTY
+    for item in items[:MAX_ALTS]:
+        replaced = [_replace(v, "{}", item) for v in template]
+        if all(r is t for r, t in zip(replaced, template)):
+            replaced = [*template, item]
+        _run_argv(w, call, replaced, state, pctx)
+    return _EMPTY
+
+
+@_handler("find")
+def _h_find(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    find_cmd = w.out[-1]
+    argv = call.argv
+    k = 1
+    while k < len(argv):
+        t = argv[k].text
+        if t in ("-exec", "-execdir", "-ok", "-okdir"):
+            j = k + 1
+            while j < len(argv) and argv[j].text not in (";", "+"):
+                j += 1
+            template = argv[k + 1 : j]
+            item = Value((Unknown("{}", False, Producer("find", find_cmd, "find")),))
+            sub_argv = [_replace(v, "{}", item) for v in template]
+            if sub_argv:
+                fctx = ctx.hop("find-exec", call.node_span, t or "-exec")
+                _run_argv(w, call, sub_argv, state, fctx)
+            k = j + 1
+            continue
+        k += 1
+    return w._output(call, name, state)
+
+
+@_handler("watch")
+def _h_watch(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    i = 1
+    exec_mode = False
+    while i < len(argv):
+        t = argv[i].text or ""
+        if t in ("-n", "--interval", "-q", "--equexit", "-s", "--shotsdir") and i + 1 < len(argv):
+            i += 2
+            continue
+        if t in ("-x", "--exec"):
+            exec_mode = True
+            i += 1
+            continue
+        if t.startswith("-") and t != "-":
+            i += 1
+            continue
+        break
+    rest = argv[i:]
+    if not rest:
+        return _EMPTY
+    wctx = ctx.hop("watch", call.node_span, "watch")
+    if exec_mode:
+        _run_argv(w, call, list(rest), state, wctx)
+    else:
+        w._payload_text(
+            _join_text(rest),
+            state.copy(),
+            wctx,
+            exact_at=call.spans[i][0] if len(rest) == 1 else -1,
+        )
+    return _EMPTY
+
+
+@_handler("at", "batch")
+def _h_at(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    texts = _texts(argv[1:])
+    if any(t in ("-l", "-r", "-c", "-d") for t in texts):
+        return _EMPTY
+    sctx = ctx.hop("scheduler", call.node_span, name)
+    sctx.deferred = True
+    for k, t in enumerate(texts):
+        if t == "-f" and k + 2 < len(argv):
+            content = w._file_content(argv[k + 2], state)
+            if content is not None:
+                w._payload_text(content, state.copy(), sctx, exact_at=-1)
+            return _EMPTY
+    content = call.stdin.content
+    if content is not None:
+        w._payload_text(content, state.copy(), sctx, exact_at=-1)
+    return _EMPTY
+
+
+@_handler("crontab")
+def _h_crontab(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    operands = [v for v in call.argv[1:] if not (v.text or "").startswith("-") or v.text == "-"]
+    flags = [v.text for v in call.argv[1:] if (v.text or "").startswith("-") and v.text != "-"]
+    if any(f in ("-l", "-r", "-e") for f in flags):
+        return Value((Unknown("$(crontab -l)"),))
+    if not operands:
+        return _EMPTY
+    source = operands[0]
+    content = call.stdin.content if source.text == "-" else w._file_content(source, state)
+    if content is None:
+        return _EMPTY
+    cctx = ctx.hop("crontab", call.node_span, "crontab")
+    cctx.deferred = True
+    # each line after its five time fields or @keyword; unknown pieces stay unknown
+    source_text, bindings = _payload_source(content)
+    for line in source_text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if "=" in stripped.split(None, 1)[0] and not stripped.startswith("@"):
+            continue
+        fields = stripped.split(None, 1 if stripped.startswith("@") else 5)
+        count = 1 if stripped.startswith("@") else 5
+        if len(fields) <= count:
+            continue
+        text = fields[count]
+        pieces: list[object] = []
+        for chunk in re.split(r"(\$\{__SK_\d+\})", text):
+            m = re.fullmatch(r"\$\{(__SK_\d+)\}", chunk)
+            if m and m.group(1) in bindings:
+                pieces.extend(bindings[m.group(1)].pieces)
+            elif chunk:
+                pieces.append(Lit(chunk))
+        w._payload_text(Value(merge_pieces(pieces)), state.copy(), cctx, exact_at=-1)  # type: ignore[arg-type]
+    return _EMPTY
+
+
+@_handler("su", "runuser")
+def _h_su(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    for k, v in enumerate(argv[:-1]):
+        t = v.text or ""
+        if t in ("-c", "--command", "--session-command"):
+            sctx = ctx.hop("shell-c", call.node_span, f"{name} -c")
+            w._payload_text(argv[k + 1], state.copy(), sctx, exact_at=call.spans[k + 1][0])
+        elif t.startswith("--command="):
+            sctx = ctx.hop("shell-c", call.node_span, f"{name} -c")
+            w._payload_text(lit(t.split("=", 1)[1]), state.copy(), sctx, exact_at=-1)
+    return _EMPTY
+
+
+@_handler("script")
+def _h_script(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    found = False
+    for k, v in enumerate(argv[1:-1], 1):
+        t = v.text or ""
+        if t == "--command" or (t.startswith("-") and not t.startswith("--") and t.endswith("c")):
+            sctx = ctx.hop("shell-c", call.node_span, "script -c")
+            w._payload_text(argv[k + 1], state.copy(), sctx, exact_at=call.spans[k + 1][0])
+            found = True
+        elif t.startswith("--command="):
+            sctx = ctx.hop("shell-c", call.node_span, "script -c")
+            w._payload_text(lit(t.split("=", 1)[1]), state.copy(), sctx, exact_at=-1)
+            found = True
+    if not found:
+        # BSD form: script [-q] FILE CMD...
+        operands = [k for k, v in enumerate(argv) if k and not (v.text or "").startswith("-")]
+        if len(operands) >= 2:
+            sctx = ctx.hop("shell-c", call.node_span, "script")
+            _run_argv(w, call, list(argv[operands[1] :]), state, sctx)
+    return _EMPTY
+
+
+@_handler("ssh")
+def _h_ssh(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    value_opts = set("BbcDEeFIiJLlmOopQRSWw")
+    i = 1
+    host: str | None = None
+    while i < len(argv):
+        t = argv[i].text
+        if t is None:
+            return _EMPTY
+        if t.startswith("-") and len(t) > 1:
+            if t[-1] in value_opts and len(t) == 2:
+                if t == "-o" and i + 1 < len(argv):
+                    opt = argv[i + 1].text or ""
+                    key, _, val = opt.partition("=")
+                    if key.lower() in ("proxycommand", "localcommand") and val:
+                        sctx = ctx.hop("shell-c", call.node_span, "ssh -o " + key)
+                        w._payload_text(lit(val), state.copy(), sctx, exact_at=-1)
+                i += 2
+            else:
+                i += 1
+            continue
+        host = t
+        i += 1
+        break
+    if host is None:
+        return _EMPTY
+    hostname = host.rsplit("@", 1)[-1]
+    if hostname.lower() not in ("localhost", "127.0.0.1", "::1", "[::1]"):
+        return _EMPTY
+    rest = argv[i:]
+    if rest:
+        sctx = ctx.hop("ssh-local", call.node_span, f"ssh {hostname}")
+        hstate = _State((w.home_value,))
+        w._payload_text(
+            _join_text(rest), hstate, sctx, exact_at=call.spans[i][0] if len(rest) == 1 else -1
+        )
+    return _EMPTY
+
+
+@_handler("docker", "podman", "nerdctl")
+def _h_container(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    if len(argv) < 3 or argv[1].text not in ("run", "container"):
+        return _EMPTY
+    i = 2
+    if argv[1].text == "container":
+        if argv[2].text != "run":
+            return _EMPTY
+        i = 3
+    flags_no_value = {
+        "-d",
+        "--detach",
+        "-i",
+        "--interactive",
+        "-t",
+        "--tty",
+        "--rm",
+        "-it",
+        "-ti",
+        "--privileged",
+        "--init",
+        "-P",
+        "--publish-all",
+        "--read-only",
+        "--sig-proxy",
+    }
+    mounts: list[tuple[Value, str]] = []
+    workdir: str | None = None
+    entrypoint: Value | None = None
+    while i < len(argv):
+        t = argv[i].text
+        if t is None:
+            break
+        if not t.startswith("-"):
+            break
+        opt, eq, val_text = t.partition("=")
+        val: Value | None = lit(val_text) if eq else None
+        bundle = not opt.startswith("--") and len(opt) > 2 and all(c in "dit" for c in opt[1:])
+        if not eq and opt not in flags_no_value and not bundle and i + 1 < len(argv):
+            val = argv[i + 1]
+            i += 1
+        if opt in ("-v", "--volume") and val is not None:
+            src, dst = _split_volume(val)
+            if src is not None and dst:
+                mounts.append((src, dst))
+        elif opt == "--mount" and val is not None and val.text is not None:
+            kv = dict(p.partition("=")[::2] for p in val.text.split(","))
+            if kv.get("type", "bind") == "bind" and (kv.get("source") or kv.get("src")):
+                mounts.append(
+                    (
+                        lit(kv.get("source") or kv.get("src") or ""),
+                        kv.get("target") or kv.get("dst") or kv.get("destination") or "",
+                    )
+                )
+        elif opt in ("-w", "--workdir") and val is not None:
+            workdir = val.text
+        elif opt == "--entrypoint" and val is not None:
+            entrypoint = val
+        i += 1
+    if not mounts or i >= len(argv):
+        return _EMPTY
+    rest = list(argv[i + 1 :])
+    if entrypoint is not None:
+        rest = [entrypoint, *rest]
+    if not rest:
+        return _EMPTY
+    # map container paths under a mount back to the host source
+    src, dst = mounts[0]
+    host_src = tuple(_join_cwd(c, src) for c in call.cwd)
+
+    def to_host(v: Value) -> Value:
+        t = v.text
+        for s, d in mounts:
+            if t is not None and d and (t == d or t.startswith(d.rstrip("/") + "/")):
+                base = _join_cwd(call.cwd[0], s) if call.cwd else s
+                return _concat(base, lit(t[len(d.rstrip("/")) :]))
+        return v
+
+    mapped = [rest[0], *[to_host(v) for v in rest[1:]]]
+    cwd = host_src
+    if workdir is not None:
+        cwd = (to_host(lit(workdir)),)
+    cctx = ctx.hop("container", call.node_span, name)
+    sub = _Call(mapped, [call.node_span] * len(mapped), (), (), _INHERITED, cwd, call.node_span)
+    w._exec(sub, state.copy(), cctx)
+    del dst
+    return _EMPTY
+
+
+def _split_volume(v: Value) -> tuple[Value | None, str]:
+    pieces = v.pieces
+    if not pieces:
+        return None, ""
+    last = pieces[-1]
+    if type(last) is not Lit:
+        return None, ""
+    text = last.text
+    if ":" not in text:
+        return None, ""
+    head, _, tail = text.partition(":")
+    dst = tail.split(":", 1)[0]
+    src = Value(merge_pieces([*pieces[:-1], Lit(head)]))
+    if src.text is not None and not (src.text.startswith(("/", ".", "~")) or src.text == ""):
+        return None, ""  # a named volume, not a bind mount
+    return src, dst
+
+
+@_handler("git")
+def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    texts = _texts(argv)
+    # global options
+    i = 1
+    cfg: list[tuple[str, Value]] = []
+    cwd_override: Value | None = None
+    while i < len(argv):
+        t = texts[i]
+        if t is None or not t.startswith("-"):
+            break
+        if t in (
+            "-C",
+            "-c",
+            "--git-dir",
+            "--work-tree",
+            "--namespace",
+            "--super-prefix",
+            "--config-env",
+            "--attr-source",
+        ):
+            if i + 1 < len(argv):
+                if t == "-c" and texts[i + 1] is not None:
+                    key, _, val = (texts[i + 1] or "").partition("=")
+                    cfg.append((key.lower(), lit(val)))
+                elif t == "-C":
+                    cwd_override = argv[i + 1]
+            i += 2
+            continue
+        i += 1
+    if i >= len(argv):
+        return w._output(call, name, state)
+    sub = texts[i]
+    gstate_cwd = (
+        call.cwd if cwd_override is None else tuple(_join_cwd(c, cwd_override) for c in call.cwd)
+    )
+    # configuration that runs commands, set for this invocation or earlier in the command
+    env = dict(call.env)
+    for var in (
+        "GIT_SSH_COMMAND",
+        "GIT_SSH",
+        "GIT_PAGER",
+        "GIT_EDITOR",
+        "GIT_SEQUENCE_EDITOR",
+        "GIT_EXTERNAL_DIFF",
+        "GIT_ASKPASS",
+    ):
+        if var in env:
+            gctx = ctx.hop("git-config-exec", call.node_span, var)
+            w._payload_text(env[var], state.copy(), gctx, exact_at=-1)
+    all_cfg = [*w._git_config_for(call), *cfg]
+    for key, value in all_cfg:
+        if value is not None and _runs_command(key, value):
+            gctx = ctx.hop("git-config-exec", call.node_span, key)
+            text = value
+            if value.text is not None and value.text.startswith("!"):
+                text = lit(value.text[1:])
+            w._payload_text(text, state.copy(), gctx, exact_at=-1)
+    rest = argv[i + 1 :]
+    rtexts = texts[i + 1 :]
+    if sub == "config":
+        _git_config_set(w, rtexts, rest)
+    elif sub == "submodule" and "foreach" in rtexts:
+        k = rtexts.index("foreach")
+        words = [v for v in rest[k + 1 :] if v.text not in ("--recursive", "-q", "--quiet")]
+        if words:
+            gctx = ctx.hop("git-submodule-foreach", call.node_span, "git submodule foreach")
+            w._payload_text(_join_text(words), state.copy(), gctx, exact_at=-1)
+    elif sub == "rebase":
+        for k, t in enumerate(rtexts):
+            payload: Value | None = None
+            if t in ("-x", "--exec") and k + 1 < len(rest):
+                payload = rest[k + 1]
+            elif t is not None and t.startswith("--exec="):
+                payload = lit(t[len("--exec=") :])
+            elif t is not None and t.startswith("-x") and len(t) > 2:
+                payload = lit(t[2:])
+            if payload is not None:
+                gctx = ctx.hop("git-rebase-exec", call.node_span, "git rebase --exec")
+                w._payload_text(payload, state.copy(), gctx, exact_at=-1)
+    elif sub == "bisect" and rtexts[:1] == ["run"] and len(rest) > 1:
+        gctx = ctx.hop("git-bisect-run", call.node_span, "git bisect run")
+        _run_argv(w, call, list(rest[1:]), state, gctx)
+    elif sub is not None:
+        # an alias defined earlier in the command (§7.2.3); file-based aliases are the analyser's
+        alias = None
+        for key, value in reversed(all_cfg):
+            if key == "alias." + sub.lower() and value is not None:
+                alias = value
+                break
+        if alias is not None and alias.text is not None:
+            gctx = ctx.hop("git-alias", call.node_span, sub)
+            if alias.text.startswith("!"):
+                text = _join_text([lit(alias.text[1:]), *rest])
+                w._payload_text(text, state.copy(), gctx, exact_at=-1)
+            else:
+                expansion = lit("git " + alias.text)
+                source = _join_text([expansion, *rest])
+                w._payload_text(source, state.copy(), gctx, exact_at=-1)
+    del gstate_cwd
+    return w._output(call, name, state)
+
+
+_CMD_KEYS = (
+    "core.sshcommand",
+    "core.pager",
+    "core.editor",
+    "sequence.editor",
+    "diff.external",
+    "gpg.program",
+    "uploadpack.packobjectshook",
+)
+
+
+def _runs_command(key: str, value: Value) -> bool:
+    key = key.lower()
+    if key in _CMD_KEYS or key.startswith("pager."):
+        return True
+    if key == "core.fsmonitor":
+        return value.text is None or value.text.lower() not in (
+            "true",
+            "false",
+            "1",
+            "0",
+            "yes",
+            "no",
+            "",
+        )
+    parts = key.split(".")
+    if len(parts) >= 3:
+        head, last = parts[0], parts[-1]
+        if head == "diff" and last in ("textconv", "command"):
+            return True
+        if head == "merge" and last == "driver":
+            return True
+        if head == "filter" and last in ("clean", "smudge", "process"):
+            return True
+        if head == "gpg" and last == "program":
+            return True
+    if key == "credential.helper" or (key.startswith("credential.") and key.endswith(".helper")):
+        return value.text is None or value.text.startswith("!")
+    return False
+
+
+def _git_config_set(w: _Walker, texts: list[str | None], values: list[Value]) -> None:
+    operands: list[int] = []
+    unset = False
+    k = 0
+    while k < len(texts):
+        t = texts[k]
+        if t in ("--file", "-f", "--blob", "--type", "--default", "--comment"):
+            k += 2
+            continue
+        if t is not None and t.startswith("-"):
+            if t in ("--unset", "--unset-all"):
+                unset = True
+            k += 1
+            continue
+        operands.append(k)
+        k += 1
+    words = [texts[o] for o in operands]
+    if words[:1] == ["set"]:
+        operands = operands[1:]
+    elif words[:1] in (["unset"],):
+        unset = True
+        operands = operands[1:]
+    elif words[:1] in (["get"], ["list"], ["edit"]):
+        return
+    if not operands or texts[operands[0]] is None:
+        return
+    key = (texts[operands[0]] or "").lower()
+    if unset:
+        w.git_config.append((key, None))
+    elif len(operands) >= 2:
+        w.git_config.append((key, values[operands[1]]))
+
+
+def walk(command: str, *, cwd: str | None = None) -> Walk:
+    """Walk a command string (§5, §6).  Never raises for a ``str``."""
+    script = parse(command)
+    result = Walk(script)
+    if script.limit is not None:
+        return result
+    walker = _Walker(command, os.path.abspath(cwd) if cwd is not None else os.getcwd())
+    try:
+        walker.run(script)
+    except _Limit as exc:
+        walker.limit = walker.limit or exc.kind
+    except RecursionError:
+        walker.limit = walker.limit or "depth"
+    except Exception as exc:  # a defect: reported as guard-internal-error by the guard
+        walker.errors.append((type(exc).__name__, (0, len(command))))
+    result.commands = walker.out
+    result.limit = walker.limit
+    result.errors = walker.errors
+    return result
+
+
+def simple_commands(command: str, *, cwd: str | None = None) -> Iterator[Command]:
+    """Every simple command that would run in ``command`` (§6.1), in source order."""
+    return iter(walk(command, cwd=cwd).commands)
