@@ -208,9 +208,8 @@ def resolve(root: str, explicit: str | None, environ: Mapping[str, str]) -> Reso
             host = with_section[0]
             if len(with_section) == 2:
                 other = agents
-    for cand in candidates:
-        if cand is host or host is None:
-            diags.extend(cand.diagnostics)
+    for cand in candidates:  # a candidate that cannot be read is reported even if another wins
+        diags.extend(cand.diagnostics)
     if host is not None:
         parse_candidate(host)
         host.record["used"] = True
