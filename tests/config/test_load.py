@@ -62,7 +62,7 @@ def test_symlinked_agents_md_is_the_same_file(make_repo: Callable[..., Path]) ->
     cfg = load_config(repo, use_cache=False, environ={})
     assert cfg.waves == 7
     assert not any(d.rule == "config.both-files" for d in cfg.report.diagnostics)
-    agents = [c for c in cfg.report.consulted if c["path"] == "AGENTS.md"][0]
+    agents = next(c for c in cfg.report.consulted if c["path"] == "AGENTS.md")
     assert agents["realpath"] == "CLAUDE.md"
 
 
