@@ -353,7 +353,10 @@ class Registry:
             for k, entry in self.keys.items()
             if "." not in k and entry["kind"] in ("object", "map")
         )
-        self.defaults = {k: copy.deepcopy(v["default"]) for k, v in props.items() if "default" in v}
+        resolved = {k: resolve(v, schema) for k, v in props.items()}
+        self.defaults = {
+            k: copy.deepcopy(v["default"]) for k, v in resolved.items() if "default" in v
+        }
 
     def _note_alias(self, dotted: str, entry: Mapping[str, Any]) -> None:
         target = entry.get("alias_of")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import os
@@ -219,3 +220,21 @@ def test_scratch_copy_does_not_touch_the_checkout(tmp_path: Any) -> None:
 def _read(path: str) -> str:
     with open(path, encoding="utf-8") as f:
         return f.read()
+
+
+def test_local_refs_are_followed(schema: dict[str, Any]) -> None:
+    inline = gen.Registry(copy.deepcopy(schema))
+    schema["$defs"] = {"hooks": schema["properties"]["hooks"]}
+    schema["properties"]["hooks"] = {"$ref": "#/$defs/hooks"}
+    assert gen.check_schema(schema) == []
+    referenced = gen.Registry(schema)
+    assert referenced.keys == inline.keys
+    assert referenced.defaults == inline.defaults
+    planner = gen.ModelPlanner(schema)
+    assert "class Hooks(_Value)" in gen.render_model(planner, "0" * 16)
+
+
+def test_remote_refs_are_refused(schema: dict[str, Any]) -> None:
+    schema["properties"]["hooks"] = {"$ref": "https://example.com/hooks.json"}
+    with pytest.raises(gen.SchemaError, match="only local"):
+        gen.Registry(schema)
