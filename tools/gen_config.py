@@ -1197,11 +1197,20 @@ hooks.fail-mode: closed
 discovery-probes: code, arch
 ```
 
-- bold bullets (`- **waves:** 5`), plain bullets (`- waves: 5`) and plain `key: value` lines;
-- nested blocks, indented by any amount (tabs count as 4 columns);
-- dotted keys (`hooks.fail-mode: open`) and flow collections (`{impl: code-editor}`, `[a, b]`);
-- comma lists for list keys (`discovery-probes: code, arch`);
-- fenced YAML blocks (`` ```yaml ``) inside the section.
+| Style | Example |
+|---|---|
+| bold bullet | `- **waves:** 5` |
+| plain bullet | `- waves: 5` |
+| plain line | `waves: 5` |
+| nested block (any indentation; a tab counts as 4 columns) | `vault-integration:` then `  enabled: true` |
+| dotted key | `hooks.fail-mode: open` |
+| flow collection | `agent-mapping: {impl: code-editor}`, `ssot-files: [a.md, b.md]` |
+| comma list (list keys) | `discovery-probes: code, arch` |
+| session-type overrides (`agents-per-wave` only) | `agents-per-wave: 6 (deep: 18)` |
+| fenced YAML inside the section | a `` ```yaml `` block holding any of the above |
+
+Unknown keys are reported with a did-you-mean suggestion; keys starting with `x-` are
+extension keys and are ignored at every level.
 
 The canonical style, written by `sessionkit config migrate`, is one fenced `yaml` block of plain
 block-style YAML with two-space indentation and kebab-case keys:

@@ -6,6 +6,7 @@ import copy
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -238,3 +239,18 @@ def test_remote_refs_are_refused(schema: dict[str, Any]) -> None:
     schema["properties"]["hooks"] = {"$ref": "https://example.com/hooks.json"}
     with pytest.raises(gen.SchemaError, match="only local"):
         gen.Registry(schema)
+
+
+def test_the_reference_examples_load_cleanly(outputs: dict[str, str]) -> None:
+    from sessionkit.config import load_config_text
+
+    docs = outputs[gen.DOCS_FILE]
+    blocks = re.findall(r"^(`{3,4})markdown\n(.*?)^\1$", docs, flags=re.M | re.S)
+    assert len(blocks) == 2
+    for _fence, text in blocks:
+        cfg = load_config_text(text)
+        problems = [d for d in cfg.report.diagnostics if d.severity in ("error", "warning")]
+        assert not problems, [d.text() for d in problems]
+        assert cfg.waves == 5
+        assert cfg.agents_per_wave.for_session("deep") == 18
+        assert cfg.test_command == "python -m pytest -q"

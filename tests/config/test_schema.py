@@ -426,3 +426,22 @@ def test_invalid_values_are_rejected_by_the_keyword_the_rule_id_comes_from(
 )
 def test_valid_values_are_accepted(path: str, value: Any) -> None:
     VALIDATOR.validate(_with(path, value))
+
+
+def test_every_example_in_the_schema_is_valid_for_its_key() -> None:
+    checked = 0
+
+    def walk(node: dict[str, Any], where: str) -> None:
+        nonlocal checked
+        for name, child in (node.get("properties") or {}).items():
+            for example in child.get("examples", []):
+                errors = list(jsonschema.Draft202012Validator(child).iter_errors(example))
+                assert not errors, f"{where}{name}: example {example!r}: {errors[0].message}"
+                checked += 1
+            walk(child, f"{where}{name}.")
+            items = child.get("items")
+            if isinstance(items, dict):
+                walk(items, f"{where}{name}[].")
+
+    walk(SCHEMA, "")
+    assert checked >= 10
