@@ -59,6 +59,7 @@ _ALLOW_ORDER = (
     "opaque-script",
     "verification-bypass",
 )
+_ALLOW_RANK = {rule_id: rank for rank, rule_id in enumerate(_ALLOW_ORDER)}
 # Programs tried for a command word that cannot be known (§10.2).
 _CANDIDATES = ("git", "rm", "find", "rsync", "dd", "mkfs", "shred", "rimraf")
 _REVALIDATE_SECONDS = 1.0
@@ -80,6 +81,32 @@ class Analysis:
         return f"Analysis({self.decision.action!r}, {len(self.commands)} commands)"
 
 
+_MODULES: dict[str, Any] = {}
+
+
+def _optional_module(name: str) -> Any:
+    """Import ``name`` once; None (remembered) when it does not exist (yet)."""
+    try:
+        return _MODULES[name]
+    except KeyError:
+        pass
+    import importlib
+
+    try:
+        module: Any = importlib.import_module(name)
+    except ImportError:
+        module = None
+    _MODULES[name] = module
+    return module
+
+
+def _abspath(path: str) -> str:
+    """``os.path.abspath`` without its work for paths that are already clean and absolute."""
+    if path.startswith("/") and "/." not in path and "//" not in path and not path.endswith("/"):
+        return path
+    return os.path.abspath(path)
+
+
 class _WalkResult:
     __slots__ = ("commands", "error", "issues", "limit", "malformed")
 
@@ -95,9 +122,7 @@ def _walk(command: str, cwd: str) -> _WalkResult:
     """Run the walker; its failures are recorded, never raised."""
     result = _WalkResult()
     try:
-        import importlib
-
-        walk_module: Any = importlib.import_module("sessionkit.policy.walk")
+        walk_module = _optional_module("sessionkit.policy.walk")
 
         walk_fn = getattr(walk_module, "walk", None)
         if walk_fn is not None:
@@ -116,6 +141,11 @@ def _walk(command: str, cwd: str) -> _WalkResult:
                 if limits:
                     limit = ", ".join(str(item) for item in limits)
             result.limit = None if not limit else str(limit)
+            errors = getattr(walked, "errors", None) or ()
+            if errors:
+                first = errors[0]
+                name = first[0] if isinstance(first, tuple) else str(first)
+                result.error = f"{name} in the shell walker"
         else:
             result.commands = list(walk_module.simple_commands(command, cwd=cwd))
             result.malformed = any(getattr(c, "reading", 0) for c in result.commands)
@@ -225,7 +255,7 @@ class Guard:
         """One parse and walk: the decision, the effects and the command records."""
         if not isinstance(command, str):
             raise TypeError(f"command must be a str, not {type(command).__name__}")
-        run_cwd = self.cwd if cwd is None else os.path.abspath(os.fspath(cwd))
+        run_cwd = self.cwd if cwd is None else _abspath(os.fspath(cwd))
         inputs = self._refresh_inputs()
         judge = self._path_judge().for_cwd(run_cwd)
         notices = list(inputs.notices)
@@ -423,6 +453,10 @@ def _unresolved(cmd: Command, ctx: Context) -> list[Finding]:
     for candidate in _CANDIDATES:
         if not _word_matches(cmd, candidate):
             continue
+        if candidate == "mkfs" and not any(
+            (arg.text or "").startswith("/dev/") for arg in cmd.argv[1:]
+        ):
+            continue  # every operand of mkfs is a device: without one it is not plausible
         argv = (Value((Lit(candidate),)), *cmd.argv[1:])
         reading = CommandRecord(
             argv,
@@ -484,12 +518,7 @@ def _payload_judge(ctx: Context, run_cwd: str) -> Callable[..., list[Finding]]:
 
 def _policyfile() -> Any:
     """G3's policy layer when it is installed; None means built-in rules only."""
-    import importlib
-
-    try:
-        return importlib.import_module("sessionkit.policy.policyfile")
-    except ImportError:
-        return None
+    return _optional_module("sessionkit.policy.policyfile")
 
 
 def _load_policy(arg: Any, root: str, notices: list[Notice]) -> Any:
@@ -539,7 +568,7 @@ def _apply_policy(
     now: Callable[[], datetime] | None,
 ) -> list[Finding]:
     policy = inputs.policy
-    if policy is not None:
+    if policy is not None and commands:
         extra = getattr(policy, "extra_findings", None)
         if extra is not None:
             try:
@@ -548,6 +577,8 @@ def _apply_policy(
                 notices.append(
                     Notice("policy-entry-ignored", f"Extra rules failed ({type(error).__name__}).")
                 )
+    if not findings:
+        return findings
     policyfile = _policyfile()
     if policyfile is None:
         return findings
@@ -622,11 +653,8 @@ _BUILTIN_DIGEST = _builtin_digest()
 def _effects(commands: Sequence[Command]) -> tuple[Any, ...]:
     if not commands:
         return ()
-    try:
-        import importlib
-
-        effects_module: Any = importlib.import_module("sessionkit.policy.effects")
-    except ImportError:
+    effects_module = _optional_module("sessionkit.policy.effects")
+    if effects_module is None:
         return ()
     for name in ("effects_of", "effects_from_commands", "commands_effects"):
         fn = getattr(effects_module, name, None)
@@ -659,7 +687,7 @@ def _issue_text(issues: Sequence[Any]) -> str:
 
 def compose(
     command: str,
-    findings: Iterable[Finding],
+    findings: Sequence[Finding],
     notices: Iterable[Notice] = (),
     *,
     malformed: bool = False,
@@ -669,6 +697,15 @@ def compose(
     policy_digest: str = "",
 ) -> Decision:
     """The decision over every finding: most severe wins, then the primary finding (§10.1)."""
+    if not malformed and not findings:
+        return Decision(
+            "allow",
+            notices=notices,
+            command=command,
+            cwd=cwd,
+            repo_root=repo_root,
+            policy_digest=policy_digest,
+        )
     items = sorted(findings, key=lambda f: (f.span[0] if f.span is not None else 0, f.reading))
     if malformed:
         destructive = [f for f in items if f.action in ("warn", "block")]
@@ -721,14 +758,12 @@ def compose(
         "policy_digest": policy_digest,
     }
     if action == "allow":
-        allow = [f for f in items if f.action == "allow"]
         best: Finding | None = None
-        for rule_id in _ALLOW_ORDER:
-            best = next((f for f in allow if f.rule_id == rule_id), None)
-            if best is not None:
-                break
-        if best is None and allow:
-            best = allow[0]
+        best_rank = len(_ALLOW_ORDER)
+        for item in items:
+            rank = _ALLOW_RANK.get(item.rule_id, len(_ALLOW_ORDER))
+            if best is None or rank < best_rank:
+                best, best_rank = item, rank
         if best is None:
             return Decision("allow", reason=NO_FINDING_REASON, **common)
         return Decision(
@@ -811,7 +846,7 @@ def analyse_command(
     """One parse and walk of ``command``: decision, effects and command records (§13)."""
     if not isinstance(command, str):
         raise TypeError(f"command must be a str, not {type(command).__name__}")
-    run_cwd = os.path.abspath(os.fspath(cwd) if cwd is not None else os.getcwd())
+    run_cwd = _abspath(os.fspath(cwd) if cwd is not None else os.getcwd())
     guard = _guard_for(run_cwd, config, policy, session)
     return guard.analyse(command, cwd=run_cwd, context=context, source=source)
 

@@ -502,8 +502,8 @@ class PathJudge:
         absolute = text if text.startswith("/") else base_cwd + "/" + text
         norm = normalise(absolute)
         if ".." in text or ".." in base_cwd:
-            anchor = self._anchor_passed(absolute)
-            if anchor is not None and not _inside(norm, anchor):
+            anchor = self._anchor_escaped(absolute, norm)
+            if anchor is not None:
                 return Verdict(
                     "rm-recursive-traversal", Target(shown, norm, "rm-recursive-traversal", anchor)
                 )
@@ -526,9 +526,11 @@ class PathJudge:
         real_head = os.path.realpath(head)
         return normalise(real_head + "/" + tail)
 
-    def _anchor_passed(self, absolute: str) -> str | None:
-        """The first allowing anchor the un-normalised path passes through (§8.2 step 3)."""
+    def _anchor_escaped(self, absolute: str, norm: str) -> str | None:
+        """An allowing anchor the path passed through but ends outside of (§8.2 step 3)."""
         stack: list[str] = []
+        root = self.base
+        anchors: list[str] = []
         for comp in absolute.split("/"):
             if not comp or comp == ".":
                 continue
@@ -538,13 +540,16 @@ class PathJudge:
                 continue
             stack.append(comp)
             current = "/" + "/".join(stack)
-            if current.startswith(FRESH_PREFIX) or current == TMPDIR_ROOT:
-                return current
-            if current in self.temp_roots() or _mac_temp().fullmatch(current):
-                return current
-            root = self.base
-            if _below(current, root) and self.config.is_artefact_name(comp):
-                return current
+            if (
+                current.startswith(FRESH_PREFIX)
+                or current in self.temp_roots()
+                or _mac_temp().fullmatch(current)
+                or (_below(current, root) and self.config.is_artefact_name(comp))
+            ):
+                anchors.append(current)
+        for anchor in anchors:
+            if not _inside(norm, anchor):
+                return anchor
         return None
 
     def _inside_root(self, path_l: str) -> str | None:

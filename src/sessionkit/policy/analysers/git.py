@@ -65,7 +65,7 @@ _SPECS = {
     "commit": "q|quiet v|verbose F|file= author= date= m|message= c|reedit-message= "
     "C|reuse-message= fixup= squash= reset-author trailer= s|signoff t|template= e|edit "
     "cleanup= status S|gpg-sign=? a|all i|include interactive p|patch o|only n|no-verify "
-    "verify dry-run short branch ahead-behind porcelain long z|null amend no-post-rewrite "
+    "dry-run short branch ahead-behind porcelain long z|null amend no-post-rewrite "
     "u|untracked-files=? pathspec-from-file= pathspec-file-nul U|unified= "
     "inter-hunk-context= auto-advance",
     "rebase": "onto= keep-base no-verify q|quiet v|verbose n|no-stat stat signoff "
@@ -77,7 +77,7 @@ _SPECS = {
     "merge": "n stat summary log=? squash commit e|edit cleanup= ff ff-only "
     "rerere-autoupdate verify-signatures s|strategy= X|strategy-option= m|message= F|file= "
     "into-name= v|verbose q|quiet abort quit continue allow-unrelated-histories progress "
-    "S|gpg-sign=? autostash overwrite-ignore signoff no-verify verify compact-summary",
+    "S|gpg-sign=? autostash overwrite-ignore signoff no-verify compact-summary",
     "cherry-pick": "quit continue abort skip cleanup= n|no-commit e|edit s|signoff "
     "m|mainline= rerere-autoupdate strategy= X|strategy-option= S|gpg-sign=? x ff "
     "allow-empty allow-empty-message keep-redundant-commits empty=",
@@ -88,7 +88,7 @@ _SPECS = {
     "ignore-whitespace directory= exclude= include= C= p= patch-format= reject resolvemsg= "
     "continue r|resolved skip abort quit show-current-patch=? allow-empty "
     "committer-date-is-author-date ignore-date rerere-autoupdate S|gpg-sign=? empty= "
-    "no-verify verify",
+    "no-verify",
     "fetch": "v|verbose q|quiet all set-upstream a|append atomic upload-pack= f|force "
     "m|multiple t|tags n j|jobs= prefetch p|prune P|prune-tags recurse-submodules=? "
     "dry-run porcelain write-fetch-head k|keep u|update-head-ok progress depth= "
@@ -121,7 +121,7 @@ _SPECS = {
     "s|strategy= X|strategy-option= S|gpg-sign=? allow-unrelated-histories all a|append "
     "upload-pack= f|force t|tags p|prune j|jobs=? dry-run k|keep depth= shallow-since= "
     "shallow-exclude= deepen= unshallow update-shallow refmap= o|server-option= 4|ipv4 "
-    "6|ipv6 negotiation-tip= show-forced-updates set-upstream no-verify",
+    "6|ipv6 negotiation-tip= show-forced-updates set-upstream",
 }
 
 
@@ -504,8 +504,9 @@ def _canon_key(key: str) -> str:
 
 
 def _bool(value: str | None) -> bool | None:
+    """git's boolean reading of a config value; None when absent or not a boolean."""
     if value is None:
-        return True
+        return None
     low = value.strip().lower()
     if low in ("true", "yes", "on", "1"):
         return True
@@ -865,11 +866,20 @@ def _quote(value: Value) -> str:
     return "'" + text.replace("'", "'\"'\"'") + "'"
 
 
+_BLOCK_WITHOUT_ARGUMENTS = frozenset(("prune", "filter-branch", "filter-repo"))
+
+
 def _unresolved_subcommand(
     cmd: Command, inv: Invocation, args: Sequence[Value], ctx: Context
 ) -> list[Finding]:
-    """An unknown subcommand word: try every analysed subcommand (§10.2)."""
+    """An unknown subcommand word: try every analysed subcommand (§10.2).
+
+    Subcommands that block whatever their arguments (``prune``, ``filter-branch``) are left
+    out: the point is whether these arguments are destructive for a plausible subcommand.
+    """
     for sub in sorted(_RULES):
+        if sub in _BLOCK_WITHOUT_ARGUMENTS:
+            continue
         rule = _RULES[sub]
         try:
             findings = rule(inv, args, ctx)
@@ -1425,7 +1435,9 @@ def _rule_pull(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Fin
     inert = _inert(inv, parsed)
     if inert is not None:
         return inert
-    if parsed.on("no-verify"):
+    # pull passes --verify/--no-verify to merge; the last one given wins
+    verify = [enabled for name, _value, enabled in parsed.opts if name == "verify"]
+    if verify and not verify[-1]:
         return [finding(inv.cmd, "verification-bypass")]
     return []
 
