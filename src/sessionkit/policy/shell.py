@@ -22,10 +22,9 @@ Hot path: standard library only.
 
 from __future__ import annotations
 
-import re
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from collections.abc import Iterator
 
     from sessionkit.policy.command import Command
@@ -583,6 +582,8 @@ _rx: dict[str, re.Pattern[str]] = {}
 def _re(name: str) -> re.Pattern[str]:
     pattern = _rx.get(name)
     if pattern is None:
+        import re
+
         pattern = re.compile(_PATTERNS[name])
         _rx[name] = pattern
     return pattern
@@ -599,7 +600,7 @@ _PATTERNS = {
     # ordinary characters of arithmetic text
     "arith": "[^()'\"\\\\$`\\]]+",
     # a whole command without any special character: the fast path
-    "simple": "[A-Za-z0-9_./:,+@%^=\\- \\t-]*",
+    "simple": "[A-Za-z0-9_./:,+@%^=\\- -]*",
     "assign": "[A-Za-z_][A-Za-z0-9_]*(?=\\+?=|\\[)",
 }
 
@@ -2071,25 +2072,21 @@ def _parse_nested(parent: _Parser, text: str, base: int, exact: bool) -> Script:
 
 
 def _fast(command: str) -> Script | None:
-    """Commands of plain words separated by blanks skip the general parser."""
+    """Commands of plain words separated by spaces skip the general parser."""
     if _re("simple").fullmatch(command) is None:
         return None
     words: list[Word] = []
-    i = 0
+    offset = 0
+    for chunk in command.split(" "):
+        if chunk:
+            if not words and ("=" in chunk or chunk in _RESERVED):
+                return None
+            end = offset + len(chunk)
+            words.append(Word((Lit(chunk),), (offset, end)))
+            offset = end + 1
+        else:
+            offset += 1
     n = len(command)
-    while i < n:
-        c = command[i]
-        if c == " " or c == "\t":
-            i += 1
-            continue
-        j = i + 1
-        while j < n and command[j] != " " and command[j] != "\t":
-            j += 1
-        text = command[i:j]
-        if not words and ("=" in text or text in _RESERVED):
-            return None
-        words.append(Word((Lit(text),), (i, j)))
-        i = j
     if not words:
         body = List((), (), (0, n))
     else:

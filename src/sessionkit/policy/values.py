@@ -277,8 +277,20 @@ Field = Value
 
 def lit(text: str, quoted: bool = False) -> Value:
     """A fully known value; ``pattern`` is set when unquoted glob characters are present."""
-    pattern = not quoted and ("*" in text or "?" in text or "[" in text)
-    return Value((Lit(text, quoted),), pattern)
+    value = _new_value(Value)
+    piece = _new_lit(Lit)
+    piece.text = text
+    piece.quoted = quoted
+    value.pieces = (piece,)
+    value.pattern = not quoted and ("*" in text or "?" in text or "[" in text)
+    value.split = False
+    value.text = text
+    value.known = True
+    return value
+
+
+_new_value = Value.__new__
+_new_lit = Lit.__new__
 
 
 def unknown(origin: str, may_be_empty: bool = True, producer: Producer | None = None) -> Value:

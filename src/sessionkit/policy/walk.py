@@ -17,7 +17,6 @@ Hot path: standard library only; :mod:`sessionkit.policy.interp` is imported laz
 from __future__ import annotations
 
 import os
-import re
 
 from sessionkit.policy import wrappers as _w
 from sessionkit.policy.command import Command, Redirection, Stdin
@@ -68,6 +67,7 @@ from sessionkit.policy.values import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from collections.abc import Iterator, Sequence
 
     Atom = tuple[object, int]
@@ -81,6 +81,7 @@ MAX_BRACE = 256
 MAX_ALTS = 16
 
 _EMPTY = Value(())
+_UNKNOWN_OUT = Value((Unknown("$(…)"),))
 _INHERITED = Stdin()
 _CLOSED_OUT = Value((Lit(""),))
 
@@ -470,11 +471,13 @@ def _brace_group(text: str, i: int) -> tuple[int, list[str]] | None:
     return j + 1, seq
 
 
-_SEQ_RE: list[re.Pattern[str]] = []
+_SEQ_RE: list[re.Pattern[str]] = []  # compiled at first use
 
 
 def _brace_sequence(inner: str) -> list[str] | None:
     if not _SEQ_RE:
+        import re
+
         _SEQ_RE.append(re.compile(r"(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?|([a-zA-Z])\.\.([a-zA-Z])"))
     m = _SEQ_RE[0].fullmatch(inner)
     if m is None:
@@ -597,11 +600,21 @@ def _printf(fmt: str, args: list[str]) -> str | None:
 # --- the walker -----------------------------------------------------------------------------
 
 
+_HOME: list[str] = []
+
+
+def _home() -> str:
+    """The guard user's home, read once per process."""
+    if not _HOME:
+        _HOME.append(os.path.expanduser("~"))
+    return _HOME[0]
+
+
 class _Walker:
     def __init__(self, command: str, cwd: str) -> None:
         self.command = command
         self.out: list[Command] = []
-        self.home = os.path.expanduser("~")
+        self.home = _home()
         self.home_value = Value((Sym(HOME, path=self.home),))
         self.cwd = cwd
         self.payloads = 0
@@ -617,6 +630,9 @@ class _Walker:
         self.fresh = 0
         self.procsubs: dict[int, Value] = {}
         self.in_alias: set[str] = set()
+        # > 0 while some consumer reads the current command's output (pipe, substitution,
+        # redirection into a file): outputs are computed only then
+        self.need_output = 0
 
     # -- entry -----------------------------------------------------------------------------
 
@@ -732,9 +748,15 @@ class _Walker:
         last = len(commands) - 1
         for k, cmd in enumerate(commands):
             sub = state.copy()
-            output = self._command(cmd, sub, ctx, current)
             if k == last:
+                output = self._command(cmd, sub, ctx, current)
                 state.merge_from(sub)
+            else:
+                self.need_output += 1
+                try:
+                    output = self._command(cmd, sub, ctx, current)
+                finally:
+                    self.need_output -= 1
             producer = self._producer_of(output)
             current = Stdin("pipe", output if output.pieces else None, producer=producer)
         return output
@@ -869,11 +891,18 @@ class _Walker:
         env = self._env(state, env_pairs)
         argvs = self._expand_words(words, state, ctx)
         output = _EMPTY
-        for argv, spans in argvs:
-            call = _Call(argv, spans, env, redirects, new_stdin, state.cwd, node.span)
-            out = self._exec(call, state, ctx)
-            output = _concat(output, out) if output is not _EMPTY else out
-            self._record_files(call, out, state)
+        if stdout_redirected:
+            self.need_output += 1
+        try:
+            for argv, spans in argvs:
+                call = _Call(argv, spans, env, redirects, new_stdin, state.cwd, node.span)
+                out = self._exec(call, state, ctx)
+                output = _concat(output, out) if output is not _EMPTY else out
+                if stdout_redirected:
+                    self._record_files(call, out, state)
+        finally:
+            if stdout_redirected:
+                self.need_output -= 1
         if stdout_redirected:
             return _EMPTY
         return output
@@ -927,9 +956,9 @@ class _Walker:
             if type(p) is SLit:
                 text = p.text
                 if p.quoting != "none":
-                    return [[Value((Lit(text, True),))]]
+                    return [[lit(text, True)]]
                 if "{" not in text:
-                    return [[Value((Lit(text),), _has_glob(text))]]
+                    return [[lit(text)]]
         if word.assign is not None:
             return self._decl_operand(word, state, ctx)
         partlists = self._braces(parts)
@@ -1256,6 +1285,7 @@ class _Walker:
         if arg is None:
             return [Value((Unknown(origin),))]
         import fnmatch
+        import re
 
         try:
             if op in ("#", "##"):
@@ -1317,11 +1347,19 @@ class _Walker:
     def _cmdsub(self, p: CmdSub, state: _State, ctx: _Ctx) -> Value:
         kind = "backquote" if p.style == "`" else "command-substitution"
         sctx = self._sub_ctx(p.script, p.span, kind, ctx)
-        return self._list(p.script.body, state.copy(), sctx, _INHERITED)
+        self.need_output += 1
+        try:
+            return self._list(p.script.body, state.copy(), sctx, _INHERITED)
+        finally:
+            self.need_output -= 1
 
     def _procsub(self, p: ProcSub, state: _State, ctx: _Ctx) -> Value:
         sctx = self._sub_ctx(p.script, p.span, "process-substitution", ctx)
-        return self._list(p.script.body, state.copy(), sctx, _INHERITED)
+        self.need_output += 1
+        try:
+            return self._list(p.script.body, state.copy(), sctx, _INHERITED)
+        finally:
+            self.need_output -= 1
 
     # -- assignments -----------------------------------------------------------------------
 
@@ -1628,6 +1666,8 @@ class _Walker:
     # -- outputs of literal producers (§5.4) -----------------------------------------------
 
     def _output(self, call: _Call, name: str, state: _State) -> Value:
+        if not self.need_output:
+            return _UNKNOWN_OUT
         argv = call.argv
         producer_cmd = self.out[-1] if self.out else None
         try:
@@ -1698,10 +1738,14 @@ class _Walker:
     # -- git configuration (§5.8) ----------------------------------------------------------
 
     def _git_config_for(self, call: _Call) -> tuple[tuple[str, Value | None], ...]:
+        if not call.env:
+            return tuple(self.git_config)
         pairs = list(self.git_config)
         env = dict(call.env)
         params = env.get("GIT_CONFIG_PARAMETERS")
         if params is not None and params.text is not None:
+            import re
+
             for m in re.finditer(r"'([^']*)'(?:=('([^']*)'))?", params.text):
                 key = m.group(1)
                 if "=" in key and m.group(2) is None:
@@ -2767,6 +2811,8 @@ def _h_crontab(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
         if len(fields) <= count:
             continue
         text = fields[count]
+        import re
+
         pieces: list[object] = []
         for chunk in re.split(r"(\$\{__SK_\d+\})", text):
             m = re.fullmatch(r"\$\{(__SK_\d+)\}", chunk)
@@ -2775,6 +2821,33 @@ def _h_crontab(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
             elif chunk:
                 pieces.append(Lit(chunk))
         w._payload_text(Value(merge_pieces(pieces)), state.copy(), cctx, exact_at=-1)  # type: ignore[arg-type]
+    return _EMPTY
+
+
+@_handler("tee")
+def _h_tee(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    content = call.stdin.content or Value((Unknown("$(…)"),))
+    append = any(v.text in ("-a", "--append") for v in call.argv[1:])
+    for v in call.argv[1:]:
+        if (v.text or "-").startswith("-"):
+            continue
+        path = w._resolve(v, call.cwd)
+        if path is not None:
+            old = w.files.get(path) if append else None
+            w.files[path] = content if old is None else _concat(old, content)
+    return content
+
+
+@_handler("cp")
+def _h_cp(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    w._emit(call, name, ctx, state)
+    operands = [v for v in call.argv[1:] if not (v.text or "").startswith("-")]
+    if len(operands) == 2:
+        content = w._file_content(operands[0], state)
+        path = w._resolve(operands[1], call.cwd)
+        if content is not None and path is not None:
+            w.files[path] = content
     return _EMPTY
 
 
