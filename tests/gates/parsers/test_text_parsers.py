@@ -1,0 +1,348 @@
+"""Text parsers on known outputs: every occurrence counted, ANSI and CRLF tolerated, multiple
+summaries summed, and unmeasured counts absent (never zero).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.gates.parsers.helpers import run, summary
+
+
+def counted(kind_out: object) -> dict[str, int] | None:
+    counts = getattr(kind_out, "counts", None)
+    return counts.tests.to_dict() if counts is not None and counts.tests is not None else None
+
+
+# --- pytest -------------------------------------------------------------------------------
+
+
+def test_pytest_summary_counts_and_failures() -> None:
+    out = (
+        "FAILED tests/test_mod.py::TestK::test_p[2] - assert 2 == 1\n"
+        "ERROR tests/test_broken.py\n"
+        "=== 1 failed, 3 passed, 2 skipped, 1 xfailed, 1 error in 0.12s ===\n"
+    )
+    outcome, findings = run("test", out, tool="pytest")
+    assert counted(outcome) == {"passed": 3, "failed": 1, "errors": 1, "skipped": 3, "total": 8}
+    assert sorted((f.test_id, f.rule) for f in findings) == [
+        ("::tests.test_broken", "test-error"),
+        ("tests.test_mod.TestK::test_p[2]", "test-failure"),
+    ]
+
+
+def test_pytest_two_invocations_are_summed() -> None:
+    out = "2 passed in 0.01s\n===== 1 failed, 4 passed in 0.30s (0:00:01) =====\n"
+    outcome, _ = run("test", out, tool="pytest")
+    assert counted(outcome) == {"passed": 6, "failed": 1, "errors": 0, "skipped": 0, "total": 7}
+
+
+def test_pytest_no_tests_ran_is_a_zero_measurement() -> None:
+    outcome, _ = run("test", "no tests ran in 0.00s\n", tool="pytest", exit_code=5)
+    assert counted(outcome) == {"passed": 0, "failed": 0, "errors": 0, "skipped": 0, "total": 0}
+
+
+def test_pytest_version_header_is_recorded() -> None:
+    out = "platform linux -- Python 3.11.9, pytest-8.3.4, pluggy-1.5.0\n1 passed in 0.01s\n"
+    outcome, _ = run("test", out, tool="pytest", exit_code=0)
+    assert outcome.tool_versions == {"pytest": "8.3.4"}
+
+
+def test_no_summary_means_no_counts() -> None:
+    outcome, findings = run("test", "Ran the thing\nall good, 2 passed somewhere\n", exit_code=0)
+    assert outcome.counts is None and outcome.parsers == [] and outcome.measurement == "none"
+    assert findings == []
+
+
+# --- unittest -----------------------------------------------------------------------------
+
+
+def test_unittest_ok_and_failed() -> None:
+    outcome, _ = run("test", "..\n----\nRan 5 tests in 0.012s\n\nOK\n", exit_code=0)
+    assert outcome.parsers == ["unittest-text"]
+    assert counted(outcome) == {"passed": 5, "failed": 0, "errors": 0, "skipped": 0, "total": 5}
+    failing = (
+        "FAIL: test_x (tests.test_a.T.test_x)\nERROR: test_y (tests.test_a.T)\n"
+        "Ran 6 tests in 0.1s\n\nFAILED (failures=1, errors=1, skipped=2)\n"
+    )
+    outcome, findings = run("test", "", failing)
+    assert counted(outcome) == {"passed": 2, "failed": 1, "errors": 1, "skipped": 2, "total": 6}
+    assert sorted(f.test_id for f in findings) == [
+        "tests.test_a.T::test_x",
+        "tests.test_a.T::test_y",
+    ]
+
+
+# --- vitest and jest ----------------------------------------------------------------------
+
+
+def test_vitest_ignores_test_files_line() -> None:
+    out = " Test Files  550 passed (550)\n      Tests  12904 passed | 11 skipped (12915)\n"
+    outcome, _ = run("test", out, exit_code=0)
+    assert outcome.parsers == ["vitest-text"]
+    assert counted(outcome) == {
+        "passed": 12904,
+        "failed": 0,
+        "errors": 0,
+        "skipped": 11,
+        "total": 12915,
+    }
+
+
+def test_vitest_coloured_summary_after_misleading_text() -> None:
+    out = (
+        "2 passed earlier in some log\n7 failed things\n"
+        "\x1b[2m      Tests \x1b[22m \x1b[1m\x1b[31m148 failed\x1b[39m\x1b[22m\x1b[2m | \x1b[22m"
+        "\x1b[1m\x1b[32m14304 passed\x1b[39m\x1b[22m\x1b[90m (14452)\x1b[39m\n"
+    )
+    outcome, _ = run("test", out)
+    assert counted(outcome) == {
+        "passed": 14304,
+        "failed": 148,
+        "errors": 0,
+        "skipped": 0,
+        "total": 14452,
+    }
+
+
+def test_vitest_failures_and_inconsistent_total() -> None:
+    out = " FAIL  src/c.test.js > suite > bad\n      Tests  1 failed | 1 passed (3)\n"
+    outcome, findings = run("test", out)
+    assert counted(outcome) is None and "count-inconsistent" in outcome.notes
+    assert [f.test_id for f in findings] == ["src/c.test.js::suite > bad"]
+
+
+def test_jest_summary_on_stderr_with_exit_zero() -> None:
+    outcome, _ = run("test", "", "Tests:       4 passed, 4 total\n", exit_code=0)
+    assert outcome.parsers == ["jest-text"]
+    assert counted(outcome) == {"passed": 4, "failed": 0, "errors": 0, "skipped": 0, "total": 4}
+
+
+def test_jest_failure_blocks() -> None:
+    err = (
+        "FAIL ./d.test.js\n  ● outer › bad\n\n    expect(received)\n  ● Console\n\n"
+        "FAIL src/e.test.js\n  ● Test suite failed to run\n\n"
+        "Tests:       1 failed, 1 skipped, 1 passed, 3 total\n"
+    )
+    outcome, findings = run("test", "", err)
+    assert counted(outcome) == {"passed": 1, "failed": 1, "errors": 0, "skipped": 1, "total": 3}
+    assert sorted((f.test_id, f.rule) for f in findings) == [
+        ("d.test.js::outer > bad", "test-failure"),
+        ("src/e.test.js::(suite)", "test-error"),
+    ]
+
+
+def test_jest_json_matches_text_ids() -> None:
+    doc = {
+        "numTotalTests": 3,
+        "testResults": [
+            {
+                "name": "/repo/d.test.js",
+                "status": "failed",
+                "assertionResults": [
+                    {
+                        "ancestorTitles": ["outer"],
+                        "title": "bad",
+                        "status": "failed",
+                        "failureMessages": ["boom\nstack"],
+                    },
+                    {"ancestorTitles": ["outer"], "title": "good", "status": "passed"},
+                    {"ancestorTitles": [], "title": "later", "status": "todo"},
+                ],
+            },
+            {
+                "name": "/repo/e.test.js",
+                "status": "failed",
+                "message": "SyntaxError",
+                "assertionResults": [],
+            },
+        ],
+    }
+    outcome, findings = run("test", json.dumps(doc), tool="jest")
+    assert outcome.parsers == ["jest-json"]
+    assert counted(outcome) == {"passed": 1, "failed": 1, "errors": 1, "skipped": 1, "total": 4}
+    assert sorted(f.test_id for f in findings) == ["d.test.js::outer > bad", "e.test.js::(suite)"]
+    assert "d.test.js::outer > good" in outcome.passed_ids
+
+
+# --- typecheckers --------------------------------------------------------------------------
+
+
+def test_tsc_counts_every_error() -> None:
+    out = "".join(
+        f"src/a.ts({n},7): error TS2322: Type 'string' is not assignable to type 'number'.\n"
+        for n in (1, 2, 3)
+    )
+    outcome, findings = run("typecheck", out, tool="tsc")
+    assert outcome.counts is not None and outcome.counts.findings is not None
+    assert outcome.counts.findings.error == 3
+    assert [(f.rule, f.line, f.column) for f in findings] == [
+        ("TS2322", 1, 7),
+        ("TS2322", 2, 7),
+        ("TS2322", 3, 7),
+    ]
+
+
+def test_tsc_pretty_form_and_summary_mismatch() -> None:
+    out = "src/a.ts:1:7 - error TS2322: Type 'x'.\nerror TS5023: Unknown compiler option.\nFound 3 errors in 1 file.\n"
+    outcome, findings = run("typecheck", out, tool="tsc")
+    assert len(findings) == 2 and findings[1].path is None
+    assert not outcome.findings_complete  # the summary says 3
+    assert outcome.counts is not None and outcome.counts.findings is not None
+    assert outcome.counts.findings.error == 3
+
+
+def test_pyright_json_and_text_agree() -> None:
+    doc = {
+        "version": "1.1.390",
+        "generalDiagnostics": [
+            {
+                "file": "/repo/src/pkg/mod.py",
+                "severity": "error",
+                "message": "Type \"Literal['x']\" is not assignable\n  detail",
+                "range": {
+                    "start": {"line": 9, "character": 11},
+                    "end": {"line": 9, "character": 14},
+                },
+                "rule": "reportReturnType",
+            },
+            {
+                "file": "/repo/src/pkg/mod.py",
+                "severity": "information",
+                "message": "note this",
+                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 1}},
+            },
+        ],
+        "summary": {"errorCount": 1, "warningCount": 0, "informationCount": 1},
+    }
+    j_out, j_findings = run("typecheck", json.dumps(doc), tool="pyright")
+    text = (
+        "/repo/src/pkg/mod.py\n"
+        "  /repo/src/pkg/mod.py:10:12 - error: Type \"Literal['x']\" is not assignable\n"
+        "    detail (reportReturnType)\n"
+        "  /repo/src/pkg/mod.py:1:1 - information: note this\n"
+        "1 error, 0 warnings, 1 information \n"
+    )
+    t_out, t_findings = run("typecheck", text, tool="pyright")
+    assert j_out.tool_versions == {"pyright": "1.1.390"}
+    assert (
+        summary(j_findings)
+        == summary(t_findings)
+        == [
+            ("pyright", "pyright", "note", "src/pkg/mod.py", 1, 1, None),
+            ("pyright", "reportReturnType", "error", "src/pkg/mod.py", 10, 12, None),
+        ]
+    )
+    assert sorted(f.fingerprint for f in j_findings) == sorted(f.fingerprint for f in t_findings)
+    assert j_out.counts == t_out.counts
+
+
+def test_mypy_counts_every_line_and_notes() -> None:
+    out = (
+        "a.py:1: error: one  [misc]\na.py:2: error: two  [misc]\na.py:2: note: see docs\n"
+        "b.py: error: no line\nFound 3 errors in 2 files (checked 2 source files)\n"
+    )
+    outcome, findings = run("typecheck", out, tool="mypy")
+    assert outcome.counts is not None and outcome.counts.findings is not None
+    assert outcome.counts.findings.to_dict() == {"error": 3, "warning": 0, "note": 1}
+    assert [f.line for f in findings if f.path == "b.py"] == [None]
+
+
+def test_mypy_success_is_a_clean_measurement() -> None:
+    outcome, findings = run(
+        "typecheck", "Success: no issues found in 3 source files\n", tool="mypy", exit_code=0
+    )
+    assert outcome.measurement == "text" and findings == []
+    assert outcome.counts is not None and outcome.counts.findings is not None
+    assert outcome.counts.findings.total == 0
+
+
+# --- linters -------------------------------------------------------------------------------
+
+
+def test_eslint_stylish_and_json_agree() -> None:
+    stylish = (
+        "/repo/src/a.js\n"
+        "  1:7   error    'unused' is assigned a value but never used  no-unused-vars\n"
+        "  2:1   warning  Unexpected console statement                 no-console\n"
+        "  3:1   warning  Unexpected console statement                 no-console\n"
+        "  4:1   warning  Unexpected console statement                 no-console\n"
+        "\n✖ 4 problems (1 error, 3 warnings)\n"
+    )
+    doc = [
+        {
+            "filePath": "/repo/src/a.js",
+            "errorCount": 1,
+            "warningCount": 3,
+            "messages": [
+                {
+                    "ruleId": "no-unused-vars",
+                    "severity": 2,
+                    "message": "'unused' is assigned a value but never used.",
+                    "line": 1,
+                    "column": 7,
+                },
+                *[
+                    {
+                        "ruleId": "no-console",
+                        "severity": 1,
+                        "message": "Unexpected console statement.",
+                        "line": n,
+                        "column": 1,
+                    }
+                    for n in (2, 3, 4)
+                ],
+            ],
+        }
+    ]
+    t_out, t_findings = run("lint", stylish, tool="eslint")
+    j_out, j_findings = run("lint", json.dumps(doc), tool="eslint")
+    assert t_out.counts == j_out.counts
+    assert t_out.counts is not None and t_out.counts.findings is not None
+    assert t_out.counts.findings.to_dict() == {"error": 1, "warning": 3, "note": 0}
+    assert sorted(f.fingerprint for f in t_findings) == sorted(f.fingerprint for f in j_findings)
+
+
+def test_eslint_json_parse_error_rule() -> None:
+    doc = [
+        {
+            "filePath": "/repo/x.js",
+            "errorCount": 1,
+            "warningCount": 0,
+            "messages": [
+                {"ruleId": None, "fatal": True, "severity": 2, "message": "Parsing error: x"}
+            ],
+        }
+    ]
+    _, findings = run("lint", json.dumps(doc), tool="eslint")
+    assert [(f.rule, f.line) for f in findings] == [("parse-error", None)]
+
+
+def test_generic_keeps_tracked_paths_only() -> None:
+    out = 'src/a.py:3:1: something odd\nTraceback:\n  File "x.py", line 3\nnot/tracked.py:1: nope\nsrc/a.py:9: warning: soft\n'
+    outcome, findings = run("other", out, tracked=["src/a.py"])
+    assert outcome.parsers == ["pathline-text"]
+    assert [(f.line, f.severity) for f in findings] == [(3, "error"), (9, "warning")]
+
+
+def test_ruff_text_crlf_and_ansi() -> None:
+    out = "\x1b[1msrc/x.py\x1b[0m:1:8: \x1b[31mF401\x1b[0m [*] `os` imported but unused\r\nFound 1 error.\r\n"
+    outcome, findings = run("lint", out, tool="ruff")
+    assert [(f.path, f.rule, f.message) for f in findings] == [
+        ("src/x.py", "F401", "`os` imported but unused")
+    ]
+    assert outcome.findings_complete
+
+
+@pytest.mark.parametrize("absolute", [True, False])
+def test_paths_relative_or_absolute_give_the_same_finding(absolute: bool) -> None:
+    path = "/repo/src/x.py" if absolute else "src/x.py"
+    _, findings = run("lint", f"{path}:1:8: F401 [*] `os` imported but unused\n", tool="ruff")
+    assert findings[0].path == "src/x.py"
+
+
+def test_paths_outside_the_repository_become_null() -> None:
+    _, findings = run("typecheck", "/usr/lib/python3/x.py:1: error: boom  [misc]\n", tool="mypy")
+    assert findings[0].path is None

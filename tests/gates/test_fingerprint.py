@@ -1,0 +1,74 @@
+"""Fingerprints (spec §6.7): line-independent, root-independent, unique within a check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sessionkit.gates.fingerprint import assign
+from sessionkit.gates.parsers.base import RawFinding
+
+
+def finding(
+    line: int, message: str = "`os` imported but unused", path: str = "src/a.py"
+) -> RawFinding:
+    return RawFinding("ruff", "F401", "error", path, line, 8, message)
+
+
+def test_inserting_lines_above_keeps_and_editing_the_line_changes(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.py").write_text("import os\n")
+    before = assign([finding(1)], str(tmp_path))
+    (src / "a.py").write_text("# one\n# two\nimport os\n")
+    after = assign([finding(3)], str(tmp_path))
+    assert before == after
+    (src / "a.py").write_text("# one\n# two\nimport os  # edited\n")
+    assert assign([finding(3)], str(tmp_path)) != before
+
+
+def test_identical_findings_get_distinct_stable_fingerprints(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\nx = 1\n")
+    items = [finding(1, "dup", "a.py"), finding(2, "dup", "a.py")]
+    prints = assign(items, str(tmp_path))
+    assert len(set(prints)) == 2
+    assert assign(list(reversed(items)), str(tmp_path)) == list(reversed(prints))
+    assert all(len(p) == 32 and int(p, 16) >= 0 for p in prints)
+
+
+def test_message_normalisation_trailing_period_digits_and_root(tmp_path: Path) -> None:
+    a = assign([finding(0, f"{tmp_path}/src/a.py: 12 things.")], str(tmp_path))
+    b = assign([finding(0, "src/a.py: 99 things")], str(tmp_path))
+    assert a == b
+
+
+def test_test_findings_depend_on_the_test_id_only() -> None:
+    one = RawFinding(
+        "pytest", "test-failure", "error", "t.py", 3, None, "assert 1 == 2", test_id="t::x"
+    )
+    two = RawFinding(
+        "pytest", "test-failure", "error", "t.py", 9, None, "other message", test_id="t::x"
+    )
+    assert assign([one], "/r") == assign([two], "/r")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    lines=st.lists(st.integers(min_value=1, max_value=30), min_size=1, max_size=12),
+    shift=st.integers(min_value=0, max_value=5),
+)
+def test_property_shift_and_move_invariance(tmp_path_factory, lines: list[int], shift: int) -> None:  # type: ignore[no-untyped-def]
+    base = tmp_path_factory.mktemp("a")
+    moved = tmp_path_factory.mktemp("b")
+    source = [f"value_{n} = {n}" for n in range(1, 31)]
+    (base / "m.py").write_text("\n".join(source) + "\n")
+    (moved / "m.py").write_text("\n".join(["#"] * shift + source) + "\n")
+    items = [RawFinding("mypy", "misc", "error", "m.py", n, 1, f"problem at {n}") for n in lines]
+    shifted = [
+        RawFinding("mypy", "misc", "error", "m.py", n + shift, 1, f"problem at {n}") for n in lines
+    ]
+    first = assign(items, str(base))
+    assert first == assign(shifted, str(moved))
+    assert len(set(first)) == len(first)
