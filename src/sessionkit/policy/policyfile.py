@@ -265,12 +265,12 @@ def parse_time(text: str) -> datetime:
 def wildmatch_regex(pattern: str) -> str:
     """The regular expression of a gitwildmatch pattern (built with ``pathspec`` when present)."""
     try:
-        from pathspec.patterns.gitwildmatch import GitWildMatchPattern
+        from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
-        regex, include = GitWildMatchPattern.pattern_to_regex(pattern)
+        regex, include = GitIgnoreSpecPattern.pattern_to_regex(pattern)
         if regex is not None and include:
             return str(regex)
-    except ImportError:  # pragma: no cover - pathspec is a runtime dependency
+    except ImportError:  # pragma: no cover - older pathspec: the stdlib translation below
         pass
     return _fallback_regex(pattern)
 
