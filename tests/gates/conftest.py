@@ -82,11 +82,20 @@ def gate_repo(make_repo: Callable[..., Path]) -> Callable[..., Path]:
     return make
 
 
+def copy_fixture_project(target: Path) -> Path:
+    """Copy the fixture project; its files are stored as ``*.txt`` so that this repository's
+    own pytest, ruff and mypy runs never pick up its deliberate failures.
+    """
+    shutil.copytree(FIXTURE_PROJECT, target)
+    for path in sorted(target.rglob("*.txt")):
+        path.rename(path.with_suffix(""))
+    return target
+
+
 @pytest.fixture
 def fixture_project(tmp_path: Path) -> Path:
     """A committed copy of the fixture project (known pytest, mypy and ruff failures)."""
-    repo = tmp_path / "project"
-    shutil.copytree(FIXTURE_PROJECT, repo)
+    repo = copy_fixture_project(tmp_path / "project")
     git(repo, "init", "-q")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "fixture")

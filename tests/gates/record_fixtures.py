@@ -58,6 +58,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "project"
         shutil.copytree(HERE / "fixture_project", root)
+        for path in sorted(root.rglob("*.txt")):
+            path.rename(path.with_suffix(""))
         env = {**os.environ, "NO_COLOR": "1"}
         env.pop("FORCE_COLOR", None)
         for parser, tool, argv in RECORDINGS:
@@ -73,7 +75,7 @@ def main() -> None:
             target.mkdir(parents=True, exist_ok=True)
             real = os.path.realpath(root)
 
-            def scrub(text: str) -> str:
+            def scrub(text: str, real: str = real) -> str:
                 return text.replace(real, "{ROOT}").replace(str(root), "{ROOT}")
 
             (target / "stdout.txt").write_text(scrub(proc.stdout))

@@ -4,21 +4,18 @@ structured formats of one run give identical counts, findings and fingerprints.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from sessionkit.gates.parsers.pipeline import Report
-from tests.gates.conftest import FIXTURE_PROJECT
+from tests.gates.conftest import copy_fixture_project
 from tests.gates.parsers.helpers import placed, recorded, run, summary
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    shutil.copytree(FIXTURE_PROJECT, root)
-    return root
+    return copy_fixture_project(tmp_path / "project")
 
 
 def test_ruff_json_exact(project: Path) -> None:
