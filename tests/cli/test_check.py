@@ -64,7 +64,7 @@ def test_invalid_config_fails_and_lists_the_finding(repo_with: Callable[[str], P
     assert lines[0] == "config: fail: Session Config has 1 error (CLAUDE.md, section at line 3)"
     assert lines[1].startswith("  CLAUDE.md:5:")
     assert ": error: config.type: " in lines[1]
-    assert lines[-1].startswith("sessionkit check: fail (1 check; 1 errors")
+    assert lines[-1].startswith("sessionkit check: fail (1 check; 1 error, ")
 
 
 @pytest.mark.parametrize(

@@ -150,6 +150,10 @@ def _finding_text(finding: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def render_text(entries: list[dict[str, Any]], findings: list[dict[str, Any]], code: int) -> str:
     lines: list[str] = []
     for entry in entries:
@@ -162,10 +166,11 @@ def render_text(entries: list[dict[str, Any]], findings: list[dict[str, Any]], c
     }
     verdict = {EXIT_OK: "pass", EXIT_FINDINGS: "fail"}.get(code, "error")
     checks = f"{len(entries)} check{'' if len(entries) == 1 else 's'}"
-    lines.append(
-        f"sessionkit check: {verdict} ({checks}; {totals['error']} errors, "
-        f"{totals['warning']} warnings, {totals['note']} notes)"
+    tally = ", ".join(
+        _plural(totals[level], word)
+        for level, word in (("error", "error"), ("warning", "warning"), ("note", "note"))
     )
+    lines.append(f"sessionkit check: {verdict} ({checks}; {tally})")
     return "\n".join(lines)
 
 

@@ -217,18 +217,23 @@ def _summary_line(loaded: Loaded, diagnostics: Sequence[Diagnostic]) -> str:
     host = _field(report, "host_file") if report is not None else None
     section = _section(report)
 
+    where = f"section at line {section[0]}" if section else "no ## Session Config section"
+    return f"{host or 'no CLAUDE.md or AGENTS.md'}: {_tally(counts)} ({where})"
+
+
+def _tally(counts: Mapping[str, int]) -> str:
+    """``2 errors, 1 warning, 3 notes``."""
+
     def plural(n: int, word: str) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
-    tally = ", ".join(
+    return ", ".join(
         (
             plural(counts["error"], "error"),
             plural(counts["warning"], "warning"),
             plural(counts["info"], "note"),
         )
     )
-    where = f"section at line {section[0]}" if section else "no ## Session Config section"
-    return f"{host or 'no CLAUDE.md or AGENTS.md'}: {tally} ({where})"
 
 
 def _echo_diagnostics(diagnostics: Iterable[Diagnostic], *, err: bool = False) -> None:
@@ -421,11 +426,7 @@ def show(
         click.echo(render_yaml(document, comments=comments), nl=False)
     if not as_json and diagnostics:
         counts = _count(diagnostics)
-        click.echo(
-            f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes "
-            "(`sessionkit config validate` lists them all)",
-            err=True,
-        )
+        click.echo(f"{_tally(counts)} (`sessionkit config validate` lists them all)", err=True)
         _echo_diagnostics(diagnostics[:SHOWN_ON_STDERR], err=True)
     exit_with(code)
 

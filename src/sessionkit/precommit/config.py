@@ -340,6 +340,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         check = run_check(root, policy=not args.no_policy, committing=True)
     except Exception as exc:  # one sentence, never a traceback inside a git commit
+        if os.environ.get("SESSIONKIT_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
         return _environment_failure(
             f"internal error: {type(exc).__name__}: {exc} (a bug in sessionkit; "
             "rerun with SESSIONKIT_DEBUG=1 and report it)",
