@@ -1334,10 +1334,7 @@ class _Parser:
             self._spend(i - start + 1)
             doc.terminated = terminated
             doc.body_span = self._span(start, body_end)
-            body = "\n".join(lines)
-            if lines and (body_end > start and s[body_end - 1] == "\n"):
-                body += "\n"
-            doc.body = body
+            doc.body = "".join([line + "\n" for line in lines])
             if not doc.quoted:
                 doc.body_parts = self._body_parts(start, body_end, doc.strip_tabs)
         return i
@@ -2079,7 +2076,7 @@ def _fast(command: str) -> Script | None:
     offset = 0
     for chunk in command.split(" "):
         if chunk:
-            if not words and ("=" in chunk or chunk in _RESERVED):
+            if not words and ("=" in chunk or chunk in _RESERVED or chunk in _DECL):
                 return None
             end = offset + len(chunk)
             words.append(Word((Lit(chunk),), (offset, end)))
