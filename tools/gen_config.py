@@ -487,6 +487,7 @@ class Field:
         self.absent = absent  # omitted from to_json() when None
         self.nested = nested
         self.nested_list = nested_list
+        self.description = ""
 
 
 class ClassPlan:
@@ -579,10 +580,12 @@ class ModelPlanner:
             default_src = "None"
             if not annotation.endswith("| None"):
                 annotation += " | None"
-        return Field(
+        field = Field(
             snake(name), name, annotation, default_src, absent=absent, nested=nested,
             nested_list=nested_list,
         )  # fmt: skip
+        field.description = str(node.get("description", ""))
+        return field
 
     def _annotation(self, node: Mapping[str, Any]) -> str:
         node = resolve(node, self.schema)
@@ -959,6 +962,16 @@ def render_model(planner: ModelPlanner, schema_digest: str) -> str:
     return "\n".join(out)
 
 
+def _typing_property(attr: str, annotation: str, description: str) -> list[str]:
+    doc = description.replace("\\", "\\\\").replace('"""', "'''").strip() or attr
+    return [
+        "",
+        "        @property",
+        f"        def {attr}(self) -> {annotation}:",
+        f'            """{doc}"""',
+    ]
+
+
 def render_class(plan: ClassPlan) -> str:
     is_root = plan.name == "SessionConfig"
     slots = [f.attr for f in plan.fields] + (["report", "_digest"] if is_root else [])
@@ -976,11 +989,15 @@ def render_class(plan: ClassPlan) -> str:
         f"    __slots__ = {py(tuple(sorted(slots)))}",
         "",
     ]
+    # Read-only properties for the type checker only: mypy then rejects assignments, editors
+    # show the key's description, and at run time the attributes stay plain slots.
+    lines.append("    if TYPE_CHECKING:")
     for f in plan.fields:
-        lines.append(f"    {f.attr}: {f.annotation}")
+        lines.extend(_typing_property(f.attr, f.annotation, f.description))
     if is_root:
-        lines.append("    report: Any")
-        lines.append("    _digest: str | None")
+        lines.extend(_typing_property("report", "Any", "The load report, or None."))
+        lines.append("")
+        lines.append("        _digest: str | None")
     lines.append("")
     fields_src = ", ".join(
         f"({py(f.attr)}, {py(f.annotation)}, {f.default_src if f.default_src is not None else 'REQUIRED'})"

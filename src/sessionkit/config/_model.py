@@ -200,10 +200,23 @@ class AgentsPerWave(_Value):
 
     __slots__ = ("deep", "default", "feature", "housekeeping")
 
-    default: int
-    housekeeping: int | None
-    feature: int | None
-    deep: int | None
+    if TYPE_CHECKING:
+
+        @property
+        def default(self) -> int:
+            """Agents per wave for session types without their own value."""
+
+        @property
+        def housekeeping(self) -> int | None:
+            """Agents per wave in housekeeping sessions."""
+
+        @property
+        def feature(self) -> int | None:
+            """Agents per wave in feature sessions."""
+
+        @property
+        def deep(self) -> int | None:
+            """Agents per wave in deep sessions."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("default", "int", REQUIRED),
@@ -262,7 +275,11 @@ class CrossRepo(_Value):
 
     __slots__ = ("projects",)
 
-    projects: tuple[str, ...]
+    if TYPE_CHECKING:
+
+        @property
+        def projects(self) -> tuple[str, ...]:
+            """Cross-repository projects: absolute paths, `~/` paths or bare names under `~/Projects/`. Shell metacharacters are refused."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("projects", "tuple[str, ...]", ()),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("projects", "projects"),)
@@ -284,7 +301,11 @@ class ConfigProtectionDetectors(_Value):
 
     __slots__ = ("inline_suppression",)
 
-    inline_suppression: bool
+    if TYPE_CHECKING:
+
+        @property
+        def inline_suppression(self) -> bool:
+            """Report added suppression comments (`# noqa`, `// eslint-disable`, …)."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("inline_suppression", "bool", False),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("inline_suppression", "inline-suppression"),)
@@ -306,9 +327,19 @@ class ConfigProtection(_Value):
 
     __slots__ = ("detectors", "enabled", "mode")
 
-    enabled: bool
-    mode: Literal["off", "warn", "strict"]
-    detectors: ConfigProtectionDetectors
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Prior-art switch: `false` means `mode: off`."""
+
+        @property
+        def mode(self) -> Literal["off", "warn", "strict"]:
+            """Detection mode; the effective value folds in `enabled` and `allow-config-weakening` (resolved before the loosening merge)."""
+
+        @property
+        def detectors(self) -> ConfigProtectionDetectors:
+            """Opt-in detectors."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", True),
@@ -360,12 +391,31 @@ class ResourceThresholds(_Value):
         "zombie_threshold_min",
     )
 
-    ram_free_min_gb: float
-    ram_free_critical_gb: float
-    cpu_load_max_pct: int
-    concurrent_sessions_warn: int
-    ssh_no_docker: bool
-    zombie_threshold_min: int
+    if TYPE_CHECKING:
+
+        @property
+        def ram_free_min_gb(self) -> float:
+            """Soft signal: available RAM below this many GB."""
+
+        @property
+        def ram_free_critical_gb(self) -> float:
+            """Hard signal: available RAM below this many GB."""
+
+        @property
+        def cpu_load_max_pct(self) -> int:
+            """CPU load ceiling in percent."""
+
+        @property
+        def concurrent_sessions_warn(self) -> int:
+            """Concurrent sessions that trigger a warning."""
+
+        @property
+        def ssh_no_docker(self) -> bool:
+            """Treat an SSH session without Docker as constrained."""
+
+        @property
+        def zombie_threshold_min(self) -> int:
+            """Minutes before a process counts as a zombie."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("ram_free_min_gb", "float", 4),
@@ -422,11 +472,27 @@ class VaultIntegration(_Value):
 
     __slots__ = ("enabled", "gitlab_groups", "mode", "vault_dir", "vault_name")
 
-    enabled: bool
-    vault_dir: str | None
-    mode: Literal["strict", "warn", "off"]
-    vault_name: str | None
-    gitlab_groups: tuple[str, ...] | None
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Vault integration on."""
+
+        @property
+        def vault_dir(self) -> str | None:
+            """Vault directory (`~` allowed)."""
+
+        @property
+        def mode(self) -> Literal["strict", "warn", "off"]:
+            """Vault enforcement mode."""
+
+        @property
+        def vault_name(self) -> str | None:
+            """Per-project vault namespace."""
+
+        @property
+        def gitlab_groups(self) -> tuple[str, ...] | None:
+            """GitLab groups used for backfill."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -478,8 +544,15 @@ class VaultMirrorQuality(_Value):
 
     __slots__ = ("min_confidence", "min_narrative_chars")
 
-    min_narrative_chars: int
-    min_confidence: float
+    if TYPE_CHECKING:
+
+        @property
+        def min_narrative_chars(self) -> int:
+            """Minimum narrative length in characters."""
+
+        @property
+        def min_confidence(self) -> float:
+            """Minimum confidence."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("min_narrative_chars", "int", 400),
@@ -511,7 +584,11 @@ class VaultMirror(_Value):
 
     __slots__ = ("quality",)
 
-    quality: VaultMirrorQuality
+    if TYPE_CHECKING:
+
+        @property
+        def quality(self) -> VaultMirrorQuality:
+            """Quality thresholds of mirrored notes."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("quality", "VaultMirrorQuality", _D_VaultMirrorQuality),
@@ -538,9 +615,19 @@ class ColdStart(_Value):
 
     __slots__ = ("enabled", "nudge_after_hours", "silence_after_sessions")
 
-    enabled: bool
-    nudge_after_hours: int
-    silence_after_sessions: int
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Cold-start nudges on."""
+
+        @property
+        def nudge_after_hours(self) -> int:
+            """Hours before the nudge."""
+
+        @property
+        def silence_after_sessions(self) -> int:
+            """Sessions after which the nudge is silenced."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", True),
@@ -578,7 +665,11 @@ class AutoDream(_Value):
 
     __slots__ = ("min_confidence",)
 
-    min_confidence: float
+    if TYPE_CHECKING:
+
+        @property
+        def min_confidence(self) -> float:
+            """Minimum confidence of a proposal at session end."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("min_confidence", "float", 0.5),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("min_confidence", "min-confidence"),)
@@ -600,7 +691,11 @@ class StateMdLock(_Value):
 
     __slots__ = ("enabled",)
 
-    enabled: bool
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Accepted for compatibility; sessionkit always locks STATE.md (metrics.md §7.6), so `false` is reported as ignored."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("enabled", "bool", True),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("enabled", "enabled"),)
@@ -622,8 +717,15 @@ class HandoverGate(_Value):
 
     __slots__ = ("enabled", "max_open_questions")
 
-    enabled: bool
-    max_open_questions: int
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Handover gate on."""
+
+        @property
+        def max_open_questions(self) -> int:
+            """Open questions allowed at handover."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", True),
@@ -655,9 +757,19 @@ class IssueBudget(_Value):
 
     __slots__ = ("max_per_session", "mode", "overflow")
 
-    max_per_session: int
-    mode: Literal["strict", "warn", "off"]
-    overflow: Literal["collect-issue", "vault-note"]
+    if TYPE_CHECKING:
+
+        @property
+        def max_per_session(self) -> int:
+            """Issues per session; 0 blocks every non-exempt creation."""
+
+        @property
+        def mode(self) -> Literal["strict", "warn", "off"]:
+            """Budget enforcement mode."""
+
+        @property
+        def overflow(self) -> Literal["collect-issue", "vault-note"]:
+            """Where overflow goes."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("max_per_session", "int", 12),
@@ -699,8 +811,15 @@ class BrokenWindowBudget(_Value):
 
     __slots__ = ("due_days", "enabled")
 
-    enabled: bool
-    due_days: int
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Budget on."""
+
+        @property
+        def due_days(self) -> int:
+            """Days until a broken-window issue is due."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -729,8 +848,15 @@ class Slopcheck(_Value):
 
     __slots__ = ("enabled", "sources")
 
-    enabled: bool
-    sources: tuple[Literal["plan", "discovery"], ...]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Slop check on."""
+
+        @property
+        def sources(self) -> tuple[Literal["plan", "discovery"], ...]:
+            """Sources checked."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -764,10 +890,23 @@ class SkillEvolution(_Value):
 
     __slots__ = ("autonomy", "evidence_floor", "judge", "judge_budget_tokens")
 
-    autonomy: Literal["off", "advisory", "autonomous-gated"]
-    evidence_floor: float
-    judge: bool
-    judge_budget_tokens: int
+    if TYPE_CHECKING:
+
+        @property
+        def autonomy(self) -> Literal["off", "advisory", "autonomous-gated"]:
+            """Autonomy level."""
+
+        @property
+        def evidence_floor(self) -> float:
+            """Evidence floor."""
+
+        @property
+        def judge(self) -> bool:
+            """Use an LLM judge (`on`/`off` accepted)."""
+
+        @property
+        def judge_budget_tokens(self) -> int:
+            """Token budget of the judge."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("autonomy", 'Literal["off", "advisory", "autonomous-gated"]', "off"),
@@ -814,8 +953,15 @@ class DispatcherAutonomy(_Value):
 
     __slots__ = ("autonomy", "confidence_floor")
 
-    autonomy: Literal["off", "advisory", "autonomous-gated"]
-    confidence_floor: float
+    if TYPE_CHECKING:
+
+        @property
+        def autonomy(self) -> Literal["off", "advisory", "autonomous-gated"]:
+            """Autonomy level."""
+
+        @property
+        def confidence_floor(self) -> float:
+            """Confidence floor."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("autonomy", 'Literal["off", "advisory", "autonomous-gated"]', "off"),
@@ -852,7 +998,11 @@ class DiscoveryValidator(_Value):
 
     __slots__ = ("enabled",)
 
-    enabled: bool
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Validator on (an absent sub-key keeps this default, unlike the prior art)."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("enabled", "bool", True),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("enabled", "enabled"),)
@@ -874,8 +1024,15 @@ class TemplatesFirst(_Value):
 
     __slots__ = ("enabled", "hosts")
 
-    enabled: bool
-    hosts: tuple[Literal["github", "gitlab"], ...]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Templates-first hook on."""
+
+        @property
+        def hosts(self) -> tuple[Literal["github", "gitlab"], ...]:
+            """Hosts covered."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", True),
@@ -909,8 +1066,15 @@ class VerificationAutoFix(_Value):
 
     __slots__ = ("enabled", "max_retries")
 
-    enabled: bool
-    max_retries: int
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Auto-fix on."""
+
+        @property
+        def max_retries(self) -> int:
+            """Retries."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -939,9 +1103,19 @@ class Dialectic(_Value):
 
     __slots__ = ("budget_tokens", "cadence", "model")
 
-    cadence: int
-    model: Literal["haiku", "sonnet", "opus"]
-    budget_tokens: int
+    if TYPE_CHECKING:
+
+        @property
+        def cadence(self) -> int:
+            """Waves between dialectic reviews; 0 switches it off."""
+
+        @property
+        def model(self) -> Literal["haiku", "sonnet", "opus"]:
+            """Model used."""
+
+        @property
+        def budget_tokens(self) -> int:
+            """Token budget."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("cadence", "int", 5),
@@ -983,11 +1157,27 @@ class Eval(_Value):
 
     __slots__ = ("enabled", "handle", "judge", "mode", "report")
 
-    enabled: bool
-    mode: Literal["warn", "off"]
-    judge: Literal["off", "haiku", "sonnet"]
-    report: Literal["html", "none"]
-    handle: str | None
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Evaluation on."""
+
+        @property
+        def mode(self) -> Literal["warn", "off"]:
+            """Evaluation mode."""
+
+        @property
+        def judge(self) -> Literal["off", "haiku", "sonnet"]:
+            """Judge model."""
+
+        @property
+        def report(self) -> Literal["html", "none"]:
+            """Report format."""
+
+        @property
+        def handle(self) -> str | None:
+            """Run handle; surrounding whitespace is removed, empty means null."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1039,7 +1229,11 @@ class MemoryBanner(_Value):
 
     __slots__ = ("enabled",)
 
-    enabled: bool
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Banner on."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("enabled", "bool", True),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("enabled", "enabled"),)
@@ -1061,9 +1255,19 @@ class MemoryProposals(_Value):
 
     __slots__ = ("confidence_floor", "enabled", "quota_per_wave")
 
-    enabled: bool
-    quota_per_wave: int
-    confidence_floor: float
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Proposals on."""
+
+        @property
+        def quota_per_wave(self) -> int:
+            """Proposals per wave."""
+
+        @property
+        def confidence_floor(self) -> float:
+            """Confidence floor."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", True),
@@ -1101,8 +1305,15 @@ class Memory(_Value):
 
     __slots__ = ("banner", "proposals")
 
-    banner: MemoryBanner
-    proposals: MemoryProposals
+    if TYPE_CHECKING:
+
+        @property
+        def banner(self) -> MemoryBanner:
+            """Memory banner."""
+
+        @property
+        def proposals(self) -> MemoryProposals:
+            """Memory proposals."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("banner", "MemoryBanner", _D_MemoryBanner),
@@ -1149,14 +1360,39 @@ class Reconcile(_Value):
         "targets",
     )
 
-    enabled: bool
-    mode: Literal["off", "warn"]
-    targets: tuple[str, ...]
-    rule_expiry_days: int | None
-    confidence_floor: float
-    min_rule_days: int
-    min_insight_chars: int
-    max_proposals_per_run: int
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Reconciliation on."""
+
+        @property
+        def mode(self) -> Literal["off", "warn"]:
+            """Reconciliation mode."""
+
+        @property
+        def targets(self) -> tuple[str, ...]:
+            """Targets."""
+
+        @property
+        def rule_expiry_days(self) -> int | None:
+            """Days before a rule expires; null means never."""
+
+        @property
+        def confidence_floor(self) -> float:
+            """Confidence floor."""
+
+        @property
+        def min_rule_days(self) -> int:
+            """Minimum rule age in days."""
+
+        @property
+        def min_insight_chars(self) -> int:
+            """Minimum insight length."""
+
+        @property
+        def max_proposals_per_run(self) -> int:
+            """Proposals per run."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1223,10 +1459,23 @@ class VaultSync(_Value):
 
     __slots__ = ("enabled", "exclude", "mode", "vault_dir")
 
-    enabled: bool
-    mode: Literal["strict", "warn", "off"]
-    vault_dir: str | None
-    exclude: tuple[str, ...]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Sync on."""
+
+        @property
+        def mode(self) -> Literal["strict", "warn", "off"]:
+            """Sync mode (`hard` is accepted for `strict`)."""
+
+        @property
+        def vault_dir(self) -> str | None:
+            """Vault directory."""
+
+        @property
+        def exclude(self) -> tuple[str, ...]:
+            """Glob patterns excluded."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1287,19 +1536,59 @@ class DriftCheck(_Value):
         "mode",
     )
 
-    enabled: bool
-    mode: Literal["strict", "warn", "off"]
-    include_paths: tuple[str, ...]
-    check_path_resolver: bool
-    check_project_count_sync: bool
-    check_issue_reference_freshness: bool
-    check_session_file_existence: bool
-    check_command_count: bool
-    check_session_config_parity: bool
-    check_vault_dir_parity: bool
-    check_generated_rule_staleness: bool
-    check_rule_scoping: bool
-    check_docs_parity: bool
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Drift check on."""
+
+        @property
+        def mode(self) -> Literal["strict", "warn", "off"]:
+            """Drift check mode."""
+
+        @property
+        def include_paths(self) -> tuple[str, ...]:
+            """Files checked."""
+
+        @property
+        def check_path_resolver(self) -> bool:
+            """Run the `path-resolver` check."""
+
+        @property
+        def check_project_count_sync(self) -> bool:
+            """Run the `project-count-sync` check."""
+
+        @property
+        def check_issue_reference_freshness(self) -> bool:
+            """Run the `issue-reference-freshness` check."""
+
+        @property
+        def check_session_file_existence(self) -> bool:
+            """Run the `session-file-existence` check."""
+
+        @property
+        def check_command_count(self) -> bool:
+            """Run the `command-count` check."""
+
+        @property
+        def check_session_config_parity(self) -> bool:
+            """Run the `session-config-parity` check."""
+
+        @property
+        def check_vault_dir_parity(self) -> bool:
+            """Run the `vault-dir-parity` check."""
+
+        @property
+        def check_generated_rule_staleness(self) -> bool:
+            """Run the `generated-rule-staleness` check."""
+
+        @property
+        def check_rule_scoping(self) -> bool:
+            """Run the `rule-scoping` check."""
+
+        @property
+        def check_docs_parity(self) -> bool:
+            """Run the `docs-parity` check."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1391,9 +1680,19 @@ class DocsOrchestrator(_Value):
 
     __slots__ = ("audiences", "enabled", "mode")
 
-    enabled: bool
-    audiences: tuple[Literal["user", "dev", "vault"], ...]
-    mode: Literal["strict", "warn", "off"]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `docs-orchestrator` on."""
+
+        @property
+        def audiences(self) -> tuple[Literal["user", "dev", "vault"], ...]:
+            """Audiences."""
+
+        @property
+        def mode(self) -> Literal["strict", "warn", "off"]:
+            """Enforcement of `docs-orchestrator`: `strict` blocks, `warn` reports, `off` skips the check."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1435,9 +1734,19 @@ class VaultStalenessThresholds(_Value):
 
     __slots__ = ("active", "archived", "top")
 
-    top: float
-    active: float
-    archived: float
+    if TYPE_CHECKING:
+
+        @property
+        def top(self) -> float:
+            """Top-level notes."""
+
+        @property
+        def active(self) -> float:
+            """Active notes."""
+
+        @property
+        def archived(self) -> float:
+            """Archived notes."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("top", "float", 30),
@@ -1469,9 +1778,19 @@ class VaultStaleness(_Value):
 
     __slots__ = ("enabled", "mode", "thresholds")
 
-    enabled: bool
-    thresholds: VaultStalenessThresholds
-    mode: Literal["strict", "warn", "off"]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `vault-staleness` on."""
+
+        @property
+        def thresholds(self) -> VaultStalenessThresholds:
+            """Staleness thresholds in days."""
+
+        @property
+        def mode(self) -> Literal["strict", "warn", "off"]:
+            """Enforcement of `vault-staleness`: `strict` blocks, `warn` reports, `off` skips the check."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1516,7 +1835,11 @@ class DocsStalenessThresholds(_Value):
 
     __slots__ = ("living",)
 
-    living: float
+    if TYPE_CHECKING:
+
+        @property
+        def living(self) -> float:
+            """Living documents."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("living", "float", 90),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("living", "living"),)
@@ -1538,9 +1861,19 @@ class DocsStaleness(_Value):
 
     __slots__ = ("enabled", "mode", "thresholds")
 
-    enabled: bool
-    thresholds: DocsStalenessThresholds
-    mode: Literal["strict", "warn", "off"]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `docs-staleness` on."""
+
+        @property
+        def thresholds(self) -> DocsStalenessThresholds:
+            """Staleness thresholds in days."""
+
+        @property
+        def mode(self) -> Literal["strict", "warn", "off"]:
+            """Enforcement of `docs-staleness`: `strict` blocks, `warn` reports, `off` skips the check."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1585,7 +1918,11 @@ class MocStalenessThresholds(_Value):
 
     __slots__ = ("moc",)
 
-    moc: float
+    if TYPE_CHECKING:
+
+        @property
+        def moc(self) -> float:
+            """Maps of content."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("moc", "float", 90),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("moc", "moc"),)
@@ -1607,9 +1944,19 @@ class MocStaleness(_Value):
 
     __slots__ = ("enabled", "mode", "thresholds")
 
-    enabled: bool
-    thresholds: MocStalenessThresholds
-    mode: Literal["strict", "warn", "off"]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `moc-staleness` on."""
+
+        @property
+        def thresholds(self) -> MocStalenessThresholds:
+            """Staleness thresholds in days."""
+
+        @property
+        def mode(self) -> Literal["strict", "warn", "off"]:
+            """Enforcement of `moc-staleness`: `strict` blocks, `warn` reports, `off` skips the check."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1654,8 +2001,15 @@ class ContextCoverage(_Value):
 
     __slots__ = ("enabled", "mode")
 
-    enabled: bool
-    mode: Literal["strict", "warn", "off"]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `context-coverage` on."""
+
+        @property
+        def mode(self) -> Literal["strict", "warn", "off"]:
+            """Enforcement of `context-coverage`: `strict` blocks, `warn` reports, `off` skips the check."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1686,9 +2040,19 @@ class WorktreeOrphans(_Value):
 
     __slots__ = ("base_branch", "enabled", "mode")
 
-    enabled: bool
-    base_branch: str
-    mode: Literal["warn", "off"]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `worktree-orphans` on."""
+
+        @property
+        def base_branch(self) -> str:
+            """Base branch; restricted so that it can never be read as a git option."""
+
+        @property
+        def mode(self) -> Literal["warn", "off"]:
+            """Enforcement of `worktree-orphans`: `warn` reports, `off` skips the check."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1730,11 +2094,27 @@ class Test(_Value):
 
     __slots__ = ("default_profile", "enabled", "mode", "profiles_path", "retention_days")
 
-    enabled: bool
-    default_profile: str
-    profiles_path: str
-    mode: Literal["strict", "warn", "off"]
-    retention_days: int
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `test` on."""
+
+        @property
+        def default_profile(self) -> str:
+            """Default profile."""
+
+        @property
+        def profiles_path(self) -> str:
+            """Repository-relative path of the profile registry; kept relative, consumers resolve it against the root."""
+
+        @property
+        def mode(self) -> Literal["strict", "warn", "off"]:
+            """Enforcement of `test`: `strict` blocks, `warn` reports, `off` skips the check."""
+
+        @property
+        def retention_days(self) -> int:
+            """Retention in days."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1788,10 +2168,23 @@ class GitlabPortfolio(_Value):
 
     __slots__ = ("critical_labels", "enabled", "mode", "stale_days")
 
-    enabled: bool
-    mode: Literal["strict", "warn", "off"]
-    stale_days: int
-    critical_labels: tuple[str, ...]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `gitlab-portfolio` on."""
+
+        @property
+        def mode(self) -> Literal["strict", "warn", "off"]:
+            """Enforcement of `gitlab-portfolio`: `strict` blocks, `warn` reports, `off` skips the check."""
+
+        @property
+        def stale_days(self) -> int:
+            """Days before a project counts as stale."""
+
+        @property
+        def critical_labels(self) -> tuple[str, ...]:
+            """Labels that mark critical issues."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1838,9 +2231,19 @@ class WaveReviewers(_Value):
 
     __slots__ = ("enabled", "mode", "reviewers")
 
-    enabled: bool
-    reviewers: tuple[str, ...]
-    mode: Literal["strict", "warn", "off"]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Wave reviewers on."""
+
+        @property
+        def reviewers(self) -> tuple[str, ...]:
+            """Reviewer agent names."""
+
+        @property
+        def mode(self) -> Literal["strict", "warn", "off"]:
+            """Enforcement of `wave-reviewers`: `strict` blocks, `warn` reports, `off` skips the check."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1882,12 +2285,31 @@ class PersonaGateWave(_Value):
 
     __slots__ = ("after", "dispatch_model", "enabled", "mode", "personas", "threshold")
 
-    enabled: bool
-    after: Literal["quality", "impl-polish"]
-    threshold: str
-    personas: tuple[str, ...]
-    dispatch_model: str
-    mode: Literal["off", "warn", "strict"]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `persona-gate-wave` on."""
+
+        @property
+        def after(self) -> Literal["quality", "impl-polish"]:
+            """Wave after which the gate runs."""
+
+        @property
+        def threshold(self) -> str:
+            """`all`, `any`, or `M-of-N` with 1 ≤ M ≤ N ≤ 20 and no leading zero."""
+
+        @property
+        def personas(self) -> tuple[str, ...]:
+            """Persona names."""
+
+        @property
+        def dispatch_model(self) -> str:
+            """Model of the persona agents."""
+
+        @property
+        def mode(self) -> Literal["off", "warn", "strict"]:
+            """Enforcement of `persona-gate-wave`: `off` skips the check, `warn` reports, `strict` blocks."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -1953,11 +2375,27 @@ class CustomPhase(_Value):
 
     __slots__ = ("command", "mode", "name", "review", "when")
 
-    name: str
-    when: Literal["housekeeping", "session-end", "both"]
-    command: str
-    mode: Literal["warn", "hard", "off"]
-    review: str | None
+    if TYPE_CHECKING:
+
+        @property
+        def name(self) -> str:
+            """Phase name."""
+
+        @property
+        def when(self) -> Literal["housekeeping", "session-end", "both"]:
+            """Session types that run the phase."""
+
+        @property
+        def command(self) -> str:
+            """Command run by the orchestration layer; shell metacharacters are refused."""
+
+        @property
+        def mode(self) -> Literal["warn", "hard", "off"]:
+            """`hard` fails the close; `strict` is accepted for `hard`."""
+
+        @property
+        def review(self) -> str | None:
+            """Path of a review document."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("name", "str", REQUIRED),
@@ -2006,9 +2444,19 @@ class ExtraSource(_Value):
 
     __slots__ = ("kind", "learning_type", "path")
 
-    path: str
-    kind: Literal["regression-flags"]
-    learning_type: Literal["domain-regression"]
+    if TYPE_CHECKING:
+
+        @property
+        def path(self) -> str:
+            """Repository-relative path."""
+
+        @property
+        def kind(self) -> Literal["regression-flags"]:
+            """Source kind."""
+
+        @property
+        def learning_type(self) -> Literal["domain-regression"]:
+            """Learning type produced."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("path", "str", REQUIRED),
@@ -2047,7 +2495,11 @@ class Evolve(_Value):
 
     __slots__ = ("extra_sources",)
 
-    extra_sources: tuple[ExtraSource, ...]
+    if TYPE_CHECKING:
+
+        @property
+        def extra_sources(self) -> tuple[ExtraSource, ...]:
+            """Extra evidence sources."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("extra_sources", "tuple[ExtraSource, ...]", ()),
@@ -2072,9 +2524,19 @@ class LoopGuard(_Value):
 
     __slots__ = ("enabled", "threshold", "window")
 
-    enabled: bool
-    threshold: int
-    window: int
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `loop-guard` on."""
+
+        @property
+        def threshold(self) -> int:
+            """Repetitions that trip the guard."""
+
+        @property
+        def window(self) -> int:
+            """Calls looked at."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", True),
@@ -2110,7 +2572,11 @@ class FrontendSlopHook(_Value):
 
     __slots__ = ("enabled",)
 
-    enabled: bool
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `frontend-slop-hook` on."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("enabled", "bool", False),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("enabled", "enabled"),)
@@ -2132,10 +2598,23 @@ class InstructionBudget(_Value):
 
     __slots__ = ("byte_ceiling", "ceiling", "enabled", "mode")
 
-    enabled: bool
-    ceiling: int
-    byte_ceiling: int
-    mode: Literal["warn", "off"]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `instruction-budget` on."""
+
+        @property
+        def ceiling(self) -> int:
+            """Line ceiling."""
+
+        @property
+        def byte_ceiling(self) -> int:
+            """Byte ceiling."""
+
+        @property
+        def mode(self) -> Literal["warn", "off"]:
+            """Enforcement of `instruction-budget`: `warn` reports, `off` skips the check."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", True),
@@ -2182,7 +2661,11 @@ class ExpressPath(_Value):
 
     __slots__ = ("enabled",)
 
-    enabled: bool
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `express-path` on."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("enabled", "bool", True),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("enabled", "enabled"),)
@@ -2204,9 +2687,19 @@ class WorkerPool(_Value):
 
     __slots__ = ("drain_timeout_ms", "enabled", "max_parallel")
 
-    enabled: bool
-    max_parallel: int | None
-    drain_timeout_ms: int
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `worker-pool` on."""
+
+        @property
+        def max_parallel(self) -> int | None:
+            """Parallel workers; null means `agents-per-wave`."""
+
+        @property
+        def drain_timeout_ms(self) -> int:
+            """Drain timeout."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -2248,8 +2741,15 @@ class OutputSchemaValidation(_Value):
 
     __slots__ = ("enabled", "enforce")
 
-    enabled: bool
-    enforce: Literal["warn", "strict"]
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Turn `output-schema-validation` on."""
+
+        @property
+        def enforce(self) -> Literal["warn", "strict"]:
+            """Enforcement."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", False),
@@ -2280,7 +2780,11 @@ class Autopilot(_Value):
 
     __slots__ = ("bg_isolation",)
 
-    bg_isolation: Literal["worktree", "none"]
+    if TYPE_CHECKING:
+
+        @property
+        def bg_isolation(self) -> Literal["worktree", "none"]:
+            """Isolation of background runs."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("bg_isolation", 'Literal["worktree", "none"]', "worktree"),
@@ -2304,7 +2808,11 @@ class WebhooksSlack(_Value):
 
     __slots__ = ("url",)
 
-    url: str | None
+    if TYPE_CHECKING:
+
+        @property
+        def url(self) -> str | None:
+            """URL of the `slack` webhook. A URL embedding credentials is reported; prefer the `SO_WEBHOOK_SLACK_URL` environment variable."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("url", "str | None", None),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("url", "url"),)
@@ -2327,7 +2835,11 @@ class WebhooksDiscord(_Value):
 
     __slots__ = ("url",)
 
-    url: str | None
+    if TYPE_CHECKING:
+
+        @property
+        def url(self) -> str | None:
+            """URL of the `discord` webhook. A URL embedding credentials is reported; prefer the `SO_WEBHOOK_DISCORD_URL` environment variable."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("url", "str | None", None),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("url", "url"),)
@@ -2350,7 +2862,11 @@ class WebhooksGeneric(_Value):
 
     __slots__ = ("url",)
 
-    url: str | None
+    if TYPE_CHECKING:
+
+        @property
+        def url(self) -> str | None:
+            """URL of the `generic` webhook. A URL embedding credentials is reported; prefer the `SO_WEBHOOK_GENERIC_URL` environment variable."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("url", "str | None", None),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("url", "url"),)
@@ -2373,7 +2889,11 @@ class WebhooksGitlabPipelineStatus(_Value):
 
     __slots__ = ("url",)
 
-    url: str | None
+    if TYPE_CHECKING:
+
+        @property
+        def url(self) -> str | None:
+            """URL of the `gitlab-pipeline-status` webhook. A URL embedding credentials is reported; prefer the `SO_WEBHOOK_GITLAB_PIPELINE_STATUS_URL` environment variable."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (("url", "str | None", None),)
     _KEYS: ClassVar[tuple[tuple[str, str], ...]] = (("url", "url"),)
@@ -2396,10 +2916,23 @@ class Webhooks(_Value):
 
     __slots__ = ("discord", "generic", "gitlab_pipeline_status", "slack")
 
-    slack: WebhooksSlack
-    discord: WebhooksDiscord
-    generic: WebhooksGeneric
-    gitlab_pipeline_status: WebhooksGitlabPipelineStatus
+    if TYPE_CHECKING:
+
+        @property
+        def slack(self) -> WebhooksSlack:
+            """`slack` webhook."""
+
+        @property
+        def discord(self) -> WebhooksDiscord:
+            """`discord` webhook."""
+
+        @property
+        def generic(self) -> WebhooksGeneric:
+            """`generic` webhook."""
+
+        @property
+        def gitlab_pipeline_status(self) -> WebhooksGitlabPipelineStatus:
+            """`gitlab-pipeline-status` webhook."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("slack", "WebhooksSlack", _D_WebhooksSlack),
@@ -2459,12 +2992,31 @@ class Hooks(_Value):
         "warn_as",
     )
 
-    fail_mode: Literal["closed", "open"]
-    warn_as: Literal["notice", "ask"]
-    disable: tuple[Literal["commands", "weakening", "verify"], ...]
-    record_events: Literal["auto", "always", "never"]
-    deadline_ms: int
-    max_payload_bytes: int
+    if TYPE_CHECKING:
+
+        @property
+        def fail_mode(self) -> Literal["closed", "open"]:
+            """What the hook answers when it fails unexpectedly (agent-hooks.md §8.2)."""
+
+        @property
+        def warn_as(self) -> Literal["notice", "ask"]:
+            """How warnings are rendered."""
+
+        @property
+        def disable(self) -> tuple[Literal["commands", "weakening", "verify"], ...]:
+            """Checks switched off from configuration."""
+
+        @property
+        def record_events(self) -> Literal["auto", "always", "never"]:
+            """Decision events."""
+
+        @property
+        def deadline_ms(self) -> int:
+            """Hook deadline in milliseconds."""
+
+        @property
+        def max_payload_bytes(self) -> int:
+            """Largest payload read."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("fail_mode", 'Literal["closed", "open"]', "closed"),
@@ -2521,12 +3073,31 @@ class ProtectedEntry(_Value):
 
     __slots__ = ("action", "agent", "coordinator", "id", "patterns", "unknown")
 
-    id: str
-    patterns: tuple[str, ...]
-    action: Literal["allow", "warn", "block"] | None
-    coordinator: Literal["allow", "warn", "block"] | None
-    unknown: Literal["allow", "warn", "block"] | None
-    agent: Literal["allow", "warn", "block"] | None
+    if TYPE_CHECKING:
+
+        @property
+        def id(self) -> str:
+            """Entry id."""
+
+        @property
+        def patterns(self) -> tuple[str, ...]:
+            """Path patterns (agent-hooks.md §9.4)."""
+
+        @property
+        def action(self) -> Literal["allow", "warn", "block"] | None:
+            """Action for every role."""
+
+        @property
+        def coordinator(self) -> Literal["allow", "warn", "block"] | None:
+            """Action for the coordinator."""
+
+        @property
+        def unknown(self) -> Literal["allow", "warn", "block"] | None:
+            """Action for an unidentified caller."""
+
+        @property
+        def agent(self) -> Literal["allow", "warn", "block"] | None:
+            """Action for an agent."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("id", "str", REQUIRED),
@@ -2581,10 +3152,23 @@ class ProtectedRelax(_Value):
 
     __slots__ = ("agent", "class_", "coordinator", "unknown")
 
-    class_: Literal["control", "state", "instructions", "git", "runtime"]
-    coordinator: Literal["allow", "warn", "block"] | None
-    unknown: Literal["allow", "warn", "block"] | None
-    agent: Literal["allow", "warn", "block"] | None
+    if TYPE_CHECKING:
+
+        @property
+        def class_(self) -> Literal["control", "state", "instructions", "git", "runtime"]:
+            """Class relaxed (`git` and `runtime` are refused by `config.floor`)."""
+
+        @property
+        def coordinator(self) -> Literal["allow", "warn", "block"] | None:
+            """Action for the coordinator."""
+
+        @property
+        def unknown(self) -> Literal["allow", "warn", "block"] | None:
+            """Action for an unidentified caller."""
+
+        @property
+        def agent(self) -> Literal["allow", "warn", "block"] | None:
+            """Action for an agent."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("class_", 'Literal["control", "state", "instructions", "git", "runtime"]', REQUIRED),
@@ -2629,8 +3213,15 @@ class ProtectedPaths(_Value):
 
     __slots__ = ("add", "relax")
 
-    add: tuple[ProtectedEntry, ...]
-    relax: tuple[ProtectedRelax, ...]
+    if TYPE_CHECKING:
+
+        @property
+        def add(self) -> tuple[ProtectedEntry, ...]:
+            """Extra protected entries (class `custom`); union of working tree and HEAD."""
+
+        @property
+        def relax(self) -> tuple[ProtectedRelax, ...]:
+            """Lowered actions; `git` and `runtime` cannot be relaxed and `control` not below `warn`."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("add", "tuple[ProtectedEntry, ...]", ()),
@@ -2665,9 +3256,19 @@ class MetricsRotationEvents(_Value):
 
     __slots__ = ("enabled", "keep", "max_mb")
 
-    enabled: bool
-    max_mb: float
-    keep: int
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Rotation on."""
+
+        @property
+        def max_mb(self) -> float:
+            """Size limit in MB."""
+
+        @property
+        def keep(self) -> int:
+            """Rotated files kept."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", True),
@@ -2699,9 +3300,19 @@ class MetricsRotationSubagents(_Value):
 
     __slots__ = ("enabled", "keep", "max_mb")
 
-    enabled: bool
-    max_mb: float
-    keep: int
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Rotation on."""
+
+        @property
+        def max_mb(self) -> float:
+            """Size limit in MB."""
+
+        @property
+        def keep(self) -> int:
+            """Rotated files kept."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", True),
@@ -2733,8 +3344,15 @@ class MetricsRotation(_Value):
 
     __slots__ = ("events", "subagents")
 
-    events: MetricsRotationEvents
-    subagents: MetricsRotationSubagents
+    if TYPE_CHECKING:
+
+        @property
+        def events(self) -> MetricsRotationEvents:
+            """Rotation of `events.jsonl` (alias: `events-rotation`)."""
+
+        @property
+        def subagents(self) -> MetricsRotationSubagents:
+            """Rotation of `subagents.jsonl`."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("events", "MetricsRotationEvents", _D_MetricsRotationEvents),
@@ -2780,13 +3398,35 @@ class Metrics(_Value):
         "rotation",
     )
 
-    dir: str
-    fsync: Literal["auto", "always", "never"]
-    max_line_bytes: int
-    lock_timeout_ms: int
-    backups: int
-    abandon_after_hours: float
-    rotation: MetricsRotation
+    if TYPE_CHECKING:
+
+        @property
+        def dir(self) -> str:
+            """Store root, repository-relative."""
+
+        @property
+        def fsync(self) -> Literal["auto", "always", "never"]:
+            """fsync policy."""
+
+        @property
+        def max_line_bytes(self) -> int:
+            """Largest record line."""
+
+        @property
+        def lock_timeout_ms(self) -> int:
+            """Lock timeout for appends."""
+
+        @property
+        def backups(self) -> int:
+            """Backups kept."""
+
+        @property
+        def abandon_after_hours(self) -> float:
+            """Hours after which a session counts as abandoned."""
+
+        @property
+        def rotation(self) -> MetricsRotation:
+            """Rotation of the JSONL streams."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("dir", "str", ".orchestrator/metrics"),
@@ -2849,9 +3489,19 @@ class LearningsRank(_Value):
 
     __slots__ = ("enabled", "floor_factor", "half_life_days")
 
-    enabled: bool
-    half_life_days: float
-    floor_factor: float
+    if TYPE_CHECKING:
+
+        @property
+        def enabled(self) -> bool:
+            """Decay ranking on."""
+
+        @property
+        def half_life_days(self) -> float:
+            """Half-life in days."""
+
+        @property
+        def floor_factor(self) -> float:
+            """Floor factor."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("enabled", "bool", True),
@@ -2897,13 +3547,35 @@ class Learnings(_Value):
         "ttl_days",
     )
 
-    default_ttl_days: int
-    ttl_days: FrozenMap
-    decay_rate: float
-    surface_top_n: int
-    min_confidence: float
-    rank: LearningsRank
-    sweep_grace_days: int
+    if TYPE_CHECKING:
+
+        @property
+        def default_ttl_days(self) -> int:
+            """Default lifetime of a learning (alias: `learning-expiry-days`)."""
+
+        @property
+        def ttl_days(self) -> FrozenMap:
+            """Lifetime per learning type."""
+
+        @property
+        def decay_rate(self) -> float:
+            """Confidence decay per untouched session (alias: `learning-decay-rate`)."""
+
+        @property
+        def surface_top_n(self) -> int:
+            """Learnings surfaced (alias: `learnings-surface-top-n`)."""
+
+        @property
+        def min_confidence(self) -> float:
+            """Minimum confidence surfaced."""
+
+        @property
+        def rank(self) -> LearningsRank:
+            """Ranking decay (aliases: `evolve.decay-*`)."""
+
+        @property
+        def sweep_grace_days(self) -> int:
+            """Grace period of the sweep."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("default_ttl_days", "int", 60),
@@ -2966,10 +3638,23 @@ class State(_Value):
 
     __slots__ = ("dir", "lock_timeout_ms", "lock_ttl_seconds", "max_bytes")
 
-    dir: str | None
-    max_bytes: int
-    lock_timeout_ms: int
-    lock_ttl_seconds: int
+    if TYPE_CHECKING:
+
+        @property
+        def dir(self) -> str | None:
+            """Repository-relative directory of STATE.md; null means the harness directory."""
+
+        @property
+        def max_bytes(self) -> int:
+            """Largest STATE.md."""
+
+        @property
+        def lock_timeout_ms(self) -> int:
+            """Lock timeout (alias: `state-md-lock.timeout-ms`)."""
+
+        @property
+        def lock_ttl_seconds(self) -> int:
+            """Lock lifetime."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("dir", "str | None", None),
@@ -3025,14 +3710,39 @@ class Snapshots(_Value):
         "timeout_ms",
     )
 
-    before_warn: bool | Literal["required"]
-    before_warn_rules: tuple[str, ...]
-    timeout_ms: int
-    keep_last: int
-    keep_newest: int
-    max_age_days: int
-    max_file_mib: int
-    max_total_mib: int
+    if TYPE_CHECKING:
+
+        @property
+        def before_warn(self) -> bool | Literal["required"]:
+            """Snapshot before an allowed warn-level command; `required` blocks the command when the snapshot fails (alias: `sessionkit.snapshot-before-warn`)."""
+
+        @property
+        def before_warn_rules(self) -> tuple[str, ...]:
+            """Guard rule ids that trigger the snapshot."""
+
+        @property
+        def timeout_ms(self) -> int:
+            """Snapshot budget in milliseconds."""
+
+        @property
+        def keep_last(self) -> int:
+            """Snapshots kept per session by prune."""
+
+        @property
+        def keep_newest(self) -> int:
+            """Newest snapshots always kept."""
+
+        @property
+        def max_age_days(self) -> int:
+            """Age after which prune deletes."""
+
+        @property
+        def max_file_mib(self) -> int:
+            """Largest untracked file captured."""
+
+        @property
+        def max_total_mib(self) -> int:
+            """Largest total of untracked files captured."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("before_warn", 'bool | Literal["required"]', False),
@@ -3121,9 +3831,19 @@ class Worktrees(_Value):
 
     __slots__ = ("disposable", "gc_min_age_days", "root")
 
-    root: str | None
-    gc_min_age_days: int
-    disposable: tuple[str, ...]
+    if TYPE_CHECKING:
+
+        @property
+        def root(self) -> str | None:
+            """Worktree root; null means `../<main checkout name>.worktrees`."""
+
+        @property
+        def gc_min_age_days(self) -> int:
+            """Minimum age before gc removes a worktree."""
+
+        @property
+        def disposable(self) -> tuple[str, ...]:
+            """Gitignore patterns gc may delete."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("root", "str | None", None),
@@ -3207,9 +3927,19 @@ class Audit(_Value):
 
     __slots__ = ("fail_under", "instruction_max_lines", "skip")
 
-    fail_under: float | None
-    skip: tuple[str, ...]
-    instruction_max_lines: int
+    if TYPE_CHECKING:
+
+        @property
+        def fail_under(self) -> float | None:
+            """Fail when the overall score is below this (0–10); null means never."""
+
+        @property
+        def skip(self) -> tuple[str, ...]:
+            """Check ids skipped."""
+
+        @property
+        def instruction_max_lines(self) -> int:
+            """Line budget of the root instruction file."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("fail_under", "float | None", None),
@@ -3251,7 +3981,11 @@ class Agents(_Value):
 
     __slots__ = ("model_families",)
 
-    model_families: tuple[str, ...]
+    if TYPE_CHECKING:
+
+        @property
+        def model_families(self) -> tuple[str, ...]:
+            """Model families accepted in agent frontmatter."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("model_families", "tuple[str, ...]", ("opus", "sonnet", "haiku", "fable")),
@@ -3384,114 +4118,434 @@ class SessionConfig(_Value):
         "worktrees",
     )
 
-    agents_per_wave: AgentsPerWave
-    waves: int
-    recent_commits: int
-    special: str | None
-    vcs: Literal["github", "gitlab"] | None
-    gitlab_host: str | None
-    mirror: str | None
-    cross_repos: tuple[str, ...] | None
-    cross_repo: CrossRepo
-    pencil: str | None
-    ecosystem_health: bool
-    health_endpoints: tuple[str | FrozenMap, ...] | None
-    issue_limit: int
-    stale_branch_days: int
-    stale_issue_days: int
-    test_command: str | None
-    typecheck_command: str | None
-    lint_command: str | None
-    ssot_files: tuple[str, ...] | None
-    ssot_freshness_days: int
-    plugin_freshness_days: int
-    discovery_on_close: bool
-    discovery_probes: tuple[
-        Literal["all", "code", "infra", "ui", "arch", "session", "audit", "vault", "feature"], ...
-    ]
-    discovery_exclude_paths: tuple[str, ...]
-    discovery_severity_threshold: Literal["critical", "high", "medium", "low"]
-    discovery_confidence_threshold: int
-    discovery_parallelism: int
-    persistence: bool
-    memory_cleanup_threshold: int
-    memory_cleanup_soft_limit: int
-    enforcement: Literal["strict", "warn", "off"]
-    isolation: Literal["worktree", "none", "auto"]
-    max_turns: Literal["auto"] | int
-    baseline_ref: str | None
-    baseline_project_id: str | None
-    plan_baseline_path: str | None
-    plan_default_visibility: Literal["internal", "private", "public"]
-    plan_prd_location: str
-    plan_retro_location: str
-    agent_mapping: FrozenMap | None
-    enforcement_gates: FrozenMap | None
-    reasoning_output: bool
-    grounding_injection_max_files: int
-    grounding_check: bool
-    allow_destructive_ops: bool
-    allow_config_weakening: bool
-    config_protection: ConfigProtection
-    resource_awareness: bool
-    enable_host_banner: bool
-    heavy_repo: bool
-    worktree_cleanup: Literal["default", "aggressive"]
-    resource_thresholds: ResourceThresholds
-    worktree_exclude: tuple[str, ...]
-    vault_integration: VaultIntegration
-    vault_mirror: VaultMirror
-    cold_start: ColdStart
-    auto_dream: AutoDream
-    state_md_lock: StateMdLock
-    handover_gate: HandoverGate
-    issue_budget: IssueBudget
-    broken_window_budget: BrokenWindowBudget
-    slopcheck: Slopcheck
-    skill_evolution: SkillEvolution
-    dispatcher_autonomy: DispatcherAutonomy
-    discovery_validator: DiscoveryValidator
-    templates_first: TemplatesFirst
-    verification_auto_fix: VerificationAutoFix
-    dialectic: Dialectic
-    eval: Eval
-    memory: Memory
-    reconcile: Reconcile
-    vault_sync: VaultSync
-    drift_check: DriftCheck
-    docs_orchestrator: DocsOrchestrator
-    vault_staleness: VaultStaleness
-    docs_staleness: DocsStaleness
-    moc_staleness: MocStaleness
-    context_coverage: ContextCoverage
-    worktree_orphans: WorktreeOrphans
-    test: Test
-    gitlab_portfolio: GitlabPortfolio
-    wave_reviewers: WaveReviewers
-    persona_gate_wave: PersonaGateWave | None
-    custom_phases: tuple[CustomPhase, ...]
-    evolve: Evolve
-    loop_guard: LoopGuard
-    frontend_slop_hook: FrontendSlopHook
-    instruction_budget: InstructionBudget
-    auto_skill_dispatch: bool
-    auto_commit_per_wave: bool
-    express_path: ExpressPath
-    worker_pool: WorkerPool
-    output_schema_validation: OutputSchemaValidation
-    autopilot: Autopilot
-    webhooks: Webhooks
-    hooks: Hooks
-    protected_paths: ProtectedPaths
-    metrics: Metrics
-    learnings: Learnings
-    state: State
-    snapshots: Snapshots
-    worktrees: Worktrees
-    audit: Audit
-    agents: Agents
-    report: Any
-    _digest: str | None
+    if TYPE_CHECKING:
+
+        @property
+        def agents_per_wave(self) -> AgentsPerWave:
+            """Maximum number of parallel sub-agents per wave. An integer applies to every session type; a mapping gives a `default` plus optional per-session-type values (`housekeeping`, `feature`, `deep`). The prior art's override syntax `6 (deep: 18)` is accepted and becomes the mapping."""
+
+        @property
+        def waves(self) -> int:
+            """Execution waves of feature and deep sessions."""
+
+        @property
+        def recent_commits(self) -> int:
+            """Commits shown in the session-start git analysis."""
+
+        @property
+        def special(self) -> str | None:
+            """Repository-specific instructions for the agents. Free text; never executed (contrast with `custom-phases`)."""
+
+        @property
+        def vcs(self) -> Literal["github", "gitlab"] | None:
+            """VCS platform; null detects it from the remote."""
+
+        @property
+        def gitlab_host(self) -> str | None:
+            """Hostname of a self-hosted GitLab (optionally with a port)."""
+
+        @property
+        def mirror(self) -> str | None:
+            """Mirror target pushed after each push (for example `github`); `none` means no mirror."""
+
+        @property
+        def cross_repos(self) -> tuple[str, ...] | None:
+            """Related repositories (names under `~/Projects/`) checked at session start; `none` means null."""
+
+        @property
+        def cross_repo(self) -> CrossRepo:
+            """Cross-repository projects (the prior art's `cross-repo.projects`)."""
+
+        @property
+        def pencil(self) -> str | None:
+            """Path of a `.pen` design file used for design-alignment reviews."""
+
+        @property
+        def ecosystem_health(self) -> bool:
+            """Run service health checks at session start. The block form holding `health-endpoints:` (written by the prior art's wizard) is accepted and means `true` plus that list."""
+
+        @property
+        def health_endpoints(self) -> tuple[str | FrozenMap, ...] | None:
+            """Service health URLs, each a URL string or a `{name, url}` mapping."""
+
+        @property
+        def issue_limit(self) -> int:
+            """Maximum issues fetched at session start."""
+
+        @property
+        def stale_branch_days(self) -> int:
+            """Days after which a branch counts as stale."""
+
+        @property
+        def stale_issue_days(self) -> int:
+            """Days after which an issue is proposed for triage."""
+
+        @property
+        def test_command(self) -> str | None:
+            """The test command the gates run (gates.md §3.3). Unset (null) means auto-detection; the literal `skip` is the explicit opt-out. `none` and `""` mean unset. Read only from committed files."""
+
+        @property
+        def typecheck_command(self) -> str | None:
+            """The typecheck command the gates run (gates.md §3.3). Unset (null) means auto-detection; the literal `skip` is the explicit opt-out. `none` and `""` mean unset. Read only from committed files."""
+
+        @property
+        def lint_command(self) -> str | None:
+            """The lint command the gates run (gates.md §3.3). Unset (null) means auto-detection; the literal `skip` is the explicit opt-out. `none` and `""` mean unset. Read only from committed files."""
+
+        @property
+        def ssot_files(self) -> tuple[str, ...] | None:
+            """Single-source-of-truth files tracked for freshness."""
+
+        @property
+        def ssot_freshness_days(self) -> int:
+            """Days after which an SSOT file counts as outdated."""
+
+        @property
+        def plugin_freshness_days(self) -> int:
+            """Days after which the orchestration plugin counts as outdated."""
+
+        @property
+        def discovery_on_close(self) -> bool:
+            """Run discovery probes when the session closes. The prior art's template value `auto` means true."""
+
+        @property
+        def discovery_probes(
+            self,
+        ) -> tuple[
+            Literal["all", "code", "infra", "ui", "arch", "session", "audit", "vault", "feature"],
+            ...,
+        ]:
+            """Probe categories run by discovery."""
+
+        @property
+        def discovery_exclude_paths(self) -> tuple[str, ...]:
+            """Glob patterns excluded from discovery scanning."""
+
+        @property
+        def discovery_severity_threshold(self) -> Literal["critical", "high", "medium", "low"]:
+            """Minimum severity of reported findings."""
+
+        @property
+        def discovery_confidence_threshold(self) -> int:
+            """Findings with a lower confidence (0–100) are deferred."""
+
+        @property
+        def discovery_parallelism(self) -> int:
+            """Probe agents run in parallel."""
+
+        @property
+        def persistence(self) -> bool:
+            """Session resumption through STATE.md and memory files."""
+
+        @property
+        def memory_cleanup_threshold(self) -> int:
+            """Suggest a memory clean-up after this many memory files."""
+
+        @property
+        def memory_cleanup_soft_limit(self) -> int:
+            """Escalation ceiling of the memory clean-up nudge."""
+
+        @property
+        def enforcement(self) -> Literal["strict", "warn", "off"]:
+            """Default enforcement the orchestration layer writes into wave scopes. It never changes how the configuration itself is validated."""
+
+        @property
+        def isolation(self) -> Literal["worktree", "none", "auto"]:
+            """Agent isolation; `auto` graduates it per wave."""
+
+        @property
+        def max_turns(self) -> Literal["auto"] | int:
+            """Turn budget per agent; `auto` means 8, 15 or 25 by session type."""
+
+        @property
+        def baseline_ref(self) -> str | None:
+            """Git ref of the baseline project used at bootstrap."""
+
+        @property
+        def baseline_project_id(self) -> str | None:
+            """GitLab project id or path of the baseline; numbers are kept as text."""
+
+        @property
+        def plan_baseline_path(self) -> str | None:
+            """Local clone of the baseline project; placeholders such as `OVERRIDE-IN-owner.yaml` are kept as text."""
+
+        @property
+        def plan_default_visibility(self) -> Literal["internal", "private", "public"]:
+            """Visibility of new repositories."""
+
+        @property
+        def plan_prd_location(self) -> str:
+            """Repository-relative directory of PRDs."""
+
+        @property
+        def plan_retro_location(self) -> str:
+            """Repository-relative directory of retrospectives."""
+
+        @property
+        def agent_mapping(self) -> FrozenMap | None:
+            """Explicit role → agent binding (overrides auto-discovery). Roles: impl, test, db, ui, security, compliance, docs, perf."""
+
+        @property
+        def enforcement_gates(self) -> FrozenMap | None:
+            """Gate defaults for wave scopes (agent-hooks.md §9.2); an unset gate takes the hook's default (on). `post-edit-validate` is accepted and ignored. Loosening per gate: false is looser than unset, unset and true are equally strict."""
+
+        @property
+        def reasoning_output(self) -> bool:
+            """Agents emit `STATE:`/`PLAN:` markers."""
+
+        @property
+        def grounding_injection_max_files(self) -> int:
+            """Grounding files injected per agent; 0 disables."""
+
+        @property
+        def grounding_check(self) -> bool:
+            """Compare planned and touched files at close."""
+
+        @property
+        def allow_destructive_ops(self) -> bool:
+            """Lower the destructive-command guard's block findings for in-repository operations to warnings (guard.md §12.5). Takes effect only once committed."""
+
+        @property
+        def allow_config_weakening(self) -> bool:
+            """Prior-art switch: `true` means `config-protection.mode: off` (agent-hooks.md §11.5). Takes effect only once committed."""
+
+        @property
+        def config_protection(self) -> ConfigProtection:
+            """Config-weakening detection (agent-hooks.md §11.5)."""
+
+        @property
+        def resource_awareness(self) -> bool:
+            """Host sensing and adaptive wave sizing."""
+
+        @property
+        def enable_host_banner(self) -> bool:
+            """Show the host banner at session start."""
+
+        @property
+        def heavy_repo(self) -> bool:
+            """Cap dispatched agents at `agents-per-wave`; pin `isolation: worktree` with it."""
+
+        @property
+        def worktree_cleanup(self) -> Literal["default", "aggressive"]:
+            """Worktree sweep cadence."""
+
+        @property
+        def resource_thresholds(self) -> ResourceThresholds:
+            """Host resource thresholds. Sub-keys written at top level (the prior art's flat map) move here."""
+
+        @property
+        def worktree_exclude(self) -> tuple[str, ...]:
+            """Paths not copied into agent worktrees."""
+
+        @property
+        def vault_integration(self) -> VaultIntegration:
+            """Vault integration."""
+
+        @property
+        def vault_mirror(self) -> VaultMirror:
+            """Vault mirror quality gates."""
+
+        @property
+        def cold_start(self) -> ColdStart:
+            """Cold-start nudges."""
+
+        @property
+        def auto_dream(self) -> AutoDream:
+            """Session-end memory proposals gate."""
+
+        @property
+        def state_md_lock(self) -> StateMdLock:
+            """STATE.md locking (prior art)."""
+
+        @property
+        def handover_gate(self) -> HandoverGate:
+            """Handover gate at session end."""
+
+        @property
+        def issue_budget(self) -> IssueBudget:
+            """Cap on issues created per session."""
+
+        @property
+        def broken_window_budget(self) -> BrokenWindowBudget:
+            """Broken-window issue budget."""
+
+        @property
+        def slopcheck(self) -> Slopcheck:
+            """Slop check of plans and discovery output."""
+
+        @property
+        def skill_evolution(self) -> SkillEvolution:
+            """Skill evolution (also read from a `## Skill Evolution` satellite section)."""
+
+        @property
+        def dispatcher_autonomy(self) -> DispatcherAutonomy:
+            """Dispatcher autonomy (also read from a `## Dispatcher Autonomy` satellite section)."""
+
+        @property
+        def discovery_validator(self) -> DiscoveryValidator:
+            """Discovery finding validator."""
+
+        @property
+        def templates_first(self) -> TemplatesFirst:
+            """Issue and MR templates first."""
+
+        @property
+        def verification_auto_fix(self) -> VerificationAutoFix:
+            """Automatic fixes after failed verification."""
+
+        @property
+        def dialectic(self) -> Dialectic:
+            """Dialectic review cadence."""
+
+        @property
+        def eval(self) -> Eval:
+            """Session evaluation."""
+
+        @property
+        def memory(self) -> Memory:
+            """Memory banner and proposals."""
+
+        @property
+        def reconcile(self) -> Reconcile:
+            """Rule reconciliation."""
+
+        @property
+        def vault_sync(self) -> VaultSync:
+            """Vault synchronisation."""
+
+        @property
+        def drift_check(self) -> DriftCheck:
+            """Instruction-file drift check."""
+
+        @property
+        def docs_orchestrator(self) -> DocsOrchestrator:
+            """Documentation orchestration."""
+
+        @property
+        def vault_staleness(self) -> VaultStaleness:
+            """Vault staleness check."""
+
+        @property
+        def docs_staleness(self) -> DocsStaleness:
+            """Documentation staleness check."""
+
+        @property
+        def moc_staleness(self) -> MocStaleness:
+            """Map-of-content staleness check."""
+
+        @property
+        def context_coverage(self) -> ContextCoverage:
+            """Context coverage check."""
+
+        @property
+        def worktree_orphans(self) -> WorktreeOrphans:
+            """Orphaned worktree detection."""
+
+        @property
+        def test(self) -> Test:
+            """Test profiles."""
+
+        @property
+        def gitlab_portfolio(self) -> GitlabPortfolio:
+            """GitLab portfolio view."""
+
+        @property
+        def wave_reviewers(self) -> WaveReviewers:
+            """Reviewers dispatched after waves (alias: `persona-reviewers`, deprecated)."""
+
+        @property
+        def persona_gate_wave(self) -> PersonaGateWave | None:
+            """Persona gate wave; absent (null) unless configured. `threshold_parsed` is derived in the typed model."""
+
+        @property
+        def custom_phases(self) -> tuple[CustomPhase, ...]:
+            """Phases run at close, gated on their exit code."""
+
+        @property
+        def evolve(self) -> Evolve:
+            """Learning evolution (the prior art's `evolve.extra-sources` and `evolve.decay`)."""
+
+        @property
+        def loop_guard(self) -> LoopGuard:
+            """Loop guard. A `window` below `threshold` is raised to it."""
+
+        @property
+        def frontend_slop_hook(self) -> FrontendSlopHook:
+            """Frontend slop hook."""
+
+        @property
+        def instruction_budget(self) -> InstructionBudget:
+            """Instruction-file size budget."""
+
+        @property
+        def auto_skill_dispatch(self) -> bool:
+            """Dispatch skills automatically."""
+
+        @property
+        def auto_commit_per_wave(self) -> bool:
+            """Commit after every wave."""
+
+        @property
+        def express_path(self) -> ExpressPath:
+            """Coordinator-direct flow for small housekeeping sessions."""
+
+        @property
+        def worker_pool(self) -> WorkerPool:
+            """Worker pool."""
+
+        @property
+        def output_schema_validation(self) -> OutputSchemaValidation:
+            """Agent output schema validation."""
+
+        @property
+        def autopilot(self) -> Autopilot:
+            """Autopilot."""
+
+        @property
+        def webhooks(self) -> Webhooks:
+            """Webhook targets."""
+
+        @property
+        def hooks(self) -> Hooks:
+            """Agent hook settings (agent-hooks.md §13.1)."""
+
+        @property
+        def protected_paths(self) -> ProtectedPaths:
+            """Extra and relaxed protected paths (agent-hooks.md §10.3)."""
+
+        @property
+        def metrics(self) -> Metrics:
+            """Metrics store (metrics.md §8)."""
+
+        @property
+        def learnings(self) -> Learnings:
+            """Learnings lifecycle (metrics.md §8)."""
+
+        @property
+        def state(self) -> State:
+            """STATE.md (metrics.md §8)."""
+
+        @property
+        def snapshots(self) -> Snapshots:
+            """Snapshots (snapshots.md §12.4)."""
+
+        @property
+        def worktrees(self) -> Worktrees:
+            """Worktree hygiene (snapshots.md §12.4)."""
+
+        @property
+        def audit(self) -> Audit:
+            """Harness audit (snapshots.md §12.4)."""
+
+        @property
+        def agents(self) -> Agents:
+            """Agent definitions (snapshots.md §12.4)."""
+
+        @property
+        def report(self) -> Any:
+            """The load report, or None."""
+
+        _digest: str | None
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("agents_per_wave", "AgentsPerWave", _D_AgentsPerWave),
