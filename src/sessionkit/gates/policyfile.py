@@ -84,7 +84,7 @@ def _line_of(text: str, pointer_parts: list[str | int]) -> int | None:
 
 
 def _pointer(parts: list[str | int]) -> str:
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def _describe(error: Any) -> str:
