@@ -61,7 +61,9 @@ _ALLOW_ORDER = (
 )
 _ALLOW_RANK = {rule_id: rank for rank, rule_id in enumerate(_ALLOW_ORDER)}
 # Programs tried for a command word that cannot be known (§10.2).
-_CANDIDATES = ("git", "rm", "find", "rsync", "dd", "mkfs", "shred", "rimraf")
+# rimraf is left out: any operand would read as a recursive deletion, so every "$VAR FILE"
+# would block, and "$X -r DIR" is already caught by the rm reading.
+_CANDIDATES = ("git", "rm", "find", "rsync", "dd", "mkfs", "shred")
 _REVALIDATE_SECONDS = 1.0
 
 

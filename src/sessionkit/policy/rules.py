@@ -575,7 +575,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "sessions' work.",
         "Use git rm -r DIR (refuses modified files), or declare generated directories in "
         "paths.artefact-dirs of .orchestrator/policy/guard.yaml.",
-        ("rm -rf src", "rm -r docs tests", "rm -rf build/../src", "rm -rf src/*"),
+        ("rm -rf src", "rm -r docs tests", "rm -rf src/*", "cd src && rm -rf *"),
         ("rm -rf build", "rm -rf node_modules", "rm src/app.py"),
         session_config_downgradable=True,
     ),
@@ -599,7 +599,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "If a variable in {target} is empty or unset, this deletes /, the home directory or "
         "the repository.",
         'Write "${VAR:?}" and quote it.',
-        ('rm -rf "$X/"', 'rm -rf "$X"/*', "rm -rf ${X:-/}"),
+        ('rm -rf "$X/"', 'rm -rf "$X"/*', 'rm -rf "$X"/.*'),
         ('rm -rf "${X:?}/"', 'rm -rf "$BUILD_DIR"'),
     ),
     Rule(
@@ -652,7 +652,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "whatever rm would have asked about",
         "Feeding rm from yes bypasses the prompts that are its safety.",
         "Name the files, without yes.",
-        ("yes | rm -i *.log", "yes | rm -r build/x"),
+        ("yes | rm -i *.log", "yes | rm -ri build/x"),
         ("rm -i *.log", "yes | head -n 3"),
     ),
     # ---- B9 devices and file systems ----------------------------------------------------
@@ -689,7 +689,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "destructive for a plausible program ({target}).",
         "Write the command name literally.",
         ('"$GIT_BIN" reset --hard', "$X -rf src"),
-        ("$X status", "G=git; $G status"),
+        ("$X status", "G=git; $G status", '"$(npm bin)/eslint" .'),
     ),
     Rule(
         "malformed-destructive",
@@ -775,7 +775,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "git reset --keep",
         "the old branch tip",
         "git reset --keep moves the branch; the old tip is reachable only through the reflog.",
-        None,
+        "Fine for your own unpushed commits; otherwise add a new commit (git revert).",
         ("git reset --keep HEAD~1",),
         ("git reset --hard -h",),
     ),
@@ -959,7 +959,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "manual conflict resolution in those files",
         "Manual conflict resolution in the named files is replaced (recoverable with "
         "git checkout -m).",
-        None,
+        "Edit the conflicted files instead, or recover the conflict with git checkout -m PATH.",
         ("git checkout --ours -- src/app.py", "git restore --theirs src/app.py"),
         ("git checkout main",),
     ),
@@ -1007,7 +1007,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "every session's scratch space",
         "{target} is every session's scratch space.",
         "Delete your own mktemp -d directory.",
-        ("rm -rf /tmp/*", 'rm -rf "$TMPDIR"', "rm -rf /tmp"),
+        ("rm -rf /tmp/*", 'rm -rf "$TMPDIR"', "rm -rf /var/tmp/.*"),
         ("rm -rf /tmp/x", 'rm -rf "$(mktemp -d)"'),
     ),
     # ---- allow rules --------------------------------------------------------------------
@@ -1105,7 +1105,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         A,
         "dangerous text used only as data",
         "nothing",
-        "The dangerous-looking text is only data.",
+        "The destructive-looking text is only data: nothing runs it.",
         None,
         ("echo rm -rf /",),
         ('echo "$(rm -rf src)"',),

@@ -134,6 +134,40 @@ def _self_grant(cmd: Command, ctx: Context) -> list[Finding]:
     return []
 
 
+_SHELLS = frozenset(("sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish"))
+_RUNNERS = frozenset(("make", "gmake", "just", "npm", "yarn", "pnpm", "bun", "rake", "source", "."))
+
+
+def _opaque(cmd: Command, ctx: Context) -> list[Finding]:
+    """A7: a script or program whose content the guard cannot see (a finding to explain it)."""
+    name = cmd.name or ""
+    args = cmd.argv[1:]
+    if name in _SHELLS:
+        for value in args:
+            text = value.text
+            if text is None:
+                return [finding(cmd, "opaque-script")]
+            if text == "--" or text == "-":
+                continue
+            if text.startswith(("-", "+")):
+                if "c" in text[1:] and not text.startswith("--"):
+                    return []  # a -c payload: the walker judges it
+                continue
+            return [finding(cmd, "opaque-script")]
+        stdin = cmd.stdin
+        if stdin is not None and stdin.kind == "pipe" and stdin.text is None:
+            return [finding(cmd, "opaque-script")]
+        return []
+    if name in ("npm", "pnpm", "yarn", "bun"):
+        first = args[0].text if args else None
+        if first in ("run", "run-script", "test", "start", "exec") or (
+            name == "yarn" and first is not None and not first.startswith("-")
+        ):
+            return [finding(cmd, "opaque-script")]
+        return []
+    return [finding(cmd, "opaque-script")] if args or name in ("make", "gmake", "just") else []
+
+
 _SELF_GRANT_NAMES = frozenset(
     (
         "sessionkit",
@@ -166,6 +200,8 @@ def _table() -> dict[str, Callable[[Command, Context], list[Finding]]]:
             table[name] = devices.analyse
         for name in _SELF_GRANT_NAMES:
             table.setdefault(name, _self_grant)
+        for name in (*_SHELLS, *_RUNNERS):
+            table.setdefault(name, _opaque)
         _TABLE = table
     return _TABLE
 
