@@ -422,3 +422,29 @@ def _same_number(a: Any, b: Any) -> bool:
         and not isinstance(b, bool)
         and a == b
     )
+
+
+def test_the_type_checker_sees_read_only_typed_fields(tmp_path: Any) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from sessionkit.config._model import SessionConfig\n"
+        "cfg = SessionConfig.defaults()\n"
+        "reveal_type(cfg.hooks.fail_mode)\n"
+        "reveal_type(cfg.agents_per_wave.for_session('deep'))\n"
+        "reveal_type(cfg.discovery_probes)\n"
+        "cfg.waves = 3\n"
+        "cfg.hooks.fail_mode = 'open'\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--follow-imports=silent",
+         "--cache-dir", str(tmp_path / "cache"), str(probe)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    out = result.stdout
+    assert "Revealed type is \"Literal['closed'] | Literal['open']\"" in out, out
+    assert 'Revealed type is "int"' in out, out
+    assert "tuple[Literal['all'] | Literal['code']" in out, out
+    assert 'Property "waves" defined in "SessionConfig" is read-only' in out, out
+    assert 'Property "fail_mode" defined in "Hooks" is read-only' in out, out
+    assert "Found 2 errors" in out, out
