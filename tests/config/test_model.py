@@ -442,9 +442,10 @@ def test_the_type_checker_sees_read_only_typed_fields(tmp_path: Any) -> None:
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     out = result.stdout
-    assert "Revealed type is \"Literal['closed'] | Literal['open']\"" in out, out
-    assert 'Revealed type is "int"' in out, out
-    assert "tuple[Literal['all'] | Literal['code']" in out, out
+    notes = [line for line in out.splitlines() if "Revealed type" in line]
+    assert "'closed'" in notes[0] and "'open'" in notes[0] and "str" not in notes[0], out
+    assert notes[1].endswith('"int"') or notes[1].endswith('"builtins.int"'), out
+    assert notes[2].count("Literal[") >= 1 and "'feature'" in notes[2], out
     assert 'Property "waves" defined in "SessionConfig" is read-only' in out, out
     assert 'Property "fail_mode" defined in "Hooks" is read-only' in out, out
     assert "Found 2 errors" in out, out
