@@ -174,3 +174,21 @@ def test_a_fenced_bash_block_between_keys_is_commented() -> None:
         "\n```yaml\nwaves: 4\n# ```bash\n# make test\n# ```\nvcs: github\n```\n"
     )
     assert same_meaning(text, result.text)
+
+
+def test_verbatim_entries_are_reindented_to_two_spaces() -> None:
+    text = doc("\nvault-integration:  # v\n    enabled: true   # on\n    vault-dir: ~/v\n")
+    result = migrate_text(text)
+    assert section_of(result.text) == (
+        "\n```yaml\n# v\nvault-integration:\n  enabled: true   # on\n  vault-dir: ~/v\n```\n"
+    )
+    assert same_meaning(text, result.text)
+
+
+def test_records_are_kept_as_written_without_filling_in_defaults() -> None:
+    text = doc("\ncustom-phases:\n    - name: docs\n      command: make docs\n")
+    result = migrate_text(text)
+    assert section_of(result.text) == (
+        "\n```yaml\ncustom-phases:\n  - name: docs\n    command: make docs\n```\n"
+    )
+    assert same_meaning(text, result.text)

@@ -259,6 +259,15 @@ def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def _has_records(value: Any) -> bool:
+    """Whether ``value`` holds a list of mappings (records) anywhere."""
+    if isinstance(value, Mapping):
+        return any(_has_records(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(isinstance(item, Mapping) for item in value)
+    return False
+
+
 def _override_syntax(value: Mapping[str, Any]) -> str:
     pairs = ", ".join(f"{k}: {v}" for k, v in value.items() if k != "default")
     return f"{value.get('default')} ({pairs})" if pairs else str(value.get("default"))
@@ -287,6 +296,45 @@ def _render_entry(
     return lines
 
 
+def _events(text: str) -> list[tuple[Any, ...]] | None:
+    """YAML events without marks: the structure a text means, or None when it does not parse."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return [
+            (
+                type(event).__name__,
+                getattr(event, "value", None),
+                getattr(event, "style", None),
+                getattr(event, "flow_style", None),
+            )
+            for event in yaml.parse(text, Loader=loader)
+        ]
+    except yaml.YAMLError:
+        return None
+
+
+def _reindent(lines: list[str]) -> list[str]:
+    """Two-space indentation by nesting depth, kept only when YAML reads the same structure."""
+    stack = [0]
+    out: list[str] = []
+    for line in lines:
+        if not line.strip():
+            out.append("")
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        while indent < stack[-1]:
+            stack.pop()
+        if indent > stack[-1]:
+            stack.append(indent)
+        out.append("  " * (len(stack) - 1) + line.lstrip(" "))
+    if out == lines:
+        return lines
+    before = _events("\n".join(lines) + "\n")
+    return out if before is not None and before == _events("\n".join(out) + "\n") else lines
+
+
 def _verbatim(norm_lines: Sequence[str]) -> list[str]:
     """Normalised text; a comment on a block header line moves above it (case 41)."""
     from sessionkit.config.normalise import split_comment
@@ -302,7 +350,7 @@ def _verbatim(norm_lines: Sequence[str]) -> list[str]:
                 out.append(f"{indent}{match.group(1)}:")
                 continue
         out.append(line.rstrip())
-    return out
+    return _reindent(out)
 
 
 # -- the migration ------------------------------------------------------------------------------
@@ -440,6 +488,10 @@ def _migrate_entry(
     if problems or not paths or _has_comment(span) or (not own and not rename):
         return [*lead, *_verbatim(span)]
     mapping = _restricted(document, paths)
+    if _has_records(mapping) and not rename:
+        # Typed records carry every default (`when: session-end`, …): the text as written,
+        # re-indented, is the faithful canonical form of a list of records.
+        return [*lead, *_verbatim(span)]
     if rename:
         renamed_keys.extend(
             dict.fromkeys((entry.key, path.split(".")[0] if deprecated else path) for path in paths)
