@@ -449,3 +449,19 @@ def test_the_type_checker_sees_read_only_typed_fields(tmp_path: Any) -> None:
     assert 'Property "waves" defined in "SessionConfig" is read-only' in out, out
     assert 'Property "fail_mode" defined in "Hooks" is read-only' in out, out
     assert "Found 2 errors" in out, out
+
+
+def test_copy_deepcopy_and_pickle_rebuild_equal_values() -> None:
+    import copy
+    import pickle
+
+    report = {"provenance": {"waves": ("CLAUDE.md", 4)}}
+    cfg = SessionConfig.from_json(RICH).with_report(report)
+    for clone in (copy.copy(cfg), copy.deepcopy(cfg), pickle.loads(pickle.dumps(cfg))):
+        assert clone == cfg and hash(clone) == hash(cfg)
+        assert clone.report == report
+        assert isinstance(clone.agent_mapping, FrozenMap)
+        with pytest.raises(AttributeError):
+            clone.waves = 1
+    frozen = FrozenMap({"a": (1, 2)})
+    assert pickle.loads(pickle.dumps(frozen)) == frozen and copy.deepcopy(frozen) == frozen

@@ -79,6 +79,10 @@ class FrozenMap(Mapping):  # type: ignore[type-arg]
     def __repr__(self) -> str:
         return f"FrozenMap({self._data!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy, deepcopy and pickle rebuild through __init__ (attributes cannot be set).
+        return (FrozenMap, (self._data,))
+
     def to_json(self) -> dict[str, Any]:
         return {k: _thaw(v) for k, v in self._data.items()}
 
@@ -103,6 +107,13 @@ def _thaw(value: Any) -> Any:
         return value.to_json()
     if isinstance(value, _Value):
         return value.to_json()
+    return value
+
+
+def _rebuild(cls: type[_V], values: dict[str, Any], report: Any = None) -> _V:
+    value = cls(**values)
+    if report is not None:
+        _set(value, "report", report)
     return value
 
 
@@ -147,6 +158,10 @@ class _Value:
     def __repr__(self) -> str:
         fields = ", ".join(f"{attr}={getattr(self, attr)!r}" for attr, _ in self._KEYS)
         return f"{type(self).__name__}({fields})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copy, deepcopy and pickle rebuild through __init__ (attributes cannot be set).
+        return (_rebuild, (type(self), {attr: getattr(self, attr) for attr, _ in self._KEYS}))
 
     def replace(self: _V, **changes: Any) -> _V:
         """A copy with ``changes`` applied (lists and dicts are frozen on the way in)."""
@@ -5178,6 +5193,10 @@ class SessionConfig(_Value):
     def defaults(cls) -> SessionConfig:
         """The configuration with every key at its default."""
         return cls()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        values = {attr: getattr(self, attr) for attr, _ in self._KEYS}
+        return (_rebuild, (type(self), values, self.report))
 
     def with_report(self, report: Any) -> SessionConfig:
         """A copy carrying ``report`` (a ``LoadReport``); the report never affects equality."""
