@@ -266,7 +266,11 @@ def languages(selection: Mapping[str, Any]) -> dict[str, dict[str, list[str]]]:
 
 
 def _spec(patterns: Sequence[str]) -> Any:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    # pathspec >= 0.13 names gitignore semantics "gitignore"; older releases "gitwildmatch"
+    try:
+        return pathspec.PathSpec.from_lines("gitignore", patterns)
+    except (KeyError, LookupError):
+        return pathspec.PathSpec.from_lines("gitwildmatch", patterns)
 
 
 def _glob_escape(text: str) -> str:
