@@ -1153,6 +1153,10 @@ def bounds_text(spec: Mapping[str, Any]) -> str:
         inner = bounds_text(alternative)
         if inner:
             parts.append(inner)
+    if isinstance(spec.get("values"), dict):
+        inner = bounds_text(spec["values"])
+        if inner:
+            parts.append(f"values: {inner}")
     if "key_enum" in spec:
         parts.append("keys: " + ", ".join(code(v) for v in spec["key_enum"]))
     elif "propertyNames" in spec:
