@@ -104,6 +104,11 @@ def _not_json(record: Any, stream: str) -> RecordInvalid:
     return RecordInvalid(f"{stream} record invalid at {pointer or '/'}: {reason}", pointer=pointer)
 
 
+# Built once: json.dumps with non-default options constructs a new encoder on every call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_DECODE = json.JSONDecoder().decode
+
+
 def encode_record(
     record: dict[str, Any], *, stream: str, max_bytes: int = DEFAULT_MAX_LINE_BYTES
 ) -> tuple[bytes, dict[str, Any]]:
@@ -115,11 +120,11 @@ def encode_record(
     if not isinstance(record, dict):
         raise RecordInvalid(f"{stream} record must be a JSON object, not {type(record).__name__}")
     try:
-        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = _ENCODE(record)
         data = text.encode("utf-8")
     except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
         raise _not_json(record, stream) from exc
-    parsed: dict[str, Any] = json.loads(data)
+    parsed: dict[str, Any] = _DECODE(text)
     # json.dumps silently turns int/bool/None keys into strings; catch that here.
     if parsed != record:
         found = _first_non_json(record, [])
@@ -401,6 +406,11 @@ def _warn_tail(path: str, size: int) -> None:
 
 
 def _write_all(fd: int, buffer: bytes) -> None:
+    if _FAULT is None:
+        written = os.write(fd, buffer)
+        if written == len(buffer):
+            return
+        buffer = buffer[written:]  # a short write (signal, full disk): continue the loop
     view = memoryview(buffer)
     if _FAULT is not None:  # fault point: split the buffer so a test can stop mid-write
         half = len(view) // 2
@@ -419,13 +429,19 @@ def write_locked(
     locked: LockedFile, buffer: bytes, *, fsync: bool, rotate_at: int | None = None
 ) -> AppendOutcome:
     """Append ``buffer`` (whole lines) to a locked file: torn-tail repair, truncate on failure."""
-    fd = locked.fd
-    size = os.fstat(fd).st_size
+    return write_fd(locked.fd, locked.path, buffer, fsync=fsync, rotate_at=rotate_at)
+
+
+def write_fd(
+    fd: int, path: str, buffer: bytes, *, fsync: bool, rotate_at: int | None = None
+) -> AppendOutcome:
+    """``write_locked`` for a descriptor whose lock the caller holds."""
+    size = os.lseek(fd, 0, os.SEEK_END)
     repaired = False
     if size > 0 and _read_at(fd, 1, size - 1) != b"\n":
         buffer = b"\n" + buffer
         repaired = True
-        _warn_tail(locked.path, size)
+        _warn_tail(path, size)
     try:
         _write_all(fd, buffer)
     except OSError as exc:
@@ -433,16 +449,16 @@ def write_locked(
             os.ftruncate(fd, size)
         except OSError:
             raise MetricsIOError(
-                f"{locked.path}: {exc.strerror or exc}; the file may end in a fragment that "
+                f"{path}: {exc.strerror or exc}; the file may end in a fragment that "
                 "`sessionkit metrics repair` will quarantine"
             ) from exc
-        raise _os_error(locked.path, exc) from exc
+        raise _os_error(path, exc) from exc
     _fault("after-write")
     if fsync:
         sync_fd(fd)
     rotated = None
     if rotate_at is not None and size + len(buffer) >= rotate_at:
-        rotated = rotate_locked(locked.path)
+        rotated = rotate_locked(path)
     return AppendOutcome(len(buffer), repaired, rotated)
 
 
@@ -876,3 +892,86 @@ def split_lines(data: bytes) -> tuple[list[Line], ScanStats]:
                 lines.append(Line(number, offset, raw, record, None))
         offset = stop + 1
     return lines, stats
+
+
+# The current pid, refreshed after fork (cheaper than os.getpid() on every append).
+_PID = [os.getpid()]
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
+
+
+class StreamWriter:
+    """A long-lived append handle for one stream file (the store's fast path).
+
+    The descriptor stays open between appends, so an append costs one ``flock``, one
+    ``fstat``, one ``stat`` of the path (inode revalidation), one ``pread`` (torn-tail check)
+    and the write. A replaced or rotated file, or a fork (a child must not share the parent's
+    open file description, which would share its lock), reopens. Threads of one process
+    serialise on a ``threading.Lock`` first, because they share this descriptor.
+    """
+
+    def __init__(self, path: str) -> None:
+        import threading
+
+        self.path = path
+        self._fd = -1
+        self._pid = -1
+        self._ident: tuple[int, int] | None = None
+        self._mutex = threading.Lock()
+
+    def _open(self) -> None:
+        self.close()
+        directory = os.path.dirname(self.path)
+        if directory and not os.path.isdir(directory):
+            os.makedirs(directory, mode=0o755, exist_ok=True)
+        locked = LockedFile(self.path, timeout=0)
+        _refuse_symlink(self.path)
+        self._fd = locked._open()
+        st = os.fstat(self._fd)
+        self._ident = (st.st_dev, st.st_ino)
+        self._pid = _PID[0]
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+        self._fd = -1
+        self._ident = None
+
+    def append(
+        self,
+        buffer: bytes,
+        *,
+        fsync: bool = False,
+        timeout: float | None = 10.0,
+        rotate_at: int | None = None,
+    ) -> AppendOutcome:
+        if _MSVCRT is not None:  # pragma: no cover - Windows keeps the data file closed
+            return append_lines(
+                self.path, buffer, fsync=fsync, timeout=timeout, rotate_at=rotate_at
+            )
+        with self._mutex:
+            while True:
+                if self._fd < 0 or self._pid != _PID[0]:
+                    self._fd = -1  # never close a descriptor inherited over fork
+                    self._open()
+                fd = self._fd
+                _flock(fd, shared=False, timeout=timeout, path=self.path)
+                try:
+                    try:
+                        current = os.stat(self.path, follow_symlinks=False)
+                    except FileNotFoundError:
+                        current = None
+                    if current is None or (current.st_dev, current.st_ino) != self._ident:
+                        fcntl.flock(fd, fcntl.LOCK_UN)
+                        self.close()
+                        continue
+                    _fault("after-lock")
+                    outcome = write_fd(fd, self.path, buffer, fsync=fsync, rotate_at=rotate_at)
+                    if outcome.rotated_to is not None:
+                        self._ident = None  # the live file is new: reopen next time
+                    return outcome
+                finally:
+                    if self._fd == fd:
+                        fcntl.flock(fd, fcntl.LOCK_UN)
+                    if self._ident is None and self._fd == fd:
+                        self.close()

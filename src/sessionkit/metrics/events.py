@@ -51,6 +51,9 @@ STORED_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 OWNED_NAME_PATTERN = r"^sessionkit(\.[a-z][a-z0-9_]*){2,3}$"
 SESSION_ID_PATTERN = r"^[^\s\u0000-\u001f\u007f]{1,200}$"
 _OWNED = re.compile(OWNED_NAME_PATTERN)
+_STORED_TS = re.compile(STORED_PATTERN)
+_STORED_NAME = re.compile(STORED_NAME_PATTERN)
+_SESSION_ID = re.compile(SESSION_ID_PATTERN)
 _CUSTOM = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -369,8 +372,23 @@ def check_event(record: Mapping[str, Any]) -> str | None:
     for key in ENVELOPE_REQUIRED:
         if key not in record:
             return f"/: missing required key '{key}'"
+    version, ts, name, sid = (
+        record["schema_version"],
+        record["timestamp"],
+        record["event"],
+        record["session_id"],
+    )
+    fast = (
+        type(version) is int
+        and version == 1
+        and type(ts) is str
+        and _STORED_TS.match(ts) is not None
+        and type(name) is str
+        and _STORED_NAME.match(name) is not None
+        and (sid is None or (type(sid) is str and _SESSION_ID.match(sid) is not None))
+    )
     for key, spec in ENVELOPE_SCHEMA.items():
-        if key in record:
+        if key in record and (not fast or key not in ENVELOPE_REQUIRED):
             problem = check_value(record[key], spec, f"/{key}")
             if problem:
                 return problem

@@ -6,6 +6,7 @@ were never migrated; nothing is written back (``migrate`` does that).
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from sessionkit.metrics.timestamps import normalize_ts
@@ -44,10 +45,8 @@ def _normalise_times(record: dict[str, Any], keys: tuple[str, ...]) -> None:
     for key in keys:
         value = record.get(key)
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):  # left as it is; validate reports it
                 record[key] = normalize_ts(value)
-            except ValueError:
-                pass  # left as it is; validate/doctor report it
 
 
 def normalize_session(record: dict[str, Any]) -> dict[str, Any]:

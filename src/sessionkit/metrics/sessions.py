@@ -109,3 +109,137 @@ def events_disabled() -> bool:
     from sessionkit.metrics.events import metrics_disabled
 
     return metrics_disabled()
+
+
+_ZEROED = ("total_waves", "waves", "agent_summary", "total_agents", "total_files_changed")
+
+
+def abandoned_stub(
+    store: MetricsStore,
+    session_id: str,
+    *,
+    source: str,
+    session_type: str | None = None,
+    started_at: str | None = None,
+    completed_at: str | None = None,
+) -> dict[str, Any]:
+    """A ledger stub for a session that never completed (spec §3.4)."""
+    now = store.now_ts()
+    stub: dict[str, Any] = {
+        "session_id": session_id,
+        "session_type": session_type or "housekeeping",
+        "status": "abandoned",
+        "started_at": started_at or completed_at or now,
+        "completed_at": completed_at or now,
+        "_completed_at_estimated": True,
+        "total_waves": 0,
+        "waves": [],
+        "agent_summary": {"complete": 0, "partial": 0, "failed": 0, "spiral": 0},
+        "total_agents": 0,
+        "total_files_changed": 0,
+        "_backfill_source": source,
+        "_backfill_incomplete_fields": list(_ZEROED),
+    }
+    if session_type is None:
+        stub["_session_type_inferred"] = True
+    return stub
+
+
+def build_record(
+    state: Any, store: MetricsStore, *, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A session record assembled from STATE.md, git and the session's events (spec §3.4)."""
+    fm = state.frontmatter
+    sid = fm.get("session")
+    kind = fm.get("session-type")
+    if not isinstance(sid, str) or not sid or kind in (None, "none"):
+        raise RecordInvalid(
+            "STATE.md has no session to record (session unset or session-type none)"
+        )
+    waves = []
+    summary = {"complete": 0, "partial": 0, "failed": 0, "spiral": 0}
+    for wave in state.waves:
+        entry: dict[str, Any] = {
+            "wave": wave["wave"],
+            "role": wave["role"],
+            "agent_count": len(wave["agents"]),
+        }
+        suite = wave.get("suite")
+        if suite:
+            entry["quality"] = "pass" if suite["failed"] == 0 else "fail"
+        waves.append(entry)
+        for agent in wave["agents"]:
+            key = {"done": "complete", "partial": "partial", "failed": "failed"}[agent["status"]]
+            summary[key] += 1
+    incomplete = ["agent_summary.spiral"]
+    record: dict[str, Any] = {
+        "session_id": sid,
+        "session_type": kind,
+        "started_at": fm.get("started_at"),
+        "completed_at": store.now_ts(),
+    }
+    for src, dst in (
+        ("branch", "branch"),
+        ("platform", "platform"),
+        ("harness-session-id", "harness_session_id"),
+    ):
+        if isinstance(fm.get(src), str):
+            record[dst] = fm[src]
+    record.update(
+        total_waves=len(waves),
+        waves=waves,
+        agent_summary=summary,
+        total_agents=sum(summary.values()),
+    )
+    start_ref = fm.get("session-start-ref")
+    changed = _files_changed(store, start_ref) if isinstance(start_ref, str) else None
+    if changed is None:
+        record["total_files_changed"] = 0
+        incomplete.append("total_files_changed")
+    else:
+        record["total_files_changed"] = changed
+        record["start_ref"] = start_ref
+        head = _git_head(store)
+        if head:
+            record["end_ref"] = head
+    record.update(_event_summaries(store, sid))
+    record["_incomplete_fields"] = incomplete
+    for key, value in (overrides or {}).items():
+        record[key] = value
+    return record
+
+
+def _git_head(store: MetricsStore) -> str | None:
+    from sessionkit import git
+
+    proc = git.run(["rev-parse", "HEAD"], cwd=store.state_root, check=False)
+    value = proc.stdout.decode().strip()
+    return value if proc.returncode == 0 and value else None
+
+
+def _files_changed(store: MetricsStore, start_ref: str) -> int | None:
+    from sessionkit import git
+
+    proc = git.run(
+        ["diff", "--name-only", "-z", start_ref, "HEAD"], cwd=store.state_root, check=False
+    )
+    if proc.returncode != 0:
+        return None
+    return len(git.zsplit(proc.stdout))
+
+
+def _event_summaries(store: MetricsStore, session_id: str) -> dict[str, Any]:
+    gates = {"runs": 0, "pass": 0, "fail": 0, "error": 0}
+    guard = {"blocked": 0, "asked": 0, "warned": 0}
+    for record in store.query("events", session=session_id):
+        name = record.get("event")
+        if name == "sessionkit.gate.result" and record.get("status") in ("pass", "fail", "error"):
+            gates["runs"] += 1
+            gates[record["status"]] += 1
+        elif name == "sessionkit.guard.decision":
+            key = {"block": "blocked", "ask": "asked", "warn": "warned"}.get(
+                str(record.get("action"))
+            )
+            if key:
+                guard[key] += 1
+    return {"gate_summary": gates, "guard_summary": guard}

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from sessionkit.metrics import _jsonl, events
 from sessionkit.metrics.errors import LockTimeout, MetricsIOError, RecordInvalid
 from sessionkit.metrics.settings import Settings, from_config, load_settings
 from sessionkit.metrics.streams import TIMESTAMP_FIELDS, Stream, parse_stream, segments
-from sessionkit.metrics.timestamps import format_ts, normalize_ts, parse_ts, utc_now
+from sessionkit.metrics.timestamps import fast_now_ts, format_ts, normalize_ts, parse_ts, utc_now
 from sessionkit.metrics.validation import validate_record
 
 if TYPE_CHECKING:
@@ -28,8 +27,9 @@ HOOK_LOCK_TIMEOUT = 0.25
 REWRITE_LOCK_TIMEOUT = 30.0
 
 
-@dataclass(frozen=True)
-class AppendResult:
+class AppendResult(NamedTuple):
+    """What an append did (a named tuple: it is built on every append of the hot path)."""
+
     stream: str
     path: Path
     records: int
@@ -55,6 +55,9 @@ def _disabled() -> bool:
     return events.metrics_disabled()
 
 
+_STREAMS: dict[str, Stream] = {s.value: s for s in Stream}
+
+
 class MetricsStore:
     """The locked JSONL streams of one worktree.
 
@@ -76,6 +79,9 @@ class MetricsStore:
         self.clock: Callable[[], datetime] = clock or utc_now
         self.hook_mode = hook_mode
         self._worktree: Path | None = None
+        self._state_root: Path | None = None
+        self._writers: dict[Stream, _jsonl.StreamWriter] = {}
+        self._paths: dict[Stream, Path] = {}
         env_dir = os.environ.get("SESSIONKIT_METRICS_DIR")
         if settings is not None:
             self.settings = settings
@@ -126,10 +132,12 @@ class MetricsStore:
     @property
     def state_root(self) -> Path:
         """Where STATE.md is looked up: the worktree, or the repo path outside git."""
-        try:
-            return self.worktree
-        except MetricsIOError:
-            return self.repo
+        if self._state_root is None:
+            try:
+                self._state_root = self.worktree
+            except MetricsIOError:
+                self._state_root = self.repo
+        return self._state_root
 
     def _configured_root(self) -> Path:
         relative = self.settings.metrics.dir
@@ -144,8 +152,19 @@ class MetricsStore:
         return self.root / parse_stream(stream).file_name
 
     @property
+    def _root_str(self) -> str:
+        return str(self.root)
+
+    @property
     def spool_dir(self) -> Path:
         return self.root / "spool"
+
+    @property
+    def _spool_str(self) -> str:
+        spool = self.__dict__.get("_spool_cache")
+        if spool is None:
+            spool = self.__dict__["_spool_cache"] = os.path.join(self._root_str, "spool")
+        return spool
 
     def files(self, stream: Stream | str, *, include_rotated: bool = True) -> list[str]:
         """Files of ``stream`` in read order: numbered, stamped segments, live, spool."""
@@ -163,6 +182,8 @@ class MetricsStore:
         return self.clock()
 
     def now_ts(self) -> str:
+        if self.clock is utc_now:
+            return fast_now_ts()
         return format_ts(self.clock())
 
     @property
@@ -183,14 +204,22 @@ class MetricsStore:
         self, stream: Stream | str, record: Mapping[str, Any]
     ) -> tuple[bytes, dict[str, Any]]:
         """Complete, encode and validate one record; returns its line and round trip."""
-        s = parse_stream(stream)
+        s = _STREAMS.get(stream) if isinstance(stream, str) else stream
+        if s is None:
+            s = parse_stream(stream)
         data = dict(record)
         if s is Stream.EVENTS and "schema_version" not in data:
             name = data.pop("event", None)
             if not isinstance(name, str):
                 raise RecordInvalid("an event draft needs an 'event' name")
             data = self._build_event(name, data)
-        elif s in (Stream.SESSIONS, Stream.SUBAGENTS, Stream.LEARNINGS, Stream.LEARNINGS_ARCHIVE):
+            line, parsed = _jsonl.encode_record(
+                data, stream="events", max_bytes=self.settings.metrics.max_line_bytes
+            )
+            # The writer set the timestamp itself, so the registry check is all that is left.
+            events.validate_event(parsed)
+            return line, parsed
+        if s in (Stream.SESSIONS, Stream.SUBAGENTS, Stream.LEARNINGS, Stream.LEARNINGS_ARCHIVE):
             data = self._normalise_times(s, data)
         if s is Stream.SUBAGENTS:
             data = _subagent_writer_obligations(data)
@@ -214,7 +243,12 @@ class MetricsStore:
 
     def append(self, stream: Stream | str, record: Mapping[str, Any]) -> AppendResult:
         """Append one record (validated against its stream's schema) under the lock."""
-        return self.append_many(stream, [record])
+        s = _STREAMS.get(stream) if isinstance(stream, str) else stream
+        if s is None:
+            s = parse_stream(stream)
+        if _disabled():
+            return AppendResult(s.value, self.path(s), 0, 0, False, None, False, "disabled")
+        return self.append_encoded(s, self.prepare(s, record)[0], 1)
 
     def append_many(
         self, stream: Stream | str, records: Iterable[Mapping[str, Any]]
@@ -228,17 +262,22 @@ class MetricsStore:
 
     def append_encoded(self, stream: Stream, buffer: bytes, count: int) -> AppendResult:
         """Append already validated lines (the shared tail of every writer)."""
-        path = self.path(stream)
+        path = self._paths.get(stream)
+        if path is None:
+            path = self._paths[stream] = self.path(stream)
         if _disabled():
             return AppendResult(stream.value, path, 0, 0, False, None, False, "disabled")
         fsync = self.fsync_for(stream)
         rotation = self.settings.metrics.rotation.get(stream.value)
         rotate_at = rotation.max_bytes if stream.rotates and rotation and rotation.enabled else None
-        if not self.hook_mode and self.spool_dir.is_dir():
+        if not self.hook_mode and os.access(self._spool_str, os.F_OK):
             self.drain_spool(stream)
+        writer = self._writers.get(stream)
+        if writer is None:
+            writer = self._writers[stream] = _jsonl.StreamWriter(str(path))
         try:
-            outcome = _jsonl.append_lines(
-                str(path), buffer, fsync=fsync, timeout=self.lock_timeout, rotate_at=rotate_at
+            outcome = writer.append(
+                buffer, fsync=fsync, timeout=self.lock_timeout, rotate_at=rotate_at
             )
         except LockTimeout:
             if not self.hook_mode:
