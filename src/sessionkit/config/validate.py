@@ -207,8 +207,14 @@ def _diagnostic(error: ValidationError, path: Path, typed: Typed, file: str) -> 
             message += f"; did you mean '{close[0]}'?"
     elif keyword == "propertyNames":
         choices = ks.enum_strings(schema)
-        expected = ", ".join(choices)
-        message = f"{name}: unknown entry {show(value)} (allowed: {expected})"
+        patterns = [b["pattern"] for b in [schema, *schema.get("anyOf", [])] if "pattern" in b]
+        patterns = [p for p in patterns if p != "^x-"]
+        if choices:
+            expected = ", ".join(choices)
+            message = f"{name}: unknown entry {show(value)} (allowed: {expected})"
+        else:
+            expected = f"names matching {' or '.join(patterns)}"
+            message = f"{name}: entry name {show(value)} does not match {' or '.join(patterns)}"
         path = (*path, str(value))
         value = None
     elif keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):

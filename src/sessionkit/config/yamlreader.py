@@ -282,6 +282,20 @@ def read(normalised: Normalised, file: str) -> tuple[Node | None, list[Diagnosti
             return None, diagnostics + builder.diagnostics
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
+            if "nesting depth" in str(exc.problem):  # libyaml's own limit, met while scanning
+                line, col = normalised.original(
+                    mark.line if mark else 0, mark.column if mark else 0
+                )
+                diagnostics.append(
+                    make(
+                        "config.too-deep",
+                        f"values are nested deeper than {MAX_DEPTH} levels",
+                        file=file,
+                        line=line,
+                        column=col,
+                    )
+                )
+                return None, diagnostics
             index = min(mark.line, len(lines) - 1) if mark is not None and lines else 0
             column = mark.column if mark is not None else 0
             line, col = normalised.original(index, column)
