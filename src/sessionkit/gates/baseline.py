@@ -214,9 +214,9 @@ def canonical(document: Mapping[str, Any]) -> bytes:
 
 
 def validate_document(document: Any) -> list[str]:
-    from sessionkit.schemas import validator
+    from sessionkit.gates.policyfile import cached_validator
 
-    return [e.message for e in validator("gate-baseline").iter_errors(document)]
+    return [e.message for e in cached_validator("gate-baseline").iter_errors(document)]
 
 
 def _read_ref(root: str, ref: str) -> str | None:

@@ -556,7 +556,7 @@ def _run(
                     check=spec.name,
                 )
             )
-        if executed.status in ("pass", "fail") or executed.outcome.measured:
+        if spec.configured:
             command_hashes[spec.name] = baselines.command_hash(
                 executed.unscoped_text, spec.cwd, spec.env
             )

@@ -7,6 +7,7 @@ broken edit silently disable the gate.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -41,6 +42,14 @@ SELECTION_DEFAULTS: dict[str, Any] = {
 BASELINE_DEFAULTS: dict[str, Any] = {"max_age_hours": 168, "block_on": "error", "lockfiles": None}
 
 Diagnostic = tuple[str, str, str | None, int | None, str | None]
+
+
+@functools.cache
+def cached_validator(name: str) -> Any:
+    """A schema validator built once per process (checking a schema costs ~0.1 s)."""
+    from sessionkit.schemas import validator
+
+    return validator(name)
 
 
 @dataclass(frozen=True)
@@ -119,11 +128,9 @@ def validate_text(
                 None,
             )
         ]
-    from sessionkit.schemas import validator
-
     problems: list[Diagnostic] = []
     errors = sorted(
-        validator("quality-gates").iter_errors(doc), key=lambda e: list(e.absolute_path)
+        cached_validator("quality-gates").iter_errors(doc), key=lambda e: list(e.absolute_path)
     )
     for error in errors:
         # "if/then" wrappers repeat their inner errors; report the inner ones only

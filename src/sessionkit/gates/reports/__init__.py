@@ -134,9 +134,9 @@ def load_result(path: str) -> GateResult:
             document = json.load(f)
     except (OSError, ValueError) as exc:
         raise GateEnvironmentError(f"{path}: cannot read the gate result ({exc})") from exc
-    from sessionkit.schemas import validator
+    from sessionkit.gates.policyfile import cached_validator
 
-    errors = list(validator("gate-result").iter_errors(document))
+    errors = list(cached_validator("gate-result").iter_errors(document))
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path)
         raise GateConfigError(f"{path}: not a valid gate result at /{where}: {errors[0].message}")
