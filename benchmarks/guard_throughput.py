@@ -1,0 +1,226 @@
+"""Guard throughput, import cost and policy-cache cost (guard.md §16.6, ARCHITECTURE.md budgets).
+
+Usage: ``python benchmarks/guard_throughput.py [--seconds 3] [--json PATH]``
+
+- ``check_command`` over every corpus case without a fixture (agent context), in a scratch git
+  repository, for at least ``--seconds`` after one warm-up pass: commands per second and the
+  ratio to the 20,000/s budget, p50 and p99 latency per command, the five slowest cases;
+- the import time ``sessionkit.policy.guard`` adds (``python -X importtime``) against the
+  10 ms budget of §3.4, with a bare-interpreter baseline measured in the same run;
+- a cold rebuild and a warm hit of the compiled-policy cache (§12.8).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "policy" / "corpus.jsonl"
+BUDGET_PER_SECOND = 20_000
+IMPORT_BUDGET_MS = 10.0
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+def scratch_repo(base: Path, *, policy: bool = False) -> Path:
+    repo = base / ("policy-repo" if policy else "repo")
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "README.md").write_text("# bench\n")
+    if policy:
+        target = repo / ".orchestrator" / "policy"
+        target.mkdir(parents=True)
+        (target / "guard.yaml").write_text(
+            "version: 1\nrules:\n  git-push-force-with-lease: block\n  git-commit-amend: allow\n"
+            "paths:\n  artefact-dirs: [generated, 'packages/*/lib']\n"
+            "extra-rules:\n  - id: terraform-destroy\n    argv: [terraform, destroy]\n"
+            "    reason: tears down shared infrastructure.\n"
+        )
+        (target / "blocked-commands.json").write_text(
+            json.dumps(
+                {
+                    "version": 1,
+                    "rules": [
+                        {
+                            "id": "git-reset-hard",
+                            "pattern": "git reset --hard",
+                            "severity": "block",
+                        },
+                        {
+                            "id": "sql-drop-table-upper",
+                            "pattern": "DROP TABLE",
+                            "severity": "block",
+                        },
+                    ],
+                }
+            )
+        )
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+    }
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "bench"], cwd=repo, check=True, env=env)
+    return repo
+
+
+def plain_cases() -> list[dict[str, Any]]:
+    cases = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line]
+    return [c for c in cases if not c.get("fixture") and c.get("context", "agent") == "agent"]
+
+
+def throughput(repo: Path, seconds: float) -> dict[str, Any]:
+    from sessionkit.policy.guard import check_command
+
+    cases = plain_cases()
+    cwd = str(repo)
+    for case in cases:  # warm-up: imports, regexes, repository facts, Guard objects
+        check_command(case["cmd"], cwd=cwd)
+    samples: list[int] = []
+    per_case: dict[str, list[int]] = {}
+    clock = time.perf_counter_ns
+    started = clock()
+    deadline = started + int(seconds * 1e9)
+    while clock() < deadline:
+        for case in cases:
+            t0 = clock()
+            check_command(case["cmd"], cwd=cwd)
+            elapsed = clock() - t0
+            samples.append(elapsed)
+            per_case.setdefault(case["id"], []).append(elapsed)
+    total = (clock() - started) / 1e9
+    rate = len(samples) / total
+    ordered = sorted(samples)
+    slowest = sorted(((statistics.median(v) / 1000, k) for k, v in per_case.items()), reverse=True)[
+        :5
+    ]
+    return {
+        "cases": len(cases),
+        "checks": len(samples),
+        "seconds": round(total, 3),
+        "per_second": round(rate),
+        "budget_per_second": BUDGET_PER_SECOND,
+        "ratio_to_budget": round(rate / BUDGET_PER_SECOND, 3),
+        "p50_us": round(ordered[len(ordered) // 2] / 1000, 1),
+        "p99_us": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] / 1000, 1),
+        "slowest": [{"id": k, "median_us": round(us, 1)} for us, k in slowest],
+    }
+
+
+def _importtime(code: str) -> dict[str, int]:
+    """Per-module (self, cumulative) microseconds from ``python -X importtime -c CODE``."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    total_self = 0
+    guard_cumulative = 0
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line or "self [us]" in line:
+            continue
+        self_us, cumulative_us, name = (part.strip() for part in line[12:].split("|"))
+        total_self += int(self_us)
+        if name.strip() == "sessionkit.policy.guard":
+            guard_cumulative = int(cumulative_us)
+    return {"total_self_us": total_self, "guard_cumulative_us": guard_cumulative}
+
+
+def import_cost(runs: int = 7) -> dict[str, Any]:
+    guard = [_importtime("import sessionkit.policy.guard") for _ in range(runs)]
+    bare = [_importtime("pass") for _ in range(runs)]
+    guard_total = statistics.median(g["total_self_us"] for g in guard)
+    bare_total = statistics.median(b["total_self_us"] for b in bare)
+    added_ms = (guard_total - bare_total) / 1000
+    cumulative_ms = statistics.median(g["guard_cumulative_us"] for g in guard) / 1000
+    return {
+        "runs": runs,
+        "bare_interpreter_imports_ms": round(bare_total / 1000, 2),
+        "with_guard_imports_ms": round(guard_total / 1000, 2),
+        "added_ms": round(added_ms, 2),
+        "guard_cumulative_ms": round(cumulative_ms, 2),
+        "budget_ms": IMPORT_BUDGET_MS,
+        "ratio_to_budget": round(added_ms / IMPORT_BUDGET_MS, 3),
+    }
+
+
+def policy_cache(base: Path, warm_runs: int = 300) -> dict[str, Any]:
+    from sessionkit.policy.policyfile import cache_path, load_policy
+
+    repo = scratch_repo(base, policy=True)
+    cache = cache_path(str(repo / ".git"))
+    assert cache is not None
+    cold: list[float] = []
+    for _ in range(5):
+        if os.path.exists(cache):
+            os.unlink(cache)
+        t0 = time.perf_counter()
+        load_policy(repo)
+        cold.append(time.perf_counter() - t0)
+    warm: list[float] = []
+    for _ in range(warm_runs):
+        t0 = time.perf_counter()
+        load_policy(repo)
+        warm.append(time.perf_counter() - t0)
+    return {
+        "cold_rebuild_ms": round(statistics.median(cold) * 1000, 2),
+        "warm_hit_us": round(statistics.median(warm) * 1e6, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--json", dest="json_path", default=None)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "src"))
+    base = Path(tempfile.mkdtemp(prefix="sessionkit-bench-"))
+    try:
+        result = {
+            "python": sys.version.split()[0],
+            "imports": import_cost(),
+            "policy_cache": policy_cache(base),
+            "throughput": throughput(scratch_repo(base), args.seconds),
+        }
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    t, i, p = result["throughput"], result["imports"], result["policy_cache"]
+    print(
+        f"check_command: {t['per_second']:,} commands/s over {t['cases']} cases "
+        f"({t['checks']:,} checks in {t['seconds']} s); ratio to {BUDGET_PER_SECOND:,}/s: "
+        f"{t['ratio_to_budget']}"
+    )
+    print(f"  latency p50 {t['p50_us']} us, p99 {t['p99_us']} us")
+    print("  slowest: " + ", ".join(f"{s['id']} {s['median_us']} us" for s in t["slowest"]))
+    print(
+        f"import sessionkit.policy.guard: +{i['added_ms']} ms over a bare interpreter "
+        f"({i['bare_interpreter_imports_ms']} ms -> {i['with_guard_imports_ms']} ms; "
+        f"cumulative {i['guard_cumulative_ms']} ms); ratio to {IMPORT_BUDGET_MS} ms: "
+        f"{i['ratio_to_budget']}"
+    )
+    print(f"policy cache: cold rebuild {p['cold_rebuild_ms']} ms, warm hit {p['warm_hit_us']} us")
+    if args.json_path:
+        Path(args.json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json_path).write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
