@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-SCHEMA_SHA256: str = "972e20ff5cbb4f94"
+SCHEMA_SHA256: str = "8a418e300007216c"
 
 TOP_LEVEL: tuple[str, ...] = (
     "agents-per-wave",
@@ -3869,7 +3869,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "hooks",
         "consumer": "agent-hooks",
         "loosening": {"order": ["open", "closed"]},
-        "description": "What the hook answers when it fails unexpectedly (agent-hooks.md §8.2).",
+        "description": "What the agent hook does when a check that could block cannot reach a verdict (exception, deadline, unreadable input): `closed` blocks shell and edit calls, `open` warns and lets them run (agent-hooks.md §8.2). `SESSIONKIT_HOOK_FAIL_MODE` overrides it.",
     },
     "hooks.warn-as": {
         "kind": "scalar",
@@ -3880,7 +3880,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "hooks",
         "consumer": "agent-hooks",
         "loosening": {"order": ["notice", "ask"]},
-        "description": "How warnings are rendered.",
+        "description": "How warnings reach the harness: `notice` adds context and lets the call proceed, `ask` asks the user for permission (Claude Code; no effect on Codex).",
     },
     "hooks.disable": {
         "kind": "array",
@@ -3893,7 +3893,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "consumer": "agent-hooks",
         "loosening": {"set": "intersection"},
         "list_form": "flow",
-        "description": "Checks switched off from configuration.",
+        "description": "Checks switched off from the Session Config. Only `commands`, `weakening` and `verify` can be; the destructive guard and protected paths cannot (use `SESSIONKIT_HOOK_DISABLE` in the harness environment).",
     },
     "hooks.record-events": {
         "kind": "scalar",
@@ -3904,7 +3904,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "group": "hooks",
         "consumer": "agent-hooks",
         "loosening": {"order": ["never", "auto", "always"]},
-        "description": "Decision events.",
+        "description": "When the hook records `sessionkit.guard.decision` events: `auto` when `.orchestrator/` exists or `SESSIONKIT_METRICS_DIR` is set, `always`, or `never`.",
     },
     "hooks.deadline-ms": {
         "kind": "scalar",
@@ -3915,7 +3915,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": 4000,
         "group": "hooks",
         "consumer": "agent-hooks",
-        "description": "Hook deadline in milliseconds.",
+        "description": "Deadline of one hook call in milliseconds, counted from process start (agent-hooks.md §8.5); read from the cache before the payload.",
     },
     "hooks.max-payload-bytes": {
         "kind": "scalar",
@@ -3926,7 +3926,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": 16777216,
         "group": "hooks",
         "consumer": "agent-hooks",
-        "description": "Largest payload read.",
+        "description": "Largest payload the hook reads from stdin, in bytes; larger payloads are a failure handled by the fail mode.",
     },
     "protected-paths": {
         "kind": "object",

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     _V = TypeVar("_V", bound="_Value")
 
-SCHEMA_SHA256 = "972e20ff5cbb4f94"  # same as _keys.SCHEMA_SHA256
+SCHEMA_SHA256 = "8a418e300007216c"  # same as _keys.SCHEMA_SHA256
 
 _set = object.__setattr__
 
@@ -3011,27 +3011,27 @@ class Hooks(_Value):
 
         @property
         def fail_mode(self) -> Literal["closed", "open"]:
-            """What the hook answers when it fails unexpectedly (agent-hooks.md §8.2)."""
+            """What the agent hook does when a check that could block cannot reach a verdict (exception, deadline, unreadable input): `closed` blocks shell and edit calls, `open` warns and lets them run (agent-hooks.md §8.2). `SESSIONKIT_HOOK_FAIL_MODE` overrides it."""
 
         @property
         def warn_as(self) -> Literal["notice", "ask"]:
-            """How warnings are rendered."""
+            """How warnings reach the harness: `notice` adds context and lets the call proceed, `ask` asks the user for permission (Claude Code; no effect on Codex)."""
 
         @property
         def disable(self) -> tuple[Literal["commands", "weakening", "verify"], ...]:
-            """Checks switched off from configuration."""
+            """Checks switched off from the Session Config. Only `commands`, `weakening` and `verify` can be; the destructive guard and protected paths cannot (use `SESSIONKIT_HOOK_DISABLE` in the harness environment)."""
 
         @property
         def record_events(self) -> Literal["auto", "always", "never"]:
-            """Decision events."""
+            """When the hook records `sessionkit.guard.decision` events: `auto` when `.orchestrator/` exists or `SESSIONKIT_METRICS_DIR` is set, `always`, or `never`."""
 
         @property
         def deadline_ms(self) -> int:
-            """Hook deadline in milliseconds."""
+            """Deadline of one hook call in milliseconds, counted from process start (agent-hooks.md §8.5); read from the cache before the payload."""
 
         @property
         def max_payload_bytes(self) -> int:
-            """Largest payload read."""
+            """Largest payload the hook reads from stdin, in bytes; larger payloads are a failure handled by the fail mode."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("fail_mode", 'Literal["closed", "open"]', "closed"),
