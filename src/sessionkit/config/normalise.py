@@ -413,7 +413,7 @@ def normalise(
                     block_indent = len(key_line.group(1))
                 elif _needs_quotes(value):
                     quoted = _quote(value)
-                    line.text = text[:value_start] + quoted + (" " + comment if comment else "")
+                    line.text = text[:value_start] + quoted + comment
                     line.delta -= 1
                     line.anchors.append((value_start + 1, line.delta))
                     text = line.text
