@@ -16,7 +16,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-SCHEMA_SHA256: str = "8a418e300007216c"
+SCHEMA_SHA256: str = "608955f58581d09e"
 
 TOP_LEVEL: tuple[str, ...] = (
     "agents-per-wave",
@@ -4129,7 +4129,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": "auto",
         "group": "metrics",
         "consumer": "metrics",
-        "description": "fsync policy.",
+        "description": "When appends are synced to disk: `auto` syncs the ledgers (sessions, learnings) but not the high-volume streams, `always` syncs every append, `never` syncs none (rewrites always sync; metrics.md §2.8).",
     },
     "metrics.max-line-bytes": {
         "kind": "scalar",
@@ -4140,7 +4140,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": 65536,
         "group": "metrics",
         "consumer": "metrics",
-        "description": "Largest record line.",
+        "description": "Largest encoded record line in bytes, including the newline; a larger record is refused.",
     },
     "metrics.lock-timeout-ms": {
         "kind": "scalar",
@@ -4150,7 +4150,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": 10000,
         "group": "metrics",
         "consumer": "metrics",
-        "description": "Lock timeout for appends.",
+        "description": "How long an append waits for the store lock, in milliseconds.",
     },
     "metrics.backups": {
         "kind": "scalar",
@@ -4160,7 +4160,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": 3,
         "group": "metrics",
         "consumer": "metrics",
-        "description": "Backups kept.",
+        "description": "Backups kept per stream when a file is rewritten; 0 disables backups.",
     },
     "metrics.abandon-after-hours": {
         "kind": "scalar",
@@ -4170,7 +4170,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": 24,
         "group": "metrics",
         "consumer": "metrics",
-        "description": "Hours after which a session counts as abandoned.",
+        "description": "Hours after its last event when a session without a ledger record counts as abandoned (`metrics repair --backfill-abandoned`).",
     },
     "metrics.rotation": {
         "kind": "object",
@@ -4523,7 +4523,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "consumer": "snapshots",
         "loosening": {"set": "union"},
         "list_form": "flow",
-        "description": "Guard rule ids that trigger the snapshot.",
+        "description": "Guard rule ids whose warn findings trigger the snapshot (snapshots.md §12.1).",
     },
     "snapshots.timeout-ms": {
         "kind": "scalar",
@@ -4534,7 +4534,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": 3000,
         "group": "snapshots",
         "consumer": "snapshots",
-        "description": "Snapshot budget in milliseconds.",
+        "description": "Time budget of a snapshot taken by the agent hook or the pre-rebase hook, in milliseconds (capped by `hooks.deadline-ms`).",
     },
     "snapshots.keep-last": {
         "kind": "scalar",
@@ -4544,7 +4544,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": 20,
         "group": "snapshots",
         "consumer": "snapshots",
-        "description": "Snapshots kept per session by prune.",
+        "description": "`snapshot prune` keeps this many newest snapshots per session; 0 disables the limit.",
     },
     "snapshots.keep-newest": {
         "kind": "scalar",
@@ -4554,7 +4554,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": 1,
         "group": "snapshots",
         "consumer": "snapshots",
-        "description": "Newest snapshots always kept.",
+        "description": "The newest snapshots of every session that age-based pruning never deletes.",
     },
     "snapshots.max-age-days": {
         "kind": "scalar",
@@ -4564,7 +4564,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": 14,
         "group": "snapshots",
         "consumer": "snapshots",
-        "description": "Age after which prune deletes.",
+        "description": "`snapshot prune` deletes snapshots older than this many days (beyond `keep-newest`); 0 disables the limit.",
     },
     "snapshots.max-file-mib": {
         "kind": "scalar",
@@ -4574,7 +4574,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": 100,
         "group": "snapshots",
         "consumer": "snapshots",
-        "description": "Largest untracked file captured.",
+        "description": "Untracked files larger than this many MiB are left out of a snapshot; 0 means no cap.",
     },
     "snapshots.max-total-mib": {
         "kind": "scalar",
@@ -4584,7 +4584,7 @@ KEYS: dict[str, dict[str, Any]] = {
         "default": 1024,
         "group": "snapshots",
         "consumer": "snapshots",
-        "description": "Largest total of untracked files captured.",
+        "description": "Total MiB of untracked files a snapshot captures; 0 means no cap.",
     },
     "worktrees": {
         "kind": "object",

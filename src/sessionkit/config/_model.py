@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     _V = TypeVar("_V", bound="_Value")
 
-SCHEMA_SHA256 = "8a418e300007216c"  # same as _keys.SCHEMA_SHA256
+SCHEMA_SHA256 = "608955f58581d09e"  # same as _keys.SCHEMA_SHA256
 
 _set = object.__setattr__
 
@@ -3421,23 +3421,23 @@ class Metrics(_Value):
 
         @property
         def fsync(self) -> Literal["auto", "always", "never"]:
-            """fsync policy."""
+            """When appends are synced to disk: `auto` syncs the ledgers (sessions, learnings) but not the high-volume streams, `always` syncs every append, `never` syncs none (rewrites always sync; metrics.md §2.8)."""
 
         @property
         def max_line_bytes(self) -> int:
-            """Largest record line."""
+            """Largest encoded record line in bytes, including the newline; a larger record is refused."""
 
         @property
         def lock_timeout_ms(self) -> int:
-            """Lock timeout for appends."""
+            """How long an append waits for the store lock, in milliseconds."""
 
         @property
         def backups(self) -> int:
-            """Backups kept."""
+            """Backups kept per stream when a file is rewritten; 0 disables backups."""
 
         @property
         def abandon_after_hours(self) -> float:
-            """Hours after which a session counts as abandoned."""
+            """Hours after its last event when a session without a ledger record counts as abandoned (`metrics repair --backfill-abandoned`)."""
 
         @property
         def rotation(self) -> MetricsRotation:
@@ -3733,31 +3733,31 @@ class Snapshots(_Value):
 
         @property
         def before_warn_rules(self) -> tuple[str, ...]:
-            """Guard rule ids that trigger the snapshot."""
+            """Guard rule ids whose warn findings trigger the snapshot (snapshots.md §12.1)."""
 
         @property
         def timeout_ms(self) -> int:
-            """Snapshot budget in milliseconds."""
+            """Time budget of a snapshot taken by the agent hook or the pre-rebase hook, in milliseconds (capped by `hooks.deadline-ms`)."""
 
         @property
         def keep_last(self) -> int:
-            """Snapshots kept per session by prune."""
+            """`snapshot prune` keeps this many newest snapshots per session; 0 disables the limit."""
 
         @property
         def keep_newest(self) -> int:
-            """Newest snapshots always kept."""
+            """The newest snapshots of every session that age-based pruning never deletes."""
 
         @property
         def max_age_days(self) -> int:
-            """Age after which prune deletes."""
+            """`snapshot prune` deletes snapshots older than this many days (beyond `keep-newest`); 0 disables the limit."""
 
         @property
         def max_file_mib(self) -> int:
-            """Largest untracked file captured."""
+            """Untracked files larger than this many MiB are left out of a snapshot; 0 means no cap."""
 
         @property
         def max_total_mib(self) -> int:
-            """Largest total of untracked files captured."""
+            """Total MiB of untracked files a snapshot captures; 0 means no cap."""
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = (
         ("before_warn", 'bool | Literal["required"]', False),
