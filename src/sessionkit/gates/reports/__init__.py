@@ -6,7 +6,7 @@ one (validated against ``gate-result.schema.json``).
 
 from __future__ import annotations
 
-import json
+import json as jsonlib  # the name ``json`` is this package's json.py
 import os
 import sys
 from collections.abc import Mapping
@@ -131,7 +131,7 @@ def load_result(path: str) -> GateResult:
     """A stored GateResult (``result.json``, ``--json`` output); invalid → GateConfigError."""
     try:
         with open(path, encoding="utf-8") if path != "-" else sys.stdin as f:
-            document = json.load(f)
+            document = jsonlib.load(f)
     except (OSError, ValueError) as exc:
         raise GateEnvironmentError(f"{path}: cannot read the gate result ({exc})") from exc
     from sessionkit.gates.policyfile import cached_validator

@@ -4,6 +4,7 @@ by ``::stop-commands::``) and ``github-output`` step outputs (spec §9.6, §9.8)
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -11,10 +12,12 @@ from sessionkit.gates.reports.base import ReportOptions
 from sessionkit.gates.reports.model import ReportFinding, ReportModel
 
 LEVELS = ("error", "warning", "notice")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 PLURAL = {"error": "errors", "warning": "warnings", "notice": "notices"}
 
 
 def escape_data(text: str) -> str:
+    text = _CONTROL.sub("", text)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

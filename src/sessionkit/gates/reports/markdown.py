@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from sessionkit.gates.reports.base import ReportOptions
 from sessionkit.gates.reports.model import ReportFinding, ReportModel, Section
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_ROWS = 200
 MAX_BYTES = 512 * 1024
 MAX_MESSAGE = 300
 
 
 def cell(text: str) -> str:
-    text = text.replace("\n", " ").replace("\r", " ")
+    text = _CONTROL.sub("", text.replace("\n", " ").replace("\r", " "))
     if len(text) > MAX_MESSAGE:
         text = text[: MAX_MESSAGE - 1] + "…"
     for char, escaped in (("|", "\\|"), ("`", "\\`"), ("<", "&lt;"), (">", "&gt;")):
@@ -59,7 +62,8 @@ def _details(section: Section, findings: list[ReportFinding], budget: int) -> tu
     if not findings or budget <= 0:
         return "", 0
     new = sum(1 for f in findings if f.baseline == "new")
-    head = f"{section.name} — {len(findings)} findings" + (f" ({new} new)" if new else "")
+    noun = "finding" if len(findings) == 1 else "findings"
+    head = f"{section.name} — {len(findings)} {noun}" + (f" ({new} new)" if new else "")
     rows = [
         "",
         f"<details><summary>{cell(head)}</summary>",
@@ -124,8 +128,7 @@ class MarkdownWriter:
                 details.append((s, block))
         body = "\n".join(lines)
         # drop the details of the largest sections first when over the byte cap
-        details.sort(key=lambda item: len(item[1]))
-        kept = list(details)
+        kept = sorted(details, key=lambda item: len(item[1]))
         while kept and len((body + "".join(b for _, b in kept)).encode()) > MAX_BYTES:
             dropped = kept.pop()
             body += (

@@ -1,0 +1,266 @@
+"""Every report format from one canonical result: goldens, format validation, platform limits."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from sessionkit.gates.model import CheckResult, Counts, FindingCounts, GateResult
+from sessionkit.gates.reports import WRITERS, load_result, parse_spec, write_report
+from sessionkit.gates.reports.base import ReportOptions
+from sessionkit.gates.reports.github import escape_data, escape_property, select_annotations
+from sessionkit.gates.reports.model import ReportModel
+from sessionkit.schemas import validator
+from tests.gates.reports.canonical import canonical, cmd, finding
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+UPDATE = os.environ.get("SESSIONKIT_UPDATE_GOLDEN") == "1"
+EXTENSIONS = {
+    "json": "json",
+    "junit": "xml",
+    "codequality": "json",
+    "sarif": "sarif",
+    "github": "txt",
+    "github-output": "txt",
+    "markdown": "md",
+    "text": "txt",
+}
+
+
+def render(name: str, result: GateResult | None = None, **options: object) -> str:
+    model = ReportModel.from_gate(result or canonical())
+    return WRITERS[name].render(model, ReportOptions(**options))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", sorted(EXTENSIONS))
+def test_golden(name: str) -> None:
+    text = render(name)
+    text = re.sub(r"stop-commands::[0-9a-f]{32}", "stop-commands::TOKEN", text)
+    text = re.sub(r"^::[0-9a-f]{32}::$", "::TOKEN::", text, flags=re.M)
+    path = GOLDEN / f"{name}.{EXTENSIONS[name]}"
+    if UPDATE or not path.exists():
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def test_json_is_schema_valid_and_round_trips(tmp_path: Path) -> None:
+    doc = canonical().to_dict()
+    assert [e.message for e in validator("gate-result").iter_errors(doc)] == []
+    (tmp_path / "r.json").write_text(render("json"))
+    assert load_result(str(tmp_path / "r.json")).to_dict() == doc
+
+
+def test_junit_structure() -> None:
+    root = ET.fromstring(render("junit"))
+    assert root.tag == "testsuites"
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == [
+        "sessionkit.lint",
+        "sessionkit.typecheck",
+        "sessionkit.test",
+        "sessionkit.e2e",
+        "sessionkit.docs",
+    ]
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for suite in suites:
+        cases = suite.findall("testcase")
+        counts = {
+            "tests": len(cases),
+            "failures": sum(c.find("failure") is not None for c in cases),
+            "errors": sum(c.find("error") is not None for c in cases),
+            "skipped": sum(c.find("skipped") is not None for c in cases),
+        }
+        for key, value in counts.items():
+            assert suite.get(key) == str(value)
+            totals[key] += value
+        for case in cases:
+            assert case.get("name") and case.get("classname") is not None and case.get("time")
+            assert sum(case.find(t) is not None for t in ("failure", "error", "skipped")) <= 1
+    assert {k: root.get(k) for k in totals} == {k: str(v) for k, v in totals.items()}
+    assert totals == {"tests": 6, "failures": 4, "errors": 1, "skipped": 1}
+    test_case = suites[2].findall("testcase")[1]
+    assert (test_case.get("classname"), test_case.get("name"), test_case.get("file")) == (
+        "tests.test_mod",
+        "test_fail",
+        "tests/test_mod.py",
+    )
+    assert "NEW" in (test_case.find("failure").text or "")  # type: ignore[union-attr]
+    lint_failure = suites[0].find("testcase/failure")
+    assert lint_failure is not None and "non-blocking" in (lint_failure.get("message") or "")
+    text = render("junit")
+    assert "\x01" not in text and "\x0b" not in text
+
+
+def test_codequality_schema_unique_fingerprints_and_exclusions() -> None:
+    issues = json.loads(render("codequality"))
+    schema = json.loads((SCHEMAS / "gitlab-codequality.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(issues)
+    fingerprints = [i["fingerprint"] for i in issues]
+    assert len(fingerprints) == len(set(fingerprints))
+    assert all(i["location"]["path"] for i in issues)  # path-less finding left out, tests left out
+    assert sorted(i["check_name"] for i in issues) == [
+        "mypy/arg-type",
+        "mypy/misc",
+        "mypy/return-value",
+        "ruff/E501",
+        "ruff/F401",
+        "ruff/F401",
+    ]
+    assert {i["severity"] for i in issues} == {"major", "minor"}
+
+
+def test_codequality_collision_between_checks_is_rehashed() -> None:
+    result = canonical()
+    clash = finding(
+        "typecheck", 10, tool="ruff", rule="F401", path="src/pkg/mod.py", line=1, column=8
+    )
+    checks = list(result.checks)
+    checks[1] = replace(checks[1], findings=(*checks[1].findings, clash))
+    issues = json.loads(render("codequality", replace(result, checks=tuple(checks))))
+    fingerprints = [i["fingerprint"] for i in issues]
+    assert len(fingerprints) == len(set(fingerprints)) == 7
+
+
+def test_sarif_against_schema_and_github_rules() -> None:
+    doc = json.loads(render("sarif"))
+    schema = json.loads((SCHEMAS / "sarif-2.1.0-subset.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(doc)
+    (run,) = doc["runs"]
+    assert run["automationDetails"]["id"] == "sessionkit-gate/"
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules] == sorted(r["id"] for r in rules)
+    assert "ruff.F401" in {r["id"] for r in rules} and all("/" not in r["id"] for r in rules)
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert re.fullmatch(
+            r"[0-9a-f]{32}", result["partialFingerprints"]["sessionkitFingerprint/v1"]
+        )
+    assert not any(r["ruleId"].startswith("pytest.") for r in run["results"])
+    states = {r["baselineState"] for r in run["results"] if "baselineState" in r}
+    assert states == {"new", "unchanged"}
+    assert run["invocations"][0]["executionSuccessful"] is False  # e2e timed out
+
+
+def test_github_escaping() -> None:
+    assert escape_data("50%\r\nnext") == "50%25%0D%0Anext"
+    assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
+
+
+def _result_with(errors: int, warnings: int, notes: int) -> GateResult:
+    findings = tuple(
+        finding(
+            "lint",
+            n,
+            tool="ruff",
+            rule="X1",
+            path=f"f{n:03d}.py",
+            line=1,
+            column=1,
+            baseline=None,
+            severity=sev,
+        )
+        for n, sev in enumerate(["error"] * errors + ["warning"] * warnings + ["note"] * notes)
+    )
+    check = CheckResult(
+        name="lint",
+        kind="lint",
+        required=True,
+        blocking=True,
+        command=cmd("ruff check"),
+        status="fail",
+        status_reason="exit-code",
+        exit_code=1,
+        duration_s=1.0,
+        parsers=("ruff-json",),
+        measurement="structured",
+        counts=Counts(findings=FindingCounts(errors, warnings, notes)),
+        findings=findings,
+        findings_total=len(findings),
+    )
+    broken = CheckResult(
+        name="test",
+        kind="test",
+        required=True,
+        blocking=True,
+        command=cmd("pytest"),
+        status="error",
+        status_reason="not-found",
+    )
+    return replace(canonical(), checks=(broken, check), warnings=())
+
+
+@pytest.mark.parametrize(
+    ("budget", "expected"),
+    [(10, {"error": 10, "warning": 3, "notice": 10}), (5, {"error": 5, "warning": 3, "notice": 5})],
+)
+def test_github_annotation_caps(budget: int, expected: dict[str, int]) -> None:
+    model = ReportModel.from_gate(_result_with(25, 3, 12))
+    chosen = select_annotations(model, ReportOptions(github_annotations=budget))
+    counts = {
+        level: sum(a.level == level for a in chosen) for level in ("error", "warning", "notice")
+    }
+    assert counts == expected
+    errors = [a for a in chosen if a.level == "error"]
+    assert (
+        errors[0].path is None and "test: error (not-found)" in errors[0].message
+    )  # check-level first
+    assert errors[-1].path is None and errors[-1].message.startswith(
+        f"sessionkit: {26 - (budget - 1)} more errors"
+    )
+    notices = [a for a in chosen if a.level == "notice"]
+    assert notices[-1].message.startswith(f"sessionkit: {12 - (budget - 1)} more notices")
+
+
+def test_github_stop_commands_wrap_untrusted_tails() -> None:
+    text = render("github")
+    lines = text.splitlines()
+    start = lines.index("::group::lint (fail)")
+    token = lines[start + 1].split("::stop-commands::", 1)[1]
+    assert re.fullmatch(r"[0-9a-f]{32}", token)
+    inner = lines[start + 2 : lines.index(f"::{token}::")]
+    assert "::error::injected" in inner and "##[error]legacy" in inner
+
+
+def test_github_outputs() -> None:
+    lines = dict(line.split("=", 1) for line in render("github-output").splitlines())
+    assert lines["verdict"] == "fail" and lines["exit-code"] == "1"
+    assert lines["blocking-checks"] == "typecheck,test,e2e"
+    assert lines["failed-checks"] == "lint,typecheck,test,e2e"
+    assert lines["tests-failed"] == "1" and lines["json-report"].endswith("/result.json")
+
+
+def test_markdown_caps_rows_and_size() -> None:
+    many = _result_with(400, 0, 0)
+    text = render("markdown", many)
+    assert text.count("\n| ") - 6 <= 200 + 2  # header rows + table rows + at most 200 finding rows
+    assert "… and 200 more in gate.json" in text
+    huge = replace(
+        many,
+        checks=tuple(
+            replace(c, findings=tuple(replace(f, message="x" * 5000) for f in c.findings))
+            for c in many.checks
+        ),
+    )
+    assert len(render("markdown", huge).encode()) <= 512 * 1024 + 1024
+
+
+def test_write_report_paths_and_github_summary_appends(tmp_path: Path) -> None:
+    assert parse_spec("sarif=reports/gate.sarif") == ("sarif", "reports/gate.sarif")
+    assert parse_spec("gitlab:cq.json") == ("codequality", "cq.json")
+    assert parse_spec("json") == ("json", None)
+    target = tmp_path / "deep" / "junit.xml"
+    write_report(canonical(), "junit", str(target))
+    assert ET.fromstring(target.read_text()).tag == "testsuites"
+    summary = tmp_path / "summary.md"
+    summary.write_text("previous step\n")
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    write_report(canonical(), "github", str(tmp_path / "commands.txt"), environ=env)
+    assert summary.read_text().startswith("previous step\n### sessionkit gate · full-gate")
