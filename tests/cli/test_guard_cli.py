@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -295,3 +296,29 @@ def test_policy_show_lists_sources_and_pending_loosenings(repo: Path) -> None:
 def test_guard_appears_in_top_level_help() -> None:
     result = CliRunner().invoke(cli, ["--help"])
     assert "guard" in result.output
+
+
+# ---- the generated rule table of docs/guard.md -----------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "guard.md"
+BEGIN = "<!-- BEGIN GENERATED RULE TABLE: sessionkit guard rules --markdown -->\n"
+END = "<!-- END GENERATED RULE TABLE -->"
+
+
+def test_the_rule_table_in_docs_is_current() -> None:
+    """Regenerate with: SESSIONKIT_UPDATE_DOCS=1 pytest tests/cli/test_guard_cli.py -k rule_table."""
+    from sessionkit.cli.guard import rules_markdown
+
+    text = DOC.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN, 1)
+    current, tail = rest.split(END, 1)
+    expected = rules_markdown()
+    if current != expected and os.environ.get("SESSIONKIT_UPDATE_DOCS") == "1":
+        DOC.write_text(head + BEGIN + expected + END + tail, encoding="utf-8")
+        current = expected
+    assert current == expected, "docs/guard.md rule table is stale: " + (
+        test_the_rule_table_in_docs_is_current.__doc__ or ""
+    )
+    from sessionkit.policy.rules import CATALOGUE
+
+    assert all(f"| `{rule.id}` |" in current for rule in CATALOGUE)

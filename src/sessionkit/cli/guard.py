@@ -524,13 +524,42 @@ def explain(rule_id: str, as_json: bool, cwd: str | None) -> None:
     click.echo(f"  effective action here: {effective}{changed}")
 
 
+def rules_markdown() -> str:
+    """The built-in catalogue as a Markdown table (the rule table of ``docs/guard.md``)."""
+    from sessionkit.policy.rules import CATALOGUE
+
+    def cell(text: str | None) -> str:
+        return (text or "—").replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        "| rule | group | default | what it is about | what could be lost | safer alternative |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule in CATALOGUE:
+        flags = []
+        if rule.floor:
+            flags.append("floor")
+        if rule.session_config_downgradable:
+            flags.append("lowered to warn by `allow-destructive-ops`")
+        note = f" ({', '.join(flags)})" if flags else ""
+        lines.append(
+            f"| `{rule.id}` | {rule.group} | {rule.default_action}{note} | {cell(rule.title)} | "
+            f"{cell(rule.protects)} | {cell(rule.suggestion)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 @guard.command("rules")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--markdown", is_flag=True, help="The built-in catalogue as a Markdown table.")
 @click.option("--cwd", "cwd", default=None)
-def rules(as_json: bool, cwd: str | None) -> None:
+def rules(as_json: bool, markdown: bool, cwd: str | None) -> None:
     """List every rule with its group, default and effective action."""
     from sessionkit.policy.rules import CATALOGUE
 
+    if markdown:
+        click.echo(rules_markdown(), nl=False)
+        return
     policy = _load_policy_for(cwd)
     rows: list[dict[str, Any]] = []
     for rule in CATALOGUE:
