@@ -378,3 +378,14 @@ def test_migrate_usage_and_nothing_to_do(
     assert sk("config", "migrate", "--write", "--check", cwd=repo).code == 2
     result = sk("config", "migrate", cwd=repo)
     assert (result.code, result.out) == (0, "nothing to migrate: no ## Session Config section\n")
+
+
+def test_an_unreadable_instruction_file_exits_3(
+    sk: Callable[..., Result], make_repo: Callable[..., Path]
+) -> None:
+    repo = make_repo({"README.md": "x\n"})
+    (repo / "CLAUDE.md").mkdir()  # a directory where the file should be: never opened
+    result = sk("config", "validate", cwd=repo)
+    assert result.code == 3
+    assert "error: config.unreadable:" in result.out
+    assert sk("config", "validate", "--json", cwd=repo).json()["exit_code"] == 3

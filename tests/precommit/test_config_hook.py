@@ -231,3 +231,12 @@ def test_run_check_reports_warnings_for_pending_loosening_outside_a_commit(
     committing = hook.run_check(str(repo), environ={}, committing=True)
     levels = [f["level"] for f in committing.findings if f["rule_id"] == hook.LOOSENING_RULE]
     assert levels == ["note"]
+
+
+def test_an_unreadable_instruction_file_exits_3(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo({"README.md": "x\n"})
+    (repo / "CLAUDE.md").mkdir()
+    proc = run_hook(repo)
+    assert proc.returncode == 3
+    assert "  CLAUDE.md: config.unreadable: " in proc.stdout
+    assert proc.stdout.splitlines()[-1].startswith("hint: ")

@@ -277,11 +277,10 @@ def _render_entry(
     entry_key: str,
     mapping: dict[str, Any],
     *,
-    renamed: bool,
+    dotted: bool,
     keep_override_syntax: bool,
 ) -> list[str]:
-    if renamed:
-        # A renamed key is written dotted, so it never collides with a block of the same name.
+    if dotted:
         lines = render_yaml(_flatten(mapping)).splitlines()
     else:
         lines = render_yaml(mapping).splitlines()
@@ -501,7 +500,8 @@ def _migrate_entry(
         *_render_entry(
             entry.key,
             mapping,
-            renamed=rename and not deprecated,
+            # Renamed and dotted keys stay dotted, so they never collide with a block.
+            dotted=(rename and not deprecated) or "." in entry.key,
             keep_override_syntax=keep_override_syntax,
         ),
     ]
