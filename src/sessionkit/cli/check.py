@@ -68,6 +68,7 @@ class CheckSpec:
 
 CHECKS: dict[str, CheckSpec] = {
     "config": CheckSpec("sessionkit.precommit.config", "run_check"),
+    "gates": CheckSpec("sessionkit.gates.check", "run_check", default=False),
 }
 
 
