@@ -68,7 +68,6 @@ GROUPS = {
 }
 CONSUMERS = ("guard", "agent-hooks", "gates", "metrics", "snapshots", "orchestration", "none")
 LIST_FORMS = ("flow", "block")
-SESSION_TYPES = ("housekeeping", "feature", "deep")
 # Classes of list-of-record items get a singular name (config.md §9.2), not the path.
 ITEM_CLASS_NAMES = {
     "custom-phases[]": "CustomPhase",
@@ -252,6 +251,7 @@ def _check_property(dotted: str, node: Mapping[str, Any], parent: Mapping[str, A
     form = node.get(X + "list-form")
     if form is not None and form not in LIST_FORMS:
         problems.append(f"{dotted}: unknown list form {form!r}")
+    problems.extend(f"{dotted}: {p}" for p in _annotation_problems(node))
     name = dotted.rsplit(".", 1)[-1]
     absent_ok = (
         alias_only(node)
@@ -262,6 +262,64 @@ def _check_property(dotted: str, node: Mapping[str, Any], parent: Mapping[str, A
     if "default" not in node and not absent_ok:
         problems.append(f"{dotted}: missing default")
     return problems
+
+
+FLAGS = ("none-is-null", "session-overrides", "executes", "trim")
+
+
+def _annotation_problems(node: Mapping[str, Any]) -> list[str]:
+    """Shape problems of the annotations the typing stage and the docs rely on."""
+    problems = []
+    for flag in FLAGS:
+        if X + flag in node and node[X + flag] is not True:
+            problems.append(f"{X}{flag} must be true when present")
+    allowed = node.get("enum")
+    loosening = node.get(X + "loosening")
+    if loosening is not None:
+        problems.extend(_loosening_problems(loosening, allowed))
+    legacy = node.get(X + "legacy-values")
+    if legacy is not None:
+        if not isinstance(legacy, dict) or not legacy:
+            problems.append(f"{X}legacy-values must be a non-empty object")
+        elif allowed is not None:
+            problems.extend(
+                f"legacy value {old!r} maps to {new!r}, which is not in the enum"
+                for old, new in legacy.items()
+                if new not in allowed
+            )
+    deprecated = node.get(X + "deprecated")
+    if deprecated is not None and (
+        not isinstance(deprecated, dict) or set(deprecated) != {"use", "since"}
+    ):
+        problems.append(f'{X}deprecated must be {{"use": key, "since": version}}')
+    prior = node.get(X + "prior-art")
+    if prior is not None and (
+        not isinstance(prior, dict)
+        or not isinstance(prior.get("key"), str)
+        or "default" not in prior
+    ):
+        problems.append(f'{X}prior-art must be {{"key": name, "default": value}}')
+    return problems
+
+
+def _loosening_problems(rule: Any, allowed: list[Any] | None) -> list[str]:
+    if not isinstance(rule, dict):
+        return [f"{X}loosening must be an object"]
+    if "per-entry" in rule:
+        keys = rule.get("keys")
+        if not isinstance(keys, list) or not keys:
+            return [f"{X}loosening per-entry needs a non-empty list of keys"]
+        return _loosening_problems(rule["per-entry"], None)
+    if "set" in rule:
+        if rule["set"] not in ("union", "intersection"):
+            return [f"{X}loosening set must be union or intersection, not {rule['set']!r}"]
+        return []
+    order = rule.get("order")
+    if not isinstance(order, list) or len(order) < 2:
+        return [f"{X}loosening needs an order of at least two values, or a set rule"]
+    if allowed is not None:
+        return [f"loosening value {v!r} is not in the enum" for v in order if v not in allowed]
+    return []
 
 
 # --------------------------------------------------------------------------- key registry

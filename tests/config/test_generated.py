@@ -122,6 +122,25 @@ def test_refuses_properties_without_required_annotations(
     assert expected in gen.check_schema(schema)
 
 
+@pytest.mark.parametrize(
+    ("where", "annotation", "value", "expected"),
+    [
+        (("enforcement",), "loosening", {"order": ["off", "lax"]}, "'lax' is not in the enum"),
+        (("hooks", "disable"), "loosening", {"set": "both"}, "union or intersection"),
+        (("vault-sync", "mode"), "legacy-values", {"hard": "hardest"}, "not in the enum"),
+        (("persona-reviewers",), "deprecated", {"use": "wave-reviewers"}, '"since"'),
+        (("waves",), "prior-art", {"key": "waves"}, '"default"'),
+        (("eval", "handle"), "trim", "yes", "must be true"),
+    ],
+)
+def test_refuses_malformed_annotations(
+    schema: dict[str, Any], where: tuple[str, ...], annotation: str, value: Any, expected: str
+) -> None:
+    _node(schema, where)[f"x-sessionkit-{annotation}"] = value
+    problems = [p for p in gen.check_schema(schema) if p.startswith(".".join(where) + ":")]
+    assert any(expected in p for p in problems), problems
+
+
 def test_absent_defaults_are_allowed_only_where_absence_means_something(
     schema: dict[str, Any],
 ) -> None:
