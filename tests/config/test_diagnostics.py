@@ -86,7 +86,7 @@ TEXT_FIXTURES: dict[str, tuple[str, int | None]] = {
     "config.fence-skipped": (H + "```bash\nmake\n```\n", 3),
     "config.tab-indent": (H + "cold-start:\n\tenabled: false\n", 4),
     "config.missing-space": (H + "waves:4\n", 3),
-    "config.yaml-syntax": (H + "waves: [4\nrecent-commits: 3\n", 4),
+    "config.yaml-syntax": (H + "waves: [4\nrecent-commits: 3\n", 3),
     "config.yaml-alias": (H + "special:\n  - &a x\n", 4),
     "config.yaml-tag": (H + "special:\n  - !!str x\n", 4),
     "config.too-deep": (H + "special: " + "[" * 40 + "]" * 40 + "\n", 3),

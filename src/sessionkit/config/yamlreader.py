@@ -296,13 +296,21 @@ def read(normalised: Normalised, file: str) -> tuple[Node | None, list[Diagnosti
                     )
                 )
                 return None, diagnostics
+            # An unclosed construct is reported where it starts (the context), not where
+            # the parser noticed (possibly many entries later), and that entry is blanked.
+            context = exc.context_mark
+            if context is not None and mark is not None and context.line < mark.line:
+                mark = context
             index = min(mark.line, len(lines) - 1) if mark is not None and lines else 0
             column = mark.column if mark is not None else 0
             line, col = normalised.original(index, column)
+            problem = exc.problem or "invalid YAML"
+            if exc.context and mark is context:
+                problem = f"{problem} ({exc.context})"
             diagnostics.append(
                 make(
                     "config.yaml-syntax",
-                    f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}",
+                    f"YAML syntax error: {problem}",
                     file=file,
                     line=line,
                     column=col,
