@@ -445,3 +445,15 @@ def test_every_example_in_the_schema_is_valid_for_its_key() -> None:
 
     walk(SCHEMA, "")
     assert checked >= 10
+
+
+def test_aliases_accept_exactly_what_their_targets_accept() -> None:
+    bounds = ("enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "pattern")
+    for alias, target in _keys.ALIASES.items():
+        a, t = _keys.KEYS[alias], _keys.KEYS[target]
+        assert a["type"] == t["type"], alias
+        for name in bounds:
+            assert a.get(name) == t.get(name), (alias, name)
+        if a["kind"] == "object":  # sub-keys may be renamed (events-rotation.max-size-mb)
+            moved = {_keys.ALIASES[f"{alias}.{c}"] for c in a["properties"]}
+            assert moved == {f"{target}.{c}" for c in t["properties"]}, alias
