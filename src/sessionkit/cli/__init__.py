@@ -27,6 +27,9 @@ GROUPS: dict[str, tuple[str, str, str]] = {
         "guard",
         "Judge shell commands with the destructive-command guard.",
     ),
+    "metrics": ("sessionkit.cli.metrics", "metrics", "Query and maintain the metrics store."),
+    "learnings": ("sessionkit.cli.learnings", "learnings", "Manage learnings (dry run by default)."),
+    "state": ("sessionkit.cli.state", "state", "Show and change STATE.md of this worktree."),
 }
 
 

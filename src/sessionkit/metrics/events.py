@@ -630,13 +630,13 @@ def normalize_event(record: dict[str, Any], *, raw_names: bool = False) -> dict[
     if canonical == "sessionkit.guard.decision":
         _alias_guard(out, name)
     elif canonical == "sessionkit.gate.result":
-        out.setdefault("status", "pass" if name.endswith(".passed") else "fail")
+        out.setdefault("status", "pass" if str(name).endswith(".passed") else "fail")
         if "wave_number" in out and "wave" not in out:
             out["wave"] = out["wave_number"]
     return out
 
 
-def _alias_guard(out: dict[str, Any], name: str) -> None:
+def _alias_guard(out: dict[str, Any], name: Any) -> None:
     if name == "orchestrator.config.protection_warning":
         action = "block" if out.get("blocked") else "warn"
         finding = {
@@ -646,7 +646,7 @@ def _alias_guard(out: dict[str, Any], name: str) -> None:
             "target": out.get("file"),
         }
     else:
-        action = "block" if name.endswith(".blocked") else "warn"
+        action = "block" if str(name).endswith(".blocked") else "warn"
         finding = {
             "check": "destructive",
             "rule_id": out.get("rule") or out.get("rule_id"),

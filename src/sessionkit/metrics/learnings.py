@@ -6,6 +6,7 @@ Every operation that changes existing lines is one rewrite of ``learnings.jsonl`
 
 from __future__ import annotations
 
+import builtins
 import os
 import unicodedata
 import uuid
@@ -118,7 +119,7 @@ def effective_score(
     refs = [_parse(record.get(k)) for k in ("last_confirmed_at", "updated_at", "created_at")]
     known = [r for r in refs if r is not None]
     age_days = max(0.0, (now - max(known)).total_seconds() / 86400) if known else 0.0
-    return c * max(0.5 ** (age_days / half_life_days), floor_factor)
+    return float(c * max(0.5 ** (age_days / half_life_days), floor_factor))
 
 
 def normalise_subject(subject: str) -> str:
@@ -330,7 +331,9 @@ class Learnings:
             f"no learning with id {id}", hint="list them with `sessionkit learnings list --all`"
         )
 
-    def surface(self, n: int | None = None, *, now: datetime | None = None) -> list[Ranked]:
+    def surface(
+        self, n: int | None = None, *, now: datetime | None = None
+    ) -> builtins.list[Ranked]:
         """The top ``n`` live, unexpired learnings above the minimum confidence, ranked."""
         now = now or self.store.now()
         n = self.settings.surface_top_n if n is None else n
@@ -556,7 +559,7 @@ class Learnings:
         tombstones = self._tombstones()
         outcome: dict[str, Any] = {}
 
-        def planner(lines: list[Line]) -> RewritePlan:
+        def planner(lines: builtins.list[Line]) -> RewritePlan:
             entries, _loose = _analyse(lines, tombstones)
             plan = RewritePlan({line.number: Keep() for line in lines})
             entry = entries.get(id)
@@ -643,7 +646,7 @@ class Learnings:
         report = LearningsReport("apply-outcome", dry_run)
         counts = {"confirmed": 0, "contradicted": 0, "added": 0, "decayed": 0}
 
-        def planner(lines: list[Line]) -> RewritePlan:
+        def planner(lines: builtins.list[Line]) -> RewritePlan:
             entries, _loose = _analyse(lines, tombstones)
             plan = RewritePlan({line.number: Keep() for line in lines})
             live = {k: e for k, e in entries.items() if not e.tombstoned}
@@ -740,7 +743,7 @@ class Learnings:
         tombstones = self._tombstones()
         report = LearningsReport("archive", dry_run)
 
-        def planner(lines: list[Line]) -> RewritePlan:
+        def planner(lines: builtins.list[Line]) -> RewritePlan:
             entries, _loose = _analyse(lines, tombstones)
             entry = entries.get(id)
             if entry is None or entry.tombstoned:
@@ -774,7 +777,7 @@ class Learnings:
         now = self.store.now()
         report = LearningsReport("restore", dry_run)
 
-        def planner(lines: list[Line]) -> RewritePlan:
+        def planner(lines: builtins.list[Line]) -> RewritePlan:
             entries, _loose = _analyse(lines, tombstones)
             entry = entries.get(id)
             if entry is not None and not entry.tombstoned:
@@ -817,14 +820,14 @@ class Learnings:
         now = self.store.now()
         tombstones = self._tombstones()
         report = LearningsReport(kind, dry_run, grace_days=grace_days)
-        archived_ids: list[tuple[dict[str, Any], str]] = []
+        archived_ids: builtins.list[tuple[dict[str, Any], str]] = []
 
-        def planner(lines: list[Line]) -> RewritePlan:
+        def planner(lines: builtins.list[Line]) -> RewritePlan:
             entries, loose = _analyse(lines, tombstones)
             plan = RewritePlan({})
             for line in loose:
                 plan.dispositions[line.number] = Keep()
-            live: list[_Entry] = []
+            live: builtins.list[_Entry] = []
             report.live_before = sum(1 for e in entries.values() if not e.tombstoned)
             for entry in entries.values():
                 if entry.tombstoned:
@@ -896,11 +899,11 @@ class Learnings:
     def _dedupe(
         self,
         plan: RewritePlan,
-        live: list[_Entry],
+        live: builtins.list[_Entry],
         report: LearningsReport,
-        archived_ids: list[tuple[dict[str, Any], str]],
+        archived_ids: builtins.list[tuple[dict[str, Any], str]],
     ) -> None:
-        groups: dict[tuple[str, str], list[_Entry]] = {}
+        groups: dict[tuple[str, str], builtins.list[_Entry]] = {}
         for entry in live:
             key = dedupe_key(entry.record)
             if key is not None:

@@ -532,7 +532,7 @@ def _event_stats(
             rule = str(record.get("rule", "unknown"))
             overridden[rule] = overridden.get(rule, 0) + 1
     scan["events"] = stats.as_dict()
-    rules = [
+    rules: list[dict[str, Any]] = [
         {"rule_id": rule, **counts, "overridden": overridden.get(rule, 0)}
         for rule, counts in by_rule.items()
     ]

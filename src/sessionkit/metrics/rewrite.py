@@ -280,7 +280,7 @@ def rewrite(
     report = RewriteReport(stream.value, reason, dry_run)
     if not os.path.exists(path):
         # Nothing to lock or read; a plan may still append (new learnings).
-        report_plan = planner([]) if mode == "whole" else RewritePlan({})
+        report_plan = planner([]) if mode == "whole" else RewritePlan({})  # type: ignore[arg-type]
         assert isinstance(report_plan, RewritePlan)
         if not report_plan.append:
             return report

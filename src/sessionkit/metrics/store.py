@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sessionkit.metrics.learnings import Learnings
     from sessionkit.metrics.maintenance import Report
     from sessionkit.metrics.query import StatsReport
-    from sessionkit.metrics.rewrite import Planner, RewriteReport
+    from sessionkit.metrics.rewrite import LinePlanner, Planner, RewriteReport
     from sessionkit.metrics.rotation import RotateReport
     from sessionkit.metrics.sessions import SessionWriteResult
 
@@ -446,7 +446,7 @@ class MetricsStore:
     def rewrite(
         self,
         stream: Stream | str,
-        planner: Planner,
+        planner: Planner | LinePlanner,
         *,
         reason: str,
         dry_run: bool = True,

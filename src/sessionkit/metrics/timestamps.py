@@ -124,8 +124,8 @@ def normalize_lenient(value: str) -> tuple[str, str | None]:
         pass
     date = _DATE.match(value) if isinstance(value, str) else None
     if date:
-        dt = datetime(*(int(x) for x in date.groups()), tzinfo=UTC)
-        return format_ts(dt), "date read as UTC midnight"
+        year, month, day = (int(x) for x in date.groups())
+        return format_ts(datetime(year, month, day, tzinfo=UTC)), "date read as UTC midnight"
     naive = _NAIVE.match(value) if isinstance(value, str) else None
     if naive:
         return format_ts(_build(naive.groups(), None)), "naive date-time read as UTC"
@@ -152,7 +152,8 @@ def parse_window(value: str, *, now: datetime | None = None) -> datetime:
         return (now or utc_now()) - timedelta(**{_RELATIVE_UNITS[unit]: amount})
     date = _DATE.match(value)
     if date:
-        return datetime(*(int(x) for x in date.groups()), tzinfo=UTC)
+        year, month, day = (int(x) for x in date.groups())
+        return datetime(year, month, day, tzinfo=UTC)
     return parse_ts(value)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 # Hook name (as given to ``sessionkit-precommit``) -> module under sessionkit.precommit.
 HOOKS: dict[str, str] = {
     "config": "sessionkit.precommit.config",
+    "metrics": "sessionkit.precommit.metrics",
 }
 
 # Ids of the hooks behind ``sessionkit check``'s default set that exist in this version.

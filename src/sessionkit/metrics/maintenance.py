@@ -1,0 +1,979 @@
+"""validate, doctor, repair, init and the pre-commit check of staged files (spec §6)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sessionkit.metrics import _jsonl, events, fold, legacy, rotation
+from sessionkit.metrics._jsonl import Line
+from sessionkit.metrics.learnings import TTL_DAYS, canonical_type, derive_expires_at
+from sessionkit.metrics.rewrite import Fold, Keep, Quarantine, Replace, RewritePlan
+from sessionkit.metrics.streams import Stream, parse_stream, segments, stream_of_file
+from sessionkit.metrics.validation import problems
+
+if TYPE_CHECKING:
+    from sessionkit.metrics.store import MetricsStore
+
+FIXES = {
+    "invalid-json": "repair --apply quarantines it",
+    "invalid-utf8": "repair --apply quarantines it",
+    "not-object": "repair --apply quarantines it",
+    "unterminated": "repair --apply quarantines it",
+    "oversize": "repair --apply quarantines it",
+    "conflict-marker": "repair --apply quarantines it",
+    "schema": "repair --quarantine-invalid --apply, or fix it by hand",
+    "legacy-version": "run `sessionkit metrics migrate --apply`",
+    "noncanonical-timestamp": "run `sessionkit metrics migrate --apply`",
+    "duplicate-id": "repair --apply folds them",
+    "resurrected": "repair --apply or `sessionkit learnings prune --apply` folds it",
+    "missing-expiry": "repair --apply derives it",
+    "stale-temp": "repair --apply deletes it",
+    "pending-spool": "repair --apply drains it",
+    "uncompressed-segment": "repair --apply or rotate --apply compresses it",
+    "rotation-due": "rotate --apply",
+    "quarantine-nonempty": "review it, then repair --clear-quarantine --apply",
+    "tracking": "sessionkit metrics init",
+    "attributes": "sessionkit metrics init",
+    "orphan-session": "repair --backfill-abandoned --apply",
+    "state-lock-stale": "sessionkit state unlock",
+}
+LEGACY_VERSIONS = {
+    Stream.SESSIONS: 2,
+    Stream.LEARNINGS: 1,
+    Stream.LEARNINGS_ARCHIVE: 1,
+    Stream.EVENTS: 1,
+    Stream.SUBAGENTS: 1,
+    Stream.QUARANTINE: 1,
+}
+
+
+@dataclass
+class Finding:
+    code: str
+    severity: str
+    message: str
+    stream: str | None = None
+    file: str | None = None
+    line: int | None = None
+    fix: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "stream": self.stream,
+            "file": self.file,
+            "line": self.line,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+    def render(self) -> str:
+        where = self.file or self.stream or "metrics"
+        if self.line is not None:
+            where += f":{self.line}"
+        return f"{where}: {self.severity} [{self.code}] {self.message}"
+
+
+@dataclass
+class Report:
+    command: str
+    dry_run: bool = True
+    strict: bool = False
+    findings: list[Finding] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    streams: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, code: str, severity: str, message: str, **where: Any) -> None:
+        self.findings.append(Finding(code, severity, message, fix=FIXES.get(code), **where))
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    @property
+    def ok(self) -> bool:
+        bad = self.count("error") + (self.count("warning") if self.strict else 0)
+        return bad == 0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    @property
+    def changed(self) -> bool:
+        return any(a.get("done") for a in self.actions)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": 1,
+            "command": self.command,
+            "dry_run": self.dry_run,
+            "ok": self.ok,
+            "summary": {
+                "error": self.count("error"),
+                "warning": self.count("warning"),
+                "info": self.count("info"),
+                "fixable": sum(1 for f in self.findings if f.fix and f.severity != "info"),
+            },
+            "streams": self.streams,
+            "findings": [f.to_json() for f in self.findings],
+            "actions": self.actions,
+        }
+
+
+def _rel(store: MetricsStore, path: str | Path) -> str:
+    try:
+        return os.path.relpath(path, store.state_root)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def _line_findings(
+    stream: Stream,
+    lines: Iterable[Line],
+    report: Report,
+    rel: str,
+    max_line_bytes: int,
+    *,
+    torn_is_error: bool = True,
+) -> list[tuple[Line, dict[str, Any]]]:
+    """Per-line findings; returns the parseable lines for the cross-line checks."""
+    parsed: list[tuple[Line, dict[str, Any]]] = []
+    for line in lines:
+        where = {"stream": stream.value, "file": rel, "line": line.number}
+        if line.problem is not None:
+            if line.problem == "unterminated" and not torn_is_error:
+                continue
+            report.add(line.problem, "error", _PROBLEM_TEXT[line.problem], **where)
+            continue
+        if len(line.raw) + 1 > max_line_bytes:
+            report.add(
+                "oversize",
+                "error",
+                f"line is {len(line.raw) + 1:,} bytes, above metrics.max-line-bytes "
+                f"({max_line_bytes:,})",
+                **where,
+            )
+        assert line.record is not None
+        record = line.record
+        expected = LEGACY_VERSIONS[stream]
+        if record.get("schema_version") != expected:
+            report.add(
+                "legacy-version",
+                "error",
+                f"schema_version {record.get('schema_version')!r} is not {expected}; run "
+                "`sessionkit metrics migrate --apply`",
+                **where,
+            )
+        else:
+            for problem in problems(stream, record):
+                code = problem.code if problem.code != "schema" else "schema"
+                report.add(code, problem.severity, problem.message, **where)
+        if stream in (Stream.LEARNINGS, Stream.LEARNINGS_ARCHIVE):
+            kind = record.get("type")
+            if isinstance(kind, str) and canonical_type(kind) not in TTL_DAYS:
+                report.add(
+                    "unknown-type",
+                    "warning",
+                    f"learning type {kind!r} is not in the TTL table (default TTL applies)",
+                    **where,
+                )
+        parsed.append((line, record))
+    return parsed
+
+
+_PROBLEM_TEXT = {
+    "invalid-json": "line is not valid JSON",
+    "invalid-utf8": "line is not valid UTF-8",
+    "not-object": "line is JSON but not an object",
+    "unterminated": "last line has no final LF (a torn write)",
+    "oversize": "line is longer than the reader's 16 MiB limit",
+    "conflict-marker": "merge-conflict marker",
+}
+
+
+def _duplicates(
+    stream: Stream, parsed: list[tuple[Line, dict[str, Any]]], report: Report, rel: str
+) -> None:
+    if stream is Stream.SESSIONS:
+        seen: dict[str, tuple[int, str]] = {}
+        for line, record in parsed:
+            sid = record.get("session_id")
+            if not isinstance(sid, str):
+                continue
+            identity = fold.canonical_json(record, ignore=("recorded_at", "recorded_by"))
+            if sid in seen and seen[sid][1] != identity:
+                report.add(
+                    "duplicate-id",
+                    "warning",
+                    f"session {sid} is also recorded at line {seen[sid][0]} with other content",
+                    stream=stream.value,
+                    file=rel,
+                    line=line.number,
+                )
+            seen.setdefault(sid, (line.number, identity))
+    elif stream is Stream.LEARNINGS:
+        first: dict[str, int] = {}
+        for line, record in parsed:
+            lid = record.get("id")
+            if isinstance(lid, str):
+                if lid in first:
+                    report.add(
+                        "duplicate-id",
+                        "warning",
+                        f"learning {lid} has several versions (first at line {first[lid]}); "
+                        "reads fold them",
+                        stream=stream.value,
+                        file=rel,
+                        line=line.number,
+                    )
+                first.setdefault(lid, line.number)
+
+
+def validate_files(
+    store: MetricsStore | None,
+    paths: Sequence[Path],
+    *,
+    strict: bool = False,
+    max_line_bytes: int | None = None,
+) -> Report:
+    """``metrics validate``: content checks of stream files; no lock, no git."""
+    report = Report("validate", dry_run=True, strict=strict)
+    limit = max_line_bytes or (
+        store.settings.metrics.max_line_bytes if store else _jsonl.DEFAULT_MAX_LINE_BYTES
+    )
+    for path in paths:
+        rel = _rel(store, path) if store else str(path)
+        stream = stream_of_file(path.name)
+        if stream is None:
+            report.add(
+                "unknown-file",
+                "error" if strict else "info",
+                "not a metrics stream file (skipped)",
+                file=rel,
+            )
+            continue
+        if not path.exists():
+            report.add("missing-file", "error", "file does not exist", file=rel)
+            continue
+        stats = _jsonl.ScanStats()
+        parsed = _line_findings(
+            stream,
+            _jsonl.iter_lines(str(path), include_unterminated=True, stats=stats),
+            report,
+            rel,
+            limit,
+        )
+        if stats.blank:
+            report.add(
+                "blank-line",
+                "warning",
+                f"{stats.blank} blank line(s)",
+                stream=stream.value,
+                file=rel,
+            )
+        _duplicates(stream, parsed, report, rel)
+        report.streams[rel] = stats.as_dict()
+    return report
+
+
+def all_stream_files(store: MetricsStore) -> list[Path]:
+    out: list[Path] = []
+    for stream in Stream:
+        old, new = segments(str(store.root), stream)
+        out.extend(Path(p) for p in old + new if not p.endswith(".gz"))
+        live = store.path(stream)
+        if live.exists():
+            out.append(live)
+    return out
+
+
+# --------------------------------------------------------------------------- doctor
+
+
+def doctor(
+    store: MetricsStore, streams: Sequence[str] | None = None, *, strict: bool = False
+) -> Report:
+    """Health of the whole store under shared locks; read-only (spec §6.3)."""
+    report = Report("doctor", dry_run=True, strict=strict)
+    chosen = [parse_stream(s) for s in streams] if streams else list(Stream)
+    limit = store.settings.metrics.max_line_bytes
+    for stream in chosen:
+        path = store.path(stream)
+        rel = _rel(store, path)
+        stats = _jsonl.ScanStats()
+        if path.exists():
+            with _jsonl.LockedFile(str(path), timeout=30.0, shared=True, create=False):
+                lines = list(_jsonl.iter_lines(str(path), include_unterminated=True, stats=stats))
+            parsed = _line_findings(stream, lines, report, rel, limit)
+            _duplicates(stream, parsed, report, rel)
+            if stream is Stream.LEARNINGS:
+                _learning_doctor(store, parsed, report, rel)
+            if stream is Stream.QUARANTINE and stats.records:
+                report.add(
+                    "quarantine-nonempty",
+                    "info",
+                    f"{stats.records} quarantined line(s)",
+                    stream=stream.value,
+                    file=rel,
+                )
+            if stream.rotates:
+                settings = store.settings.metrics.rotation[stream.value]
+                if settings.enabled and path.stat().st_size >= settings.max_bytes:
+                    report.add(
+                        "rotation-due",
+                        "info",
+                        "live file is above its rotation threshold",
+                        stream=stream.value,
+                        file=rel,
+                    )
+        for pending in rotation.pending_segments(str(store.root), stream):
+            report.add(
+                "uncompressed-segment",
+                "info",
+                "rotated segment not yet compressed",
+                stream=stream.value,
+                file=_rel(store, pending),
+            )
+        spooled = _jsonl.spool_files(str(store.spool_dir), stream.value)
+        if spooled:
+            report.add(
+                "pending-spool",
+                "info",
+                f"{len(spooled)} spool file(s) waiting",
+                stream=stream.value,
+            )
+        report.streams[stream.value] = {
+            "files": len([f for f in store.files(stream) if os.path.exists(f)]),
+            **stats.as_dict(),
+        }
+    _stale_temps(store, report)
+    _foreign(store, report)
+    _git_checks(store, report)
+    _state_checks(store, report)
+    return report
+
+
+def _learning_doctor(
+    store: MetricsStore, parsed: list[tuple[Line, dict[str, Any]]], report: Report, rel: str
+) -> None:
+    archive = [
+        legacy.normalize_learning(r)
+        for r in _jsonl.iter_records(str(store.path(Stream.LEARNINGS_ARCHIVE)), _jsonl.ScanStats())
+    ]
+    tombstones = fold.newest_tombstones(archive)
+    for line, record in parsed:
+        normalised = legacy.normalize_learning(record)
+        if fold.is_tombstoned(normalised, tombstones):
+            report.add(
+                "resurrected",
+                "warning",
+                f"learning {record.get('id')} has a current tombstone in the archive",
+                stream="learnings",
+                file=rel,
+                line=line.number,
+            )
+        from sessionkit.metrics.timestamps import parse_ts
+
+        try:
+            parse_ts(normalised.get("expires_at"))  # type: ignore[arg-type]
+        except (ValueError, TypeError):
+            report.add(
+                "missing-expiry",
+                "warning",
+                f"learning {record.get('id')} has no parseable expires_at",
+                stream="learnings",
+                file=rel,
+                line=line.number,
+            )
+
+
+def _stale_temps(store: MetricsStore, report: Report) -> list[Path]:
+    stale: list[Path] = []
+    if not store.root.is_dir():
+        return stale
+    cutoff = time.time() - 3600
+    for entry in store.root.iterdir():
+        if entry.name.startswith(".") and ".tmp-" in entry.name and entry.stat().st_mtime < cutoff:
+            stale.append(entry)
+            report.add(
+                "stale-temp",
+                "warning",
+                "temporary file of an interrupted rewrite",
+                file=_rel(store, entry),
+            )
+    return stale
+
+
+_OWN = ("backups", "spool")
+
+
+def _foreign(store: MetricsStore, report: Report) -> None:
+    if not store.root.is_dir():
+        return
+    for entry in sorted(store.root.iterdir()):
+        name = entry.name
+        if name in _OWN or name.endswith(".lock") or (name.startswith(".") and ".tmp-" in name):
+            continue
+        if stream_of_file(name) is not None or (
+            name.endswith(".jsonl.gz") and stream_of_file(name[:-3])
+        ):
+            continue
+        report.add(
+            "foreign-file", "info", "not a sessionkit file (never touched)", file=_rel(store, entry)
+        )
+
+
+def _git_checks(store: MetricsStore, report: Report) -> None:
+    from sessionkit import git
+
+    try:
+        root = str(store.worktree)
+    except Exception:
+        report.add("not-git", "info", "not inside a git repository: tracking checks skipped")
+        return
+    for stream in Stream:
+        path = store.path(stream)
+        if not path.exists():
+            continue
+        rel = os.path.relpath(path, root)
+        tracked = (
+            git.run(["ls-files", "--error-unmatch", "--", rel], cwd=root, check=False).returncode
+            == 0
+        )
+        ignored = git.run(["check-ignore", "-q", "--", rel], cwd=root, check=False).returncode == 0
+        if stream.tracked and ignored and not tracked:
+            report.add(
+                "tracking",
+                "warning",
+                f"{rel} should be tracked in git but is ignored",
+                stream=stream.value,
+                file=rel,
+            )
+        if not stream.tracked and tracked:
+            report.add(
+                "tracking",
+                "warning",
+                f"{rel} is machine-local and should not be tracked",
+                stream=stream.value,
+                file=rel,
+            )
+        if stream.tracked:
+            out = git.run(
+                ["check-attr", "merge", "eol", "--", rel], cwd=root, check=False
+            ).stdout.decode()
+            if "merge: union" not in out or "eol: lf" not in out:
+                report.add(
+                    "attributes",
+                    "warning",
+                    f"{rel} lacks merge=union and eol=lf in .gitattributes",
+                    stream=stream.value,
+                    file=rel,
+                )
+
+
+def _state_checks(store: MetricsStore, report: Report) -> None:
+    from sessionkit import state
+
+    root = str(store.state_root)
+    try:
+        state.read(root)
+    except state.StateParseError as exc:
+        report.add("state-parse", "error", exc.message, file=_rel(store, state.resolve_path(root)))
+    lock_path = os.path.join(root, state.LOCK_PATH)
+    if os.path.exists(lock_path):
+        body = state.read_lock(lock_path)
+        if state.lock_is_stale(lock_path, body, int((body or {}).get("ttl_seconds") or 30)):
+            report.add(
+                "state-lock-stale",
+                "warning",
+                "STATE lock held by a process that is gone",
+                file=_rel(store, lock_path),
+            )
+
+
+# --------------------------------------------------------------------------- repair
+
+
+def _structural_planner(stream: Stream, store: MetricsStore, quarantine_invalid: bool) -> Any:
+    archive = [
+        legacy.normalize_learning(r)
+        for r in _jsonl.iter_records(str(store.path(Stream.LEARNINGS_ARCHIVE)), _jsonl.ScanStats())
+    ]
+    tombstones = fold.newest_tombstones(archive) if stream is Stream.LEARNINGS else {}
+
+    def planner(lines: list[Line]) -> RewritePlan:
+        plan = RewritePlan({})
+        seen_raw: dict[bytes, int] = {}
+        session_identity: dict[tuple[str, str], int] = {}
+        groups: dict[str, list[tuple[Line, dict[str, Any]]]] = {}
+        for line in lines:
+            if line.record is None:
+                continue  # quarantined by default
+            if quarantine_invalid:
+                bad = [
+                    p
+                    for p in problems(stream, line.record)
+                    if p.severity == "error" and p.code in ("schema", "ts-real")
+                ]
+                if bad:
+                    plan.dispositions[line.number] = Quarantine(
+                        "schema", tuple(p.message for p in bad)
+                    )
+                    continue
+            if line.raw in seen_raw:
+                plan.dispositions[line.number] = Fold(seen_raw[line.raw])
+                continue
+            seen_raw[line.raw] = line.number
+            if stream is Stream.SESSIONS and isinstance(line.record.get("session_id"), str):
+                key = (
+                    line.record["session_id"],
+                    fold.canonical_json(line.record, ignore=("recorded_at", "recorded_by")),
+                )
+                if key in session_identity:
+                    plan.dispositions[line.number] = Fold(session_identity[key])
+                    continue
+                session_identity[key] = line.number
+            if stream is Stream.LEARNINGS and isinstance(line.record.get("id"), str):
+                groups.setdefault(line.record["id"], []).append(
+                    (line, legacy.normalize_learning(line.record))
+                )
+                continue
+            plan.dispositions[line.number] = Keep()
+        for members in groups.values():
+            winner_line, winner = max(members, key=lambda m: fold.learning_key(m[1]))
+            if fold.is_tombstoned(winner, tombstones):
+                for line, _r in members:
+                    plan.dispositions[line.number] = Fold("archive")
+                continue
+            plan.dispositions[winner_line.number] = Keep()
+            for line, _r in members:
+                if line is not winner_line:
+                    plan.dispositions[line.number] = Fold(winner_line.number)
+            from sessionkit.metrics.timestamps import parse_ts
+
+            try:
+                parse_ts(winner.get("expires_at"))  # type: ignore[arg-type]
+            except (ValueError, TypeError):
+                created = winner.get("created_at")
+                if isinstance(created, str) and isinstance(winner.get("type"), str):
+                    try:
+                        fixed = dict(winner_line.record or {})
+                        fixed["expires_at"] = derive_expires_at(
+                            created, winner["type"], settings=store.settings.learnings
+                        )
+                        fixed["_derived_expires_at"] = True
+                        plan.dispositions[winner_line.number] = Replace(fixed)
+                    except ValueError:
+                        pass
+        return plan
+
+    return planner
+
+
+def repair(
+    store: MetricsStore,
+    streams: Sequence[str] | None = None,
+    *,
+    dry_run: bool = True,
+    quarantine_invalid: bool = False,
+    backfill_abandoned: bool = False,
+    clear_quarantine: bool = False,
+) -> Report:
+    """Fix structural damage; valid records are never changed (spec §6.4)."""
+    report = Report("repair", dry_run=dry_run)
+    chosen = (
+        [parse_stream(s) for s in streams]
+        if streams
+        else [s for s in Stream if s is not Stream.QUARANTINE]
+    )
+    for stream in chosen:
+        path = store.path(stream)
+        if stream.rotates and not dry_run:
+            drained = store.drain_spool(stream)
+            if drained:
+                report.actions.append(
+                    {
+                        "action": "drain-spool",
+                        "stream": stream.value,
+                        "line": None,
+                        "done": True,
+                    }
+                )
+            for pending in rotation.pending_segments(str(store.root), stream):
+                rotation.compress_segment(pending)
+                report.actions.append(
+                    {"action": "compress", "stream": stream.value, "line": None, "done": True}
+                )
+        if not path.exists():
+            continue
+        if stream.rotates:
+
+            def line_planner(line: Line, stream: Stream = stream) -> Any:
+                if line.record is None:
+                    return Quarantine(line.problem or "invalid-json")
+                if quarantine_invalid:
+                    bad = [
+                        p.message for p in problems(stream, line.record) if p.severity == "error"
+                    ]
+                    if bad:
+                        return Quarantine("schema", tuple(bad))
+                return Keep()
+
+            result = store.rewrite(
+                stream,
+                line_planner,
+                reason="repair",
+                dry_run=dry_run,
+                mode="per_line",
+                by="sessionkit metrics repair",
+            )
+        else:
+            result = store.rewrite(
+                stream,
+                _structural_planner(stream, store, quarantine_invalid),
+                reason="repair",
+                dry_run=dry_run,
+                by="sessionkit metrics repair",
+            )
+        for item in result.items:
+            report.actions.append(
+                {
+                    "action": item.get("action", "keep"),
+                    "stream": stream.value,
+                    "line": item.get("line"),
+                    "done": not dry_run and result.changed,
+                }
+            )
+        report.streams[stream.value] = {"changed": result.changed, **result.counts()}
+    for temp in _stale_temps(store, Report("repair")):
+        if not dry_run:
+            temp.unlink()
+        report.actions.append(
+            {"action": "delete-temp", "stream": None, "line": None, "done": not dry_run}
+        )
+    if backfill_abandoned:
+        _backfill(store, report, dry_run)
+    if clear_quarantine:
+        _clear_quarantine(store, report, dry_run)
+    return report
+
+
+def _backfill(store: MetricsStore, report: Report, dry_run: bool) -> None:
+    from sessionkit import state as state_module
+    from sessionkit.metrics.sessions import abandoned_stub
+
+    ledger = {r.get("session_id") for r in store.read(Stream.SESSIONS)}
+    current = state_module.current_session_id(store.state_root)
+    first: dict[str, dict[str, Any]] = {}
+    last: dict[str, str] = {}
+    names = {
+        "sessionkit.session.started",
+        "orchestrator.session.started",
+        "orchestrator.session.lock.acquired",
+    }
+    for record in store.read(Stream.EVENTS):
+        sid = record.get("session_id")
+        if not isinstance(sid, str):
+            continue
+        ts = record.get("timestamp")
+        if isinstance(ts, str) and ts > last.get(sid, ""):
+            last[sid] = ts
+        if record.get("event") in names or record.get("_prior_art_event") in names:
+            first.setdefault(sid, record)
+    threshold = store.now() - timedelta(hours=store.settings.metrics.abandon_after_hours)
+    from sessionkit.metrics.timestamps import format_ts
+
+    for sid, start in first.items():
+        if sid in ledger or sid == current or last.get(sid, "") > format_ts(threshold):
+            continue
+        kind = start.get("session_type")
+        stub = abandoned_stub(
+            store,
+            sid,
+            source="sessionkit-events",
+            session_type=kind if kind in ("feature", "deep", "housekeeping") else None,
+            started_at=start.get("timestamp"),
+            completed_at=last.get(sid),
+        )
+        result = store.record_session(stub, dry_run=dry_run)
+        report.actions.append(
+            {
+                "action": f"backfill-{result.action}",
+                "stream": "sessions",
+                "line": None,
+                "done": not dry_run,
+            }
+        )
+
+
+def _clear_quarantine(store: MetricsStore, report: Report, dry_run: bool) -> None:
+    path = store.path(Stream.QUARANTINE)
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    if not dry_run:
+        with _jsonl.LockedFile(str(path), timeout=30.0) as locked:
+            data = _jsonl._read_at(locked.fd, os.fstat(locked.fd).st_size, 0)
+            backups = store.root / "backups"
+            backups.mkdir(exist_ok=True)
+            target = _jsonl.unique_name(str(backups), f"quarantine.{_jsonl.stamp()}", ".jsonl.gz")
+            with open(target, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+                gz.write(data)
+            os.ftruncate(locked.fd, 0)
+    report.actions.append(
+        {"action": "clear-quarantine", "stream": "quarantine", "line": None, "done": not dry_run}
+    )
+
+
+# --------------------------------------------------------------------------- git files
+
+
+def _store_rel(store: MetricsStore) -> str:
+    try:
+        return os.path.relpath(store.root, store.worktree).replace(os.sep, "/")
+    except Exception:
+        return ".orchestrator/metrics"
+
+
+def gitattributes_lines(store: MetricsStore) -> list[str]:
+    base = _store_rel(store)
+    return [f"{base}/{s.file_name} text eol=lf merge=union" for s in Stream if s.tracked]
+
+
+def gitignore_lines(store: MetricsStore) -> list[str]:
+    base = _store_rel(store)
+    return [
+        f"{base}/*",
+        *[f"!{base}/{s.file_name}" for s in Stream if s.tracked],
+        ".orchestrator/state.lock",
+        ".orchestrator/state.lock.broken-*",
+        ".orchestrator/.state.lock.*.tmp",
+        ".claude/STATE.md",
+        ".codex/STATE.md",
+        ".cursor/STATE.md",
+    ]
+
+
+# --------------------------------------------------------------------------- staged check
+
+
+def _lines_of(data: bytes | None) -> list[Line]:
+    return _jsonl.split_lines(data or b"")[0]
+
+
+def check_staged(
+    path: str,
+    old: bytes | None,
+    new: bytes,
+    *,
+    archive_new: bytes | None = None,
+    max_line_bytes: int = _jsonl.DEFAULT_MAX_LINE_BYTES,
+) -> list[Finding]:
+    """Diff-proportional check of one staged stream file (the ``sessionkit-metrics`` hook).
+
+    Only added lines are validated; removed or changed lines must be sanctioned by the
+    store's rules (spec §6.2). Finding codes are the hook's rule ids.
+    """
+    stream = stream_of_file(os.path.basename(path))
+    findings: list[Finding] = []
+    if stream is None:
+        return findings
+    old_lines = _lines_of(old)
+    new_lines = _lines_of(new)
+    old_raw = {ln.raw for ln in old_lines}
+    new_raw = {ln.raw for ln in new_lines}
+    if new and not new.endswith(b"\n"):
+        findings.append(
+            Finding(
+                "metrics-torn-line",
+                "error",
+                "file does not end with LF",
+                stream.value,
+                path,
+                len(new_lines),
+            )
+        )
+    for line in new_lines:
+        if line.raw in old_raw:
+            continue
+        if line.record is None:
+            if line.problem == "unterminated":
+                continue  # reported above
+            findings.append(
+                Finding(
+                    "metrics-torn-line",
+                    "error",
+                    _PROBLEM_TEXT.get(line.problem or "", "unparseable line"),
+                    stream.value,
+                    path,
+                    line.number,
+                )
+            )
+            continue
+        for problem in problems(stream, line.record):
+            if problem.severity == "error":
+                findings.append(
+                    Finding(
+                        "metrics-invalid-record",
+                        "error",
+                        problem.message,
+                        stream.value,
+                        path,
+                        line.number,
+                    )
+                )
+                break
+        if len(line.raw) + 1 > max_line_bytes:
+            findings.append(
+                Finding(
+                    "metrics-invalid-record",
+                    "error",
+                    f"line above {max_line_bytes:,} bytes",
+                    stream.value,
+                    path,
+                    line.number,
+                )
+            )
+    removed = [ln for ln in old_lines if ln.raw not in new_raw]
+    if stream is Stream.SESSIONS:
+        new_ids = {ln.record.get("session_id") for ln in new_lines if ln.record}
+        for line in removed:
+            if line.record is not None and line.record.get("session_id") not in new_ids:
+                findings.append(
+                    Finding(
+                        "metrics-rewrite",
+                        "error",
+                        f"session {line.record.get('session_id')} was removed from the ledger; only `sessionkit metrics repair` and `migrate` rewrite it",
+                        stream.value,
+                        path,
+                        line.number,
+                    )
+                )
+        _session_duplicates(old_lines, new_lines, old_raw, findings, path)
+    elif stream is Stream.LEARNINGS:
+        archive = [r for ln in _lines_of(archive_new) if (r := ln.record) is not None]
+        tombstones = fold.newest_tombstones(archive)
+        new_ids = {ln.record.get("id") for ln in new_lines if ln.record}
+        for line in removed:
+            if line.record is None:
+                continue
+            lid = line.record.get("id")
+            if lid in new_ids:
+                continue
+            changed = str(line.record.get("updated_at") or line.record.get("created_at") or "")
+            if isinstance(lid, str) and tombstones.get(lid, "") >= changed and lid in tombstones:
+                continue
+            findings.append(
+                Finding(
+                    "metrics-rewrite",
+                    "error",
+                    f"learning {lid} was removed without a tombstone; use `sessionkit learnings archive`, and stage learnings-archive.jsonl with it",
+                    stream.value,
+                    path,
+                    line.number,
+                )
+            )
+    elif stream is Stream.LEARNINGS_ARCHIVE:
+        kept = {
+            (ln.record.get("id"), ln.record.get("_archive_reason")) for ln in new_lines if ln.record
+        }
+        for line in removed:
+            if (
+                line.record is not None
+                and (line.record.get("id"), line.record.get("_archive_reason")) in kept
+            ):
+                continue
+            findings.append(
+                Finding(
+                    "metrics-rewrite",
+                    "error",
+                    "the learnings archive is append-only; a tombstone was removed",
+                    stream.value,
+                    path,
+                    line.number,
+                )
+            )
+    else:
+        for line in removed:
+            findings.append(
+                Finding(
+                    "metrics-rewrite",
+                    "error",
+                    f"{stream.value} is append-only; a line was removed",
+                    stream.value,
+                    path,
+                    line.number,
+                )
+            )
+    return findings
+
+
+def _session_duplicates(
+    old_lines: list[Line],
+    new_lines: list[Line],
+    old_raw: set[bytes],
+    findings: list[Finding],
+    path: str,
+) -> None:
+    existing: dict[str, list[dict[str, Any]]] = {}
+    for line in old_lines:
+        if line.record and isinstance(line.record.get("session_id"), str):
+            existing.setdefault(line.record["session_id"], []).append(line.record)
+    for line in new_lines:
+        if line.raw in old_raw or line.record is None:
+            continue
+        sid = line.record.get("session_id")
+        prior = existing.get(sid) if isinstance(sid, str) else None
+        if not prior:
+            continue
+        identity = fold.canonical_json(line.record, ignore=("recorded_at", "recorded_by"))
+        if any(
+            fold.canonical_json(p, ignore=("recorded_at", "recorded_by")) == identity for p in prior
+        ):
+            continue
+        if (
+            all(p.get("status") == "abandoned" for p in prior)
+            and line.record.get("status") != "abandoned"
+        ):
+            continue
+        if line.record.get("_forced") is True:
+            continue
+        findings.append(
+            Finding(
+                "metrics-duplicate-id",
+                "error",
+                f"session {sid} is already in the ledger with other content; use `sessionkit metrics record-session --force`",
+                "sessions",
+                path,
+                line.number,
+            )
+        )
+
+
+def init(store: MetricsStore, *, track: bool = True, dry_run: bool = False) -> Report:
+    """Create the store directory and the empty tracked stores."""
+    report = Report("init", dry_run=dry_run)
+    if not dry_run:
+        store.root.mkdir(parents=True, exist_ok=True)
+    for stream in Stream:
+        if stream.tracked and track and not store.path(stream).exists():
+            if not dry_run:
+                store.path(stream).touch()
+            report.actions.append(
+                {"action": "create", "stream": stream.value, "line": None, "done": not dry_run}
+            )
+    return report
+
+
+def events_registry_names() -> list[str]:
+    return sorted(events.REGISTRY)
