@@ -88,24 +88,33 @@ class FrozenMap(Mapping):  # type: ignore[type-arg]
 
 
 _EMPTY_MAP = FrozenMap()
+_DEFAULT_CONFIGS: dict[type, Any] = {}
+
+
+# Exact type checks first: FrozenMap is an ABC, and isinstance() against it is slow.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _freeze(value: Any) -> Any:
     """JSON data in its frozen form: lists become tuples, objects become ``FrozenMap``."""
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is list:
+        return tuple([_freeze(v) for v in value])
+    if kind is dict:
         return FrozenMap({k: _freeze(v) for k, v in value.items()})
     return value
 
 
 def _thaw(value: Any) -> Any:
     """The JSON form of a frozen value."""
-    if isinstance(value, tuple):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is tuple:
         return [_thaw(v) for v in value]
-    if isinstance(value, FrozenMap):
-        return value.to_json()
-    if isinstance(value, _Value):
+    if kind is FrozenMap or isinstance(value, _Value):
         return value.to_json()
     return value
 
@@ -120,7 +129,10 @@ def _rebuild(cls: type[_V], values: dict[str, Any], report: Any = None) -> _V:
 class _Value:
     """Dataclass semantics without ``dataclasses``: frozen, compared and hashed by fields."""
 
-    __slots__ = ()
+    __slots__ = ("_hash",)
+
+    if TYPE_CHECKING:
+        _hash: int
 
     FIELDS: ClassVar[tuple[tuple[str, str, Any], ...]] = ()
     # (attribute, JSON key) in schema order
@@ -144,16 +156,24 @@ class _Value:
         raise AttributeError(f"{type(self).__name__} is frozen: cannot delete {name!r}")
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, attr) for attr, _ in self._KEYS)
+        return tuple([getattr(self, attr) for attr, _ in self._KEYS])
 
     def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
         if type(other) is not type(self):
             return NotImplemented
         assert isinstance(other, _Value)
         return self._values() == other._values()
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, self._values()))
+        # Computed once: the value can never change.
+        try:
+            cached: int = self._hash
+        except AttributeError:
+            cached = hash((type(self).__name__, self._values()))
+            _set(self, "_hash", cached)
+        return cached
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{attr}={getattr(self, attr)!r}" for attr, _ in self._KEYS)
@@ -182,9 +202,13 @@ class _Value:
         absent = self._ABSENT
         for attr, key in self._KEYS:
             value = getattr(self, attr)
-            if value is None and attr in absent:
-                continue
-            out[key] = _thaw(value)
+            kind = type(value)
+            if kind in _SCALARS:
+                if value is None and attr in absent:
+                    continue
+                out[key] = value
+            else:
+                out[key] = _thaw(value)
         return out
 
     @classmethod
@@ -193,11 +217,12 @@ class _Value:
         if cls._SCALAR is not None and not isinstance(doc, dict):
             return cls(**{cls._SCALAR: doc})
         nested = cls._NESTED
+        attrs = cls._ATTRS
         values: dict[str, Any] = {}
-        for attr, key in cls._KEYS:
-            if key not in doc:
+        for key, value in doc.items():
+            attr = attrs.get(key)
+            if attr is None:  # an extension key (x-...) or a key this version does not know
                 continue
-            value = doc[key]
             if attr in nested:
                 item_class, is_list = nested[attr]
                 if is_list:
@@ -5191,8 +5216,11 @@ class SessionConfig(_Value):
 
     @classmethod
     def defaults(cls) -> SessionConfig:
-        """The configuration with every key at its default."""
-        return cls()
+        """The configuration with every key at its default (one shared immutable instance)."""
+        cached = _DEFAULT_CONFIGS.get(cls)
+        if cached is None:
+            cached = _DEFAULT_CONFIGS[cls] = cls()
+        return cached
 
     def __reduce__(self) -> tuple[Any, ...]:
         values = {attr: getattr(self, attr) for attr, _ in self._KEYS}
