@@ -465,3 +465,16 @@ def test_copy_deepcopy_and_pickle_rebuild_equal_values() -> None:
             clone.waves = 1
     frozen = FrozenMap({"a": (1, 2)})
     assert pickle.loads(pickle.dumps(frozen)) == frozen and copy.deepcopy(frozen) == frozen
+
+
+def test_from_json_ignores_extension_and_unknown_keys() -> None:
+    cfg = SessionConfig.from_json({"x-team": 1, "hooks": {"x-note": "n", "fail-mode": "open"}})
+    assert cfg == SessionConfig.defaults().replace(hooks=Hooks(fail_mode="open"))
+
+
+def test_defaults_is_one_shared_immutable_instance() -> None:
+    first = SessionConfig.defaults()
+    attached = first.with_report(SimpleNamespace(provenance={}))
+    assert SessionConfig.defaults() is first and first.report is None
+    assert attached is not first and attached == first
+    assert hash(first) == hash(SessionConfig()) == hash(attached)
