@@ -1,40 +1,49 @@
 """§12.3: the registry of policy-file validators under ``.orchestrator/policy/``.
 
-This part hosts only the registry; each validator belongs to its owner, who registers it
-(by module path, imported lazily) with :func:`register_policy_validator`. A validator is a
-callable ``(root: str, path: str) -> Iterable[Diagnostic | Mapping]`` returning the problems
-of one file; mappings are converted to diagnostics (``rule`` keeps the owner's prefix).
+This part hosts only the registry; each validator belongs to its owner. A validator is a
+callable ``(root: str) -> problems`` imported lazily from a ``"module:function"`` string. The
+problems may be ``Diagnostic`` objects, mappings, objects with ``to_dict()``, or
+``(code, message, file, line, ...)`` tuples, and a ``(value, problems)`` pair is accepted too;
+each becomes a ``Diagnostic`` whose rule id carries the owner's prefix (``guard.unknown-rule``).
+One validator registered for several files runs once.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sessionkit.config.diagnostics import Diagnostic, make, ordered
 
 POLICY_DIR = ".orchestrator/policy"
 
-Validator = Callable[[str, str], Iterable[Any]]
+Validator = Callable[[str], Any]
 
-# file name -> "module:function" of the owner's validator, or the callable itself
-_REGISTRY: dict[str, str | Validator] = {}
+# file name -> (validator or "module:function", rule-id prefix of its owner)
+_REGISTRY: dict[str, tuple[str | Validator, str]] = {
+    "guard.yaml": ("sessionkit.policy.policyfile:validate_policy", "guard"),
+    "blocked-commands.json": ("sessionkit.policy.policyfile:validate_policy", "guard"),
+    "quality-gates.json": ("sessionkit.gates.policyfile:validate_policy_file", "gates"),
+}
 
 
-def register_policy_validator(file_name: str, validator: str | Validator) -> None:
+def register_policy_validator(
+    file_name: str, validator: str | Validator, *, prefix: str = "policy"
+) -> None:
     """Register the validator of ``.orchestrator/policy/<file_name>``.
 
-    ``validator`` is a callable or a ``"package.module:function"`` string, imported only
-    when a repository actually holds that file.
+    ``validator`` is a callable taking the repository root, or a ``"package.module:function"``
+    string imported only when a repository actually holds that file. ``prefix`` is the
+    owner's rule-id prefix for problems that carry a bare code.
     """
     if "/" in file_name or file_name in ("", ".", ".."):
         raise ValueError(f"policy file names are plain file names, got {file_name!r}")
-    _REGISTRY[file_name] = validator
+    _REGISTRY[file_name] = (validator, prefix)
 
 
-def registered() -> dict[str, str | Validator]:
+def registered() -> dict[str, tuple[str | Validator, str]]:
     return dict(_REGISTRY)
 
 
@@ -46,22 +55,53 @@ def _resolve(validator: str | Validator) -> Validator:
     return function
 
 
-def _to_diagnostic(problem: Any, rel: str) -> Diagnostic:
+def _problems(result: Any) -> list[Any]:
+    if (
+        isinstance(result, tuple)
+        and len(result) == 2
+        and isinstance(result[1], (list, tuple))
+        and not isinstance(result[0], str)
+    ):
+        return list(result[1])
+    return list(result or ())
+
+
+def _rule(code: object, prefix: str) -> str:
+    text = str(code or "invalid")
+    return text if "." in text else f"{prefix}.{text}"
+
+
+def _opt_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _to_diagnostic(problem: Any, rel: str, prefix: str) -> Diagnostic:
     if isinstance(problem, Diagnostic):
         return problem if problem.file else problem.replace(file=rel)
-    if isinstance(problem, Mapping):
+    if hasattr(problem, "to_dict"):
+        problem = problem.to_dict()
+    if isinstance(problem, tuple) and len(problem) >= 2:
+        code, message = problem[0], problem[1]
+        file = problem[2] if len(problem) > 2 and problem[2] else rel
+        line = problem[3] if len(problem) > 3 else None
         return Diagnostic(
-            str(problem.get("rule", "policy.invalid")),
+            _rule(code, prefix), "error", str(message), file=str(file), line=_opt_int(line)
+        )
+    if isinstance(problem, Mapping):
+        hint = problem.get("hint")
+        key = problem.get("key")
+        return Diagnostic(
+            _rule(problem.get("rule") or problem.get("code"), prefix),
             str(problem.get("severity", "error")),
             str(problem.get("message", "invalid policy file")),
             file=str(problem.get("file") or rel),
-            line=problem.get("line") if isinstance(problem.get("line"), int) else None,
-            column=problem.get("column") if isinstance(problem.get("column"), int) else None,
-            hint=problem.get("hint") if isinstance(problem.get("hint"), str) else None,
-            key=problem.get("key") if isinstance(problem.get("key"), str) else None,
+            line=_opt_int(problem.get("line")),
+            column=_opt_int(problem.get("column")),
+            hint=hint if isinstance(hint, str) else None,
+            key=key if isinstance(key, str) else None,
             value=problem.get("value"),
         )
-    return Diagnostic("policy.invalid", "error", str(problem), file=rel)
+    return Diagnostic(f"{prefix}.invalid", "error", str(problem), file=rel)
 
 
 def validate_policy_files(root: str | os.PathLike[str]) -> tuple[Diagnostic, ...]:
@@ -73,13 +113,14 @@ def validate_policy_files(root: str | os.PathLike[str]) -> tuple[Diagnostic, ...
     except OSError:
         return ()
     problems: list[Diagnostic] = []
+    ran: set[object] = set()
     for name in names:
         full = os.path.join(directory, name)
         if not os.path.isfile(full) or name.startswith("."):
             continue
         rel = f"{POLICY_DIR}/{name}"
-        validator = _REGISTRY.get(name)
-        if validator is None:
+        entry = _REGISTRY.get(name)
+        if entry is None:
             problems.append(
                 make(
                     "config.policy-unvalidated",
@@ -88,8 +129,12 @@ def validate_policy_files(root: str | os.PathLike[str]) -> tuple[Diagnostic, ...
                 )
             )
             continue
+        validator, prefix = entry
+        if validator in ran:
+            continue  # one validator covering several files runs once
+        ran.add(validator)
         try:
-            found = list(_resolve(validator)(root, full))
+            found = _problems(_resolve(validator)(root))
         except Exception as exc:  # a validator's bug must not hide the other files' results
             problems.append(
                 make(
@@ -99,5 +144,5 @@ def validate_policy_files(root: str | os.PathLike[str]) -> tuple[Diagnostic, ...
                 )
             )
             continue
-        problems.extend(_to_diagnostic(p, rel) for p in found)
+        problems.extend(_to_diagnostic(p, rel, prefix) for p in found)
     return ordered(problems)
