@@ -1,0 +1,97 @@
+"""command_effects: files a command writes or deletes, seen through the guard's walk (§15)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sessionkit.policy.effects import Effect, command_effects
+
+pytest.importorskip("sessionkit.policy.guard")
+
+MakeRepo = Callable[..., Path]
+
+
+def summary(command: str, cwd: Path) -> list[tuple[str, str, str | None, str]]:
+    return [(e.kind, e.mode, e.resolved, e.tool) for e in command_effects(command, cwd=cwd)]
+
+
+@pytest.fixture
+def repo(make_repo: MakeRepo) -> Path:
+    return make_repo(files={"src/app.py": "x\n"})
+
+
+def test_redirections_write_and_dev_null_does_not(repo: Path) -> None:
+    r = str(repo)
+    assert summary("echo hi > out.txt 2>/dev/null", repo) == [
+        ("write", "truncate", f"{r}/out.txt", "redirect")
+    ]
+    assert summary("echo hi >> log.txt", repo) == [("write", "append", f"{r}/log.txt", "redirect")]
+    assert summary("cmd &> all.log", repo)[0][:2] == ("write", "truncate")
+
+
+def test_deletions_follow_cd_and_payloads(repo: Path) -> None:
+    r = str(repo)
+    assert summary("cd src && rm -rf build old.py", repo) == [
+        ("delete", "recursive", f"{r}/src/build", "rm"),
+        ("delete", "recursive", f"{r}/src/old.py", "rm"),
+    ]
+    assert summary("bash -c 'rm notes.txt'", repo) == [("delete", "file", f"{r}/notes.txt", "rm")]
+    assert summary("git rm -r docs", repo) == [("delete", "recursive", f"{r}/docs", "git rm")]
+    assert summary("git rm --cached secrets.env", repo) == []
+    assert summary("find src -name '*.pyc' -delete", repo) == [
+        ("delete", "recursive", f"{r}/src", "find")
+    ]
+
+
+def test_tools_that_write_files(repo: Path) -> None:
+    r = str(repo)
+    assert summary("mv a.txt b.txt", repo) == [
+        ("write", "create", f"{r}/b.txt", "mv"),
+        ("delete", "file", f"{r}/a.txt", "mv"),
+    ]
+    assert summary("cp -t dest a b", repo) == [("write", "create", f"{r}/dest", "cp")]
+    assert summary("sed -i 's/a/b/' f1 f2", repo) == [
+        ("write", "in-place", f"{r}/f1", "sed"),
+        ("write", "in-place", f"{r}/f2", "sed"),
+    ]
+    assert summary("sed -n 's/a/b/p' f1", repo) == []
+    assert summary("perl -pi -e 's/x/y/' f.txt", repo) == [
+        ("write", "in-place", f"{r}/f.txt", "perl")
+    ]
+    assert summary("tee -a log.txt", repo) == [("write", "append", f"{r}/log.txt", "tee")]
+    assert summary("dd if=a of=disk.img conv=notrunc", repo) == [
+        ("write", "in-place", f"{r}/disk.img", "dd")
+    ]
+    assert summary("touch a; mkdir -p b/c", repo) == [
+        ("write", "create", f"{r}/a", "touch"),
+        ("write", "create", f"{r}/b/c", "mkdir"),
+    ]
+    assert summary("truncate -s 0 big.log", repo) == [
+        ("write", "truncate", f"{r}/big.log", "truncate")
+    ]
+
+
+def test_rsync_delete_and_remote_destinations(repo: Path) -> None:
+    effects = summary("rsync -a --delete src/ mirror/", repo)
+    assert ("delete", "recursive", f"{repo}/mirror", "rsync") in effects
+    assert summary("rsync -a src/ host:backup/", repo) == []
+
+
+def test_unknown_paths_have_no_resolution(repo: Path) -> None:
+    (effect,) = command_effects('rm -rf "$X"', cwd=repo)
+    assert isinstance(effect, Effect)
+    assert (effect.path, effect.resolved) == ("«$X»", None)
+    assert effect.to_dict()["resolved"] is None
+
+
+def test_dry_run_contexts_have_no_effects(repo: Path) -> None:
+    assert summary("bash -n -c 'rm -rf src'", repo) == []
+
+
+def test_effects_carry_span_and_via(repo: Path) -> None:
+    (effect,) = command_effects("sh -c 'rm x'", cwd=repo)
+    assert [hop["kind"] for hop in effect.to_dict()["via"]] == ["shell-c"]
+    assert effect.span is not None
