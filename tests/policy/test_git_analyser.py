@@ -99,7 +99,7 @@ CELLS = [
     ("git clean -fn", "dry-run:allow"),
     ("git clean -f --dry-run", "dry-run:allow"),
     ("git clean -n -f -d", "dry-run:allow"),
-    ("git clean -n", ""),
+    ("git clean -n", "dry-run:allow"),
     ("git clean -d", ""),
     ("git clean -x", ""),
     ("git clean --force --no-force", ""),
@@ -307,7 +307,36 @@ def test_cell(repo: Path, command: str, expected: str) -> None:
 
     got = sorted(f"{rule}:{action}" for rule, action in rules(shlex.split(command), repo))
     want = sorted(expected.split()) if expected else []
-    assert got == want
+    # recognised safe forms carry one explanatory allow finding (A1 read-only, A2 git-safe)
+    explained = [g for g in got if g not in EXPLAINED or g in want]
+    assert explained == want
+    assert len(got) - len(explained) <= 1
+
+
+EXPLAINED = ("git-safe:allow", "read-only:allow")
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("git checkout main", "git-safe"),
+        ("git restore --staged src/app.py", "git-safe"),
+        ("git branch -d feature", "git-safe"),
+        ("git gc", "git-safe"),
+        ("git stash apply", "git-safe"),
+        ("git stash list", "read-only"),
+        ("git worktree list", "read-only"),
+        ("git reflog", "read-only"),
+        ("git branch", "read-only"),
+        ("git help reset", "read-only"),
+        ("git frobnicate --hard", "opaque-script"),
+        ("git status", ""),
+        ("git log -p", ""),
+    ],
+)
+def test_safe_forms_are_explained(repo: Path, command: str, expected: str) -> None:
+    got = [rule for rule, _action in rules(command, repo)]
+    assert got == ([expected] if expected else [])
 
 
 def test_dashed_program_is_the_subcommand(repo: Path) -> None:
@@ -373,7 +402,7 @@ def test_help_anywhere_and_unknown_options_kept() -> None:
 def test_unknown_words_are_operands_never_options(repo: Path) -> None:
     # an unknown branch name cannot be a hidden -f
     got = rules(["git", "checkout", word(Unknown("$BRANCH"))], repo)
-    assert got == []
+    assert got == [("git-safe", "allow")]
     # an unknown subcommand word is tried as every analysed subcommand (§10.2)
     got = rules(["git", word(Unknown("$SUB")), "--hard"], repo)
     assert got == [("unresolved-command-destructive", "block")]
@@ -470,7 +499,7 @@ def test_alias_from_the_repository_config(repo: Path) -> None:
     try:
         assert rules("git nuke", repo) == [("git-reset-hard", "block")]
         assert rules("git st", repo) == []
-        assert rules("git unknown-external-tool", repo) == []
+        assert rules("git unknown-external-tool", repo) == [("opaque-script", "allow")]
     finally:
         git(repo, "config", "--unset", "alias.nuke")
         git(repo, "config", "--unset", "alias.st")
@@ -496,13 +525,13 @@ def test_alias_set_with_dash_c_and_in_the_command(repo: Path) -> None:
 
 def test_require_force_false_makes_plain_clean_destructive(repo: Path) -> None:
     assert rules("git -c clean.requireForce=false clean -d", repo) == [("git-clean-force", "block")]
-    assert rules("git clean -d", repo) == []
+    assert rules("git clean -d", repo) == [("git-safe", "allow")]
     from tests.policy.recordkit import git
 
     git(repo, "config", "clean.requireForce", "false")
     try:
         assert rules("git clean -d", repo) == [("git-clean-force", "block")]
-        assert rules("git clean -dn", repo) == []
+        assert rules("git clean -dn", repo) == [("dry-run", "allow")]
     finally:
         git(repo, "config", "--unset", "clean.requireForce")
 
@@ -513,7 +542,7 @@ def test_configured_mirror_and_push_refspecs(repo: Path) -> None:
     git(repo, "config", "remote.origin.push", "+refs/heads/*:refs/heads/*")
     try:
         assert rules("git push", repo) == [("git-push-plus-refspec", "block")]
-        assert rules("git push origin main", repo) == []
+        assert rules("git push origin main", repo) == [("git-safe", "allow")]
     finally:
         git(repo, "config", "--unset", "remote.origin.push")
     git(repo, "config", "remote.origin.mirror", "true")
@@ -537,12 +566,13 @@ def test_update_ref_stdin(repo: Path) -> None:
 
 
 def test_verification_bypass_variables(repo: Path) -> None:
+    bypass = ("verification-bypass", "allow")
     env = [("SKIP", lit("flake8", True))]
-    assert rules("git commit -m x", repo, env=env) == [("verification-bypass", "allow")]
+    assert bypass in rules("git commit -m x", repo, env=env)
     env = [("HUSKY", lit("0", True))]
-    assert rules("git commit -m x", repo, env=env) == [("verification-bypass", "allow")]
+    assert bypass in rules("git commit -m x", repo, env=env)
     env = [("HUSKY", lit("1", True))]
-    assert rules("git commit -m x", repo, env=env) == []
+    assert bypass not in rules("git commit -m x", repo, env=env)
 
 
 def test_exec_key_detection() -> None:

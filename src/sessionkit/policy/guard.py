@@ -281,6 +281,7 @@ class Guard:
             ctx = Context(self.facts, judge)
             ctx.judge_payload = _payload_judge(ctx, run_cwd)
             ctx.judge_command = lambda cmd: _judge_record(cmd, ctx)
+            ctx.records = commands
             for cmd in commands:
                 findings.extend(_judge_record(cmd, ctx))
             if walked.error is not None:
@@ -341,7 +342,7 @@ def _floor(rule_id: str, command: str, detail: str) -> Finding:
 def _judge_record(cmd: Command, ctx: Context) -> list[Finding]:
     """Findings of one record, with dry-run, definition and unresolved-name handling."""
     try:
-        if cmd.name is None and cmd.argv:
+        if cmd.argv and (cmd.name is None or cmd.argv[0].pattern):
             found = _unresolved(cmd, ctx)
         else:
             found = analyse(cmd, ctx)
@@ -671,11 +672,13 @@ def _effects(commands: Sequence[Command]) -> tuple[Any, ...]:
 # ---- composition (§10.1) -------------------------------------------------------------------
 
 
-def _primary_key(item: Finding) -> tuple[int, int, int, int]:
+def _primary_key(item: Finding) -> tuple[int, int, int, int, int]:
     floor = 0 if item.rule_id in _FLOOR_FIRST else 1
     origin = _ORIGIN_ORDER.get(item.origin, 3)
     start = item.span[0] if item.span is not None else 0
-    return (floor, origin, start, len(item.via))
+    # a concrete rule of the same segment explains more than an unresolved-name reading
+    unresolved = 1 if item.rule_id == "unresolved-command-destructive" else 0
+    return (floor, origin, start, unresolved, len(item.via))
 
 
 def _issue_text(issues: Sequence[Any]) -> str:

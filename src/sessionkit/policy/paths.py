@@ -426,6 +426,15 @@ class PathJudge:
         """The value as path text with symbolic locations substituted; None if unknown."""
         text = value.text
         if text is not None:
+            head = value.pieces[0] if value.pieces else None
+            if (
+                text.startswith("~")
+                and (text == "~" or text.startswith("~/"))
+                and type(head) is Lit
+                and not head.quoted
+            ):
+                # a tilde the walker left literal (e.g. produced by brace expansion)
+                return self.home + text[1:]
             return text
         out: list[str] = []
         for piece in value.pieces:
@@ -484,6 +493,10 @@ class PathJudge:
 
     def _judge_one(self, value: Value, cwd: str | None) -> Verdict:
         operand = value.text
+        if operand is not None and operand.startswith("~"):
+            expanded = self.value_text(value, cwd)
+            if expanded is not None and expanded != operand:
+                return self.judge_text(expanded, cwd, pattern=value.pattern, operand=operand)
         if operand is None:
             if value.known:
                 text = self.value_text(value, cwd)
@@ -561,9 +574,14 @@ class PathJudge:
     def classify(self, path: str, *, pattern: bool = False) -> tuple[str, str | None]:
         """(rule id, anchor) for a normalised absolute path, per the table of §8.2."""
         path_l = path.lower()
-        # step 1: / , home, an ancestor of home
+        # step 1: / , home, an ancestor of home (or everything directly in one of them)
         if path == "/" or _inside(self.home_l, path_l):
             return "rm-recursive-root", None
+        if pattern:
+            head_l, _, tail = path_l.rpartition("/")
+            head_l = head_l or "/"
+            if _bare_wildcard(tail) and _inside(self.home_l, head_l):
+                return "rm-recursive-root", None
         # step 2: the repository root or an ancestor
         for root_l in self.roots_l():
             if _inside(root_l, path_l):

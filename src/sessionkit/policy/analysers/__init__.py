@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 class Context:
     """Per-check state shared by the analysers."""
 
-    __slots__ = ("depth", "facts", "judge", "judge_command", "judge_payload")
+    __slots__ = ("depth", "facts", "judge", "judge_command", "judge_payload", "records")
 
     def __init__(
         self,
@@ -46,6 +46,8 @@ class Context:
         self.judge_payload = judge_payload
         self.judge_command = judge_command
         self.depth = 0
+        # the records of the walk judged so far (a pipe's producer precedes its consumer)
+        self.records: Sequence[Command] = ()
 
     def payload(
         self, text: str, cmd: Command, kind: str, detail: str, cwd: str | None = None
@@ -156,7 +158,7 @@ def _opaque(cmd: Command, ctx: Context) -> list[Finding]:
             return [finding(cmd, "opaque-script")]
         stdin = cmd.stdin
         if stdin is not None and stdin.kind == "pipe" and stdin.text is None:
-            return [finding(cmd, "opaque-script")]
+            return _shell_stdin(cmd, ctx) or [finding(cmd, "opaque-script")]
         return []
     if name in ("npm", "pnpm", "yarn", "bun"):
         first = args[0].text if args else None
@@ -206,11 +208,96 @@ def _table() -> dict[str, Callable[[Command, Context], list[Finding]]]:
     return _TABLE
 
 
+_DATA_COMMANDS = frozenset(
+    ("echo", "printf", "grep", "egrep", "fgrep", "rg", "ag", "ack", "jq", "yq", "test", "[")
+)
+_COMMAND_WORDS = frozenset(
+    (
+        "git",
+        "rm",
+        "rimraf",
+        "find",
+        "rsync",
+        "dd",
+        "shred",
+        "mkfs",
+        "xargs",
+        "sudo",
+        "bash",
+        "sh",
+        "eval",
+    )
+)
+
+
+def _data_only(cmd: Command, ctx: Context) -> list[Finding]:
+    """A6: destructive-looking text among the arguments of a program that runs nothing.
+
+    The text is judged as if it were a command; when that would warn or block, an allow
+    finding explains that here it is only data.
+    """
+    words = [v.text for v in cmd.argv[1:] if v.text]
+    if not words:
+        return []
+    texts: list[str] = []
+    tokens = set()
+    for text in words:
+        tokens.update(text.split())
+    if not tokens & _COMMAND_WORDS:
+        return []
+    texts.append(" ".join(words))
+    texts.extend(t for t in words if " " in t and t != texts[0])
+    for text in texts[:4]:
+        for attempt in (text, text + " ."):
+            for item in ctx.payload(attempt, cmd, "eval", "data"):
+                if item.action != "allow":
+                    return [finding(cmd, "data-only")]
+    return []
+
+
+def _shell_stdin(cmd: Command, ctx: Context) -> list[Finding]:
+    """B11: a literal among an unknown producer's arguments, piped into a shell (§6.7)."""
+    stdin = cmd.stdin
+    if stdin is None or stdin.kind != "pipe" or stdin.text is not None:
+        return []
+    producer = stdin.producer
+    if producer is None or producer.kind != "unknown":
+        return []
+    source = producer.command
+    if source is None and producer.detail:
+        start = cmd.span[0]
+        for record in reversed(ctx.records):
+            if record.name == producer.detail and record.span[1] <= start:
+                source = record
+                break
+    if source is None:
+        return []
+    for value in source.argv[1:]:
+        text = value.text
+        if not text or " " not in text.strip():
+            continue
+        for item in ctx.payload(text, cmd, "shell-stdin", producer.detail or "pipe"):
+            if item.action == "block":
+                return [
+                    finding(
+                        cmd,
+                        "unresolved-command-destructive",
+                        target=f"{producer.detail or 'a program'} may print {text!r}",
+                    )
+                ]
+    return []
+
+
 def analyse(cmd: Command, ctx: Context) -> list[Finding]:
     """Every finding for one command record (the command itself, not its payloads)."""
     name = cmd.name
     out: list[Finding] = []
-    if name is not None:
+    if name is not None and (" " in name or "\t" in name or "\n" in name):
+        # quoted blanks inside a command word: no such program (A8)
+        return [finding(cmd, "malformed-inert")]
+    if name in _DATA_COMMANDS:
+        out.extend(_data_only(cmd, ctx))
+    elif name is not None:
         table = _table()
         analyser = table.get(name)
         if analyser is None:
@@ -227,8 +314,6 @@ def analyse(cmd: Command, ctx: Context) -> list[Finding]:
                 analyser = _self_grant
         if analyser is not None:
             out.extend(analyser(cmd, ctx))
-            if name in ("python3", "python", "uvx", "pipx", "uv") and analyser is not _self_grant:
-                out.extend(_self_grant(cmd, ctx))
     if cmd.redirects:
         from sessionkit.policy.analysers import devices
 

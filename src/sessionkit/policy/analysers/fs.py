@@ -106,7 +106,12 @@ def _producer_piece(value: Value) -> Unknown | None:
 def _is_piped_item(piece: Unknown, cmd: Command) -> bool:
     """An xargs/parallel item or a ``for`` variable over output, not a direct ``$( )``."""
     origin = piece.origin
-    return not (origin.startswith(("$(", "`", "<(")))
+    if not origin.startswith(("$(", "`", "<(")):
+        return True
+    # a for-loop variable over command output carries the substitution as its origin, but
+    # the substitution is not written in this simple command's own text
+    text = cmd.text
+    return "$(" not in text and "`" not in text and "<(" not in text
 
 
 def _is_find_placeholder(value: Value, cmd: Command) -> bool:
@@ -229,10 +234,28 @@ def _rm(cmd: Command, ctx: Context) -> list[Finding]:
         if piece is not None and _judge_producer(piece, value, cmd, ctx, opts.recursive, out):
             continue
         if opts.recursive:
-            out.add_verdict(ctx.judge.judge(value, cmd.cwd))
+            out.add_verdict(_empty_default(ctx.judge.judge(value, cmd.cwd), cmd))
         else:
             _judge_plain(value, cmd, ctx, out)
     return out.findings()
+
+
+_EMPTY_CASE_RULES = frozenset(("rm-recursive-root", "rm-recursive-repo-root", "rm-git-dir"))
+
+
+def _empty_default(verdict: Verdict, cmd: Command) -> Verdict:
+    """A record read with a parameter's default (``${X:-/}``) is the empty case (§8.3)."""
+    if verdict.rule_id not in _EMPTY_CASE_RULES:
+        return verdict
+    if not any(hop[0] == "variable" for hop in cmd.via):
+        return verdict
+    from sessionkit.policy.paths import Verdict as VerdictClass
+
+    target = verdict.target
+    return VerdictClass(
+        "rm-recursive-empty-var",
+        _t(target.operand, target.path, "rm-recursive-empty-var"),
+    )
 
 
 def _recursive_operands(cmd: Command, ctx: Context, operands: Sequence[Value]) -> list[Finding]:

@@ -836,14 +836,52 @@ def analyse(cmd: Command, ctx: Context, *, alias_depth: int = 0) -> list[Finding
         return out
     sub = sub_text.lower()
     if sub == "help":
+        out.append(finding(cmd, "read-only"))
         return out
     rule = _RULES.get(sub)
     if rule is None:
         if sub not in _BUILTINS:
             out.extend(_alias(cmd, inv, sub, args, ctx, alias_depth))
         return out
-    out.extend(rule(inv, args, ctx))
+    found = rule(inv, args, ctx)
+    if not found:
+        # a recognised safe form of an analysed subcommand: say why it is allowed (A1, A2)
+        first = args[0].text if args else None
+        listing = (sub, first) in _LISTING or (
+            sub == "reflog" and first not in ("expire", "delete")
+        )
+        found = [finding(cmd, "read-only" if listing else "git-safe")]
+    out.extend(found)
     return out
+
+
+# (subcommand, first operand) forms that only list or show (A1).
+_LISTING = frozenset(
+    (
+        ("stash", "list"),
+        ("stash", "show"),
+        ("worktree", "list"),
+        ("branch", None),
+        ("branch", "-a"),
+        ("branch", "--all"),
+        ("branch", "-r"),
+        ("branch", "-l"),
+        ("branch", "--list"),
+        ("branch", "-v"),
+        ("branch", "-vv"),
+        ("branch", "--show-current"),
+        ("tag", None),
+        ("tag", "-l"),
+        ("tag", "--list"),
+        ("config", "--get"),
+        ("config", "get"),
+        ("config", "--list"),
+        ("config", "-l"),
+        ("config", "list"),
+        ("submodule", None),
+        ("submodule", "status"),
+    )
+)
 
 
 def _shell_text(value: Value) -> str:
@@ -907,7 +945,10 @@ def _alias(
 ) -> list[Finding]:
     key = "alias." + name
     value = inv.setting(key, ctx.facts.config_get(key))
-    if value is None or depth >= 10:
+    if value is None:
+        # an external git-NAME program: its content is invisible (A7)
+        return [finding(cmd, "opaque-script")]
+    if depth >= 10:
         return []
     if value.startswith("!"):
         payload = value[1:]
@@ -1124,7 +1165,7 @@ def _rule_clean(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Fi
     cmd = inv.cmd
     forced = parsed.count("force") > 0 or parsed.on("interactive")
     if parsed.on("dry-run"):
-        return [finding(cmd, "dry-run")] if forced else []
+        return [finding(cmd, "dry-run")]
     require = _bool(inv.setting("clean.requireforce", ctx.facts.config_get("clean.requireforce")))
     if forced or require is False:
         return [finding(cmd, "git-clean-force")]
