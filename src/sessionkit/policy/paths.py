@@ -525,7 +525,8 @@ class PathJudge:
             resolved = self._resolve(norm, text.endswith("/"))
             if resolved != norm:
                 rule2, anchor2 = self.classify(resolved, pattern=pattern)
-                if _SEVERITY[ACTIONS[rule2]] > _SEVERITY[ACTIONS[rule]]:
+                # the more severe reading wins; on a tie the resolved path names the real target
+                if _SEVERITY[ACTIONS[rule2]] >= _SEVERITY[ACTIONS[rule]]:
                     return Verdict(rule2, Target(shown, resolved, rule2, anchor2))
         return Verdict(rule, Target(shown, norm, rule, anchor))
 
