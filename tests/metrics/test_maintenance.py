@@ -1,0 +1,283 @@
+"""validate, doctor, repair, migrate and the staged-file check (metrics.md §6)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import time
+from pathlib import Path
+
+from sessionkit.metrics.maintenance import check_staged, gitattributes_lines, gitignore_lines
+from sessionkit.metrics.store import MetricsStore
+
+from . import prior_art
+from .conftest import lines_of
+
+
+def _codes(report: object) -> set[str]:
+    return {f.code for f in report.findings}  # type: ignore[attr-defined]
+
+
+def _dir_snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_validate_reports_lines_and_hints(store: MetricsStore) -> None:
+    store.root.mkdir(parents=True)
+    path = store.path("sessions")
+    path.write_text(
+        prior_art.jsonl(prior_art.V1_OFFSET_SESSION)
+        + "{torn\n"
+        + json.dumps({"schema_version": 2, "session_id": "x"})
+        + "\n"
+    )
+    report = store.validate_file(path)
+    by_line = {(f.line, f.code) for f in report.findings}
+    assert (
+        (1, "legacy-version") in by_line
+        and (2, "invalid-json") in by_line
+        and (3, "schema") in by_line
+    )
+    assert report.exit_code == 1
+    assert "migrate --apply" in next(
+        f.message for f in report.findings if f.code == "legacy-version"
+    )
+
+
+def test_validate_ts_real_and_clean_file(store: MetricsStore) -> None:
+    store.learnings.add("fragile-file", "a.py", "i", session="S")
+    assert store.validate_file(store.path("learnings")).exit_code == 0
+    path = store.path("learnings")
+    path.write_text(
+        path.read_text().replace(
+            '"created_at":"2026-11-24T00:00:00.000Z"', '"created_at":"2026-02-30T00:00:00.000Z"'
+        )
+    )
+    report = store.validate_file(path)
+    assert "ts-real" in _codes(report) and report.exit_code == 1
+
+
+def test_doctor_codes_and_repair_clears_them(store: MetricsStore) -> None:
+    store.emit("sessionkit.session.resumed")
+    lid = store.learnings.add("fragile-file", "a.py", "i", session="S").id
+    store.learnings.archive(lid, "pruned", dry_run=False)
+    path = store.path("learnings")
+    archived_line = json.loads(lines_of(store.path("learnings-archive"))[0])
+    resurrected = {k: v for k, v in archived_line.items() if not k.startswith("_")}
+    path.write_text(json.dumps(resurrected) + "\n")  # a union merge brought it back
+    events = store.path("events")
+    events.write_bytes(events.read_bytes() + b'{"torn')
+    stale = store.root / ".events.jsonl.tmp-1-deadbeef"
+    stale.write_bytes(b"x")
+    old = time.time() - 7200
+    os.utime(stale, (old, old))
+    (store.root / "autopilot.jsonl").write_text("{}\n")
+    (store.root / "spool").mkdir()
+    (store.root / "spool" / "events-20261124T000000000Z-1-abcdef12.jsonl").write_bytes(
+        store.prepare("events", {"event": "acme.x.y"})[0]
+    )
+    report = store.doctor()
+    codes = _codes(report)
+    assert {"unterminated", "resurrected", "stale-temp", "foreign-file", "pending-spool"} <= codes
+    assert report.exit_code == 1
+    foreign_before = (store.root / "autopilot.jsonl").read_bytes()
+    snapshot = _dir_snapshot(store.root)
+    dry = store.repair()
+    assert dry.dry_run and _dir_snapshot(store.root) == snapshot
+    store.repair(dry_run=False)
+    after = _codes(store.doctor())
+    assert not {"unterminated", "resurrected", "stale-temp", "pending-spool"} & after
+    assert (store.root / "autopilot.jsonl").read_bytes() == foreign_before
+    quarantined = [json.loads(x) for x in lines_of(store.path("quarantine"))]
+    assert [q["raw"] for q in quarantined] == ['{"torn']
+
+
+def test_repair_derives_missing_expiry_and_folds_duplicates(store: MetricsStore) -> None:
+    lid = store.learnings.add("fragile-file", "a.py", "i", session="S").id
+    path = store.path("learnings")
+    record = json.loads(lines_of(path)[0])
+    del record["expires_at"]
+    path.write_text(json.dumps(record) + "\n" + json.dumps(record) + "\n")
+    assert "missing-expiry" in _codes(store.doctor(["learnings"]))
+    store.repair(["learnings"], dry_run=False)
+    lines = [json.loads(x) for x in lines_of(path)]
+    assert len(lines) == 1 and lines[0]["id"] == lid
+    assert (
+        lines[0]["expires_at"] == "2027-01-08T00:00:00.000Z"
+        and lines[0]["_derived_expires_at"] is True
+    )
+
+
+def test_clear_quarantine_keeps_a_backup(store: MetricsStore) -> None:
+    store.root.mkdir(parents=True)
+    store.path("events").write_bytes(b"{bad\n")
+    store.repair(dry_run=False)
+    assert lines_of(store.path("quarantine"))
+    store.repair(clear_quarantine=True, dry_run=False)
+    assert store.path("quarantine").read_bytes() == b""
+    backups = list((store.root / "backups").glob("quarantine.*.jsonl.gz"))
+    assert backups and b"{bad" in gzip.decompress(backups[0].read_bytes())
+
+
+def test_git_lines_follow_the_store(store: MetricsStore) -> None:
+    assert ".orchestrator/metrics/sessions.jsonl text eol=lf merge=union" in gitattributes_lines(
+        store
+    )
+    lines = gitignore_lines(store)
+    assert (
+        lines[0] == ".orchestrator/metrics/*" and "!.orchestrator/metrics/learnings.jsonl" in lines
+    )
+
+
+# --------------------------------------------------------------------------- migrate
+
+
+def test_m1_m2_m4_sessions(store: MetricsStore) -> None:
+    store.root.mkdir(parents=True)
+    store.path("sessions").write_text(
+        prior_art.jsonl(
+            prior_art.LEGACY_SCALAR_SESSION, prior_art.V1_OFFSET_SESSION, prior_art.ENDED_AT_SESSION
+        )
+    )
+    snapshot = _dir_snapshot(store.root)
+    dry = store.migrate()
+    assert dry.dry_run and _dir_snapshot(store.root) == snapshot and dry.actions
+    store.migrate(dry_run=False)
+    rows = [json.loads(x) for x in lines_of(store.path("sessions"))]
+    m1, m2, m4 = rows
+    assert m1["schema_version"] == 2 and m1["session_type"] == "deep" and "type" not in m1
+    assert m1["agent_summary"] == {"complete": 3, "partial": 1, "failed": 0, "spiral": 0}
+    assert m1["total_agents"] == 4 and m1["total_waves"] == 3 and m1["waves"] == []
+    assert m1["duration_seconds"] == 2520 and "duration_min" not in m1
+    assert "waves" in m1["_backfill_incomplete_fields"]
+    assert (
+        m2["started_at"] == "2026-10-02T08:00:00.000Z"
+        and m2["_migrated_from"] == "session-orchestrator"
+    )
+    assert m2["effectiveness"] == {"completion_rate": 1.0}
+    assert m4["completed_at"] == "2026-10-03T10:00:00.000Z" and m4["_clamped"] is True
+    assert m4["_original_completed_at"] == "2026-10-03T09:00:00.000Z"
+    assert store.validate_file(store.path("sessions")).exit_code == 0
+    before = store.path("sessions").read_bytes()
+    second = store.migrate(dry_run=False)
+    assert not [a for a in second.actions if a["action"] == "convert"]
+    assert store.path("sessions").read_bytes() == before
+
+
+def test_m6_m7_learnings(store: MetricsStore) -> None:
+    store.root.mkdir(parents=True)
+    store.path("learnings").write_text(
+        prior_art.jsonl(prior_art.V0_LEARNING, prior_art.GOTCHA_LEARNING)
+    )
+    store.migrate(dry_run=False)
+    v0, gotcha = (json.loads(x) for x in lines_of(store.path("learnings")))
+    assert (
+        v0["type"] == "proven-pattern"
+        and v0["subject"] == "Use the pattern"
+        and v0["insight"] == "It works"
+    )
+    assert v0["evidence"] == "" and v0["source_session"] == "s-1" and v0["file_paths"] == ["a.py"]
+    assert v0["updated_at"] == "2026-02-01T00:00:00.000Z"
+    assert v0["expires_at"] == "2026-04-01T00:00:00.000Z" and v0["_derived_expires_at"] is True
+    for gone in ("name", "description", "files", "session_id", "next_review", "sessions"):
+        assert gone not in v0
+    other_clone = MetricsStore(
+        store.repo, metrics_dir=store.root.parent / "clone", clock=store.clock
+    )
+    other_clone.root.mkdir(parents=True)
+    other_clone.path("learnings").write_text(prior_art.jsonl(prior_art.V0_LEARNING))
+    other_clone.migrate(dry_run=False)
+    assert json.loads(lines_of(other_clone.path("learnings"))[0])["id"] == v0["id"]  # deterministic
+    assert gotcha["type"] == "anti-pattern" and gotcha["expires_at"] == "2026-10-31T00:00:00.000Z"
+
+
+def test_m9_events(store: MetricsStore) -> None:
+    store.root.mkdir(parents=True)
+    store.path("events").write_text(
+        "\n".join(prior_art.prior_art_events()) + "\n" + '{"timestamp": "2026-11-23T09:13'
+    )
+    store.migrate(dry_run=False)
+    rows = [json.loads(x) for x in lines_of(store.path("events"))]
+    by_name = {r["event"]: r for r in rows}
+    started = by_name["orchestrator.session.started"]
+    assert started["schema_version"] == 1 and started["harness_session_id"] == prior_art.HARNESS
+    assert started["session_id"] == "main-2026-11-23-deep-1"  # through the lock bridge
+    assert by_name["grounding.injected"]["session_id"] == "main-2026-11-23-deep-1"
+    assert "session" not in by_name["grounding.injected"]
+    gate = by_name["orchestrator.quality_gate.passed"]
+    assert gate["wave"] == 2 and gate["timestamp"] == "2026-11-23T09:10:00.500Z"
+    assert "Bad.Name" in by_name and "hijacked" in by_name
+    assert [json.loads(x)["reason"] for x in lines_of(store.path("quarantine"))] == ["unterminated"]
+
+
+def test_m10_numbered_segments(store: MetricsStore) -> None:
+    store.root.mkdir(parents=True)
+    for n, day in ((3, 1), (2, 2), (1, 3)):
+        store.root.joinpath(f"events.jsonl.{n}").write_text(
+            json.dumps({"timestamp": f"2026-11-0{day}T00:00:00Z", "event": "x.y"}) + "\n"
+        )
+    assert [json.loads(json.dumps(r))["timestamp"][:10] for r in store.read("events")] == [
+        "2026-11-01",
+        "2026-11-02",
+        "2026-11-03",
+    ]
+    store.migrate(streams=["events"], dry_run=False)
+    segments = sorted(p.name for p in store.root.glob("events.*.jsonl.gz"))
+    assert len(segments) == 3 and not list(store.root.glob("events.jsonl.*"))
+    assert [r["timestamp"][:10] for r in store.read("events")] == [
+        "2026-11-01",
+        "2026-11-02",
+        "2026-11-03",
+    ]
+
+
+# --------------------------------------------------------------------------- check_staged
+
+
+def _line(record: dict[str, object]) -> bytes:
+    return json.dumps(record, separators=(",", ":")).encode() + b"\n"
+
+
+def test_staged_learnings_removal_needs_a_tombstone(store: MetricsStore) -> None:
+    lid = store.learnings.add("fragile-file", "a.py", "i", session="S").id
+    old = store.path("learnings").read_bytes()
+    findings = check_staged(".orchestrator/metrics/learnings.jsonl", old, b"")
+    assert [f.code for f in findings] == ["metrics-rewrite"] and "tombstone" in findings[0].message
+    store.learnings.archive(lid, "pruned", dry_run=False)
+    archive = store.path("learnings-archive").read_bytes()
+    assert (
+        check_staged(".orchestrator/metrics/learnings.jsonl", old, b"", archive_new=archive) == []
+    )
+
+
+def test_staged_added_lines_are_validated(store: MetricsStore) -> None:
+    store.record_session(
+        {
+            "session_id": "s-1",
+            "session_type": "feature",
+            "started_at": "2026-11-24T09:00:00.000Z",
+            "completed_at": "2026-11-24T10:00:00.000Z",
+            "total_waves": 0,
+            "waves": [],
+            "agent_summary": {"complete": 0, "partial": 0, "failed": 0, "spiral": 0},
+            "total_agents": 0,
+            "total_files_changed": 0,
+        }
+    )
+    old = store.path("sessions").read_bytes()
+    legacy_ok = check_staged("sessions.jsonl", None, b'{"legacy":true}\n')
+    assert [f.code for f in legacy_ok] == ["metrics-invalid-record"]
+    assert [f.code for f in check_staged("sessions.jsonl", old, old + b"<<<<<<< HEAD\n")] == [
+        "metrics-torn-line"
+    ]
+    changed = json.loads(old)
+    changed["total_files_changed"] = 9
+    dup = check_staged("sessions.jsonl", old, old + _line(changed))
+    assert [f.code for f in dup] == ["metrics-duplicate-id"]
+    assert check_staged("sessions.jsonl", old, old + old) == []  # a union-merge artefact
+    assert [f.code for f in check_staged("sessions.jsonl", old, b"")] == ["metrics-rewrite"]
