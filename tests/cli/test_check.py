@@ -13,6 +13,7 @@ import pytest
 
 from sessionkit import schemas
 from sessionkit.cli import check as check_module
+from sessionkit.cli import main
 from sessionkit.errors import UsageError
 from tests.conftest import ROOT
 
@@ -22,6 +23,7 @@ HEAD_OF_FILE = "# Project\n\n## Session Config\n\n"
 def sessionkit(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """The real console entry point in a subprocess (for the end-to-end cases)."""
     environ = {k: v for k, v in os.environ.items() if k != "CI"}
     environ.update(env or {})
     return subprocess.run(
@@ -32,6 +34,25 @@ def sessionkit(
         text=True,
         stdin=subprocess.DEVNULL,
     )
+
+
+@pytest.fixture
+def sk(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """The CLI in process, through its real error boundary (fast; same result shape)."""
+    monkeypatch.delenv("CI", raising=False)
+
+    def invoke(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        with monkeypatch.context() as patch:
+            for key, value in (env or {}).items():
+                patch.setenv(key, value)
+            capsys.readouterr()
+            code = main(list(args))
+            out = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out.out, out.err)
+
+    return invoke
 
 
 @pytest.fixture
@@ -48,8 +69,10 @@ def test_this_repository_passes_make_run() -> None:
     assert proc.stdout.splitlines()[0].startswith("config: pass: Session Config is valid")
 
 
-def test_valid_repository_passes(repo_with: Callable[[str], Path]) -> None:
-    proc = sessionkit("check", "--repo", str(repo_with("waves: 4\n")))
+def test_valid_repository_passes(
+    sk: Callable[..., subprocess.CompletedProcess[str]], repo_with: Callable[[str], Path]
+) -> None:
+    proc = sk("check", "--repo", str(repo_with("waves: 4\n")))
     assert proc.returncode == 0
     assert proc.stdout.splitlines() == [
         "config: pass: Session Config is valid (CLAUDE.md, section at line 3)",
@@ -57,8 +80,10 @@ def test_valid_repository_passes(repo_with: Callable[[str], Path]) -> None:
     ]
 
 
-def test_invalid_config_fails_and_lists_the_finding(repo_with: Callable[[str], Path]) -> None:
-    proc = sessionkit("check", "--repo", str(repo_with("waves: many\n")))
+def test_invalid_config_fails_and_lists_the_finding(
+    sk: Callable[..., subprocess.CompletedProcess[str]], repo_with: Callable[[str], Path]
+) -> None:
+    proc = sk("check", "--repo", str(repo_with("waves: many\n")))
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
     assert lines[0] == "config: fail: Session Config has 1 error (CLAUDE.md, section at line 3)"
@@ -78,17 +103,22 @@ def test_invalid_config_fails_and_lists_the_finding(repo_with: Callable[[str], P
     ],
 )
 def test_fail_on_decides_the_exit_code(
-    repo_with: Callable[[str], Path], body: str, fail_on: str, code: int
+    sk: Callable[..., subprocess.CompletedProcess[str]],
+    repo_with: Callable[[str], Path],
+    body: str,
+    fail_on: str,
+    code: int,
 ) -> None:
-    proc = sessionkit("check", "--repo", str(repo_with(body)), "--fail-on", fail_on)
+    proc = sk("check", "--repo", str(repo_with(body)), "--fail-on", fail_on)
     assert proc.returncode == code, proc.stdout
 
 
 def test_environment_errors_exit_3_whatever_fail_on_says(
+    sk: Callable[..., subprocess.CompletedProcess[str]],
     repo_with: Callable[[str], Path],
 ) -> None:
     repo = repo_with("waves: 4\n")
-    proc = sessionkit(
+    proc = sk(
         "check",
         "--repo",
         str(repo),
@@ -101,9 +131,10 @@ def test_environment_errors_exit_3_whatever_fail_on_says(
 
 
 def test_json_document_validates_and_carries_the_findings(
+    sk: Callable[..., subprocess.CompletedProcess[str]],
     repo_with: Callable[[str], Path],
 ) -> None:
-    proc = sessionkit("check", "--repo", str(repo_with("waves: many\n")), "--json")
+    proc = sk("check", "--repo", str(repo_with("waves: many\n")), "--json")
     assert proc.returncode == 1
     document = json.loads(proc.stdout)
     schemas.validator("check-result").validate(document)
@@ -119,32 +150,55 @@ def test_json_document_validates_and_carries_the_findings(
     [
         (["--only", "bogus"], "unknown check id 'bogus' in --only"),
         (["--skip", "config,nope"], "unknown check id 'nope' in --skip"),
-        (["--only", "scope"], "check 'scope' is not available in this version of sessionkit"),
         (["--skip", "config"], "no check left to run"),
         (["--fail-on", "sometimes"], "sometimes"),
     ],
 )
 def test_usage_errors_exit_2(
-    repo_with: Callable[[str], Path], args: list[str], message: str
+    sk: Callable[..., subprocess.CompletedProcess[str]],
+    repo_with: Callable[[str], Path],
+    args: list[str],
+    message: str,
 ) -> None:
-    proc = sessionkit("check", "--repo", str(repo_with("waves: 4\n")), *args)
+    proc = sk("check", "--repo", str(repo_with("waves: 4\n")), *args)
     assert proc.returncode == 2
     assert message in proc.stderr
 
 
-def test_not_a_git_repository_exits_3(tmp_path: Path) -> None:
-    proc = sessionkit("check", "--repo", str(tmp_path))
+def test_a_known_check_that_is_not_built_yet_is_a_usage_error(
+    sk: Callable[..., subprocess.CompletedProcess[str]],
+    repo_with: Callable[[str], Path],
+) -> None:
+    missing = [cid for cid in check_module.KNOWN_IDS if cid not in check_module.CHECKS]
+    if not missing:
+        pytest.skip("every check of integration.md §3 is registered")
+    proc = sk("check", "--repo", str(repo_with("waves: 4\n")), "--only", missing[0])
+    assert proc.returncode == 2
+    assert f"check {missing[0]!r} is not available in this version of sessionkit" in proc.stderr
+
+
+def test_not_a_git_repository_exits_3(
+    sk: Callable[..., subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    proc = sk("check", "--repo", str(tmp_path))
     assert proc.returncode == 3
     assert "not inside a git work tree" in proc.stderr
 
 
 def test_select_checks_keywords_and_order() -> None:
-    assert check_module.select_checks([], []) == ["config"]
-    assert check_module.select_checks(["default"], []) == ["config"]
-    assert check_module.select_checks(["all"], []) == ["config"]
+    registered = [cid for cid in check_module.KNOWN_IDS if cid in check_module.CHECKS]
+    defaults = [cid for cid in registered if check_module.CHECKS[cid].default]
+    assert check_module.select_checks([], []) == defaults
+    assert check_module.select_checks(["default"], []) == defaults
+    assert check_module.select_checks(["all"], []) == registered
     assert check_module.select_checks(["config,config"], []) == ["config"]
-    with pytest.raises(UsageError):
-        check_module.select_checks(["gates"], [])
+    assert check_module.select_checks(["all"], ["config"]) == [
+        c for c in registered if c != "config"
+    ]
+    missing = [cid for cid in check_module.KNOWN_IDS if cid not in check_module.CHECKS]
+    for check_id in missing:
+        with pytest.raises(UsageError):
+            check_module.select_checks([check_id], [])
 
 
 def test_every_registered_check_is_a_known_id_and_loads() -> None:
@@ -153,9 +207,11 @@ def test_every_registered_check_is_a_known_id_and_loads() -> None:
         assert callable(spec.load())
 
 
-def test_under_ci_the_config_cache_is_not_written(repo_with: Callable[[str], Path]) -> None:
+def test_under_ci_the_config_cache_is_not_written(
+    sk: Callable[..., subprocess.CompletedProcess[str]], repo_with: Callable[[str], Path]
+) -> None:
     repo = repo_with("waves: 4\n")
-    assert sessionkit("check", "--repo", str(repo), env={"CI": "true"}).returncode == 0
+    assert sk("check", "--repo", str(repo), env={"CI": "true"}).returncode == 0
     assert not (repo / ".git" / "sessionkit" / "config-cache.json").exists()
 
 

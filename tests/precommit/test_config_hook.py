@@ -22,10 +22,10 @@ def claude(body: str) -> dict[str, str]:
     return {"CLAUDE.md": HEAD_OF_FILE + body}
 
 
-def run_hook(
+def real_hook(
     repo: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The real console entry point, as pre-commit runs it (stdin closed)."""
+    """The real console entry point in a subprocess, as pre-commit runs it (stdin closed)."""
     environ = {k: v for k, v in os.environ.items() if k != "CI"}
     environ.update(env or {})
     return subprocess.run(
@@ -38,13 +38,38 @@ def run_hook(
     )
 
 
+Runner = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture
+def run_hook(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Runner:
+    """``hook.main`` in process (same output and code, a fraction of the time)."""
+
+    def invoke(
+        repo: Path, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        with monkeypatch.context() as patch:
+            patch.delenv("CI", raising=False)
+            for key, value in (env or {}).items():
+                patch.setenv(key, value)
+            patch.chdir(repo)
+            capsys.readouterr()
+            code = hook.main(list(args))
+            out = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out.out, out.err)
+
+    return invoke
+
+
 def test_valid_config_prints_nothing_and_exits_0(make_repo: Callable[..., Path]) -> None:
     repo = make_repo(claude("waves: 4\npersistence: true\n"))
-    proc = run_hook(repo)
+    proc = real_hook(repo)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
 
 
-def test_no_instruction_file_is_silent_success(make_repo: Callable[..., Path]) -> None:
+def test_no_instruction_file_is_silent_success(
+    run_hook: Runner, make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo({"README.md": "hi\n"})
     proc = run_hook(repo)
     assert (proc.returncode, proc.stdout) == (0, "")
@@ -53,7 +78,7 @@ def test_no_instruction_file_is_silent_success(make_repo: Callable[..., Path]) -
 def test_an_error_is_reported_in_the_hook_format(make_repo: Callable[..., Path]) -> None:
     repo = make_repo(claude("waves: many\n"))
     before = git(repo, "status", "--porcelain")
-    proc = run_hook(repo)
+    proc = real_hook(repo)
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
     assert (
@@ -66,7 +91,9 @@ def test_an_error_is_reported_in_the_hook_format(make_repo: Callable[..., Path])
     assert git(repo, "status", "--porcelain") == before
 
 
-def test_every_error_is_listed_in_file_order(make_repo: Callable[..., Path]) -> None:
+def test_every_error_is_listed_in_file_order(
+    run_hook: Runner, make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo(claude("waves: 2\npersistence: yes\nenforcement: loose\n"))
     proc = run_hook(repo)
     assert proc.returncode == 1
@@ -79,7 +106,7 @@ def test_every_error_is_listed_in_file_order(make_repo: Callable[..., Path]) -> 
     ]
 
 
-def test_warnings_pass_unless_strict(make_repo: Callable[..., Path]) -> None:
+def test_warnings_pass_unless_strict(run_hook: Runner, make_repo: Callable[..., Path]) -> None:
     repo = make_repo(claude("waves: 4\nwavez: 5\n"))
     lenient = run_hook(repo)
     assert lenient.returncode == 0
@@ -96,6 +123,7 @@ def test_warnings_pass_unless_strict(make_repo: Callable[..., Path]) -> None:
 
 
 def test_a_loosening_being_committed_is_a_note_not_a_warning(
+    run_hook: Runner,
     make_repo: Callable[..., Path],
 ) -> None:
     repo = make_repo(claude("waves: 4\n"))
@@ -114,7 +142,9 @@ def test_a_loosening_being_committed_is_a_note_not_a_warning(
     assert note["level"] == "note"
 
 
-def test_json_output_is_a_valid_check_result(make_repo: Callable[..., Path]) -> None:
+def test_json_output_is_a_valid_check_result(
+    run_hook: Runner, make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo(claude("waves: many\nwavez: 4\nlearning-decay-rate: 0.1\n"))
     proc = run_hook(repo, "--json")
     assert proc.returncode == 1
@@ -135,7 +165,7 @@ def test_json_output_is_a_valid_check_result(make_repo: Callable[..., Path]) -> 
     }
 
 
-def test_fingerprints_survive_line_moves(make_repo: Callable[..., Path]) -> None:
+def test_fingerprints_survive_line_moves(run_hook: Runner, make_repo: Callable[..., Path]) -> None:
     first = make_repo(claude("waves: many\n"), name="a")
     moved = make_repo(claude("\n\n\nwaves: many\n"), name="b")
 
@@ -148,7 +178,7 @@ def test_fingerprints_survive_line_moves(make_repo: Callable[..., Path]) -> None
 
 def test_outside_a_git_work_tree_exits_3(tmp_path: Path) -> None:
     (tmp_path / "CLAUDE.md").write_text(HEAD_OF_FILE + "waves: many\n")
-    proc = run_hook(tmp_path)
+    proc = real_hook(tmp_path)
     assert proc.returncode == 3
     assert proc.stdout == (
         "sessionkit-config: not inside a git work tree (run from the repository root)\n"
@@ -157,12 +187,14 @@ def test_outside_a_git_work_tree_exits_3(tmp_path: Path) -> None:
 
 def test_git_missing_exits_3(make_repo: Callable[..., Path]) -> None:
     repo = make_repo(claude("waves: 4\n"))
-    proc = run_hook(repo, env={"PATH": os.path.dirname(sys.executable)})
+    proc = real_hook(repo, env={"PATH": os.path.dirname(sys.executable)})
     assert proc.returncode == 3
     assert proc.stdout == "sessionkit-config: git not found on PATH\n"
 
 
-def test_missing_environment_file_is_an_environment_error(make_repo: Callable[..., Path]) -> None:
+def test_missing_environment_file_is_an_environment_error(
+    run_hook: Runner, make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo(claude("waves: 4\n"))
     proc = run_hook(repo, env={"SESSIONKIT_CONFIG_FILE": "missing.md"})
     assert proc.returncode == 3
@@ -170,14 +202,14 @@ def test_missing_environment_file_is_an_environment_error(make_repo: Callable[..
     assert "could not be read" in proc.stdout.splitlines()[0]
 
 
-def test_unknown_option_is_a_usage_error(make_repo: Callable[..., Path]) -> None:
+def test_unknown_option_is_a_usage_error(run_hook: Runner, make_repo: Callable[..., Path]) -> None:
     repo = make_repo(claude("waves: 4\n"))
     proc = run_hook(repo, "--bogus")
     assert proc.returncode == 2
     assert "--bogus" in proc.stderr
 
 
-def test_long_lists_are_cut_at_50_lines(make_repo: Callable[..., Path]) -> None:
+def test_long_lists_are_cut_at_50_lines(run_hook: Runner, make_repo: Callable[..., Path]) -> None:
     body = "".join(f"unknown-{i}: 1\n" for i in range(60))
     repo = make_repo(claude(body))
     proc = run_hook(repo, "--strict")
@@ -189,7 +221,9 @@ def test_long_lists_are_cut_at_50_lines(make_repo: Callable[..., Path]) -> None:
     )
 
 
-def test_no_policy_skips_the_policy_file_validators(make_repo: Callable[..., Path]) -> None:
+def test_no_policy_skips_the_policy_file_validators(
+    run_hook: Runner, make_repo: Callable[..., Path]
+) -> None:
     files = claude("waves: 4\n")
     files[".orchestrator/policy/custom.json"] = "{}\n"
     repo = make_repo(files)
@@ -199,7 +233,9 @@ def test_no_policy_skips_the_policy_file_validators(make_repo: Callable[..., Pat
     assert not any(f["path"] == ".orchestrator/policy/custom.json" for f in without["findings"])
 
 
-def test_under_ci_the_cache_is_neither_read_nor_written(make_repo: Callable[..., Path]) -> None:
+def test_under_ci_the_cache_is_neither_read_nor_written(
+    run_hook: Runner, make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo(claude("waves: 4\n"))
     cache = repo / ".git" / "sessionkit" / "config-cache.json"
     assert run_hook(repo, env={"CI": "true"}).returncode == 0
@@ -233,7 +269,9 @@ def test_run_check_reports_warnings_for_pending_loosening_outside_a_commit(
     assert levels == ["note"]
 
 
-def test_an_unreadable_instruction_file_exits_3(make_repo: Callable[..., Path]) -> None:
+def test_an_unreadable_instruction_file_exits_3(
+    run_hook: Runner, make_repo: Callable[..., Path]
+) -> None:
     repo = make_repo({"README.md": "x\n"})
     (repo / "CLAUDE.md").mkdir()
     proc = run_hook(repo)
