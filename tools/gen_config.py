@@ -597,6 +597,8 @@ class ModelPlanner:
             if alias_only(child):
                 continue
             path = f"{plan.path}.{name}" if plan.path else name
+            if snake(name) in reserved_names(plan):
+                raise SchemaError(f"{path}: the attribute {snake(name)!r} is a method of the model")
             plan.fields.append(self._field(path, name, child, required=name in required))
 
     def _field(self, path: str, name: str, node: dict[str, Any], *, required: bool) -> Field:
@@ -706,6 +708,19 @@ class ModelPlanner:
                 continue
             out[name] = child["default"]
         return out
+
+
+# Names the generated classes define themselves; a key spelled like one cannot be a field.
+RESERVED = frozenset({"FIELDS", "replace", "to_json", "from_json"})
+RESERVED_BY_CLASS = {
+    "SessionConfig": frozenset({"report", "get", "defaults", "with_report", "source_of", "digest"}),
+    "AgentsPerWave": frozenset({"for_session"}),
+    "PersonaGateWave": frozenset({"threshold_parsed"}),
+}
+
+
+def reserved_names(plan: ClassPlan) -> frozenset[str]:
+    return RESERVED | RESERVED_BY_CLASS.get(plan.name, frozenset())
 
 
 def branch_scalar(branch: Mapping[str, Any]) -> str:

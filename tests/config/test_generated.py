@@ -273,3 +273,15 @@ def test_the_reference_examples_load_cleanly(outputs: dict[str, str]) -> None:
         assert cfg.waves == 5
         assert cfg.agents_per_wave.for_session("deep") == 18
         assert cfg.test_command == "python -m pytest -q"
+
+
+@pytest.mark.parametrize(("where", "name"), [((), "digest"), (("hooks",), "to-json")])
+def test_refuses_keys_that_would_shadow_model_methods(
+    schema: dict[str, Any], where: tuple[str, ...], name: str
+) -> None:
+    parent = _node(schema, where)
+    parent["properties"][name] = copy.deepcopy(schema["properties"]["waves"])
+    if "default" in parent:
+        parent["default"][name] = 5
+    with pytest.raises(gen.SchemaError, match="is a method of the model"):
+        gen.ModelPlanner(schema)
