@@ -173,7 +173,12 @@ def full_load(
     changed: list[str] = []
     final = full_working
     if loc.git_dir is not None:
-        head_side = _read_head(loc, environ, head_fp, diags)
+        known = {
+            c.path: (c.data, c.parsed)
+            for c in res.candidates
+            if c.data is not None and c.parsed is not None
+        }
+        head_side = _read_head(loc, environ, head_fp, diags, known)
         head_info = head_side["info"]
         full_head = complete(head_side["doc"])
         headmod.fold_protection(full_head)
@@ -254,18 +259,31 @@ def _both_files(root: str, host: Candidate, other: Candidate) -> list[Diagnostic
 
 
 def _choose_in_revision(
-    files: headmod.RevisionFiles, env_rel: str | None
+    files: headmod.RevisionFiles,
+    env_rel: str | None,
+    known: dict[str, tuple[bytes, Parsed]] | None = None,
 ) -> tuple[str | None, Parsed | None]:
-    """§2.3 applied to the files of a revision."""
+    """§2.3 applied to the files of a revision.
+
+    ``known`` holds the working tree's bytes and parse per path: a committed file equal to
+    its working copy (the usual case) is not parsed twice.
+    """
+
+    def parse(data: bytes, name: str) -> Parsed:
+        seen = (known or {}).get(name)
+        if seen is not None and seen[0] == data:
+            return seen[1]
+        return parse_bytes(data, name)
+
     if env_rel is not None and files.blobs.get(env_rel) is not None:
         data = files.blobs[env_rel]
         assert data is not None
-        return env_rel, parse_bytes(data, env_rel)
+        return env_rel, parse(data, env_rel)
     for name in ("CLAUDE.md", "AGENTS.md"):
         data = files.blobs.get(name)
         if data is None:
             continue
-        parsed = parse_bytes(data, name)
+        parsed = parse(data, name)
         if parsed.has_section:
             return name, parsed
     return None, None
@@ -283,7 +301,11 @@ def _env_rel(root: str, environ: Mapping[str, str]) -> str | None:
 
 
 def _read_head(
-    loc: Location, environ: Mapping[str, str], head_fp: dict[str, Any], diags: list[Diagnostic]
+    loc: Location,
+    environ: Mapping[str, str],
+    head_fp: dict[str, Any],
+    diags: list[Diagnostic],
+    known: dict[str, tuple[bytes, Parsed]],
 ) -> dict[str, Any]:
     empty: dict[str, Any] = {"doc": {}, "provenance": {}}
     if head_fp["status"] == "unborn":
@@ -302,7 +324,7 @@ def _read_head(
             )
         )
         return {**empty, "info": {"status": "unavailable", "commit": None, "host_file": None}}
-    host_file, parsed = _choose_in_revision(files, env_rel)
+    host_file, parsed = _choose_in_revision(files, env_rel, known)
     info = {"status": "read", "commit": files.commit, "host_file": host_file}
     if parsed is None:
         return {**empty, "info": info}

@@ -105,12 +105,13 @@ def split_lines(text: str) -> tuple[list[str], list[str]]:
     return lines, endings
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
 def first_bad_byte(line: str) -> int | None:
     """0-based column of the first undecodable byte (a lone surrogate) in ``line``."""
-    for index, char in enumerate(line):
-        if "\udc80" <= char <= "\udcff":
-            return index
-    return None
+    match = _UNDECODED.search(line)
+    return match.start() if match else None
 
 
 @dataclass
@@ -304,6 +305,8 @@ def extract(
         info = infos[index]
         if info.in_fence or info.in_comment or not line.strip():
             continue
+        if "ession" not in line and "ESSION" not in line and "#" not in line[:4]:
+            continue  # cannot be a near miss: keeps the scan linear and cheap
         if real and any(index + 1 == h.line for h in real):
             continue
         if _is_near_miss(line):
@@ -385,6 +388,8 @@ def _check_h1(
 def _check_encoding(lines: list[str], result: Extraction, file: str) -> None:
     section = result.section
     outside_reported = False
+    if not any(_UNDECODED.search(line) for line in lines):
+        return
     for index, line in enumerate(lines):
         column = first_bad_byte(line)
         if column is None:
@@ -431,7 +436,7 @@ def _check_outside(
         number = index + 1
         if infos[index].in_fence or infos[index].in_comment:
             continue
-        if any(start <= number <= end for start, end in covered):
+        if ":" not in line or any(start <= number <= end for start, end in covered):
             continue
         match = _COLUMN0_KEY.match(line)
         if match and match.group(1) in block_keys:
