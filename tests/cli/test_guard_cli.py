@@ -322,3 +322,139 @@ def test_the_rule_table_in_docs_is_current() -> None:
     from sessionkit.policy.rules import CATALOGUE
 
     assert all(f"| `{rule.id}` |" in current for rule in CATALOGUE)
+
+
+# ---- override add / list / revoke ----------------------------------------------------------------
+
+
+def _in_pty(args: list[str], answer: str, cwd: Path) -> tuple[int, str]:
+    """Run ``sessionkit guard ARGS`` with a pseudo-terminal as stdin and stdout."""
+    import os as _os
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        [SESSIONKIT, "guard", *args], cwd=cwd, stdin=slave, stdout=slave, stderr=slave
+    )
+    _os.close(slave)
+    output = b""
+    sent = False
+    while True:
+        ready, _, _ = select.select([master], [], [], 10)
+        if not ready:
+            break
+        try:
+            chunk = _os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+        if not sent and b"[y/N]" in output:
+            _os.write(master, answer.encode())
+            sent = True
+    _os.close(master)
+    return child.wait(timeout=30), output.decode(errors="replace")
+
+
+def test_override_add_refuses_without_a_terminal(repo: Path) -> None:
+    result = proc(
+        "override", "add", "git-stash-drop", "--for", "1h", "--reason", "x", cwd=repo, input="y\n"
+    )
+    assert result.returncode == 2
+    assert "agents cannot grant their own exceptions" in result.stderr
+    assert not (repo / ".git/sessionkit/guard-overrides.json").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+def test_override_lifecycle_under_a_pseudo_terminal(repo: Path) -> None:
+    args = ["override", "add", "git-stash-drop", "--for", "1h", "--reason", "my own stash"]
+    code, output = _in_pty(args, "y\n", repo)
+    assert code == 0, output
+    assert "Grant this exception? [y/N]" in output
+    store = json.loads((repo / ".git/sessionkit/guard-overrides.json").read_text())
+    (entry,) = store["overrides"]
+    assert entry["rule"] == "git-stash-drop" and entry["created-by"] == "tests@example.invalid"
+    assert entry["id"] in output
+    assert run("check", "--cwd", str(repo), "--", "git stash drop").exit_code == 0  # now a warn
+    listed = json.loads(run("override", "list", "--json", "--cwd", str(repo)).output)
+    assert [o["id"] for o in listed["overrides"]] == [entry["id"]]
+    assert listed["overrides"][0]["origin"] == "local"
+    revoked = proc("override", "revoke", entry["id"], cwd=repo)
+    assert revoked.returncode == 0
+    assert run("check", "--cwd", str(repo), "--", "git stash drop").exit_code == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["parse-limit", "--for", "1h"], "cannot be overridden"),
+        (["git-stash-drp", "--for", "1h"], "did you mean 'git-stash-drop'"),
+        (["git-stash-drop", "--for", "3d"], "longer than max-override-duration"),
+    ],
+)
+def test_override_add_errors_exit_2(repo: Path, args: list[str], message: str) -> None:
+    code, output = _in_pty(["override", "add", *args, "--reason", "x"], "n\n", repo)
+    assert code == 2
+    assert message in output
+
+
+def test_override_declined_writes_nothing(repo: Path) -> None:
+    code, output = _in_pty(
+        ["override", "add", "git-stash-drop", "--for", "1h", "--reason", "x"], "n\n", repo
+    )
+    assert code == 1 and "not granted" in output
+    assert not (repo / ".git/sessionkit/guard-overrides.json").exists()
+
+
+def test_committed_overrides_cannot_be_revoked_here(repo: Path) -> None:
+    path = repo / ".orchestrator/policy/guard.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "version: 1\noverrides:\n  - id: ovr-team\n    rule: git-tag-force\n    action: allow\n"
+        "    reason: release week\n    expires: '2099-01-01T00:00:00Z'\n"
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "override")
+    result = proc("override", "revoke", "ovr-team", cwd=repo)
+    assert result.returncode == 1
+    assert "committed in .orchestrator/policy/guard.yaml:3; remove it there" in result.stderr
+    listed = json.loads(run("override", "list", "--json", "--cwd", str(repo)).output)
+    assert [(o["id"], o["origin"]) for o in listed["overrides"]] == [("ovr-team", "committed")]
+
+
+def test_override_commands_outside_a_repository_exit_3(tmp_path: Path) -> None:
+    assert proc("override", "list", cwd=tmp_path).returncode == 3
+
+
+# ---- every JSON output against its schema ----------------------------------------------------------
+
+
+def test_json_outputs_validate_against_their_schemas(repo: Path, tmp_path: Path) -> None:
+    from sessionkit.policy.rules import CATALOGUE
+
+    rule_validator = schemas.validator("guard-rule")
+    for rule in CATALOGUE:
+        document = json.loads(run("explain", rule.id, "--json", "--cwd", str(repo)).output)
+        assert not list(rule_validator.iter_errors(document)), rule.id
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps({"id": 1, "cmd": "git stash", "expect": "warn"}) + "\n{broken\n")
+    audit = json.loads(
+        proc("check", "--file", str(cases), "--expect", "--json", "--cwd", str(repo)).stdout
+    )
+    assert not list(schemas.validator("guard-audit").iter_errors(audit))
+    lines = proc("check", "--file", str(cases), "--format", "jsonl", "--cwd", str(repo)).stdout
+    audit_schema = schemas.load_schema("guard-audit")
+    result_schema = {"$defs": audit_schema["$defs"], "$ref": "#/$defs/result"}
+    import jsonschema
+
+    for line in lines.splitlines():
+        jsonschema.validate(json.loads(line), result_schema)
+    (repo / ".orchestrator/policy").mkdir(parents=True)
+    (repo / ".orchestrator/policy/guard.yaml").write_text("version: 1\nrules: {nope: warn}\n")
+    report = json.loads(run("policy", "validate", "--json", "--cwd", str(repo)).output)
+    assert not list(schemas.validator("guard-policy-report").iter_errors(report))
+    overrides = json.loads(run("override", "list", "--json", "--cwd", str(repo)).output)
+    assert not list(schemas.validator("guard-overrides").iter_errors(overrides))

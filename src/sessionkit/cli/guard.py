@@ -19,7 +19,13 @@ import click
 
 from sessionkit.cli._errors import exit_with
 from sessionkit.cli._output import echo_json
-from sessionkit.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem, UsageError
+from sessionkit.errors import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EnvironmentProblem,
+    SessionkitError,
+    UsageError,
+)
 
 CONTEXTS = ("agent", "script", "ci")
 DEFAULT_FIELDS = ("cmd", "command", "tool_input.command")
@@ -677,3 +683,231 @@ def policy_show(as_json: bool, cwd: str | None) -> None:
         click.echo(f"  waiting for a commit: {pending}")
     for notice in policy.notices:
         click.echo(f"note: {notice.code}: {notice.message}", err=True)
+
+
+# ---- overrides (§14.4) ----------------------------------------------------------------------------
+
+
+def _repo_dirs(cwd: str | None) -> tuple[str, str]:
+    from sessionkit.policy.policyfile import find_repository
+
+    root, git_dir, common_dir = find_repository(_cwd(cwd))
+    if git_dir is None or common_dir is None:
+        raise EnvironmentProblem(
+            "not inside a git repository: local overrides live in its git directory",
+            hint="run this inside the repository (or pass --cwd)",
+        )
+    return root, common_dir
+
+
+def _who(root: str) -> str:
+    import getpass
+    import subprocess
+
+    try:
+        proc = subprocess.run(
+            ["git", "config", "user.email"], cwd=root, capture_output=True, text=True, check=False
+        )
+        if proc.returncode == 0 and proc.stdout.strip():
+            return proc.stdout.strip()
+    except OSError:
+        pass
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def _record(root: str, event: str, payload: dict[str, Any]) -> None:
+    """Best-effort event through the metrics public API; never fails the command."""
+    try:
+        from sessionkit.metrics.events import emit_event
+
+        emit_event(root, event, payload)
+    except Exception:
+        return
+
+
+@guard.group("override")
+def override_group() -> None:
+    """Grant, list and revoke local, expiring exceptions (humans only)."""
+
+
+@override_group.command("add")
+@click.argument("rule_id")
+@click.option("--for", "duration", default=None, help="How long: 45m, 4h, 2d.")
+@click.option("--until", "until", default=None, help="RFC 3339 end time with a zone.")
+@click.option("--reason", required=True, help="Why (at most 500 characters).")
+@click.option("--action", type=click.Choice(["warn", "allow"]), default="warn")
+@click.option("--session", default=None, help="Only checks made with this session id.")
+@click.option("--match", "match", default=None, help="An argv pattern the finding must match.")
+@click.option("--path", "paths", multiple=True, help="gitwildmatch pattern every target matches.")
+@click.option("--cwd", "cwd", default=None)
+def override_add(
+    rule_id: str,
+    duration: str | None,
+    until: str | None,
+    reason: str,
+    action: str,
+    session: str | None,
+    match: str | None,
+    paths: tuple[str, ...],
+    cwd: str | None,
+) -> None:
+    """Grant an exception to RULE_ID until it expires (needs an interactive terminal)."""
+    from datetime import datetime, timedelta, timezone
+
+    from sessionkit.policy import overrides as store
+    from sessionkit.policy.policyfile import format_duration, parse_duration, parse_time
+    from sessionkit.policy.rules import RULES
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "override add needs an interactive terminal: agents cannot grant their own exceptions"
+        )
+    rule = RULES.get(rule_id)
+    if rule is None:
+        raise _unknown_rule(rule_id, list(RULES))
+    if rule.floor:
+        raise UsageError(f"rule {rule.id!r} cannot be overridden")
+    if (duration is None) == (until is None):
+        raise UsageError("give exactly one of --for DURATION and --until TIME")
+    if len(reason) > 500 or not reason.strip():
+        raise UsageError("--reason must be 1 to 500 characters")
+    root, common_dir = _repo_dirs(cwd)
+    policy = _load_policy_for(root)
+    now = datetime.now(timezone.utc)
+    try:
+        expires = (
+            now + timedelta(seconds=parse_duration(duration))
+            if duration
+            else parse_time(until or "")
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if expires <= now:
+        raise UsageError("the override would already have expired")
+    if (expires - now).total_seconds() > policy.max_override_duration:
+        raise UsageError(
+            f"{format_duration(int((expires - now).total_seconds()))} is longer than"
+            f" max-override-duration ({format_duration(policy.max_override_duration)})"
+        )
+    entry: dict[str, Any] = {
+        "id": store.new_override_id(now),
+        "rule": rule.id,
+        "action": action,
+        "reason": reason,
+        "expires": expires.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "created": now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "created-by": _who(root),
+    }
+    if session:
+        entry["session"] = session
+    if match:
+        entry["match"] = match
+    if paths:
+        entry["paths"] = list(paths)
+    scope = ", ".join(
+        part
+        for part in (
+            f"session {session}" if session else "",
+            f"commands matching {match!r}" if match else "",
+            f"paths {', '.join(paths)}" if paths else "",
+        )
+        if part
+    )
+    click.echo(f"rule:    {rule.id} ({rule.group}, default {rule.default_action})")
+    click.echo(f"action:  lowered to {action}")
+    click.echo(f"scope:   {scope or 'every check in this clone'}")
+    click.echo(f"expires: {entry['expires']}")
+    if not click.confirm("Grant this exception?", default=False):
+        click.echo("not granted")
+        exit_with(EXIT_FINDINGS)
+    entries, _ = store.read_store(common_dir)
+    try:
+        store.write_store(common_dir, [*entries, entry], now=now)
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot write the override store: {exc}") from exc
+    _record(
+        root,
+        "sessionkit.guard.override.granted",
+        {k: entry[k] for k in ("id", "rule", "action", "reason", "expires")},
+    )
+    click.echo(entry["id"])
+
+
+@override_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Also expired local entries.")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--cwd", "cwd", default=None)
+def override_list(show_all: bool, as_json: bool, cwd: str | None) -> None:
+    """Active local and committed overrides with their remaining time."""
+    from datetime import datetime, timezone
+
+    from sessionkit.policy import overrides as store
+    from sessionkit.policy.policyfile import format_duration, parse_time
+
+    root, common_dir = _repo_dirs(cwd)
+    policy = _load_policy_for(root)
+    now = datetime.now(timezone.utc)
+    local, notices = store.read_store(common_dir)
+    rows: list[dict[str, Any]] = []
+    for origin, entries in (("local", local), ("committed", list(policy.overrides))):
+        for entry in entries:
+            try:
+                left = (parse_time(str(entry["expires"])) - now).total_seconds()
+            except (KeyError, ValueError):
+                continue
+            if left <= 0 and not (show_all and origin == "local"):
+                continue
+            row = {
+                k: v
+                for k, v in entry.items()
+                if not k.startswith("_") and k not in ("file", "line")
+            }
+            row["origin"] = origin
+            row["remaining"] = (
+                format_duration(max(0, int(left) // 60 * 60)) if left > 0 else "expired"
+            )
+            rows.append(row)
+    for notice in notices:
+        click.echo(f"note: {notice.code}: {notice.message}", err=True)
+    if as_json:
+        echo_json({"version": 1, "overrides": rows})
+        return
+    if not rows:
+        click.echo("no active overrides")
+    for row in rows:
+        click.echo(
+            f"{row.get('id', '-'):<22} {row['rule']:<28} {row.get('action', 'warn'):<5} "
+            f"{row['origin']:<9} {row['remaining']:<8} {row.get('reason', '')}"
+        )
+
+
+@override_group.command("revoke")
+@click.argument("override_id")
+@click.option("--cwd", "cwd", default=None)
+def override_revoke(override_id: str, cwd: str | None) -> None:
+    """Remove a local override."""
+    from datetime import datetime, timezone
+
+    from sessionkit.policy import overrides as store
+    from sessionkit.policy.policyfile import POLICY_REL
+
+    root, common_dir = _repo_dirs(cwd)
+    policy = _load_policy_for(root)
+    for entry in policy.overrides:
+        if entry.get("id") == override_id:
+            line = entry.get("_line")
+            raise SessionkitError(
+                f"override {override_id} is committed in {POLICY_REL}:{line}; remove it there"
+            )
+    entries, _ = store.read_store(common_dir)
+    kept = [e for e in entries if e.get("id") != override_id]
+    if len(kept) == len(entries):
+        raise SessionkitError(
+            f"no local override {override_id}", hint="sessionkit guard override list shows them"
+        )
+    store.write_store(common_dir, kept, now=datetime.now(timezone.utc))
+    _record(root, "sessionkit.guard.override.revoked", {"id": override_id, "by": _who(root)})
+    click.echo(f"revoked {override_id}")
