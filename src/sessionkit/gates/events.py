@@ -20,7 +20,8 @@ def result_payload(result: GateResult, result_path: str | None) -> dict[str, Any
     for check in result.checks:
         entry: dict[str, Any] = {
             "status": check.status,
-            "duration_s": check.duration_s,
+            # a check that never ran took no time (the registry requires a number)
+            "duration_s": check.duration_s or 0.0,
             "required": check.required,
         }
         if check.blocking:
@@ -34,10 +35,11 @@ def result_payload(result: GateResult, result_path: str | None) -> dict[str, Any
         "exit_code": result.exit_code,
         "fail_on": result.fail_on,
         "duration_s": result.duration_s,
-        "head": result.repo.get("head"),
-        "branch": result.repo.get("branch"),
         "checks": checks,
     }
+    for key in ("head", "branch"):
+        if result.repo.get(key):
+            payload[key] = result.repo[key]
     if result.regression is not None and result.regression.get("comparable"):
         payload["regression"] = {
             "new": result.regression.get("new", 0),

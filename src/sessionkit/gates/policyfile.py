@@ -99,6 +99,14 @@ def _pointer(parts: list[str | int]) -> str:
 def _describe(error: Any) -> str:
     parts = list(error.absolute_path)
     where = ".".join(str(p) for p in parts) or "(top level)"
+    last = parts[-1] if parts else None
+    instance = error.instance
+    if last == "command" and isinstance(instance, str) and not instance.strip():
+        return f'{where} must not be empty; write the command, or "skip" to opt out'
+    if last == "timeout_s":
+        return f"{where} must be a number between 1 and 86400 (got {json.dumps(instance)}); write seconds, e.g. 900"
+    if last == "version":
+        return f"{where} must be 1 (the prior art's format) or 2 (got {json.dumps(instance)})"
     return f"{where}: {error.message}"
 
 

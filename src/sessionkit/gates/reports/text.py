@@ -46,7 +46,11 @@ def render(model: ReportModel, *, ascii_only: bool = False) -> str:
     blocking = [s for s in model.sections if s.blocking]
     if model.status == "error":
         lines.append("ERROR — the gate could not run as configured")
-        lines += [f"  {e.get('message', '')}" for e in model.errors]
+        for error in model.errors:
+            where = str(error.get("file") or "")
+            if where and error.get("line"):
+                where += f":{error['line']}"
+            lines.append(f"  {where + ': ' if where else ''}{error.get('message', '')}")
     elif blocking:
         reasons = ", ".join(f"{s.name} ({s.blocking_reason or s.status_reason})" for s in blocking)
         lines.append(f"FAILED — blocking: {reasons}")

@@ -1,0 +1,222 @@
+"""``sessionkit gate`` and the ``gates`` check through the real console entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sessionkit.schemas import validator
+
+SESSIONKIT = str(Path(sys.executable).parent / "sessionkit")
+
+
+def cli(
+    repo: Path, *args: str, metrics: bool = False, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SESSIONKIT_NO_METRICS": "1"}
+    if metrics:
+        del env["SESSIONKIT_NO_METRICS"]
+    return subprocess.run(
+        [SESSIONKIT, *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=env,
+        check=False,
+    )
+
+
+def test_run_json_exit_codes_and_schema(gate_repo: Callable[..., Path]) -> None:
+    repo = gate_repo(
+        {"test": {"command": "false"}, "lint": {"command": "ls"}, "typecheck": {"command": "skip"}}
+    )
+    proc = cli(repo, "gate", "run", "--json")
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert [e.message for e in validator("gate-result").iter_errors(doc)] == []
+    assert doc["summary"]["blocking"] == ["test"]
+    assert cli(repo, "gate", "run", "--fail-on", "never", "--no-progress").returncode == 0
+    progress = cli(repo, "gate", "run", "--check", "lint")
+    assert progress.returncode == 0 and "[1/1] lint: started (ls)" in progress.stderr
+    assert "  ✓ lint" in progress.stdout or "PASS lint" in progress.stdout
+
+
+def test_usage_and_environment_exit_codes(gate_repo: Callable[..., Path], tmp_path: Path) -> None:
+    repo = gate_repo({"test": {"command": "ls"}})
+    assert cli(repo, "gate", "run", "--variant", "bogus").returncode == 2
+    assert cli(repo, "gate", "run", "--check", "nope").returncode == 2
+    assert cli(repo, "gate", "run", "--staged", "--base", "HEAD").returncode == 2
+    assert cli(repo, "gate", "run", "some/file.py").returncode == 2  # files only with per-file
+    bad_ref = cli(repo, "gate", "run", "--variant", "incremental", "--base", "-oops")
+    assert bad_ref.returncode == 2 and "not a valid revision" in bad_ref.stderr
+    missing = cli(repo, "gate", "run", "--variant", "incremental", "--base", "no-such-branch")
+    assert missing.returncode == 3 and "fetch-depth: 0" in missing.stderr
+    outside = tmp_path / "not-a-repo"
+    outside.mkdir()
+    assert cli(outside, "gate", "run").returncode == 3
+    assert cli(repo, "gate", "run", "--report", "bogus:x").returncode == 2
+
+
+def test_invalid_policy_exits_1_with_location(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        files={
+            ".orchestrator/policy/quality-gates.json": '{\n  "version": 2,\n  "commands": {"test": {"command": ""}}\n}\n'
+        }
+    )
+    proc = cli(repo, "gate", "run", "--no-progress")
+    assert proc.returncode == 1
+    assert ".orchestrator/policy/quality-gates.json" in proc.stdout and "commands" in proc.stdout
+
+
+def test_reports_and_report_command(gate_repo: Callable[..., Path], tmp_path: Path) -> None:
+    repo = gate_repo(
+        {"test": {"command": "false"}, "lint": {"command": "ls"}, "typecheck": {"command": "skip"}}
+    )
+    out = tmp_path / "out"
+    proc = cli(
+        repo,
+        "gate",
+        "run",
+        "--no-progress",
+        "--report",
+        f"junit={out}/junit.xml",
+        "--report",
+        f"sarif:{out}/gate.sarif",
+        "--report",
+        f"codequality={out}/cq.json",
+        "--report",
+        f"json={out}/result.json",
+    )
+    assert proc.returncode == 1
+    assert (out / "junit.xml").exists() and json.loads((out / "cq.json").read_text()) == []
+    rendered = cli(
+        repo,
+        "gate",
+        "report",
+        "--from",
+        str(out / "result.json"),
+        "--report",
+        f"markdown={out}/summary.md",
+    )
+    assert rendered.returncode == 1 and (out / "summary.md").read_text().startswith(
+        "### sessionkit gate"
+    )
+    assert (
+        cli(
+            repo,
+            "gate",
+            "report",
+            "--from",
+            str(out / "result.json"),
+            "--report",
+            "text:-",
+            "--exit-zero",
+        ).returncode
+        == 0
+    )
+    (out / "broken.json").write_text('{"schema_version": 1}')
+    assert (
+        cli(
+            repo, "gate", "report", "--from", str(out / "broken.json"), "--report", "text:-"
+        ).returncode
+        == 1
+    )
+    conflict = cli(repo, "gate", "run", "--json", "--report", "github")
+    assert conflict.returncode == 2
+
+
+def test_baseline_commands(gate_repo: Callable[..., Path]) -> None:
+    repo = gate_repo(
+        {"test": {"command": "false"}, "lint": {"command": "ls"}, "typecheck": {"command": "skip"}}
+    )
+    assert json.loads(cli(repo, "gate", "baseline", "show", "--json").stdout) == {"baseline": None}
+    saved = cli(repo, "gate", "baseline", "save", "--no-progress")
+    assert saved.returncode == 0 and "saved at refs/so-snapshots/gates/main" in saved.stdout
+    assert "checks not passing in the baseline: test" in saved.stderr
+    shown = json.loads(cli(repo, "gate", "baseline", "show", "--json").stdout)
+    assert [e.message for e in validator("gate-baseline").iter_errors(shown)] == []
+    assert shown["checks"]["test"]["status"] == "fail"
+    # failing in the baseline too, but nothing was measured: a failure cannot be proven old
+    unproven = cli(repo, "gate", "run", "--fail-on", "new", "--no-progress")
+    assert unproven.returncode == 1 and "not-comparable: baseline-unmeasured" in unproven.stdout
+    assert (
+        cli(repo, "gate", "baseline", "clear", "--all").returncode == 2
+    )  # needs --yes without a terminal
+    cleared = cli(repo, "gate", "baseline", "clear")
+    assert cleared.returncode == 0 and "deleted refs/so-snapshots/gates/main" in cleared.stdout
+    assert cli(repo, "gate", "baseline", "clear").stdout.strip() == "no baseline to clear"
+
+
+def test_per_file_from_stdin_and_dry_run(gate_repo: Callable[..., Path]) -> None:
+    repo = gate_repo(
+        {
+            "test": {"command": ["ls"]},
+            "lint": {"command": "skip"},
+            "typecheck": {"command": "skip"},
+        },
+        files={"tests/test_a.py": "", "src/a.py": ""},
+    )
+    proc = cli(
+        repo,
+        "gate",
+        "run",
+        "--variant",
+        "per-file",
+        "--files-from",
+        "-",
+        "--json",
+        stdin="src/a.py\0tests/test_a.py\0",
+    )
+    doc = json.loads(proc.stdout)
+    assert doc["checks"][0]["command"]["argv"] == ["ls", "tests/test_a.py"]
+    runs = repo / ".orchestrator" / "gates" / "runs"
+    before = sorted(runs.iterdir())
+    dry = cli(repo, "gate", "run", "--dry-run", "--json")
+    assert dry.returncode == 0
+    assert {c["status_reason"] for c in json.loads(dry.stdout)["checks"]} >= {"dry-run"}
+    assert sorted(runs.iterdir()) == before  # nothing ran, nothing written
+
+
+def test_gates_check_of_sessionkit_check(
+    gate_repo: Callable[..., Path], make_repo: Callable[..., Path]
+) -> None:
+    repo = gate_repo(
+        {"test": {"command": "false"}, "lint": {"command": "ls"}, "typecheck": {"command": "skip"}}
+    )
+    default = json.loads(cli(repo, "check", "--json").stdout)
+    assert "gates" not in [c["id"] for c in default["checks"]]  # opt-in
+    proc = cli(repo, "check", "--only", "gates", "--json")
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert [e.message for e in validator("check-result").iter_errors(doc)] == []
+    (entry,) = doc["checks"]
+    assert entry["status"] == "fail" and entry["result"]["summary"]["blocking"] == ["test"]
+    assert cli(repo, "check", "--only", "gates", "--fail-on", "never").returncode == 0
+    broken = make_repo(
+        files={".orchestrator/policy/quality-gates.json": '{"version": 3}'}, name="broken"
+    )
+    doc = json.loads(cli(broken, "check", "--only", "gates", "--json").stdout)
+    assert (doc["checks"][0]["status"], doc["checks"][0]["reason"]) == (
+        "not-applicable",
+        "config-invalid",
+    )
+
+
+def test_gate_run_writes_an_event_when_metrics_are_on(gate_repo: Callable[..., Path]) -> None:
+    repo = gate_repo(
+        {"test": {"command": "ls"}, "lint": {"command": "skip"}, "typecheck": {"command": "skip"}}
+    )
+    proc = cli(repo, "gate", "run", "--no-progress", metrics=True)
+    assert proc.returncode == 0
+    events = (repo / ".orchestrator" / "metrics" / "events.jsonl").read_text().splitlines()
+    gate_events = [json.loads(line) for line in events if "sessionkit.gate.result" in line]
+    assert len(gate_events) == 1
+    event = gate_events[0]
+    payload = event.get("payload", event)
+    assert payload["status"] == "pass" and payload["checks"]["test"]["status"] == "pass"
+    assert "counts" not in payload["checks"]["test"]  # unmeasured counts are omitted
