@@ -492,3 +492,15 @@ def test_now_can_be_a_callable_or_a_datetime(make_repo: MakeRepo) -> None:
             [finding("git-stash-drop")], policy=None, repo_root=str(repo), now=now
         )
         assert out[0].action == expected
+
+
+def test_policy_layer_modules_import_only_the_standard_library() -> None:
+    code = (
+        "import sys\n"
+        "import sessionkit.policy.policyfile, sessionkit.policy.overrides\n"
+        "import sessionkit.policy.compat, sessionkit.policy.effects\n"
+        "heavy = ('yaml', 'jsonschema', 'pathspec', 'git', 'click', 'detect_secrets')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
