@@ -127,3 +127,41 @@ def test_auto_detect_off_gives_not_configured(make_repo: Callable[..., Path]) ->
         "typecheck": "none",
         "lint": "none",
     }
+
+
+SESSION = "# Project\n\n## Session Config\n\ntest-command: ls -la\nlint-command: skip\n"
+
+
+def test_session_config_keys_with_their_lines(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(files={"CLAUDE.md": SESSION, "pyproject.toml": PYPROJECT, "src/a.py": ""})
+    resolution = resolve(str(repo), ["src/a.py"])
+    checks = {c.name: c for c in resolution.checks}
+    assert (checks["test"].source, checks["test"].source_ref, checks["test"].command) == (
+        "session-config",
+        "CLAUDE.md:5",
+        "ls -la",
+    )
+    assert checks["lint"].opt_out and checks["lint"].source_ref == "CLAUDE.md:6"
+    assert checks["typecheck"].source == "auto"  # unset falls through to detection
+    assert resolution.config["sources"] == ["session-config", "auto"]
+    assert resolution.config["uncommitted"] == []
+    (repo / "CLAUDE.md").write_text(SESSION.replace("ls -la", "ls"))
+    assert resolve(str(repo), []).config["uncommitted"] == ["CLAUDE.md"]
+
+
+def test_v1_policy_shadows_session_config(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(files={"CLAUDE.md": SESSION})
+    write_policy(
+        repo,
+        {
+            "version": 1,
+            "commands": {
+                "test": {"command": "bin/t", "required": True},
+                "typecheck": {"command": "skip", "required": False},
+                "lint": {"command": "skip", "required": False},
+            },
+        },
+    )
+    resolution = resolve(str(repo), [])
+    assert resolution.config["shadowed"] == ["test-command", "lint-command"]
+    assert {c.source for c in resolution.checks} == {"policy"}

@@ -372,3 +372,106 @@ def test_structured_stdout_of_identified_tool(
     ]
     assert result.config["uncommitted"] == [".orchestrator/policy/quality-gates.json"]
     assert any(w.code == "uncommitted-config" for w in result.warnings)
+
+
+def test_tool_errors_missing_scripts_and_no_tests(
+    gate_repo: Callable[..., Path], fake_tool: Callable[..., str]
+) -> None:
+    mypy = fake_tool("mypy", stderr="mypy: error: unrecognized arguments\n", exit=2)
+    npm = fake_tool("npm", stderr='npm error Missing script: "lint"\n', exit=1)
+    pytest_tool = fake_tool("pytest", stdout="no tests ran in 0.01s\n", exit=5)
+    repo = gate_repo(
+        {
+            "typecheck": {"command": [mypy, "src"]},
+            "lint": {"command": [npm, "run", "lint"]},
+            "test": {"command": [pytest_tool]},
+        }
+    )
+    result = run_gates("full-gate", repo)
+    assert (result.check("typecheck").status, result.check("typecheck").status_reason) == (
+        "error",
+        "tool-error",
+    )
+    assert (result.check("lint").status, result.check("lint").status_reason) == (
+        "error",
+        "not-found",
+    )
+    test = result.check("test")
+    assert (test.status, test.status_reason) == ("fail", "no-tests-collected")
+    assert (
+        test.counts is not None and test.counts.tests is not None and test.counts.tests.total == 0
+    )
+
+
+def test_fail_on_warning_blocks_on_warnings_with_exit_zero(
+    gate_repo: Callable[..., Path], fake_tool: Callable[..., str]
+) -> None:
+    doc = [
+        {
+            "filePath": "/x/README.md",
+            "errorCount": 0,
+            "warningCount": 1,
+            "messages": [
+                {
+                    "ruleId": "no-console",
+                    "severity": 1,
+                    "message": "Unexpected console",
+                    "line": 1,
+                    "column": 1,
+                }
+            ],
+        }
+    ]
+    eslint = fake_tool("eslint", stdout=json.dumps(doc), exit=0)
+    repo = gate_repo(
+        {
+            "lint": {"command": [eslint, "--format", "json", "."]},
+            "typecheck": {"command": "skip"},
+            "test": {"command": "skip"},
+        }
+    )
+    assert run_gates("full-gate", repo).exit_code == 0
+    result = run_gates("full-gate", repo, fail_on="warning")
+    assert result.exit_code == 1 and result.fail_on == "warning"
+    assert result.check("lint").blocking and result.check("lint").status == "pass"
+    assert run_gates("full-gate", repo, fail_on="error").fail_on == "fail"
+
+
+def test_sigint_writes_a_partial_result_and_exits_3(
+    gate_repo: Callable[..., Path], fake_tool: Callable[..., str], tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pidfile = tmp_path / "pids"
+    slow = fake_tool("slow", sleep=60, pidfile=str(pidfile))
+    repo = gate_repo(
+        {"lint": {"command": [slow]}, "typecheck": {"command": "ls"}, "test": {"command": "skip"}}
+    )
+    sessionkit = str(Path(sys.executable).parent / "sessionkit")
+    proc = subprocess.Popen(
+        [sessionkit, "gate", "run", "--no-progress"],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 3
+    latest = json.loads((repo / ".orchestrator/gates/latest.json").read_text())
+    assert latest["status"] == "error" and latest["exit_code"] == 3
+    statuses = {c["name"]: (c["status"], c["status_reason"]) for c in latest["checks"]}
+    assert statuses["lint"] == ("error", "interrupted") and statuses["typecheck"] == (
+        "skip",
+        "interrupted",
+    )
+    from tests.gates.conftest import pid_alive
+
+    time.sleep(0.3)
+    assert not any(pid_alive(int(p)) for p in pidfile.read_text().split())
