@@ -76,7 +76,9 @@ STRING_KEYS = frozenset(
 )
 INTEGER_KEYS = frozenset({"schema-version", "current-wave", "total-waves"})
 NUMBER_KEYS = frozenset({"completion-rate", "carryover-ratio"})
-_KEY = re.compile(r"^([a-z][a-z0-9_-]{0,63}):(?:$| (.*)$)")
+_KEY = re.compile(r'^(?:"([a-z][a-z0-9_-]{0,63})"|([a-z][a-z0-9_-]{0,63})):(?:$| (.*)$)')
+# Keys YAML 1.1 would read as booleans or null; written quoted so every YAML tool agrees.
+_YAML11_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 _INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^-?(0|[1-9][0-9]*)\.[0-9]+$")
 _JSON_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
@@ -277,7 +279,7 @@ def parse_frontmatter(text: str, *, partial: bool = False) -> tuple[dict[str, An
                 f"STATE.md:{number}: expected 'key: value' (keys are lower-case words)",
                 line=number,
             )
-        key, raw = match.group(1), match.group(2)
+        key, raw = match.group(1) or match.group(2), match.group(3)
         if key in data:
             raise StateParseError(f"STATE.md:{number}: duplicate key '{key}'", line=number)
         index += 1
@@ -353,17 +355,18 @@ def serialize_frontmatter(frontmatter: Mapping[str, Any]) -> str:
     out = ["---"]
     for key in ordered_keys(frontmatter):
         value = frontmatter[key]
+        label = f'"{key}"' if key in _YAML11_WORDS else key
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            out.append(f"{key}:")
+            out.append(f"{label}:")
             for item in value:
                 first = True
                 for k, v in item.items():
                     out.append(f"{'  - ' if first else '    '}{k}: {_scalar(None, v)}")
                     first = False
         elif isinstance(value, list):
-            out.append(f"{key}: [{', '.join(_scalar(None, v) for v in value)}]")
+            out.append(f"{label}: [{', '.join(_scalar(None, v) for v in value)}]")
         else:
-            out.append(f"{key}: {_scalar(key, value)}")
+            out.append(f"{label}: {_scalar(key, value)}")
     out.append("---")
     return "\n".join(out) + "\n"
 
@@ -420,17 +423,17 @@ def parse(text: str) -> State:
     body = "\n".join(lines[body_start:])
     if body.startswith("\n"):
         body = body[1:]
-    preamble_lines: list[str] = []
-    sections: list[tuple[str, list[str]]] = []
-    for line in body.split("\n"):
+    preamble = ""
+    sections: list[tuple[str, str]] = []
+    for line in body.splitlines(keepends=True):
         if line.startswith("## "):
-            sections.append((line[3:].strip(), []))
+            sections.append((line[3:].strip(), ""))
         elif sections:
-            sections[-1][1].append(line)
+            name, text = sections[-1]
+            sections[-1] = (name, text + line)
         else:
-            preamble_lines.append(line)
-    rendered = [(name, "\n".join(content)) for name, content in sections]
-    preamble = "\n".join(preamble_lines)
+            preamble += line
+    rendered = sections
     return State(frontmatter, preamble, rendered)
 
 
@@ -440,7 +443,7 @@ def serialize(state: State) -> str:
         if body and not body.endswith("\n"):
             body += "\n"
         body += f"## {name}\n{text}"
-    if not body.endswith("\n"):
+    if body and not body.endswith("\n"):
         body += "\n"
     return serialize_frontmatter(state.frontmatter) + "\n" + body
 
