@@ -20,6 +20,7 @@ from sessionkit.config.migrate import migrate_text, split_with_endings
 from sessionkit.config.render import render_section, scalar
 
 SCHEMA = schemas.load_schema("session-config")
+VALIDATOR = schemas.validator("session-config")
 # Keys whose valid values still draw a semantic warning, or need a HEAD to be meaningful:
 # left to the unit tests of their owners.
 EXCLUDED = {
@@ -201,7 +202,7 @@ def test_round_trip(mapping: dict[str, Any]) -> None:
     again = load(render_section(first))
     assert problems(again) == []
     assert again.to_json() == first.to_json()
-    schemas.validator("session-config").validate(first.to_json())
+    VALIDATOR.validate(first.to_json())
     for key, value in mapping.items():
         if isinstance(value, (bool, int, float, str)) and value is not None:
             assert first.to_json()[key] == value
