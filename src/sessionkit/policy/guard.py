@@ -16,8 +16,8 @@ lazily, on the first check that needs them.
 
 from __future__ import annotations
 
+import _thread
 import os
-import threading
 import time
 
 from sessionkit.policy.analysers import Context, analyse, canonical_name
@@ -196,7 +196,7 @@ class Guard:
         self._inputs = _Inputs(
             policy if not isinstance(policy, (str, os.PathLike)) else None, config
         )
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._judge: PathJudge | None = None
 
     # -- inputs ----------------------------------------------------------------------------
@@ -542,11 +542,38 @@ def _load_policy(arg: Any, root: str, notices: list[Notice]) -> Any:
         return None
 
 
-def _load_config(root: str, notices: list[Notice]) -> Any:
-    try:
-        from sessionkit.config import load_config
+class _DefaultConfig:
+    """The Session Config defaults the guard reads, for a repository without one (§12.5)."""
 
-        return load_config(root)
+    __slots__ = ()
+    allow_destructive_ops = False
+    report = None
+
+    def source_of(self, key: str) -> None:
+        return None
+
+
+DEFAULT_CONFIG = _DefaultConfig()
+
+_CONFIG_FILES = ("CLAUDE.md", "AGENTS.md", ".claude/CLAUDE.md", ".codex/AGENTS.md")
+
+
+def _load_config(root: str, notices: list[Notice]) -> Any:
+    if not (
+        os.environ.get("SESSIONKIT_CONFIG_FILE")
+        or os.environ.get("SO_CONFIG_FILE")
+        or any(os.path.exists(os.path.join(root, name)) for name in _CONFIG_FILES)
+    ):
+        # no instruction file: the defaults, without loading the config machinery
+        return DEFAULT_CONFIG
+    try:
+        import sessionkit.config as config_module
+
+        reader = getattr(config_module, "read_cached_config", None)
+        config = reader(root) if reader is not None else None
+        if config is None:
+            config = config_module.load_config(root)
+        return config
     except Exception as error:
         notices.append(
             Notice(
@@ -637,7 +664,10 @@ def _digest(policy: Any) -> str:
     digest = getattr(policy, "digest", None) if policy is not None else None
     if isinstance(digest, str) and digest:
         return digest
-    return _BUILTIN_DIGEST
+    builtin = _BUILTIN_DIGEST.get("builtin")
+    if builtin is None:
+        builtin = _BUILTIN_DIGEST["builtin"] = _builtin_digest()
+    return builtin
 
 
 def _builtin_digest() -> str:
@@ -650,7 +680,7 @@ def _builtin_digest() -> str:
     return "sha256:" + hasher.hexdigest()
 
 
-_BUILTIN_DIGEST = _builtin_digest()
+_BUILTIN_DIGEST: dict[str, str] = {}
 
 
 def _effects(commands: Sequence[Command]) -> tuple[Any, ...]:
@@ -796,7 +826,7 @@ def compose(
 # ---- module-level entry points -------------------------------------------------------------
 
 _GUARDS: dict[tuple[object, ...], Guard] = {}
-_GUARDS_LOCK = threading.Lock()
+_GUARDS_LOCK = _thread.allocate_lock()
 _MAX_GUARDS = 8
 _ROOTS: dict[str, tuple[float, str]] = {}
 

@@ -17,13 +17,13 @@ Hot path: standard library only.
 from __future__ import annotations
 
 import os
-import re
 
 from sessionkit.policy.decision import Target
 from sessionkit.policy.values import FRESH, HOME, OLDPWD, PWD, REPO, TMPDIR, Lit, Sym, Unknown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from collections.abc import Iterable, Sequence
 
     from sessionkit.policy.repofacts import RepoFacts
@@ -62,12 +62,14 @@ ARTEFACT_FILE_PATTERNS = ("*.pyc", "*.pyo", ".DS_Store", "Thumbs.db")
 TEMP_ROOTS = ("/tmp", "/var/tmp", "/private/tmp", "/private/var/tmp", "/dev/shm")
 
 _GLOB = frozenset("*?[")
-_MAC_TEMP = None  # compiled lazily: /var/folders/*/*/T
+_MAC_TEMP: re.Pattern[str] | None = None  # compiled lazily: /var/folders/*/*/T
 
 
 def _mac_temp() -> re.Pattern[str]:
     global _MAC_TEMP
     if _MAC_TEMP is None:
+        import re
+
         _MAC_TEMP = re.compile(r"^(?:/private)?/var/folders/[^/]+/[^/]+/T(?=/|$)")
     return _MAC_TEMP
 

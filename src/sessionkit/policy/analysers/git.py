@@ -11,13 +11,13 @@ Hot path: standard library only.
 from __future__ import annotations
 
 import os
-import re
 
 from sessionkit.policy.analysers import Context, finding
 from sessionkit.policy.values import Lit, Value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from collections.abc import Sequence
 
     from sessionkit.policy.command import Command
@@ -484,6 +484,8 @@ _EXEC_KEY_RE: re.Pattern[str] | None = None
 def _exec_key_re() -> re.Pattern[str]:
     global _EXEC_KEY_RE
     if _EXEC_KEY_RE is None:
+        import re
+
         parts = [re.escape(k).replace(r"\*", r"[^\s]+") for k in _EXEC_KEYS]
         _EXEC_KEY_RE = re.compile("^(?:" + "|".join(parts) + ")$", re.IGNORECASE)
     return _EXEC_KEY_RE
@@ -694,6 +696,8 @@ _RE: dict[str, re.Pattern[str]] = {}
 def _re(name: str) -> re.Pattern[str]:
     pattern = _RE.get(name)
     if pattern is None:
+        import re
+
         source = {
             "hex": r"^[0-9a-fA-F]{7,64}$",
             "ext": r"\.[A-Za-z][A-Za-z0-9]{0,9}$",

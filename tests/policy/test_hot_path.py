@@ -1,0 +1,51 @@
+"""The guard's import path stays on the standard library (guard.md §3.4)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("click", "yaml", "jsonschema", "git", "pathspec", "detect_secrets")
+
+PROBE = """
+import json, sys
+before = set(sys.modules)
+import sessionkit.policy.guard
+imported = sorted(set(sys.modules) - before)
+heavy = [name for name in {heavy!r} if name in sys.modules]
+result = {{"imported": imported, "heavy_after_import": heavy}}
+if len(sys.argv) > 1:
+    decision = sessionkit.policy.guard.check_command("git reset --hard && rm -rf build", cwd=sys.argv[1])
+    result["action"] = decision.action
+    result["heavy_after_check"] = [name for name in {heavy!r} if name in sys.modules]
+print(json.dumps(result))
+"""
+
+
+def _probe(*args: str) -> dict[str, object]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, object] = json.loads(proc.stdout)
+    return result
+
+
+def test_importing_the_guard_imports_no_third_party_module() -> None:
+    result = _probe()
+    assert result["heavy_after_import"] == []
+    imported = result["imported"]
+    assert isinstance(imported, list)
+    foreign = [m for m in imported if not m.startswith("sessionkit") and m != "__future__"]
+    assert foreign == [], foreign
+
+
+def test_a_check_without_policy_files_stays_light(make_repo: object, tmp_path: Path) -> None:
+    repo = make_repo(files={"src/app.py": "x = 1\n"})  # type: ignore[operator]
+    result = _probe(str(repo))
+    assert result["action"] == "block"
+    assert result["heavy_after_check"] == []
