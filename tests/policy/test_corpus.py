@@ -36,6 +36,10 @@ XFAIL: dict[str, str] = {
         "engine reports the default alternative '/' as rm-recursive-root; §8.3 and §8.5 name"
         " ${X:-/} an rm-recursive-empty-var case"
     ),
+    "x-xargs-0-file-stdin": (
+        "xargs items read from an unknown file (< list.bin) are judged as an unknown target"
+        " (rm-unknown-target, warn); §7.3 makes an unknown list rm-piped-targets (block)"
+    ),
 }
 
 
