@@ -1,0 +1,297 @@
+"""CLI contract of ``sessionkit metrics|learnings|state``: exit codes, --json schemas, dry runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sessionkit import schemas
+from sessionkit.cli import main
+
+from .conftest import lines_of
+
+
+@pytest.fixture
+def cwd_repo(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def doc(out: str, schema: str) -> Any:
+    data = json.loads(out)
+    schemas.validator(schema).validate(data)
+    return data
+
+
+def test_emit_exit_codes(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "metrics", "emit", "acme.deploy.done", "--payload", '{"env":"prod"}', "--json"
+    )
+    assert code == 0 and doc(out, "metrics-write.v1") == {
+        "ok": True,
+        "action": "appended",
+        "stream": "events",
+        "event": "acme.deploy.done",
+    }
+    code, _, err = run(capsys, "metrics", "emit", "acme.deploy.done", "--payload", "[]")
+    assert code == 1 and "payload must be a JSON object" in err
+    code, _, _ = run(capsys, "metrics", "emit", "acme.deploy.done", "--payload", "{")
+    assert code == 2
+    code, _, err = run(
+        capsys, "metrics", "emit", "acme.deploy.done", "--payload", '{"timestamp":"x"}'
+    )
+    assert code == 1 and "reserved" in err and "Traceback" not in err
+    assert len(lines_of(cwd_repo / ".orchestrator" / "metrics" / "events.jsonl")) == 1
+
+
+def test_emit_io_error_exits_3(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store = cwd_repo / ".orchestrator" / "metrics"
+    store.mkdir(parents=True)
+    (store / "events.jsonl").symlink_to(cwd_repo / "elsewhere")
+    code, _, err = run(capsys, "metrics", "emit", "acme.deploy.done")
+    assert code == 3 and "symlink" in err
+
+
+def test_stats_json_and_table(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(
+        capsys,
+        "metrics",
+        "emit",
+        "sessionkit.gate.result",
+        "--payload",
+        json.dumps(
+            {
+                "variant": "full-gate",
+                "status": "fail",
+                "exit_code": 1,
+                "fail_on": "fail",
+                "duration_s": 2.0,
+                "checks": {"test": {"status": "error", "duration_s": 0.1, "required": True}},
+            }
+        ),
+    )
+    events = cwd_repo / ".orchestrator" / "metrics" / "events.jsonl"
+    events.write_bytes(events.read_bytes() + b"{torn\n")
+    code, out, err = run(capsys, "metrics", "stats", "--json")
+    assert code == 0
+    data = doc(out, "metrics-stats.v1")
+    assert (
+        data["gates"]["runs"] == 1
+        and data["gates"]["fail"] == 1
+        and data["gates"]["pass_rate"] == 0.0
+    )
+    assert data["subagents"]["token_input"] is None
+    assert "skipped 1 invalid line (first at line 2)" in err
+    code, out, _ = run(capsys, "metrics", "stats")
+    assert code == 0 and "full-gate" in out and "0.0 %" in out
+    assert run(capsys, "metrics", "stats", "--since", "not-a-time")[0] == 2
+
+
+def test_query_and_tail(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for n in range(5):
+        run(
+            capsys,
+            "metrics",
+            "emit",
+            f"acme.step.{'odd' if n % 2 else 'even'}",
+            "--payload",
+            json.dumps({"n": n, "counts": {"failed": n}}),
+        )
+    code, out, _ = run(
+        capsys, "metrics", "query", "--event", "acme.step.*", "--where", "counts.failed=3", "--json"
+    )
+    data = doc(out, "metrics-records.v1")
+    assert [r["n"] for r in data["records"]] == [3]
+    code, out, _ = run(capsys, "metrics", "query", "--event", "acme.**", "--count")
+    assert out.strip() == "5"
+    code, out, _ = run(capsys, "metrics", "query", "--last", "2", "--jsonl")
+    assert [json.loads(x)["n"] for x in out.splitlines()] == [3, 4]
+    code, out, _ = run(capsys, "metrics", "tail", "-n", "2", "--event", "acme.step.even", "--jsonl")
+    assert [json.loads(x)["n"] for x in out.splitlines()] == [2, 4]
+    assert run(capsys, "metrics", "tail", "--follow", "--json")[0] == 2
+
+
+def test_record_session_contract(
+    cwd_repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    record = {
+        "session_id": "main-2026-11-24-feature-1",
+        "session_type": "feature",
+        "started_at": "2026-11-24T09:30:00.000Z",
+        "completed_at": "2026-11-24T11:02:41.250Z",
+        "total_waves": 0,
+        "waves": [],
+        "agent_summary": {"complete": 0, "partial": 0, "failed": 0, "spiral": 0},
+        "total_agents": 0,
+        "total_files_changed": 0,
+    }
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(record))
+    code, out, _ = run(capsys, "metrics", "record-session", "--file", str(path), "--json")
+    assert code == 0 and doc(out, "metrics-write.v1") == {
+        "ok": True,
+        "action": "appended",
+        "stream": "sessions",
+        "session_id": "main-2026-11-24-feature-1",
+    }
+    code, out, _ = run(capsys, "metrics", "record-session", "--file", str(path), "--json")
+    assert json.loads(out)["action"] == "unchanged"
+    path.write_text(json.dumps({**record, "total_files_changed": 2}))
+    code, _, err = run(capsys, "metrics", "record-session", "--file", str(path))
+    assert code == 1 and "line 1" in err
+    path.write_text("")
+    assert run(capsys, "metrics", "record-session", "--file", str(path))[0] == 2
+
+
+def test_maintenance_reports_validate_against_the_schema(
+    cwd_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "metrics", "emit", "acme.a.b")
+    events = cwd_repo / ".orchestrator" / "metrics" / "events.jsonl"
+    events.write_bytes(events.read_bytes() + b"{torn\n")
+    before = events.read_bytes()
+    code, out, _ = run(capsys, "metrics", "doctor", "--json")
+    assert code == 1 and doc(out, "metrics-report.v1")["summary"]["error"] == 1
+    code, out, _ = run(capsys, "metrics", "repair", "--json")
+    assert (
+        code == 0
+        and doc(out, "metrics-report.v1")["dry_run"] is True
+        and events.read_bytes() == before
+    )
+    assert run(capsys, "metrics", "repair", "--check")[0] == 1
+    code, out, _ = run(capsys, "metrics", "repair", "--apply", "--json")
+    assert code == 0 and b"{torn" not in events.read_bytes()
+    code, out, _ = run(capsys, "metrics", "validate", "--all", "--json")
+    assert code == 0, out
+    doc(out, "metrics-report.v1")
+    code, out, _ = run(capsys, "metrics", "validate", str(cwd_repo / "README.unknown"), "--strict")
+    assert code == 1
+    assert run(capsys, "metrics", "validate")[0] == 2
+    assert run(capsys, "metrics", "rotate", "--stream", "sessions")[0] == 2
+    code, out, _ = run(capsys, "metrics", "rotate", "--force", "--apply", "--json")
+    assert code == 0 and doc(out, "metrics-report.v1")["actions"]
+    code, out, _ = run(capsys, "metrics", "migrate", "--json")
+    assert code == 0 and doc(out, "metrics-report.v1")["command"] == "migrate"
+
+
+def test_learnings_cli(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "learnings",
+        "add",
+        "--type",
+        "fragile-file",
+        "--subject",
+        "a.py",
+        "--insight",
+        "careful",
+        "--session",
+        "S1",
+        "--json",
+    )
+    assert code == 0
+    added = doc(out, "learnings-report.v1")
+    lid = added["learning"]["id"]
+    assert (
+        run(
+            capsys,
+            "learnings",
+            "add",
+            "--type",
+            "fragile-file",
+            "--subject",
+            "b.py",
+            "--insight",
+            "x",
+        )[0]
+        == 2
+    )  # no session
+    assert run(capsys, "learnings", "confirm", "nope", "--session", "S2")[0] == 1
+    code, out, _ = run(capsys, "learnings", "confirm", lid, "--session", "S2", "--json")
+    assert json.loads(out)["learning"]["confidence"] == 0.65
+    assert run(capsys, "learnings", "archive", lid, "--reason", "merged")[0] == 2
+    store_file = cwd_repo / ".orchestrator" / "metrics" / "learnings.jsonl"
+    before = store_file.read_bytes()
+    code, out, _ = run(capsys, "learnings", "archive", lid, "--reason", "pruned", "--json")
+    assert (
+        code == 0
+        and doc(out, "learnings-report.v1")["dry_run"]
+        and store_file.read_bytes() == before
+    )
+    assert run(capsys, "learnings", "prune", "--check")[0] == 0
+    code, out, _ = run(capsys, "learnings", "surface", "--json")
+    assert [x["id"] for x in doc(out, "learnings-report.v1")["learnings"]] == [lid]
+    code, out, _ = run(capsys, "learnings", "list", "--json")
+    assert doc(out, "learnings-report.v1")["learnings"][0]["id"] == lid
+
+
+def test_state_cli(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "state", "show", "--json")
+    assert code == 0 and doc(out, "state-report.v1")["exists"] is False
+    code, out, _ = run(capsys, "state", "begin", "--type", "feature", "--json")
+    assert code == 0, out
+    begun = doc(out, "state-report.v1")
+    assert begun["frontmatter"]["status"] == "active"
+    assert run(capsys, "state", "begin")[0] == 1
+    assert run(capsys, "state", "set", "session-start-ref=0123456")[0] == 0
+    code, out, _ = run(capsys, "state", "show", "--json")
+    assert json.loads(out)["frontmatter"]["session-start-ref"] == "0123456"
+    assert run(capsys, "state", "set", "status=completed")[0] == 1
+    assert run(capsys, "state", "add", "wave", "1", "--role", "Discovery")[0] == 0
+    assert (
+        run(
+            capsys,
+            "state",
+            "add",
+            "agent",
+            "--wave",
+            "1",
+            "--description",
+            "scan",
+            "--status",
+            "done",
+            "--files",
+            "3 files",
+        )[0]
+        == 0
+    )
+    assert run(capsys, "state", "close-wave", "--suite", "41/0", "--platform", "linux")[0] == 0
+    assert run(capsys, "state", "close-wave", "--suite", "x")[0] == 2
+    code, out, _ = run(capsys, "state", "complete", "--completion-rate", "0.9", "--json")
+    assert code == 0 and json.loads(out)["frontmatter"]["recommended-mode"] == "feature"
+    names = [
+        json.loads(x)["event"]
+        for x in lines_of(cwd_repo / ".orchestrator" / "metrics" / "events.jsonl")
+    ]
+    for expected in (
+        "sessionkit.session.started",
+        "sessionkit.wave.started",
+        "sessionkit.session.recorded",
+        "sessionkit.session.completed",
+    ):
+        assert expected in names
+    code, out, _ = run(capsys, "state", "show", "--path")
+    assert out.strip() == ".claude/STATE.md"
+
+
+def test_console_script_never_prints_a_traceback(repo: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sessionkit", "metrics", "emit", "sessionkit.gate.finished"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "sessionkit.gate.result" in proc.stderr and "Traceback" not in proc.stderr
