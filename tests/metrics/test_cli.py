@@ -117,7 +117,9 @@ def test_query_and_tail(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert out.strip() == "5"
     code, out, _ = run(capsys, "metrics", "query", "--last", "2", "--jsonl")
     assert [json.loads(x)["n"] for x in out.splitlines()] == [3, 4]
-    code, out, _ = run(capsys, "metrics", "tail", "-n", "2", "--event", "acme.step.even", "--jsonl")
+    _code, out, _ = run(
+        capsys, "metrics", "tail", "-n", "2", "--event", "acme.step.even", "--jsonl"
+    )
     assert [json.loads(x)["n"] for x in out.splitlines()] == [2, 4]
     assert run(capsys, "metrics", "tail", "--follow", "--json")[0] == 2
 
