@@ -143,13 +143,6 @@ def bench_appends(writers: int, count: int, repeats: int) -> dict[str, Any]:
     }
 
 
-NAMES = (
-    [("sessionkit.guard.decision", 70), ("sessionkit.gate.result", 20)]
-    + [("sessionkit.session.started", 3), ("sessionkit.wave.started", 4)]
-    + [("sessionkit.wave.completed", 3)]
-)
-
-
 def _event(rng: random.Random, i: int) -> dict[str, Any]:
     roll = rng.randrange(100)
     ts = f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:{(i // 60) % 60:02d}.{i % 1000:03d}Z"

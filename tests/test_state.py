@@ -79,7 +79,7 @@ def write_state(repo: Path, text: str = ACTIVE) -> Path:
 
 
 def test_c52_missing_frontmatter() -> None:
-    with pytest.raises(state.StateParseError, match="STATE.md:1: missing frontmatter"):
+    with pytest.raises(state.StateParseError, match=r"STATE\.md:1: missing frontmatter"):
         state.parse("# hello\n")
 
 
@@ -250,7 +250,7 @@ def test_c58_answered_questions_are_evicted_first(repo: Path) -> None:
 
 def test_c59_size_guards(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_state(repo)
-    with pytest.raises(state.StateGuardError, match="state.max-bytes") as info:
+    with pytest.raises(state.StateGuardError, match=r"state\.max-bytes") as info:
         state.set_fields(repo, {"note": "x" * 270_000})
     assert info.value.reason == "size"
     path = write_state(repo, ACTIVE + "filler " * ((5000 - len(ACTIVE)) // 7))
@@ -369,7 +369,7 @@ def test_complete_records_the_session_and_recommends(repo: Path) -> None:
     state.complete(repo, completion_rate=0.4)
     fm = state.read(repo).frontmatter  # type: ignore[union-attr]
     assert fm["status"] == "completed" and fm["recommended-mode"] == "plan-retro"
-    record = list(MetricsStore(repo).read("sessions"))[0]
+    record = next(iter(MetricsStore(repo).read("sessions")))
     assert record["waves"][0] == {
         "wave": 1,
         "role": "Discovery",

@@ -113,9 +113,9 @@ def test_query_and_tail(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> N
     )
     data = doc(out, "metrics-records.v1")
     assert [r["n"] for r in data["records"]] == [3]
-    code, out, _ = run(capsys, "metrics", "query", "--event", "acme.**", "--count")
+    _code, out, _ = run(capsys, "metrics", "query", "--event", "acme.**", "--count")
     assert out.strip() == "5"
-    code, out, _ = run(capsys, "metrics", "query", "--last", "2", "--jsonl")
+    _code, out, _ = run(capsys, "metrics", "query", "--last", "2", "--jsonl")
     assert [json.loads(x)["n"] for x in out.splitlines()] == [3, 4]
     _code, out, _ = run(
         capsys, "metrics", "tail", "-n", "2", "--event", "acme.step.even", "--jsonl"

@@ -44,7 +44,7 @@ def test_valid_change_passes(
 def test_removed_learning_without_tombstone_fails(
     committed: tuple[Path, MetricsStore], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo, store = committed
+    repo, _store = committed
     (repo / LEARNINGS).write_text("")
     git(repo, "add", LEARNINGS)
     assert main([LEARNINGS]) == 1

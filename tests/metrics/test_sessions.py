@@ -35,7 +35,7 @@ def test_c18_c19_append_then_unchanged(store: MetricsStore) -> None:
     first = store.record_session(session(foo=1))
     assert first.action == "appended"
     line = json.loads(lines_of(store.path("sessions"))[0])
-    assert list(line)[0] == "schema_version" and line["schema_version"] == 2
+    assert next(iter(line)) == "schema_version" and line["schema_version"] == 2
     assert line["status"] == "completed" and line["duration_seconds"] == 5561
     assert line["recorded_by"].startswith("sessionkit ") and line["foo"] == 1  # c25
     before = store.path("sessions").read_bytes()

@@ -66,7 +66,7 @@ def test_c4_line_cap_exact_and_one_above(repo: Path, clock: Clock) -> None:
     store.emit("acme.pad.done", {"p": "x" * (1024 - overhead)})
     assert len(lines_of(store.path("events"))[0]) + 1 == 1024
     before = store.path("events").read_bytes()
-    with pytest.raises(RecordTooLarge, match="metrics.max-line-bytes"):
+    with pytest.raises(RecordTooLarge, match=r"metrics\.max-line-bytes"):
         store.emit("acme.pad.done", {"p": "x" * (1025 - overhead)})
     assert store.path("events").read_bytes() == before
 
