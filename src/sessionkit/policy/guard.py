@@ -358,7 +358,7 @@ def _judge_record(cmd: Command, ctx: Context) -> list[Finding]:
                 segment=cmd.text,
                 span=cmd.span,
                 span_exact=cmd.span_exact,
-                argv=cmd.rendered(),
+                argv=_safe_argv(cmd),
                 via=cmd.via,
                 reading=cmd.reading,
             )
@@ -373,6 +373,14 @@ def _judge_record(cmd: Command, ctx: Context) -> list[Finding]:
     if cmd.dry:
         found = [_as_dry_run(item) if item.action != "allow" else item for item in found]
     return found
+
+
+def _safe_argv(cmd: Command) -> list[str]:
+    """argv for a finding about a record that just broke an analyser."""
+    try:
+        return cmd.rendered()
+    except Exception:
+        return [str(value) for value in cmd.argv]
 
 
 def _derived(cmd: Command, rule_id: str, detail: str | None = None) -> Finding:

@@ -1,0 +1,319 @@
+"""Composition and fail-closed behaviour (guard.md §10, §11, §13), end to end through the walker."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sessionkit.policy import guard as guard_module
+from sessionkit.policy.analysers import Context
+from sessionkit.policy.command import Command
+from sessionkit.policy.decision import Decision, Finding
+from sessionkit.policy.guard import Guard, analyse_command, check_command, compose
+from sessionkit.policy.paths import PathJudge
+from sessionkit.policy.repofacts import RepoFacts
+from sessionkit.policy.rules import CATALOGUE
+from sessionkit.policy.values import lit
+from tests.policy.recordkit import build_repo
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_repo(tmp_path_factory.mktemp("guard"))
+
+
+@pytest.fixture(scope="module")
+def guard(repo: Path) -> Guard:
+    return Guard(repo)
+
+
+def verdict(guard: Guard, command: str) -> tuple[str, str | None]:
+    decision = guard.check(command)
+    return decision.action, decision.rule_id
+
+
+# ---- end to end: the shell front end and the analysers together ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "action", "rule"),
+    [
+        ('g\'i\'t re""set --ha"rd"', "block", "git-reset-hard"),
+        ("$'\\x67\\x69\\x74' reset --hard", "block", "git-reset-hard"),
+        ("echo hi#; git reset --hard", "block", "git-reset-hard"),
+        ("ls # git reset --hard", "allow", None),
+        ("[ -d x ]&&(git clean -fdx)", "block", "git-clean-force"),
+        ('echo "$(rm -rf src)"', "block", "rm-recursive-source"),
+        ("echo '$(rm -rf src)'", "allow", None),
+        ("sudo -u ci env GIT_DIR=.git timeout 5 git reset --hard", "block", "git-reset-hard"),
+        ("bash -lc \"sh -c 'eval git clean -fdx'\"", "block", "git-clean-force"),
+        ("bash -c 'echo \"git reset --hard is dangerous\"'", "allow", None),
+        ("git -C . -c core.pager=cat reset -q HEAD~1 --ha", "block", "git-reset-hard"),
+        ("G=git; X=--hard; $G reset $X", "block", "git-reset-hard"),
+        ('D=$(mktemp -d); rm -rf "$D"', "allow", None),
+        ("echo --hard | xargs git reset", "block", "git-reset-hard"),
+        ("git branch --merged | xargs git branch -d", "allow", None),
+        ("rm -rf build/../src", "block", "rm-recursive-traversal"),
+        ("rm -rf ./build dist", "allow", None),
+        ("cd / && rm -rf tmp/scratch", "allow", None),
+        ("cd src && rm -rf *", "block", "rm-recursive-source"),
+        ("git config alias.nuke 'reset --hard' && git nuke", "block", "git-reset-hard"),
+        ("git -c core.pager='rm -rf src' log", "block", "rm-recursive-source"),
+        ("git rebase -x 'rm -rf src' main", "block", "rm-recursive-source"),
+        ("git stash && git reset --hard HEAD~1", "block", "git-reset-hard"),
+        ("python3 gen.py 'git reset --hard' | sh", "block", "unresolved-command-destructive"),
+        ('"$GIT_BIN" reset --hard', "block", "unresolved-command-destructive"),
+        ("$X -rf src", "block", "unresolved-command-destructive"),
+        ("/bin/r? -rf src", "block", "unresolved-command-destructive"),
+        ("$SUDO rm -rf src", "block", "rm-recursive-source"),
+        ("$X status", "allow", None),
+        ('"$(which git)" reset --hard', "block", "git-reset-hard"),
+        ("rm$'\\t'-rf src", "allow", None),
+        ("git reset --hard 'unterminated", "block", "malformed-destructive"),
+        ("echo 'unterminated", "allow", None),
+        ("bash -n -c 'rm -rf src'", "allow", None),
+        ("alias nuke='rm -rf src'", "warn", "shell-definition-destructive"),
+        ("cat dirs.txt | xargs rm -rf", "block", "rm-piped-targets"),
+        ('for d in $(cat dirs.txt); do rm -rf "$d"; done', "block", "rm-piped-targets"),
+        ("git ls-files -o | xargs rm", "block", "git-listed-files-delete"),
+        ("echo build | xargs rm -rf", "allow", None),
+        ("rm -rf $(ls)", "block", "rm-recursive-repo-root"),
+        ("find . -name '*.txt' -exec rm {} \\;", "block", "find-delete"),
+        ("find . -name __pycache__ -exec rm -rf {} +", "allow", None),
+        ("echo x > /dev/sdb", "block", "device-write"),
+        (
+            "bash -c 'sessionkit guard override add git-push-force --for 1h --reason x'",
+            "block",
+            "guard-override-self-grant",
+        ),
+    ],
+)
+def test_end_to_end(guard: Guard, command: str, action: str, rule: str | None) -> None:
+    assert verdict(guard, command) == (action, rule)
+
+
+# ---- composition (§10.1) -------------------------------------------------------------------
+
+
+def test_most_severe_wins_and_findings_stay(guard: Guard) -> None:
+    decision = guard.check("git stash && git reset --hard HEAD~1")
+    assert decision.action == "block"
+    assert decision.rule_id == "git-reset-hard"
+    assert [f.rule_id for f in decision.findings] == ["git-stash", "git-reset-hard"]
+    assert decision.group == "B1"
+    assert decision.suggestion
+    assert decision.segment == "git reset --hard HEAD~1"
+
+
+ALLOW_LOOKALIKES = ["git clean -n", "git reset --hard -h", "echo rm -rf /", "rm -rf build"]
+BLOCKERS = [
+    e for r in CATALOGUE if r.default_action == "block" for e in r.examples[:1] if len(e) < 200
+]
+
+
+@pytest.mark.parametrize("blocker", BLOCKERS)
+def test_a_safe_part_never_vouches_for_another(guard: Guard, blocker: str) -> None:
+    alone = guard.check(blocker)
+    for lookalike in ALLOW_LOOKALIKES:
+        for joined in (
+            f"{lookalike} && {blocker}",
+            f"{lookalike}; {blocker}",
+            f"{lookalike}\n{blocker}",
+        ):
+            assert guard.check(joined).action == alone.action, joined
+
+
+def test_primary_prefers_floors_then_position(guard: Guard) -> None:
+    decision = guard.check("rm -rf src; git reset --hard 'oops")
+    assert decision.action == "block"
+    assert decision.rule_id == "malformed-destructive"
+    decision = guard.check("git reset --hard; rm -rf src")
+    assert decision.rule_id == "git-reset-hard"
+    decision = guard.check("rm -rf src; git reset --hard")
+    assert decision.rule_id == "rm-recursive-source"
+
+
+def test_allow_reason_comes_from_the_most_specific_allow_finding(guard: Guard) -> None:
+    decision = guard.check("rm -rf build")
+    assert decision.action == "allow" and decision.rule_id is None
+    assert "artefact" in decision.reason
+    assert guard.check("ls").reason == "No destructive operation found."
+
+
+def test_dry_run_payload_findings_become_dry_run(guard: Guard) -> None:
+    decision = guard.check("bash -n -c 'git reset --hard'")
+    assert decision.action == "allow"
+    assert [f.rule_id for f in decision.findings] == ["dry-run"]
+    # substitutions in the outer command still run
+    assert guard.check('bash -n -c "$(git reset --hard)"').action == "block"
+
+
+def test_malformed_inert_and_destructive(guard: Guard) -> None:
+    inert = guard.check("echo 'unterminated")
+    assert inert.malformed and inert.action == "allow"
+    assert "malformed-inert" in [f.rule_id for f in inert.findings]
+    bad = guard.check("git reset --hard 'unterminated")
+    assert bad.malformed and bad.rule_id == "malformed-destructive"
+    assert "git-reset-hard" in [f.rule_id for f in bad.findings]
+    assert "git-reset-hard" in bad.reason
+
+
+def test_compose_directly() -> None:
+    warn = Finding("git-stash", "W3", "warn", segment="git stash", span=(0, 9))
+    block = Finding("git-reset-hard", "B1", "block", segment="git reset --hard", span=(13, 29))
+    decision = compose("git stash && git reset --hard", [block, warn], cwd="/x")
+    assert decision.action == "block" and decision.rule_id == "git-reset-hard"
+    assert [f.rule_id for f in decision.findings] == ["git-stash", "git-reset-hard"]
+    assert compose("ls", []).action == "allow"
+
+
+# ---- spans (§11.1) -------------------------------------------------------------------------
+
+SPAN_CASES = [e for r in CATALOGUE for e in (*r.examples, *r.lookalikes) if len(e) < 500] + [
+    "bash -c 'git status && git reset --hard HEAD~1'",
+    'echo "$(rm -rf src)" && ls',
+    "(cd src && rm -rf *)",
+    "if true; then git clean -fdx; fi",
+]
+
+
+@pytest.mark.parametrize("command", SPAN_CASES)
+def test_exact_spans_slice_the_segment(guard: Guard, command: str) -> None:
+    decision = guard.check(command)
+    for item in (decision, *decision.findings):
+        if item.span is not None and item.span_exact and item.segment is not None:
+            assert command[item.span[0] : item.span[1]] == item.segment, item
+
+
+def test_payload_spans_are_marked_inexact(guard: Guard) -> None:
+    command = "bash -c 'git status && git reset --hard HEAD~1'"
+    decision = guard.check(command)
+    assert decision.rule_id == "git-reset-hard"
+    assert [hop.kind for hop in decision.findings[-1].via] == ["shell-c"]
+    alias = guard.check("git -c alias.x='reset --hard' x")
+    assert alias.rule_id == "git-reset-hard"
+    assert "git-alias" in [hop.kind for hop in alias.findings[0].via]
+
+
+# ---- fail-closed and what never fails (§10.3, §10.4) ---------------------------------------
+
+
+def test_type_error_for_non_strings() -> None:
+    with pytest.raises(TypeError):
+        check_command(b"git reset --hard")  # type: ignore[arg-type]
+
+
+def test_input_size_limit(repo: Path) -> None:
+    decision = check_command("echo " + "x" * 262_144, cwd=repo)
+    assert decision.action == "block" and decision.rule_id == "parse-limit"
+
+
+def test_an_analyser_defect_blocks_that_record_only(repo: Path) -> None:
+    facts = RepoFacts(str(repo))
+    ctx = Context(facts, PathJudge(facts, home=str(repo.parent)))
+    broken = Command((lit("rm", True), "-rf"), "rm", cwd=(lit(str(repo), True),), text="rm -rf")  # type: ignore[arg-type]
+    found = guard_module._judge_record(broken, ctx)
+    assert [(f.rule_id, f.action) for f in found] == [("guard-internal-error", "block")]
+    assert "AttributeError" in found[0].reason
+
+
+def test_missing_policy_file_keeps_built_in_rules(repo: Path) -> None:
+    decision = check_command("git reset --hard", cwd=repo, policy=str(repo / "missing.yaml"))
+    assert decision.action == "block"
+    assert decision.rule_id == "git-reset-hard"
+
+
+def test_outside_any_repository(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    (plain / "work").mkdir(parents=True)
+    decision = check_command("rm -rf work", cwd=plain)
+    assert decision.action == "block" and decision.repo_root is None
+    assert check_command("rm -rf build", cwd=plain).action == "allow"
+    assert check_command("git status", cwd=plain).action == "allow"
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(alphabet=st.sampled_from(list("rm -f'\"$(){}|&;<>\\\n\tgit*x~/.")), max_size=60))
+def test_never_raises_and_never_internal_error(repo: Path, command: str) -> None:
+    decision = check_command(command, cwd=repo)
+    assert decision.action in ("allow", "warn", "block")
+    assert "guard-internal-error" not in [f.rule_id for f in decision.findings]
+
+
+# ---- API surface (§13) ---------------------------------------------------------------------
+
+
+def test_analysis_has_decision_and_commands(repo: Path) -> None:
+    analysis = analyse_command("git status && rm -rf build", cwd=repo)
+    assert isinstance(analysis.decision, Decision)
+    assert [c.name for c in analysis.commands] == ["git", "rm"]
+    assert isinstance(analysis.effects, tuple)
+
+
+def test_decision_json(guard: Guard) -> None:
+    data = guard.check("bash -c 'git status && git reset --hard HEAD~1'").to_dict()
+    assert data["schema_version"] == 1
+    assert data["action"] == "block" and data["rule_id"] == "git-reset-hard"
+    assert data["findings"][-1]["via"][0]["kind"] == "shell-c"
+    assert data["policy_digest"].startswith("sha256:")
+    import json
+
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_decision_json_validates_against_its_schema(guard: Guard) -> None:
+    from sessionkit import schemas
+
+    try:
+        validator = schemas.validator("guard-decision")
+    except Exception as error:  # the schema belongs to the policy layer's author
+        pytest.skip(f"guard-decision schema unavailable: {error}")
+    for command in ("git reset --hard", "rm -rf build", "ls", "git reset --hard 'x", "git stash"):
+        validator.validate(guard.check(command).to_dict())
+
+
+def test_guard_cache_is_bounded_and_reused(tmp_path: Path) -> None:
+    guard_module.clear_cache()
+    repos = []
+    for n in range(10):
+        repo = tmp_path / f"r{n}"
+        repo.mkdir()
+        (repo / ".git").mkdir()
+        repos.append(repo)
+        check_command("ls", cwd=repo)
+    assert len(guard_module._GUARDS) == 8
+    check_command("ls", cwd=repos[-1])
+    assert len(guard_module._GUARDS) == 8
+
+
+def test_thread_safety(repo: Path) -> None:
+    errors: list[BaseException] = []
+    results: list[str] = []
+
+    def work() -> None:
+        try:
+            for _ in range(20):
+                results.append(check_command("git reset --hard; rm -rf build", cwd=repo).action)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert set(results) == {"block"} and len(results) == 80
+
+
+def test_sessionkit_root_reexports() -> None:
+    import sessionkit
+
+    assert sessionkit.check_command is check_command
+    assert sessionkit.Decision is Decision
