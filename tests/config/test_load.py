@@ -464,3 +464,45 @@ def test_guard_sees_destructive_ops_only_after_commit(make_repo: Callable[..., P
     cfg = load_config(repo, environ={})
     assert cfg.allow_destructive_ops is True
     assert cfg.source_of("allow-destructive-ops") == Source("CLAUDE.md", 3, 1, "working", None)
+
+
+# -- coarse guards at 4x the budgets of §16 (the benchmark measures the real numbers) ----------
+
+
+def test_memo_hit_is_cheap(make_repo: Callable[..., Path]) -> None:
+    import statistics
+    import time
+
+    repo = make_repo({"CLAUDE.md": HEADER + "waves: 4\n"})
+    past = time.time() - 3600
+    os.utime(repo / "CLAUDE.md", (past, past))
+    load_config(repo, environ={})
+    times = []
+    for _ in range(300):
+        started = time.perf_counter()
+        load_config(repo, environ={})
+        times.append(time.perf_counter() - started)
+    assert statistics.median(times) < 0.0008
+
+
+def test_cold_load_of_a_large_section_is_bounded(make_repo: Callable[..., Path]) -> None:
+    import statistics
+    import time
+
+    import yaml
+
+    from sessionkit.config._model import SessionConfig
+
+    doc = SessionConfig.defaults().to_json()
+    doc["custom-phases"] = [{"name": f"p{i}", "command": f"make p{i}"} for i in range(25)]
+    section = yaml.safe_dump(doc, sort_keys=False)
+    assert section.count("\n") > 300
+    repo = make_repo({"CLAUDE.md": "# P\n\n" + "prose line\n" * 15000 + HEADER + section})
+    times = []
+    for _ in range(5):
+        clear_memo()
+        started = time.perf_counter()
+        cfg = load_config(repo, use_cache=False, environ={})
+        times.append(time.perf_counter() - started)
+        assert cfg.report.ok, cfg.report.errors
+    assert statistics.median(times) < 0.160
