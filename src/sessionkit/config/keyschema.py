@@ -64,8 +64,6 @@ def kinds(schema: Schema) -> frozenset[str]:
             found.update(kinds(branch))
     if "properties" in schema and not found:
         found.add("object")
-    if "integer" in found and "number" not in found:
-        pass
     return frozenset(found)
 
 

@@ -95,13 +95,13 @@ def full_load(
     res = resolve(root, loc.explicit, environ)
     host = res.host
     if loc.explicit is not None:
+        # The explicitly named file must be usable: a missing or unreadable one is ConfigError.
         assert host is not None
         if not host.exists or host.data is None:
-            rule = "config.file-not-found" if not host.exists else None
             problems = host.diagnostics or [
                 make("config.file-not-found", f"{host.path} does not exist", file=host.path)
             ]
-            if rule:
+            if not host.exists:
                 problems = [
                     make("config.file-not-found", f"{host.path} does not exist", file=host.path)
                 ]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from sessionkit.config.diagnostics import ERROR, INFO, WARNING, Diagnostic, make
+from sessionkit.config.diagnostics import INFO, WARNING, Diagnostic, make
 
 HEADING = "Session Config"
 SATELLITES = {"Skill Evolution": "skill-evolution", "Dispatcher Autonomy": "dispatcher-autonomy"}
@@ -457,7 +457,6 @@ def section_lines(decoded: Decoded, section: Section) -> list[str]:
 
 
 __all__ = [
-    "ERROR",
     "HEADING",
     "Decoded",
     "Extraction",

@@ -82,7 +82,8 @@ def parse_scanned(decoded: markdown.Decoded, extraction: markdown.Extraction, fi
     result.sections = tuple(extraction.sections)
     section = extraction.section
     if section is None:
-        _satellites_only(decoded, extraction, file, result)
+        # Without a Session Config section the file is "no configuration" (§2.3): its
+        # satellites are not read either.
         return result
     result.has_section = True
     result.section = (section.heading_line, section.first_line, section.last_line)
@@ -109,15 +110,6 @@ def _read_body(lines: list[str], first_line: int, file: str, result: Parsed) -> 
     return typed
 
 
-def _satellites_only(
-    decoded: markdown.Decoded, extraction: markdown.Extraction, file: str, result: Parsed
-) -> None:
-    """A file without a Session Config section contributes nothing, satellites included."""
-    # The prior art read satellites only as part of a configured file; without a section
-    # the file is "no configuration" (§2.3), so satellites are left unread.
-    del decoded, extraction, file, result
-
-
 def _merge_satellites(
     decoded: markdown.Decoded,
     extraction: markdown.Extraction,
@@ -127,7 +119,6 @@ def _merge_satellites(
 ) -> None:
     for heading, sat in extraction.satellites.items():
         key = SATELLITES[heading]
-        scratch = Parsed(file)
         normalised = normalise.normalise(
             markdown.section_lines(decoded, sat),
             sat.first_line,
@@ -139,7 +130,6 @@ def _merge_satellites(
         result.diagnostics.extend(yaml_diags)
         sat_typed = coerce.type_satellite(root, file, key)
         result.diagnostics.extend(sat_typed.diagnostics)
-        del scratch
         if key not in sat_typed.doc:
             continue
         if key in typed.doc:
