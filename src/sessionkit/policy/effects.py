@@ -242,7 +242,11 @@ def _in_place(e: _Emitter, name: str, args: Sequence[Value]) -> None:
             skip_next = False
             continue
         if text is not None and text.startswith("-") and text != "-":
-            if text.startswith("--in-place") or (text.startswith("-i") and name == "sed") or (name != "sed" and "i" in text[1:].split("e")[0] and not text.startswith("--")):
+            if (
+                text.startswith("--in-place")
+                or (text.startswith("-i") and name == "sed")
+                or (name != "sed" and "i" in text[1:].split("e")[0] and not text.startswith("--"))
+            ):
                 in_place = True
             if text in ("-e", "--expression", "-f", "--file", "-E") or (
                 name != "sed" and text.endswith(("e", "E")) and not text.startswith("--")
