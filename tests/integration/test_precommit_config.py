@@ -186,6 +186,24 @@ def test_try_repo_smoke_passes_on_a_valid_config(
     assert "sessionkit config" in proc.stdout and "Passed" in proc.stdout
 
 
+def test_try_repo_smoke_fails_on_a_bad_change(
+    precommit: str, pc_env: dict[str, str], sk_snapshot: Path, tmp_path: Path
+) -> None:
+    repo = tmp_path / "try-bad"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "CLAUDE.md").write_text(VALID.replace("waves: 4", "waves: many"))
+    git(repo, "add", "-A")
+    before = git(repo, "status", "--porcelain")
+    proc = run(
+        [precommit, "try-repo", str(sk_snapshot), "sessionkit-config", "--all-files"], repo, pc_env
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Failed" in proc.stdout
+    assert "  CLAUDE.md:7: config.type: " in proc.stdout
+    assert git(repo, "status", "--porcelain") == before
+
+
 @pytest.mark.usefixtures("installed_env")
 def test_valid_config_passes_silently(
     precommit: str, pc_env: dict[str, str], consumer: Callable[..., Path]

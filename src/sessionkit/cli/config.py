@@ -106,7 +106,7 @@ def load(repo: str, host_file: str | None, *, ref: str | None = None) -> Loaded:
 
 
 def _is_env(diagnostic: Diagnostic) -> bool:
-    return diagnostic.severity == "error" and getattr(diagnostic, "category", "") == "env"
+    return diagnostic.severity == "error" and diagnostic.category == "env"
 
 
 def _count(diagnostics: Iterable[Diagnostic]) -> dict[str, int]:

@@ -210,9 +210,7 @@ def run_check(
             )
         else:
             findings.append(to_finding(diagnostic))
-    env_problem = any(
-        d.severity == "error" and getattr(d, "category", "content") == "env" for d in diagnostics
-    )
+    env_problem = any(d.severity == "error" and d.category == "env" for d in diagnostics)
     section = report.section if report is not None else None
     return ConfigCheck(
         findings=findings,
