@@ -289,6 +289,7 @@ def test_policy_show_lists_sources_and_pending_loosenings(repo: Path) -> None:
     assert "source: .orchestrator/policy/guard.yaml (both)" in result.output
     assert "rules.git-push-force-with-lease: block" in result.output
     assert "waiting for a commit: rules.git-stash: allow (committed: warn)" in result.output
+    assert "allow-destructive-ops: false" in result.output
     document = json.loads(run("policy", "show", "--json", "--cwd", str(repo)).output)
     assert document["digest"].startswith("sha256:")
 

@@ -681,8 +681,27 @@ def policy_show(as_json: bool, cwd: str | None) -> None:
         )
     for pending in policy.pending:
         click.echo(f"  waiting for a commit: {pending}")
+    _show_session_config(policy.root or _cwd(cwd))
     for notice in policy.notices:
         click.echo(f"note: {notice.code}: {notice.message}", err=True)
+
+
+def _show_session_config(root: str) -> None:
+    """The Session Config key the guard reads (§12.5), with its source."""
+    try:
+        from sessionkit.config import load_config
+
+        config = load_config(path=root)
+    except Exception as exc:
+        click.echo(f"  allow-destructive-ops: unknown (Session Config unreadable: {exc})")
+        return
+    value = bool(getattr(config, "allow_destructive_ops", False))
+    source = config.source_of("allow-destructive-ops") if hasattr(config, "source_of") else None
+    where = f"  ({source.file}:{source.line})" if source is not None else "  (default)"
+    click.echo(f"  allow-destructive-ops: {str(value).lower()}{where}")
+    report = getattr(config, "report", None)
+    if report is not None and "allow-destructive-ops" in (getattr(report, "pending", ()) or ()):
+        click.echo("  waiting for a commit: allow-destructive-ops (Session Config)")
 
 
 # ---- overrides (§14.4) ----------------------------------------------------------------------------
