@@ -389,3 +389,43 @@ def test_an_unreadable_instruction_file_exits_3(
     assert result.code == 3
     assert "error: config.unreadable:" in result.out
     assert sk("config", "validate", "--json", cwd=repo).json()["exit_code"] == 3
+
+
+# The defaults that differ from the prior art on purpose (config.md §6.4).
+PRIOR_ART_DEVIATIONS = {
+    "test-command": None,
+    "typecheck-command": None,
+    "lint-command": None,
+    "discovery-on-close": True,
+    "learning-expiry-days": 60,
+    "learnings-surface-top-n": 5,
+}
+
+
+def test_prior_art_view_of_the_defaults_is_the_prior_arts_defaults(
+    sk: Callable[..., Result], tmp_path: Path
+) -> None:
+    """Every output key equals the prior art's recorded default (schema annotation), except
+    the deviations that config.md §6.4 lists."""
+    view = sk("config", "show", "--defaults", "--prior-art", cwd=tmp_path).json()
+    recorded: dict[str, object] = {}
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            note = node.get("x-sessionkit-prior-art")
+            if isinstance(note, dict) and note["key"] in PRIOR_ART_KEYS:
+                recorded.setdefault(note["key"], note.get("default"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schemas.load_schema("session-config"))
+    for key in PRIOR_ART_KEYS:
+        expected = PRIOR_ART_DEVIATIONS.get(key, recorded.get(key))
+        if key == "events-rotation":  # max-backups: 5 in the prior art, 10 here (§6.4)
+            expected = {**recorded[key], "max-backups": 10}  # type: ignore[dict-item]
+        if key == "evolve.decay":
+            expected = {"enabled": True, "half-life-days": 90, "floor-factor": 0.1}
+        assert view[key] == expected, key
