@@ -429,3 +429,30 @@ def test_prior_art_view_of_the_defaults_is_the_prior_arts_defaults(
         if key == "evolve.decay":
             expected = {"enabled": True, "half-life-days": 90, "floor-factor": 0.1}
         assert view[key] == expected, key
+
+
+def test_file_names_the_instruction_file(
+    sk: Callable[..., Result], make_repo: Callable[..., Path]
+) -> None:
+    repo = make_repo(
+        {
+            "CLAUDE.md": HEAD_OF_FILE + "waves: 4\n",
+            "docs/agents.md": "# Agents\n\n## Session Config\n\nwaves: 9\n",
+        }
+    )
+    assert sk("config", "show", "--key", "waves", cwd=repo).out == "4\n"
+    result = sk("config", "show", "--key", "waves", "--file", "docs/agents.md", cwd=repo)
+    assert (result.code, result.out) == (0, "9\n")
+    document = sk("config", "validate", "--json", "--file", "docs/agents.md", cwd=repo).json()
+    assert document["section"]["heading_line"] == 3  # type: ignore[index]
+
+
+def test_show_ref_reads_the_committed_values(
+    sk: Callable[..., Result], repo_with: Callable[..., Path]
+) -> None:
+    repo = repo_with("waves: 4\n")  # committed: waves 5
+    assert sk("config", "show", "--key", "waves", cwd=repo).out == "4\n"
+    assert sk("config", "show", "--key", "waves", "--ref", "HEAD", cwd=repo).out == "5\n"
+    source = sk("config", "show", "--json", "--ref", "HEAD", cwd=repo).json()["sources"]["waves"]
+    assert source["origin"] == "ref"  # type: ignore[index]
+    assert source["commit"] == git(repo, "rev-parse", "HEAD").strip()  # type: ignore[index]
