@@ -504,3 +504,15 @@ def test_policy_layer_modules_import_only_the_standard_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_from_text_lenient_drops_bad_entries_and_keeps_the_rest() -> None:
+    policy = Policy.from_text(
+        "version: 1\nrules:\n  git-stash: block\n  nope: warn\n", strict=False
+    )
+    assert policy.rules["git-stash"][0] == "block"
+    assert [(n.code, n.source) for n in policy.notices] == [
+        ("policy-entry-ignored", f"{POLICY_REL}:4")
+    ]
+    broken = Policy.from_text("version: [1\n", strict=False)
+    assert broken.rules == {} and [n.code for n in broken.notices] == ["policy-invalid"]

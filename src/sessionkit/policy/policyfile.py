@@ -689,16 +689,36 @@ class Policy:
         return cls.from_text(text, file=path)
 
     @classmethod
-    def from_text(cls, text: str, *, file: str = POLICY_REL, root: str | None = None) -> Policy:
-        """A policy from ``guard.yaml`` text, trusted as given; the first problem raises."""
+    def from_text(
+        cls, text: str, *, file: str = POLICY_REL, root: str | None = None, strict: bool = True
+    ) -> Policy:
+        """A policy from ``guard.yaml`` text, trusted as given (no merge with ``HEAD``).
+
+        With ``strict`` (the default) the first problem raises :class:`PolicyError`; otherwise
+        invalid entries are dropped and reported as notices, and a file that does not parse
+        leaves the built-in rules (callers judging a staged change, §12.9).
+        """
         doc = parse_policy_text(text, file)
         if doc.fatal is not None:
-            raise PolicyError(doc.fatal.file, doc.fatal.line, doc.fatal.message)
-        if doc.problems:
+            if strict:
+                raise PolicyError(doc.fatal.file, doc.fatal.line, doc.fatal.message)
+            return cls(
+                sources=(PolicySource(file, "explicit"),),
+                notices=(doc.fatal.notice("policy-invalid"),),
+                explicit=True,
+                root=root,
+            )
+        if doc.problems and strict:
             first = doc.problems[0]
             raise PolicyError(first.file, first.line, first.message)
         return _policy_from_docs(
-            doc, None, None, sources=(PolicySource(file, "explicit"),), explicit=True, root=root
+            doc,
+            None,
+            None,
+            sources=(PolicySource(file, "explicit"),),
+            notices=[p.notice() for p in doc.problems],
+            explicit=True,
+            root=root,
         )
 
     # -- JSON (cache) ----------------------------------------------------------------------------
