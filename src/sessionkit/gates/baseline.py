@@ -413,7 +413,7 @@ def diff_check(
         passed_now = set(passed_ids)
         new_failing = sorted(failing_now - failing_before)
         for f in findings:
-            classification[f.fingerprint] = "new" if f.test_id in new_failing else "pre-existing"
+            classification[f.fingerprint] = "pre-existing" if f.test_id in failing_before else "new"
         fixed = sorted(failing_before & passed_now)
         verified = enumerates_passing
         disappeared: list[str] = []
@@ -444,7 +444,7 @@ def diff_check(
     new = sorted(fp for fp in current if fp not in before)
     pre = [fp for fp in current if fp in before]
     for fp in current:
-        classification[fp] = "new" if fp in new else "pre-existing"
+        classification[fp] = "pre-existing" if fp in before else "new"
     unattributed = 0
     if not check.findings_complete:
         fixed_fp: list[str] = []

@@ -32,7 +32,7 @@ def normalise_message(message: str, root: str) -> str:
     return _DIGITS.sub("0", first)
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)
 def _source_lines(path: str, mtime_ns: int, size: int) -> tuple[str, ...] | None:
     if size > _MAX_SOURCE_BYTES:
         return None

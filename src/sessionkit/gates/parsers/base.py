@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -78,6 +79,15 @@ def relativise(path: str, root: str, cwd: str) -> str | None:
         return None
     if path.startswith("./"):
         path = path[2:]
+    if not os.path.isabs(path):
+        # the common case, cheap: a relative path that stays inside the tree
+        joined = posixpath.normpath(path if cwd in ("", ".") else f"{cwd}/{path}")
+        if joined != ".." and not joined.startswith("../"):
+            return joined
+    elif path.startswith(root.rstrip("/") + "/"):
+        inside = posixpath.normpath(path[len(root.rstrip("/")) + 1 :])
+        if not inside.startswith("../"):
+            return inside
     base = os.path.join(root, cwd) if cwd not in ("", ".") else root
     full = path if os.path.isabs(path) else os.path.join(base, path)
     full = os.path.normpath(full)
