@@ -635,6 +635,7 @@ class StateLock:
         data = json.dumps(body, separators=(",", ":")).encode()
         tmp = os.path.join(directory, f".state.lock.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         deadline = time.monotonic() + self.timeout_s
+        delay = 0.005
         with open(tmp, "wb") as handle:
             handle.write(data)
         try:
@@ -658,7 +659,10 @@ class StateLock:
                 self._break_if_stale()
                 if time.monotonic() >= deadline:
                     raise self._timeout()
-                time.sleep(0.05)
+                # Poll quickly at first (a short critical section is the common case),
+                # then every 50 ms.
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
         finally:
             os.unlink(tmp)
 
@@ -746,13 +750,23 @@ def _settings(worktree: str) -> StateSettings:
         return StateSettings()
 
 
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _frontmatter_validator() -> Any:
+    """The compiled frontmatter validator, built once per process."""
+    if "frontmatter" not in _VALIDATORS:
+        from sessionkit import schemas
+
+        _VALIDATORS["frontmatter"] = schemas.validator("state-frontmatter.v1")
+    return _VALIDATORS["frontmatter"]
+
+
 def validate_frontmatter(frontmatter: Mapping[str, Any]) -> str | None:
     """The first schema error of ``frontmatter`` (jsonschema, imported lazily), or None."""
     from jsonschema.exceptions import best_match
 
-    from sessionkit import schemas
-
-    error = best_match(schemas.validator("state-frontmatter.v1").iter_errors(dict(frontmatter)))
+    error = best_match(_frontmatter_validator().iter_errors(dict(frontmatter)))
     if error is None:
         return None
     pointer = "/" + "/".join(str(p) for p in error.absolute_path)

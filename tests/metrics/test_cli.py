@@ -108,7 +108,7 @@ def test_query_and_tail(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> N
             "--payload",
             json.dumps({"n": n, "counts": {"failed": n}}),
         )
-    code, out, _ = run(
+    _code, out, _ = run(
         capsys, "metrics", "query", "--event", "acme.step.*", "--where", "counts.failed=3", "--json"
     )
     data = doc(out, "metrics-records.v1")
