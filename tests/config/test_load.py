@@ -506,3 +506,15 @@ def test_cold_load_of_a_large_section_is_bounded(make_repo: Callable[..., Path])
         times.append(time.perf_counter() - started)
         assert cfg.report.ok, cfg.report.errors
     assert statistics.median(times) < 0.160
+
+
+def test_explicit_file_is_merged_with_its_committed_version(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(
+        {"docs/cfg.md": HEADER + "waves: 4\n", "CLAUDE.md": HEADER + "enforcement: off\n"}
+    )
+    (repo / "docs" / "cfg.md").write_text(HEADER + "enforcement: off\n")
+    cfg = load_config(repo / "docs" / "cfg.md", environ={})
+    # CLAUDE.md at HEAD says off too, but the committed docs/cfg.md does not: not effective yet
+    assert cfg.enforcement == "warn"
+    assert cfg.report.head["host_file"] == "docs/cfg.md"
+    assert cfg.report.pending == ("enforcement",)

@@ -300,6 +300,13 @@ def _env_rel(root: str, environ: Mapping[str, str]) -> str | None:
     return rel
 
 
+def _explicit_rel(loc: Location) -> str | None:
+    if loc.explicit is None:
+        return None
+    rel = os.path.relpath(loc.explicit, loc.root).replace(os.sep, "/")
+    return None if rel == ".." or rel.startswith("../") else rel
+
+
 def _read_head(
     loc: Location,
     environ: Mapping[str, str],
@@ -310,7 +317,9 @@ def _read_head(
     empty: dict[str, Any] = {"doc": {}, "provenance": {}}
     if head_fp["status"] == "unborn":
         return {**empty, "info": {"status": "unborn", "commit": None, "host_file": None}}
-    env_rel = _env_rel(loc.root, environ)
+    # The committed side resolves like the working side: the explicit file, else the
+    # environment's file, else CLAUDE.md / AGENTS.md (§7.1).
+    env_rel = _explicit_rel(loc) or _env_rel(loc.root, environ)
     paths = [p for p in (env_rel, "CLAUDE.md", "AGENTS.md") if p is not None]
     files = headmod.read_revision(loc.root, "HEAD", paths)
     if files.status == "missing-ref":
