@@ -192,3 +192,24 @@ def test_records_are_kept_as_written_without_filling_in_defaults() -> None:
         "\n```yaml\ncustom-phases:\n  - name: docs\n    command: make docs\n```\n"
     )
     assert same_meaning(text, result.text)
+
+
+def test_refuses_a_section_with_invalid_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "CLAUDE.md"
+    original = PREFIX.encode() + b"\nspecial: caf\xe9\nwaves: 4\n" + SUFFIX.encode()
+    path.write_bytes(original)
+    with pytest.raises(MigrationRefused) as refused:
+        migrate_file(str(path), filename="CLAUDE.md", write=True)
+    assert [d.rule for d in refused.value.diagnostics] == ["config.encoding"]
+    assert path.read_bytes() == original
+
+
+def test_invalid_utf8_outside_the_section_survives_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "CLAUDE.md"
+    original = b"# Caf\xe9\n\n## Session Config\n\n- **waves:** 4\n\n## Other\n\nna\xefve\n"
+    path.write_bytes(original)
+    result = migrate_file(str(path), filename="CLAUDE.md", write=True)
+    assert result.written
+    assert path.read_bytes() == (
+        b"# Caf\xe9\n\n## Session Config\n\n```yaml\nwaves: 4\n```\n\n## Other\n\nna\xefve\n"
+    )
