@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sessionkit.config import load_config_text as load_config_text
     from sessionkit.config import read_cached_config as read_cached_config
     from sessionkit.errors import SessionkitError as SessionkitError
+    from sessionkit.metrics import MetricsStore as MetricsStore
     from sessionkit.policy import Decision as Decision
     from sessionkit.policy import check_command as check_command
 
@@ -29,6 +30,7 @@ _LAZY = {
     "check_command": "sessionkit.policy",
     "Decision": "sessionkit.policy",
     "SessionkitError": "sessionkit.errors",
+    "MetricsStore": "sessionkit.metrics",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

@@ -280,4 +280,6 @@ def test_staged_added_lines_are_validated(store: MetricsStore) -> None:
     dup = check_staged("sessions.jsonl", old, old + _line(changed))
     assert [f.code for f in dup] == ["metrics-duplicate-id"]
     assert check_staged("sessions.jsonl", old, old + old) == []  # a union-merge artefact
+    within = check_staged("sessions.jsonl", None, old + _line(changed))
+    assert [f.code for f in within] == ["metrics-duplicate-id"]
     assert [f.code for f in check_staged("sessions.jsonl", old, b"")] == ["metrics-rewrite"]

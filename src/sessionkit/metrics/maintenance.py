@@ -933,8 +933,11 @@ def _session_duplicates(
         if line.raw in old_raw or line.record is None:
             continue
         sid = line.record.get("session_id")
-        prior = existing.get(sid) if isinstance(sid, str) else None
+        if not isinstance(sid, str):
+            continue
+        prior = existing.setdefault(sid, [])
         if not prior:
+            prior.append(line.record)  # later added lines are checked against this one
             continue
         identity = fold.canonical_json(line.record, ignore=("recorded_at", "recorded_by"))
         if any(
@@ -947,7 +950,9 @@ def _session_duplicates(
         ):
             continue
         if line.record.get("_forced") is True:
+            prior.append(line.record)
             continue
+        prior.append(line.record)
         findings.append(
             Finding(
                 "metrics-duplicate-id",
