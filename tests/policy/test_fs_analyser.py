@@ -212,6 +212,8 @@ def test_other_deleters(repo: Path, command: str, expected: list[str]) -> None:
         (["find", ".", "-exec", "sh", "-c", 'rm -rf "$1"', "_", "{}", ";"], ["find-delete"]),
         (["find", "/etc", "-name", "*.conf", "-delete"], ["rm-recursive-outside"]),
         (["find", "/var/tmp", "-delete"], ["rm-shared-temp"]),
+        (["find", "/var/tmp", "-name", "pytest-*", "-mtime", "+7", "-delete"], ["find-artefacts"]),
+        (["find", "/var/tmp", "!", "-name", "x", "-delete"], ["rm-shared-temp"]),
         (["find", "/tmp", "-delete"], ["find-delete"]),  # /tmp holds this repository
         (["find", ".", "-name", "*.txt"], []),
         (["find", ".", "-name", "*.txt", "-exec", "grep", "x", "{}", ";"], []),

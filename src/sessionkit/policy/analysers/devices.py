@@ -48,7 +48,8 @@ _SAFE_DEVICES = frozenset(
         "/dev/tty",
     )
 )
-_SAFE_PREFIXES = ("/dev/fd/", "/dev/pts/", "/dev/shm/")
+# /dev/tcp and /dev/udp are bash's network redirections, not devices.
+_SAFE_PREFIXES = ("/dev/fd/", "/dev/pts/", "/dev/shm/", "/dev/tcp/", "/dev/udp/")
 _DISKUTIL_VERBS = frozenset(
     (
         "erasedisk",

@@ -96,10 +96,17 @@ def parse_rm(args: Sequence[Value]) -> RmOptions:
 # ---- producers -----------------------------------------------------------------------------
 
 
-def _producer_piece(value: Value) -> Unknown | None:
+def _producer_piece(value: Value, cmd: Command) -> Unknown | None:
+    """The unknown piece carrying a producer class; xargs items without one are unknown."""
     for piece in value.pieces:
-        if type(piece) is Unknown and piece.producer is not None:
-            return piece
+        if type(piece) is Unknown:
+            if piece.producer is not None:
+                return piece
+            if piece.origin == "item" and cmd.via and cmd.via[-1][0] in ("xargs", "parallel"):
+                # items read from a file or stream whose content is not known (xargs < FILE)
+                from sessionkit.policy.values import Producer
+
+                return Unknown(piece.origin, piece.may_be_empty, Producer("unknown", None, "stdin"))
     return None
 
 
@@ -230,7 +237,7 @@ def _rm(cmd: Command, ctx: Context) -> list[Finding]:
     for value in opts.operands:
         if _is_find_placeholder(value, cmd):
             continue
-        piece = _producer_piece(value)
+        piece = _producer_piece(value, cmd)
         if piece is not None and _judge_producer(piece, value, cmd, ctx, opts.recursive, out):
             continue
         if opts.recursive:
@@ -263,7 +270,7 @@ def _recursive_operands(cmd: Command, ctx: Context, operands: Sequence[Value]) -
     for value in operands:
         if _is_find_placeholder(value, cmd):
             continue
-        piece = _producer_piece(value)
+        piece = _producer_piece(value, cmd)
         if piece is not None and _judge_producer(piece, value, cmd, ctx, True, out):
             continue
         out.add_verdict(ctx.judge.judge(value, cmd.cwd))
@@ -364,18 +371,42 @@ _FIND_VALUE_TESTS = frozenset(
 _DELETERS = frozenset(("rm", "rmdir", "unlink", "shred", "rimraf", "trash", "trash-put"))
 _SHELLS = frozenset(("sh", "bash", "dash", "zsh", "ksh", "mksh", "ash"))
 _NAME_TESTS = frozenset(("-name", "-iname"))
+_SELECTING_TESTS = frozenset(
+    (
+        "-name",
+        "-iname",
+        "-path",
+        "-ipath",
+        "-wholename",
+        "-iwholename",
+        "-regex",
+        "-iregex",
+        "-mtime",
+        "-mmin",
+        "-atime",
+        "-amin",
+        "-ctime",
+        "-cmin",
+        "-newer",
+        "-user",
+        "-uid",
+        "-size",
+    )
+)
 _PATH_TESTS = frozenset(("-path", "-ipath", "-wholename", "-iwholename"))
 _REGEX_TESTS = frozenset(("-regex", "-iregex"))
 
 
 class FindExpr:
-    __slots__ = ("deleting", "disjunction", "restricted", "starts")
+    __slots__ = ("deleting", "disjunction", "filtered", "restricted", "starts")
 
     def __init__(self) -> None:
         self.starts: list[Value] = []
         self.deleting = False
         self.restricted = False
         self.disjunction = False
+        # a non-negated selecting test of any kind (-name, -path, -mtime …)
+        self.filtered = False
 
 
 def parse_find(argv: Sequence[Value], ctx: Context) -> FindExpr:
@@ -427,6 +458,8 @@ def parse_find(argv: Sequence[Value], ctx: Context) -> FindExpr:
         elif text in _FIND_VALUE_TESTS:
             value = args[i] if i < n else None
             i += 1
+            if not negated and text in _SELECTING_TESTS:
+                expr.filtered = True
             if (
                 not negated
                 and value is not None
@@ -514,9 +547,9 @@ def judge_find(
         if rule in ("rm-temp", "rm-artefact", "rm-allowed-path"):
             results.append(("find-artefacts", verdict.target))
         elif rule == "rm-shared-temp":
-            results.append(
-                ("find-artefacts" if expr.restricted else "rm-shared-temp", verdict.target)
-            )
+            # a temp root: selected files in it are scratch space, all of it is everyone's
+            allowed = expr.restricted or (expr.filtered and not expr.disjunction)
+            results.append(("find-artefacts" if allowed else "rm-shared-temp", verdict.target))
         elif rule in ("rm-recursive-source", "rm-recursive-repo-root"):
             results.append(("find-artefacts" if expr.restricted else "find-delete", verdict.target))
         elif rule == "rm-unknown-target":
