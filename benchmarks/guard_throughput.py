@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT / "src"))
     base = Path(tempfile.mkdtemp(prefix="sessionkit-bench-"))
     try:
-        result = {
+        result: dict[str, Any] = {
             "python": sys.version.split()[0],
             "imports": import_cost(),
             "policy_cache": policy_cache(base),

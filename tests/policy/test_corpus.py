@@ -63,7 +63,7 @@ class Runner:
     def cwd_for(self, case: Case, repo: Path) -> Path:
         fixture = case.get("fixture") or {}
         if fixture.get("cwd"):
-            cwd = repo / fixture["cwd"]
+            cwd: Path = repo / str(fixture["cwd"])
         elif case.get("context", "agent") != "agent":
             cwd = repo / os.path.dirname(case["source"])
         else:
@@ -132,6 +132,22 @@ def describe(decision: Any) -> str:
     return "\n".join(lines)
 
 
+def trace(case: Case, runner: Runner) -> str:
+    """The simple commands the walk produced (what ``guard check --trace`` prints)."""
+    repo = runner.repo_for(case)
+    analysis = guard_module.analyse_command(
+        case["cmd"],
+        cwd=runner.cwd_for(case, repo),
+        context=case.get("context", "agent"),
+        source=case.get("source"),
+    )
+    lines = ["  trace:"]
+    for command in analysis.commands:
+        via = " > ".join(hop[0] for hop in command.via) or "-"
+        lines.append(f"    {command.rendered()!r} via={via} reading={command.reading}")
+    return "\n".join(lines)
+
+
 def verdict_problems(case: Case, decision: Any) -> list[str]:
     problems = []
     if decision.action != case["expect"]:
@@ -163,6 +179,8 @@ def test_case(case: Case, runners: tuple[Runner, Runner]) -> None:
         + "; ".join(problems)
         + "\n"
         + describe(first)
+        + "\n"
+        + trace(case, in_temp)
     )
     second = out_of_temp.judge(case)
     assert (second.action, second.rule_id) == (first.action, first.rule_id), (
