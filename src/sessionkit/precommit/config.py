@@ -153,21 +153,13 @@ def _json_value(value: object) -> str:
 def _loosening_note(diagnostic: Diagnostic, cfg: SessionConfig) -> str:
     """The note for a loosening that this very commit makes effective (config.md §12.2)."""
     key = diagnostic.key
-    state = cfg.report.loosening.get(key) if key else None
-    if state is None:
+    state = cfg.report.loosening.get(key) if key and cfg.report is not None else None
+    if not state:
         return diagnostic.message
-    working, head = _field(state, "working"), _field(state, "head")
     return (
-        f"{key}: {_json_value(working)} takes effect with this commit "
-        f"(committed value: {_json_value(head)})"
+        f"{key}: {_json_value(state.get('working'))} takes effect with this commit "
+        f"(committed value: {_json_value(state.get('head'))})"
     )
-
-
-def _field(record: object, name: str) -> Any:
-    """A field of a report record, whether the loader gives a mapping or an object."""
-    if isinstance(record, dict):
-        return record.get(name)
-    return getattr(record, name, None)
 
 
 def run_check(
@@ -210,7 +202,10 @@ def run_check(
             )
         else:
             findings.append(to_finding(diagnostic))
-    env_problem = any(d.severity == "error" and d.category == "env" for d in diagnostics)
+    # A load that raised (a named file missing or unreadable) could not check anything.
+    env_problem = cfg is None or any(
+        d.severity == "error" and d.category == "env" for d in diagnostics
+    )
     section = report.section if report is not None else None
     return ConfigCheck(
         findings=findings,
