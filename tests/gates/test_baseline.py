@@ -230,3 +230,36 @@ def test_key_encoding_and_detached_head(lint_repo: tuple[Path, Callable[..., Non
     assert git(repo, "for-each-ref", "--format=%(refname)", REF_PREFIX).split() == [
         REF_PREFIX + "feature%2Fx"
     ]
+
+
+def test_reuse_reasons(lint_repo: tuple[Path, Callable[..., None]]) -> None:
+    from sessionkit.gates.baseline import parse_time, reuse_reasons
+    from sessionkit.gates.engine import baseline_command_hashes
+
+    repo, findings = lint_repo
+    findings(OS)
+    run_gates("baseline", repo)
+    doc = load_baseline(str(repo))
+    assert doc is not None
+    hashes = baseline_command_hashes(str(repo))
+    assert set(hashes) == set(doc["checks"]) == {"lint", "test", "typecheck"}
+
+    def reasons(**kw: object) -> list[str]:
+        return reuse_reasons(
+            str(repo),
+            doc,
+            command_hashes=kw.get("hashes", hashes),
+            lockfiles=None,  # type: ignore[arg-type]
+            max_age_hours=168,
+            now=kw.get("now"),
+        )  # type: ignore[arg-type]
+
+    assert reasons() == []
+    saved = parse_time(doc["saved_at"])
+    assert saved is not None and reasons(now=saved + 169 * 3600) == ["expired"]
+    assert reasons(hashes={**hashes, "lint": "sha256:" + "0" * 64}) == ["command-changed"]
+    (repo / "uv.lock").write_text("lock\n")
+    assert reasons() == ["dirty-tree", "dependencies-changed"]
+    git(repo, "add", "uv.lock")
+    git(repo, "commit", "-qm", "lock")
+    assert reasons() == ["stale-commit", "dependencies-changed"]

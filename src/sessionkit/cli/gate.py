@@ -276,6 +276,9 @@ def baseline_group() -> None:
 
 
 @baseline_group.command("save")
+@click.option(
+    "--reuse/--force", default=True, help="Skip re-measuring when the stored baseline is current."
+)
 @click.option("--key", metavar="NAME")
 @click.option(
     "--from",
@@ -289,7 +292,12 @@ def baseline_group() -> None:
 @click.option("--no-ref", is_flag=True, help="Write only --output, not the ref.")
 @run_options
 def baseline_save(
-    key: str | None, from_result: str | None, output: str | None, no_ref: bool, **options: Any
+    reuse: bool,
+    key: str | None,
+    from_result: str | None,
+    output: str | None,
+    no_ref: bool,
+    **options: Any,
 ) -> None:
     """Run the baseline variant and store it (exit 0 whatever the checks' statuses)."""
     from sessionkit import git
@@ -324,6 +332,8 @@ def baseline_save(
     else:
         from sessionkit.gates import run_gates
 
+        if reuse and not no_ref and _reuse_current(root, the_key, options):
+            exit_with(0)
         result = run_gates(
             "baseline",
             options["project_dir"],
@@ -376,6 +386,46 @@ def baseline_save(
             },
         )
     exit_with(0)
+
+
+def _reuse_current(root: str, key: str, options: dict[str, Any]) -> bool:
+    """Print why the stored baseline is (not) current; True when it can be reused."""
+    import time
+
+    from sessionkit.gates import baseline as baselines
+    from sessionkit.gates.engine import baseline_command_hashes
+    from sessionkit.gates.policyfile import load_policy
+
+    stored, _warning = baselines.load_ref(root, baselines.ref_for(key))
+    if stored is None:
+        return False
+    policy = load_policy(root)
+    hashes = baseline_command_hashes(root)
+    if options["checks"]:
+        hashes = {name: digest for name, digest in hashes.items() if name in options["checks"]}
+    reasons = baselines.reuse_reasons(
+        root,
+        stored,
+        command_hashes=hashes,
+        lockfiles=policy.baseline.get("lockfiles"),
+        max_age_hours=float(policy.baseline.get("max_age_hours", 168)),
+    )
+    if reasons:
+        click.echo(f"not reusing the stored baseline: {', '.join(reasons)}", err=True)
+        return False
+    saved = baselines.parse_time(str(stored["saved_at"])) or time.time()
+    hours = (time.time() - saved) / 3600
+    age = f"{hours:.0f} h ago" if hours >= 1 else f"{hours * 60:.0f} min ago"
+    click.echo(f"baseline for {key} @ {str(stored['commit'])[:12]} is current, saved {age}")
+    if not options["no_events"]:
+        from sessionkit.gates.events import emit
+
+        emit(
+            root,
+            "sessionkit.gate.baseline",
+            {"action": "reused", "key": key, "commit": stored["commit"]},
+        )
+    return True
 
 
 @baseline_group.command("show")
@@ -439,6 +489,15 @@ def baseline_clear(key: str | None, all_keys: bool, yes: bool, project_dir: str)
     cleared = baselines.clear(root, refs)
     for ref in cleared:
         click.echo(f"deleted {ref}")
+    if cleared:
+        from sessionkit.gates.events import emit
+
+        for ref in cleared:
+            emit(
+                root,
+                "sessionkit.gate.baseline",
+                {"action": "cleared", "key": ref[len(baselines.REF_PREFIX) :]},
+            )
     if not cleared:
         click.echo("no baseline to clear")
 

@@ -531,3 +531,48 @@ def clear_baseline(repo: str = ".", *, key: str | None = None, all_keys: bool = 
     root = git.get_root(repo)
     refs = list_refs(root) if all_keys else [ref_for(key or current_key(root, _os.environ))]
     return clear(root, refs)
+
+
+def parse_time(stamp: str) -> float | None:
+    import calendar
+
+    try:
+        parsed = time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
+    return float(calendar.timegm(parsed))
+
+
+def reuse_reasons(
+    root: str,
+    document: Mapping[str, Any],
+    *,
+    command_hashes: Mapping[str, str],
+    lockfiles: Sequence[str] | None,
+    max_age_hours: float,
+    now: float | None = None,
+) -> list[str]:
+    """Why a stored baseline cannot stand in for a new measurement (empty: reuse it), §7.3.
+
+    Tool versions are not compared here: learning them means running the tools.
+    """
+    reasons: list[str] = []
+    head = git.run(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=root, check=False)
+    if document.get("commit") != head.stdout.decode().strip():
+        reasons.append("stale-commit")
+    if worktree_hash(root) != document.get("worktree_hash"):
+        reasons.append("dirty-tree")
+    if lockfile_state(root, lockfiles)[0] != document.get("lockfile_hash"):
+        reasons.append("dependencies-changed")
+    stored = document.get("checks") or {}
+    if set(stored) != set(command_hashes) or any(
+        stored[name].get("command_hash") != digest
+        for name, digest in command_hashes.items()
+        if name in stored
+    ):
+        reasons.append("command-changed")
+    saved = parse_time(str(document.get("saved_at", "")))
+    current = time.time() if now is None else now
+    if saved is None or current - saved > max_age_hours * 3600:
+        reasons.append("expired")
+    return reasons

@@ -745,3 +745,24 @@ def _regression_summary(
 
 
 __all__ = ["ProgressEvent", "run_gates", "timeout_for"]
+
+
+def baseline_command_hashes(repo: str | os.PathLike[str] = ".") -> dict[str, str]:
+    """The command hash every configured check would have in a ``baseline`` run (for reuse)."""
+    root = git.get_root(repo)
+    resolution = resolve(root, _tracked(root))
+    ctx = RunContext(
+        root=root,
+        variant="baseline",
+        run_dir="",
+        defaults=resolution.policy.defaults,
+        timeout_override=None,
+        tracked=frozenset(),
+    )
+    return {
+        spec.name: baselines.command_hash(
+            build_command(spec, ctx, None)[0].text, spec.cwd, spec.env
+        )
+        for spec in resolution.checks
+        if spec.configured
+    }

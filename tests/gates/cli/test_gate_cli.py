@@ -138,6 +138,17 @@ def test_baseline_commands(gate_repo: Callable[..., Path]) -> None:
     saved = cli(repo, "gate", "baseline", "save", "--no-progress")
     assert saved.returncode == 0 and "saved at refs/so-snapshots/gates/main" in saved.stdout
     assert "checks not passing in the baseline: test" in saved.stderr
+    reused = cli(repo, "gate", "baseline", "save")
+    assert reused.returncode == 0 and "is current, saved" in reused.stdout
+    (repo / "README.md").write_text("changed\n")
+    stale = cli(repo, "gate", "baseline", "save", "--no-progress")
+    assert (
+        "not reusing the stored baseline: dirty-tree" in stale.stderr and "saved at" in stale.stdout
+    )
+    assert "is current" in cli(repo, "gate", "baseline", "save").stdout
+    assert (
+        "is current" not in cli(repo, "gate", "baseline", "save", "--force", "--no-progress").stdout
+    )
     shown = json.loads(cli(repo, "gate", "baseline", "show", "--json").stdout)
     assert [e.message for e in validator("gate-baseline").iter_errors(shown)] == []
     assert shown["checks"]["test"]["status"] == "fail"
