@@ -516,3 +516,20 @@ def test_from_text_lenient_drops_bad_entries_and_keeps_the_rest() -> None:
     ]
     broken = Policy.from_text("version: [1\n", strict=False)
     assert broken.rules == {} and [n.code for n in broken.notices] == ["policy-invalid"]
+
+
+def test_committed_patterns_are_compiled_into_the_cache(make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    write_policy(repo, SCRIPT_ALLOW, commit=True)
+    load_policy(repo)  # build the cache
+    code = (
+        "import sys; from sessionkit.policy.policyfile import load_policy, apply_policy\n"
+        "from sessionkit.policy.decision import Finding\n"
+        f"p = load_policy({str(repo)!r})\n"
+        "f = Finding('git-clean-force', 'B2', 'block', segment='git clean -fdx')\n"
+        "out, _ = apply_policy([f], policy=p, context='script', source='scripts/a.sh')\n"
+        "assert out[0].action == 'allow', out\n"
+        "print('pathspec' in sys.modules, 'yaml' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

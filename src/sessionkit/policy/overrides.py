@@ -112,7 +112,11 @@ class Override:
         elif isinstance(raw, list):
             words = [str(w) for w in raw]
         self.match: tuple[str, ...] = tuple(words)
-        self.paths: tuple[str, ...] = tuple(wildmatch_regex(p) for p in entry.get("paths") or ())
+        compiled = entry.get("_paths_re")
+        if not isinstance(compiled, list) or len(compiled) != len(entry.get("paths") or ()):
+            # a local store entry: compiled here (rare: only overrides scoped by paths)
+            compiled = [wildmatch_regex(p) for p in entry.get("paths") or ()]
+        self.paths: tuple[str, ...] = tuple(str(r) for r in compiled)
         self.origin = origin
         self.source = source
         self.line = line

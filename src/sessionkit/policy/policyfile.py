@@ -47,7 +47,7 @@ __all__ = [
 POLICY_REL = ".orchestrator/policy/guard.yaml"
 COMPAT_REL = ".orchestrator/policy/blocked-commands.json"
 CACHE_NAME = "guard-policy.json"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 DEFAULT_MAX_OVERRIDE = 24 * 3600
 MAX_OVERRIDE_CEILING = 7 * 24 * 3600
@@ -854,7 +854,8 @@ class Policy:
 
 
 def _strip_location(entry: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in entry.items() if k not in ("file", "line", "_line")}
+    """An entry without where it was written or what was derived from it."""
+    return {k: v for k, v in entry.items() if k not in ("file", "line") and not k.startswith("_")}
 
 
 # ---- parsing and validating one guard.yaml --------------------------------------------------------
@@ -1109,6 +1110,10 @@ def _semantic_check(doc: PolicyDoc, data: dict[str, Any], *, now: datetime | Non
         entry["file"] = doc.file
     for index, entry in enumerate(data.get("overrides") or []):
         entry["_line"] = doc.line("overrides", index)
+        # compiled now (cache build), so the hot path matches with ``re`` alone (§12.8)
+        entry["_paths_re"] = [wildmatch_regex(p) for p in entry.get("paths") or ()]
+    for entry in data.get("script-allow") or []:
+        entry["_path_re"] = wildmatch_regex(entry["path"])
 
 
 def override_problem(
@@ -1653,7 +1658,8 @@ def _script_allowed(
     for entry in policy.script_allow:
         if _canonical_rule(entry["rule"]) != finding.rule_id:
             continue
-        if not path_matches([wildmatch_regex(entry["path"])], source):
+        regex = entry.get("_path_re") or wildmatch_regex(entry["path"])
+        if not path_matches([regex], source):
             continue
         if " ".join(str(entry["command"]).split()) != segment:
             continue
