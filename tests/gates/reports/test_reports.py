@@ -264,3 +264,71 @@ def test_write_report_paths_and_github_summary_appends(tmp_path: Path) -> None:
     env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
     write_report(canonical(), "github", str(tmp_path / "commands.txt"), environ=env)
     assert summary.read_text().startswith("previous step\n### sessionkit gate · full-gate")
+
+
+def test_check_results_share_the_writers() -> None:
+    from sessionkit.gates.reports import from_check_document
+
+    gate_doc = canonical().to_dict()
+    document = {
+        "schema_version": 1,
+        "command": "check",
+        "sessionkit": "0.1.0",
+        "verdict": "fail",
+        "exit_code": 1,
+        "checks": [
+            {
+                "id": "config",
+                "status": "fail",
+                "summary": "Session Config has 1 error",
+                "reason": None,
+                "counts": {"error": 1, "warning": 0, "note": 0},
+            },
+            {
+                "id": "gates",
+                "status": "fail",
+                "summary": "gate full-gate: fail",
+                "reason": None,
+                "counts": {"error": 5, "warning": 1, "note": 0},
+                "result": gate_doc,
+            },
+        ],
+        "findings": [
+            {
+                "check": "config",
+                "rule_id": "config.range",
+                "level": "error",
+                "path": "CLAUDE.md",
+                "line": 44,
+                "message": "waves must be 1..10, got 0",
+                "fingerprint": "c" * 32,
+            },
+            {
+                "check": "gates",
+                "rule_id": "typecheck.mypy.arg-type",
+                "level": "error",
+                "path": "src/pkg/api.py",
+                "line": 12,
+                "message": "dup of the embedded finding",
+                "fingerprint": "1".zfill(32),
+            },
+        ],
+    }
+    model = from_check_document(document)
+    assert [s.name for s in model.sections] == [
+        "config",
+        "lint",
+        "typecheck",
+        "test",
+        "e2e",
+        "docs",
+    ]
+    sarif = json.loads(WRITERS["sarif"].render(model, ReportOptions()))
+    schema = json.loads((SCHEMAS / "sarif-2.1.0-subset.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(sarif)
+    assert sarif["runs"][0]["automationDetails"]["id"] == "sessionkit-check/"
+    assert "sessionkit.config.range" in {r["ruleId"] for r in sarif["runs"][0]["results"]}
+    issues = json.loads(WRITERS["codequality"].render(model, ReportOptions()))
+    assert len({i["fingerprint"] for i in issues}) == len(issues) == 7
+    titles = [a.title for a in select_annotations(model, ReportOptions())]
+    assert "sessionkit config: sessionkit.config.range" in titles

@@ -19,7 +19,7 @@ from sessionkit.gates.reports.github import GithubOutputWriter, GithubWriter
 from sessionkit.gates.reports.json import JsonWriter
 from sessionkit.gates.reports.junit import JunitWriter
 from sessionkit.gates.reports.markdown import MarkdownWriter
-from sessionkit.gates.reports.model import ReportModel
+from sessionkit.gates.reports.model import ReportModel, from_check_document
 from sessionkit.gates.reports.sarif import SarifWriter
 from sessionkit.gates.reports.text import TextWriter
 
@@ -86,6 +86,28 @@ def write_report(
     environ: Mapping[str, str] | None = None,
 ) -> str | None:
     """Render ``result`` as ``format`` to ``path`` (``-`` = stdout); returns the path written."""
+    return write_model_report(
+        ReportModel.from_gate(result),
+        format,
+        path,
+        github_annotations=github_annotations,
+        github_summary=github_summary,
+        root=root,
+        environ=environ,
+    )
+
+
+def write_model_report(
+    model: ReportModel,
+    format: str,
+    path: str | None = None,
+    *,
+    github_annotations: int = 10,
+    github_summary: bool = True,
+    root: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str | None:
+    """``write_report`` for any report model (``ReportModel.from_gate``/``from_check_document``)."""
     env = os.environ if environ is None else environ
     name = ALIASES.get(format, format)
     writer = WRITERS.get(name)
@@ -94,7 +116,6 @@ def write_report(
     options = ReportOptions(
         github_annotations=github_annotations, workspace_prefix=workspace_prefix(root, env)
     )
-    model = ReportModel.from_gate(result)
     target = path or writer.default_path
     if name == "github":
         if env.get("GITHUB_ACTIONS") != "true" and path is None:
@@ -143,4 +164,13 @@ def load_result(path: str) -> GateResult:
     return GateResult.from_dict(document)
 
 
-__all__ = ["WRITERS", "ReportModel", "ReportOptions", "load_result", "parse_spec", "write_report"]
+__all__ = [
+    "WRITERS",
+    "ReportModel",
+    "ReportOptions",
+    "from_check_document",
+    "load_result",
+    "parse_spec",
+    "write_model_report",
+    "write_report",
+]

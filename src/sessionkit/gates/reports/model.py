@@ -119,6 +119,95 @@ class ReportModel:
         )
 
 
+_CHECK_STATUS = {
+    "pass": "pass",
+    "fail": "fail",
+    "error": "error",
+    "not-applicable": "skip",
+    "skipped": "skip",
+}
+
+
+def from_check_document(document: Mapping[str, Any]) -> ReportModel:
+    """The report model of a ``sessionkit check`` result (``check-result.schema.json``).
+
+    Check ids become sections and findings keep their shape (``tool: "sessionkit"``, rule =
+    ``rule_id``, severity = ``level``); an embedded gate result expands into one section per
+    gate check, so both commands share every writer, limit and escape.
+    """
+    sections: list[Section] = []
+    findings: list[ReportFinding] = []
+    code = int(document.get("exit_code", 0))
+    for entry in document.get("checks", []):
+        embedded = entry.get("result") if entry.get("id") == "gates" else None
+        if isinstance(embedded, Mapping) and "checks" in embedded:
+            gate = ReportModel.from_gate(GateResult.from_dict(embedded))
+            sections.extend(gate.sections)
+            findings.extend(gate.findings)
+            continue
+        status = _CHECK_STATUS.get(str(entry.get("status")), "error")
+        counts = entry.get("counts") or {}
+        sections.append(
+            Section(
+                name=str(entry["id"]),
+                kind="other",
+                status=status,
+                status_reason=str(
+                    entry.get("reason") or ("exit-code" if status == "fail" else status)
+                ),
+                duration_s=None,
+                summary=str(entry.get("summary") or ""),
+                blocking=status in ("fail", "error") and code != 0,
+                required=True,
+                tail="",
+                command=f"sessionkit check --only {entry['id']}",
+                findings_total=sum(int(v) for v in counts.values()),
+            )
+        )
+    gate_sections = {s.name for s in sections}
+    for f in document.get("findings", []):
+        if f.get("check") == "gates" and "gates" not in gate_sections:
+            continue  # already expanded from the embedded gate result
+        findings.append(
+            ReportFinding(
+                section=str(f["check"]),
+                kind="other",
+                tool="sessionkit",
+                rule=str(f["rule_id"]),
+                severity=str(f["level"]),
+                path=f.get("path"),
+                line=f.get("line"),
+                column=f.get("column"),
+                end_line=f.get("end_line"),
+                end_column=None,
+                message=str(f.get("message", "")),
+                fingerprint=str(f.get("fingerprint", "")),
+                baseline=None,
+                blocking=f.get("level") == "error" and code != 0,
+                url=None,
+            )
+        )
+    verdict = str(document.get("verdict", "pass"))
+    return ReportModel(
+        command="check",
+        title="sessionkit check",
+        status=verdict,
+        exit_code=code,
+        variant="check",
+        fail_on="error",
+        base=(document.get("range") or {}).get("base"),
+        head=(document.get("range") or {}).get("head"),
+        changed_files=None,
+        sections=tuple(sections),
+        findings=tuple(findings),
+        warnings=(),
+        errors=(),
+        version=str(document.get("sessionkit", "")),
+        duration_s=0.0,
+        document=document,
+    )
+
+
 def describe_counts(check: CheckResult) -> str:
     """``pytest: 412 passed, 3 skipped`` / ``mypy: 3 errors`` / the skip or error reason."""
     tool = next(iter(sorted(check.tool_versions)), None) or (
