@@ -283,3 +283,18 @@ def test_staged_added_lines_are_validated(store: MetricsStore) -> None:
     within = check_staged("sessions.jsonl", None, old + _line(changed))
     assert [f.code for f in within] == ["metrics-duplicate-id"]
     assert [f.code for f in check_staged("sessions.jsonl", old, b"")] == ["metrics-rewrite"]
+
+
+def test_filesystem_type_reads_mountinfo(tmp_path: Path) -> None:
+    from sessionkit.metrics.maintenance import filesystem_type
+
+    kind = filesystem_type(tmp_path)
+    assert kind is None or (isinstance(kind, str) and kind)
+    if os.path.exists("/proc/self/mountinfo"):
+        assert filesystem_type(Path("/proc")) == "proc"
+
+
+def test_query_accepts_relative_windows(store: MetricsStore, clock: object) -> None:
+    store.emit("acme.a.b")
+    assert len(list(store.query("events", since="3650d"))) == 1
+    assert list(store.query("events", until="2000-01-01")) == []

@@ -386,8 +386,11 @@ class AppendOutcome:
 _WARNED_TAILS: set[str] = set()
 
 
+_HAS_PREAD = hasattr(os, "pread")
+
+
 def _read_at(fd: int, size: int, offset: int) -> bytes:
-    if hasattr(os, "pread"):
+    if _HAS_PREAD:
         return os.pread(fd, size, offset)
     os.lseek(fd, offset, os.SEEK_SET)  # pragma: no cover - Windows
     return os.read(fd, size)  # pragma: no cover

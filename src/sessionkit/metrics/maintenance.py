@@ -358,6 +358,7 @@ def doctor(
             **stats.as_dict(),
         }
     _stale_temps(store, report)
+    _network_fs(store, report)
     _foreign(store, report)
     _git_checks(store, report)
     _state_checks(store, report)
@@ -396,6 +397,41 @@ def _learning_doctor(
                 file=rel,
                 line=line.number,
             )
+
+
+NETWORK_FS = ("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuseblk", "afs", "ceph")
+
+
+def filesystem_type(path: Path) -> str | None:
+    """The filesystem type of ``path`` from /proc/self/mountinfo (Linux), else None."""
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as handle:
+            mounts = handle.read().splitlines()
+    except OSError:
+        return None
+    target = str(path.resolve())
+    best: tuple[int, str] | None = None
+    for line in mounts:
+        left, _sep, right = line.partition(" - ")
+        fields = left.split()
+        if len(fields) < 5 or not right:
+            continue
+        mount_point = fields[4].replace("\\040", " ")
+        inside = target == mount_point or target.startswith(mount_point.rstrip("/") + "/")
+        if inside and (best is None or len(mount_point) > best[0]):
+            best = (len(mount_point), right.split()[0])
+    return best[1] if best else None
+
+
+def _network_fs(store: MetricsStore, report: Report) -> None:
+    probe = store.root if store.root.exists() else store.root.parent
+    fstype = filesystem_type(probe)
+    if fstype and (fstype in NETWORK_FS or fstype.startswith("fuse.")):
+        report.add(
+            "network-fs",
+            "warning",
+            f"the store is on a {fstype} filesystem; concurrent writers are not supported there",
+        )
 
 
 def _stale_temps(store: MetricsStore, report: Report) -> list[Path]:

@@ -276,7 +276,9 @@ def query(
 def _dt(value: str | datetime | None) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
-    return parse_ts(value)
+    from sessionkit.metrics.timestamps import parse_window
+
+    return parse_window(value)
 
 
 def tail(

@@ -12,7 +12,7 @@ from sessionkit.metrics import _jsonl, events
 from sessionkit.metrics.errors import LockTimeout, MetricsIOError, RecordInvalid
 from sessionkit.metrics.settings import Settings, from_config, load_settings
 from sessionkit.metrics.streams import TIMESTAMP_FIELDS, Stream, parse_stream, segments
-from sessionkit.metrics.timestamps import fast_now_ts, format_ts, normalize_ts, parse_ts, utc_now
+from sessionkit.metrics.timestamps import fast_now_ts, format_ts, normalize_ts, utc_now
 from sessionkit.metrics.validation import validate_record
 
 if TYPE_CHECKING:
@@ -246,8 +246,6 @@ class MetricsStore:
         s = _STREAMS.get(stream) if isinstance(stream, str) else stream
         if s is None:
             s = parse_stream(stream)
-        if _disabled():
-            return AppendResult(s.value, self.path(s), 0, 0, False, None, False, "disabled")
         return self.append_encoded(s, self.prepare(s, record)[0], 1)
 
     def append_many(
@@ -518,9 +516,12 @@ class MetricsStore:
 
 
 def _as_dt(value: str | datetime | None) -> datetime | None:
+    """A window bound: datetime, RFC 3339, ``YYYY-MM-DD`` or ``<n>m|h|d|w`` ago."""
     if value is None or isinstance(value, datetime):
         return value
-    return parse_ts(value)
+    from sessionkit.metrics.timestamps import parse_window
+
+    return parse_window(value)
 
 
 _SUBAGENT_REQUIRED = frozenset({"schema_version", "timestamp", "event", "agent_id"})
