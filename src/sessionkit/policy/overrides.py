@@ -216,8 +216,13 @@ class OverrideSet:
                 )
             )
         if root is not None:
-            common = find_repository(root)[2]
-            if common is not None:
+            common = _COMMON_DIRS.get(root)
+            if common is None:
+                common = find_repository(root)[2] or ""
+                if len(_COMMON_DIRS) > 64:
+                    _COMMON_DIRS.clear()
+                _COMMON_DIRS[root] = common
+            if common:
                 entries, store_notices = read_store(common)
                 found.extend(store_notices)
                 for entry in entries:
@@ -245,6 +250,10 @@ class OverrideSet:
         if best is None:
             return finding
         return finding.lowered(best.action, Downgrade("override", best.source, best.line, best.id))
+
+
+# repository root -> its common git dir ("" outside a repository); checks call this per finding
+_COMMON_DIRS: dict[str, str] = {}
 
 
 def _where(entry: Mapping[str, Any]) -> str:
