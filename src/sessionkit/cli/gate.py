@@ -70,6 +70,25 @@ def _render(result: Any, *, as_json: bool, quiet: bool, no_color: bool) -> None:
             styled.append(line)
         text = first + "\n" + "\n".join(styled)
     click.echo(text, nl=False)
+    if os.environ.get("GITLAB_CI") == "true":
+        _gitlab_sections(result)
+
+
+def _gitlab_sections(result: Any) -> None:
+    """Each check's tail in a collapsible GitLab log section (collapsed unless it failed)."""
+    import time
+
+    for check in result.checks:
+        if not check.tail:
+            continue
+        name = f"sessionkit_{check.name.replace('-', '_')}"
+        collapsed = "true" if check.status in ("pass", "skip") else "false"
+        stamp = int(time.time())
+        click.echo(
+            f"\x1b[0Ksection_start:{stamp}:{name}[collapsed={collapsed}]\r\x1b[0K{check.name} ({check.status}) output"
+        )
+        click.echo(check.tail)
+        click.echo(f"\x1b[0Ksection_end:{stamp}:{name}\r\x1b[0K")
 
 
 def _reports(

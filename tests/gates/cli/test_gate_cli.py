@@ -231,3 +231,24 @@ def test_gate_run_writes_an_event_when_metrics_are_on(gate_repo: Callable[..., P
     payload = event.get("payload", event)
     assert payload["status"] == "pass" and payload["checks"]["test"]["status"] == "pass"
     assert "counts" not in payload["checks"]["test"]  # unmeasured counts are omitted
+
+
+def test_gitlab_sections(gate_repo: Callable[..., Path]) -> None:
+    repo = gate_repo(
+        {
+            "test": {"command": "echo tail-line; exit 1"},
+            "lint": {"command": "skip"},
+            "typecheck": {"command": "skip"},
+        }
+    )
+    env = {**os.environ, "SESSIONKIT_NO_METRICS": "1", "GITLAB_CI": "true"}
+    proc = subprocess.run(
+        [SESSIONKIT, "gate", "run", "--no-progress"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert "section_start:" in proc.stdout and "sessionkit_test[collapsed=false]" in proc.stdout
+    assert "tail-line" in proc.stdout and "section_end:" in proc.stdout
