@@ -89,23 +89,19 @@ def _load(start: str, env: Mapping[str, str], ref: str | None, use_cache: bool) 
     caching = _caching(loc, env, ref, use_cache)
     key = (loc.root, tuple(env_values(env).values()))
     if caching:
+        # Taken before anything is read: if HEAD moves meanwhile, the memo entry stored below
+        # carries the older fingerprint and the next call reloads (never the other way round).
+        head_now = head_fingerprint(loc.git_dir, loc.common_dir)
         entry = _MEMO.get(key)
         if entry is not None:
             sources, head, written, config = entry
-            if head_fingerprint(loc.git_dir, loc.common_dir) == head and sources_fresh(
-                loc.root, sources, written
-            ):
+            if head_now == head and sources_fresh(loc.root, sources, written):
                 return config
         cached = read_cache(loc.root, loc.git_dir, env, common_dir=loc.common_dir)
         if cached is not None:
             config = cached
             report = config.report
-            _MEMO[key] = (
-                list(report.consulted),
-                head_fingerprint(loc.git_dir, loc.common_dir),
-                _written_at(report),
-                config,
-            )
+            _MEMO[key] = (list(report.consulted), head_now, _written_at(report), config)
             return config
     from sessionkit.config.loader import full_load
 
