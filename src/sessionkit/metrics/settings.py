@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from collections.abc import Mapping
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
     from typing import Any
 
 
@@ -70,16 +71,15 @@ _MISSING = object()
 
 
 def _get(obj: Any, key: str, default: Any) -> Any:
-    """``obj[key]`` for mappings (hyphenated keys), else the attribute with underscores."""
+    """The attribute ``key`` (hyphens as underscores) of a typed config, else ``obj[key]``."""
     if obj is None:
         return default
-    if hasattr(obj, "get") and callable(obj.get):
-        value = obj.get(key, _MISSING)
-        if value is _MISSING:
-            value = obj.get(key.replace("-", "_"), _MISSING)
-    else:
-        value = getattr(obj, key.replace("-", "_"), _MISSING)
-    return default if value is _MISSING or (value is None and default is not None) else value
+    value = getattr(obj, key.replace("-", "_"), _MISSING)
+    if value is _MISSING and isinstance(obj, Mapping):
+        value = obj.get(key, obj.get(key.replace("-", "_"), _MISSING))
+    if value is _MISSING or (value is None and default is not None):
+        return default
+    return value
 
 
 def _rotation(section: Any, name: str, default: RotationSettings) -> RotationSettings:
@@ -116,7 +116,7 @@ def from_config(config: Any) -> Settings:
         ),
         learnings=LearningsSettings(
             default_ttl_days=int(_get(lr, "default-ttl-days", dl.default_ttl_days)),
-            ttl_days=dict(_get(lr, "ttl-days", {}) or {}),
+            ttl_days={str(k): int(v) for k, v in dict(_get(lr, "ttl-days", {}) or {}).items()},
             decay_rate=float(_get(lr, "decay-rate", dl.decay_rate)),
             surface_top_n=int(_get(lr, "surface-top-n", dl.surface_top_n)),
             min_confidence=float(_get(lr, "min-confidence", dl.min_confidence)),
