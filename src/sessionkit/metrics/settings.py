@@ -7,9 +7,8 @@ spec's defaults (metrics.md §8) when no config is available. Standard library o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
