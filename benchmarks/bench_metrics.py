@@ -7,6 +7,7 @@
 2. ``stats`` over 1,000,000 events (70 % guard decisions, 20 % gate results, 10 % session and
    wave events) against a bare ``for line in open(p, "rb"): json.loads(line)`` loop.
    Budget: <= 2.0 x.
+3. ``emit_event`` on the hook path: median and p95, reported without a pass condition.
 
 Run: ``.venv/bin/python benchmarks/bench_metrics.py [--quick] [--json]``. Exit 1 when a budget
 is missed or a record is lost.
@@ -227,6 +228,40 @@ def bench_stats(events: int, repeats: int) -> dict[str, Any]:
     }
 
 
+def bench_hook_emit(count: int) -> dict[str, Any]:
+    """``emit_event`` as the agent hook calls it (reported; no pass condition)."""
+    from sessionkit.metrics.events import emit_event
+
+    with tempfile.TemporaryDirectory() as tmp:
+        timings = []
+        payload = {
+            "action": "block",
+            "findings": [
+                {
+                    "check": "destructive",
+                    "rule_id": "git-reset-hard",
+                    "action": "block",
+                    "target": "x",
+                }
+            ],
+            "tool_name": "Bash",
+        }
+        for _ in range(count):
+            started = time.perf_counter()
+            result = emit_event(
+                tmp, "sessionkit.guard.decision", payload, metrics_dir=tmp, source="sessionkit-hook"
+            )
+            timings.append(time.perf_counter() - started)
+            if result["action"] != "appended":
+                raise SystemExit(f"hook emit failed: {result}")
+    timings.sort()
+    return {
+        "calls": count,
+        "median_ms": round(statistics.median(timings) * 1000, 3),
+        "p95_ms": round(timings[int(0.95 * len(timings))] * 1000, 3),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
@@ -240,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         "append_8": bench_appends(8, count, args.repeats),
         "append_1": bench_appends(1, count, args.repeats),
     }
+    report["hook_emit"] = bench_hook_emit(200 if args.quick else 2_000)
     if not args.skip_stats:
         report["stats"] = bench_stats(n_events, args.repeats)
     failures = []
