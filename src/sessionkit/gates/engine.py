@@ -18,7 +18,14 @@ from sessionkit.gates import baseline as baselines
 from sessionkit.gates import events, rundir, worktree
 from sessionkit.gates.env import gate_depth
 from sessionkit.gates.errors import GateConfigError, GateUsageError
-from sessionkit.gates.execute import Executed, RunContext, build_command, run_check, timeout_for
+from sessionkit.gates.execute import (
+    Executed,
+    RunContext,
+    build_command,
+    run_builtin,
+    run_check,
+    timeout_for,
+)
 from sessionkit.gates.model import (
     VARIANTS,
     CheckRegression,
@@ -36,7 +43,14 @@ from sessionkit.gates.model import (
 )
 from sessionkit.gates.parsers.identify import identify
 from sessionkit.gates.resolve import CheckSpec, Resolution, resolve
-from sessionkit.gates.select import ChangeSet, change_set, filter_files, given_files, select_tests
+from sessionkit.gates.select import (
+    ChangeSet,
+    change_set,
+    filter_files,
+    given_files,
+    resolve_base,
+    select_tests,
+)
 from sessionkit.gates.stubs import detect_stub
 
 FAIL_ON_MODES = ("never", "fail", "new", "error", "warning")
@@ -426,6 +440,8 @@ def _run(
             return "not-configured", None, None
         if spec.opt_out:
             return "opt-out", None, None
+        if spec.builtin:
+            return None, None, None
         if changes is None:
             return None, None, None
         if changes.mode == "files" and not changes.changed:
@@ -450,6 +466,17 @@ def _run(
                 return "no-files", None, CheckSelection((), "no-files")
             return None, picked, CheckSelection(picked, "changed-files")
         return None, None, None
+
+    base_cache: list[str | None] = []
+
+    def builtin_base() -> str | None:
+        """The base commit built-in checks scan from: the change set's, else ``--base auto``."""
+        if not base_cache:
+            if changes is not None and changes.base_commit is not None:
+                base_cache.append(changes.base_commit)
+            else:
+                base_cache.append(resolve_base(root, base, env)[2])
+        return base_cache[0]
 
     lock_cm = None
     if not dry_run:
@@ -490,7 +517,10 @@ def _run(
                     )
                 )
             try:
-                executed = run_check(spec, ctx, files=pass_files, selection=selection)
+                if spec.builtin:
+                    executed = run_builtin(spec, ctx, builtin_base())
+                else:
+                    executed = run_check(spec, ctx, files=pass_files, selection=selection)
             except KeyboardInterrupt:
                 interrupted = True
                 executed = _skipped(spec, ctx, "interrupted", pass_files)

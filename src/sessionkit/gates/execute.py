@@ -461,3 +461,34 @@ def run_check(
             versions[name] = tool_version(name, record, ctx, env)
     executed.tool_versions = versions
     return executed
+
+
+def run_builtin(spec: CheckSpec, ctx: RunContext, base_commit: str | None) -> Executed:
+    """A built-in check, run in process (``debug-artifacts``, gates.md §11)."""
+    from sessionkit.gates.debug_artifacts import scan
+    from sessionkit.gates.parsers.pipeline import ParseOutcome
+
+    record, _spawn = build_command(spec, ctx, None)
+    executed = Executed(spec=spec, command=record, status="skip", reason="")
+    executed.unscoped_text = record.text
+    if spec.builtin != "debug-artifacts":
+        executed.status, executed.reason = "error", "spawn-failed"
+        executed.message = f"{spec.name}: unknown built-in check {spec.builtin!r}"
+        return executed
+    if base_commit is None:
+        executed.reason = "no-files"
+        executed.message = f"{spec.name}: no base to compare with; nothing was scanned"
+        return executed
+    started = time.monotonic()
+    raw = scan(ctx.root, base_commit, overrides=spec.patterns, severity=spec.severity or "warning")
+    from sessionkit.gates.model import Counts, FindingCounts
+
+    outcome = ParseOutcome(parsers=["debug-artifacts"], measurement="structured", findings=raw)
+    outcome.counts = Counts(findings=FindingCounts.of(raw))
+    executed.outcome = outcome
+    executed.findings = make_findings(outcome, spec.name, ctx.root)
+    executed.duration_s = round(time.monotonic() - started, 3)
+    executed.exit_code = None
+    failing = any(f.severity == "error" for f in executed.findings)
+    executed.status, executed.reason = ("fail", "exit-code") if failing else ("pass", "exit-code")
+    return executed

@@ -47,6 +47,8 @@ class CheckSpec:
     reason: str | None = None
     file_args: tuple[str, ...] = ()
     builtin: str | None = None
+    severity: str | None = None
+    patterns: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def opt_out(self) -> bool:
@@ -80,7 +82,7 @@ def _from_policy(name: str, entry: Mapping[str, Any], version: int) -> CheckSpec
         name=name,
         kind=kind,
         required=bool(entry.get("required", True)),
-        command=_command(entry["command"]),
+        command=_command(entry.get("command", f"(built-in {entry.get('builtin')})")),
         source="policy",
         source_ref=f"{POLICY_PATH}#/commands/{name}",
         variants={k: _command(v) for k, v in (entry.get("variants") or {}).items()},
@@ -98,6 +100,8 @@ def _from_policy(name: str, entry: Mapping[str, Any], version: int) -> CheckSpec
         else None,
         description=entry.get("description"),
         builtin=entry.get("builtin"),
+        severity=entry.get("severity"),
+        patterns=dict(entry.get("patterns") or {}),
     )
 
 
