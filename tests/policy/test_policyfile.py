@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sessionkit.policy.decision import Finding, Target
 from sessionkit.policy.policyfile import (
@@ -23,6 +25,7 @@ from sessionkit.policy.policyfile import (
     compile_literal_rule,
     load_policy,
     parse_duration,
+    parse_policy_text,
     validate_policy,
 )
 from sessionkit.policy.rules import CATALOGUE, RULES
@@ -533,3 +536,49 @@ def test_committed_patterns_are_compiled_into_the_cache(make_repo: MakeRepo) -> 
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# ---- properties of the parser ---------------------------------------------------------------------
+
+RULE_IDS = sorted(RULES)
+ENTRY = st.one_of(
+    st.builds(lambda r, a: f"  {r}: {a}\n", st.sampled_from([*RULE_IDS, "nope", "compat:x"]),
+              st.sampled_from(["block", "warn", "allow", "off", "'off'", "maybe", "[1]"])),
+    st.text(max_size=30).map(lambda t: t.replace("\n", " ") + "\n"),
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_parsing_never_raises_on_any_text(text: str) -> None:
+    doc = parse_policy_text(text, POLICY_REL)
+    assert doc.fatal is not None or isinstance(doc.data, dict)
+    for problem in [*doc.problems, *([doc.fatal] if doc.fatal else [])]:
+        assert str(problem).startswith(POLICY_REL)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(ENTRY, max_size=8))
+def test_every_kept_rule_setting_is_valid_and_json_round_trips(entries: list[str]) -> None:
+    doc = parse_policy_text("version: 1\nrules:\n" + "".join(entries), POLICY_REL)
+    if doc.fatal is not None:
+        return
+    policy = Policy.from_text("version: 1\n", strict=False)  # a valid base to compare shape
+    assert policy.rules == {}
+    rules = doc.data.get("rules") or {}
+    for rule_id, action in rules.items():
+        assert action in ("block", "warn", "allow", "off")
+        assert rule_id in RULES or rule_id.startswith("compat:")
+        assert not RULES[rule_id].floor if rule_id in RULES else True
+    built = Policy.from_text("version: 1\nrules:\n" + "".join(entries), strict=False)
+    assert Policy.from_json(json.loads(json.dumps(built.to_json()))).digest == built.digest
+
+
+def test_an_unborn_head_counts_as_an_empty_committed_file(make_repo: MakeRepo) -> None:
+    repo = make_repo(commit=False)
+    write_policy(
+        repo, "version: 1\nrules:\n  git-stash: allow\n  git-tag-delete: block\n", commit=False
+    )
+    policy = load_policy(repo)
+    assert "git-stash" not in policy.rules
+    assert policy.rules["git-tag-delete"][0] == "block"
