@@ -70,14 +70,24 @@ _REVALIDATE_SECONDS = 1.0
 class Analysis:
     """The decision, effects and command records of one walk (§13)."""
 
-    __slots__ = ("commands", "decision", "effects")
+    __slots__ = ("_effects", "commands", "decision")
 
     def __init__(
-        self, decision: Decision, effects: tuple[Any, ...], commands: tuple[Command, ...]
+        self,
+        decision: Decision,
+        effects: tuple[Any, ...] | None,
+        commands: tuple[Command, ...],
     ) -> None:
         self.decision = decision
-        self.effects = effects
+        self._effects = effects
         self.commands = commands
+
+    @property
+    def effects(self) -> tuple[Any, ...]:
+        """The writes and deletions of the walk (§15), computed on first use."""
+        if self._effects is None:
+            self._effects = _effects(self.commands)
+        return self._effects
 
     def __repr__(self) -> str:
         return f"Analysis({self.decision.action!r}, {len(self.commands)} commands)"
@@ -221,10 +231,13 @@ class Guard:
                 inputs.config = _load_config(root, notices)
             inputs.notices = notices
             inputs.checked = now
-            if not inputs.policy_given or self._judge is None:
-                self._judge = PathJudge(
-                    self.facts, home=self.home, config=PathConfig.from_policy(inputs.policy)
-                )
+            # fresh facts and a fresh judge: refs, worktrees, git config and symlinks are
+            # re-read at most once per second (§12.8), lazily, when a rule needs them
+            if self._judge is not None:
+                self.facts = RepoFacts(self.cwd, home=self.home)
+            self._judge = PathJudge(
+                self.facts, home=self.home, config=PathConfig.from_policy(inputs.policy)
+            )
         return inputs
 
     def _path_judge(self) -> PathJudge:
@@ -260,8 +273,9 @@ class Guard:
         run_cwd = self.cwd if cwd is None else _abspath(os.fspath(cwd))
         inputs = self._refresh_inputs()
         judge = self._path_judge().for_cwd(run_cwd)
+        facts = judge.facts
         notices = list(inputs.notices)
-        repo_root = self.facts.root
+        repo_root = facts.root
         findings: list[Finding] = []
         commands: tuple[Command, ...] = ()
         malformed = False
@@ -278,7 +292,7 @@ class Guard:
             walked = _walk(command, run_cwd)
             commands = tuple(walked.commands)
             malformed, issues = walked.malformed, walked.issues
-            ctx = Context(self.facts, judge)
+            ctx = Context(facts, judge)
             ctx.judge_payload = _payload_judge(ctx, run_cwd)
             ctx.judge_command = lambda cmd: _judge_record(cmd, ctx)
             ctx.records = commands
@@ -300,12 +314,12 @@ class Guard:
                 cwd=run_cwd,
                 now=self.now,
             )
-        if self.facts.unreadable:
+        if facts.unreadable:
             notices.append(
                 Notice(
                     "repo-facts-unreadable",
                     "Some repository facts could not be read; judged toward protection: "
-                    + ", ".join(sorted(set(self.facts.unreadable))[:3]),
+                    + ", ".join(sorted(set(facts.unreadable))[:3]),
                 )
             )
         decision = compose(
@@ -318,8 +332,7 @@ class Guard:
             repo_root=repo_root,
             policy_digest=_digest(inputs.policy),
         )
-        effects = _effects(commands)
-        return Analysis(decision, effects, commands)
+        return Analysis(decision, None, commands)
 
 
 # ---- per-record judgement ------------------------------------------------------------------
@@ -617,6 +630,9 @@ def _apply_policy(
                 )
     if not findings:
         return findings
+    if _policy_is_inert(policy, inputs.config, context, repo_root):
+        notices.extend(getattr(policy, "notices", ()) or ())
+        return findings
     policyfile = _policyfile()
     if policyfile is None:
         return findings
@@ -648,6 +664,54 @@ def _apply_policy(
         return findings
     notices.extend(extra_notices)
     return _keep_floors(findings, list(applied))
+
+
+def _policy_is_inert(policy: Any, config: Any, context: str, repo_root: str | None) -> bool:
+    """True when applying the policy could change no finding (the common case, made cheap).
+
+    Built-in rules only, no committed entries, the agent context, no allow-destructive-ops
+    and no local override store: every step of ``apply_policy`` would leave findings as
+    they are, so its work (reading the override store, the config) is skipped.
+    """
+    if context != "agent":
+        return False
+    if policy is not None:
+        for name in (
+            "rules",
+            "overrides",
+            "extra_rules",
+            "compat_rules",
+            "script_allow",
+            "relax_in_linked_worktrees",
+        ):
+            if not hasattr(policy, name):
+                return False
+            if getattr(policy, name):
+                return False
+    if config is not DEFAULT_CONFIG and config is not None:
+        if getattr(config, "allow_destructive_ops", True):
+            return False
+        report = getattr(config, "report", None)
+        if report is not None and getattr(report, "pending", None):
+            return False
+    elif config is None:
+        return False  # the policy layer would try to load it: let it
+    if repo_root is not None:
+        facts_root = _OVERRIDE_STORES.get(repo_root)
+        if facts_root is None:
+            from sessionkit.policy.repofacts import RepoFacts as _Facts
+
+            common = _Facts(repo_root).common_dir
+            facts_root = (
+                os.path.join(common, "sessionkit", "guard-overrides.json") if common else ""
+            )
+            _OVERRIDE_STORES[repo_root] = facts_root
+        if facts_root and os.path.exists(facts_root):
+            return False
+    return True
+
+
+_OVERRIDE_STORES: dict[str, str] = {}
 
 
 def _keep_floors(before: list[Finding], after: list[Finding]) -> list[Finding]:

@@ -337,6 +337,7 @@ class PathJudge:
         self._dot_git_file_l: str | None = None
         self._worktrees_l: tuple[str, ...] | None = None
         self._temp_roots: tuple[str, ...] | None = None
+        self._real: dict[str, str] = {}
 
     def for_cwd(self, cwd: str) -> PathJudge:
         """This judge with another default cwd, sharing the cached repository facts."""
@@ -532,14 +533,24 @@ class PathJudge:
                     return Verdict(rule2, Target(shown, resolved, rule2, anchor2))
         return Verdict(rule, Target(shown, norm, rule, anchor))
 
+    def _realpath(self, path: str) -> str:
+        """``os.path.realpath``, cached for the judge's life (a Guard renews it every second)."""
+        cache = self._real
+        real = cache.get(path)
+        if real is None:
+            if len(cache) > 512:
+                cache.clear()
+            real = cache[path] = normalise(os.path.realpath(path))
+        return real
+
     def _resolve(self, path: str, follow_last: bool) -> str:
         """Resolve symlinks: the deepest existing ancestor, the last component only with ``/``."""
         if follow_last:
-            return normalise(os.path.realpath(path))
+            return self._realpath(path)
         head, tail = os.path.split(path)
         if not tail:
             return path
-        real_head = os.path.realpath(head)
+        real_head = self._realpath(head)
         return normalise(real_head + "/" + tail)
 
     def _anchor_escaped(self, absolute: str, norm: str) -> str | None:
