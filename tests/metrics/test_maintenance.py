@@ -298,3 +298,49 @@ def test_query_accepts_relative_windows(store: MetricsStore, clock: object) -> N
     store.emit("acme.a.b")
     assert len(list(store.query("events", since="3650d"))) == 1
     assert list(store.query("events", until="2000-01-01")) == []
+
+
+PRIOR_STATE = """---
+session: main-2026-11-24-feature-1
+session-type: feature
+status: active
+branch: main
+started_at: 2026-11-24T10:30:00+01:00
+session-start-ref: 0123456
+current-wave: 1
+total-waves: 2
+docs-tasks:
+  - id: d1
+    status: done
+---
+
+## Open Questions
+
+- [x] Keep basic auth? (source: review, prio: high) → Antwort: no
+
+## What Not To Retry
+
+- **Pinning node 18** (main-2026-11-20-deep-1, 2026-11-20)
+  - why: breaks the build
+"""
+
+
+def test_m12_state_md(store: MetricsStore, repo: Path) -> None:
+    path = repo / ".claude" / "STATE.md"
+    path.parent.mkdir()
+    path.write_text(PRIOR_STATE)
+    dry = store.migrate()
+    assert (
+        any(a["action"] == "convert-state" for a in dry.actions) and path.read_text() == PRIOR_STATE
+    )
+    store.migrate(dry_run=False)
+    from sessionkit import state
+
+    migrated = state.read(repo)
+    assert migrated is not None
+    fm = migrated.frontmatter
+    assert fm["started_at"] == "2026-11-24T09:30:00.000Z" and fm["session-start-ref"] == "0123456"
+    assert fm["schema-version"] == 1 and fm["docs-tasks"] == [{"id": "d1", "status": "done"}]
+    body = PRIOR_STATE.split("---\n", 2)[2].lstrip("\n")
+    assert path.read_text().endswith(body)  # sections byte-identical, Antwort kept
+    assert 'session-start-ref: "0123456"' in path.read_text()
