@@ -90,6 +90,14 @@ ROWS = [
         kind="policy",
     ),
     Row(
+        "3c-bom-before-heading",
+        "\ufeff## Session Config\n\nwaves: 9\n",
+        {"waves": 9},
+        raw=True,
+        infos={("config.bom", 1)},
+        kind="fix",
+    ),
+    Row(
         "4-h1-ends-section",
         "waves: 4\n### Sub\nrecent-commits: 9\n# H1\nissue-limit: 7\n## Next\nstale-branch-days: 99\n",
         {"waves": 4, "recent-commits": 9, "issue-limit": 50, "stale-branch-days": 7},
@@ -1086,3 +1094,18 @@ def test_case_7_json_flag_is_a_cli_matter() -> None:
     with pytest.raises(ConfigError) as info:
         load_config(os.path.join(os.getcwd(), "no-such-dir", "--json.md"), environ={})
     assert info.value.kind == "io"
+
+
+def test_case_38_39_documents_are_checked_with_the_schema() -> None:
+    # The prior art's JSON-on-stdin validator has no counterpart: a resolved document is
+    # checked against schemas/session-config.schema.json by any JSON Schema tool.
+    from jsonschema import Draft202012Validator
+
+    from sessionkit.schemas import load_schema
+
+    checker = Draft202012Validator(load_schema("session-config"))
+    assert list(checker.iter_errors(load_config_text(HEADER + "waves: 4\n").to_json())) == []
+    assert {e.validator for e in checker.iter_errors({"enforcement": "strict", "waves": 2})} == {
+        "minimum"
+    }
+    assert [e.validator for e in checker.iter_errors([])] == ["type"]
