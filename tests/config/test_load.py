@@ -518,3 +518,25 @@ def test_explicit_file_is_merged_with_its_committed_version(make_repo: Callable[
     assert cfg.enforcement == "warn"
     assert cfg.report.head["host_file"] == "docs/cfg.md"
     assert cfg.report.pending == ("enforcement",)
+
+
+GUARD_PROBE = (
+    "import sessionkit; d = sessionkit.check_command('git reset --hard', cwd={repo!r}); "
+    "print(d.action)"
+)
+
+
+def test_guard_lowers_reset_hard_only_after_the_commit(make_repo: Callable[..., Path]) -> None:
+    """§17.3: the loosening reaches the guard through load_config once it is committed."""
+    repo = make_repo({"CLAUDE.md": HEADER + "waves: 4\n"})
+    (repo / "CLAUDE.md").write_text(HEADER + "allow-destructive-ops: true\n")
+
+    def action() -> str:
+        code = GUARD_PROBE.format(repo=str(repo))
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip()
+
+    assert action() == "block"
+    commit_all(repo, "allow destructive operations")
+    assert action() == "warn"
