@@ -696,22 +696,27 @@ def _policy_is_inert(policy: Any, config: Any, context: str, repo_root: str | No
             return False
     elif config is None:
         return False  # the policy layer would try to load it: let it
-    if repo_root is not None:
-        facts_root = _OVERRIDE_STORES.get(repo_root)
-        if facts_root is None:
-            from sessionkit.policy.repofacts import RepoFacts as _Facts
-
-            common = _Facts(repo_root).common_dir
-            facts_root = (
-                os.path.join(common, "sessionkit", "guard-overrides.json") if common else ""
-            )
-            _OVERRIDE_STORES[repo_root] = facts_root
-        if facts_root and os.path.exists(facts_root):
-            return False
-    return True
+    return not (repo_root is not None and _override_store_exists(repo_root))
 
 
-_OVERRIDE_STORES: dict[str, str] = {}
+# repository root -> (checked at, whether the local override store exists)
+_OVERRIDE_STORES: dict[str, tuple[float, bool]] = {}
+
+
+def _override_store_exists(repo_root: str) -> bool:
+    """Whether ``<common-dir>/sessionkit/guard-overrides.json`` exists (stat once a second)."""
+    now = time.monotonic()
+    hit = _OVERRIDE_STORES.get(repo_root)
+    if hit is not None and now - hit[0] < _REVALIDATE_SECONDS:
+        return hit[1]
+    common = RepoFacts(repo_root).common_dir
+    exists = common is not None and os.path.exists(
+        os.path.join(common, "sessionkit", "guard-overrides.json")
+    )
+    if len(_OVERRIDE_STORES) > 64:
+        _OVERRIDE_STORES.clear()
+    _OVERRIDE_STORES[repo_root] = (now, exists)
+    return exists
 
 
 def _keep_floors(before: list[Finding], after: list[Finding]) -> list[Finding]:

@@ -341,6 +341,8 @@ class PathJudge:
 
     def for_cwd(self, cwd: str) -> PathJudge:
         """This judge with another default cwd, sharing the cached repository facts."""
+        if cwd == self.cwd:
+            return self
         cwd = normalise(cwd)
         if cwd == self.cwd:
             return self
