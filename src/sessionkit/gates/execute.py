@@ -352,6 +352,27 @@ def decide_status(executed: Executed, result: ProcessOutcome, scoped_tests: bool
     executed.status, executed.reason = "fail", "exit-code"
 
 
+def _status_message(executed: Executed, record: ResolvedCommand) -> str | None:
+    """The one-sentence explanation of an outcome the user must act on (spec §10.5)."""
+    name = executed.spec.name
+    if executed.status == "timeout":
+        where = f"commands.{name}.timeout_s" if executed.spec.source == "policy" else "timeout_s"
+        return (
+            f"{name} timed out after {record.timeout_s:g}s; its process group was stopped. "
+            f"Raise {where} or --timeout"
+        )
+    if executed.reason == "count-mismatch":
+        return (
+            f"{name} exited 0 but reported {_count_failures(executed)} failures; treated as failed "
+            "(count-mismatch). Use required: false for report-only checks"
+        )
+    if executed.reason in ("not-found", "not-executable"):
+        return f"{name}: {record.text!r} exited {executed.exit_code} ({executed.reason}); check that the tool is installed"
+    if executed.reason == "tool-error":
+        return f"{name}: the tool itself failed (exit {executed.exit_code}); see its output in the logs"
+    return None
+
+
 def run_check(
     spec: CheckSpec,
     ctx: RunContext,
@@ -453,6 +474,7 @@ def run_check(
     executed.notes.extend(n for n in outcome.notes if n not in executed.notes)
     executed.findings = make_findings(outcome, spec.name, ctx.root)
     decide_status(executed, result, scoped_tests=bool(files) and spec.kind == "test")
+    executed.message = _status_message(executed, record)
     versions = dict(outcome.tool_versions)
     for name in {f.tool for f in executed.findings} | ({tool} if tool else set()):
         if name in ("generic", "junit", "sessionkit"):
