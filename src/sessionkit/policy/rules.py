@@ -599,7 +599,7 @@ _CATALOGUE: tuple[Rule, ...] = (
         "If a variable in {target} is empty or unset, this deletes /, the home directory or "
         "the repository.",
         'Write "${VAR:?}" and quote it.',
-        ('rm -rf "$X/"', 'rm -rf "$X"/*', 'rm -rf "$X"/.*'),
+        ('rm -rf "$X/"', 'rm -rf "$X"/*', 'rm -rf "$X"/.*', "rm -rf ${X:-/}"),
         ('rm -rf "${X:?}/"', 'rm -rf "$BUILD_DIR"'),
     ),
     Rule(

@@ -254,7 +254,13 @@ def _empty_default(verdict: Verdict, cmd: Command) -> Verdict:
     """A record read with a parameter's default (``${X:-/}``) is the empty case (§8.3)."""
     if verdict.rule_id not in _EMPTY_CASE_RULES:
         return verdict
-    if not any(hop[0] == "variable" for hop in cmd.via):
+    operand = verdict.target.operand
+    from_default = any(hop[0] == "variable" for hop in cmd.via) or (
+        # the walker yields the default's reading as a plain literal; its source text still
+        # shows where it came from (only relabels one block as another)
+        bool(operand) and ("-" + operand + "}") in cmd.text and "${" in cmd.text
+    )
+    if not from_default:
         return verdict
     from sessionkit.policy.paths import Verdict as VerdictClass
 
