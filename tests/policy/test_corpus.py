@@ -1,7 +1,8 @@
 """Runs the project corpus through the real guard in real repositories (guard.md §16.1).
 
 For every case: the action, the primary rule for block and warn, and the named allow finding
-for allow cases. The whole corpus runs twice: once with the repositories under the system temp
+for allow cases; every decision validates against ``guard-decision.schema.json`` and every exact
+span cuts its segment out of the command (§16.2, Decision JSON). The whole corpus runs twice: once with the repositories under the system temp
 directory, once outside every temp root (an ignored directory of this checkout), and both runs
 must agree. ``HOME`` is a scratch directory outside temp space in both runs.
 
@@ -22,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from sessionkit import schemas
 from tests.policy.corpus_cases import Case, fixture_key, load_cases
 from tests.policy.corpus_repos import build_repo
 
@@ -29,6 +31,7 @@ guard_module = pytest.importorskip("sessionkit.policy.guard")
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = load_cases()
+DECISION_SCHEMA = schemas.validator("guard-decision")
 
 # id -> why the engine still gets it wrong (findings for the guard's owners; see the report).
 XFAIL: dict[str, str] = {
@@ -182,6 +185,12 @@ def test_case(case: Case, runners: tuple[Runner, Runner]) -> None:
         + "\n"
         + trace(case, in_temp)
     )
+    schema_errors = [e.message for e in DECISION_SCHEMA.iter_errors(first.to_dict())]
+    assert schema_errors == [], f"{case['id']}: decision JSON: {schema_errors}"
+    for item in (first, *first.findings):
+        if item.span_exact and item.span is not None and item.segment is not None:
+            start, end = item.span
+            assert case["cmd"][start:end] == item.segment, f"{case['id']}: inexact span {item.span}"
     second = out_of_temp.judge(case)
     assert (second.action, second.rule_id) == (first.action, first.rule_id), (
         f"{case['id']}: repository outside temp space gives {second.action} {second.rule_id},"
