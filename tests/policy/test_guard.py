@@ -317,3 +317,12 @@ def test_sessionkit_root_reexports() -> None:
 
     assert sessionkit.check_command is check_command
     assert sessionkit.Decision is Decision
+
+
+def test_policy_package_reexports_every_public_name() -> None:
+    import sessionkit.policy as policy
+
+    for name in policy.__all__:
+        assert getattr(policy, name) is not None, name
+    assert policy.check_command is check_command
+    assert policy.RULES["git-reset-hard"].group == "B1"

@@ -8,9 +8,25 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from sessionkit.policy.command import Command as Command
     from sessionkit.policy.decision import Decision as Decision
     from sessionkit.policy.decision import Finding as Finding
     from sessionkit.policy.decision import Notice as Notice
+    from sessionkit.policy.effects import Effect as Effect
+    from sessionkit.policy.effects import command_effects as command_effects
+    from sessionkit.policy.guard import Analysis as Analysis
+    from sessionkit.policy.guard import Guard as Guard
+    from sessionkit.policy.guard import analyse_command as analyse_command
+    from sessionkit.policy.guard import check_command as check_command
+    from sessionkit.policy.policyfile import Policy as Policy
+    from sessionkit.policy.policyfile import PolicyError as PolicyError
+    from sessionkit.policy.policyfile import compile_literal_rule as compile_literal_rule
+    from sessionkit.policy.policyfile import load_policy as load_policy
+    from sessionkit.policy.rules import RULES as RULES
+    from sessionkit.policy.rules import Rule as Rule
+    from sessionkit.policy.rules import explain as explain
+    from sessionkit.policy.shell import parse as parse
+    from sessionkit.policy.walk import simple_commands as simple_commands
 
 # name -> module that defines it; resolved on first attribute access.
 _LAZY = {
