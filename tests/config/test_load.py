@@ -498,14 +498,19 @@ def test_cold_load_of_a_large_section_is_bounded(make_repo: Callable[..., Path])
     section = yaml.safe_dump(doc, sort_keys=False)
     assert section.count("\n") > 300
     repo = make_repo({"CLAUDE.md": "# P\n\n" + "prose line\n" * 15000 + HEADER + section})
-    times = []
+    times, baseline = [], []
     for _ in range(5):
         clear_memo()
         started = time.perf_counter()
         cfg = load_config(repo, use_cache=False, environ={})
         times.append(time.perf_counter() - started)
         assert cfg.report.ok, cfg.report.errors
-    assert statistics.median(times) < 0.160
+        started = time.perf_counter()
+        yaml.load(section, Loader=yaml.CSafeLoader)
+        baseline.append(time.perf_counter() - started)
+    # 4x the budget's ratio (12x yaml CSafeLoader), measured side by side so that a loaded
+    # machine slows both; the absolute budget is the benchmark's to report.
+    assert statistics.median(times) < 48 * statistics.median(baseline)
 
 
 def test_explicit_file_is_merged_with_its_committed_version(make_repo: Callable[..., Path]) -> None:

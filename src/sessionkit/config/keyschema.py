@@ -47,8 +47,20 @@ def _kind_of(value: object) -> str:
     return "object"
 
 
+_KINDS: dict[int, tuple[Schema, frozenset[str]]] = {}
+
+
 def kinds(schema: Schema) -> frozenset[str]:
-    """The JSON types a value of ``schema`` may have."""
+    """The JSON types a value of ``schema`` may have (memoised: the schema never changes)."""
+    cached = _KINDS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    result = _kinds(schema)
+    _KINDS[id(schema)] = (schema, result)
+    return result
+
+
+def _kinds(schema: Schema) -> frozenset[str]:
     found: set[str] = set()
     declared = schema.get("type")
     if isinstance(declared, str):

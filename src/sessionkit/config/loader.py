@@ -180,8 +180,11 @@ def full_load(
         }
         head_side = _read_head(loc, environ, head_fp, diags, known)
         head_info = head_side["info"]
-        full_head = complete(head_side["doc"])
-        headmod.fold_protection(full_head)
+        if head_side["doc"] is working_doc:  # the committed file is the working file
+            full_head = full_working
+        else:
+            full_head = complete(head_side["doc"])
+            headmod.fold_protection(full_head)
         final, loosening, pending = _merge(
             full_working, full_head, provenance, head_side["provenance"], parsed, diags
         )
