@@ -79,7 +79,7 @@ def test_an_error_is_reported_in_the_hook_format(make_repo: Callable[..., Path])
     repo = make_repo(claude("waves: many\n"))
     before = git(repo, "status", "--porcelain")
     proc = real_hook(repo)
-    assert proc.returncode == 1
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     assert (
         lines[0] == "sessionkit-config: Session Config has 1 error (CLAUDE.md, section at line 3)"
