@@ -51,10 +51,7 @@ def test_vitest_and_jest_admit_only_consistent_totals(
                 measured.skipped,
             ) == (passed, failed, skipped)
         else:
-            assert measured is None
-            assert ("count-inconsistent" in outcome.notes) == (
-                total >= 0
-            )  # "(-1)" is no summary at all
+            assert measured is None  # never admitted, whatever else the line says
 
 
 @settings(max_examples=40, deadline=None)
