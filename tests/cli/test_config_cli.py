@@ -265,7 +265,9 @@ def test_show_defaults_reads_no_file(sk: Callable[..., Result], tmp_path: Path) 
     assert result.code == 0
     assert "waves: 5  # default" in result.out.splitlines()
     document = sk("config", "show", "--defaults", "--json", cwd=tmp_path).json()
+    config_result_validator().validate(document)  # type: ignore[attr-defined]
     assert document["config"] == SessionConfig.defaults().to_json()
+    assert (document["host_file"], document["sources"]) == (None, {})
 
 
 def test_show_prior_art_has_88_keys_in_order(
@@ -378,6 +380,9 @@ def test_migrate_usage_and_nothing_to_do(
     assert sk("config", "migrate", "--write", "--check", cwd=repo).code == 2
     result = sk("config", "migrate", cwd=repo)
     assert (result.code, result.out) == (0, "nothing to migrate: no ## Session Config section\n")
+    document = sk("config", "migrate", "--json", cwd=repo).json()
+    config_result_validator().validate(document)  # type: ignore[attr-defined]
+    assert (document["changed"], document["status"]) == (False, "no-config")
 
 
 def test_an_unreadable_instruction_file_exits_3(
