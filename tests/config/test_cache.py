@@ -335,3 +335,12 @@ def test_outside_a_repository_nothing_is_cached(
     (tmp_path / "proj" / "CLAUDE.md").write_text(HEADER + "waves: 7\n")
     assert load_config(tmp_path / "proj", environ={}).waves == 7
     assert read_cached_config(tmp_path / "proj", environ={}) is None
+
+
+def test_fifo_in_place_of_the_cache_never_blocks(make_repo: Callable[..., Path]) -> None:
+    repo = cached_repo(make_repo)
+    cache = repo / ".git" / "sessionkit" / "config-cache.json"
+    cache.unlink()
+    os.mkfifo(cache)
+    assert read_cached_config(repo, environ={}) is None
+    assert load_config(repo, environ={}).waves == 7

@@ -112,3 +112,11 @@ def test_read_limits(tmp_path: Path) -> None:
 )
 def test_rel_path(root: str, path: str, expected: str) -> None:
     assert rel_path(root, path) == expected
+
+
+def test_a_fifo_in_place_of_git_files_never_blocks(tmp_path: Path) -> None:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    os.mkfifo(proj / ".git")
+    loc = find_root(str(proj))  # would block forever if the FIFO were opened for reading
+    assert (loc.root, loc.git_dir) == (str(proj.resolve()), None)

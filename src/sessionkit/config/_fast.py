@@ -78,11 +78,8 @@ def find_root(start: str) -> Location:
 def _git_dir(root: str, dot_git: str) -> str | None:
     if os.path.isdir(dot_git):
         return dot_git
-    try:
-        with open(dot_git, encoding="utf-8", errors="replace") as handle:
-            first = handle.read(4096).splitlines()[0] if handle else ""
-    except (OSError, IndexError):
-        return None
+    content = _read_small(dot_git)
+    first = content.splitlines()[0] if content else ""
     if not first.startswith("gitdir:"):
         return None
     target = first[len("gitdir:") :].strip()
@@ -90,20 +87,27 @@ def _git_dir(root: str, dot_git: str) -> str | None:
 
 
 def _common_dir(git_dir: str) -> str:
-    try:
-        with open(os.path.join(git_dir, "commondir"), encoding="utf-8") as handle:
-            value = handle.read().strip()
-    except OSError:
+    content = _read_small(os.path.join(git_dir, "commondir"))
+    if content is None:
         return git_dir
+    value = content.strip()
     return os.path.normpath(os.path.join(git_dir, value)) if value else git_dir
 
 
-def _read_small(path: str) -> str | None:
+def _read_small(path: str, limit: int = 65536) -> str | None:
+    """The start of a regular file; None for anything else (a FIFO must never block us)."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read(65536).decode("utf-8", "replace")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, limit).decode("utf-8", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def head_fingerprint(git_dir: str | None, common_dir: str | None) -> dict[str, Any]:
@@ -138,11 +142,7 @@ def head_fingerprint(git_dir: str | None, common_dir: str | None) -> dict[str, A
 
 
 def _read_small_all(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8", "replace")
-    except OSError:
-        return None
+    return _read_small(path, 64 * 1024 * 1024)
 
 
 def stat_record(root: str, path: str) -> dict[str, Any]:
@@ -208,13 +208,24 @@ def identity() -> dict[str, str]:
 
 def read_cache_file(path: str) -> dict[str, Any] | None:
     try:
-        info = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode) or info.st_size > 64 * 1024 * 1024:
             return None
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read().decode("utf-8"))
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        data = json.loads(b"".join(chunks).decode("utf-8"))
     except (OSError, ValueError, UnicodeDecodeError):
         return None
+    finally:
+        os.close(fd)
     return data if isinstance(data, dict) else None
 
 
