@@ -82,6 +82,8 @@ MAX_ALTS = 16
 
 _EMPTY = Value(())
 _UNKNOWN_OUT = Value((Unknown("$(…)"),))
+_MAX_PIECES = 64
+_DECL_BUILTINS = frozenset(("export", "declare", "typeset", "local", "readonly"))
 _INHERITED = Stdin()
 _CLOSED_OUT = Value((Lit(""),))
 
@@ -308,6 +310,9 @@ def _concat(a: Value, b: Value) -> Value:
         return b
     if not b.pieces:
         return a
+    if len(a.pieces) + len(b.pieces) > _MAX_PIECES:
+        # long outputs of unknown programs: keep the work bounded
+        return _UNKNOWN_OUT
     return Value(merge_pieces(a.pieces + b.pieces))
 
 
@@ -882,6 +887,11 @@ class _Walker:
                 env_pairs.append((assignment.name, Value((Unknown("$" + assignment.name),))))
         # alias reading of the first word
         first_text = words[0].plain()
+        if first_text in _DECL_BUILTINS:
+            for word in words[1:]:
+                if word.assign is not None and word.assign.array is not None:
+                    values = self._assignment_values(word.assign, state, ctx)
+                    self._assign(state, word.assign.name, values, ctx, word.assign)
         if (
             first_text is not None
             and first_text in self.aliases
@@ -951,6 +961,8 @@ class _Walker:
     def _expand(self, word: Word, state: _State, ctx: _Ctx) -> list[list[Value]]:
         """The alternatives of a word, each a list of fields."""
         parts = word.parts
+        if word.assign is not None:
+            return self._decl_operand(word, state, ctx)
         if len(parts) == 1:
             p = parts[0]
             if type(p) is SLit:
@@ -959,8 +971,6 @@ class _Walker:
                     return [[lit(text, True)]]
                 if "{" not in text:
                     return [[lit(text)]]
-        if word.assign is not None:
-            return self._decl_operand(word, state, ctx)
         partlists = self._braces(parts)
         combos: list[list[Value]] = [[]]
         for plist in partlists:
@@ -1958,6 +1968,8 @@ def _filter(name: str, args: list[str | None], text: str) -> Value | None:
         return lit("".join(line[::-1] + "\n" for line in text.splitlines()), True)
     if name == "tr":
         sets = [w for w in words if not w.startswith("-")]
+        if any(len(w) > 1 and ("-" in w or "[" in w or "\\" in w) for w in sets):
+            return None  # ranges and classes: not literal single-character sets
         if (
             len(sets) == 2
             and len(sets[0]) == len(sets[1])
@@ -2055,7 +2067,7 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
             var = var.rstrip("+")
             rest = Value(merge_pieces([Lit(first, True), *v.pieces[1:]]))
             if text is not None and text.endswith("=(…)"):
-                w._assign(state, var, (None,), ctx, None, append)
+                pass  # array operands were assigned from the syntax tree
             else:
                 w._assign(state, var, ((rest,),), ctx, None, append)
             if name == "export" or "x" in "".join(

@@ -1,0 +1,397 @@
+"""Expansion and same-command data flow (guard.md §5) and the Command records (§6.1)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sessionkit.policy.command import Command
+from sessionkit.policy.shell import simple_commands as shell_simple_commands
+from sessionkit.policy.values import FRESH, HOME, REPO, TMPDIR, Sym, Unknown
+from sessionkit.policy.walk import canonical_name, simple_commands, walk
+
+CWD = "/work/repo"
+
+
+def records(command: str, cwd: str = CWD) -> list[Command]:
+    result = walk(command, cwd=cwd)
+    assert result.errors == []
+    assert result.limit is None
+    return result.commands
+
+
+def argvs(command: str, cwd: str = CWD) -> list[list[str]]:
+    return [c.rendered() for c in records(command, cwd)]
+
+
+def runs(command: str, argv: list[str], cwd: str = CWD) -> Command:
+    """The record whose rendered argv is ``argv`` (fails when none is)."""
+    for c in records(command, cwd):
+        if c.rendered() == argv:
+            return c
+    raise AssertionError(f"{argv} not among {argvs(command, cwd)}")
+
+
+# --- §5.2 expansion -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        ("git {reset,--hard}", ["git", "reset", "--hard"]),
+        ("echo a{b,c{d,e}}f", ["echo", "abf", "acdf", "acef"]),
+        ("echo {1..3}", ["echo", "1", "2", "3"]),
+        ("echo {01..03}", ["echo", "01", "02", "03"]),
+        ("echo {1..9..4}", ["echo", "1", "5", "9"]),
+        ("echo {a..c}", ["echo", "a", "b", "c"]),
+        ("echo '{a,b}' {} {a} x{,}", ["echo", "{a,b}", "{}", "{a}", "x", "x"]),
+        ("X=a; echo ${X}{1,2}", ["echo", "a1", "a2"]),
+        (
+            "X=abc.tar.gz; echo ${X%%.*} ${X#*.} ${X%.*} ${X##*.}",
+            ["echo", "abc", "tar.gz", "abc.tar", "gz"],
+        ),
+        (
+            "X=hello; echo ${X/l/L} ${X//l/L} ${X^^} ${X:1:3} ${#X}",
+            ["echo", "heLlo", "heLLo", "HELLO", "ell", "5"],
+        ),
+        ("X=a; echo ${X:+set} ${Y:+set}", ["echo", "set"]),
+        ("A=(x 'y z'); echo \"${A[@]}\" ${A[1]} ${#A[@]}", ["echo", "x", "y z", "y", "z", "2"]),
+        ('set -- a b; echo $1 $# "$@"', ["echo", "a", "2", "a", "b"]),
+        ('set -- a b c; shift; echo "$@"', ["echo", "b", "c"]),
+        ("N=X; X=v; echo ${!N}", ["echo", "v"]),
+        ("X='a  b'; echo $X \"$X\"", ["echo", "a", "b", "a  b"]),
+        ("IFS=,; X=a,b; echo $X", ["echo", "a", "b"]),
+        ('X=; echo $X "$X" end', ["echo", "", "end"]),
+        ("echo $((1+2))", ["echo", "«$((…))»"]),
+        ("echo $RANDOM$$", ["echo", "«$RANDOM»«$$»"]),
+    ],
+)
+def test_expansion(command: str, argv: list[str]) -> None:
+    assert argvs(command)[-1] == argv
+
+
+def test_tilde_forms() -> None:
+    home = records("echo ~ ~/x")[0]
+    assert all(type(v.pieces[0]) is Sym and v.pieces[0].kind == HOME for v in home.argv[1:])
+    assert home.argv[2].pieces[0].path == os.path.expanduser("~")
+    plus = records("cd /tmp && echo ~+ ~-")[-1]
+    assert [v.text for v in plus.argv[1:]] == ["/tmp", CWD]
+    user = records("echo ~bob/x")[0].argv[1]
+    assert type(user.pieces[0]) is Unknown and user.pieces[0].origin == "~bob"
+
+
+def test_unquoted_glob_is_a_pattern_quoted_is_not() -> None:
+    c = records("rm -f *.txt '*.md' \"a?\" x\\*")[0]
+    assert [v.pattern for v in c.argv[1:]] == [False, True, False, False, False]
+
+
+def test_unknown_pieces_and_split_flag() -> None:
+    c = records('rm -rf $X "$Y" "${Z:?}"')[0]
+    x, y, z = c.argv[2:]
+    assert x.split and not y.split
+    assert not x.known and x.pieces[0].may_be_empty
+    assert not z.pieces[0].may_be_empty
+
+
+def test_default_operator_gives_alternatives() -> None:
+    got = [c.rendered() for c in records('rm -rf "${X:-/}"')]
+    assert ["rm", "-rf", "/"] in got
+    assert any("«" in a[2] for a in got)
+
+
+def test_assign_default_persists() -> None:
+    assert ["rm", "-rf", "src"] in argvs(": ${D:=src}; rm -rf $D")
+
+
+def test_special_parameters_are_nonempty_unknowns() -> None:
+    value = records("echo $?")[0].argv[1]
+    assert type(value.pieces[0]) is Unknown and not value.pieces[0].may_be_empty
+
+
+# --- §5.3 variables and scoping ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        ("G=git; X=--hard; $G reset $X", ["git", "reset", "--hard"]),
+        ("export X=src; rm -rf $X", ["rm", "-rf", "src"]),
+        ("declare -a A=(a b); echo ${A[1]}", ["echo", "b"]),
+        ("read -r X <<< 'src'; rm -rf $X", ["rm", "-rf", "src"]),
+        ('read -r A B <<EOF\nx y z\nEOF\necho $A "$B"', ["echo", "x", "y z"]),
+        ("printf -v X '%s/%s' a b; echo $X", ["echo", "a/b"]),
+        ('X=src; unset X; echo "$X"', ["echo", ""]),
+        ("X=a; X+=b; echo $X", ["echo", "ab"]),
+    ],
+)
+def test_variable_store(command: str, argv: list[str]) -> None:
+    assert argv in argvs(command)
+
+
+def test_prefix_assignment_is_env_only() -> None:
+    c = records("X=1 GIT_DIR=.git git status; echo $X")
+    assert dict(c[0].env)["GIT_DIR"].text == ".git"
+    assert c[1].rendered() == ["echo", "«$X»"]
+
+
+def test_exported_variables_reach_env() -> None:
+    c = records("export HUSKY=0; git commit -m x")[-1]
+    assert dict(c.env)["HUSKY"].text == "0"
+
+
+def test_conditional_assignment_adds_alternatives() -> None:
+    got = argvs("false || X=src; rm -rf $X")
+    assert ["rm", "-rf", "src"] in got and ["rm", "-rf", "«$X»"] in got
+    got = argvs("X=a; if c; then X=b; fi; echo $X")
+    assert ["echo", "a"] in got and ["echo", "b"] in got
+
+
+def test_unconditional_assignment_replaces() -> None:
+    assert argvs("X=a; X=b; echo $X")[-1] == ["echo", "b"]
+    assert len([a for a in argvs("X=a; X=b; echo $X") if a[0] == "echo"]) == 1
+
+
+def test_subshell_and_substitution_scope() -> None:
+    assert argvs("(X=src); echo $X")[-1] == ["echo", "«$X»"]
+    assert argvs("Y=$(X=a); echo $X")[-1] == ["echo", "«$X»"]
+
+
+def test_last_pipeline_element_leaks_as_alternative() -> None:
+    got = argvs("X=a; echo | X=b; echo $X")
+    assert ["echo", "a"] in got and ["echo", "b"] in got
+
+
+def test_for_loop_values() -> None:
+    got = argvs("for d in src docs; do rm -rf $d; done")
+    assert got == [["rm", "-rf", "src"], ["rm", "-rf", "docs"]]
+
+
+def test_function_positional_parameters() -> None:
+    got = argvs('f() { rm -rf "$1"; }; f src')
+    assert ["rm", "-rf", "src"] in got
+
+
+# --- §5.4 literal producers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        ("$(echo git) reset", ["git", "reset"]),
+        ('"$(which git)" reset', ["/usr/bin/git", "reset"]),
+        ("$(printf r)m -rf x", ["rm", "-rf", "x"]),
+        ("rm -rf $(echo -n src)", ["rm", "-rf", "src"]),
+        ("rm -rf $(printf '%s\\n' a b)", ["rm", "-rf", "a", "b"]),
+        ("rm -rf $(basename /x/src)", ["rm", "-rf", "src"]),
+        ("rm -rf $(dirname src/x)", ["rm", "-rf", "src"]),
+        ("cd /tmp && rm -rf $(pwd)/x", ["rm", "-rf", "/tmp/x"]),
+        ("rm -rf $(echo cmVzZXQ= | base64 -d)", ["rm", "-rf", "reset"]),
+        ("rm -rf $(echo crs | rev)", ["rm", "-rf", "src"]),
+        ("rm -rf $(echo SRC | tr A-Z a-z)", ["rm", "-rf", "«$(tr …)»"]),
+        ("rm -rf $(printf 'a\\nb\\n' | head -n 1)", ["rm", "-rf", "a"]),
+        ("X=$(cat <<EOF\nsrc\nEOF\n); rm -rf $X", ["rm", "-rf", "src"]),
+    ],
+)
+def test_literal_producers(command: str, argv: list[str]) -> None:
+    assert argv in argvs(command)
+
+
+def test_mktemp_and_repo_symbols() -> None:
+    c = records('D=$(mktemp -d); rm -rf "$D"')[-1]
+    sym = c.argv[2].pieces[0]
+    assert type(sym) is Sym and sym.kind == FRESH and sym.n == 1
+    c = records('rm -rf "$(git rev-parse --show-toplevel)"')[-1]
+    assert c.argv[2].pieces[0].kind == REPO
+    c = records('rm -rf "$TMPDIR/x"')[-1]
+    assert c.argv[2].pieces[0].kind == TMPDIR
+
+
+def test_producer_class_of_substitution() -> None:
+    c = records("rm -rf $(ls)")[-1]
+    producer = c.argv[2].pieces[0].producer
+    assert producer is not None and producer.kind == "ls"
+    c = records("rm $(git ls-files -o)")[-1]
+    assert c.argv[1].pieces[0].producer.kind == "git-listed"
+    c = records("rm $(find . -name x | grep y)")[-1]
+    assert c.argv[1].pieces[0].producer.kind == "find"
+    c = records("rm $(curl x)")[-1]
+    assert c.argv[1].pieces[0].producer.kind == "unknown"
+
+
+def test_group_output_keeps_known_parts() -> None:
+    c = runs("{ crontab -l; echo '* * * * * rm -rf ~'; } | crontab -", ["rm", "-rf", "~"])
+    assert c.via_kinds() == ("crontab",) and c.deferred
+
+
+# --- §5.5 cwd ------------------------------------------------------------------------------
+
+
+def test_cd_and_chain_sees_new_cwd_later_commands_see_both() -> None:
+    c = records("cd src && rm -rf a; rm -rf b")
+    assert [v.text for v in c[1].cwd] == [CWD + "/src"]
+    assert sorted(v.text or "" for v in c[2].cwd) == sorted([CWD + "/src", CWD])
+
+
+def test_cd_forms() -> None:
+    assert [v.text for v in records("cd /tmp && cd - && ls")[-1].cwd] == [CWD]
+    home = records("cd && ls")[-1].cwd[0]
+    assert home.pieces[0].kind == HOME
+    unknown = records('cd "$X" && ls')[-1].cwd[0]
+    assert not unknown.known
+    assert [v.text for v in records("(cd /tmp); ls")[-1].cwd] == [CWD]
+    assert [v.text for v in records("cd -P ../x && ls")[-1].cwd] == ["/work/x"]
+
+
+def test_git_dash_c_and_pwd() -> None:
+    assert argvs("cd /opt && echo $PWD $OLDPWD")[-1] == ["echo", "/opt", CWD]
+
+
+# --- §5.6 aliases and functions ------------------------------------------------------------
+
+
+def test_alias_is_judged_both_ways() -> None:
+    c = records("alias g='git reset'; g --hard")
+    got = [x.rendered() for x in c]
+    assert ["git", "reset", "--hard"] in got
+    assert ["g", "--hard"] in got
+    alias_run = runs("alias g='git reset'; g --hard", ["git", "reset", "--hard"])
+    assert alias_run.via_kinds() == ("alias",) and not alias_run.defined_only
+
+
+def test_unused_definitions_are_judged_once() -> None:
+    c = runs("alias nuke='rm -rf src'", ["rm", "-rf", "src"])
+    assert c.defined_only
+    c = runs("f() { git reset --hard; }", ["git", "reset", "--hard"])
+    assert c.defined_only and c.via_kinds() == ("function",)
+
+
+def test_function_call_judged_as_body_and_plain() -> None:
+    got = argvs("git() { echo hi; }; git reset --hard")
+    assert ["git", "reset", "--hard"] in got and ["echo", "hi"] in got
+    body = runs("f() { rm -rf src; }; f", ["rm", "-rf", "src"])
+    assert not body.defined_only
+
+
+def test_trap_and_prompt_command_are_deferred() -> None:
+    c = runs("trap 'rm -rf src' EXIT", ["rm", "-rf", "src"])
+    assert c.deferred and c.via_kinds() == ("trap",)
+    c = runs("PROMPT_COMMAND='git reset --hard'", ["git", "reset", "--hard"])
+    assert c.deferred
+
+
+# --- §5.7 files written, §5.8 git config ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        ("echo 'rm -rf src' > x.sh; bash x.sh", "shell-script"),
+        ("cat > x.sh <<'EOF'\nrm -rf src\nEOF\nsh x.sh", "shell-script"),
+        ("printf 'rm -rf src\\n' > x.sh && chmod +x x.sh && ./x.sh", "written-script"),
+        ("echo 'rm -rf src' | tee x.sh; source x.sh", "source"),
+        ("echo 'rm -rf src' > a; cp a b.sh; . b.sh", "source"),
+        ("echo 'rm -rf src' > x.sh; echo 'ls' >> x.sh; bash x.sh", "shell-script"),
+    ],
+)
+def test_written_scripts(command: str, kind: str) -> None:
+    c = runs(command, ["rm", "-rf", "src"])
+    assert kind in c.via_kinds()
+
+
+def test_git_config_set_in_command() -> None:
+    c = records("git config alias.nuke 'reset --hard'; git nuke")[-1]
+    assert ("alias.nuke", c.git_config[0][1]) == c.git_config[0]
+    assert c.git_config[0][1].text == "reset --hard"
+    assert ["git", "reset", "--hard"] in argvs("git config alias.nuke 'reset --hard'; git nuke")
+
+
+def test_git_config_from_environment() -> None:
+    c = records("GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager GIT_CONFIG_VALUE_0=cat git log")[0]
+    assert c.git_config == (("core.pager", c.git_config[0][1]),)
+    c = records("GIT_CONFIG_PARAMETERS=\"'clean.requireforce'='false'\" git clean -d")[0]
+    assert c.git_config[0][0] == "clean.requireforce"
+    assert c.git_config[0][1].text == "false"
+
+
+def test_git_command_running_config_is_a_payload() -> None:
+    c = runs("git -c core.pager='rm -rf src' log", ["rm", "-rf", "src"])
+    assert c.via_kinds() == ("git-config-exec",)
+    c = runs("GIT_SSH_COMMAND='rm -rf src' git fetch", ["rm", "-rf", "src"])
+    assert c.via_kinds() == ("git-config-exec",)
+
+
+# --- §6.1 records ----------------------------------------------------------------------------
+
+
+def test_record_fields() -> None:
+    command = "cd src && sudo git reset --hard > log 2>&1 < /dev/null"
+    c = records(command)[-1]
+    assert c.name == "git" and c.wrappers == ("sudo",)
+    assert c.span_exact and command[c.span[0] : c.span[1]] == c.text
+    assert [r.op for r in c.redirects] == [">", ">&", "<"]
+    assert c.stdin.kind == "closed"
+    assert not c.dry and not c.deferred and c.reading == 0
+
+
+def test_inexact_payload_spans_cover_the_producing_word() -> None:
+    command = 'X="git reset --hard"; eval "$X"'
+    c = runs(command, ["git", "reset", "--hard"])
+    assert not c.span_exact
+    assert c.text == "git reset --hard"
+    assert command[c.span[0] : c.span[1]] in ('eval "$X"', '"$X"')
+
+
+def test_exact_payload_spans() -> None:
+    command = "bash -c 'ls && git reset --hard'"
+    c = runs(command, ["git", "reset", "--hard"])
+    assert c.span_exact and command[c.span[0] : c.span[1]] == "git reset --hard"
+
+
+def test_background_is_deferred() -> None:
+    assert runs("(sleep 1; rm -rf src) &", ["rm", "-rf", "src"]).deferred
+
+
+def test_malformed_readings_are_numbered() -> None:
+    c = records("echo 'x; git reset --hard")
+    readings = {x.reading for x in c}
+    assert readings == {1, 2}
+    second = [x for x in c if x.reading == 2]
+    assert ["git", "reset", "--hard"] in [x.rendered() for x in second]
+    assert all(x.via_kinds()[0] == "lenient-reading" for x in second)
+
+
+def test_canonical_names() -> None:
+    from sessionkit.policy.values import lit
+
+    assert canonical_name(lit("/usr/bin/GIT.exe")) == "git"
+    assert canonical_name(lit("\\git")) == "\\git"
+    assert [c.name for c in records('\\git status; "git" log; GIT x')] == ["git", "git", "git"]
+
+
+def test_unresolved_command_readings() -> None:
+    c = records("$SUDO rm -rf src")
+    assert c[0].name is None
+    empty = runs("$SUDO rm -rf src", ["rm", "-rf", "src"])
+    assert empty.via == (("unresolved-command", (0, 5), ""),)
+    shell = records("$SH -c 'git reset --hard'")
+    candidates = [x for x in shell if x.via and x.via[-1][2] == "bash"]
+    assert candidates and candidates[0].rendered() == ["git", "reset", "--hard"]
+
+
+def test_limits_are_reported() -> None:
+    assert walk(" ".join(["eval"] * 40) + " ls").limit == "depth"
+    nested = "ls"
+    for _ in range(20):
+        nested = "bash -c " + nested.replace("\\", "\\\\").replace(" ", "\\ ")
+    assert walk(nested).limit in ("depth", "input-size")
+    many = "; ".join(["true"] * 20_001)
+    assert walk(many).limit == "commands"
+    assert walk("a" * 300_000).limit == "input-size"
+
+
+def test_public_iterators_agree() -> None:
+    command = "cd src && bash -c 'git status'"
+    assert [c.rendered() for c in simple_commands(command, cwd=CWD)] == [
+        c.rendered() for c in shell_simple_commands(command, cwd=CWD)
+    ]
