@@ -34,16 +34,7 @@ CASES = load_cases()
 DECISION_SCHEMA = schemas.validator("guard-decision")
 
 # id -> why the engine still gets it wrong (findings for the guard's owners; see the report).
-XFAIL: dict[str, str] = {
-    "b8-empty-var-default-root": (
-        "engine reports the default alternative '/' as rm-recursive-root; §8.3 and §8.5 name"
-        " ${X:-/} an rm-recursive-empty-var case"
-    ),
-    "x-xargs-0-file-stdin": (
-        "xargs items read from an unknown file (< list.bin) are judged as an unknown target"
-        " (rm-unknown-target, warn); §7.3 makes an unknown list rm-piped-targets (block)"
-    ),
-}
+XFAIL: dict[str, str] = {}
 
 
 class Runner:
