@@ -326,3 +326,22 @@ def test_policy_package_reexports_every_public_name() -> None:
         assert getattr(policy, name) is not None, name
     assert policy.check_command is check_command
     assert policy.RULES["git-reset-hard"].group == "B1"
+
+
+@pytest.mark.parametrize(
+    ("command", "action"),
+    [
+        ("$PIP install -r requirements.txt", "allow"),
+        ("$X -r requirements.txt", "allow"),
+        ('"$PYTHON" -m pytest', "allow"),
+        ("$EDITOR notes.md", "allow"),
+        ("$X -r src", "block"),
+        ("$X -rf build/../src", "block"),
+        ("$DOCKER rm -f container1", "block"),
+        ("$X clean -fdx", "block"),
+    ],
+)
+def test_unresolved_names_need_plausible_destructive_arguments(
+    guard: Guard, command: str, action: str
+) -> None:
+    assert guard.check(command).action == action

@@ -469,6 +469,43 @@ def _word_matches(cmd: Command, candidate: str) -> bool:
     )
 
 
+def _plausible_rm(args: Sequence[Any]) -> bool:
+    """Whether arguments read as an ``rm`` invocation rather than another program's.
+
+    ``-rf`` (in any spelling) is rm's signature. A lone ``-r`` is common to many programs
+    (``pip install -r requirements.txt``, ``grep -r``, ``cp -r``): it counts only when the
+    arguments start with options and name no file with an extension.
+    """
+    from sessionkit.policy.analysers.fs import parse_rm
+
+    texts = [a.text for a in args]
+    if not texts:
+        return False
+    opts = parse_rm(args)
+    force = any(
+        t is not None
+        and t.startswith("-")
+        and (
+            t in ("--force", "--forc", "--for", "--fo", "--f")
+            or ("f" in t[1:] and not t.startswith("--"))
+        )
+        for t in texts
+    )
+    if not opts.recursive:
+        return True  # non-recursive readings block only for .git, root wildcards or yes pipes
+    if force:
+        return True
+    first = texts[0]
+    if first is None or not first.startswith("-"):
+        return False
+    for operand in opts.operands:
+        text = operand.text or ""
+        tail = text.rsplit("/", 1)[-1]
+        if "." in tail.strip("."):
+            return False
+    return True
+
+
 def _unresolved(cmd: Command, ctx: Context) -> list[Finding]:
     """Candidate readings for an unknown command word (§10.2 item 2)."""
     from sessionkit.policy.command import Command as CommandRecord
@@ -481,6 +518,8 @@ def _unresolved(cmd: Command, ctx: Context) -> list[Finding]:
             (arg.text or "").startswith("/dev/") for arg in cmd.argv[1:]
         ):
             continue  # every operand of mkfs is a device: without one it is not plausible
+        if candidate == "rm" and not _plausible_rm(cmd.argv[1:]):
+            continue
         argv = (Value((Lit(candidate),)), *cmd.argv[1:])
         reading = CommandRecord(
             argv,
