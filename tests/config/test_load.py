@@ -545,3 +545,27 @@ def test_guard_lowers_reset_hard_only_after_the_commit(make_repo: Callable[..., 
     assert action() == "block"
     commit_all(repo, "allow destructive operations")
     assert action() == "warn"
+
+
+@pytest.mark.parametrize(
+    ("head_line", "working_line", "effective", "pending"),
+    [
+        ("enforcement: strict", "enforcement: strict", "strict", False),  # equal
+        ("enforcement: strict", "waves: 4", "strict", True),  # absent in the working tree
+        ("waves: 4", "enforcement: off", "warn", True),  # absent at HEAD: its default holds
+        ("waves: 4", "enforcement: strict", "strict", False),  # tightening applies at once
+    ],
+    ids=["equal", "working-absent", "head-absent", "tightening"],
+)
+def test_loosening_equal_and_absent(
+    make_repo: Callable[..., Path], head_line: str, working_line: str, effective: str, pending: bool
+) -> None:
+    repo = make_repo({"CLAUDE.md": HEADER + head_line + "\n"})
+    (repo / "CLAUDE.md").write_text(HEADER + working_line + "\n")
+    cfg = load_config(repo, use_cache=False, environ={})
+    assert cfg.enforcement == effective
+    assert ("enforcement" in cfg.report.pending) is pending
+    warned = [d for d in cfg.report.diagnostics if d.rule == "config.uncommitted-loosening"]
+    assert len(warned) == int(pending)
+    if pending and "enforcement" not in working_line:
+        assert warned[0].line == 1  # no working line: reported at the section heading
