@@ -58,6 +58,28 @@ def _unlocked_writer(path: str, writer: int, count: int, barrier: Any, out: Any)
     out.put((start, time.time()))
 
 
+def _flock_writer(path: str, writer: int, count: int, barrier: Any, out: Any) -> None:
+    """Reference point from the issue: a bare flock plus the torn-tail check, nothing else."""
+    import fcntl
+
+    line = (
+        json.dumps({"event": "bench.append.done", "writer": writer, "pad": PAYLOAD_PAD}).encode()
+        + b"\n"
+    )
+    barrier.wait()
+    start = time.time()
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT
+    for _ in range(count):
+        fd = os.open(path, flags, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size:
+            os.pread(fd, 1, size - 1)
+        os.write(fd, line)
+        os.close(fd)
+    out.put((start, time.time()))
+
+
 def _store_writer(root: str, writer: int, count: int, barrier: Any, out: Any) -> None:
     from sessionkit.metrics.settings import Settings
     from sessionkit.metrics.store import MetricsStore
@@ -118,6 +140,7 @@ def _verify(path: Path, writers: int, count: int) -> dict[str, int]:
 
 def bench_appends(writers: int, count: int, repeats: int) -> dict[str, Any]:
     ratios: list[float] = []
+    flock_ratios: list[float] = []
     locked_rates: list[float] = []
     unlocked_rates: list[float] = []
     integrity = {"lost": 0, "torn": 0, "duplicates": 0}
@@ -126,6 +149,7 @@ def bench_appends(writers: int, count: int, repeats: int) -> dict[str, Any]:
             plain = Path(tmp) / "plain.jsonl"
             store_root = Path(tmp) / "store"
             unlocked = _run_writers(_unlocked_writer, str(plain), writers, count)
+            bare_flock = _run_writers(_flock_writer, str(Path(tmp) / "flock.jsonl"), writers, count)
             locked = _run_writers(_store_writer, str(store_root), writers, count)
             result = _verify(store_root / "events.jsonl", writers, count)
             for key in integrity:
@@ -133,6 +157,7 @@ def bench_appends(writers: int, count: int, repeats: int) -> dict[str, Any]:
         unlocked_rates.append(unlocked)
         locked_rates.append(locked)
         ratios.append(locked / unlocked)
+        flock_ratios.append(bare_flock / unlocked)
     return {
         "writers": writers,
         "records_per_writer": count,
@@ -140,6 +165,7 @@ def bench_appends(writers: int, count: int, repeats: int) -> dict[str, Any]:
         "store_per_s": round(statistics.median(locked_rates)),
         "ratio": round(statistics.median(ratios), 3),
         "ratios": [round(r, 3) for r in ratios],
+        "bare_flock_ratio": round(statistics.median(flock_ratios), 3),
         **integrity,
     }
 
