@@ -29,14 +29,26 @@ def _read_files_from(source: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def _install_term_handler() -> None:
-    # SIGTERM behaves like Ctrl-C: the running check's process group is stopped, the partial
-    # result is written and the gate exits 3
+@contextlib.contextmanager
+def _term_as_interrupt() -> Any:
+    """SIGTERM behaves like Ctrl-C while the gate runs: the running check's process group is
+    stopped, the partial result is written and the gate exits 3. The previous handler is
+    restored afterwards (the CLI may run inside another program, e.g. a test runner).
+    """
+
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
-    with contextlib.suppress(ValueError):  # not the main thread (embedded use)
-        signal.signal(signal.SIGTERM, handler)
+    previous: Any = None
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _render(result: Any, *, as_json: bool, quiet: bool, no_color: bool) -> None:
@@ -200,22 +212,22 @@ def _run(
     _check_report_conflicts(reports, as_json)
     show_progress = not (quiet or no_progress or (as_json and not sys.stderr.isatty()))
     progress = Progress() if show_progress else None
-    _install_term_handler()
     try:
-        result = run_gates(
-            variant,
-            project_dir,
-            checks=list(checks) or None,
-            order=[n.strip() for n in order.split(",") if n.strip()] if order else None,
-            fail_on=fail_on,
-            fail_fast=fail_fast,
-            timeout_s=timeout,
-            progress=progress,
-            emit_events=not no_events,
-            stream=sys.stderr if stream else None,
-            lock_timeout_s=lock_timeout,
-            **extra,
-        )
+        with _term_as_interrupt():
+            result = run_gates(
+                variant,
+                project_dir,
+                checks=list(checks) or None,
+                order=[n.strip() for n in order.split(",") if n.strip()] if order else None,
+                fail_on=fail_on,
+                fail_fast=fail_fast,
+                timeout_s=timeout,
+                progress=progress,
+                emit_events=not no_events,
+                stream=sys.stderr if stream else None,
+                lock_timeout_s=lock_timeout,
+                **extra,
+            )
     finally:
         if progress is not None:
             progress.close()

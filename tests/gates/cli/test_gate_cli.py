@@ -2,36 +2,66 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from sessionkit.schemas import validator
 
 SESSIONKIT = str(Path(sys.executable).parent / "sessionkit")
 
 
-def cli(
-    repo: Path, *args: str, metrics: bool = False, stdin: str | None = None
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., Ran]:
+    """``sessionkit`` in process (fast): exit code through the real error boundary."""
+    from sessionkit.cli import main
+
+    def invoke(
+        repo: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> Ran:
+        capsys.readouterr()
+        monkeypatch.chdir(repo)
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode())))
+        code = main(list(args))
+        out = capsys.readouterr()
+        for key in env or {}:
+            monkeypatch.delenv(key, raising=False)
+        return Ran(code, out.out, out.err)
+
+    return invoke
+
+
+def subprocess_cli(
+    repo: Path, *args: str, metrics: bool = False
 ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SESSIONKIT_NO_METRICS": "1"}
     if metrics:
         del env["SESSIONKIT_NO_METRICS"]
     return subprocess.run(
-        [SESSIONKIT, *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env=env,
-        check=False,
+        [SESSIONKIT, *args], cwd=repo, capture_output=True, text=True, env=env, check=False
     )
 
 
-def test_run_json_exit_codes_and_schema(gate_repo: Callable[..., Path]) -> None:
+def test_run_json_exit_codes_and_schema(
+    gate_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
     repo = gate_repo(
         {"test": {"command": "false"}, "lint": {"command": "ls"}, "typecheck": {"command": "skip"}}
     )
@@ -46,7 +76,9 @@ def test_run_json_exit_codes_and_schema(gate_repo: Callable[..., Path]) -> None:
     assert "  ✓ lint" in progress.stdout or "PASS lint" in progress.stdout
 
 
-def test_usage_and_environment_exit_codes(gate_repo: Callable[..., Path], tmp_path: Path) -> None:
+def test_usage_and_environment_exit_codes(
+    gate_repo: Callable[..., Path], tmp_path: Path, cli: Callable[..., Ran]
+) -> None:
     repo = gate_repo({"test": {"command": "ls"}})
     assert cli(repo, "gate", "run", "--variant", "bogus").returncode == 2
     assert cli(repo, "gate", "run", "--check", "nope").returncode == 2
@@ -62,7 +94,9 @@ def test_usage_and_environment_exit_codes(gate_repo: Callable[..., Path], tmp_pa
     assert cli(repo, "gate", "run", "--report", "bogus:x").returncode == 2
 
 
-def test_invalid_policy_exits_1_with_location(make_repo: Callable[..., Path]) -> None:
+def test_invalid_policy_exits_1_with_location(
+    make_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
     repo = make_repo(
         files={
             ".orchestrator/policy/quality-gates.json": '{\n  "version": 2,\n  "commands": {"test": {"command": ""}}\n}\n'
@@ -73,7 +107,9 @@ def test_invalid_policy_exits_1_with_location(make_repo: Callable[..., Path]) ->
     assert ".orchestrator/policy/quality-gates.json" in proc.stdout and "commands" in proc.stdout
 
 
-def test_reports_and_report_command(gate_repo: Callable[..., Path], tmp_path: Path) -> None:
+def test_reports_and_report_command(
+    gate_repo: Callable[..., Path], tmp_path: Path, cli: Callable[..., Ran]
+) -> None:
     repo = gate_repo(
         {"test": {"command": "false"}, "lint": {"command": "ls"}, "typecheck": {"command": "skip"}}
     )
@@ -130,7 +166,7 @@ def test_reports_and_report_command(gate_repo: Callable[..., Path], tmp_path: Pa
     assert conflict.returncode == 2
 
 
-def test_baseline_commands(gate_repo: Callable[..., Path]) -> None:
+def test_baseline_commands(gate_repo: Callable[..., Path], cli: Callable[..., Ran]) -> None:
     repo = gate_repo(
         {"test": {"command": "false"}, "lint": {"command": "ls"}, "typecheck": {"command": "skip"}}
     )
@@ -163,7 +199,9 @@ def test_baseline_commands(gate_repo: Callable[..., Path]) -> None:
     assert cli(repo, "gate", "baseline", "clear").stdout.strip() == "no baseline to clear"
 
 
-def test_per_file_from_stdin_and_dry_run(gate_repo: Callable[..., Path]) -> None:
+def test_per_file_from_stdin_and_dry_run(
+    gate_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
     repo = gate_repo(
         {
             "test": {"command": ["ls"]},
@@ -194,7 +232,7 @@ def test_per_file_from_stdin_and_dry_run(gate_repo: Callable[..., Path]) -> None
 
 
 def test_gates_check_of_sessionkit_check(
-    gate_repo: Callable[..., Path], make_repo: Callable[..., Path]
+    gate_repo: Callable[..., Path], make_repo: Callable[..., Path], cli: Callable[..., Ran]
 ) -> None:
     repo = gate_repo(
         {"test": {"command": "false"}, "lint": {"command": "ls"}, "typecheck": {"command": "skip"}}
@@ -222,7 +260,7 @@ def test_gate_run_writes_an_event_when_metrics_are_on(gate_repo: Callable[..., P
     repo = gate_repo(
         {"test": {"command": "ls"}, "lint": {"command": "skip"}, "typecheck": {"command": "skip"}}
     )
-    proc = cli(repo, "gate", "run", "--no-progress", metrics=True)
+    proc = subprocess_cli(repo, "gate", "run", "--no-progress", metrics=True)
     assert proc.returncode == 0
     events = (repo / ".orchestrator" / "metrics" / "events.jsonl").read_text().splitlines()
     gate_events = [json.loads(line) for line in events if "sessionkit.gate.result" in line]
@@ -233,7 +271,7 @@ def test_gate_run_writes_an_event_when_metrics_are_on(gate_repo: Callable[..., P
     assert "counts" not in payload["checks"]["test"]  # unmeasured counts are omitted
 
 
-def test_gitlab_sections(gate_repo: Callable[..., Path]) -> None:
+def test_gitlab_sections(gate_repo: Callable[..., Path], cli: Callable[..., Ran]) -> None:
     repo = gate_repo(
         {
             "test": {"command": "echo tail-line; exit 1"},
