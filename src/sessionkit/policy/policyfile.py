@@ -963,11 +963,22 @@ def parse_policy_text(text: str, file: str, *, now: datetime | None = None) -> P
     return doc
 
 
+_VALIDATORS: dict[str, Any] = {}
+
+
+def _policy_validator() -> Any:
+    """The jsonschema validator of guard.yaml, built once per process (cache misses only)."""
+    validator = _VALIDATORS.get("guard-policy")
+    if validator is None:
+        from sessionkit import schemas
+
+        validator = _VALIDATORS["guard-policy"] = schemas.validator("guard-policy")
+    return validator
+
+
 def _schema_check(doc: PolicyDoc, data: dict[str, Any]) -> None:
     """jsonschema errors drop the entry they are in (or the section when at its top)."""
-    from sessionkit import schemas
-
-    validator = schemas.validator("guard-policy")
+    validator = _policy_validator()
     drops: set[tuple[Any, ...]] = set()
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = tuple(error.absolute_path)
