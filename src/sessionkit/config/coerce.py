@@ -564,7 +564,9 @@ def _move(
         target = sub.get(ks.ALIAS)
         children_alias = any(ks.ALIAS in s for s in ks.properties(sub).values())
         if isinstance(doc[name], dict) and children_alias:
-            announce = target is not None or sub.get("deprecated") is True
+            # A block alias (events-rotation) is announced once; a deprecated container of
+            # aliases (sessionkit.*) lets each of its keys announce itself.
+            announce = target is not None
             if announce and not announced:
                 _announce(typer, result, here, sub, target)
             _move(result, typer, doc[name], sub, here, announced=announced or announce)
@@ -623,7 +625,7 @@ def _announce(typer: _Typer, result: Typed, here: Path, sub: ks.Schema, target: 
         destination = target or "its canonical key"
         typer.diag(
             "config.alias",
-            f"'{name}' is the prior art's name for '{destination}'",
+            f"'{name}' is an alias of '{destination}'",
             at,
             key=name,
             expected=f"'{destination}'",
