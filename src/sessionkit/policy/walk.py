@@ -543,8 +543,9 @@ def _echo_escapes(text: str) -> tuple[str, bool]:
                 width = 3 if e == "0" else 2
                 while j < n and j < i + 2 + width and text[j] in digits:
                     j += 1
-                if j > i + 2:
-                    out.append(chr(int(text[i + 2 : j], 8 if e == "0" else 16)))
+                if j > i + 2 or e == "0":
+                    digits_text = text[i + 2 : j] or "0"
+                    out.append(chr(int(digits_text, 8 if e == "0" else 16)))
                     i = j
                     continue
             out.append(c)

@@ -1,0 +1,125 @@
+"""Interpreter one-liners (guard.md §6.6): call forms, import aliases and print-only code."""
+
+from __future__ import annotations
+
+import pytest
+
+from sessionkit.policy.command import Stdin
+from sessionkit.policy.interp import code_sources, scan
+from sessionkit.policy.values import lit
+from sessionkit.policy.walk import walk
+
+CWD = "/work/repo"
+
+
+def ran(command: str) -> list[list[str]]:
+    """argv of the records reached through the interpreter hop."""
+    result = walk(command, cwd=CWD)
+    assert result.errors == [] and result.limit is None
+    return [c.rendered() for c in result.commands if "interpreter" in c.via_kinds()]
+
+
+RM = ["rm", "-rf", "src"]
+RESET = ["git", "reset", "--hard"]
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        # Python: shell strings, argv lists, rmtree, aliases
+        ("python3 -c 'import os; os.system(\"rm -rf src\")'", RM),
+        ("python -c 'import os; os.popen(\"rm -rf src\").read()'", RM),
+        ("python3 -c 'import subprocess; subprocess.run(\"git reset --hard\", shell=True)'", RESET),
+        ('python3 -c \'import subprocess; subprocess.run(["git","reset","--hard"])\'', RESET),
+        (
+            'python3 -c \'import subprocess as sp; sp.check_call(("git", "reset", "--hard"))\'',
+            RESET,
+        ),
+        ('python3 -c \'from subprocess import Popen; Popen(["rm", "-rf", "src"])\'', RM),
+        ("python3 -c 'from os import system as s; s(\"rm -rf src\")'", RM),
+        ("python3 -c \"__import__('os').system('rm -rf src')\"", RM),
+        ("python3 -c 'import shutil; shutil.rmtree(\"src\")'", RM),
+        ("python3 -c 'from shutil import rmtree; rmtree(\"src\")'", RM),
+        ('python3 -c \'import os; os.execvp("git", ["git", "reset", "--hard"])\'', RESET),
+        ('python3 -c \'exec("import os; os.system(\\"rm -rf src\\")")\'', RM),
+        ('python3 -c \'import os; os.system("rm " + "-rf src")\'', RM),
+        ('python3 -c \'import os\nos.system(r"""rm -rf src""")\'', RM),
+        ("python3.12 -W ignore -c 'import os; os.system(\"rm -rf src\")'", RM),
+        # JavaScript
+        ("node -e \"require('child_process').execSync('git reset --hard')\"", RESET),
+        ("node -e \"const {execSync} = require('child_process'); execSync('rm -rf src')\"", RM),
+        ("node -e \"const cp = require('node:child_process'); cp.exec('rm -rf src')\"", RM),
+        ("node -e \"child_process.spawnSync('git', ['reset', '--hard'])\"", RESET),
+        ("node -e \"child_process.spawn('rm -rf src', {shell: true})\"", RM),
+        ("node -e \"require('fs').rmSync('src', {recursive: true, force: true})\"", RM),
+        ("node -e \"fs.promises.rm('src', {recursive: true})\"", RM),
+        ("bun -e \"Bun.spawn(['rm', '-rf', 'src'])\"", RM),
+        ("node -e 'const {execSync} = require(\"child_process\"); execSync(`rm -rf src`)'", RM),
+        # Perl, Ruby, PHP, awk
+        ("perl -e 'system(\"rm -rf src\")'", RM),
+        ('perl -e \'system("git", "reset", "--hard")\'', RESET),
+        ("perl -e '`rm -rf src`'", RM),
+        ("perl -e 'qx{rm -rf src}'", RM),
+        ("perl -MFile::Path -e 'File::Path::rmtree(\"src\")'", RM),
+        ("ruby -e 'system \"rm -rf src\"'", RM),
+        ("ruby -e 'FileUtils.rm_rf(\"src\")'", RM),
+        ("ruby -e '%x{rm -rf src}'", RM),
+        ("php -r 'shell_exec(\"rm -rf src\");'", RM),
+        ("awk 'BEGIN { system(\"rm -rf src\") }'", RM),
+        ('awk \'BEGIN { print "x" | "rm -rf src" }\'', RM),
+        ("osascript -e 'do shell script \"rm -rf src\"'", RM),
+    ],
+)
+def test_calls_that_run_or_delete(command: str, argv: list[str]) -> None:
+    assert argv in ran(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "python3 -c 'print(\"rm -rf /\")'",
+        "python3 -c '# os.system(\"rm -rf src\")\nprint(1)'",
+        "python3 -m http.server",
+        "node -e \"console.log('git reset --hard')\"",
+        "node -e \"fs.rmSync('x')\"",
+        "perl -pi -e 's/git reset --hard/x/' f",
+        "perl -ne 'print if /rm -rf/' f",
+        "ruby -e 'puts \"rm -rf src\"'",
+        "awk '/rm -rf/ { print $0 }' f",
+        "python3 script.py",
+    ],
+)
+def test_print_only_code_is_data(command: str) -> None:
+    assert ran(command) == []
+
+
+def test_interpolated_strings_keep_unknown_pieces() -> None:
+    got = ran('python3 -c \'import os; d = "x"; os.system(f"rm -rf {d}")\'')
+    assert got == [["rm", "-rf", "«d»"]]
+    got = ran("node -e 'const d = 1; require(\"child_process\").execSync(`rm -rf ${d}`)'")
+    assert got == [["rm", "-rf", "«d»"]]
+
+
+def test_code_from_stdin_and_written_scripts() -> None:
+    assert RM in ran("python3 - <<'EOF'\nimport shutil\nshutil.rmtree('src')\nEOF")
+    assert RM in ran("echo 'import os; os.system(\"rm -rf src\")' | python3")
+    assert RM in ran("printf 'system(\"rm -rf src\")' > x.pl; perl x.pl")
+
+
+def test_code_sources_options() -> None:
+    stdin = Stdin()
+    assert code_sources("python3", [lit("python3"), lit("-m"), lit("x")], stdin, None) == []
+    sources = code_sources(
+        "perl", [lit("perl"), lit("-e"), lit("a"), lit("-e"), lit("b")], stdin, None
+    )
+    assert [s[1].text for s in sources] == ["a", "b"]
+    assert (
+        code_sources("awk", [lit("awk"), lit("-F,"), lit("{print}")], stdin, None)[0][1].text
+        == "{print}"
+    )
+
+
+def test_scan_returns_typed_actions() -> None:
+    actions = scan("python", lit("import subprocess\nsubprocess.call(['ls', x])"))
+    assert actions[0][0] == "argv"
+    assert [v.text for v in actions[0][1]] == ["ls", None]
