@@ -233,7 +233,7 @@ def test_ssh_to_other_hosts_is_out_of_scope() -> None:
 
 
 def test_find_exec_uses_a_find_item() -> None:
-    c = [x for x in records("find . -name '*.txt' -exec rm {} \\;") if x.name == "rm"][0]
+    c = next(x for x in records("find . -name '*.txt' -exec rm {} \\;") if x.name == "rm")
     item = c.argv[1].pieces[0]
     assert item.producer is not None and item.producer.kind == "find"
     assert item.producer.command is not None and item.producer.command.name == "find"
@@ -241,16 +241,16 @@ def test_find_exec_uses_a_find_item() -> None:
 
 
 def test_xargs_unknown_items_carry_the_producer_class() -> None:
-    c = [x for x in records("git ls-files -o | xargs rm") if x.name == "rm"][0]
+    c = next(x for x in records("git ls-files -o | xargs rm") if x.name == "rm")
     assert c.argv[1].pieces[0].producer.kind == "git-listed"
-    c = [x for x in records("cat list.txt | xargs rm -rf") if x.name == "rm"][0]
+    c = next(x for x in records("cat list.txt | xargs rm -rf") if x.name == "rm")
     assert c.argv[2].pieces[0].producer.kind == "unknown"
-    c = [x for x in records("find . -name x | grep y | xargs rm") if x.name == "rm"][0]
+    c = next(x for x in records("find . -name x | grep y | xargs rm") if x.name == "rm")
     assert c.argv[1].pieces[0].producer.kind == "find"
 
 
 def test_yes_pipe_is_visible_on_stdin() -> None:
-    c = [x for x in records("yes | rm -i *.log") if x.name == "rm"][0]
+    c = next(x for x in records("yes | rm -i *.log") if x.name == "rm")
     assert c.stdin.kind == "pipe"
     assert c.stdin.producer is not None and c.stdin.producer.command.name == "yes"
 
