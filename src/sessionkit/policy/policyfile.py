@@ -640,6 +640,7 @@ class Policy:
         pending: Sequence[str] = (),
         explicit: bool = False,
         root: str | None = None,
+        digest: str | None = None,
     ) -> None:
         # rule id -> (action, file, line)
         self.rules: dict[str, tuple[str, str | None, int | None]] = {
@@ -663,7 +664,8 @@ class Policy:
         self.explicit = explicit
         self.root = root
         self._compiled: tuple[ExtraRule, ...] | None = None
-        self.digest = (
+        # a digest read back from the cache was computed from these same values
+        self.digest = digest or (
             "sha256:"
             + hashlib.sha256(
                 json.dumps(self._semantic(), sort_keys=True).encode("utf-8")
@@ -759,6 +761,7 @@ class Policy:
             "pending": list(self.pending),
             "explicit": self.explicit,
             "root": self.root,
+            "digest": self.digest,
         }
 
     @classmethod
@@ -784,6 +787,7 @@ class Policy:
             pending=data.get("pending") or (),
             explicit=bool(data.get("explicit")),
             root=data.get("root"),
+            digest=data.get("digest"),
         )
 
     def __repr__(self) -> str:
