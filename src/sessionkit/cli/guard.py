@@ -515,6 +515,12 @@ def explain(rule_id: str, as_json: bool, cwd: str | None) -> None:
         if data["examples"]:
             click.echo(f"  matches: {data['examples'][0]}")
         click.echo(f"  effective action: {effective}" + (f" (set in {where})" if where else ""))
+        for entry in policy.compat_rules:
+            if f"compat:{entry.get('id')}" == extra.finding_id and "allow-override-flag" in entry:
+                click.echo(
+                    f"  allow-override-flag: {entry['allow-override-flag']!r} (ignored, as in the"
+                    " prior art; grant an override with 'sessionkit guard override add')"
+                )
         click.echo(
             f"  change it: rules: {{{data['id']}: block|warn|allow|off}} in .orchestrator/policy/guard.yaml"
         )
