@@ -247,13 +247,25 @@ def test_explain_and_rules_know_extra_and_compat_rules(repo: Path) -> None:
     )
     (policy / "blocked-commands.json").write_text(
         json.dumps(
-            {"version": 1, "rules": [{"id": "pub", "pattern": "npm publish", "severity": "warn"}]}
+            {
+                "version": 1,
+                "rules": [
+                    {
+                        "id": "pub",
+                        "pattern": "npm publish",
+                        "severity": "warn",
+                        "allow-override-flag": "--i-know",
+                    }
+                ],
+            }
         )
     )
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "policy")
     assert run("explain", "terraform-destroy", "--cwd", str(repo)).exit_code == 0
-    assert "compat:pub" in run("explain", "compat:pub", "--cwd", str(repo)).output
+    explained = run("explain", "compat:pub", "--cwd", str(repo)).output
+    assert "compat:pub" in explained
+    assert "allow-override-flag: '--i-know' (ignored" in explained
     rows = json.loads(run("rules", "--json", "--cwd", str(repo)).output)
     by_id = {row["id"]: row for row in rows}
     assert by_id["git-stash"]["effective_action"] == "block"
