@@ -595,6 +595,8 @@ _PATTERNS = {
     # ordinary characters inside double quotes / unquoted heredoc bodies
     "dq": '[^"\\\\$`]+',
     "hd": "[^\\\\$`\\n]+",
+    # arithmetic text including opening parentheses
+    "arith_run": "[^)'\"\\\\$`\\]]+",
     # ordinary characters of a ${ } operand
     "operand": "[^}'\"\\\\$`]+",
     # ordinary characters of arithmetic text
@@ -1116,14 +1118,18 @@ class _Parser:
         depth = 0
         parts: list[object] = []
         rx = _re("arith")
+        run = _re("arith_run")
         self._enter()
         try:
             while i < n:
                 c = s[i]
                 if c == "(":
-                    depth += 1
-                    parts.append(Lit(c))
-                    i += 1
+                    # a run of text and opening parentheses at once (linear on "((((…")
+                    m = run.match(s, i)
+                    j = m.end() if m is not None else i + 1
+                    depth += s.count("(", i, j)
+                    parts.append(Lit(s[i:j]))
+                    i = j
                 elif c == ")":
                     if depth == 0:
                         if close == "))":

@@ -83,6 +83,8 @@ MAX_ALTS = 16
 _EMPTY = Value(())
 _UNKNOWN_OUT = Value((Unknown("$(…)"),))
 _MAX_PIECES = 64
+_PAYLOAD_CHAR_FACTOR = 2
+_PAYLOAD_CHAR_SLACK = 16_384
 _DECL_BUILTINS = frozenset(("export", "declare", "typeset", "local", "readonly"))
 _INHERITED = Stdin()
 _CLOSED_OUT = Value((Lit(""),))
@@ -639,6 +641,7 @@ class _Walker:
         # > 0 while some consumer reads the current command's output (pipe, substitution,
         # redirection into a file): outputs are computed only then
         self.need_output = 0
+        self.payload_chars = 0
 
     # -- entry -----------------------------------------------------------------------------
 
@@ -727,7 +730,8 @@ class _Walker:
                 out = self._and_or(item, state, bctx, stdin)
             else:
                 out = self._and_or(item, state, ctx, stdin)
-            output = _concat(output, out)
+            if self.need_output:
+                output = _concat(output, out)
         return output
 
     def _and_or(self, node: AndOr, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
@@ -739,7 +743,9 @@ class _Walker:
             for op, item in zip(node.ops, node.items[1:]):
                 if op == "||" and state.cwd != before:
                     state.cwd = _dedupe_values(state.cwd + before)
-                output = _concat(output, self._pipeline(item, state, cctx, stdin))
+                out = self._pipeline(item, state, cctx, stdin)
+                if self.need_output:
+                    output = _concat(output, out)
         if state.cwd != before:
             # a failed cd leaves the old cwd in place for every later command (§5.5)
             state.cwd = _dedupe_values(state.cwd + before)
@@ -908,7 +914,8 @@ class _Walker:
             for argv, spans in argvs:
                 call = _Call(argv, spans, env, redirects, new_stdin, state.cwd, node.span)
                 out = self._exec(call, state, ctx)
-                output = _concat(output, out) if output is not _EMPTY else out
+                if self.need_output:
+                    output = _concat(output, out) if output is not _EMPTY else out
                 if stdout_redirected:
                     self._record_files(call, out, state)
         finally:
@@ -1646,6 +1653,10 @@ class _Walker:
         each is bound to a placeholder variable."""
         self._spend_payload()
         source, bindings = _payload_source(text)
+        # payload parses share one character budget, so nested re-parsing stays linear
+        self.payload_chars += len(source)
+        if self.payload_chars > _PAYLOAD_CHAR_FACTOR * len(self.command) + _PAYLOAD_CHAR_SLACK:
+            raise _Limit("payload-budget")
         script = parse(source)
         if script.limit is not None:
             raise _Limit(script.limit)
