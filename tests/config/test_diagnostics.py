@@ -284,3 +284,22 @@ def test_secret_values_are_masked() -> None:
     cfg = load_config_text(H + "webhooks:\n  slack:\n    url: not a url with token=abc\n")
     for diag in cfg.report.diagnostics:
         assert "abc" not in diag.message and "abc" not in str(diag.value)
+
+
+def test_values_survive_copy_and_pickle() -> None:
+    import copy
+    import pickle
+
+    cfg = load_config_text(H + "waves: 2\nhooks.fail-mode: open\n")
+    report = cfg.report
+    diag = report.diagnostics[0]
+    assert copy.deepcopy(diag) is diag
+    assert pickle.loads(pickle.dumps(diag)) == diag
+    source = report.provenance["hooks.fail-mode"]
+    assert pickle.loads(pickle.dumps(source)) == source
+    clone = pickle.loads(pickle.dumps(report))
+    assert (clone.status, clone.diagnostics, clone.provenance) == (
+        report.status,
+        report.diagnostics,
+        report.provenance,
+    )

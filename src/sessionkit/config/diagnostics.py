@@ -373,6 +373,15 @@ class Diagnostic:
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"Diagnostic is frozen: cannot delete {name!r}")
 
+    def __copy__(self) -> Diagnostic:
+        return self  # immutable
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Diagnostic:
+        return self
+
+    def __reduce__(self) -> tuple[object, tuple[dict[str, object]]]:
+        return (Diagnostic.from_json, (self.to_json(),))
+
     def _astuple(self) -> tuple[object, ...]:
         return tuple(_hashable(getattr(self, name)) for name in self.__slots__)
 

@@ -49,6 +49,15 @@ class Source:
     def __delattr__(self, name: str) -> None:
         raise AttributeError("Source is frozen")
 
+    def __copy__(self) -> Source:
+        return self  # immutable
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Source:
+        return self
+
+    def __reduce__(self) -> tuple[type[Source], tuple[str, int, int | None, str, str | None]]:
+        return (Source, self._astuple())
+
     def _astuple(self) -> tuple[str, int, int | None, str, str | None]:
         return (self.file, self.line, self.column, self.origin, self.commit)
 
