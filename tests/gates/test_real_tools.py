@@ -127,3 +127,21 @@ def test_incremental_runs_only_related_tests(fixture_project: Path) -> None:
     assert (
         test.counts is not None and test.counts.tests is not None and test.counts.tests.total == 1
     )
+
+
+def test_users_own_junitxml_in_addopts_is_kept(make_repo) -> None:  # type: ignore[no-untyped-def]
+    repo = make_repo(
+        files={
+            "pyproject.toml": '[tool.pytest.ini_options]\naddopts = "--junitxml=build/own.xml"\n',
+            "tests/test_x.py": "def test_ok():\n    assert True\n\ndef test_bad():\n    assert 1 == 2\n",
+            ".gitignore": "build/\n__pycache__/\n.pytest_cache/\n",
+        }
+    )
+    result = run_gates("full-gate", repo, checks=["test"])
+    test = result.check("test")
+    assert (repo / "build" / "own.xml").exists()
+    assert test.parsers[0] == "junit"
+    assert not (repo / result.logs_dir / "test" / "pytest-junit.xml").exists()  # type: ignore[operator]
+    assert test.counts is not None and test.counts.tests is not None
+    assert (test.counts.tests.passed, test.counts.tests.failed) == (1, 1)
+    assert [f.test_id for f in test.findings] == ["tests.test_x::test_bad"]

@@ -57,7 +57,9 @@ def _strip_wrappers(argv: Sequence[str]) -> list[str]:
             while words and words[0].startswith("-"):
                 words.pop(0)
             if head == "hatch" and words and ":" in words[0] and not words[0].startswith("/"):
-                words.pop(0)
+                # "hatch run env:command": the command is what follows the environment
+                rest = words[0].split(":", 1)[1]
+                words = ([rest] if rest else []) + words[1:]
             changed = True
         elif re.fullmatch(r"python[0-9.]*(?:\.exe)?", head) and words[1:2] == ["-m"]:
             words = words[2:]
