@@ -582,3 +582,18 @@ def test_an_unborn_head_counts_as_an_empty_committed_file(make_repo: MakeRepo) -
     policy = load_policy(repo)
     assert "git-stash" not in policy.rules
     assert policy.rules["git-tag-delete"][0] == "block"
+
+
+def test_alias_bombs_and_deep_nesting_are_refused_quickly() -> None:
+    import time
+
+    lines = ["version: 1", "a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 25):
+        prev = f"*a{i - 1}"
+        lines.append(f"a{i}: &a{i} [{', '.join([prev] * 9)}]")
+    started = time.perf_counter()
+    doc = parse_policy_text("\n".join(lines) + "\n", POLICY_REL)
+    assert time.perf_counter() - started < 2
+    assert doc.fatal is not None and doc.fatal.code == "yaml-alias"
+    deep = "version: 1\nrules: " + "[" * 5000 + "]" * 5000 + "\n"
+    assert parse_policy_text(deep, POLICY_REL).fatal is not None

@@ -905,8 +905,19 @@ def _yaml_load(text: str, doc: PolicyDoc) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _record_lines(node, (), doc.lines)
+        _record_lines(node, (), doc.lines, set())
         return loader.construct_document(node)
+    except _AliasUsed as exc:
+        doc.fatal = Problem(
+            doc.file,
+            exc.line,
+            "yaml-alias",
+            "YAML anchors and aliases are not accepted in the guard policy; write entries out",
+        )
+        return None
+    except RecursionError:
+        doc.fatal = Problem(doc.file, None, "yaml-depth", "the document nests too deeply")
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -919,19 +930,31 @@ def _yaml_load(text: str, doc: PolicyDoc) -> Any:
         loader.dispose()
 
 
-def _record_lines(node: Any, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
+class _AliasUsed(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _record_lines(
+    node: Any, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], seen: set[int]
+) -> None:
+    """The line of every entry; a node reached twice is an alias (refused: alias bombs)."""
     import yaml
 
+    if id(node) in seen:
+        raise _AliasUsed(node.start_mark.line + 1)
+    seen.add(id(node))
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
             key_path = (*path, key)
             lines[key_path] = key_node.start_mark.line + 1
-            _record_lines(value_node, key_path, lines)
+            _record_lines(value_node, key_path, lines, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(item, (*path, index), lines)
+            _record_lines(item, (*path, index), lines, seen)
 
 
 def parse_policy_text(text: str, file: str, *, now: datetime | None = None) -> PolicyDoc:
