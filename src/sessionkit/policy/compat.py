@@ -90,7 +90,7 @@ def read_compat(root: str) -> CompatResult:
     result.present = True
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         result.ignore(None, f"not valid JSON ({exc}); no prior-art rules apply")
         return result
     rules = data.get("rules") if isinstance(data, dict) else None

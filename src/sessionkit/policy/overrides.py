@@ -53,7 +53,7 @@ def read_store(common_dir: str) -> tuple[list[dict[str, Any]], list[Notice]]:
             data = json.load(handle)
     except FileNotFoundError:
         return [], []
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         return [], [
             Notice(
                 "overrides-unreadable",
