@@ -31,6 +31,7 @@ _COLUMN0_KEY = re.compile(
 )
 _EMPHASIS = re.compile(r"^(\*\*|__|\*|_)(.+?)\1:?$")
 _NEAR_NORMALISE = re.compile(r"[\s_-]+")
+_UNDECODED = re.compile("[\udc80-\udcff]")
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Decoded:
     bom: bool
     diagnostics: list[Diagnostic]
     usable: bool = True
+    undecodable: bool = True  # whether any byte failed to decode (scanned once per file)
 
 
 @dataclass
@@ -89,7 +91,7 @@ def decode(data: bytes, file: str) -> Decoded:
         )
     text = data.decode("utf-8", errors="surrogateescape")
     lines, endings = split_lines(text)
-    return Decoded(lines, endings, bom, diags)
+    return Decoded(lines, endings, bom, diags, undecodable=_UNDECODED.search(text) is not None)
 
 
 def split_lines(text: str) -> tuple[list[str], list[str]]:
@@ -103,9 +105,6 @@ def split_lines(text: str) -> tuple[list[str], list[str]]:
     elif lines == [""]:
         return [], []
     return lines, endings
-
-
-_UNDECODED = re.compile("[\udc80-\udcff]")
 
 
 def first_bad_byte(line: str) -> int | None:
@@ -321,7 +320,8 @@ def extract(
             )
 
     # Encoding problems: inside the section an error (section unparsed), elsewhere a warning.
-    _check_encoding(lines, result, file)
+    if decoded.undecodable:
+        _check_encoding(lines, result, file)
 
     if result.section is not None:
         size = sum(
@@ -388,8 +388,6 @@ def _check_h1(
 def _check_encoding(lines: list[str], result: Extraction, file: str) -> None:
     section = result.section
     outside_reported = False
-    if not any(_UNDECODED.search(line) for line in lines):
-        return
     for index, line in enumerate(lines):
         column = first_bad_byte(line)
         if column is None:
