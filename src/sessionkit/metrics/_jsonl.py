@@ -18,6 +18,7 @@ import secrets
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sessionkit.metrics.errors import (
     LockTimeout,
@@ -376,8 +377,9 @@ def rotate_locked(path: str) -> str:
     return segment
 
 
-@dataclass(frozen=True)
-class AppendOutcome:
+class AppendOutcome(NamedTuple):
+    """What one locked write did (a named tuple: built on every append)."""
+
     bytes_written: int
     repaired_tail: bool
     rotated_to: str | None
@@ -456,7 +458,8 @@ def write_fd(
                 "`sessionkit metrics repair` will quarantine"
             ) from exc
         raise _os_error(path, exc) from exc
-    _fault("after-write")
+    if _FAULT is not None:
+        _FAULT("after-write")
     if fsync:
         sync_fd(fd)
     rotated = None
@@ -897,6 +900,8 @@ def split_lines(data: bytes) -> tuple[list[Line], ScanStats]:
     return lines, stats
 
 
+_LOCK_EX_NB = (fcntl.LOCK_EX | fcntl.LOCK_NB) if _POSIX else 0
+
 # The current pid, refreshed after fork (cheaper than os.getpid() on every append).
 _PID = [os.getpid()]
 if hasattr(os, "register_at_fork"):
@@ -958,7 +963,10 @@ class StreamWriter:
                     self._fd = -1  # never close a descriptor inherited over fork
                     self._open()
                 fd = self._fd
-                _flock(fd, shared=False, timeout=timeout, path=self.path)
+                try:
+                    fcntl.flock(fd, _LOCK_EX_NB)  # the uncontended case, without the poll loop
+                except (BlockingIOError, PermissionError):
+                    _flock(fd, shared=False, timeout=timeout, path=self.path)
                 try:
                     try:
                         current = os.stat(self.path, follow_symlinks=False)
@@ -968,7 +976,8 @@ class StreamWriter:
                         fcntl.flock(fd, fcntl.LOCK_UN)
                         self.close()
                         continue
-                    _fault("after-lock")
+                    if _FAULT is not None:
+                        _FAULT("after-lock")
                     outcome = write_fd(fd, self.path, buffer, fsync=fsync, rotate_at=rotate_at)
                     if outcome.rotated_to is not None:
                         self._ident = None  # the live file is new: reopen next time

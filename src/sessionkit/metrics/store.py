@@ -80,8 +80,7 @@ class MetricsStore:
         self.hook_mode = hook_mode
         self._worktree: Path | None = None
         self._state_root: Path | None = None
-        self._writers: dict[Stream, _jsonl.StreamWriter] = {}
-        self._paths: dict[Stream, Path] = {}
+        self._plans: dict[Stream, tuple[Path, _jsonl.StreamWriter, bool, int | None]] = {}
         env_dir = os.environ.get("SESSIONKIT_METRICS_DIR")
         if settings is not None:
             self.settings = settings
@@ -260,19 +259,14 @@ class MetricsStore:
 
     def append_encoded(self, stream: Stream, buffer: bytes, count: int) -> AppendResult:
         """Append already validated lines (the shared tail of every writer)."""
-        path = self._paths.get(stream)
-        if path is None:
-            path = self._paths[stream] = self.path(stream)
+        plan = self._plans.get(stream)
+        if plan is None:
+            plan = self._plans[stream] = self._append_plan(stream)
+        path, writer, fsync, rotate_at = plan
         if _disabled():
             return AppendResult(stream.value, path, 0, 0, False, None, False, "disabled")
-        fsync = self.fsync_for(stream)
-        rotation = self.settings.metrics.rotation.get(stream.value)
-        rotate_at = rotation.max_bytes if stream.rotates and rotation and rotation.enabled else None
         if not self.hook_mode and os.access(self._spool_str, os.F_OK):
             self.drain_spool(stream)
-        writer = self._writers.get(stream)
-        if writer is None:
-            writer = self._writers[stream] = _jsonl.StreamWriter(str(path))
         try:
             outcome = writer.append(
                 buffer, fsync=fsync, timeout=self.lock_timeout, rotate_at=rotate_at
@@ -297,6 +291,13 @@ class MetricsStore:
             False,
             "appended",
         )
+
+    def _append_plan(self, stream: Stream) -> tuple[Path, _jsonl.StreamWriter, bool, int | None]:
+        """Per-stream constants of the append path, computed once per store."""
+        path = self.path(stream)
+        rotation = self.settings.metrics.rotation.get(stream.value)
+        rotate_at = rotation.max_bytes if stream.rotates and rotation and rotation.enabled else None
+        return path, _jsonl.StreamWriter(str(path)), self.fsync_for(stream), rotate_at
 
     def _after_rotation(self, stream: Stream, segment: Path) -> None:
         from sessionkit.metrics import rotation
