@@ -95,18 +95,8 @@ def full_load(
     res = resolve(root, loc.explicit, environ)
     host = res.host
     if loc.explicit is not None:
-        # The explicitly named file must be usable: a missing or unreadable one is ConfigError.
         assert host is not None
-        if not host.exists or host.data is None:
-            problems = host.diagnostics or [
-                make("config.file-not-found", f"{host.path} does not exist", file=host.path)
-            ]
-            if not host.exists:
-                problems = [
-                    make("config.file-not-found", f"{host.path} does not exist", file=host.path)
-                ]
-            report = LoadReport(root=root, git_dir=loc.git_dir, diagnostics=problems)
-            raise ConfigError("io", problems, report)
+        _require_usable(host, root, loc.git_dir)
 
     diags: list[Diagnostic] = list(res.diagnostics)
     parsed = host.parsed if host is not None else None
@@ -229,6 +219,17 @@ def full_load(
         if write_cache(path, document):
             report.cache_path = path
     return Loaded(config.with_report(report), consulted, head_fp, started_ns)
+
+
+def _require_usable(host: Candidate, root: str, git_dir: str | None) -> None:
+    """An explicitly named file that is missing or unreadable is a ``ConfigError`` (§2.3)."""
+    if host.exists and host.data is not None:
+        return
+    problems = host.diagnostics if host.exists and host.diagnostics else []
+    if not problems:
+        problems = [make("config.file-not-found", f"{host.path} does not exist", file=host.path)]
+    report = LoadReport(root=root, git_dir=git_dir, diagnostics=problems)
+    raise ConfigError("io", problems, report)
 
 
 def _both_files(root: str, host: Candidate, other: Candidate) -> list[Diagnostic]:
