@@ -1109,3 +1109,68 @@ def test_case_38_39_documents_are_checked_with_the_schema() -> None:
         "minimum"
     }
     assert [e.validator for e in checker.iter_errors([])] == ["type"]
+
+
+WORKED_EXAMPLE = (
+    "## Session Config\n"
+    "\n"
+    "Settings for the agents in this repository. <!-- prose, ignored -->\n"
+    "\n"
+    "- **agents-per-wave:** 6 (deep: 18)\n"
+    "- **waves:** 5\n"
+    "- test-command: python -m pytest -q   # fast tier\n"
+    "special: Always run: make check\n"
+    "vault-integration:  # personal vault\n"
+    "\tenabled: true\n"
+    "\tvault-dir: ~/vault\n"
+    "```yaml\n"
+    "hooks.fail-mode: open\n"
+    "discovery-probes: code, arch\n"
+    "```\n"
+)
+
+
+def test_worked_example_of_section_4_6() -> None:
+    cfg = load_config_text(WORKED_EXAMPLE)
+    doc = cfg.to_json()
+    assert doc["agents-per-wave"] == {"default": 6, "deep": 18}
+    assert (doc["waves"], doc["test-command"]) == (5, "python -m pytest -q")
+    assert doc["special"] == "Always run: make check"
+    assert doc["vault-integration"]["enabled"] is True
+    assert doc["vault-integration"]["vault-dir"] == "~/vault"
+    assert doc["hooks"]["fail-mode"] == "open"  # no HEAD merge in load_config_text
+    assert doc["discovery-probes"] == ["code", "arch"]
+    lines = {
+        key: cfg.source_of(key).line
+        for key in (
+            "agents-per-wave",
+            "waves",
+            "test-command",
+            "special",
+            "vault-integration",
+            "hooks.fail-mode",
+            "discovery-probes",
+        )
+    }
+    assert lines == {
+        "agents-per-wave": 5,
+        "waves": 6,
+        "test-command": 7,
+        "special": 8,
+        "vault-integration": 9,
+        "hooks.fail-mode": 13,
+        "discovery-probes": 14,
+    }
+    found = {(d.rule, d.line) for d in cfg.report.diagnostics}
+    assert found == {("config.prose-ignored", 3), ("config.tab-indent", 10)}
+
+
+def test_worked_example_in_a_repository_waits_for_the_commit(
+    make_repo: Callable[..., Path],
+) -> None:
+    repo = make_repo({"CLAUDE.md": "## Session Config\n\nwaves: 5\n"})
+    (repo / "CLAUDE.md").write_text(WORKED_EXAMPLE)
+    cfg = load_config(repo, use_cache=False, environ={})
+    assert cfg.hooks.fail_mode == "closed"
+    (diag,) = [d for d in cfg.report.diagnostics if d.rule == "config.uncommitted-loosening"]
+    assert (diag.line, diag.key) == (13, "hooks.fail-mode")
