@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from sessionkit.gates.parsers.base import RawFinding
 
 _DIGITS = re.compile(r"[0-9]+")
-_SPACE = re.compile(r"\s+")
 _MAX_SOURCE_BYTES = 2 * 1024 * 1024
 
 
@@ -28,7 +27,7 @@ def normalise_message(message: str, root: str) -> str:
         first = first.replace(root.rstrip("/") + "/", "").replace(root, "")
     if first.endswith("."):
         first = first[:-1]
-    first = _SPACE.sub(" ", first).strip()
+    first = " ".join(first.split())  # collapse whitespace; much faster than a regex
     return _DIGITS.sub("0", first)
 
 
@@ -46,22 +45,42 @@ def _source_lines(path: str, mtime_ns: int, size: int) -> tuple[str, ...] | None
     return tuple(data.decode("utf-8", "replace").splitlines())
 
 
-def source_context(root: str, path: str | None, line: int | None) -> str:
-    """The flagged line's text, whitespace-collapsed; ``""`` when it cannot be read."""
-    if not path or not line or line < 1:
-        return ""
+def _lines_of(root: str, path: str) -> tuple[str, ...] | None:
     full = os.path.join(root, path)
     try:
         st = os.stat(full)
     except OSError:
+        return None
+    return _source_lines(full, st.st_mtime_ns, st.st_size)
+
+
+def source_context(
+    root: str,
+    path: str | None,
+    line: int | None,
+    files: dict[str, tuple[str, ...] | None] | None = None,
+) -> str:
+    """The flagged line's text, whitespace-collapsed; ``""`` when it cannot be read.
+
+    ``files`` memoises file contents for one batch of findings (one stat per file, not per
+    finding).
+    """
+    if not path or not line or line < 1:
         return ""
-    lines = _source_lines(full, st.st_mtime_ns, st.st_size)
+    if files is None:
+        lines = _lines_of(root, path)
+    else:
+        if path not in files:
+            files[path] = _lines_of(root, path)
+        lines = files[path]
     if lines is None or line > len(lines):
         return ""
-    return _SPACE.sub(" ", lines[line - 1]).strip()
+    return " ".join(lines[line - 1].split())
 
 
-def base_key(finding: RawFinding, root: str) -> str:
+def base_key(
+    finding: RawFinding, root: str, files: dict[str, tuple[str, ...] | None] | None = None
+) -> str:
     if finding.test_id is not None:
         key = "\x1f".join(["sk1", finding.tool, "test", finding.test_id])
     else:
@@ -72,7 +91,7 @@ def base_key(finding: RawFinding, root: str) -> str:
                 finding.rule,
                 finding.path or "",
                 normalise_message(finding.message, root),
-                source_context(root, finding.path, finding.line),
+                source_context(root, finding.path, finding.line, files),
             ]
         )
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
@@ -84,7 +103,8 @@ def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
     Duplicates (same base) are numbered in ``(line, column)`` order so the k-th identical
     finding in a file keeps its fingerprint however the list was ordered.
     """
-    bases = [base_key(f, root) for f in findings]
+    files: dict[str, tuple[str, ...] | None] = {}
+    bases = [base_key(f, root, files) for f in findings]
     groups: dict[str, list[int]] = {}
     for index, base in enumerate(bases):
         groups.setdefault(base, []).append(index)

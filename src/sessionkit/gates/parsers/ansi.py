@@ -16,6 +16,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def strip_ansi(text: str) -> str:
+    if "\x1b" not in text and "\x9b" not in text:
+        return text  # the common case after NO_COLOR; skips a regex pass over the whole log
     return _ANSI.sub("", text)
 
 
