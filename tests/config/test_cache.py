@@ -301,12 +301,14 @@ def test_importing_the_package_is_light() -> None:
     assert out == "[]"
 
 
+# Alternating the environment makes every load a miss, so every load rewrites the cache.
 WRITER = """
 from sessionkit.config import load_config
 from sessionkit.config.api import clear_memo
-for _ in range({loads}):
+for i in range({loads}):
     clear_memo()
-    assert load_config({repo!r}).waves == 7
+    environ = {{"SESSIONKIT_CONFIG_FILE": "CLAUDE.md"}} if i % 2 else {{}}
+    assert load_config({repo!r}, environ=environ).waves == 7
 """
 
 
