@@ -439,12 +439,14 @@ def diff_check(
             pre_existing=len(failing_now & failing_before),
         )
         return regression, classification
-    before = {f["fingerprint"]: f for f in entry.get("findings") or ()}
-    current = {f.fingerprint: f for f in findings}
-    new = sorted(fp for fp in current if fp not in before)
-    pre = [fp for fp in current if fp in before]
-    for fp in current:
-        classification[fp] = "pre-existing" if fp in before else "new"
+    # set algebra on fingerprints: linear, and fast enough for 100,000 findings a side
+    stored = entry.get("findings") or ()
+    before_fps = {f["fingerprint"] for f in stored}
+    current_fps = {f.fingerprint for f in findings}
+    new = sorted(current_fps - before_fps)
+    pre = current_fps & before_fps
+    classification = dict.fromkeys(pre, "pre-existing")
+    classification.update(dict.fromkeys(new, "new"))
     unattributed = 0
     if not check.findings_complete:
         fixed_fp: list[str] = []
@@ -452,12 +454,16 @@ def diff_check(
         before_errors = ((entry.get("counts") or {}).get("findings") or {}).get("error", 0)
         unattributed = max(0, now_errors - int(before_errors) - len(new))
     else:
-        in_scope = set(scope) if scope is not None else None
-        fixed_fp = sorted(
-            fp
-            for fp, item in before.items()
-            if fp not in current and (in_scope is None or item.get("path") in in_scope)
-        )
+        gone = before_fps - current_fps
+        if scope is None:
+            fixed_fp = sorted(gone)
+        else:
+            in_scope = set(scope)
+            fixed_fp = sorted(
+                f["fingerprint"]
+                for f in stored
+                if f["fingerprint"] in gone and f.get("path") in in_scope
+            )
     regression = CheckRegression(
         comparable=True,
         status_change=status_change,
