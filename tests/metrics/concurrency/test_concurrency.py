@@ -235,3 +235,109 @@ def test_c9_hook_emit_spools_while_the_lock_is_held(tmp_path: Path) -> None:
     assert [r["event"] for r in store.query("events", event=["sessionkit.session.paused"])] == [
         "sessionkit.session.paused"
     ]
+
+
+def _seed_learnings(root: Path) -> None:
+    base = {
+        "schema_version": 1,
+        "type": "fragile-file",
+        "insight": "i",
+        "evidence": "",
+        "source_session": "S",
+        "created_at": "2026-01-01T00:00:00.000Z",
+        "updated_at": "2026-01-01T00:00:00.000Z",
+    }
+    rows = [
+        {
+            **base,
+            "id": "expired",
+            "subject": "old",
+            "confidence": 0.5,
+            "expires_at": "2026-02-01T00:00:00.000Z",
+        },
+        {
+            **base,
+            "id": "zero",
+            "subject": "zero",
+            "confidence": 0.0,
+            "expires_at": "2099-01-01T00:00:00.000Z",
+        },
+        {
+            **base,
+            "id": "dup-low",
+            "subject": "Same thing",
+            "confidence": 0.4,
+            "expires_at": "2099-01-01T00:00:00.000Z",
+        },
+        {
+            **base,
+            "id": "dup-high",
+            "subject": " same  THING",
+            "confidence": 0.9,
+            "expires_at": "2099-01-01T00:00:00.000Z",
+        },
+        {
+            **base,
+            "id": "live",
+            "subject": "live",
+            "confidence": 0.7,
+            "expires_at": "2099-01-01T00:00:00.000Z",
+        },
+    ]
+    root.mkdir(parents=True, exist_ok=True)
+    body = (
+        "".join(json.dumps(r) + "\n" for r in rows[:2])
+        + "{torn\n"
+        + "".join(json.dumps(r) + "\n" for r in rows[2:])
+    )
+    (root / "learnings.jsonl").write_text(body)
+
+
+def _archived(root: Path) -> set[tuple[str, str]]:
+    path = root / "learnings-archive.jsonl"
+    lines = path.read_bytes().splitlines() if path.exists() else []
+    return {(json.loads(x)["id"], json.loads(x)["_archive_reason"]) for x in lines}
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "rewrite:after-backup",
+        "rewrite:after-archive",
+        "rewrite:after-quarantine",
+        "rewrite:after-temp",
+        "rewrite:after-replace",
+    ],
+)
+def test_c7_prune_killed_at_each_fault_point_converges(tmp_path: Path, point: str) -> None:
+    reference = tmp_path / "reference"
+    _seed_learnings(reference)
+    workers.make_store(str(reference)).learnings.prune(grace_days=0, dry_run=False)
+    crashed = tmp_path / "crashed"
+    _seed_learnings(crashed)
+    parent, child = CTX.Pipe()
+    proc = CTX.Process(target=workers.prune_stopped_at, args=(str(crashed), point, child))
+    proc.start()
+    assert parent.poll(60) and parent.recv() == point
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join(10)
+    store = workers.make_store(str(crashed))
+    store.learnings.prune(grace_days=0, dry_run=False)
+    assert (crashed / "learnings.jsonl").read_bytes() == (
+        reference / "learnings.jsonl"
+    ).read_bytes()
+    assert (
+        _archived(crashed)
+        == _archived(reference)
+        == {
+            ("expired", "expired"),
+            ("zero", "pruned"),
+            ("dup-low", "superseded"),
+        }
+    )
+    live = {r["id"] for r in store.read("learnings")}
+    assert live == {"dup-high", "live"}
+    quarantine = (crashed / "quarantine.jsonl").read_bytes().splitlines()
+    assert [json.loads(q)["raw"] for q in quarantine] == ["{torn"]  # once, even after a re-run
+    assert not list(crashed.glob(".learnings.jsonl.tmp-*")) or point == "rewrite:after-temp"
+    assert store.validate_file(crashed / "learnings.jsonl").exit_code == 0

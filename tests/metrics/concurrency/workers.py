@@ -180,3 +180,15 @@ def lock_holder(path: str, seconds: float, ready: Any) -> None:
 if __name__ == "__main__":  # pragma: no cover - manual debugging
     print(sys.argv)
     print(os.getpid())
+
+
+def prune_stopped_at(root: str, point: str, ready: Any) -> None:
+    """Run ``learnings prune --apply --grace-days 0`` and block at rewrite fault ``point``."""
+
+    def fault(name: str) -> None:
+        if name == point:
+            ready.send(name)
+            time.sleep(3600)
+
+    _jsonl._FAULT = fault
+    make_store(root).learnings.prune(grace_days=0, dry_run=False)
