@@ -346,3 +346,28 @@ def test_paths_relative_or_absolute_give_the_same_finding(absolute: bool) -> Non
 def test_paths_outside_the_repository_become_null() -> None:
     _, findings = run("typecheck", "/usr/lib/python3/x.py:1: error: boom  [misc]\n", tool="mypy")
     assert findings[0].path is None
+
+
+def test_ruff_format_check_text_and_json_agree(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    root = str(tmp_path)
+    concise = "README.md:77:36: unformatted: File would be reformatted\n3 files would be reformatted, 242 files already formatted\n"
+    full = "unformatted: File would be reformatted\n  --> README.md:77:36\n   |\n76 |\n"
+    doc = [
+        {
+            "code": "unformatted",
+            "filename": f"{root}/README.md",
+            "message": "File would be reformatted",
+            "location": {"row": 77, "column": 36},
+            "end_location": {"row": 86, "column": 14},
+        }
+    ]
+    _, from_concise = run("lint", concise, root=root, tool="ruff")
+    _, from_full = run("lint", full, root=root, tool="ruff")
+    _, from_json = run("lint", json.dumps(doc), root=root, tool="ruff")
+    assert (
+        summary(from_concise)
+        == summary(from_full)
+        == summary(from_json)
+        == [("ruff", "unformatted", "error", "README.md", 77, 36, None)]
+    )
+    assert from_concise[0].fingerprint == from_json[0].fingerprint

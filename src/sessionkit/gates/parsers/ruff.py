@@ -11,11 +11,12 @@ from sessionkit.gates.parsers.base import Measurement, ParseInput, RawFinding, t
 
 _CONCISE = re.compile(
     r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+): "
-    r"(?:(?P<code>[A-Z]+[0-9]+)(?: \[\*\])? |(?P<syntax>invalid-syntax|SyntaxError): )"
+    r"(?:(?P<code>[A-Z]+[0-9]+)(?: \[\*\])? |(?P<syntax>invalid-syntax|unformatted|SyntaxError): )"
     r"(?P<msg>.*)$"
 )
 _FULL_HEAD = re.compile(r"^(?P<code>[A-Z]+[0-9]+)(?: \[\*\])? (?P<msg>.+)$")
-_FULL_HEAD_SYNTAX = re.compile(r"^(?P<code>invalid-syntax): (?P<msg>.+)$")
+# lower-case codes: syntax errors, and ``ruff format --check`` ("unformatted")
+_FULL_HEAD_SYNTAX = re.compile(r"^(?P<code>invalid-syntax|unformatted): (?P<msg>.+)$")
 _ARROW = re.compile(r"^\s*--> (?P<path>.+?):(?P<line>\d+):(?P<col>\d+)\s*$")
 _FOUND = re.compile(r"^Found (?P<n>\d+) errors?\b")
 _CLEAN = re.compile(r"^All checks passed!$")
