@@ -12,7 +12,9 @@ _ANSI = re.compile(
     r"|\x1b."
     r"|\x1b$"
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# C0 controls except tab and newline, DEL, and C1 controls (a stray U+009B would otherwise
+# start a CSI sequence on a second pass, breaking idempotence)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def strip_ansi(text: str) -> str:
