@@ -602,7 +602,8 @@ _PATTERNS = {
     # ordinary characters of arithmetic text
     "arith": "[^()'\"\\\\$`\\]]+",
     # a whole command without any special character: the fast path
-    "simple": "[A-Za-z0-9_./:,+@%^=\\- -]*",
+    "simple": "[A-Za-z0-9_./:,+@%^=\\- \\n;&|-]*",
+    "fast_token": "&&|\\|\\||[;&|\\n]|[^ ;&|\\n]+",
     "assign": "[A-Za-z_][A-Za-z0-9_]*(?=\\+?=|\\[)",
 }
 
@@ -748,6 +749,7 @@ class _Parser:
         "n",
         "openers",
         "pending",
+        "plain_match",
         "s",
         "work",
     )
@@ -763,6 +765,7 @@ class _Parser:
         self.pending: list[tuple[Heredoc, int]] = []
         self.openers: list[int] = []
         self.memo: dict[int, tuple[object, int]] = {}
+        self.plain_match = _re("plain").match
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -847,7 +850,7 @@ class _Parser:
     def _plain_at(self, i: int) -> str | None:
         """The plain word at i (no quotes or expansions), for keyword tests, else None."""
         s = self.s
-        m = _re("plain").match(s, i)
+        m = self.plain_match(s, i)
         if m is None:
             return None
         j = m.end()
@@ -868,7 +871,7 @@ class _Parser:
         n = self.n
         start = i
         parts: list[object] = []
-        plain = _re("plain")
+        plain_match = self.plain_match
         if s[i] == "~":
             i = self._tilde(i, parts, assign)
         while i < n:
@@ -908,7 +911,7 @@ class _Parser:
                 parts.append(Lit("\r"))
                 i += 1
             else:
-                m = plain.match(s, i)
+                m = plain_match(s, i)
                 j = m.end() if m is not None else i + 1
                 text = s[i:j]
                 if assign and ":~" in text:
@@ -2051,6 +2054,11 @@ _GROUP_STOPS = frozenset(("}",))
 
 def _parse_nested(parent: _Parser, text: str, base: int, exact: bool) -> Script:
     """Parse a backquote body with the parent's depth and remaining budget."""
+    if not text.strip():
+        script = Script(List((), (), (base, base)), text)
+        script.base = base
+        script.exact = exact
+        return script
     sub = _Parser(text, base if exact else 0, parent.depth + 1, parent.budget - parent.work)
     if sub.depth > MAX_DEPTH:
         raise _Limit("depth")
@@ -2075,29 +2083,61 @@ def _parse_nested(parent: _Parser, text: str, base: int, exact: bool) -> Script:
 
 
 def _fast(command: str) -> Script | None:
-    """Commands of plain words separated by spaces skip the general parser."""
+    """Lists of plain words joined by ``;``, ``&&``, ``||``, ``|``, ``&`` and newlines skip the
+    general parser; anything unusual falls back to it."""
     if _re("simple").fullmatch(command) is None:
         return None
+    items: list[AndOr] = []
+    seps: list[str] = []
+    pipelines: list[Pipeline] = []
+    ops: list[str] = []
+    commands: list[Simple] = []
+    pipes: list[str] = []
     words: list[Word] = []
-    offset = 0
-    for chunk in command.split(" "):
-        if chunk:
-            if not words and ("=" in chunk or chunk in _RESERVED or chunk in _DECL):
+    previous = ";"  # the token before: "w" for a word, else the operator
+    for m in _re("fast_token").finditer(command):
+        token = m.group()
+        if token[0] not in ";&|\n":
+            if previous != "w" and ("=" in token or token in _RESERVED or token in _DECL):
                 return None
-            end = offset + len(chunk)
-            words.append(Word((Lit(chunk),), (offset, end)))
-            offset = end + 1
-        else:
-            offset += 1
+            words.append(Word((Lit(token),), m.span()))
+            previous = "w"
+            continue
+        if previous != "w":
+            if token == "\n" and previous in ("\n", ";", "&", "&&", "||", "|"):
+                continue  # blank lines, and newlines after && || |
+            return None
+        commands.append(Simple((), tuple(words), (), (words[0].span[0], words[-1].span[1])))
+        words = []
+        previous = token
+        if token == "|":
+            pipes.append(token)
+            continue
+        span = (commands[0].span[0], commands[-1].span[1])
+        pipelines.append(Pipeline(tuple(commands), tuple(pipes), False, False, span))
+        commands = []
+        pipes = []
+        if token in ("&&", "||"):
+            ops.append(token)
+            continue
+        if token not in (";", "&", "\n"):
+            return None  # ;; |& and friends
+        span = (pipelines[0].span[0], pipelines[-1].span[1])
+        items.append(AndOr(tuple(pipelines), tuple(ops), span))
+        seps.append(token)
+        pipelines = []
+        ops = []
+    if words:
+        commands.append(Simple((), tuple(words), (), (words[0].span[0], words[-1].span[1])))
+        span = (commands[0].span[0], commands[-1].span[1])
+        pipelines.append(Pipeline(tuple(commands), tuple(pipes), False, False, span))
+        span = (pipelines[0].span[0], pipelines[-1].span[1])
+        items.append(AndOr(tuple(pipelines), tuple(ops), span))
+        seps.append("")
+    elif pipelines or commands:
+        return None  # a dangling operator: let the parser report it
     n = len(command)
-    if not words:
-        body = List((), (), (0, n))
-    else:
-        span = (words[0].span[0], words[-1].span[1])
-        simple = Simple((), tuple(words), (), span)
-        pipeline = Pipeline((simple,), (), False, False, span)
-        body = List((AndOr((pipeline,), (), span),), ("",), (0, n))
-    script = Script(body, command)
+    script = Script(List(tuple(items), tuple(seps), (0, n)), command)
     script.work = n + 1
     return script
 

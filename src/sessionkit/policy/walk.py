@@ -1363,6 +1363,8 @@ class _Walker:
         return sctx
 
     def _cmdsub(self, p: CmdSub, state: _State, ctx: _Ctx) -> Value:
+        if not p.script.body.items:
+            return _EMPTY
         kind = "backquote" if p.style == "`" else "command-substitution"
         sctx = self._sub_ctx(p.script, p.span, kind, ctx)
         self.need_output += 1
