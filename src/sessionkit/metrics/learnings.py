@@ -137,6 +137,18 @@ def dedupe_key(record: Mapping[str, Any]) -> tuple[str, str] | None:
     return canonical_type(kind), normalised
 
 
+def next_version_stamp(previous: Mapping[str, Any], now: datetime) -> str:
+    """``updated_at`` of a new version: now, but always later than the version it replaces.
+
+    The fold keeps the version with the latest ``updated_at``; two versions written in the same
+    millisecond would otherwise be ordered by their content, not by their history.
+    """
+    before = _parse(previous.get("updated_at")) or _parse(previous.get("created_at"))
+    if before is not None and now <= before:
+        now = before + timedelta(milliseconds=1)
+    return format_ts(now)
+
+
 def _round(c: float) -> float:
     return round(min(1.0, max(0.0, c)), 4)
 
@@ -426,7 +438,7 @@ class Learnings:
             return None
         out = dict(record)
         out["confidence"] = _round((_confidence(record) or 0.0) + CONFIRM_STEP)
-        stamp = format_ts(now)
+        stamp = next_version_stamp(record, now)
         out["last_confirmed_at"] = stamp
         out["updated_at"] = stamp
         renewed = self._ttl_expiry(str(record.get("type")), now)
@@ -450,7 +462,7 @@ class Learnings:
             return None
         out = dict(record)
         out["confidence"] = _round((_confidence(record) or 0.0) - CONTRADICT_STEP)
-        stamp = format_ts(now)
+        stamp = next_version_stamp(record, now)
         out["last_contradicted_at"] = stamp
         out["updated_at"] = stamp
         out["contradicting_sessions"] = _append_capped(
@@ -625,7 +637,6 @@ class Learnings:
         rate = self.settings.decay_rate if decay_rate is None else decay_rate
         now = self.store.now()
         today = now.strftime("%Y-%m-%d")
-        stamp = format_ts(now)
         confirmed, contradicted = list(confirmed), list(contradicted)
         drafts = [
             self.new_record(
@@ -701,7 +712,7 @@ class Learnings:
                     decayed["confidence"] = _round((_confidence(rec) or 0.0) - rate)
                     decayed["last_decay_on"] = today
                     decayed["last_decay_session"] = session
-                    decayed["updated_at"] = stamp
+                    decayed["updated_at"] = next_version_stamp(rec, now)
                     current[lid] = decayed
                     counts["decayed"] += 1
             for lid, rec in current.items():
@@ -791,7 +802,9 @@ class Learnings:
                 revived.pop(key, None)
             c = _confidence(latest)
             revived["confidence"] = c if c is not None and c > 0 else 0.5
-            revived["updated_at"] = format_ts(now)
+            revived["updated_at"] = next_version_stamp(
+                {"updated_at": latest.get("_archived_at")}, now
+            )
             revived["expires_at"] = self._ttl_expiry(str(latest.get("type")), now)
             revived["evidence_sessions"] = _append_capped(latest.get("evidence_sessions"), sid)
             plan.append.append(revived)
