@@ -443,8 +443,19 @@ def event_schema() -> dict[str, Any]:
 # --------------------------------------------------------------------------- writing
 
 
+_NAMES_OK: set[str] = set()
+
+
 def check_name(event: str) -> None:
     """Writer-side name rules: registered owned names, custom names, no prior-art names."""
+    if event in _NAMES_OK:
+        return
+    _check_name(event)
+    if len(_NAMES_OK) < 4096:  # names that passed once pass again; bounded memory
+        _NAMES_OK.add(event)
+
+
+def _check_name(event: str) -> None:
     if not isinstance(event, str) or not event:
         raise UnknownEventError("event name must be a non-empty string")
     if event.startswith("sessionkit."):
@@ -531,11 +542,18 @@ def resolve_session_id(root: str, explicit: str | None = None) -> str | None:
     if env:
         return env
     try:
-        from sessionkit.state import current_session_id
+        reader = _STATE_READER[0]
+        if reader is None:
+            from sessionkit.state import current_session_id
 
-        return current_session_id(root)
+            reader = _STATE_READER[0] = current_session_id
+        return reader(root)
     except Exception:  # best effort: an unreadable STATE.md means "no session"
         return None
+
+
+# sessionkit.state.current_session_id, imported on first use (state imports this module).
+_STATE_READER: list[Callable[[str], str | None] | None] = [None]
 
 
 def metrics_dir_for(root: str, metrics_dir: str | None = None) -> str:
