@@ -1556,6 +1556,9 @@ class _Parser:
         if i >= n:
             return Simple((), (), (), self._span(i, i)), i
         c = s[i]
+        if c in ";|)" or (c == "&" and self._redirect_start(i) < 0):
+            self._issue("unexpected-token", i, f"unexpected {c!r} where a command was expected")
+            return Simple((), (), (), self._span(i, i)), i
         if c == "(":
             j = self._cont(i + 1)
             if j < n and s[j] == "(":
