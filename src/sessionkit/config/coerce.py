@@ -468,7 +468,7 @@ def describe(schema: ks.Schema) -> str:
         if kind == "integer" and "number" in allowed:
             continue
         if kind == "string" and ks.enum_strings(schema):
-            words.append(_or([repr_plain(v) for v in ks.enum_strings(schema)]))
+            words.append(_or(ks.enum_strings(schema)))
             continue
         if kind == "string" and schema.get("minLength", 0) >= 1:
             words.append("a non-empty string")
@@ -485,10 +485,6 @@ def describe(schema: ks.Schema) -> str:
             }[kind]
         )
     return _or(words) if words else "a valid value"
-
-
-def repr_plain(value: object) -> str:
-    return str(value)
 
 
 def _or(words: list[str]) -> str:

@@ -101,10 +101,9 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
 
 
 def _removal(error: ValidationError, path: Path) -> Path:
+    """What to remove for ``error``: the offending entry of a map, else the node itself."""
     if error.validator == "propertyNames":
         return (*path, str(error.instance))
-    if error.validator == "required":
-        return path
     return path
 
 
