@@ -75,6 +75,9 @@ class _Frozen:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
         return f"{type(self).__name__}({fields})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_frozen_rebuild, (type(self), self._values()))
+
     def replace(self, **changes: Any) -> Any:
         """A copy with the named fields changed."""
         copy = object.__new__(type(self))
@@ -83,6 +86,13 @@ class _Frozen:
         if changes:
             raise TypeError(f"unknown field(s) for {type(self).__name__}: {sorted(changes)}")
         return copy
+
+
+def _frozen_rebuild(cls: type[_Frozen], values: tuple[object, ...]) -> _Frozen:
+    item = object.__new__(cls)
+    for name, value in zip(cls.__slots__, values):
+        _set(item, name, value)
+    return item
 
 
 class Hop(_Frozen):
@@ -193,45 +203,112 @@ def _hops(via: Iterable[Any]) -> tuple[Hop, ...]:
     return tuple(out)
 
 
-class Finding(_Frozen):
+class _Record(tuple):  # type: ignore[type-arg]
+    """An immutable record stored as a tuple: cheap to build on the hot path.
+
+    Fields are read through properties generated from ``_fields``; ``replace()`` returns a
+    copy with some fields changed; equality and hashing are the tuple's (by value).
+    """
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+    _index: dict[str, int] = {}
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with the named fields changed."""
+        values = list(self)
+        index = self._index
+        for name, value in changes.items():
+            if name not in index:
+                raise TypeError(f"unknown field for {type(self).__name__}: {name!r}")
+            if name == "via":
+                value = _hops(value)
+            elif name in ("span",) and value is not None:
+                value = (int(value[0]), int(value[1]))
+            elif name in ("argv", "targets", "findings", "notices"):
+                value = tuple(value)
+            values[index[name]] = value
+        return tuple.__new__(type(self), values)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), tuple(self)))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
+        return f"{type(self).__name__}({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
+
+
+def _rebuild(cls: type[_Record], values: tuple[Any, ...]) -> _Record:
+    return tuple.__new__(cls, values)
+
+
+def _add_properties(cls: type[_Record]) -> None:
+    from operator import itemgetter
+
+    cls._index = {name: i for i, name in enumerate(cls._fields)}
+    for i, name in enumerate(cls._fields):
+        setattr(cls, name, property(itemgetter(i)))
+
+
+def _span(span: Any) -> tuple[int, int] | None:
+    if span is None or type(span) is tuple:
+        return span
+    return (int(span[0]), int(span[1]))
+
+
+class Finding(_Record):
     """One rule's verdict on one simple command (or one target of it)."""
 
-    __slots__ = (
-        "action",
-        "argv",
-        "default_action",
-        "downgraded_by",
-        "group",
-        "origin",
-        "reading",
-        "reason",
+    __slots__ = ()
+    _fields = (
         "rule_id",
+        "group",
+        "action",
+        "default_action",
+        "origin",
+        "reason",
+        "suggestion",
         "segment",
         "span",
         "span_exact",
-        "suggestion",
-        "targets",
+        "argv",
         "via",
+        "targets",
+        "reading",
+        "downgraded_by",
     )
 
-    rule_id: str
-    group: str
-    action: str
-    default_action: str
-    origin: str
-    reason: str
-    suggestion: str | None
-    segment: str | None
-    span: tuple[int, int] | None
-    span_exact: bool
-    argv: tuple[str, ...]
-    via: tuple[Hop, ...]
-    targets: tuple[Target, ...]
-    reading: int
-    downgraded_by: Downgrade | None
+    if TYPE_CHECKING:
+        rule_id: str
+        group: str
+        action: str
+        default_action: str
+        origin: str
+        reason: str
+        suggestion: str | None
+        segment: str | None
+        span: tuple[int, int] | None
+        span_exact: bool
+        argv: tuple[str, ...]
+        via: tuple[Hop, ...]
+        targets: tuple[Target, ...]
+        reading: int
+        downgraded_by: Downgrade | None
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         rule_id: str,
         group: str,
         action: str,
@@ -248,22 +325,27 @@ class Finding(_Frozen):
         targets: Iterable[Target] = (),
         reading: int = 0,
         downgraded_by: Downgrade | None = None,
-    ) -> None:
-        _set(self, "rule_id", rule_id)
-        _set(self, "group", group)
-        _set(self, "action", action)
-        _set(self, "default_action", action if default_action is None else default_action)
-        _set(self, "origin", origin)
-        _set(self, "reason", reason)
-        _set(self, "suggestion", suggestion)
-        _set(self, "segment", segment)
-        _set(self, "span", None if span is None else (int(span[0]), int(span[1])))
-        _set(self, "span_exact", bool(span_exact))
-        _set(self, "argv", tuple(argv))
-        _set(self, "via", _hops(via))
-        _set(self, "targets", tuple(targets))
-        _set(self, "reading", int(reading))
-        _set(self, "downgraded_by", downgraded_by)
+    ) -> Finding:
+        return tuple.__new__(
+            cls,
+            (
+                rule_id,
+                group,
+                action,
+                action if default_action is None else default_action,
+                origin,
+                reason,
+                suggestion,
+                segment,
+                _span(span),
+                bool(span_exact),
+                argv if type(argv) is tuple else tuple(argv),
+                _hops(via) if via else (),
+                targets if type(targets) is tuple else tuple(targets),
+                int(reading),
+                downgraded_by,
+            ),
+        )
 
     @property
     def severity(self) -> int:
@@ -295,45 +377,47 @@ class Finding(_Frozen):
         }
 
 
-class Decision(_Frozen):
+class Decision(_Record):
     """The composed verdict on a whole command string (§10, §11.1)."""
 
-    __slots__ = (
+    __slots__ = ()
+    _fields = (
         "action",
-        "command",
-        "cwd",
-        "findings",
-        "group",
-        "malformed",
-        "notices",
-        "policy_digest",
-        "reason",
-        "repo_root",
         "rule_id",
+        "group",
+        "reason",
+        "suggestion",
         "segment",
         "span",
         "span_exact",
-        "suggestion",
+        "findings",
+        "notices",
+        "command",
+        "cwd",
+        "repo_root",
+        "malformed",
+        "policy_digest",
     )
 
-    action: str
-    rule_id: str | None
-    group: str | None
-    reason: str
-    suggestion: str | None
-    segment: str | None
-    span: tuple[int, int] | None
-    span_exact: bool
-    findings: tuple[Finding, ...]
-    notices: tuple[Notice, ...]
-    command: str
-    cwd: str
-    repo_root: str | None
-    malformed: bool
-    policy_digest: str
+    if TYPE_CHECKING:
+        action: str
+        rule_id: str | None
+        group: str | None
+        reason: str
+        suggestion: str | None
+        segment: str | None
+        span: tuple[int, int] | None
+        span_exact: bool
+        findings: tuple[Finding, ...]
+        notices: tuple[Notice, ...]
+        command: str
+        cwd: str
+        repo_root: str | None
+        malformed: bool
+        policy_digest: str
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         action: str,
         *,
         rule_id: str | None = None,
@@ -350,24 +434,29 @@ class Decision(_Frozen):
         repo_root: str | None = None,
         malformed: bool = False,
         policy_digest: str = "",
-    ) -> None:
+    ) -> Decision:
         if action not in SEVERITY:
             raise ValueError(f"action must be allow, warn or block, not {action!r}")
-        _set(self, "action", action)
-        _set(self, "rule_id", rule_id)
-        _set(self, "group", group)
-        _set(self, "reason", reason)
-        _set(self, "suggestion", suggestion)
-        _set(self, "segment", segment)
-        _set(self, "span", None if span is None else (int(span[0]), int(span[1])))
-        _set(self, "span_exact", bool(span_exact))
-        _set(self, "findings", tuple(findings))
-        _set(self, "notices", tuple(notices))
-        _set(self, "command", command)
-        _set(self, "cwd", cwd)
-        _set(self, "repo_root", repo_root)
-        _set(self, "malformed", bool(malformed))
-        _set(self, "policy_digest", policy_digest)
+        return tuple.__new__(
+            cls,
+            (
+                action,
+                rule_id,
+                group,
+                reason,
+                suggestion,
+                segment,
+                _span(span),
+                bool(span_exact),
+                findings if type(findings) is tuple else tuple(findings),
+                notices if type(notices) is tuple else tuple(notices),
+                command,
+                cwd,
+                repo_root,
+                bool(malformed),
+                policy_digest,
+            ),
+        )
 
     @property
     def allowed(self) -> bool:
@@ -398,3 +487,7 @@ class Decision(_Frozen):
             "notices": [notice.to_dict() for notice in self.notices],
             "findings": [finding.to_dict() for finding in self.findings],
         }
+
+
+_add_properties(Finding)
+_add_properties(Decision)
