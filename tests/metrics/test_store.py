@@ -173,6 +173,31 @@ def test_c11_post_verify_mismatch_restores(
     assert path.read_bytes() == before
 
 
+def test_per_line_post_verify_restores_from_the_backup(
+    store: MetricsStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.emit("sessionkit.session.resumed")
+    path = store.path("events")
+    path.write_bytes(path.read_bytes() + b"junk\n")
+    before = path.read_bytes()
+
+    def corrupt(name: str) -> None:
+        if name == "rewrite:after-replace":
+            with open(path, "ab") as handle:
+                handle.write(b"tampered\n")
+
+    monkeypatch.setattr(_jsonl, "_FAULT", corrupt)
+    with pytest.raises(MetricsIOError, match="restored from the backup"):
+        store.rewrite(
+            "events",
+            lambda line: Keep() if line.record is not None else Quarantine("invalid-json"),
+            reason="repair",
+            dry_run=False,
+            mode="per_line",
+        )
+    assert path.read_bytes() == before
+
+
 def test_dry_run_and_replace(store: MetricsStore) -> None:
     store.emit("acme.a.b", {"v": 1})
     path = store.path("events")

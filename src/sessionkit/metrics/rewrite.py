@@ -555,8 +555,17 @@ def _rewrite_per_line(
             append_quarantine(store, quarantined)
             os.replace(tmp, path)
             sync_dir(directory)
+            _fault("rewrite:after-replace")
             if _digest_of(path) != digest.hexdigest():
-                raise MetricsIOError(f"{path}: post-verify failed after a streaming rewrite")
+                if report.backup is not None:
+                    with gzip.open(report.backup, "rb") as original:
+                        os.close(
+                            _write_replace(path, directory, original.read(), mode, after_temp=False)
+                        )
+                raise MetricsIOError(
+                    f"{path}: the rewritten file does not match what was written; the original "
+                    "content was restored from the backup"
+                )
         finally:
             if out is not None and not out.closed:
                 out.close()
