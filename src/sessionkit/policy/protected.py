@@ -1,0 +1,369 @@
+"""Protected paths: control, state and instruction files agents must not rewrite (§10).
+
+agent-hooks.md §10. Patterns use the root-anchored gitwildmatch syntax of §9.4, matched
+case-insensitively after NFC normalisation. The action depends on the entry's class, the
+caller role (``coordinator`` | ``agent`` | ``unknown``) and whether a wave is active (§10.2);
+Session Config ``protected-paths`` adds entries and relaxes classes (§10.3).
+
+Hot path: standard library only at module level.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+
+from sessionkit.policy.findings import ACTION_RANK, Finding
+from sessionkit.policy.globs import PatternSet, literal_prefix, normalise_entry
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any
+
+__all__ = [
+    "DEFAULT_ENTRIES",
+    "MATRIX",
+    "ProtectedConfigError",
+    "ProtectedEntry",
+    "action_for",
+    "check",
+    "entries_for",
+    "match",
+]
+
+# (entry id, patterns, class): §10.1. Environment-named files are added by entries_for().
+DEFAULT_ENTRIES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("git-dir", ("**/.git", "**/.git/**"), "git"),
+    (
+        "metrics-ledgers",
+        (".orchestrator/metrics/*.jsonl", ".orchestrator/metrics/*.jsonl.*"),
+        "runtime",
+    ),
+    (
+        "runtime-state",
+        (
+            ".orchestrator/session.lock",
+            ".orchestrator/state.lock",
+            ".orchestrator/current-session.json",
+            ".orchestrator/runtime/**",
+            ".orchestrator/staging-fence/**",
+        ),
+        "runtime",
+    ),
+    (
+        "wave-scope",
+        (
+            ".claude/wave-scope.json",
+            ".codex/wave-scope.json",
+            ".cursor/wave-scope.json",
+            ".pi/wave-scope.json",
+        ),
+        "control",
+    ),
+    ("policy", (".orchestrator/policy/**",), "control"),
+    (
+        "hook-config",
+        (
+            ".claude/settings.json",
+            ".claude/settings.local.json",
+            ".codex/hooks.json",
+            ".codex/config.toml",
+            ".cursor/hooks.json",
+            ".pre-commit-config.yaml",
+            ".husky/**",
+            ".githooks/**",
+            "~/.claude/settings.json",
+            "~/.codex/hooks.json",
+            "~/.codex/config.toml",
+            "~/.cursor/hooks.json",
+        ),
+        "control",
+    ),
+    (
+        "state",
+        (".claude/STATE.md", ".codex/STATE.md", ".cursor/STATE.md", ".orchestrator/STATE.md"),
+        "state",
+    ),
+    (
+        "instructions",
+        (
+            "**/CLAUDE.md",
+            "**/CLAUDE.local.md",
+            "**/AGENTS.md",
+            ".claude/rules/**",
+            ".claude/agents/**",
+            ".claude/commands/**",
+            ".cursor/rules/**",
+            ".cursorrules",
+            ".github/copilot-instructions.md",
+        ),
+        "instructions",
+    ),
+)
+
+ROLES = ("coordinator", "unknown", "agent")
+
+# class -> (coordinator, unknown without wave, unknown with wave, agent): §10.2
+MATRIX: dict[str, tuple[str, str, str, str]] = {
+    "git": ("block", "block", "block", "block"),
+    "runtime": ("block", "block", "block", "block"),
+    "control": ("warn", "warn", "block", "block"),
+    "state": ("allow", "allow", "warn", "block"),
+    "instructions": ("allow", "warn", "warn", "block"),
+}
+# The lowest action a `relax` entry may set per class; git and runtime cannot be relaxed.
+RELAX_FLOOR = {"control": "warn", "state": "allow", "instructions": "allow"}
+
+SUGGESTIONS = {
+    "git": "use git commands instead of writing inside `.git`",
+    "runtime": "use the `sessionkit` command that owns this file (for ledgers: `sessionkit "
+    "metrics`)",
+    "control": "change scope files with `sessionkit scope set|clear`, hook configuration with "
+    "`sessionkit install|uninstall`, policy files by asking the user",
+    "state": "update STATE.md with `sessionkit state`, or report the change to the coordinator",
+    "instructions": "instruction files are the coordinator's to maintain; report the change "
+    "you need instead",
+    "custom": "this path is protected by the project's Session Config; ask the user",
+}
+
+
+class ProtectedConfigError(ValueError):
+    """``protected-paths`` relaxes a class that is a floor (``git``, ``runtime``), or below
+    the class's floor; the hook reports it as ``hook.config-invalid``."""
+
+
+class ProtectedEntry:
+    """One protected entry: id, class, patterns and per-role actions."""
+
+    __slots__ = ("actions", "entry_id", "kind", "patterns", "prefixes")
+
+    def __init__(
+        self,
+        entry_id: str,
+        kind: str,
+        patterns: Sequence[str],
+        actions: tuple[str, str, str, str] | None = None,
+    ) -> None:
+        self.entry_id = entry_id
+        self.kind = kind
+        self.patterns = PatternSet(patterns, ignore_case=True)
+        self.prefixes = tuple(
+            literal_prefix(normalise_entry(p)[0]).casefold()
+            for p in patterns
+            if not p.startswith(("!", "~/", "/"))
+        )
+        self.actions = actions if actions is not None else MATRIX[kind]
+
+    def action(self, role: str, wave_active: bool) -> str:
+        """The matrix action for ``role`` (§10.2)."""
+        if role == "coordinator":
+            return self.actions[0]
+        if role == "agent":
+            return self.actions[3]
+        return self.actions[2] if wave_active else self.actions[1]
+
+    def hits_tree(self, directory: str) -> bool:
+        """Whether deleting the tree ``directory`` touches this entry (§9.7.3)."""
+        if self.patterns.matches(directory) or self.patterns.matches(directory + "/\0"):
+            return True
+        base = directory.rstrip("/").casefold()
+        if base in ("", "."):
+            return True  # the whole repository: every protected file lies below it
+        below = base + "/"
+        return any(prefix.startswith(below) for prefix in self.prefixes)
+
+
+def _config_mapping(config: Any) -> Mapping[str, Any]:
+    if config is None:
+        return {}
+    protected = getattr(config, "protected_paths", None)
+    if protected is not None:
+        config = protected
+    if hasattr(config, "to_json"):
+        config = config.to_json()
+    if not isinstance(config, dict):
+        return {}
+    return config
+
+
+def _relaxed(
+    kind: str, base: tuple[str, str, str, str], relax: Iterable[Any]
+) -> tuple[str, str, str, str]:
+    actions = list(base)
+    for item in relax:
+        if not isinstance(item, dict) or item.get("class") != kind:
+            continue
+        floor = RELAX_FLOOR[kind]
+        for role, slots in (("coordinator", (0,)), ("unknown", (1, 2)), ("agent", (3,))):
+            wanted = item.get(role)
+            if wanted is None:
+                continue
+            if ACTION_RANK[str(wanted)] < ACTION_RANK[floor]:
+                raise ProtectedConfigError(
+                    f"protected-paths.relax cannot lower class `{kind}` below `{floor}`"
+                )
+            for slot in slots:
+                # relax only lowers; it never tightens the default
+                if ACTION_RANK[str(wanted)] < ACTION_RANK[actions[slot]]:
+                    actions[slot] = str(wanted)
+    return (actions[0], actions[1], actions[2], actions[3])
+
+
+_default_cache: dict[tuple[str, str], tuple[ProtectedEntry, ...]] = {}
+
+
+def entries_for(
+    config: Any = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    extra_control: Sequence[str] = (),
+) -> tuple[ProtectedEntry, ...]:
+    """The effective entries: defaults (§10.1) plus environment-named files, ``extra_control``
+    (e.g. ``Policy.compat_protected_paths``) and the Session Config ``protected-paths``.
+
+    Raises :class:`ProtectedConfigError` for a relax entry naming ``git``/``runtime`` or going
+    below a class's floor.
+    """
+    env = os.environ if environ is None else environ
+    mapping = _config_mapping(config)
+    relax = mapping.get("relax") or ()
+    for item in relax:
+        if isinstance(item, dict) and item.get("class") in ("git", "runtime"):
+            raise ProtectedConfigError(
+                f"protected-paths.relax cannot relax class `{item.get('class')}`; "
+                "git and runtime files are always protected"
+            )
+    scope_file = env.get("SESSIONKIT_WAVE_SCOPE", "")
+    config_file = env.get("SESSIONKIT_CONFIG_FILE", "")
+    key = (scope_file, config_file)
+    if not relax and not extra_control and not mapping.get("add"):
+        cached = _default_cache.get(key)
+        if cached is not None:
+            return cached
+    out: list[ProtectedEntry] = []
+    for entry_id, patterns, kind in DEFAULT_ENTRIES:
+        extra: list[str] = []
+        if entry_id == "wave-scope" and scope_file:
+            extra.append(scope_file)
+        if entry_id == "policy":
+            extra.extend(extra_control)
+        if entry_id == "instructions" and config_file:
+            extra.append(config_file)
+        out.append(
+            ProtectedEntry(
+                entry_id,
+                kind,
+                patterns + tuple(extra),
+                _relaxed(kind, MATRIX[kind], relax) if kind in RELAX_FLOOR else None,
+            )
+        )
+    for item in mapping.get("add") or ():
+        if not isinstance(item, dict):
+            continue
+        every = str(item.get("action") or "block")
+        actions = (
+            str(item.get("coordinator") or every),
+            str(item.get("unknown") or every),
+            str(item.get("unknown") or every),
+            str(item.get("agent") or every),
+        )
+        patterns = tuple(str(p) for p in item.get("patterns") or ())
+        out.append(ProtectedEntry(str(item.get("id") or "custom"), "custom", patterns, actions))
+    result = tuple(out)
+    if not relax and not extra_control and not mapping.get("add"):
+        _default_cache[key] = result
+    return result
+
+
+def _candidates(path: str, root: str) -> list[str]:
+    """Repository-relative forms of ``path`` (lexical and resolved, §9.5 step 3), or the
+    absolute path itself when it lies outside the repository (home patterns match those)."""
+    absolute = path if os.path.isabs(path) else os.path.join(root, path)
+    lexical = os.path.normpath(absolute)
+    out: list[str] = []
+    for base in (os.path.normpath(root), os.path.realpath(root)):
+        for candidate in (lexical, os.path.realpath(lexical)):
+            if candidate == base or candidate.startswith(base.rstrip(os.sep) + os.sep):
+                rel = os.path.relpath(candidate, base).replace(os.sep, "/")
+                if rel not in out:
+                    out.append(rel)
+    if not out:
+        out.append(lexical.replace(os.sep, "/"))
+        resolved = os.path.realpath(lexical).replace(os.sep, "/")
+        if resolved not in out:
+            out.append(resolved)
+    return [unicodedata.normalize("NFC", c) for c in out]
+
+
+def match(
+    path: str,
+    entries: Sequence[ProtectedEntry],
+    *,
+    root: str,
+    tree: bool = False,
+) -> ProtectedEntry | None:
+    """The first protected entry ``path`` falls under (``tree``: a directory being deleted or
+    synced, §9.7.3), or None."""
+    candidates = _candidates(path, root)
+    for entry in entries:
+        for candidate in candidates:
+            if entry.patterns.matches(candidate) or (tree and entry.hits_tree(candidate)):
+                return entry
+    return None
+
+
+def action_for(entry: ProtectedEntry, role: str, wave_active: bool) -> str:
+    """The action the matrix (with configuration) gives ``entry`` for ``role``."""
+    return entry.action(role if role in ROLES else "unknown", wave_active)
+
+
+def finding_for(entry: ProtectedEntry, target: str, action: str, op: str = "write") -> Finding:
+    """The ``protected.<class>`` finding for ``target``."""
+    label = entry.kind
+    what = "delete" if op == "delete" else "write"
+    summary = (
+        f"`{target}` is a protected {label} file ({entry.entry_id}); agents may not {what} it."
+    )
+    return Finding(
+        check="protected",
+        rule_id=f"protected.{entry.kind}",
+        action=action,
+        summary=summary,
+        suggestion=SUGGESTIONS.get(entry.kind, SUGGESTIONS["custom"]),
+        target=target,
+        details={"entry": entry.entry_id, "class": entry.kind, "op": op},
+    )
+
+
+def check(
+    paths: Iterable[str],
+    *,
+    root: str | os.PathLike[str],
+    role: str = "unknown",
+    wave_active: bool = False,
+    config: Any = None,
+    environ: Mapping[str, str] | None = None,
+    extra_control: Sequence[str] = (),
+    tree_paths: Iterable[str] = (),
+) -> list[Finding]:
+    """Protected-path findings for the files a tool call would write or delete (§10).
+
+    ``paths`` are absolute or relative to ``root``; ``tree_paths`` are directories deleted or
+    synced as a whole (§9.7.3). ``config`` is the Session Config (or its ``protected-paths``
+    value, or that value's JSON shape). Only non-allow findings are returned. Raises
+    :class:`ProtectedConfigError` for an invalid ``relax``.
+    """
+    root_text = os.fspath(root)
+    entries = entries_for(config, environ=environ, extra_control=extra_control)
+    out: list[Finding] = []
+    for tree, group in ((False, paths), (True, tree_paths)):
+        for path in group:
+            entry = match(path, entries, root=root_text, tree=tree)
+            if entry is None:
+                continue
+            action = action_for(entry, role, wave_active)
+            if action != "allow":
+                rel = _candidates(path, root_text)[0]
+                out.append(finding_for(entry, rel, action, "delete" if tree else "write"))
+    return out
