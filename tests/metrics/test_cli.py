@@ -297,3 +297,35 @@ def test_console_script_never_prints_a_traceback(repo: Path) -> None:
     )
     assert proc.returncode == 1
     assert "sessionkit.gate.result" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_stats_all_worktrees_counts_shared_records_once(
+    cwd_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import git
+
+    record = {
+        "session_id": "shared-1",
+        "session_type": "feature",
+        "started_at": "2026-11-24T09:00:00.000Z",
+        "completed_at": "2026-11-24T10:00:00.000Z",
+        "total_waves": 0,
+        "waves": [],
+        "agent_summary": {"complete": 0, "partial": 0, "failed": 0, "spiral": 0},
+        "total_agents": 0,
+        "total_files_changed": 0,
+    }
+    from sessionkit.metrics.store import MetricsStore
+
+    MetricsStore(cwd_repo).record_session(record)
+    git(cwd_repo, "add", "-f", ".orchestrator/metrics/sessions.jsonl")
+    git(cwd_repo, "commit", "-qm", "ledger")
+    other = cwd_repo.parent / "other-worktree"
+    git(cwd_repo, "worktree", "add", "-q", str(other), "-b", "other")
+    MetricsStore(other).emit("acme.only.there")
+    code, out, _ = run(capsys, "metrics", "stats", "--all-worktrees", "--json")
+    data = doc(out, "metrics-stats.v1")
+    assert code == 0 and data["sessions"]["total"] == 1 and data["scan"]["sessions"]["folded"] == 1
+    assert data["scan"]["events"]["records"] >= 1
+    code, out, _ = run(capsys, "metrics", "stats", "--json")
+    assert json.loads(out)["scan"]["sessions"].get("folded", 0) == 0

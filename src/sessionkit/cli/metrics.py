@@ -131,6 +131,7 @@ def render_stats(doc: dict[str, Any]) -> str:
 @click.option("--session", default=None, help="Only this session id.")
 @click.option("--top", type=click.IntRange(min=0), default=5, show_default=True)
 @click.option("--no-rotated", is_flag=True, help="Skip rotated segments.")
+@click.option("--all-worktrees", is_flag=True, help="Aggregate the stores of every worktree.")
 @click.option("--json", "as_json", is_flag=True, help="Print one metrics-stats.v1 document.")
 @click.pass_context
 def stats_cmd(
@@ -140,11 +141,16 @@ def stats_cmd(
     session: str | None,
     top: int,
     no_rotated: bool,
+    all_worktrees: bool,
     as_json: bool,
 ) -> None:
     """Summaries of sessions, gates, guard decisions, learnings and subagents."""
+    from sessionkit.metrics import query
+
     store = _store(ctx)
-    report = store.stats(
+    source: Any = query.WorktreeUnion(query.worktree_stores(store)) if all_worktrees else store
+    report = query.stats(
+        source,
         since=_window(since, "--since"),
         until=_window(until, "--until"),
         session=session,

@@ -297,7 +297,8 @@ class Learnings:
         stats = _jsonl.ScanStats()
         return [
             legacy.normalize_learning(r)
-            for r in _jsonl.iter_records(str(self.store.path(Stream.LEARNINGS_ARCHIVE)), stats)
+            for path in self.store.files(Stream.LEARNINGS_ARCHIVE, include_rotated=False)
+            for r in _jsonl.iter_records(path, stats)
         ]
 
     def _tombstones(self) -> dict[str, str]:

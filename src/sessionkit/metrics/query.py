@@ -606,6 +606,47 @@ def _subagent_stats(
     }
 
 
+class WorktreeUnion:
+    """Several worktrees' stores read as one (``stats --all-worktrees``).
+
+    Reads go through ``files()``, so sessions and learnings fold across worktrees: a record
+    present in two worktrees (a tracked stream on two branches) counts once.
+    """
+
+    def __init__(self, stores: list[MetricsStore]) -> None:
+        self.stores = stores
+        primary = stores[0]
+        self.settings = primary.settings
+        self.clock = primary.clock
+        self.root = primary.root
+        self.state_root = primary.state_root
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stores[0], name)
+
+    def files(self, stream: Stream | str, *, include_rotated: bool = True) -> list[str]:
+        return [f for s in self.stores for f in s.files(stream, include_rotated=include_rotated)]
+
+    def read(self, stream: Stream | str, **options: Any) -> ReadResult:
+        return read(self, Stream(stream), **options)  # type: ignore[arg-type]
+
+
+def worktree_stores(store: MetricsStore) -> list[MetricsStore]:
+    """A store for every worktree of the repository (``git worktree list --porcelain``)."""
+    from sessionkit import git
+    from sessionkit.metrics.store import MetricsStore
+
+    listing = git.output(["worktree", "list", "--porcelain"], cwd=store.worktree)
+    paths = [
+        line[len("worktree ") :] for line in listing.splitlines() if line.startswith("worktree ")
+    ]
+    stores = [store]
+    for path in paths:
+        if os.path.realpath(path) != os.path.realpath(store.worktree) and os.path.isdir(path):
+            stores.append(MetricsStore(path, clock=store.clock))
+    return stores
+
+
 def scan_warning(name: str, stats: ScanStats) -> str | None:
     """The one stderr line CLI readers print when lines were skipped (spec §2.6)."""
     bad = stats.problems + stats.schema_invalid
