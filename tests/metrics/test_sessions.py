@@ -112,6 +112,7 @@ def test_c27_backfill_abandoned(store: MetricsStore, repo: Path) -> None:
         )
         + "\n"
     )
+    assert "orphan-session" in {f.code for f in store.doctor().findings}
     report = store.repair(backfill_abandoned=True, dry_run=False)
     assert any(a["action"] == "backfill-appended" for a in report.actions)
     stub = json.loads(lines_of(store.path("sessions"))[0])
@@ -120,4 +121,5 @@ def test_c27_backfill_abandoned(store: MetricsStore, repo: Path) -> None:
     before = store.path("sessions").read_bytes()
     again = store.repair(backfill_abandoned=True, dry_run=False)
     assert not any(a["action"].startswith("backfill") for a in again.actions)
+    assert "orphan-session" not in {f.code for f in store.doctor().findings}
     assert store.path("sessions").read_bytes() == before

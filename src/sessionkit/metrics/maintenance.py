@@ -357,6 +357,13 @@ def doctor(
             "files": len([f for f in store.files(stream) if os.path.exists(f)]),
             **stats.as_dict(),
         }
+    for sid, _start, _last in orphan_sessions(store):
+        report.add(
+            "orphan-session",
+            "info",
+            f"session {sid} started but has no ledger record",
+            stream="sessions",
+        )
     _stale_temps(store, report)
     _network_fs(store, report)
     _foreign(store, report)
@@ -705,9 +712,11 @@ def repair(
     return report
 
 
-def _backfill(store: MetricsStore, report: Report, dry_run: bool) -> None:
+def orphan_sessions(store: MetricsStore) -> list[tuple[str, dict[str, Any], str | None]]:
+    """Sessions that started (per events), have no ledger record, are not the current one,
+    and whose last event is older than ``metrics.abandon-after-hours``."""
     from sessionkit import state as state_module
-    from sessionkit.metrics.sessions import abandoned_stub
+    from sessionkit.metrics.timestamps import format_ts
 
     ledger = {r.get("session_id") for r in store.read(Stream.SESSIONS)}
     current = state_module.current_session_id(store.state_root)
@@ -727,12 +736,18 @@ def _backfill(store: MetricsStore, report: Report, dry_run: bool) -> None:
             last[sid] = ts
         if record.get("event") in names or record.get("_prior_art_event") in names:
             first.setdefault(sid, record)
-    threshold = store.now() - timedelta(hours=store.settings.metrics.abandon_after_hours)
-    from sessionkit.metrics.timestamps import format_ts
+    threshold = format_ts(store.now() - timedelta(hours=store.settings.metrics.abandon_after_hours))
+    return [
+        (sid, start, last.get(sid))
+        for sid, start in first.items()
+        if sid not in ledger and sid != current and last.get(sid, "") <= threshold
+    ]
 
-    for sid, start in first.items():
-        if sid in ledger or sid == current or last.get(sid, "") > format_ts(threshold):
-            continue
+
+def _backfill(store: MetricsStore, report: Report, dry_run: bool) -> None:
+    from sessionkit.metrics.sessions import abandoned_stub
+
+    for sid, start, last_ts in orphan_sessions(store):
         kind = start.get("session_type")
         stub = abandoned_stub(
             store,
@@ -740,7 +755,7 @@ def _backfill(store: MetricsStore, report: Report, dry_run: bool) -> None:
             source="sessionkit-events",
             session_type=kind if kind in ("feature", "deep", "housekeeping") else None,
             started_at=start.get("timestamp"),
-            completed_at=last.get(sid),
+            completed_at=last_ts,
         )
         result = store.record_session(stub, dry_run=dry_run)
         report.actions.append(
