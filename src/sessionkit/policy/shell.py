@@ -522,6 +522,7 @@ _WORD_END = frozenset(" \t\n;&|()<>")
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789")
 _DIGITS = frozenset("0123456789")
+_REDIRECT_START = frozenset("<>&{0123456789")
 _SPECIAL_PARAMS = frozenset("@*#?$!-0")
 _RESERVED = frozenset(
     [
@@ -870,9 +871,20 @@ class _Parser:
         s = self.s
         n = self.n
         start = i
-        parts: list[object] = []
         plain_match = self.plain_match
-        if s[i] == "~":
+        first = s[i]
+        if first != "~" and not assign:
+            # the common case: one run of ordinary characters up to the end of the word
+            m = plain_match(s, i)
+            if m is not None:
+                j = m.end()
+                if j >= n or (
+                    s[j] in _WORD_END and not (s[j] in "<>" and s.startswith("(", j + 1))
+                ):
+                    self._spend(j - start + 1)
+                    return Word((Lit(s[i:j]),), self._span(start, j)), j
+        parts: list[object] = []
+        if first == "~":
             i = self._tilde(i, parts, assign)
         while i < n:
             c = s[i]
@@ -2005,7 +2017,7 @@ class _Parser:
                 self._issue("unexpected-token", i, "unexpected '('")
                 i += 1
                 continue
-            k = self._redirect_start(i)
+            k = self._redirect_start(i) if c in _REDIRECT_START else -1
             if k >= 0:
                 redirect, i = self._redirect(i, k)
                 redirects.append(redirect)

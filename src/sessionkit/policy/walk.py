@@ -3101,24 +3101,14 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
     if i >= len(argv):
         return w._output(call, name, state)
     sub = texts[i]
-    gstate_cwd = (
-        call.cwd if cwd_override is None else tuple(_join_cwd(c, cwd_override) for c in call.cwd)
-    )
     # configuration that runs commands, set for this invocation or earlier in the command
-    env = dict(call.env)
-    for var in (
-        "GIT_SSH_COMMAND",
-        "GIT_SSH",
-        "GIT_PAGER",
-        "GIT_EDITOR",
-        "GIT_SEQUENCE_EDITOR",
-        "GIT_EXTERNAL_DIFF",
-        "GIT_ASKPASS",
-    ):
-        if var in env:
-            gctx = ctx.hop("git-config-exec", call.node_span, var)
-            w._payload_text(env[var], state.copy(), gctx, exact_at=-1)
-    all_cfg = [*w._git_config_for(call), *cfg]
+    if call.env:
+        env = dict(call.env)
+        for var in _GIT_COMMAND_VARIABLES:
+            if var in env:
+                gctx = ctx.hop("git-config-exec", call.node_span, var)
+                w._payload_text(env[var], state.copy(), gctx, exact_at=-1)
+    all_cfg = [*w._git_config_for(call), *cfg] if (cfg or call.env or w.git_config) else []
     for key, value in all_cfg:
         if value is not None and _runs_command(key, value):
             gctx = ctx.hop("git-config-exec", call.node_span, key)
@@ -3167,10 +3157,19 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
                 expansion = lit("git " + alias.text)
                 source = _join_text([expansion, *rest])
                 w._payload_text(source, state.copy(), gctx, exact_at=-1)
-    del gstate_cwd
+    del cwd_override  # the analyser reads -C itself; the walker only needed it for aliases
     return w._output(call, name, state)
 
 
+_GIT_COMMAND_VARIABLES = (
+    "GIT_SSH_COMMAND",
+    "GIT_SSH",
+    "GIT_PAGER",
+    "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_ASKPASS",
+)
 _CMD_KEYS = (
     "core.sshcommand",
     "core.pager",
