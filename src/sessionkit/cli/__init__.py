@@ -21,14 +21,22 @@ from sessionkit.cli._errors import error_boundary
 GROUPS: dict[str, tuple[str, str, str]] = {
     "check": ("sessionkit.cli.check", "check", "Run the repository checks (CI and make run)."),
     "config": ("sessionkit.cli.config", "config", "Show, validate and migrate the Session Config."),
-    "gate": ("sessionkit.cli.gate", "gate", "Run the quality gate, manage baselines, render reports."),
+    "gate": (
+        "sessionkit.cli.gate",
+        "gate",
+        "Run the quality gate, manage baselines, render reports.",
+    ),
     "guard": (
         "sessionkit.cli.guard",
         "guard",
         "Judge shell commands with the destructive-command guard.",
     ),
     "metrics": ("sessionkit.cli.metrics", "metrics", "Query and maintain the metrics store."),
-    "learnings": ("sessionkit.cli.learnings", "learnings", "Manage learnings (dry run by default)."),
+    "learnings": (
+        "sessionkit.cli.learnings",
+        "learnings",
+        "Manage learnings (dry run by default).",
+    ),
     "state": ("sessionkit.cli.state", "state", "Show and change STATE.md of this worktree."),
 }
 
