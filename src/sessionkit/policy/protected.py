@@ -30,6 +30,7 @@ __all__ = [
     "check",
     "entries_for",
     "match",
+    "match_glob",
 ]
 
 # (entry id, patterns, class): §10.1. Environment-named files are added by entries_for().
@@ -310,6 +311,24 @@ def match(
         for candidate in candidates:
             if entry.patterns.matches(candidate) or (tree and entry.hits_tree(candidate)):
                 return entry
+    return None
+
+
+def match_glob(
+    pattern: str, entries: Sequence[ProtectedEntry], *, root: str
+) -> ProtectedEntry | None:
+    """The first entry a shell glob could touch (§9.7.4): the glob's literal directory prefix
+    (non-empty) starts a protected pattern's literal prefix, so ``rm .orchestrator/metrics/*``
+    hits the ledgers even while the directory is empty."""
+    rel = _candidates(pattern, root)[0]
+    wildcard = min((rel.find(ch) for ch in "*?[" if ch in rel), default=-1)
+    head = rel if wildcard < 0 else rel[:wildcard]
+    directory = head[: head.rfind("/") + 1].casefold()
+    if not directory or directory.startswith(".."):
+        return None
+    for entry in entries:
+        if any(prefix.startswith(directory) for prefix in entry.prefixes):
+            return entry
     return None
 
 

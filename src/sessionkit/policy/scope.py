@@ -724,10 +724,12 @@ def classify_target(
     rel = unicodedata.normalize("NFC", rel) if rel is not None else None
     # 1. protected: judged only by the role matrix
     hit = None
-    for candidate in (lexical, absolute) + ((target.pattern,) if target.pattern else ()):
+    for candidate in (lexical, absolute):
         hit = _protected.match(candidate, entries, root=root, tree=target.tree)
         if hit is not None:
             break
+    if hit is None and target.pattern:
+        hit = _protected.match_glob(target.pattern, entries, root=root)
     if hit is not None:
         action = _protected.action_for(hit, role, wave_active)
         shown = rel if rel is not None else absolute
