@@ -131,39 +131,33 @@ class _WalkResult:
 
 
 def _walk(command: str, cwd: str) -> _WalkResult:
-    """Run the walker; its failures are recorded, never raised."""
+    """Run the walker (``walk.walk`` -> ``Walk``); its failures are recorded, never raised."""
     result = _WalkResult()
     try:
-        walk_module = _optional_module("sessionkit.policy.walk")
-
-        walk_fn = getattr(walk_module, "walk", None)
-        if walk_fn is not None:
-            walked = walk_fn(command, cwd=cwd)
-            records = getattr(walked, "commands", None)
-            if records is None:
-                records = getattr(walked, "records", None)
-            if records is None:
-                records = list(walked)
-            result.commands = list(records)
-            result.malformed = bool(getattr(walked, "malformed", False))
-            result.issues = tuple(getattr(walked, "issues", ()) or ())
-            limit = getattr(walked, "limit", None)
-            if limit is None:
-                limits = getattr(walked, "limits", None) or getattr(walked, "limits_hit", None)
-                if limits:
-                    limit = ", ".join(str(item) for item in limits)
-            result.limit = None if not limit else str(limit)
-            errors = getattr(walked, "errors", None) or ()
-            if errors:
-                first = errors[0]
-                name = first[0] if isinstance(first, tuple) else str(first)
-                result.error = f"{name} in the shell walker"
-        else:
-            result.commands = list(walk_module.simple_commands(command, cwd=cwd))
-            result.malformed = any(getattr(c, "reading", 0) for c in result.commands)
+        walk_fn = _WALK_FN[0] if _WALK_FN else _walk_function()
+        walked = walk_fn(command, cwd=cwd)
+        result.commands = walked.commands
+        result.malformed = walked.malformed
+        result.issues = walked.issues
+        result.limit = walked.limit or None
+        errors = walked.errors
+        if errors:
+            first = errors[0]
+            name = first[0] if isinstance(first, tuple) else str(first)
+            result.error = f"{name} in the shell walker"
     except Exception as error:  # a walker defect: fail closed (§10.3)
         result.error = f"{type(error).__name__} in the shell walker"
     return result
+
+
+_WALK_FN: list[Any] = []
+
+
+def _walk_function() -> Any:
+    from sessionkit.policy.walk import walk
+
+    _WALK_FN.append(walk)
+    return walk
 
 
 def _severity(finding: Finding) -> int:
@@ -292,12 +286,13 @@ class Guard:
             walked = _walk(command, run_cwd)
             commands = tuple(walked.commands)
             malformed, issues = walked.malformed, walked.issues
-            ctx = Context(facts, judge)
-            ctx.judge_payload = _payload_judge(ctx, run_cwd)
-            ctx.judge_command = lambda cmd: _judge_record(cmd, ctx)
-            ctx.records = commands
-            for cmd in commands:
-                findings.extend(_judge_record(cmd, ctx))
+            if commands:
+                ctx = Context(facts, judge)
+                ctx.judge_payload = _payload_judge(ctx, run_cwd)
+                ctx.judge_command = lambda cmd: _judge_record(cmd, ctx)
+                ctx.records = commands
+                for cmd in commands:
+                    findings.extend(_judge_record(cmd, ctx))
             if walked.error is not None:
                 findings.append(_floor("guard-internal-error", command, walked.error))
             if walked.limit is not None:
