@@ -662,9 +662,8 @@ def _apply_policy(
                 notices.append(
                     Notice("policy-entry-ignored", f"Extra rules failed ({type(error).__name__}).")
                 )
-    if not findings:
-        return findings
-    if _policy_is_inert(policy, inputs.config, context, repo_root):
+    if not findings or _policy_is_inert(policy, inputs.config, context, repo_root):
+        # nothing the policy could change; its own notices still reach the decision
         notices.extend(getattr(policy, "notices", ()) or ())
         return findings
     policyfile = _policyfile()
