@@ -1,0 +1,211 @@
+"""The checks of one tool call, each in its own ``try`` (§6.1).
+
+Hot path: standard library plus ``sessionkit.policy``. Wave scope, protected paths and config
+weakening live in ``sessionkit.policy.scope`` / ``protected`` / ``weakening``; while a module
+is absent from the installation those checks are skipped (not failed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+from sessionkit.agents._wire import label
+from sessionkit.agents.event import Finding
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+    from sessionkit.agents.event import HookEvent
+
+CHECK_IDS = ("destructive", "protected", "scope", "commands", "weakening", "verify")
+# Notices of the guard's policy loader that users must see (hook.policy-diagnostic).
+_POLICY_NOTICES = ("policy-invalid", "policy-entry-ignored", "compat-rule-ignored")
+
+
+class CheckRun:
+    """The inputs and accumulated results of the checks of one call."""
+
+    __slots__ = ("active_scope", "config", "disabled", "event", "findings", "paths", "role")
+
+    def __init__(self, event: HookEvent, disabled: frozenset[str], config: dict[str, Any]) -> None:
+        self.event = event
+        self.disabled = disabled
+        self.config = config
+        self.findings: list[Finding] = []
+        self.paths: list[str] = []
+        self.active_scope: Any = None
+        self.role = "unknown"
+
+
+def policy_module(name: str) -> Any:
+    """``sessionkit.policy.<name>``, or None when that module is not part of this install."""
+    full = f"sessionkit.policy.{name}"
+    try:
+        return importlib.import_module(full)
+    except ModuleNotFoundError as exc:
+        if exc.name == full:
+            return None
+        raise
+
+
+def destructive(run: CheckRun) -> Any:
+    """The destructive guard on the shell command; returns the guard's ``Analysis``."""
+    from sessionkit.policy.guard import analyse_command
+
+    event = run.event
+    assert event.command is not None
+    analysis = analyse_command(event.command, cwd=event.cwd, session=event.session_id)
+    decision = analysis.decision
+    if decision.action != "allow":
+        run.findings.append(
+            Finding(
+                "destructive",
+                decision.rule_id or "destructive",
+                decision.action,
+                decision.reason,
+                decision.suggestion or "",
+                label(decision.segment or decision.rule_id or "command"),
+            )
+        )
+    for notice in decision.notices:
+        if notice.code in _POLICY_NOTICES:
+            run.findings.append(
+                Finding(
+                    "hook",
+                    "hook.policy-diagnostic",
+                    "warn",
+                    f"Policy file problem ({notice.code}): {notice.message}",
+                    "Run `sessionkit guard check-policy` or `sessionkit doctor` and fix the file.",
+                    notice.source or notice.code,
+                )
+            )
+    return analysis
+
+
+def shell_paths(analysis: Any, cwd: str) -> list[str]:
+    """Absolute write and delete targets of the analysed command (§9.7)."""
+    paths: list[str] = []
+    for effect in analysis.effects:
+        target = effect.resolved or os.path.join(cwd, effect.path)
+        if target not in paths:
+            paths.append(target)
+    return paths
+
+
+def edit_paths(event: HookEvent) -> list[str]:
+    """Absolute paths an edit call writes, deletes or moves to."""
+    paths: list[str] = []
+    for change in event.changes:
+        for raw in (change.path, change.dest):
+            if raw:
+                full = os.path.normpath(os.path.join(event.cwd, os.path.expanduser(raw)))
+                if full not in paths:
+                    paths.append(full)
+    return paths
+
+
+def adopt(findings: Any, check: str) -> list[Finding]:
+    """Findings of the policy modules as hook findings (same fields, §6.2)."""
+    adopted: list[Finding] = []
+    for item in findings or ():
+        adopted.append(
+            Finding(
+                getattr(item, "check", check) or check,
+                item.rule_id,
+                item.action,
+                item.summary,
+                getattr(item, "suggestion", "") or "",
+                getattr(item, "target", "") or "",
+                getattr(item, "details", None) or None,
+            )
+        )
+    return adopted
+
+
+def load_scope(run: CheckRun, root: str, environ: Mapping[str, str]) -> None:
+    """The active wave scope, when ``sessionkit.policy.scope`` is installed."""
+    scope = policy_module("scope")
+    if scope is None:
+        return
+    run.active_scope = scope.load_active(root, harness=run.event.harness, environ=environ)
+    if run.active_scope is not None:
+        run.findings.extend(adopt(getattr(run.active_scope, "diagnostics", ()), "scope"))
+
+
+def check_scope(run: CheckRun, root: str) -> None:
+    """Wave scope on the call's write targets (§9)."""
+    scope = policy_module("scope")
+    if scope is None or run.active_scope is None or not run.paths:
+        return
+    found = scope.classify(run.paths, run.active_scope, root=root, role=run.role, cwd=run.event.cwd)
+    run.findings.extend(adopt(found, "scope"))
+
+
+def check_protected(run: CheckRun, root: str) -> None:
+    """Protected paths on the call's write targets (§10)."""
+    protected = policy_module("protected")
+    if protected is None or not run.paths:
+        return
+    found = protected.check(
+        run.paths,
+        root=root,
+        role=run.role,
+        wave_active=run.active_scope is not None,
+        config=run.config,
+    )
+    run.findings.extend(adopt(found, "protected"))
+
+
+def check_weakening(run: CheckRun, root: str) -> None:
+    """Config weakening of recognised config files an edit changes (§11)."""
+    weakening = policy_module("weakening")
+    if weakening is None:
+        return
+    for change in run.event.changes:
+        if change.op != "write":
+            continue
+        full = os.path.normpath(os.path.join(run.event.cwd, change.path))
+        if not weakening.is_recognised(full):
+            continue
+        old = _read_text(full)
+        new = _apply(old, change)
+        if new is None:
+            continue
+        found = weakening.compare(full, old, new, config=run.config)
+        run.findings.extend(adopt(found, "weakening"))
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read(4 * 1024 * 1024)
+    except OSError:
+        return ""
+
+
+def _apply(old: str, change: Any) -> str | None:
+    """The new content of a change: full content, or string replacements applied."""
+    if change.content is not None:
+        return str(change.content)
+    text = old
+    for before, after, replace_all in change.edits:
+        if not before or before not in text:
+            return None
+        text = text.replace(before, after) if replace_all else text.replace(before, after, 1)
+    return text
+
+
+def caller_role(event: HookEvent, active_scope: Any, environ: Mapping[str, str]) -> str:
+    """coordinator | agent | unknown (§5.7)."""
+    role = environ.get("SESSIONKIT_ROLE")
+    if role in ("coordinator", "agent"):
+        return role
+    if event.agent_id:
+        return "agent"
+    doc = getattr(active_scope, "doc", None)
+    if isinstance(doc, dict) and doc.get("coordinatorSessionId"):
+        return "coordinator" if event.session_id == doc["coordinatorSessionId"] else "agent"
+    return "unknown"

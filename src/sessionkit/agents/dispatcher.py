@@ -1,0 +1,639 @@
+"""One tool call: payload -> event -> checks -> the harness's answer -> decision event (§2).
+
+Hot path: standard library, the agents modules, ``sessionkit.policy`` (guard, and the scope,
+protected-path and weakening modules); ``sessionkit.config`` only on a hook-cache miss and
+``sessionkit.metrics.events`` only after a non-allow answer has been written.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import time
+
+from sessionkit.agents import _common, _wire, cache
+from sessionkit.agents import checks as checks_mod
+from sessionkit.agents import record as record_mod
+from sessionkit.agents.event import Finding, HookEvent, combine
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
+ADAPTERS = {
+    "claude": "sessionkit.agents.claude",
+    "codex": "sessionkit.agents.codex",
+    "cursor": "sessionkit.agents.cursor",
+}
+DEFAULT_HOOKS: dict[str, Any] = {
+    "fail-mode": "closed",
+    "warn-as": "notice",
+    "disable": [],
+    "record-events": "auto",
+    "deadline-ms": _wire.DEFAULT_DEADLINE_MS,
+    "max-payload-bytes": _wire.DEFAULT_MAX_PAYLOAD,
+}
+_ENV_CHECKS = frozenset(checks_mod.CHECK_IDS)
+_CONFIG_CHECKS = frozenset({"commands", "weakening", "verify"})
+_DOCTOR_FIX = (
+    "run `sessionkit doctor`; to let calls through while the problem is being fixed, "
+    "start the agent with SESSIONKIT_HOOK_FAIL_MODE=open."
+)
+
+
+def adapter(harness: str) -> Any:
+    """The adapter module of ``harness`` (registry of §3.3; see ``_types.Adapter``)."""
+    return importlib.import_module(ADAPTERS[harness])
+
+
+class Options:
+    """The command line, parsed by hand (§3.2): never a usage error."""
+
+    __slots__ = ("event", "fail_mode", "harness", "problems", "root")
+
+    def __init__(self) -> None:
+        self.harness: str | None = None
+        self.event: str | None = None
+        self.fail_mode: str | None = None
+        self.root: str | None = None
+        self.problems: list[str] = []
+
+
+def parse_argv(argv: list[str]) -> Options:
+    """Harness, event, ``--fail-mode``, ``--root``; anything else is listed as a problem."""
+    options = Options()
+    positional: list[str] = []
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        value: str | None = None
+        name = arg
+        if arg.startswith("--") and "=" in arg:
+            name, value = arg.split("=", 1)
+        if name in ("--fail-mode", "--root"):
+            if value is None and index + 1 < len(argv):
+                index += 1
+                value = argv[index]
+            if name == "--fail-mode":
+                options.fail_mode = _wire.fail_mode_setting(value)
+                if options.fail_mode is None:
+                    options.problems.append(f"--fail-mode {value!r} is not open or closed")
+            elif value and os.path.isdir(value):
+                options.root = os.path.abspath(value)
+            else:
+                options.problems.append(f"--root {value!r} is not a directory")
+        elif arg.startswith("-"):
+            options.problems.append(f"unknown option {arg!r}")
+        else:
+            positional.append(arg)
+        index += 1
+    options.harness = positional[0] if positional else None
+    options.event = positional[1] if len(positional) > 1 else None
+    if len(positional) > 2:
+        options.problems.append(f"extra arguments {positional[2:]!r}")
+    return options
+
+
+class Outcome:
+    """The answer of one call and what is needed to record it afterwards."""
+
+    __slots__ = ("block_reason", "record", "text")
+
+    def __init__(self, text: str, block_reason: str | None = None) -> None:
+        self.text = text
+        self.block_reason = block_reason
+        self.record: tuple[str, dict[str, Any], dict[str, Any]] | None = None
+
+
+class Call:
+    """What is known about the call so far; the deadline and crash paths answer from it."""
+
+    __slots__ = (
+        "cwd",
+        "diag",
+        "environ",
+        "event",
+        "fail_mode",
+        "harness",
+        "hook_event",
+        "hooks",
+        "options",
+        "root",
+        "start_ns",
+        "tool_kind",
+    )
+
+    def __init__(
+        self,
+        options: Options,
+        environ: Mapping[str, str],
+        cwd: str,
+        diag: _wire.Diagnostics,
+        start_ns: int,
+    ) -> None:
+        self.options = options
+        self.environ = environ
+        self.cwd = cwd
+        self.diag = diag
+        self.start_ns = start_ns
+        self.harness: str | None = _wire.harness_name(options.harness)
+        self.event: str | None = (
+            _wire.event_name(self.harness, options.event) if self.harness else None
+        )
+        self.hook_event: HookEvent | None = None
+        self.tool_kind = "unknown"
+        self.root: str | None = None
+        self.hooks: dict[str, Any] = dict(DEFAULT_HOOKS)
+        self.fail_mode = (
+            _wire.fail_mode_setting(environ.get("SESSIONKIT_HOOK_FAIL_MODE"))
+            or options.fail_mode
+            or "closed"
+        )
+
+    def elapsed_ms(self) -> float:
+        return (time.perf_counter_ns() - self.start_ns) / 1e6
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def run(
+    options: Options,
+    *,
+    environ: Mapping[str, str] | None = None,
+    start_ns: int | None = None,
+    early: dict[str, Any] | None = None,
+) -> int:
+    """Read stdin, decide, write the one answer, record the decision; the exit code."""
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    diag = _wire.Diagnostics(env.get("SESSIONKIT_HOOK_DEBUG") == "1")
+    cwd = _common.fallback_cwd()
+    call = Call(options, env, cwd, diag, start_ns or time.perf_counter_ns())
+    settings = early if early is not None else _wire.early_settings(env, cwd)
+    if settings.get("fail_mode") and not env.get("SESSIONKIT_HOOK_FAIL_MODE"):
+        call.fail_mode = options.fail_mode or settings["fail_mode"]
+    try:
+        try:
+            raw = _wire.read_stdin(settings["max_payload"])
+        except _wire.PayloadError as exc:
+            outcome = failure(call, exc.rule_id, exc.cause)
+        except _wire.Deadline:
+            outcome = failure(
+                call,
+                "internal.payload-timeout",
+                f"stdin was still open after {call.elapsed_ms():.0f} ms",
+            )
+        else:
+            outcome = decide(call, raw, settings["max_payload"])
+    except _wire.Deadline:
+        outcome = failure(
+            call, "internal.deadline", f"the checks took longer than {call.elapsed_ms():.0f} ms"
+        )
+    except Exception as exc:
+        outcome = failure(call, "internal.check-error", _exception_text(exc))
+    return finish(call, outcome)
+
+
+def run_payload(
+    harness: str,
+    event: str,
+    payload_bytes: bytes,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    record_events: bool = True,
+) -> tuple[str, int]:
+    """Decide one payload in process, as the hook would: (stdout text, exit code).
+
+    Used by ``sessionkit hook selftest``. Nothing is written to stdout; with
+    ``record_events`` the decision event is recorded as the hook would record it. ``cwd``
+    stands in for the hook process's working directory (not thread-safe: it is a module
+    setting while the call runs).
+    """
+    environ: Mapping[str, str] = os.environ if env is None else env
+    options = parse_argv([harness, event])
+    diag = _wire.Diagnostics(environ.get("SESSIONKIT_HOOK_DEBUG") == "1")
+    previous = _common.BASE_DIR
+    _common.BASE_DIR = os.path.abspath(cwd) if cwd else None
+    try:
+        base = _common.fallback_cwd()
+        call = Call(options, environ, base, diag, time.perf_counter_ns())
+        settings = _wire.early_settings(environ, base)
+        if settings.get("fail_mode") and not environ.get("SESSIONKIT_HOOK_FAIL_MODE"):
+            call.fail_mode = settings["fail_mode"]
+        try:
+            outcome = decide(call, payload_bytes, settings["max_payload"])
+        except Exception as exc:
+            outcome = failure(call, "internal.check-error", _exception_text(exc))
+        if record_events and outcome.record is not None:
+            root, payload, envelope = outcome.record
+            record_mod.emit(root, payload, envelope, diag.line)
+        return outcome.text, 0
+    finally:
+        _common.BASE_DIR = previous
+
+
+def finish(call: Call, outcome: Outcome) -> int:
+    """Write the answer (once per process), then record the decision (best effort)."""
+    if not _wire.claim_answer():
+        return 0
+    code = _wire.emit_answer(outcome.text, outcome.block_reason)
+    if outcome.record is not None:
+        root, payload, envelope = outcome.record
+        try:
+            record_mod.emit(root, payload, envelope, call.diag.line)
+        except BaseException:
+            call.diag.line("decision event not recorded")
+    return code
+
+
+# --------------------------------------------------------------------------- deciding
+
+
+def decide(call: Call, raw: bytes, max_payload: int) -> Outcome:
+    """The answer to one payload (everything between reading stdin and writing stdout)."""
+    try:
+        payload = _wire.decode_payload(raw, max_payload)
+    except _wire.PayloadError as exc:
+        return failure(call, exc.rule_id, exc.cause)
+    if payload is None:
+        call.diag.line(_wire.EMPTY_PAYLOAD_NOTE)
+        return Outcome(_allow_text(call))
+    findings: list[Finding] = []
+    problems = list(call.options.problems)
+    payload_harness = _wire.infer_harness(payload)
+    if call.harness is None:
+        if payload_harness is None:
+            call.diag.line(f"unknown harness {call.options.harness!r} and none inferable")
+            return Outcome(_wire.UNIVERSAL_ANSWER)
+        problems.insert(0, f"harness {call.options.harness!r} is unknown")
+        call.harness = payload_harness
+    mismatch = payload_harness is not None and (payload_harness == "cursor") != (
+        call.harness == "cursor"
+    )
+    parse_harness = payload_harness if mismatch and payload_harness else call.harness
+    if call.event is None:
+        problems.append(f"event {call.options.event!r} is unknown for {call.harness}")
+        call.event = _wire.infer_event(call.harness, payload)
+    parse_event = _wire.infer_event(parse_harness, payload) if mismatch else call.event
+    event = adapter(parse_harness).parse(payload, parse_event)
+    event.harness, event.event = call.harness, call.event
+    event.phase = "post" if call.event in ("post-tool-use", "after-file-edit") else "pre"
+    call.hook_event = event
+    call.tool_kind = event.tool_kind
+    if problems:
+        findings.append(_misconfigured(call, problems))
+    if mismatch:
+        findings.append(
+            Finding(
+                "hook",
+                "hook.harness-mismatch",
+                "warn",
+                f"This {parse_harness} payload reached a hook installed for {call.harness}.",
+                f"Install the hook for {parse_harness} with `sessionkit install {parse_harness}`.",
+                "hook",
+            )
+        )
+    disabled = _env_disabled(call.environ)
+    if "all" in disabled:
+        return Outcome(_allow_text(call))
+    _locate(call, event)
+    findings.extend(_load_hooks(call, event))
+    disabled |= _config_disabled(call.hooks)
+    return _judge(call, event, findings, disabled)
+
+
+def _judge(
+    call: Call, event: HookEvent, findings: list[Finding], disabled: frozenset[str]
+) -> Outcome:
+    run = checks_mod.CheckRun(event, disabled, call.hooks)
+    run.findings.extend(findings)
+    root = event.root or event.cwd
+    if event.tool_kind in ("shell", "edit"):
+        _run_checks(call, run, root)
+    action, shown = combine(run.findings)
+    if event.phase == "post" and action == "block":
+        for item in shown:
+            item.action = "warn" if item.action == "block" else item.action
+        action = "warn"
+    if action == "allow":
+        return Outcome(_allow_text(call))
+    return _answer(call, action, shown, run)
+
+
+def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
+    event = run.event
+    if event.notes and (event.tool_kind == "edit" or event.command is None):
+        run.findings.append(_unrecognised(event))
+    _guarded(call, run, "scope", lambda: checks_mod.load_scope(run, root, call.environ))
+    run.role = checks_mod.caller_role(event, run.active_scope, call.environ)
+    shell = event.tool_kind == "shell" and event.command is not None and event.phase == "pre"
+    if shell and "destructive" not in run.disabled:
+        analysis = _guarded(call, run, "destructive", lambda: checks_mod.destructive(run))
+        if analysis is not None:
+            try:
+                run.paths.extend(checks_mod.shell_paths(analysis, event.cwd))
+            except Exception as exc:
+                run.findings.append(_check_error(call, run, "scope", exc))
+    run.paths.extend(p for p in checks_mod.edit_paths(event) if p not in run.paths)
+    if "protected" not in run.disabled:
+        _guarded(call, run, "protected", lambda: checks_mod.check_protected(run, root))
+    if "scope" not in run.disabled:
+        _guarded(call, run, "scope", lambda: checks_mod.check_scope(run, root))
+    if "weakening" not in run.disabled and event.changes:
+        _guarded(call, run, "weakening", lambda: checks_mod.check_weakening(run, root))
+
+
+def _guarded(call: Call, run: checks_mod.CheckRun, check: str, body: Any) -> Any:
+    """Run one check; an exception becomes ``internal.check-error`` (§6.1)."""
+    try:
+        return body()
+    except Exception as exc:
+        run.findings.append(_check_error(call, run, check, exc))
+        return None
+
+
+def _check_error(call: Call, run: checks_mod.CheckRun, check: str, exc: BaseException) -> Finding:
+    could_block = check in ("destructive", "protected") or (
+        check == "scope" and run.active_scope is not None
+    )
+    action = "block" if could_block and call.fail_mode == "closed" else "warn"
+    return Finding(
+        "internal",
+        "internal.check-error",
+        action,
+        f"The {check} check failed ({_exception_text(exc)}); fail-mode is {call.fail_mode}.",
+        _DOCTOR_FIX if action == "block" else "run `sessionkit doctor` to find the cause.",
+        f"check:{check}",
+    )
+
+
+def _answer(call: Call, action: str, shown: list[Finding], run: checks_mod.CheckRun) -> Outcome:
+    event = run.event
+    assert call.harness is not None and call.event is not None
+    warn_as = str(call.hooks.get("warn-as", "notice"))
+    context = _scope_context(run.active_scope)
+    agent = _wire.agent_text(shown, context)
+    user = _wire.user_line(shown)
+    text = _wire.render(
+        call.harness, call.event, action, agent, user, warn_as=warn_as, tool_kind=event.tool_kind
+    )
+    if call.harness == "cursor" and call.event == "after-file-edit":
+        call.diag.line(user)
+    outcome = Outcome(text, agent if action == "block" else None)
+    recorded = _wire.rendered_action(call.harness, action, warn_as, event.phase)
+    _attach_record(call, outcome, recorded, shown, run)
+    return outcome
+
+
+def _scope_context(active: Any) -> str | None:
+    doc = getattr(active, "doc", None)
+    if not isinstance(doc, dict):
+        return None
+    parts = []
+    if doc.get("wave") is not None:
+        parts.append(f"wave {_wire.sanitise(str(doc['wave']))}")
+    if doc.get("role"):
+        parts.append(f"role {_wire.sanitise(str(doc['role']))}")
+    parts.append(f"enforcement {_wire.sanitise(str(doc.get('enforcement', 'strict')))}")
+    return ", ".join(parts)
+
+
+def _attach_record(
+    call: Call,
+    outcome: Outcome,
+    action: str,
+    shown: list[Finding],
+    run: checks_mod.CheckRun | None,
+) -> None:
+    root = call.root or _wire.find_git_dir(call.cwd)[0]
+    record_setting = str(call.hooks.get("record-events", "auto"))
+    if not record_mod.should_record(root, call.environ, record_setting):
+        return
+    assert root is not None
+    event = call.hook_event
+    doc = getattr(run.active_scope, "doc", None) if run else None
+    doc = doc if isinstance(doc, dict) else {}
+    paths = [_relative(path, root) for path in (run.paths if run else [])]
+    payload = record_mod.build_payload(
+        event,
+        hook_event=call.event or "pre-tool-use",
+        action=action,
+        findings=shown,
+        caller_role=run.role if run else "unknown",
+        fail_mode=call.fail_mode,
+        duration_ms=call.elapsed_ms(),
+        paths=paths,
+        scope_role=doc.get("role") if isinstance(doc.get("role"), str) else None,
+        enforcement=doc.get("enforcement") if isinstance(doc.get("enforcement"), str) else None,
+    )
+    wave = doc.get("wave")
+    envelope = {
+        "harness_session_id": event.session_id if event else None,
+        "agent_id": event.agent_id if event else None,
+        "wave": wave if isinstance(wave, int) and not isinstance(wave, bool) else None,
+        "platform": call.harness,
+        "source": "sessionkit-hook",
+        "session_id": doc.get("session") if isinstance(doc.get("session"), str) else None,
+    }
+    outcome.record = (root, payload, envelope)
+
+
+def _relative(path: str, root: str) -> str:
+    try:
+        rel = os.path.relpath(path, root)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def failure(call: Call, rule_id: str, cause: str) -> Outcome:
+    """The fail-mode answer for an ``internal.*`` problem (§8.2-§8.3)."""
+    harness = call.harness
+    if harness is None:
+        call.diag.line(f"{rule_id}: {cause} (harness {call.options.harness!r} unknown)")
+        return Outcome(_wire.UNIVERSAL_ANSWER)
+    event = call.event or HARNESS_DEFAULT_EVENT[harness]
+    kind = call.tool_kind
+    if kind in ("read", "agent", "mcp", "other"):
+        return Outcome(_allow_text(call))
+    closed = call.fail_mode == "closed"
+    action = "block" if closed else "warn"
+    if rule_id.startswith("internal.payload"):
+        summary = f"The input could not be read ({cause}); fail-mode is {call.fail_mode}."
+    else:
+        summary = f"The call could not be checked ({cause}); fail-mode is {call.fail_mode}."
+    fix = _DOCTOR_FIX if closed else "run `sessionkit doctor` to find and fix the cause."
+    if rule_id == "internal.payload-too-large":
+        fix = "raise SESSIONKIT_HOOK_MAX_PAYLOAD (bytes, up to 268435456), or " + fix
+    finding = Finding("internal", rule_id, action, _wire.sanitise(summary), fix, rule_id)
+    call.diag.line(f"{rule_id}: {cause}")
+    agent = _wire.agent_text([finding])
+    user = _wire.user_line([finding])
+    text = _wire.render(harness, event, action, agent, user, tool_kind="shell")
+    outcome = Outcome(text, agent if action == "block" else None)
+    try:
+        _attach_record(call, outcome, action, [finding], None)
+    except Exception as exc:
+        call.diag.line(f"decision event not prepared: {_exception_text(exc)}")
+    return outcome
+
+
+HARNESS_DEFAULT_EVENT = {
+    "claude": "pre-tool-use",
+    "codex": "pre-tool-use",
+    "cursor": "pre-tool-use",
+}
+
+
+def _exception_text(exc: BaseException) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return _wire.sanitise(text[:300])
+
+
+def _allow_text(call: Call) -> str:
+    harness = call.harness
+    if harness is None:
+        return _wire.UNIVERSAL_ANSWER
+    return _wire.render(harness, call.event or "pre-tool-use", "allow")
+
+
+def _misconfigured(call: Call, problems: list[str]) -> Finding:
+    return Finding(
+        "hook",
+        "hook.command-misconfigured",
+        "warn",
+        _wire.sanitise("The hook command is misconfigured: " + "; ".join(problems) + "."),
+        f"Reinstall the hook with `sessionkit install {call.harness}`.",
+        "hook-command",
+    )
+
+
+def _unrecognised(event: HookEvent) -> Finding:
+    return Finding(
+        "hook",
+        "hook.input-unrecognised",
+        "warn",
+        _wire.sanitise(
+            f"The {event.tool_name or 'tool'} call could not be checked: "
+            + "; ".join(event.notes[:5])
+            + "."
+        ),
+        "Update sessionkit; the pre-commit checks still apply to the change.",
+        f"tool:{_wire.label(event.tool_name or 'unknown')}",
+    )
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def _locate(call: Call, event: HookEvent) -> None:
+    """Root and git directory of the call (§5.5)."""
+    override = call.options.root or call.environ.get("SESSIONKIT_HOOK_ROOT")
+    if override and os.path.isdir(override):
+        root = os.path.abspath(override)
+        found_root, git_dir = _wire.find_git_dir(root)
+        event.root, event.git_dir = root, git_dir if found_root == root else None
+    else:
+        found_root, git_dir = _wire.find_git_dir(event.cwd)
+        event.root = found_root or event.cwd
+        event.git_dir = git_dir
+    call.root = event.root
+
+
+def _env_disabled(environ: Mapping[str, str]) -> frozenset[str]:
+    raw = environ.get("SESSIONKIT_HOOK_DISABLE", "")
+    names = {part.strip().lower() for part in raw.split(",") if part.strip()}
+    return frozenset(name for name in names if name in _ENV_CHECKS or name == "all")
+
+
+def _config_disabled(hooks: dict[str, Any]) -> frozenset[str]:
+    raw = hooks.get("disable")
+    if not isinstance(raw, list):
+        return frozenset()
+    return frozenset(name for name in raw if name in _CONFIG_CHECKS)
+
+
+def _load_hooks(call: Call, event: HookEvent) -> list[Finding]:
+    """``hooks.*`` from the hook cache, or from ``load_config`` on a miss (§13)."""
+    root = event.root or event.cwd
+    use_cache = call.environ.get("SESSIONKIT_HOOK_NO_CACHE") != "1"
+    path = cache.cache_path(root, event.git_dir)
+    doc = cache.read(path, root) if use_cache else None
+    if doc is None:
+        doc = _refresh(call, root, path, use_cache)
+    hooks = doc.get("config", {}).get("hooks") if doc else None
+    if isinstance(hooks, dict):
+        call.hooks.update(hooks)
+    if not call.environ.get("SESSIONKIT_HOOK_FAIL_MODE") and not call.options.fail_mode:
+        call.fail_mode = _wire.fail_mode_setting(call.hooks.get("fail-mode")) or "closed"
+    if doc and doc.get("config_status") == "invalid":
+        return [_config_invalid(doc)]
+    return []
+
+
+def _refresh(call: Call, root: str, path: str, use_cache: bool) -> dict[str, Any] | None:
+    try:
+        from sessionkit.config import load_config
+
+        config = load_config(root)
+    except Exception as exc:
+        call.diag.line(f"configuration not loaded: {_exception_text(exc)}")
+        return None
+    report = config.report
+    sources = [
+        {key: item[key] for key in ("path", "exists", "mtime_ns", "size") if key in item}
+        for item in report.consulted
+    ]
+    errors = list(report.errors)
+    diagnostics = [
+        {
+            "level": "error",
+            "code": item.rule,
+            "message": item.message,
+            "file": item.file,
+            "line": item.line,
+        }
+        for item in errors[:20]
+    ]
+    previous = cache.read_any(path) if use_cache else None
+    last_valid = previous.get("last_valid_config") if previous else None
+    if errors:
+        fallback = last_valid.get("config") if isinstance(last_valid, dict) else None
+        resolved = fallback if isinstance(fallback, dict) else {"hooks": dict(DEFAULT_HOOKS)}
+        status = "invalid"
+    else:
+        resolved = {"hooks": config.hooks.to_json()}
+        status = "valid"
+    doc = cache.build(root, sources, resolved, status, diagnostics, last_valid)
+    if use_cache and not cache.write(path, doc):
+        call.diag.line(f"hook cache not written: {path}")
+    return doc
+
+
+def _config_invalid(doc: dict[str, Any]) -> Finding:
+    diagnostics = doc.get("diagnostics") or [{}]
+    first = diagnostics[0] if isinstance(diagnostics[0], dict) else {}
+    where = first.get("file") or "Session Config"
+    if first.get("line"):
+        where = f"{where}:{first['line']}"
+    last = doc.get("last_valid_config")
+    if isinstance(last, dict) and isinstance(last.get("written_at_ns"), int):
+        age_s = max(0, (time.time_ns() - last["written_at_ns"]) // 1_000_000_000)
+        using = f"the last valid configuration (from {age_s} s ago) is used"
+    else:
+        using = "the defaults are used"
+    message = first.get("message") or "invalid"
+    return Finding(
+        "hook",
+        "hook.config-invalid",
+        "warn",
+        _wire.sanitise(f"The Session Config is invalid ({where}: {message}); {using}."),
+        "Fix the file; `sessionkit config validate` shows every problem.",
+        _wire.sanitise(str(where)),
+    )
