@@ -11,7 +11,7 @@ import importlib
 import os
 import time
 
-from sessionkit.agents import _common, _wire, cache
+from sessionkit.agents import _common, _wire, cache, notices
 from sessionkit.agents import checks as checks_mod
 from sessionkit.agents import record as record_mod
 from sessionkit.agents.event import Finding, HookEvent, combine
@@ -312,6 +312,7 @@ def _judge(
     root = event.root or event.cwd
     if event.tool_kind in ("shell", "edit"):
         _run_checks(call, run, root)
+    notices.filter_shown(run.findings, event.session_id, event.git_dir)
     action, shown = combine(run.findings)
     if event.phase == "post" and action == "block":
         for item in shown:
