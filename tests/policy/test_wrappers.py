@@ -216,11 +216,21 @@ def test_eval_joins_words_and_keeps_state() -> None:
         ("ssh -p 22 me@127.0.0.1 rm -rf src", TARGET, "ssh-local"),
         ("nix-shell --run 'rm -rf src'", TARGET, "shell-c"),
         ("ssh -o ProxyCommand='rm -rf src' host", TARGET, "shell-c"),
+        ("rsync -e 'rm -rf src' a b", TARGET, "shell-c"),
+        ("tar --to-command='rm -rf src' -xf a.tar", TARGET, "shell-c"),
+        ("tar --checkpoint-action=exec='rm -rf src' -cf a.tar x", TARGET, "shell-c"),
+        ("tar -I 'rm -rf src' -xf a.tar", TARGET, "shell-c"),
+        ("sed -e 'e rm -rf src' f", TARGET, "shell-c"),
+        ("echo x | sed 's/x/rm -rf src/e'", TARGET, "shell-c"),
     ],
 )
 def test_executors(command: str, argv: list[str], kind: str) -> None:
     c = found(command, argv)
     assert kind in c.via_kinds()
+
+
+def test_sed_substitution_text_is_data() -> None:
+    assert not any(c.rendered() == TARGET for c in records("sed -i 's/rm -rf src/x/' f"))
 
 
 def test_scheduled_commands_are_deferred() -> None:

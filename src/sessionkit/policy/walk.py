@@ -2877,6 +2877,72 @@ def _h_cp(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value
     return _EMPTY
 
 
+@_handler("rsync", "tar", "gtar", "bsdtar")
+def _h_option_payloads(
+    w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx
+) -> Value | None:
+    """Options whose value is a shell command: ``rsync -e``/``--rsh``, ``tar --to-command``,
+    ``--checkpoint-action=exec=``, ``-I``/``--use-compress-program`` (§6.5, SHOULD)."""
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    separate = (
+        ("-e", "--rsh") if name == "rsync" else ("-I", "--use-compress-program", "--to-command")
+    )
+    attached = (
+        ("--rsh=",)
+        if name == "rsync"
+        else ("--use-compress-program=", "--to-command=", "--checkpoint-action=exec=")
+    )
+    for k, v in enumerate(argv[1:], 1):
+        t = v.text
+        payload: Value | None = None
+        if t in separate and k + 1 < len(argv):
+            payload = argv[k + 1]
+        elif t is not None:
+            for prefix in attached:
+                if t.startswith(prefix):
+                    payload = lit(t[len(prefix) :])
+        if payload is not None and (payload.text is None or payload.text.strip()):
+            pctx = ctx.hop("shell-c", call.node_span, f"{name} {t}")
+            w._payload_text(payload, state.copy(), pctx, exact_at=-1)
+    return w._output(call, name, state)
+
+
+@_handler("sed", "gsed")
+def _h_sed(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    """GNU sed's ``e COMMAND`` and the ``s///e`` flag run shell commands (§6.5, SHOULD)."""
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    scripts: list[str] = []
+    explicit = False
+    for k, v in enumerate(argv[1:], 1):
+        t = v.text
+        if t in ("-e", "--expression") and k + 1 < len(argv):
+            explicit = True
+            scripts.append(argv[k + 1].text or "")
+        elif t is not None and t.startswith("--expression="):
+            explicit = True
+            scripts.append(t.split("=", 1)[1])
+    if not explicit:
+        operands = [v.text for v in argv[1:] if not (v.text or "-").startswith("-")]
+        if operands and operands[0] is not None:
+            scripts.append(operands[0])
+    for script in scripts:
+        for command in script.replace(";", "\n").split("\n"):
+            command = command.strip()
+            if command.startswith("e ") and command[2:].strip():
+                pctx = ctx.hop("shell-c", call.node_span, "sed e")
+                w._payload_text(lit(command[2:].strip()), state.copy(), pctx, exact_at=-1)
+            elif len(command) > 3 and command[0] == "s":
+                delim = command[1]
+                pieces = command.split(delim)
+                if len(pieces) >= 4 and "e" in pieces[-1] and pieces[-1].isalnum():
+                    replacement = pieces[2]
+                    pctx = ctx.hop("shell-c", call.node_span, "sed s///e")
+                    w._payload_text(lit(replacement), state.copy(), pctx, exact_at=-1)
+    return w._output(call, name, state)
+
+
 @_handler("su", "runuser")
 def _h_su(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
