@@ -1,8 +1,11 @@
 """The guard's verdict types: ``Decision``, ``Finding``, ``Notice`` and their JSON form (§11).
 
-Hot path: standard library only, plain ``__slots__`` classes. Instances are immutable
-(assignment raises ``AttributeError``) and compare by value; ``replace()`` returns a copy
-with some fields changed, which is how the policy layer lowers a finding's action.
+Hot path: standard library only. ``Finding`` and ``Decision``, built on every check, are
+tuple-backed records with named properties (a tuple is the cheapest immutable object to
+build); the rarer ``Hop``, ``Target``, ``Downgrade`` and ``Notice`` are ``__slots__``
+classes. All are immutable (assignment raises ``AttributeError``), compare by value and
+pickle; ``replace()`` returns a copy with some fields changed, which is how the policy layer
+lowers a finding's action.
 """
 
 from __future__ import annotations
