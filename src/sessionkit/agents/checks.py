@@ -28,7 +28,17 @@ _POLICY_NOTICES = ("policy-invalid", "policy-entry-ignored", "compat-rule-ignore
 class CheckRun:
     """The inputs and accumulated results of the checks of one call."""
 
-    __slots__ = ("active_scope", "config", "disabled", "event", "findings", "paths", "role")
+    __slots__ = (
+        "active_scope",
+        "config",
+        "disabled",
+        "event",
+        "findings",
+        "paths",
+        "role",
+        "scope_unreadable",
+        "targets",
+    )
 
     def __init__(self, event: HookEvent, disabled: frozenset[str], config: dict[str, Any]) -> None:
         self.event = event
@@ -36,6 +46,8 @@ class CheckRun:
         self.config = config
         self.findings: list[Finding] = []
         self.paths: list[str] = []
+        self.targets: list[Any] = []
+        self.scope_unreadable: str | None = None
         self.active_scope: Any = None
         self.role = "unknown"
 
@@ -85,26 +97,34 @@ def destructive(run: CheckRun) -> Any:
     return analysis
 
 
-def shell_paths(analysis: Any, cwd: str) -> list[str]:
-    """Absolute write and delete targets of the analysed command (§9.7)."""
-    paths: list[str] = []
-    for effect in analysis.effects:
-        target = effect.resolved or os.path.join(cwd, effect.path)
-        if target not in paths:
-            paths.append(target)
-    return paths
+def shell_targets(run: CheckRun, analysis: Any) -> None:
+    """Write and delete targets of the analysed command (§9.7), as scope ``Target`` values."""
+    scope = policy_module("scope")
+    if scope is None:
+        return
+    for target in scope.shell_targets(analysis.effects, cwd=run.event.cwd):
+        run.targets.append(target)
+        if target.path and target.path not in run.paths:
+            run.paths.append(target.path)
 
 
-def edit_paths(event: HookEvent) -> list[str]:
-    """Absolute paths an edit call writes, deletes or moves to."""
-    paths: list[str] = []
+def edit_targets(run: CheckRun) -> None:
+    """Paths an edit call writes, deletes or moves to (absolute, against the event's cwd)."""
+    scope = policy_module("scope")
+    event = run.event
     for change in event.changes:
-        for raw in (change.path, change.dest):
-            if raw:
-                full = os.path.normpath(os.path.join(event.cwd, os.path.expanduser(raw)))
-                if full not in paths:
-                    paths.append(full)
-    return paths
+        for raw, op in (
+            (change.path, "delete" if change.op != "write" else "write"),
+            (change.dest, "write"),
+        ):
+            if not raw:
+                continue
+            full = os.path.normpath(os.path.join(event.cwd, os.path.expanduser(raw)))
+            if full in run.paths:
+                continue
+            run.paths.append(full)
+            if scope is not None:
+                run.targets.append(scope.Target(full, op, text=raw))
 
 
 def adopt(findings: Any, check: str) -> list[Finding]:
@@ -125,38 +145,43 @@ def adopt(findings: Any, check: str) -> list[Finding]:
     return adopted
 
 
-def load_scope(run: CheckRun, root: str, environ: Mapping[str, str]) -> None:
-    """The active wave scope, when ``sessionkit.policy.scope`` is installed."""
+def load_scope(run: CheckRun, root: str, git_dir: str | None, environ: Mapping[str, str]) -> None:
+    """The active wave scope (§9.1); an unusable scope file becomes ``scope.unreadable``."""
     scope = policy_module("scope")
     if scope is None:
         return
-    run.active_scope = scope.load_active(root, harness=run.event.harness, environ=environ)
+    try:
+        run.active_scope = scope.load_active(
+            root, harness=run.event.harness, environ=environ, git_dir=git_dir
+        )
+    except scope.ScopeUnreadable as exc:
+        run.scope_unreadable = str(exc)
+        return
     if run.active_scope is not None:
         run.findings.extend(adopt(getattr(run.active_scope, "diagnostics", ()), "scope"))
 
 
-def check_scope(run: CheckRun, root: str) -> None:
-    """Wave scope on the call's write targets (§9)."""
+def check_paths(run: CheckRun, root: str, environ: Mapping[str, str]) -> None:
+    """Protected paths and wave scope on the call's write targets, in one pass (§9, §10)."""
     scope = policy_module("scope")
-    if scope is None or run.active_scope is None or not run.paths:
+    if scope is None or not run.targets:
         return
-    found = scope.classify(run.paths, run.active_scope, root=root, role=run.role, cwd=run.event.cwd)
-    run.findings.extend(adopt(found, "scope"))
-
-
-def check_protected(run: CheckRun, root: str) -> None:
-    """Protected paths on the call's write targets (§10)."""
-    protected = policy_module("protected")
-    if protected is None or not run.paths:
-        return
-    found = protected.check(
-        run.paths,
-        root=root,
-        role=run.role,
-        wave_active=run.active_scope is not None,
-        config=run.config,
+    active = None if "scope" in run.disabled else run.active_scope
+    found = adopt(
+        scope.classify(
+            run.targets,
+            active,
+            root=root,
+            role=run.role,
+            cwd=run.event.cwd,
+            protected_config=run.config.get("protected-paths"),
+            environ=environ,
+        ),
+        "scope",
     )
-    run.findings.extend(adopt(found, "protected"))
+    if "protected" in run.disabled:
+        found = [item for item in found if not item.rule_id.startswith("protected.")]
+    run.findings.extend(found)
 
 
 def check_weakening(run: CheckRun, root: str) -> None:

@@ -110,6 +110,7 @@ class Call:
     """What is known about the call so far; the deadline and crash paths answer from it."""
 
     __slots__ = (
+        "config",
         "cwd",
         "diag",
         "environ",
@@ -145,6 +146,7 @@ class Call:
         self.tool_kind = "unknown"
         self.root: str | None = None
         self.hooks: dict[str, Any] = dict(DEFAULT_HOOKS)
+        self.config: dict[str, Any] = {}
         self.fail_mode = (
             _wire.fail_mode_setting(environ.get("SESSIONKIT_HOOK_FAIL_MODE"))
             or options.fail_mode
@@ -307,7 +309,7 @@ def decide(call: Call, raw: bytes, max_payload: int) -> Outcome:
 def _judge(
     call: Call, event: HookEvent, findings: list[Finding], disabled: frozenset[str]
 ) -> Outcome:
-    run = checks_mod.CheckRun(event, disabled, call.hooks)
+    run = checks_mod.CheckRun(event, disabled, call.config)
     run.findings.extend(findings)
     root = event.root or event.cwd
     if event.tool_kind in ("shell", "edit"):
@@ -327,23 +329,38 @@ def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
     event = run.event
     if event.notes and (event.tool_kind == "edit" or event.command is None):
         run.findings.append(_unrecognised(event))
-    _guarded(call, run, "scope", lambda: checks_mod.load_scope(run, root, call.environ))
+    _guarded(
+        call, run, "scope", lambda: checks_mod.load_scope(run, root, event.git_dir, call.environ)
+    )
     run.role = checks_mod.caller_role(event, run.active_scope, call.environ)
     shell = event.tool_kind == "shell" and event.command is not None and event.phase == "pre"
     if shell and "destructive" not in run.disabled:
         analysis = _guarded(call, run, "destructive", lambda: checks_mod.destructive(run))
         if analysis is not None:
-            try:
-                run.paths.extend(checks_mod.shell_paths(analysis, event.cwd))
-            except Exception as exc:
-                run.findings.append(_check_error(call, run, "scope", exc))
-    run.paths.extend(p for p in checks_mod.edit_paths(event) if p not in run.paths)
-    if "protected" not in run.disabled:
-        _guarded(call, run, "protected", lambda: checks_mod.check_protected(run, root))
-    if "scope" not in run.disabled:
-        _guarded(call, run, "scope", lambda: checks_mod.check_scope(run, root))
+            _guarded(call, run, "scope", lambda: checks_mod.shell_targets(run, analysis))
+    _guarded(call, run, "scope", lambda: checks_mod.edit_targets(run))
+    if run.scope_unreadable is not None and "scope" not in run.disabled:
+        run.findings.append(_scope_unreadable(call, run))
+    _guarded(call, run, "protected", lambda: checks_mod.check_paths(run, root, call.environ))
     if "weakening" not in run.disabled and event.changes:
         _guarded(call, run, "weakening", lambda: checks_mod.check_weakening(run, root))
+
+
+def _scope_unreadable(call: Call, run: checks_mod.CheckRun) -> Finding:
+    writes = bool(run.paths) or run.event.tool_kind == "edit"
+    action = "block" if writes and call.fail_mode == "closed" else "warn"
+    return Finding(
+        "scope",
+        "scope.unreadable",
+        action,
+        _wire.sanitise(
+            f"The wave scope file cannot be used ({run.scope_unreadable}); fail-mode is "
+            f"{call.fail_mode}."
+        ),
+        "fix the file (`sessionkit scope validate`) or ask the coordinator to set it again "
+        "with `sessionkit scope set`.",
+        "scope-file",
+    )
 
 
 def _guarded(call: Call, run: checks_mod.CheckRun, check: str, body: Any) -> Any:
@@ -571,6 +588,8 @@ def _load_hooks(call: Call, event: HookEvent) -> list[Finding]:
     hooks = doc.get("config", {}).get("hooks") if doc else None
     if isinstance(hooks, dict):
         call.hooks.update(hooks)
+    if doc:
+        call.config = {k: v for k, v in doc["config"].items() if k != "hooks"}
     if not call.environ.get("SESSIONKIT_HOOK_FAIL_MODE") and not call.options.fail_mode:
         call.fail_mode = _wire.fail_mode_setting(call.hooks.get("fail-mode")) or "closed"
     if doc and doc.get("config_status") == "invalid":
@@ -609,12 +628,26 @@ def _refresh(call: Call, root: str, path: str, use_cache: bool) -> dict[str, Any
         resolved = fallback if isinstance(fallback, dict) else {"hooks": dict(DEFAULT_HOOKS)}
         status = "invalid"
     else:
-        resolved = {"hooks": config.hooks.to_json()}
+        resolved = _resolved_config(config)
         status = "valid"
     doc = cache.build(root, sources, resolved, status, diagnostics, last_valid)
     if use_cache and not cache.write(path, doc):
         call.diag.line(f"hook cache not written: {path}")
     return doc
+
+
+def _resolved_config(config: Any) -> dict[str, Any]:
+    """The Session Config keys the hook needs, in their JSON form (§13.1)."""
+    resolved: dict[str, Any] = {"hooks": config.hooks.to_json()}
+    for key, attribute in (
+        ("protected-paths", "protected_paths"),
+        ("config-protection", "config_protection"),
+        ("allow-config-weakening", "allow_config_weakening"),
+    ):
+        value = getattr(config, attribute, None)
+        if value is not None:
+            resolved[key] = value.to_json() if hasattr(value, "to_json") else value
+    return resolved
 
 
 def _config_invalid(doc: dict[str, Any]) -> Finding:
