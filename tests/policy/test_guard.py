@@ -345,3 +345,35 @@ def test_unresolved_names_need_plausible_destructive_arguments(
     guard: Guard, command: str, action: str
 ) -> None:
     assert guard.check(command).action == action
+
+
+def test_decision_types_are_immutable_values() -> None:
+    import pickle
+
+    from sessionkit.policy.decision import Downgrade, Hop
+
+    finding = Finding(
+        "git-reset-hard",
+        "B1",
+        "block",
+        segment="git reset --hard",
+        span=[0, 16],  # type: ignore[arg-type]
+        argv=["git", "reset", "--hard"],
+        via=[("shell-c", (0, 30), "bash -c")],
+    )
+    assert finding.span == (0, 16) and finding.argv == ("git", "reset", "--hard")
+    assert finding.via == (Hop("shell-c", (0, 30), "bash -c"),)
+    with pytest.raises(AttributeError):
+        finding.action = "allow"  # type: ignore[misc]
+    lowered = finding.lowered("warn", Downgrade("policy", "guard.yaml", 3))
+    assert (lowered.action, lowered.default_action) == ("warn", "block")
+    assert lowered.downgraded_by is not None and lowered.downgraded_by.line == 3
+    assert finding != lowered and finding == finding.replace()
+    assert hash(finding) == hash(finding.replace())
+    with pytest.raises(TypeError):
+        finding.replace(colour="red")
+    decision = Decision("block", rule_id="git-reset-hard", findings=[finding, lowered])
+    assert pickle.loads(pickle.dumps(decision)) == decision
+    assert decision.blocked and not decision.allowed
+    with pytest.raises(ValueError):
+        Decision("maybe")
