@@ -618,12 +618,22 @@ def _home() -> str:
     return _HOME[0]
 
 
+_HOME_VALUE: list[Value] = []
+
+
+def _home_value() -> Value:
+    """``Sym(HOME)`` with the guard user's home; values are immutable, so one is shared."""
+    if not _HOME_VALUE:
+        _HOME_VALUE.append(Value((Sym(HOME, path=_home()),)))
+    return _HOME_VALUE[0]
+
+
 class _Walker:
     def __init__(self, command: str, cwd: str) -> None:
         self.command = command
         self.out: list[Command] = []
         self.home = _home()
-        self.home_value = Value((Sym(HOME, path=self.home),))
+        self.home_value = _home_value()
         self.cwd = cwd
         self.payloads = 0
         self.limit: str | None = None
