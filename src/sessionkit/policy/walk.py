@@ -951,10 +951,25 @@ class _Walker:
     def _expand_words(
         self, words: tuple[Word, ...], state: _State, ctx: _Ctx
     ) -> list[tuple[list[Value], list[tuple[int, int]]]]:
-        combos: list[tuple[list[Value], list[tuple[int, int]]]] = [([], [])]
+        argv0: list[Value] = []
+        spans0: list[tuple[int, int]] = []
+        combos: list[tuple[list[Value], list[tuple[int, int]]]] = [(argv0, spans0)]
+        single = True
+        expand = self._expand
         for word in words:
-            alts = self._expand(word, state, ctx)
+            alts = expand(word, state, ctx)
             span = word.span
+            if single and len(alts) == 1:
+                # the common case: one reading so far and one alternative here
+                fields = alts[0]
+                if len(fields) == 1:
+                    argv0.append(fields[0])
+                    spans0.append(span)
+                else:
+                    argv0.extend(fields)
+                    spans0.extend([span] * len(fields))
+                continue
+            single = False
             if len(alts) == 1:
                 fields = alts[0]
                 for argv, spans in combos:
