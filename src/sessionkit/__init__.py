@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from sessionkit.config import load_config_text as load_config_text
     from sessionkit.config import read_cached_config as read_cached_config
     from sessionkit.errors import SessionkitError as SessionkitError
+    from sessionkit.gates import GateResult as GateResult
+    from sessionkit.gates import run_gates as run_gates
+    from sessionkit.metrics import MetricsStore as MetricsStore
     from sessionkit.metrics import MetricsStore as MetricsStore
     from sessionkit.policy import Decision as Decision
     from sessionkit.policy import check_command as check_command
@@ -30,6 +33,9 @@ _LAZY = {
     "check_command": "sessionkit.policy",
     "Decision": "sessionkit.policy",
     "SessionkitError": "sessionkit.errors",
+    "run_gates": "sessionkit.gates",
+    "GateResult": "sessionkit.gates",
+    "MetricsStore": "sessionkit.metrics",
     "MetricsStore": "sessionkit.metrics",
 }
 
