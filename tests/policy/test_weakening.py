@@ -296,3 +296,15 @@ def test_js_extractor_never_crashes(text: str) -> None:
     except ValueError:
         return  # unbalanced brackets: reported as unparseable by compare()
     assert doc is NOT_LITERAL or isinstance(doc, (dict, list, str, float, bool)) or doc is None
+
+
+def test_whole_session_config_json_is_accepted() -> None:
+    old = "[tool.coverage.report]\nfail_under = 90\n"
+    new = "[tool.coverage.report]\nfail_under = 50\n"
+    strict = {"config-protection": {"mode": "strict"}, "hooks": {}}
+    assert [f.action for f in weakening.compare("pyproject.toml", old, new, config=strict)] == [
+        "block"
+    ]
+    assert (
+        weakening.compare("pyproject.toml", old, new, config={"allow-config-weakening": True}) == []
+    )

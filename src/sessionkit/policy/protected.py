@@ -185,6 +185,8 @@ def _config_mapping(config: Any) -> Mapping[str, Any]:
         config = config.to_json()
     if not isinstance(config, dict):
         return {}
+    if isinstance(config.get("protected-paths"), dict):
+        return dict(config["protected-paths"])  # the whole Session Config as JSON
     return config
 
 

@@ -100,6 +100,13 @@ def mode_of(config: Any) -> tuple[str, bool]:
         return "warn", False
     if getattr(config, "allow_config_weakening", False) is True:
         return "off", False
+    if isinstance(config, dict) and (
+        "config-protection" in config or "allow-config-weakening" in config
+    ):
+        # the whole Session Config as JSON
+        if config.get("allow-config-weakening") is True:
+            return "off", False
+        config = config.get("config-protection") or {}
     protection = getattr(config, "config_protection", config)
     if hasattr(protection, "to_json"):
         protection = protection.to_json()
