@@ -271,6 +271,7 @@ def decide(call: Call, raw: bytes, max_payload: int) -> Outcome:
             return Outcome(_wire.UNIVERSAL_ANSWER)
         problems.insert(0, f"harness {call.options.harness!r} is unknown")
         call.harness = payload_harness
+        call.event = _wire.event_name(payload_harness, call.options.event)
     mismatch = payload_harness is not None and (payload_harness == "cursor") != (
         call.harness == "cursor"
     )
