@@ -369,6 +369,18 @@ def test_canonical_names() -> None:
     assert [c.name for c in records('\\git status; "git" log; GIT x')] == ["git", "git", "git"]
 
 
+def test_alias_value_ending_in_blank_checks_the_next_word() -> None:
+    command = "alias s='sudo '; alias g='git reset'; s g --hard"
+    c = runs(command, ["git", "reset", "--hard"])
+    assert c.via_kinds() == ("alias",) and c.wrappers == ("sudo",)
+
+
+def test_glob_command_word_is_unresolved() -> None:
+    c = records("/bin/r? -rf src")
+    assert c[0].name is None
+    assert records("[ -d x ]")[0].name == "["
+
+
 def test_unresolved_command_readings() -> None:
     c = records("$SUDO rm -rf src")
     assert c[0].name is None

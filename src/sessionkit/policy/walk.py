@@ -1574,6 +1574,8 @@ class _Walker:
             return _EMPTY
         head = argv[0]
         name = canonical_name(head)
+        if name is not None and head.pattern and _is_glob_word(head):
+            name = None  # /bin/r? could be any program (§10.2)
         if name is None:
             self._emit(call, None, ctx, state)
             self._unresolved(call, state, ctx)
@@ -1652,7 +1654,16 @@ class _Walker:
         self.used_aliases.add(name)
         self._spend_payload()
         words = node.words
-        rest_text = ctx.text((words[1].span[0], node.span[1])) if len(words) > 1 else ""
+        k = 1
+        # a value ending in a blank makes the next word alias-checked too (§5.6)
+        while value.endswith((" ", "\t")) and k < len(words):
+            following = words[k].plain()
+            if following is None or following not in self.aliases or following == name:
+                break
+            self.used_aliases.add(following)
+            value += self.aliases[following][0]
+            k += 1
+        rest_text = ctx.text((words[k].span[0], node.span[1])) if len(words) > k else ""
         text = value + " " + rest_text if rest_text else value
         actx = ctx.hop("alias", node.span, name)
         self.in_alias.add(name)
@@ -1810,6 +1821,20 @@ class _Walker:
                 if key is not None and key.text is not None:
                     pairs.append((key.text.lower(), val if val is not None else _EMPTY))
         return tuple(pairs)
+
+
+def _is_glob_word(value: Value) -> bool:
+    """True when an unquoted glob in the field could match several names (``r?``, ``*``,
+    ``[a-z]m``); a lone ``[`` is the test command."""
+    for piece in value.pieces:
+        if type(piece) is Lit and not piece.quoted:
+            text = piece.text
+            if "*" in text or "?" in text:
+                return True
+            open_at = text.find("[")
+            if open_at >= 0 and text.find("]", open_at + 2) > open_at:
+                return True
+    return False
 
 
 def _is_python(name: str) -> bool:
