@@ -38,6 +38,9 @@ GROUPS: dict[str, tuple[str, str, str]] = {
         "Manage learnings (dry run by default).",
     ),
     "state": ("sessionkit.cli.state", "state", "Show and change STATE.md of this worktree."),
+    "install": ("sessionkit.cli.install", "install", "Install the agent hooks for a harness."),
+    "uninstall": ("sessionkit.cli.install", "uninstall", "Remove sessionkit's agent hooks."),
+    "hook": ("sessionkit.cli.hook", "hook", "Self-test the installed agent hooks."),
 }
 
 
