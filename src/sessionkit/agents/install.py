@@ -123,8 +123,11 @@ def is_ours(command: Any) -> bool:
     words = _words(command)
     if not words:
         return False
-    if os.path.basename(words[0].replace("\\", "/")) in HOOK_NAMES:
-        return True
+    # Windows paths: shlex (POSIX) eats backslashes, so look at the raw first word too
+    raw_first = command.split()[0].strip("'\"") if command.split() else ""
+    for first in (words[0], raw_first):
+        if os.path.basename(first.replace("\\", "/")) in HOOK_NAMES:
+            return True
     return "-m sessionkit.agents" in " ".join(words)
 
 
