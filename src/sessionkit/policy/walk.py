@@ -608,32 +608,27 @@ def _printf(fmt: str, args: list[str]) -> str | None:
 # --- the walker -----------------------------------------------------------------------------
 
 
-_HOME: list[str] = []
-
-
-def _home() -> str:
-    """The guard user's home, read once per process."""
-    if not _HOME:
-        _HOME.append(os.path.expanduser("~"))
-    return _HOME[0]
-
-
-_HOME_VALUE: list[Value] = []
+_HOME: dict[str | None, Value] = {}
 
 
 def _home_value() -> Value:
-    """``Sym(HOME)`` with the guard user's home; values are immutable, so one is shared."""
-    if not _HOME_VALUE:
-        _HOME_VALUE.append(Value((Sym(HOME, path=_home()),)))
-    return _HOME_VALUE[0]
+    """``Sym(HOME)`` with the guard user's home, computed once per value of ``$HOME``
+    (values are immutable, so one is shared)."""
+    key = os.environ.get("HOME")
+    value = _HOME.get(key)
+    if value is None:
+        _HOME.clear()
+        value = Value((Sym(HOME, path=os.path.expanduser("~")),))
+        _HOME[key] = value
+    return value
 
 
 class _Walker:
     def __init__(self, command: str, cwd: str) -> None:
         self.command = command
         self.out: list[Command] = []
-        self.home = _home()
         self.home_value = _home_value()
+        self.home: str = self.home_value.pieces[0].path or "/"  # type: ignore[union-attr]
         self.cwd = cwd
         self.payloads = 0
         self.limit: str | None = None
