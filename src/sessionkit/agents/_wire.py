@@ -6,9 +6,9 @@ rendered by the same functions here, so a failure path cannot drift from the pro
 
 from __future__ import annotations
 
+import _thread
 import json
 import os
-import threading
 import time
 
 TYPE_CHECKING = False
@@ -407,7 +407,7 @@ def rendered_action(harness: str, action: str, warn_as: str, phase: str) -> str:
 
 # --------------------------------------------------------------------------- writing
 
-_ANSWER_LOCK = threading.Lock()
+_ANSWER_LOCK = _thread.allocate_lock()
 _answer_started = False
 
 

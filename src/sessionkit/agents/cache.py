@@ -7,7 +7,6 @@ a miss (``load`` in the dispatcher) calls ``sessionkit.config.load_config`` and 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sys
@@ -36,6 +35,8 @@ def cache_path(root: str, git_dir: str | None) -> str:
     else:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         base = os.path.join(base, "sessionkit")
+    import hashlib  # only without a git directory
+
     digest = hashlib.sha256(root.encode("utf-8", "surrogateescape")).hexdigest()[:16]
     return os.path.join(base, "hook-cache", f"{digest}.json")
 

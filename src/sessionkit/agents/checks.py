@@ -99,6 +99,8 @@ def destructive(run: CheckRun) -> Any:
 
 def shell_targets(run: CheckRun, analysis: Any) -> None:
     """Write and delete targets of the analysed command (§9.7), as scope ``Target`` values."""
+    if not analysis.effects:
+        return
     scope = policy_module("scope")
     if scope is None:
         return
@@ -110,8 +112,8 @@ def shell_targets(run: CheckRun, analysis: Any) -> None:
 
 def edit_targets(run: CheckRun) -> None:
     """Paths an edit call writes, deletes or moves to (absolute, against the event's cwd)."""
-    scope = policy_module("scope")
     event = run.event
+    scope = policy_module("scope") if event.changes else None
     for change in event.changes:
         for raw, op in (
             (change.path, "delete" if change.op != "write" else "write"),
@@ -147,6 +149,8 @@ def adopt(findings: Any, check: str) -> list[Finding]:
 
 def load_scope(run: CheckRun, root: str, git_dir: str | None, environ: Mapping[str, str]) -> None:
     """The active wave scope (§9.1); an unusable scope file becomes ``scope.unreadable``."""
+    if not scope_may_exist(root, git_dir, environ):
+        return
     scope = policy_module("scope")
     if scope is None:
         return
@@ -161,10 +165,29 @@ def load_scope(run: CheckRun, root: str, git_dir: str | None, environ: Mapping[s
         run.findings.extend(adopt(getattr(run.active_scope, "diagnostics", ()), "scope"))
 
 
+# Where a scope can come from (§9.1): mirrored here so that a call in a repository without
+# any wave scope does not import the scope module at all.
+_SCOPE_FILES = (".claude/wave-scope.json", ".codex/wave-scope.json", ".cursor/wave-scope.json")
+
+
+def scope_may_exist(root: str, git_dir: str | None, environ: Mapping[str, str]) -> bool:
+    """False only when no scope file, no seal and no ``SESSIONKIT_WAVE_SCOPE`` exist."""
+    if environ.get("SESSIONKIT_WAVE_SCOPE"):
+        return True
+    if git_dir is not None and os.path.lexists(os.path.join(git_dir, "sessionkit")):
+        if os.path.lexists(os.path.join(git_dir, "sessionkit", "scope-seal.json")):
+            return True
+        if os.path.lexists(os.path.join(git_dir, "sessionkit", "scope-seals")):
+            return True
+    return any(os.path.lexists(os.path.join(root, rel)) for rel in _SCOPE_FILES)
+
+
 def check_paths(run: CheckRun, root: str, environ: Mapping[str, str]) -> None:
     """Protected paths and wave scope on the call's write targets, in one pass (§9, §10)."""
+    if not run.targets:
+        return
     scope = policy_module("scope")
-    if scope is None or not run.targets:
+    if scope is None:
         return
     active = None if "scope" in run.disabled else run.active_scope
     found = adopt(

@@ -8,6 +8,7 @@ protected-path and weakening modules); ``sessionkit.config`` only on a hook-cach
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import time
 
@@ -110,6 +111,8 @@ class Call:
     """What is known about the call so far; the deadline and crash paths answer from it."""
 
     __slots__ = (
+        "cache_doc",
+        "cache_path",
         "config",
         "cwd",
         "diag",
@@ -147,6 +150,8 @@ class Call:
         self.root: str | None = None
         self.hooks: dict[str, Any] = dict(DEFAULT_HOOKS)
         self.config: dict[str, Any] = {}
+        self.cache_doc: dict[str, Any] | None = None
+        self.cache_path: str | None = None
         self.fail_mode = (
             _wire.fail_mode_setting(environ.get("SESSIONKIT_HOOK_FAIL_MODE"))
             or options.fail_mode
@@ -315,6 +320,8 @@ def _judge(
     root = event.root or event.cwd
     if event.tool_kind in ("shell", "edit"):
         _run_checks(call, run, root)
+    if call.cache_doc is not None and call.cache_path is not None:
+        persist_patterns(call.cache_doc, call.cache_path)
     notices.filter_shown(run.findings, event.session_id, event.git_dir)
     action, shown = combine(run.findings)
     if event.phase == "post" and action == "block":
@@ -586,6 +593,9 @@ def _load_hooks(call: Call, event: HookEvent) -> list[Finding]:
     doc = cache.read(path, root) if use_cache else None
     if doc is None:
         doc = _refresh(call, root, path, use_cache)
+    if doc is not None and use_cache:
+        call.cache_doc, call.cache_path = doc, path
+        primed_patterns(doc)
     hooks = doc.get("config", {}).get("hooks") if doc else None
     if isinstance(hooks, dict):
         call.hooks.update(hooks)
@@ -649,6 +659,49 @@ def _resolved_config(config: Any) -> dict[str, Any]:
         if value is not None:
             resolved[key] = value.to_json() if hasattr(value, "to_json") else value
     return resolved
+
+
+def _glob_memo() -> dict[tuple[str, ...], tuple[tuple[str, bool], ...]] | None:
+    module = checks_mod.policy_module("globs")
+    memo = getattr(module, "_compiled", None)
+    return memo if isinstance(memo, dict) else None
+
+
+def primed_patterns(doc: dict[str, Any]) -> None:
+    """Seed the glob compiler's memo from the cache, so no ``pathspec`` import on a hit."""
+    stored = doc.get("scope_patterns")
+    memo = _glob_memo() if isinstance(stored, dict) and stored else None
+    if memo is None or not isinstance(stored, dict):
+        return
+    for item in stored.values():
+        try:
+            key = tuple(str(entry) for entry in item["entries"])
+            memo.setdefault(key, tuple((str(rx), bool(inc)) for rx, inc in item["compiled"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+
+
+def persist_patterns(doc: dict[str, Any], path: str) -> None:
+    """Store newly compiled patterns in the hook cache (at most 32 lists, §13.3)."""
+    memo = _glob_memo()
+    if not memo:
+        return
+    import hashlib  # only when patterns were compiled in this process
+
+    stored = doc.get("scope_patterns")
+    stored = dict(stored) if isinstance(stored, dict) else {}
+    changed = False
+    for key, compiled in memo.items():
+        digest = hashlib.sha256(json.dumps(list(key)).encode()).hexdigest()
+        if digest not in stored:
+            stored[digest] = {"entries": list(key), "compiled": [list(pair) for pair in compiled]}
+            changed = True
+    if not changed:
+        return
+    while len(stored) > 32:
+        stored.pop(next(iter(stored)))
+    doc["scope_patterns"] = stored
+    cache.write(path, doc)
 
 
 def _config_invalid(doc: dict[str, Any]) -> Finding:

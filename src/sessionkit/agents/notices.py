@@ -7,7 +7,6 @@ that file cannot be read or written, every notice is shown every time.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 
@@ -30,6 +29,8 @@ NOTICES_NAME = "notices.json"
 
 def fingerprint(item: Finding) -> str:
     """A short digest of a diagnostic: rule id and text."""
+    import hashlib  # only when a notice is shown (§15.3)
+
     text = f"{item.rule_id}\0{item.summary}".encode("utf-8", "surrogatepass")
     return hashlib.sha256(text).hexdigest()[:16]
 

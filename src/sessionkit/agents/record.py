@@ -6,7 +6,6 @@ is written, after the answer. Recording never raises and never changes the answe
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 TYPE_CHECKING = False
@@ -23,6 +22,8 @@ MAX_PATHS = 20
 
 def command_sha256(command: str) -> str:
     """First 16 hex digits of the command's SHA-256: the raw command is never recorded."""
+    import hashlib  # only when a record is written
+
     return hashlib.sha256(command.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 

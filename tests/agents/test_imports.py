@@ -1,0 +1,155 @@
+"""Import discipline of the hook path and a coarse timing guard (§18.5)."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.agents.conftest import HOOK, claude, clean_env, codex, cursor
+
+HEAVY = ("click", "jsonschema", "yaml", "git", "pathspec", "importlib.metadata", "pkg_resources")
+HEAVY += ("tomllib", "tomli", "configparser")
+PRE_PHASE = ("typing", "dataclasses", "inspect", "pathlib", "subprocess", "logging", "argparse")
+PRE_PHASE += ("shlex",)
+
+DRIVER = """
+import json, os, sys
+out, payload_file = sys.argv[1], sys.argv[2]
+sys.argv = ["sessionkit-hook", *sys.argv[3:]]
+fd = os.open(payload_file, os.O_RDONLY)
+os.dup2(fd, 0)
+from sessionkit.agents._bootstrap import main
+code = main()
+with open(out, "w") as handle:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, handle)
+"""
+
+
+def _modules(tmp_path: Path, repo: Path, args: list[str], payload: dict[str, object]) -> set[str]:
+    payload_file = tmp_path / "payload.json"
+    payload_file.write_text(json.dumps(payload))
+    out = tmp_path / "modules.json"
+    subprocess.run(
+        [sys.executable, "-c", DRIVER, str(out), str(payload_file), *args],
+        cwd=repo,
+        env=clean_env(),
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    doc = json.loads(out.read_text())
+    assert doc["code"] == 0
+    return set(doc["modules"])
+
+
+@pytest.fixture
+def scoped(make_repo: object) -> Path:
+    repo: Path = make_repo(  # type: ignore[operator]
+        {
+            "src/app.py": "x = 1\n",
+            ".claude/wave-scope.json": '{"wave": 1, "role": "Impl", "enforcement": "strict",'
+            ' "allowedPaths": ["src/"]}',
+        }
+    )
+    return repo
+
+
+def test_hot_path_imports_with_warm_cache(tmp_path: Path, scoped: Path) -> None:
+    repo = scoped
+    cases = [
+        (["claude", "pre-tool-use"], claude(repo, "Bash", {"command": "git status"})),
+        (["claude", "pre-tool-use"], claude(repo, "Bash", {"command": "git reset --hard HEAD~1"})),
+        (
+            ["claude", "pre-tool-use"],
+            claude(repo, "Edit", {"file_path": "src/app.py", "old_string": "1", "new_string": "2"}),
+        ),
+        (
+            ["codex", "pre-tool-use"],
+            codex(
+                repo, "apply_patch", {"command": "*** Begin Patch\n*** Add File: src/n.py\n+1\n"}
+            ),
+        ),
+        (
+            ["cursor", "preToolUse"],
+            cursor(repo, "preToolUse", tool_name="Shell", tool_input={"command": "ls"}),
+        ),
+    ]
+    for args, payload in cases:
+        # The first call warms the hook cache, the guard's policy cache and compiled patterns.
+        _modules(tmp_path, repo, args, payload)
+        loaded = _modules(tmp_path, repo, args, payload)
+        assert not loaded.intersection(HEAVY), (args, sorted(loaded.intersection(HEAVY)))
+        assert not loaded.intersection(PRE_PHASE), (args, sorted(loaded.intersection(PRE_PHASE)))
+
+
+def test_cold_cache_may_load_parsers(tmp_path: Path, make_repo: object) -> None:
+    repo: Path = make_repo(  # type: ignore[operator]
+        {"CLAUDE.md": "# p\n\n## Session Config\n\nhooks:\n  fail-mode: open\n"}
+    )
+    old = time.time() - 3600  # outside the cache's racy-write window
+    os.utime(repo / "CLAUDE.md", (old, old))
+    payload = claude(repo, "Bash", {"command": "git status"})
+    cold = _modules(tmp_path, repo, ["claude", "pre-tool-use"], payload)
+    warm = _modules(tmp_path, repo, ["claude", "pre-tool-use"], payload)
+    assert "yaml" in cold  # the cache is what keeps the parser out
+    assert "yaml" not in warm
+
+
+@pytest.mark.parametrize("module", ["sessionkit", "sessionkit.agents"])
+def test_package_init_is_light(module: str) -> None:
+    code = (
+        "import sys; before = set(sys.modules); import " + module + "; "
+        "print(sorted(set(sys.modules) - before))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=clean_env()
+    ).stdout
+    added = set(eval(out))  # a printed list of module names
+    allowed = {"__future__", "sessionkit", "sessionkit.agents", "sessionkit._version"}
+    assert added <= allowed, sorted(added - allowed)
+
+
+def test_bootstrap_module_imports_no_sessionkit_module() -> None:
+    code = (
+        "import sys; import sessionkit.agents._bootstrap; "
+        "print(sorted(m for m in sys.modules if m.startswith('sessionkit')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=clean_env()
+    ).stdout
+    assert eval(out) == [
+        "sessionkit",
+        "sessionkit._version",
+        "sessionkit.agents",
+        "sessionkit.agents._bootstrap",
+    ]
+
+
+def _median_ms(argv: list[str], data: bytes, cwd: Path, runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter_ns()
+        subprocess.run(argv, input=data, capture_output=True, cwd=cwd, env=clean_env(), check=True)
+        samples.append((time.perf_counter_ns() - started) / 1e6)
+    return statistics.median(samples)
+
+
+def test_coarse_timing_guard(repo: Path) -> None:
+    # An installed package has byte code (pip compiles on install); the test tree may not.
+    import compileall
+
+    import sessionkit
+
+    compileall.compile_dir(os.path.dirname(sessionkit.__file__), quiet=1)
+    data = json.dumps(claude(repo, "Bash", {"command": "git status"})).encode()
+    _median_ms([str(HOOK), "claude", "pre-tool-use"], data, repo, 2)  # warm the caches
+    baseline = _median_ms([sys.executable, "-c", "pass"], data, repo, 15)
+    hook = _median_ms([str(HOOK), "claude", "pre-tool-use"], data, repo, 15)
+    assert hook <= 4 * baseline, (hook, baseline)
