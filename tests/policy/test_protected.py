@@ -152,3 +152,36 @@ def test_config_object_from_session_config(make_repo: Any) -> None:
 def test_floors_cannot_be_relaxed(tmp_path: Path, relax: list[dict[str, str]]) -> None:
     with pytest.raises(protected.ProtectedConfigError):
         protected.check(["x"], root=tmp_path, config={"relax": relax}, environ={})
+
+
+@pytest.mark.parametrize(
+    ("command", "label"),
+    [
+        ("sessionkit scope set --wave 2 --role R --allow '**'", "sessionkit scope set"),
+        ("cd x && sessionkit scope clear", "sessionkit scope clear"),
+        ("sessionkit uninstall claude", "sessionkit uninstall"),
+        ("git -C . config --local core.hooksPath /dev/null", "git config core.hooksPath"),
+        ("git config --unset core.hooksPath", "git config core.hooksPath"),
+    ],
+)
+def test_sanctioned_writers(command: str, label: str) -> None:
+    from sessionkit.policy.guard import analyse_command
+
+    parsed = analyse_command(command, cwd="/tmp")
+
+    def actions(role: str, wave: bool) -> list[tuple[str, str]]:
+        found = protected.check_sanctioned(parsed, role=role, wave_active=wave)
+        return [(f.action, f.target) for f in found]
+
+    assert actions("agent", False) == [("block", label)]
+    assert actions("unknown", True) == [("warn", label)]
+    assert actions("unknown", False) == []
+    assert actions("coordinator", True) == []
+
+
+def test_ordinary_commands_are_not_sanctioned_writers() -> None:
+    from sessionkit.policy.guard import analyse_command
+
+    for command in ("sessionkit scope show", "git config user.name x", "sessionkit check"):
+        parsed = analyse_command(command, cwd="/tmp")
+        assert protected.check_sanctioned(parsed, role="agent") == []

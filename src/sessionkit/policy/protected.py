@@ -28,6 +28,7 @@ __all__ = [
     "ProtectedEntry",
     "action_for",
     "check",
+    "check_sanctioned",
     "entries_for",
     "match",
     "match_glob",
@@ -387,4 +388,63 @@ def check(
             if action != "allow":
                 rel = _candidates(path, root_text)[0]
                 out.append(finding_for(entry, rel, action, "delete" if tree else "write"))
+    return out
+
+
+# §10.4: one step softer than direct writes (coordinator, unknown no wave, unknown wave, agent)
+SANCTIONED_ROW = ("allow", "allow", "warn", "block")
+
+
+def _sanctioned_target(words: list[str | None]) -> tuple[str, str] | None:
+    """``(what, label)`` when a simple command is a sanctioned writer of control files."""
+    if not words or words[0] is None:
+        return None
+    program = os.path.basename(words[0])
+    rest = [w for w in words[1:] if w is not None]
+    if program == "sessionkit":
+        operands = [w for w in rest if not w.startswith("-")]
+        if operands[:2] in (["scope", "set"], ["scope", "clear"]):
+            return "the wave scope file", f"sessionkit scope {operands[1]}"
+        if operands[:1] in (["install"], ["uninstall"]):
+            return "hook configuration", f"sessionkit {operands[0]}"
+        return None
+    if program == "git":
+        from sessionkit.policy.commands import git_view
+
+        view = [w for w in git_view(words)[1:] if w is not None]
+        if view[:1] == ["config"] and any(w.lower() == "core.hookspath" for w in view):
+            return "hook configuration", "git config core.hooksPath"
+    return None
+
+
+def check_sanctioned(
+    parsed: Any, *, role: str = "unknown", wave_active: bool = False
+) -> list[Finding]:
+    """``protected.control`` findings for sanctioned writers run through a shell tool (§10.4):
+    ``sessionkit scope set|clear``, ``sessionkit install|uninstall`` and
+    ``git config … core.hooksPath``. ``parsed`` is an ``Analysis`` or its command records."""
+    entry = ProtectedEntry("sanctioned-writer", "control", (), SANCTIONED_ROW)
+    out: list[Finding] = []
+    for command in getattr(parsed, "commands", parsed):
+        if getattr(command, "dry", False):
+            continue
+        words = [getattr(v, "text", v) for v in getattr(command, "argv", ())]
+        hit = _sanctioned_target(words)
+        if hit is None:
+            continue
+        action = action_for(entry, role, wave_active)
+        if action == "allow":
+            continue
+        what, label = hit
+        out.append(
+            Finding(
+                check="protected",
+                rule_id="protected.control",
+                action=action,
+                summary=f"`{label}` rewrites {what}; agents may not change the guards.",
+                suggestion="ask the coordinator or the user to run it",
+                target=label,
+                details={"entry": "sanctioned-writer", "class": "control"},
+            )
+        )
     return out
