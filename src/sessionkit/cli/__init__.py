@@ -41,6 +41,7 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "install": ("sessionkit.cli.install", "install", "Install the agent hooks for a harness."),
     "uninstall": ("sessionkit.cli.install", "uninstall", "Remove sessionkit's agent hooks."),
     "hook": ("sessionkit.cli.hook", "hook", "Self-test the installed agent hooks."),
+    "scope": ("sessionkit.cli.scope", "scope", "Show, set, clear and check the wave scope."),
 }
 
 
