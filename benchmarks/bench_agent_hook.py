@@ -46,7 +46,9 @@ def make_fixture(base: Path) -> Path:
     (repo / ".claude" / "wave-scope.json").write_text(
         json.dumps({"wave": 1, "role": "Impl", "enforcement": "strict", "allowedPaths": ["src/"]})
     )
-    (repo / ".orchestrator" / "policy" / "guard.yaml").write_text("version: 1\nrules: []\n")
+    (repo / ".orchestrator" / "policy" / "guard.yaml").write_text(
+        "version: 1\nrules:\n  git-push-force-with-lease: block\n"
+    )
     env = _env()
     for args in (
         ["init", "-q"],

@@ -337,16 +337,19 @@ def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
     event = run.event
     if event.notes and (event.tool_kind == "edit" or event.command is None):
         run.findings.append(_unrecognised(event))
-    _guarded(
-        call, run, "scope", lambda: checks_mod.load_scope(run, root, event.git_dir, call.environ)
-    )
-    run.role = checks_mod.caller_role(event, run.active_scope, call.environ)
     shell = event.tool_kind == "shell" and event.command is not None and event.phase == "pre"
     if shell and "destructive" not in run.disabled:
         analysis = _guarded(call, run, "destructive", lambda: checks_mod.destructive(run))
         if analysis is not None:
             _guarded(call, run, "scope", lambda: checks_mod.shell_targets(run, analysis))
     _guarded(call, run, "scope", lambda: checks_mod.edit_targets(run))
+    # Every shell and edit call in a repository with a wave scope reads it: an unusable scope
+    # file must be reported even for commands that write nothing (§8.3). Without any scope
+    # file or seal, the scope module is not imported at all (``checks.scope_may_exist``).
+    _guarded(
+        call, run, "scope", lambda: checks_mod.load_scope(run, root, event.git_dir, call.environ)
+    )
+    run.role = checks_mod.caller_role(event, run.active_scope, call.environ)
     if run.scope_unreadable is not None and "scope" not in run.disabled:
         run.findings.append(_scope_unreadable(call, run))
     _guarded(call, run, "protected", lambda: checks_mod.check_paths(run, root, call.environ))
