@@ -58,8 +58,13 @@ def test_tree_probe_refuses_directory_with_negated_child() -> None:
 
 def test_patterns_module_keeps_pathspec_off_import() -> None:
     code = (
-        "import sys, sessionkit.policy.scope, sessionkit.policy.protected;"
-        "print(sorted(m for m in ('pathspec','click','jsonschema','yaml','git') if m in sys.modules))"
+        "import sys, sessionkit.policy.scope as s, sessionkit.policy.protected as p;"
+        "a = s.ActiveScope({'wave': 1, 'role': 'r', 'enforcement': 'strict',"
+        " 'allowedPaths': ['src/', '!src/gen/', 'docs/**/*.md']}, 'x', 'file');"
+        "f = s.classify(['README.md', '/tmp/x', '.git/config'], a, root='/tmp/r');"
+        "assert [x.rule_id for x in f] == ['scope.outside-allowed-paths', 'protected.git'], f;"
+        "print(sorted(m for m in ('pathspec','click','jsonschema','yaml','git','tomllib')"
+        " if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -384,3 +389,42 @@ def test_gates_precedence(make_repo: Any) -> None:
     assert active.gate("bash-write-guard", {"bash-write-guard": True}) is False
     assert active.gate("path-guard", {"path-guard": False}) is False
     assert active.gate("command-guard") is True
+
+
+def _pathspec_regex(pattern: str) -> tuple[str | None, bool | None]:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from pathspec.patterns.gitwildmatch import GitWildMatchPattern
+
+        try:
+            return GitWildMatchPattern.pattern_to_regex(pattern)
+        except ValueError:
+            return ("error", None)
+
+
+def _ours(pattern: str) -> tuple[str | None, bool | None]:
+    from sessionkit.policy.globs import pattern_to_regex
+
+    try:
+        return pattern_to_regex(pattern)
+    except ValueError:
+        return ("error", None)
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    sorted(
+        {"/" + e.lstrip("!") for entries, _, _ in PATTERN_TABLE for e in entries}
+        | {"**", "**/", "*", "*/", "/", "#x", "!/a/**/b/", "/a/[!b]c", "/a/[", "/x\\ ", "/a\\"}
+    ),
+)
+def test_translation_equals_pathspec(pattern: str) -> None:
+    assert _ours(pattern) == _pathspec_regex(pattern)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab/*?[]!^\\# .", max_size=14))
+def test_translation_equals_pathspec_on_generated_patterns(pattern: str) -> None:
+    assert _ours(pattern) == _pathspec_regex(pattern)

@@ -4,9 +4,10 @@ Every entry is anchored at the repository root (``README.md`` does not match
 ``docs/README.md``; write ``**/README.md`` for that). Entries are evaluated in order and the
 last matching entry decides; a negated entry (``!…``) excludes.
 
-Compilation uses ``pathspec``'s gitwildmatch translator, imported lazily: its regular
-expressions are plain ``re`` sources, so :func:`compile_patterns` results can be cached as
-JSON (the hook cache, §13.3) and :class:`PatternSet` needs only the standard library.
+Translation follows ``pathspec``'s gitwildmatch (``GitIgnoreSpecPattern``) exactly — a test
+compares the regular expressions with ``pathspec``'s own for the §9.4 table and generated
+patterns — but is done here with the standard library, because importing ``pathspec`` costs
+more than the interpreter's whole start-up and this module is on the hook path.
 
 Hot path: standard library only at module level.
 """
@@ -20,7 +21,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-__all__ = ["PatternSet", "compile_patterns", "literal_prefix", "normalise_entry"]
+__all__ = [
+    "PatternSet",
+    "compile_patterns",
+    "literal_prefix",
+    "normalise_entry",
+    "pattern_to_regex",
+]
 
 _TRAILING_SPACES = re.compile(r"(?<!\\)( +)$")
 _WILDCARD = re.compile(r"[*?\[]")
@@ -47,32 +54,137 @@ def literal_prefix(pattern: str) -> str:
     return body if match is None else body[: match.start()]
 
 
+_DIR_MARK = "(?P<ps_d>/)"
+_DIR_MARK_OPT = f"(?:{_DIR_MARK}|$)"
+
+
+def _segment_glob(segment: str) -> str | None:
+    """The regex of one path segment's glob; None for an unterminated ``[`` (git drops
+    such patterns)."""
+    out: list[str] = []
+    escape = False
+    i, end = 0, len(segment)
+    while i < end:
+        char = segment[i]
+        i += 1
+        if escape:
+            escape = False
+            out.append(re.escape(char))
+        elif char == "\\":
+            escape = True
+        elif char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            j = i
+            if j < end and segment[j] in "!^":
+                j += 1
+            if j < end and segment[j] == "]":
+                j += 1
+            while j < end and segment[j] != "]":
+                j += 1
+            if j >= end:
+                return None
+            j += 1
+            expr = "["
+            if segment[i] in "!^":
+                expr += "^"
+                i += 1
+            out.append(expr + segment[i:j].replace("\\", "\\\\"))
+            i = j
+        else:
+            out.append(re.escape(char))
+    if escape:
+        raise ValueError(f"pattern ends with an escape character: {segment!r}")
+    return "".join(out)
+
+
+def pattern_to_regex(pattern: str) -> tuple[str | None, bool | None]:
+    """gitwildmatch translation (``pathspec``'s ``GitIgnoreSpecPattern`` semantics, which a
+    test checks regex-for-regex): ``(regex source, include)``; ``(None, None)`` for blank,
+    comment and invalid-range patterns. Standard library only, so the hook never imports
+    ``pathspec`` (its import alone costs more than the interpreter's start-up)."""
+    text = pattern if pattern.endswith("\\ ") else pattern.rstrip()
+    if not text or text.startswith("#") or text == "/":
+        return None, None
+    include = not text.startswith("!")
+    if not include:
+        text = text[1:]
+    segments = text.split("/")
+    is_dir = not segments[-1]
+    if not segments[0]:
+        del segments[0]
+    elif (len(segments) == 1 or (len(segments) == 2 and not segments[1])) and segments[0] != "**":
+        segments.insert(0, "**")
+    if not segments:
+        raise ValueError(f"pattern normalised to nothing: {pattern!r}")
+    if not segments[-1]:
+        segments[-1] = "**"
+    for i in range(len(segments) - 1, 0, -1):
+        if segments[i - 1] == "**" and segments[i] == "**":
+            del segments[i]
+    if segments == ["**"]:
+        return (_DIR_MARK if is_dir else "."), include
+    if segments == ["**", "*"]:
+        return ".", include
+    if segments == ["**", "*", "**"]:
+        return (_DIR_MARK if is_dir else "/"), include
+    parts: list[str] = []
+    need_slash = False
+    last = len(segments) - 1
+    for i, segment in enumerate(segments):
+        if segment == "**":
+            if i == 0:
+                parts.append("^(?:.+/)?")
+            elif i < last:
+                parts.append("(?:/.+)?")
+                need_slash = True
+            else:
+                parts.append(_DIR_MARK if is_dir else "/")
+            continue
+        if i == 0:
+            parts.append("^")
+        if need_slash:
+            parts.append("/")
+        if segment == "*":
+            parts.append("[^/]+")
+        else:
+            glob = _segment_glob(segment)
+            if glob is None:
+                return None, None
+            parts.append(glob)
+        if i == last:
+            parts.append(_DIR_MARK_OPT)
+        need_slash = True
+    return "".join(parts), include
+
+
 def compile_patterns(entries: Sequence[str]) -> tuple[tuple[str, bool], ...]:
     """``(regex source, include)`` per entry, for :class:`PatternSet`.
 
     Home grants (``~/…``) are compiled as absolute patterns on the expanded home directory.
-    Results are memoised per process; callers may persist them (they are JSON-friendly).
+    Results are memoised per process; they are JSON-friendly, so callers may persist them.
+    Invalid entries (a trailing escape) are skipped; ``scope validate`` reports them.
     """
     key = tuple(entries)
     cached = _compiled.get(key)
     if cached is not None:
         return cached
     import os
-    import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from pathspec.patterns.gitwildmatch import GitWildMatchPattern
-
-        out: list[tuple[str, bool]] = []
-        for entry in entries:
-            body, negated = normalise_entry(entry)
-            if body.startswith("~/"):
-                body = os.path.expanduser("~").rstrip("/") + body[1:]
-            regex, include = GitWildMatchPattern.pattern_to_regex(("!" if negated else "") + body)
-            if regex is None or include is None:
-                continue
-            out.append((regex, bool(include)))
+    out: list[tuple[str, bool]] = []
+    for entry in entries:
+        body, negated = normalise_entry(entry)
+        if body.startswith("~/"):
+            body = os.path.expanduser("~").rstrip("/") + body[1:]
+        try:
+            regex, include = pattern_to_regex(("!" if negated else "") + body)
+        except ValueError:
+            continue
+        if regex is None or include is None:
+            continue
+        out.append((regex, include))
     result = tuple(out)
     _compiled[key] = result
     return result

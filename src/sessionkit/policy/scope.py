@@ -18,11 +18,8 @@ Hot path: standard library only at module level (pathspec is imported lazily by
 
 from __future__ import annotations
 
-import glob
-import hashlib
 import json
 import os
-import tempfile
 import unicodedata
 
 from sessionkit.policy import protected as _protected
@@ -441,6 +438,8 @@ def _git_dir(root: str) -> str | None:
 def seal_path(git_dir: str, env_file: str | None = None) -> str:
     """Where the seal for the standard scope (or for ``SESSIONKIT_WAVE_SCOPE``) lives."""
     if env_file:
+        import hashlib
+
         digest = hashlib.sha256(os.path.abspath(env_file).encode("utf-8")).hexdigest()[:16]
         return os.path.join(git_dir, "sessionkit", "scope-seals", f"env-{digest}.json")
     return os.path.join(git_dir, "sessionkit", "scope-seal.json")
@@ -559,6 +558,8 @@ def _from_seal(data: bytes, seal_file: str, root: str, env_file: str | None) -> 
     scope_rel = seal.get("scopePath")
     if not isinstance(content, dict) or not isinstance(scope_rel, str):
         raise ScopeUnreadable(seal_file, "seal lacks `content` or `scopePath`")
+    import hashlib
+
     doc, notes = _usable(json.dumps(content).encode("utf-8"), scope_rel, root)
     scope_abs = scope_rel if os.path.isabs(scope_rel) else os.path.join(root, scope_rel)
     current = _read(scope_abs)
@@ -639,6 +640,8 @@ def shell_targets(effects: Iterable[Any], *, cwd: str | None = None) -> list[Tar
             out.append(Target(None, op, tree=tree, text=str(effect.path)))
             continue
         if _GLOB_CHARS.intersection(resolved):
+            import glob
+
             matches = glob.glob(resolved)
             if len(matches) > _MAX_GLOB_MATCHES:
                 out.append(Target(None, op, tree=tree, text=str(effect.path)))
@@ -664,6 +667,8 @@ def _resolve(path: str, base: str, op: str) -> str:
 
 
 def _temp_roots() -> list[str]:
+    import tempfile
+
     roots = {tempfile.gettempdir(), "/tmp", "/var/tmp", "/private/tmp", "/private/var/folders"}
     tmpdir = os.environ.get("TMPDIR")
     if tmpdir and os.path.isabs(tmpdir):
