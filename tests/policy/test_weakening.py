@@ -308,3 +308,13 @@ def test_whole_session_config_json_is_accepted() -> None:
     assert (
         weakening.compare("pyproject.toml", old, new, config={"allow-config-weakening": True}) == []
     )
+
+
+def test_absolute_paths_are_shown_relative_to_root(tmp_path: Any) -> None:
+    path = tmp_path / "pkg" / "pyproject.toml"
+    old = "[tool.coverage.report]\nfail_under = 90\n"
+    new = "[tool.coverage.report]\nfail_under = 10\n"
+    (finding,) = weakening.compare(str(path), old, new, root=tmp_path)
+    assert finding.target == "pkg/pyproject.toml" and "`pkg/pyproject.toml`" in finding.summary
+    (shell,) = weakening.shell_write_findings([str(path)], root=tmp_path)
+    assert shell.target == "pkg/pyproject.toml"

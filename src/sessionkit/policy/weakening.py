@@ -574,15 +574,21 @@ def _show(value: Any) -> Any:
 
 
 def compare(
-    path: str | os.PathLike[str], old_text: str, new_text: str, *, config: Any = None
+    path: str | os.PathLike[str],
+    old_text: str,
+    new_text: str,
+    *,
+    config: Any = None,
+    root: str | os.PathLike[str] | None = None,
 ) -> list[Finding]:
     """``weaken.*`` findings for changing ``path`` from ``old_text`` to ``new_text`` (§11.3).
 
     ``config`` is the Session Config (or its ``config-protection`` mapping); mode ``off``
     reports nothing, ``warn`` warns, ``strict`` blocks (``weaken.unparseable`` always warns).
     Source files are checked for added inline suppressions only when that detector is on.
+    With ``root``, an absolute ``path`` inside it is shown repository-relative.
     """
-    rel = os.fspath(path).replace(os.sep, "/")
+    rel = _shown(path, root)
     mode, inline = mode_of(config)
     if mode == "off":
         return []
@@ -630,6 +636,15 @@ def compare(
     return out
 
 
+def _shown(path: str | os.PathLike[str], root: str | os.PathLike[str] | None) -> str:
+    text = os.fspath(path)
+    if root is not None and os.path.isabs(text):
+        rel = os.path.relpath(text, os.fspath(root))
+        if not rel.startswith(".."):
+            text = rel
+    return text.replace(os.sep, "/")
+
+
 def _finding(rule: str, action: str, rel: str, key: str, old: Any, new: Any) -> Finding:
     what = RULE_TEXT.get(rule, "weakens a quality gate")
     return Finding(
@@ -644,7 +659,9 @@ def _finding(rule: str, action: str, rel: str, key: str, old: Any, new: Any) -> 
     )
 
 
-def shell_write_findings(paths: Iterable[str], *, config: Any = None) -> list[Finding]:
+def shell_write_findings(
+    paths: Iterable[str], *, config: Any = None, root: str | os.PathLike[str] | None = None
+) -> list[Finding]:
     """``weaken.shell-edit-unverifiable`` for shell write targets that are recognised config
     files (§11.3): warn, or block in strict mode, suggesting the edit tool."""
     mode, _ = mode_of(config)
@@ -652,7 +669,7 @@ def shell_write_findings(paths: Iterable[str], *, config: Any = None) -> list[Fi
         return []
     out: list[Finding] = []
     for path in paths:
-        rel = os.fspath(path).replace(os.sep, "/")
+        rel = _shown(path, root)
         if is_recognised(rel):
             out.append(
                 Finding(
