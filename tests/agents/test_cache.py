@@ -1,0 +1,116 @@
+"""The hook cache (§13.3): hits, invalidation, racy writes, last valid configuration."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from sessionkit.agents import cache, dispatcher
+from tests.agents.conftest import claude
+
+CONFIG = "# p\n\n## Session Config\n\nhooks:\n  warn-as: {mode}\n"
+
+
+def _age(path: Path, seconds: float = 3600) -> None:
+    old = time.time() - seconds
+    os.utime(path, (old, old))
+
+
+def _decide(repo: Path) -> str:
+    payload = json.dumps(claude(repo, "Bash", {"command": "ls"})).encode()
+    text, code = dispatcher.run_payload(
+        "claud",
+        "pre-tool-use",
+        payload,
+        env={"SESSIONKIT_HOOK_NO_CACHE": "0"},
+        cwd=str(repo),
+        record_events=False,
+    )
+    assert code == 0
+    return text
+
+
+def _doc(repo: Path) -> dict[str, Any]:
+    return json.loads((repo / ".git" / "sessionkit" / "hook-cache.json").read_text())
+
+
+def test_miss_writes_then_hit_reads(make_repo: Any) -> None:
+    repo: Path = make_repo({"CLAUDE.md": CONFIG.format(mode="ask")})
+    _age(repo / "CLAUDE.md")
+    assert '"permissionDecision":"ask"' in _decide(repo)
+    doc = _doc(repo)
+    assert doc["config"]["hooks"]["warn-as"] == "ask"
+    assert doc["config_status"] == "valid"
+    paths = {source["path"]: source["exists"] for source in doc["sources"]}
+    assert paths["CLAUDE.md"] is True and paths["AGENTS.md"] is False
+    path = str(repo / ".git" / "sessionkit" / "hook-cache.json")
+    assert cache.read(path, str(repo)) == doc
+    # A hit is served from the file: a doctored value proves the file was used.
+    doc["config"]["hooks"]["warn-as"] = "notice"
+    cache.write(path, doc)
+    assert '"permissionDecision"' not in _decide(repo)
+
+
+def test_invalidation(make_repo: Any) -> None:
+    repo: Path = make_repo({"CLAUDE.md": CONFIG.format(mode="ask")})
+    _age(repo / "CLAUDE.md")
+    _decide(repo)
+    path = str(repo / ".git" / "sessionkit" / "hook-cache.json")
+    root = str(repo)
+    assert cache.read(path, root) is not None
+    # mtime and size change
+    (repo / "CLAUDE.md").write_text(CONFIG.format(mode="notice"))
+    _age(repo / "CLAUDE.md", 1800)
+    assert cache.read(path, root) is None
+    assert '"permissionDecision"' not in _decide(repo)
+    assert cache.read(path, root) is not None
+    # a previously absent source appears
+    (repo / "AGENTS.md").write_text("# agents\n")
+    assert cache.read(path, root) is None
+    _decide(repo)
+    # version change
+    doc = _doc(repo)
+    doc["sessionkit"] = "0.0.0-other"
+    cache.write(path, doc)
+    assert cache.read(path, root) is None
+
+
+def test_racy_window_reloads(make_repo: Any) -> None:
+    repo: Path = make_repo({"CLAUDE.md": CONFIG.format(mode="ask")})
+    _decide(repo)  # CLAUDE.md was written just now: inside the 2 s window
+    path = str(repo / ".git" / "sessionkit" / "hook-cache.json")
+    assert cache.read(path, str(repo)) is None
+
+
+def test_last_valid_config_survives_breakage(make_repo: Any) -> None:
+    repo: Path = make_repo({"CLAUDE.md": CONFIG.format(mode="ask")})
+    _age(repo / "CLAUDE.md")
+    _decide(repo)
+    (repo / "CLAUDE.md").write_text("# p\n\n## Session Config\n\nhooks:\n  warn-as: [\n")
+    _age(repo / "CLAUDE.md", 1800)
+    text = _decide(repo)
+    assert "[hook.config-invalid]" in text and '"permissionDecision":"ask"' in text
+    doc = _doc(repo)
+    assert doc["config_status"] == "invalid"
+    assert doc["last_valid_config"]["config"]["hooks"]["warn-as"] == "ask"
+    assert doc["diagnostics"][0]["file"] == "CLAUDE.md"
+
+
+def test_corrupt_cache_is_a_miss(make_repo: Any) -> None:
+    repo: Path = make_repo({"CLAUDE.md": CONFIG.format(mode="ask")})
+    _age(repo / "CLAUDE.md")
+    target = repo / ".git" / "sessionkit" / "hook-cache.json"
+    target.parent.mkdir(parents=True)
+    target.write_text("{not json")
+    assert '"permissionDecision":"ask"' in _decide(repo)
+    assert _doc(repo)["format"] == 1
+
+
+def test_no_git_dir_uses_user_cache(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    path = cache.cache_path("/some/root", None)
+    assert path.startswith(str(tmp_path / "xdg" / "sessionkit" / "hook-cache"))
+    assert path.endswith(".json") and len(os.path.basename(path)) == 16 + 5
