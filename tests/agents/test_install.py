@@ -250,3 +250,29 @@ def test_templates_render_every_harness() -> None:
     tables = tomllib.loads(toml)["hooks"]
     assert tables["PreToolUse"][0]["hooks"][0]["command"] == "/x/sessionkit-hook codex pre-tool-use"
     assert tables["PreToolUse"][0]["hooks"][0]["timeout"] == 12
+
+
+def test_timeout_must_exceed_the_hook_deadline(make_repo: Any) -> None:
+    root = make_repo(files={"a": "x"})
+    with pytest.raises(UsageError, match="4000 ms"):
+        lib.install("claude", root=root, timeout=5)
+    slow = make_repo(
+        files={"CLAUDE.md": "# x\n\n## Session Config\n\nhooks:\n  deadline-ms: 8000\n"}
+    )
+    with pytest.raises(UsageError, match="8000 ms"):
+        lib.install("claude", root=slow, timeout=9)
+    result, _ = lib.install("claude", root=slow, timeout=10)
+    assert result["files"][0]["action"] == "created"
+
+
+def test_codex_config_toml_is_reported_not_edited(make_repo: Any, tmp_path: Path) -> None:
+    toml = (
+        '[features]\nhooks = false\n\n[[hooks.PreToolUse.hooks]]\ntype = "command"\n'
+        'command = "/old/bin/sessionkit-hook codex pre-tool-use"\n'
+    )
+    root = make_repo(files={".codex/config.toml": toml})
+    result, _ = lib.install("codex", root=root, environ={"CODEX_HOME": str(tmp_path / "none")})
+    notes = "\n".join(result["notes"])
+    assert "remove these lines by hand: 6: command =" in notes
+    assert "`[features] hooks = false` switches Codex hooks off" in notes
+    assert (root / ".codex/config.toml").read_text() == toml

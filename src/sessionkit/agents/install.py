@@ -496,6 +496,12 @@ def install(
     if (fail_closed or cursor_events != "pre-tool-use") and harness != "cursor":
         raise UsageError("--fail-closed and --cursor-events apply to cursor only")
     base = _root_for(scope, root)
+    deadline_ms = _deadline_ms(base)
+    if timeout * 1000 <= deadline_ms + 1000:
+        raise UsageError(
+            f"--timeout {timeout} must be above the hook's own deadline "
+            f"({deadline_ms} ms, hooks.deadline-ms) plus one second"
+        )
     text, argv = resolve_command(command, command_style)
     command_check = check_command(argv) if command_style == "absolute" else {"ok": True}
     if not command_check["ok"]:
@@ -514,6 +520,8 @@ def install(
         path, base, lambda doc: merge_install(doc, rendered, harness), dry_run
     )
     notes = _notes(harness, scope, command_check, command_style, fail_closed, text)
+    if harness == "codex":
+        notes.extend(codex_config_notes(base, environ))
     result = {
         "harness": harness,
         "scope": scope,
@@ -553,10 +561,10 @@ def uninstall(
         "harness": harness,
         "scope": scope,
         "dry_run": dry_run,
+        "notes": codex_config_notes(base, environ) if harness == "codex" else [],
         "command": None,
         "command_check": None,
         "files": [record],
-        "notes": [],
     }
     return result, diffs
 
@@ -615,3 +623,52 @@ def codex_toml(command: str, timeout: int = DEFAULT_TIMEOUT) -> str:
     """The ``config.toml`` tables equivalent to the Codex ``hooks.json`` entries."""
     text = template_text("codex-toml").replace(PLACEHOLDER, command.replace('"', '\\"'))
     return text.replace("timeout = 10", f"timeout = {timeout}")
+
+
+def _deadline_ms(root: Path | None) -> int:
+    """``hooks.deadline-ms`` of the repository's Session Config (default 4000)."""
+    if root is None:
+        return 4000
+    try:
+        from sessionkit.config import load_config
+
+        value = load_config(root).hooks.deadline_ms
+    except Exception:  # an invalid or missing config: the hook uses its default too
+        return 4000
+    return int(value) if isinstance(value, int) else 4000
+
+
+def codex_config_notes(root: Path | None, environ: dict[str, str] | None = None) -> list[str]:
+    """Warnings about Codex ``config.toml`` files (read textually, never edited): sessionkit
+    entries there (remove them by hand, or the hook runs twice) and ``[features] hooks =
+    false`` (hooks switched off)."""
+    env = os.environ if environ is None else environ
+    codex_home = env.get("CODEX_HOME")
+    candidates = [Path(codex_home) if codex_home else Path(os.path.expanduser("~")) / ".codex"]
+    if root is not None:
+        candidates.insert(0, root / ".codex")
+    notes: list[str] = []
+    for directory in candidates:
+        path = directory / "config.toml"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        lines = [
+            f"{number}: {line.strip()}"
+            for number, line in enumerate(text.splitlines(), 1)
+            if "command" in line and is_ours(line.split("=", 1)[-1].strip().strip("\"'"))
+        ]
+        if lines:
+            notes.append(
+                f"{path} also contains sessionkit hook entries; remove these lines by hand: "
+                + "; ".join(lines)
+            )
+        section = ""
+        for line in text.splitlines():
+            stripped = line.strip()
+            if stripped.startswith("["):
+                section = stripped
+            elif section == "[features]" and stripped.replace(" ", "") == "hooks=false":
+                notes.append(f"{path}: `[features] hooks = false` switches Codex hooks off")
+    return notes
