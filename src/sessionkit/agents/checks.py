@@ -34,6 +34,7 @@ class CheckRun:
         "disabled",
         "event",
         "findings",
+        "overrides",
         "paths",
         "role",
         "scope_unreadable",
@@ -47,6 +48,7 @@ class CheckRun:
         self.findings: list[Finding] = []
         self.paths: list[str] = []
         self.targets: list[Any] = []
+        self.overrides: list[tuple[str, str]] = []
         self.scope_unreadable: str | None = None
         self.active_scope: Any = None
         self.role = "unknown"
@@ -82,6 +84,10 @@ def destructive(run: CheckRun) -> Any:
                 label(decision.segment or decision.rule_id or "command"),
             )
         )
+    for item in decision.findings:
+        lowered = getattr(item, "downgraded_by", None)
+        if lowered is not None and lowered.kind == "override" and lowered.override_id:
+            run.overrides.append((str(lowered.override_id), item.rule_id))
     for notice in decision.notices:
         if notice.code in _POLICY_NOTICES:
             run.findings.append(
@@ -222,7 +228,9 @@ def check_weakening(run: CheckRun, root: str) -> None:
         new = _apply(old, change)
         if new is None:
             continue
-        found = weakening.compare(full, old, new, config=run.config)
+        found = weakening.compare(
+            full, old, new, config=run.config.get("config-protection"), root=root
+        )
         run.findings.extend(adopt(found, "weakening"))
 
 

@@ -99,12 +99,13 @@ def parse_argv(argv: list[str]) -> Options:
 class Outcome:
     """The answer of one call and what is needed to record it afterwards."""
 
-    __slots__ = ("block_reason", "record", "text")
+    __slots__ = ("block_reason", "records", "text")
 
     def __init__(self, text: str, block_reason: str | None = None) -> None:
         self.text = text
         self.block_reason = block_reason
-        self.record: tuple[str, dict[str, Any], dict[str, Any]] | None = None
+        # (root, event name, payload, envelope) per event to append after the answer.
+        self.records: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
 
 
 class Call:
@@ -233,9 +234,9 @@ def run_payload(
             outcome = decide(call, payload_bytes, settings["max_payload"])
         except Exception as exc:
             outcome = failure(call, "internal.check-error", _exception_text(exc))
-        if record_events and outcome.record is not None:
-            root, payload, envelope = outcome.record
-            record_mod.emit(root, payload, envelope, diag.line)
+        if record_events:
+            for root, name, payload, envelope in outcome.records:
+                record_mod.emit(root, name, payload, envelope, diag.line)
         return outcome.text, 0
     finally:
         _common.BASE_DIR = previous
@@ -246,11 +247,10 @@ def finish(call: Call, outcome: Outcome) -> int:
     if not _wire.claim_answer():
         return 0
     code = _wire.emit_answer(outcome.text, outcome.block_reason)
-    if outcome.record is not None:
-        root, payload, envelope = outcome.record
+    for root, name, payload, envelope in outcome.records:
         try:
-            record_mod.emit(root, payload, envelope, call.diag.line)
-        except BaseException:
+            record_mod.emit(root, name, payload, envelope, call.diag.line)
+        except BaseException:  # the answer is out; nothing may change the exit code
             call.diag.line("decision event not recorded")
     return code
 
@@ -328,9 +328,32 @@ def _judge(
         for item in shown:
             item.action = "warn" if item.action == "block" else item.action
         action = "warn"
-    if action == "allow":
-        return Outcome(_allow_text(call))
-    return _answer(call, action, shown, run)
+    outcome = Outcome(_allow_text(call)) if action == "allow" else _answer(call, action, shown, run)
+    _attach_overrides(call, outcome, run)
+    return outcome
+
+
+def _attach_overrides(call: Call, outcome: Outcome, run: checks_mod.CheckRun) -> None:
+    """``sessionkit.guard.override.applied`` for every finding an override lowered (§12)."""
+    if not run.overrides or call.root is None:
+        return
+    if not record_mod.should_record(
+        call.root, call.environ, str(call.hooks.get("record-events", "auto"))
+    ):
+        return
+    event = run.event
+    digest = record_mod.command_sha256(event.command or "")
+    for override_id, rule in run.overrides:
+        payload = {"override_id": override_id, "rule": rule, "command_sha256": digest}
+        if event.session_id:
+            payload["session"] = event.session_id
+        envelope = {
+            "harness_session_id": event.session_id,
+            "agent_id": event.agent_id,
+            "platform": call.harness,
+            "source": "sessionkit-hook",
+        }
+        outcome.records.append((call.root, record_mod.OVERRIDE_EVENT, payload, envelope))
 
 
 def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
@@ -384,8 +407,12 @@ def _guarded(call: Call, run: checks_mod.CheckRun, check: str, body: Any) -> Any
 
 
 def _check_error(call: Call, run: checks_mod.CheckRun, check: str, exc: BaseException) -> Finding:
-    could_block = check in ("destructive", "protected") or (
-        check == "scope" and run.active_scope is not None
+    protection = run.config.get("config-protection")
+    strict_weakening = isinstance(protection, dict) and protection.get("mode") == "strict"
+    could_block = (
+        check in ("destructive", "protected")
+        or (check == "scope" and run.active_scope is not None)
+        or (check == "weakening" and strict_weakening)
     )
     action = "block" if could_block and call.fail_mode == "closed" else "warn"
     return Finding(
@@ -466,7 +493,7 @@ def _attach_record(
         "source": "sessionkit-hook",
         "session_id": doc.get("session") if isinstance(doc.get("session"), str) else None,
     }
-    outcome.record = (root, payload, envelope)
+    outcome.records.append((root, record_mod.EVENT_NAME, payload, envelope))
 
 
 def _relative(path: str, root: str) -> str:

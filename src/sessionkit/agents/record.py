@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from sessionkit.agents.event import Finding, HookEvent
 
 EVENT_NAME = "sessionkit.guard.decision"
+OVERRIDE_EVENT = "sessionkit.guard.override.applied"
 MAX_FINDINGS = 50
 MAX_PATHS = 20
 
@@ -89,6 +90,7 @@ def should_record(root: str | None, environ: Mapping[str, str], record_events: s
 
 def emit(
     root: str,
+    name: str,
     payload: dict[str, Any],
     envelope: dict[str, Any],
     on_error: Callable[[str], None],
@@ -98,7 +100,7 @@ def emit(
         from sessionkit.metrics.events import emit_event
 
         clean = {key: value for key, value in envelope.items() if value is not None}
-        outcome = emit_event(root, EVENT_NAME, payload, **clean)
+        outcome = emit_event(root, name, payload, **clean)
         if outcome.get("action") == "failed":
             on_error(f"decision event not recorded: {outcome.get('error', 'unknown error')}")
     except Exception as exc:  # recording must never change or delay the answer

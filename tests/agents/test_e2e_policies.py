@@ -1,0 +1,91 @@
+"""End to end: config weakening and guard overrides through the installed script (§6, §12)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sessionkit.policy.overrides import store_path
+from tests.agents.conftest import claude, codex, events, run_hook
+
+PYPROJECT = "[tool.coverage.report]\nfail_under = 90\n"
+
+
+def _lower(repo: Path) -> dict[str, Any]:
+    return claude(
+        repo,
+        "Edit",
+        {
+            "file_path": "pyproject.toml",
+            "old_string": "fail_under = 90",
+            "new_string": "fail_under = 50",
+        },
+    )
+
+
+def test_weakening_warns_by_default(make_repo: Any) -> None:
+    repo: Path = make_repo({"pyproject.toml": PYPROJECT})
+    obj = run_hook(["claude", "pre-tool-use"], _lower(repo), cwd=repo).json()
+    context = obj["hookSpecificOutput"]["additionalContext"]
+    assert "permissionDecision" not in obj["hookSpecificOutput"]
+    assert context.splitlines()[1].startswith("[weaken.coverage-threshold-lowered] ")
+    # Raising the threshold is not weakening.
+    raise_it = claude(
+        repo,
+        "Edit",
+        {
+            "file_path": "pyproject.toml",
+            "old_string": "fail_under = 90",
+            "new_string": "fail_under = 95",
+        },
+    )
+    assert run_hook(["claude", "pre-tool-use"], raise_it, cwd=repo).raw == b""
+
+
+def test_weakening_blocks_in_strict_mode_and_through_apply_patch(make_repo: Any) -> None:
+    repo: Path = make_repo(
+        {
+            "pyproject.toml": PYPROJECT,
+            "CLAUDE.md": "# p\n\n## Session Config\n\nconfig-protection:\n  mode: strict\n",
+        }
+    )
+    obj = run_hook(["claude", "pre-tool-use"], _lower(repo), cwd=repo).json()
+    assert obj["hookSpecificOutput"]["permissionDecision"] == "deny"
+    new = (
+        "*** Begin Patch\n*** Add File: pyproject.toml\n+[tool.coverage.report]\n+fail_under = 10\n"
+    )
+    patch = codex(repo, "apply_patch", {"command": new})
+    obj = run_hook(["codex", "pre-tool-use"], patch, cwd=repo).json()
+    assert (
+        "[weaken.coverage-threshold-lowered]"
+        in obj["hookSpecificOutput"]["permissionDecisionReason"]
+    )
+
+
+def test_override_lowering_is_recorded(repo: Path) -> None:
+    now = datetime.now(timezone.utc)
+    entry = {
+        "id": "ovr-20260601-aaaa",
+        "rule": "git-reset-hard",
+        "action": "allow",
+        "reason": "throwaway branch",
+        "expires": (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created": (now - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created-by": "dev@example.invalid",
+    }
+    path = Path(store_path(str(repo / ".git")))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 1, "overrides": [entry]}))
+    payload = claude(repo, "Bash", {"command": "git reset --hard HEAD~1"})
+    result = run_hook(["claude", "pre-tool-use"], payload, cwd=repo)
+    assert (result.raw, result.code) == (b"", 0)
+    [record] = events(repo)
+    assert record["event"] == "sessionkit.guard.override.applied"
+    assert (record["override_id"], record["rule"], record["session"]) == (
+        "ovr-20260601-aaaa",
+        "git-reset-hard",
+        "sess-1",
+    )
+    assert len(record["command_sha256"]) == 16
