@@ -8,6 +8,7 @@ adapters' sets and to ``_wire.render``).
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -79,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     start_ns = time.perf_counter_ns()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
+        # One short-lived process per tool call: cyclic garbage collection during start-up
+        # only costs time (its memory is bounded by the payload limit).
+        gc.disable()
         sys.stdout = sys.stderr  # a stray print must not corrupt the protocol (§7.4)
         return _main(args, start_ns)
     except BaseException as exc:
@@ -88,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     finally:
         _disarm()
+        gc.enable()
 
 
 def _main(args: list[str], start_ns: int) -> int:
