@@ -193,7 +193,7 @@ def compile_patterns(entries: Sequence[str]) -> tuple[tuple[str, bool], ...]:
 class PatternSet:
     """Compiled entries; :meth:`matches` applies "last matching entry decides"."""
 
-    __slots__ = ("_rules", "entries", "ignore_case")
+    __slots__ = ("_any", "_rules", "entries", "ignore_case")
 
     def __init__(
         self,
@@ -204,9 +204,17 @@ class PatternSet:
     ) -> None:
         self.entries = tuple(entries)
         self.ignore_case = ignore_case
-        pairs = compiled if compiled is not None else compile_patterns(self.entries)
+        source = compiled if compiled is not None else compile_patterns(self.entries)
         flags = re.IGNORECASE if ignore_case else 0
-        self._rules = tuple((re.compile(str(rx), flags), bool(inc)) for rx, inc in pairs)
+        pairs = [(str(rx), bool(inc)) for rx, inc in source]
+        self._rules = tuple((re.compile(rx, flags), inc) for rx, inc in pairs)
+        # Without negations "last match decides" is "any matches": one alternation is faster.
+        # The directory-marker group is renamed per branch so the alternation compiles.
+        self._any = (
+            re.compile("|".join(f"(?:{rx.replace('?P<ps_d>', '?:')})" for rx, _ in pairs), flags)
+            if pairs and all(inc for _, inc in pairs)
+            else None
+        )
 
     def matches(self, path: str) -> bool:
         """Whether ``path`` (repository-relative with ``/``, or absolute) is matched.
@@ -215,6 +223,8 @@ class PatternSet:
         anchor, so both sides drop it).
         """
         candidate = unicodedata.normalize("NFC", path).lstrip("/")
+        if self._any is not None:
+            return self._any.match(candidate) is not None
         decided = False
         for regex, include in self._rules:
             if regex.match(candidate) is not None:

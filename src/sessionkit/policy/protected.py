@@ -31,7 +31,9 @@ __all__ = [
     "check_sanctioned",
     "entries_for",
     "match",
+    "match_candidates",
     "match_glob",
+    "real_root",
 ]
 
 # (entry id, patterns, class): §10.1. Environment-named files are added by entries_for().
@@ -280,23 +282,53 @@ def entries_for(
     return result
 
 
-def _candidates(path: str, root: str) -> list[str]:
+_REAL_ROOTS: dict[str, str] = {}
+
+
+def real_root(root: str) -> str:
+    """``realpath(root)``, memoised per process (called once per checked path otherwise)."""
+    found = _REAL_ROOTS.get(root)
+    if found is None:
+        found = _REAL_ROOTS[root] = os.path.realpath(root)
+    return found
+
+
+def _resolved(path: str, dirs: dict[str, str] | None) -> str:
+    """``realpath(path)`` with the parent directory's resolution memoised in ``dirs``."""
+    head, leaf = os.path.split(path)
+    if not leaf:
+        return os.path.realpath(path)
+    real_head = dirs.get(head) if dirs is not None else None
+    if real_head is None:
+        real_head = os.path.realpath(head)
+        if dirs is not None:
+            dirs[head] = real_head
+    joined = os.path.join(real_head, leaf)
+    return os.path.realpath(joined) if os.path.islink(joined) else joined
+
+
+def _candidates(path: str, root: str, dirs: dict[str, str] | None = None) -> list[str]:
     """Repository-relative forms of ``path`` (lexical and resolved, §9.5 step 3), or the
     absolute path itself when it lies outside the repository (home patterns match those)."""
     absolute = path if os.path.isabs(path) else os.path.join(root, path)
     lexical = os.path.normpath(absolute)
+    resolved = _resolved(lexical, dirs)
     out: list[str] = []
-    for base in (os.path.normpath(root), os.path.realpath(root)):
-        for candidate in (lexical, os.path.realpath(lexical)):
-            if candidate == base or candidate.startswith(base.rstrip(os.sep) + os.sep):
-                rel = os.path.relpath(candidate, base).replace(os.sep, "/")
-                if rel not in out:
-                    out.append(rel)
+    for base in (os.path.normpath(root), real_root(root)):
+        prefix = base.rstrip(os.sep) + os.sep
+        for candidate in (lexical, resolved):
+            if candidate == base:
+                rel = "."
+            elif candidate.startswith(prefix):
+                rel = candidate[len(prefix) :].replace(os.sep, "/")
+            else:
+                continue
+            if rel not in out:
+                out.append(rel)
     if not out:
         out.append(lexical.replace(os.sep, "/"))
-        resolved = os.path.realpath(lexical).replace(os.sep, "/")
-        if resolved not in out:
-            out.append(resolved)
+        if resolved.replace(os.sep, "/") not in out:
+            out.append(resolved.replace(os.sep, "/"))
     return [unicodedata.normalize("NFC", c) for c in out]
 
 
@@ -309,7 +341,14 @@ def match(
 ) -> ProtectedEntry | None:
     """The first protected entry ``path`` falls under (``tree``: a directory being deleted or
     synced, §9.7.3), or None."""
-    candidates = _candidates(path, root)
+    return match_candidates(_candidates(path, root), entries, tree=tree)
+
+
+def match_candidates(
+    candidates: Sequence[str], entries: Sequence[ProtectedEntry], *, tree: bool = False
+) -> ProtectedEntry | None:
+    """:func:`match` for precomputed candidates (repository-relative, or absolute outside
+    the repository), NFC-normalised."""
     for entry in entries:
         for candidate in candidates:
             if entry.patterns.matches(candidate) or (tree and entry.hits_tree(candidate)):
@@ -379,14 +418,16 @@ def check(
     root_text = os.fspath(root)
     entries = entries_for(config, environ=environ, extra_control=extra_control)
     out: list[Finding] = []
+    dirs: dict[str, str] = {}
     for tree, group in ((False, paths), (True, tree_paths)):
         for path in group:
-            entry = match(path, entries, root=root_text, tree=tree)
+            candidates = _candidates(path, root_text, dirs)
+            entry = match_candidates(candidates, entries, tree=tree)
             if entry is None:
                 continue
             action = action_for(entry, role, wave_active)
             if action != "allow":
-                rel = _candidates(path, root_text)[0]
+                rel = candidates[0]
                 out.append(finding_for(entry, rel, action, "delete" if tree else "write"))
     return out
 

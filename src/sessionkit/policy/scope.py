@@ -655,15 +655,24 @@ def shell_targets(effects: Iterable[Any], *, cwd: str | None = None) -> list[Tar
     return out
 
 
-def _resolve(path: str, base: str, op: str) -> str:
+def _resolve(path: str, base: str, op: str, dirs: dict[str, str] | None = None) -> str:
     """Absolute path with symlinks resolved on the deepest existing ancestor (§9.5 step 2);
-    the leaf is resolved for writes, not for deletions."""
+    the leaf is resolved for writes, not for deletions. ``dirs`` memoises resolved parent
+    directories across the targets of one call (commit-time checks pass thousands)."""
     expanded = os.path.expanduser(path)
     absolute = os.path.normpath(os.path.join(base, expanded))
     head, leaf = os.path.split(absolute)
-    if op == "delete" or not leaf:
-        return os.path.join(os.path.realpath(head), leaf) if leaf else os.path.realpath(head)
-    return os.path.realpath(absolute)
+    if not leaf:
+        return os.path.realpath(head)
+    real_head = dirs.get(head) if dirs is not None else None
+    if real_head is None:
+        real_head = os.path.realpath(head)
+        if dirs is not None:
+            dirs[head] = real_head
+    joined = os.path.join(real_head, leaf)
+    if op == "delete" or not os.path.islink(joined):
+        return joined
+    return os.path.realpath(joined)
 
 
 def _temp_roots() -> list[str]:
@@ -710,6 +719,7 @@ def classify_target(
     role: str = "unknown",
     cwd: str | None = None,
     protected_entries: Sequence[_protected.ProtectedEntry] | None = None,
+    dirs: dict[str, str] | None = None,
 ) -> tuple[str, Finding | None]:
     """``(status, finding)`` for one target: status is ``protected``, ``always-allowed``,
     ``allowed``, ``outside-allowed-paths``, ``outside-repository`` or ``unresolved``; the
@@ -721,18 +731,18 @@ def classify_target(
     base = cwd or root
     if not os.path.isabs(os.path.expanduser(target.path)) and cwd is None and target.path != "":
         base = root
-    absolute = _resolve(target.path, base, target.op)
+    absolute = _resolve(target.path, base, target.op, dirs)
     lexical = os.path.normpath(os.path.join(base, os.path.expanduser(target.path)))
-    real_root = os.path.realpath(root)
-    inside = absolute == real_root or absolute.startswith(real_root.rstrip(os.sep) + os.sep)
-    rel = _rel(absolute, real_root) if inside else None
-    rel = unicodedata.normalize("NFC", rel) if rel is not None else None
-    # 1. protected: judged only by the role matrix
-    hit = None
-    for candidate in (lexical, absolute):
-        hit = _protected.match(candidate, entries, root=root, tree=target.tree)
-        if hit is not None:
-            break
+    real_root = _protected.real_root(root)
+    rel = _inside(absolute, real_root)
+    # 1. protected: judged only by the role matrix, on the lexical and the resolved path
+    candidates: list[str] = []
+    for candidate in (_inside(lexical, os.path.normpath(root)), _inside(lexical, real_root), rel):
+        if candidate is not None and candidate not in candidates:
+            candidates.append(candidate)
+    if rel is None:
+        candidates.extend(p.replace(os.sep, "/") for p in {lexical, absolute})
+    hit = _protected.match_candidates(candidates, entries, tree=target.tree)
     if hit is None and target.pattern:
         hit = _protected.match_glob(target.pattern, entries, root=root)
     if hit is not None:
@@ -782,6 +792,16 @@ def classify_target(
     )
 
 
+def _inside(path: str, base: str) -> str | None:
+    """``path`` relative to ``base`` with ``/`` separators (NFC), or None when outside."""
+    if path == base:
+        return "."
+    prefix = base.rstrip(os.sep) + os.sep
+    if not path.startswith(prefix):
+        return None
+    return unicodedata.normalize("NFC", path[len(prefix) :].replace(os.sep, "/"))
+
+
 def _unresolved(target: Target, active: ActiveScope | None) -> Finding | None:
     if active is None or active.action is None:
         return None
@@ -819,10 +839,17 @@ def classify(
     entries = _protected.entries_for(protected_config, environ=environ, extra_control=extra_control)
     out: list[Finding] = []
     seen: set[Finding] = set()
+    dirs: dict[str, str] = {}
     for item in paths:
         target = item if isinstance(item, Target) else Target(item)
         _, finding = classify_target(
-            target, active, root=root_text, role=role, cwd=cwd, protected_entries=entries
+            target,
+            active,
+            root=root_text,
+            role=role,
+            cwd=cwd,
+            protected_entries=entries,
+            dirs=dirs,
         )
         if finding is not None and finding not in seen:
             seen.add(finding)
