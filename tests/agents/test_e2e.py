@@ -384,3 +384,14 @@ def test_no_orchestrator_no_events(make_repo: object) -> None:
         env=clean_env(SESSIONKIT_METRICS_DIR=str(metrics)),
     )
     assert (metrics / "events.jsonl").is_file()
+
+
+def test_debug_trace_goes_to_stderr_only(repo: Path) -> None:
+    payload = claude(repo, "Bash", {"command": "git reset --hard HEAD~1"})
+    result = run_hook(
+        ["claude", "pre-tool-use"], payload, cwd=repo, env=clean_env(SESSIONKIT_HOOK_DEBUG="1")
+    )
+    assert result.stdout == CLAUDE_DENY
+    steps = [line.split(" ms  ", 1)[1] for line in result.stderr.splitlines() if " ms  " in line]
+    assert steps[0] == "payload read (" + str(len(json.dumps(payload).encode())) + " bytes)"
+    assert steps[-2:] == ["answer written (exit 0)", "1 event(s) recorded"]

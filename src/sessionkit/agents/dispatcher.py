@@ -162,6 +162,11 @@ class Call:
     def elapsed_ms(self) -> float:
         return (time.perf_counter_ns() - self.start_ns) / 1e6
 
+    def trace(self, step: str) -> None:
+        """One timed stderr line per step with ``SESSIONKIT_HOOK_DEBUG=1``."""
+        if self.diag.debug:
+            self.diag.line(f"{self.elapsed_ms():8.1f} ms  {step}")
+
 
 # --------------------------------------------------------------------------- entry points
 
@@ -193,6 +198,7 @@ def run(
                 f"stdin was still open after {call.elapsed_ms():.0f} ms",
             )
         else:
+            call.trace(f"payload read ({len(raw)} bytes)")
             outcome = decide(call, raw, settings["max_payload"])
     except _wire.Deadline:
         outcome = failure(
@@ -247,11 +253,14 @@ def finish(call: Call, outcome: Outcome) -> int:
     if not _wire.claim_answer():
         return 0
     code = _wire.emit_answer(outcome.text, outcome.block_reason)
+    call.trace(f"answer written (exit {code})")
     for root, name, payload, envelope in outcome.records:
         try:
             record_mod.emit(root, name, payload, envelope, call.diag.line)
         except BaseException:  # the answer is out; nothing may change the exit code
             call.diag.line("decision event not recorded")
+    if outcome.records:
+        call.trace(f"{len(outcome.records)} event(s) recorded")
     return code
 
 
@@ -290,6 +299,7 @@ def decide(call: Call, raw: bytes, max_payload: int) -> Outcome:
     event.phase = "post" if call.event in ("post-tool-use", "after-file-edit") else "pre"
     call.hook_event = event
     call.tool_kind = event.tool_kind
+    call.trace(f"event {call.harness} {call.event} {event.tool_kind} {event.tool_name!r}")
     if problems:
         findings.append(_misconfigured(call, problems))
     if mismatch:
@@ -308,6 +318,7 @@ def decide(call: Call, raw: bytes, max_payload: int) -> Outcome:
         return Outcome(_allow_text(call))
     _locate(call, event)
     findings.extend(_load_hooks(call, event))
+    call.trace(f"root {event.root}, configuration loaded")
     disabled |= _config_disabled(call.hooks)
     return _judge(call, event, findings, disabled)
 
@@ -320,6 +331,7 @@ def _judge(
     root = event.root or event.cwd
     if event.tool_kind in ("shell", "edit"):
         _run_checks(call, run, root)
+    call.trace(f"checks done ({len(run.findings)} findings)")
     if call.cache_doc is not None and call.cache_path is not None:
         persist_patterns(call.cache_doc, call.cache_path)
     notices.filter_shown(run.findings, event.session_id, event.git_dir)
