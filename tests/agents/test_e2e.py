@@ -395,3 +395,26 @@ def test_debug_trace_goes_to_stderr_only(repo: Path) -> None:
     steps = [line.split(" ms  ", 1)[1] for line in result.stderr.splitlines() if " ms  " in line]
     assert steps[0] == "payload read (" + str(len(json.dumps(payload).encode())) + " bytes)"
     assert steps[-2:] == ["answer written (exit 0)", "1 event(s) recorded"]
+
+
+def test_claude_post_tool_use_edit_is_not_rechecked(repo: Path) -> None:
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "wave-scope.json").write_text(
+        '{"wave": 1, "role": "R", "enforcement": "strict", "allowedPaths": ["src/"]}'
+    )
+    payload = claude(
+        repo,
+        "Write",
+        {"file_path": "notes.txt", "content": "x"},
+        hook_event_name="PostToolUse",
+        tool_response={"success": True},
+    )
+    result = run_hook(["claude", "post-tool-use"], payload, cwd=repo)
+    assert (result.raw, result.code) == (b"", 0)
+    pre = claude(repo, "Write", {"file_path": "notes.txt", "content": "x"})
+    assert (
+        run_hook(["claude", "pre-tool-use"], pre, cwd=repo).json()["hookSpecificOutput"][
+            "permissionDecision"
+        ]
+        == "deny"
+    )

@@ -329,7 +329,10 @@ def _judge(
     run = checks_mod.CheckRun(event, disabled, call.config)
     run.findings.extend(findings)
     root = event.root or event.cwd
-    if event.tool_kind in ("shell", "edit"):
+    # Post phase: only Cursor's afterFileEdit is checked (report only); write verification
+    # after shell calls (§9.11) is not part of this hook yet.
+    checked = event.phase == "pre" or event.event == "after-file-edit"
+    if event.tool_kind in ("shell", "edit") and checked:
         _run_checks(call, run, root)
     call.trace(f"checks done ({len(run.findings)} findings)")
     if call.cache_doc is not None and call.cache_path is not None:
