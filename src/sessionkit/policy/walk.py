@@ -952,8 +952,23 @@ class _Walker:
         single = True
         expand = self._expand
         for word in words:
-            alts = expand(word, state, ctx)
             span = word.span
+            if single and word.assign is None:
+                # the commonest word of all, one plain literal: no alternatives to build
+                parts = word.parts
+                if len(parts) == 1:
+                    p = parts[0]
+                    if type(p) is SLit:
+                        text = p.text
+                        if p.quoting != "none":
+                            argv0.append(lit(text, True))
+                            spans0.append(span)
+                            continue
+                        if "{" not in text:
+                            argv0.append(lit(text))
+                            spans0.append(span)
+                            continue
+            alts = expand(word, state, ctx)
             if single and len(alts) == 1:
                 # the common case: one reading so far and one alternative here
                 fields = alts[0]
