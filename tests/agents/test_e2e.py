@@ -418,3 +418,36 @@ def test_claude_post_tool_use_edit_is_not_rechecked(repo: Path) -> None:
         ]
         == "deny"
     )
+
+
+def test_post_tool_use_verification_reports_new_writes(repo: Path) -> None:
+    import subprocess as sp
+
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "wave-scope.json").write_text(
+        '{"wave": 4, "role": "R", "enforcement": "strict", "allowedPaths": ["src/"]}'
+    )
+    # As `sessionkit metrics` sets a repository up: the events ledger is not tracked.
+    (repo / ".gitignore").write_text(".orchestrator/metrics/*\n")
+    sp.run(["git", "add", "-A"], cwd=repo, check=True)
+    sp.run(["git", "commit", "-qm", "scope"], cwd=repo, check=True)
+
+    def post(command: str) -> str:
+        payload = claude(
+            repo,
+            "Bash",
+            {"command": command},
+            hook_event_name="PostToolUse",
+            tool_response={"stdout": ""},
+        )
+        return run_hook(["claude", "post-tool-use"], payload, cwd=repo).stdout
+
+    assert post("true") == ""  # first call of the session stores a snapshot
+    (repo / "notes.txt").write_text("written by a script\n")
+    (repo / "src" / "ok.py").write_text("fine\n")
+    obj = json.loads(post("python make_notes.py"))
+    context = obj["hookSpecificOutput"]["additionalContext"]
+    assert obj["hookSpecificOutput"]["hookEventName"] == "PostToolUse"
+    assert "[verify.outside-scope] 1 file(s) outside the allowed paths of wave 4" in context
+    assert "`notes.txt`" in context and "src/ok.py" not in context
+    assert post("true") == ""  # reported once until it changes again

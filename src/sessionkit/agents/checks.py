@@ -213,6 +213,26 @@ def check_paths(run: CheckRun, root: str, environ: Mapping[str, str]) -> None:
     run.findings.extend(found)
 
 
+def check_verify(run: CheckRun, root: str) -> None:
+    """Post-call write verification while a wave scope is active (§9.11): warnings only."""
+    event = run.event
+    if run.active_scope is None or event.git_dir is None or not event.session_id:
+        return
+    verify = policy_module("verify")
+    if verify is None:
+        return
+    gates = run.config.get("enforcement-gates")
+    found = verify.verify_writes(
+        root,
+        event.git_dir,
+        event.session_id,
+        run.active_scope,
+        role=run.role,
+        config_gates=gates if isinstance(gates, dict) else None,
+    )
+    run.findings.extend(adopt(found, "verify"))
+
+
 def check_weakening(run: CheckRun, root: str) -> None:
     """Config weakening of recognised config files an edit changes (§11)."""
     weakening = policy_module("weakening")

@@ -329,11 +329,13 @@ def _judge(
     run = checks_mod.CheckRun(event, disabled, call.config)
     run.findings.extend(findings)
     root = event.root or event.cwd
-    # Post phase: only Cursor's afterFileEdit is checked (report only); write verification
-    # after shell calls (§9.11) is not part of this hook yet.
+    # Post phase: Cursor's afterFileEdit repeats the edit checks (report only); after shell
+    # calls of Claude Code and Codex, write verification runs while a scope is active (§9.11).
     checked = event.phase == "pre" or event.event == "after-file-edit"
     if event.tool_kind in ("shell", "edit") and checked:
         _run_checks(call, run, root)
+    elif event.tool_kind == "shell" and "verify" not in run.disabled:
+        _run_verify(call, run, root)
     call.trace(f"checks done ({len(run.findings)} findings)")
     if call.cache_doc is not None and call.cache_path is not None:
         persist_patterns(call.cache_doc, call.cache_path)
@@ -393,6 +395,15 @@ def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
     _guarded(call, run, "protected", lambda: checks_mod.check_paths(run, root, call.environ))
     if "weakening" not in run.disabled and event.changes:
         _guarded(call, run, "weakening", lambda: checks_mod.check_weakening(run, root))
+
+
+def _run_verify(call: Call, run: checks_mod.CheckRun, root: str) -> None:
+    event = run.event
+    _guarded(
+        call, run, "verify", lambda: checks_mod.load_scope(run, root, event.git_dir, call.environ)
+    )
+    run.role = checks_mod.caller_role(event, run.active_scope, call.environ)
+    _guarded(call, run, "verify", lambda: checks_mod.check_verify(run, root))
 
 
 def _scope_unreadable(call: Call, run: checks_mod.CheckRun) -> Finding:
@@ -699,10 +710,15 @@ def _resolved_config(config: Any) -> dict[str, Any]:
         ("protected-paths", "protected_paths"),
         ("config-protection", "config_protection"),
         ("allow-config-weakening", "allow_config_weakening"),
+        ("enforcement-gates", "enforcement_gates"),
     ):
-        value = getattr(config, attribute, None)
-        if value is not None:
-            resolved[key] = value.to_json() if hasattr(value, "to_json") else value
+        value: Any = getattr(config, attribute, None)
+        if hasattr(value, "to_json"):
+            resolved[key] = value.to_json()
+        elif hasattr(value, "items"):
+            resolved[key] = dict(value.items())
+        elif value is not None:
+            resolved[key] = value
     return resolved
 
 
