@@ -167,7 +167,16 @@ def _severity(finding: Finding) -> int:
 class _Inputs:
     """Policy and Session Config of a Guard, revalidated at most once per second."""
 
-    __slots__ = ("checked", "config", "config_given", "notices", "policy", "policy_given")
+    __slots__ = (
+        "checked",
+        "config",
+        "config_given",
+        "digest",
+        "inert",
+        "notices",
+        "policy",
+        "policy_given",
+    )
 
     def __init__(self, policy: Any, config: Any) -> None:
         self.policy_given = policy is not None
@@ -176,6 +185,9 @@ class _Inputs:
         self.config = config
         self.notices: list[Notice] = []
         self.checked = -1e9
+        # per refresh: the policy digest, and _policy_is_inert by (context, repository root)
+        self.digest: str | None = None
+        self.inert: dict[tuple[str, str | None], bool] = {}
 
 
 class Guard:
@@ -224,6 +236,8 @@ class Guard:
             if not inputs.config_given:
                 inputs.config = _load_config(root, notices)
             inputs.notices = notices
+            inputs.digest = None
+            inputs.inert = {}
             inputs.checked = now
             # fresh facts and a fresh judge: refs, worktrees, git config and symlinks are
             # re-read at most once per second (§12.8), lazily, when a rule needs them
@@ -325,7 +339,7 @@ class Guard:
             issues=issues,
             cwd=run_cwd,
             repo_root=repo_root,
-            policy_digest=_digest(inputs.policy),
+            policy_digest=inputs.digest or _inputs_digest(inputs),
         )
         return Analysis(decision, None, commands)
 
@@ -662,7 +676,7 @@ def _apply_policy(
                 notices.append(
                     Notice("policy-entry-ignored", f"Extra rules failed ({type(error).__name__}).")
                 )
-    if not findings or _policy_is_inert(policy, inputs.config, context, repo_root):
+    if not findings or _inputs_inert(inputs, context, repo_root):
         # nothing the policy could change; its own notices still reach the decision
         notices.extend(getattr(policy, "notices", ()) or ())
         return findings
@@ -697,6 +711,18 @@ def _apply_policy(
         return findings
     notices.extend(extra_notices)
     return _keep_floors(findings, list(applied))
+
+
+def _inputs_inert(inputs: _Inputs, context: str, repo_root: str | None) -> bool:
+    """``_policy_is_inert`` for the inputs as last refreshed (at most a second old, like the
+    inputs themselves and the override-store check)."""
+    key = (context, repo_root)
+    inert = inputs.inert.get(key)
+    if inert is None:
+        inert = inputs.inert[key] = _policy_is_inert(
+            inputs.policy, inputs.config, context, repo_root
+        )
+    return inert
 
 
 def _policy_is_inert(policy: Any, config: Any, context: str, repo_root: str | None) -> bool:
@@ -768,6 +794,11 @@ def _keep_floors(before: list[Finding], after: list[Finding]) -> list[Finding]:
     kept = {(f.rule_id, f.span) for f in out}
     out.extend(f for f in floors.values() if (f.rule_id, f.span) not in kept)
     return out
+
+
+def _inputs_digest(inputs: _Inputs) -> str:
+    inputs.digest = digest = _digest(inputs.policy)
+    return digest
 
 
 def _digest(policy: Any) -> str:
@@ -1007,15 +1038,11 @@ def check_command(
     source: str | None = None,
 ) -> Decision:
     """Judge ``command`` as bash would run it in ``cwd``: allow, warn or block (§13)."""
-    return analyse_command(
-        command,
-        cwd=cwd,
-        config=config,
-        policy=policy,
-        session=session,
-        context=context,
-        source=source,
-    ).decision
+    if not isinstance(command, str):
+        raise TypeError(f"command must be a str, not {type(command).__name__}")
+    run_cwd = _abspath(os.fspath(cwd) if cwd is not None else os.getcwd())
+    guard = _guard_for(run_cwd, config, policy, session)
+    return guard.analyse(command, cwd=run_cwd, context=context, source=source).decision
 
 
 def clear_cache() -> None:
@@ -1023,6 +1050,7 @@ def clear_cache() -> None:
     with _GUARDS_LOCK:
         _GUARDS.clear()
         _ROOTS.clear()
+        _OVERRIDE_STORES.clear()
 
 
 __all__ = ["Analysis", "Guard", "analyse_command", "check_command", "clear_cache", "compose"]

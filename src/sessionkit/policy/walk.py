@@ -614,7 +614,10 @@ _HOME: dict[str | None, Value] = {}
 def _home_value() -> Value:
     """``Sym(HOME)`` with the guard user's home, computed once per value of ``$HOME``
     (values are immutable, so one is shared)."""
-    key = os.environ.get("HOME")
+    try:
+        key: str | None = os.environ["HOME"]  # not .get: one Python frame less per walk
+    except KeyError:
+        key = None
     value = _HOME.get(key)
     if value is None:
         _HOME.clear()
@@ -3376,7 +3379,11 @@ def walk(command: str, *, cwd: str | None = None) -> Walk:
     result = Walk(script)
     if script.limit is not None:
         return result
-    walker = _Walker(command, os.path.abspath(cwd) if cwd is not None else os.getcwd())
+    if cwd is None:
+        cwd = os.getcwd()
+    elif not cwd.startswith("/") or "/." in cwd or "//" in cwd or cwd.endswith("/"):
+        cwd = os.path.abspath(cwd)  # the guard passes clean absolute paths: no work for those
+    walker = _Walker(command, cwd)
     try:
         walker.run(script)
     except _Limit as exc:
