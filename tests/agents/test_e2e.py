@@ -451,3 +451,37 @@ def test_post_tool_use_verification_reports_new_writes(repo: Path) -> None:
     assert "[verify.outside-scope] 1 file(s) outside the allowed paths of wave 4" in context
     assert "`notes.txt`" in context and "src/ok.py" not in context
     assert post("true") == ""  # reported once until it changes again
+
+
+def test_wave_command_lists(repo: Path) -> None:
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "wave-scope.json").write_text(
+        '{"wave": 5, "role": "R", "enforcement": "strict", "allowedPaths": ["src/"],'
+        ' "blockedCommands": ["npm publish"]}'
+    )
+    blocked = run_hook(
+        ["claude", "pre-tool-use"],
+        claude(repo, "Bash", {"command": "npm publish --tag x"}),
+        cwd=repo,
+    ).json()
+    assert blocked["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert "[commands.blocked]" in blocked["hookSpecificOutput"]["permissionDecisionReason"]
+    fine = claude(repo, "Bash", {"command": "npm test"})
+    assert run_hook(["claude", "pre-tool-use"], fine, cwd=repo).raw == b""
+
+
+def test_disabled_guard_still_checks_shell_writes(repo: Path) -> None:
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "wave-scope.json").write_text(
+        '{"wave": 5, "role": "R", "enforcement": "strict", "allowedPaths": ["src/"]}'
+    )
+    payload = claude(repo, "Bash", {"command": "git reset --hard HEAD~1 && echo x > notes.txt"})
+    result = run_hook(
+        ["claude", "pre-tool-use"],
+        payload,
+        cwd=repo,
+        env=clean_env(SESSIONKIT_HOOK_DISABLE="destructive"),
+    )
+    reason = result.json()["hookSpecificOutput"]["permissionDecisionReason"]
+    assert "[scope.outside-allowed-paths] `notes.txt`" in reason
+    assert "[git-reset-hard]" not in reason

@@ -65,7 +65,7 @@ def policy_module(name: str) -> Any:
         raise
 
 
-def destructive(run: CheckRun) -> Any:
+def destructive(run: CheckRun, report: bool = True) -> Any:
     """The destructive guard on the shell command; returns the guard's ``Analysis``."""
     from sessionkit.policy.guard import analyse_command
 
@@ -73,6 +73,8 @@ def destructive(run: CheckRun) -> Any:
     assert event.command is not None
     analysis = analyse_command(event.command, cwd=event.cwd, session=event.session_id)
     decision = analysis.decision
+    if not report:
+        return analysis
     if decision.action != "allow":
         run.findings.append(
             Finding(
@@ -211,6 +213,20 @@ def check_paths(run: CheckRun, root: str, environ: Mapping[str, str]) -> None:
     if "protected" in run.disabled:
         found = [item for item in found if not item.rule_id.startswith("protected.")]
     run.findings.extend(found)
+
+
+def check_commands(run: CheckRun, analysis: Any) -> None:
+    """The wave's command lists on the parsed command (§9.8)."""
+    if run.active_scope is None:
+        return
+    commands = policy_module("commands")
+    if commands is None:
+        return
+    gates = run.config.get("enforcement-gates")
+    found = commands.check(
+        analysis, run.active_scope, config_gates=gates if isinstance(gates, dict) else None
+    )
+    run.findings.extend(adopt(found, "commands"))
 
 
 def check_verify(run: CheckRun, root: str) -> None:

@@ -378,8 +378,12 @@ def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
     if event.notes and (event.tool_kind == "edit" or event.command is None):
         run.findings.append(_unrecognised(event))
     shell = event.tool_kind == "shell" and event.command is not None and event.phase == "pre"
-    if shell and "destructive" not in run.disabled:
-        analysis = _guarded(call, run, "destructive", lambda: checks_mod.destructive(run))
+    analysis: Any = None
+    if shell:
+        # One parse serves the guard, the write targets and the command lists; with the
+        # guard disabled its verdict is simply not reported.
+        report = "destructive" not in run.disabled
+        analysis = _guarded(call, run, "destructive", lambda: checks_mod.destructive(run, report))
         if analysis is not None:
             _guarded(call, run, "scope", lambda: checks_mod.shell_targets(run, analysis))
     _guarded(call, run, "scope", lambda: checks_mod.edit_targets(run))
@@ -393,6 +397,8 @@ def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
     if run.scope_unreadable is not None and "scope" not in run.disabled:
         run.findings.append(_scope_unreadable(call, run))
     _guarded(call, run, "protected", lambda: checks_mod.check_paths(run, root, call.environ))
+    if analysis is not None and "commands" not in run.disabled:
+        _guarded(call, run, "commands", lambda: checks_mod.check_commands(run, analysis))
     if "weakening" not in run.disabled and event.changes:
         _guarded(call, run, "weakening", lambda: checks_mod.check_weakening(run, root))
 
