@@ -217,8 +217,9 @@ def check_paths(run: CheckRun, root: str, environ: Mapping[str, str]) -> None:
 
 def check_commands(run: CheckRun, analysis: Any) -> None:
     """The wave's command lists on the parsed command (§9.8)."""
-    if run.active_scope is None:
-        return
+    doc = getattr(run.active_scope, "doc", None)
+    if not isinstance(doc, dict) or not (doc.get("blockedCommands") or "allowedCommands" in doc):
+        return  # no command lists in this wave: nothing to import or match
     commands = policy_module("commands")
     if commands is None:
         return
