@@ -639,6 +639,8 @@ class _Walker:
         self.aliases: dict[str, tuple[str, tuple[int, int]]] = {}
         self.used_aliases: set[str] = set()
         self.used_funcs: set[int] = set()
+        # the function calls being expanded right now: (id of the definition, arguments)
+        self.active_calls: list[tuple[int, tuple[Value, ...]]] = []
         self.defined: list[tuple[str, FunctionDef, _State, _Ctx]] = []
         self.alias_defs: list[tuple[str, str, _State, _Ctx, tuple[int, int]]] = []
         self.files: dict[str, Value] = {}
@@ -1651,14 +1653,26 @@ class _Walker:
         self, call: _Call, func: tuple[object, _State], state: _State, ctx: _Ctx
     ) -> None:
         node, _ = func
-        if id(node) in self.used_funcs and len(ctx.via) > 8:
+        key = id(node)
+        args = tuple(call.argv[1:])
+        for active, active_args in self.active_calls:
+            if active == key and active_args == args:
+                # a recursive call with the arguments of a call being expanded: its body is
+                # being judged already, in the same state; expanding it again would only
+                # repeat that judgement until a limit (`:(){ :|:& };:` is not a parse limit)
+                return
+        if key in self.used_funcs and len(ctx.via) > 8:
             return
-        self.used_funcs.add(id(node))
+        self.used_funcs.add(key)
         self._spend_payload()
         fctx = ctx.hop("function", call.node_span, node.name)  # type: ignore[attr-defined]
         fstate = state.copy()
-        fstate.pos = tuple(call.argv[1:])
-        self._command(node.body, fstate, fctx, call.stdin)  # type: ignore[attr-defined]
+        fstate.pos = args
+        self.active_calls.append((key, args))
+        try:
+            self._command(node.body, fstate, fctx, call.stdin)  # type: ignore[attr-defined]
+        finally:
+            self.active_calls.pop()
 
     def _alias_reading(
         self, node: Simple, name: str, state: _State, ctx: _Ctx, stdin: Stdin
