@@ -371,3 +371,26 @@ def test_event_write_failure_keeps_answer(repo: Path) -> None:
     assert result.code == 0
     assert result.json()["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert "decision event not recorded" in result.stderr
+
+
+def test_random_inputs_through_the_script_never_exit_2(repo: Path) -> None:
+    import random
+
+    rng = random.Random(20261203)
+    samples = [bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 300))) for _ in range(12)]
+    samples += [
+        b'{"tool_name": 5}',
+        b'{"tool_name": "Bash", "tool_input": {"command": ["rm", 7]}}',
+        b'{"hook_event_name": "PreToolUse", "transcript_path": 1, "tool_input": []}',
+        b'{"tool_name": "Edit", "tool_input": {"file_path": ["x"]}}',
+        b'{"conversation_id": null, "command": {"a": 1}}',
+        '{"tool_name": "Bash", "tool_input": {"command": "echo \u202e\u0000"}}'.encode(),
+    ]
+    for data in samples:
+        for harness, event in (("claude", "pre-tool-use"), ("cursor", "preToolUse")):
+            result = run_hook([harness, event], data, cwd=repo)
+            assert result.code == 0, (data, result.stderr)
+            if result.stdout:
+                assert isinstance(result.json(), dict)
+            else:
+                assert harness == "claude"
