@@ -180,6 +180,25 @@ class _State:
             self.cwd = _dedupe_values(self.cwd + other.cwd)
 
 
+_SUBSTITUTION_ORIGINS = ("$(", "`", "<(")
+
+
+def _loop_field(field: Value, name: str) -> Value:
+    """A ``for`` variable's value: unknown output it iterates over is spelled ``$NAME`` (its
+    own origin), keeping the producer, so a later ``rm "$NAME"`` is not mistaken for a
+    substitution written in that command."""
+    pieces = field.pieces
+    if not any(type(p) is Unknown and p.origin.startswith(_SUBSTITUTION_ORIGINS) for p in pieces):
+        return field
+    renamed = tuple(
+        Unknown("$" + name, p.may_be_empty, p.producer)
+        if type(p) is Unknown and p.origin.startswith(_SUBSTITUTION_ORIGINS)
+        else p
+        for p in pieces
+    )
+    return Value(renamed, pattern=field.pattern, split=field.split)
+
+
 def _dedupe(alts: tuple[tuple[Value, ...] | None, ...]) -> tuple[tuple[Value, ...] | None, ...]:
     out: list[tuple[Value, ...] | None] = []
     for alt in alts:
@@ -869,6 +888,8 @@ class _Walker:
                     fields.append(f)
                 for alt in alts[1:]:
                     fields.extend(alt)
+            if node.name:
+                fields = [_loop_field(f, node.name) for f in fields]
             values = tuple((f,) for f in fields[: MAX_ALTS * 4])
         if node.name:
             old = state.vars.get(node.name, (None,))

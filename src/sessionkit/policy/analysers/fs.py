@@ -111,14 +111,9 @@ def _producer_piece(value: Value, cmd: Command) -> Unknown | None:
 
 
 def _is_piped_item(piece: Unknown, cmd: Command) -> bool:
-    """An xargs/parallel item or a ``for`` variable over output, not a direct ``$( )``."""
-    origin = piece.origin
-    if not origin.startswith(("$(", "`", "<(")):
-        return True
-    # a for-loop variable over command output carries the substitution as its origin, but
-    # the substitution is not written in this simple command's own text
-    text = cmd.text
-    return "$(" not in text and "`" not in text and "<(" not in text
+    """An xargs/parallel item or a ``for`` variable over output, not a direct ``$( )``
+    (the walker spells a loop variable's unknown pieces with the variable's own origin)."""
+    return not piece.origin.startswith(("$(", "`", "<("))
 
 
 def _is_find_placeholder(value: Value, cmd: Command) -> bool:
