@@ -746,22 +746,28 @@ def primed_patterns(doc: dict[str, Any]) -> None:
             memo.setdefault(key, tuple((str(rx), bool(inc)) for rx, inc in item["compiled"]))
         except (KeyError, TypeError, ValueError):
             continue
+        _PRIMED.add(key)
+
+
+# Pattern lists seeded from the hook cache in this process: already stored, not re-hashed.
+_PRIMED: set[tuple[str, ...]] = set()
 
 
 def persist_patterns(doc: dict[str, Any], path: str) -> None:
     """Store newly compiled patterns in the hook cache (at most 32 lists, §13.3)."""
     memo = _glob_memo()
-    if not memo:
+    fresh = [key for key in memo or () if key not in _PRIMED]
+    if not fresh or memo is None:
         return
     import hashlib  # only when patterns were compiled in this process
 
     stored = doc.get("scope_patterns")
     stored = dict(stored) if isinstance(stored, dict) else {}
     changed = False
-    for key, compiled in memo.items():
+    for key in fresh:
         digest = hashlib.sha256(json.dumps(list(key)).encode()).hexdigest()
         if digest not in stored:
-            stored[digest] = {"entries": list(key), "compiled": [list(pair) for pair in compiled]}
+            stored[digest] = {"entries": list(key), "compiled": [list(p) for p in memo[key]]}
             changed = True
     if not changed:
         return

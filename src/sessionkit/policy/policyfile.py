@@ -13,7 +13,6 @@ policy file actually has to be parsed (a cache miss), and git runs only then.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -598,12 +597,12 @@ class Policy:
 
     __slots__ = (
         "_compiled",
+        "_digest",
         "allow_delete",
         "artefact_dirs",
         "compat_enabled",
         "compat_protected_paths",
         "compat_rules",
-        "digest",
         "explicit",
         "extra_rules",
         "max_override_duration",
@@ -664,13 +663,23 @@ class Policy:
         self.explicit = explicit
         self.root = root
         self._compiled: tuple[ExtraRule, ...] | None = None
-        # a digest read back from the cache was computed from these same values
-        self.digest = digest or (
-            "sha256:"
-            + hashlib.sha256(
-                json.dumps(self._semantic(), sort_keys=True).encode("utf-8")
-            ).hexdigest()
-        )
+        # a digest read back from the cache was computed from these same values; otherwise it
+        # is computed on first use (hashlib costs milliseconds to import on the hook path)
+        self._digest = digest or None
+
+    @property
+    def digest(self) -> str:
+        """``sha256:<hex>`` of the policy's semantic content."""
+        if self._digest is None:
+            import hashlib
+
+            self._digest = (
+                "sha256:"
+                + hashlib.sha256(
+                    json.dumps(self._semantic(), sort_keys=True).encode("utf-8")
+                ).hexdigest()
+            )
+        return self._digest
 
     # -- constructors --------------------------------------------------------------------------
 
