@@ -135,3 +135,10 @@ def test_arbitrary_input_gives_one_valid_answer(data: bytes, pair: tuple[str, st
             assert obj == {} or obj["permission"] in ("allow", "ask", "deny")
         else:
             assert list(obj) == ["hookSpecificOutput", "systemMessage"]
+
+
+def test_command_sha256_is_the_sha256_prefix_without_hashlib() -> None:
+    import hashlib
+
+    text = "git reset --hard HEAD~1 # é"
+    assert record.command_sha256(text) == hashlib.sha256(text.encode()).hexdigest()[:16]
