@@ -304,7 +304,6 @@ class Guard:
                 ctx = Context(facts, judge)
                 ctx.judge_payload = _payload_judge(ctx, run_cwd)
                 ctx.judge_command = lambda cmd: _judge_record(cmd, ctx)
-                ctx.records = commands
                 for cmd in commands:
                     findings.extend(_judge_record(cmd, ctx))
             if walked.error is not None:

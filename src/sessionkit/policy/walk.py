@@ -1801,6 +1801,7 @@ class _Walker:
 
     def _interpreter(self, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value:
         self._emit(call, name, ctx, state)
+        record = self.out[-1]  # the producer of the interpreter's output (§6.7)
         from sessionkit.policy import interp
 
         sources = interp.code_sources(
@@ -1833,7 +1834,7 @@ class _Walker:
                     )
                     dctx = ictx.clone()
                     self._emit(sub, "rm", dctx, state)
-        return Value((Unknown("$(" + name + " …)", True, Producer("unknown", None, name)),))
+        return Value((Unknown("$(" + name + " …)", True, Producer("unknown", record, name)),))
 
     def _script_content(self, call: _Call, state: _State) -> Value | None:
         for v in call.argv[1:]:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 class Context:
     """Per-check state shared by the analysers."""
 
-    __slots__ = ("depth", "facts", "judge", "judge_command", "judge_payload", "records")
+    __slots__ = ("depth", "facts", "judge", "judge_command", "judge_payload")
 
     def __init__(
         self,
@@ -46,8 +46,6 @@ class Context:
         self.judge_payload = judge_payload
         self.judge_command = judge_command
         self.depth = 0
-        # the records of the walk judged so far (a pipe's producer precedes its consumer)
-        self.records: Sequence[Command] = ()
 
     def payload(
         self, text: str, cmd: Command, kind: str, detail: str, cwd: str | None = None
@@ -264,12 +262,6 @@ def _shell_stdin(cmd: Command, ctx: Context) -> list[Finding]:
     if producer is None or producer.kind != "unknown":
         return []
     source = producer.command
-    if source is None and producer.detail:
-        start = cmd.span[0]
-        for record in reversed(ctx.records):
-            if record.name == producer.detail and record.span[1] <= start:
-                source = record
-                break
     if source is None:
         return []
     for value in source.argv[1:]:
