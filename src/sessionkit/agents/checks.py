@@ -230,6 +230,34 @@ def check_commands(run: CheckRun, analysis: Any) -> None:
     run.findings.extend(adopt(found, "commands"))
 
 
+def check_sanctioned(run: CheckRun, analysis: Any) -> None:
+    """Sanctioned writers of control files run through the shell tool (§10.4)."""
+    if not getattr(analysis, "commands", None):
+        return
+    protected = policy_module("protected")
+    if protected is None:
+        return
+    found = protected.check_sanctioned(
+        analysis, role=run.role, wave_active=run.active_scope is not None
+    )
+    run.findings.extend(adopt(found, "protected"))
+
+
+def check_shell_weakening(run: CheckRun, root: str) -> None:
+    """Shell writes and deletes of recognised gate config files (§11.3, §11.5): their new
+    content cannot be checked before the command runs."""
+    paths = [target.path for target in run.targets if target.path]
+    if not paths:
+        return
+    weakening = policy_module("weakening")
+    if weakening is None:
+        return
+    found = weakening.shell_write_findings(
+        paths, config=run.config.get("config-protection"), root=root
+    )
+    run.findings.extend(adopt(found, "weakening"))
+
+
 def check_verify(run: CheckRun, root: str) -> None:
     """Post-call write verification while a wave scope is active (§9.11): warnings only."""
     event = run.event

@@ -397,10 +397,14 @@ def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
     if run.scope_unreadable is not None and "scope" not in run.disabled:
         run.findings.append(_scope_unreadable(call, run))
     _guarded(call, run, "protected", lambda: checks_mod.check_paths(run, root, call.environ))
+    if analysis is not None and "protected" not in run.disabled:
+        _guarded(call, run, "protected", lambda: checks_mod.check_sanctioned(run, analysis))
     if analysis is not None and "commands" not in run.disabled:
         _guarded(call, run, "commands", lambda: checks_mod.check_commands(run, analysis))
     if "weakening" not in run.disabled and event.changes:
         _guarded(call, run, "weakening", lambda: checks_mod.check_weakening(run, root))
+    if "weakening" not in run.disabled and analysis is not None and run.targets:
+        _guarded(call, run, "weakening", lambda: checks_mod.check_shell_weakening(run, root))
 
 
 def _run_verify(call: Call, run: checks_mod.CheckRun, root: str) -> None:

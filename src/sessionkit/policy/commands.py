@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import shlex
 
 from sessionkit.policy.findings import Finding
 
@@ -76,6 +75,8 @@ def _expand_options(words: Iterable[str]) -> tuple[list[str], set[str]]:
 def compile_pattern(entry: str) -> Pattern | None:
     """The pattern of one entry, or None when it is not a command (ignored, §9.8)."""
     try:
+        import shlex  # only when a wave's command lists are compiled
+
         words = shlex.split(entry)
     except ValueError:
         return None
