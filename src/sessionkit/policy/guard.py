@@ -301,9 +301,13 @@ class Guard:
             commands = tuple(walked.commands)
             malformed, issues = walked.malformed, walked.issues
             if commands:
-                ctx = Context(facts, judge)
-                ctx.judge_payload = _payload_judge(ctx, run_cwd)
-                ctx.judge_command = lambda cmd: _judge_record(cmd, ctx)
+                ctx = Context(
+                    facts,
+                    judge,
+                    judge_payload=_judge_payload,
+                    judge_command=_judge_record_in,
+                    cwd=run_cwd,
+                )
                 for cmd in commands:
                     findings.extend(_judge_record(cmd, ctx))
             if walked.error is not None:
@@ -389,7 +393,7 @@ def _judge_record(cmd: Command, ctx: Context) -> list[Finding]:
     via = cmd.via
     if via and via[-1][0] == "unresolved-command" and via[-1][2]:
         found = _as_unresolved(cmd, found, via[-1][2])
-    if getattr(cmd, "defined_only", False):
+    if cmd.defined_only:
         found = _as_definition(cmd, found)
     if cmd.dry:
         found = [_as_dry_run(item) if item.action != "allow" else item for item in found]
@@ -557,31 +561,33 @@ def _unresolved(cmd: Command, ctx: Context) -> list[Finding]:
     return []
 
 
-def _payload_judge(ctx: Context, run_cwd: str) -> Callable[..., list[Finding]]:
+def _judge_record_in(ctx: Context, cmd: Command) -> list[Finding]:
+    return _judge_record(cmd, ctx)
+
+
+def _judge_payload(
+    ctx: Context, text: str, outer: Command, kind: str, detail: str, cwd: str | None
+) -> list[Finding]:
     """Judge a shell payload that an analysed command runs (git aliases, config commands)."""
-
-    def judge(text: str, outer: Command, kind: str, detail: str, cwd: str | None) -> list[Finding]:
-        payload_cwd = cwd
-        if payload_cwd is None:
-            cwds = ctx.judge.cwd_paths(outer.cwd)
-            payload_cwd = next((c for c in cwds if c is not None), run_cwd)
-        walked = _walk(text, payload_cwd)
-        hop = Hop(kind, outer.span, detail)
-        out: list[Finding] = []
-        for record in walked.commands:
-            for item in _judge_record(record, ctx):
-                result: Finding = item.replace(
-                    via=(*outer.via, hop, *item.via),
-                    span=outer.span,
-                    span_exact=False,
-                    reading=outer.reading,
-                )
-                out.append(result)
-        if walked.error is not None or walked.limit is not None:
-            out.append(_derived(outer, "parse-limit" if walked.limit else "guard-internal-error"))
-        return out
-
-    return judge
+    payload_cwd = cwd
+    if payload_cwd is None:
+        cwds = ctx.judge.cwd_paths(outer.cwd)
+        payload_cwd = next((c for c in cwds if c is not None), ctx.cwd)
+    walked = _walk(text, payload_cwd)
+    hop = Hop(kind, outer.span, detail)
+    out: list[Finding] = []
+    for record in walked.commands:
+        for item in _judge_record(record, ctx):
+            result: Finding = item.replace(
+                via=(*outer.via, hop, *item.via),
+                span=outer.span,
+                span_exact=False,
+                reading=outer.reading,
+            )
+            out.append(result)
+    if walked.error is not None or walked.limit is not None:
+        out.append(_derived(outer, "parse-limit" if walked.limit else "guard-internal-error"))
+    return out
 
 
 # ---- policy --------------------------------------------------------------------------------

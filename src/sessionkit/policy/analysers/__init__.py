@@ -24,14 +24,15 @@ if TYPE_CHECKING:
     from sessionkit.policy.repofacts import RepoFacts
     from sessionkit.policy.values import Value
 
-    PayloadJudge = Callable[[str, Command, str, str, "str | None"], list[Finding]]
-    CommandJudge = Callable[[Command], list[Finding]]
+    # both take the Context first: plain functions, so a Context makes no reference cycle
+    PayloadJudge = Callable[["Context", str, Command, str, str, "str | None"], list[Finding]]
+    CommandJudge = Callable[["Context", Command], list[Finding]]
 
 
 class Context:
     """Per-check state shared by the analysers."""
 
-    __slots__ = ("depth", "facts", "judge", "judge_command", "judge_payload")
+    __slots__ = ("cwd", "depth", "facts", "judge", "judge_command", "judge_payload")
 
     def __init__(
         self,
@@ -40,12 +41,14 @@ class Context:
         *,
         judge_payload: PayloadJudge | None = None,
         judge_command: CommandJudge | None = None,
+        cwd: str = "",
     ) -> None:
         self.facts = facts
         self.judge = judge
         self.judge_payload = judge_payload
         self.judge_command = judge_command
         self.depth = 0
+        self.cwd = cwd  # the cwd of the check, for payloads whose own cwd is unknown
 
     def payload(
         self, text: str, cmd: Command, kind: str, detail: str, cwd: str | None = None
@@ -55,7 +58,7 @@ class Context:
             return []
         self.depth += 1
         try:
-            return self.judge_payload(text, cmd, kind, detail, cwd)
+            return self.judge_payload(self, text, cmd, kind, detail, cwd)
         finally:
             self.depth -= 1
 
@@ -66,7 +69,7 @@ class Context:
         self.depth += 1
         try:
             if self.judge_command is not None:
-                return self.judge_command(cmd)
+                return self.judge_command(self, cmd)
             return analyse(cmd, self)
         finally:
             self.depth -= 1
