@@ -1,0 +1,60 @@
+"""The parser's fast paths (plain words and operators, one plain simple command) build exactly
+the AST the general parser builds for the same text (guard.md §4.3: one grammar)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sessionkit.policy import shell
+
+WORDS = ["ls", "git", "rm", "-rf", "build/", "a=b", "if", "export", "./x", "x=1", "done", "%s"]
+SEPARATORS = [" ", "  ", ";", " ; ", "&&", " || ", " | ", "&", "\n", "\n\n", ""]
+
+
+def dump(node: Any) -> Any:
+    """A node as nested plain data: class name and every slot, recursively."""
+    if node is None or isinstance(node, (str, int, bool)):
+        return node
+    if isinstance(node, (tuple, list)):
+        return [dump(item) for item in node]
+    slots = getattr(type(node), "__slots__", ())
+    return (type(node).__name__, {name: dump(getattr(node, name, None)) for name in slots})
+
+
+def general(command: str) -> Any:
+    script, _ = shell._parse_at(command, 0, shell.WORK_FACTOR * (len(command) + 1))
+    return script
+
+
+def assert_same(command: str) -> None:
+    fast = shell._fast(command)
+    if fast is None:
+        return  # left to the general parser
+    slow = general(command)
+    assert not slow.malformed, command
+    assert dump(fast.body) == dump(slow.body), command
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=8))
+def test_fast_paths_build_the_general_parsers_ast(parts: list[tuple[str, str]]) -> None:
+    assert_same("".join(word + sep for word, sep in parts))
+
+
+def test_single_command_fast_path_cases() -> None:
+    for command in ["ls", "  ls  -la   build/ ", "rm -rf build", "git status", "", "   "]:
+        assert shell._fast(command) is not None, command
+        assert_same(command)
+    # command-position assignments, reserved and declaration words take the general parser
+    for command in ["X=1 ls", "if x", "export A", "done"]:
+        assert shell._fast(command) is None, command
+
+
+def test_single_command_fast_path_spans() -> None:
+    script = shell.parse("rm  -rf   build")
+    words = script.body.items[0].items[0].commands[0].words
+    assert [w.span for w in words] == [(0, 2), (4, 7), (10, 15)]
+    assert [w.parts[0].text for w in words] == ["rm", "-rf", "build"]
