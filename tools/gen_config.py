@@ -850,6 +850,19 @@ def _thaw(value: Any) -> Any:
     return value
 
 
+def _sha256_hex(data: bytes) -> str:
+    """SHA-256 from CPython's built-in module: importing hashlib loads OpenSSL (milliseconds)."""
+    for name in ("_sha2", "_sha256"):  # CPython >= 3.12, <= 3.11
+        try:
+            module = __import__(name)
+        except ImportError:
+            continue
+        return str(module.sha256(data).hexdigest())
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
 def _rebuild(cls: type[_V], values: dict[str, Any], report: Any = None) -> _V:
     value = cls(**values)
     if report is not None:
@@ -1051,13 +1064,12 @@ EXTRAS: dict[str, str] = {
         """SHA-256 (hex) of the canonical JSON, keys sorted: a cache and ``Guard`` key."""
         cached: str | None = self._digest
         if cached is None:
-            import hashlib
             import json
 
             text = json.dumps(
                 self.to_json(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
             )
-            cached = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            cached = _sha256_hex(text.encode("utf-8"))
             _set(self, "_digest", cached)
         return cached
 ''',

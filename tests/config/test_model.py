@@ -265,6 +265,16 @@ def test_digest_is_the_sha256_of_the_canonical_json() -> None:
     assert cfg.with_report(object()).digest == cfg.digest
 
 
+def test_digest_does_not_load_hashlib() -> None:
+    code = (
+        "import sys; from sessionkit.config._model import SessionConfig; "
+        "d = SessionConfig.defaults().digest; "
+        "print(len(d), 'hashlib' in sys.modules, '_hashlib' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["64", "False", "False"]
+
+
 def test_digest_is_stable_across_processes() -> None:
     code = (
         "import json,sys; from sessionkit.config._model import SessionConfig; "
