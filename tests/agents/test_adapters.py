@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from sessionkit.agents import claude, codex, cursor
-from sessionkit.agents.patch import parse_patch
+from sessionkit.agents.patch import apply_hunks, parse_patch
 
 
 def test_claude_shapes(tmp_path: Path) -> None:
@@ -157,7 +159,54 @@ def test_patch_headers_move_crlf_and_notes() -> None:
         ("d", "delete", None),
     ]
     assert changes[0].content == "one\ntwo\n"
-    assert changes[1].edits == [("@@\n-x\n+y", "", False)]
+    assert changes[1].hunks == [(None, ["x"], ["y"])]
     assert notes == []
     _, notes = parse_patch("+stray\n*** Add File:   \n")
     assert notes == ["patch lines before any file header", "an add header without a path"]
+
+
+PYPROJECT = (
+    "[tool.coverage.report]\nfail_under = 90\nshow_missing = true\n\n[tool.mypy]\nstrict = true\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("patch_body", "expected"),
+    [
+        # one hunk, no context
+        ("@@\n-fail_under = 90\n+fail_under = 10\n", PYPROJECT.replace("90", "10")),
+        # anchor and context; the second hunk is searched after the first one's end
+        (
+            "@@ [tool.coverage.report]\n fail_under = 90\n-show_missing = true\n"
+            "@@\n [tool.mypy]\n-strict = true\n+strict = false\n+x = 1\n",
+            "[tool.coverage.report]\nfail_under = 90\n\n[tool.mypy]\nstrict = false\nx = 1\n",
+        ),
+        # trailing whitespace in the file is ignored when the exact block is not found
+        ("@@\n-fail_under = 90   \n+fail_under = 1\n", PYPROJECT.replace("90", "1")),
+        # only additions: at the end of the file, or after the anchor
+        ("@@\n+[tool.x]\n", PYPROJECT + "[tool.x]\n"),
+        (
+            "@@ [tool.mypy]\n+warn_unused = false\n",
+            PYPROJECT.replace("[tool.mypy]\n", "[tool.mypy]\nwarn_unused = false\n"),
+        ),
+        # an empty line inside a hunk is an empty context line
+        (
+            "@@\n show_missing = true\n\n-[tool.mypy]\n+[tool.pyright]\n",
+            PYPROJECT.replace("mypy", "pyright"),
+        ),
+        # old lines that are not in the file: the hunk does not apply
+        ("@@\n-fail_under = 95\n+fail_under = 10\n", None),
+        # hunks apply in order: a block before the previous hunk's end is not found again
+        ("@@\n-strict = true\n+strict = false\n@@\n-fail_under = 90\n+x\n", None),
+    ],
+)
+def test_apply_patch_hunks(patch_body: str, expected: str | None) -> None:
+    text = f"*** Begin Patch\n*** Update File: pyproject.toml\n{patch_body}*** End Patch\n"
+    (change,), notes = parse_patch(text)
+    assert notes == []
+    assert apply_hunks(PYPROJECT, change.hunks) == expected
+
+
+def test_apply_hunks_without_final_newline_and_end_of_file_marker() -> None:
+    (change,), _ = parse_patch("*** Update File: a\n@@\n-b\n+c\n*** End of File")
+    assert apply_hunks("a\nb", change.hunks) == "a\nc"

@@ -89,3 +89,37 @@ def test_override_lowering_is_recorded(repo: Path) -> None:
         "sess-1",
     )
     assert len(record["command_sha256"]) == 16
+
+
+def test_codex_update_patch_hunks_are_applied_for_weakening(make_repo: Any) -> None:
+    repo: Path = make_repo({"pkg/pyproject.toml": PYPROJECT, "pkg/src/a.py": "x = 1\n"})
+    patch = (
+        "*** Begin Patch\n*** Update File: pyproject.toml\n@@ [tool.coverage.report]\n"
+        "-fail_under = 90\n+fail_under = 10\n*** End Patch\n"
+    )
+    # Run from a subdirectory: the finding names the file relative to the repository root.
+    result = run_hook(
+        ["codex", "pre-tool-use"], codex(repo / "pkg", "apply_patch", {"command": patch}), cwd=repo
+    )
+    assert result.code == 0
+    summary = (
+        "this edit of `pkg/pyproject.toml` lowers a coverage threshold (`fail_under`: 90 → 10)."
+    )
+    fix = (
+        "keep the gate as strict as it was and fix the code instead, or ask the user to "
+        "change the gate"
+    )
+    reason = result.json()["hookSpecificOutput"]
+    assert reason["additionalContext"].splitlines()[1] == (
+        f"[weaken.coverage-threshold-lowered] {summary} Instead: {fix}"
+    )
+    # A patch whose old lines are not in the file is the harness's to reject: no finding.
+    stale = patch.replace("fail_under = 90", "fail_under = 95")
+    assert (
+        run_hook(
+            ["codex", "pre-tool-use"],
+            codex(repo / "pkg", "apply_patch", {"command": stale}),
+            cwd=repo,
+        ).raw
+        == b""
+    )

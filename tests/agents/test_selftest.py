@@ -29,7 +29,7 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("harness", ["claude", "cursor"])
+@pytest.mark.parametrize("harness", ["claude", "codex", "cursor"])
 def test_selftest_passes_against_the_installed_command(make_repo: Any, harness: str) -> None:
     root = make_repo(files={"a": "x"})
     subprocess.run([SESSIONKIT, "install", harness], cwd=root, check=True, capture_output=True)

@@ -308,9 +308,14 @@ def _read_text(path: str) -> str:
 
 
 def _apply(old: str, change: Any) -> str | None:
-    """The new content of a change: full content, or string replacements applied."""
+    """The new content of a change: full content, patch hunks or string replacements applied
+    (§11.2); None when they do not apply to ``old``."""
     if change.content is not None:
         return str(change.content)
+    if change.hunks:
+        from sessionkit.agents.patch import apply_hunks
+
+        return apply_hunks(old, change.hunks)
     text = old
     for before, after, replace_all in change.edits:
         if not before or before not in text:

@@ -26,7 +26,7 @@ CHECK_ORDER = (
 class FileChange:
     """One file an edit tool (or a patch) writes, deletes or moves."""
 
-    __slots__ = ("content", "dest", "edits", "op", "path")
+    __slots__ = ("content", "dest", "edits", "hunks", "op", "path")
 
     def __init__(
         self,
@@ -42,6 +42,8 @@ class FileChange:
         self.dest = dest
         self.content = content
         self.edits = edits if edits is not None else []
+        # apply_patch update hunks: (anchor after "@@" or None, old lines, new lines)
+        self.hunks: list[tuple[str | None, list[str], list[str]]] = []
 
     def __repr__(self) -> str:
         dest = f" -> {self.dest!r}" if self.dest else ""
