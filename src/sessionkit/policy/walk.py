@@ -145,6 +145,10 @@ def canonical_name(value: Value) -> str | None:
     return text or None
 
 
+# values are immutable: one unknown previous cwd serves every walk
+_UNKNOWN_OLDPWD = (Value((Unknown("$OLDPWD"),)),)
+
+
 class _State:
     """Variables, cwd, functions and positional parameters (scoped like bash)."""
 
@@ -153,7 +157,7 @@ class _State:
     def __init__(self, cwd: tuple[Value, ...]) -> None:
         self.vars: dict[str, tuple[tuple[Value, ...] | None, ...]] = {}
         self.cwd = cwd
-        self.oldcwd: tuple[Value, ...] = (Value((Unknown("$OLDPWD"),)),)
+        self.oldcwd: tuple[Value, ...] = _UNKNOWN_OLDPWD
         self.funcs: dict[str, tuple[object, _State]] = {}
         self.exported: set[str] = set()
         self.pos: tuple[Value, ...] | None = None
