@@ -142,3 +142,22 @@ def test_shell_write_of_gate_config_blocks_in_strict_mode(make_repo: Any) -> Non
         assert run_hook(["claude", "pre-tool-use"], other, cwd=repo).raw == b"", command
     env = clean_env(SESSIONKIT_HOOK_DISABLE="weakening")
     assert run_hook(["claude", "pre-tool-use"], payload, cwd=repo, env=env).raw == b""
+
+
+def test_mktemp_writes_are_temporary_writes_for_wave_scope(repo: Path) -> None:
+    (repo / ".claude").mkdir()
+    scope = {"wave": 1, "role": "Impl", "enforcement": "strict", "allowedPaths": ["src/"]}
+    (repo / ".claude" / "wave-scope.json").write_text(json.dumps(scope))
+    env = clean_env(TMPDIR="/tmp")
+    for command in (
+        "echo x > $(mktemp)",
+        'f=$(mktemp) && sort data > "$f"',
+        'd=$(mktemp -d) && cp README.md "$d/copy"',
+        "echo x > $(mktemp -p src)",
+    ):
+        payload = claude(repo, "Bash", {"command": command})
+        assert run_hook(["claude", "pre-tool-use"], payload, cwd=repo, env=env).raw == b"", command
+    # mktemp -p into the repository is judged by that directory like any other write.
+    payload = claude(repo, "Bash", {"command": "echo x > $(mktemp -p .)"})
+    result = run_hook(["claude", "pre-tool-use"], payload, cwd=repo, env=env)
+    assert "[scope.outside-allowed-paths]" in result.json()["systemMessage"]

@@ -95,3 +95,21 @@ def test_effects_carry_span_and_via(repo: Path) -> None:
     (effect,) = command_effects("sh -c 'rm x'", cwd=repo)
     assert [hop["kind"] for hop in effect.to_dict()["via"]] == ["shell-c"]
     assert effect.span is not None
+
+
+def test_mktemp_results_resolve_into_their_directory(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = str(repo)
+    monkeypatch.delenv("TMPDIR", raising=False)
+    assert summary("echo x > $(mktemp)", repo) == [
+        ("write", "truncate", "/tmp/tmp.XXXXXXXXXX", "redirect")
+    ]
+    assert summary('d=$(mktemp -d) && cp a "$d/b"', repo)[0][2] == "/tmp/tmp.XXXXXXXXXX/b"
+    monkeypatch.setenv("TMPDIR", "/var/scratch")
+    assert summary("f=$(mktemp); echo x >> $f", repo)[0][2] == "/var/scratch/tmp.XXXXXXXXXX"
+    # -p / --tmpdir / a template with a directory: that directory, relative to the cwd
+    assert summary("echo x > $(mktemp -p src)", repo)[0][2] == f"{r}/src/tmp.XXXXXXXXXX"
+    assert summary("echo x > $(mktemp --tmpdir=/etc)", repo)[0][2] == "/etc/tmp.XXXXXXXXXX"
+    # an unknown directory stays unresolved
+    assert summary("echo x > $(mktemp -p $UNSET_DIR)", repo)[0][2] is None

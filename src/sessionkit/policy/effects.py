@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from sessionkit.policy.values import Lit, Sym, Value, render
+from sessionkit.policy.values import FRESH, Lit, Sym, Value, render
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -99,9 +99,31 @@ def _absolute(value: Value) -> str | None:
             out.append(piece.text)
         elif type(piece) is Sym and piece.path is not None:
             out.append(piece.path)
+        elif type(piece) is Sym and piece.kind == FRESH:
+            where = _fresh_path(piece)
+            if where is None:
+                return None
+            out.append(where)
         else:
             return None
     return "".join(out)
+
+
+# What a name made by mktemp looks like; the real name is random, only its directory matters.
+FRESH_NAME = "tmp.XXXXXXXXXX"
+
+
+def _fresh_path(sym: Sym) -> str | None:
+    """Where a ``mktemp`` result lives: ``<dir>/tmp.XXXXXXXXXX`` in its ``-p``/``--tmpdir``/
+    template directory, else in the temporary root mktemp itself uses (``$TMPDIR``, else
+    ``/tmp``), so writes to it are judged by that directory (always allowed when temporary)."""
+    if sym.base is not None:
+        base = _absolute(sym.base)
+        return None if not base else os.path.join(base, FRESH_NAME)
+    if os.name == "nt":
+        return None
+    tmpdir = os.environ.get("TMPDIR", "")
+    return os.path.join(tmpdir if os.path.isabs(tmpdir) else "/tmp", FRESH_NAME)
 
 
 def _resolve(value: Value, cwd: Value | None, home: str | None) -> str | None:
