@@ -9,13 +9,13 @@ verdicts (spec §3.5). Standard library only.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
+import sys
 
-from sessionkit.metrics import _jsonl
 from sessionkit.metrics.errors import (
     LockTimeout,
+    MetricsIOError,
     RecordInvalid,
     ReservedKeyError,
     UnknownEventError,
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 SCHEMA_VERSION = 1
+DEFAULT_MAX_LINE_BYTES = 65_536  # _jsonl.DEFAULT_MAX_LINE_BYTES; a test keeps them equal
 
 # The ten reserved envelope keys, in their serialisation order.
 ENVELOPE_KEYS: tuple[str, ...] = (
@@ -461,6 +462,8 @@ def _check_name(event: str) -> None:
     if event.startswith("sessionkit."):
         if event in REGISTRY:
             return
+        import difflib  # only to word an error
+
         close = difflib.get_close_matches(event, list(REGISTRY), n=3, cutoff=0.6)
         hint = f"did you mean {', '.join(close)}?" if close else None
         reason = "" if _OWNED.match(event) else " (and does not follow sessionkit.<domain>.<verb>)"
@@ -541,6 +544,8 @@ def resolve_session_id(root: str, explicit: str | None = None) -> str | None:
     env = os.environ.get("SESSIONKIT_SESSION_ID")
     if env:
         return env
+    if not _state_file_may_exist(root):
+        return None  # nothing to read: skip importing sessionkit.state on the hook path
     try:
         reader = _STATE_READER[0]
         if reader is None:
@@ -550,6 +555,18 @@ def resolve_session_id(root: str, explicit: str | None = None) -> str | None:
         return reader(root)
     except Exception:  # best effort: an unreadable STATE.md means "no session"
         return None
+
+
+# Where sessionkit.state looks for STATE.md without SESSIONKIT_STATE_DIR (its HARNESS_DIRS;
+# a test keeps the two equal).
+STATE_DIRS = (".claude", ".codex", ".cursor")
+
+
+def _state_file_may_exist(root: str) -> bool:
+    """False only when no STATE.md can be found, so no session id can be read."""
+    if os.environ.get("SESSIONKIT_STATE_DIR") or os.environ.get("SO_STATE_DIR"):
+        return True
+    return any(os.path.exists(os.path.join(root, d, "STATE.md")) for d in STATE_DIRS)
 
 
 # sessionkit.state.current_session_id, imported on first use (state imports this module).
@@ -572,7 +589,7 @@ def emit_event(
     payload: Mapping[str, Any] | None = None,
     *,
     metrics_dir: str | None = None,
-    max_line_bytes: int = _jsonl.DEFAULT_MAX_LINE_BYTES,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     fsync: str = "auto",
     timeout: float = 0.25,
     rotate_max_bytes: int | None = 10 * 1024 * 1024,
@@ -596,10 +613,16 @@ def emit_event(
             **envelope,
         )
         validate_event(record)
-        line, _parsed = _jsonl.encode_record(record, stream="events", max_bytes=max_line_bytes)
         directory = metrics_dir_for(root, metrics_dir)
         path = os.path.join(directory, "events.jsonl")
         sync = fsync == "always"
+        if not sync and "sessionkit.metrics._jsonl" not in sys.modules:
+            line = _plain_line(record, max_line_bytes)
+            if line is not None and _append_plain(path, line, rotate_max_bytes):
+                return {"action": "appended", "path": path}
+        from sessionkit.metrics import _jsonl
+
+        line, _parsed = _jsonl.encode_record(record, stream="events", max_bytes=max_line_bytes)
         try:
             _jsonl.append_lines(path, line, fsync=sync, timeout=timeout, rotate_at=rotate_max_bytes)
         except LockTimeout:
@@ -608,6 +631,81 @@ def emit_event(
         return {"action": "appended", "path": path}
     except Exception as exc:  # the hook's decision must never depend on telemetry
         return {"action": "failed", "error": f"{type(exc).__name__}: {exc}"}
+
+
+# The plain append of the agent hook's one event per process. The store's writer
+# (``_jsonl.append_lines``) costs about 15 ms of imports (dataclasses, typing, secrets); this
+# path takes the same exclusive ``flock`` on the data file, revalidates the inode the same
+# way and writes the same canonical line, and hands every case it does not cover (lock busy,
+# torn tail, rotation due, fsync, Windows, a bad record) to the store's writer unchanged.
+
+_ENCODER: list[Any] = []
+
+
+def _plain_line(record: dict[str, Any], max_bytes: int) -> bytes | None:
+    """The canonical line of ``record`` (as ``_jsonl.encode_record``), None when unsure."""
+    import json
+
+    if not _ENCODER:
+        _ENCODER.append(
+            json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+        )
+    try:
+        text: str = _ENCODER[0](record)
+        data = text.encode("utf-8")
+    except (TypeError, ValueError):
+        return None
+    if json.loads(text) != record or len(data) + 1 > max_bytes:
+        return None  # the store's writer words the error
+    return data + b"\n"
+
+
+def _append_plain(path: str, line: bytes, rotate_at: int | None) -> bool:
+    """Append ``line`` under the stream's lock; False (nothing written) to defer."""
+    if os.name != "posix" or sys.platform == "darwin":
+        return False
+    import fcntl
+
+    directory = os.path.dirname(path)
+    try:
+        if directory and not os.path.isdir(directory):
+            os.makedirs(directory, mode=0o755, exist_ok=True)
+        if os.path.islink(path):
+            return False
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+        fd = os.open(path, flags, 0o644)
+    except OSError:
+        return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # busy: the store's writer waits, then spools
+        held = os.fstat(fd)
+        try:
+            current = os.stat(path, follow_symlinks=False)
+        except FileNotFoundError:
+            return False
+        if (current.st_dev, current.st_ino) != (held.st_dev, held.st_ino):
+            return False  # replaced meanwhile (rewrite, rotation)
+        size = os.lseek(fd, 0, os.SEEK_END)
+        if size > 0 and os.pread(fd, 1, size - 1) != b"\n":
+            return False  # torn tail: the store's writer repairs and warns
+        if rotate_at is not None and size + len(line) >= rotate_at:
+            return False  # rotation due
+        done = 0
+        try:
+            while done < len(line):
+                done += os.write(fd, line[done:])
+        except OSError:
+            try:
+                os.ftruncate(fd, size)  # nothing half-written stays behind; then defer
+            except OSError:
+                raise MetricsIOError(f"{path}: a failed write could not be undone") from None
+            return False
+        return True
+    finally:
+        os.close(fd)  # releases the flock
 
 
 # --------------------------------------------------------------------------- reading
