@@ -6,7 +6,6 @@ a miss (``load`` in the dispatcher) calls ``sessionkit.config.load_config`` and 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
@@ -135,6 +134,9 @@ def write(path: str, doc: dict[str, Any]) -> bool:
         os.replace(temp, path)
         return True
     except OSError:
-        with contextlib.suppress(OSError):
+        # not contextlib.suppress: contextlib is a millisecond of import on the hook path
+        try:  # noqa: SIM105
             os.unlink(temp)
+        except OSError:
+            pass
         return False

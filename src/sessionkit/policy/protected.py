@@ -449,8 +449,8 @@ def _sanctioned_target(words: list[str | None]) -> tuple[str, str] | None:
         if operands[:1] in (["install"], ["uninstall"]):
             return "hook configuration", f"sessionkit {operands[0]}"
         return None
-    if program == "git":
-        from sessionkit.policy.commands import git_view
+    if program == "git" and any(w.lower() == "core.hookspath" for w in rest):
+        from sessionkit.policy.commands import git_view  # only for a candidate
 
         view = [w for w in git_view(words)[1:] if w is not None]
         if view[:1] == ["config"] and any(w.lower() == "core.hookspath" for w in view):
