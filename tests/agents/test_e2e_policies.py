@@ -123,3 +123,43 @@ def test_codex_update_patch_hunks_are_applied_for_weakening(make_repo: Any) -> N
         ).raw
         == b""
     )
+
+
+def _git(repo: Path, *args: str) -> None:
+    import subprocess
+
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+def _reset_action(repo: Path) -> str:
+    result = run_hook(
+        ["claude", "pre-tool-use"], claude(repo, "Bash", {"command": "git reset --hard"}), cwd=repo
+    )
+    if not result.raw:
+        return "allow"
+    inner = result.json()["hookSpecificOutput"]
+    return "block" if inner.get("permissionDecision") == "deny" else "warn"
+
+
+def test_allow_destructive_ops_through_the_hook_cache(make_repo: Any) -> None:
+    """The hook hands the guard its cached view of allow-destructive-ops only while the working
+    tree does not enable it; loosening, pending or committed, is always judged by the guard."""
+    config = "# p\n\n## Session Config\n\nallow-destructive-ops: {}\n"
+    repo: Path = make_repo({"CLAUDE.md": config.format("false"), "a": "x\n"})
+    assert _reset_action(repo) == "block"
+    assert _reset_action(repo) == "block"  # warm cache
+    cache = json.loads((repo / ".git" / "sessionkit" / "hook-cache.json").read_text())
+    assert cache["config"]["guard"] == {"allow-destructive-ops": False, "pending": False}
+    # An uncommitted loosening waits for a commit: still blocked.
+    (repo / "CLAUDE.md").write_text(config.format("true"))
+    assert _reset_action(repo) == "block"
+    assert _reset_action(repo) == "block"
+    # Committed, it applies although the instruction file itself did not change again.
+    _git(repo, "commit", "-qam", "loosen")
+    assert _reset_action(repo) == "warn"
+    assert _reset_action(repo) == "warn"

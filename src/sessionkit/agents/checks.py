@@ -71,7 +71,9 @@ def destructive(run: CheckRun, report: bool = True) -> Any:
 
     event = run.event
     assert event.command is not None
-    analysis = analyse_command(event.command, cwd=event.cwd, session=event.session_id)
+    analysis = analyse_command(
+        event.command, cwd=event.cwd, session=event.session_id, config=guard_config(run)
+    )
     decision = analysis.decision
     if not report:
         return analysis
@@ -103,6 +105,34 @@ def destructive(run: CheckRun, report: bool = True) -> Any:
                 )
             )
     return analysis
+
+
+class _StrictGuardConfig:
+    """The guard's view of a Session Config whose working tree does not enable
+    allow-destructive-ops: then the effective value is off whatever ``HEAD`` says, so the hook
+    cache (valid while the instruction files are unchanged) settles it without a config load."""
+
+    __slots__ = ()
+    allow_destructive_ops = False
+    report = None
+
+    def source_of(self, key: str) -> None:
+        return None
+
+
+STRICT_GUARD_CONFIG = _StrictGuardConfig()
+
+
+def guard_config(run: CheckRun) -> Any:
+    """The config object for the guard, or None to let the guard load the configuration."""
+    guard = run.config.get("guard")
+    if not isinstance(guard, dict) or guard.get("allow-destructive-ops") is not False:
+        return None
+    if guard.get("pending") is not False:
+        return None
+    if os.environ.get("SESSIONKIT_CONFIG_FILE") or os.environ.get("SO_CONFIG_FILE"):
+        return None  # the guard honours these itself
+    return STRICT_GUARD_CONFIG
 
 
 def shell_targets(run: CheckRun, analysis: Any) -> None:

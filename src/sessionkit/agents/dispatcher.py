@@ -670,6 +670,7 @@ def _load_hooks(call: Call, event: HookEvent) -> list[Finding]:
     if not call.environ.get("SESSIONKIT_HOOK_FAIL_MODE") and not call.options.fail_mode:
         call.fail_mode = _wire.fail_mode_setting(call.hooks.get("fail-mode")) or "closed"
     if doc and doc.get("config_status") == "invalid":
+        call.config.pop("guard", None)  # the guard judges an invalid configuration itself
         return [_config_invalid(doc)]
     return []
 
@@ -729,6 +730,13 @@ def _resolved_config(config: Any) -> dict[str, Any]:
             resolved[key] = dict(value.items())
         elif value is not None:
             resolved[key] = value
+    # What the guard reads from the configuration (§13.3): with this the guard needs no
+    # config load of its own when allow-destructive-ops is off and no loosening waits.
+    pending = getattr(getattr(config, "report", None), "pending", None) or ()
+    resolved["guard"] = {
+        "allow-destructive-ops": bool(getattr(config, "allow_destructive_ops", False)),
+        "pending": "allow-destructive-ops" in pending,
+    }
     return resolved
 
 
