@@ -262,8 +262,8 @@ def check_commands(run: CheckRun, analysis: Any) -> None:
 
 def check_sanctioned(run: CheckRun, analysis: Any) -> None:
     """Sanctioned writers of control files run through the shell tool (§10.4)."""
-    if not getattr(analysis, "commands", None):
-        return
+    if not any(_may_be_sanctioned(command) for command in getattr(analysis, "commands", ())):
+        return  # the common case: no protected-module import
     protected = policy_module("protected")
     if protected is None:
         return
@@ -271,6 +271,20 @@ def check_sanctioned(run: CheckRun, analysis: Any) -> None:
         analysis, role=run.role, wave_active=run.active_scope is not None
     )
     run.findings.extend(adopt(found, "protected"))
+
+
+def _may_be_sanctioned(command: Any) -> bool:
+    """A cheap superset of ``protected``'s sanctioned writers: ``sessionkit …`` or a git
+    command that names ``core.hooksPath``."""
+    words = [getattr(v, "text", v) for v in getattr(command, "argv", ())]
+    if not words or not isinstance(words[0], str):
+        return False
+    program = os.path.basename(words[0])
+    if program == "sessionkit":
+        return True
+    return program == "git" and any(
+        isinstance(w, str) and w.lower() == "core.hookspath" for w in words
+    )
 
 
 def check_shell_weakening(run: CheckRun, root: str) -> None:

@@ -139,7 +139,9 @@ def parse(data: bytes) -> dict[str, Any]:
     """Decode a scope file strictly (size limit, UTF-8, duplicate keys); raises ValueError."""
     if len(data) > MAX_BYTES:
         raise ValueError("file larger than 1 MiB")
-    doc = json.loads(data.decode("utf-8-sig"), object_pairs_hook=_reject_duplicates)
+    # same as decoding "utf-8-sig", without loading that codec on the hook path
+    text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    doc = json.loads(text, object_pairs_hook=_reject_duplicates)
     if not isinstance(doc, dict):
         raise ValueError("top level must be a JSON object")
     return doc
