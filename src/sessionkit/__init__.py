@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from sessionkit.gates import GateResult as GateResult
     from sessionkit.gates import run_gates as run_gates
     from sessionkit.metrics import MetricsStore as MetricsStore
-    from sessionkit.metrics import MetricsStore as MetricsStore
     from sessionkit.policy import Decision as Decision
     from sessionkit.policy import check_command as check_command
 
@@ -35,7 +34,6 @@ _LAZY = {
     "SessionkitError": "sessionkit.errors",
     "run_gates": "sessionkit.gates",
     "GateResult": "sessionkit.gates",
-    "MetricsStore": "sessionkit.metrics",
     "MetricsStore": "sessionkit.metrics",
 }
 
