@@ -9,8 +9,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Wall-clock deadlines make property tests flaky on a loaded 2-core runner; the tests that
+# bound time do it themselves, explicitly (e.g. tests/policy/test_shell_fuzz.py).
+settings.register_profile("sessionkit", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("sessionkit")
 
 
 @pytest.fixture(autouse=True, scope="session")
