@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -37,9 +38,12 @@ def repo(make_repo: Callable[..., Path]) -> Path:
 
 
 def _cli(repo: Path, *args: str) -> dict[str, Any]:
+    # Outside CI: under CI the CLI never reads or writes the cache (config.md §10.5).
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
     result = subprocess.run(
         [sys.executable, "-m", "sessionkit", "config", *args, "--json"],
         cwd=repo,
+        env=env,
         capture_output=True,
         text=True,
         check=False,

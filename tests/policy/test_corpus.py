@@ -85,12 +85,25 @@ class Runner:
         )
 
 
+_TEMP_ROOTS = ("/tmp", "/var/tmp", "/private/tmp", "/dev/shm", tempfile.gettempdir())
+
+
+def _in_temp(path: Path) -> bool:
+    text = os.path.realpath(path)
+    return any(text.startswith(os.path.realpath(t).rstrip("/") + "/") for t in _TEMP_ROOTS)
+
+
 def _outside_temp_base() -> Path:
-    """An ignored directory of this checkout, which lies outside every temp root."""
-    base = ROOT / ".pytest_cache" / f"sessionkit-corpus-{os.getpid()}"
-    for temp_root in ("/tmp", "/var/tmp", "/private/tmp", "/dev/shm", tempfile.gettempdir()):
-        assert not str(base).startswith(temp_root.rstrip("/") + "/"), base
-    return base
+    """A scratch directory outside every temp root, for the second corpus run.
+
+    An ignored directory of this checkout when the checkout itself is not in temp space
+    (CI may clone into /tmp), else a directory under the user's cache in HOME.
+    """
+    name = f"sessionkit-corpus-{os.getpid()}"
+    for base in (ROOT / ".pytest_cache", Path.home() / ".cache", Path("/var/cache")):
+        if not _in_temp(base / name) and os.access(base.parent, os.W_OK):
+            return base / name
+    pytest.fail("no writable directory outside the temp roots for the second corpus run")
 
 
 @pytest.fixture(scope="module")
