@@ -605,11 +605,6 @@ _PATTERNS = {
     # a whole command without any special character: the fast path
     "simple": "[A-Za-z0-9_./:,+@%^=\\- \\n;&|-]*",
     "fast_token": "&&|\\|\\||[;&|\\n]|[^ ;&|\\n]+",
-    # the same, with whole words in single or double quotes holding only those characters
-    # and blanks (no `$`, backquote, backslash or `!`): quoted text is literal there
-    "quoted_simple": "(?:[ \\n;&|]|(?:[A-Za-z0-9_./:,+@%^=-]+"
-    "|'[A-Za-z0-9_./:,+@%^= -]*'|\"[A-Za-z0-9_./:,+@%^= -]*\")(?=[ \\n;&|]|\\Z))*",
-    "quoted_token": "&&|\\|\\||[;&|\\n]|'[^']*'|\"[^\"]*\"|[^ ;&|\\n]+",
     "assign": "[A-Za-z_][A-Za-z0-9_]*(?=\\+?=|\\[)",
 }
 
@@ -2102,20 +2097,13 @@ def _parse_nested(parent: _Parser, text: str, base: int, exact: bool) -> Script:
     return script
 
 
-_QUOTES = frozenset("'\"")
-
-
 def _fast(command: str) -> Script | None:
     """Lists of plain words joined by ``;``, ``&&``, ``||``, ``|``, ``&`` and newlines skip the
     general parser; anything unusual falls back to it."""
-    if _re("simple").fullmatch(command) is not None:
-        if "\n" not in command and ";" not in command and "&" not in command and "|" not in command:
-            return _fast_single(command)
-        tokens = _re("fast_token")
-    elif _re("quoted_simple").fullmatch(command) is not None:
-        tokens = _re("quoted_token")
-    else:
+    if _re("simple").fullmatch(command) is None:
         return None
+    if "\n" not in command and ";" not in command and "&" not in command and "|" not in command:
+        return _fast_single(command)
     items: list[AndOr] = []
     seps: list[str] = []
     pipelines: list[Pipeline] = []
@@ -2124,20 +2112,12 @@ def _fast(command: str) -> Script | None:
     pipes: list[str] = []
     words: list[Word] = []
     previous = ";"  # the token before: "w" for a word, else the operator
-    for m in tokens.finditer(command):
+    for m in _re("fast_token").finditer(command):
         token = m.group()
-        first = token[0]
-        if first not in ";&|\n":
-            if previous != "w" and (
-                "=" in token or token in _RESERVED or token in _DECL or first in _QUOTES
-            ):
-                return None  # assignments, keywords and quoted command names: the parser
-            if first == "'":
-                words.append(Word((Lit(token[1:-1], "single"),), m.span()))
-            elif first == '"':
-                words.append(Word((Lit(token[1:-1], "double"),), m.span()))
-            else:
-                words.append(Word((Lit(token),), m.span()))
+        if token[0] not in ";&|\n":
+            if previous != "w" and ("=" in token or token in _RESERVED or token in _DECL):
+                return None
+            words.append(Word((Lit(token),), m.span()))
             previous = "w"
             continue
         if previous != "w":
