@@ -692,9 +692,7 @@ def _apply_policy(
     if apply is None:
         return findings
     try:
-        import datetime as _datetime
-
-        moment = now() if now is not None else _datetime.datetime.now(_datetime.timezone.utc)
+        # apply_policy resolves the clock itself, and only when an override is consulted.
         applied, extra_notices = apply(
             findings,
             policy=policy,
@@ -704,7 +702,7 @@ def _apply_policy(
             session=session,
             repo_root=repo_root,
             cwd=cwd,
-            now=moment,
+            now=now,
         )
     except Exception as error:
         notices.append(
