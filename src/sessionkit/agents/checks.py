@@ -34,6 +34,7 @@ class CheckRun:
         "disabled",
         "event",
         "findings",
+        "notes",
         "overrides",
         "paths",
         "role",
@@ -46,6 +47,8 @@ class CheckRun:
         self.disabled = disabled
         self.config = config
         self.findings: list[Finding] = []
+        # Checks that could not reach a verdict without it being a finding (stderr lines).
+        self.notes: list[str] = []
         self.paths: list[str] = []
         self.targets: list[Any] = []
         self.overrides: list[tuple[str, str]] = []
@@ -334,8 +337,17 @@ def check_weakening(run: CheckRun, root: str) -> None:
         if not weakening.is_recognised(full):
             continue
         old = _read_text(full)
+        inside = full.startswith(os.path.join(root, ""))
+        shown = label(os.path.relpath(full, root) if inside else full)
+        if old is None:
+            run.notes.append(f"weakening: `{shown}` is larger than 2 MiB; not checked")
+            continue
         new = _apply(old, change)
         if new is None:
+            run.notes.append(
+                f"weakening: the edit of `{shown}` does not apply to the file on disk; "
+                "not checked (the harness will reject it)"
+            )
             continue
         found = weakening.compare(
             full, old, new, config=run.config.get("config-protection"), root=root
@@ -343,12 +355,22 @@ def check_weakening(run: CheckRun, root: str) -> None:
         run.findings.extend(adopt(found, "weakening"))
 
 
-def _read_text(path: str) -> str:
+# Old content above this size is not compared (§11.2).
+MAX_OLD_BYTES = 2 * 1024 * 1024
+
+
+def _read_text(path: str) -> str | None:
+    """The file's text; "" when it is absent or unreadable, None when over 2 MiB."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read(4 * 1024 * 1024)
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_OLD_BYTES + 1)
     except OSError:
         return ""
+    if len(data) > MAX_OLD_BYTES:
+        return None
+    text = data.decode("utf-8", errors="replace")
+    # as text mode would read it (universal newlines), which the edits are matched against
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _apply(old: str, change: Any) -> str | None:

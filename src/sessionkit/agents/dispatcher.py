@@ -336,6 +336,8 @@ def _judge(
         _run_checks(call, run, root)
     elif event.tool_kind == "shell" and "verify" not in run.disabled:
         _run_verify(call, run, root)
+    for note in run.notes:
+        call.diag.line(note)
     call.trace(f"checks done ({len(run.findings)} findings)")
     if call.cache_doc is not None and call.cache_path is not None:
         persist_patterns(call.cache_doc, call.cache_path)
