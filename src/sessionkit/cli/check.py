@@ -37,7 +37,10 @@ KNOWN_IDS: tuple[str, ...] = (
     "commit-msg",
     "gates",
 )
-FAIL_ON = ("error", "warning", "never")
+# ``fail`` is accepted as an alias of ``error`` (the gate's word for the same mode).
+FAIL_ON = ("error", "warning", "new", "never", "fail")
+# Variants of the ``gates`` check (gates.md §10.4); ``per-file`` needs files, which check has not.
+GATE_VARIANTS = ("full-gate", "incremental", "baseline")
 
 
 class CheckRun(Protocol):
@@ -125,14 +128,24 @@ def overall_exit(codes: Iterable[int]) -> int:
 
 
 def run_checks(
-    root: str, ids: Iterable[str], *, fail_on: str, environ: Mapping[str, str]
+    root: str,
+    ids: Iterable[str],
+    *,
+    fail_on: str,
+    environ: Mapping[str, str],
+    options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
-    """Run ``ids`` on ``root``: (``checks[]`` entries, findings, exit code)."""
+    """Run ``ids`` on ``root``: (``checks[]`` entries, findings, exit code).
+
+    ``options`` maps a check id to extra keyword arguments of its function (the gate options).
+    """
+    fail_on = "error" if fail_on == "fail" else fail_on
     entries: list[dict[str, Any]] = []
     findings: list[dict[str, Any]] = []
     codes: list[int] = []
     for check_id in ids:
-        result = CHECKS[check_id].load()(root, environ=environ)
+        extra = (options or {}).get(check_id) or {}
+        result = CHECKS[check_id].load()(root, environ=environ, **extra)
         entries.append(result.entry(fail_on=fail_on))
         findings.extend(result.findings)
         codes.append(result.exit_code(fail_on=fail_on))
@@ -175,6 +188,53 @@ def render_text(entries: list[dict[str, Any]], findings: list[dict[str, Any]], c
     return "\n".join(lines)
 
 
+def _gate_options(
+    root: str,
+    ids: list[str],
+    base: str | None,
+    head: str | None,
+    variant: str | None,
+    timeout_s: float | None,
+    gate_checks: tuple[str, ...],
+) -> dict[str, Any]:
+    """The keyword options of the ``gates`` check; usage errors before anything runs."""
+    given = [
+        name
+        for name, value in (
+            ("--variant", variant),
+            ("--timeout", timeout_s),
+            ("--gate-check", gate_checks),
+        )
+        if value
+    ]
+    if given and "gates" not in ids:
+        raise UsageError(
+            f"{', '.join(given)} only apply to the gates check, which is not selected",
+            hint="add `--only default,gates` (or `--only all`)",
+        )
+    if "gates" not in ids:
+        return {}
+    from sessionkit.gates.errors import GateEnvironmentError
+    from sessionkit.gates.select import FETCH_HINT, validate_ref
+
+    for ref in (base, head):
+        if ref is not None and ref != "auto":
+            validate_ref(ref)
+    if head is not None:
+        found = git.run(
+            ["rev-parse", "--verify", "--quiet", f"{head}^{{commit}}"], cwd=root, check=False
+        )
+        if found.returncode != 0:
+            raise GateEnvironmentError(f"--head {head}: not found in this clone", hint=FETCH_HINT)
+    return {
+        "variant": variant or "full-gate",
+        "timeout_s": timeout_s,
+        "gate_checks": _split_ids(gate_checks) or None,
+        "base": base,
+        "head": head,
+    }
+
+
 @click.command("check")
 @click.option(
     "--repo",
@@ -193,19 +253,70 @@ def render_text(entries: list[dict[str, Any]], findings: list[dict[str, Any]], c
     type=click.Choice(FAIL_ON),
     default="error",
     show_default=True,
-    help="Which findings make the exit code 1.",
+    help="Which findings make the exit code 1 (`fail` = `error`; for gates, `new` compares "
+    "with the gate baseline).",
+)
+@click.option(
+    "--base",
+    "base",
+    default=None,
+    metavar="REF|auto",
+    help="Base of the change set (gates: used by --variant incremental).",
+)
+@click.option(
+    "--head",
+    "head",
+    default=None,
+    metavar="REF",
+    help="Head judged (gates: not-applicable unless it is the checked-out HEAD).",
+)
+@click.option(
+    "--variant",
+    type=click.Choice(GATE_VARIANTS),
+    default=None,
+    help="gates: the gate variant  [default: full-gate]",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=1, max=86400),
+    default=None,
+    metavar="SECONDS",
+    help="gates: timeout of every gate check.",
+)
+@click.option(
+    "--gate-check",
+    "gate_checks",
+    multiple=True,
+    metavar="NAME",
+    help="gates: run only this gate check (repeatable, or comma-separated).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print a check-result JSON document.")
 def check(
-    repo: str, only: tuple[str, ...], skip: tuple[str, ...], fail_on: str, as_json: bool
+    repo: str,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    fail_on: str,
+    base: str | None,
+    head: str | None,
+    variant: str | None,
+    timeout_s: float | None,
+    gate_checks: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """Run the repository checks: the CI counterpart of the pre-commit hooks.
+
+    `gates` (opt-in: `--only default,gates` or `--only all`) runs the quality gate; --variant,
+    --timeout and --gate-check are passed to it.
 
     Exit codes: 0 pass, 1 findings (per --fail-on), 2 usage error, 3 environment error.
     """
     ids = select_checks(only, skip)
     root = git.get_root(repo)
-    entries, findings, code = run_checks(root, ids, fail_on=fail_on, environ=os.environ)
+    options = {"gates": _gate_options(root, ids, base, head, variant, timeout_s, gate_checks)}
+    entries, findings, code = run_checks(
+        root, ids, fail_on=fail_on, environ=os.environ, options=options
+    )
     if as_json:
         from sessionkit.precommit.config import document
 

@@ -4,7 +4,13 @@ Opt-in (it runs repository commands). The gate runs lazily on the first call tha
 ``--fail-on`` mode, which maps onto the gate's own: ``error`` → ``fail``, ``warning`` →
 ``warning``, ``new`` → ``new`` (the gate's baseline comparison), ``never`` → ``never``.
 An invalid ``quality-gates.json`` makes this check ``not-applicable`` (reason
-``config-invalid``): the ``config`` check reports it, the other checks still run.
+``config-invalid``): the ``config`` check reports it, the other checks still run. The gate
+measures the checked-out working tree, so a ``--head`` that is not ``HEAD`` makes it
+``not-applicable`` too (reason ``head-not-checked-out``).
+
+Under ``--fail-on new`` the check-result findings are the regressions only: a finding the
+baseline already had (``baseline: pre-existing``) stays in the ``GateResult`` but is not
+listed, so the findings of the check result are exactly what blocks.
 """
 
 from __future__ import annotations
@@ -13,7 +19,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from sessionkit.errors import EXIT_ENVIRONMENT, EXIT_FINDINGS, EXIT_OK, SessionkitError
+from sessionkit.errors import (
+    EXIT_ENVIRONMENT,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    SessionkitError,
+)
 
 CHECK_ID = "gates"
 FAIL_ON_MAP = {"error": "fail", "warning": "warning", "new": "new", "never": "never"}
@@ -30,12 +42,16 @@ class GatesCheck:
         variant: str = "full-gate",
         timeout_s: float | None = None,
         gate_checks: list[str] | None = None,
+        base: str | None = None,
+        head: str | None = None,
     ) -> None:
         self.root = root
         self.environ = environ
         self.variant = variant
         self.timeout_s = timeout_s
         self.gate_checks = gate_checks
+        self.base = base
+        self.head = head
         self.result: Any = None
         self.not_applicable: str | None = None
         self.env_problem: str | None = None
@@ -50,6 +66,9 @@ class GatesCheck:
         if validate_policy_file(self.root):
             self.not_applicable = "config-invalid"
             return
+        if self.head is not None and not self._head_is_checked_out():
+            self.not_applicable = "head-not-checked-out"
+            return
         from sessionkit.gates.engine import run_gates
 
         try:
@@ -59,13 +78,43 @@ class GatesCheck:
                 fail_on=FAIL_ON_MAP.get(fail_on, "fail"),
                 timeout_s=self.timeout_s,
                 checks=self.gate_checks,
+                base=self.base if self.variant == "incremental" else None,
                 environ=self.environ,
             )
         except SessionkitError as exc:
+            if exc.exit_code == EXIT_USAGE:
+                raise  # a bad --gate-check or --base is the caller's mistake: exit 2
             if exc.exit_code == EXIT_ENVIRONMENT:
                 self.env_problem = exc.message
             else:
                 self.not_applicable = exc.message
+
+    def _head_is_checked_out(self) -> bool:
+        from sessionkit import git
+
+        shas = [
+            git.run(
+                ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
+                cwd=self.root,
+                check=False,
+            )
+            .stdout.decode()
+            .strip()
+            for ref in (self.head or "", "HEAD")
+        ]
+        return bool(shas[0]) and shas[0] == shas[1]
+
+    def _listed(self) -> list[tuple[Any, Any]]:
+        """(gate check, finding) pairs the check result lists (regressions only under new)."""
+        only_new = self._fail_on == "new"
+        pairs = []
+        for check in self.result.checks:
+            comparable = check.regression is not None and check.regression.comparable
+            for f in check.findings:
+                if only_new and comparable and f.baseline != "new":
+                    continue
+                pairs.append((check, f))
+        return pairs
 
     @property
     def findings(self) -> list[dict[str, Any]]:
@@ -73,21 +122,20 @@ class GatesCheck:
         if self.result is None:
             return []
         mapped = []
-        for check in self.result.checks:
-            for f in check.findings:
-                mapped.append(
-                    {
-                        "check": CHECK_ID,
-                        "rule_id": f"{check.name}.{f.tool}.{f.rule}",
-                        "level": f.severity,
-                        "path": f.path,
-                        "line": f.line,
-                        "end_line": f.end_line,
-                        "column": f.column,
-                        "message": f.message,
-                        "fingerprint": f.fingerprint,
-                    }
-                )
+        for check, f in self._listed():
+            mapped.append(
+                {
+                    "check": CHECK_ID,
+                    "rule_id": f"{check.name}.{f.tool}.{f.rule}",
+                    "level": f.severity,
+                    "path": f.path,
+                    "line": f.line,
+                    "end_line": f.end_line,
+                    "column": f.column,
+                    "message": f.message,
+                    "fingerprint": f.fingerprint,
+                }
+            )
         return mapped
 
     def exit_code(self, *, fail_on: str = "error") -> int:
@@ -123,10 +171,25 @@ class GatesCheck:
             }
         result = self.result
         status = {EXIT_OK: "pass", EXIT_FINDINGS: "fail"}.get(code, "error")
-        blocking = result.summary()["blocking"]
+        blocking = [
+            f"{c.name} ({c.status}: {c.status_reason})" if c.status_reason else c.name
+            for c in result.checks
+            if c.blocking
+        ]
         summary = f"gate {result.variant}: {result.status}" + (
             f" (blocking: {', '.join(blocking)})" if blocking else ""
         )
+        if self._fail_on == "new" and result.regression is not None:
+            regression = result.regression
+            if regression.get("comparable"):
+                summary += (
+                    f"; against the baseline: {regression['new']} new, "
+                    f"{regression['pre_existing']} pre-existing (not listed), "
+                    f"{regression['fixed']} fixed"
+                )
+            else:
+                reasons = ", ".join(regression.get("reasons") or ()) or "no-baseline"
+                summary += f"; no comparable baseline ({reasons}): every failure blocks"
         return {
             "id": CHECK_ID,
             "status": status,
@@ -137,7 +200,27 @@ class GatesCheck:
         }
 
 
-def run_check(root: str, *, environ: Mapping[str, str] | None = None) -> GatesCheck:
-    """The registry entry point: ``CHECKS["gates"] = CheckSpec(..., default=False)``."""
+def run_check(
+    root: str,
+    *,
+    environ: Mapping[str, str] | None = None,
+    variant: str = "full-gate",
+    timeout_s: float | None = None,
+    gate_checks: list[str] | None = None,
+    base: str | None = None,
+    head: str | None = None,
+) -> GatesCheck:
+    """The registry entry point: ``CHECKS["gates"] = CheckSpec(..., default=False)``.
+
+    The keyword options are those ``sessionkit check`` passes through (gates.md §10.4).
+    """
     env = os.environ if environ is None else environ
-    return GatesCheck(root, environ=env)
+    return GatesCheck(
+        root,
+        environ=env,
+        variant=variant,
+        timeout_s=timeout_s,
+        gate_checks=gate_checks,
+        base=base,
+        head=head,
+    )
