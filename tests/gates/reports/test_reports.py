@@ -22,6 +22,8 @@ from tests.gates.reports.canonical import canonical, cmd, finding
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+# The official SARIF 2.1.0 JSON schema, vendored; provenance in tests/schemas/sarif-schema-2.1.0.README.md.
+OFFICIAL_SARIF = Path(__file__).resolve().parents[2] / "schemas" / "sarif-schema-2.1.0.json"
 UPDATE = os.environ.get("SESSIONKIT_UPDATE_GOLDEN") == "1"
 EXTENSIONS = {
     "json": "json",
@@ -129,10 +131,47 @@ def test_codequality_collision_between_checks_is_rehashed() -> None:
     assert len(fingerprints) == len(set(fingerprints)) == 7
 
 
+def validate_sarif(doc: object) -> None:
+    """The official SARIF 2.1.0 schema, then GitHub's ingestion rules (the subset schema).
+
+    The official schema is checked with the validator its ``$schema`` names and with draft-07,
+    the draft the OASIS publication of the same schema declares; formats are checked too.
+    """
+    official = json.loads(OFFICIAL_SARIF.read_text(encoding="utf-8"))
+    declared = jsonschema.validators.validator_for(official)
+    for cls in {declared, jsonschema.Draft7Validator}:
+        cls.check_schema(official)
+        errors = [
+            f"{list(e.absolute_path)}: {e.message}"
+            for e in cls(official, format_checker=cls.FORMAT_CHECKER).iter_errors(doc)
+        ]
+        assert errors == [], cls.__name__
+    github = json.loads((SCHEMAS / "sarif-2.1.0-subset.schema.json").read_text())
+    jsonschema.Draft202012Validator(github, format_checker=jsonschema.FormatChecker()).validate(doc)
+
+
+def test_official_sarif_schema_is_the_vendored_file_and_rejects_bad_logs() -> None:
+    import hashlib
+
+    digest = hashlib.sha256(OFFICIAL_SARIF.read_bytes()).hexdigest()
+    readme = OFFICIAL_SARIF.with_name("sarif-schema-2.1.0.README.md").read_text(encoding="utf-8")
+    assert digest in readme  # the provenance note names exactly this file
+    official = json.loads(OFFICIAL_SARIF.read_text(encoding="utf-8"))
+    assert official["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    doc = json.loads(render("sarif"))
+    validator_cls = jsonschema.validators.validator_for(official)
+    bad_level = json.loads(json.dumps(doc))
+    bad_level["runs"][0]["results"][0]["level"] = "fatal"
+    no_version = {k: v for k, v in doc.items() if k != "version"}
+    bad_line = json.loads(json.dumps(doc))
+    bad_line["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = 0
+    for broken in (bad_level, no_version, bad_line):
+        assert not validator_cls(official).is_valid(broken)
+
+
 def test_sarif_against_schema_and_github_rules() -> None:
     doc = json.loads(render("sarif"))
-    schema = json.loads((SCHEMAS / "sarif-2.1.0-subset.schema.json").read_text())
-    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(doc)
+    validate_sarif(doc)
     (run,) = doc["runs"]
     assert run["automationDetails"]["id"] == "sessionkit-gate/"
     rules = run["tool"]["driver"]["rules"]
@@ -324,8 +363,7 @@ def test_check_results_share_the_writers() -> None:
         "docs",
     ]
     sarif = json.loads(WRITERS["sarif"].render(model, ReportOptions()))
-    schema = json.loads((SCHEMAS / "sarif-2.1.0-subset.schema.json").read_text())
-    jsonschema.Draft202012Validator(schema).validate(sarif)
+    validate_sarif(sarif)
     assert sarif["runs"][0]["automationDetails"]["id"] == "sessionkit-check/"
     assert "sessionkit.config.range" in {r["ruleId"] for r in sarif["runs"][0]["results"]}
     issues = json.loads(WRITERS["codequality"].render(model, ReportOptions()))
