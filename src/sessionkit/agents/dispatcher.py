@@ -124,6 +124,7 @@ class Call:
         "hook_event",
         "hooks",
         "options",
+        "probe",
         "root",
         "start_ns",
         "tool_kind",
@@ -148,6 +149,9 @@ class Call:
         )
         self.hook_event: HookEvent | None = None
         self.tool_kind = "unknown"
+        # ``sessionkit hook explain``: called with the CheckRun before the findings are
+        # combined; once-per-session notices are then neither filtered nor remembered.
+        self.probe: Any = None
         self.root: str | None = None
         self.hooks: dict[str, Any] = dict(DEFAULT_HOOKS)
         self.config: dict[str, Any] = {}
@@ -341,7 +345,10 @@ def _judge(
     call.trace(f"checks done ({len(run.findings)} findings)")
     if call.cache_doc is not None and call.cache_path is not None:
         persist_patterns(call.cache_doc, call.cache_path)
-    notices.filter_shown(run.findings, event.session_id, event.git_dir)
+    if call.probe is None:
+        notices.filter_shown(run.findings, event.session_id, event.git_dir)
+    else:
+        call.probe(run)
     action, shown = combine(run.findings)
     if event.phase == "post" and action == "block":
         for item in shown:

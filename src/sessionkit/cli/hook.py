@@ -1,13 +1,19 @@
-"""``sessionkit hook``: check the installed agent hooks (agent-hooks.md §14.5).
+"""``sessionkit hook``: check the installed agent hooks (agent-hooks.md §14.5, §14.6).
 
 ``selftest`` feeds canned payloads through the hook, exactly as a harness would, and checks
 each answer. Exit codes: 0 all cases pass, 1 any case fails, 2 usage, 3 the command cannot be
 run or the fixture cannot be created. ``--json``: ``schemas/hook-selftest.schema.json``.
+
+``explain`` runs one tool call through the hook's dispatcher in process and shows every step
+(§14.6); ``--json``: ``schemas/hook-explain.schema.json``.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -19,7 +25,7 @@ from sessionkit.errors import EXIT_FINDINGS, EXIT_OK, EnvironmentProblem
 
 @click.group("hook")
 def hook() -> None:
-    """Self-test the installed agent hooks."""
+    """Self-test the installed agent hooks and explain their decisions."""
 
 
 @hook.command("selftest")
@@ -65,6 +71,84 @@ def selftest(
     if all(c["actual"]["exit_code"] == 127 for c in result["cases"]):
         raise EnvironmentProblem(f"the hook command {result['command']} cannot be run")
     exit_with(EXIT_OK if result["ok"] else EXIT_FINDINGS)
+
+
+@hook.command("explain")
+@click.option("--harness", type=click.Choice(["claude", "codex", "cursor"]), default=None)
+@click.option("--shell", "shell", default=None, metavar="CMD", help="A shell command to judge.")
+@click.option("--edit", "edit", default=None, metavar="PATH", help="A file an edit writes.")
+@click.option(
+    "--content-file",
+    default=None,
+    metavar="FILE",
+    help="New content of the --edit file (default: unchanged).",
+)
+@click.option("--payload", "payload", default=None, metavar="FILE", help="A payload ('-': stdin).")
+@click.option("--cwd", "cwd", default=None, metavar="DIR", help="Working directory of the call.")
+@click.option("--role", type=click.Choice(["coordinator", "agent", "unknown"]), default=None)
+@click.option("--record", is_flag=True, help="Record the decision event as the hook would.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hook-explain document.")
+def explain(
+    harness: str | None,
+    shell: str | None,
+    edit: str | None,
+    content_file: str | None,
+    payload: str | None,
+    cwd: str | None,
+    role: str | None,
+    record: bool,
+    as_json: bool,
+) -> None:
+    """Run one tool call through the hook in process and show every step.
+
+    Exactly one of --shell, --edit or --payload. Exit codes: 0 allow or warn, 1 block,
+    2 usage, 3 a file cannot be read.
+    """
+    from sessionkit.agents import explain as explain_mod
+    from sessionkit.errors import UsageError
+
+    given = [
+        name
+        for name, value in (("--shell", shell), ("--edit", edit), ("--payload", payload))
+        if value is not None
+    ]
+    if len(given) != 1:
+        raise UsageError("give exactly one of --shell, --edit or --payload")
+    if content_file is not None and edit is None:
+        raise UsageError("--content-file needs --edit")
+    if cwd is not None and not Path(cwd).is_dir():
+        raise EnvironmentProblem(f"--cwd {cwd}: not a directory")
+    base = os.path.abspath(cwd or os.getcwd())
+    event: str | None = None
+    if payload is not None:
+        data = _read_input(payload)
+    else:
+        content = None
+        if content_file is not None:
+            content = _read_input(content_file).decode("utf-8", "replace")
+        try:
+            event, doc = explain_mod.build_payload(
+                harness or "claude", cwd=base, shell=shell, edit=edit, content=content
+            )
+        except explain_mod.ExplainInputError as exc:
+            raise EnvironmentProblem(str(exc)) from exc
+        harness = harness or "claude"
+        data = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    report = explain_mod.explain(harness, data, event=event, cwd=base, role=role, record=record)
+    if as_json:
+        echo_json(report)
+    else:
+        click.echo(explain_mod.render_text(report))
+    exit_with(EXIT_FINDINGS if report["decision"]["action"] == "block" else EXIT_OK)
+
+
+def _read_input(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(name).read_bytes()
+    except OSError as exc:
+        raise EnvironmentProblem(f"cannot read {name}: {exc.strerror or exc}") from exc
 
 
 def _repo_root() -> Path | None:
