@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sessionkit.gates.errors import GateEnvironmentError, GateUsageError
-from sessionkit.gates.select import change_set, given_files, select_tests, validate_ref
+from sessionkit.gates.select import ChangeSet, change_set, given_files, select_tests, validate_ref
 from tests.gates.conftest import git
 
 
@@ -135,3 +135,50 @@ def test_selection_none_and_too_many() -> None:
         select_tests(many, many, check_languages=["javascript"], selection={"max_files": 3}).reason
         == "too-many-files"
     )
+
+
+def _state(repo: Path, status: str, start_ref: str) -> None:
+    path = repo / ".claude" / "STATE.md"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(
+        "---\nschema-version: 1\nsession: main-2026-11-24-feature-1\n"
+        f"status: {status}\nsession-start-ref: {start_ref}\n---\n\n## Wave History\n"
+    )
+
+
+def test_session_start_ref_is_the_base_after_ci_and_before_upstream(repo: Path) -> None:
+    """gates.md §4.2 step 4: the active session's start ref, merged with HEAD."""
+    (repo / ".gitignore").write_text(".claude/\n")
+    git(repo, "add", ".gitignore")
+    git(repo, "commit", "-qm", "ignore state")
+    start = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "branch", "upstream-base", "HEAD~1")
+    git(repo, "branch", "--set-upstream-to", "upstream-base")
+    (repo / "src" / "a.py").write_text("in the session\n")
+    git(repo, "commit", "-qam", "session work")
+    (repo / "src" / "b.py").write_text("uncommitted\n")
+
+    def auto(environ: dict[str, str]) -> ChangeSet:
+        return change_set(str(repo), staged=False, base=None, committed_only=False, environ=environ)
+
+    # no session yet: the local upstream row
+    assert auto({}).base_source == "upstream"
+    _state(repo, "active", start[:12])
+    changes = auto({})
+    assert changes.base_source == "session"
+    assert changes.base_ref == start[:12]
+    assert changes.base_commit == start
+    assert changes.changed == ("src/a.py", "src/b.py")
+    _state(repo, "paused", start)
+    assert auto({}).base_source == "session"
+    # the explicit and CI rows win over the session
+    assert auto({"SESSIONKIT_BASE_REF": "HEAD"}).base_source == "env"
+    ci = auto({"CI_MERGE_REQUEST_DIFF_BASE_SHA": start})
+    assert ci.base_source == "ci-gitlab-mr"
+    # a finished session, or a start ref that is not in the clone, falls through
+    _state(repo, "completed", start)
+    assert auto({}).base_source == "upstream"
+    _state(repo, "active", "0123456789abcdef0123456789abcdef01234567")
+    assert auto({}).base_source == "upstream"
+    git(repo, "branch", "--unset-upstream")
+    assert auto({}).base_source == "none"

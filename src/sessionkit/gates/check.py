@@ -171,11 +171,7 @@ class GatesCheck:
             }
         result = self.result
         status = {EXIT_OK: "pass", EXIT_FINDINGS: "fail"}.get(code, "error")
-        blocking = [
-            f"{c.name} ({c.status}: {c.status_reason})" if c.status_reason else c.name
-            for c in result.checks
-            if c.blocking
-        ]
+        blocking = [f"{c.name} ({_why(c)})" for c in result.checks if c.blocking]
         summary = f"gate {result.variant}: {result.status}" + (
             f" (blocking: {', '.join(blocking)})" if blocking else ""
         )
@@ -198,6 +194,13 @@ class GatesCheck:
             "counts": counts,
             "result": result.to_dict(),
         }
+
+
+def _why(check: Any) -> str:
+    """Why a gate check blocks: the regression verdict under new, else status and reason."""
+    if check.regression is not None and check.regression.blocking_reason:
+        return str(check.regression.blocking_reason)
+    return f"{check.status}: {check.status_reason}" if check.status_reason else str(check.status)
 
 
 def run_check(

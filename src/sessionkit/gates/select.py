@@ -130,6 +130,25 @@ def _ci_base(environ: Mapping[str, str]) -> tuple[str, str] | None:
     return None
 
 
+def session_start_ref(root: str) -> str | None:
+    """``session-start-ref`` of the worktree's active (or paused) session, read through the
+    State capability's public reader; None without STATE.md, a live session or a start ref.
+    """
+    from sessionkit import state
+
+    try:
+        current = state.read(root)
+    except (OSError, ValueError, state.StateError):
+        return None
+    if current is None:
+        return None
+    frontmatter = current.frontmatter
+    ref = frontmatter.get("session-start-ref")
+    if frontmatter.get("status") not in ("active", "paused") or not isinstance(ref, str):
+        return None
+    return ref.strip() or None
+
+
 def resolve_base(
     root: str, base: str | None, environ: Mapping[str, str]
 ) -> tuple[str, str | None, str | None]:
@@ -145,6 +164,17 @@ def resolve_base(
     if ci is not None:
         source, sha = ci
         return source, sha, merge_base(root, resolve_commit(root, sha))
+    start = session_start_ref(root)
+    if start is not None and re.fullmatch(r"[0-9a-fA-F]{7,64}", start):
+        # a start ref that is gone (history rewritten) falls through to the local rows
+        found = git.run(
+            ["rev-parse", "--verify", "--quiet", f"{start}^{{commit}}"], cwd=root, check=False
+        )
+        sha = found.stdout.decode().strip()
+        if found.returncode == 0 and sha:
+            mb = git.run(["merge-base", sha, "HEAD"], cwd=root, check=False)
+            if mb.returncode == 0 and mb.stdout.strip():
+                return "session", start, mb.stdout.decode().strip()
     for source, ref in (("upstream", "@{upstream}"), ("origin-head", "origin/HEAD")):
         proc = git.run(
             ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=root, check=False

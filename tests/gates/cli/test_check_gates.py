@@ -101,7 +101,10 @@ def test_fail_on_new_blocks_only_on_the_regression_commit(
     assert _listed(doc) == [("lint.ruff.F401", "src/b.py", 1, "`sys` imported but unused")]
     entry = doc["checks"][0]
     assert entry["status"] == "fail"
-    assert "1 new, 1 pre-existing (not listed), 0 fixed" in entry["summary"]
+    assert entry["summary"] == (
+        "gate full-gate: fail (blocking: lint (new-findings: 1)); "
+        "against the baseline: 1 new, 1 pre-existing (not listed), 0 fixed"
+    )
     lint = entry["result"]["checks"][0]
     assert lint["regression"]["new"] == [doc["findings"][0]["fingerprint"]]
     assert sorted((f["path"], f["line"], f["baseline"]) for f in lint["findings"]) == [
