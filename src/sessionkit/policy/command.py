@@ -254,7 +254,6 @@ class Command:
         self,
         argv: tuple[Value, ...],
         name: str | None,
-        *,
         wrappers: tuple[str, ...] = (),
         env: tuple[tuple[str, Value], ...] = (),
         redirects: tuple[Redirection, ...] = (),

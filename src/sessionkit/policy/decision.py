@@ -497,3 +497,89 @@ class Decision(_Record):
 
 _add_properties(Finding)
 _add_properties(Decision)
+
+
+def rule_finding(
+    rule_id: str,
+    group: str,
+    action: str,
+    default_action: str,
+    reason: str,
+    suggestion: str | None,
+    segment: str | None,
+    span: tuple[int, int] | None,
+    span_exact: bool,
+    argv: tuple[str, ...],
+    via: Iterable[Any],
+    targets: tuple[Target, ...],
+    reading: int,
+) -> Finding:
+    """A built-in rule's ``Finding``, built positionally (the analysers' hot path).
+
+    The same record ``Finding(...)`` builds from keywords; ``argv`` and ``targets`` must be
+    tuples already, ``via`` may hold ``Hop`` objects or ``(kind, span, detail)`` tuples.
+    """
+    return _new_record(
+        Finding,
+        (
+            rule_id,
+            group,
+            action,
+            default_action,
+            "builtin",
+            reason,
+            suggestion,
+            segment,
+            span if span is None or type(span) is tuple else _span(span),
+            bool(span_exact),
+            argv,
+            _hops(via) if via else (),
+            targets,
+            int(reading),
+            None,
+        ),
+    )
+
+
+def decision_record(
+    action: str,
+    rule_id: str | None,
+    group: str | None,
+    reason: str,
+    suggestion: str | None,
+    segment: str | None,
+    span: tuple[int, int] | None,
+    span_exact: bool,
+    findings: tuple[Finding, ...],
+    notices: tuple[Notice, ...],
+    command: str,
+    cwd: str,
+    repo_root: str | None,
+    malformed: bool,
+    policy_digest: str,
+) -> Decision:
+    """A ``Decision`` built positionally from already normalised fields (the guard's hot
+    path); ``Decision(...)`` validates and converts keyword arguments instead."""
+    return _new_record(
+        Decision,
+        (
+            action,
+            rule_id,
+            group,
+            reason,
+            suggestion,
+            segment,
+            span if span is None or type(span) is tuple else _span(span),
+            bool(span_exact),
+            findings,
+            notices,
+            command,
+            cwd,
+            repo_root,
+            bool(malformed),
+            policy_digest,
+        ),
+    )
+
+
+_new_record = tuple.__new__

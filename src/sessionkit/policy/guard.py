@@ -28,6 +28,7 @@ from sessionkit.policy.decision import (
     Finding,
     Hop,
     Notice,
+    decision_record,
 )
 from sessionkit.policy.paths import PathConfig, PathJudge
 from sessionkit.policy.repofacts import RepoFacts, find_root
@@ -279,7 +280,13 @@ class Guard:
         if not isinstance(command, str):
             raise TypeError(f"command must be a str, not {type(command).__name__}")
         run_cwd = self.cwd if cwd is None else _abspath(os.fspath(cwd))
-        inputs = self._refresh_inputs()
+        return self._analyse(command, run_cwd, context, source)
+
+    def _analyse(self, command: str, run_cwd: str, context: str, source: str | None) -> Analysis:
+        """``analyse`` for a ``str`` command and a clean absolute cwd."""
+        inputs = self._inputs
+        if self._judge is None or time.monotonic() - inputs.checked >= _REVALIDATE_SECONDS:
+            inputs = self._refresh_inputs()
         judge = self._path_judge().for_cwd(run_cwd)
         facts = judge.facts
         notices = list(inputs.notices)
@@ -536,19 +543,19 @@ def _unresolved(cmd: Command, ctx: Context) -> list[Finding]:
         reading = CommandRecord(
             argv,
             candidate,
-            wrappers=cmd.wrappers,
-            env=cmd.env,
-            redirects=cmd.redirects,
-            stdin=cmd.stdin,
-            cwd=cmd.cwd,
-            via=cmd.via,
-            span=cmd.span,
-            text=cmd.text,
-            span_exact=cmd.span_exact,
-            dry=cmd.dry,
-            deferred=cmd.deferred,
-            reading=cmd.reading,
-            git_config=cmd.git_config,
+            cmd.wrappers,
+            cmd.env,
+            cmd.redirects,
+            cmd.stdin,
+            cmd.cwd,
+            cmd.via,
+            cmd.span,
+            cmd.text,
+            cmd.span_exact,
+            cmd.dry,
+            cmd.deferred,
+            cmd.reading,
+            cmd.git_config,
         )
         for item in analyse(reading, ctx):
             if item.action == "block":
@@ -876,95 +883,138 @@ def compose(
     policy_digest: str = "",
 ) -> Decision:
     """The decision over every finding: most severe wins, then the primary finding (§10.1)."""
+    notes = notices if type(notices) is tuple else tuple(notices)
     if not malformed and not findings:
-        return Decision(
+        return decision_record(
             "allow",
-            notices=notices,
-            command=command,
-            cwd=cwd,
-            repo_root=repo_root,
-            policy_digest=policy_digest,
+            None,
+            None,
+            NO_FINDING_REASON,
+            None,
+            None,
+            None,
+            True,
+            (),
+            notes,
+            command,
+            cwd,
+            repo_root,
+            False,
+            policy_digest,
         )
-    items = sorted(findings, key=lambda f: (f.span[0] if f.span is not None else 0, f.reading))
+    if len(findings) == 1:
+        items = list(findings)
+    else:
+        items = sorted(findings, key=_position)
     if malformed:
-        destructive = [f for f in items if f.action in ("warn", "block")]
-        if destructive:
-            worst = max(destructive, key=_severity)
-            rule = RULES["malformed-destructive"]
-            items.insert(
-                0,
-                Finding(
-                    rule.id,
-                    rule.group,
-                    "block",
-                    reason=rule.render_reason(
-                        f"{_issue_text(issues)}; a lenient reading is {worst.rule_id}"
-                    ),
-                    suggestion=rule.suggestion,
-                    segment=command,
-                    span=(0, len(command)),
-                    span_exact=True,
-                    argv=worst.argv,
-                    via=worst.via,
-                    reading=worst.reading,
-                ),
-            )
-        else:
-            rule = RULES["malformed-inert"]
-            items.insert(
-                0,
-                Finding(
-                    rule.id,
-                    rule.group,
-                    "allow",
-                    reason=rule.reason,
-                    segment=command,
-                    span=(0, len(command)),
-                    span_exact=True,
-                ),
-            )
+        items.insert(0, _malformed_finding(command, items, issues))
     action = "allow"
     for item in items:
         if SEVERITY[item.action] > SEVERITY[action]:
             action = item.action
-    common: dict[str, Any] = {
-        "findings": items,
-        "notices": tuple(notices),
-        "command": command,
-        "cwd": cwd,
-        "repo_root": repo_root,
-        "malformed": malformed,
-        "policy_digest": policy_digest,
-    }
     if action == "allow":
-        best: Finding | None = None
-        best_rank = len(_ALLOW_ORDER)
-        for item in items:
-            rank = _ALLOW_RANK.get(item.rule_id, len(_ALLOW_ORDER))
-            if best is None or rank < best_rank:
-                best, best_rank = item, rank
+        best = _best_allow(items)
         if best is None:
-            return Decision("allow", reason=NO_FINDING_REASON, **common)
-        return Decision(
+            return decision_record(
+                "allow",
+                None,
+                None,
+                NO_FINDING_REASON,
+                None,
+                None,
+                None,
+                True,
+                tuple(items),
+                notes,
+                command,
+                cwd,
+                repo_root,
+                malformed,
+                policy_digest,
+            )
+        return decision_record(
             "allow",
-            reason=best.reason,
-            segment=best.segment,
-            span=best.span,
-            span_exact=best.span_exact,
-            **common,
+            None,
+            None,
+            best.reason,
+            None,
+            best.segment,
+            best.span,
+            best.span_exact,
+            tuple(items),
+            notes,
+            command,
+            cwd,
+            repo_root,
+            malformed,
+            policy_digest,
         )
     primary = min((f for f in items if f.action == action), key=_primary_key)
-    return Decision(
+    return decision_record(
         action,
-        rule_id=primary.rule_id,
-        group=primary.group,
-        reason=primary.reason,
-        suggestion=primary.suggestion,
-        segment=primary.segment,
-        span=primary.span,
-        span_exact=primary.span_exact,
-        **common,
+        primary.rule_id,
+        primary.group,
+        primary.reason,
+        primary.suggestion,
+        primary.segment,
+        primary.span,
+        primary.span_exact,
+        tuple(items),
+        notes,
+        command,
+        cwd,
+        repo_root,
+        malformed,
+        policy_digest,
     )
+
+
+def _position(item: Finding) -> tuple[int, int]:
+    return (item.span[0] if item.span is not None else 0, item.reading)
+
+
+def _malformed_finding(command: str, items: list[Finding], issues: Sequence[Any]) -> Finding:
+    """The finding a malformed command adds: block when a lenient reading is destructive."""
+    destructive = [f for f in items if f.action in ("warn", "block")]
+    if destructive:
+        worst = max(destructive, key=_severity)
+        rule = RULES["malformed-destructive"]
+        return Finding(
+            rule.id,
+            rule.group,
+            "block",
+            reason=rule.render_reason(
+                f"{_issue_text(issues)}; a lenient reading is {worst.rule_id}"
+            ),
+            suggestion=rule.suggestion,
+            segment=command,
+            span=(0, len(command)),
+            span_exact=True,
+            argv=worst.argv,
+            via=worst.via,
+            reading=worst.reading,
+        )
+    rule = RULES["malformed-inert"]
+    return Finding(
+        rule.id,
+        rule.group,
+        "allow",
+        reason=rule.reason,
+        segment=command,
+        span=(0, len(command)),
+        span_exact=True,
+    )
+
+
+def _best_allow(items: Sequence[Finding]) -> Finding | None:
+    """The allow finding whose explanation is the most specific (``_ALLOW_ORDER``)."""
+    best: Finding | None = None
+    best_rank = len(_ALLOW_ORDER)
+    for item in items:
+        rank = _ALLOW_RANK.get(item.rule_id, len(_ALLOW_ORDER))
+        if best is None or rank < best_rank:
+            best, best_rank = item, rank
+    return best
 
 
 # ---- module-level entry points -------------------------------------------------------------
@@ -1027,7 +1077,7 @@ def analyse_command(
         raise TypeError(f"command must be a str, not {type(command).__name__}")
     run_cwd = _abspath(os.fspath(cwd) if cwd is not None else os.getcwd())
     guard = _guard_for(run_cwd, config, policy, session)
-    return guard.analyse(command, cwd=run_cwd, context=context, source=source)
+    return guard._analyse(command, run_cwd, context, source)
 
 
 def check_command(
@@ -1045,7 +1095,7 @@ def check_command(
         raise TypeError(f"command must be a str, not {type(command).__name__}")
     run_cwd = _abspath(os.fspath(cwd) if cwd is not None else os.getcwd())
     guard = _guard_for(run_cwd, config, policy, session)
-    return guard.analyse(command, cwd=run_cwd, context=context, source=source).decision
+    return guard._analyse(command, run_cwd, context, source).decision
 
 
 def clear_cache() -> None:

@@ -154,6 +154,8 @@ class RepoFacts:
         self._worktrees_known = True
         self._packed: frozenset[str] | None = None
         self._config: tuple[tuple[str, str | None], ...] | None = None
+        # ref_exists answers: refs are read once per RepoFacts like every other fact
+        self._refs: dict[str, bool] = {}
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -272,7 +274,15 @@ class RepoFacts:
         return full_name in self._packed_refs()
 
     def ref_exists(self, word: str) -> bool:
-        """Whether ``word`` names an existing ref the way git resolves a short name (§7.2.4)."""
+        """Whether ``word`` names an existing ref the way git resolves a short name (§7.2.4).
+
+        Answered once per ``RepoFacts`` (a Guard builds fresh facts at most once a second)."""
+        known = self._refs.get(word)
+        if known is None:
+            known = self._refs[word] = self._ref_exists(word)
+        return known
+
+    def _ref_exists(self, word: str) -> bool:
         if not word or self.common_dir is None:
             return False
         if word.startswith("refs/") and self.has_ref(word):

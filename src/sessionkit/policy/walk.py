@@ -653,8 +653,7 @@ class _Walker:
     def __init__(self, command: str, cwd: str) -> None:
         self.command = command
         self.out: list[Command] = []
-        self.home_value = _home_value()
-        self.home: str = self.home_value.pieces[0].path or "/"  # type: ignore[union-attr]
+        self._home: Value | None = None  # read from the environment on first use
         self.cwd = cwd
         self.payloads = 0
         self.limit: str | None = None
@@ -675,6 +674,19 @@ class _Walker:
         # redirection into a file): outputs are computed only then
         self.need_output = 0
         self.payload_chars = 0
+
+    @property
+    def home_value(self) -> Value:
+        """``Sym(HOME)`` for this walk."""
+        value = self._home
+        if value is None:
+            value = self._home = _home_value()
+        return value
+
+    @property
+    def home(self) -> str:
+        """The home directory's path for this walk."""
+        return self.home_value.pieces[0].path or "/"  # type: ignore[union-attr]
 
     # -- entry -----------------------------------------------------------------------------
 
@@ -732,23 +744,23 @@ class _Walker:
         if name == "git" or (name is not None and name.startswith("git-")):
             gitcfg = self._git_config_for(call)
         self.out.append(
-            Command(
+            Command(  # positional: keywords cost a microsecond per record
                 tuple(call.argv),
                 name,
-                wrappers=call.wrappers,
-                env=call.env,
-                redirects=call.redirects,
-                stdin=call.stdin,
-                cwd=call.cwd,
-                via=ctx.via,
-                span=ctx.span(span),
-                text=ctx.text(span),
-                span_exact=ctx.exact,
-                dry=ctx.dry,
-                deferred=ctx.deferred,
-                reading=ctx.reading,
-                git_config=gitcfg,
-                defined_only=ctx.defined_only,
+                call.wrappers,
+                call.env,
+                call.redirects,
+                call.stdin,
+                call.cwd,
+                ctx.via,
+                ctx.span(span),
+                ctx.text(span),
+                ctx.exact,
+                ctx.dry,
+                ctx.deferred,
+                ctx.reading,
+                gitcfg,
+                ctx.defined_only,
             )
         )
 

@@ -11,8 +11,9 @@ Hot path: standard library only.
 
 from __future__ import annotations
 
-from sessionkit.policy.decision import Finding
+from sessionkit.policy.decision import Finding, rule_finding
 from sessionkit.policy.rules import RULES
+from sessionkit.policy.values import render_argv
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -86,21 +87,21 @@ def finding(
 ) -> Finding:
     """A built-in finding for ``cmd`` with the rule's reason and suggestion filled in."""
     rule = RULES[rule_id]
-    return Finding(
+    default = rule.default_action
+    return rule_finding(
         rule.id,
         rule.group,
-        rule.default_action if action is None else action,
-        default_action=rule.default_action,
-        origin="builtin",
-        reason=rule.render_reason(target) if reason is None else reason,
-        suggestion=rule.suggestion,
-        segment=cmd.text,
-        span=cmd.span,
-        span_exact=cmd.span_exact,
-        argv=cmd.rendered(),
-        via=cmd.via,
-        targets=targets,
-        reading=cmd.reading,
+        default if action is None else action,
+        default,
+        rule.render_reason(target) if reason is None else reason,
+        rule.suggestion,
+        cmd.text,
+        cmd.span,
+        cmd.span_exact,
+        tuple(render_argv(cmd.argv)),
+        cmd.via,
+        targets if type(targets) is tuple else tuple(targets),
+        cmd.reading,
     )
 
 
