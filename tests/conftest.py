@@ -19,6 +19,16 @@ settings.register_profile("sessionkit", deadline=None, suppress_health_check=[He
 settings.load_profile("sessionkit")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Here, not in tests/agents/conftest.py: options must come from an initial conftest.
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/agents/golden/ from the installed sessionkit-hook (review the diff)",
+    )
+
+
 @pytest.fixture(autouse=True, scope="session")
 def git_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """A private global git config, so a developer's hooks path or signing cannot leak in."""
