@@ -286,3 +286,29 @@ def test_the_hook_command_itself_is_not_needed(scoped: Path) -> None:
     doc = explain(scoped, "--shell", "git status", "--cwd", str(scoped / "src"), "--json").doc
     assert doc["event_fields"]["cwd"] == str(scoped / "src")
     assert doc["event_fields"]["root"] == str(scoped)
+
+
+def test_post_phase_and_disabled_checks(scoped: Path, tmp_path: Path) -> None:
+    post = {
+        "session_id": "post-1",
+        "transcript_path": None,
+        "cwd": str(scoped),
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": "make"},
+        "tool_response": {"stdout": ""},
+    }
+    path = tmp_path / "post.json"
+    path.write_text(json.dumps(post))
+    doc = explain(scoped, "--payload", str(path), "--json").doc
+    assert (doc["event"], doc["event_fields"]["phase"]) == ("post-tool-use", "post")
+    assert _check(doc, "verify")["status"] == "evaluated"
+    assert _check(doc, "destructive")["status"] == "not-applicable"
+    assert doc["guard"] is None
+    disabled = explain(
+        scoped, "--edit", "README.md", "--json", SESSIONKIT_HOOK_DISABLE="scope,weakening"
+    ).doc
+    assert disabled["config"]["disabled"] == ["scope", "weakening"]
+    assert _check(disabled, "scope")["status"] == "disabled"
+    assert _check(disabled, "scope")["findings"] == []
+    assert disabled["decision"]["action"] == "allow"
