@@ -9,7 +9,6 @@ adapters' sets and to ``_wire.render``).
 from __future__ import annotations
 
 import gc
-import json
 import os
 import sys
 import time
@@ -123,11 +122,21 @@ def _main(args: list[str], start_ns: int) -> int:
 # --------------------------------------------------------------------------- deadline
 
 
+def _signal_module() -> Any:
+    """The interpreter's built-in ``_signal``: ``signal`` is the same functions plus enum
+    wrappers for the constants, and ``enum`` alone costs a third of a ``python -c pass``."""
+    try:
+        return __import__("_signal")  # no type stubs for the built-in module
+    except ImportError:  # pragma: no cover - CPython always has it
+        import signal
+
+        return signal
+
+
 def _arm(deadline_ms: int) -> None:
     """Arm the process deadline (§8.5): SIGALRM on POSIX, a timer thread elsewhere."""
     try:
-        import signal
-
+        signal = _signal_module()
         if hasattr(signal, "setitimer"):
             signal.signal(signal.SIGALRM, _on_deadline)
             signal.setitimer(signal.ITIMER_REAL, deadline_ms / 1000.0)
@@ -144,8 +153,7 @@ def _arm(deadline_ms: int) -> None:
 
 def _disarm() -> None:
     try:
-        import signal
-
+        signal = _signal_module()
         if hasattr(signal, "setitimer"):
             signal.setitimer(signal.ITIMER_REAL, 0)
         timer = _state.get("timer")
@@ -228,6 +236,8 @@ def render(harness: str, event: str, action: str, agent: str, user: str) -> str:
         else:
             specific = {"hookEventName": name, "additionalContext": agent}
         obj = {"hookSpecificOutput": specific, "systemMessage": user}
+    import json  # the fallback path: the plain standard library
+
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
@@ -277,6 +287,8 @@ def _read_payload(wire: ModuleType | None) -> Any:
     text = b"".join(chunks).removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     if not text.strip():
         return ""
+    import json
+
     value = json.loads(text)
     return value if isinstance(value, dict) else None
 
@@ -291,6 +303,8 @@ def _fail_mode() -> str:
             dot_git = os.path.join(directory, ".git")
             if os.path.isdir(dot_git):
                 path = os.path.join(dot_git, "sessionkit", "hook-cache.json")
+                import json
+
                 with open(path, "rb") as handle:
                     doc = json.loads(handle.read(1 << 20))
                 mode = doc["config"]["hooks"]["fail-mode"]

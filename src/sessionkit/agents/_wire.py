@@ -1,15 +1,17 @@
 """Wire format of ``sessionkit-hook``: names, payload reading, messages, answers (§3-§7).
 
-Hot path: standard library only. The bootstrap's fallback answers and the normal answers are
+Hot path: standard library only (JSON through ``sessionkit._jsonfast``, which is ``json``'s
+own C scanner and encoder without the ``re`` import). The bootstrap's fallback answers and the normal answers are
 rendered by the same functions here, so a failure path cannot drift from the protocol.
 """
 
 from __future__ import annotations
 
 import _thread
-import json
 import os
 import time
+
+from sessionkit import _jsonfast
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -202,7 +204,7 @@ def _cached_hooks(cwd: str) -> dict[str, Any]:
         if git_dir is None:
             return {}
         with open(os.path.join(git_dir, "sessionkit", "hook-cache.json"), "rb") as handle:
-            doc = json.loads(handle.read(1 << 20))
+            doc = _jsonfast.loads(handle.read(1 << 20))
         if not isinstance(doc, dict) or doc.get("format") != 1:
             return {}
         hooks = doc.get("config", {}).get("hooks", {})
@@ -248,7 +250,7 @@ def decode_payload(raw: bytes, max_payload: int = DEFAULT_MAX_PAYLOAD) -> dict[s
     if not text.strip():
         return None
     try:
-        value = json.loads(text)
+        value = _jsonfast.loads(text)
     except (ValueError, RecursionError) as exc:
         kind = "nested too deeply" if isinstance(exc, RecursionError) else "not valid JSON"
         raise PayloadError(
@@ -351,7 +353,7 @@ def user_line(findings: list[Finding]) -> str:
 
 def dumps(obj: dict[str, Any]) -> str:
     """One answer line: compact JSON, non-ASCII kept, newline-terminated (§7)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _jsonfast.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def render(

@@ -6,11 +6,11 @@ a miss (``load`` in the dispatcher) calls ``sessionkit.config.load_config`` and 
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
 
+from sessionkit import _jsonfast
 from sessionkit._version import __version__
 
 TYPE_CHECKING = False
@@ -44,7 +44,7 @@ def read(path: str, root: str) -> dict[str, Any] | None:
     """The cache document at ``path`` when it is valid for ``root``; None otherwise."""
     try:
         with open(path, "rb") as handle:
-            doc = json.loads(handle.read())
+            doc = _jsonfast.loads(handle.read())
     except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(doc, dict) or not _header_ok(doc, root):
@@ -90,7 +90,7 @@ def read_any(path: str) -> dict[str, Any] | None:
     """The cache document without validity checks (for the last valid configuration)."""
     try:
         with open(path, "rb") as handle:
-            doc = json.loads(handle.read())
+            doc = _jsonfast.loads(handle.read())
     except (OSError, ValueError, RecursionError):
         return None
     return doc if isinstance(doc, dict) and doc.get("format") == FORMAT else None
@@ -130,7 +130,7 @@ def write(path: str, doc: dict[str, Any]) -> bool:
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temp, "w", encoding="utf-8") as handle:
-            json.dump(doc, handle, ensure_ascii=False, separators=(",", ":"))
+            handle.write(_jsonfast.dumps(doc, ensure_ascii=False, separators=(",", ":")))
         os.replace(temp, path)
         return True
     except OSError:

@@ -7,11 +7,11 @@ protected-path and weakening modules); ``sessionkit.config`` only on a hook-cach
 
 from __future__ import annotations
 
-import importlib
-import json
 import os
+import sys
 import time
 
+from sessionkit import _jsonfast
 from sessionkit.agents import _common, _wire, cache, notices
 from sessionkit.agents import checks as checks_mod
 from sessionkit.agents import record as record_mod
@@ -45,7 +45,9 @@ _DOCTOR_FIX = (
 
 def adapter(harness: str) -> Any:
     """The adapter module of ``harness`` (registry of §3.3; see ``_types.Adapter``)."""
-    return importlib.import_module(ADAPTERS[harness])
+    name = ADAPTERS[harness]
+    __import__(name)  # not importlib: its import costs more than an adapter's
+    return sys.modules[name]
 
 
 class Options:
@@ -786,7 +788,7 @@ def persist_patterns(doc: dict[str, Any], path: str) -> None:
     stored = dict(stored) if isinstance(stored, dict) else {}
     changed = False
     for key in fresh:
-        digest = hashlib.sha256(json.dumps(list(key)).encode()).hexdigest()
+        digest = hashlib.sha256(_jsonfast.dumps(list(key)).encode()).hexdigest()
         if digest not in stored:
             stored[digest] = {"entries": list(key), "compiled": [list(p) for p in memo[key]]}
             changed = True

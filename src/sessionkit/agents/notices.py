@@ -7,8 +7,9 @@ that file cannot be read or written, every notice is shown every time.
 
 from __future__ import annotations
 
-import json
 import os
+
+from sessionkit import _jsonfast
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def filter_shown(findings: list[Finding], session_id: str | None, git_dir: str |
 def _read(path: str) -> dict[str, list[str]] | None:
     try:
         with open(path, "rb") as handle:
-            doc = json.loads(handle.read(4 << 20))
+            doc = _jsonfast.loads(handle.read(4 << 20))
     except FileNotFoundError:
         return {}
     except OSError:
@@ -86,7 +87,7 @@ def _write(path: str, seen: dict[str, list[str]]) -> bool:
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temp, "w", encoding="utf-8") as handle:
-            json.dump(seen, handle, separators=(",", ":"))
+            handle.write(_jsonfast.dumps(seen, separators=(",", ":")))
         os.replace(temp, path)
         return True
     except OSError:

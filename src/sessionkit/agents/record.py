@@ -30,11 +30,9 @@ def command_sha256(command: str) -> str:
 def _sha256(data: bytes) -> Any:
     """SHA-256 from the interpreter's built-in module when there is one (about 1 ms to import)
     rather than ``hashlib``, which loads OpenSSL (about 4 ms), after the answer is out."""
-    import importlib
-
     for name in ("_sha256", "_sha2"):  # CPython <= 3.11, >= 3.12
         try:
-            return importlib.import_module(name).sha256(data)
+            return __import__(name).sha256(data)
         except (ImportError, AttributeError):
             continue
     import hashlib
