@@ -9,12 +9,13 @@ compares the regular expressions with ``pathspec``'s own for the §9.4 table and
 patterns — but is done here with the standard library, because importing ``pathspec`` costs
 more than the interpreter's whole start-up and this module is on the hook path.
 
-Hot path: standard library only at module level.
+Hot path: standard library only at module level, and no ``re`` until patterns are compiled
+(``re`` with ``enum`` costs a third of the interpreter's start-up; calls without write targets
+never match a path).
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 TYPE_CHECKING = False
@@ -29,8 +30,6 @@ __all__ = [
     "pattern_to_regex",
 ]
 
-_TRAILING_SPACES = re.compile(r"(?<!\\)( +)$")
-_WILDCARD = re.compile(r"[*?\[]")
 _compiled: dict[tuple[str, ...], tuple[tuple[str, bool], ...]] = {}
 
 
@@ -39,7 +38,7 @@ def normalise_entry(entry: str) -> tuple[str, bool]:
     ``/`` prefixed unless the entry is absolute (``/…``) or a home grant (``~/…``)."""
     negated = entry.startswith("!")
     body = entry[1:] if negated else entry
-    body = _TRAILING_SPACES.sub("", body)
+    body = _strip_trailing_spaces(body)
     if body.startswith("~/"):
         return body, negated
     if not body.startswith("/"):
@@ -50,8 +49,23 @@ def normalise_entry(entry: str) -> tuple[str, bool]:
 def literal_prefix(pattern: str) -> str:
     """The part of an anchored pattern before its first wildcard, without the leading ``/``."""
     body = pattern.lstrip("!").lstrip("/")
-    match = _WILDCARD.search(body)
-    return body if match is None else body[: match.start()]
+    cut = len(body)
+    for wildcard in "*?[":
+        at = body.find(wildcard, 0, cut)
+        if at != -1:
+            cut = at
+    return body[:cut]
+
+
+def _strip_trailing_spaces(body: str) -> str:
+    """``re.sub(r"(?<!\\)( +)$", "", body)``: trailing spaces go, except one escaped by a
+    backslash before them."""
+    start = len(body.rstrip(" "))
+    if start == len(body):
+        return body
+    if body[start - 1 : start] == "\\":
+        start += 1
+    return body[:start]
 
 
 _DIR_MARK = "(?P<ps_d>/)"
@@ -61,6 +75,8 @@ _DIR_MARK_OPT = f"(?:{_DIR_MARK}|$)"
 def _segment_glob(segment: str) -> str | None:
     """The regex of one path segment's glob; None for an unterminated ``[`` (git drops
     such patterns)."""
+    import re
+
     out: list[str] = []
     escape = False
     i, end = 0, len(segment)
@@ -202,6 +218,8 @@ class PatternSet:
         ignore_case: bool = False,
         compiled: Iterable[Sequence[object]] | None = None,
     ) -> None:
+        import re
+
         self.entries = tuple(entries)
         self.ignore_case = ignore_case
         source = compiled if compiled is not None else compile_patterns(self.entries)

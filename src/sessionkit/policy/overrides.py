@@ -7,15 +7,15 @@ committed): ``{"version": 1, "overrides": [...]}``. The store is read on every c
 small); writes are atomic (temporary file plus rename, under a lock file) and drop expired
 entries.
 
-Hot path (read side): standard library only.
+Hot path (read side): standard library only; ``re`` and ``datetime`` only when an override
+exists (without one, a blocked command costs no clock and no pattern).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 
+from sessionkit import _jsonfast
 from sessionkit.policy.decision import SEVERITY, Downgrade, Notice
 
 TYPE_CHECKING = False
@@ -50,7 +50,7 @@ def read_store(common_dir: str) -> tuple[list[dict[str, Any]], list[Notice]]:
     path = store_path(common_dir)
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            data = _jsonfast.loads(handle.read())
     except FileNotFoundError:
         return [], []
     except (OSError, ValueError, RecursionError) as exc:
@@ -133,6 +133,8 @@ class Override:
         if self.paths:
             if not finding.targets or repo_root is None:
                 return False
+            import re
+
             for target in finding.targets:
                 rel = _relative(target.path, repo_root)
                 if rel is None or not any(re.match(regex, rel) for regex in self.paths):
@@ -182,7 +184,9 @@ class OverrideSet:
 
     __slots__ = ("items", "notices", "now")
 
-    def __init__(self, items: Sequence[Override], now: datetime, notices: list[Notice]) -> None:
+    def __init__(
+        self, items: Sequence[Override], now: datetime | None, notices: list[Notice]
+    ) -> None:
         self.items = tuple(items)
         self.now = now
         self.notices = notices
@@ -198,10 +202,12 @@ class OverrideSet:
     ) -> OverrideSet:
         from sessionkit.policy.policyfile import find_repository, override_problem
 
-        moment = _now(now)
+        # the clock is read only when there is an override to judge (None means no items)
+        moment = _now(now) if policy.overrides else None
         found: list[Notice] = []
         items: list[Override] = []
         for entry in policy.overrides:
+            assert moment is not None
             problem = override_problem(entry, now=moment)
             if problem is not None:
                 if problem[0] == "override-expired":
@@ -225,7 +231,10 @@ class OverrideSet:
             if common:
                 entries, store_notices = read_store(common)
                 found.extend(store_notices)
+                if entries and moment is None:
+                    moment = _now(now)
                 for entry in entries:
+                    assert moment is not None
                     if (
                         override_problem(
                             entry, now=moment, local=True, max_duration=policy.max_override_duration
@@ -243,6 +252,7 @@ class OverrideSet:
         for item in self.items:
             if SEVERITY.get(item.action, 2) >= SEVERITY[finding.action]:
                 continue
+            assert self.now is not None  # set whenever there are items
             if not item.applies(finding, session=session, repo_root=repo_root, now=self.now):
                 continue
             if best is None or SEVERITY[item.action] > SEVERITY[best.action]:
@@ -303,6 +313,8 @@ def write_store(common_dir: str, entries: Sequence[Mapping[str, Any]], *, now: d
             except (KeyError, ValueError):
                 continue
         temp = f"{path}.{os.getpid()}.tmp"
+        import json  # the CLI side: indented for people
+
         with open(temp, "w", encoding="utf-8") as handle:
             json.dump({"version": STORE_VERSION, "overrides": kept}, handle, indent=2)
             handle.write("\n")

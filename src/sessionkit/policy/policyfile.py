@@ -13,10 +13,9 @@ policy file actually has to be parsed (a cache miss), and git runs only then.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 
+from sessionkit import _jsonfast
 from sessionkit._version import __version__
 from sessionkit.policy.decision import SEVERITY, Downgrade, Finding, Notice
 from sessionkit.policy.rules import FLOOR_RULES, RULES, SESSION_CONFIG_DOWNGRADABLE
@@ -226,16 +225,20 @@ def head_commit(git_dir: str | None, common_dir: str | None) -> str | None:
 
 # ---- durations and times ------------------------------------------------------------------------
 
-_DURATION_RE = re.compile(r"([0-9]+)([smhdw])")
+# ``re`` is imported where it is used: the agent hook loads this module on every call and
+# needs none of these patterns then (``re`` with ``enum`` is a third of an interpreter start).
+_DURATION = r"([0-9]+)([smhdw])"
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def parse_duration(text: str) -> int:
     """Seconds in ``45m``, ``4h``, ``2d``, ``1h30m``; ``ValueError`` otherwise."""
+    import re
+
     text = text.strip()
-    if not text or _DURATION_RE.sub("", text):
+    if not text or re.sub(_DURATION, "", text):
         raise ValueError(f"{text!r} is not a duration such as 45m, 4h or 2d")
-    total = sum(int(n) * _UNIT[u] for n, u in _DURATION_RE.findall(text))
+    total = sum(int(n) * _UNIT[u] for n, u in re.findall(_DURATION, text))
     if total <= 0:
         raise ValueError(f"{text!r} is not a positive duration")
     return total
@@ -275,6 +278,8 @@ def wildmatch_regex(pattern: str) -> str:
 
 
 def _fallback_regex(pattern: str) -> str:
+    import re
+
     anchored = "/" in pattern.rstrip("/")
     body = pattern.strip("/")
     out = []
@@ -300,6 +305,8 @@ def _fallback_regex(pattern: str) -> str:
 
 
 def path_matches(regexes: Sequence[str], rel: str) -> bool:
+    import re
+
     return any(re.match(regex, rel) for regex in regexes)
 
 
@@ -404,6 +411,8 @@ class ExtraRule:
     def _text_matches(self, command: Command) -> bool:
         if command.name is None or command.name not in self.in_names:
             return False
+        import re
+
         phrase = " ".join((self.text or "").split())
         flags = re.IGNORECASE if self.ignore_case else 0
         regex = re.compile(r"(?<!\w)" + re.escape(phrase).replace(r"\ ", r"\s+") + r"(?!\w)", flags)
@@ -676,7 +685,7 @@ class Policy:
             self._digest = (
                 "sha256:"
                 + hashlib.sha256(
-                    json.dumps(self._semantic(), sort_keys=True).encode("utf-8")
+                    _jsonfast.dumps(self._semantic(), sort_keys=True).encode("utf-8")
                 ).hexdigest()
             )
         return self._digest
@@ -1214,7 +1223,7 @@ def override_problem(
 def _entry_key(entry: Any) -> str:
     if isinstance(entry, dict):
         entry = _strip_location(entry)
-    return json.dumps(entry, sort_keys=True)
+    return _jsonfast.dumps(entry, sort_keys=True)
 
 
 def _paths(doc: PolicyDoc | None, key: str) -> list[Any]:
@@ -1430,7 +1439,7 @@ def _read_cache(path: str | None, key: Mapping[str, Any]) -> Policy | None:
         return None
     try:
         with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+            data = _jsonfast.loads(handle.read())
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("key") != key:
@@ -1448,7 +1457,7 @@ def _write_cache(path: str | None, key: Mapping[str, Any], policy: Policy) -> No
         os.makedirs(os.path.dirname(path), exist_ok=True)
         temp = f"{path}.{os.getpid()}.tmp"
         with open(temp, "w", encoding="utf-8") as handle:
-            json.dump({"key": key, "policy": policy.to_json()}, handle)
+            handle.write(_jsonfast.dumps({"key": key, "policy": policy.to_json()}))
         os.replace(temp, path)
     except OSError:
         return  # a failed cache write changes nothing else

@@ -18,10 +18,10 @@ Hot path: standard library only at module level (pathspec is imported lazily by
 
 from __future__ import annotations
 
-import json
 import os
 import unicodedata
 
+from sessionkit import _jsonfast
 from sessionkit.policy import protected as _protected
 from sessionkit.policy.findings import Finding
 from sessionkit.policy.globs import PatternSet
@@ -141,7 +141,7 @@ def parse(data: bytes) -> dict[str, Any]:
         raise ValueError("file larger than 1 MiB")
     # same as decoding "utf-8-sig", without loading that codec on the hook path
     text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-    doc = json.loads(text, object_pairs_hook=_reject_duplicates)
+    doc = _jsonfast.loads(text, object_pairs_hook=_reject_duplicates)
     if not isinstance(doc, dict):
         raise ValueError("top level must be a JSON object")
     return doc
@@ -562,7 +562,7 @@ def _from_seal(data: bytes, seal_file: str, root: str, env_file: str | None) -> 
         raise ScopeUnreadable(seal_file, "seal lacks `content` or `scopePath`")
     import hashlib
 
-    doc, notes = _usable(json.dumps(content).encode("utf-8"), scope_rel, root)
+    doc, notes = _usable(_jsonfast.dumps(content).encode("utf-8"), scope_rel, root)
     scope_abs = scope_rel if os.path.isabs(scope_rel) else os.path.join(root, scope_rel)
     current = _read(scope_abs)
     tampered = current is None or hashlib.sha256(current).hexdigest() != seal.get("sha256")
