@@ -25,3 +25,20 @@ def test_literal_prefix_as_the_regex(pattern: str) -> None:
     match = re.search(r"[*?\[]", body)
     expected = body if match is None else body[: match.start()]
     assert globs.literal_prefix(pattern) == expected
+
+
+def test_shell_simple_characters_are_the_regex_class() -> None:
+    from sessionkit.policy import shell
+
+    simple = re.compile(shell._PATTERNS["simple"])
+    matched = {chr(code) for code in range(0x3000) if simple.fullmatch(chr(code))}
+    assert matched == set(shell._SIMPLE_CHARS)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="ab ;&|\n~$'\"=-_./\\()<>#*", max_size=20))
+def test_shell_fast_path_gate_as_the_regex(command: str) -> None:
+    from sessionkit.policy import shell
+
+    by_regex = re.fullmatch(shell._PATTERNS["simple"], command) is not None
+    assert shell._SIMPLE_CHARS.issuperset(command) == by_regex
