@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from sessionkit.policy import shell
 
 WORDS = ["ls", "git", "rm", "-rf", "build/", "a=b", "if", "export", "./x", "x=1", "done", "%s"]
+# glob, brace and tilde characters: plain words too (the walker expands them, not the parser)
+GLOBBY = ["*", "*.pyc", "a?[bc]", "{a,b}", "{", "}", "[[", "]]", "[", "~", "~/x", "~u/p/q", "a~b"]
 SEPARATORS = [" ", "  ", ";", " ; ", "&&", " || ", " | ", "&", "\n", "\n\n", ""]
 
 
@@ -42,6 +44,25 @@ def assert_same(command: str) -> None:
 @given(st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=8))
 def test_fast_paths_build_the_general_parsers_ast(parts: list[tuple[str, str]]) -> None:
     assert_same("".join(word + sep for word, sep in parts))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(WORDS + GLOBBY), st.sampled_from(SEPARATORS)), max_size=8)
+)
+def test_fast_paths_handle_globs_braces_and_tildes_like_the_parser(
+    parts: list[tuple[str, str]],
+) -> None:
+    assert_same("".join(word + sep for word, sep in parts))
+
+
+def test_tilde_words_take_the_fast_path() -> None:
+    for command in ["rm -rf ~/proj", "ls ~ ~u ~u/x", "ls *.py [ab] {x,y}", "cd ~ && ls ~-"]:
+        assert shell._fast(command) is not None, command
+        assert_same(command)
+    words = shell.parse("ls ~u/x").body.items[0].items[0].commands[0].words
+    assert [type(p).__name__ for p in words[1].parts] == ["Tilde", "Lit"]
+    assert (words[1].parts[0].user, words[1].parts[1].text) == ("u", "/x")
 
 
 def test_single_command_fast_path_cases() -> None:

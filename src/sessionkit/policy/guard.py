@@ -308,13 +308,7 @@ class Guard:
             commands = tuple(walked.commands)
             malformed, issues = walked.malformed, walked.issues
             if commands:
-                ctx = Context(
-                    facts,
-                    judge,
-                    judge_payload=_judge_payload,
-                    judge_command=_judge_record_in,
-                    cwd=run_cwd,
-                )
+                ctx = Context(facts, judge, _judge_payload, _judge_record_in, run_cwd)
                 for cmd in commands:
                     findings.extend(_judge_record(cmd, ctx))
             if walked.error is not None:
@@ -326,12 +320,12 @@ class Guard:
                 commands,
                 inputs,
                 notices,
-                context=context,
-                source=source,
-                session=self.session,
-                repo_root=repo_root,
-                cwd=run_cwd,
-                now=self.now,
+                context,
+                source,
+                self.session,
+                repo_root,
+                run_cwd,
+                self.now,
             )
         if facts.unreadable:
             notices.append(
@@ -341,15 +335,15 @@ class Guard:
                     + ", ".join(sorted(set(facts.unreadable))[:3]),
                 )
             )
-        decision = compose(
+        decision = _compose(
             command,
             findings,
             notices,
-            malformed=malformed,
-            issues=issues,
-            cwd=run_cwd,
-            repo_root=repo_root,
-            policy_digest=inputs.digest or _inputs_digest(inputs),
+            malformed,
+            issues,
+            run_cwd,
+            repo_root,
+            inputs.digest or _inputs_digest(inputs),
         )
         return Analysis(decision, None, commands)
 
@@ -670,7 +664,6 @@ def _apply_policy(
     commands: Sequence[Command],
     inputs: _Inputs,
     notices: list[Notice],
-    *,
     context: str,
     source: str | None,
     session: str | None,
@@ -883,6 +876,20 @@ def compose(
     policy_digest: str = "",
 ) -> Decision:
     """The decision over every finding: most severe wins, then the primary finding (§10.1)."""
+    return _compose(command, findings, notices, malformed, issues, cwd, repo_root, policy_digest)
+
+
+def _compose(
+    command: str,
+    findings: Sequence[Finding],
+    notices: Iterable[Notice],
+    malformed: bool,
+    issues: Sequence[Any],
+    cwd: str,
+    repo_root: str | None,
+    policy_digest: str,
+) -> Decision:
+    """``compose`` with positional arguments (the guard's hot path)."""
     notes = notices if type(notices) is tuple else tuple(notices)
     if not malformed and not findings:
         return decision_record(

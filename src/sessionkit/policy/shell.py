@@ -603,7 +603,7 @@ _PATTERNS = {
     # ordinary characters of arithmetic text
     "arith": "[^()'\"\\\\$`\\]]+",
     # a whole command without any special character: the fast path
-    "simple": "[A-Za-z0-9_./:,+@%^=\\- \\n;&|-]*",
+    "simple": "[A-Za-z0-9_./:,+@%^=~*?{}\\[\\]\\- \\n;&|-]*",
     "fast_token": "&&|\\|\\||[;&|\\n]|[^ ;&|\\n]+",
     "assign": "[A-Za-z_][A-Za-z0-9_]*(?=\\+?=|\\[)",
 }
@@ -2142,7 +2142,7 @@ def _fast(command: str) -> Script | None:
         if token[0] not in ";&|\n":
             if previous != "w" and ("=" in token or token in _RESERVED or token in _DECL):
                 return None
-            words.append(Word((Lit(token),), m.span()))
+            words.append(Word(_plain_parts(token), m.span()))
             previous = "w"
             continue
         if previous != "w":
@@ -2184,6 +2184,16 @@ def _fast(command: str) -> Script | None:
     return script
 
 
+def _plain_parts(token: str) -> tuple[object, ...]:
+    """The parts of a word of plain characters: one literal, or ``~user`` and the rest."""
+    if token[0] != "~":
+        return (Lit(token, "none"),)
+    slash = token.find("/")
+    if slash < 0:
+        return (Tilde(token[1:]),)
+    return (Tilde(token[1:slash]), Lit(token[slash:], "none"))
+
+
 def _fast_single(command: str) -> Script | None:
     """One simple command of plain words separated by blanks (the most common input): split
     on blanks instead of running the token regex; the AST is the one ``_fast`` builds."""
@@ -2193,7 +2203,10 @@ def _fast_single(command: str) -> Script | None:
     for token in command.split(" "):
         if token:
             end = pos + len(token)
-            append(Word((Lit(token),), (pos, end)))
+            if token[0] == "~":
+                append(Word(_plain_parts(token), (pos, end), None))
+            else:
+                append(Word((Lit(token, "none"),), (pos, end), None))
             pos = end + 1
         else:
             pos += 1
@@ -2201,7 +2214,7 @@ def _fast_single(command: str) -> Script | None:
     items: tuple[AndOr, ...] = ()
     seps: tuple[str, ...] = ()
     if words:
-        first = words[0].parts[0].text  # type: ignore[attr-defined]
+        first = command[words[0].span[0] : words[0].span[1]]
         if "=" in first or first in _RESERVED or first in _DECL:
             return None
         span = (words[0].span[0], words[-1].span[1])

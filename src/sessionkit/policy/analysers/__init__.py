@@ -39,7 +39,6 @@ class Context:
         self,
         facts: RepoFacts,
         judge: PathJudge,
-        *,
         judge_payload: PayloadJudge | None = None,
         judge_command: CommandJudge | None = None,
         cwd: str = "",
@@ -241,14 +240,11 @@ def _data_only(cmd: Command, ctx: Context) -> list[Finding]:
     words = [v.text for v in cmd.argv[1:] if v.text]
     if not words:
         return []
-    texts: list[str] = []
-    tokens = set()
-    for text in words:
-        tokens.update(text.split())
-    if not tokens & _COMMAND_WORDS:
+    joined = " ".join(words)
+    if _COMMAND_WORDS.isdisjoint(joined.split()):
         return []
-    texts.append(" ".join(words))
-    texts.extend(t for t in words if " " in t and t != texts[0])
+    texts = [joined]
+    texts.extend(t for t in words if " " in t and t != joined)
     for text in texts[:4]:
         for attempt in (text, text + " ."):
             for item in ctx.payload(attempt, cmd, "eval", "data"):
@@ -294,8 +290,7 @@ def analyse(cmd: Command, ctx: Context) -> list[Finding]:
     if name in _DATA_COMMANDS:
         out.extend(_data_only(cmd, ctx))
     elif name is not None:
-        table = _table()
-        analyser = table.get(name)
+        analyser = (_TABLE or _table()).get(name)
         if analyser is None:
             if name.startswith("git-"):
                 from sessionkit.policy.analysers import git

@@ -556,10 +556,11 @@ def _invocation(cmd: Command) -> Invocation | None:
         inv.config.append((key, None if value is None else value.text))
         if value is not None and is_exec_key(key):
             inv.exec_values.append((key, value))
-    for name in _EXEC_ENV:
-        env_value = cmd.env_value(name)
-        if env_value is not None:
-            inv.exec_values.append((name, env_value))
+    if cmd.env:
+        for name in _EXEC_ENV:
+            env_value = cmd.env_value(name)
+            if env_value is not None:
+                inv.exec_values.append((name, env_value))
     argv = cmd.argv
     i = 1
     n = len(argv)
@@ -1006,6 +1007,8 @@ def _verification_bypass(inv: Invocation) -> list[Finding]:
     for key, _value in inv.config:
         if key == "core.hookspath":
             return [finding(cmd, "verification-bypass")]
+    if not cmd.env:
+        return []
     for name in ("SESSIONKIT_SKIP_GATE", "SKIP"):
         if cmd.env_value(name) is not None:
             return [finding(cmd, "verification-bypass")]
