@@ -52,7 +52,7 @@ pytest: venv-dev
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(ARGS)
 
 bench: venv-dev
-	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@for f in benchmarks/bench_*.py benchmarks/gates_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 docs: venv-dev
 	$(BIN)/python tools/gen_config.py

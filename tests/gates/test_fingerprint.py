@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -72,3 +73,95 @@ def test_property_shift_and_move_invariance(tmp_path_factory, lines: list[int], 
     first = assign(items, str(base))
     assert first == assign(shifted, str(moved))
     assert len(set(first)) == len(first)
+
+
+def _reference(findings: list[RawFinding], root: str) -> list[str]:
+    """§6.7 written out literally (str keys, a regex for digit runs) for the batched assign."""
+    import hashlib
+
+    from sessionkit.gates.fingerprint import base_key
+
+    bases = [base_key(f, root) for f in findings]
+    result = list(bases)
+    for base in set(bases):
+        indexes = [i for i, b in enumerate(bases) if b == base]
+        ordered = sorted(indexes, key=lambda i: (findings[i].line or 0, findings[i].column or 0, i))
+        for k, index in enumerate(ordered[1:], start=2):
+            result[index] = hashlib.sha256(f"{base}:{k}".encode()).hexdigest()
+    return [fp[:32] for fp in result]
+
+
+_TEXT = st.text(
+    alphabet=st.sampled_from([*"ab .:\t\n0123456789٣\u00a0\u2003/é`", "\udcff"]),
+    max_size=24,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    items=st.lists(
+        st.tuples(
+            st.sampled_from(["ruff", "mypy"]),
+            st.sampled_from(["F401", "misc"]),
+            st.sampled_from(["src/a.py", "b.py", "missing.py", None]),
+            st.one_of(st.none(), st.integers(min_value=-1, max_value=4)),
+            _TEXT,
+            st.one_of(st.none(), st.sampled_from(["t::a", "t::b"])),
+        ),
+        max_size=10,
+    ),
+    prefix=st.sampled_from(["", "ROOT/", "ROOT", "x ROOT/src "]),
+)
+def test_batched_assign_equals_the_literal_definition(tmp_path_factory, items, prefix) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("fp")
+    (root / "src").mkdir()
+    (root / "src" / "a.py").write_text("import  os\n\tx = 12 \ny=1\n")
+    (root / "b.py").write_bytes(b"a\0b\n")
+    findings = [
+        RawFinding(
+            tool,
+            rule,
+            "error",
+            path,
+            line,
+            1,
+            prefix.replace("ROOT", str(root)) + message,
+            test_id=test_id,
+        )
+        for tool, rule, path, line, message, test_id in items
+    ]
+    assert assign(findings, str(root)) == _reference(findings, str(root))
+
+
+def test_build_frozen_equals_the_constructor() -> None:
+    """The fast builder used for 100,000 findings gives the same value as ``__init__``."""
+    import dataclasses
+
+    from sessionkit.gates.model import Finding, build_frozen
+
+    built = build_frozen(RawFinding, {f.name: None for f in dataclasses.fields(RawFinding)})
+    assert built == RawFinding(None, None, None, None, None, None, None)  # type: ignore[arg-type]
+    values = {
+        "tool": "ruff",
+        "rule": "F401",
+        "severity": "error",
+        "path": "a.py",
+        "line": 1,
+        "column": 8,
+        "message": "m",
+        "fingerprint": "f" * 32,
+        "check": "lint",
+        "end_line": None,
+        "end_column": None,
+        "test_id": None,
+        "url": None,
+        "baseline": "new",
+        "in_scope": True,
+    }
+    assert set(values) == {f.name for f in dataclasses.fields(Finding)}
+    fast = build_frozen(Finding, dict(values))
+    slow = Finding(**values)  # type: ignore[arg-type]
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    assert dataclasses.replace(fast, line=2) == dataclasses.replace(slow, line=2)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.line = 3  # type: ignore[misc]

@@ -40,6 +40,7 @@ from sessionkit.gates.model import (
     Message,
     Variant,
     as_variant,
+    build_frozen,
 )
 from sessionkit.gates.parsers.identify import identify
 from sessionkit.gates.resolve import CheckSpec, Resolution, resolve
@@ -197,11 +198,15 @@ def _finalise(
     findings: list[Finding] = []
     scope_set = set(scope) if scope is not None else None
     for f in executed.findings:
+        # ``dataclasses.replace`` would run Finding's frozen __init__ once per finding
         findings.append(
-            replace(
-                f,
-                baseline=classification.get(f.fingerprint),  # type: ignore[arg-type]
-                in_scope=(f.path in scope_set) if scope_set is not None else None,
+            build_frozen(
+                Finding,
+                {
+                    **vars(f),
+                    "baseline": classification.get(f.fingerprint),
+                    "in_scope": (f.path in scope_set) if scope_set is not None else None,
+                },
             )
         )
     findings.sort(key=Finding.sort_key)

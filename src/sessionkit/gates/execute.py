@@ -23,6 +23,7 @@ from sessionkit.gates.model import (
     ResolvedCommand,
     Status,
     Stub,
+    build_frozen,
 )
 from sessionkit.gates.parsers.ansi import normalise
 from sessionkit.gates.parsers.identify import Identified, identify
@@ -276,27 +277,33 @@ def _read_log(path: str) -> str:
 def make_findings(outcome: ParseOutcome, check: str, root: str) -> list[Finding]:
     raw = outcome.findings
     prints = fingerprint.assign(raw, root)
-    root_prefixes = (root.rstrip("/") + "/", root)
+    root_slash = root.rstrip("/") + "/"
     findings: list[Finding] = []
+    append = findings.append
     for item, fp in zip(raw, prints, strict=True):
         message = item.message
-        for prefix in root_prefixes:
-            message = message.replace(prefix, "")
-        findings.append(
-            Finding(
-                tool=item.tool,
-                rule=item.rule,
-                severity=item.severity,
-                path=item.path,
-                line=item.line,
-                column=item.column,
-                message=message[:2000],
-                fingerprint=fp,
-                check=check,
-                end_line=item.end_line,
-                end_column=item.end_column,
-                test_id=item.test_id,
-                url=item.url,
+        if root and (root_slash in message or root in message):
+            message = message.replace(root_slash, "").replace(root, "")
+        append(
+            build_frozen(
+                Finding,
+                {
+                    "tool": item.tool,
+                    "rule": item.rule,
+                    "severity": item.severity,
+                    "path": item.path,
+                    "line": item.line,
+                    "column": item.column,
+                    "message": message[:2000],
+                    "fingerprint": fp,
+                    "check": check,
+                    "end_line": item.end_line,
+                    "end_column": item.end_column,
+                    "test_id": item.test_id,
+                    "url": item.url,
+                    "baseline": None,
+                    "in_scope": None,
+                },
             )
         )
     return findings

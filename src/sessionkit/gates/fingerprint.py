@@ -97,25 +97,80 @@ def base_key(
     return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+# Digits become "0" in one C pass over the UTF-8 bytes (no multi-byte sequence contains an ASCII
+# digit byte); collapsing the resulting runs of "0" then equals replacing every run of digits.
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_ZERO_RUNS = re.compile(rb"00+")  # a literal prefix: the regex engine skips to each "00"
+
+
+def _message_bytes(message: str, root: str, root_slash: str) -> bytes:
+    """``normalise_message(message, root)`` encoded as in the key, without a regex pass."""
+    first = message.split("\n", 1)[0] if "\n" in message else message
+    first = first.strip()
+    if root and (root_slash in first or root in first):
+        first = first.replace(root_slash, "").replace(root, "")
+    if first.endswith("."):
+        first = first[:-1]
+    raw = " ".join(first.split()).encode("utf-8", "surrogateescape").translate(_DIGITS_TO_ZERO)
+    return _ZERO_RUNS.sub(b"0", raw) if b"00" in raw else raw
+
+
 def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
     """Fingerprints for ``findings`` of one check, index-aligned; duplicates get ``:k`` suffixes.
 
     Duplicates (same base) are numbered in ``(line, column)`` order so the k-th identical
     finding in a file keeps its fingerprint however the list was ordered.
+
+    Computes exactly :func:`base_key` for every finding, batched: each distinct message, tool,
+    rule, path and flagged line is normalised and encoded once, and the key is hashed as bytes
+    (a log can carry 100,000 findings, gates.md §13.7).
     """
     files: dict[str, tuple[str, ...] | None] = {}
-    bases = [base_key(f, root, files) for f in findings]
-    groups: dict[str, list[int]] = {}
-    for index, base in enumerate(bases):
-        groups.setdefault(base, []).append(index)
-    result = list(bases)
-    for base, indexes in groups.items():
-        if len(indexes) < 2:
+    messages: dict[str, bytes] = {}
+    words: dict[str | None, bytes] = {}
+    contexts: dict[tuple[str, int], bytes] = {}
+    root_slash = root.rstrip("/") + "/"
+    sha256 = hashlib.sha256
+    sk1, test_word, sep = b"sk1", b"test", b"\x1f"
+    bases: list[str] = []
+    append = bases.append
+    for f in findings:
+        tool = words.get(f.tool)
+        if tool is None:
+            tool = words[f.tool] = f.tool.encode("utf-8", "surrogateescape")
+        if f.test_id is not None:
+            test_id = f.test_id.encode("utf-8", "surrogateescape")
+            append(sha256(sep.join((sk1, tool, test_word, test_id))).hexdigest())
             continue
+        rule = words.get(f.rule)
+        if rule is None:
+            rule = words[f.rule] = f.rule.encode("utf-8", "surrogateescape")
+        path = words.get(f.path)
+        if path is None:
+            path = words[f.path] = (f.path or "").encode("utf-8", "surrogateescape")
+        message = messages.get(f.message)
+        if message is None:
+            message = messages[f.message] = _message_bytes(f.message, root, root_slash)
+        context = b""
+        if f.path and f.line and f.line >= 1:
+            spot = (f.path, f.line)
+            cached = contexts.get(spot)
+            if cached is None:
+                text = source_context(root, f.path, f.line, files)
+                cached = contexts[spot] = text.encode("utf-8", "surrogateescape")
+            context = cached
+        append(sha256(sep.join((sk1, tool, rule, path, message, context))).hexdigest())
+    first: dict[str, int] = {}
+    duplicates: dict[str, list[int]] = {}
+    for index, base in enumerate(bases):
+        earlier = first.setdefault(base, index)
+        if earlier != index:
+            duplicates.setdefault(base, [earlier]).append(index)
+    for base, indexes in duplicates.items():
         ordered = sorted(indexes, key=lambda i: (findings[i].line or 0, findings[i].column or 0, i))
         for k, index in enumerate(ordered[1:], start=2):
-            result[index] = hashlib.sha256(f"{base}:{k}".encode()).hexdigest()
-    return [fp[:32] for fp in result]
+            bases[index] = sha256(f"{base}:{k}".encode()).hexdigest()
+    return [fp[:32] for fp in bases]
 
 
 def unique(fingerprints: Iterable[str]) -> bool:

@@ -39,3 +39,15 @@ def test_known_sequences() -> None:
     assert normalise("progress 10%\rprogress 50%\rdone\n") == "done\n"
     assert normalise("a\r\nb\r\n") == "a\nb\n"
     assert normalise(b"bad \xff byte") == "bad \ufffd byte"
+
+
+@given(
+    st.binary(max_size=60)
+    | st.lists(
+        st.sampled_from([b"a", b"\t", b"\n", b"\x00", b"\x07", b"\x1f", b"\x7f", b"\x0b", b"1"]),
+        max_size=40,
+    ).map(b"".join)
+)
+def test_bytes_fast_path_equals_decoding_first(data: bytes) -> None:
+    """ASCII bytes without CR or ESC take a one-pass path; it must equal the general one."""
+    assert normalise(data) == normalise(data.decode("utf-8", "replace"))

@@ -75,3 +75,50 @@ def test_ruff_concise_every_line_counts(rows: list[tuple[int, int, str]]) -> Non
     assert outcome.counts is not None and outcome.counts.findings is not None
     assert outcome.counts.findings.error == len(rows)
     assert len({f.fingerprint for f in findings}) == len(findings)
+
+
+_RUFF_LINES = st.sampled_from(
+    [
+        "src/a.py:1:8: F401 [*] `os` imported but unused",
+        "src/a.py:12:1: E501 Line too long (120 > 100)",
+        "/abs/elsewhere.py:3:4: F841 Local variable `x` is assigned to but never used",
+        "src/b.py:2:1: invalid-syntax: Expected an expression",
+        "src/b.py:2:1: SyntaxError: Unexpected token",
+        "src/c.py:5:1: unformatted: File would be reformatted",
+        "Found 3 errors.",
+        "Found 1 error",
+        "Found 2 errors:1:1: X1 a finding, not a summary",
+        " Found 4 errors.",
+        "All checks passed!",
+        "All checks passed! (no)",
+        "[*] 1 fixable with the `--fix` option.",
+        "warning: something",
+        "",
+    ]
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(lines=st.lists(_RUFF_LINES, max_size=12), trailing=st.booleans())
+def test_ruff_concise_fast_path_equals_the_line_loop(lines: list[str], trailing: bool) -> None:
+    from sessionkit.gates.parsers.base import ParseInput
+    from sessionkit.gates.parsers.ruff import RuffTextParser
+
+    text = "\n".join(lines) + ("\n" if trailing else "")
+    data = ParseInput(
+        stdout=text,
+        stderr="",
+        root="/repo",
+        cwd=".",
+        exit_code=1,
+        identified_tool="ruff",
+        is_tracked=lambda p: True,
+    )
+    parser = RuffTextParser()
+    fast = parser._parse_concise(data, text)
+    slow = parser._parse_lines(data, text)
+    assert (fast is None) == (slow is None)
+    if fast is not None and slow is not None:
+        assert fast.findings == slow.findings
+        assert fast.findings_summary == slow.findings_summary
+        assert fast.clean == slow.clean

@@ -33,8 +33,16 @@ def _collapse_cr(line: str) -> str:
     return ""
 
 
+# C0 controls but tab and newline, and DEL: what _CONTROL removes from ASCII text.
+_C0_BYTES = bytes(range(0x09)) + bytes(range(0x0B, 0x20)) + b"\x7f"
+
+
 def normalise(data: bytes | str) -> str:
     """UTF-8 (replacing errors), LF line ends, no ANSI, CR overwrite applied, no C0 but tab."""
+    if isinstance(data, bytes) and b"\r" not in data and b"\x1b" not in data and data.isascii():
+        # the common case (NO_COLOR, LF line ends, ASCII): nothing to decode, no CR or escape
+        # sequence to apply, and the controls left to drop are single bytes: one C pass
+        return data.translate(None, _C0_BYTES).decode("ascii")
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     text = text.replace("\r\n", "\n")
     text = strip_ansi(text)

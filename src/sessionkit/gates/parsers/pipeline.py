@@ -98,7 +98,8 @@ def measure(
             got = _safe_parse(parser_id, data, outcome.notes)
             if got:
                 structured.append(got)
-        if identified_tool in registry.STRUCTURED_STDOUT and stdout.strip():
+        # ``isspace`` stops at the first non-blank character; ``strip`` would copy the output
+        if identified_tool in registry.STRUCTURED_STDOUT and stdout and not stdout.isspace():
             for parser_id in registry.STRUCTURED_STDOUT[identified_tool]:
                 if registry.get(parser_id).kinds & {kind} or kind == "other":
                     got = _safe_parse(parser_id, base, outcome.notes)

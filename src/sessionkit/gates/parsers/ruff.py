@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any, Literal, cast
 
-from sessionkit.gates.model import FindingCounts, Severity
+from sessionkit.gates.model import FindingCounts, Severity, build_frozen
 from sessionkit.gates.parsers.base import Measurement, ParseInput, RawFinding, to_int
 
 _CONCISE = re.compile(
@@ -20,6 +20,12 @@ _FULL_HEAD_SYNTAX = re.compile(r"^(?P<code>invalid-syntax|unformatted): (?P<msg>
 _ARROW = re.compile(r"^\s*--> (?P<path>.+?):(?P<line>\d+):(?P<col>\d+)\s*$")
 _FOUND = re.compile(r"^Found (?P<n>\d+) errors?\b")
 _CLEAN = re.compile(r"^All checks passed!$")
+# The concise fast path: the same line pattern applied by one findall over the whole text
+# (``.`` and ``[^:\n]`` never cross a line, so it matches exactly the lines _CONCISE matches),
+# and the summary lines found by substring search.
+_CONCISE_ALL = re.compile(_CONCISE.pattern, re.MULTILINE)
+_FOUND_AT = re.compile(r"Found (?P<n>\d+) errors?\b")
+_CLEAN_LINE = "All checks passed!"
 
 
 def _rule(code: str | None) -> str:
@@ -75,11 +81,18 @@ class RuffTextParser:
     source: Literal["text"] = "text"
 
     def parse(self, data: ParseInput) -> Measurement | None:
+        text = data.combined
+        if "-->" not in text:  # no full-format location line: concise output (or none)
+            return self._parse_concise(data, text)
+        return self._parse_lines(data, text)
+
+    def _parse_lines(self, data: ParseInput, text: str) -> Measurement | None:
+        """Line by line: concise findings, full-format heads with their ``-->`` lines."""
         m = Measurement(parser=self.id, tool=self.tool)
         recognised = False
         summary: int | None = None
         head: re.Match[str] | None = None
-        for line in data.combined.split("\n"):
+        for line in text.split("\n"):
             concise = _CONCISE.match(line)
             if concise:
                 recognised = True
@@ -124,6 +137,61 @@ class RuffTextParser:
                 recognised = True
                 continue
             head = _FULL_HEAD.match(line) or _FULL_HEAD_SYNTAX.match(line) or head
+        if summary is not None:
+            m.findings_summary = FindingCounts(error=summary)
+        return m if recognised else None
+
+    def _parse_concise(self, data: ParseInput, text: str) -> Measurement | None:
+        """The general loop's result for text without ``-->`` lines, in a few C-level passes.
+
+        A log can hold 100,000 findings (gates.md §13.7): one ``findall`` extracts them, paths
+        are placed once per distinct path, and findings are built without ``__init__``.
+        """
+        m = Measurement(parser=self.id, tool=self.tool)
+        paths: dict[str, str | None] = {}
+        relpath = data.relpath
+        append = m.findings.append
+        for path, line, col, code, syntax, msg in _CONCISE_ALL.findall(text):
+            where = paths.get(path, "")
+            if where == "":
+                where = paths[path] = relpath(path)
+            append(
+                build_frozen(
+                    RawFinding,
+                    {
+                        "tool": "ruff",
+                        "rule": _rule(code or syntax),
+                        "severity": "error",
+                        "path": where,
+                        "line": int(line),
+                        "column": int(col),
+                        "message": msg,
+                        "end_line": None,
+                        "end_column": None,
+                        "test_id": None,
+                        "url": None,
+                    },
+                )
+            )
+        recognised = bool(m.findings)
+        summary: int | None = None
+        start = text.find("Found ")
+        while start != -1:
+            if start == 0 or text[start - 1] == "\n":
+                found = _FOUND_AT.match(text, start)
+                end = text.find("\n", start)
+                if found and not _CONCISE.match(text[start : None if end == -1 else end]):
+                    summary = (summary or 0) + int(found.group("n"))
+                    recognised = True
+            start = text.find("Found ", start + 1)
+        start = text.find(_CLEAN_LINE)
+        while start != -1:
+            end = start + len(_CLEAN_LINE)
+            if (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] == "\n"):
+                summary = summary or 0
+                m.clean = True
+                recognised = True
+            start = text.find(_CLEAN_LINE, start + 1)
         if summary is not None:
             m.findings_summary = FindingCounts(error=summary)
         return m if recognised else None
