@@ -113,3 +113,33 @@ def test_mktemp_results_resolve_into_their_directory(
     assert summary("echo x > $(mktemp --tmpdir=/etc)", repo)[0][2] == "/etc/tmp.XXXXXXXXXX"
     # an unknown directory stays unresolved
     assert summary("echo x > $(mktemp -p $UNSET_DIR)", repo)[0][2] is None
+
+
+def test_mktemp_template_without_directory_option_is_created_in_the_cwd(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = str(repo)
+    monkeypatch.setenv("TMPDIR", "/var/scratch")
+    # GNU mktemp: a TEMPLATE without -t / -p / --tmpdir is a path relative to the cwd
+    assert summary("echo x > $(mktemp notes.XXXX)", repo)[0][2] == f"{r}/tmp.XXXXXXXXXX"
+    assert summary('d=$(mktemp -d work.XXXX) && cp a "$d/b"', repo)[0][2] == (
+        f"{r}/tmp.XXXXXXXXXX/b"
+    )
+    assert summary("echo x > $(mktemp --suffix .txt out.XXXX)", repo)[0][2] == (
+        f"{r}/tmp.XXXXXXXXXX"
+    )
+    # -t (also inside an option cluster) and a bare --tmpdir: the name goes in $TMPDIR
+    for option in ("-t", "-dt", "--tmpdir"):
+        assert summary(f"echo x > $(mktemp {option} notes.XXXX)", repo)[0][2] == (
+            "/var/scratch/tmp.XXXXXXXXXX"
+        ), option
+    # -p DIR wins over the template's place; a cluster may carry it
+    assert summary("echo x > $(mktemp -dp /srv notes.XXXX)", repo)[0][2] == "/srv/tmp.XXXXXXXXXX"
+    # the directory of a template with a known location in it
+    monkeypatch.setenv("HOME", "/home/agent")
+    assert summary('echo x > $(mktemp "$HOME/notes.XXXX")', repo)[0][2] == (
+        "/home/agent/tmp.XXXXXXXXXX"
+    )
+    # an unknown piece after the last known "/" could hold another: the directory is unknown
+    assert summary('echo x > $(mktemp "/opt/$NAME.XXXX")', repo)[0][2] is None
+    assert summary('echo x > $(mktemp "$NAME")', repo)[0][2] is None

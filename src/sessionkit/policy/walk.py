@@ -2050,22 +2050,7 @@ def _literal_output(walker: _Walker, call: _Call, name: str, state: _State) -> V
         return None
     if name == "mktemp":
         walker.fresh += 1
-        fresh_base: Value | None = None
-        k = 0
-        while k < len(args):
-            t = args[k].text or ""
-            if t in ("-p", "--tmpdir") and k + 1 < len(args):
-                fresh_base = args[k + 1]
-                k += 2
-                continue
-            if t.startswith("--tmpdir="):
-                fresh_base = lit(t[len("--tmpdir=") :])
-            elif t.startswith("-p") and len(t) > 2:
-                fresh_base = lit(t[2:])
-            elif not t.startswith("-") and "/" in t:
-                fresh_base = lit(t.rsplit("/", 1)[0] or "/")
-            k += 1
-        return Value((Sym(FRESH, walker.fresh, fresh_base), Lit("\n", True)))
+        return Value((Sym(FRESH, walker.fresh, _mktemp_dir(args)), Lit("\n", True)))
     if name in _w.FILTERS:
         content = call.stdin.content
         if content is None or content.text is None:
@@ -3390,6 +3375,64 @@ def _runs_command(key: str, value: Value) -> bool:
     if key == "credential.helper" or (key.startswith("credential.") and key.endswith(".helper")):
         return value.text is None or value.text.startswith("!")
     return False
+
+
+def _mktemp_dir(args: Sequence[Value]) -> Value | None:
+    """The directory ``mktemp ARGS`` creates its file in (GNU coreutils), None for the temporary
+    root (``$TMPDIR``, else ``/tmp``).
+
+    ``-p DIR`` / ``--tmpdir=DIR`` name it; ``-t`` or a bare ``--tmpdir`` put the template's name
+    in the temporary root; without any of them a TEMPLATE is a path relative to the cwd
+    (``mktemp build.XXXX`` creates ``./build.XXXX``), and no template means the temporary root.
+    A template that is not known leaves the directory unknown (its value is returned).
+    """
+    tmpdir: Value | None = None
+    temp_root = False
+    template: Value | None = None
+    k = 0
+    while k < len(args):
+        t = args[k].text
+        if t is not None and t.startswith("--"):
+            if t == "--tmpdir":
+                temp_root = True
+            elif t.startswith("--tmpdir="):
+                tmpdir = lit(t[len("--tmpdir=") :])
+            elif t == "--suffix":
+                k += 1  # its value
+        elif t is not None and t.startswith("-") and len(t) > 1:
+            p = t.find("p")
+            if "t" in t[1 : p if p > 0 else None]:
+                temp_root = True
+            if p > 0:
+                if len(t) > p + 1:
+                    tmpdir = lit(t[p + 1 :])
+                elif k + 1 < len(args):
+                    tmpdir = args[k + 1]
+                    k += 1
+        else:
+            template = args[k]
+        k += 1
+    if tmpdir is not None:
+        return tmpdir
+    if template is None or temp_root:
+        return None
+    return _template_dir(template)
+
+
+def _template_dir(template: Value) -> Value:
+    """The directory part of a mktemp template: up to its last ``/``, else ``.`` (the cwd);
+    the template itself (not resolvable) when an unknown piece could hold that ``/``."""
+    pieces = template.pieces
+    for index in range(len(pieces) - 1, -1, -1):
+        piece = pieces[index]
+        if type(piece) is not Lit:
+            return template
+        if "/" in piece.text:
+            head = piece.text.rsplit("/", 1)[0]
+            if not head and index == 0:
+                return lit("/")
+            return Value((*pieces[:index], Lit(head, piece.quoted)) if head else pieces[:index])
+    return lit(".")
 
 
 def _git_config_set(w: _Walker, texts: list[str | None], values: list[Value]) -> None:
