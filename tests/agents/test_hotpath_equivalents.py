@@ -42,3 +42,32 @@ def test_shell_fast_path_gate_as_the_regex(command: str) -> None:
 
     by_regex = re.fullmatch(shell._PATTERNS["simple"], command) is not None
     assert shell._SIMPLE_CHARS.issuperset(command) == by_regex
+
+
+def test_analyser_families_as_the_modules_declare() -> None:
+    from sessionkit.policy import analysers
+    from sessionkit.policy.analysers import devices, fs
+
+    assert analysers._FS_NAMES == fs.NAMES
+    assert analysers._DEVICE_NAMES == devices.NAMES
+
+
+def test_analyser_table_resolves_to_the_modules_functions() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from sessionkit.policy import analysers as a; t = a._table(); "
+        "before = {m for m in ('git', 'fs', 'devices') "
+        "if 'sessionkit.policy.analysers.' + m in sys.modules}; "
+        "from sessionkit.policy.guard import check_command; "
+        "d = check_command('git reset --hard HEAD~1', cwd='/'); "
+        "from sessionkit.policy.analysers import git; "
+        "loaded = sorted(m for m in ('git', 'fs', 'devices') "
+        "if 'sessionkit.policy.analysers.' + m in sys.modules); "
+        "print(sorted(before), loaded, t['git'] is git.analyse, d.rule_id)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split("\n")[0]
+    assert out == "[] ['git'] True git-reset-hard"

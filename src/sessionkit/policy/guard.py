@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import sys
 import time
 
 from sessionkit.policy.analysers import Context, analyse, canonical_name
@@ -103,10 +104,11 @@ def _optional_module(name: str) -> Any:
         return _MODULES[name]
     except KeyError:
         pass
-    import importlib
-
     try:
-        module: Any = importlib.import_module(name)
+        # not importlib.import_module: importing importlib (and warnings) costs the agent
+        # hook more than most modules it loads
+        __import__(name)
+        module: Any = sys.modules[name]
     except ImportError:
         module = None
     _MODULES[name] = module

@@ -189,18 +189,60 @@ _SELF_GRANT_NAMES = frozenset(
 
 _TABLE: dict[str, Callable[[Command, Context], list[Finding]]] | None = None
 
+# fs.NAMES and devices.NAMES (a test keeps them equal): each analyser module is imported by
+# the first command of its family, so the agent hook's one-process calls import one of them.
+_FS_NAMES = frozenset(
+    ("rm", "rimraf", "find", "rsync", "shred", "rmdir", "unlink", "trash", "trash-put", "gio")
+)
+_DEVICE_NAMES = frozenset(
+    (
+        *("dd", "mkfs", "mke2fs", "mkswap", "mkdosfs", "mkntfs", "wipefs", "sgdisk"),
+        *("diskutil", "blkdiscard", "cp", "tee", "truncate"),
+    )
+)
+
+
+def _installed(family: str) -> Callable[[Command, Context], list[Finding]]:
+    """Import analyser module ``family`` and put its ``analyse`` in the table in place of the
+    stand-ins (the names the stand-in holds, so ``setdefault`` precedence stays as built)."""
+    module = __import__(f"sessionkit.policy.analysers.{family}", fromlist=["analyse"])
+    real: Callable[[Command, Context], list[Finding]] = module.analyse
+    stand_in = _STAND_INS[family]
+    table = _table()
+    for name, analyser in table.items():
+        if analyser is stand_in:
+            table[name] = real
+    return real
+
+
+def _git_analyse(cmd: Command, ctx: Context) -> list[Finding]:
+    return _installed("git")(cmd, ctx)
+
+
+def _fs_analyse(cmd: Command, ctx: Context) -> list[Finding]:
+    return _installed("fs")(cmd, ctx)
+
+
+def _devices_analyse(cmd: Command, ctx: Context) -> list[Finding]:
+    return _installed("devices")(cmd, ctx)
+
+
+_STAND_INS: dict[str, Callable[[Command, Context], list[Finding]]] = {
+    "git": _git_analyse,
+    "fs": _fs_analyse,
+    "devices": _devices_analyse,
+}
+
 
 def _table() -> dict[str, Callable[[Command, Context], list[Finding]]]:
     global _TABLE
     if _TABLE is None:
-        from sessionkit.policy.analysers import devices, fs, git
-
         table: dict[str, Callable[[Command, Context], list[Finding]]] = {}
-        table["git"] = git.analyse
-        for name in fs.NAMES:
-            table[name] = fs.analyse
-        for name in devices.NAMES:
-            table[name] = devices.analyse
+        table["git"] = _git_analyse
+        for name in _FS_NAMES:
+            table[name] = _fs_analyse
+        for name in _DEVICE_NAMES:
+            table[name] = _devices_analyse
         for name in _SELF_GRANT_NAMES:
             table.setdefault(name, _self_grant)
         for name in (*_SHELLS, *_RUNNERS):
