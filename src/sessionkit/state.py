@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -831,6 +832,9 @@ def _atomic_write(path: str, text: str) -> None:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
         _PATH_CACHE.clear()
+        metrics_events = sys.modules.get("sessionkit.metrics.events")
+        if metrics_events is not None:  # its "no STATE.md here" cache is stale now
+            metrics_events.NO_STATE_SEEN.clear()
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

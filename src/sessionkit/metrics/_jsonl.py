@@ -105,18 +105,68 @@ def _not_json(record: Any, stream: str) -> RecordInvalid:
     return RecordInvalid(f"{stream} record invalid at {pointer or '/'}: {reason}", pointer=pointer)
 
 
-# Built once: json.dumps with non-default options constructs a new encoder on every call.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+def _not_serialisable(value: object) -> Any:
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _make_encoder() -> Callable[[Any], str]:
+    """``json.dumps(..., ensure_ascii=False, separators=(",", ":"), allow_nan=False)``, built once.
+
+    ``JSONEncoder.encode`` builds a new C encoder (and a circular-reference map) on every
+    call; this one is built once, without the map: a circular structure ends in
+    ``RecursionError``, which ``encode_record`` reports as an invalid record.
+    """
+    from json import encoder as json_encoder
+
+    make = getattr(json_encoder, "c_make_encoder", None)
+    escape = getattr(json_encoder, "c_encode_basestring", None)
+    if make is None or escape is None:  # pragma: no cover - CPython always has the C module
+        return json.JSONEncoder(
+            ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False
+        ).encode
+    chunks = make(None, _not_serialisable, escape, None, ":", ",", False, False, False)
+    join = "".join
+
+    def encode(record: Any) -> str:
+        return join(chunks(record, 0))
+
+    return encode
+
+
+_ENCODE = _make_encoder()
 _DECODE = json.JSONDecoder().decode
 
 
+# Value types whose JSON round trip is the identity (same value, same type); ``float`` because
+# the encoder refuses NaN and the infinities and ``repr`` of a finite float parses back exactly.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _is_flat(record: dict[str, Any]) -> bool:
+    """True when every key is a ``str`` and every value an exact JSON scalar type."""
+    scalars = _SCALARS
+    for key, value in record.items():
+        if type(key) is not str or type(value) not in scalars:
+            return False
+    return True
+
+
 def encode_record(
-    record: dict[str, Any], *, stream: str, max_bytes: int = DEFAULT_MAX_LINE_BYTES
+    record: dict[str, Any],
+    *,
+    stream: str,
+    max_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    owned: bool = False,
 ) -> tuple[bytes, dict[str, Any]]:
     """Encode ``record`` as one canonical line (with LF) and return it with its round trip.
 
     The round-tripped object is what callers validate: it is exactly what lands on disk.
     Raises ``RecordInvalid`` for non-JSON values and ``RecordTooLarge`` above ``max_bytes``.
+
+    ``owned=True`` says the caller built ``record`` for this call and will not change it: a
+    flat record (string keys, values of exact scalar types) then is its own round trip, since
+    decoding its line would give an equal object of the same types, so it is returned as is
+    instead of being parsed again.
     """
     if not isinstance(record, dict):
         raise RecordInvalid(f"{stream} record must be a JSON object, not {type(record).__name__}")
@@ -125,9 +175,16 @@ def encode_record(
         data = text.encode("utf-8")
     except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
         raise _not_json(record, stream) from exc
-    parsed: dict[str, Any] = _DECODE(text)
+    except RecursionError:
+        raise RecordInvalid(
+            f"{stream} record invalid at /: the value contains itself or is nested too deeply"
+        ) from None
+    if owned and _is_flat(record):
+        parsed = record
+    else:
+        parsed = _DECODE(text)
     # json.dumps silently turns int/bool/None keys into strings; catch that here.
-    if parsed != record:
+    if parsed is not record and parsed != record:
         found = _first_non_json(record, [])
         if found:
             raise RecordInvalid(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 
 from sessionkit.metrics.errors import (
     LockTimeout,
@@ -388,9 +389,38 @@ def check_event(record: Mapping[str, Any]) -> str | None:
         and _STORED_NAME.match(name) is not None
         and (sid is None or (type(sid) is str and _SESSION_ID.match(sid) is not None))
     )
-    for key, spec in ENVELOPE_SCHEMA.items():
-        if key in record and (not fast or key not in ENVELOPE_REQUIRED):
-            problem = check_value(record[key], spec, f"/{key}")
+    if not fast:  # the required keys come first in ENVELOPE_SCHEMA, so the order is kept
+        for key in ENVELOPE_REQUIRED:
+            problem = check_value(record[key], ENVELOPE_SCHEMA[key], f"/{key}")
+            if problem:
+                return problem
+    return _check_optional(record)
+
+
+def check_built_event(record: dict[str, Any]) -> str | None:
+    """``check_event`` for an event the writer assembled itself (``build_event``).
+
+    ``schema_version`` and ``timestamp`` were produced by the writer and the name passed
+    ``check_name`` (whose rules are stricter than the stored-name pattern), so only the session
+    id, the optional envelope keys and the registry's payload keys are left to check. Verdicts
+    equal ``check_event``'s on such records (a test compares them).
+    """
+    sid = record["session_id"]
+    if sid is not None and (type(sid) is not str or _SESSION_ID.match(sid) is None):
+        problem = check_value(sid, ENVELOPE_SCHEMA["session_id"], "/session_id")
+        if problem:
+            return problem
+    return _check_optional(record)
+
+
+_OPTIONAL_ENVELOPE = tuple(k for k in ENVELOPE_SCHEMA if k not in ENVELOPE_REQUIRED)
+
+
+def _check_optional(record: Mapping[str, Any]) -> str | None:
+    """The optional envelope keys and the registry's payload keys of an event."""
+    for key in _OPTIONAL_ENVELOPE:
+        if key in record:
+            problem = check_value(record[key], ENVELOPE_SCHEMA[key], f"/{key}")
             if problem:
                 return problem
     spec_for = REGISTRY.get(record["event"]) if isinstance(record["event"], str) else None
@@ -541,9 +571,10 @@ def resolve_session_id(root: str, explicit: str | None = None) -> str | None:
     """``session_id="auto"``: argument, ``SESSIONKIT_SESSION_ID``, active STATE.md, else None."""
     if explicit:
         return explicit
-    env = os.environ.get("SESSIONKIT_SESSION_ID")
-    if env:
-        return env
+    if _env_set(_SESSION_ID_KEY):
+        env = os.environ.get("SESSIONKIT_SESSION_ID")
+        if env:
+            return env
     if not _state_file_may_exist(root):
         return None  # nothing to read: skip importing sessionkit.state on the hook path
     try:
@@ -562,11 +593,26 @@ def resolve_session_id(root: str, explicit: str | None = None) -> str | None:
 STATE_DIRS = (".claude", ".codex", ".cursor")
 
 
+# Roots where no STATE.md was found, with the monotonic time of the look: for one second a
+# burst of appends stats nothing (``sessionkit.state`` keeps its resolved path as long, and
+# clears both caches whenever it writes a STATE.md).
+NO_STATE_SEEN: dict[str, float] = {}
+
+
 def _state_file_may_exist(root: str) -> bool:
     """False only when no STATE.md can be found, so no session id can be read."""
+    seen = NO_STATE_SEEN.get(root)
+    now = time.monotonic()
+    if seen is not None and now - seen < 1.0:
+        return False
     if os.environ.get("SESSIONKIT_STATE_DIR") or os.environ.get("SO_STATE_DIR"):
         return True
-    return any(os.path.exists(os.path.join(root, d, "STATE.md")) for d in STATE_DIRS)
+    if any(os.path.exists(os.path.join(root, d, "STATE.md")) for d in STATE_DIRS):
+        return True
+    if len(NO_STATE_SEEN) > 64:
+        NO_STATE_SEEN.clear()
+    NO_STATE_SEEN[root] = now
+    return False
 
 
 # sessionkit.state.current_session_id, imported on first use (state imports this module).
@@ -579,7 +625,27 @@ def metrics_dir_for(root: str, metrics_dir: str | None = None) -> str:
     return chosen if os.path.isabs(chosen) else os.path.join(root, chosen)
 
 
+# ``os.environ.get`` of an unset variable costs an encode and a raised KeyError (about a
+# microsecond); the append path reads two variables per record. On POSIX ``os.environ`` keeps
+# its values in a dict keyed by the encoded names, always in step with the mapping, so the two
+# hot reads look there; elsewhere (or should that layout change) they use ``os.environ.get``.
+_ENV_DATA: Any = getattr(os.environ, "_data", None) if os.name == "posix" else None
+if not isinstance(_ENV_DATA, dict):  # pragma: no cover - other platforms and layouts
+    _ENV_DATA = None
+_NO_METRICS_KEY = b"SESSIONKIT_NO_METRICS"
+_SESSION_ID_KEY = b"SESSIONKIT_SESSION_ID"
+
+
+def _env_set(key: bytes) -> bool:
+    """Whether the variable named by ``key`` holds a non-empty value."""
+    if _ENV_DATA is not None:
+        return bool(_ENV_DATA.get(key))
+    return bool(os.environ.get(key.decode()))  # pragma: no cover - other platforms
+
+
 def metrics_disabled() -> bool:
+    if not _env_set(_NO_METRICS_KEY):
+        return False
     return os.environ.get("SESSIONKIT_NO_METRICS", "") not in ("", "0", "false", "no")
 
 

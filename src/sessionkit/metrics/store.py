@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from sessionkit.metrics import _jsonl, events
-from sessionkit.metrics.errors import LockTimeout, MetricsIOError, RecordInvalid
+from sessionkit.metrics.errors import (
+    LockTimeout,
+    MetricsIOError,
+    RecordInvalid,
+    ReservedKeyError,
+)
 from sessionkit.metrics.settings import Settings, from_config, load_settings
 from sessionkit.metrics.streams import TIMESTAMP_FIELDS, Stream, parse_stream, segments
 from sessionkit.metrics.timestamps import fast_now_ts, format_ts, normalize_ts, utc_now
@@ -56,6 +61,8 @@ def _disabled() -> bool:
 
 
 _STREAMS: dict[str, Stream] = {s.value: s for s in Stream}
+# Envelope keys a draft may not carry: it names its event under "event" and nothing else.
+_DRAFT_RESERVED = events.RESERVED_KEYS - {"event"}
 
 
 class MetricsStore:
@@ -206,18 +213,9 @@ class MetricsStore:
         s = _STREAMS.get(stream) if isinstance(stream, str) else stream
         if s is None:
             s = parse_stream(stream)
+        if s is Stream.EVENTS and "schema_version" not in record:
+            return self._prepare_draft(record)
         data = dict(record)
-        if s is Stream.EVENTS and "schema_version" not in data:
-            name = data.pop("event", None)
-            if not isinstance(name, str):
-                raise RecordInvalid("an event draft needs an 'event' name")
-            data = self._build_event(name, data)
-            line, parsed = _jsonl.encode_record(
-                data, stream="events", max_bytes=self.settings.metrics.max_line_bytes
-            )
-            # The writer set the timestamp itself, so the registry check is all that is left.
-            events.validate_event(parsed)
-            return line, parsed
         if s in (Stream.SESSIONS, Stream.SUBAGENTS, Stream.LEARNINGS, Stream.LEARNINGS_ARCHIVE):
             data = self._normalise_times(s, data)
         if s is Stream.SUBAGENTS:
@@ -227,6 +225,50 @@ class MetricsStore:
         )
         validate_record(s, parsed)
         return line, parsed
+
+    def _prepare_draft(self, draft: Mapping[str, Any]) -> tuple[bytes, dict[str, Any]]:
+        """An event draft ``{"event": name, **payload}``: completed like ``emit``, encoded.
+
+        The hot path of ``append``: the writer sets ``schema_version`` and the timestamp and
+        checks the name itself, so only the session id, envelope keys given in the draft and
+        the registry's payload keys are checked on the round-tripped record.
+        """
+        name = draft.get("event")
+        if not isinstance(name, str):
+            raise RecordInvalid("an event draft needs an 'event' name")
+        events.check_name(name)
+        if not _DRAFT_RESERVED.isdisjoint(draft):
+            clash = sorted(_DRAFT_RESERVED.intersection(draft))
+            raise ReservedKeyError(
+                f"payload key '{clash[0]}' is reserved for the event envelope; pass it as an "
+                "argument or rename it"
+            )
+        data = {
+            "schema_version": events.SCHEMA_VERSION,
+            "timestamp": self.now_ts(),
+            "event": name,
+            "session_id": events.resolve_session_id(self._state_root_str),
+        }
+        data.update(draft)  # "event" keeps its place and its (checked) value
+        line, parsed = _jsonl.encode_record(
+            data, stream="events", max_bytes=self._max_line, owned=True
+        )
+        problem = events.check_built_event(parsed)
+        if problem:
+            pointer = problem.split(":", 1)[0]
+            raise RecordInvalid(f"events record invalid at {problem}", pointer=pointer)
+        return line, parsed
+
+    @property
+    def _state_root_str(self) -> str:
+        root = self.__dict__.get("_state_root_cache")
+        if root is None:
+            root = self.__dict__["_state_root_cache"] = str(self.state_root)
+        return root
+
+    @property
+    def _max_line(self) -> int:
+        return self.settings.metrics.max_line_bytes
 
     def _normalise_times(self, stream: Stream, data: dict[str, Any]) -> dict[str, Any]:
         for key in TIMESTAMP_FIELDS[stream]:
