@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sessionkit.policy.paths import PathConfig, PathJudge, normalise
 from sessionkit.policy.repofacts import RepoFacts
@@ -261,6 +263,25 @@ def test_normalise() -> None:
     assert normalise("/a/./b//c/../d") == "/a/b/d"
     assert normalise("/..") == "/"
     assert normalise("/") == "/"
+
+
+def _normalise_by_components(path: str) -> str:
+    stack: list[str] = []
+    for comp in path.split("/"):
+        if comp == "..":
+            if stack:
+                stack.pop()
+        elif comp and comp != ".":
+            stack.append(comp)
+    return "/" + "/".join(stack)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["/", ".", "..", "a", "b.c", ".x", "x.", "~", "//"]), max_size=8))
+def test_normalise_fast_path_agrees_with_the_component_walk(parts: list[str]) -> None:
+    path = "".join(parts)
+    assert normalise(path) == _normalise_by_components(path)
+    assert normalise("/" + path) == _normalise_by_components("/" + path)
 
 
 def test_targets_record_operand_path_and_anchor(world: World) -> None:

@@ -132,6 +132,13 @@ def _below(path: str, base: str) -> bool:
 
 def normalise(path: str) -> str:
     """Lexical normalisation of an absolute path (``.``, ``..``, repeated ``/``)."""
+    if (
+        path.startswith("/")
+        and "//" not in path
+        and "/." not in path
+        and (not path.endswith("/") or path == "/")
+    ):
+        return path  # already normal: the common case
     stack: list[str] = []
     for comp in path.split("/"):
         if not comp or comp == ".":
