@@ -18,28 +18,43 @@ HEAVY = ("click", "jsonschema", "yaml", "git", "pathspec", "importlib.metadata",
 HEAVY += ("tomllib", "tomli", "configparser")
 PRE_PHASE = ("typing", "dataclasses", "inspect", "pathlib", "subprocess", "logging", "argparse")
 PRE_PHASE += ("shlex",)
+# Each of these costs a sizeable part of an interpreter start-up (json: re, and through re enum,
+# functools, collections; signal: enum; importlib: warnings) and is kept off the hook path
+# (§15.1): JSON goes through sessionkit._jsonfast, the deadline through _signal, imports through
+# __import__. ``re`` is imported only where a pattern is matched (the general shell parser,
+# path patterns of a write under a scope, the metrics writer after the answer).
+STARTUP_HEAVY = ("json", "signal", "importlib", "warnings", "datetime")
+WITH_RE = ("re", "enum", "functools", "collections")
 
 DRIVER = """
-import json, os, sys
+import os, sys
 out, payload_file = sys.argv[1], sys.argv[2]
 sys.argv = ["sessionkit-hook", *sys.argv[3:]]
 fd = os.open(payload_file, os.O_RDONLY)
 os.dup2(fd, 0)
 from sessionkit.agents._bootstrap import main
 code = main()
+modules = sorted(sys.modules)  # before this driver's own json import
+import json
 with open(out, "w") as handle:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, handle)
+    json.dump({"code": code, "modules": modules}, handle)
 """
 
 
-def _modules(tmp_path: Path, repo: Path, args: list[str], payload: dict[str, object]) -> set[str]:
+def _modules(
+    tmp_path: Path,
+    repo: Path,
+    args: list[str],
+    payload: dict[str, object],
+    **env: str,
+) -> set[str]:
     payload_file = tmp_path / "payload.json"
     payload_file.write_text(json.dumps(payload))
     out = tmp_path / "modules.json"
     subprocess.run(
         [sys.executable, "-c", DRIVER, str(out), str(payload_file), *args],
         cwd=repo,
-        env=clean_env(),
+        env=clean_env(**env),
         capture_output=True,
         timeout=30,
         check=True,
@@ -87,6 +102,35 @@ def test_hot_path_imports_with_warm_cache(tmp_path: Path, scoped: Path) -> None:
         loaded = _modules(tmp_path, repo, args, payload)
         assert not loaded.intersection(HEAVY), (args, sorted(loaded.intersection(HEAVY)))
         assert not loaded.intersection(PRE_PHASE), (args, sorted(loaded.intersection(PRE_PHASE)))
+
+
+def test_decisions_without_startup_heavy_modules(tmp_path: Path, scoped: Path) -> None:
+    """Shell and edit calls import none of STARTUP_HEAVY, and the two budgeted subjects of
+    §15.2 (an allowed and a blocked git command) not ``re`` either; a write under a scope
+    matches path patterns, so it may. Block paths are checked without the decision event
+    (the metrics writer is imported after the answer, §15.3 rule 7)."""
+    repo = scoped
+    (repo / ".orchestrator" / "policy").mkdir(parents=True)
+    (repo / ".orchestrator" / "policy" / "guard.yaml").write_text(
+        "version: 1\nrules:\n  git-push-force-with-lease: block\n"
+    )
+    cases = [
+        ("git status", WITH_RE),
+        ("git reset --hard HEAD~1", WITH_RE),
+        ("rm -rf build", ()),
+    ]
+    args = ["claude", "pre-tool-use"]
+    for command, also in cases:
+        payload = claude(repo, "Bash", {"command": command})
+        _modules(tmp_path, repo, args, payload)  # warm the caches
+        loaded = _modules(tmp_path, repo, args, payload, SESSIONKIT_NO_METRICS="1")
+        heavy = loaded.intersection(STARTUP_HEAVY + also)
+        assert not heavy, (command, sorted(heavy))
+        assert "sessionkit.agents.dispatcher" in loaded  # the driver did run the hook
+    edit = claude(repo, "Edit", {"file_path": "src/app.py", "old_string": "1", "new_string": "2"})
+    _modules(tmp_path, repo, args, edit)
+    loaded = _modules(tmp_path, repo, args, edit)
+    assert not loaded.intersection(STARTUP_HEAVY), sorted(loaded.intersection(STARTUP_HEAVY))
 
 
 def test_cold_cache_may_load_parsers(tmp_path: Path, make_repo: object) -> None:
