@@ -132,6 +132,41 @@ def test_failed_write_truncates_to_previous_length(
     assert path.read_bytes() == b'{"a":1}\n'
 
 
+@pytest.mark.parametrize("script", ["short-then-full", "full", "short-then-ok"])
+def test_stream_writer_undoes_failed_and_short_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str
+) -> None:
+    """The store's long-lived writer (its inline fast path included) never leaves a fragment."""
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b'{"a":1}\n')
+    writer = _jsonl.StreamWriter(str(path))
+    real_write = os.write
+    calls = {"n": 0}
+
+    def scripted_write(fd: int, data: Any) -> int:
+        calls["n"] += 1
+        if calls["n"] == 1 and script != "full":
+            return real_write(fd, bytes(data)[:5])
+        if script == "short-then-ok":
+            return real_write(fd, data)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_jsonl.os, "write", scripted_write)
+    if script == "short-then-ok":
+        outcome = writer.append(b'{"b":2222222}\n', rotate_at=1 << 20)
+        monkeypatch.undo()
+        assert outcome.bytes_written == 14 and not outcome.repaired_tail
+        assert path.read_bytes() == b'{"a":1}\n{"b":2222222}\n'
+    else:
+        with pytest.raises(MetricsIOError, match="No space left"):
+            writer.append(b'{"b":2222222}\n')
+        monkeypatch.undo()
+        assert path.read_bytes() == b'{"a":1}\n'
+    writer.append(b'{"c":3}\n')
+    assert path.read_bytes().endswith(b'}\n{"c":3}\n')
+    writer.close()
+
+
 def test_symlinked_stream_is_refused(tmp_path: Path) -> None:
     target = tmp_path / "target.jsonl"
     target.write_bytes(b"")

@@ -234,13 +234,20 @@ def _timeout_error(path: str, timeout: float) -> LockTimeout:
     )
 
 
+# First poll interval of a lock wait. An append holds the lock for a few microseconds, so
+# waiters that started at 1 ms left the lock idle most of the time under contention (8 writers
+# on 2 cores: 0.17-0.20 x unlocked throughput against 0.24-0.26 x from 50 us); the doubling
+# still reaches the 25 ms ceiling within 10 ms for long holders such as rewrites.
+FIRST_POLL_S = 0.00005
+
+
 def _flock(fd: int, *, shared: bool, timeout: float | None, path: str) -> None:
     op = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     if timeout is None:
         fcntl.flock(fd, op)
         return
     deadline = time.monotonic() + timeout
-    delay = 0.001
+    delay = FIRST_POLL_S
     while True:
         try:
             fcntl.flock(fd, op | fcntl.LOCK_NB)
@@ -485,6 +492,17 @@ def _write_all(fd: int, buffer: bytes) -> None:
     total = len(view)
     while done < total:
         done += os.write(fd, view[done:])
+
+
+def _truncate(fd: int, path: str, size: int) -> None:
+    """Undo a partial write of the locked file (O_APPEND writes started at ``size``)."""
+    try:
+        os.ftruncate(fd, size)
+    except OSError as exc:
+        raise MetricsIOError(
+            f"{path}: {exc.strerror or exc}; the file may end in a fragment that "
+            "`sessionkit metrics repair` will quarantine"
+        ) from exc
 
 
 def write_locked(
@@ -1033,7 +1051,24 @@ class StreamWriter:
                         fcntl.flock(fd, fcntl.LOCK_UN)
                         self.close()
                         continue
-                    if _FAULT is not None:
+                    if _FAULT is None and not fsync:
+                        # write_fd's common case inline: an intact tail, no rotation due, one
+                        # whole write. Anything else (or a failed or short write, undone
+                        # first) goes through write_fd.
+                        size = os.lseek(fd, 0, os.SEEK_END)
+                        total = len(buffer)
+                        if (rotate_at is None or size + total < rotate_at) and (
+                            size == 0 or os.pread(fd, 1, size - 1) == b"\n"
+                        ):
+                            try:
+                                written = os.write(fd, buffer)
+                            except OSError:
+                                written = 0  # nothing was written; write_fd reports it
+                            if written == total:
+                                return AppendOutcome(total, False, None)
+                            if written:
+                                _truncate(fd, self.path, size)
+                    elif _FAULT is not None:
                         _FAULT("after-lock")
                     outcome = write_fd(fd, self.path, buffer, fsync=fsync, rotate_at=rotate_at)
                     if outcome.rotated_to is not None:

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from sessionkit.metrics.sessions import SessionWriteResult
 
 HOOK_LOCK_TIMEOUT = 0.25
+
+# Per-stream constants of the append path: path, writer, fsync, rotation threshold, lock
+# timeout, and the spool directory to drain (None in hook mode).
+_AppendPlan = tuple[Path, _jsonl.StreamWriter, bool, "int | None", float, "str | None"]
 REWRITE_LOCK_TIMEOUT = 30.0
 
 
@@ -87,7 +91,7 @@ class MetricsStore:
         self.hook_mode = hook_mode
         self._worktree: Path | None = None
         self._state_root: Path | None = None
-        self._plans: dict[Stream, tuple[Path, _jsonl.StreamWriter, bool, int | None]] = {}
+        self._plans: dict[Stream, _AppendPlan] = {}
         env_dir = os.environ.get("SESSIONKIT_METRICS_DIR")
         if settings is not None:
             self.settings = settings
@@ -304,15 +308,13 @@ class MetricsStore:
         plan = self._plans.get(stream)
         if plan is None:
             plan = self._plans[stream] = self._append_plan(stream)
-        path, writer, fsync, rotate_at = plan
+        path, writer, fsync, rotate_at, timeout, spool = plan
         if _disabled():
             return AppendResult(stream.value, path, 0, 0, False, None, False, "disabled")
-        if not self.hook_mode and os.access(self._spool_str, os.F_OK):
+        if spool is not None and os.access(spool, os.F_OK):
             self.drain_spool(stream)
         try:
-            outcome = writer.append(
-                buffer, fsync=fsync, timeout=self.lock_timeout, rotate_at=rotate_at
-            )
+            outcome = writer.append(buffer, fsync=fsync, timeout=timeout, rotate_at=rotate_at)
         except LockTimeout:
             if not self.hook_mode:
                 raise
@@ -334,12 +336,20 @@ class MetricsStore:
             "appended",
         )
 
-    def _append_plan(self, stream: Stream) -> tuple[Path, _jsonl.StreamWriter, bool, int | None]:
+    def _append_plan(self, stream: Stream) -> _AppendPlan:
         """Per-stream constants of the append path, computed once per store."""
         path = self.path(stream)
         rotation = self.settings.metrics.rotation.get(stream.value)
         rotate_at = rotation.max_bytes if stream.rotates and rotation and rotation.enabled else None
-        return path, _jsonl.StreamWriter(str(path)), self.fsync_for(stream), rotate_at
+        spool = None if self.hook_mode else self._spool_str  # the hook spools, never drains
+        return (
+            path,
+            _jsonl.StreamWriter(str(path)),
+            self.fsync_for(stream),
+            rotate_at,
+            self.lock_timeout,
+            spool,
+        )
 
     def _after_rotation(self, stream: Stream, segment: Path) -> None:
         from sessionkit.metrics import rotation
