@@ -843,12 +843,11 @@ def analyse(cmd: Command, ctx: Context, *, alias_depth: int = 0) -> list[Finding
     if sub == "help":
         out.append(finding(cmd, "read-only"))
         return out
-    rule = _RULES.get(sub)
-    if rule is None:
+    if sub not in _PARSED_RULES and sub not in _RULES:
         if sub not in _BUILTINS:
             out.extend(_alias(cmd, inv, sub, args, ctx, alias_depth))
         return out
-    found = rule(inv, args, ctx)
+    found = _run_rule(sub, inv, args, ctx)
     if not found:
         # a recognised safe form of an analysed subcommand: say why it is allowed (A1, A2)
         first = args[0].text if args else None
@@ -912,6 +911,18 @@ def _quote(value: Value) -> str:
 _BLOCK_WITHOUT_ARGUMENTS = frozenset(("prune", "filter-branch", "filter-repo"))
 
 
+def _run_rule(sub: str, inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
+    """The rule of analysed subcommand ``sub``; options parsed here for a ``ParsedRule``."""
+    parsed_rule = _PARSED_RULES.get(sub)
+    if parsed_rule is None:
+        return _RULES[sub](inv, args, ctx)
+    parsed = parse(args, table(sub))
+    inert = _inert(inv, parsed)
+    if inert is not None:
+        return inert
+    return parsed_rule(inv, parsed, ctx)
+
+
 def _unresolved_subcommand(
     cmd: Command, inv: Invocation, args: Sequence[Value], ctx: Context
 ) -> list[Finding]:
@@ -920,12 +931,11 @@ def _unresolved_subcommand(
     Subcommands that block whatever their arguments (``prune``, ``filter-branch``) are left
     out: the point is whether these arguments are destructive for a plausible subcommand.
     """
-    for sub in sorted(_RULES):
+    for sub in _SUBCOMMANDS:
         if sub in _BLOCK_WITHOUT_ARGUMENTS:
             continue
-        rule = _RULES[sub]
         try:
-            findings = rule(inv, args, ctx)
+            findings = _run_rule(sub, inv, args, ctx)
         except Exception:
             continue
         for item in findings:
@@ -1023,7 +1033,11 @@ def _verification_bypass(inv: Invocation) -> list[Finding]:
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    # a rule over the raw arguments after the subcommand word
     Rule = Callable[[Invocation, Sequence[Value], Context], list[Finding]]
+    # a rule over the subcommand's parsed options; the dispatcher parses them and answers
+    # ``-h`` and ambiguous abbreviations itself (``_inert``)
+    ParsedRule = Callable[[Invocation, Parsed, Context], list[Finding]]
 
 
 def _help(parsed: Parsed) -> bool:
@@ -1057,11 +1071,7 @@ def _split_ref_paths(
     return None, list(before)
 
 
-def _rule_reset(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("reset"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_reset(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
     mode = parsed.last(("hard", "soft", "mixed", "merge", "keep"))
     if mode == "hard":
@@ -1083,11 +1093,7 @@ def _rule_reset(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Fi
     return []
 
 
-def _rule_checkout(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("checkout"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_checkout(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
     out: list[Finding] = []
     if parsed.on("force"):
@@ -1122,11 +1128,7 @@ def _rule_checkout(inv: Invocation, args: Sequence[Value], ctx: Context) -> list
     return out
 
 
-def _rule_restore(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("restore"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_restore(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
     staged = parsed.on("staged")
     worktree = parsed.on("worktree") or not staged
@@ -1148,11 +1150,7 @@ def _rule_restore(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[
     return [finding(cmd, "git-restore-worktree")]
 
 
-def _rule_switch(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("switch"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_switch(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     if parsed.on("force") or parsed.on("discard-changes"):
         out.append(finding(inv.cmd, "git-switch-discard"))
@@ -1164,11 +1162,7 @@ def _rule_switch(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[F
     return out
 
 
-def _rule_clean(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("clean"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_clean(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
     forced = parsed.count("force") > 0 or parsed.on("interactive")
     if parsed.on("dry-run"):
@@ -1179,11 +1173,7 @@ def _rule_clean(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Fi
     return []
 
 
-def _rule_rm(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("rm"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_rm(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
     if parsed.on("dry-run"):
         return []
@@ -1206,11 +1196,7 @@ def _refspec_parts(text: str) -> tuple[bool, str, str | None]:
     return forced, text, None
 
 
-def _rule_push(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("push"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_push(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
     out: list[Finding] = []
     if parsed.on("no-verify"):
@@ -1286,11 +1272,7 @@ def _rule_stash(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Fi
     return [finding(cmd, "git-stash")]
 
 
-def _rule_branch(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("branch"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_branch(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
     delete = parsed.on("delete") or parsed.on("D")
     force = parsed.on("force") or parsed.on("D")
@@ -1306,11 +1288,7 @@ def _rule_branch(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[F
     return []
 
 
-def _rule_update_ref(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("update-ref"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_update_ref(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
     if parsed.on("d"):
         return [finding(cmd, "git-update-ref-delete")]
@@ -1344,11 +1322,7 @@ def _rule_reflog(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[F
     return []
 
 
-def _rule_gc(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("gc"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_gc(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
     for value in parsed.values("prune"):
         if value is None:
@@ -1363,11 +1337,7 @@ def _rule_gc(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Findi
     return []
 
 
-def _rule_prune(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("prune"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_prune(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     if parsed.on("dry-run"):
         return [finding(inv.cmd, "dry-run")]
     return [finding(inv.cmd, "git-prune")]
@@ -1423,31 +1393,19 @@ def _rule_submodule(inv: Invocation, args: Sequence[Value], ctx: Context) -> lis
     return []
 
 
-def _rule_checkout_index(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("checkout-index"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_checkout_index(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     if parsed.on("force"):
         return [finding(inv.cmd, "git-checkout-index-force")]
     return []
 
 
-def _rule_read_tree(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("read-tree"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_read_tree(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     if parsed.on("u") and parsed.on("reset"):
         return [finding(inv.cmd, "git-read-tree-reset")]
     return []
 
 
-def _rule_commit(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("commit"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_commit(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     if parsed.on("amend"):
         out.append(finding(inv.cmd, "git-commit-amend"))
@@ -1456,12 +1414,8 @@ def _rule_commit(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[F
     return out
 
 
-def _operation(sub: str) -> Rule:
-    def rule(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-        parsed = parse(args, table(sub))
-        inert = _inert(inv, parsed)
-        if inert is not None:
-            return inert
+def _operation(sub: str) -> ParsedRule:
+    def rule(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
         cmd = inv.cmd
         out: list[Finding] = []
         if parsed.on("abort"):
@@ -1478,11 +1432,7 @@ def _operation(sub: str) -> Rule:
     return rule
 
 
-def _rule_pull(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("pull"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_pull(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     # pull passes --verify/--no-verify to merge; the last one given wins
     verify = [enabled for name, _value, enabled in parsed.opts if name == "verify"]
     if verify and not verify[-1]:
@@ -1490,11 +1440,7 @@ def _rule_pull(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Fin
     return []
 
 
-def _rule_fetch(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("fetch"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_fetch(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     force = parsed.on("force")
     refspecs = parsed.operands[1:]
     if parsed.on("multiple") or parsed.on("all"):
@@ -1512,11 +1458,7 @@ def _rule_fetch(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Fi
     return []
 
 
-def _rule_tag(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[Finding]:
-    parsed = parse(args, table("tag"))
-    inert = _inert(inv, parsed)
-    if inert is not None:
-        return inert
+def _rule_tag(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     if parsed.on("delete"):
         return [finding(inv.cmd, "git-tag-delete")]
     if parsed.on("force"):
@@ -1609,7 +1551,7 @@ def _rule_bisect(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[F
     return ctx.command(record)
 
 
-_RULES: dict[str, Rule] = {
+_PARSED_RULES: dict[str, ParsedRule] = {
     "reset": _rule_reset,
     "checkout": _rule_checkout,
     "restore": _rule_restore,
@@ -1617,16 +1559,10 @@ _RULES: dict[str, Rule] = {
     "clean": _rule_clean,
     "rm": _rule_rm,
     "push": _rule_push,
-    "stash": _rule_stash,
     "branch": _rule_branch,
     "update-ref": _rule_update_ref,
-    "reflog": _rule_reflog,
     "gc": _rule_gc,
     "prune": _rule_prune,
-    "filter-branch": _rule_filter_branch,
-    "filter-repo": _rule_filter_repo,
-    "worktree": _rule_worktree,
-    "submodule": _rule_submodule,
     "checkout-index": _rule_checkout_index,
     "read-tree": _rule_read_tree,
     "commit": _rule_commit,
@@ -1635,9 +1571,18 @@ _RULES: dict[str, Rule] = {
     "cherry-pick": _operation("cherry-pick"),
     "revert": _operation("revert"),
     "am": _operation("am"),
-    "fetch": _rule_fetch,
     "tag": _rule_tag,
-    "config": _rule_config,
-    "bisect": _rule_bisect,
+    "fetch": _rule_fetch,
     "pull": _rule_pull,
 }
+_RULES: dict[str, Rule] = {
+    "stash": _rule_stash,
+    "reflog": _rule_reflog,
+    "filter-branch": _rule_filter_branch,
+    "filter-repo": _rule_filter_repo,
+    "worktree": _rule_worktree,
+    "submodule": _rule_submodule,
+    "config": _rule_config,
+    "bisect": _rule_bisect,
+}
+_SUBCOMMANDS = tuple(sorted((*_PARSED_RULES, *_RULES)))
