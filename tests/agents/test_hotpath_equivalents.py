@@ -71,3 +71,11 @@ def test_analyser_table_resolves_to_the_modules_functions() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split("\n")[0]
     assert out == "[] ['git'] True git-reset-hard"
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=12) | st.text(alphabet="ae\u0301\u00e9/._", max_size=8))
+def test_nfc_as_unicodedata(text: str) -> None:
+    import unicodedata
+
+    assert globs.nfc(text) == unicodedata.normalize("NFC", text)

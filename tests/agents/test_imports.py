@@ -21,9 +21,10 @@ PRE_PHASE += ("shlex",)
 # Each of these costs a sizeable part of an interpreter start-up (json: re, and through re enum,
 # functools, collections; signal: enum; importlib: warnings) and is kept off the hook path
 # (§15.1): JSON goes through sessionkit._jsonfast, the deadline through _signal, imports through
-# __import__. ``re`` is imported only where a pattern is matched (the general shell parser,
-# path patterns of a write under a scope, the metrics writer after the answer).
-STARTUP_HEAVY = ("json", "signal", "importlib", "warnings", "datetime")
+# __import__ (unicodedata, a shared library: only for non-ASCII paths). ``re`` is imported only
+# where a pattern is matched (the general shell parser, path patterns of a write under a scope,
+# the metrics writer after the answer).
+STARTUP_HEAVY = ("json", "signal", "importlib", "warnings", "datetime", "unicodedata")
 WITH_RE = ("re", "enum", "functools", "collections")
 
 DRIVER = """

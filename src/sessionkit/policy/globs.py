@@ -16,8 +16,6 @@ never match a path).
 
 from __future__ import annotations
 
-import unicodedata
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -31,6 +29,16 @@ __all__ = [
 ]
 
 _compiled: dict[tuple[str, ...], tuple[tuple[str, bool], ...]] = {}
+
+
+def nfc(text: str) -> str:
+    """``unicodedata.normalize("NFC", text)``; ASCII text is its own NFC form, so the usual
+    path needs no ``unicodedata`` (a shared library to load) on the hook path."""
+    if text.isascii():
+        return text
+    import unicodedata
+
+    return unicodedata.normalize("NFC", text)
 
 
 def normalise_entry(entry: str) -> tuple[str, bool]:
@@ -240,7 +248,7 @@ class PatternSet:
         Absolute candidates are compared against absolute entries (their leading ``/`` is the
         anchor, so both sides drop it).
         """
-        candidate = unicodedata.normalize("NFC", path).lstrip("/")
+        candidate = nfc(path).lstrip("/")
         if self._any is not None:
             return self._any.match(candidate) is not None
         decided = False

@@ -11,10 +11,9 @@ Hot path: standard library only at module level.
 from __future__ import annotations
 
 import os
-import unicodedata
 
 from sessionkit.policy.findings import ACTION_RANK, Finding
-from sessionkit.policy.globs import PatternSet, literal_prefix, normalise_entry
+from sessionkit.policy.globs import PatternSet, literal_prefix, nfc, normalise_entry
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -329,7 +328,7 @@ def _candidates(path: str, root: str, dirs: dict[str, str] | None = None) -> lis
         out.append(lexical.replace(os.sep, "/"))
         if resolved.replace(os.sep, "/") not in out:
             out.append(resolved.replace(os.sep, "/"))
-    return [unicodedata.normalize("NFC", c) for c in out]
+    return [nfc(c) for c in out]
 
 
 def match(

@@ -19,12 +19,11 @@ Hot path: standard library only at module level (pathspec is imported lazily by
 from __future__ import annotations
 
 import os
-import unicodedata
 
 from sessionkit import _jsonfast
 from sessionkit.policy import protected as _protected
 from sessionkit.policy.findings import Finding
-from sessionkit.policy.globs import PatternSet
+from sessionkit.policy.globs import PatternSet, nfc
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -801,7 +800,7 @@ def _inside(path: str, base: str) -> str | None:
     prefix = base.rstrip(os.sep) + os.sep
     if not path.startswith(prefix):
         return None
-    return unicodedata.normalize("NFC", path[len(prefix) :].replace(os.sep, "/"))
+    return nfc(path[len(prefix) :].replace(os.sep, "/"))
 
 
 def _unresolved(target: Target, active: ActiveScope | None) -> Finding | None:
