@@ -116,7 +116,7 @@ def test_decisions_without_startup_heavy_modules(tmp_path: Path, scoped: Path) -
         "version: 1\nrules:\n  git-push-force-with-lease: block\n"
     )
     cases = [
-        ("git status", WITH_RE),
+        ("git status", (*WITH_RE, "sessionkit.agents.record", "sessionkit.agents.notices")),
         ("git reset --hard HEAD~1", WITH_RE),
         ("rm -rf build", ()),
     ]

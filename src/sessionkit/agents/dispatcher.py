@@ -2,7 +2,9 @@
 
 Hot path: standard library, the agents modules, ``sessionkit.policy`` (guard, and the scope,
 protected-path and weakening modules); ``sessionkit.config`` only on a hook-cache miss and
-``sessionkit.metrics.events`` only after a non-allow answer has been written.
+``sessionkit.metrics.events`` only after a non-allow answer has been written. ``record`` and
+``notices`` are imported only by calls with findings (an allowed call without any needs
+neither).
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ import sys
 import time
 
 from sessionkit import _jsonfast
-from sessionkit.agents import _common, _wire, cache, notices
+from sessionkit.agents import _common, _wire, cache
 from sessionkit.agents import checks as checks_mod
-from sessionkit.agents import record as record_mod
 from sessionkit.agents.event import Finding, HookEvent, combine
 
 TYPE_CHECKING = False
@@ -248,6 +249,8 @@ def run_payload(
             outcome = failure(call, "internal.check-error", _exception_text(exc))
         if record_events:
             for root, name, payload, envelope in outcome.records:
+                from sessionkit.agents import record as record_mod
+
                 record_mod.emit(root, name, payload, envelope, diag.line)
         return outcome.text, 0
     finally:
@@ -262,6 +265,8 @@ def finish(call: Call, outcome: Outcome) -> int:
     call.trace(f"answer written (exit {code})")
     for root, name, payload, envelope in outcome.records:
         try:
+            from sessionkit.agents import record as record_mod
+
             record_mod.emit(root, name, payload, envelope, call.diag.line)
         except BaseException:  # the answer is out; nothing may change the exit code
             call.diag.line("decision event not recorded")
@@ -348,7 +353,10 @@ def _judge(
     if call.cache_doc is not None and call.cache_path is not None:
         persist_patterns(call.cache_doc, call.cache_path)
     if call.probe is None:
-        notices.filter_shown(run.findings, event.session_id, event.git_dir)
+        if run.findings:  # notices are findings: without any there is nothing to filter
+            from sessionkit.agents import notices
+
+            notices.filter_shown(run.findings, event.session_id, event.git_dir)
     else:
         call.probe(run)
     action, shown = combine(run.findings)
@@ -365,6 +373,8 @@ def _attach_overrides(call: Call, outcome: Outcome, run: checks_mod.CheckRun) ->
     """``sessionkit.guard.override.applied`` for every finding an override lowered (§12)."""
     if not run.overrides or call.root is None:
         return
+    from sessionkit.agents import record as record_mod
+
     if not record_mod.should_record(
         call.root, call.environ, str(call.hooks.get("record-events", "auto"))
     ):
@@ -510,6 +520,8 @@ def _attach_record(
     shown: list[Finding],
     run: checks_mod.CheckRun | None,
 ) -> None:
+    from sessionkit.agents import record as record_mod  # only for an answer to record
+
     root = call.root or _wire.find_git_dir(call.cwd)[0]
     record_setting = str(call.hooks.get("record-events", "auto"))
     if not record_mod.should_record(root, call.environ, record_setting):
