@@ -1,8 +1,11 @@
 """Concurrency and crash tests (spec §9.3): real processes, real locks, real SIGKILLs.
 
-Sizes are modest so the suite stays fast on two loaded cores; ``benchmarks/bench_metrics.py``
-runs the full 8 x 2,000 sizes. Scenarios that can flake only under a broken lock are
-repeated.
+The scenarios run at the sizes of the specification (C1: 8 processes x 2,000 appends, and
+200 per process with ``fsync: always``; C2: 4 x 4 threads x 500; C3: 4 writers x 500 before
+and after the kill; C5: 4 x 200 adds with 30 prunes; C6: 8 x 2,000 with rotation at 64 KiB;
+C8: 5 x 20 STATE.md increments), and the ones that can only fail through a race are repeated
+with different seeds. The line cap of C1 and C6 is 4,096 bytes (``metrics.max-line-bytes`` may
+go down to 1,024) so that 16,000 records of random padding stay around 32 MB.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from sessionkit import state
 from sessionkit.metrics import events, fold
 from sessionkit.metrics.rewrite import Keep, RewritePlan
 from sessionkit.metrics.streams import Stream
@@ -65,30 +69,31 @@ def _check_events(paths: list[Path], accepted: dict[int, list[int]]) -> int:
 
 
 @pytest.mark.parametrize(
-    ("fsync", "round_"), [("never", 1), ("auto", 1), ("auto", 2), ("always", 1)]
+    ("fsync", "seed"),
+    [("never", 1), ("never", 2), ("auto", 1), ("auto", 2), ("auto", 3), ("always", 1)],
 )
-def test_c1_parallel_appends_up_to_the_cap(tmp_path: Path, fsync: str, round_: int) -> None:
+def test_c1_parallel_appends_up_to_the_cap(tmp_path: Path, fsync: str, seed: int) -> None:
     cap = 4096
-    count = 40 if fsync == "always" else 150
-    writers = 4
+    writers = 8
+    count = 200 if fsync == "always" else 2_000
     out = _run(
         workers.append_writer,
-        [(str(tmp_path), w, count, cap, fsync, None, 10) for w in range(writers)],
+        [(str(tmp_path), w, count, cap, fsync, None, 10, seed) for w in range(writers)],
     )
-    accepted = {w: acc for w, acc, _refused in out}
-    refused = sum(len(r) for _w, _a, r in out)
-    assert refused > 0 or count < 100  # over-cap records were tried and refused
+    accepted = {w: acc for w, acc, _refused, _span in out}
+    refused = sum(len(r) for _w, _a, r, _span in out)
+    assert refused > 0  # over-cap records were tried, refused, and left no trace
     total = _check_events([tmp_path / "events.jsonl"], accepted)
-    assert total == sum(len(a) for a in accepted.values())
+    assert total == sum(len(a) for a in accepted.values()) == writers * count - refused
     lines = (tmp_path / "events.jsonl").read_bytes().split(b"\n")[:-1]
-    assert max(len(line) + 1 for line in lines) <= cap
-    assert round_ in (1, 2)
+    assert len(lines) == total  # accepted count = lines in the file
+    assert max(len(line) + 1 for line in lines) == cap  # some records sit exactly at the cap
 
 
 def test_c2_processes_times_threads(tmp_path: Path) -> None:
-    out = _run(workers.thread_writer, [(str(tmp_path), w, 4, 60) for w in range(3)])
-    accepted = {w: acc for w, acc, _ in out}
-    assert _check_events([tmp_path / "events.jsonl"], accepted) == 3 * 4 * 60
+    out = _run(workers.thread_writer, [(str(tmp_path), w, 4, 500) for w in range(4)])
+    accepted = {w: acc for w, acc, _, _span in out}
+    assert _check_events([tmp_path / "events.jsonl"], accepted) == 4 * 4 * 500
 
 
 def _kill_at(root: Path, point: str, size: int) -> None:
@@ -102,25 +107,27 @@ def _kill_at(root: Path, point: str, size: int) -> None:
     assert proc.exitcode == -signal.SIGKILL
 
 
-@pytest.mark.parametrize("round_", [1, 2])
-def test_c3_writer_killed_mid_write(tmp_path: Path, round_: int) -> None:
+@pytest.mark.parametrize("seed", [1, 2])
+def test_c3_writer_killed_mid_write(tmp_path: Path, seed: int) -> None:
     before = _run(
-        workers.append_writer, [(str(tmp_path), w, 50, 65_536, "auto", None, 10) for w in range(2)]
+        workers.append_writer,
+        [(str(tmp_path), w, 500, 4096, "auto", None, 10, seed) for w in range(4)],
     )
     _kill_at(tmp_path, "mid-write", 60_000)
-    started = time.monotonic()
     after = _run(
         workers.append_writer,
-        [(str(tmp_path), w, 50, 65_536, "auto", None, 10) for w in range(2, 4)],
+        [(str(tmp_path), w, 500, 4096, "auto", None, 10, seed) for w in range(4, 8)],
     )
-    assert time.monotonic() - started < 30  # the kernel released the dead writer's lock
+    spans = [span for *_rest, span in after]
+    # The kernel released the dead writer's lock: the writers after the kill were not held up.
+    assert max(end for _s, end in spans) - min(start for start, _e in spans) < 10
     path = tmp_path / "events.jsonl"
     lines = path.read_bytes().split(b"\n")[:-1]
     bad = [i for i, raw in enumerate(lines, 1) if not _parses(raw)]
     assert len(bad) == 1, "exactly one invalid line: the fragment"
     fragment_line = bad[0]
-    assert json.loads(lines[fragment_line])["writer"] >= 2  # the next record has its own line
-    accepted = {w: a for w, a, _ in before + after}
+    assert json.loads(lines[fragment_line])["writer"] >= 4  # the next record has its own line
+    accepted = {w: a for w, a, _, _span in before + after}
     valid = sum(len(a) for a in accepted.values())
 
     store = workers.make_store(str(tmp_path))
@@ -139,7 +146,6 @@ def test_c3_writer_killed_mid_write(tmp_path: Path, round_: int) -> None:
     assert entry["offset"] == offset
     assert entry["sha256"] == hashlib.sha256(lines[fragment_line - 1]).hexdigest()
     assert _check_events([path], accepted) == valid
-    assert round_ in (1, 2)
 
 
 def _parses(raw: bytes) -> bool:
@@ -152,26 +158,54 @@ def _parses(raw: bytes) -> bool:
 def test_c4_writer_killed_holding_the_lock(tmp_path: Path) -> None:
     _kill_at(tmp_path, "after-lock", 100)
     out = _run(
-        workers.append_writer, [(str(tmp_path), w, 40, 65_536, "auto", None, 10) for w in range(2)]
+        workers.append_writer,
+        [(str(tmp_path), w, 200, 65_536, "auto", None, 10, 1) for w in range(4)],
     )
-    accepted = {w: a for w, a, _ in out}
+    accepted = {w: a for w, a, _, _span in out}
     assert _check_events([tmp_path / "events.jsonl"], accepted) == sum(map(len, accepted.values()))
 
 
-@pytest.mark.parametrize("round_", [1, 2])
-def test_c5_prune_while_learnings_are_added_and_confirmed(tmp_path: Path, round_: int) -> None:
-    barrier_parties = 4
-    barrier = CTX.Barrier(barrier_parties)
+FULL = os.environ.get("SESSIONKIT_FULL_CONCURRENCY", "") not in ("", "0")
+FULL_ONLY = pytest.mark.skipif(not FULL, reason="full size: set SESSIONKIT_FULL_CONCURRENCY=1")
+
+
+@pytest.mark.parametrize(
+    ("adds", "seed"),
+    [
+        (50, 1),
+        (50, 2),
+        pytest.param(
+            200, 3, marks=[pytest.mark.slow, pytest.mark.timeout(900), FULL_ONLY], id="full"
+        ),
+    ],
+)
+def test_c5_prune_while_learnings_are_added_and_confirmed(
+    tmp_path: Path, adds: int, seed: int
+) -> None:
+    """4 adders, a pruner (30 prunes) and a confirmer (30 confirms) on one learnings store.
+
+    The spec's 4 x 200 adds take minutes on two loaded cores (each add re-reads the store and
+    the archive under the lock; each prune rewrites both), so the default run uses 4 x 50 in
+    two rounds and ``SESSIONKIT_FULL_CONCURRENCY=1`` adds the full size. At the full size the
+    writers may queue behind each other for longer than the default 10 s lock timeout, which
+    is not what this test is about, so it waits up to two minutes.
+    """
+    adders = 4
+    wait = 120.0 if adds > 50 else 10.0
+    barrier = CTX.Barrier(adders + 2)
     results = CTX.Queue()
+    root = str(tmp_path)
     procs = [
-        CTX.Process(target=workers.learnings_adder, args=(str(tmp_path), w, 30, barrier, results))
-        for w in range(2)
+        CTX.Process(target=workers.learnings_adder, args=(root, w, adds, wait, barrier, results))
+        for w in range(adders)
     ]
-    procs.append(CTX.Process(target=workers.pruner, args=(str(tmp_path), 10, barrier, results)))
-    procs.append(CTX.Process(target=workers.confirmer, args=(str(tmp_path), 10, barrier, results)))
+    procs.append(CTX.Process(target=workers.pruner, args=(root, 30, wait, barrier, results)))
+    procs.append(
+        CTX.Process(target=workers.confirmer, args=(root, 30, seed, wait, barrier, results))
+    )
     for p in procs:
         p.start()
-    out = [results.get(timeout=100) for _ in procs]
+    out = [results.get(timeout=840 if adds > 50 else 100) for _ in procs]
     for p in procs:
         p.join(30)
         assert p.exitcode == 0
@@ -191,21 +225,39 @@ def test_c5_prune_while_learnings_are_added_and_confirmed(tmp_path: Path, round_
             assert reasons == {"expired"}
     assert not live_ids & archived_ids
     assert not (tmp_path / "quarantine.jsonl").exists()
+    assert len(added) == adders * adds
     for record in live_lines:
         assert store.learnings.get(record["id"])["id"] == record["id"]
-    assert round_ in (1, 2)
+    for path in ("learnings.jsonl", "learnings-archive.jsonl"):
+        assert store.validate_file(tmp_path / path).exit_code == 0
 
 
 def test_c6_rotation_under_load(tmp_path: Path) -> None:
     out = _run(
         workers.append_writer,
-        [(str(tmp_path), w, 300, 4096, "never", 64 * 1024, 0) for w in range(4)],
+        [(str(tmp_path), w, 2_000, 4096, "never", 64 * 1024, 0, 1) for w in range(8)],
     )
-    accepted = {w: a for w, a, _ in out}
+    accepted = {w: a for w, a, _, _span in out}
     files = sorted(tmp_path.glob("events*.jsonl*"))
     assert len(files) > 3, "rotation happened several times"
     total = _check_events(files, accepted)
     assert total == sum(map(len, accepted.values()))
+
+
+def test_c8_concurrent_state_updates_lose_nothing(
+    make_repo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo(commit=True)
+    monkeypatch.setenv("SESSIONKIT_METRICS_DIR", str(repo / "m"))  # keep the events apart
+    state.begin(repo, session_type="feature")
+    out = _run(workers.state_incrementer, [(str(repo), 20) for _ in range(5)])
+    assert sorted(count for _kind, count, _ in out) == [20] * 5
+    current = state.read(repo)
+    assert current is not None and current.frontmatter["x-counter"] == 100
+    orchestrator = repo / ".orchestrator"
+    leftovers = [p.name for p in orchestrator.iterdir()] if orchestrator.exists() else []
+    assert leftovers == []  # no lock file, no lock temp file
+    assert not list(repo.glob(".*/.STATE.md.tmp-*"))
 
 
 def test_c9_hook_emit_spools_while_the_lock_is_held(tmp_path: Path) -> None:

@@ -28,13 +28,19 @@ def make_store(
     rotate_bytes: int | None = None,
     keep: int = 10,
     clock: Any = None,
+    lock_timeout_s: float = 10.0,
 ) -> MetricsStore:
     rotation = {
         "events": RotationSettings(rotate_bytes is not None, rotate_bytes or 10 << 20, keep),
         "subagents": RotationSettings(True, 10 << 20, 5),
     }
     settings = Settings(
-        metrics=MetricsSettings(max_line_bytes=max_line_bytes, fsync=fsync, rotation=rotation)
+        metrics=MetricsSettings(
+            max_line_bytes=max_line_bytes,
+            fsync=fsync,
+            rotation=rotation,
+            lock_timeout_s=lock_timeout_s,
+        )
     )
     return MetricsStore(root, metrics_dir=root, settings=settings, clock=clock)
 
@@ -57,17 +63,25 @@ def append_writer(
     fsync: str,
     rotate_bytes: int | None,
     keep: int,
+    seed: int,
     barrier: Any,
     results: Any,
 ) -> None:
-    """Append ``count`` events with random paddings up to (and 1 % just over) the cap."""
+    """Append ``count`` events with random paddings from 0 bytes up to the line cap.
+
+    5 % of the records are exactly at the cap and 1 % one byte above it (refused with
+    ``RecordTooLarge``). Padding lengths and contents come from ``seed`` and the writer number,
+    so each round of a test writes different records. Reports the accepted and refused
+    sequence numbers and the wall-clock span of the appends.
+    """
     store = make_store(
         root, max_line_bytes=max_line_bytes, fsync=fsync, rotate_bytes=rotate_bytes, keep=keep
     )
-    rng = random.Random(writer * 7919)
+    rng = random.Random(seed * 1_000_003 + writer * 7919)
     accepted: list[int] = []
     refused: list[int] = []
     barrier.wait()
+    started = time.time()
     for seq in range(count):
         room = max_line_bytes - len(store.prepare("events", padded_event(writer, seq, ""))[0])
         roll = rng.random()
@@ -77,13 +91,13 @@ def append_writer(
             size = room + 1  # one byte above
         else:
             size = rng.randint(0, room)
-        padding = "p" * size
+        padding = rng.randbytes((size + 1) // 2).hex()[:size]
         try:
             store.append("events", padded_event(writer, seq, padding))
             accepted.append(seq)
         except RecordTooLarge:
             refused.append(seq)
-    results.put((writer, accepted, refused))
+    results.put((writer, accepted, refused, (started, time.time())))
 
 
 def thread_writer(
@@ -109,7 +123,7 @@ def thread_writer(
         w.start()
     for w in workers:
         w.join()
-    results.put((writer, accepted, []))
+    results.put((writer, accepted, [], (0.0, 0.0)))
 
 
 def stop_at_fault(root: str, point: str, size: int, ready: Any) -> None:
@@ -125,11 +139,13 @@ def stop_at_fault(root: str, point: str, size: int, ready: Any) -> None:
     store.append("events", padded_event(0, 0, "k" * size))
 
 
-def learnings_adder(root: str, writer: int, count: int, barrier: Any, results: Any) -> None:
+def learnings_adder(
+    root: str, writer: int, count: int, lock_timeout_s: float, barrier: Any, results: Any
+) -> None:
     """Add learnings with unique subjects; a third of them are born expired."""
     now = datetime.now(timezone.utc)
     clock_now = {"t": now}
-    store = make_store(root, clock=lambda: clock_now["t"])
+    store = make_store(root, clock=lambda: clock_now["t"], lock_timeout_s=lock_timeout_s)
     ids: list[tuple[str, bool]] = []
     barrier.wait()
     for i in range(count):
@@ -142,18 +158,20 @@ def learnings_adder(root: str, writer: int, count: int, barrier: Any, results: A
     results.put(("adder", writer, ids))
 
 
-def pruner(root: str, rounds: int, barrier: Any, results: Any) -> None:
-    store = make_store(root)
+def pruner(root: str, rounds: int, lock_timeout_s: float, barrier: Any, results: Any) -> None:
+    store = make_store(root, lock_timeout_s=lock_timeout_s)
     barrier.wait()
     for _ in range(rounds):
         store.learnings.prune(grace_days=0, dry_run=False)
     results.put(("pruner", 0, []))
 
 
-def confirmer(root: str, rounds: int, barrier: Any, results: Any) -> None:
+def confirmer(
+    root: str, rounds: int, seed: int, lock_timeout_s: float, barrier: Any, results: Any
+) -> None:
     """Confirm random live learnings while the others add and prune."""
-    store = make_store(root)
-    rng = random.Random(5)
+    store = make_store(root, lock_timeout_s=lock_timeout_s)
+    rng = random.Random(seed)
     barrier.wait()
     done = 0
     for n in range(rounds):
@@ -169,6 +187,21 @@ def confirmer(root: str, rounds: int, barrier: Any, results: Any) -> None:
             if "LearningNotFound" not in type(exc).__name__:
                 raise
     results.put(("confirmer", done, []))
+
+
+def state_incrementer(repo: str, count: int, barrier: Any, results: Any) -> None:
+    """Increment the extension key ``counter`` of STATE.md ``count`` times (spec C8)."""
+    from sessionkit import state
+
+    def bump(st: state.State | None) -> state.State | None:
+        assert st is not None
+        st.frontmatter["x-counter"] = int(st.frontmatter.get("x-counter") or 0) + 1
+        return st
+
+    barrier.wait()
+    for _ in range(count):
+        state.update(repo, bump)
+    results.put(("incrementer", count, []))
 
 
 def lock_holder(path: str, seconds: float, ready: Any) -> None:
