@@ -681,22 +681,32 @@ def rotate_cmd(
 
 
 @metrics.command("init")
-@click.option("--no-track", is_flag=True, help="Do not create the tracked stores.")
+@click.option(
+    "--no-track",
+    is_flag=True,
+    help="Track nothing: no tracked stores, no merge=union lines, the store directory ignored.",
+)
+@click.option("--upgrade", is_flag=True, help="Replace sessionkit blocks that differ.")
 @_JSON
 @click.pass_context
-def init_cmd(ctx: click.Context, no_track: bool, as_json: bool) -> None:
-    """Create the store directory and the empty tracked stores; print the git lines."""
+def init_cmd(ctx: click.Context, no_track: bool, upgrade: bool, as_json: bool) -> None:
+    """Create the store and its tracked files; write the sessionkit blocks of the git files.
+
+    The blocks between ``# >>> sessionkit >>>`` and ``# <<< sessionkit <<<`` in .gitattributes
+    and .gitignore: absent -> written, identical -> skipped, different -> preserved (a
+    warning) unless --upgrade.
+    """
     from sessionkit.metrics import maintenance
 
     store = _store(ctx)
-    report = maintenance.init(store, track=not no_track)
+    report = maintenance.init(store, track=not no_track, upgrade=upgrade)
     if as_json:
         echo_json(report.to_json())
-        return
-    _print_report(report, False)
-    click.echo("\n# .gitattributes (sessionkit block)")
-    for line in maintenance.gitattributes_lines(store):
-        click.echo(line)
-    click.echo("\n# .gitignore (sessionkit block)")
-    for line in maintenance.gitignore_lines(store):
-        click.echo(line)
+    else:
+        for finding in report.findings:
+            click.echo(finding.render())
+        for action in report.actions:
+            what = action.get("file") or action.get("stream") or ""
+            click.echo(f"{action['action']}: {what}")
+    if report.exit_code:
+        exit_with(report.exit_code)

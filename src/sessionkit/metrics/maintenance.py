@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sessionkit.metrics import _jsonl, events, fold, legacy, rotation
 from sessionkit.metrics._jsonl import Line
+from sessionkit.metrics.errors import MetricsIOError
 from sessionkit.metrics.learnings import TTL_DAYS, canonical_type, derive_expires_at
 from sessionkit.metrics.rewrite import Fold, Keep, Quarantine, Replace, RewritePlan
 from sessionkit.metrics.streams import Stream, parse_stream, segments, stream_of_file
@@ -41,6 +42,7 @@ FIXES = {
     "quarantine-nonempty": "review it, then repair --clear-quarantine --apply",
     "tracking": "sessionkit metrics init",
     "attributes": "sessionkit metrics init",
+    "managed-block": "sessionkit metrics init --upgrade",
     "orphan-session": "repair --backfill-abandoned --apply",
     "state-lock-stale": "sessionkit state unlock",
 }
@@ -801,6 +803,21 @@ def gitattributes_lines(store: MetricsStore) -> list[str]:
     return [f"{base}/{s.file_name} text eol=lf merge=union" for s in Stream if s.tracked]
 
 
+_STATE_IGNORES = (
+    ".orchestrator/state.lock",
+    ".orchestrator/state.lock.broken-*",
+    ".orchestrator/.state.lock.*.tmp",
+    ".claude/STATE.md",
+    ".codex/STATE.md",
+    ".cursor/STATE.md",
+)
+
+
+def untracked_gitignore_lines(store: MetricsStore) -> list[str]:
+    """``metrics init --no-track``: the whole store directory is ignored."""
+    return [f"{_store_rel(store)}/", *_STATE_IGNORES]
+
+
 def gitignore_lines(store: MetricsStore) -> list[str]:
     base = _store_rel(store)
     return [
@@ -1016,8 +1033,72 @@ def _session_duplicates(
         )
 
 
-def init(store: MetricsStore, *, track: bool = True, dry_run: bool = False) -> Report:
-    """Create the store directory and the empty tracked stores."""
+BLOCK_BEGIN = "# >>> sessionkit >>>"
+BLOCK_END = "# <<< sessionkit <<<"
+
+
+def render_block(lines: Sequence[str]) -> str:
+    """A managed block: the markers around ``lines``, LF line ends."""
+    return "".join(f"{line}\n" for line in (BLOCK_BEGIN, *lines, BLOCK_END))
+
+
+def write_managed_block(
+    path: str | os.PathLike[str],
+    lines: Sequence[str],
+    *,
+    upgrade: bool = False,
+    dry_run: bool = False,
+) -> str:
+    """Write the sessionkit block of a git file such as ``.gitignore`` (integration §6.1).
+
+    Returns what happened: ``written`` (no block yet: appended, the file created if needed),
+    ``skipped`` (the block is already identical), ``preserved`` (the block differs and
+    ``upgrade`` is off: left alone) or ``upgraded`` (the block differed and was replaced in
+    place). Text outside the block is never changed. With ``dry_run`` nothing is written.
+    """
+    target = Path(path)
+    try:
+        text = target.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        text = ""
+    block = render_block(lines)
+    existing = text.splitlines(keepends=True)
+    begin = next((i for i, ln in enumerate(existing) if ln.rstrip("\r\n") == BLOCK_BEGIN), None)
+    end = None
+    if begin is not None:
+        end = next(
+            (i for i in range(begin + 1, len(existing)) if existing[i].rstrip("\r\n") == BLOCK_END),
+            None,
+        )
+    if begin is None or end is None:
+        action = "written"
+        separator = "" if not text or text.endswith("\n") else "\n"
+        new_text = text + separator + block
+    else:
+        current = [ln.rstrip("\r\n") for ln in existing[begin + 1 : end]]
+        if current == list(lines):
+            return "skipped"
+        if not upgrade:
+            return "preserved"
+        action = "upgraded"
+        new_text = "".join(existing[:begin]) + block + "".join(existing[end + 1 :])
+    if not dry_run:
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        tmp.write_bytes(new_text.encode("utf-8"))
+        os.replace(tmp, target)
+    return action
+
+
+def init(
+    store: MetricsStore, *, track: bool = True, dry_run: bool = False, upgrade: bool = False
+) -> Report:
+    """Create the store directory and the empty tracked stores; write the git blocks (§6.7).
+
+    The sessionkit blocks of the worktree's ``.gitattributes`` and ``.gitignore`` get the
+    metrics lines (``gitattributes_lines``/``gitignore_lines``). ``track=False`` leaves the
+    ``merge=union`` lines out and ignores the whole store directory. Outside a git worktree
+    (an explicit ``--metrics-dir``) only the store is created.
+    """
     report = Report("init", dry_run=dry_run)
     if not dry_run:
         store.root.mkdir(parents=True, exist_ok=True)
@@ -1028,6 +1109,36 @@ def init(store: MetricsStore, *, track: bool = True, dry_run: bool = False) -> R
             report.actions.append(
                 {"action": "create", "stream": stream.value, "line": None, "done": not dry_run}
             )
+    try:
+        worktree = store.worktree
+    except MetricsIOError:
+        report.add("not-git", "info", "not inside a git repository: no .gitattributes/.gitignore")
+        return report
+    blocks = {
+        ".gitattributes": gitattributes_lines(store) if track else [],
+        ".gitignore": gitignore_lines(store) if track else untracked_gitignore_lines(store),
+    }
+    for name, lines in blocks.items():
+        if not lines:
+            continue
+        outcome = write_managed_block(worktree / name, lines, upgrade=upgrade, dry_run=dry_run)
+        if outcome == "preserved":
+            report.add(
+                "managed-block",
+                "warning",
+                f"{name}: the sessionkit block differs from the current lines; kept as it is "
+                "(pass --upgrade to replace it)",
+                file=name,
+            )
+        report.actions.append(
+            {
+                "action": f"block-{outcome}",
+                "file": name,
+                "stream": None,
+                "line": None,
+                "done": outcome in ("written", "upgraded") and not dry_run,
+            }
+        )
     return report
 
 
