@@ -25,8 +25,6 @@ import pytest
 
 from sessionkit import state
 from sessionkit.metrics import events, fold
-from sessionkit.metrics.rewrite import Keep, RewritePlan
-from sessionkit.metrics.streams import Stream
 from tests.metrics.concurrency import workers
 
 pytestmark = pytest.mark.timeout(120)
@@ -131,13 +129,12 @@ def test_c3_writer_killed_mid_write(tmp_path: Path, seed: int) -> None:
     valid = sum(len(a) for a in accepted.values())
 
     store = workers.make_store(str(tmp_path))
-    report = store.rewrite(
-        Stream.EVENTS,
-        lambda ls: RewritePlan({ln.number: Keep() for ln in ls if ln.record is not None}),
-        reason="repair",
-        dry_run=False,
-    )
-    assert report.quarantined == 1
+    doctor = store.doctor(["events"])
+    assert [(f.code, f.line) for f in doctor.findings if f.severity == "error"] == [
+        ("invalid-json", fragment_line)
+    ]
+    repair = store.repair(["events"], dry_run=False)
+    assert [(a["action"], a["line"]) for a in repair.actions] == [("quarantine", fragment_line)]
     quarantined = [json.loads(x) for x in (tmp_path / "quarantine.jsonl").read_bytes().splitlines()]
     assert len(quarantined) == 1
     entry = quarantined[0]
@@ -146,6 +143,7 @@ def test_c3_writer_killed_mid_write(tmp_path: Path, seed: int) -> None:
     assert entry["offset"] == offset
     assert entry["sha256"] == hashlib.sha256(lines[fragment_line - 1]).hexdigest()
     assert _check_events([path], accepted) == valid
+    assert store.validate_file(path).exit_code == 0
 
 
 def _parses(raw: bytes) -> bool:
