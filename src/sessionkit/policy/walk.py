@@ -701,7 +701,8 @@ class _Walker:
             rctx.reading = number
             rctx.via = (("lenient-reading", reading.body.span, f"reading {number}"),)
             self._guarded_list(reading.body, _State((lit(self.cwd),)), rctx)
-        self._unused_definitions()
+        if self.defined or self.alias_defs:
+            self._unused_definitions()
 
     def _guarded_list(self, body: List, state: _State, ctx: _Ctx) -> None:
         try:
@@ -927,7 +928,12 @@ class _Walker:
         for assignment in node.assignments:
             alts = self._assignment_values(assignment, state, ctx)
             assigned.append((assignment, alts))
-        redirects, new_stdin, stdout_redirected = self._redirects(node.redirects, state, ctx, stdin)
+        if node.redirects:
+            redirects, new_stdin, stdout_redirected = self._redirects(
+                node.redirects, state, ctx, stdin
+            )
+        else:
+            redirects, new_stdin, stdout_redirected = (), stdin, False
         words = node.words
         if not words:
             for assignment, alts in assigned:
@@ -1654,7 +1660,7 @@ class _Walker:
         if name in _w.INTERPRETERS or _is_python(name):
             return self._interpreter(call, name, state, ctx)
         self._emit(call, name, ctx, state)
-        return self._output(call, name, state)
+        return self._output(call, name, state) if self.need_output else _UNKNOWN_OUT
 
     def _unresolved(self, call: _Call, state: _State, ctx: _Ctx) -> None:
         """§10.2 readings the walker can make: the empty/wrapper reading and the shell/eval
