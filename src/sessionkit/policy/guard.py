@@ -893,25 +893,7 @@ def _compose(
 ) -> Decision:
     """``compose`` with positional arguments (the guard's hot path)."""
     notes = notices if type(notices) is tuple else tuple(notices)
-    if not malformed and not findings:
-        return decision_record(
-            "allow",
-            None,
-            None,
-            NO_FINDING_REASON,
-            None,
-            None,
-            None,
-            True,
-            (),
-            notes,
-            command,
-            cwd,
-            repo_root,
-            False,
-            policy_digest,
-        )
-    if len(findings) == 1:
+    if len(findings) < 2:
         items = list(findings)
     else:
         items = sorted(findings, key=_position)
@@ -921,53 +903,35 @@ def _compose(
     for item in items:
         if SEVERITY[item.action] > SEVERITY[action]:
             action = item.action
+    # The finding that explains the decision: the primary one of the winning action, or for
+    # an allow the most specific allow finding (none when nothing was found).
     if action == "allow":
-        best = _best_allow(items)
-        if best is None:
-            return decision_record(
-                "allow",
-                None,
-                None,
-                NO_FINDING_REASON,
-                None,
-                None,
-                None,
-                True,
-                tuple(items),
-                notes,
-                command,
-                cwd,
-                repo_root,
-                malformed,
-                policy_digest,
-            )
-        return decision_record(
-            "allow",
-            None,
-            None,
-            best.reason,
-            None,
-            best.segment,
-            best.span,
-            best.span_exact,
-            tuple(items),
-            notes,
-            command,
-            cwd,
-            repo_root,
-            malformed,
-            policy_digest,
+        shown = _best_allow(items)
+    else:
+        shown = min((f for f in items if f.action == action), key=_primary_key)
+    if shown is None:
+        rule_id = group = suggestion = segment = span = None
+        reason, span_exact = NO_FINDING_REASON, True
+    else:
+        reason, segment, span, span_exact = (
+            shown.reason,
+            shown.segment,
+            shown.span,
+            shown.span_exact,
         )
-    primary = min((f for f in items if f.action == action), key=_primary_key)
+        if action == "allow":
+            rule_id = group = suggestion = None
+        else:
+            rule_id, group, suggestion = shown.rule_id, shown.group, shown.suggestion
     return decision_record(
         action,
-        primary.rule_id,
-        primary.group,
-        primary.reason,
-        primary.suggestion,
-        primary.segment,
-        primary.span,
-        primary.span_exact,
+        rule_id,
+        group,
+        reason,
+        suggestion,
+        segment,
+        span,
+        span_exact,
         tuple(items),
         notes,
         command,
