@@ -15,7 +15,7 @@ from sessionkit.agents.event import Finding
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
     from typing import Any
 
     from sessionkit.agents.event import HookEvent
@@ -331,19 +331,12 @@ def check_weakening(run: CheckRun, root: str) -> None:
     weakening = policy_module("weakening")
     if weakening is None:
         return
-    for change in run.event.changes:
-        if change.op != "write":
-            continue
-        full = os.path.normpath(os.path.join(run.event.cwd, change.path))
-        if not weakening.is_recognised(full):
-            continue
-        old = _read_text(full)
+    for full, old, new in weakening_changes(run, weakening):
         inside = full.startswith(os.path.join(root, ""))
         shown = label(os.path.relpath(full, root) if inside else full)
         if old is None:
             run.notes.append(f"weakening: `{shown}` is larger than 2 MiB; not checked")
             continue
-        new = _apply(old, change)
         if new is None:
             run.notes.append(
                 f"weakening: the edit of `{shown}` does not apply to the file on disk; "
@@ -354,6 +347,21 @@ def check_weakening(run: CheckRun, root: str) -> None:
             full, old, new, config=run.config.get("config-protection"), root=root
         )
         run.findings.extend(adopt(found, "weakening"))
+
+
+def weakening_changes(
+    run: CheckRun, weakening: Any
+) -> Iterator[tuple[str, str | None, str | None]]:
+    """``(path, old, new)`` of each edit to a config file the weakening detectors recognise:
+    ``old`` None when it is over 2 MiB, ``new`` None when the edit does not apply (§11.2)."""
+    for change in run.event.changes:
+        if change.op != "write":
+            continue
+        full = os.path.normpath(os.path.join(run.event.cwd, change.path))
+        if not weakening.is_recognised(full):
+            continue
+        old = _read_text(full)
+        yield full, old, (_apply(old, change) if old is not None else None)
 
 
 # Old content above this size is not compared (§11.2).

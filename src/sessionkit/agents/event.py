@@ -123,6 +123,17 @@ class Finding:
     def __repr__(self) -> str:
         return f"Finding({self.check}:{self.rule_id} {self.action} {self.target!r})"
 
+    def copy(self) -> Finding:
+        return Finding(
+            self.check,
+            self.rule_id,
+            self.action,
+            self.summary,
+            self.suggestion,
+            self.target,
+            self.details,
+        )
+
 
 def combine(findings: list[Finding]) -> tuple[str, list[Finding]]:
     """The combined action and the findings in display order, duplicates merged (§6.2)."""
@@ -136,15 +147,7 @@ def combine(findings: list[Finding]) -> tuple[str, list[Finding]]:
         key = (item.target, item.action)
         first = by_key.get(key) if item.target else None
         if first is None:
-            copy = Finding(
-                item.check,
-                item.rule_id,
-                item.action,
-                item.summary,
-                item.suggestion,
-                item.target,
-                item.details,
-            )
+            copy = item.copy()
             merged.append(copy)
             if item.target:
                 by_key[key] = copy

@@ -27,6 +27,7 @@ from sessionkit.agents import _common, _wire, dispatcher, notices
 from sessionkit.agents import checks as checks_mod
 from sessionkit.agents import record as record_mod
 from sessionkit.agents.event import CHECK_ORDER, Finding, HookEvent, combine
+from sessionkit.agents.selftest import pre_tool_use_payload
 
 __all__ = ["ExplainInputError", "build_payload", "explain", "render_text"]
 
@@ -95,17 +96,9 @@ def build_payload(
             assert edit is not None
             base.update(tool_name="Write", tool_input={"file_path": edit, "content": new})
         return "pre-tool-use", base
-    payload: dict[str, Any] = {
-        "session_id": session,
-        "cwd": cwd,
-        "hook_event_name": "PreToolUse",
-        "permission_mode": "default",
-        "tool_use_id": "explain",
-    }
-    if harness == "claude":
-        payload["transcript_path"] = None
-    else:
-        payload.update(turn_id="explain", model="explain")
+    payload = pre_tool_use_payload(
+        harness, session, cwd, tool_use_id="explain", turn_id="explain", model="explain"
+    )
     if shell is not None:
         payload.update(tool_name="Bash", tool_input={"command": shell})
     elif harness == "claude":
@@ -236,7 +229,7 @@ def _report(
     findings = probe.findings
     if run is None and outcome.text:
         findings = _answer_findings(call, outcome)
-    action, shown = combine([_copy(item) for item in findings])
+    action, shown = combine([item.copy() for item in findings])
     if event is not None and event.phase == "post" and action == "block":
         action = "warn"
     harness = call.harness
@@ -271,18 +264,6 @@ def _report(
         "timings": steps,
         "total_ms": round(total_ms, 3),
     }
-
-
-def _copy(item: Finding) -> Finding:
-    return Finding(
-        item.check,
-        item.rule_id,
-        item.action,
-        item.summary,
-        item.suggestion,
-        item.target,
-        item.details,
-    )
 
 
 def _answer_findings(call: dispatcher.Call, outcome: dispatcher.Outcome) -> list[Finding]:
@@ -622,17 +603,10 @@ def _weakening_limits(run: checks_mod.CheckRun, call: dispatcher.Call) -> list[d
         ]
     root = run.event.root or run.event.cwd
     out: list[dict[str, Any]] = []
-    for change in run.event.changes:
-        if change.op != "write":
-            continue
-        full = os.path.normpath(os.path.join(run.event.cwd, change.path))
-        if not weakening.is_recognised(full):
-            continue
-        shown = _shown_path(full, root)
-        old = checks_mod._read_text(full)
-        new = checks_mod._apply(old, change) if old is not None else None
+    for full, old, new in checks_mod.weakening_changes(run, weakening):
         if old is None or new is None:
             continue  # already a note of the check itself
+        shown = _shown_path(full, root)
         name = os.path.basename(full)
         if name.startswith(("tsconfig", "jsconfig")) and _extends(old) != _extends(new):
             out.append(

@@ -158,17 +158,14 @@ def payload_for(harness: str, case: str, root: Path) -> tuple[str, bytes, dict[s
                 hook_event_name="preToolUse", tool_name="Read", tool_input={"path": abs_path}
             )
         return event, json.dumps(base).encode("utf-8"), env
-    payload: dict[str, Any] = {
-        "session_id": session,
-        "cwd": str(root),
-        "hook_event_name": "PreToolUse",
-        "permission_mode": "default",
-        "tool_use_id": "toolu_selftest",
-    }
-    if harness == "claude":
-        payload["transcript_path"] = None
-    else:
-        payload.update(turn_id="turn-1", model="selftest")
+    payload = pre_tool_use_payload(
+        harness,
+        session,
+        str(root),
+        tool_use_id="toolu_selftest",
+        turn_id="turn-1",
+        model="selftest",
+    )
     if kind == "shell":
         payload.update(tool_name="Bash", tool_input={"command": spec["command"]})
     elif kind == "edit":
@@ -369,3 +366,21 @@ def _timing(command: str, harness: str, fixture: Path, in_process: bool) -> tupl
         subprocess.run([sys.executable, "-c", "pass"], check=False)
         baseline.append((time.perf_counter() - started) * 1000)
     return round(statistics.median(samples), 2), round(statistics.median(baseline), 2)
+
+
+def pre_tool_use_payload(
+    harness: str, session: str, cwd: str, *, tool_use_id: str, turn_id: str, model: str
+) -> dict[str, Any]:
+    """The common fields of a Claude Code or Codex ``PreToolUse`` payload, tool not yet set."""
+    payload: dict[str, Any] = {
+        "session_id": session,
+        "cwd": cwd,
+        "hook_event_name": "PreToolUse",
+        "permission_mode": "default",
+        "tool_use_id": tool_use_id,
+    }
+    if harness == "claude":
+        payload["transcript_path"] = None
+    else:
+        payload.update(turn_id=turn_id, model=model)
+    return payload
