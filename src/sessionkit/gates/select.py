@@ -165,26 +165,26 @@ def resolve_base(
         source, sha = ci
         return source, sha, merge_base(root, resolve_commit(root, sha))
     start = session_start_ref(root)
+    rows: list[tuple[str, str]] = []
     if start is not None and re.fullmatch(r"[0-9a-fA-F]{7,64}", start):
         # a start ref that is gone (history rewritten) falls through to the local rows
-        found = git.run(
-            ["rev-parse", "--verify", "--quiet", f"{start}^{{commit}}"], cwd=root, check=False
-        )
-        sha = found.stdout.decode().strip()
-        if found.returncode == 0 and sha:
-            mb = git.run(["merge-base", sha, "HEAD"], cwd=root, check=False)
-            if mb.returncode == 0 and mb.stdout.strip():
-                return "session", start, mb.stdout.decode().strip()
-    for source, ref in (("upstream", "@{upstream}"), ("origin-head", "origin/HEAD")):
-        proc = git.run(
-            ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=root, check=False
-        )
-        sha = proc.stdout.decode().strip()
-        if proc.returncode == 0 and sha:
-            mb = git.run(["merge-base", sha, "HEAD"], cwd=root, check=False)
-            if mb.returncode == 0 and mb.stdout.strip():
-                return source, ref, mb.stdout.decode().strip()
+        rows.append(("session", start))
+    rows += [("upstream", "@{upstream}"), ("origin-head", "origin/HEAD")]
+    for source, ref in rows:
+        base = _local_merge_base(root, ref)
+        if base is not None:
+            return source, ref, base
     return "none", None, None
+
+
+def _local_merge_base(root: str, ref: str) -> str | None:
+    """The merge base of ``ref`` and HEAD; None when ``ref`` names no commit or they share none."""
+    proc = git.run(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd=root, check=False)
+    sha = proc.stdout.decode().strip()
+    if proc.returncode != 0 or not sha:
+        return None
+    mb = git.run(["merge-base", sha, "HEAD"], cwd=root, check=False)
+    return mb.stdout.decode().strip() if mb.returncode == 0 and mb.stdout.strip() else None
 
 
 def _parse_name_status(data: bytes) -> tuple[list[str], list[tuple[str, str]], list[str]]:

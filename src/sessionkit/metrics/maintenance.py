@@ -823,12 +823,7 @@ def gitignore_lines(store: MetricsStore) -> list[str]:
     return [
         f"{base}/*",
         *[f"!{base}/{s.file_name}" for s in Stream if s.tracked],
-        ".orchestrator/state.lock",
-        ".orchestrator/state.lock.broken-*",
-        ".orchestrator/.state.lock.*.tmp",
-        ".claude/STATE.md",
-        ".codex/STATE.md",
-        ".cursor/STATE.md",
+        *_STATE_IGNORES,
     ]
 
 
