@@ -34,7 +34,7 @@ sys.argv = ["sessionkit-hook", *sys.argv[3:]]
 fd = os.open(payload_file, os.O_RDONLY)
 os.dup2(fd, 0)
 from sessionkit.agents._bootstrap import main
-code = main()
+code = main(sys.argv[1:])  # with argv, main returns instead of ending the process
 modules = sorted(sys.modules)  # before this driver's own json import
 import json
 with open(out, "w") as handle:
@@ -202,3 +202,63 @@ def test_coarse_timing_guard(repo: Path) -> None:
         hooks.append(_time_ms(hook_argv, data, repo))
     hook, baseline = statistics.median(hooks), statistics.median(bases)
     assert hook <= 4 * baseline, (hook, baseline)
+
+
+ENDING = """
+import atexit, os, sys
+marker, payload_file, register = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+sys.argv = ["sessionkit-hook", "claude", "pre-tool-use"]
+os.dup2(os.open(payload_file, os.O_RDONLY), 0)
+if register:
+    atexit.register(lambda: open(marker, "a").write("atexit\\n"))
+from sessionkit.agents._bootstrap import main
+code = main()
+with open(marker, "a") as handle:
+    handle.write(f"returned {code}\\n")
+sys.exit(5)
+"""
+
+
+@pytest.mark.parametrize("command", ["git status", "git reset --hard HEAD~1"])
+def test_console_entry_ends_the_process_without_teardown(
+    tmp_path: Path, repo: Path, command: str
+) -> None:
+    """``main()`` without argv (the console script) exits with the hook's code once the answer
+    is out; the answer is complete on stdout and the caller's code after it never runs."""
+    payload_file = tmp_path / "payload.json"
+    payload_file.write_text(json.dumps(claude(repo, "Bash", {"command": command})))
+    marker = tmp_path / "marker.txt"
+    proc = subprocess.run(
+        [sys.executable, "-c", ENDING, str(marker), str(payload_file), "0"],
+        cwd=repo,
+        env=clean_env(),
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 0
+    assert not marker.exists()
+    if "reset" in command:
+        answer = json.loads(proc.stdout)
+        assert answer["hookSpecificOutput"]["permissionDecision"] == "deny"
+    else:
+        assert proc.stdout == b""
+
+
+def test_console_entry_returns_when_atexit_callbacks_wait(tmp_path: Path, repo: Path) -> None:
+    """A registered ``atexit`` callback (coverage, logging, a caller's own) keeps the normal
+    interpreter exit: ``main()`` returns and the callback runs."""
+    payload_file = tmp_path / "payload.json"
+    payload_file.write_text(json.dumps(claude(repo, "Bash", {"command": "git reset --hard"})))
+    marker = tmp_path / "marker.txt"
+    proc = subprocess.run(
+        [sys.executable, "-c", ENDING, str(marker), str(payload_file), "1"],
+        cwd=repo,
+        env=clean_env(),
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 5
+    assert marker.read_text() == "returned 0\natexit\n"
+    assert json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
