@@ -107,7 +107,7 @@ def _message_bytes(message: str, root: str, root_slash: str) -> bytes:
     """``normalise_message(message, root)`` encoded as in the key, without a regex pass."""
     first = message.split("\n", 1)[0] if "\n" in message else message
     first = first.strip()
-    if root and (root_slash in first or root in first):
+    if root and root in first:  # root_slash contains root
         first = first.replace(root_slash, "").replace(root, "")
     if first.endswith("."):
         first = first[:-1]
@@ -121,55 +121,52 @@ def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
     Duplicates (same base) are numbered in ``(line, column)`` order so the k-th identical
     finding in a file keeps its fingerprint however the list was ordered.
 
-    Computes exactly :func:`base_key` for every finding, batched: each distinct message, tool,
-    rule, path and flagged line is normalised and encoded once, and the key is hashed as bytes
-    (a log can carry 100,000 findings, gates.md §13.7).
+    Computes exactly :func:`base_key` for every finding, batched: each distinct message is
+    normalised once, the key head and the source context of each distinct (tool, rule, path,
+    line) are built and encoded once, and the key is hashed as bytes (a log can carry 100,000
+    findings, gates.md §13.7). Normalising message by message keeps each one in the CPU cache;
+    passes over all messages joined were measured slower.
     """
     files: dict[str, tuple[str, ...] | None] = {}
-    messages: dict[str, bytes] = {}
-    words: dict[str | None, bytes] = {}
-    contexts: dict[tuple[str, int], bytes] = {}
     root_slash = root.rstrip("/") + "/"
     sha256 = hashlib.sha256
-    sk1, test_word, sep = b"sk1", b"test", b"\x1f"
+    sep = b"\x1f"
+    messages: dict[str, bytes] = {}
+    spots: dict[tuple[str, str, str | None, int | None], tuple[bytes, bytes]] = {}
     bases: list[str] = []
     append = bases.append
     for f in findings:
-        tool = words.get(f.tool)
-        if tool is None:
-            tool = words[f.tool] = f.tool.encode("utf-8", "surrogateescape")
         if f.test_id is not None:
-            test_id = f.test_id.encode("utf-8", "surrogateescape")
-            append(sha256(sep.join((sk1, tool, test_word, test_id))).hexdigest())
+            key = "\x1f".join(("sk1", f.tool, "test", f.test_id))
+            append(sha256(key.encode("utf-8", "surrogateescape")).hexdigest())
             continue
-        rule = words.get(f.rule)
-        if rule is None:
-            rule = words[f.rule] = f.rule.encode("utf-8", "surrogateescape")
-        path = words.get(f.path)
-        if path is None:
-            path = words[f.path] = (f.path or "").encode("utf-8", "surrogateescape")
+        spot = (f.tool, f.rule, f.path, f.line)
+        parts = spots.get(spot)
+        if parts is None:
+            head = "\x1f".join(("sk1", f.tool, f.rule, f.path or "", ""))
+            context = ""
+            if f.path and f.line and f.line >= 1:
+                context = source_context(root, f.path, f.line, files)
+            parts = spots[spot] = (
+                head.encode("utf-8", "surrogateescape"),
+                sep + context.encode("utf-8", "surrogateescape"),
+            )
         message = messages.get(f.message)
         if message is None:
             message = messages[f.message] = _message_bytes(f.message, root, root_slash)
-        context = b""
-        if f.path and f.line and f.line >= 1:
-            spot = (f.path, f.line)
-            cached = contexts.get(spot)
-            if cached is None:
-                text = source_context(root, f.path, f.line, files)
-                cached = contexts[spot] = text.encode("utf-8", "surrogateescape")
-            context = cached
-        append(sha256(sep.join((sk1, tool, rule, path, message, context))).hexdigest())
-    first: dict[str, int] = {}
-    duplicates: dict[str, list[int]] = {}
-    for index, base in enumerate(bases):
-        earlier = first.setdefault(base, index)
-        if earlier != index:
-            duplicates.setdefault(base, [earlier]).append(index)
-    for base, indexes in duplicates.items():
-        ordered = sorted(indexes, key=lambda i: (findings[i].line or 0, findings[i].column or 0, i))
-        for k, index in enumerate(ordered[1:], start=2):
-            bases[index] = sha256(f"{base}:{k}".encode()).hexdigest()
+        append(sha256(parts[0] + message + parts[1]).hexdigest())
+    if len(set(bases)) != len(bases):
+        groups: dict[str, list[int]] = {}
+        for index, base in enumerate(bases):
+            groups.setdefault(base, []).append(index)
+        for base, indexes in groups.items():
+            if len(indexes) < 2:
+                continue
+            ordered = sorted(
+                indexes, key=lambda i: (findings[i].line or 0, findings[i].column or 0, i)
+            )
+            for k, index in enumerate(ordered[1:], start=2):
+                bases[index] = sha256(f"{base}:{k}".encode()).hexdigest()
     return [fp[:32] for fp in bases]
 
 
