@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,65 @@ def test_a_state_file_written_by_sessionkit_is_seen_at_once(repo: Path) -> None:
     sessions = [r["session_id"] for r in lines if r["event"] == "acme.x.y"]
     assert written is not None
     assert sessions == [None, written]
+
+
+FIXED = datetime(2026, 11, 24, 10, 0, 0, 123000, tzinfo=timezone.utc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    DRAFT_NAMES,
+    st.dictionaries(PAYLOAD_KEYS | st.text(max_size=6), SCALARS | PAYLOAD_VALUES, max_size=4),
+    st.one_of(st.none(), st.sampled_from(["s-1", "has space"])),
+)
+def test_append_writes_what_prepare_encodes(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    payload: dict[str, Any],
+    session: str | None,
+) -> None:
+    """``append``'s one-function path for flat drafts: the general path's bytes and verdicts."""
+    root = tmp_path_factory.mktemp("append")
+    store = MetricsStore(root, metrics_dir=root, clock=lambda: FIXED)
+    env = os.environ.copy()
+    try:
+        if session is None:
+            os.environ.pop("SESSIONKIT_SESSION_ID", None)
+        else:
+            os.environ["SESSIONKIT_SESSION_ID"] = session
+        draft = {"event": name, **payload}
+        try:
+            expected: bytes | None = store.prepare("events", dict(draft))[0]
+        except (RecordInvalid, UnicodeEncodeError):
+            expected = None
+        written = []
+        for _ in range(2):  # the second append finds the name already checked
+            try:
+                store.append("events", dict(draft))
+            except RecordInvalid:
+                written.append(None)
+            else:
+                written.append(store.path("events").read_bytes().splitlines(keepends=True)[-1])
+        assert written == [expected, expected]
+    finally:
+        os.environ.clear()
+        os.environ.update(env)
+
+
+def test_a_fragment_after_the_writers_own_line_is_still_repaired(tmp_path: Path) -> None:
+    """The torn-tail check is skipped only while the file ends where this writer left it."""
+    store = MetricsStore(tmp_path, metrics_dir=tmp_path)
+    store.append("events", {"event": "acme.x.y", "n": 1})
+    path = store.path("events")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)  # a writer that died mid-write
+    try:
+        os.write(fd, b'{"schema_version":1,"timest')
+    finally:
+        os.close(fd)
+    result = store.append("events", {"event": "acme.x.y", "n": 2})
+    assert result.repaired_tail
+    lines = path.read_bytes().split(b"\n")
+    assert lines[1] == b'{"schema_version":1,"timest'
+    assert json.loads(lines[2])["n"] == 2
+    store.append("events", {"event": "acme.x.y", "n": 3})
+    assert [json.loads(x)["n"] for x in path.read_bytes().split(b"\n")[2:-1]] == [2, 3]

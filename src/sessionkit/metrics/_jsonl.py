@@ -993,13 +993,21 @@ class StreamWriter:
     serialise on a ``threading.Lock`` first, because they share this descriptor.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, trust_own_tail: bool = False) -> None:
         import threading
 
         self.path = path
+        self._trust_own_tail = trust_own_tail
         self._fd = -1
         self._pid = -1
         self._ident: tuple[int, int] | None = None
+        # With ``trust_own_tail``, where this writer's last whole write ended in the current
+        # file: a file still that long (same inode, checked under the lock) ends in that
+        # write's LF, so the torn-tail pread is skipped. Only the store's writers change such
+        # a file in place, and they only append or truncate back to a length whose last byte
+        # they checked; streams that a command truncates in place (``quarantine``, cleared by
+        # ``repair --clear-quarantine``) do not set it.
+        self._end = -1
         self._mutex = threading.Lock()
 
     def _open(self) -> None:
@@ -1019,6 +1027,7 @@ class StreamWriter:
             os.close(self._fd)
         self._fd = -1
         self._ident = None
+        self._end = -1
 
     def append(
         self,
@@ -1058,18 +1067,22 @@ class StreamWriter:
                         size = os.lseek(fd, 0, os.SEEK_END)
                         total = len(buffer)
                         if (rotate_at is None or size + total < rotate_at) and (
-                            size == 0 or os.pread(fd, 1, size - 1) == b"\n"
+                            size == self._end or size == 0 or os.pread(fd, 1, size - 1) == b"\n"
                         ):
                             try:
                                 written = os.write(fd, buffer)
                             except OSError:
                                 written = 0  # nothing was written; write_fd reports it
                             if written == total:
+                                if self._trust_own_tail:
+                                    self._end = size + total
                                 return AppendOutcome(total, False, None)
+                            self._end = -1
                             if written:
                                 _truncate(fd, self.path, size)
                     elif _FAULT is not None:
                         _FAULT("after-lock")
+                    self._end = -1
                     outcome = write_fd(fd, self.path, buffer, fsync=fsync, rotate_at=rotate_at)
                     if outcome.rotated_to is not None:
                         self._ident = None  # the live file is new: reopen next time

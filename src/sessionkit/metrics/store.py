@@ -292,12 +292,97 @@ class MetricsStore:
 
     def append(self, stream: Stream | str, record: Mapping[str, Any]) -> AppendResult:
         """Append one record (validated against its stream's schema) under the lock."""
+        if (
+            type(record) is dict
+            and (stream == "events")
+            and "schema_version" not in record
+            and not self.hook_mode
+        ):
+            done = self._append_flat_draft(record)
+            if done is not None:
+                return done
         s = _STREAMS.get(stream) if isinstance(stream, str) else stream
         if s is None:
             s = parse_stream(stream)
         if s is Stream.EVENTS and "schema_version" not in record:
             return self.append_encoded(s, self._prepare_draft(record)[0], 1)
         return self.append_encoded(s, self.prepare(s, record)[0], 1)
+
+    def _append_flat_draft(self, draft: dict[str, Any]) -> AppendResult | None:
+        """The common event draft in one function: ``None`` hands it to the general path.
+
+        Covers a draft of a name that passed ``check_name`` before, without reserved keys,
+        whose keys are strings and whose values are JSON scalars of exact types: such a record
+        is its own JSON round trip (``encode_record(owned=True)``), so it is encoded once and
+        checked with the writer-built envelope check only where that check has something to
+        find (a session id, a registered name). Anything else (first use of a name, nested
+        values, an error to word, a disabled store) goes the general way, which words every
+        error exactly as before.
+        """
+        name = draft.get("event")
+        if name not in events._NAMES_OK or not _DRAFT_RESERVED.isdisjoint(draft):
+            return None
+        scalars = _jsonl._SCALARS
+        for key, value in draft.items():
+            if type(key) is not str or type(value) not in scalars:
+                return None
+        fast = self.__dict__.get("_flat_plan")
+        if fast is None:
+            fast = self.__dict__["_flat_plan"] = self._flat_plan()
+        path, writer, fsync, rotate_at, timeout, spool, root, max_line = fast
+        if events.metrics_disabled():
+            return None
+        sid = events.resolve_session_id(root)
+        data = {
+            "schema_version": 1,
+            "timestamp": fast_now_ts() if self.clock is utc_now else format_ts(self.clock()),
+            "event": name,
+            "session_id": sid,
+        }
+        data.update(draft)
+        try:
+            line = (_jsonl._ENCODE(data) + "\n").encode("utf-8")
+        except (TypeError, ValueError, RecursionError):
+            return None  # NaN, a lone surrogate: the general path words the error
+        if len(line) > max_line:
+            return None
+        if (sid is not None or name in events.REGISTRY) and events.check_built_event(data):
+            return None
+        if spool is not None and os.access(spool, os.F_OK):
+            self.drain_spool(Stream.EVENTS)
+        outcome = writer.append(line, fsync=fsync, timeout=timeout, rotate_at=rotate_at)
+        rotated = outcome.rotated_to
+        if rotated is not None:
+            rotated_path = Path(rotated)
+            self._after_rotation(Stream.EVENTS, rotated_path)
+            return AppendResult(
+                "events",
+                path,
+                1,
+                outcome.bytes_written,
+                outcome.repaired_tail,
+                rotated_path,
+                False,
+                "appended",
+            )
+        return AppendResult(
+            "events",
+            path,
+            1,
+            outcome.bytes_written,
+            outcome.repaired_tail,
+            None,
+            False,
+            "appended",
+        )
+
+    def _flat_plan(
+        self,
+    ) -> tuple[Path, _jsonl.StreamWriter, bool, int | None, float, str | None, str, int]:
+        plan = self._plans.get(Stream.EVENTS)
+        if plan is None:
+            plan = self._plans[Stream.EVENTS] = self._append_plan(Stream.EVENTS)
+        return (*plan, self._state_root_str, self._max_line)
 
     def append_many(
         self, stream: Stream | str, records: Iterable[Mapping[str, Any]]
@@ -350,7 +435,7 @@ class MetricsStore:
         spool = None if self.hook_mode else self._spool_str  # the hook spools, never drains
         return (
             path,
-            _jsonl.StreamWriter(str(path)),
+            _jsonl.StreamWriter(str(path), trust_own_tail=stream.rotates),
             self.fsync_for(stream),
             rotate_at,
             self.lock_timeout,
