@@ -165,3 +165,67 @@ def test_build_frozen_equals_the_constructor() -> None:
     assert dataclasses.replace(fast, line=2) == dataclasses.replace(slow, line=2)
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.line = 3  # type: ignore[misc]
+
+
+def test_fast_paths_equal_the_constructors_and_leave_the_collector_enabled(
+    tmp_path: Path,
+) -> None:
+    """The ruff concise parser and make_findings skip ``__init__`` (gates.md §13.7 budget):
+    their objects equal the constructor-built ones, and the paused GC is enabled again."""
+    import gc
+
+    from sessionkit.gates.execute import make_findings
+    from sessionkit.gates.model import Finding
+    from sessionkit.gates.parsers.pipeline import measure
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("import os\nimport sys\n")
+    text = (
+        f"src/a.py:1:8: F401 [*] `os` imported but unused in {tmp_path}/src/a.py\n"
+        "src/a.py:2:8: F401 [*] `sys` imported but unused\n"
+        "src/a.py:3:1: invalid-syntax: Expected an expression\n"
+        "Found 3 errors.\n"
+    )
+    assert gc.isenabled()
+    outcome = measure(
+        kind="lint",
+        stdout=text,
+        stderr="",
+        root=str(tmp_path),
+        cwd=".",
+        exit_code=1,
+        identified_tool="ruff",
+        is_tracked=lambda p: True,
+    )
+    assert gc.isenabled()
+    assert outcome.findings == [
+        RawFinding(
+            "ruff",
+            "F401",
+            "error",
+            "src/a.py",
+            1,
+            8,
+            f"`os` imported but unused in {tmp_path}/src/a.py",
+        ),
+        RawFinding("ruff", "F401", "error", "src/a.py", 2, 8, "`sys` imported but unused"),
+        RawFinding("ruff", "invalid-syntax", "error", "src/a.py", 3, 1, "Expected an expression"),
+    ]
+    built = make_findings(outcome, "lint", str(tmp_path))
+    assert gc.isenabled()
+    prints = assign(outcome.findings, str(tmp_path))
+    assert built == [
+        Finding(
+            tool=raw.tool,
+            rule=raw.rule,
+            severity=raw.severity,
+            path=raw.path,
+            line=raw.line,
+            column=raw.column,
+            message=raw.message.replace(f"{tmp_path}/", ""),
+            fingerprint=fp,
+            check="lint",
+        )
+        for raw, fp in zip(outcome.findings, prints, strict=True)
+    ]
+    assert built[0].message == "`os` imported but unused in src/a.py"

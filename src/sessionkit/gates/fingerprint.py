@@ -131,6 +131,7 @@ def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
     root_slash = root.rstrip("/") + "/"
     sha256 = hashlib.sha256
     sep = b"\x1f"
+    join = b"".join
     messages: dict[str, bytes] = {}
     spots: dict[tuple[str, str, str | None, int | None], tuple[bytes, bytes]] = {}
     bases: list[str] = []
@@ -154,7 +155,7 @@ def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
         message = messages.get(f.message)
         if message is None:
             message = messages[f.message] = _message_bytes(f.message, root, root_slash)
-        append(sha256(parts[0] + message + parts[1]).hexdigest())
+        append(sha256(join((parts[0], message, parts[1]))).hexdigest())  # one copy, not two
     if len(set(bases)) != len(bases):
         groups: dict[str, list[int]] = {}
         for index, base in enumerate(bases):
