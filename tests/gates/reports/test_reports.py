@@ -22,8 +22,10 @@ from tests.gates.reports.canonical import canonical, cmd, finding
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+# Shared test schemas (gates.md §14): GitLab Code Quality, and the vendored official SARIF schema.
+TEST_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 # The official SARIF 2.1.0 JSON schema, vendored; provenance in tests/schemas/sarif-schema-2.1.0.README.md.
-OFFICIAL_SARIF = Path(__file__).resolve().parents[2] / "schemas" / "sarif-schema-2.1.0.json"
+OFFICIAL_SARIF = TEST_SCHEMAS / "sarif-schema-2.1.0.json"
 UPDATE = os.environ.get("SESSIONKIT_UPDATE_GOLDEN") == "1"
 EXTENSIONS = {
     "json": "json",
@@ -103,7 +105,7 @@ def test_junit_structure() -> None:
 
 def test_codequality_schema_unique_fingerprints_and_exclusions() -> None:
     issues = json.loads(render("codequality"))
-    schema = json.loads((SCHEMAS / "gitlab-codequality.schema.json").read_text())
+    schema = json.loads((TEST_SCHEMAS / "gitlab-codequality.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(issues)
     fingerprints = [i["fingerprint"] for i in issues]
     assert len(fingerprints) == len(set(fingerprints))
