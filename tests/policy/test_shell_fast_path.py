@@ -14,6 +14,27 @@ WORDS = ["ls", "git", "rm", "-rf", "build/", "a=b", "if", "export", "./x", "x=1"
 # glob, brace and tilde characters: plain words too (the walker expands them, not the parser)
 GLOBBY = ["*", "*.pyc", "a?[bc]", "{a,b}", "{", "}", "[[", "]]", "[", "~", "~/x", "~u/p/q", "a~b"]
 SEPARATORS = [" ", "  ", ";", " ; ", "&&", " || ", " | ", "&", "\n", "\n\n", ""]
+# quoted strings: single quotes hold anything, double quotes plain text (or an expansion or
+# escape, which the general parser reads); unterminated quotes fall back
+QUOTED = [
+    "'a b'",
+    "''",
+    '""',
+    '"x y"',
+    "a'b c'd",
+    "'; rm -rf /'",
+    "'$(x) `y` \\\\ #z'",
+    '"it\'s"',
+    '"$x"',
+    '"a\\\\b"',
+    "'if'",
+    "x='a b'",
+    "~/'q'",
+    "{a,'b c'}",
+    "'a\nb'",
+    "'open",
+    '"open',
+]
 
 
 def dump(node: Any) -> Any:
@@ -54,6 +75,49 @@ def test_fast_paths_handle_globs_braces_and_tildes_like_the_parser(
     parts: list[tuple[str, str]],
 ) -> None:
     assert_same("".join(word + sep for word, sep in parts))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(WORDS + GLOBBY + QUOTED), st.sampled_from(SEPARATORS)),
+        max_size=8,
+    )
+)
+def test_fast_paths_read_quoted_strings_like_the_parser(parts: list[tuple[str, str]]) -> None:
+    assert_same("".join(word + sep for word, sep in parts))
+
+
+def test_quoted_words_take_the_fast_path() -> None:
+    for command in [
+        "grep -rn 'rm -rf' .",
+        'git commit -m "fix: it\'s done" && git push',
+        "echo 'rm -rf src' | bash",
+        "python3 -c 'import os; os.system(\"rm -rf /\")'",
+        "echo a'b c'd \"\" ''",
+    ]:
+        assert shell._fast(command) is not None, command
+        assert_same(command)
+    words = shell.parse("echo a'b c'\"d\"").body.items[0].items[0].commands[0].words
+    assert [(p.text, p.quoting) for p in words[1].parts] == [
+        ("a", "none"),
+        ("b c", "single"),
+        ("d", "double"),
+    ]
+    # expansions or escapes in double quotes, unterminated quotes, quoted assignments, a
+    # reserved or declaration command word and a tilde before quotes: the general parser
+    for command in [
+        'echo "$HOME"',
+        'echo "a\\\\b"',
+        "echo 'open",
+        'echo "open',
+        "X='a b' ls",
+        "export A='b c'",
+        "if 'x'",
+        "ls ~/'a b'",
+        "echo 'x' > out",
+    ]:
+        assert shell._fast(command) is None, command
 
 
 def test_tilde_words_take_the_fast_path() -> None:

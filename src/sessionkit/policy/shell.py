@@ -605,6 +605,10 @@ _PATTERNS = {
     # a whole command without any special character: the fast path
     "simple": "[A-Za-z0-9_./:,+@%^=~*?{}\\[\\]\\- \\n;&|-]*",
     "fast_token": "&&|\\|\\||[;&|\\n]|[^ ;&|\\n]+",
+    # the fast path's tokens when quotes are present: a quoted string (double quotes without
+    # an expansion or escape inside), a run of other word characters, an operator, blanks; a
+    # lone quote (unterminated, or a double-quoted string the general parser must read)
+    "fast_quoted": "'[^']*'|\"[^\"\\\\$`]*\"|[^ ;&|\\n'\"]+|&&|\\|\\||[;&|\\n]| +|['\"]",
     "assign": "[A-Za-z_][A-Za-z0-9_]*(?=\\+?=|\\[)",
 }
 
@@ -2126,6 +2130,8 @@ def _fast(command: str) -> Script | None:
     """Lists of plain words joined by ``;``, ``&&``, ``||``, ``|``, ``&`` and newlines skip the
     general parser; anything unusual falls back to it."""
     if not _SIMPLE_CHARS.issuperset(command):
+        if "'" in command or '"' in command:
+            return _fast_quoted(command)
         return None
     if "\n" not in command and ";" not in command and "&" not in command and "|" not in command:
         return _fast_single(command)
@@ -2182,6 +2188,115 @@ def _fast(command: str) -> Script | None:
     script = Script(List(tuple(items), tuple(seps), (0, n)), command)
     script.work = n + 1
     return script
+
+
+def _fast_quoted(command: str) -> Script | None:
+    """``_fast`` for words that also hold single-quoted strings and double-quoted strings
+    without expansions or escapes (``git commit -m "fix it"``, ``grep -rn 'rm -rf' .``); the
+    text outside quotes is held to the plain characters. Builds the general parser's AST."""
+    simple = _SIMPLE_CHARS
+    items: list[AndOr] = []
+    seps: list[str] = []
+    pipelines: list[Pipeline] = []
+    ops: list[str] = []
+    commands: list[Simple] = []
+    pipes: list[str] = []
+    words: list[Word] = []
+    parts: list[object] = []
+    start = end = 0
+    previous = ";"  # the token before: "w" for a word, else the operator
+    for m in _re("fast_quoted").finditer(command):
+        token = m.group()
+        c = token[0]
+        if c == "'" or c == '"':
+            if len(token) < 2:
+                return None  # unterminated, or expansions or escapes inside double quotes
+            if not parts:
+                start = m.start()
+            parts.append(Lit(token[1:-1], "single" if c == "'" else "double"))
+            end = m.end()
+            continue
+        if c != " " and c not in ";&|\n":
+            if not simple.issuperset(token):
+                return None
+            if not parts:
+                start = m.start()
+            parts.append(Lit(token, "none"))
+            end = m.end()
+            continue
+        if parts:
+            word = _quoted_word(parts, previous != "w", start, end)
+            if word is None:
+                return None
+            words.append(word)
+            parts = []
+            previous = "w"
+        if c == " ":
+            continue
+        if previous != "w":
+            if token == "\n" and previous in ("\n", ";", "&", "&&", "||", "|"):
+                continue  # blank lines, and newlines after && || |
+            return None
+        commands.append(Simple((), tuple(words), (), (words[0].span[0], words[-1].span[1])))
+        words = []
+        previous = token
+        if token == "|":
+            pipes.append(token)
+            continue
+        span = (commands[0].span[0], commands[-1].span[1])
+        pipelines.append(Pipeline(tuple(commands), tuple(pipes), False, False, span))
+        commands = []
+        pipes = []
+        if token in ("&&", "||"):
+            ops.append(token)
+            continue
+        if token not in (";", "&", "\n"):
+            return None  # ;; |& and friends
+        span = (pipelines[0].span[0], pipelines[-1].span[1])
+        items.append(AndOr(tuple(pipelines), tuple(ops), span))
+        seps.append(token)
+        pipelines = []
+        ops = []
+    if parts:
+        word = _quoted_word(parts, previous != "w", start, end)
+        if word is None:
+            return None
+        words.append(word)
+    if words:
+        commands.append(Simple((), tuple(words), (), (words[0].span[0], words[-1].span[1])))
+        span = (commands[0].span[0], commands[-1].span[1])
+        pipelines.append(Pipeline(tuple(commands), tuple(pipes), False, False, span))
+        span = (pipelines[0].span[0], pipelines[-1].span[1])
+        items.append(AndOr(tuple(pipelines), tuple(ops), span))
+        seps.append("")
+    elif pipelines or commands:
+        return None  # a dangling operator: let the parser report it
+    n = len(command)
+    script = Script(List(tuple(items), tuple(seps), (0, n)), command)
+    script.work = n + 1
+    return script
+
+
+def _quoted_word(parts: list[object], first: bool, start: int, end: int) -> Word | None:
+    """A word of ``_fast_quoted``; None when the general parser must read it (a command word
+    that may be an assignment, a reserved or declaration word; a tilde before quotes)."""
+    head = parts[0]
+    assert type(head) is Lit
+    if head.quoting == "none":
+        text = head.text
+        if first and (
+            "=" in text or "[" in text or (len(parts) == 1 and (text in _RESERVED or text in _DECL))
+        ):
+            return None
+        if text[0] == "~":
+            if len(parts) > 1:
+                return None
+            return Word(_plain_parts(text), (start, end))
+    if first:
+        for part in parts[1:]:
+            if part.quoting == "none" and "=" in part.text:  # type: ignore[attr-defined]
+                return None
+    return Word(tuple(parts), (start, end))
 
 
 def _plain_parts(token: str) -> tuple[object, ...]:
