@@ -114,3 +114,27 @@ def test_no_git_dir_uses_user_cache(tmp_path: Path, monkeypatch: Any) -> None:
     path = cache.cache_path("/some/root", None)
     assert path.startswith(str(tmp_path / "xdg" / "sessionkit" / "hook-cache"))
     assert path.endswith(".json") and len(os.path.basename(path)) == 16 + 5
+
+
+def test_guard_policy_is_read_from_its_cache(make_repo: Any) -> None:
+    """The hook hands the guard the cached team policy (``policycache``): the same policy the
+    guard's own loader builds, nothing on a miss, and a miss again once the file changes."""
+    from sessionkit.agents import checks
+    from sessionkit.policy.policyfile import load_policy
+
+    repo: Path = make_repo(
+        {".orchestrator/policy/guard.yaml": "version: 1\nrules:\n  git-clean-force: warn\n"}
+    )
+    assert checks.cached_policy(str(repo)) is None  # nothing cached yet
+    built = load_policy(str(repo))
+    (repo / "sub").mkdir()
+    cached = checks.cached_policy(str(repo / "sub"))  # found from below the root too
+    assert cached is not None
+    assert cached == built and cached.rules == built.rules
+    assert cached.rules["git-clean-force"][0] == "warn"
+    (repo / ".orchestrator" / "policy" / "guard.yaml").write_text(
+        "version: 1\nrules:\n  git-clean-force: block\n  rm-recursive-force: warn\n"
+    )
+    assert checks.cached_policy(str(repo)) is None  # the key changed: the guard rebuilds
+    assert load_policy(str(repo)).rules["git-clean-force"][0] == "block"
+    assert checks.cached_policy(str(repo)).rules["git-clean-force"][0] == "block"  # type: ignore[union-attr]

@@ -116,7 +116,17 @@ def test_decisions_without_startup_heavy_modules(tmp_path: Path, scoped: Path) -
         "version: 1\nrules:\n  git-push-force-with-lease: block\n"
     )
     cases = [
-        ("git status", (*WITH_RE, "sessionkit.agents.record", "sessionkit.agents.notices")),
+        # No finding: neither the policy loader (the policy comes from its cache) nor the
+        # decision record.
+        (
+            "git status",
+            (
+                *WITH_RE,
+                "sessionkit.agents.record",
+                "sessionkit.agents.notices",
+                "sessionkit.policy.policyfile",
+            ),
+        ),
         ("git reset --hard HEAD~1", WITH_RE),
         ("rm -rf build", ()),
     ]

@@ -76,7 +76,11 @@ def destructive(run: CheckRun, report: bool = True) -> Any:
     event = run.event
     assert event.command is not None
     analysis = analyse_command(
-        event.command, cwd=event.cwd, session=event.session_id, config=guard_config(run)
+        event.command,
+        cwd=event.cwd,
+        session=event.session_id,
+        config=guard_config(run),
+        policy=cached_policy(event.cwd),
     )
     decision = analysis.decision
     if not report:
@@ -109,6 +113,20 @@ def destructive(run: CheckRun, report: bool = True) -> Any:
                 )
             )
     return analysis
+
+
+def cached_policy(cwd: str) -> Any:
+    """The guard's cached team policy (``policycache``), or None to let the guard load it.
+
+    On a hit the guard gets the same ``Policy`` its own ``load_policy`` would return, without
+    importing the policy loader (``policyfile``: parsing, merging, validation); a miss, a
+    missing module or any error leaves the loading to the guard, as before.
+    """
+    try:
+        module = policy_module("policycache")
+        return None if module is None else module.cached_policy(cwd)
+    except Exception:
+        return None
 
 
 class _StrictGuardConfig:
