@@ -9,15 +9,18 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sessionkit import state
-from sessionkit.metrics import _jsonl, events
+from sessionkit.metrics import _jsonl, events, timestamps
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the plain append is Linux-only")
 
@@ -30,6 +33,21 @@ out = emit_event(sys.argv[1], "sessionkit.guard.decision", json.loads(sys.argv[2
 heavy = [m for m in ("dataclasses", "typing", "sessionkit.metrics._jsonl", "sessionkit.state",
                      "difflib", "secrets") if m in sys.modules]
 print(json.dumps({"out": out, "heavy": heavy}))
+"""
+# The hook's own shape: nothing imported before the call but the event module. Neither re
+# (with enum and functools), json nor datetime may be loaded by a registered or a custom name.
+LEAN_DRIVER = """
+import sys
+from sessionkit.metrics.events import emit_event
+outs = [
+    emit_event(sys.argv[1], "sessionkit.guard.decision",
+               {"action": "block", "findings": [], "tool_name": "Bash"},
+               source="sessionkit-hook", platform="claude", harness_session_id="h-1"),
+    emit_event(sys.argv[1], "acme.deploy.done", {"n": 1}),
+]
+loaded = [m for m in ("re", "json", "datetime", "enum", "functools", "sessionkit.metrics._jsonl",
+                      "sessionkit.metrics.timestamps") if m in sys.modules]
+print(repr([o["action"] for o in outs]), repr(loaded))
 """
 PAYLOAD = {
     "hook_event": "pre-tool-use",
@@ -84,6 +102,28 @@ def test_plain_append_writes_the_canonical_line_without_heavy_imports(repo: Path
     assert lines[0] == canonical
 
 
+def test_the_event_write_imports_no_re_json_or_datetime(repo: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SESSIONKIT_", "SO_"))}
+    proc = subprocess.run(
+        [sys.executable, "-c", LEAN_DRIVER, str(repo)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=60,
+    )
+    assert proc.stdout.split("\n")[0] == "['appended', 'appended'] []"
+    records = [json.loads(x) for x in _stream(repo).read_bytes().splitlines()]
+    for record in records:
+        events.validate_event(record)
+        assert (
+            _jsonl.encode_record(record, stream="events")[0]
+            == json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        )
+    assert [r["event"] for r in records] == ["sessionkit.guard.decision", "acme.deploy.done"]
+    assert records[0]["harness_session_id"] == "h-1"
+
+
 def test_a_state_file_is_still_read_for_the_session_id(repo: Path) -> None:
     (repo / ".claude").mkdir()
     (repo / ".claude" / "STATE.md").write_text(
@@ -128,3 +168,25 @@ def test_the_store_writer_is_used_when_loaded(repo: Path, monkeypatch: pytest.Mo
     )
     assert out["action"] == "appended"
     assert "after-lock" in points  # the store's writer ran, with its fault points
+
+
+def test_the_pattern_copies_equal_their_sources() -> None:
+    assert events.STORED_PATTERN == timestamps.STORED_PATTERN
+
+
+NAMEISH = st.text(alphabet="az09_-.:A\n é", max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(NAMEISH, st.text(max_size=12)))
+def test_plain_name_and_session_checks_equal_the_patterns(value: str) -> None:
+    assert events._custom_name_ok(value) == (
+        re.match(events.CUSTOM_NAME_PATTERN, value) is not None
+    )
+    assert events._session_id_ok(value) == (re.match(events.SESSION_ID_PATTERN, value) is not None)
+
+
+@pytest.mark.parametrize("length", [199, 200, 201])
+def test_session_id_length_bounds(length: int) -> None:
+    for sid in ("s" * length, "s" * length + "\n"):
+        assert events._session_id_ok(sid) == (re.match(events.SESSION_ID_PATTERN, sid) is not None)

@@ -10,7 +10,6 @@ verdicts (spec §3.5). Standard library only.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import time
 
@@ -21,7 +20,6 @@ from sessionkit.metrics.errors import (
     ReservedKeyError,
     UnknownEventError,
 )
-from sessionkit.metrics.timestamps import STORED_PATTERN, now_ts
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,15 +47,55 @@ RESERVED_KEYS = frozenset(ENVELOPE_KEYS)
 PLATFORMS = ("claude", "codex", "cursor", "ci", "cli", "other")
 SOURCES = ("sessionkit-hook", "sessionkit-precommit", "ci", "cli", "library")
 
+# timestamps.STORED_PATTERN (a test keeps them equal; importing timestamps costs datetime)
+STORED_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,3})?Z$"
 STORED_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 OWNED_NAME_PATTERN = r"^sessionkit(\.[a-z][a-z0-9_]*){2,3}$"
 SESSION_ID_PATTERN = r"^[^\s\u0000-\u001f\u007f]{1,200}$"
-_OWNED = re.compile(OWNED_NAME_PATTERN)
-_STORED_TS = re.compile(STORED_PATTERN)
-_STORED_NAME = re.compile(STORED_NAME_PATTERN)
-_SESSION_ID = re.compile(SESSION_ID_PATTERN)
-_CUSTOM = re.compile(r"^[a-z][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+CUSTOM_NAME_PATTERN = r"^[a-z][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$"
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+# Compiled on first use: ``re`` (with ``enum`` and ``functools``) is most of this module's
+# import cost, and the agent hook's one event per process needs no pattern (registered
+# names are looked up, custom names and ASCII session ids are checked in plain code below).
+_COMPILED: dict[str, Any] = {}
+
+
+def _rx(pattern: str) -> Any:
+    compiled = _COMPILED.get(pattern)
+    if compiled is None:
+        import re
+
+        compiled = _COMPILED[pattern] = re.compile(pattern)
+    return compiled
+
+
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_SEGMENT_REST = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+_SEGMENT_FIRST = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _custom_name_ok(name: str) -> bool:
+    """``CUSTOM_NAME_PATTERN`` in plain code (``$`` also matches before one final LF)."""
+    body = name[:-1] if name.endswith("\n") else name
+    segments = body.split(".")
+    if len(segments) < 2 or not segments[0] or segments[0][0] not in _LOWER:
+        return False
+    for index, segment in enumerate(segments):
+        if not segment or (index and segment[0] not in _SEGMENT_FIRST):
+            return False
+        if not _SEGMENT_REST.issuperset(segment):
+            return False
+    return True
+
+
+def _session_id_ok(sid: str) -> bool:
+    """``SESSION_ID_PATTERN`` (plain code for ASCII: every character from ``!`` to ``~``)."""
+    if sid.isascii():
+        body = sid[:-1] if sid.endswith("\n") else sid
+        return 0 < len(body) <= 200 and body.isprintable() and " " not in body
+    return _rx(SESSION_ID_PATTERN).match(sid) is not None
+
 
 _S: dict[str, Any] = {"type": "string"}
 _I0: dict[str, Any] = {"type": "integer", "minimum": 0}
@@ -307,7 +345,7 @@ def _json_equal(a: Any, b: Any) -> bool:
 
 
 def _pattern_ok(pattern: str, value: Any) -> bool:
-    return not isinstance(value, str) or re.search(pattern, value) is not None
+    return not isinstance(value, str) or _rx(pattern).search(value) is not None
 
 
 def check_value(value: Any, spec: Mapping[str, Any], pointer: str) -> str | None:
@@ -384,10 +422,10 @@ def check_event(record: Mapping[str, Any]) -> str | None:
         type(version) is int
         and version == 1
         and type(ts) is str
-        and _STORED_TS.match(ts) is not None
+        and _rx(STORED_PATTERN).match(ts) is not None
         and type(name) is str
-        and _STORED_NAME.match(name) is not None
-        and (sid is None or (type(sid) is str and _SESSION_ID.match(sid) is not None))
+        and _rx(STORED_NAME_PATTERN).match(name) is not None
+        and (sid is None or (type(sid) is str and _session_id_ok(sid)))
     )
     if not fast:  # the required keys come first in ENVELOPE_SCHEMA, so the order is kept
         for key in ENVELOPE_REQUIRED:
@@ -406,7 +444,7 @@ def check_built_event(record: dict[str, Any]) -> str | None:
     equal ``check_event``'s on such records (a test compares them).
     """
     sid = record["session_id"]
-    if sid is not None and (type(sid) is not str or _SESSION_ID.match(sid) is None):
+    if sid is not None and (type(sid) is not str or not _session_id_ok(sid)):
         problem = check_value(sid, ENVELOPE_SCHEMA["session_id"], "/session_id")
         if problem:
             return problem
@@ -496,7 +534,8 @@ def _check_name(event: str) -> None:
 
         close = difflib.get_close_matches(event, list(REGISTRY), n=3, cutoff=0.6)
         hint = f"did you mean {', '.join(close)}?" if close else None
-        reason = "" if _OWNED.match(event) else " (and does not follow sessionkit.<domain>.<verb>)"
+        owned = _rx(OWNED_NAME_PATTERN).match(event)
+        reason = "" if owned else " (and does not follow sessionkit.<domain>.<verb>)"
         raise UnknownEventError(f"event name {event!r} is not registered{reason}", hint=hint)
     if event.startswith("orchestrator."):
         raise UnknownEventError(
@@ -504,7 +543,7 @@ def _check_name(event: str) -> None:
             "orchestrator.* events are never written",
             hint="use a registered sessionkit.* name or your own <domain>.<verb> name",
         )
-    if len(event) > 128 or not _CUSTOM.match(event):
+    if len(event) > 128 or not _custom_name_ok(event):
         raise UnknownEventError(
             f"event name {event!r} is not valid: custom names have at least two dot-separated "
             "segments of [a-z0-9_-], start with a letter, and are at most 128 characters"
@@ -674,11 +713,16 @@ def emit_event(
         record = build_event(
             event,
             payload,
-            timestamp=now_ts(clock),
+            timestamp=_now_ts(clock),
             session_id=resolve_session_id(root, session_id),
             **envelope,
         )
-        validate_event(record)
+        # The writer set schema_version and the timestamp and check_name passed the name, so
+        # the writer-built check gives check_event's verdict (a test compares them).
+        problem = check_built_event(record)
+        if problem:
+            pointer = problem.split(":", 1)[0]
+            raise RecordInvalid(f"events record invalid at {problem}", pointer=pointer)
         directory = metrics_dir_for(root, metrics_dir)
         path = os.path.join(directory, "events.jsonl")
         sync = fsync == "always"
@@ -705,23 +749,33 @@ def emit_event(
 # way and writes the same canonical line, and hands every case it does not cover (lock busy,
 # torn tail, rotation due, fsync, Windows, a bad record) to the store's writer unchanged.
 
-_ENCODER: list[Any] = []
+
+def _now_ts(clock: Callable[[], datetime] | None) -> str:
+    """``timestamps.now_ts(clock)`` without importing ``datetime`` for the system clock."""
+    if clock is not None:
+        from sessionkit.metrics.timestamps import now_ts
+
+        return now_ts(clock)
+    now = time.time()
+    second = int(now)
+    head = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
+    return f"{head}{int((now - second) * 1000):03d}Z"
 
 
 def _plain_line(record: dict[str, Any], max_bytes: int) -> bytes | None:
-    """The canonical line of ``record`` (as ``_jsonl.encode_record``), None when unsure."""
-    import json
+    """The canonical line of ``record`` (as ``_jsonl.encode_record``), None when unsure.
 
-    if not _ENCODER:
-        _ENCODER.append(
-            json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-        )
+    ``sessionkit._jsonfast`` drives the same C encoder and scanner as ``json`` without
+    importing ``json`` (and ``re`` with it); errors fall through to the store's writer.
+    """
+    from sessionkit import _jsonfast
+
     try:
-        text: str = _ENCODER[0](record)
+        text = _jsonfast.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         data = text.encode("utf-8")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None
-    if json.loads(text) != record or len(data) + 1 > max_bytes:
+    if _jsonfast.loads(text) != record or len(data) + 1 > max_bytes:
         return None  # the store's writer words the error
     return data + b"\n"
 
@@ -778,7 +832,7 @@ def _append_plain(path: str, line: bytes, rotate_at: int | None) -> bool:
 
 
 def is_uuid(value: object) -> bool:
-    return isinstance(value, str) and _UUID.match(value) is not None
+    return isinstance(value, str) and _rx(UUID_PATTERN).match(value) is not None
 
 
 def normalize_event(record: dict[str, Any], *, raw_names: bool = False) -> dict[str, Any]:
