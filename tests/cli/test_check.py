@@ -230,3 +230,139 @@ def test_hook_and_check_agree_on_findings(repo_with: Callable[[str], Path]) -> N
     assert [f["fingerprint"] for f in check_doc["findings"]] == [
         f["fingerprint"] for f in hook_doc["findings"]
     ]
+
+
+# --all-files and --fail-on new against a clean checkout of the base (integration.md §3) ---
+
+_BASE_ENV = (
+    "SESSIONKIT_BASE_REF",
+    "GITHUB_ACTIONS",
+    "GITHUB_EVENT_PATH",
+    "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+    "CI_COMMIT_BEFORE_SHA",
+)
+
+
+def _commit(repo: Path, files: dict[str, str], message: str) -> None:
+    from tests.conftest import git
+
+    for rel, text in files.items():
+        (repo / rel).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+def test_all_files_judges_the_whole_tree_and_says_so(
+    sk: Callable[..., subprocess.CompletedProcess[str]], repo_with: Callable[[str], Path]
+) -> None:
+    repo = repo_with("waves: many\n")
+    text = sk("check", "--repo", str(repo), "--all-files")
+    assert text.returncode == 1
+    assert text.stdout.splitlines()[0] == "sessionkit check: whole tree (no base)"
+    assert text.stdout.splitlines()[1].startswith("config: fail: Session Config has 1 error")
+    proc = sk("check", "--repo", str(repo), "--all-files", "--json")
+    doc = json.loads(proc.stdout)
+    schemas.validator("check-result.schema.json").validate(doc)
+    assert doc["range"] == {"base": None, "head": None, "mode": "all-files"}
+    assert [f["rule_id"] for f in doc["findings"] if f["level"] == "error"] == ["config.type"]
+    ranged = json.loads(sk("check", "--repo", str(repo), "--base", "HEAD", "--json").stdout)
+    assert ranged["range"]["mode"] == "range" and len(ranged["range"]["base"]) == 40
+
+
+def test_all_files_usage_errors(
+    sk: Callable[..., subprocess.CompletedProcess[str]], repo_with: Callable[[str], Path]
+) -> None:
+    repo = str(repo_with("waves: 4\n"))
+    both = sk("check", "--repo", repo, "--all-files", "--base", "HEAD")
+    assert both.returncode == 2
+    assert "--all-files and --base are mutually exclusive" in both.stderr
+    incremental = sk(
+        "check", "--repo", repo, "--all-files", "--only", "gates", "--variant", "incremental"
+    )
+    assert incremental.returncode == 2
+    assert "no change set" in incremental.stderr
+
+
+def test_fail_on_new_clears_errors_the_base_already_had(
+    sk: Callable[..., subprocess.CompletedProcess[str]], repo_with: Callable[[str], Path]
+) -> None:
+    from tests.conftest import git
+
+    repo = repo_with("waves: many\n")
+    _commit(repo, {"notes.txt": "unrelated\n"}, "second")
+    args = ("check", "--repo", str(repo), "--base", "HEAD~1")
+    assert sk(*args).returncode == 1  # --fail-on error: the error blocks
+    proc = sk(*args, "--fail-on", "new")
+    assert proc.returncode == 0, proc.stdout
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("config: pass: Session Config has 1 error")
+    assert "[0 new, 1 pre-existing; against base " in first
+    # the clean checkout of the base is gone again
+    assert len(git(repo, "worktree", "list").splitlines()) == 1
+
+
+def test_fail_on_new_blocks_an_error_the_head_introduced(
+    sk: Callable[..., subprocess.CompletedProcess[str]], repo_with: Callable[[str], Path]
+) -> None:
+    repo = repo_with("waves: 4\n")
+    _commit(repo, {"CLAUDE.md": HEAD_OF_FILE + "waves: many\n"}, "break the config")
+    proc = sk("check", "--repo", str(repo), "--base", "HEAD~1", "--fail-on", "new", "--json")
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    schemas.validator("check-result.schema.json").validate(doc)
+    (entry,) = doc["checks"]
+    assert entry["status"] == "fail"
+    assert "[1 new, 0 pre-existing; against base " in entry["summary"]
+
+
+def test_fail_on_new_without_a_base_counts_every_error_as_new(
+    sk: Callable[..., subprocess.CompletedProcess[str]],
+    repo_with: Callable[[str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in _BASE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    repo = repo_with("waves: many\n")  # no upstream, no origin: --base auto finds nothing
+    proc = sk("check", "--repo", str(repo), "--fail-on", "new")
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "sessionkit check: whole tree (no base)"
+    assert "[1 new, 0 pre-existing; no base: every error counts as new]" in lines[1]
+
+
+def test_all_files_only_all_runs_config_and_the_gate(
+    sk: Callable[..., subprocess.CompletedProcess[str]], make_repo: Callable[..., Path]
+) -> None:
+    """What `make run` runs (integration.md §8): every check, the quality gate included."""
+    policy = {
+        "version": 2,
+        "commands": {"lint": {"command": [sys.executable, "-c", "print('All checks passed!')"]}},
+    }
+    repo = make_repo(
+        {
+            "CLAUDE.md": HEAD_OF_FILE + "waves: 4\n",
+            ".orchestrator/policy/quality-gates.json": json.dumps(policy),
+        }
+    )
+    proc = sk(
+        "check",
+        "--repo",
+        str(repo),
+        "--all-files",
+        "--only",
+        "all",
+        "--json",
+        env={"SESSIONKIT_NO_METRICS": "1"},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = json.loads(proc.stdout)
+    schemas.validator("check-result.schema.json").validate(doc)
+    assert [(c["id"], c["status"]) for c in doc["checks"]] == [
+        ("config", "pass"),
+        ("gates", "pass"),
+    ]
+    gate = next(c for c in doc["checks"] if c["id"] == "gates")
+    statuses = {c["name"]: c["status"] for c in gate["result"]["checks"]}
+    assert statuses["lint"] == "pass"
+    assert set(statuses.values()) <= {"pass", "skip"}  # unconfigured kinds are skipped
+    assert doc["range"]["mode"] == "all-files"

@@ -134,10 +134,15 @@ def run_checks(
     fail_on: str,
     environ: Mapping[str, str],
     options: Mapping[str, Mapping[str, Any]] | None = None,
+    base_prints: Mapping[str, frozenset[str]] | None = None,
+    base_label: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     """Run ``ids`` on ``root``: (``checks[]`` entries, findings, exit code).
 
     ``options`` maps a check id to extra keyword arguments of its function (the gate options).
+    ``base_prints`` (``--fail-on new``): per non-gate check id, the fingerprints of its
+    error-level findings on a clean checkout of the base; only findings not among them block
+    (integration.md §3). The ``gates`` check compares with its own baseline instead.
     """
     fail_on = "error" if fail_on == "fail" else fail_on
     entries: list[dict[str, Any]] = []
@@ -145,11 +150,117 @@ def run_checks(
     codes: list[int] = []
     for check_id in ids:
         extra = (options or {}).get(check_id) or {}
-        result = CHECKS[check_id].load()(root, environ=environ, **extra)
+        result: CheckRun = CHECKS[check_id].load()(root, environ=environ, **extra)
+        if fail_on == "new" and base_prints is not None and check_id != "gates":
+            result = AgainstBase(result, base_prints.get(check_id, frozenset()), base_label)
         entries.append(result.entry(fail_on=fail_on))
         findings.extend(result.findings)
         codes.append(result.exit_code(fail_on=fail_on))
     return entries, findings, overall_exit(codes)
+
+
+class AgainstBase:
+    """A non-gate check judged under ``--fail-on new``: an error-level finding blocks only
+    when its fingerprint does not occur in the same check on the base commit.
+
+    ``base_label`` None means no base could be resolved: nothing can be proved pre-existing,
+    so every error-level finding counts as new. Environment and usage problems keep their
+    exit codes whatever the comparison says (integration.md P3).
+    """
+
+    def __init__(self, run: CheckRun, base_prints: frozenset[str], base_label: str | None):
+        self.run = run
+        self.base_prints = base_prints
+        self.base_label = base_label
+
+    @property
+    def findings(self) -> list[dict[str, Any]]:
+        return self.run.findings
+
+    def new_errors(self) -> list[dict[str, Any]]:
+        return [
+            f
+            for f in self.run.findings
+            if f["level"] == "error" and f.get("fingerprint") not in self.base_prints
+        ]
+
+    def exit_code(self, *, fail_on: str = "new") -> int:
+        code = self.run.exit_code(fail_on="error")
+        if code not in (EXIT_OK, EXIT_FINDINGS):
+            return code
+        return EXIT_FINDINGS if self.new_errors() else EXIT_OK
+
+    def entry(self, *, fail_on: str = "new") -> dict[str, Any]:
+        entry = dict(self.run.entry(fail_on="error"))
+        code = self.exit_code()
+        entry["status"] = {EXIT_OK: "pass", EXIT_FINDINGS: "fail"}.get(code, "error")
+        errors = sum(1 for f in self.run.findings if f["level"] == "error")
+        if errors and code in (EXIT_OK, EXIT_FINDINGS):
+            new = len(self.new_errors())
+            against = (
+                f"against {self.base_label}"
+                if self.base_label
+                else "no base: every error counts as new"
+            )
+            entry["summary"] = (
+                f"{entry.get('summary', '')} [{new} new, {errors - new} pre-existing; {against}]"
+            ).lstrip()
+        return entry
+
+
+def base_fingerprints(
+    root: str, commit: str, ids: Iterable[str], environ: Mapping[str, str]
+) -> dict[str, frozenset[str]]:
+    """Run the non-gate checks ``ids`` on a clean checkout of ``commit`` (a temporary detached
+    worktree, removed afterwards): per check id, the fingerprints of its error-level findings.
+    """
+    import shutil
+    import tempfile
+
+    prints: dict[str, frozenset[str]] = {}
+    parent = tempfile.mkdtemp(prefix="sessionkit-check-base-")
+    tree = os.path.join(parent, "base")
+    try:
+        added = git.run(
+            ["worktree", "add", "--detach", "--quiet", tree, commit], cwd=root, check=False
+        )
+        if added.returncode != 0:
+            from sessionkit.gates.errors import GateEnvironmentError
+
+            raise GateEnvironmentError(
+                f"cannot check out the base commit {commit[:12]} for --fail-on new: "
+                + added.stderr.decode(errors="replace").strip()
+            )
+        for check_id in ids:
+            run = CHECKS[check_id].load()(tree, environ=environ)
+            prints[check_id] = frozenset(
+                f["fingerprint"]
+                for f in run.findings
+                if f["level"] == "error" and f.get("fingerprint")
+            )
+    finally:
+        git.run(["worktree", "remove", "--force", tree], cwd=root, check=False)
+        shutil.rmtree(parent, ignore_errors=True)
+        git.run(["worktree", "prune"], cwd=root, check=False)
+    return prints
+
+
+def resolve_range(
+    root: str, base: str | None, head: str | None, all_files: bool, environ: Mapping[str, str]
+) -> dict[str, Any] | None:
+    """The check-result ``range``: ``all-files`` (``--all-files``, or ``--base auto`` finding
+    no base: "whole tree (no base)"), ``range`` for a resolved base, else None (the working
+    tree). ``base`` is the merge base of the given or resolved ref with HEAD."""
+    if all_files:
+        return {"base": None, "head": None, "mode": "all-files"}
+    if base is None:
+        return None
+    from sessionkit.gates.select import resolve_base
+
+    _source, _ref, commit = resolve_base(root, base, environ)
+    if commit is None:
+        return {"base": None, "head": None, "mode": "all-files"}
+    return {"base": commit, "head": head or "HEAD", "mode": "range"}
 
 
 def _finding_text(finding: Mapping[str, Any]) -> list[str]:
@@ -196,6 +307,7 @@ def _gate_options(
     variant: str | None,
     timeout_s: float | None,
     gate_checks: tuple[str, ...],
+    all_files: bool = False,
 ) -> dict[str, Any]:
     """The keyword options of the ``gates`` check; usage errors before anything runs."""
     given = [
@@ -214,6 +326,11 @@ def _gate_options(
         )
     if "gates" not in ids:
         return {}
+    if all_files and variant == "incremental":
+        raise UsageError(
+            "--variant incremental judges the changed files; --all-files has no change set",
+            hint="use --variant full-gate (the default) with --all-files",
+        )
     from sessionkit.gates.errors import GateEnvironmentError
     from sessionkit.gates.select import FETCH_HINT, validate_ref
 
@@ -271,6 +388,12 @@ def _gate_options(
     help="Head judged (gates: not-applicable unless it is the checked-out HEAD).",
 )
 @click.option(
+    "--all-files",
+    "all_files",
+    is_flag=True,
+    help="Judge the whole tree, not a base..head range (no base; exclusive with --base).",
+)
+@click.option(
     "--variant",
     type=click.Choice(GATE_VARIANTS),
     default=None,
@@ -299,6 +422,7 @@ def check(
     fail_on: str,
     base: str | None,
     head: str | None,
+    all_files: bool,
     variant: str | None,
     timeout_s: float | None,
     gate_checks: tuple[str, ...],
@@ -312,15 +436,50 @@ def check(
     Exit codes: 0 pass, 1 findings (per --fail-on), 2 usage error, 3 environment error.
     """
     ids = select_checks(only, skip)
+    if all_files and base is not None:
+        raise UsageError(
+            "--all-files and --base are mutually exclusive",
+            hint="--all-files judges the whole tree; --base judges base...head",
+        )
     root = git.get_root(repo)
-    options = {"gates": _gate_options(root, ids, base, head, variant, timeout_s, gate_checks)}
+    options = {
+        "gates": _gate_options(
+            root, ids, base, head, variant, timeout_s, gate_checks, all_files=all_files
+        )
+    }
+    fail_on = "error" if fail_on == "fail" else fail_on
+    plain = [check_id for check_id in ids if check_id != "gates"]
+    judged = resolve_range(
+        root,
+        base if base is not None else ("auto" if fail_on == "new" else None),
+        head,
+        all_files,
+        os.environ,
+    )
+    base_prints: dict[str, frozenset[str]] | None = None
+    base_label: str | None = None
+    if fail_on == "new" and plain:
+        base_prints = {}
+        if judged is not None and judged["mode"] == "range":
+            base_label = f"base {judged['base'][:12]}"
+            base_prints = base_fingerprints(root, judged["base"], plain, os.environ)
     entries, findings, code = run_checks(
-        root, ids, fail_on=fail_on, environ=os.environ, options=options
+        root,
+        ids,
+        fail_on=fail_on,
+        environ=os.environ,
+        options=options,
+        base_prints=base_prints,
+        base_label=base_label,
     )
     if as_json:
         from sessionkit.precommit.config import document
 
-        echo_json(document("check", entries, findings, code))
+        doc = document("check", entries, findings, code)
+        doc["range"] = judged
+        echo_json(doc)
     else:
+        if judged is not None and judged["mode"] == "all-files":
+            click.echo("sessionkit check: whole tree (no base)")
         click.echo(render_text(entries, findings, code))
     exit_with(code)
