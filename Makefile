@@ -24,9 +24,12 @@ venv: $(STAMP)
 
 venv-dev: $(STAMP)-dev
 
-## run: create .venv, install sessionkit, run `sessionkit check` on $(REPO)
-run: venv
-	$(BIN)/sessionkit check --repo $(REPO)
+## run: create .venv with the dev tools, run every check and the quality gate on $(REPO):
+##      `sessionkit check --all-files --only all` (the gate's test check runs the whole suite;
+##      `make run GATE_CHECKS=lint,format,typecheck` leaves it out for a quick run)
+GATE_CHECKS ?=
+run: venv-dev
+	$(BIN)/sessionkit check --repo $(REPO) --all-files --only all $(if $(GATE_CHECKS),--gate-check $(GATE_CHECKS))
 
 clients: venv-dev
 	$(BIN)/python scripts/install_test_clients.py
