@@ -115,9 +115,9 @@ def _end_process(code: int) -> None:
     through ``os.write``. Otherwise this returns and the caller exits normally.
     """
     try:
-        import atexit  # built into the interpreter: no file to load
-
-        if atexit._ncallbacks():
+        # Callbacks are registered through the ``atexit`` module: not imported, none waits.
+        atexit = sys.modules.get("atexit")
+        if atexit is not None and atexit._ncallbacks():
             return
         threading = sys.modules.get("threading")
         if threading is not None and threading.active_count() > 1:
