@@ -18,7 +18,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sessionkit.errors import EXIT_ENVIRONMENT, SessionkitError
+from sessionkit.errors import EXIT_ENVIRONMENT
+from sessionkit.metrics import _state_head
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,9 +28,21 @@ if TYPE_CHECKING:
 
     from sessionkit.metrics.settings import StateSettings
 
-HARNESS_DIRS = {"claude": ".claude", "codex": ".codex", "cursor": ".cursor"}
+# The lean STATE.md reader (the session id of every event append and of the agent hook)
+# lives in sessionkit.metrics._state_head, without this module's imports; re-exported here.
+_PATH_CACHE = _state_head._PATH_CACHE
+_SESSION_CACHE = _state_head._SESSION_CACHE
+HARNESS_DIRS = _state_head.HARNESS_DIRS
+INTEGER_KEYS = _state_head.INTEGER_KEYS
+MAX_HEAD_BYTES = _state_head.MAX_HEAD_BYTES
+NUMBER_KEYS = _state_head.NUMBER_KEYS
+STRING_KEYS = _state_head.STRING_KEYS
+StateError = _state_head.StateError
+StateParseError = _state_head.StateParseError
+current_session_id = _state_head.current_session_id
+parse_frontmatter = _state_head.parse_frontmatter
+resolve_path = _state_head.resolve_path
 LOCK_PATH = os.path.join(".orchestrator", "state.lock")
-MAX_HEAD_BYTES = 16 * 1024
 KEY_ORDER = (
     "schema-version",
     "session",
@@ -59,48 +72,14 @@ RECOMMENDATION_KEYS = (
     "rationale",
 )
 ENUM_KEYS = frozenset({"session-type", "status", "platform", "recommended-mode"})
-STRING_KEYS = frozenset(
-    {
-        "session",
-        "branch",
-        "started_at",
-        "updated",
-        "session-start-ref",
-        "harness-session-id",
-        "previous-session",
-        "rationale",
-        "session-type",
-        "status",
-        "platform",
-        "recommended-mode",
-    }
-)
-INTEGER_KEYS = frozenset({"schema-version", "current-wave", "total-waves"})
-NUMBER_KEYS = frozenset({"completion-rate", "carryover-ratio"})
-_KEY = re.compile(r'^(?:"([a-z][a-z0-9_-]{0,63})"|([a-z][a-z0-9_-]{0,63})):(?:$| (.*)$)')
 # Keys YAML 1.1 would read as booleans or null; written quoted so every YAML tool agrees.
 _YAML11_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
-_INT = re.compile(r"^-?(0|[1-9][0-9]*)$")
-_FLOAT = re.compile(r"^-?(0|[1-9][0-9]*)\.[0-9]+$")
-_JSON_NUMBER = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")
-_BLOCK_ITEM = re.compile(r"^  - ([a-z][a-z0-9_-]{0,63}):(?:$| (.*)$)")
-_BLOCK_CONT = re.compile(r"^    ([a-z][a-z0-9_-]{0,63}):(?:$| (.*)$)")
 NOT_RETRY_CAP = 10
 QUESTIONS_CAP = 20
 PLACEHOLDER = "(none yet)"
 
 
 # --------------------------------------------------------------------------- errors
-
-
-class StateError(SessionkitError):
-    """Base of STATE.md errors (exit 1 unless stated)."""
-
-
-class StateParseError(StateError):
-    def __init__(self, message: str, *, line: int | None = None, hint: str | None = None) -> None:
-        super().__init__(message, hint=hint)
-        self.line = line
 
 
 class StateGuardError(StateError):
@@ -118,206 +97,6 @@ class StateLockTimeout(StateError):
 
 
 # --------------------------------------------------------------------------- location
-
-
-def resolve_path(worktree: str | os.PathLike[str] = ".", *, state_dir: str | None = None) -> str:
-    """Where STATE.md lives (spec §7.1); the first rule that applies wins."""
-    root = os.fspath(worktree)
-    env = os.environ.get("SESSIONKIT_STATE_DIR") or os.environ.get("SO_STATE_DIR")
-    if env:
-        return os.path.join(env if os.path.isabs(env) else os.path.join(root, env), "STATE.md")
-    if state_dir:
-        return os.path.join(root, state_dir, "STATE.md")
-    platform = os.environ.get("SESSIONKIT_PLATFORM", "")
-    if platform in HARNESS_DIRS:
-        return os.path.join(root, HARNESS_DIRS[platform], "STATE.md")
-    for directory in HARNESS_DIRS.values():
-        candidate = os.path.join(root, directory, "STATE.md")
-        if os.path.exists(candidate):
-            return candidate
-    return os.path.join(root, ".claude", "STATE.md")
-
-
-_SESSION_CACHE: dict[str, tuple[tuple[int, int, int], str | None]] = {}
-# Resolved STATE.md path per worktree for one second: the hook path stats one file, not four.
-_PATH_CACHE: dict[str, tuple[float, str]] = {}
-
-
-def current_session_id(worktree: str | os.PathLike[str] = ".") -> str | None:
-    """The ``session`` of an ``active``/``paused`` STATE.md, else None (reads <= 16 KiB).
-
-    Cached by (inode, size, mtime), so the hook and the store pay one ``stat`` per call.
-    """
-    root = os.fspath(worktree)
-    cached_path = _PATH_CACHE.get(root)
-    now = time.monotonic()
-    if cached_path is not None and now - cached_path[0] < 1.0:
-        path = cached_path[1]
-        if not path:
-            return None  # no STATE.md a moment ago
-    else:
-        path = resolve_path(root)
-        if not os.access(path, os.F_OK):
-            _PATH_CACHE[root] = (now, "")
-            return None
-        _PATH_CACHE[root] = (now, path)
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    key = (st.st_ino, st.st_size, st.st_mtime_ns)
-    cached = _SESSION_CACHE.get(path)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(MAX_HEAD_BYTES).decode("utf-8", "replace")
-        frontmatter, _end = parse_frontmatter(head, partial=True)
-    except (OSError, StateParseError):
-        return None
-    value = frontmatter.get("session")
-    active = frontmatter.get("status") in ("active", "paused")
-    result = value if active and isinstance(value, str) and value else None
-    _SESSION_CACHE[path] = (key, result)
-    return result
-
-
-# --------------------------------------------------------------------------- frontmatter
-
-
-def _bare(value: str, key: str | None) -> Any:
-    """A bare word, typed by the key's schema type when known (spec §7.2)."""
-    if value in ("", "~"):
-        return None
-    if key in STRING_KEYS:
-        return None if value == "null" else value
-    if key in INTEGER_KEYS and _INT.match(value):
-        return int(value)
-    if key in NUMBER_KEYS and (_INT.match(value) or _FLOAT.match(value)):
-        return float(value) if "." in value else int(value)
-    if value in ("true", "false", "null"):
-        return {"true": True, "false": False, "null": None}[value]
-    if _INT.match(value):
-        return int(value)
-    if _FLOAT.match(value):
-        return float(value)
-    return value
-
-
-def _unsupported(number: int, what: str) -> StateParseError:
-    return StateParseError(
-        f"STATE.md:{number}: unsupported frontmatter syntax ({what}); sessionkit reads a YAML "
-        "subset",
-        line=number,
-    )
-
-
-def _value(raw: str, key: str | None, number: int) -> Any:
-    value = raw.strip()
-    if value.startswith(("|", ">")):
-        raise _unsupported(number, "block scalar")
-    if value.startswith(("&", "*", "!")):
-        raise _unsupported(number, "anchor, alias or tag")
-    if value.startswith("{"):
-        raise _unsupported(number, "flow mapping")
-    if value.startswith("'"):
-        if len(value) < 2 or not value.endswith("'"):
-            raise StateParseError(
-                f"STATE.md:{number}: unterminated single-quoted string", line=number
-            )
-        return value[1:-1].replace("''", "'")
-    if value.startswith('"'):
-        try:
-            return json.loads(value)
-        except ValueError as exc:
-            raise StateParseError(
-                f"STATE.md:{number}: invalid double-quoted string ({exc})", line=number
-            ) from None
-    if value.startswith("["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            if not value.endswith("]"):
-                raise StateParseError(
-                    f"STATE.md:{number}: unterminated flow list", line=number
-                ) from None
-            inner = value[1:-1].strip()
-            return [_bare(part.strip(), None) for part in inner.split(",")] if inner else []
-    exponent = _JSON_NUMBER.match(value) and not _INT.match(value) and not _FLOAT.match(value)
-    if key not in STRING_KEYS and exponent:
-        return json.loads(value)
-    return _bare(value, key)
-
-
-def parse_frontmatter(text: str, *, partial: bool = False) -> tuple[dict[str, Any], int]:
-    """Parse the frontmatter of ``text``; returns it and the index of the body's first line.
-
-    ``partial`` accepts a missing closing ``---`` (the hook reads only the first 16 KiB).
-    """
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    lines = text.split("\n")
-    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
-    if not lines or lines[0] != "---":
-        raise StateParseError(
-            "STATE.md:1: missing frontmatter (the file must start with ---)", line=1
-        )
-    data: dict[str, Any] = {}
-    index = 1
-    while index < len(lines):
-        line = lines[index]
-        number = index + 1
-        if line == "---":
-            return data, index + 1
-        if not line.strip() or (line.lstrip().startswith("#") and not line.startswith(" ")):
-            index += 1
-            continue
-        if line.startswith((" ", "\t")):
-            raise _unsupported(number, "unexpected indentation")
-        match = _KEY.match(line)
-        if match is None:
-            raise StateParseError(
-                f"STATE.md:{number}: expected 'key: value' (keys are lower-case words)",
-                line=number,
-            )
-        key, raw = match.group(1) or match.group(2), match.group(3)
-        if key in data:
-            raise StateParseError(f"STATE.md:{number}: duplicate key '{key}'", line=number)
-        index += 1
-        if raw is None or raw.strip() == "":
-            items, index = _block_list(lines, index)
-            data[key] = items
-            continue
-        data[key] = _value(raw, key, number)
-    if partial:
-        return data, len(lines)
-    raise StateParseError("STATE.md: the frontmatter has no closing ---", line=len(lines))
-
-
-def _block_list(lines: list[str], index: int) -> tuple[list[dict[str, Any]] | None, int]:
-    """A block list of flat objects after ``key:``; ``None`` when nothing is indented."""
-    if index >= len(lines) or not lines[index].startswith(" "):
-        return None, index
-    items: list[dict[str, Any]] = []
-    while index < len(lines) and lines[index].startswith(" "):
-        line = lines[index]
-        number = index + 1
-        item = _BLOCK_ITEM.match(line)
-        cont = _BLOCK_CONT.match(line)
-        if item:
-            items.append({item.group(1): _value(item.group(2) or "", None, number)})
-        elif cont and items:
-            if cont.group(1) in items[-1]:
-                raise StateParseError(
-                    f"STATE.md:{number}: duplicate key '{cont.group(1)}'", line=number
-                )
-            items[-1][cont.group(1)] = _value(cont.group(2) or "", None, number)
-        elif line.strip().startswith("- "):
-            raise _unsupported(number, "list of scalars in block form; use [a, b]")
-        else:
-            raise _unsupported(number, "nested mapping")
-        index += 1
-    return items, index
 
 
 def _scalar(key: str | None, value: Any) -> str:

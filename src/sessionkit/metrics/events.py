@@ -619,7 +619,7 @@ def resolve_session_id(root: str, explicit: str | None = None) -> str | None:
     try:
         reader = _STATE_READER[0]
         if reader is None:
-            from sessionkit.state import current_session_id
+            from sessionkit.metrics._state_head import current_session_id
 
             reader = _STATE_READER[0] = current_session_id
         return reader(root)

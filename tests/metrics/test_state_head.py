@@ -1,0 +1,101 @@
+"""The lean STATE.md reader: plain-code line matchers equal their patterns, same parses."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sessionkit import state
+from sessionkit.metrics import _state_head as head
+
+LINEISH = st.text(alphabet='az09_-:" .eE+-\n\t#[]é', max_size=16)
+ANY = st.one_of(LINEISH, st.text(max_size=16))
+
+
+def _groups(pattern: str, text: str) -> tuple[str, str | None] | None:
+    match = re.match(pattern, text)
+    if match is None:
+        return None
+    groups = list(match.groups())
+    if len(groups) == 3:  # KEY_PATTERN: quoted or bare key, then the value
+        return groups[0] or groups[1], groups[2]
+    return groups[0], groups[1]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(ANY)
+def test_line_matchers_equal_their_patterns(text: str) -> None:
+    assert head._key_line(text) == _groups(head.KEY_PATTERN, text)
+    item = head._word_line(text[4:]) if text.startswith("  - ") else None
+    assert item == _groups(head.BLOCK_ITEM_PATTERN, text)
+    cont = head._word_line(text[4:]) if text.startswith("    ") else None
+    assert cont == _groups(head.BLOCK_CONT_PATTERN, text)
+
+
+NUMBERISH = st.text(alphabet="0123456789-+.eE \n", max_size=10)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(NUMBERISH, st.text(max_size=8)))
+def test_number_matchers_equal_their_patterns(text: str) -> None:
+    is_int = re.match(head.INT_PATTERN, text) is not None
+    is_float = re.match(head.FLOAT_PATTERN, text) is not None
+    assert head._is_int(text) == is_int
+    assert head._is_float(text) == is_float
+    exponent = re.match(head.JSON_NUMBER_PATTERN, text) is not None and not is_int and not is_float
+    assert head._has_exponent(text) == exponent
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('---\nsession: s-1\nstatus: active\n"top-priorities": [a, "b"]\n---\n', "s-1"),
+        ("---\nsession: 's-2'\nstatus: paused\nissues:\n  - id: 1\n    title: x\n---\n", "s-2"),
+        ("---\nsession: s-3\nstatus: completed\n---\n", None),
+        ("---\nsession: s-4\nstatus: active\ncompletion-rate: 1e3\n", "s-4"),
+        ("---\nsession: s-5\nstatus: active\nbad line\n---\n", None),
+        ('---\nsession: "s-6\nstatus: active\n---\n', None),
+    ],
+)
+def test_session_id_of_typical_and_broken_files(
+    tmp_path: Path, text: str, expected: str | None
+) -> None:
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "STATE.md").write_text(text)
+    head._PATH_CACHE.clear()
+    head._SESSION_CACHE.clear()
+    assert head.current_session_id(str(tmp_path)) == expected
+    assert state.current_session_id is head.current_session_id
+    assert state.StateParseError is head.StateParseError
+
+
+def test_an_active_session_costs_the_hook_no_heavy_import(tmp_path: Path) -> None:
+    (tmp_path / ".claude").mkdir()
+    (tmp_path / ".claude" / "STATE.md").write_text(
+        "---\nschema-version: 1\nsession: s-42\nstatus: active\nissues: [1, 2]\n---\n# body\n"
+    )
+    driver = (
+        "import sys\n"
+        "from sessionkit.metrics.events import emit_event\n"
+        "out = emit_event(sys.argv[1], 'acme.deploy.done', {'n': 1})\n"
+        "heavy = [m for m in ('re', 'json', 'datetime', 'dataclasses', 'socket', 'secrets',\n"
+        "                     'sessionkit.state') if m in sys.modules]\n"
+        "print(out['action'], heavy)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", driver, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert proc.stdout.strip() == "appended []"
+    line = (tmp_path / ".orchestrator" / "metrics" / "events.jsonl").read_text()
+    assert '"session_id":"s-42"' in line
