@@ -459,10 +459,9 @@ def _as_dry_run(item: Finding) -> Finding:
     return result
 
 
-def _word_matches(cmd: Command, candidate: str) -> bool:
-    """Whether the known pieces of an unresolved command word agree with ``candidate``."""
-    import fnmatch
-
+def _word_pattern(cmd: Command) -> str:
+    """The ``fnmatch`` pattern of an unresolved command word: its known pieces, ``*`` for
+    the unknown ones, and only the last path component."""
     from sessionkit.policy.values import Lit
 
     word = cmd.argv[0]
@@ -479,6 +478,14 @@ def _word_matches(cmd: Command, candidate: str) -> bool:
         tail = pattern.rsplit("/", 1)[1]
         if "*" not in pattern.rsplit("/", 1)[0] or tail:
             pattern = tail or "*"
+    return pattern
+
+
+def _word_matches(pattern: str, candidate: str) -> bool:
+    """Whether an unresolved command word's pattern (``_word_pattern``) agrees with
+    ``candidate``."""
+    import fnmatch
+
     return fnmatch.fnmatchcase(candidate, pattern) or fnmatch.fnmatchcase(
         candidate, pattern.lower()
     )
@@ -526,8 +533,9 @@ def _unresolved(cmd: Command, ctx: Context) -> list[Finding]:
     from sessionkit.policy.command import Command as CommandRecord
     from sessionkit.policy.values import Lit, Value
 
+    pattern = _word_pattern(cmd)
     for candidate in _CANDIDATES:
-        if not _word_matches(cmd, candidate):
+        if not _word_matches(pattern, candidate):
             continue
         if candidate == "mkfs" and not any(
             (arg.text or "").startswith("/dev/") for arg in cmd.argv[1:]

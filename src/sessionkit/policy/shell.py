@@ -2299,10 +2299,16 @@ def _quoted_word(parts: list[object], first: bool, start: int, end: int) -> Word
     return Word(tuple(parts), (start, end))
 
 
+_new_node = object.__new__
+
+
 def _plain_parts(token: str) -> tuple[object, ...]:
     """The parts of a word of plain characters: one literal, or ``~user`` and the rest."""
     if token[0] != "~":
-        return (Lit(token, "none"),)
+        piece = _new_node(Lit)
+        piece.text = token
+        piece.quoting = "none"
+        return (piece,)
     slash = token.find("/")
     if slash < 0:
         return (Tilde(token[1:]),)
@@ -2315,13 +2321,21 @@ def _fast_single(command: str) -> Script | None:
     words: list[Word] = []
     append = words.append
     pos = 0
+    new = _new_node  # object.__new__ and slot stores: no __init__ frame per word
     for token in command.split(" "):
         if token:
             end = pos + len(token)
+            word = new(Word)
             if token[0] == "~":
-                append(Word(_plain_parts(token), (pos, end), None))
+                word.parts = _plain_parts(token)
             else:
-                append(Word((Lit(token, "none"),), (pos, end), None))
+                piece = new(Lit)
+                piece.text = token
+                piece.quoting = "none"
+                word.parts = (piece,)
+            word.span = (pos, end)
+            word.assign = None
+            append(word)
             pos = end + 1
         else:
             pos += 1

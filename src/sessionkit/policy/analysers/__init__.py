@@ -287,7 +287,10 @@ def _data_only(cmd: Command, ctx: Context) -> list[Finding]:
         return []
     texts = [joined]
     texts.extend(t for t in words if " " in t and t != joined)
-    for text in texts[:4]:
+    # the same (at most four) texts, the arguments that hold blanks first: one of them is
+    # usually the command-like text, and the answer does not depend on the order
+    texts = texts[1:4] + texts[:1]
+    for text in texts:
         for attempt in (text, text + " ."):
             for item in ctx.payload(attempt, cmd, "eval", "data"):
                 if item.action != "allow":
