@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -78,7 +79,8 @@ def test_session_id_of_typical_and_broken_files(
 def test_an_active_session_costs_the_hook_no_heavy_import(tmp_path: Path) -> None:
     (tmp_path / ".claude").mkdir()
     (tmp_path / ".claude" / "STATE.md").write_text(
-        "---\nschema-version: 1\nsession: s-42\nstatus: active\nissues: [1, 2]\n---\n# body\n"
+        "---\nschema-version: 1\nsession: s-42\nstatus: active\nissues: [1, 2]\n"
+        "top-priorities: [fix ci, ship]\n---\n# body\n"
     )
     driver = (
         "import sys\n"
@@ -99,3 +101,36 @@ def test_an_active_session_costs_the_hook_no_heavy_import(tmp_path: Path) -> Non
     assert proc.stdout.strip() == "appended []"
     line = (tmp_path / ".orchestrator" / "metrics" / "events.jsonl").read_text()
     assert '"session_id":"s-42"' in line
+
+
+def _reference_flow_list(value: str) -> object:
+    """The flow-list reading before the plain split: JSON first, then the split."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        if not value.endswith("]"):
+            return "error"
+        inner = value[1:-1].strip()
+        return [head._bare(part.strip(), None) for part in inner.split(",")] if inner else []
+
+
+FLOWISH = st.lists(
+    st.one_of(
+        st.sampled_from(["a", "true", "null", "false", "-0", "1.5", "01", "1e3", "NaN", "~", ""]),
+        st.integers(-5, 5).map(str),
+        st.text(alphabet="ab1 .-e\t", max_size=4),
+    ),
+    max_size=4,
+).map(lambda parts: "[" + ",".join(parts) + "]")
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(FLOWISH, st.text(alphabet='[]a1,. "e', max_size=8).map(lambda t: "[" + t)))
+def test_flow_lists_read_as_with_json_first(value: str) -> None:
+    value = value.strip()
+    try:
+        got: object = head._value(value, None, 1)
+    except head.StateParseError:
+        got = "error"
+    expected = _reference_flow_list(value)
+    assert repr(got) == repr(expected)  # same values and types (1, 1.0, True; NaN too)

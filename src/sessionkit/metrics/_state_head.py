@@ -265,6 +265,9 @@ def _value(raw: str, key: str | None, number: int) -> Any:
                 f"STATE.md:{number}: invalid double-quoted string ({exc})", line=number
             ) from None
     if value.startswith("["):
+        plain = _plain_flow_list(value)
+        if plain is not None:
+            return plain
         try:
             return _jsonfast.loads(value)
         except ValueError:
@@ -278,6 +281,30 @@ def _value(raw: str, key: str | None, number: int) -> Any:
     if key not in STRING_KEYS and exponent:
         return _jsonfast.loads(value)
     return _bare(value, key)
+
+
+_JSON_ONLY = frozenset({"NaN", "Infinity", "-Infinity"})
+
+
+def _plain_flow_list(value: str) -> list[Any] | None:
+    """``[a, b]`` as sessionkit writes it, without a JSON parse that would fail (and import
+    ``json`` to word its error): None when JSON could read something the split would not.
+
+    Without quotes, brackets, braces, exponents or JSON's NaN/Infinity, a list JSON accepts
+    holds only numbers, ``true``, ``false`` and ``null``, which the split types alike.
+    """
+    if len(value) < 2 or not value.endswith("]"):
+        return None
+    inner = value[1:-1]
+    if any(c in inner for c in '"[]{}'):
+        return None
+    inner = inner.strip()
+    if not inner:
+        return []
+    parts = [part.strip() for part in inner.split(",")]
+    if any(part in _JSON_ONLY or _has_exponent(part) for part in parts):
+        return None
+    return [_bare(part, None) for part in parts]
 
 
 def parse_frontmatter(text: str, *, partial: bool = False) -> tuple[dict[str, Any], int]:
