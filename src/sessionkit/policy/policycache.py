@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from sessionkit.policy.command import Command
-    from sessionkit.policy.policyfile import ExtraRule
+    from sessionkit.policy.policyload import ExtraRule
 
 POLICY_REL = ".orchestrator/policy/guard.yaml"
 COMPAT_REL = ".orchestrator/policy/blocked-commands.json"
@@ -247,7 +247,8 @@ class Policy:
         invalid entries are dropped and reported as notices, and a file that does not parse
         leaves the built-in rules (callers judging a staged change, §12.9).
         """
-        from sessionkit.policy.policyfile import PolicyError, _policy_from_docs, parse_policy_text
+        from sessionkit.policy.policyfile import PolicyError
+        from sessionkit.policy.policyload import _policy_from_docs, parse_policy_text
 
         doc = parse_policy_text(text, file)
         if doc.fatal is not None:
@@ -363,7 +364,7 @@ class Policy:
             if not self.extra_rules and not (self.compat_enabled and self.compat_rules):
                 self._compiled = ()  # the common case: no rule to compile, no loader import
                 return self._compiled
-            from sessionkit.policy.policyfile import ExtraRule
+            from sessionkit.policy.policyload import ExtraRule
 
             rules = [ExtraRule.from_dict(r) for r in self.extra_rules]
             if self.compat_enabled:
