@@ -916,7 +916,14 @@ def _compose(
     if action == "allow":
         shown = _best_allow(items)
     else:
-        shown = min((f for f in items if f.action == action), key=_primary_key)
+        # min() over a generator, without the generator: the first finding of the least key
+        shown = None
+        best: tuple[int, int, int, int, int] | None = None
+        for item in items:
+            if item.action == action:
+                key = _primary_key(item)
+                if best is None or key < best:
+                    shown, best = item, key
     if shown is None:
         rule_id = group = suggestion = segment = span = None
         reason, span_exact = NO_FINDING_REASON, True

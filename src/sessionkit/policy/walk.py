@@ -744,6 +744,12 @@ class _Walker:
         gitcfg: tuple[tuple[str, Value | None], ...] = ()
         if name == "git" or (name is not None and name.startswith("git-")):
             gitcfg = self._git_config_for(call)
+        exact = ctx.exact
+        if exact and not ctx.offset:
+            # ctx.span and ctx.text for the top-level text, without their two frames
+            where, text = span, ctx.src[span[0] : span[1]]
+        else:
+            where, text = ctx.span(span), ctx.text(span)
         self.out.append(
             Command(  # positional: keywords cost a microsecond per record
                 tuple(call.argv),
@@ -754,9 +760,9 @@ class _Walker:
                 call.stdin,
                 call.cwd,
                 ctx.via,
-                ctx.span(span),
-                ctx.text(span),
-                ctx.exact,
+                where,
+                text,
+                exact,
                 ctx.dry,
                 ctx.deferred,
                 ctx.reading,
