@@ -229,3 +229,10 @@ def test_fast_paths_equal_the_constructors_and_leave_the_collector_enabled(
         for raw, fp in zip(outcome.findings, prints, strict=True)
     ]
     assert built[0].message == "`os` imported but unused in src/a.py"
+
+
+def test_long_messages_uncached_equal_the_literal_definition(tmp_path: Path) -> None:
+    long = "`os` imported  but unused " + "x" * 300 + " 12345."
+    findings = [finding(1, long), finding(1, long), finding(2, long + " more 7")]
+    assert assign(findings, str(tmp_path)) == _reference(findings, str(tmp_path))
+    assert len(set(assign(findings, str(tmp_path)))) == 3

@@ -115,6 +115,11 @@ def _message_bytes(message: str, root: str, root_slash: str) -> bytes:
     return _ZERO_RUNS.sub(b"0", raw) if b"00" in raw else raw
 
 
+# Short messages repeat ("`os` imported but unused") and are normalised once; long ones rarely
+# do, and keeping their normalised copies alive was measured slower than recomputing them.
+_CACHED_MESSAGE_CHARS = 256
+
+
 def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
     """Fingerprints for ``findings`` of one check, index-aligned; duplicates get ``:k`` suffixes.
 
@@ -152,9 +157,12 @@ def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
                 head.encode("utf-8", "surrogateescape"),
                 sep + context.encode("utf-8", "surrogateescape"),
             )
-        message = messages.get(f.message)
-        if message is None:
-            message = messages[f.message] = _message_bytes(f.message, root, root_slash)
+        if len(f.message) <= _CACHED_MESSAGE_CHARS:
+            message = messages.get(f.message)
+            if message is None:
+                message = messages[f.message] = _message_bytes(f.message, root, root_slash)
+        else:
+            message = _message_bytes(f.message, root, root_slash)
         append(sha256(join((parts[0], message, parts[1]))).hexdigest())  # one copy, not two
     if len(set(bases)) != len(bases):
         groups: dict[str, list[int]] = {}
