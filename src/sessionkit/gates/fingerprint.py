@@ -139,12 +139,12 @@ def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
     join = b"".join
     messages: dict[str, bytes] = {}
     spots: dict[tuple[str, str, str | None, int | None], tuple[bytes, bytes]] = {}
-    bases: list[str] = []
+    bases: list[bytes] = []
     append = bases.append
     for f in findings:
         if f.test_id is not None:
             key = "\x1f".join(("sk1", f.tool, "test", f.test_id))
-            append(sha256(key.encode("utf-8", "surrogateescape")).hexdigest())
+            append(sha256(key.encode("utf-8", "surrogateescape")).digest())
             continue
         spot = (f.tool, f.rule, f.path, f.line)
         parts = spots.get(spot)
@@ -163,9 +163,10 @@ def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
                 message = messages[f.message] = _message_bytes(f.message, root, root_slash)
         else:
             message = _message_bytes(f.message, root, root_slash)
-        append(sha256(join((parts[0], message, parts[1]))).hexdigest())  # one copy, not two
+        append(sha256(join((parts[0], message, parts[1]))).digest())  # one copy, not two
+    # raw digests until here: hex is needed only for duplicates' keys and the 32-char prefix
     if len(set(bases)) != len(bases):
-        groups: dict[str, list[int]] = {}
+        groups: dict[bytes, list[int]] = {}
         for index, base in enumerate(bases):
             groups.setdefault(base, []).append(index)
         for base, indexes in groups.items():
@@ -174,9 +175,10 @@ def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
             ordered = sorted(
                 indexes, key=lambda i: (findings[i].line or 0, findings[i].column or 0, i)
             )
+            prefix = base.hex() + ":"
             for k, index in enumerate(ordered[1:], start=2):
-                bases[index] = sha256(f"{base}:{k}".encode()).hexdigest()
-    return [fp[:32] for fp in bases]
+                bases[index] = sha256(f"{prefix}{k}".encode()).digest()
+    return [digest[:16].hex() for digest in bases]
 
 
 def unique(fingerprints: Iterable[str]) -> bool:
