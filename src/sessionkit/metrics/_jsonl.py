@@ -449,6 +449,9 @@ class AppendOutcome(NamedTuple):
     rotated_to: str | None
 
 
+# ``AppendOutcome(...)`` without the generated ``__new__`` (built on every append).
+_outcome = tuple.__new__
+
 _WARNED_TAILS: set[str] = set()
 
 
@@ -1076,7 +1079,7 @@ class StreamWriter:
                             if written == total:
                                 if self._trust_own_tail:
                                     self._end = size + total
-                                return AppendOutcome(total, False, None)
+                                return _outcome(AppendOutcome, (total, False, None))
                             self._end = -1
                             if written:
                                 _truncate(fd, self.path, size)

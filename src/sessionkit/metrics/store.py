@@ -60,6 +60,9 @@ class ReadResult:
         return self._records
 
 
+_result = tuple.__new__
+
+
 def _disabled() -> bool:
     return events.metrics_disabled()
 
@@ -351,29 +354,16 @@ class MetricsStore:
         if spool is not None and os.access(spool, os.F_OK):
             self.drain_spool(Stream.EVENTS)
         outcome = writer.append(line, fsync=fsync, timeout=timeout, rotate_at=rotate_at)
-        rotated = outcome.rotated_to
+        written, repaired, rotated = outcome
         if rotated is not None:
             rotated_path = Path(rotated)
             self._after_rotation(Stream.EVENTS, rotated_path)
             return AppendResult(
-                "events",
-                path,
-                1,
-                outcome.bytes_written,
-                outcome.repaired_tail,
-                rotated_path,
-                False,
-                "appended",
+                "events", path, 1, written, repaired, rotated_path, False, "appended"
             )
-        return AppendResult(
-            "events",
-            path,
-            1,
-            outcome.bytes_written,
-            outcome.repaired_tail,
-            None,
-            False,
-            "appended",
+        # AppendResult(...) without the generated __new__: this runs on every append
+        return _result(
+            AppendResult, ("events", path, 1, written, repaired, None, False, "appended")
         )
 
     def _flat_plan(

@@ -44,6 +44,7 @@ def format_ts(dt: datetime) -> str:
 
 
 _FAST: list[Any] = [-1, ""]
+_MILLIS = [f"{ms:03d}Z" for ms in range(1000)]  # the formatted tail of each millisecond
 
 
 def fast_now_ts() -> str:
@@ -53,7 +54,8 @@ def fast_now_ts() -> str:
     if second != _FAST[0]:
         _FAST[0] = second
         _FAST[1] = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
-    return f"{_FAST[1]}{int((now - second) * 1000):03d}Z"
+    head: str = _FAST[1]
+    return head + _MILLIS[int((now - second) * 1000)]
 
 
 def now_ts(clock: Callable[[], datetime] | None = None) -> str:
