@@ -127,7 +127,8 @@ def test_decisions_without_startup_heavy_modules(tmp_path: Path, scoped: Path) -
                 "sessionkit.policy.policyfile",
             ),
         ),
-        ("git reset --hard HEAD~1", WITH_RE),
+        # A block without a once-per-session diagnostic: no notices module either.
+        ("git reset --hard HEAD~1", (*WITH_RE, "sessionkit.agents.notices")),
         ("rm -rf build", ()),
     ]
     args = ["claude", "pre-tool-use"]

@@ -81,19 +81,25 @@ def main(argv: list[str] | None = None) -> int:
     interpreter teardown (module clean-up and a final garbage collection over everything the
     hook imported) would cost about as long as the checks themselves, see ``_end_process``.
     """
-    code = _run(argv)
-    if argv is None:
-        _end_process(code)
-    return code
+    # One short-lived process per tool call: cyclic garbage collection only costs time (its
+    # memory is bounded by the payload limit). It stays off until the process ends here:
+    # switched back on, it would run at once over every object the imports created.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        code = _run(argv)
+        if argv is None:
+            _end_process(code)
+        return code
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _run(argv: list[str] | None) -> int:
     start_ns = time.perf_counter_ns()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        # One short-lived process per tool call: cyclic garbage collection during start-up
-        # only costs time (its memory is bounded by the payload limit).
-        gc.disable()
         sys.stdout = sys.stderr  # a stray print must not corrupt the protocol (§7.4)
         return _main(args, start_ns)
     except BaseException as exc:
@@ -103,7 +109,6 @@ def _run(argv: list[str] | None) -> int:
             return 0
     finally:
         _disarm()
-        gc.enable()
 
 
 def _end_process(code: int) -> None:

@@ -2,9 +2,9 @@
 
 Hot path: standard library, the agents modules, ``sessionkit.policy`` (guard, and the scope,
 protected-path and weakening modules); ``sessionkit.config`` only on a hook-cache miss and
-``sessionkit.metrics.events`` only after a non-allow answer has been written. ``record`` and
-``notices`` are imported only by calls with findings (an allowed call without any needs
-neither).
+``sessionkit.metrics.events`` only after a non-allow answer has been written. ``record`` is
+imported only by calls with findings, ``notices`` only by calls with a once-per-session
+diagnostic among them (``event.ONCE_RULES``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 from sessionkit import _jsonfast
 from sessionkit.agents import _common, _wire, cache
 from sessionkit.agents import checks as checks_mod
-from sessionkit.agents.event import Finding, HookEvent, combine
+from sessionkit.agents.event import ONCE_RULES, Finding, HookEvent, combine
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -353,7 +353,7 @@ def _judge(
     if call.cache_doc is not None and call.cache_path is not None:
         persist_patterns(call.cache_doc, call.cache_path)
     if call.probe is None:
-        if run.findings:  # notices are findings: without any there is nothing to filter
+        if any(item.rule_id in ONCE_RULES for item in run.findings):  # else nothing to filter
             from sessionkit.agents import notices
 
             notices.filter_shown(run.findings, event.session_id, event.git_dir)

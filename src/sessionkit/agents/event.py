@@ -10,6 +10,17 @@ if TYPE_CHECKING:
     from typing import Any
 
 ACTION_RANK = {"allow": 0, "warn": 1, "block": 2}
+# Diagnostics shown once per harness session (§6.3; ``notices`` remembers them). Defined here
+# so that a call whose findings include none of them does not import ``notices``.
+ONCE_RULES = frozenset(
+    {
+        "hook.config-invalid",
+        "hook.policy-diagnostic",
+        "hook.harness-mismatch",
+        "hook.command-misconfigured",
+        "scope.enforcement-defaulted",
+    }
+)
 # Display order of checks within one action (§6.2).
 CHECK_ORDER = (
     "internal",

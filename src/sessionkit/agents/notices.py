@@ -10,20 +10,14 @@ from __future__ import annotations
 import os
 
 from sessionkit import _jsonfast
+from sessionkit.agents.event import ONCE_RULES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from sessionkit.agents.event import Finding
 
-ONCE_RULES = frozenset(
-    {
-        "hook.config-invalid",
-        "hook.policy-diagnostic",
-        "hook.harness-mismatch",
-        "hook.command-misconfigured",
-        "scope.enforcement-defaulted",
-    }
-)
+__all__ = ["ONCE_RULES", "filter_shown", "fingerprint"]
+
 MAX_SESSIONS = 200
 NOTICES_NAME = "notices.json"
 
