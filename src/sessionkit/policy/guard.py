@@ -316,7 +316,11 @@ class Guard:
         inputs = self._inputs
         if self._judge is None or time.monotonic() - inputs.checked >= _REVALIDATE_SECONDS:
             inputs = self._refresh_inputs()
-        judge = self._path_judge().for_cwd(run_cwd)
+        judge = self._judge
+        if judge is None:
+            judge = self._path_judge()
+        if run_cwd != judge.cwd:  # for_cwd's own first test, without its frame
+            judge = judge.for_cwd(run_cwd)
         facts = judge.facts
         notices = list(inputs.notices)
         repo_root = facts.root
