@@ -449,9 +449,11 @@ def check(
     }
     fail_on = "error" if fail_on == "fail" else fail_on
     plain = [check_id for check_id in ids if check_id != "gates"]
+    # only the non-gate checks need a base under --fail-on new (the gate compares with its
+    # baseline), so `--only gates --fail-on new` resolves nothing here
     judged = resolve_range(
         root,
-        base if base is not None else ("auto" if fail_on == "new" else None),
+        base if base is not None else ("auto" if fail_on == "new" and plain else None),
         head,
         all_files,
         os.environ,
