@@ -253,7 +253,19 @@ class _Entry:
     record: dict[str, Any]
     others: list[Line]
     tombstoned: bool
-    valid: bool
+    _valid: bool | None = field(default=None, repr=False)
+
+    @property
+    def valid(self) -> bool:
+        """No error-level problem (schema or semantic) in the winning record.
+
+        Computed on first use: a schema check per entry is most of an analysis's cost, and
+        ``add`` (which analyses the whole store under its lock) never asks.
+        """
+        if self._valid is None:
+            found = problems(Stream.LEARNINGS, self.record)
+            self._valid = not any(p.severity == "error" for p in found)
+        return self._valid
 
 
 def _analyse(lines: list[Line], tombstones: dict[str, str]) -> tuple[dict[str, _Entry], list[Line]]:
@@ -273,14 +285,7 @@ def _analyse(lines: list[Line], tombstones: dict[str, str]) -> tuple[dict[str, _
     for lid, members in groups.items():
         line, record = max(members, key=lambda m: fold.learning_key(m[1]))
         others = [m[0] for m in members if m[0] is not line]
-        entries[lid] = _Entry(
-            lid,
-            line,
-            record,
-            others,
-            fold.is_tombstoned(record, tombstones),
-            not any(p.severity == "error" for p in problems(Stream.LEARNINGS, record)),
-        )
+        entries[lid] = _Entry(lid, line, record, others, fold.is_tombstoned(record, tombstones))
     return entries, loose
 
 
