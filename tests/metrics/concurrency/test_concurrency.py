@@ -5,7 +5,9 @@ The scenarios run at the sizes of the specification (C1: 8 processes x 2,000 app
 and after the kill; C5: 4 x 200 adds with 30 prunes; C6: 8 x 2,000 with rotation at 64 KiB;
 C8: 5 x 20 STATE.md increments), and the ones that can only fail through a race are repeated
 with different seeds. The line cap of C1 and C6 is 4,096 bytes (``metrics.max-line-bytes`` may
-go down to 1,024) so that 16,000 records of random padding stay around 32 MB.
+go down to 1,024) so that 16,000 records of random padding stay around 32 MB; one more C1
+round writes up to the default cap of 65,536 bytes (8 x 150 by default, 8 x 2,000 with
+``SESSIONKIT_FULL_CONCURRENCY=1``).
 """
 
 from __future__ import annotations
@@ -165,6 +167,38 @@ def test_c4_writer_killed_holding_the_lock(tmp_path: Path) -> None:
 
 FULL = os.environ.get("SESSIONKIT_FULL_CONCURRENCY", "") not in ("", "0")
 FULL_ONLY = pytest.mark.skipif(not FULL, reason="full size: set SESSIONKIT_FULL_CONCURRENCY=1")
+
+
+@pytest.mark.parametrize(
+    "count",
+    [
+        150,
+        pytest.param(
+            2_000, marks=[pytest.mark.slow, pytest.mark.timeout(900), FULL_ONLY], id="full"
+        ),
+    ],
+)
+def test_c1_at_the_default_line_cap(tmp_path: Path, count: int) -> None:
+    """C1 with the default ``metrics.max-line-bytes`` (65,536): lines of up to 64 KiB.
+
+    The seeded C1 rounds above use a 4,096-byte cap to stay small; this one writes records up
+    to the default cap (150 per writer, about 40 MB; the specification's 2,000 per writer,
+    about 500 MB, with ``SESSIONKIT_FULL_CONCURRENCY=1``).
+    """
+    cap = 65_536
+    writers = 8
+    out = _run(
+        workers.append_writer,
+        [(str(tmp_path), w, count, cap, "auto", None, 10, 7) for w in range(writers)],
+    )
+    accepted = {w: acc for w, acc, _refused, _span in out}
+    refused = sum(len(r) for _w, _a, r, _span in out)
+    assert refused > 0
+    total = _check_events([tmp_path / "events.jsonl"], accepted)
+    assert total == sum(len(a) for a in accepted.values()) == writers * count - refused
+    lines = (tmp_path / "events.jsonl").read_bytes().split(b"\n")[:-1]
+    assert len(lines) == total
+    assert max(len(line) + 1 for line in lines) == cap
 
 
 @pytest.mark.parametrize(
