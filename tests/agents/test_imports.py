@@ -128,7 +128,11 @@ def test_decisions_without_startup_heavy_modules(tmp_path: Path, scoped: Path) -
             ),
         ),
         # A block without a once-per-session diagnostic: no notices module either.
-        ("git reset --hard HEAD~1", (*WITH_RE, "sessionkit.agents.notices")),
+        # No override committed or stored: the override module is not loaded either.
+        (
+            "git reset --hard HEAD~1",
+            (*WITH_RE, "sessionkit.agents.notices", "sessionkit.policy.overrides"),
+        ),
         ("rm -rf build", ()),
     ]
     args = ["claude", "pre-tool-use"]
@@ -273,3 +277,10 @@ def test_console_entry_returns_when_atexit_callbacks_wait(tmp_path: Path, repo: 
     assert proc.returncode == 5
     assert marker.read_text() == "returned 0\natexit\n"
     assert json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
+
+
+def test_policyfile_knows_the_override_store_path() -> None:
+    """``policyfile`` checks for the local override store without importing ``overrides``."""
+    from sessionkit.policy import overrides, policyfile
+
+    assert overrides.store_path("/c") == os.path.join("/c", *policyfile.OVERRIDE_STORE)

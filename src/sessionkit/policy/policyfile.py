@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any
 
+    from sessionkit.policy.overrides import OverrideSet
+
 
 __all__ = [
     "CACHE_FORMAT",
@@ -377,8 +379,6 @@ def apply_policy(
     overrides. Every step acts on one finding at a time and never touches floor rules; a
     lowering records what did it in ``downgraded_by``.
     """
-    from sessionkit.policy import overrides as overrides_module
-
     if isinstance(policy, (str, os.PathLike)):
         policy = Policy.from_file(policy)
     policy = policy if policy is not None else _BUILTIN
@@ -386,7 +386,8 @@ def apply_policy(
     root = repo_root if repo_root is not None else (find_repository(cwd)[0] if cwd else None)
     config_view = _ConfigView(config, root)
     adopt: tuple[bool, Downgrade | None, bool] | None = None
-    override_set: overrides_module.OverrideSet | None = None
+    override_set: OverrideSet | None = None
+    overrides_looked_up = False
     linked = policy.relax_in_linked_worktrees and _in_linked_worktree(root)
     out: list[Finding] = []
     for finding in findings:
@@ -425,16 +426,37 @@ def apply_policy(
             if allowed is not None:
                 finding = finding.lowered("allow", Downgrade("policy", allowed[0], allowed[1]))
         if finding.action != "allow":
-            if override_set is None:
-                override_set = overrides_module.OverrideSet.for_check(
-                    policy, root=root, now=now, notices=notices
-                )
-            finding = override_set.apply(finding, session=session, repo_root=root)
+            if not overrides_looked_up:
+                overrides_looked_up = True
+                if not _without_overrides(policy, root):
+                    from sessionkit.policy import overrides as overrides_module
+
+                    override_set = overrides_module.OverrideSet.for_check(
+                        policy, root=root, now=now, notices=notices
+                    )
+            if override_set is not None:
+                finding = override_set.apply(finding, session=session, repo_root=root)
         out.append(finding)
     notices.extend(config_view.notices)
     if override_set is not None:
         notices.extend(override_set.notices)
     return out, _unique(notices)
+
+
+# ``overrides.store_path``: <common dir>/sessionkit/guard-overrides.json (a test keeps them equal).
+OVERRIDE_STORE = ("sessionkit", "guard-overrides.json")
+
+
+def _without_overrides(policy: Policy, root: str | None) -> bool:
+    """True when no override can apply: none committed and no local store file.
+
+    Then ``OverrideSet.for_check`` would hold no item and no notice (a missing store reads as
+    empty), so its module is not even imported. Anything else goes through it.
+    """
+    if policy.overrides:
+        return False
+    common = find_repository(root)[2] if root is not None else None
+    return not common or not os.path.lexists(os.path.join(common, *OVERRIDE_STORE))
 
 
 def _unique(notices: Iterable[Notice]) -> list[Notice]:
