@@ -241,10 +241,35 @@ def test_cd_forms() -> None:
     assert not unknown.known
     assert [v.text for v in records("(cd /tmp); ls")[-1].cwd] == [CWD]
     assert [v.text for v in records("cd -P ../x && ls")[-1].cwd] == ["/work/x"]
+    assert [v.text for v in records("cd / && cd tmp && ls")[-1].cwd] == ["/tmp"]  # not //tmp
 
 
 def test_git_dash_c_and_pwd() -> None:
     assert argvs("cd /opt && echo $PWD $OLDPWD")[-1] == ["echo", "/opt", CWD]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git -C /srv -C app bisect run rm -rf build",
+        "git -C /srv/app rebase -x 'rm -rf build' HEAD~1",
+        "GIT_PAGER='rm -rf build' git -C /srv/app log",
+        "git -C ../.. -C srv/app -c core.sshCommand='rm -rf build' fetch",
+        "git -C /srv/app -c alias.x='!rm -rf build' x",
+    ],
+)
+def test_git_dash_c_moves_the_records_git_runs(command: str) -> None:
+    cwd = "/work" if "../.." not in command else "/x/y"
+    rm = runs(command, ["rm", "-rf", "build"], cwd=cwd)
+    assert [v.text for v in rm.cwd] == ["/srv/app"]
+    git = next(c for c in records(command, cwd) if c.name == "git")
+    assert [v.text for v in git.cwd] == [cwd]  # git's own record: its analyser reads -C
+
+
+def test_git_payloads_without_dash_c_or_with_an_unknown_one() -> None:
+    assert [v.text for v in runs("git bisect run rm -rf b", ["rm", "-rf", "b"]).cwd] == [CWD]
+    unknown = runs('git -C "$D" bisect run rm -rf b', ["rm", "-rf", "b"]).cwd
+    assert len(unknown) == 1 and not unknown[0].known
 
 
 # --- §5.6 aliases and functions ------------------------------------------------------------

@@ -2174,7 +2174,10 @@ def _join_cwd(cwd: Value, target: Value) -> Value:
     else:
         base = Value(merge_pieces([*cwd.pieces, Lit("/"), *target.pieces]))
     if base.text is not None:
-        return lit(os.path.normpath(base.text))
+        path = os.path.normpath(base.text)
+        if path.startswith("//"):  # normpath keeps POSIX's leading "//" ("cd / && cd x")
+            path = "/" + path.lstrip("/")
+        return lit(path)
     return base
 
 
@@ -3252,7 +3255,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
     # global options
     i = 1
     cfg: list[tuple[str, Value]] = []
-    cwd_override: Value | None = None
+    cwd_targets: list[Value] = []
     while i < len(argv):
         t = texts[i]
         if t is None or not t.startswith("-"):
@@ -3272,20 +3275,27 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
                     key, _, val = (texts[i + 1] or "").partition("=")
                     cfg.append((key.lower(), lit(val)))
                 elif t == "-C":
-                    cwd_override = argv[i + 1]
+                    cwd_targets.append(argv[i + 1])
             i += 2
             continue
         i += 1
     if i >= len(argv):
         return w._output(call, name, state)
     sub = texts[i]
+    # the directory git runs in, and so everything it runs (§5.5): each -C joins the previous
+    run_cwd: tuple[Value, ...] | None = None
+    if cwd_targets:
+        cwds = state.cwd
+        for target in cwd_targets:
+            cwds = _dedupe_values(tuple(_join_cwd(c, target) for c in cwds))
+        run_cwd = cwds
     # configuration that runs commands, set for this invocation or earlier in the command
     if call.env:
         env = dict(call.env)
         for var in _GIT_COMMAND_VARIABLES:
             if var in env:
                 gctx = ctx.hop("git-config-exec", call.node_span, var)
-                w._payload_text(env[var], state.copy(), gctx, exact_at=-1)
+                w._payload_text(env[var], _run_state(state, run_cwd), gctx, exact_at=-1)
     all_cfg = [*w._git_config_for(call), *cfg] if (cfg or call.env or w.git_config) else []
     for key, value in all_cfg:
         if value is not None and _runs_command(key, value):
@@ -3293,7 +3303,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             text = value
             if value.text is not None and value.text.startswith("!"):
                 text = lit(value.text[1:])
-            w._payload_text(text, state.copy(), gctx, exact_at=-1)
+            w._payload_text(text, _run_state(state, run_cwd), gctx, exact_at=-1)
     rest = argv[i + 1 :]
     rtexts = texts[i + 1 :]
     if sub == "config":
@@ -3303,7 +3313,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
         words = [v for v in rest[k + 1 :] if v.text not in ("--recursive", "-q", "--quiet")]
         if words:
             gctx = ctx.hop("git-submodule-foreach", call.node_span, "git submodule foreach")
-            w._payload_text(_join_text(words), state.copy(), gctx, exact_at=-1)
+            w._payload_text(_join_text(words), _run_state(state, run_cwd), gctx, exact_at=-1)
     elif sub == "rebase":
         for k, t in enumerate(rtexts):
             payload: Value | None = None
@@ -3315,10 +3325,14 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
                 payload = lit(t[2:])
             if payload is not None:
                 gctx = ctx.hop("git-rebase-exec", call.node_span, "git rebase --exec")
-                w._payload_text(payload, state.copy(), gctx, exact_at=-1)
+                w._payload_text(payload, _run_state(state, run_cwd), gctx, exact_at=-1)
     elif sub == "bisect" and rtexts[:1] == ["run"] and len(rest) > 1:
         gctx = ctx.hop("git-bisect-run", call.node_span, "git bisect run")
-        _run_argv(w, call, list(rest[1:]), state, gctx)
+        run_call = call
+        if run_cwd is not None:
+            run_call = call.shifted(0)
+            run_call.cwd = run_cwd
+        _run_argv(w, run_call, list(rest[1:]), state, gctx)
     elif sub is not None:
         # an alias defined earlier in the command (§7.2.3); file-based aliases are the analyser's
         alias = None
@@ -3330,13 +3344,20 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             gctx = ctx.hop("git-alias", call.node_span, sub)
             if alias.text.startswith("!"):
                 text = _join_text([lit(alias.text[1:]), *rest])
-                w._payload_text(text, state.copy(), gctx, exact_at=-1)
+                w._payload_text(text, _run_state(state, run_cwd), gctx, exact_at=-1)
             else:
                 expansion = lit("git " + alias.text)
                 source = _join_text([expansion, *rest])
-                w._payload_text(source, state.copy(), gctx, exact_at=-1)
-    del cwd_override  # the analyser reads -C itself; the walker only needed it for aliases
+                w._payload_text(source, _run_state(state, run_cwd), gctx, exact_at=-1)
     return w._output(call, name, state)
+
+
+def _run_state(state: _State, run_cwd: tuple[Value, ...] | None) -> _State:
+    """A copy of ``state`` for a payload git runs, in git's own directory when ``-C`` moved it."""
+    new = state.copy()
+    if run_cwd is not None:
+        new.cwd = run_cwd
+    return new
 
 
 _GIT_COMMAND_VARIABLES = (

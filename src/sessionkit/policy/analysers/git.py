@@ -656,6 +656,21 @@ def _chdir(cmd: Command, chdirs: list[Value]) -> list[str | None]:
     return out
 
 
+def _run_cwd(inv: Invocation) -> str | None:
+    """The directory git runs its payloads in after ``-C`` (§5.5); None when no ``-C`` moved
+    it or its target is unknown (the payload is then judged in the command's own cwd)."""
+    if inv.cwds is None:
+        return None
+    return next((cwd for cwd in inv.cwds if cwd is not None), None)
+
+
+def _cwd_values(cwds: Sequence[str | None]) -> tuple[Value, ...]:
+    """``Command.cwd`` for a record git runs after ``-C``: unknown where the target is."""
+    from sessionkit.policy.values import Unknown, lit
+
+    return tuple(lit(cwd) if cwd is not None else Value((Unknown("git -C"),)) for cwd in cwds)
+
+
 def _cwds(inv: Invocation, ctx: Context) -> list[str | None]:
     if inv.cwds is not None:
         return inv.cwds
@@ -831,7 +846,7 @@ def analyse(cmd: Command, ctx: Context, *, alias_depth: int = 0) -> list[Finding
         text = value.text if value.text is not None else _shell_text(value)
         if key.startswith("credential.") and not text.startswith("!"):
             continue
-        out.extend(ctx.payload(text.lstrip("!"), cmd, "git-config-exec", key))
+        out.extend(ctx.payload(text.lstrip("!"), cmd, "git-config-exec", key, _run_cwd(inv)))
     out.extend(_verification_bypass(inv))
     assert inv.sub is not None
     sub_text = inv.sub.text
@@ -1426,7 +1441,11 @@ def _operation(sub: str) -> ParsedRule:
             for value in parsed.values("exec"):
                 if value is not None:
                     text = value.text if value.text is not None else _shell_text(value)
-                    out.extend(ctx.payload(text, cmd, "git-rebase-exec", "git rebase --exec"))
+                    out.extend(
+                        ctx.payload(
+                            text, cmd, "git-rebase-exec", "git rebase --exec", _run_cwd(inv)
+                        )
+                    )
         return out
 
     return rule
@@ -1538,7 +1557,7 @@ def _rule_bisect(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[F
         name,
         env=cmd.env,
         stdin=cmd.stdin,
-        cwd=cmd.cwd,
+        cwd=cmd.cwd if inv.cwds is None else _cwd_values(inv.cwds),
         via=(*cmd.via, ("git-bisect-run", cmd.span, "git bisect run")),
         span=cmd.span,
         text=" ".join(_quote(v) for v in argv),
