@@ -430,4 +430,20 @@ def test_spool_files_are_unique_and_drained_once(tmp_path: Path) -> None:
     path.write_bytes(b'{"a":1}\n')  # a crash between an earlier drain's append and unlink
     assert _jsonl.drain_spool(str(path), str(spool), "events", fsync=False, timeout=1) == 1
     assert path.read_bytes() == b'{"a":1}\n{"b":2}\n'
-    assert list(spool.iterdir()) == []
+    assert not spool.exists()  # removed once empty: appends stop listing it
+
+
+def test_a_spool_writer_recreates_a_directory_a_drain_removed(tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+    path = tmp_path / "events.jsonl"
+    _jsonl.spool_write(str(spool), "events", b'{"a":1}\n')
+    _jsonl.spool_write(str(spool), "subagents", b'{"s":1}\n')
+    assert _jsonl.drain_spool(str(path), str(spool), "events", fsync=False, timeout=1) == 1
+    assert [p.name.split("-")[0] for p in spool.iterdir()] == ["subagents"]  # kept: not empty
+    sub = tmp_path / "subagents.jsonl"
+    assert _jsonl.drain_spool(str(sub), str(spool), "subagents", fsync=False, timeout=1) == 1
+    assert not spool.exists()
+    written = _jsonl.spool_write(str(spool), "events", b'{"b":2}\n')
+    assert Path(written).read_bytes() == b'{"b":2}\n'
+    assert _jsonl.drain_spool(str(path), str(spool), "events", fsync=False, timeout=1) == 1
+    assert path.read_bytes() == b'{"a":1}\n{"b":2}\n'

@@ -863,10 +863,16 @@ def tail_records(
 
 def spool_write(spool_dir: str, stream: str, buffer: bytes, *, fsync: bool = False) -> str:
     """Write lines to a unique spool file (no lock needed: ``O_CREAT | O_EXCL``)."""
-    os.makedirs(spool_dir, mode=0o755, exist_ok=True)
     name = f"{stream}-{stamp()}-{os.getpid()}-{secrets.token_hex(4)}.jsonl"
     path = os.path.join(spool_dir, name)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o644)
+    for attempt in range(3):
+        os.makedirs(spool_dir, mode=0o755, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o644)
+            break
+        except FileNotFoundError:  # a drain removed the (then empty) directory meanwhile
+            if attempt == 2:
+                raise
     try:
         _write_all_plain(fd, buffer)
         if fsync:
@@ -918,6 +924,7 @@ def drain_spool(path: str, spool_dir: str, stream: str, *, fsync: bool, timeout:
     """
     files = spool_files(spool_dir, stream)
     if not files:
+        _remove_empty(spool_dir)
         return 0
     appended = 0
     with LockedFile(path, timeout=timeout) as locked:
@@ -935,7 +942,20 @@ def drain_spool(path: str, spool_dir: str, stream: str, *, fsync: bool, timeout:
                 write_locked(locked, b"".join(keep), fsync=fsync)
                 appended += len(keep)
             os.unlink(spool)
+        _remove_empty(spool_dir)
     return appended
+
+
+def _remove_empty(spool_dir: str) -> None:
+    """Remove ``spool/`` once empty: while it exists, every ordinary append lists it.
+
+    A spool writer that loses the race recreates the directory (``spool_write`` retries);
+    a directory still holding files (another stream's, or one spooled meanwhile) stays.
+    """
+    try:
+        os.rmdir(spool_dir)
+    except OSError:
+        return  # not empty, or already gone
 
 
 def split_lines(data: bytes) -> tuple[list[Line], ScanStats]:
