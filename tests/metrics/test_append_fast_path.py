@@ -251,3 +251,11 @@ def test_a_fragment_after_the_writers_own_line_is_still_repaired(tmp_path: Path)
     assert json.loads(lines[2])["n"] == 2
     store.append("events", {"event": "acme.x.y", "n": 3})
     assert [json.loads(x)["n"] for x in path.read_bytes().split(b"\n")[2:-1]] == [2, 3]
+
+
+@pytest.mark.parametrize("name", [["acme.x.y"], {"a": 1}, 3, None])
+def test_a_draft_name_that_is_no_string_is_refused_as_invalid(tmp_path: Path, name: Any) -> None:
+    store = MetricsStore(tmp_path, metrics_dir=tmp_path)
+    with pytest.raises(RecordInvalid):
+        store.append("events", {"event": name})
+    assert not store.path("events").exists()

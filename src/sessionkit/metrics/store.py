@@ -323,7 +323,11 @@ class MetricsStore:
         error exactly as before.
         """
         name = draft.get("event")
-        if name not in events._NAMES_OK or not _DRAFT_RESERVED.isdisjoint(draft):
+        if (
+            type(name) is not str
+            or name not in events._NAMES_OK
+            or not _DRAFT_RESERVED.isdisjoint(draft)
+        ):
             return None
         scalars = _jsonl._SCALARS
         for key, value in draft.items():
