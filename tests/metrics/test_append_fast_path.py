@@ -259,3 +259,11 @@ def test_a_draft_name_that_is_no_string_is_refused_as_invalid(tmp_path: Path, na
     with pytest.raises(RecordInvalid):
         store.append("events", {"event": name})
     assert not store.path("events").exists()
+
+
+def test_emit_with_a_name_that_is_no_string_is_an_unknown_event(tmp_path: Path) -> None:
+    store = MetricsStore(tmp_path, metrics_dir=tmp_path)
+    with pytest.raises(UnknownEventError, match="non-empty string"):
+        store.emit(["acme.x.y"])  # type: ignore[arg-type]
+    out = events.emit_event(str(tmp_path), ["acme.x.y"], metrics_dir=str(tmp_path))  # type: ignore[arg-type]
+    assert out["action"] == "failed" and "UnknownEventError" in out["error"]

@@ -517,7 +517,7 @@ _NAMES_OK: set[str] = set()
 
 def check_name(event: str) -> None:
     """Writer-side name rules: registered owned names, custom names, no prior-art names."""
-    if event in _NAMES_OK:
+    if type(event) is str and event in _NAMES_OK:
         return
     _check_name(event)
     if len(_NAMES_OK) < 4096:  # names that passed once pass again; bounded memory
