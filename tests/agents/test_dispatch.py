@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sessionkit.agents import dispatcher, record
+from sessionkit.agents import dispatcher
 from sessionkit.agents.event import Finding, HookEvent
 from sessionkit.metrics.events import validate_event
 from tests.agents.conftest import claude, events
@@ -43,7 +43,7 @@ def test_event_payload_validates_and_hides_command() -> None:
     event = HookEvent("claude", "pre-tool-use")
     event.tool_name, event.tool_kind, event.command = "Bash", "shell", "rm -rf /secret/place"
     event.agent_type = "impl"
-    payload = record.build_payload(
+    payload = dispatcher.build_payload(
         event,
         hook_event="pre-tool-use",
         action="block",
@@ -56,7 +56,7 @@ def test_event_payload_validates_and_hides_command() -> None:
         enforcement="strict",
     )
     assert len(payload["findings"]) == 50 and len(payload["paths"]) == 20
-    assert payload["command_sha256"] == record.command_sha256("rm -rf /secret/place")
+    assert payload["command_sha256"] == dispatcher.command_sha256("rm -rf /secret/place")
     assert "/secret/place" not in json.dumps(payload)
     record_doc = {
         "schema_version": 1,
@@ -71,13 +71,13 @@ def test_event_payload_validates_and_hides_command() -> None:
 
 def test_should_record_rules(tmp_path: Path) -> None:
     root = str(tmp_path)
-    assert not record.should_record(root, {}, "auto")
-    assert record.should_record(root, {}, "always")
-    assert record.should_record(root, {"SESSIONKIT_METRICS_DIR": "/x"}, "auto")
+    assert not dispatcher.should_record(root, {}, "auto")
+    assert dispatcher.should_record(root, {}, "always")
+    assert dispatcher.should_record(root, {"SESSIONKIT_METRICS_DIR": "/x"}, "auto")
     (tmp_path / ".orchestrator").mkdir()
-    assert record.should_record(root, {}, "auto")
-    assert not record.should_record(root, {}, "never")
-    assert not record.should_record(root, {"SESSIONKIT_NO_METRICS": "1"}, "always")
+    assert dispatcher.should_record(root, {}, "auto")
+    assert not dispatcher.should_record(root, {}, "never")
+    assert not dispatcher.should_record(root, {"SESSIONKIT_NO_METRICS": "1"}, "always")
 
 
 def test_parse_argv_never_fails() -> None:
@@ -141,4 +141,4 @@ def test_command_sha256_is_the_sha256_prefix_without_hashlib() -> None:
     import hashlib
 
     text = "git reset --hard HEAD~1 # é"
-    assert record.command_sha256(text) == hashlib.sha256(text.encode()).hexdigest()[:16]
+    assert dispatcher.command_sha256(text) == hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -122,7 +122,7 @@ def test_decisions_without_startup_heavy_modules(tmp_path: Path, scoped: Path) -
             "git status",
             (
                 *WITH_RE,
-                "sessionkit.agents.record",
+                "sessionkit.metrics.events",
                 "sessionkit.agents.notices",
                 "sessionkit.policy.policyfile",
             ),

@@ -20,7 +20,7 @@ from sessionkit.agents.event import ONCE_RULES, Finding, HookEvent, combine
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import Any
 
 ADAPTERS = {
@@ -249,9 +249,7 @@ def run_payload(
             outcome = failure(call, "internal.check-error", _exception_text(exc))
         if record_events:
             for root, name, payload, envelope in outcome.records:
-                from sessionkit.agents import record as record_mod
-
-                record_mod.emit(root, name, payload, envelope, diag.line)
+                emit_record(root, name, payload, envelope, diag.line)
         return outcome.text, 0
     finally:
         _common.BASE_DIR = previous
@@ -265,9 +263,7 @@ def finish(call: Call, outcome: Outcome) -> int:
     call.trace(f"answer written (exit {code})")
     for root, name, payload, envelope in outcome.records:
         try:
-            from sessionkit.agents import record as record_mod
-
-            record_mod.emit(root, name, payload, envelope, call.diag.line)
+            emit_record(root, name, payload, envelope, call.diag.line)
         except BaseException:  # the answer is out; nothing may change the exit code
             call.diag.line("decision event not recorded")
     if outcome.records:
@@ -373,14 +369,10 @@ def _attach_overrides(call: Call, outcome: Outcome, run: checks_mod.CheckRun) ->
     """``sessionkit.guard.override.applied`` for every finding an override lowered (§12)."""
     if not run.overrides or call.root is None:
         return
-    from sessionkit.agents import record as record_mod
-
-    if not record_mod.should_record(
-        call.root, call.environ, str(call.hooks.get("record-events", "auto"))
-    ):
+    if not should_record(call.root, call.environ, str(call.hooks.get("record-events", "auto"))):
         return
     event = run.event
-    digest = record_mod.command_sha256(event.command or "")
+    digest = command_sha256(event.command or "")
     for override_id, rule in run.overrides:
         payload = {"override_id": override_id, "rule": rule, "command_sha256": digest}
         if event.session_id:
@@ -391,7 +383,7 @@ def _attach_overrides(call: Call, outcome: Outcome, run: checks_mod.CheckRun) ->
             "platform": call.harness,
             "source": "sessionkit-hook",
         }
-        outcome.records.append((call.root, record_mod.OVERRIDE_EVENT, payload, envelope))
+        outcome.records.append((call.root, OVERRIDE_EVENT, payload, envelope))
 
 
 def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
@@ -520,18 +512,16 @@ def _attach_record(
     shown: list[Finding],
     run: checks_mod.CheckRun | None,
 ) -> None:
-    from sessionkit.agents import record as record_mod  # only for an answer to record
-
     root = call.root or _wire.find_git_dir(call.cwd)[0]
     record_setting = str(call.hooks.get("record-events", "auto"))
-    if not record_mod.should_record(root, call.environ, record_setting):
+    if not should_record(root, call.environ, record_setting):
         return
     assert root is not None
     event = call.hook_event
     doc = getattr(run.active_scope, "doc", None) if run else None
     doc = doc if isinstance(doc, dict) else {}
     paths = [_relative(path, root) for path in (run.paths if run else [])]
-    payload = record_mod.build_payload(
+    payload = build_payload(
         event,
         hook_event=call.event or "pre-tool-use",
         action=action,
@@ -552,7 +542,7 @@ def _attach_record(
         "source": "sessionkit-hook",
         "session_id": doc.get("session") if isinstance(doc.get("session"), str) else None,
     }
-    outcome.records.append((root, record_mod.EVENT_NAME, payload, envelope))
+    outcome.records.append((root, EVENT_NAME, payload, envelope))
 
 
 def _relative(path: str, root: str) -> str:
@@ -833,3 +823,113 @@ def _config_invalid(doc: dict[str, Any]) -> Finding:
         "Fix the file; `sessionkit config validate` shows every problem.",
         _wire.sanitise(str(where)),
     )
+
+
+# --------------------------------------------------------------------------- decision events
+
+# The ``sessionkit.guard.decision`` event of a non-allow answer (§12). Standard library only;
+# ``sessionkit.metrics.events`` is imported only when a record is written, after the answer.
+# Recording never raises and never changes the answer.
+
+EVENT_NAME = "sessionkit.guard.decision"
+OVERRIDE_EVENT = "sessionkit.guard.override.applied"
+MAX_FINDINGS = 50
+MAX_PATHS = 20
+
+
+def command_sha256(command: str) -> str:
+    """First 16 hex digits of the command's SHA-256: the raw command is never recorded."""
+    digest: str = _sha256(command.encode("utf-8", "surrogatepass")).hexdigest()
+    return digest[:16]
+
+
+def _sha256(data: bytes) -> Any:
+    """SHA-256 from the interpreter's built-in module when there is one (about 1 ms to import)
+    rather than ``hashlib``, which loads OpenSSL (about 4 ms), after the answer is out."""
+    for name in ("_sha256", "_sha2"):  # CPython <= 3.11, >= 3.12
+        try:
+            return __import__(name).sha256(data)
+        except (ImportError, AttributeError):
+            continue
+    import hashlib
+
+    return hashlib.sha256(data)
+
+
+def build_payload(
+    event: HookEvent | None,
+    *,
+    hook_event: str,
+    action: str,
+    findings: list[Finding],
+    caller_role: str,
+    fail_mode: str,
+    duration_ms: float,
+    paths: list[str] | None = None,
+    scope_role: str | None = None,
+    enforcement: str | None = None,
+) -> dict[str, Any]:
+    """The event payload (registered schema of ``sessionkit.guard.decision``)."""
+    payload: dict[str, Any] = {
+        "hook_event": hook_event,
+        "phase": "post" if hook_event in ("post-tool-use", "after-file-edit") else "pre",
+        "action": action,
+        "tool_name": (event.tool_name if event else None) or "",
+        "tool_kind": event.tool_kind if event else "other",
+        "caller_role": caller_role,
+        "findings": [_finding_record(item) for item in findings[:MAX_FINDINGS]],
+        "fail_mode": fail_mode,
+        "degraded": any(item.rule_id.startswith("internal.") for item in findings),
+        "duration_ms": round(duration_ms, 1),
+    }
+    if event is not None and event.agent_type:
+        payload["agent_type"] = event.agent_type
+    if event is not None and event.command is not None:
+        payload["command_sha256"] = command_sha256(event.command)
+    if paths:
+        payload["paths"] = paths[:MAX_PATHS]
+    if scope_role:
+        payload["role"] = scope_role
+    if enforcement:
+        payload["enforcement"] = enforcement
+    return payload
+
+
+def _finding_record(item: Finding) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "check": item.check,
+        "rule_id": item.rule_id,
+        "action": item.action,
+        "target": item.target,
+    }
+    if item.details:
+        record["details"] = item.details
+    return record
+
+
+def should_record(root: str | None, environ: Mapping[str, str], record_events: str) -> bool:
+    """Events only in repositories set up for sessionkit, unless configured otherwise (§12)."""
+    if root is None or record_events == "never" or environ.get("SESSIONKIT_NO_METRICS") == "1":
+        return False
+    if record_events == "always" or environ.get("SESSIONKIT_METRICS_DIR"):
+        return True
+    return os.path.isdir(os.path.join(root, ".orchestrator"))
+
+
+def emit_record(
+    root: str,
+    name: str,
+    payload: dict[str, Any],
+    envelope: dict[str, Any],
+    on_error: Callable[[str], None],
+) -> None:
+    """Append the event through the metrics store's stdlib writer; failures go to stderr."""
+    try:
+        from sessionkit.metrics.events import emit_event
+
+        clean = {key: value for key, value in envelope.items() if value is not None}
+        outcome = emit_event(root, name, payload, **clean)
+        if outcome.get("action") == "failed":
+            on_error(f"decision event not recorded: {outcome.get('error', 'unknown error')}")
+    except Exception as exc:  # recording must never change or delay the answer
+        on_error(f"decision event not recorded: {type(exc).__name__}: {exc}")

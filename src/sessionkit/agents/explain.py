@@ -25,7 +25,6 @@ from typing import Any
 
 from sessionkit.agents import _common, _wire, dispatcher, notices
 from sessionkit.agents import checks as checks_mod
-from sessionkit.agents import record as record_mod
 from sessionkit.agents.event import CHECK_ORDER, Finding, HookEvent, combine
 from sessionkit.agents.selftest import pre_tool_use_payload
 
@@ -195,7 +194,7 @@ def explain(
         recorded = 0
         if record:
             for root, name, body, envelope in outcome.records:
-                record_mod.emit(root, name, body, envelope, diag.line)
+                dispatcher.emit_record(root, name, body, envelope, diag.line)
                 recorded += 1
     finally:
         _common.BASE_DIR = previous
