@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sessionkit.agents import _bootstrap, _wire, tools
+from sessionkit.agents import _bootstrap, _common, _wire
 from sessionkit.agents.event import Finding, combine
 
 
@@ -222,9 +222,9 @@ def test_bootstrap_embedded_answers_equal_wire() -> None:
 
 
 def test_bootstrap_name_sets_equal_adapters() -> None:
-    assert _bootstrap.SHELL_NAMES == tools.SHELL_NAMES
-    assert _bootstrap.SHELL_HINTS == tools.SHELL_HINTS
-    assert _bootstrap.EDIT_NAMES == tools.EDIT_NAMES
+    assert _bootstrap.SHELL_NAMES == _common.SHELL_NAMES
+    assert _bootstrap.SHELL_HINTS == _common.SHELL_HINTS
+    assert _bootstrap.EDIT_NAMES == _common.EDIT_NAMES
     assert set(_bootstrap.HARNESSES.items()) == set(_wire.HARNESS_ALIASES.items())
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from types import FrameType, ModuleType
     from typing import Any
 
-# Copies of sessionkit.agents.tools.SHELL_NAMES / SHELL_HINTS / EDIT_NAMES.
+# Copies of sessionkit.agents._common.SHELL_NAMES / SHELL_HINTS / EDIT_NAMES.
 SHELL_NAMES = frozenset(
     {
         "bash",

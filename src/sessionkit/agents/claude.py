@@ -5,16 +5,18 @@ Hot path: standard library only.
 
 from __future__ import annotations
 
-from sessionkit.agents._common import absolute_dir, fallback_cwd, new_event
-from sessionkit.agents.event import FileChange, HookEvent
-from sessionkit.agents.tools import (
+from sessionkit.agents._common import (
     CLAUDE_AGENT_TOOLS,
     CLAUDE_EDIT_TOOLS,
     CLAUDE_READ_TOOLS,
+    absolute_dir,
     command_text,
+    fallback_cwd,
     is_shell_like,
+    new_event,
     text_field,
 )
+from sessionkit.agents.event import FileChange, HookEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -5,15 +5,17 @@ Hot path: standard library only.
 
 from __future__ import annotations
 
-from sessionkit.agents._common import absolute_dir, fallback_cwd, new_event
-from sessionkit.agents.patch import parse_patch
-from sessionkit.agents.tools import (
+from sessionkit.agents._common import (
     CODEX_AGENT_TOOLS,
     CODEX_EDIT_TOOLS,
+    absolute_dir,
     command_text,
+    fallback_cwd,
     is_shell_like,
+    new_event,
     text_field,
 )
+from sessionkit.agents.patch import parse_patch
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -5,16 +5,17 @@ Hot path: standard library only.
 
 from __future__ import annotations
 
-from sessionkit.agents._common import absolute_dir, fallback_cwd
-from sessionkit.agents.event import FileChange, HookEvent
-from sessionkit.agents.tools import (
+from sessionkit.agents._common import (
     CURSOR_AGENT_TOOLS,
     CURSOR_EDIT_TOOLS,
     CURSOR_READ_TOOLS,
+    absolute_dir,
     command_text,
+    fallback_cwd,
     is_shell_like,
     text_field,
 )
+from sessionkit.agents.event import FileChange, HookEvent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
