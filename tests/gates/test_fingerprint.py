@@ -236,3 +236,78 @@ def test_long_messages_uncached_equal_the_literal_definition(tmp_path: Path) -> 
     findings = [finding(1, long), finding(1, long), finding(2, long + " more 7")]
     assert assign(findings, str(tmp_path)) == _reference(findings, str(tmp_path))
     assert len(set(assign(findings, str(tmp_path)))) == 3
+
+
+# messages as tools print them and worse: unicode and ASCII control whitespace, CR, NUL, dots
+# with spaces around them, digit runs, long lines (past the short-message cache), root paths
+_MESSAGE = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "`os` imported but unused",
+                " . ",
+                ".",
+                "..",
+                "\r",
+                "\n",
+                "\t",
+                "\x0b\x0c\x1c\x1d\x1e\x1f",
+                "\x00",
+                "\x85\u2028\u3000\u00a0",
+                "12",
+                "007",
+                "ROOT",
+                "ROOT/",
+                "ROOT/src/a.py",
+                "x" * 300,
+            ]
+        ),
+        st.text(max_size=8),
+    ),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    messages=st.lists(_MESSAGE, min_size=1, max_size=8),
+    lines=st.lists(st.integers(min_value=0, max_value=6), min_size=8, max_size=8),
+)
+def test_batched_assign_equals_base_key_over_arbitrary_messages(  # type: ignore[no-untyped-def]
+    tmp_path_factory, messages, lines
+) -> None:
+    """Every finding's base equals :func:`base_key` (so :func:`normalise_message` and
+    :func:`source_context` per finding), over messages the batch must not mis-normalise and
+    source lines it must collapse exactly (tabs, CR-free unicode spaces, trailing blanks)."""
+    root = tmp_path_factory.mktemp("fp")
+    (root / "src").mkdir()
+    (root / "src" / "a.py").write_text(
+        "import  os\n\tx = 12 \n  \ny\u3000=\u00a01.\nz\x1f=\x0b2\n", encoding="utf-8"
+    )
+    findings = [
+        RawFinding(
+            "ruff",
+            "F401",
+            "error",
+            "src/a.py" if index % 3 else "missing.py",
+            lines[index],
+            1,
+            message.replace("ROOT", str(root)),
+        )
+        for index, message in enumerate(messages)
+    ]
+    assert assign(findings, str(root)) == _reference(findings, str(root))
+
+
+def test_duplicates_on_one_line_are_numbered_like_the_definition(tmp_path: Path) -> None:
+    """The duplicate path: findings whose messages differ only in digits on one line share a
+    base and are numbered by (line, column) whatever their order."""
+    (tmp_path / "a.py").write_text("import os\n")
+    items = [
+        RawFinding("ruff", "F401", "error", "a.py", 1, column, f"unused {n}")
+        for n, column in ((7, 9), (123, 1), (5, 4), (88, 6))
+    ]
+    prints = assign(items, str(tmp_path))
+    assert prints == _reference(items, str(tmp_path))
+    assert len(set(prints)) == len(items)
+    assert assign(items[::-1], str(tmp_path)) == prints[::-1]
