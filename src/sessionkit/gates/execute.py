@@ -288,24 +288,20 @@ def _make_findings(outcome: ParseOutcome, check: str, root: str) -> list[Finding
     new = object.__new__
     set_dict = object.__setattr__
     for item, fp in zip(raw, prints, strict=True):
+        # build_frozen inlined; RawFinding's fields are a subset of Finding's, so its
+        # ``__dict__`` is copied (a C-level clone of the table) and the rest stored
+        fields = vars(item).copy()
         message = item.message
         if root and root in message:  # root_slash contains root
-            message = message.replace(root_slash, "").replace(root, "")
-        # build_frozen inlined; RawFinding's fields are a subset of Finding's, so its
-        # ``__dict__`` is merged in one C-level copy instead of eleven attribute loads
+            fields["message"] = message.replace(root_slash, "").replace(root, "")[:2000]
+        elif len(message) > 2000:
+            fields["message"] = message[:2000]
+        fields["fingerprint"] = fp
+        fields["check"] = check
+        fields["baseline"] = None
+        fields["in_scope"] = None
         obj = new(Finding)
-        set_dict(
-            obj,
-            "__dict__",
-            {
-                **vars(item),
-                "message": message[:2000],
-                "fingerprint": fp,
-                "check": check,
-                "baseline": None,
-                "in_scope": None,
-            },
-        )
+        set_dict(obj, "__dict__", fields)
         append(obj)
     return findings
 

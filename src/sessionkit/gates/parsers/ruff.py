@@ -153,28 +153,33 @@ class RuffTextParser:
         append = m.findings.append
         new = object.__new__
         set_dict = object.__setattr__  # build_frozen inlined: one call less per finding
+        # each finding's __dict__ is a copy of this template (a C-level clone of its table,
+        # cheaper than building an eleven-key literal) with the five varying fields stored
+        copy = {
+            "tool": "ruff",
+            "rule": None,
+            "severity": "error",
+            "path": None,
+            "line": None,
+            "column": None,
+            "message": None,
+            "end_line": None,
+            "end_column": None,
+            "test_id": None,
+            "url": None,
+        }.copy
         for path, line, col, code, syntax, msg in _CONCISE_ALL.findall(text):
             where = paths.get(path, "")
             if where == "":
                 where = paths[path] = relpath(path)
+            fields = copy()
+            fields["rule"] = code or _rule(syntax)
+            fields["path"] = where
+            fields["line"] = int(line)
+            fields["column"] = int(col)
+            fields["message"] = msg
             finding = new(RawFinding)
-            set_dict(
-                finding,
-                "__dict__",
-                {
-                    "tool": "ruff",
-                    "rule": code or _rule(syntax),
-                    "severity": "error",
-                    "path": where,
-                    "line": int(line),
-                    "column": int(col),
-                    "message": msg,
-                    "end_line": None,
-                    "end_column": None,
-                    "test_id": None,
-                    "url": None,
-                },
-            )
+            set_dict(finding, "__dict__", fields)
             append(finding)
         recognised = bool(m.findings)
         summary: int | None = None
