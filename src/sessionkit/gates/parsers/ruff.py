@@ -155,7 +155,7 @@ class RuffTextParser:
         set_dict = object.__setattr__  # build_frozen inlined: one call less per finding
         # each finding's __dict__ is a copy of this template (a C-level clone of its table,
         # cheaper than building an eleven-key literal) with the five varying fields stored
-        copy = {
+        template: dict[str, object] = {
             "tool": "ruff",
             "rule": None,
             "severity": "error",
@@ -167,7 +167,8 @@ class RuffTextParser:
             "end_column": None,
             "test_id": None,
             "url": None,
-        }.copy
+        }
+        copy = template.copy
         for path, line, col, code, syntax, msg in _CONCISE_ALL.findall(text):
             where = paths.get(path, "")
             if where == "":
