@@ -115,29 +115,6 @@ def _message_bytes(message: str, root: str, root_slash: str) -> bytes:
     return _ZERO_RUNS.sub(b"0", raw) if b"00" in raw else raw
 
 
-def _normalised_messages(messages: list[str], root: str) -> list[bytes]:
-    """``normalise_message(m, root)`` encoded as in the key, for every message.
-
-    Message by message, each distinct short message once. Normalising all messages joined with
-    "\n" in whole-text passes (translate digits, collapse "00+" runs, split) was measured no
-    faster on the §13.7 log (100,000 messages of ~480 characters: 375 ms against 367 ms for
-    this loop), and its checks for whitespace to collapse cost ~45 ms per pattern on 48 MB.
-    """
-    root_slash = root.rstrip("/") + "/"
-    cache: dict[str, bytes] = {}
-    result: list[bytes] = []
-    append = result.append
-    for message in messages:
-        if len(message) <= _CACHED_MESSAGE_CHARS:
-            normalised = cache.get(message)
-            if normalised is None:
-                normalised = cache[message] = _message_bytes(message, root, root_slash)
-        else:
-            normalised = _message_bytes(message, root, root_slash)
-        append(normalised)
-    return result
-
-
 # Short messages repeat ("`os` imported but unused") and are normalised once; long ones rarely
 # do, and keeping their normalised copies alive was measured slower than recomputing them.
 _CACHED_MESSAGE_CHARS = 256
@@ -155,9 +132,8 @@ def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
     source line is collapsed and encoded once, each (tool, rule, path) key head is encoded
     once, and the key is hashed as bytes.
     """
-    normalised = _normalised_messages(
-        [f.message if f.test_id is None else "" for f in findings], root
-    )
+    root_slash = root.rstrip("/") + "/"
+    messages: dict[str, bytes] = {}
     sha256 = hashlib.sha256
     join = b"".join
     no_context = b"\x1f"
@@ -167,11 +143,18 @@ def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
     files: dict[str, tuple[Sequence[str], list[bytes | None]] | None] = {}
     bases: list[bytes] = []
     append = bases.append
-    for f, message in zip(findings, normalised, strict=True):
+    for f in findings:
         if f.test_id is not None:
             key = "\x1f".join(("sk1", f.tool, "test", f.test_id))
             append(sha256(key.encode("utf-8", "surrogateescape")).digest())
             continue
+        text = f.message
+        if len(text) <= _CACHED_MESSAGE_CHARS:
+            message = messages.get(text)
+            if message is None:
+                message = messages[text] = _message_bytes(text, root, root_slash)
+        else:
+            message = _message_bytes(text, root, root_slash)
         path = f.path
         spot = (f.tool, f.rule, path)
         head = heads.get(spot)
@@ -189,8 +172,8 @@ def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
             if source is not None and line <= len(source[0]):
                 cached = source[1][line - 1]
                 if cached is None:
-                    text = " ".join(source[0][line - 1].split())
-                    cached = source[1][line - 1] = no_context + text.encode(
+                    collapsed = " ".join(source[0][line - 1].split())
+                    cached = source[1][line - 1] = no_context + collapsed.encode(
                         "utf-8", "surrogateescape"
                     )
                 context = cached

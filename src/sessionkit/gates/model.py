@@ -8,9 +8,11 @@ filling them with zeros (spec §6.5), and ``from_dict`` reads a stored result ba
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any, Literal, Protocol, TypeVar
 
 Status = Literal["pass", "fail", "error", "timeout", "skip"]
@@ -27,6 +29,8 @@ STATUSES: tuple[Status, ...] = ("pass", "fail", "error", "timeout", "skip")
 KINDS: tuple[Kind, ...] = ("test", "typecheck", "lint", "other")
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
 SCHEMA_VERSION = 1
+_SEVERITY_SET = frozenset(SEVERITIES)
+_severity = attrgetter("severity")
 
 
 class _HasSeverity(Protocol):
@@ -204,10 +208,10 @@ class FindingCounts:
 
     @classmethod
     def of(cls, findings: Iterable[_HasSeverity]) -> FindingCounts:
-        tally = {"error": 0, "warning": 0, "note": 0}
-        for item in findings:
-            tally[item.severity] += 1
-        return cls(**tally)
+        tally = Counter(map(_severity, findings))  # counted in C: a log can hold 100,000
+        if not tally.keys() <= _SEVERITY_SET:
+            raise KeyError(min(tally.keys() - _SEVERITY_SET))
+        return cls(tally["error"], tally["warning"], tally["note"])
 
 
 @dataclass(frozen=True)
