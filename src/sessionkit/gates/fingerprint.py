@@ -130,7 +130,11 @@ def assign(findings: Sequence[RawFinding], root: str) -> list[str]:
     Computes exactly :func:`base_key` for every finding, batched (a log can carry 100,000
     findings, gates.md §13.7): each distinct short message is normalised once, each flagged
     source line is collapsed and encoded once, each (tool, rule, path) key head is encoded
-    once, and the key is hashed as bytes.
+    once, and the key is hashed as bytes. Normalising all messages joined with "\n" in
+    whole-text passes (digits translated, "00+" runs collapsed, split once) was measured no
+    faster on the §13.7 log (100,000 messages of ~480 characters: 375 ms against 367 ms message
+    by message), before the whitespace and trailing-dot passes, whose mere detection costs
+    ~40-60 ms per two-byte pattern on 48 MB.
     """
     root_slash = root.rstrip("/") + "/"
     messages: dict[str, bytes] = {}
