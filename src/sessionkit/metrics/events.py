@@ -13,13 +13,9 @@ import os
 import sys
 import time
 
-from sessionkit.metrics.errors import (
-    LockTimeout,
-    MetricsIOError,
-    RecordInvalid,
-    ReservedKeyError,
-    UnknownEventError,
-)
+# The error classes are imported where they are raised: loading sessionkit.errors and
+# sessionkit.metrics.errors costs the agent hook's one append about 2 M instructions, and a
+# valid event raises nothing.
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -525,11 +521,13 @@ def check_name(event: str) -> None:
 
 
 def _check_name(event: str) -> None:
+    if isinstance(event, str) and event.startswith("sessionkit.") and event in REGISTRY:
+        return
+    from sessionkit.metrics.errors import UnknownEventError  # only names that may be wrong
+
     if not isinstance(event, str) or not event:
         raise UnknownEventError("event name must be a non-empty string")
     if event.startswith("sessionkit."):
-        if event in REGISTRY:
-            return
         import difflib  # only to word an error
 
         close = difflib.get_close_matches(event, list(REGISTRY), n=3, cutoff=0.6)
@@ -571,9 +569,13 @@ def build_event(
         if hasattr(payload, "items"):
             payload = dict(payload)
         else:
+            from sessionkit.metrics.errors import RecordInvalid
+
             raise RecordInvalid("payload must be a JSON object")
     clash = sorted(RESERVED_KEYS.intersection(payload))
     if clash:
+        from sessionkit.metrics.errors import ReservedKeyError
+
         raise ReservedKeyError(
             f"payload key '{clash[0]}' is reserved for the event envelope; pass it as an "
             "argument or rename it"
@@ -603,6 +605,8 @@ def validate_event(record: Mapping[str, Any]) -> None:
     problem = check_event(record)
     if problem:
         pointer = problem.split(":", 1)[0]
+        from sessionkit.metrics.errors import RecordInvalid
+
         raise RecordInvalid(f"events record invalid at {problem}", pointer=pointer)
 
 
@@ -722,6 +726,8 @@ def emit_event(
         problem = check_built_event(record)
         if problem:
             pointer = problem.split(":", 1)[0]
+            from sessionkit.metrics.errors import RecordInvalid
+
             raise RecordInvalid(f"events record invalid at {problem}", pointer=pointer)
         directory = metrics_dir_for(root, metrics_dir)
         path = os.path.join(directory, "events.jsonl")
@@ -733,6 +739,8 @@ def emit_event(
         from sessionkit.metrics import _jsonl
 
         line, _parsed = _jsonl.encode_record(record, stream="events", max_bytes=max_line_bytes)
+        from sessionkit.metrics.errors import LockTimeout
+
         try:
             _jsonl.append_lines(path, line, fsync=sync, timeout=timeout, rotate_at=rotate_max_bytes)
         except LockTimeout:
@@ -821,6 +829,8 @@ def _append_plain(path: str, line: bytes, rotate_at: int | None) -> bool:
             try:
                 os.ftruncate(fd, size)  # nothing half-written stays behind; then defer
             except OSError:
+                from sessionkit.metrics.errors import MetricsIOError
+
                 raise MetricsIOError(f"{path}: a failed write could not be undone") from None
             return False
         return True
