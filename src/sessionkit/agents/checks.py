@@ -57,8 +57,41 @@ class CheckRun:
         self.role = "unknown"
 
 
+GLOBS = "sessionkit.policy.globs"
+# Compiled glob lists from the hook cache (``scope_patterns``) not yet seeded into the glob
+# compiler's memo, and the lists seeded in this process (already stored, not re-hashed).
+PENDING_PATTERNS: list[dict[str, Any]] = []
+PRIMED: set[tuple[str, ...]] = set()
+
+
+def prime_globs() -> None:
+    """Seed ``globs``' memo with the cached lists before anything compiles a pattern."""
+    if not PENDING_PATTERNS:
+        return
+    __import__(GLOBS)
+    memo = getattr(sys.modules[GLOBS], "_compiled", None)
+    stored_lists = PENDING_PATTERNS[:]
+    PENDING_PATTERNS.clear()
+    if not isinstance(memo, dict):
+        return
+    for stored in stored_lists:
+        for item in stored.values():
+            try:
+                key = tuple(str(entry) for entry in item["entries"])
+                compiled = tuple((str(rx), bool(inc)) for rx, inc in item["compiled"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            memo.setdefault(key, compiled)
+            PRIMED.add(key)
+
+
 def policy_module(name: str) -> Any:
-    """``sessionkit.policy.<name>``, or None when that module is not part of this install."""
+    """``sessionkit.policy.<name>``, or None when that module is not part of this install.
+
+    Any module but ``scope`` (whose loading of the active scope compiles no pattern) may
+    match globs, so the cached compiled patterns are seeded first."""
+    if PENDING_PATTERNS and name != "scope":
+        prime_globs()
     full = f"sessionkit.policy.{name}"
     try:
         __import__(full)  # not importlib: its import costs more than most policy modules
@@ -249,6 +282,7 @@ def check_paths(run: CheckRun, root: str, environ: Mapping[str, str]) -> None:
     scope = policy_module("scope")
     if scope is None:
         return
+    prime_globs()  # classify compiles the protected and allowed path patterns
     active = None if "scope" in run.disabled else run.active_scope
     found = adopt(
         scope.classify(

@@ -753,36 +753,26 @@ def _resolved_config(config: Any) -> dict[str, Any]:
     return resolved
 
 
-def _glob_memo() -> dict[tuple[str, ...], tuple[tuple[str, bool], ...]] | None:
-    module = checks_mod.policy_module("globs")
-    memo = getattr(module, "_compiled", None)
-    return memo if isinstance(memo, dict) else None
-
-
 def primed_patterns(doc: dict[str, Any]) -> None:
-    """Seed the glob compiler's memo from the cache, so no ``pathspec`` import on a hit."""
+    """Seed the glob compiler's memo from the cache, so no ``pathspec`` import on a hit.
+
+    The glob module itself is loaded only by a check that judges paths; until then the
+    cached lists wait in ``checks.PENDING_PATTERNS`` (a blocked command without write
+    targets imports neither ``globs`` nor ``pathspec``)."""
     stored = doc.get("scope_patterns")
-    memo = _glob_memo() if isinstance(stored, dict) and stored else None
-    if memo is None or not isinstance(stored, dict):
-        return
-    for item in stored.values():
-        try:
-            key = tuple(str(entry) for entry in item["entries"])
-            memo.setdefault(key, tuple((str(rx), bool(inc)) for rx, inc in item["compiled"]))
-        except (KeyError, TypeError, ValueError):
-            continue
-        _PRIMED.add(key)
-
-
-# Pattern lists seeded from the hook cache in this process: already stored, not re-hashed.
-_PRIMED: set[tuple[str, ...]] = set()
+    if isinstance(stored, dict) and stored:
+        checks_mod.PENDING_PATTERNS.append(stored)
+        if checks_mod.GLOBS in sys.modules:
+            checks_mod.prime_globs()
 
 
 def persist_patterns(doc: dict[str, Any], path: str) -> None:
     """Store newly compiled patterns in the hook cache (at most 32 lists, §13.3)."""
-    memo = _glob_memo()
-    fresh = [key for key in memo or () if key not in _PRIMED]
-    if not fresh or memo is None:
+    memo = getattr(sys.modules.get(checks_mod.GLOBS), "_compiled", None)
+    if not isinstance(memo, dict):
+        return  # the glob module was not loaded: nothing was compiled
+    fresh = [key for key in memo if key not in checks_mod.PRIMED]
+    if not fresh:
         return
     import hashlib  # only when patterns were compiled in this process
 

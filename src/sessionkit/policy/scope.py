@@ -13,7 +13,10 @@ Public API (§16):
   :class:`Target` values for :func:`classify` (§9.7).
 
 Hot path: standard library only at module level (pathspec is imported lazily by
-``globs.compile_patterns``, and its output can be cached as JSON).
+``globs.compile_patterns``, and its output can be cached as JSON). ``protected``, ``globs``
+and ``findings`` are imported where a target is judged or a finding is made: a hook call
+that only needs the active scope (the answer's wave context, the event's wave) loads none
+of them.
 """
 
 from __future__ import annotations
@@ -21,14 +24,15 @@ from __future__ import annotations
 import os
 
 from sessionkit import _jsonfast
-from sessionkit.policy import protected as _protected
-from sessionkit.policy.findings import Finding
-from sessionkit.policy.globs import PatternSet, nfc
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from typing import Any
+
+    from sessionkit.policy import protected as _protected
+    from sessionkit.policy.findings import Finding
+    from sessionkit.policy.globs import PatternSet
 
 __all__ = [
     "GATE_DEFAULTS",
@@ -401,6 +405,8 @@ class ActiveScope:
 
     def _split(self) -> tuple[PatternSet, PatternSet]:
         if self._allowed is None or self._grants is None:
+            from sessionkit.policy.globs import PatternSet
+
             inside: list[str] = []
             outside: list[str] = []
             for entry in self.allowed_paths:
@@ -471,6 +477,8 @@ def _usable(data: bytes, path: str, root: str) -> tuple[dict[str, Any], list[Fin
         raise ScopeUnreadable(path, f"{first.pointer or '/'}: {first.message}", errors)
     notes: list[Finding] = []
     if "enforcement" not in doc:
+        from sessionkit.policy.findings import Finding
+
         notes.append(
             Finding(
                 "scope",
@@ -537,6 +545,8 @@ def load_active(
     doc, notes = _usable(data, rel, root_text)
     for other, other_data in found[1:]:
         if other_data != data:
+            from sessionkit.policy.findings import Finding
+
             notes.append(
                 Finding(
                     "scope",
@@ -571,6 +581,8 @@ def _from_seal(data: bytes, seal_file: str, root: str, env_file: str | None) -> 
             if os.path.normpath(other) != os.path.normpath(scope_abs) and os.path.lexists(other):
                 tampered = True
     if tampered:
+        from sessionkit.policy.findings import Finding
+
         notes.append(
             Finding(
                 "scope",
@@ -725,6 +737,9 @@ def classify_target(
     """``(status, finding)`` for one target: status is ``protected``, ``always-allowed``,
     ``allowed``, ``outside-allowed-paths``, ``outside-repository`` or ``unresolved``; the
     finding is None when the action is allow (or enforcement is off)."""
+    from sessionkit.policy import protected as _protected
+    from sessionkit.policy.findings import Finding
+
     entries = protected_entries if protected_entries is not None else _protected.entries_for()
     wave_active = active is not None
     if target.path is None:
@@ -800,12 +815,16 @@ def _inside(path: str, base: str) -> str | None:
     prefix = base.rstrip(os.sep) + os.sep
     if not path.startswith(prefix):
         return None
+    from sessionkit.policy.globs import nfc
+
     return nfc(path[len(prefix) :].replace(os.sep, "/"))
 
 
 def _unresolved(target: Target, active: ActiveScope | None) -> Finding | None:
     if active is None or active.action is None:
         return None
+    from sessionkit.policy.findings import Finding
+
     return Finding(
         "scope",
         "scope.unresolved-target",
@@ -836,6 +855,8 @@ def classify(
     scope; with ``active=None`` only protected paths produce findings, so one call serves
     both checks. Raises ``protected.ProtectedConfigError`` for an invalid configuration.
     """
+    from sessionkit.policy import protected as _protected
+
     root_text = os.fspath(root)
     entries = _protected.entries_for(protected_config, environ=environ, extra_control=extra_control)
     out: list[Finding] = []
