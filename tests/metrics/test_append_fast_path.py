@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -267,3 +269,78 @@ def test_emit_with_a_name_that_is_no_string_is_an_unknown_event(tmp_path: Path) 
         store.emit(["acme.x.y"])  # type: ignore[arg-type]
     out = events.emit_event(str(tmp_path), ["acme.x.y"], metrics_dir=str(tmp_path))  # type: ignore[arg-type]
     assert out["action"] == "failed" and "UnknownEventError" in out["error"]
+
+
+# The writer resolves its file and spool/ through a descriptor of the store directory; a moved
+# or removed directory must still send appends to the configured path.
+
+
+def _ns(path: Path) -> list[int]:
+    records = [json.loads(line) for line in path.read_bytes().splitlines()]
+    return [r["n"] for r in records if r["event"] == "acme.x.y"]
+
+
+def test_a_moved_store_directory_is_followed_after_the_recheck_interval(tmp_path: Path) -> None:
+    root = tmp_path / "metrics"
+    store = MetricsStore(tmp_path, metrics_dir=root)
+    store.append("events", {"event": "acme.x.y", "n": 1})
+    root.rename(tmp_path / "metrics-old")
+    root.mkdir()
+    time.sleep(_jsonl.DIR_RECHECK_S * 2)
+    store.append("events", {"event": "acme.x.y", "n": 2})
+    assert _ns(tmp_path / "metrics-old" / "events.jsonl") == [1]
+    assert _ns(root / "events.jsonl") == [2]
+
+
+def test_a_failed_revalidation_compares_the_directory_at_once(tmp_path: Path) -> None:
+    """A directory moved away whose file is then replaced: the next append uses the path."""
+    root = tmp_path / "metrics"
+    store = MetricsStore(tmp_path, metrics_dir=root)
+    store.append("events", {"event": "acme.x.y", "n": 1})
+    old = tmp_path / "metrics-old"
+    root.rename(old)
+    (old / "events.jsonl.tmp").write_bytes((old / "events.jsonl").read_bytes())
+    os.replace(old / "events.jsonl.tmp", old / "events.jsonl")  # a rewrite in the old place
+    store.append("events", {"event": "acme.x.y", "n": 2})  # no wait for the interval
+    assert _ns(old / "events.jsonl") == [1]
+    assert _ns(root / "events.jsonl") == [2]
+
+
+def test_a_removed_store_directory_is_recreated_by_the_next_append(tmp_path: Path) -> None:
+    root = tmp_path / "metrics"
+    store = MetricsStore(tmp_path, metrics_dir=root)
+    store.append("events", {"event": "acme.x.y", "n": 1})
+    shutil.rmtree(root)
+    store.append("events", {"event": "acme.x.y", "n": 2})
+    assert _ns(root / "events.jsonl") == [2]
+
+
+def test_spool_is_seen_through_the_directory_descriptor(tmp_path: Path) -> None:
+    """spool/ created after the writer opened its directory is drained by the next append."""
+    root = tmp_path / "metrics"
+    store = MetricsStore(tmp_path, metrics_dir=root)
+    store.append("events", {"event": "acme.x.y", "n": 1})
+    hook_store = MetricsStore(tmp_path, metrics_dir=root)
+    line = hook_store.prepare("events", {"event": "acme.x.y", "n": 2})[0]
+    _jsonl.spool_write(str(root / "spool"), "events", line)
+    store.append("events", {"event": "acme.x.y", "n": 3})
+    assert _ns(root / "events.jsonl") == [1, 2, 3]
+    assert not (root / "spool").exists()
+
+
+def test_a_forked_child_appends_through_its_own_descriptors(tmp_path: Path) -> None:
+    root = tmp_path / "metrics"
+    store = MetricsStore(tmp_path, metrics_dir=root)
+    store.append("events", {"event": "acme.x.y", "n": 1})
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            store.append("events", {"event": "acme.x.y", "n": 2})
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    store.append("events", {"event": "acme.x.y", "n": 3})
+    assert _ns(root / "events.jsonl") == [1, 2, 3]

@@ -1006,24 +1006,51 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
 
 
+# How long a writer trusts its descriptor of the store directory before comparing it with the
+# directory's path again (see ``StreamWriter``).
+DIR_RECHECK_S = 0.05
+
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 class StreamWriter:
     """A long-lived append handle for one stream file (the store's fast path).
 
-    The descriptor stays open between appends, so an append costs one ``flock``, one
-    ``fstat``, one ``stat`` of the path (inode revalidation), one ``pread`` (torn-tail check)
-    and the write. A replaced or rotated file, or a fork (a child must not share the parent's
-    open file description, which would share its lock), reopens. Threads of one process
-    serialise on a ``threading.Lock`` first, because they share this descriptor.
+    The descriptor stays open between appends, so an append costs one ``flock``, one ``stat``
+    of the path (inode revalidation, spec §2.3; its ``st_size`` is the file's size, the same
+    inode being locked), one ``pread`` (torn-tail check) and the write. A replaced or rotated
+    file, or a fork (a child must not share the parent's open file description, which would
+    share its lock), reopens. Threads of one process serialise on a ``threading.Lock`` first,
+    because they share this descriptor.
+
+    On POSIX the writer also keeps a descriptor of the store directory and resolves the file
+    (and ``spool/``, :meth:`has_entry`) from it: one path component instead of the whole
+    absolute path. A rewrite, rotation or checkout replaces the file inside that directory, so
+    the revalidation sees it exactly as ``stat(path)`` would. Only a rename or replacement of
+    the directory itself (or of a parent, or a symlink on the way) is seen differently; the
+    directory's identity is compared with ``stat(directory)`` on open, whenever the file
+    revalidation fails, and at most ``DIR_RECHECK_S`` after the last comparison, and a
+    mismatch reopens both. No lock orders a directory rename against appends (a writer past
+    its revalidation writes into the renamed directory under the spec's protocol too), so
+    this bounds, rather than changes, the window in which appends follow a moved directory.
     """
 
     def __init__(self, path: str, *, trust_own_tail: bool = False) -> None:
         import threading
 
         self.path = path
+        self._directory = os.path.dirname(path) or "."
+        self._name = os.path.basename(path)
         self._trust_own_tail = trust_own_tail
         self._fd = -1
         self._pid = -1
         self._ident: tuple[int, int] | None = None
+        self._dev = self._ino = -1  # self._ident, unpacked for the hot comparison
+        # The store directory's descriptor (-1: none), its identity and when it was last
+        # compared with the directory's path (monotonic seconds).
+        self._dfd = -1
+        self._dir_ident: tuple[int, int] | None = None
+        self._dir_checked = 0.0
         # With ``trust_own_tail``, where this writer's last whole write ended in the current
         # file: a file still that long (same inode, checked under the lock) ends in that
         # write's LF, so the torn-tail pread is skipped. Only the store's writers change such
@@ -1033,29 +1060,73 @@ class StreamWriter:
         self._end = -1
         self._mutex = threading.Lock()
 
+    def _open_dir(self) -> None:
+        """(Re)open the directory descriptor, creating the directory if needed."""
+        self._close_dir()
+        directory = self._directory
+        if not os.path.isdir(directory):
+            os.makedirs(directory, mode=0o755, exist_ok=True)
+        if _MSVCRT is not None:  # pragma: no cover - Windows keeps no descriptors open
+            return
+        dfd = os.open(directory, _DIR_FLAGS)
+        st = os.fstat(dfd)
+        self._dfd = dfd
+        self._dir_ident = (st.st_dev, st.st_ino)
+        self._dir_checked = time.monotonic()
+
+    def _close_dir(self) -> None:
+        if self._dfd >= 0:
+            os.close(self._dfd)
+        self._dfd = -1
+        self._dir_ident = None
+
+    def _dir_moved(self) -> bool:
+        """Whether the directory descriptor no longer is the directory at its path."""
+        self._dir_checked = time.monotonic()
+        try:
+            st = os.stat(self._directory)
+        except OSError:
+            return True
+        return (st.st_dev, st.st_ino) != self._dir_ident
+
     def _open(self) -> None:
         self.close()
-        directory = os.path.dirname(self.path)
-        if directory and not os.path.isdir(directory):
-            os.makedirs(directory, mode=0o755, exist_ok=True)
+        if self._dfd < 0 or self._dir_moved():
+            self._open_dir()
         locked = LockedFile(self.path, timeout=0)
         _refuse_symlink(self.path)
         self._fd = locked._open()
         st = os.fstat(self._fd)
         self._ident = (st.st_dev, st.st_ino)
+        self._dev, self._ino = self._ident
         self._pid = _PID[0]
 
     def close(self) -> None:
+        """Close the stream file (the directory descriptor stays for the next open)."""
         if self._fd >= 0:
             os.close(self._fd)
         self._fd = -1
         self._ident = None
+        self._dev = self._ino = -1
         self._end = -1
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+            self._close_dir()
+        except Exception:  # pragma: no cover - interpreter shutdown
+            pass
+
+    def has_entry(self, name: str) -> bool:
+        """Whether ``name`` exists in the stream's directory (one ``access``)."""
+        dfd = self._dfd
+        if dfd >= 0 and self._pid == _PID[0]:
+            return os.access(name, os.F_OK, dir_fd=dfd)
+        return os.access(os.path.join(self._directory, name), os.F_OK)
 
     def append(
         self,
         buffer: bytes,
-        *,
         fsync: bool = False,
         timeout: float | None = 10.0,
         rotate_at: int | None = None,
@@ -1067,8 +1138,14 @@ class StreamWriter:
         with self._mutex:
             while True:
                 if self._fd < 0 or self._pid != _PID[0]:
-                    self._fd = -1  # never close a descriptor inherited over fork
+                    if self._pid != _PID[0]:
+                        # never close descriptors inherited over fork; the child opens its own
+                        self._fd = self._dfd = -1
                     self._open()
+                elif time.monotonic() - self._dir_checked > DIR_RECHECK_S and self._dir_moved():
+                    self.close()
+                    self._open_dir()
+                    continue
                 fd = self._fd
                 try:
                     fcntl.flock(fd, _LOCK_EX_NB)  # the uncontended case, without the poll loop
@@ -1076,18 +1153,23 @@ class StreamWriter:
                     _flock(fd, shared=False, timeout=timeout, path=self.path)
                 try:
                     try:
-                        current = os.stat(self.path, follow_symlinks=False)
+                        current = os.stat(self._name, dir_fd=self._dfd, follow_symlinks=False)
                     except FileNotFoundError:
                         current = None
-                    if current is None or (current.st_dev, current.st_ino) != self._ident:
+                    if (
+                        current is None
+                        or current.st_ino != self._ino
+                        or current.st_dev != self._dev
+                    ):
                         fcntl.flock(fd, fcntl.LOCK_UN)
-                        self.close()
+                        self.close()  # _open compares the directory too
                         continue
                     if _FAULT is None and not fsync:
                         # write_fd's common case inline: an intact tail, no rotation due, one
                         # whole write. Anything else (or a failed or short write, undone
-                        # first) goes through write_fd.
-                        size = os.lseek(fd, 0, os.SEEK_END)
+                        # first) goes through write_fd. The size is the revalidating stat's:
+                        # the same inode, locked, so no other writer changes it meanwhile.
+                        size = current.st_size
                         total = len(buffer)
                         if (rotate_at is None or size + total < rotate_at) and (
                             size == self._end or size == 0 or os.pread(fd, 1, size - 1) == b"\n"

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 HOOK_LOCK_TIMEOUT = 0.25
 
 # Per-stream constants of the append path: path, writer, fsync, rotation threshold, lock
-# timeout, and the spool directory to drain (None in hook mode).
+# timeout, and the spool directory to drain, relative to the store root (None in hook mode).
 _AppendPlan = tuple[Path, _jsonl.StreamWriter, bool, "int | None", float, "str | None"]
 REWRITE_LOCK_TIMEOUT = 30.0
 
@@ -171,13 +171,6 @@ class MetricsStore:
     @property
     def spool_dir(self) -> Path:
         return self.root / "spool"
-
-    @property
-    def _spool_str(self) -> str:
-        spool = self.__dict__.get("_spool_cache")
-        if spool is None:
-            spool = self.__dict__["_spool_cache"] = os.path.join(self._root_str, "spool")
-        return spool
 
     def files(self, stream: Stream | str, *, include_rotated: bool = True) -> list[str]:
         """Files of ``stream`` in read order: numbered, stamped segments, live, spool."""
@@ -355,7 +348,7 @@ class MetricsStore:
             return None
         if (sid is not None or name in events.REGISTRY) and events.check_built_event(data):
             return None
-        if spool is not None and os.access(spool, os.F_OK):
+        if spool is not None and writer.has_entry(spool):
             self.drain_spool(Stream.EVENTS)
         outcome = writer.append(line, fsync=fsync, timeout=timeout, rotate_at=rotate_at)
         written, repaired, rotated = outcome
@@ -396,7 +389,7 @@ class MetricsStore:
         path, writer, fsync, rotate_at, timeout, spool = plan
         if _disabled():
             return AppendResult(stream.value, path, 0, 0, False, None, False, "disabled")
-        if spool is not None and os.access(spool, os.F_OK):
+        if spool is not None and writer.has_entry(spool):
             self.drain_spool(stream)
         try:
             outcome = writer.append(buffer, fsync=fsync, timeout=timeout, rotate_at=rotate_at)
@@ -426,7 +419,9 @@ class MetricsStore:
         path = self.path(stream)
         rotation = self.settings.metrics.rotation.get(stream.value)
         rotate_at = rotation.max_bytes if stream.rotates and rotation and rotation.enabled else None
-        spool = None if self.hook_mode else self._spool_str  # the hook spools, never drains
+        # ``spool/`` as the writer's directory sees it (the store root); the hook spools but
+        # never drains
+        spool = None if self.hook_mode else "spool"
         return (
             path,
             _jsonl.StreamWriter(str(path), trust_own_tail=stream.rotates),
