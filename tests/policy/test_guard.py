@@ -377,3 +377,47 @@ def test_decision_types_are_immutable_values() -> None:
     assert decision.blocked and not decision.allowed
     with pytest.raises(ValueError):
         Decision("maybe")
+
+
+_PAYLOADS = (
+    "ls -la",
+    "rm -rf build",
+    "rm -rf ~/proj",
+    "* * * * * rm -rf ~/proj",
+    "*/5 * * * * rm -rf /srv/app/src",
+    "git status; git reset --hard",
+    "git push --force origin main",
+    "echo 'rm -rf /' > notes.txt",
+    "x=$(cat; cat",
+    "git clean -fdx . && ls",
+)
+
+
+def test_payload_flags_agrees_with_the_full_payload(repo: Path) -> None:
+    """Context.payload_flags stops at the first finding with a wanted action: its answer is
+    the full payload's, for every action set the analysers ask about."""
+    facts = RepoFacts(str(repo))
+    judge = PathJudge(facts, home=str(repo.parent))
+    seen: set[tuple[frozenset[str], bool]] = set()
+    for text in _PAYLOADS:
+        _payload_flags_case(facts, judge, str(repo), text, seen)
+    # the payloads hold flagged and unflagged texts for both action sets
+    assert len(seen) == 4
+
+
+def _payload_flags_case(
+    facts: RepoFacts,
+    judge: PathJudge,
+    cwd: str,
+    text: str,
+    seen: set[tuple[frozenset[str], bool]],
+) -> None:
+    argv = (lit("echo"), lit(text, True))
+    outer = Command(argv, "echo", cwd=(lit(cwd, True),), text="echo")
+    for actions in (frozenset({"warn", "block"}), frozenset({"block"})):
+        ctx = Context(facts, judge, guard_module._judge_payload, guard_module._judge_record_in)
+        full = ctx.payload(text, outer, "eval", "data")
+        flagged = ctx.payload_flags(text, outer, "eval", "data", actions)
+        assert flagged == any(f.action in actions for f in full)
+        assert ctx.depth == 0
+        seen.add((actions, flagged))

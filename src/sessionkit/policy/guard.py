@@ -608,14 +608,34 @@ def _judge_record_in(ctx: Context, cmd: Command) -> list[Finding]:
 
 
 def _judge_payload(
-    ctx: Context, text: str, outer: Command, kind: str, detail: str, cwd: str | None
+    ctx: Context,
+    text: str,
+    outer: Command,
+    kind: str,
+    detail: str,
+    cwd: str | None,
+    first_of: frozenset[str] | None = None,
 ) -> list[Finding]:
-    """Judge a shell payload that an analysed command runs (git aliases, config commands)."""
+    """Judge a shell payload that an analysed command runs (git aliases, config commands).
+
+    With ``first_of``, only whether the payload holds a finding with one of those actions
+    matters (``Context.payload_flags``): the records are judged in order until the first
+    one, which is returned alone, as the analyser left it."""
     payload_cwd = cwd
     if payload_cwd is None:
         cwds = ctx.judge.cwd_paths(outer.cwd)
         payload_cwd = next((c for c in cwds if c is not None), ctx.cwd)
     walked = _walk(text, payload_cwd)
+    if first_of is not None:
+        for record in walked.commands:
+            for item in _judge_record(record, ctx):
+                if item.action in first_of:
+                    return [item]
+        if walked.error is not None or walked.limit is not None:
+            derived = _derived(outer, "parse-limit" if walked.limit else "guard-internal-error")
+            if derived.action in first_of:
+                return [derived]
+        return []
     hop = Hop(kind, outer.span, detail)
     out: list[Finding] = []
     for record in walked.commands:

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
     from sessionkit.policy.values import Value
 
     # both take the Context first: plain functions, so a Context makes no reference cycle
-    PayloadJudge = Callable[["Context", str, Command, str, str, "str | None"], list[Finding]]
+    PayloadJudge = Callable[
+        ["Context", str, Command, str, str, "str | None", "frozenset[str] | None"], list[Finding]
+    ]
     CommandJudge = Callable[["Context", Command], list[Finding]]
 
 
@@ -58,7 +60,20 @@ class Context:
             return []
         self.depth += 1
         try:
-            return self.judge_payload(self, text, cmd, kind, detail, cwd)
+            return self.judge_payload(self, text, cmd, kind, detail, cwd, None)
+        finally:
+            self.depth -= 1
+
+    def payload_flags(
+        self, text: str, cmd: Command, kind: str, detail: str, actions: frozenset[str]
+    ) -> bool:
+        """Whether ``payload`` would hold a finding whose action is in ``actions``; the
+        payload's records are judged in order until the first such finding."""
+        if self.judge_payload is None or self.depth > 10:
+            return False
+        self.depth += 1
+        try:
+            return bool(self.judge_payload(self, text, cmd, kind, detail, None, actions))
         finally:
             self.depth -= 1
 
@@ -292,10 +307,13 @@ def _data_only(cmd: Command, ctx: Context) -> list[Finding]:
     texts = texts[1:4] + texts[:1]
     for text in texts:
         for attempt in (text, text + " ."):
-            for item in ctx.payload(attempt, cmd, "eval", "data"):
-                if item.action != "allow":
-                    return [finding(cmd, "data-only")]
+            if ctx.payload_flags(attempt, cmd, "eval", "data", _FLAGGED):
+                return [finding(cmd, "data-only")]
     return []
+
+
+_FLAGGED = frozenset(("warn", "block"))
+_BLOCKED = frozenset(("block",))
 
 
 def _shell_stdin(cmd: Command, ctx: Context) -> list[Finding]:
@@ -313,15 +331,14 @@ def _shell_stdin(cmd: Command, ctx: Context) -> list[Finding]:
         text = value.text
         if not text or " " not in text.strip():
             continue
-        for item in ctx.payload(text, cmd, "shell-stdin", producer.detail or "pipe"):
-            if item.action == "block":
-                return [
-                    finding(
-                        cmd,
-                        "unresolved-command-destructive",
-                        target=f"{producer.detail or 'a program'} may print {text!r}",
-                    )
-                ]
+        if ctx.payload_flags(text, cmd, "shell-stdin", producer.detail or "pipe", _BLOCKED):
+            return [
+                finding(
+                    cmd,
+                    "unresolved-command-destructive",
+                    target=f"{producer.detail or 'a program'} may print {text!r}",
+                )
+            ]
     return []
 
 
