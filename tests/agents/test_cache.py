@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sessionkit.agents import cache, dispatcher
-from tests.agents.conftest import claude
+from tests.agents.conftest import claude, run_hook
 
 CONFIG = "# p\n\n## Session Config\n\nhooks:\n  warn-as: {mode}\n"
 
@@ -138,3 +138,60 @@ def test_guard_policy_is_read_from_its_cache(make_repo: Any) -> None:
     assert checks.cached_policy(str(repo)) is None  # the key changed: the guard rebuilds
     assert load_policy(str(repo)).rules["git-clean-force"][0] == "block"
     assert checks.cached_policy(str(repo)).rules["git-clean-force"][0] == "block"  # type: ignore[union-attr]
+
+
+def _scope_decide(repo: Path, command: str, session: str = "s1") -> dict[str, Any]:
+    payload = claude(repo, "Bash", {"command": command}, session_id=session)
+    result = run_hook(["claude", "pre-tool-use"], payload, cwd=repo)
+    assert result.code == 0
+    return result.json() if result.stdout else {}
+
+
+def _same_size_rewrite(path: Path, text: str) -> None:
+    """Rewrite keeping size and mtime: only the content tells the change."""
+    before = path.stat()
+    assert len(text.encode()) == before.st_size
+    path.write_text(text)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_validated_scope_text_is_reused_only_while_unchanged(make_repo: Any) -> None:
+    strict = '{"wave": 4, "role": "Impl", "enforcement": "strict", "allowedPaths": ["src/"]}'
+    repo: Path = make_repo({"src/app.py": "x = 1\n", ".claude/wave-scope.json": strict})
+    scope_file = repo / ".claude" / "wave-scope.json"
+    _age(scope_file)
+    first = _scope_decide(repo, "git reset --hard HEAD~1")
+    assert _doc(repo)["scope_checked"] == {"path": ".claude/wave-scope.json", "text": strict}
+    second = _scope_decide(repo, "git reset --hard HEAD~1")
+    assert first == second
+    reason = second["hookSpecificOutput"]["permissionDecisionReason"]
+    assert reason.startswith(
+        "sessionkit blocked this call (wave 4, role Impl, enforcement strict)."
+    )
+    # the cached text is the validated scope: a write outside it is still judged
+    outside = _scope_decide(repo, "echo x > README.md")
+    assert (
+        "[scope.outside-allowed-paths] `README.md`"
+        in (outside["hookSpecificOutput"]["permissionDecisionReason"])
+    )
+    # same size, same mtime, other content: warn instead of strict
+    _same_size_rewrite(scope_file, strict.replace('"strict"', '"warn"  '))
+    warned = _scope_decide(repo, "echo x > README.md")
+    assert "permissionDecision" not in warned["hookSpecificOutput"]
+    assert "enforcement warn" in warned["hookSpecificOutput"]["additionalContext"]
+    # and an unusable file is reported, not taken from the cache
+    _same_size_rewrite(scope_file, strict.replace('"strict"', '"bogus!"'))
+    broken = _scope_decide(repo, "echo x > src/ok.py")
+    assert "[scope.unreadable]" in broken["hookSpecificOutput"]["permissionDecisionReason"]
+
+
+def test_scope_with_diagnostics_is_not_cached(make_repo: Any) -> None:
+    defaulted = '{"wave": 4, "role": "Impl", "allowedPaths": ["src/"]}'
+    repo: Path = make_repo({"src/app.py": "x = 1\n", ".claude/wave-scope.json": defaulted})
+    for session in ("s1", "s2"):  # the notice is shown once per session
+        obj = _scope_decide(repo, "git reset --hard HEAD~1", session)
+        assert (
+            "[scope.enforcement-defaulted]"
+            in (obj["hookSpecificOutput"]["permissionDecisionReason"])
+        )
+    assert "scope_checked" not in _doc(repo)

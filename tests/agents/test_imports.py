@@ -149,6 +149,20 @@ def test_decisions_without_startup_heavy_modules(tmp_path: Path, scoped: Path) -
     assert not loaded.intersection(STARTUP_HEAVY), sorted(loaded.intersection(STARTUP_HEAVY))
 
 
+def test_validated_scope_needs_no_scope_module(tmp_path: Path, scoped: Path) -> None:
+    """A shell call without write targets takes the scope file whose text the validator
+    accepted before from the hook cache (§13.3): no scope, protected-path or glob module."""
+    args = ["claude", "pre-tool-use"]
+    payload = claude(scoped, "Bash", {"command": "git reset --hard HEAD~1"})
+    first = _modules(tmp_path, scoped, args, payload)
+    assert "sessionkit.policy.scope" in first  # the miss validates the file
+    loaded = _modules(tmp_path, scoped, args, payload)
+    lazy = ("scope", "protected", "globs", "findings")
+    assert not loaded.intersection(f"sessionkit.policy.{name}" for name in lazy)
+    write = claude(scoped, "Bash", {"command": "echo x > README.md"})
+    assert "sessionkit.policy.scope" in _modules(tmp_path, scoped, args, write)
+
+
 def test_cold_cache_may_load_parsers(tmp_path: Path, make_repo: object) -> None:
     repo: Path = make_repo(  # type: ignore[operator]
         {"CLAUDE.md": "# p\n\n## Session Config\n\nhooks:\n  fail-mode: open\n"}

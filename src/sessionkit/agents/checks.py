@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
+from sessionkit import _jsonfast
 from sessionkit.agents._wire import label
 from sessionkit.agents.event import Finding
 
@@ -38,6 +39,7 @@ class CheckRun:
         "overrides",
         "paths",
         "role",
+        "scope_checked",
         "scope_unreadable",
         "targets",
     )
@@ -53,6 +55,8 @@ class CheckRun:
         self.targets: list[Any] = []
         self.overrides: list[tuple[str, str]] = []
         self.scope_unreadable: str | None = None
+        # The scope file text to store in the hook cache as validated (``load_scope``).
+        self.scope_checked: dict[str, str] | None = None
         self.active_scope: Any = None
         self.role = "unknown"
 
@@ -240,10 +244,33 @@ def adopt(findings: Any, check: str) -> list[Finding]:
     return adopted
 
 
-def load_scope(run: CheckRun, root: str, git_dir: str | None, environ: Mapping[str, str]) -> None:
-    """The active wave scope (§9.1); an unusable scope file becomes ``scope.unreadable``."""
-    if not scope_may_exist(root, git_dir, environ):
+def load_scope(
+    run: CheckRun,
+    root: str,
+    git_dir: str | None,
+    environ: Mapping[str, str],
+    cache_doc: dict[str, Any] | None = None,
+) -> None:
+    """The active wave scope (§9.1); an unusable scope file becomes ``scope.unreadable``.
+
+    With the hook cache (``cache_doc``): when the only scope file has exactly the text the
+    validator accepted before (``scope_checked``), its content is used without importing the
+    scope module; after a miss, ``run.scope_checked`` holds what to store."""
+    where = _scope_sources(root, git_dir, environ)
+    if where is None:
         return
+    single = _single_scope_file(root, where) if cache_doc is not None else None
+    if single is not None and cache_doc is not None:
+        rel, text = single
+        checked = cache_doc.get("scope_checked")
+        if isinstance(checked, dict) and checked.get("path") == rel and checked.get("text") == text:
+            try:
+                doc = _jsonfast.loads(text.removeprefix("\ufeff"))
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict):
+                run.active_scope = CheckedScope(doc, rel)
+                return
     scope = policy_module("scope")
     if scope is None:
         return
@@ -256,23 +283,82 @@ def load_scope(run: CheckRun, root: str, git_dir: str | None, environ: Mapping[s
         return
     if run.active_scope is not None:
         run.findings.extend(adopt(getattr(run.active_scope, "diagnostics", ()), "scope"))
+    if single is not None and run.active_scope is not None:
+        rel, text = single
+        try:
+            _, notes = scope.check_file(text.encode("utf-8"), rel, root)
+        except scope.ScopeUnreadable:
+            return
+        if not notes:
+            run.scope_checked = {"path": rel, "text": text}
+
+
+class CheckedScope:
+    """A wave scope file whose exact text the scope module accepted on an earlier call (hook
+    cache ``scope_checked``): what ``scope.ActiveScope`` offers for reading its content.
+    Checks that judge paths or commands get the real ``ActiveScope`` (``full_scope``)."""
+
+    __slots__ = ("doc", "path")
+    source = "file"
+    sealed = False
+    tampered = False
+    diagnostics: tuple[Any, ...] = ()
+
+    def __init__(self, doc: dict[str, Any], path: str) -> None:
+        self.doc = doc
+        self.path = path
+
+
+def full_scope(run: CheckRun) -> Any:
+    """The run's active scope as a ``scope.ActiveScope`` (None when none is active)."""
+    active = run.active_scope
+    if isinstance(active, CheckedScope):
+        scope = policy_module("scope")
+        if scope is None:
+            return None
+        active = run.active_scope = scope.ActiveScope(active.doc, active.path, "file")
+    return active
 
 
 # Where a scope can come from (§9.1): mirrored here so that a call in a repository without
 # any wave scope does not import the scope module at all.
 _SCOPE_FILES = (".claude/wave-scope.json", ".codex/wave-scope.json", ".cursor/wave-scope.json")
+# Scope files larger than this are never taken from the hook cache.
+_CHECKED_MAX = 65536
 
 
 def scope_may_exist(root: str, git_dir: str | None, environ: Mapping[str, str]) -> bool:
     """False only when no scope file, no seal and no ``SESSIONKIT_WAVE_SCOPE`` exist."""
+    return _scope_sources(root, git_dir, environ) is not None
+
+
+def _scope_sources(
+    root: str, git_dir: str | None, environ: Mapping[str, str]
+) -> tuple[str, ...] | None:
+    """None without any scope source; () when a seal or ``SESSIONKIT_WAVE_SCOPE`` is in
+    play (the scope module decides); else the scope files that exist."""
     if environ.get("SESSIONKIT_WAVE_SCOPE"):
-        return True
+        return ()
     if git_dir is not None and os.path.lexists(os.path.join(git_dir, "sessionkit")):
         if os.path.lexists(os.path.join(git_dir, "sessionkit", "scope-seal.json")):
-            return True
+            return ()
         if os.path.lexists(os.path.join(git_dir, "sessionkit", "scope-seals")):
-            return True
-    return any(os.path.lexists(os.path.join(root, rel)) for rel in _SCOPE_FILES)
+            return ()
+    found = tuple(rel for rel in _SCOPE_FILES if os.path.lexists(os.path.join(root, rel)))
+    return found or None
+
+
+def _single_scope_file(root: str, where: tuple[str, ...]) -> tuple[str, str] | None:
+    """``(rel, text)`` when exactly one scope file exists, is small and is UTF-8."""
+    if len(where) != 1:
+        return None
+    try:
+        with open(os.path.join(root, where[0]), "rb") as handle:
+            data = handle.read(_CHECKED_MAX + 1)
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return (where[0], text) if len(data) <= _CHECKED_MAX else None
 
 
 def check_paths(run: CheckRun, root: str, environ: Mapping[str, str]) -> None:
@@ -283,7 +369,7 @@ def check_paths(run: CheckRun, root: str, environ: Mapping[str, str]) -> None:
     if scope is None:
         return
     prime_globs()  # classify compiles the protected and allowed path patterns
-    active = None if "scope" in run.disabled else run.active_scope
+    active = None if "scope" in run.disabled else full_scope(run)
     found = adopt(
         scope.classify(
             run.targets,
@@ -311,7 +397,7 @@ def check_commands(run: CheckRun, analysis: Any) -> None:
         return
     gates = run.config.get("enforcement-gates")
     found = commands.check(
-        analysis, run.active_scope, config_gates=gates if isinstance(gates, dict) else None
+        analysis, full_scope(run), config_gates=gates if isinstance(gates, dict) else None
     )
     run.findings.extend(adopt(found, "commands"))
 
@@ -371,7 +457,7 @@ def check_verify(run: CheckRun, root: str) -> None:
         root,
         event.git_dir,
         event.session_id,
-        run.active_scope,
+        full_scope(run),
         role=run.role,
         config_gates=gates if isinstance(gates, dict) else None,
     )

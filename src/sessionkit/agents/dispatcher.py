@@ -347,7 +347,7 @@ def _judge(
         call.diag.line(note)
     call.trace(f"checks done ({len(run.findings)} findings)")
     if call.cache_doc is not None and call.cache_path is not None:
-        persist_patterns(call.cache_doc, call.cache_path)
+        persist_patterns(call.cache_doc, call.cache_path, run.scope_checked)
     if call.probe is None:
         if any(item.rule_id in ONCE_RULES for item in run.findings):  # else nothing to filter
             from sessionkit.agents import notices
@@ -404,7 +404,10 @@ def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
     # file must be reported even for commands that write nothing (§8.3). Without any scope
     # file or seal, the scope module is not imported at all (``checks.scope_may_exist``).
     _guarded(
-        call, run, "scope", lambda: checks_mod.load_scope(run, root, event.git_dir, call.environ)
+        call,
+        run,
+        "scope",
+        lambda: checks_mod.load_scope(run, root, event.git_dir, call.environ, call.cache_doc),
     )
     run.role = checks_mod.caller_role(event, run.active_scope, call.environ)
     if run.scope_unreadable is not None and "scope" not in run.disabled:
@@ -423,7 +426,10 @@ def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
 def _run_verify(call: Call, run: checks_mod.CheckRun, root: str) -> None:
     event = run.event
     _guarded(
-        call, run, "verify", lambda: checks_mod.load_scope(run, root, event.git_dir, call.environ)
+        call,
+        run,
+        "verify",
+        lambda: checks_mod.load_scope(run, root, event.git_dir, call.environ, call.cache_doc),
     )
     run.role = checks_mod.caller_role(event, run.active_scope, call.environ)
     _guarded(call, run, "verify", lambda: checks_mod.check_verify(run, root))
@@ -766,19 +772,26 @@ def primed_patterns(doc: dict[str, Any]) -> None:
             checks_mod.prime_globs()
 
 
-def persist_patterns(doc: dict[str, Any], path: str) -> None:
-    """Store newly compiled patterns in the hook cache (at most 32 lists, §13.3)."""
+def persist_patterns(
+    doc: dict[str, Any], path: str, scope_checked: dict[str, str] | None = None
+) -> None:
+    """Store newly compiled patterns (at most 32 lists, §13.3) and a newly validated scope
+    file text (``checks.load_scope``) in the hook cache."""
+    changed = scope_checked is not None and doc.get("scope_checked") != scope_checked
+    if changed:
+        doc["scope_checked"] = scope_checked
     memo = getattr(sys.modules.get(checks_mod.GLOBS), "_compiled", None)
-    if not isinstance(memo, dict):
-        return  # the glob module was not loaded: nothing was compiled
-    fresh = [key for key in memo if key not in checks_mod.PRIMED]
+    # without the glob module loaded nothing was compiled
+    fresh = [key for key in memo if key not in checks_mod.PRIMED] if isinstance(memo, dict) else []
     if not fresh:
+        if changed:
+            cache.write(path, doc)
         return
     import hashlib  # only when patterns were compiled in this process
 
+    assert isinstance(memo, dict)
     stored = doc.get("scope_patterns")
     stored = dict(stored) if isinstance(stored, dict) else {}
-    changed = False
     for key in fresh:
         digest = hashlib.sha256(_jsonfast.dumps(list(key)).encode()).hexdigest()
         if digest not in stored:

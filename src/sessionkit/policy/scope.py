@@ -41,6 +41,7 @@ __all__ = [
     "Problem",
     "ScopeUnreadable",
     "Target",
+    "check_file",
     "classify",
     "classify_target",
     "load_active",
@@ -490,6 +491,12 @@ def _usable(data: bytes, path: str, root: str) -> tuple[dict[str, Any], list[Fin
             )
         )
     return doc, notes
+
+
+def check_file(data: bytes, path: str, root: str) -> tuple[dict[str, Any], list[Finding]]:
+    """``(doc, notes)`` of a scope file's bytes as :func:`load_active` judges them (notes:
+    ``scope.enforcement-defaulted``); raises :class:`ScopeUnreadable` when unusable."""
+    return _usable(data, path, root)
 
 
 def _rel(path: str, root: str) -> str:
