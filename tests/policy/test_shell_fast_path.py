@@ -88,6 +88,31 @@ def test_fast_paths_read_quoted_strings_like_the_parser(parts: list[tuple[str, s
     assert_same("".join(word + sep for word, sep in parts))
 
 
+# characters the general parser reads (expansions, escapes, redirections, comments, blanks
+# other than spaces): a command holding one outside quotes leaves the quoted fast path
+SPECIAL = ["$x", "`x`", "\\", "(", ")", "<", ">", "#", "\t", "!", "\r", "é"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(WORDS + GLOBBY + QUOTED + SPECIAL), st.sampled_from(SEPARATORS)),
+        max_size=8,
+    )
+)
+def test_quoted_fast_path_gate_rejects_nothing_it_would_read(parts: list[tuple[str, str]]) -> None:
+    """_fast tests the whole command against ``fast_quoted_chars`` before _fast_quoted builds
+    any node: every command _fast_quoted reads passes that test, so the gate only saves the
+    work of the commands it would give up on."""
+    command = "".join(word + sep for word, sep in parts)
+    gate = shell._re("fast_quoted_chars").fullmatch(command) is not None
+    if shell._fast_quoted(command) is not None:
+        assert gate, command
+    if not gate and ("'" in command or '"' in command):
+        assert shell._fast(command) is None, command
+    assert_same(command)
+
+
 def test_quoted_words_take_the_fast_path() -> None:
     for command in [
         "grep -rn 'rm -rf' .",

@@ -609,6 +609,10 @@ _PATTERNS = {
     # an expansion or escape inside), a run of other word characters, an operator, blanks; a
     # lone quote (unterminated, or a double-quoted string the general parser must read)
     "fast_quoted": "'[^']*'|\"[^\"\\\\$`]*\"|[^ ;&|\\n'\"]+|&&|\\|\\||[;&|\\n]| +|['\"]",
+    # the characters _fast_quoted accepts, as one test before it builds any node: quoted
+    # strings as above and runs of the fast path's plain characters between them (possessive:
+    # a command that does not match fails in linear time)
+    "fast_quoted_chars": "(?:'[^']*+'|\"[^\"\\\\$`]*+\"|[A-Za-z0-9_./:,+@%^=~*?{}\\[\\]\\- \\n;&|-]++)*+",
     "assign": "[A-Za-z_][A-Za-z0-9_]*(?=\\+?=|\\[)",
 }
 
@@ -2130,7 +2134,7 @@ def _fast(command: str) -> Script | None:
     """Lists of plain words joined by ``;``, ``&&``, ``||``, ``|``, ``&`` and newlines skip the
     general parser; anything unusual falls back to it."""
     if not _SIMPLE_CHARS.issuperset(command):
-        if "'" in command or '"' in command:
+        if ("'" in command or '"' in command) and _re("fast_quoted_chars").fullmatch(command):
             return _fast_quoted(command)
         return None
     if "\n" not in command and ";" not in command and "&" not in command and "|" not in command:
