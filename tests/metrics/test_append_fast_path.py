@@ -344,3 +344,15 @@ def test_a_forked_child_appends_through_its_own_descriptors(tmp_path: Path) -> N
     assert os.waitstatus_to_exitcode(status) == 0
     store.append("events", {"event": "acme.x.y", "n": 3})
     assert _ns(root / "events.jsonl") == [1, 2, 3]
+
+
+def test_a_pending_spool_stops_the_writer_before_it_locks_or_writes(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    writer = _jsonl.StreamWriter(str(path), trust_own_tail=True)
+    writer.append(b'{"n":1}\n', False, 10.0, None, "spool")
+    (tmp_path / "spool").mkdir()
+    with pytest.raises(_jsonl.SpoolPending):
+        writer.append(b'{"n":2}\n', False, 10.0, None, "spool")
+    assert path.read_bytes() == b'{"n":1}\n'
+    writer.append(b'{"n":3}\n')  # without a spool name: no check
+    assert path.read_bytes() == b'{"n":1}\n{"n":3}\n'

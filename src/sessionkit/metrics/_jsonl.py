@@ -130,10 +130,14 @@ def _make_encoder() -> Callable[[Any], str]:
     def encode(record: Any) -> str:
         return join(chunks(record, 0))
 
+    encode.chunks = chunks  # type: ignore[attr-defined]
     return encode
 
 
 _ENCODE = _make_encoder()
+# The C encoder itself: ``"".join(_ENCODE_CHUNKS(record, 0))`` is ``_ENCODE(record)`` without
+# its Python frame (the store's hot path); None where the C module is missing.
+_ENCODE_CHUNKS: Any = getattr(_ENCODE, "chunks", None)
 _DECODE = json.JSONDecoder().decode
 
 
@@ -1006,6 +1010,10 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
 
 
+class SpoolPending(Exception):
+    """``StreamWriter.append`` found the spool directory to drain first (nothing written)."""
+
+
 # How long a writer trusts its descriptor of the store directory before comparing it with the
 # directory's path again (see ``StreamWriter``).
 DIR_RECHECK_S = 0.05
@@ -1024,7 +1032,7 @@ class StreamWriter:
     because they share this descriptor.
 
     On POSIX the writer also keeps a descriptor of the store directory and resolves the file
-    (and ``spool/``, :meth:`has_entry`) from it: one path component instead of the whole
+    (and ``spool/``, see :meth:`append`) from it: one path component instead of the whole
     absolute path. A rewrite, rotation or checkout replaces the file inside that directory, so
     the revalidation sees it exactly as ``stat(path)`` would. Only a rename or replacement of
     the directory itself (or of a parent, or a symlink on the way) is seen differently; the
@@ -1117,21 +1125,22 @@ class StreamWriter:
         except Exception:  # pragma: no cover - interpreter shutdown
             pass
 
-    def has_entry(self, name: str) -> bool:
-        """Whether ``name`` exists in the stream's directory (one ``access``)."""
-        dfd = self._dfd
-        if dfd >= 0 and self._pid == _PID[0]:
-            return os.access(name, os.F_OK, dir_fd=dfd)
-        return os.access(os.path.join(self._directory, name), os.F_OK)
-
     def append(
         self,
         buffer: bytes,
         fsync: bool = False,
         timeout: float | None = 10.0,
         rotate_at: int | None = None,
+        spool: str | None = None,
     ) -> AppendOutcome:
+        """Append ``buffer`` under the lock (spec §2.4 steps 3-9).
+
+        With ``spool`` (a name in the stream's directory), first raise ``SpoolPending`` when
+        it exists, before taking the lock: the caller drains it and appends again.
+        """
         if _MSVCRT is not None:  # pragma: no cover - Windows keeps the data file closed
+            if spool is not None and os.path.exists(os.path.join(self._directory, spool)):
+                raise SpoolPending(spool)
             return append_lines(
                 self.path, buffer, fsync=fsync, timeout=timeout, rotate_at=rotate_at
             )
@@ -1146,6 +1155,8 @@ class StreamWriter:
                     self.close()
                     self._open_dir()
                     continue
+                if spool is not None and os.access(spool, os.F_OK, dir_fd=self._dfd):
+                    raise SpoolPending(spool)
                 fd = self._fd
                 try:
                     fcntl.flock(fd, _LOCK_EX_NB)  # the uncontended case, without the poll loop

@@ -341,16 +341,20 @@ class MetricsStore:
         }
         data.update(draft)
         try:
-            line = (_jsonl._ENCODE(data) + "\n").encode("utf-8")
+            chunks = _jsonl._ENCODE_CHUNKS
+            text = "".join(chunks(data, 0)) if chunks is not None else _jsonl._ENCODE(data)
+            line = (text + "\n").encode("utf-8")
         except (TypeError, ValueError, RecursionError):
             return None  # NaN, a lone surrogate: the general path words the error
         if len(line) > max_line:
             return None
         if (sid is not None or name in events.REGISTRY) and events.check_built_event(data):
             return None
-        if spool is not None and writer.has_entry(spool):
+        try:  # positional arguments: this call runs on every append
+            outcome = writer.append(line, fsync, timeout, rotate_at, spool)
+        except _jsonl.SpoolPending:
             self.drain_spool(Stream.EVENTS)
-        outcome = writer.append(line, fsync=fsync, timeout=timeout, rotate_at=rotate_at)
+            outcome = writer.append(line, fsync, timeout, rotate_at)
         written, repaired, rotated = outcome
         if rotated is not None:
             rotated_path = Path(rotated)
@@ -389,10 +393,12 @@ class MetricsStore:
         path, writer, fsync, rotate_at, timeout, spool = plan
         if _disabled():
             return AppendResult(stream.value, path, 0, 0, False, None, False, "disabled")
-        if spool is not None and writer.has_entry(spool):
-            self.drain_spool(stream)
         try:
-            outcome = writer.append(buffer, fsync=fsync, timeout=timeout, rotate_at=rotate_at)
+            try:
+                outcome = writer.append(buffer, fsync, timeout, rotate_at, spool)
+            except _jsonl.SpoolPending:
+                self.drain_spool(stream)
+                outcome = writer.append(buffer, fsync, timeout, rotate_at)
         except LockTimeout:
             if not self.hook_mode:
                 raise
