@@ -8,7 +8,7 @@ import pytest
 
 from sessionkit.policy.command import Command
 from sessionkit.policy.shell import simple_commands as shell_simple_commands
-from sessionkit.policy.values import FRESH, HOME, REPO, TMPDIR, Sym, Unknown
+from sessionkit.policy.values import FRESH, HOME, REPO, TMPDIR, Lit, Sym, Unknown, lit
 from sessionkit.policy.walk import canonical_name, simple_commands, walk
 
 CWD = "/work/repo"
@@ -84,6 +84,25 @@ def test_tilde_forms() -> None:
 def test_unquoted_glob_is_a_pattern_quoted_is_not() -> None:
     c = records("rm -f *.txt '*.md' \"a?\" x\\*")[0]
     assert [v.pattern for v in c.argv[1:]] == [False, True, False, False, False]
+
+
+def test_plain_words_are_the_values_lit_builds() -> None:
+    """The walker builds plain literal words inline (no lit() frame): the same values, flags,
+    text and pieces as lit()."""
+    words = ["ls", "-la", "*.py", "a?b", "[ab]", "x]", "src/", "a~b", "%s", "-", "a=b"]
+    (cmd,) = list(simple_commands("echo " + " ".join(words), cwd="/r"))
+    for value, text in zip(cmd.argv[1:], words, strict=True):
+        expected = lit(text)
+        assert value == expected
+        assert (value.text, value.known, value.pattern, value.split) == (
+            expected.text,
+            expected.known,
+            expected.pattern,
+            expected.split,
+        )
+        assert [(type(p), p.text, p.quoted) for p in value.pieces] == [  # type: ignore[union-attr]
+            (Lit, text, False)
+        ]
 
 
 def test_unknown_pieces_and_split_flag() -> None:

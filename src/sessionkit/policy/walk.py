@@ -81,6 +81,7 @@ MAX_BRACE = 256
 MAX_ALTS = 16
 
 _EMPTY = Value(())
+_new_object = object.__new__  # slot stores without an __init__ frame (hot path)
 _UNKNOWN_OUT = Value((Unknown("$(…)"),))
 _MAX_PIECES = 64
 _PAYLOAD_CHAR_FACTOR = 1
@@ -1005,6 +1006,7 @@ class _Walker:
         combos: list[tuple[list[Value], list[tuple[int, int]]]] = [(argv0, spans0)]
         single = True
         expand = self._expand
+        new = _new_object
         for word in words:
             span = word.span
             if single and word.assign is None:
@@ -1019,7 +1021,17 @@ class _Walker:
                             spans0.append(span)
                             continue
                         if "{" not in text:
-                            argv0.append(lit(text))
+                            # lit(text) without its frame (a test holds the two equal)
+                            value = new(Value)
+                            piece = new(Lit)
+                            piece.text = text
+                            piece.quoted = False
+                            value.pieces = (piece,)
+                            value.pattern = "*" in text or "?" in text or "[" in text
+                            value.split = False
+                            value.text = text
+                            value.known = True
+                            argv0.append(value)
                             spans0.append(span)
                             continue
             alts = expand(word, state, ctx)
