@@ -225,34 +225,12 @@ def run_payload(
     cwd: str | None = None,
     record_events: bool = True,
 ) -> tuple[str, int]:
-    """Decide one payload in process, as the hook would: (stdout text, exit code).
+    """Decide one payload in process, as the hook would (``unusual.run_payload``)."""
+    from sessionkit.agents import unusual
 
-    Used by ``sessionkit hook selftest``. Nothing is written to stdout; with
-    ``record_events`` the decision event is recorded as the hook would record it. ``cwd``
-    stands in for the hook process's working directory (not thread-safe: it is a module
-    setting while the call runs).
-    """
-    environ: Mapping[str, str] = os.environ if env is None else env
-    options = parse_argv([harness, event])
-    diag = _wire.Diagnostics(environ.get("SESSIONKIT_HOOK_DEBUG") == "1")
-    previous = _common.BASE_DIR
-    _common.BASE_DIR = os.path.abspath(cwd) if cwd else None
-    try:
-        base = _common.fallback_cwd()
-        call = Call(options, environ, base, diag, time.perf_counter_ns())
-        settings = _wire.early_settings(environ, base)
-        if settings.get("fail_mode") and not environ.get("SESSIONKIT_HOOK_FAIL_MODE"):
-            call.fail_mode = settings["fail_mode"]
-        try:
-            outcome = decide(call, payload_bytes, settings["max_payload"])
-        except Exception as exc:
-            outcome = failure(call, "internal.check-error", _exception_text(exc))
-        if record_events:
-            for root, name, payload, envelope in outcome.records:
-                emit_record(root, name, payload, envelope, diag.line)
-        return outcome.text, 0
-    finally:
-        _common.BASE_DIR = previous
+    return unusual.run_payload(
+        harness, event, payload_bytes, env=env, cwd=cwd, record_events=record_events
+    )
 
 
 def finish(call: Call, outcome: Outcome) -> int:
@@ -308,7 +286,9 @@ def decide(call: Call, raw: bytes, max_payload: int) -> Outcome:
     call.tool_kind = event.tool_kind
     call.trace(f"event {call.harness} {call.event} {event.tool_kind} {event.tool_name!r}")
     if problems:
-        findings.append(_misconfigured(call, problems))
+        from sessionkit.agents import unusual
+
+        findings.append(unusual.misconfigured(call, problems))
     if mismatch:
         findings.append(
             Finding(
@@ -389,7 +369,9 @@ def _attach_overrides(call: Call, outcome: Outcome, run: checks_mod.CheckRun) ->
 def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
     event = run.event
     if event.notes and (event.tool_kind == "edit" or event.command is None):
-        run.findings.append(_unrecognised(event))
+        from sessionkit.agents import unusual
+
+        run.findings.append(unusual.unrecognised(event))
     shell = event.tool_kind == "shell" and event.command is not None and event.phase == "pre"
     analysis: Any = None
     if shell:
@@ -411,7 +393,9 @@ def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
     )
     run.role = checks_mod.caller_role(event, run.active_scope, call.environ)
     if run.scope_unreadable is not None and "scope" not in run.disabled:
-        run.findings.append(_scope_unreadable(call, run))
+        from sessionkit.agents import unusual
+
+        run.findings.append(unusual.scope_unreadable(call, run))
     _guarded(call, run, "protected", lambda: checks_mod.check_paths(run, root, call.environ))
     if analysis is not None and "protected" not in run.disabled:
         _guarded(call, run, "protected", lambda: checks_mod.check_sanctioned(run, analysis))
@@ -435,49 +419,15 @@ def _run_verify(call: Call, run: checks_mod.CheckRun, root: str) -> None:
     _guarded(call, run, "verify", lambda: checks_mod.check_verify(run, root))
 
 
-def _scope_unreadable(call: Call, run: checks_mod.CheckRun) -> Finding:
-    writes = bool(run.paths) or run.event.tool_kind == "edit"
-    action = "block" if writes and call.fail_mode == "closed" else "warn"
-    return Finding(
-        "scope",
-        "scope.unreadable",
-        action,
-        _wire.sanitise(
-            f"The wave scope file cannot be used ({run.scope_unreadable}); fail-mode is "
-            f"{call.fail_mode}."
-        ),
-        "fix the file (`sessionkit scope validate`) or ask the coordinator to set it again "
-        "with `sessionkit scope set`.",
-        "scope-file",
-    )
-
-
 def _guarded(call: Call, run: checks_mod.CheckRun, check: str, body: Any) -> Any:
     """Run one check; an exception becomes ``internal.check-error`` (§6.1)."""
     try:
         return body()
     except Exception as exc:
-        run.findings.append(_check_error(call, run, check, exc))
+        from sessionkit.agents import unusual
+
+        run.findings.append(unusual.check_error(call, run, check, exc))
         return None
-
-
-def _check_error(call: Call, run: checks_mod.CheckRun, check: str, exc: BaseException) -> Finding:
-    protection = run.config.get("config-protection")
-    strict_weakening = isinstance(protection, dict) and protection.get("mode") == "strict"
-    could_block = (
-        check in ("destructive", "protected")
-        or (check == "scope" and run.active_scope is not None)
-        or (check == "weakening" and strict_weakening)
-    )
-    action = "block" if could_block and call.fail_mode == "closed" else "warn"
-    return Finding(
-        "internal",
-        "internal.check-error",
-        action,
-        f"The {check} check failed ({_exception_text(exc)}); fail-mode is {call.fail_mode}.",
-        _DOCTOR_FIX if action == "block" else "run `sessionkit doctor` to find the cause.",
-        f"check:{check}",
-    )
 
 
 def _answer(call: Call, action: str, shown: list[Finding], run: checks_mod.CheckRun) -> Outcome:
@@ -614,32 +564,6 @@ def _allow_text(call: Call) -> str:
     return _wire.render(harness, call.event or "pre-tool-use", "allow")
 
 
-def _misconfigured(call: Call, problems: list[str]) -> Finding:
-    return Finding(
-        "hook",
-        "hook.command-misconfigured",
-        "warn",
-        _wire.sanitise("The hook command is misconfigured: " + "; ".join(problems) + "."),
-        f"Reinstall the hook with `sessionkit install {call.harness}`.",
-        "hook-command",
-    )
-
-
-def _unrecognised(event: HookEvent) -> Finding:
-    return Finding(
-        "hook",
-        "hook.input-unrecognised",
-        "warn",
-        _wire.sanitise(
-            f"The {event.tool_name or 'tool'} call could not be checked: "
-            + "; ".join(event.notes[:5])
-            + "."
-        ),
-        "Update sessionkit; the pre-commit checks still apply to the change.",
-        f"tool:{_wire.label(event.tool_name or 'unknown')}",
-    )
-
-
 # --------------------------------------------------------------------------- setup
 
 
@@ -677,7 +601,9 @@ def _load_hooks(call: Call, event: HookEvent) -> list[Finding]:
     path = cache.cache_path(root, event.git_dir)
     doc = cache.read(path, root) if use_cache else None
     if doc is None:
-        doc = _refresh(call, root, path, use_cache)
+        from sessionkit.agents import unusual
+
+        doc = unusual.refresh(call, root, path, use_cache)
     if doc is not None and use_cache:
         call.cache_doc, call.cache_path = doc, path
         primed_patterns(doc)
@@ -690,73 +616,10 @@ def _load_hooks(call: Call, event: HookEvent) -> list[Finding]:
         call.fail_mode = _wire.fail_mode_setting(call.hooks.get("fail-mode")) or "closed"
     if doc and doc.get("config_status") == "invalid":
         call.config.pop("guard", None)  # the guard judges an invalid configuration itself
-        return [_config_invalid(doc)]
+        from sessionkit.agents import unusual
+
+        return [unusual.config_invalid(doc)]
     return []
-
-
-def _refresh(call: Call, root: str, path: str, use_cache: bool) -> dict[str, Any] | None:
-    try:
-        from sessionkit.config import load_config
-
-        config = load_config(root)
-    except Exception as exc:
-        call.diag.line(f"configuration not loaded: {_exception_text(exc)}")
-        return None
-    report = config.report
-    sources = [
-        {key: item[key] for key in ("path", "exists", "mtime_ns", "size") if key in item}
-        for item in report.consulted
-    ]
-    errors = list(report.errors)
-    diagnostics = [
-        {
-            "level": "error",
-            "code": item.rule,
-            "message": item.message,
-            "file": item.file,
-            "line": item.line,
-        }
-        for item in errors[:20]
-    ]
-    previous = cache.read_any(path) if use_cache else None
-    last_valid = previous.get("last_valid_config") if previous else None
-    if errors:
-        fallback = last_valid.get("config") if isinstance(last_valid, dict) else None
-        resolved = fallback if isinstance(fallback, dict) else {"hooks": dict(DEFAULT_HOOKS)}
-        status = "invalid"
-    else:
-        resolved = _resolved_config(config)
-        status = "valid"
-    doc = cache.build(root, sources, resolved, status, diagnostics, last_valid)
-    if use_cache and not cache.write(path, doc):
-        call.diag.line(f"hook cache not written: {path}")
-    return doc
-
-
-def _resolved_config(config: Any) -> dict[str, Any]:
-    """The Session Config keys the hook needs, in their JSON form (§13.1)."""
-    resolved: dict[str, Any] = {"hooks": config.hooks.to_json()}
-    for key, attribute in (
-        ("protected-paths", "protected_paths"),
-        ("config-protection", "config_protection"),
-        ("allow-config-weakening", "allow_config_weakening"),
-        ("enforcement-gates", "enforcement_gates"),
-    ):
-        value: Any = getattr(config, attribute, None)
-        if hasattr(value, "to_json"):
-            resolved[key] = value.to_json()
-        elif hasattr(value, "items"):
-            resolved[key] = dict(value.items())
-        elif value is not None:
-            resolved[key] = value
-    # What the guard reads from the configuration (§13.3): with this the guard needs no
-    # config load of its own when allow-destructive-ops is off and no loosening waits.
-    pending = getattr(getattr(config, "report", None), "pending", None) or ()
-    resolved["guard"] = {
-        "allow-destructive-ops": bool(getattr(config, "allow_destructive_ops", False)),
-        "pending": "allow-destructive-ops" in pending,
-    }
-    return resolved
 
 
 def primed_patterns(doc: dict[str, Any]) -> None:
@@ -803,29 +666,6 @@ def persist_patterns(
         stored.pop(next(iter(stored)))
     doc["scope_patterns"] = stored
     cache.write(path, doc)
-
-
-def _config_invalid(doc: dict[str, Any]) -> Finding:
-    diagnostics = doc.get("diagnostics") or [{}]
-    first = diagnostics[0] if isinstance(diagnostics[0], dict) else {}
-    where = first.get("file") or "Session Config"
-    if first.get("line"):
-        where = f"{where}:{first['line']}"
-    last = doc.get("last_valid_config")
-    if isinstance(last, dict) and isinstance(last.get("written_at_ns"), int):
-        age_s = max(0, (time.time_ns() - last["written_at_ns"]) // 1_000_000_000)
-        using = f"the last valid configuration (from {age_s} s ago) is used"
-    else:
-        using = "the defaults are used"
-    message = first.get("message") or "invalid"
-    return Finding(
-        "hook",
-        "hook.config-invalid",
-        "warn",
-        _wire.sanitise(f"The Session Config is invalid ({where}: {message}); {using}."),
-        "Fix the file; `sessionkit config validate` shows every problem.",
-        _wire.sanitise(str(where)),
-    )
 
 
 # --------------------------------------------------------------------------- decision events
