@@ -129,9 +129,15 @@ def test_decisions_without_startup_heavy_modules(tmp_path: Path, scoped: Path) -
         ),
         # A block without a once-per-session diagnostic: no notices module either.
         # No override committed or stored: the override module is not loaded either.
+        # The policy sets no severity for git-reset-hard: the policy layer is not loaded.
         (
             "git reset --hard HEAD~1",
-            (*WITH_RE, "sessionkit.agents.notices", "sessionkit.policy.overrides"),
+            (
+                *WITH_RE,
+                "sessionkit.agents.notices",
+                "sessionkit.policy.overrides",
+                "sessionkit.policy.policyfile",
+            ),
         ),
         ("rm -rf build", ()),
     ]
@@ -147,6 +153,30 @@ def test_decisions_without_startup_heavy_modules(tmp_path: Path, scoped: Path) -
     _modules(tmp_path, repo, args, edit)
     loaded = _modules(tmp_path, repo, args, edit)
     assert not loaded.intersection(STARTUP_HEAVY), sorted(loaded.intersection(STARTUP_HEAVY))
+
+
+def test_policy_severity_of_the_finding_still_applies(tmp_path: Path, scoped: Path) -> None:
+    """A policy that names the finding's rule goes through the policy layer (raise to block)."""
+    (scoped / ".orchestrator" / "policy").mkdir(parents=True)
+    (scoped / ".orchestrator" / "policy" / "guard.yaml").write_text(
+        "version: 1\nrules:\n  git-reset-soft: block\n  git-push-force-with-lease: block\n"
+    )
+    payload = claude(scoped, "Bash", {"command": "git reset --soft HEAD~1"})
+    args = ["claude", "pre-tool-use"]
+    _modules(tmp_path, scoped, args, payload)
+    assert "sessionkit.policy.policyfile" in _modules(tmp_path, scoped, args, payload)
+    result = subprocess.run(
+        [str(HOOK), *args],
+        input=json.dumps(payload).encode(),
+        cwd=scoped,
+        env=clean_env(),
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    obj = json.loads(result.stdout)
+    assert obj["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert "[git-reset-soft]" in obj["hookSpecificOutput"]["permissionDecisionReason"]
 
 
 def test_validated_scope_needs_no_scope_module(tmp_path: Path, scoped: Path) -> None:

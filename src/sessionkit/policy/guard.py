@@ -742,7 +742,7 @@ def _apply_policy(
                 notices.append(
                     Notice("policy-entry-ignored", f"Extra rules failed ({type(error).__name__}).")
                 )
-    if not findings or _inputs_inert(inputs, context, repo_root):
+    if not findings or _inputs_inert(inputs, context, repo_root, findings):
         # nothing the policy could change; its own notices still reach the decision
         notices.extend(getattr(policy, "notices", ()) or ())
         return findings
@@ -777,30 +777,44 @@ def _apply_policy(
     return _keep_floors(findings, list(applied))
 
 
-def _inputs_inert(inputs: _Inputs, context: str, repo_root: str | None) -> bool:
+def _inputs_inert(
+    inputs: _Inputs, context: str, repo_root: str | None, findings: Sequence[Finding] = ()
+) -> bool:
     """``_policy_is_inert`` for the inputs as last refreshed (at most a second old, like the
-    inputs themselves and the override-store check)."""
+    inputs themselves and the override-store check).
+
+    A policy whose only entries are severities (``rules``) of rules none of ``findings`` has
+    is inert for them too: ``apply_policy`` looks severities up by rule id, so it would leave
+    each finding as it is (and its module is not even loaded)."""
     key = (context, repo_root)
     inert = inputs.inert.get(key)
     if inert is None:
         inert = inputs.inert[key] = _policy_is_inert(
             inputs.policy, inputs.config, context, repo_root
         )
-    return inert
+    if inert or not findings:
+        return inert
+    rules = getattr(inputs.policy, "rules", None)
+    if not rules or not isinstance(rules, dict) or any(f.rule_id in rules for f in findings):
+        return False
+    return _policy_is_inert(inputs.policy, inputs.config, context, repo_root, with_rules=False)
 
 
-def _policy_is_inert(policy: Any, config: Any, context: str, repo_root: str | None) -> bool:
+def _policy_is_inert(
+    policy: Any, config: Any, context: str, repo_root: str | None, *, with_rules: bool = True
+) -> bool:
     """True when applying the policy could change no finding (the common case, made cheap).
 
     Built-in rules only, no committed entries, the agent context, no allow-destructive-ops
     and no local override store: every step of ``apply_policy`` would leave findings as
-    they are, so its work (reading the override store, the config) is skipped.
+    they are, so its work (reading the override store, the config) is skipped. Without
+    ``with_rules`` the ``rules`` entries are not considered (the caller checked them).
     """
     if context != "agent":
         return False
     if policy is not None:
         for name in (
-            "rules",
+            *(("rules",) if with_rules else ()),
             "overrides",
             "extra_rules",
             "compat_rules",
