@@ -1,0 +1,119 @@
+"""End to end through the installed console script: every shell write channel of §9.7 against
+the wave scope, empty and non-strict scopes, and an invalid team policy file (§8.3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.agents.conftest import claude, events, run_hook
+
+ARGS = ["claude", "pre-tool-use"]
+
+
+def _scope(repo: Path, enforcement: str = "strict", allowed: tuple[str, ...] = ("src/",)) -> None:
+    (repo / ".claude").mkdir(exist_ok=True)
+    (repo / ".claude" / "wave-scope.json").write_text(
+        json.dumps(
+            {"wave": 5, "role": "Impl", "enforcement": enforcement, "allowedPaths": list(allowed)}
+        )
+    )
+
+
+def _bash(repo: Path, command: str, session: str = "sess-1") -> dict[str, object]:
+    return claude(repo, "Bash", {"command": command}, session_id=session)
+
+
+# (command writing outside src/, the path it writes, a command writing the same way inside)
+CHANNELS = [
+    ("echo x > README.md", "README.md", "echo x > src/new.py"),
+    ("echo x >> README.md", "README.md", "echo x >> src/app.py"),
+    ("echo x | tee docs/out.txt", "docs/out.txt", "echo x | tee src/out.txt"),
+    ("cp src/app.py docs/copy.py", "docs/copy.py", "cp src/app.py src/copy.py"),
+    ("mv src/app.py lib/app.py", "lib/app.py", "mv src/app.py src/main.py"),
+    ("install -m 644 src/app.py bin/app", "bin/app", "install -m 644 src/app.py src/bin"),
+    ("sed -i s/x/y/ README.md", "README.md", "sed -i s/x/y/ src/app.py"),
+    ("truncate -s 0 README.md", "README.md", "truncate -s 0 src/app.py"),
+    ("dd if=/dev/zero of=README.md bs=1 count=1", "README.md", "dd if=/dev/zero of=src/z bs=1"),
+    ("rm README.md", "README.md", "rm src/app.py"),
+]
+
+
+@pytest.mark.parametrize(("command", "target", "inside"), CHANNELS)
+def test_shell_write_channels_against_the_scope(
+    repo: Path, command: str, target: str, inside: str
+) -> None:
+    _scope(repo)
+    result = run_hook(ARGS, _bash(repo, command), cwd=repo)
+    obj = result.json()
+    assert result.code == 0
+    assert list(obj) == ["hookSpecificOutput", "systemMessage"]
+    output = obj["hookSpecificOutput"]
+    assert list(output) == ["hookEventName", "permissionDecision", "permissionDecisionReason"]
+    assert output["permissionDecision"] == "deny"
+    assert output["permissionDecisionReason"].startswith(
+        "sessionkit blocked this call (wave 5, role Impl, enforcement strict).\n"
+        f"[scope.outside-allowed-paths] `{target}` is not in this wave's allowed paths."
+    )
+    assert obj["systemMessage"].startswith(
+        f"⛔ sessionkit: [scope.outside-allowed-paths] `{target}` is not in this wave's"
+    )
+    [record] = events(repo)
+    assert (record["action"], record["tool_kind"]) == ("block", "shell")
+    assert target in record["paths"]
+    allowed = run_hook(ARGS, _bash(repo, inside), cwd=repo)
+    assert (allowed.raw, allowed.code) == (b"", 0)
+
+
+def test_empty_allowed_paths_make_nothing_writable(repo: Path) -> None:
+    _scope(repo, allowed=())
+    edit = claude(repo, "Edit", {"file_path": "src/app.py", "old_string": "1", "new_string": "2"})
+    for payload in (edit, _bash(repo, "echo x > src/new.py")):
+        output = run_hook(ARGS, payload, cwd=repo).json()["hookSpecificOutput"]
+        assert output["permissionDecision"] == "deny"
+        assert "no paths are allowed in this wave" in output["permissionDecisionReason"]
+    # reading and writing nothing stays allowed
+    quiet = run_hook(ARGS, _bash(repo, "ls src"), cwd=repo)
+    assert (quiet.raw, quiet.code) == (b"", 0)
+
+
+def test_enforcement_warn_and_off(repo: Path) -> None:
+    _scope(repo, enforcement="warn")
+    obj = run_hook(ARGS, _bash(repo, "rm README.md"), cwd=repo).json()
+    assert list(obj["hookSpecificOutput"]) == ["hookEventName", "additionalContext"]
+    assert obj["hookSpecificOutput"]["additionalContext"].startswith(
+        "sessionkit warning (the call is allowed) (wave 5, role Impl, enforcement warn).\n"
+        "[scope.outside-allowed-paths] `README.md`"
+    )
+    assert obj["systemMessage"].startswith("⚠ sessionkit: [scope.outside-allowed-paths]")
+    _scope(repo, enforcement="off")
+    off = run_hook(ARGS, _bash(repo, "rm README.md"), cwd=repo)
+    assert (off.raw, off.code) == (b"", 0)
+    # protected paths do not depend on the scope's enforcement
+    control = run_hook(ARGS, _bash(repo, "echo {} > .claude/wave-scope.json"), cwd=repo).json()
+    assert "[protected.control]" in control["hookSpecificOutput"]["permissionDecisionReason"]
+
+
+def test_invalid_policy_file_keeps_built_in_rules_and_says_so(repo: Path) -> None:
+    policy = repo / ".orchestrator" / "policy"
+    policy.mkdir(parents=True)
+    (policy / "guard.yaml").write_text("version: 1\nrules:\n  git-reset-hard: [oops\n")
+    # a command the built-in rules allow: the warning alone, once per session
+    first = run_hook(ARGS, _bash(repo, "ls", "s-a"), cwd=repo)
+    obj = first.json()
+    assert first.code == 0
+    assert list(obj["hookSpecificOutput"]) == ["hookEventName", "additionalContext"]
+    context = obj["hookSpecificOutput"]["additionalContext"]
+    assert context.startswith(
+        "sessionkit warning (the call is allowed).\n"
+        "[hook.policy-diagnostic] Policy file problem (policy-invalid): not valid YAML"
+    )
+    again = run_hook(ARGS, _bash(repo, "ls", "s-a"), cwd=repo)
+    assert (again.raw, again.code) == (b"", 0)
+    # the built-in rules still block, and the diagnostic is shown with the block
+    blocked = run_hook(ARGS, _bash(repo, "git reset --hard HEAD~1", "s-b"), cwd=repo).json()
+    reason = blocked["hookSpecificOutput"]["permissionDecisionReason"]
+    assert blocked["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert "[git-reset-hard]" in reason and "[hook.policy-diagnostic]" in reason
