@@ -363,6 +363,26 @@ def test_unwritable_cache_and_metrics(repo: Path) -> None:
         os.chmod(repo / ".orchestrator" / "metrics", 0o700)
 
 
+def test_unusable_cache_location_is_a_full_load(repo: Path) -> None:
+    """Also as root: ``<git_dir>/sessionkit`` is a file, so the hook cache can be neither read
+    nor written; every call loads the configuration and answers the same."""
+    (repo / ".git" / "sessionkit").write_text("not a directory")
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "wave-scope.json").write_text(
+        '{"wave": 1, "role": "Impl", "enforcement": "strict", "allowedPaths": ["src/"]}'
+    )
+    payload = claude(repo, "Bash", {"command": "git reset --hard HEAD~1"})
+    answers = [run_hook(["claude", "pre-tool-use"], payload, cwd=repo) for _ in range(2)]
+    for result in answers:
+        assert result.code == 0
+        output = result.json()["hookSpecificOutput"]
+        assert output["permissionDecision"] == "deny"
+        assert output["permissionDecisionReason"].startswith(
+            "sessionkit blocked this call (wave 1, role Impl, enforcement strict)."
+        )
+    assert answers[0].stdout == answers[1].stdout
+
+
 def test_event_write_failure_keeps_answer(repo: Path) -> None:
     # The metrics directory is a file: the append fails, the answer is unchanged.
     (repo / ".orchestrator" / "metrics").write_text("not a directory")

@@ -457,7 +457,8 @@ def _read(path: str) -> bytes | None:
     try:
         with open(path, "rb") as handle:
             return handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        # absent, or a parent is a file (``<git_dir>/sessionkit`` as a file: no seal)
         return None
     except OSError as exc:
         raise ScopeUnreadable(path, f"cannot be read ({exc.strerror})") from None
