@@ -40,8 +40,18 @@ def test_selftest_passes_against_the_installed_command(make_repo: Any, harness: 
     assert failed == [] and proc.returncode == 0, failed
     assert doc["installed"] is True
     assert doc["command"] == str(Path(sys.executable).parent / "sessionkit-hook")
-    ids = {c["id"] for c in doc["cases"]}
-    assert ("after-file-edit" in ids) is (harness == "cursor")
+    ids = [c["id"] for c in doc["cases"]]
+    # the cases of agent-hooks §14.5, in its order
+    expected = ["shell-allow", "shell-block", "shell-warn", "edit-in-scope", "edit-out-of-scope"]
+    expected += ["shell-write-out-of-scope", "control-by-agent", "weakening", "malformed"]
+    expected += [
+        "bad-event-name",
+        "read-tool",
+        *(["after-file-edit"] if harness == "cursor" else []),
+    ]
+    assert ids == expected
+    warn = next(c for c in doc["cases"] if c["id"] == "shell-warn")
+    assert "[git-push-force-with-lease]" in warn["actual"]["stdout"]
 
 
 def test_quick_in_process(tmp_path: Path) -> None:

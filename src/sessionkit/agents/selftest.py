@@ -39,6 +39,12 @@ _RULE_IDS = re.compile(r"^\[([^\]]+)\]", re.MULTILINE)
 CASES: dict[str, tuple[str, dict[str, Any], str, tuple[str, ...]]] = {
     "shell-allow": ("shell", {"command": "git status"}, "allow", ()),
     "shell-block": ("shell", {"command": "git reset --hard HEAD~1"}, "block", ("git-reset-hard",)),
+    "shell-warn": (
+        "shell",
+        {"command": "git push --force-with-lease origin main"},
+        "warn",
+        ("git-push-force-with-lease",),
+    ),
     "edit-in-scope": ("edit", {"path": "src/app.py", "old": "x = 1", "new": "x = 2"}, "allow", ()),
     "edit-out-of-scope": (
         "edit",
