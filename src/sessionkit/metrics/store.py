@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from sessionkit.metrics.sessions import SessionWriteResult
 
 HOOK_LOCK_TIMEOUT = 0.25
+_NO_METRICS_KEY = events._NO_METRICS_KEY
+_SESSION_ID_KEY = events._SESSION_ID_KEY
 
 # Per-stream constants of the append path: path, writer, fsync, rotation threshold, lock
 # timeout, and the spool directory to drain, relative to the store root (None in hook mode).
@@ -330,9 +333,22 @@ class MetricsStore:
         if fast is None:
             fast = self.__dict__["_flat_plan"] = self._flat_plan()
         path, writer, fsync, rotate_at, timeout, spool, root, max_line = fast
-        if events.metrics_disabled():
-            return None
-        sid = events.resolve_session_id(root)
+        env = events._ENV_DATA
+        seen = events.NO_STATE_SEEN.get(root)
+        if (
+            env is not None
+            and seen is not None
+            and not env.get(_NO_METRICS_KEY)
+            and not env.get(_SESSION_ID_KEY)
+            and time.monotonic() - seen < 1.0
+        ):
+            # metrics_disabled() and resolve_session_id(root) of the common case inline (no
+            # variable set, no STATE.md found within the second), without their five frames
+            sid = None
+        else:
+            if events.metrics_disabled():
+                return None
+            sid = events.resolve_session_id(root)
         data = {
             "schema_version": 1,
             "timestamp": fast_now_ts() if self.clock is utc_now else format_ts(self.clock()),
