@@ -105,6 +105,16 @@ def test_plain_words_are_the_values_lit_builds() -> None:
         ]
 
 
+def test_records_set_every_command_field() -> None:
+    """The walker builds records with slot stores (no Command.__init__ frame): every field
+    is set, to what Command(...) would hold."""
+    for command in ["ls", "git -c a.b=c status", "FOO=1 rm -rf x > out", "echo a | sh", "a &"]:
+        for record in simple_commands(command, cwd="/r"):
+            fields = {name: getattr(record, name) for name in Command.__slots__}
+            rebuilt = Command(**fields)
+            assert all(getattr(rebuilt, name) == fields[name] for name in Command.__slots__)
+
+
 def test_unknown_pieces_and_split_flag() -> None:
     c = records('rm -rf $X "$Y" "${Z:?}"')[0]
     x, y, z = c.argv[2:]

@@ -2351,10 +2351,30 @@ def _fast_single(command: str) -> Script | None:
         if "=" in first or first in _RESERVED or first in _DECL:
             return None
         span = (words[0].span[0], words[-1].span[1])
-        simple = Simple((), tuple(words), (), span)
-        items = (AndOr((Pipeline((simple,), (), False, False, span),), (), span),)
+        # the nodes built with slot stores, without their __init__ frames (the fast path's
+        # differential tests compare them with the general parser's)
+        simple = new(Simple)
+        simple.assignments = ()
+        simple.words = tuple(words)
+        simple.redirects = ()
+        simple.span = span
+        pipeline = new(Pipeline)
+        pipeline.commands = (simple,)
+        pipeline.pipes = ()
+        pipeline.negated = False
+        pipeline.timed = False
+        pipeline.span = span
+        and_or = new(AndOr)
+        and_or.items = (pipeline,)
+        and_or.ops = ()
+        and_or.span = span
+        items = (and_or,)
         seps = ("",)
-    script = Script(List(items, seps, (0, n)), command)
+    body = new(List)
+    body.items = items
+    body.seps = seps
+    body.span = (0, n)
+    script = Script(body, command)
     script.work = n + 1
     return script
 

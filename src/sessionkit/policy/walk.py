@@ -751,26 +751,25 @@ class _Walker:
             where, text = span, ctx.src[span[0] : span[1]]
         else:
             where, text = ctx.span(span), ctx.text(span)
-        self.out.append(
-            Command(  # positional: keywords cost a microsecond per record
-                tuple(call.argv),
-                name,
-                call.wrappers,
-                call.env,
-                call.redirects,
-                call.stdin,
-                call.cwd,
-                ctx.via,
-                where,
-                text,
-                exact,
-                ctx.dry,
-                ctx.deferred,
-                ctx.reading,
-                gitcfg,
-                ctx.defined_only,
-            )
-        )
+        # the record built with slot stores, without Command.__init__'s frame (every field set)
+        record = _new_object(Command)
+        record.argv = tuple(call.argv)
+        record.name = name
+        record.wrappers = call.wrappers
+        record.env = call.env
+        record.redirects = call.redirects
+        record.stdin = call.stdin
+        record.cwd = call.cwd
+        record.via = ctx.via
+        record.span = where
+        record.text = text
+        record.span_exact = exact
+        record.dry = ctx.dry
+        record.deferred = ctx.deferred
+        record.reading = ctx.reading
+        record.git_config = gitcfg
+        record.defined_only = ctx.defined_only
+        self.out.append(record)
 
     # -- lists and compounds ---------------------------------------------------------------
 
@@ -972,7 +971,15 @@ class _Walker:
             self.need_output += 1
         try:
             for argv, spans in argvs:
-                call = _Call(argv, spans, env, redirects, new_stdin, state.cwd, node.span)
+                call = _new_object(_Call)  # _Call(...) without its __init__ frame
+                call.argv = argv
+                call.spans = spans
+                call.env = env
+                call.redirects = redirects
+                call.stdin = new_stdin
+                call.cwd = state.cwd
+                call.node_span = node.span
+                call.wrappers = ()
                 out = self._exec(call, state, ctx)
                 if self.need_output:
                     output = _concat(output, out) if output is not _EMPTY else out
