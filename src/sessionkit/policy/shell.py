@@ -578,6 +578,8 @@ _PARAM_OPS = (
 )
 
 _rx: dict[str, re.Pattern[str]] = {}
+# the characters _Parser._blanks may skip from: blanks, a line continuation, a CR, a comment
+_BLANK_START = frozenset(" \t\\\r#")
 
 
 def _re(name: str) -> re.Pattern[str]:
@@ -754,6 +756,7 @@ class _Parser:
         "budget",
         "depth",
         "issues",
+        "last_plain",
         "memo",
         "n",
         "openers",
@@ -775,6 +778,7 @@ class _Parser:
         self.openers: list[int] = []
         self.memo: dict[int, tuple[object, int]] = {}
         self.plain_match = _re("plain").match
+        self.last_plain: tuple[int, str | None] = (-1, None)
 
     # -- bookkeeping --------------------------------------------------------------------------
 
@@ -801,6 +805,8 @@ class _Parser:
         """Skip blanks, line continuations, CR before newline/end and comments."""
         s = self.s
         n = self.n
+        if i < n and s[i] not in _BLANK_START:
+            return i  # the common case: already at a token
         while i < n:
             c = s[i]
             if c == " " or c == "\t":
@@ -858,6 +864,14 @@ class _Parser:
 
     def _plain_at(self, i: int) -> str | None:
         """The plain word at i (no quotes or expansions), for keyword tests, else None."""
+        last = self.last_plain
+        if last[0] == i:
+            return last[1]  # _pipeline and _command test the same position in turn
+        word = self._plain_scan(i)
+        self.last_plain = (i, word)
+        return word
+
+    def _plain_scan(self, i: int) -> str | None:
         s = self.s
         m = self.plain_match(s, i)
         if m is None:
@@ -2152,7 +2166,18 @@ def _fast(command: str) -> Script | None:
         if token[0] not in ";&|\n":
             if previous != "w" and ("=" in token or token in _RESERVED or token in _DECL):
                 return None
-            words.append(Word(_plain_parts(token), m.span()))
+            # Word(_plain_parts(token), m.span()) without the two frames
+            word = _new_node(Word)
+            if token[0] == "~":
+                word.parts = _plain_parts(token)
+            else:
+                piece = _new_node(Lit)
+                piece.text = token
+                piece.quoting = "none"
+                word.parts = (piece,)
+            word.span = m.span()
+            word.assign = None
+            words.append(word)
             previous = "w"
             continue
         if previous != "w":
