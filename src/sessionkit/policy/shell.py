@@ -904,7 +904,16 @@ class _Parser:
                     s[j] in _WORD_END and not (s[j] in "<>" and s.startswith("(", j + 1))
                 ):
                     self._spend(j - start + 1)
-                    return Word((Lit(s[i:j]),), self._span(start, j)), j
+                    # Word((Lit(s[i:j]),), self._span(start, j)) without the three frames
+                    piece = _new_node(Lit)
+                    piece.text = s[i:j]
+                    piece.quoting = "none"
+                    word = _new_node(Word)
+                    word.parts = (piece,)
+                    base = self.base
+                    word.span = (start + base, j + base)
+                    word.assign = None
+                    return word, j
         parts: list[object] = []
         if first == "~":
             i = self._tilde(i, parts, assign)
