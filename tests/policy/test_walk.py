@@ -90,9 +90,11 @@ def test_plain_words_are_the_values_lit_builds() -> None:
     """The walker builds plain literal words inline (no lit() frame): the same values, flags,
     text and pieces as lit()."""
     words = ["ls", "-la", "*.py", "a?b", "[ab]", "x]", "src/", "a~b", "%s", "-", "a=b"]
-    (cmd,) = list(simple_commands("echo " + " ".join(words), cwd="/r"))
-    for value, text in zip(cmd.argv[1:], words, strict=True):
-        expected = lit(text)
+    quoted = ["'*.py'", '"a b"', "'{a,b}'", '"[x]"', "''"]
+    (cmd,) = list(simple_commands("echo " + " ".join(words + quoted), cwd="/r"))
+    expectations = [(text, False) for text in words] + [(text[1:-1], True) for text in quoted]
+    for value, (text, is_quoted) in zip(cmd.argv[1:], expectations, strict=True):
+        expected = lit(text, is_quoted)
         assert value == expected
         assert (value.text, value.known, value.pattern, value.split) == (
             expected.text,
@@ -101,7 +103,7 @@ def test_plain_words_are_the_values_lit_builds() -> None:
             expected.split,
         )
         assert [(type(p), p.text, p.quoted) for p in value.pieces] == [  # type: ignore[union-attr]
-            (Lit, text, False)
+            (Lit, text, is_quoted)
         ]
 
 
