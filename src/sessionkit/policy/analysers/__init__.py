@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 class Context:
     """Per-check state shared by the analysers."""
 
-    __slots__ = ("cwd", "depth", "facts", "judge", "judge_command", "judge_payload")
+    __slots__ = ("cwd", "depth", "facts", "judge", "judge_command", "judge_payload", "memo")
 
     def __init__(
         self,
@@ -51,6 +51,8 @@ class Context:
         self.judge_command = judge_command
         self.depth = 0
         self.cwd = cwd  # the cwd of the check, for payloads whose own cwd is unknown
+        # results of pure functions of their key, for this check only (never across checks)
+        self.memo: dict[tuple[str, str], bool] | None = None
 
     def payload(
         self, text: str, cmd: Command, kind: str, detail: str, cwd: str | None = None

@@ -513,7 +513,18 @@ def _exec_deletes(words: Sequence[Value], ctx: Context) -> bool:
             text = word.text
             if text is not None and text.startswith("-") and "c" in text[1:] and j + 1 < len(words):
                 payload = words[j + 1].text
-                return payload is None or _payload_deletes(payload)
+                if payload is None:
+                    return True
+                # a find record is judged again as the producer of its output's readers
+                # (rm "$1" under -exec sh -c): the payload is walked once per check
+                memo = ctx.memo
+                if memo is None:
+                    memo = ctx.memo = {}
+                key = ("find-exec-payload", payload)
+                deletes = memo.get(key)
+                if deletes is None:
+                    deletes = memo[key] = _payload_deletes(payload)
+                return deletes
     return False
 
 
