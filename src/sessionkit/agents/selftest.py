@@ -20,10 +20,21 @@ import sys
 import tempfile
 import time
 import uuid
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CASES", "QUICK", "build_fixture", "decision_of", "installed_command", "run_selftest"]
+__all__ = [
+    "CASES",
+    "QUICK",
+    "build_fixture",
+    "cases_for",
+    "decision_of",
+    "expected_for",
+    "installed_command",
+    "payload_for",
+    "run_selftest",
+]
 
 # pyproject.toml is in scope so that the weakening case meets only the weakening check
 SCOPE = {
@@ -35,51 +46,43 @@ SCOPE = {
 QUICK = ("shell-allow", "shell-block", "malformed")
 _RULE_IDS = re.compile(r"^\[([^\]]+)\]", re.MULTILINE)
 
-# id -> (kind, spec, expected decision, expected rule ids)
-CASES: dict[str, tuple[str, dict[str, Any], str, tuple[str, ...]]] = {
-    "shell-allow": ("shell", {"command": "git status"}, "allow", ()),
-    "shell-block": ("shell", {"command": "git reset --hard HEAD~1"}, "block", ("git-reset-hard",)),
-    "shell-warn": (
-        "shell",
-        {"command": "git push --force-with-lease origin main"},
-        "warn",
-        ("git-push-force-with-lease",),
-    ),
-    "edit-in-scope": ("edit", {"path": "src/app.py", "old": "x = 1", "new": "x = 2"}, "allow", ()),
-    "edit-out-of-scope": (
-        "edit",
-        {"path": "README.md", "old": "hello", "new": "bye"},
-        "block",
-        ("scope.outside-allowed-paths",),
-    ),
-    "shell-write-out-of-scope": (
-        "shell",
-        {"command": "echo x > notes.txt"},
-        "block",
-        ("scope.outside-allowed-paths",),
-    ),
-    "control-by-agent": (
-        "edit",
-        {"path": ".claude/wave-scope.json", "old": '"src/"', "new": '"**"', "agent": True},
-        "block",
-        ("protected.control",),
-    ),
-    "weakening": (
-        "edit",
-        {"path": "pyproject.toml", "old": "fail_under = 90", "new": "fail_under = 50"},
-        "warn",
-        ("weaken.coverage-threshold-lowered",),
-    ),
-    "malformed": ("raw", {"data": "{not json"}, "block", ("internal.payload-malformed",)),
-    "bad-event-name": (
-        "shell",
-        {"command": "git status", "event": "pre-tool"},
-        "warn",
-        ("hook.command-misconfigured",),
-    ),
-    "read-tool": ("read", {"path": "README.md"}, "allow", ()),
-    "after-file-edit": ("after-edit", {"path": "README.md"}, "empty", ()),
-}
+# the cases of §14.5, in its order; each is ``fixtures/<harness>/<case>.json`` (the stdin
+# bytes, ``{{ROOT}}`` and ``{{SESSION}}`` replaced) with ``<case>.expected.json`` (the event
+# argument, extra environment, exit code, decision and rule ids); a harness without the
+# file does not run the case (``after-file-edit`` is Cursor's only)
+CASES = (
+    "shell-allow",
+    "shell-block",
+    "shell-warn",
+    "edit-in-scope",
+    "edit-out-of-scope",
+    "shell-write-out-of-scope",
+    "control-by-agent",
+    "weakening",
+    "malformed",
+    "bad-event-name",
+    "read-tool",
+    "after-file-edit",
+)
+
+
+def _fixture_text(harness: str, name: str) -> str | None:
+    """A file of ``fixtures/<harness>/`` (package data), None when there is none."""
+    path = files("sessionkit.agents") / "fixtures" / harness / name
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def cases_for(harness: str) -> list[str]:
+    """The case ids with a fixture for ``harness``, in the order of :data:`CASES`."""
+    folder = files("sessionkit.agents") / "fixtures" / harness
+    return [case for case in CASES if (folder / f"{case}.json").is_file()]
+
+
+def expected_for(harness: str, case: str) -> dict[str, Any]:
+    """``<case>.expected.json``: ``event``, ``env`` (optional), ``exit_code``, ``decision``,
+    ``rule_ids``."""
+    doc: dict[str, Any] = json.loads(_fixture_text(harness, f"{case}.expected.json") or "")
+    return doc
 
 
 def build_fixture(base: Path) -> Path:
@@ -114,93 +117,14 @@ def build_fixture(base: Path) -> Path:
     return root
 
 
-def _event_arg(harness: str, kind: str) -> str:
-    if harness == "cursor" and kind == "after-edit":
-        return "after-file-edit"
-    return "pre-tool-use"
-
-
 def payload_for(harness: str, case: str, root: Path) -> tuple[str, bytes, dict[str, str]]:
     """``(event argument, stdin bytes, extra environment)`` for one case."""
-    kind, spec, _, _ = CASES[case]
     session = f"selftest-{uuid.uuid4().hex[:12]}"  # fresh: once-per-session notices show
-    env: dict[str, str] = {}
-    event = spec.get("event", _event_arg(harness, kind))
-    if kind == "raw":
-        return event, str(spec["data"]).encode("utf-8"), env
-    abs_path = str(root / spec.get("path", "")) if "path" in spec else ""
-    if harness == "cursor":
-        base: dict[str, Any] = {
-            "conversation_id": session,
-            "generation_id": "gen-1",
-            "workspace_roots": [str(root)],
-        }
-        if spec.get("agent"):
-            env["SESSIONKIT_ROLE"] = "agent"
-        if kind == "after-edit":
-            base.update(
-                hook_event_name="afterFileEdit",
-                file_path=abs_path,
-                edits=[{"old_string": "hello", "new_string": "hello"}],
-            )
-        elif kind == "shell":
-            base.update(
-                hook_event_name="preToolUse",
-                tool_name="Shell",
-                tool_input={"command": spec["command"], "working_directory": str(root)},
-            )
-        elif kind == "edit":
-            current = (root / spec["path"]).read_text(encoding="utf-8")
-            base.update(
-                hook_event_name="preToolUse",
-                tool_name="Write",
-                tool_input={
-                    "file_path": abs_path,
-                    "content": current.replace(spec["old"], spec["new"], 1),
-                },
-            )
-        else:
-            base.update(
-                hook_event_name="preToolUse", tool_name="Read", tool_input={"path": abs_path}
-            )
-        return event, json.dumps(base).encode("utf-8"), env
-    payload = pre_tool_use_payload(
-        harness,
-        session,
-        str(root),
-        tool_use_id="toolu_selftest",
-        turn_id="turn-1",
-        model="selftest",
-    )
-    if kind == "shell":
-        payload.update(tool_name="Bash", tool_input={"command": spec["command"]})
-    elif kind == "edit":
-        if harness == "codex":
-            patch = (
-                f"*** Begin Patch\n*** Update File: {spec['path']}\n@@\n-{spec['old']}\n"
-                f"+{spec['new']}\n*** End Patch\n"
-            )
-            if spec["path"].endswith(".json"):
-                line = '    "src/",'
-                patch = (
-                    f"*** Begin Patch\n*** Update File: {spec['path']}\n@@\n-{line}\n"
-                    f'+    "**",\n*** End Patch\n'
-                )
-            payload.update(tool_name="apply_patch", tool_input={"command": patch})
-        else:
-            payload.update(
-                tool_name="Edit",
-                tool_input={
-                    "file_path": abs_path,
-                    "old_string": spec["old"],
-                    "new_string": spec["new"],
-                },
-            )
-        if spec.get("agent"):
-            payload["agent_id"] = "selftest-subagent"
-    else:
-        payload.update(tool_name="Read", tool_input={"file_path": abs_path})
-    return event, json.dumps(payload).encode("utf-8"), env
+    expected = expected_for(harness, case)
+    text = _fixture_text(harness, f"{case}.json") or ""
+    text = text.replace("{{ROOT}}", json.dumps(str(root))[1:-1]).replace("{{SESSION}}", session)
+    env = {str(k): str(v) for k, v in (expected.get("env") or {}).items()}
+    return str(expected["event"]), text.encode("utf-8"), env
 
 
 def decision_of(harness: str, stdout: str) -> tuple[str, list[str], str | None]:
@@ -310,8 +234,7 @@ def run_selftest(
 
     installed = installed_command(harness, root) if command is None else None
     chosen = command or installed or lib.resolve_command()[0]
-    cases = [c for c in CASES if (not quick or c in QUICK)]
-    cases = [c for c in cases if c != "after-file-edit" or harness == "cursor"]
+    cases = [c for c in cases_for(harness) if (not quick or c in QUICK)]
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="sessionkit-selftest-") as tmp:
         fixture = build_fixture(Path(tmp))
@@ -324,11 +247,10 @@ def run_selftest(
                 code, stdout, stderr = _run_shell(chosen, harness, event, data, env, fixture)
             duration = (time.perf_counter() - started) * 1000
             decision, rules, problem = decision_of(harness, stdout)
-            expected = CASES[case][2]
-            if harness == "cursor" and case == "read-tool":
-                expected = "allow"
-            want_rules = list(CASES[case][3])
-            ok = code == 0 and problem is None and decision == expected
+            want = expected_for(harness, case)
+            expected = str(want["decision"])
+            want_rules = [str(rule) for rule in want["rule_ids"]]
+            ok = code == want.get("exit_code", 0) and problem is None and decision == expected
             ok = ok and all(rule in rules for rule in want_rules)
             results.append(
                 {
