@@ -1517,7 +1517,12 @@ class _Parser:
             if i == before:  # no progress: skip one character
                 self._issue("unexpected-token", i, f"unexpected {s[i]!r}")
                 i += 1
-        return List(tuple(items), tuple(seps), self._span(start, i)), i
+        body_node = _new_node(List)  # List(...) and self._span without their frames
+        body_node.items = tuple(items)
+        body_node.seps = tuple(seps)
+        base = self.base
+        body_node.span = (start + base, i + base)
+        return body_node, i
 
     def _and_or(self, i: int) -> tuple[AndOr, int]:
         s = self.s
@@ -1541,7 +1546,12 @@ class _Parser:
             ops.append(op)
             node, i = self._pipeline(i)
             items.append(node)
-        return AndOr(tuple(items), tuple(ops), self._span(start, i)), i
+        and_or = _new_node(AndOr)  # AndOr(...) and self._span without their frames
+        and_or.items = tuple(items)
+        and_or.ops = tuple(ops)
+        base = self.base
+        and_or.span = (start + base, i + base)
+        return and_or, i
 
     def _skip_newlines(self, i: int) -> int:
         s = self.s
@@ -1590,7 +1600,14 @@ class _Parser:
             pipes.append(op)
             node, i = self._command(i)
             commands.append(node)
-        return Pipeline(tuple(commands), tuple(pipes), negated, timed, self._span(start, i)), i
+        pipeline = _new_node(Pipeline)  # Pipeline(...) and self._span without their frames
+        pipeline.commands = tuple(commands)
+        pipeline.pipes = tuple(pipes)
+        pipeline.negated = negated
+        pipeline.timed = timed
+        base = self.base
+        pipeline.span = (start + base, i + base)
+        return pipeline, i
 
     def _command(self, i: int) -> tuple[object, int]:
         s = self.s
@@ -2078,9 +2095,13 @@ class _Parser:
                     decl = True
             words.append(word)
             end = i
-        return Simple(
-            tuple(assignments), tuple(words), tuple(redirects), self._span(start, end)
-        ), end
+        simple = _new_node(Simple)  # Simple(...) and self._span without their frames
+        simple.assignments = tuple(assignments)
+        simple.words = tuple(words)
+        simple.redirects = tuple(redirects)
+        base = self.base
+        simple.span = (start + base, end + base)
+        return simple, end
 
 
 def _name_for(assignment: Assignment) -> str:
