@@ -274,12 +274,8 @@ def _read_log(path: str) -> str:
         return ""
 
 
+@gc_paused()
 def make_findings(outcome: ParseOutcome, check: str, root: str) -> list[Finding]:
-    with gc_paused():
-        return _make_findings(outcome, check, root)
-
-
-def _make_findings(outcome: ParseOutcome, check: str, root: str) -> list[Finding]:
     raw = outcome.findings
     prints = fingerprint.assign(raw, root)
     root_slash = root.rstrip("/") + "/"

@@ -48,6 +48,7 @@ def _safe_parse(parser_id: str, data: ParseInput, notes: list[str]) -> Measureme
         return None
 
 
+@gc_paused()  # a log can yield 100,000 findings, none in a reference cycle
 def measure(
     *,
     kind: str,
@@ -62,34 +63,6 @@ def measure(
     reports: tuple[Report, ...] = (),
 ) -> ParseOutcome:
     """Run the pipeline on normalised output; returns what was measured (maybe nothing)."""
-    with gc_paused():  # a log can yield 100,000 findings, none in a reference cycle
-        return _measure(
-            kind=kind,
-            stdout=stdout,
-            stderr=stderr,
-            root=root,
-            cwd=cwd,
-            exit_code=exit_code,
-            identified_tool=identified_tool,
-            is_tracked=is_tracked,
-            parser_setting=parser_setting,
-            reports=reports,
-        )
-
-
-def _measure(
-    *,
-    kind: str,
-    stdout: str,
-    stderr: str,
-    root: str,
-    cwd: str,
-    exit_code: int | None,
-    identified_tool: str | None,
-    is_tracked: Callable[[str], bool],
-    parser_setting: str,
-    reports: tuple[Report, ...],
-) -> ParseOutcome:
     outcome = ParseOutcome()
     if parser_setting == "none":
         return outcome
