@@ -278,23 +278,31 @@ sys.exit(5)
 """
 
 
-@pytest.mark.parametrize("command", ["git status", "git reset --hard HEAD~1"])
-def test_console_entry_ends_the_process_without_teardown(
-    tmp_path: Path, repo: Path, command: str
-) -> None:
-    """``main()`` without argv (the console script) exits with the hook's code once the answer
-    is out; the answer is complete on stdout and the caller's code after it never runs."""
+def run_ending(
+    tmp_path: Path, repo: Path, command: str, *, with_atexit: bool
+) -> tuple[subprocess.CompletedProcess[bytes], Path]:
+    """Run the ``ENDING`` driver on a Claude Bash payload: (the process, its marker file)."""
     payload_file = tmp_path / "payload.json"
     payload_file.write_text(json.dumps(claude(repo, "Bash", {"command": command})))
     marker = tmp_path / "marker.txt"
     proc = subprocess.run(
-        [sys.executable, "-c", ENDING, str(marker), str(payload_file), "0"],
+        [sys.executable, "-c", ENDING, str(marker), str(payload_file), str(int(with_atexit))],
         cwd=repo,
         env=clean_env(),
         capture_output=True,
         timeout=30,
         check=False,
     )
+    return proc, marker
+
+
+@pytest.mark.parametrize("command", ["git status", "git reset --hard HEAD~1"])
+def test_console_entry_ends_the_process_without_teardown(
+    tmp_path: Path, repo: Path, command: str
+) -> None:
+    """``main()`` without argv (the console script) exits with the hook's code once the answer
+    is out; the answer is complete on stdout and the caller's code after it never runs."""
+    proc, marker = run_ending(tmp_path, repo, command, with_atexit=False)
     assert proc.returncode == 0
     assert not marker.exists()
     if "reset" in command:
@@ -307,17 +315,7 @@ def test_console_entry_ends_the_process_without_teardown(
 def test_console_entry_returns_when_atexit_callbacks_wait(tmp_path: Path, repo: Path) -> None:
     """A registered ``atexit`` callback (coverage, logging, a caller's own) keeps the normal
     interpreter exit: ``main()`` returns and the callback runs."""
-    payload_file = tmp_path / "payload.json"
-    payload_file.write_text(json.dumps(claude(repo, "Bash", {"command": "git reset --hard"})))
-    marker = tmp_path / "marker.txt"
-    proc = subprocess.run(
-        [sys.executable, "-c", ENDING, str(marker), str(payload_file), "1"],
-        cwd=repo,
-        env=clean_env(),
-        capture_output=True,
-        timeout=30,
-        check=False,
-    )
+    proc, marker = run_ending(tmp_path, repo, "git reset --hard", with_atexit=True)
     assert proc.returncode == 5
     assert marker.read_text() == "returned 0\natexit\n"
     assert json.loads(proc.stdout)["hookSpecificOutput"]["permissionDecision"] == "deny"
