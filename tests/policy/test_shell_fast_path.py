@@ -108,7 +108,9 @@ def test_quoted_fast_path_gate_rejects_nothing_it_would_read(parts: list[tuple[s
     gate = shell._re("fast_quoted_chars").fullmatch(command) is not None
     if shell._fast_quoted(command) is not None:
         assert gate, command
-    if not gate and ("'" in command or '"' in command):
+    # (a command whose every dollar starts a plain parameter expansion has its own gate)
+    plain_dollars = "$" in command and shell._plain_dollars(command)
+    if not gate and ("'" in command or '"' in command) and not plain_dollars:
         assert shell._fast(command) is None, command
     assert_same(command)
 
@@ -132,7 +134,7 @@ def test_quoted_words_take_the_fast_path() -> None:
     # expansions or escapes in double quotes, unterminated quotes, quoted assignments, a
     # reserved or declaration command word and a tilde before quotes: the general parser
     for command in [
-        'echo "$HOME"',
+        'echo "$1"',
         'echo "a\\\\b"',
         "echo 'open",
         'echo "open',
@@ -168,3 +170,102 @@ def test_single_command_fast_path_spans() -> None:
     words = script.body.items[0].items[0].commands[0].words
     assert [w.span for w in words] == [(0, 2), (4, 7), (10, 15)]
     assert [w.parts[0].text for w in words] == ["rm", "-rf", "build"]
+
+
+# plain parameter expansions ($NAME, ${NAME}) take the quoted fast path, unquoted, in double
+# quotes and next to text; special parameters, operators, substitutions, a lone dollar or an
+# unterminated brace leave it
+NAMES = st.sampled_from(["A", "x", "HOME", "_", "a1", "Ab_9"])
+NOT_PLAIN = [
+    "$1",
+    "$@",
+    "$*",
+    "$#",
+    "$?",
+    "$$",
+    "$!",
+    "$-",
+    "$0",
+    "$",
+    "${1}",
+    "${@}",
+    "${A:-x}",
+    "${#A}",
+    "${!A}",
+    "${A[1]}",
+    "${A",
+    "${}",
+    "$(x)",
+    "$((1))",
+    "`x`",
+    "$'x'",
+    '$"x"',
+    "\\$A",
+]
+PARAMS = (
+    NAMES.map(lambda name: "$" + name)
+    | NAMES.map(lambda name: "${" + name + "}")
+    | st.sampled_from(NOT_PLAIN)
+)
+IN_DQUOTES = st.sampled_from(["a", " ", "/x", "a b", "{", "}", "-", "'", "=", ";", "&&"]) | PARAMS
+DQUOTED = st.lists(IN_DQUOTES, max_size=4).map(lambda pieces: '"' + "".join(pieces) + '"')
+UNQUOTED = st.sampled_from(
+    ["a", "-", "/", ".", "=", "x=", "~", "~/", "[", "]", "{", "}", "_1", "pre", "post", "'q'", "''"]
+)
+EXPANSION_WORDS = st.lists(UNQUOTED | PARAMS | DQUOTED, min_size=1, max_size=4).map(
+    "".join
+) | st.sampled_from(WORDS + GLOBBY + QUOTED)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(EXPANSION_WORDS, st.sampled_from(SEPARATORS)), max_size=6))
+def test_fast_paths_read_parameter_expansions_like_the_parser(
+    parts: list[tuple[str, str]],
+) -> None:
+    command = "".join(word + sep for word, sep in parts)
+    if "$" in command and shell._plain_dollars(command):
+        fast = shell._fast(command)
+        assert (fast is None) == (shell._fast_quoted(command, True) is None), command
+    elif shell._re("fast_quoted_chars").fullmatch(command) is None:
+        assert shell._fast(command) is None, command
+    assert_same(command)
+
+
+def test_parameter_expansions_take_the_fast_path() -> None:
+    for command in [
+        'rm -rf "$HOME/x"',
+        "rm -rf $DIR/build && ls ${OUT}",
+        'echo pre${A}post "a $B c" "$A$B" "${A}${B}" "" $A-b',
+        '$EDITOR "$FILE" | grep x; cd "$TMPDIR"',
+        "ls '$A' \"'\"$A",
+    ]:
+        assert shell._fast(command) is not None, command
+        assert_same(command)
+    words = shell.parse('x pre${A}post "$HOME/x" "a$B"').body.items[0].items[0].commands[0].words
+    assert [type(p).__name__ for p in words[1].parts] == ["Lit", "Param", "Lit"]
+    assert (words[1].parts[1].name, words[1].parts[1].braced, words[1].parts[1].quoted) == (
+        "A",
+        True,
+        False,
+    )
+    assert words[1].parts[1].span == (5, 9)
+    assert [type(p).__name__ for p in words[2].parts] == ["Param", "Lit"]
+    assert (words[2].parts[0].name, words[2].parts[0].quoted, words[2].parts[1].text) == (
+        "HOME",
+        True,
+        "/x",
+    )
+    assert [(type(p).__name__, getattr(p, "quoting", None)) for p in words[3].parts] == [
+        ("Lit", "double"),
+        ("Param", None),
+    ]
+    for command in ["echo " + word for word in NOT_PLAIN] + [
+        'echo "$1"',
+        'echo "a$"',
+        "A=$B ls",
+        "export A=$B",
+        "ls ~/$A",
+        "$A=1",
+        'echo "$A\\n"',
+    ]:
+        assert shell._fast(command) is None, command

@@ -615,6 +615,12 @@ _PATTERNS = {
     # strings as above and runs of the fast path's plain characters between them (possessive:
     # a command that does not match fails in linear time)
     "fast_quoted_chars": "(?:'[^']*+'|\"[^\"\\\\$`]*+\"|[A-Za-z0-9_./:,+@%^=~*?{}\\[\\]\\- \\n;&|-]++)*+",
+    # the tokens of a command whose every dollar is followed by a name or a brace and a name
+    # (compiled only then: a one-shot process that reads no dollar does not pay for it):
+    # double-quoted strings may also hold dollars (_dquoted_params holds them to plain
+    # parameter expansions), a dollar and a name, braced or not, is a token of its own
+    "fast_params": "(?a)'[^']*'|\"[^\"\\\\`]*\"|\\$\\{?[A-Za-z_]\\w*\\}?|[^ ;&|\\n'\"$]+|&&|\\|\\||[;&|\\n]| +"
+    "|['\"$]",
     "assign": "[A-Za-z_][A-Za-z0-9_]*(?=\\+?=|\\[)",
 }
 
@@ -2178,6 +2184,8 @@ def _fast(command: str) -> Script | None:
     """Lists of plain words joined by ``;``, ``&&``, ``||``, ``|``, ``&`` and newlines skip the
     general parser; anything unusual falls back to it."""
     if not _SIMPLE_CHARS.issuperset(command):
+        if "$" in command and _plain_dollars(command):
+            return _fast_quoted(command, True)
         if ("'" in command or '"' in command) and _re("fast_quoted_chars").fullmatch(command):
             return _fast_quoted(command)
         return None
@@ -2249,10 +2257,24 @@ def _fast(command: str) -> Script | None:
     return script
 
 
-def _fast_quoted(command: str) -> Script | None:
-    """``_fast`` for words that also hold single-quoted strings and double-quoted strings
-    without expansions or escapes (``git commit -m "fix it"``, ``grep -rn 'rm -rf' .``); the
-    text outside quotes is held to the plain characters. Builds the general parser's AST."""
+def _plain_dollars(command: str) -> bool:
+    """Whether every dollar of ``command`` is followed by a name or ``{`` and a name: the test
+    before ``_fast_quoted`` reads its parameter expansions (a command with ``$(``, ``$1`` or
+    ``${#`` does not even compile ``fast_params``)."""
+    for piece in command.split("$")[1:]:
+        c = piece[:1]
+        if c not in _NAME_START and (c != "{" or piece[1:2] not in _NAME_START):
+            return False
+    return True
+
+
+def _fast_quoted(command: str, params: bool = False) -> Script | None:
+    """``_fast`` for words that also hold single-quoted strings, double-quoted strings without
+    escapes (``git commit -m "fix it"``, ``grep -rn 'rm -rf' .``) and plain parameter
+    expansions ``$NAME``/``${NAME}``, unquoted or in double quotes (``rm -rf "$DIR/build"``);
+    the text outside quotes and expansions is held to the plain characters. Builds the general
+    parser's AST (a Lit per run of text, a Param per expansion). ``params``: the command
+    passed ``_plain_dollars`` (else ``fast_quoted_chars``)."""
     simple = _SIMPLE_CHARS
     items: list[AndOr] = []
     seps: list[str] = []
@@ -2264,7 +2286,7 @@ def _fast_quoted(command: str) -> Script | None:
     parts: list[object] = []
     start = end = 0
     previous = ";"  # the token before: "w" for a word, else the operator
-    for m in _re("fast_quoted").finditer(command):
+    for m in _re("fast_params" if params else "fast_quoted").finditer(command):
         token = m.group()
         c = token[0]
         if c == "'" or c == '"':
@@ -2272,8 +2294,23 @@ def _fast_quoted(command: str) -> Script | None:
                 return None  # unterminated, or expansions or escapes inside double quotes
             if not parts:
                 start = m.start()
-            parts.append(Lit(token[1:-1], "single" if c == "'" else "double"))
             end = m.end()
+            if c == '"' and "$" in token:
+                if not _dquoted_params(command, m.start() + 1, end - 1, parts):
+                    return None
+            else:
+                parts.append(Lit(token[1:-1], "single" if c == "'" else "double"))
+            continue
+        if c == "$":
+            if len(token) < 2 or not params or (token[1] == "{") != (token[-1] == "}"):
+                return None  # not a plain $NAME or ${NAME} ($A} is left to the parser too)
+            if not parts:
+                start = m.start()
+            end = m.end()
+            if token[1] == "{":
+                parts.append(Param(token[2:-1], "", None, False, (m.start(), end), "", None, True))
+            else:
+                parts.append(Param(token[1:], "", None, False, (m.start(), end)))
             continue
         if c != " " and c not in ";&|\n":
             if not simple.issuperset(token):
@@ -2336,12 +2373,48 @@ def _fast_quoted(command: str) -> Script | None:
     return script
 
 
+def _dquoted_params(command: str, i: int, j: int, parts: list[object]) -> bool:
+    """The parts of the double-quoted text ``command[i:j]`` as the general parser's ``_dquote``
+    builds them, when its every dollar starts a plain parameter expansion: a double-quoted Lit
+    per non-empty run of text between the expansions, a quoted Param per expansion. False
+    (parts half built) for any other dollar."""
+    pieces = command[i:j].split("$")
+    text = pieces[0]
+    if text:
+        parts.append(Lit(text, "double"))
+    pos = i + len(text)  # the dollar
+    for piece in pieces[1:]:
+        if piece[:1] == "{":
+            close = piece.find("}")
+            name = piece[1:close]
+            if close < 0 or not _is_name(name):
+                return False
+            end = pos + close + 2
+            parts.append(Param(name, "", None, True, (pos, end), "", None, True))
+            text = piece[close + 1 :]
+        else:
+            k = 0
+            for char in piece:
+                if char not in _NAME_CHARS:
+                    break
+                k += 1
+            if not k or piece[0] not in _NAME_START:
+                return False
+            end = pos + 1 + k
+            parts.append(Param(piece[:k], "", None, True, (pos, end)))
+            text = piece[k:]
+        if text:
+            parts.append(Lit(text, "double"))
+        pos += 1 + len(piece)
+    return True
+
+
 def _quoted_word(parts: list[object], first: bool, start: int, end: int) -> Word | None:
     """A word of ``_fast_quoted``; None when the general parser must read it (a command word
-    that may be an assignment, a reserved or declaration word; a tilde before quotes)."""
+    that may be an assignment, a reserved or declaration word; a tilde before quotes or
+    expansions)."""
     head = parts[0]
-    assert type(head) is Lit
-    if head.quoting == "none":
+    if type(head) is Lit and head.quoting == "none":
         text = head.text
         if first and (
             "=" in text or "[" in text or (len(parts) == 1 and (text in _RESERVED or text in _DECL))
@@ -2353,7 +2426,7 @@ def _quoted_word(parts: list[object], first: bool, start: int, end: int) -> Word
             return Word(_plain_parts(text), (start, end))
     if first:
         for part in parts[1:]:
-            if part.quoting == "none" and "=" in part.text:  # type: ignore[attr-defined]
+            if type(part) is Lit and part.quoting == "none" and "=" in part.text:
                 return None
     return Word(tuple(parts), (start, end))
 
