@@ -2180,6 +2180,61 @@ def _class_chars(pattern: str) -> frozenset[str]:
 _SIMPLE_CHARS = _class_chars(_PATTERNS["simple"])
 
 
+class _Lists:
+    """The lists ``_fast`` and ``_fast_quoted`` build while they read words and separators:
+    the words of the current command, the commands of the current pipeline, and so on up to the
+    list items."""
+
+    __slots__ = ("commands", "items", "ops", "pipelines", "pipes", "seps", "words")
+
+    def __init__(self) -> None:
+        self.items: list[AndOr] = []
+        self.seps: list[str] = []
+        self.pipelines: list[Pipeline] = []
+        self.ops: list[str] = []
+        self.commands: list[Simple] = []
+        self.pipes: list[str] = []
+        self.words: list[Word] = []  # the readers append to it; it is cleared, never replaced
+
+    def close(self, token: str) -> bool:
+        """End the current command at the separator ``token`` (after a word); False for one
+        the fast paths do not take."""
+        words, commands = self.words, self.commands
+        commands.append(Simple((), tuple(words), (), (words[0].span[0], words[-1].span[1])))
+        words.clear()
+        if token == "|":
+            self.pipes.append(token)
+            return True
+        span = (commands[0].span[0], commands[-1].span[1])
+        pipelines = self.pipelines
+        pipelines.append(Pipeline(tuple(commands), tuple(self.pipes), False, False, span))
+        commands.clear()
+        self.pipes.clear()
+        if token in ("&&", "||"):
+            self.ops.append(token)
+            return True
+        if token not in (";", "&", "\n", ""):  # "": the end of the command
+            return False
+        span = (pipelines[0].span[0], pipelines[-1].span[1])
+        self.items.append(AndOr(tuple(pipelines), tuple(self.ops), span))
+        self.seps.append(token)
+        pipelines.clear()
+        self.ops.clear()
+        return True
+
+    def finish(self, command: str) -> Script | None:
+        """The script of ``command`` at its end; None after a dangling operator (the general
+        parser reports it)."""
+        if self.words:
+            self.close("")
+        elif self.pipelines or self.commands:
+            return None
+        n = len(command)
+        script = Script(List(tuple(self.items), tuple(self.seps), (0, n)), command)
+        script.work = n + 1
+        return script
+
+
 def _fast(command: str) -> Script | None:
     """Lists of plain words joined by ``;``, ``&&``, ``||``, ``|``, ``&`` and newlines skip the
     general parser; anything unusual falls back to it."""
@@ -2191,13 +2246,8 @@ def _fast(command: str) -> Script | None:
         return None
     if "\n" not in command and ";" not in command and "&" not in command and "|" not in command:
         return _fast_single(command)
-    items: list[AndOr] = []
-    seps: list[str] = []
-    pipelines: list[Pipeline] = []
-    ops: list[str] = []
-    commands: list[Simple] = []
-    pipes: list[str] = []
-    words: list[Word] = []
+    lists = _Lists()
+    words = lists.words
     previous = ";"  # the token before: "w" for a word, else the operator
     for m in _re("fast_token").finditer(command):
         token = m.group()
@@ -2222,39 +2272,10 @@ def _fast(command: str) -> Script | None:
             if token == "\n" and previous in ("\n", ";", "&", "&&", "||", "|"):
                 continue  # blank lines, and newlines after && || |
             return None
-        commands.append(Simple((), tuple(words), (), (words[0].span[0], words[-1].span[1])))
-        words = []
-        previous = token
-        if token == "|":
-            pipes.append(token)
-            continue
-        span = (commands[0].span[0], commands[-1].span[1])
-        pipelines.append(Pipeline(tuple(commands), tuple(pipes), False, False, span))
-        commands = []
-        pipes = []
-        if token in ("&&", "||"):
-            ops.append(token)
-            continue
-        if token not in (";", "&", "\n"):
+        if not lists.close(token):
             return None  # ;; |& and friends
-        span = (pipelines[0].span[0], pipelines[-1].span[1])
-        items.append(AndOr(tuple(pipelines), tuple(ops), span))
-        seps.append(token)
-        pipelines = []
-        ops = []
-    if words:
-        commands.append(Simple((), tuple(words), (), (words[0].span[0], words[-1].span[1])))
-        span = (commands[0].span[0], commands[-1].span[1])
-        pipelines.append(Pipeline(tuple(commands), tuple(pipes), False, False, span))
-        span = (pipelines[0].span[0], pipelines[-1].span[1])
-        items.append(AndOr(tuple(pipelines), tuple(ops), span))
-        seps.append("")
-    elif pipelines or commands:
-        return None  # a dangling operator: let the parser report it
-    n = len(command)
-    script = Script(List(tuple(items), tuple(seps), (0, n)), command)
-    script.work = n + 1
-    return script
+        previous = token
+    return lists.finish(command)
 
 
 def _plain_dollars(command: str) -> bool:
@@ -2276,13 +2297,8 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
     parser's AST (a Lit per run of text, a Param per expansion). ``params``: the command
     passed ``_plain_dollars`` (else ``fast_quoted_chars``)."""
     simple = _SIMPLE_CHARS
-    items: list[AndOr] = []
-    seps: list[str] = []
-    pipelines: list[Pipeline] = []
-    ops: list[str] = []
-    commands: list[Simple] = []
-    pipes: list[str] = []
-    words: list[Word] = []
+    lists = _Lists()
+    words = lists.words
     parts: list[object] = []
     start = end = 0
     previous = ";"  # the token before: "w" for a word, else the operator
@@ -2333,44 +2349,15 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
             if token == "\n" and previous in ("\n", ";", "&", "&&", "||", "|"):
                 continue  # blank lines, and newlines after && || |
             return None
-        commands.append(Simple((), tuple(words), (), (words[0].span[0], words[-1].span[1])))
-        words = []
-        previous = token
-        if token == "|":
-            pipes.append(token)
-            continue
-        span = (commands[0].span[0], commands[-1].span[1])
-        pipelines.append(Pipeline(tuple(commands), tuple(pipes), False, False, span))
-        commands = []
-        pipes = []
-        if token in ("&&", "||"):
-            ops.append(token)
-            continue
-        if token not in (";", "&", "\n"):
+        if not lists.close(token):
             return None  # ;; |& and friends
-        span = (pipelines[0].span[0], pipelines[-1].span[1])
-        items.append(AndOr(tuple(pipelines), tuple(ops), span))
-        seps.append(token)
-        pipelines = []
-        ops = []
+        previous = token
     if parts:
         word = _quoted_word(parts, previous != "w", start, end)
         if word is None:
             return None
         words.append(word)
-    if words:
-        commands.append(Simple((), tuple(words), (), (words[0].span[0], words[-1].span[1])))
-        span = (commands[0].span[0], commands[-1].span[1])
-        pipelines.append(Pipeline(tuple(commands), tuple(pipes), False, False, span))
-        span = (pipelines[0].span[0], pipelines[-1].span[1])
-        items.append(AndOr(tuple(pipelines), tuple(ops), span))
-        seps.append("")
-    elif pipelines or commands:
-        return None  # a dangling operator: let the parser report it
-    n = len(command)
-    script = Script(List(tuple(items), tuple(seps), (0, n)), command)
-    script.work = n + 1
-    return script
+    return lists.finish(command)
 
 
 def _dquoted_params(command: str, i: int, j: int, parts: list[object]) -> bool:
