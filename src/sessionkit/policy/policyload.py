@@ -614,19 +614,18 @@ def _semantic_check(doc: PolicyDoc, data: dict[str, Any], *, now: datetime | Non
     for index, rule in enumerate(data.get("extra-rules") or []):
         if rule is None:
             continue
-        if rule["id"] in RULES:
+        clash = (
+            "is a built-in rule id; choose another id"
+            if rule["id"] in RULES
+            else "is used twice; the later one is ignored"
+            if rule["id"] in extra_ids
+            else None
+        )
+        if clash:
             doc.problem(
                 ("extra-rules", index, "id"),
                 "duplicate-id",
-                f"extra rule id {rule['id']!r} is a built-in rule id; choose another id",
-            )
-            data["extra-rules"][index] = None
-            continue
-        if rule["id"] in extra_ids:
-            doc.problem(
-                ("extra-rules", index, "id"),
-                "duplicate-id",
-                f"extra rule id {rule['id']!r} is used twice; the later one is ignored",
+                f"extra rule id {rule['id']!r} {clash}",
             )
             data["extra-rules"][index] = None
             continue
