@@ -10,7 +10,7 @@ import pytest
 
 from sessionkit.gates import run_gates
 from sessionkit.schemas import validator
-from tests.gates.conftest import git
+from tests.gates.conftest import git, write_policy
 
 pytestmark = pytest.mark.slow
 
@@ -145,3 +145,26 @@ def test_users_own_junitxml_in_addopts_is_kept(make_repo) -> None:  # type: igno
     assert test.counts is not None and test.counts.tests is not None
     assert (test.counts.tests.passed, test.counts.tests.failed) == (1, 1)
     assert [f.test_id for f in test.findings] == ["tests.test_x::test_bad"]
+
+
+@pytest.mark.parametrize("disable", [["-p", "no:junitxml"], ["-pno:junitxml"]])
+def test_junitxml_disabled_in_the_command_is_not_injected(
+    fixture_project: Path, disable: list[str]
+) -> None:
+    # An injected --junitxml with the plugin disabled made pytest exit 4 (tool-error).
+    write_policy(
+        fixture_project,
+        {"version": 2, "commands": {"test": {"command": ["pytest", "-q", *disable]}}},
+    )
+    result = run_gates("full-gate", fixture_project, checks=["test"])
+    test = result.check("test")
+    assert (test.status, test.status_reason, test.exit_code) == ("fail", "exit-code", 1)
+    assert test.parsers == ("pytest-text",)
+    assert test.counts is not None and test.counts.tests is not None
+    assert test.counts.tests.to_dict() == {
+        "passed": 5,
+        "failed": 2,
+        "errors": 0,
+        "skipped": 2,
+        "total": 9,
+    }

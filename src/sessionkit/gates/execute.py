@@ -46,6 +46,7 @@ _MISSING_SCRIPT = re.compile(
 )
 _VERSION = re.compile(r"(\d+\.\d+(?:\.\d+)?(?:[-.+]?[0-9A-Za-z.]+)?)")
 _JUNIT_OPT = re.compile(r"--junit-?xml(?:=|\s+)(\S+)")
+_NO_JUNITXML = re.compile(r"-p\s*no:junitxml\b")
 
 
 @dataclass
@@ -211,10 +212,14 @@ def _should_inject(spec: CheckSpec, ctx: RunContext, text: str) -> bool:
     inject = spec.inject if spec.inject is not None else ctx.defaults.get("inject", True)
     if not inject:
         return False
-    if _JUNIT_OPT.search(text) or "--junitxml" in text or "--junit-xml" in text:
-        return False
     addopts = _pytest_addopts(ctx.root)
-    return not ("--junitxml" in addopts or "--junit-xml" in addopts or "no:junitxml" in addopts)
+    # A user's own report option, or the junitxml plugin disabled (``-p no:junitxml``, in the
+    # command or in ``addopts``): an injected ``--junitxml`` would override the user's report or
+    # make pytest exit 4 with "unrecognized arguments".
+    return not any(
+        "--junitxml" in opts or "--junit-xml" in opts or _NO_JUNITXML.search(opts)
+        for opts in (text, addopts)
+    )
 
 
 def tool_version(
