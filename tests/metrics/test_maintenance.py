@@ -344,3 +344,48 @@ def test_m12_state_md(store: MetricsStore, repo: Path) -> None:
     body = PRIOR_STATE.split("---\n", 2)[2].lstrip("\n")
     assert path.read_text().endswith(body)  # sections byte-identical, Antwort kept
     assert 'session-start-ref: "0123456"' in path.read_text()
+
+
+def test_damaged_lines_of_rotated_segments_are_reported_and_quarantined(
+    store: MetricsStore,
+) -> None:
+    """I2 holds for rotated segments too: a torn line that rotation moved out of the live file
+    is reported with its segment and line, and repair quarantines it (other bytes unchanged)."""
+    store.root.mkdir(parents=True)
+    good = [
+        json.dumps(
+            {"schema_version": 1, "timestamp": "2026-11-24T00:00:00.000Z", "event": "acme.a.b"}
+            | {"session_id": None, "n": i},
+            separators=(",", ":"),
+        ).encode()
+        for i in range(3)
+    ]
+    gz = store.root / "events.20261120T000000000Z.jsonl.gz"
+    gz.write_bytes(gzip.compress(good[0] + b"\n" + b'{"torn\n' + good[1] + b"\n" + b'{"tail'))
+    plain = store.root / "events.jsonl.1"  # a prior-art numbered segment
+    plain.write_bytes(good[2] + b"\n" + b"[1]\n")
+    doctor = store.doctor(["events"])
+    errors = sorted((f.file, f.line, f.code) for f in doctor.findings if f.severity == "error")
+    rel = ".orchestrator/metrics/"
+    assert errors == [
+        (rel + gz.name, 2, "invalid-json"),
+        (rel + gz.name, 4, "unterminated"),
+        (rel + plain.name, 2, "not-object"),
+    ]
+    before = _dir_snapshot(store.root)
+    dry = store.repair(["events"])
+    assert _dir_snapshot(store.root) == before
+    assert sorted(a["line"] for a in dry.actions if a["action"] == "quarantine") == [2, 2, 4]
+    store.repair(["events"], dry_run=False)
+    assert gzip.decompress(gz.read_bytes()) == good[0] + b"\n" + good[1] + b"\n"
+    assert plain.read_bytes() == good[2] + b"\n"
+    entries = [json.loads(x) for x in store.path("quarantine").read_bytes().splitlines()]
+    assert sorted((e["file"], e["line"], e["offset"], e["raw"]) for e in entries) == [
+        (gz.name, 2, len(good[0]) + 1, '{"torn'),
+        (gz.name, 4, len(good[0]) + len(good[1]) + 9, '{"tail'),
+        (plain.name, 2, len(good[2]) + 1, "[1]"),
+    ]
+    assert not [f for f in store.doctor(["events"]).findings if f.severity == "error"]
+    after = _dir_snapshot(store.root)
+    store.repair(["events"], dry_run=False)
+    assert _dir_snapshot(store.root) == after

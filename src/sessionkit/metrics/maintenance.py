@@ -339,6 +339,19 @@ def doctor(
                         stream=stream.value,
                         file=rel,
                     )
+        if stream.rotates:
+            for segment, bad in _damaged_segments(store, stream):
+                seg_rel = _rel(store, segment)
+                for line in bad:
+                    assert line.problem is not None
+                    report.add(
+                        line.problem,
+                        "error",
+                        _PROBLEM_TEXT[line.problem].replace("last line", "last line of a segment"),
+                        stream=stream.value,
+                        file=seg_rel,
+                        line=line.number,
+                    )
         for pending in rotation.pending_segments(str(store.root), stream):
             report.add(
                 "uncompressed-segment",
@@ -443,13 +456,18 @@ def _network_fs(store: MetricsStore, report: Report) -> None:
         )
 
 
+def _is_temp(name: str) -> bool:
+    """A rewrite's ``.<file>.tmp-…`` or a compression's ``<segment>.gz.tmp-<pid>``."""
+    return (name.startswith(".") and ".tmp-" in name) or ".jsonl.gz.tmp-" in name
+
+
 def _stale_temps(store: MetricsStore, report: Report) -> list[Path]:
     stale: list[Path] = []
     if not store.root.is_dir():
         return stale
     cutoff = time.time() - 3600
     for entry in store.root.iterdir():
-        if entry.name.startswith(".") and ".tmp-" in entry.name and entry.stat().st_mtime < cutoff:
+        if _is_temp(entry.name) and entry.stat().st_mtime < cutoff:
             stale.append(entry)
             report.add(
                 "stale-temp",
@@ -468,7 +486,7 @@ def _foreign(store: MetricsStore, report: Report) -> None:
         return
     for entry in sorted(store.root.iterdir()):
         name = entry.name
-        if name in _OWN or name.endswith(".lock") or (name.startswith(".") and ".tmp-" in name):
+        if name in _OWN or name.endswith(".lock") or _is_temp(name):
             continue
         if stream_of_file(name) is not None or (
             name.endswith(".jsonl.gz") and stream_of_file(name[:-3])
@@ -626,6 +644,96 @@ def _structural_planner(stream: Stream, store: MetricsStore, quarantine_invalid:
     return planner
 
 
+def _damaged_segments(store: MetricsStore, stream: Stream) -> list[tuple[str, list[Line]]]:
+    """Rotated segments holding lines that are not records (spec I2: reported, quarantinable).
+
+    A segment is never appended to, so a last line without LF is a torn write: an append
+    that died mid-write just before the live file was rotated.
+    """
+    old, new = segments(str(store.root), stream)
+    out: list[tuple[str, list[Line]]] = []
+    for segment in old + new:
+        try:
+            bad = [
+                line
+                for line in _jsonl.iter_lines(segment, include_unterminated=True)
+                if line.problem is not None
+            ]
+        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            raise MetricsIOError(f"{segment}: {exc}") from exc
+        if bad:
+            out.append((segment, bad))
+    return out
+
+
+def _repair_segments(store: MetricsStore, stream: Stream, report: Report, dry_run: bool) -> None:
+    """Quarantine the damaged lines of rotated segments; the other lines stay byte-identical."""
+    from sessionkit.metrics.rewrite import append_quarantine, quarantine_record
+
+    for segment, bad in _damaged_segments(store, stream):
+        name = os.path.basename(segment)
+        for line in bad:
+            report.actions.append(
+                {
+                    "action": "quarantine",
+                    "stream": stream.value,
+                    "file": _rel(store, segment),
+                    "line": line.number,
+                    "done": not dry_run,
+                }
+            )
+        if dry_run:
+            continue
+        records = [
+            quarantine_record(
+                store,
+                stream,
+                name,
+                line,
+                line.problem or "invalid-json",
+                "sessionkit metrics repair",
+            )
+            for line in bad
+        ]
+        append_quarantine(store, records)
+        _drop_segment_lines(segment, bad)
+
+
+def _drop_segment_lines(segment: str, bad: list[Line]) -> None:
+    """Rewrite ``segment`` without ``bad`` (temp file, fsync, atomic replace, directory fsync)."""
+    compressed = segment.endswith(".gz")
+    with _jsonl._open_binary(segment) as handle:
+        data = handle.read()
+    keep: list[bytes] = []
+    start = 0
+    for line in sorted(bad, key=lambda item: item.offset):
+        end = data.find(b"\n", line.offset)
+        keep.append(data[start : line.offset])
+        start = len(data) if end < 0 else end + 1
+    keep.append(data[start:])
+    new = b"".join(keep)
+    directory = os.path.dirname(segment) or "."
+    tmp = os.path.join(
+        directory, f".{os.path.basename(segment)}.tmp-{os.getpid()}-{os.urandom(4).hex()}"
+    )
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            if compressed:
+                with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
+                    gz.write(new)
+            else:
+                raw.write(new)
+            raw.flush()
+            _jsonl.sync_fd(raw.fileno())
+        os.replace(tmp, segment)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _jsonl.sync_dir(directory)
+
+
 def repair(
     store: MetricsStore,
     streams: Sequence[str] | None = None,
@@ -660,6 +768,8 @@ def repair(
                 report.actions.append(
                     {"action": "compress", "stream": stream.value, "line": None, "done": True}
                 )
+        if stream.rotates:
+            _repair_segments(store, stream, report, dry_run)
         if not path.exists():
             continue
         if stream.rotates:

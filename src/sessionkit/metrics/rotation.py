@@ -6,6 +6,7 @@ module compresses pending segments, applies retention and implements ``metrics r
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 from dataclasses import dataclass, field
@@ -35,24 +36,48 @@ class RotateReport:
 
 
 def compress_segment(segment: str) -> str:
-    """``X.jsonl`` -> ``X.jsonl.gz`` (level 6, header mtime 0: reproducible), then unlink X."""
+    """``X.jsonl`` -> ``X.jsonl.gz`` (level 6, header mtime 0: reproducible), then unlink X.
+
+    Several processes may compress the same pending segment at once (every non-hook writer
+    that rotates, ``rotate`` and ``repair`` do); each writes its own temp file and the
+    replace is atomic, so whoever finishes first wins and the others find the segment gone.
+    """
     target = segment + ".gz"
     directory = os.path.dirname(segment) or "."
     if os.path.exists(target):
         # A crash after the rename left both; the .gz is complete by construction.
-        os.unlink(segment)
+        _unlink_if_present(segment)
         return target
     tmp = f"{target}.tmp-{os.getpid()}"
-    with open(segment, "rb") as source, open(tmp, "wb") as raw:
-        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
-            for block in iter(lambda: source.read(1 << 20), b""):
-                gz.write(block)
-        raw.flush()
-        _jsonl.sync_fd(raw.fileno())
-    os.replace(tmp, target)
-    _jsonl.sync_dir(directory)
-    os.unlink(segment)
+    try:
+        with open(segment, "rb") as source, open(tmp, "wb") as raw:
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as gz:
+                for block in iter(lambda: source.read(1 << 20), b""):
+                    gz.write(block)
+            raw.flush()
+            _jsonl.sync_fd(raw.fileno())
+    except FileNotFoundError:
+        # Another process compressed (and unlinked) the segment first.
+        _unlink_if_present(tmp)
+        if os.path.exists(target):
+            return target
+        raise
+    except BaseException:
+        _unlink_if_present(tmp)
+        raise
+    if os.path.exists(target):
+        # Another compressor won the race; its .gz holds the same bytes.
+        _unlink_if_present(tmp)
+    else:
+        os.replace(tmp, target)
+        _jsonl.sync_dir(directory)
+    _unlink_if_present(segment)
     return target
+
+
+def _unlink_if_present(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 def pending_segments(root: str, stream: Stream) -> list[str]:

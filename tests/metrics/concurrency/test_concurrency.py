@@ -425,3 +425,33 @@ def test_c7_prune_killed_at_each_fault_point_converges(tmp_path: Path, point: st
     assert [json.loads(q)["raw"] for q in quarantine] == ["{torn"]  # once, even after a re-run
     assert not list(crashed.glob(".learnings.jsonl.tmp-*")) or point == "rewrite:after-temp"
     assert store.validate_file(crashed / "learnings.jsonl").exit_code == 0
+
+
+def test_c3_fragment_rotated_into_a_segment_is_reported_and_quarantined(tmp_path: Path) -> None:
+    """A writer killed mid-write, then a rotation before anyone appends: the torn fragment is
+    the last line of a compressed segment. doctor reports it there, repair quarantines it, and
+    every other record stays (I1, I2)."""
+    before = _run(
+        workers.append_writer,
+        [(str(tmp_path), w, 100, 4096, "auto", None, 10, 3) for w in range(2)],
+    )
+    _kill_at(tmp_path, "mid-write", 60_000)
+    store = workers.make_store(str(tmp_path), rotate_bytes=10 << 20, keep=0)
+    store.rotate("events", force=True, dry_run=False)
+    (segment,) = tmp_path.glob("events.*.jsonl.gz")
+    complete, fragment = gzip.decompress(segment.read_bytes()).rsplit(b"\n", 1)
+    assert fragment and not _parses(fragment)
+    torn = complete.count(b"\n") + 2  # the line number of the fragment
+    doctor = store.doctor(["events"])
+    errors = [(f.code, f.file, f.line) for f in doctor.findings if f.severity == "error"]
+    assert errors == [("unterminated", os.path.relpath(segment, store.state_root), torn)]
+    repair = store.repair(["events"], dry_run=False)
+    assert [(a["action"], a["line"]) for a in repair.actions if a["action"] == "quarantine"] == [
+        ("quarantine", torn)
+    ]
+    (entry,) = [json.loads(x) for x in (tmp_path / "quarantine.jsonl").read_bytes().splitlines()]
+    assert (entry["file"], entry["line"], entry["reason"]) == (segment.name, torn, "unterminated")
+    assert entry["sha256"] == hashlib.sha256(fragment).hexdigest()
+    accepted = {w: a for w, a, _, _span in before}
+    assert _check_events([segment], accepted) == sum(map(len, accepted.values()))
+    assert not [f for f in store.doctor(["events"]).findings if f.severity == "error"]
