@@ -389,3 +389,29 @@ def test_damaged_lines_of_rotated_segments_are_reported_and_quarantined(
     after = _dir_snapshot(store.root)
     store.repair(["events"], dry_run=False)
     assert _dir_snapshot(store.root) == after
+
+
+def test_doctor_reports_prior_art_formats_as_warnings_and_unknown_types_as_info(
+    store: MetricsStore,
+) -> None:
+    """validate: prior-art formats are errors, unknown types warnings (§6.2); doctor: the
+    former are warnings, the latter information (§6.3, §4.1, case 38)."""
+    store.root.mkdir(parents=True)
+    offset = dict(prior_art.V1_OFFSET_SESSION, schema_version=2, session_type="bogus")
+    store.path("sessions").write_text(
+        prior_art.jsonl(prior_art.V1_OFFSET_SESSION) + json.dumps(offset) + "\n"
+    )
+    store.learnings.add("process", "proc", "insight", session="S")
+    doctor = store.doctor(["sessions", "learnings"])
+    found = {(f.code, f.severity, f.line) for f in doctor.findings if f.line is not None}
+    assert ("legacy-version", "warning", 1) in found
+    assert ("noncanonical-timestamp", "warning", 2) in found
+    assert ("unknown-type", "info", 1) in found
+    # The offset is reported once (not also as a pattern mismatch); other schema errors stay.
+    assert [(f.code, f.message.split(":")[0]) for f in doctor.findings if f.code == "schema"] == [
+        ("schema", "/session_type")
+    ]
+    validate = store.validate_file(store.path("sessions"))
+    severities = {(f.code, f.severity) for f in validate.findings}
+    assert {("legacy-version", "error"), ("noncanonical-timestamp", "error")} <= severities
+    assert store.validate_file(store.path("learnings")).findings[0].severity == "warning"

@@ -17,7 +17,8 @@ from sessionkit.metrics.errors import MetricsIOError
 from sessionkit.metrics.learnings import TTL_DAYS, canonical_type, derive_expires_at
 from sessionkit.metrics.rewrite import Fold, Keep, Quarantine, Replace, RewritePlan
 from sessionkit.metrics.streams import Stream, parse_stream, segments, stream_of_file
-from sessionkit.metrics.validation import problems
+from sessionkit.metrics.timestamps import normalize_ts
+from sessionkit.metrics.validation import problems, schema_problem
 
 if TYPE_CHECKING:
     from sessionkit.metrics.store import MetricsStore
@@ -148,8 +149,17 @@ def _line_findings(
     max_line_bytes: int,
     *,
     torn_is_error: bool = True,
+    doctor: bool = False,
 ) -> list[tuple[Line, dict[str, Any]]]:
-    """Per-line findings; returns the parseable lines for the cross-line checks."""
+    """Per-line findings; returns the parseable lines for the cross-line checks.
+
+    ``validate`` reports prior-art formats as errors and unknown learning types as warnings;
+    ``doctor`` reports the former as warnings and the latter as information (spec §6.2, §6.3,
+    §4.1). A timestamp that only needs ``migrate`` is reported once, not also as a schema
+    mismatch of the same field.
+    """
+    legacy = "warning" if doctor else "error"
+    unknown_type = "info" if doctor else "warning"
     parsed: list[tuple[Line, dict[str, Any]]] = []
     for line in lines:
         where = {"stream": stream.value, "file": rel, "line": line.number}
@@ -172,21 +182,30 @@ def _line_findings(
         if record.get("schema_version") != expected:
             report.add(
                 "legacy-version",
-                "error",
+                legacy,
                 f"schema_version {record.get('schema_version')!r} is not {expected}; run "
                 "`sessionkit metrics migrate --apply`",
                 **where,
             )
         else:
-            for problem in problems(stream, record):
-                code = problem.code if problem.code != "schema" else "schema"
-                report.add(code, problem.severity, problem.message, **where)
+            found = problems(stream, record)
+            noncanonical = {p.pointer for p in found if p.code == "noncanonical-timestamp"}
+            if noncanonical and found[0].code == "schema" and found[0].pointer in noncanonical:
+                # Check the rest of the record as migrate would leave it.
+                migrated = dict(record)
+                for pointer in noncanonical:
+                    migrated[pointer[1:]] = normalize_ts(record[pointer[1:]])
+                again = schema_problem(stream, migrated)
+                found[0:1] = [again] if again is not None else []
+            for problem in found:
+                severity = legacy if problem.code == "noncanonical-timestamp" else problem.severity
+                report.add(problem.code, severity, problem.message, **where)
         if stream in (Stream.LEARNINGS, Stream.LEARNINGS_ARCHIVE):
             kind = record.get("type")
             if isinstance(kind, str) and canonical_type(kind) not in TTL_DAYS:
                 report.add(
                     "unknown-type",
-                    "warning",
+                    unknown_type,
                     f"learning type {kind!r} is not in the TTL table (default TTL applies)",
                     **where,
                 )
@@ -317,7 +336,7 @@ def doctor(
         if path.exists():
             with _jsonl.LockedFile(str(path), timeout=30.0, shared=True, create=False):
                 lines = list(_jsonl.iter_lines(str(path), include_unterminated=True, stats=stats))
-            parsed = _line_findings(stream, lines, report, rel, limit)
+            parsed = _line_findings(stream, lines, report, rel, limit, doctor=True)
             _duplicates(stream, parsed, report, rel)
             if stream is Stream.LEARNINGS:
                 _learning_doctor(store, parsed, report, rel)
