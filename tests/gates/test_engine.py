@@ -475,3 +475,45 @@ def test_sigint_writes_a_partial_result_and_exits_3(
 
     time.sleep(0.3)
     assert not any(pid_alive(int(p)) for p in pidfile.read_text().split())
+
+
+def test_unknown_name_in_defaults_order_is_a_configuration_error(
+    gate_repo: Callable[..., Path],
+) -> None:
+    repo = gate_repo(
+        {"test": {"command": "true"}, "lint": {"command": "true"}},
+        defaults={"order": ["lint", "tset"]},
+    )
+    result = run_gates("full-gate", repo)
+    assert (result.status, result.exit_code, result.checks) == ("error", 1, ())
+    (error,) = result.errors
+    assert error.pointer == "/defaults/order" and "'tset'" in error.message
+    policy = (repo / ".orchestrator/policy/quality-gates.json").read_text().splitlines()
+    assert error.file == ".orchestrator/policy/quality-gates.json"
+    assert error.line is not None and '"order"' in policy[error.line - 1]
+    with pytest.raises(GateUsageError):  # --order stays a usage error
+        run_gates("full-gate", repo, order=["tset"])
+
+
+def test_kind_names_in_order_cover_suffixed_auto_checks(
+    gate_repo: Callable[..., Path],
+) -> None:
+    # the spec's own example order in a mixed Python/Node project, where auto-detection
+    # names the checks lint-py/lint-js, test-py/test-js
+    repo = gate_repo(
+        {"typecheck": {"command": "true"}},
+        defaults={"order": ["test", "typecheck", "lint"]},
+        files={
+            "pyproject.toml": "[tool.ruff]\n[tool.pytest.ini_options]\n",
+            "package.json": json.dumps({"scripts": {"test": "vitest run", "lint": "eslint ."}}),
+        },
+    )
+    result = run_gates("full-gate", repo, dry_run=True)
+    assert result.exit_code == 0
+    assert [c.name for c in result.checks] == [
+        "test-py",
+        "test-js",
+        "typecheck",
+        "lint-py",
+        "lint-js",
+    ]

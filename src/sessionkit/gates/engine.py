@@ -43,6 +43,7 @@ from sessionkit.gates.model import (
     build_frozen,
 )
 from sessionkit.gates.parsers.identify import identify
+from sessionkit.gates.policyfile import POLICY_PATH, line_of
 from sessionkit.gates.resolve import CheckSpec, Resolution, resolve
 from sessionkit.gates.select import (
     ChangeSet,
@@ -83,22 +84,59 @@ def _fail_on(value: str | None, variant: str, defaults: Mapping[str, Any]) -> Fa
 
 
 def _order(
-    specs: Sequence[CheckSpec], order: Sequence[str] | None, has_policy: bool
+    specs: Sequence[CheckSpec],
+    order: Sequence[str] | None,
+    has_policy: bool,
+    *,
+    root: str | None = None,
 ) -> list[CheckSpec]:
+    """The run order (§4.4). ``root`` set: ``order`` is the policy file's ``defaults.order``.
+
+    A kind's name also orders its suffixed auto-detected checks (``lint`` → ``lint-py``,
+    ``lint-js``), so the spec's own ``"order": ["lint", "typecheck", "test"]`` works in a mixed
+    Python/Node project. Other unknown names are a usage error for ``--order`` (exit 2) and a
+    configuration error for ``defaults.order`` (exit 1).
+    """
     names = [s.name for s in specs]
     if order:
-        unknown = [n for n in order if n not in names]
+        wanted: list[str] = []
+        unknown: list[str] = []
+        for name in order:
+            matches = (
+                [name] if name in names else [n for n in names if n in (f"{name}-py", f"{name}-js")]
+            )
+            if not matches:
+                unknown.append(name)
+            wanted.extend(m for m in matches if m not in wanted)
+        if unknown and root is not None:
+            message = (
+                f"defaults.order names an unknown check {unknown[0]!r}; known: {', '.join(names)}"
+            )
+            raise GateConfigError(
+                message,
+                diagnostics=[
+                    ("schema", message, POLICY_PATH, _policy_line(root), "/defaults/order")
+                ],
+            )
         if unknown:
             raise GateUsageError(
                 f"--order: unknown check {unknown[0]!r}; known: {', '.join(names)}"
             )
-        named = [next(s for s in specs if s.name == n) for n in order]
-        return named + [s for s in specs if s.name not in order]
+        named = [next(s for s in specs if s.name == n) for n in wanted]
+        return named + [s for s in specs if s.name not in wanted]
     policy_first = [s for s in specs if s.source == "policy"] if has_policy else []
     rest = sorted(
         (s for s in specs if s not in policy_first), key=lambda s: KIND_RANK.get(s.kind, 3)
     )
     return policy_first + rest
+
+
+def _policy_line(root: str) -> int | None:
+    try:
+        with open(os.path.join(root, POLICY_PATH), encoding="utf-8") as f:
+            return line_of(f.read(), ["defaults", "order"])
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _head(root: str) -> tuple[str | None, str | None]:
@@ -374,7 +412,15 @@ def _run(
     policy = resolution.policy
     defaults = policy.defaults
     mode = _fail_on(fail_on, variant, defaults)
-    specs = _order(resolution.checks, order or defaults.get("order"), policy.version is not None)
+    try:
+        specs = _order(
+            resolution.checks,
+            order or defaults.get("order"),
+            policy.version is not None,
+            root=None if order else root,
+        )
+    except GateConfigError as exc:
+        return _error_result(variant, mode, root, run_id, started, t0, exc, head, branch)
     names = [s.name for s in specs]
     for name in checks or ():
         if name not in names:

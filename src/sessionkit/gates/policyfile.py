@@ -78,7 +78,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
-def _line_of(text: str, pointer_parts: list[str | int]) -> int | None:
+def line_of(text: str, pointer_parts: list[str | int]) -> int | None:
     """Best-effort line of the last object key of a JSON pointer (scanning for the token)."""
     keys = [p for p in pointer_parts if isinstance(p, str)]
     position = 0
@@ -122,7 +122,7 @@ def validate_text(
                 "duplicate-key",
                 f"duplicate key {exc.args[0]!r}",
                 rel,
-                _line_of(text, [str(exc.args[0])]),
+                line_of(text, [str(exc.args[0])]),
                 None,
             )
         ]
@@ -146,7 +146,7 @@ def validate_text(
             continue
         path_parts: list[str | int] = list(error.absolute_path)
         problems.append(
-            ("schema", _describe(error), rel, _line_of(text, path_parts), _pointer(path_parts))
+            ("schema", _describe(error), rel, line_of(text, path_parts), _pointer(path_parts))
         )
     if not problems and isinstance(doc, dict) and doc.get("version") == 2:
         parts: list[str | int]
@@ -158,7 +158,7 @@ def validate_text(
                         "schema",
                         f"commands.{name}: 'kind' is required for a check that is not test, typecheck or lint",
                         rel,
-                        _line_of(text, parts),
+                        line_of(text, parts),
                         _pointer(parts),
                     )
                 )
@@ -172,7 +172,7 @@ def validate_text(
                         "schema",
                         f"commands.{name}.cwd must stay inside the project root (got {cwd!r})",
                         rel,
-                        _line_of(text, parts),
+                        line_of(text, parts),
                         _pointer(parts),
                     )
                 )
