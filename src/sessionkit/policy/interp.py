@@ -627,17 +627,32 @@ def _string_value(arg: list[Token]) -> Value | None:
     """A string literal or a concatenation of literals and unknown operands."""
     pieces: list[object] = []
     expect_operand = True
+    after_name = False  # a name operand may go on with subscripts and calls: sys.argv[1]
+    depth = 0
     for kind, value in arg:
-        if kind in ("str", "shellstr") and expect_operand:
+        if depth:
+            if kind == "op" and value in ("(", "[", "{"):
+                depth += 1
+            elif kind == "op" and value in (")", "]", "}"):
+                depth -= 1
+            continue
+        if after_name and kind == "op" and value in ("(", "["):
+            depth = 1
+        elif kind in ("str", "shellstr") and expect_operand:
             pieces.extend(value.pieces)  # type: ignore[attr-defined]
             expect_operand = False
+            after_name = False
         elif kind == "op" and value in ("+", ".") and not expect_operand:
             expect_operand = True
+            after_name = False
         elif kind == "name" and expect_operand:
             pieces.append(Unknown(str(value)))
             expect_operand = False
+            after_name = True
         else:
             return None
+    if depth:
+        return None
     if not pieces or not any(type(p) is Lit for p in pieces):
         return None
     return Value(merge_pieces(pieces))  # type: ignore[arg-type]
@@ -780,7 +795,8 @@ def _scan(language: str, code: Value, depth: int) -> list[tuple[str, object]]:
             and resolved.startswith("os.")
             and resolved[3:].startswith(("exec", "spawn", "posix_spawn"))
         ):
-            category = "pyexec"
+            # os.spawn*(mode, file, …) takes the mode first; then it reads like os.exec*
+            category = "pyspawn" if resolved[3:].startswith("spawn") else "pyexec"
         if category is None:
             continue
         if k + 1 < n and tokens[k + 1] == ("op", "("):
@@ -856,6 +872,9 @@ def _judge_call(category: str, args: list[list[Token]], language: str) -> list[t
             path = _string_value(first)
             return [("rmtree", [path if path is not None else Value((Unknown("path"),))])]
         return []
+    if category == "pyspawn":
+        category = "pyexec"
+        args = args[1:]
     if category == "pyexec":
         values = [_string_value(a) for a in args]
         if len(args) >= 2:

@@ -723,7 +723,13 @@ class PathJudge:
                 break
         prefix = "".join(prefix_parts)
         cut = prefix.rfind("/")
-        if cut >= 0:
+        first = value.pieces[0] if value.pieces else None
+        if not prefix_parts and type(first) is Unknown and first.origin.startswith("~"):
+            # ~user: some user's home directory, a location outside the repository (§5.2)
+            verdicts.append(
+                Verdict("rm-recursive-outside", Target(shown, None, "rm-recursive-outside"))
+            )
+        elif cut >= 0:
             directory = prefix[: cut + 1]
             base_cwd = cwd if cwd is not None else self.base
             absolute = normalise(

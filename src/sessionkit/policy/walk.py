@@ -146,6 +146,23 @@ def canonical_name(value: Value) -> str | None:
     return text or None
 
 
+def _may_be_device(target: Value, cwd: tuple[Value, ...]) -> bool:
+    """Whether a redirection target may name a path under ``/dev`` (the device check of
+    §7.4 decides); relative targets only when a cwd alternative lies there."""
+    text = target.text
+    if text is None:
+        first = target.pieces[0] if target.pieces else None
+        return type(first) is Lit and first.text.startswith("/dev")
+    if text.startswith("/"):
+        return text.startswith("/dev")
+    return any(c.text is None or c.text.startswith("/dev") for c in cwd)
+
+
+_COLON = Value((Lit(":"),))
+# state.vars[NAME + _KEYED] marks NAME as an array assigned by subscripts: its alternatives are
+# single element values (plus an unknown), whatever the subscript of a lookup
+_KEYED = "[]"
+
 # values are immutable: one unknown previous cwd serves every walk
 _UNKNOWN_OLDPWD = (Value((Unknown("$OLDPWD"),)),)
 
@@ -838,7 +855,7 @@ class _Walker:
             return self._simple(node, state, ctx, stdin)  # type: ignore[arg-type]
         redirects = getattr(node, "redirects", ())
         if redirects:
-            stdin = self._compound_stdin(redirects, state, ctx, stdin)
+            stdin = self._compound_stdin(redirects, state, ctx, stdin, node.span)  # type: ignore[attr-defined]
         if kind is Subshell or kind is Group:
             body = node.body  # type: ignore[attr-defined]
             if kind is Subshell:
@@ -892,11 +909,43 @@ class _Walker:
         return _EMPTY
 
     def _compound_stdin(
-        self, redirects: tuple[object, ...], state: _State, ctx: _Ctx, stdin: Stdin
+        self,
+        redirects: tuple[object, ...],
+        state: _State,
+        ctx: _Ctx,
+        stdin: Stdin,
+        span: tuple[int, int],
     ) -> Stdin:
         resolved, new_stdin, _ = self._redirects(redirects, state, ctx, stdin)
-        del resolved
+        self._redirect_record(resolved, span, state, ctx, new_stdin)
         return new_stdin
+
+    def _redirect_record(
+        self,
+        redirects: tuple[Redirection, ...],
+        span: tuple[int, int],
+        state: _State,
+        ctx: _Ctx,
+        stdin: Stdin,
+    ) -> None:
+        """Redirections with no command word of their own (``> /dev/sda``, ``{ …; } >
+        /dev/sda``) still open their targets for writing: a ``:`` record carries them to the
+        redirection checks (§7.4), but only when a target may be a device path."""
+        for r in redirects:
+            if r.writes and r.target is not None and _may_be_device(r.target, state.cwd):
+                break
+        else:
+            return
+        call = _new_object(_Call)
+        call.argv = [_COLON]
+        call.spans = [span]
+        call.env = ()
+        call.redirects = redirects
+        call.stdin = stdin
+        call.cwd = state.cwd
+        call.node_span = span
+        call.wrappers = ()
+        self._emit(call, ":", ctx, state)
 
     def _for(self, node: For, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
         if node.words is None:
@@ -942,6 +991,8 @@ class _Walker:
             redirects, new_stdin, stdout_redirected = (), stdin, False
         words = node.words
         if not words:
+            if redirects:
+                self._redirect_record(redirects, node.span, state, ctx, new_stdin)
             for assignment, alts in assigned:
                 self._assign(state, assignment.name, alts, ctx, assignment)
             return _EMPTY
@@ -1297,9 +1348,12 @@ class _Walker:
                     )
             return out
         results: list[list[Atom]] = []
+        keyed = p.index is not None and (name + _KEYED) in state.vars
         for alt in alts:
             # select the element(s)
-            if alt is not None and p.index is not None and index_text is not None:
+            if keyed:
+                pass  # keyed alternatives: every element value is possible
+            elif alt is not None and p.index is not None and index_text is not None:
                 if index_text.isdigit() and int(index_text) < len(alt):
                     alt = (alt[int(index_text)],)
                 elif index_text.isdigit() or index_text == "":
@@ -1497,9 +1551,30 @@ class _Walker:
         array = assignment.array  # type: ignore[attr-defined]
         if array is not None:
             fields: list[Value] = []
+            keyed = False
             for word in array:
+                first = word.parts[0] if word.parts else None
+                if (
+                    type(first) is SLit
+                    and first.quoting == "none"
+                    and first.text.startswith("[")
+                    and "]=" in first.text
+                ):
+                    # ([i]=v …) / ([key]=v …): the value is the text after "]="
+                    keyed = True
+                    rest = first.text.split("]=", 1)[1]
+                    parts = ((SLit(rest, "none"),) if rest else ()) + tuple(word.parts[1:])
+                    if not parts:
+                        fields.append(_EMPTY)
+                        continue
+                    word = Word(parts, word.span)
                 alts = self._expand(word, state, ctx)
                 fields.extend(alts[0])
+            if keyed:
+                # a lookup gives one of the elements, whatever its subscript
+                state.vars[assignment.name + _KEYED] = ()  # type: ignore[attr-defined]
+                return tuple((v,) for v in fields[:MAX_ALTS]) or ((_EMPTY,),)
+            state.vars.pop(assignment.name + _KEYED, None)  # type: ignore[attr-defined]
             return (tuple(fields),)
         value = assignment.value  # type: ignore[attr-defined]
         if value is None:
@@ -1525,8 +1600,15 @@ class _Walker:
             append = bool(getattr(node, "append", False))
         index = getattr(node, "index", None)
         if index is not None:
-            # A[i]=v: the array becomes partly unknown; keep it simple and strict
-            state.vars[name] = (None,)
+            # A[i]=v: the array becomes partly unknown; any element lookup may give any
+            # value assigned to an element (keyed alternatives) or something unknown
+            values = [alt[0] for alt in alts if alt is not None and alt]
+            if (name + _KEYED) in state.vars:
+                values = [a[0] for a in state.vars.get(name, ()) if a is not None and a] + values
+            out: list[tuple[Value, ...] | None] = [(v,) for v in values[: MAX_ALTS - 1]]
+            out.append(None)
+            state.vars[name] = tuple(out)
+            state.vars[name + _KEYED] = ()
             return
         if append:
             old = state.vars.get(name, (None,))
@@ -3089,7 +3171,39 @@ def _h_su(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value
         elif t.startswith("--command="):
             sctx = ctx.hop("shell-c", call.node_span, f"{name} -c")
             w._payload_text(lit(t.split("=", 1)[1]), state.copy(), sctx, exact_at=-1)
+    if name == "runuser":
+        _runuser_argv(w, call, state, ctx)
     return _EMPTY
+
+
+_RUNUSER_VALUE = frozenset(("-g", "--group", "-G", "--supp-group", "-s", "--shell", "-w"))
+
+
+def _runuser_argv(w: _Walker, call: _Call, state: _State, ctx: _Ctx) -> None:
+    """``runuser -u USER [--] COMMAND…`` runs COMMAND as argv (util-linux), unlike the
+    ``runuser USER -c CMD`` form that goes through a shell."""
+    argv = call.argv
+    user = False
+    i = 1
+    while i < len(argv):
+        t = argv[i].text
+        if t is None:
+            break
+        if t == "--":
+            i += 1
+            break
+        if not t.startswith("-") or t == "-":
+            break
+        if t in ("-u", "--user") or t in _RUNUSER_VALUE:
+            user = user or t in ("-u", "--user")
+            i += 2
+            continue
+        if t.startswith(("--user=", "-u")):
+            user = True
+        i += 1
+    if user and i < len(argv):
+        sctx = ctx.hop("wrapper", call.node_span, "runuser -u")
+        _run_argv(w, call, list(argv[i:]), state, sctx)
 
 
 @_handler("script")

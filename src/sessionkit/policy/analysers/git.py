@@ -723,6 +723,12 @@ def _re(name: str) -> re.Pattern[str]:
     return pattern
 
 
+def _has_glob(word: str) -> bool:
+    """Glob characters that reach git even when the shell kept them quoted: git matches
+    pathspecs as wildcards itself, and a ref name can contain none of them."""
+    return "*" in word or "?" in word or "[" in word
+
+
 def classify(value: Value, cwds: Sequence[str | None], ctx: Context) -> str:
     """``"ref"`` or ``"path"`` for an ambiguous checkout/reset operand (§7.2.4)."""
     word = value.text
@@ -737,6 +743,7 @@ def classify(value: Value, cwds: Sequence[str | None], ctx: Context) -> str:
         or word.startswith(("./", "../", "/", ":(", ":/", ":!"))
         or word.endswith("/")
         or value.pattern
+        or _has_glob(word)
     ):
         return "path"
     if ctx.facts.ref_exists(word):
@@ -772,7 +779,7 @@ def _explicit_files(paths: Sequence[Value], cwds: Sequence[str | None], ctx: Con
         return False
     for value in paths:
         word = value.text
-        if word is None or value.pattern or word.startswith(":"):
+        if word is None or value.pattern or word.startswith(":") or _has_glob(word):
             return False
         if _is_directory(value, cwds, ctx):
             return False
@@ -1211,6 +1218,20 @@ def _refspec_parts(text: str) -> tuple[bool, str, str | None]:
     return forced, text, None
 
 
+def _known_lead(value: Value) -> str | None:
+    """The refspec text, or for a partly unknown refspec its leading literal (``+$BR`` is
+    forced, ``:$BR`` deletes whatever the rest turns out to be); None when nothing leads."""
+    text = value.text
+    if text is not None:
+        return text
+    head = value.pieces[0] if value.pieces else None
+    if type(head) is Lit and head.text[:1] in ("+", ":"):
+        from sessionkit.policy.values import render
+
+        return render(value)
+    return None
+
+
 def _rule_push(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
     out: list[Finding] = []
@@ -1218,9 +1239,8 @@ def _rule_push(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
         out.append(finding(cmd, "verification-bypass"))
     findings: list[Finding] = []
     operands = parsed.operands
-    refspecs = [v.text for v in operands[1:]]
-    if parsed.values("repo"):
-        refspecs = [v.text for v in operands]
+    spec_values = operands if parsed.values("repo") else operands[1:]
+    refspecs = [_known_lead(v) for v in spec_values]
     remote_value = operands[0].text if operands and not parsed.values("repo") else None
     remote = remote_value or "origin"
     if parsed.on("force"):
