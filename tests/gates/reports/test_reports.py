@@ -372,3 +372,13 @@ def test_check_results_share_the_writers() -> None:
     assert len({i["fingerprint"] for i in issues}) == len(issues) == 7
     titles = [a.title for a in select_annotations(model, ReportOptions())]
     assert "sessionkit config: sessionkit.config.range" in titles
+
+
+@pytest.mark.parametrize("name", ["text", "markdown"])
+def test_path_less_findings_come_last_within_their_tier(name: str) -> None:
+    # §6.6: null paths sort last; the canonical result has one pre-existing, path-less,
+    # blocking typecheck finding next to a located one of the same tier
+    lines = render(name).splitlines()
+    no_file = next(i for i, line in enumerate(lines) if "global problem" in line)
+    located = next(i for i, line in enumerate(lines) if "Missing return statement" in line)
+    assert located < no_file

@@ -72,7 +72,14 @@ def _details(section: Section, findings: list[ReportFinding], budget: int) -> tu
         "|---|---|---|---|",
     ]
     ranked = sorted(
-        findings, key=lambda f: (not f.blocking, f.baseline != "new", f.path or "", f.line or 0)
+        findings,
+        key=lambda f: (
+            not f.blocking,
+            f.baseline != "new",
+            f.path is None,
+            f.path or "",
+            f.line or 0,
+        ),
     )
     shown = ranked[:budget]
     for f in shown:

@@ -58,7 +58,13 @@ def render(model: ReportModel, *, ascii_only: bool = False) -> str:
         lines.append("PASSED")
     ranked = sorted(
         model.findings,
-        key=lambda f: (not f.blocking, f.baseline != "new", f.path or "", f.line or 0),
+        key=lambda f: (
+            not f.blocking,
+            f.baseline != "new",
+            f.path is None,
+            f.path or "",
+            f.line or 0,
+        ),
     )
     lines += [_finding(f) for f in ranked[:MAX_FINDINGS]]
     if len(ranked) > MAX_FINDINGS:
