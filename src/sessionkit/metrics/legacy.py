@@ -57,6 +57,28 @@ def normalize_session(record: dict[str, Any]) -> dict[str, Any]:
     for legacy, canonical in SESSION_ALIASES:
         if canonical not in out and legacy in out:
             out[canonical] = out[legacy]
+    if "agent_summary" not in out:
+        counters = [out.get(f"agents_{k}") for k in ("complete", "partial", "failed")]
+        if any(isinstance(c, int) and not isinstance(c, bool) for c in counters):
+            # The legacy scalar shape, read as migrate converts it (spec §6.5, §9.5: stats
+            # report the same numbers before and after migration).
+            out["agent_summary"] = {
+                "complete": counters[0] if isinstance(counters[0], int) else 0,
+                "partial": counters[1] if isinstance(counters[1], int) else 0,
+                "failed": counters[2] if isinstance(counters[2], int) else 0,
+                "spiral": 0,
+            }
+        else:
+            # migrate writes zeros and lists the field as unmeasured; read it the same way.
+            out["_backfill_incomplete_fields"] = [
+                *(out.get("_backfill_incomplete_fields") or ()),
+                "agent_summary",
+            ]
+    if "total_agents" not in out and isinstance(out.get("agents_dispatched"), int):
+        out["total_agents"] = out["agents_dispatched"]
+    minutes = out.get("duration_min")
+    if "duration_seconds" not in out and isinstance(minutes, (int, float)):
+        out["duration_seconds"] = int(minutes * 60)
     out.setdefault("schema_version", 0)
     _normalise_times(out, SESSION_TIMESTAMPS)
     return out
@@ -81,6 +103,12 @@ def normalize_learning(record: dict[str, Any]) -> dict[str, Any]:
                 break
     if "next_review" in out and out["next_review"] is None:
         del out["next_review"]
+    if not out.get("id"):
+        # The deterministic id migrate will assign (spec §6.5): id-less prior-art learnings
+        # neither fold into one another nor change identity when they are migrated.
+        from sessionkit.metrics.migrate import migrate_learning
+
+        out["id"] = migrate_learning(record)[0]["id"]
     for key in LEARNING_TIMESTAMPS:
         value = out.get(key)
         if isinstance(value, str):

@@ -388,7 +388,19 @@ def _per_line(
 ) -> None:
     def planner(line: Line) -> Any:
         if line.record is None:
-            return Keep() if line.problem != "unterminated" else _quarantine(line)
+            # A torn write: unterminated at the end, or invalid JSON once a later append
+            # (for example the rewritten events of the streams migrated before) repaired
+            # the tail. Volatile streams keep no unparseable line (spec §9.5 M9).
+            report.actions.append(
+                {
+                    "action": "quarantine",
+                    "stream": stream.value,
+                    "line": line.number,
+                    "reason": line.problem or "invalid-json",
+                    "done": not dry_run,
+                }
+            )
+            return _quarantine(line)
         new, notes = convert(line.record)
         if not notes or new == line.record:
             return Keep()

@@ -398,9 +398,11 @@ def _session_stats(
         if status != "completed":
             continue
         try:
-            seconds = (
-                parse_ts(record["completed_at"]) - parse_ts(record["started_at"])
-            ).total_seconds()
+            # An inverted pair counts as 0 s, as migrate clamps it (spec §6.5).
+            seconds = max(
+                0.0,
+                (parse_ts(record["completed_at"]) - parse_ts(record["started_at"])).total_seconds(),
+            )
             durations.append(seconds)
             durations_by_type.setdefault(kind, []).append(seconds)
         except (KeyError, ValueError, TypeError):

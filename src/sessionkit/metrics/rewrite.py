@@ -172,7 +172,7 @@ def quarantine_record(
 
 
 def _encode(store: MetricsStore, stream: Stream, record: Mapping[str, Any]) -> bytes:
-    line, _parsed = store.prepare(stream, record)
+    line, _parsed = store.prepare(stream, record, new=False)
     return line
 
 

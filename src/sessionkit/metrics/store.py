@@ -210,9 +210,14 @@ class MetricsStore:
     # ------------------------------------------------------------------ writing
 
     def prepare(
-        self, stream: Stream | str, record: Mapping[str, Any]
+        self, stream: Stream | str, record: Mapping[str, Any], *, new: bool = True
     ) -> tuple[bytes, dict[str, Any]]:
-        """Complete, encode and validate one record; returns its line and round trip."""
+        """Complete, encode and validate one record; returns its line and round trip.
+
+        ``new=False`` encodes a record that is already on disk (a rewrite's replacement): the
+        writer obligations of new subagent records (nulls omitted, no 0 ms duration) do not
+        apply, because the prior art's explicit nulls and 0 ms stops are kept (spec §3.6, §6.5).
+        """
         s = _STREAMS.get(stream) if isinstance(stream, str) else stream
         if s is None:
             s = parse_stream(stream)
@@ -222,7 +227,7 @@ class MetricsStore:
         if s in (Stream.SESSIONS, Stream.SUBAGENTS, Stream.LEARNINGS, Stream.LEARNINGS_ARCHIVE):
             data = self._normalise_times(s, data)
         if s is Stream.SUBAGENTS:
-            data = _subagent_writer_obligations(data)
+            data = _subagent_writer_obligations(data) if new else data
         line, parsed = _jsonl.encode_record(
             data, stream=s.value, max_bytes=self.settings.metrics.max_line_bytes
         )
