@@ -13,7 +13,14 @@ import jsonschema
 import pytest
 
 from sessionkit.gates.model import CheckResult, Counts, FindingCounts, GateResult
-from sessionkit.gates.reports import WRITERS, load_result, parse_spec, write_report
+from sessionkit.gates.reports import (
+    WRITERS,
+    load_result,
+    parse_spec,
+    requested_json_report,
+    write_report,
+    write_reports,
+)
 from sessionkit.gates.reports.base import ReportOptions
 from sessionkit.gates.reports.github import escape_data, escape_property, select_annotations
 from sessionkit.gates.reports.model import ReportModel
@@ -276,6 +283,20 @@ def test_github_outputs() -> None:
     assert lines["blocking-checks"] == "typecheck,test,e2e"
     assert lines["failed-checks"] == "lint,typecheck,test,e2e"
     assert lines["tests-failed"] == "1" and lines["json-report"].endswith("/result.json")
+
+
+def test_github_output_names_the_requested_json_report(tmp_path: Path) -> None:
+    # §9.8: json-report is the run's result.json, or the json report path when one was requested
+    out = tmp_path / "out.txt"
+    specs = ["github-output:" + str(out), "json:" + str(tmp_path / "r" / "gate.json")]
+    assert requested_json_report(specs) == str(tmp_path / "r" / "gate.json")
+    assert requested_json_report(["json", "json:-", "sarif:x.sarif"]) is None
+    write_reports(canonical(), specs)
+    lines = dict(line.split("=", 1) for line in out.read_text().splitlines())
+    assert lines["json-report"] == str(tmp_path / "r" / "gate.json")
+    assert json.loads((tmp_path / "r" / "gate.json").read_text())["run_id"]
+    write_report(canonical(), "github-output", str(out), json_report="reports/gate.json")
+    assert out.read_text().splitlines()[-1] == "json-report=reports/gate.json"
 
 
 def test_markdown_caps_rows_and_size() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json as jsonlib  # the name ``json`` is this package's json.py
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sessionkit.gates.errors import GateConfigError, GateEnvironmentError, GateUsageError
 from sessionkit.gates.model import GateResult
@@ -84,8 +84,13 @@ def write_report(
     github_summary: bool = True,
     root: str | None = None,
     environ: Mapping[str, str] | None = None,
+    json_report: str | None = None,
 ) -> str | None:
-    """Render ``result`` as ``format`` to ``path`` (``-`` = stdout); returns the path written."""
+    """Render ``result`` as ``format`` to ``path`` (``-`` = stdout); returns the path written.
+
+    ``json_report``: the path of a ``json`` report requested next to this one, which
+    ``github-output`` names as ``json-report`` instead of the run's ``result.json`` (§9.8).
+    """
     return write_model_report(
         ReportModel.from_gate(result),
         format,
@@ -94,7 +99,46 @@ def write_report(
         github_summary=github_summary,
         root=root,
         environ=environ,
+        json_report=json_report,
     )
+
+
+def requested_json_report(specs: Sequence[str]) -> str | None:
+    """The file path of the first ``json`` report among ``--report`` specs (not stdout)."""
+    for spec in specs:
+        name, path = parse_spec(spec)
+        if name == "json" and path not in (None, "-"):
+            return path
+    return None
+
+
+def write_reports(
+    result: GateResult,
+    specs: Sequence[str],
+    *,
+    github_annotations: int = 10,
+    github_summary: bool = True,
+    root: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[str | None]:
+    """Every ``--report FORMAT[:PATH]`` spec, in order; ``github-output`` names the json report."""
+    json_report = requested_json_report(specs)
+    written = []
+    for spec in specs:
+        name, path = parse_spec(spec)
+        written.append(
+            write_report(
+                result,
+                name,
+                path,
+                github_annotations=github_annotations,
+                github_summary=github_summary,
+                root=root,
+                environ=environ,
+                json_report=json_report,
+            )
+        )
+    return written
 
 
 def write_model_report(
@@ -106,6 +150,7 @@ def write_model_report(
     github_summary: bool = True,
     root: str | None = None,
     environ: Mapping[str, str] | None = None,
+    json_report: str | None = None,
 ) -> str | None:
     """``write_report`` for any report model (``ReportModel.from_gate``/``from_check_document``)."""
     env = os.environ if environ is None else environ
@@ -114,7 +159,9 @@ def write_model_report(
     if writer is None:
         raise GateUsageError(f"unknown report format {format!r}")
     options = ReportOptions(
-        github_annotations=github_annotations, workspace_prefix=workspace_prefix(root, env)
+        github_annotations=github_annotations,
+        workspace_prefix=workspace_prefix(root, env),
+        json_report=json_report,
     )
     target = path or writer.default_path
     if name == "github":
@@ -171,6 +218,8 @@ __all__ = [
     "from_check_document",
     "load_result",
     "parse_spec",
+    "requested_json_report",
     "write_model_report",
     "write_report",
+    "write_reports",
 ]

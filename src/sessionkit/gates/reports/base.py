@@ -12,6 +12,7 @@ from sessionkit.gates.reports.model import ReportModel
 class ReportOptions:
     github_annotations: int = 10
     workspace_prefix: str = ""  # project root relative to $GITHUB_WORKSPACE, "" when equal
+    json_report: str | None = None  # path of a requested ``json`` report file, as given (§9.8)
 
 
 class ReportWriter(Protocol):

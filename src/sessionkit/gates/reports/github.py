@@ -184,7 +184,11 @@ class GithubOutputWriter:
             "new-findings": summary.get("new", "") if compared else "",
             "fixed-findings": summary.get("fixed", "") if compared else "",
             "tests-failed": (tests["failed"] + tests["errors"]) if tests else "",
-            "json-report": options.workspace_prefix
-            + (doc.get("logs_dir", "") + "result.json" if doc.get("logs_dir") else ""),
+            "json-report": options.json_report
+            or (
+                options.workspace_prefix + doc["logs_dir"] + "result.json"
+                if doc.get("logs_dir")
+                else ""
+            ),
         }
         return "".join(f"{k}={_one_line(v)}\n" for k, v in outputs.items())
