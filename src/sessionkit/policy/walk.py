@@ -53,6 +53,7 @@ from sessionkit.policy.shell import Lit as SLit
 from sessionkit.policy.values import (
     FRESH,
     HOME,
+    PWD,
     REPO,
     TMPDIR,
     Lit,
@@ -1672,7 +1673,13 @@ class _Walker:
                         stdin = Stdin("here-string", content)
                     target = None
                 elif op == "<" and fd in (None, 0):
-                    stdin = Stdin("file", self._file_content(target, state), path=target)
+                    pieces = target.pieces
+                    if len(pieces) == 1 and id(pieces[0]) in self.procsubs:
+                        # < <(…): the pipe carries the body's output (§5.2 item 6)
+                        file_content: Value | None = self.procsubs[id(pieces[0])]
+                    else:
+                        file_content = self._file_content(target, state)
+                    stdin = Stdin("file", file_content, path=target)
                     if target.text == "/dev/null":
                         stdin = Stdin("closed", lit(""))
                 elif (op in (">", ">>", ">|", "&>", "&>>") and fd in (None, 1)) or (
@@ -2438,6 +2445,10 @@ def _h_unalias(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
 def _h_eval(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     args = call.argv[1:]
+    first = 1
+    if args and args[0].text == "--":  # eval accepts -- before its words
+        args = args[1:]
+        first = 2
     if not args:
         return _EMPTY
     text = _join_text(args)
@@ -2448,16 +2459,17 @@ def _h_eval(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Val
     ):
         return Value((Unknown("$(eval …)"),))
     ectx = ctx.hop("eval", call.node_span, "eval")
-    start = call.spans[1][0] if len(args) == 1 else -1
+    start = call.spans[first][0] if len(args) == 1 else -1
     return w._payload_text(text, state, ectx, exact_at=start)
 
 
 @_handler("source", ".")
 def _h_source(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
-    if len(call.argv) < 2:
+    k = 2 if len(call.argv) > 2 and call.argv[1].text == "--" else 1
+    if len(call.argv) <= k:
         return _EMPTY
-    target = call.argv[1]
+    target = call.argv[k]
     content: Value | None = None
     if len(target.pieces) == 1 and id(target.pieces[0]) in w.procsubs:
         content = w.procsubs[id(target.pieces[0])]
@@ -2746,6 +2758,9 @@ def _h_shell(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
         return w._payload_text(
             argv[i], new_state, sctx, exact_at=call.spans[i][0], stdin=call.stdin
         )
+    if i < len(argv) and not from_stdin and argv[i].text in ("/dev/stdin", "/dev/fd/0"):
+        new_state.pos = tuple(argv[i + 1 :])  # the script is read from stdin after all
+        return _stdin_program(w, call, name, new_state, ctx, dry)
     if i < len(argv) and not from_stdin:
         content = w._file_content(argv[i], state)
         if content is None and len(argv[i].pieces) == 1 and id(argv[i].pieces[0]) in w.procsubs:
@@ -2896,6 +2911,8 @@ def _items(
             except ValueError:
                 raw = text.split()
         return [lit(t, True) for t in raw[:4096]]
+    if content is not None and all(type(p) is Lit or type(p) is Sym for p in content.pieces):
+        return _symbolic_items(content, "\0" if null else (delim[:1] if delim else None))
     if content is not None:
         for piece in content.pieces:
             if type(piece) is Unknown and piece.producer is not None:
@@ -2903,6 +2920,32 @@ def _items(
     if producer is None and call.stdin.kind == "inherited":
         producer = Producer("unknown", None, "stdin")
     return [Value((Unknown("item", True, producer),))]
+
+
+def _symbolic_items(content: Value, sep: str | None) -> list[Value]:
+    """Items of a known input holding symbolic locations (``mktemp -d | xargs rm -rf``):
+    split at ``sep`` (blanks when None) inside the literal pieces."""
+    items: list[Value] = []
+    current: list[object] = []
+    for piece in content.pieces:
+        if type(piece) is Sym:
+            current.append(piece)
+            continue
+        text: str = piece.text  # type: ignore[union-attr]
+        if sep is None:
+            text, sep_here = text.replace("\t", " ").replace("\n", " "), " "
+        else:
+            sep_here = sep
+        for k, chunk in enumerate(text.split(sep_here)):
+            if k:
+                if current:
+                    items.append(Value(merge_pieces(current)))  # type: ignore[arg-type]
+                current = []
+            if chunk:
+                current.append(Lit(chunk, True))
+    if current:
+        items.append(Value(merge_pieces(current)))  # type: ignore[arg-type]
+    return items[:4096]
 
 
 @_handler("parallel")
@@ -3351,7 +3394,7 @@ def _h_container(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -
                 return _concat(base, lit(t[len(d.rstrip("/")) :]))
         return v
 
-    mapped = [rest[0], *[to_host(v) for v in rest[1:]]]
+    mapped = [rest[0], *[_container_payload(to_host(v), mounts, call) for v in rest[1:]]]
     cwd = host_src
     if workdir is not None:
         cwd = (to_host(lit(workdir)),)
@@ -3360,6 +3403,41 @@ def _h_container(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -
     w._exec(sub, state.copy(), cctx)
     del dst
     return _EMPTY
+
+
+def _host_text(src: Value, call: _Call) -> str | None:
+    """The host path of a bind-mount source, as text, when it is known."""
+    base = _join_cwd(call.cwd[0], src) if call.cwd else src
+    if base.text is not None:
+        return base.text
+    first = base.pieces[0] if base.pieces else None
+    rest = Value(base.pieces[1:]).text
+    if type(first) is Sym and rest is not None:
+        if first.kind == PWD and call.cwd and call.cwd[0].text is not None:
+            return os.path.normpath(call.cwd[0].text + rest)
+        if first.path is not None:
+            return os.path.normpath(first.path + rest)
+    return None
+
+
+def _container_payload(v: Value, mounts: list[tuple[Value, str]], call: _Call) -> Value:
+    """A string operand inside the container (``sh -c 'rm -rf /w/build'``) with container
+    paths under a bind mount rewritten to their host paths, so the payload is judged where it
+    acts."""
+    text = v.text
+    if text is None or not any(c in text for c in " \t\n;&|"):
+        return v
+    import re
+
+    changed = text
+    for src, dst in sorted(mounts, key=lambda m: -len(m[1])):
+        dst = dst.rstrip("/")
+        host = _host_text(src, call) if dst else None
+        if not host:
+            continue
+        pattern = r"(?<![\w./-])" + re.escape(dst) + r"(?=/|$|[\s;&|)'\"])"
+        changed = re.sub(pattern, host.replace("\\", "\\\\"), changed)
+    return v if changed == text else lit(changed, True)
 
 
 def _split_volume(v: Value) -> tuple[Value | None, str]:

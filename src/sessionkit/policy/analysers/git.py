@@ -1487,7 +1487,9 @@ def _rule_fetch(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     for value in refspecs:
         text = value.text
         if text is None:
-            continue
+            from sessionkit.policy.values import render
+
+            text = render(value)  # unknown pieces stay inside: +$B:$B may name a branch
         plus, _src, dst = _refspec_parts(text)
         if not (plus or force) or not dst:
             continue
