@@ -479,3 +479,16 @@ def test_stats_are_the_same_before_and_after_migration(store: MetricsStore) -> N
         for item in side["learnings"]["top"]:
             item.pop("expires_at")
     assert before["learnings"] == after["learnings"] and after["learnings"]["live"] == 2
+
+
+def test_validate_reports_a_byte_order_mark(store: MetricsStore, tmp_path: Path) -> None:
+    """§6.2: a BOM is an error for validate, although readers tolerate it (§2.6)."""
+    store.learnings.add("fragile-file", "a.py", "insight", session="S")
+    path = store.path("learnings")
+    clean = path.read_bytes()
+    assert store.validate_file(path).exit_code == 0
+    path.write_bytes(b"\xef\xbb\xbf" + clean)
+    report = store.validate_file(path)
+    assert [(f.code, f.severity, f.line) for f in report.findings] == [("bom", "error", 1)]
+    assert report.exit_code == 1
+    assert [r["id"] for r in store.read("learnings")]  # still readable

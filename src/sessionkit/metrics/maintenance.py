@@ -288,6 +288,21 @@ def validate_files(
             report.add("missing-file", "error", "file does not exist", file=rel)
             continue
         stats = _jsonl.ScanStats()
+        try:
+            with open(path, "rb") as handle:
+                starts_with_bom = handle.read(3) == b"\xef\xbb\xbf"
+        except OSError as exc:
+            raise MetricsIOError(f"{rel}: {exc.strerror or exc}") from exc
+        if starts_with_bom:
+            # Readers strip it; writers never emit one (spec §2.2, §6.2).
+            report.add(
+                "bom",
+                "error",
+                "file starts with a UTF-8 byte order mark; metrics files are UTF-8 without BOM",
+                stream=stream.value,
+                file=rel,
+                line=1,
+            )
         parsed = _line_findings(
             stream,
             _jsonl.iter_lines(str(path), include_unterminated=True, stats=stats),
