@@ -934,7 +934,11 @@ def _scan_awk(source: str) -> list[tuple[str, object]]:
                     actions.append(("shell", shell))
         elif kind == "op" and value == "|":
             if k + 1 < len(tokens) and tokens[k + 1][0] == "str":
-                actions.append(("shell", tokens[k + 1][1]))
+                target = tokens[k + 1][1]
+                actions.append(("shell", target))
+                printed = _awk_printed_program(tokens, k, target)
+                if printed is not None:
+                    actions.append(("shell", printed))
             elif (
                 k >= 1
                 and tokens[k - 1][0] == "str"
@@ -943,6 +947,35 @@ def _scan_awk(source: str) -> list[tuple[str, object]]:
             ):
                 actions.append(("shell", tokens[k - 1][1]))
     return actions
+
+
+_AWK_SHELLS = frozenset(("sh", "bash", "dash", "zsh", "ksh", "ash", "mksh"))
+
+
+def _awk_printed_program(tokens: list[Token], k: int, target: object) -> Value | None:
+    """``print "rm -rf x" | "sh"``: what print writes into a shell is that shell's program."""
+    text = target.text if isinstance(target, Value) else None
+    words = (text or "").split()
+    if not words or words[0].rsplit("/", 1)[-1] not in _AWK_SHELLS or "-c" in words[1:]:
+        return None
+    j = k - 1
+    while j >= 0 and tokens[j] not in (("name", "print"), ("name", "printf")):
+        if tokens[j][0] == "op" and tokens[j][1] in (";", "{", "}"):
+            return None
+        j -= 1
+    if j < 0:
+        return None
+    pieces: list[object] = []
+    for kind, value in tokens[j + 1 : k]:
+        if kind == "str" and isinstance(value, Value):
+            pieces.extend(value.pieces)
+        elif kind == "op" and value == ",":
+            pieces.append(Lit(" ", True))
+        elif not (kind == "op" and value in ("(", ")")):
+            pieces.append(Unknown(str(value)))
+    if not any(type(p) is Lit and p.text.strip() for p in pieces):
+        return None
+    return Value(merge_pieces(pieces))  # type: ignore[arg-type]
 
 
 def _scan_applescript(source: str) -> list[tuple[str, object]]:

@@ -3167,6 +3167,19 @@ def _h_option_payloads(
     return w._output(call, name, state)
 
 
+_SED_ADDRESS: list[re.Pattern[str]] = []
+
+
+def _sed_address() -> re.Pattern[str]:
+    """An address (or range) and ``!`` before a sed command: ``1e CMD``, ``/x/,$s/a/b/e``."""
+    if not _SED_ADDRESS:
+        import re
+
+        one = r"(?:\d+(?:~\d+)?|\$|/(?:[^/\\]|\\.)*/I?|\\(.)(?:(?!\1).)*\1)"
+        _SED_ADDRESS.append(re.compile(rf"^{one}(?:\s*,\s*(?:{one}|[+~]\d+))?\s*!?\s*"))
+    return _SED_ADDRESS[0]
+
+
 @_handler("sed", "gsed")
 def _h_sed(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     """GNU sed's ``e COMMAND`` and the ``s///e`` flag run shell commands (§6.5, SHOULD)."""
@@ -3188,7 +3201,7 @@ def _h_sed(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             scripts.append(operands[0])
     for script in scripts:
         for command in script.replace(";", "\n").split("\n"):
-            command = command.strip()
+            command = _sed_address().sub("", command.strip(), count=1)
             if command.startswith("e ") and command[2:].strip():
                 pctx = ctx.hop("shell-c", call.node_span, "sed e")
                 w._payload_text(lit(command[2:].strip()), state.copy(), pctx, exact_at=-1)
