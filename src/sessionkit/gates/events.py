@@ -62,8 +62,12 @@ def emit(root: str, name: str, payload: Mapping[str, Any], *, run_id: str | None
         return False  # the metrics capability is not installed: nothing to record into
     try:
         store = store_class(repo=root)
-        store.emit(name, dict(payload), run_id=run_id, wave=None, best_effort=True)
+        written = store.emit(name, dict(payload), run_id=run_id, wave=None, best_effort=True)
     except Exception as exc:  # best effort by contract: never change the gate's outcome
         print(f"warning: could not record {name}: {exc}", file=sys.stderr)
+        return False
+    if written is None:  # best_effort: the store swallowed its error; still say so once
+        where = os.path.join(".orchestrator", "metrics", "events.jsonl")
+        print(f"warning: could not record {name} in {where}", file=sys.stderr)
         return False
     return True

@@ -257,3 +257,20 @@ def test_gitlab_sections(gate_repo: Callable[..., Path], cli: Callable[..., Ran]
     )
     assert "section_start:" in proc.stdout and "sessionkit_test[collapsed=false]" in proc.stdout
     assert "tail-line" in proc.stdout and "section_end:" in proc.stdout
+
+
+def test_unwritable_metrics_store_warns_once_and_keeps_the_exit_code(
+    gate_repo: Callable[..., Path],
+) -> None:
+    repo = gate_repo(
+        {
+            "test": {"command": "false"},
+            "lint": {"command": "skip"},
+            "typecheck": {"command": "skip"},
+        }
+    )
+    (repo / ".orchestrator" / "metrics").write_text("a file where the store's directory goes\n")
+    proc = subprocess_cli(repo, "gate", "run", "--no-progress", metrics=True)
+    assert proc.returncode == 1  # the test check fails; the lost event changes nothing
+    warnings = [line for line in proc.stderr.splitlines() if "sessionkit.gate.result" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: could not record")
