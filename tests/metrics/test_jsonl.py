@@ -6,6 +6,7 @@ import gzip
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -447,3 +448,27 @@ def test_a_spool_writer_recreates_a_directory_a_drain_removed(tmp_path: Path) ->
     assert Path(written).read_bytes() == b'{"b":2}\n'
     assert _jsonl.drain_spool(str(path), str(spool), "events", fsync=False, timeout=1) == 1
     assert path.read_bytes() == b'{"a":1}\n{"b":2}\n'
+
+
+def test_lock_timeout_names_the_file_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """§2.3: "… waiting for the lock on .orchestrator/metrics/learnings.jsonl; …"."""
+    path = tmp_path / ".orchestrator" / "metrics" / "learnings.jsonl"
+    path.parent.mkdir(parents=True)
+    holder = _hold_lock(path, 3)
+    try:
+        monkeypatch.chdir(tmp_path)
+        with pytest.raises(LockTimeout) as info:
+            _jsonl.append_lines(str(path), b"{}\n", timeout=0.1)
+        assert info.value.message == (
+            "timed out after 0.1 s waiting for the lock on .orchestrator/metrics/learnings.jsonl;"
+            " another sessionkit process is rewriting it"
+        )
+        (tmp_path / "other").mkdir()
+        monkeypatch.chdir(tmp_path / "other")  # not below the working directory: the full path
+        with pytest.raises(LockTimeout, match=f"lock on {re.escape(str(path))};"):
+            _jsonl.append_lines(str(path), b"{}\n", timeout=0.1)
+    finally:
+        holder.kill()
+        holder.wait()

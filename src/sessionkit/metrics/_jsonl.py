@@ -230,10 +230,19 @@ def _backoff_sleep(delay: float, deadline: float) -> float:
     return min(delay * 2, 0.025)
 
 
+def _shown_path(path: str) -> str:
+    """``path`` relative to the working directory when it lies below it (messages, §2.3)."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        return path
+    return path if relative.startswith("..") else relative
+
+
 def _timeout_error(path: str, timeout: float) -> LockTimeout:
     return LockTimeout(
-        f"timed out after {timeout:.1f} s waiting for the lock on {path}; another sessionkit "
-        "process is rewriting it",
+        f"timed out after {timeout:.1f} s waiting for the lock on {_shown_path(path)}; "
+        "another sessionkit process is rewriting it",
         hint="retry, or run `sessionkit metrics doctor`",
     )
 
