@@ -64,6 +64,34 @@ _VALUE_OPTS = {
 }
 
 
+# short options that bundle: (flags, code letters, letters taking a value)
+_CLUSTERS = {
+    "python": ("bBdEhiIOPqsSuvx", "c", "WXQm"),
+    "perl": ("lnpasw0TtUuvcWXSC", "eE", "IMmxFdDi"),
+    "ruby": ("acdlnpsvwWyU", "e", "IrCEFxKT0"),
+}
+
+
+def _cluster(t: str, cluster: tuple[str, str, str], language: str) -> tuple[int, int] | None:
+    """Read a bundle such as ``-Sc``, ``-le`` or ``-ne``: ``(code_at, width)`` where
+    ``code_at`` is 0 when the code is the next word, the offset of attached code, or -1 when
+    the bundle holds no code; ``width`` is how many words it takes.  None for a bundle with an
+    unknown letter (left to the generic option skipping)."""
+    flags, codes, values = cluster
+    for j in range(1, len(t)):
+        ch = t[j]
+        if ch in codes:
+            return (0, 2) if j + 1 == len(t) else (j + 1, 1)
+        if ch in values:
+            if ch == "m" and language == "python":
+                return None  # -m MODULE: left to the module rule
+            takes_next = j + 1 == len(t) and (language != "perl" or ch in "IM")
+            return (-1, 2 if takes_next else 1)
+        if ch not in flags:
+            return None
+    return (-1, 1)
+
+
 def code_sources(
     name: str, argv: Sequence[Value], stdin: Stdin, script: Value | None
 ) -> list[tuple[str, Value, int]]:
@@ -98,6 +126,28 @@ def code_sources(
             if head in code_opts and language in ("python", "perl", "ruby", "php"):
                 out.append((language, Value((Lit(t[2:]),)), i))
                 i += 1
+                continue
+        if language == "js" and t.startswith(("--eval=", "--print=")):
+            out.append((language, Value((Lit(t.split("=", 1)[1]),)), i))
+            i += 1
+            continue
+        if language == "js" and t in ("-pe", "-ep"):
+            if i + 1 < len(argv):
+                out.append((language, argv[i + 1], i + 1))
+            i += 2
+            continue
+        cluster = _CLUSTERS.get(language)
+        if cluster is not None and len(t) > 2 and t[0] == "-" and t[1] != "-":
+            step = _cluster(t, cluster, language)
+            if step is not None:
+                code_at, width = step
+                if code_at == 0 and i + 1 < len(argv):
+                    out.append((language, argv[i + 1], i + 1))
+                elif code_at > 0:
+                    out.append((language, Value((Lit(t[code_at:]),)), i))
+                i += width
+                if out and language == "python":
+                    return out
                 continue
         if t == "-m" and language == "python":
             return out  # a module: invisible (A7)
