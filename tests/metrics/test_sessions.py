@@ -123,3 +123,21 @@ def test_c27_backfill_abandoned(store: MetricsStore, repo: Path) -> None:
     assert not any(a["action"].startswith("backfill") for a in again.actions)
     assert "orphan-session" not in {f.code for f in store.doctor().findings}
     assert store.path("sessions").read_bytes() == before
+
+
+def test_disabled_and_dry_run_writes_create_nothing(
+    store: MetricsStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SESSIONKIT_NO_METRICS makes the write a no-op that creates nothing (§2.1), and a dry
+    run leaves the store as it was (§6.1): neither creates the directory or an empty ledger."""
+    dry = store.record_session(session(), dry_run=True)
+    assert dry.action == "appended" and not store.root.exists()
+    monkeypatch.setenv("SESSIONKIT_NO_METRICS", "1")
+    assert store.record_session(session()).action == "disabled"
+    assert not store.root.exists()
+    monkeypatch.delenv("SESSIONKIT_NO_METRICS")
+    store.record_session(session())
+    before = store.path("sessions").read_bytes()
+    monkeypatch.setenv("SESSIONKIT_NO_METRICS", "1")
+    assert store.record_session(session(total_files_changed=5)).action == "disabled"
+    assert store.path("sessions").read_bytes() == before

@@ -70,6 +70,10 @@ def record_session(
     sid = str(parsed["session_id"])
     path = str(store.path(Stream.SESSIONS))
     identity = canonical_json(parsed, ignore=_IGNORED_FOR_IDENTITY)
+    if events_disabled() and not dry_run:
+        return SessionWriteResult("disabled", sid, path)  # creates nothing (spec §2.1)
+    if dry_run and not os.path.exists(path):
+        return SessionWriteResult("appended", sid, path)  # a dry run creates no file either
     os.makedirs(store.root, exist_ok=True)
     with _jsonl.LockedFile(path, timeout=store.settings.metrics.lock_timeout_s) as locked:
         size = os.fstat(locked.fd).st_size
@@ -98,8 +102,6 @@ def record_session(
                 )
         if dry_run:
             return SessionWriteResult(action, sid, path, first_line)
-        if events_disabled():
-            return SessionWriteResult("disabled", sid, path)
         _jsonl.write_locked(locked, line, fsync=store.fsync_for(Stream.SESSIONS))
     store.emit_internal("sessionkit.session.recorded", {"action": action})
     return SessionWriteResult(action, sid, path, first_line)
