@@ -371,3 +371,50 @@ def test_ruff_format_check_text_and_json_agree(tmp_path) -> None:  # type: ignor
         == [("ruff", "unformatted", "error", "README.md", 77, 36, None)]
     )
     assert from_concise[0].fingerprint == from_json[0].fingerprint
+
+
+# --- summaries that look alike --------------------------------------------------------------
+
+
+def test_mypy_summary_is_not_also_counted_as_tsc_or_ruff() -> None:
+    # an unidentified typecheck command (``make typecheck``) runs every typecheck text parser
+    # by signature: mypy's summary once counted 3 for mypy-text and 3 more for tsc-text
+    out = "src/m.py:1: error: one  [misc]\nFound 3 errors in 1 file (checked 1 source file)\n"
+    outcome, findings = run("typecheck", out)
+    assert list(outcome.parsers) == ["mypy-text"] and len(findings) == 1
+    assert outcome.counts is not None and outcome.counts.findings is not None
+    assert outcome.counts.findings.error == 3 and not outcome.findings_complete
+    # a lint command running ruff and then mypy: ruff's summary only
+    out = (
+        "src/a.py:1:8: F401 [*] `os` imported but unused\nFound 1 error.\n"
+        "Found 5 errors in 2 files (checked 4 source files)\n"
+    )
+    outcome, findings = run("lint", out)
+    assert list(outcome.parsers) == ["ruff-text"] and len(findings) == 1
+    assert outcome.counts is not None and outcome.counts.findings is not None
+    assert outcome.counts.findings.error == 1 and outcome.findings_complete
+
+
+@pytest.mark.parametrize(
+    ("line", "errors"),
+    [
+        ("Found 1 error.", 1),
+        ("Found 2 errors. Watching for file changes.", 2),
+        ("Found 1 error in src/a.ts:1", 1),
+        ("Found 3 errors in the same file, starting at: src/a.ts:1", 3),
+        ("Found 4 errors in 2 files.", 4),
+        ("Found 3 errors in 1 file (checked 1 source file)", None),
+    ],
+)
+def test_tsc_summary_lines(line: str, errors: int | None) -> None:
+    outcome, _ = run("typecheck", line + "\n", tool="tsc")
+    counts = outcome.counts.findings if outcome.counts is not None else None
+    assert (counts.error if counts is not None else None) == errors
+
+
+def test_ruff_summary_after_fixes_counts_the_remaining() -> None:
+    out = "src/a.py:12:1: E501 Line too long (120 > 100)\nFound 3 errors (2 fixed, 1 remaining).\n"
+    outcome, findings = run("lint", out, tool="ruff")
+    assert len(findings) == 1 and outcome.findings_complete
+    assert outcome.counts is not None and outcome.counts.findings is not None
+    assert outcome.counts.findings.error == 1

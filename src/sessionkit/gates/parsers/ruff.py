@@ -18,14 +18,21 @@ _FULL_HEAD = re.compile(r"^(?P<code>[A-Z]+[0-9]+)(?: \[\*\])? (?P<msg>.+)$")
 # lower-case codes: syntax errors, and ``ruff format --check`` ("unformatted")
 _FULL_HEAD_SYNTAX = re.compile(r"^(?P<code>invalid-syntax|unformatted): (?P<msg>.+)$")
 _ARROW = re.compile(r"^\s*--> (?P<path>.+?):(?P<line>\d+):(?P<col>\d+)\s*$")
-_FOUND = re.compile(r"^Found (?P<n>\d+) errors?\b")
+# "Found 2 errors." / "Found 3 errors (2 fixed, 1 remaining)." (the remaining ones are what is
+# left); the whole line, so mypy's "Found 2 errors in 1 file (checked …)" is not taken for ruff's
+_FOUND_TAIL = r"Found (?P<n>\d+) errors?(?: \(\d+ fixed, (?P<rem>\d+) remaining\))?\.?$"
+_FOUND = re.compile("^" + _FOUND_TAIL)
 _CLEAN = re.compile(r"^All checks passed!$")
 # The concise fast path: the same line pattern applied by one findall over the whole text
 # (``.`` and ``[^:\n]`` never cross a line, so it matches exactly the lines _CONCISE matches),
 # and the summary lines found by substring search.
 _CONCISE_ALL = re.compile(_CONCISE.pattern, re.MULTILINE)
-_FOUND_AT = re.compile(r"Found (?P<n>\d+) errors?\b")
+_FOUND_AT = re.compile(_FOUND_TAIL, re.MULTILINE)
 _CLEAN_LINE = "All checks passed!"
+
+
+def _found_count(found: re.Match[str]) -> int:
+    return int(found.group("rem") or found.group("n"))
 
 
 def _rule(code: str | None) -> str:
@@ -127,7 +134,7 @@ class RuffTextParser:
                 continue
             found = _FOUND.match(line)
             if found:
-                summary = (summary or 0) + int(found.group("n"))
+                summary = (summary or 0) + _found_count(found)
                 recognised = True
                 head = None
                 continue
@@ -190,7 +197,7 @@ class RuffTextParser:
                 found = _FOUND_AT.match(text, start)
                 end = text.find("\n", start)
                 if found and not _CONCISE.match(text[start : None if end == -1 else end]):
-                    summary = (summary or 0) + int(found.group("n"))
+                    summary = (summary or 0) + _found_count(found)
                     recognised = True
             start = text.find("Found ", start + 1)
         start = text.find(_CLEAN_LINE)

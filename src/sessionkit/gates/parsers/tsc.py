@@ -17,7 +17,13 @@ _PRETTY = re.compile(
     r"(?P<code>TS\d+): (?P<msg>.*)$"
 )
 _GLOBAL = re.compile(r"^(?P<sev>error|warning) (?P<code>TS\d+): (?P<msg>.*)$")
-_FOUND = re.compile(r"^Found (?P<n>\d+) errors?(?:\.| in )")
+# tsc's pretty summaries, whole lines: "Found 1 error." / "Found 2 errors. Watching for file
+# changes." / "Found 1 error in src/a.ts:1" / "Found 3 errors in the same file, starting at:
+# src/a.ts:1" / "Found 3 errors in 2 files." — not mypy's "Found 3 errors in 1 file (checked …)"
+_FOUND = re.compile(
+    r"^Found (?P<n>\d+) errors?(?:\.(?: Watching for file changes\.)?"
+    r"| in the same file, starting at: \S.*| in \d+ files?\.| in \S.*:\d+)$"
+)
 
 
 class TscTextParser:
