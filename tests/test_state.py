@@ -501,3 +501,19 @@ def test_c8_concurrent_updates_lose_nothing(repo: Path) -> None:
     leftovers = [p.name for p in (repo / ".orchestrator").iterdir() if p.name != "metrics"]
     assert leftovers == []
     assert not list((repo / ".claude").glob(".STATE.md.tmp-*"))
+
+
+def test_dry_run_reset_takes_no_lock_and_creates_nothing(repo: Path) -> None:
+    """§6.1: a dry run changes nothing: no .orchestrator/ for the lock, no broken lock."""
+    result = state.reset(repo)
+    assert not result.written and not (repo / ".orchestrator").exists()
+    assert not Path(state.resolve_path(repo)).exists()
+    state.begin(repo, session_type="feature")
+    state.complete(repo, record=False)
+    lock = repo / ".orchestrator" / "state.lock"
+    lock.write_text(json.dumps({"pid": 999_999_999, "host": socket.gethostname()}))
+    before = Path(state.resolve_path(repo)).read_bytes()
+    preview = state.reset(repo)
+    assert not preview.written and preview.state is not None
+    assert preview.state.frontmatter["status"] == "idle"
+    assert lock.exists() and Path(state.resolve_path(repo)).read_bytes() == before

@@ -8,6 +8,7 @@ jsonschema only when a write validates.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -639,7 +640,9 @@ def update(
     cfg = _settings(root)
     path = resolve_path(root, state_dir=cfg.dir)
     lock = StateLock(root, holder, cfg.lock_timeout_s, cfg.lock_ttl_seconds)
-    with lock:
+    # A dry run only reads: it takes no lock, so it creates nothing (not even .orchestrator/)
+    # and breaks no stale lock (spec §6.1: dry runs leave everything as it was).
+    with contextlib.nullcontext() if dry_run else lock:
         current_text: str | None
         try:
             with open(path, encoding="utf-8") as handle:
