@@ -403,3 +403,18 @@ def test_path_less_findings_come_last_within_their_tier(name: str) -> None:
     no_file = next(i for i, line in enumerate(lines) if "global problem" in line)
     located = next(i for i, line in enumerate(lines) if "Missing return statement" in line)
     assert located < no_file
+
+
+def test_github_annotations_prefer_the_changed_file_scope() -> None:
+    # §9.6 selection order: after blocking findings come those in the changed-file scope
+    base = _result_with(12, 0, 0)
+    lint = base.checks[1]
+    findings = tuple(
+        replace(f, in_scope=(n >= 8), baseline="pre-existing") for n, f in enumerate(lint.findings)
+    )
+    relaxed = replace(lint, blocking=False, required=False, findings=findings)
+    model = ReportModel.from_gate(replace(base, checks=(relaxed,)))
+    chosen = select_annotations(model, ReportOptions(github_annotations=5))
+    warnings = [a.path for a in chosen if a.level == "warning" and a.path]
+    # 4 annotations (N - 1) then the overflow line: the four in-scope files win over f000…f007
+    assert warnings == ["f008.py", "f009.py", "f010.py", "f011.py"]

@@ -61,12 +61,15 @@ def _finding_level(f: ReportFinding) -> str:
 
 
 def _rank(f: ReportFinding) -> tuple[int, str, int]:
+    """§9.6: blocking new, blocking pre-existing, in the changed-file scope, the rest."""
     if f.blocking and f.baseline == "new":
         tier = 0
     elif f.blocking:
         tier = 1
-    else:
+    elif f.in_scope:
         tier = 2
+    else:
+        tier = 3
     return (tier, f.path or "\uffff", f.line or 0)
 
 

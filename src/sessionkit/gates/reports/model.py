@@ -31,6 +31,7 @@ class ReportFinding:
     blocking: bool
     url: str | None
     test_id: str | None = None
+    in_scope: bool | None = None  # incremental/per-file: the path is in the file set
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class ReportModel:
                 blocking=c.blocking and (f.baseline != "pre-existing" or c.regression is None),
                 url=f.url,
                 test_id=f.test_id,
+                in_scope=f.in_scope,
             )
             for c in result.checks
             for f in c.findings
