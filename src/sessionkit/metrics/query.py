@@ -662,3 +662,108 @@ def scan_warning(name: str, stats: ScanStats) -> str | None:
 
 def store_files_summary(store: MetricsStore) -> dict[str, int]:
     return {s.value: len([f for f in store.files(s) if os.path.exists(f)]) for s in Stream}
+
+
+# --------------------------------------------------------------------------- follow
+
+
+class Follower:
+    """``tail --follow`` (spec §5.2): new complete lines of a live file, across rotations.
+
+    On POSIX the file stays open between polls. When the path names another inode (rotation,
+    rewrite, checkout) the old descriptor is read to its end first, so lines appended just
+    before a rotation are not skipped, and then the new file is read from its start. A file
+    that shrank in place is read again from its start. On Windows the file is closed between
+    polls (a held handle would block rewrites); there a rotation between two polls can skip
+    the last lines of the old file.
+    """
+
+    def __init__(self, path: str, *, start_at_end: bool = True) -> None:
+        self.path = path
+        self._keep_open = os.name != "nt"
+        self._handle: Any = None
+        self._ident: tuple[int, int] | None = None
+        self._position = 0
+        self._partial = b""
+        st = self._stat()
+        if st is not None:
+            self._ident = (st.st_dev, st.st_ino)
+            self._position = st.st_size if start_at_end else 0
+            if self._keep_open:
+                self._open()
+
+    def _stat(self) -> os.stat_result | None:
+        try:
+            return os.stat(self.path)
+        except FileNotFoundError:
+            return None
+
+    def _open(self) -> None:
+        try:
+            self._handle = open(self.path, "rb")  # noqa: SIM115 - held across polls
+        except FileNotFoundError:
+            self._handle = None
+            return
+        self._handle.seek(self._position)
+
+    def _read_new(self) -> bytes:
+        if self._keep_open:
+            return self._handle.read() if self._handle is not None else b""
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self._position)
+                return handle.read()
+        except FileNotFoundError:
+            return b""
+
+    def _lines(self, data: bytes, *, final: bool = False) -> list[bytes]:
+        self._position += len(data)
+        data = self._partial + data
+        end = data.rfind(b"\n") + 1
+        self._partial = b"" if final else data[end:]
+        return data[:end].split(b"\n")[:-1]
+
+    def poll(self) -> list[bytes]:
+        """The complete lines written since the last poll, oldest first."""
+        out = self._lines(self._read_new())
+        st = self._stat()
+        if st is None:
+            return out
+        ident = (st.st_dev, st.st_ino)
+        if ident != self._ident or st.st_size < self._position:
+            if ident != self._ident and self._keep_open:
+                out += self._lines(self._read_new(), final=True)  # the rest of the old file
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+            self._ident, self._position, self._partial = ident, 0, b""
+            if self._keep_open:
+                self._open()
+            out += self._lines(self._read_new())
+        return out
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def follow(
+    path: str,
+    predicate: Callable[[dict[str, Any]], bool] | None = None,
+    *,
+    interval: float = 0.5,
+) -> Iterator[dict[str, Any]]:
+    """Matching records appended to ``path`` from now on, polled every ``interval`` seconds."""
+    import time
+
+    follower = Follower(path)
+    try:
+        while True:
+            time.sleep(interval)
+            for raw in follower.poll():
+                record, _problem = _jsonl.classify(raw)
+                if record is not None and (predicate is None or predicate(record)):
+                    yield record
+    finally:
+        follower.close()

@@ -1,0 +1,62 @@
+"""Following a live stream across rotations and rewrites (metrics.md §5.2, ``tail --follow``)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from sessionkit.metrics.query import Follower
+from sessionkit.metrics.store import MetricsStore
+
+
+def _events(lines: list[bytes]) -> list[str]:
+    return [json.loads(raw)["event"] for raw in lines]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows closes the file between polls")
+def test_lines_appended_just_before_a_rotation_are_not_skipped(store: MetricsStore) -> None:
+    store.emit("acme.follow.old")
+    follower = Follower(str(store.path("events")))
+    try:
+        for _ in range(3):
+            store.emit("acme.follow.before")
+        store.rotate("events", force=True, dry_run=False)  # between two polls
+        for _ in range(2):
+            store.emit("acme.follow.after")
+        assert _events(follower.poll()) == [
+            "acme.follow.before",
+            "acme.follow.before",
+            "acme.follow.before",
+            "sessionkit.metrics.rotated",
+            "acme.follow.after",
+            "acme.follow.after",
+        ]
+        assert follower.poll() == []
+        store.emit("acme.follow.later")
+        assert _events(follower.poll()) == ["acme.follow.later"]
+    finally:
+        follower.close()
+
+
+def test_partial_lines_wait_and_a_shrunk_file_is_read_from_its_start(
+    store: MetricsStore,
+) -> None:
+    path = store.path("events")
+    follower = Follower(str(path))  # the file does not exist yet
+    try:
+        assert follower.poll() == []
+        store.emit("acme.follow.first")
+        with open(path, "ab") as handle:
+            handle.write(b'{"event":"acme.fol')  # an append in progress
+        assert _events(follower.poll()) == ["acme.follow.first"]
+        with open(path, "ab") as handle:
+            handle.write(b'low.second"}\n')
+        assert _events(follower.poll()) == ["acme.follow.second"]
+        with open(path, "r+b") as handle:  # truncated in place, then written again
+            handle.truncate(0)
+            handle.write(b'{"event":"acme.follow.third"}\n')
+        assert _events(follower.poll()) == ["acme.follow.third"]
+    finally:
+        follower.close()
