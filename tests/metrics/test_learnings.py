@@ -326,3 +326,15 @@ def test_second_prune_is_a_noop_and_ids_are_conserved(store: MetricsStore, clock
     before = store.path("learnings").read_bytes()
     assert not store.learnings.prune(grace_days=0, dry_run=False).changed
     assert store.path("learnings").read_bytes() == before
+
+
+def test_restore_needs_no_current_session(store: MetricsStore) -> None:
+    """§4.6: restore exits 0 or 1; only add/confirm/contradict require a session (exit 2)."""
+    lid = store.learnings.add("fragile-file", "a.py", "i", session="S0").id
+    store.learnings.archive(lid, "pruned", dry_run=False)
+    store.learnings.restore(lid, dry_run=False)  # no SESSIONKIT_SESSION_ID, no STATE.md
+    (restored,) = _live(store)
+    assert restored["id"] == lid and restored["evidence_sessions"] == ["S0"]
+    store.learnings.archive(lid, "pruned", dry_run=False)
+    store.learnings.restore(lid, session="S9", dry_run=False)
+    assert _live(store)[0]["evidence_sessions"] == ["S0", "S9"]

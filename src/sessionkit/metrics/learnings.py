@@ -785,7 +785,11 @@ class Learnings:
     def restore(
         self, id: str, *, session: str | None = "auto", dry_run: bool = True
     ) -> LearningsReport:
-        sid = self._session(session)
+        # Unlike add/confirm/contradict, restore needs no session (§4.6: exit 0 or 1): the
+        # restoring session, when known, joins evidence_sessions.
+        sid = session if session and session != "auto" else None
+        if session == "auto":
+            sid = events.resolve_session_id(str(self.store.state_root)) or None
         archived = [r for r in self._archive_records() if r.get("id") == id]
         if not archived:
             raise LearningNotFound(f"learning {id} is not in the archive")
@@ -812,7 +816,8 @@ class Learnings:
                 {"updated_at": latest.get("_archived_at")}, now
             )
             revived["expires_at"] = self._ttl_expiry(str(latest.get("type")), now)
-            revived["evidence_sessions"] = _append_capped(latest.get("evidence_sessions"), sid)
+            if sid is not None:
+                revived["evidence_sessions"] = _append_capped(latest.get("evidence_sessions"), sid)
             plan.append.append(revived)
             report.items.append({"id": id, "action": "restore"})
             return plan
