@@ -1460,6 +1460,12 @@ class _Walker:
             return [alt]
         operands = self._operand(p, state, ctx)
         text = value.text if value is not None else None
+        if text is None and value is not None and len(value.pieces) == 1:
+            sym = value.pieces[0]
+            if type(sym) is Sym and sym.path is not None:
+                text = sym.path  # ${HOME%/}, ${HOME##*/}: the location's known text
+            elif type(sym) is Sym and op in ("%", "%%") and operands and operands[0].text == "/":
+                return [value]  # ${TMPDIR%/}: without a trailing slash it is the same place
         if text is None:
             return [Value((Unknown(origin),))]
         arg = operands[0].text if operands else ""
