@@ -280,6 +280,24 @@ def _read_log(path: str) -> str:
 
 
 @gc_paused()
+def without_root(text: str, root: str) -> str:
+    """``text`` with the absolute project root removed (§8.2: no machine paths in the result).
+
+    ``<root>/src/a.py`` becomes ``src/a.py`` and a bare ``<root>`` becomes ``.``; the resolved
+    form of a symlinked root is handled too. Used for tails, which tools fill with absolute
+    paths (ruff's JSON, pytest's ``rootdir:`` line).
+    """
+    for form in dict.fromkeys((root, os.path.realpath(root))):
+        form = form.rstrip("/")
+        if form and form in text:
+            text = re.sub(re.escape(form) + r"(/|(?![\w-]|\.\w))", _root_sub, text)
+    return text
+
+
+def _root_sub(match: re.Match[str]) -> str:
+    return "" if match.group(1) == "/" else "."
+
+
 def make_findings(outcome: ParseOutcome, check: str, root: str) -> list[Finding]:
     raw = outcome.findings
     prints = fingerprint.assign(raw, root)
@@ -449,7 +467,7 @@ def run_check(
     )
     executed.duration_s = result.duration_s
     executed.exit_code = result.exit_code
-    executed.tail = result.tail
+    executed.tail = without_root(result.tail, ctx.root)
     executed.notes.extend(result.notes)
     if result.spawn_error is not None:
         executed.status, executed.reason = "error", "spawn-failed"
