@@ -704,7 +704,12 @@ def _repair_segments(store: MetricsStore, stream: Stream, report: Report, dry_ru
     """Quarantine the damaged lines of rotated segments; the other lines stay byte-identical."""
     from sessionkit.metrics.rewrite import append_quarantine, quarantine_record
 
+    # A segment still waiting for compression was rotated after this repair compressed the
+    # pending ones; its compressor may replace it any moment, so the next repair handles it.
+    pending = set(rotation.pending_segments(str(store.root), stream)) if not dry_run else set()
     for segment, bad in _damaged_segments(store, stream):
+        if segment in pending:
+            continue
         name = os.path.basename(segment)
         for line in bad:
             report.actions.append(
