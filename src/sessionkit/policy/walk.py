@@ -2601,6 +2601,11 @@ def _parse_wrapper(
     return readings
 
 
+_PACKAGE_RUNNERS = frozenset(
+    ("npx", "pnpx", "bunx", "uvx", "pnpm dlx", "yarn dlx", "npm exec", "pipx run")
+)
+
+
 def _wrapped(
     w: _Walker,
     call: _Call,
@@ -2615,6 +2620,10 @@ def _wrapped(
         wctx = ctx
         sub = call.shifted(index)
         sub.wrappers = (*call.wrappers, name)
+        if name in _PACKAGE_RUNNERS and sub.argv:
+            head = sub.argv[0].text
+            if head is not None and head.rfind("@") > 0:
+                sub.argv[0] = lit(head[: head.rfind("@")])  # rimraf@5: the package's binary
         if env:
             sub.env = call.env + tuple(env)
         if cwd is not None:
@@ -2860,7 +2869,7 @@ def _h_xargs(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
             arg_file = lit(val)
         i += 1
     template = argv[i:] or [lit("echo")]
-    items = _items(w, call, state, arg_file, null, delim)
+    items = _items(w, call, state, arg_file, null, delim, lines=replace is not None)
     xctx = ctx.hop("xargs", call.node_span, "xargs")
     sub_argv: list[Value]
     if replace is not None:
@@ -2894,8 +2903,16 @@ def _run_argv(w: _Walker, call: _Call, argv: list[Value], state: _State, ctx: _C
 
 
 def _items(
-    w: _Walker, call: _Call, state: _State, arg_file: Value | None, null: bool, delim: str | None
+    w: _Walker,
+    call: _Call,
+    state: _State,
+    arg_file: Value | None,
+    null: bool,
+    delim: str | None,
+    lines: bool = False,
 ) -> list[Value]:
+    """The items an executor reads; ``lines``: one item per input line (``xargs -I``,
+    ``parallel``), where blanks do not separate items."""
     content: Value | None
     producer: Producer | None = None
     if arg_file is not None:
@@ -2909,6 +2926,8 @@ def _items(
             raw = [t for t in text.split("\0") if t]
         elif delim:
             raw = [t for t in text.split(delim[:1]) if t]
+        elif lines:
+            raw = [t.lstrip(" \t") for t in text.split("\n") if t.strip(" \t")]
         else:
             import shlex
 
@@ -2918,7 +2937,8 @@ def _items(
                 raw = text.split()
         return [lit(t, True) for t in raw[:4096]]
     if content is not None and all(type(p) is Lit or type(p) is Sym for p in content.pieces):
-        return _symbolic_items(content, "\0" if null else (delim[:1] if delim else None))
+        sep = "\0" if null else (delim[:1] if delim else ("\n" if lines else None))
+        return _symbolic_items(content, sep)
     if content is not None:
         for piece in content.pieces:
             if type(piece) is Unknown and piece.producer is not None:
@@ -2973,7 +2993,7 @@ def _h_parallel(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) ->
     if k < len(argv):
         items = [v for v in argv[k + 1 :] if v.text not in (":::", "::::")]
     else:
-        items = _items(w, call, state, None, False, None)
+        items = _items(w, call, state, None, False, None, lines=True)
     pctx = ctx.hop("parallel", call.node_span, "parallel")
     if not template:
         for item in items[:MAX_ALTS]:
