@@ -127,6 +127,7 @@ def _combine(
     outcome: ParseOutcome, kind: str, structured: list[Measurement], text: list[Measurement]
 ) -> None:
     used: list[Measurement] = list(structured)
+    recovered: list[RawFinding] = []  # failing tests only the text saw (report-incomplete)
     tests_by_tool: dict[str, TestCounts] = {}
     for m in structured:
         if m.tests is not None:
@@ -147,6 +148,10 @@ def _combine(
             outcome.notes.append("report-incomplete")
             outcome.findings_complete = False
             outcome.parsers.append(m.parser)
+            # the overwritten report lost the earlier invocations' failures; the text's
+            # failing test ids are still failures (a failing test is a finding, §2)
+            known = {f.test_id for s in structured if s.tool == m.tool for f in s.findings}
+            recovered.extend(f for f in m.findings if f.test_id and f.test_id not in known)
     tests: TestCounts | None = None
     for counted in tests_by_tool.values():
         tests = counted if tests is None else tests + counted
@@ -162,6 +167,7 @@ def _combine(
         outcome.enumerates_passing = outcome.enumerates_passing or m.enumerates_passing
         if m.tool_version:
             outcome.tool_versions.setdefault(m.tool, m.tool_version)
+    outcome.findings.extend(recovered)
     outcome.parsers.sort(key=lambda p: list(registry.PARSERS).index(p))
     if kind == "test":
         outcome.counts = Counts(tests=tests) if tests is not None else None
