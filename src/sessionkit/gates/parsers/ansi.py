@@ -17,6 +17,22 @@ _ANSI = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+# What a field of structured tool output (a JSON message, rule or path) must not carry into a
+# result: controls (ESC included) and lone surrogates, which JSON's \uD800 escapes can produce
+# and which no UTF-8 writer accepts.
+_DIRTY = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def is_dirty(text: str) -> bool:
+    return _DIRTY.search(text) is not None
+
+
+def clean_field(text: str) -> str:
+    """ANSI sequences and controls (but tab and newline) removed, lone surrogates replaced."""
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", strip_ansi(text)))
+
+
 def strip_ansi(text: str) -> str:
     if "\x1b" not in text and "\x9b" not in text:
         return text  # the common case after NO_COLOR; skips a regex pass over the whole log
