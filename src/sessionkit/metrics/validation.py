@@ -39,6 +39,158 @@ def _pointer(path: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path) or "/"
 
 
+# --------------------------------------------------------------------------- fast path
+#
+# jsonschema costs about 90 us per learning, which alone takes a 10,000-line file past the
+# one-second budget of ``validate`` (spec §6.2). For flat record schemas a checker compiled
+# from the schema file itself answers "certainly valid" for the common case; anything it is
+# not sure about (including every invalid record) goes to jsonschema, which alone decides and
+# words the error. The checker only accepts what jsonschema accepts: each keyword below is
+# applied with jsonschema's semantics (``re.search`` for patterns, bools are not numbers),
+# and a schema using any other keyword gets no checker at all.
+
+_Check = Any  # Callable[[Any], bool]
+_ANNOTATIONS = {"$schema", "$id", "title", "description", "$comment", "examples", "format"}
+
+
+def _type_check(names: Any) -> _Check | None:
+    def one(name: str) -> _Check | None:
+        return {
+            "string": lambda v: isinstance(v, str),
+            "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+            "integer": lambda v: (
+                (isinstance(v, int) and not isinstance(v, bool))
+                or (isinstance(v, float) and v.is_integer())
+            ),
+            "boolean": lambda v: isinstance(v, bool),
+            "null": lambda v: v is None,
+            "array": lambda v: isinstance(v, list),
+            "object": lambda v: isinstance(v, dict),
+        }.get(name)
+
+    found = [one(n) for n in ([names] if isinstance(names, str) else names)]
+    checks = [c for c in found if c is not None]
+    if len(checks) != len(found):
+        return None
+    return lambda v: any(c(v) for c in checks)
+
+
+def _same(value: Any, expected: Any) -> bool:
+    # Stricter than JSON equality (1 == 1.0, lists): "not sure" falls back to jsonschema.
+    return (
+        type(value) is type(expected)
+        and not isinstance(value, (list, dict))
+        and (value == expected)
+    )
+
+
+def _compile(schema: Any) -> _Check | None:
+    import re
+
+    if not isinstance(schema, dict):
+        return None
+    checks: list[_Check] = []
+    for key, arg in schema.items():
+        if key in _ANNOTATIONS:
+            continue
+        if key == "type":
+            check = _type_check(arg)
+            if check is None:
+                return None
+            checks.append(check)
+        elif key == "pattern":
+            search = re.compile(arg).search
+            checks.append(lambda v, f=search: not isinstance(v, str) or f(v) is not None)
+        elif key == "minLength":
+            checks.append(lambda v, n=arg: not isinstance(v, str) or len(v) >= n)
+        elif key == "maxLength":
+            checks.append(lambda v, n=arg: not isinstance(v, str) or len(v) <= n)
+        elif key in ("minimum", "maximum"):
+            lower = key == "minimum"
+
+            def bound(v: Any, n: Any = arg, lower: bool = lower) -> bool:
+                if not isinstance(v, (int, float)) or isinstance(v, bool):
+                    return True
+                return bool(v >= n) if lower else bool(v <= n)
+
+            checks.append(bound)
+        elif key == "maxItems":
+            checks.append(lambda v, n=arg: not isinstance(v, list) or len(v) <= n)
+        elif key == "const":
+            checks.append(lambda v, c=arg: _same(v, c))
+        elif key == "enum":
+            checks.append(lambda v, e=tuple(arg): any(_same(v, x) for x in e))
+        elif key == "items":
+            item = _compile(arg)
+            if item is None:
+                return None
+            checks.append(lambda v, f=item: not isinstance(v, list) or all(f(x) for x in v))
+        elif key == "anyOf":
+            subs = [_compile(sub) for sub in arg]
+            if any(sub is None for sub in subs):
+                return None
+            checks.append(lambda v, fs=tuple(subs): any(f(v) for f in fs))
+        elif key == "required":
+            checks.append(lambda v, r=tuple(arg): not isinstance(v, dict) or all(k in v for k in r))
+        elif key == "properties":
+            props = {name: _compile(sub) for name, sub in arg.items()}
+            if any(f is None for f in props.values()):
+                return None
+
+            def properties(v: Any, props: dict[str, _Check] = props) -> bool:
+                if not isinstance(v, dict):
+                    return True
+                return all(f(v[k]) for k, f in props.items() if k in v)
+
+            checks.append(properties)
+        elif key == "additionalProperties" and arg is True:
+            continue
+        elif key == "allOf":
+            subs = [_compile_conditional(sub) for sub in arg]
+            if any(sub is None for sub in subs):
+                return None
+            checks.extend(subs)
+        else:
+            return None
+    return lambda v: all(c(v) for c in checks)
+
+
+def _compile_conditional(schema: Any) -> _Check | None:
+    """``{"if": {"properties": {K: {"const": C}}, "required": [K]}, "then": {"required": R}}``."""
+    if not isinstance(schema, dict) or set(schema) != {"if", "then"}:
+        return None
+    cond, then = schema["if"], schema["then"]
+    if not isinstance(cond, dict) or not isinstance(then, dict):
+        return None
+    if set(cond) != {"properties", "required"} or set(then) != {"required"}:
+        return None
+    properties = cond["properties"]
+    if not isinstance(properties, dict) or len(properties) != 1:
+        return None
+    ((key, sub),) = properties.items()
+    if cond["required"] != [key] or not isinstance(sub, dict) or set(sub) != {"const"}:
+        return None
+    const, required = sub["const"], tuple(then["required"])
+    return lambda v: (
+        not (isinstance(v, dict) and key in v and _same(v[key], const))
+        or all(k in v for k in required)
+    )
+
+
+@cache
+def fast_checker(stream: Stream) -> _Check | None:
+    """The compiled "certainly valid" check of ``stream``'s schema, or ``None``."""
+    if stream not in (Stream.LEARNINGS, Stream.LEARNINGS_ARCHIVE):
+        return None
+    from sessionkit import schemas
+
+    try:
+        document = schemas.load_schema(SCHEMAS[stream])
+    except (OSError, ValueError):
+        return None
+    return _compile(document)
+
+
 def schema_problem(stream: Stream, record: Any) -> Problem | None:
     """The first (most relevant) schema violation, or ``None``."""
     if stream is Stream.EVENTS:
@@ -46,6 +198,9 @@ def schema_problem(stream: Stream, record: Any) -> Problem | None:
         if message is None:
             return None
         return Problem("schema", "error", message.split(":", 1)[0], message)
+    fast = fast_checker(stream)
+    if fast is not None and fast(record):
+        return None
     from jsonschema.exceptions import best_match
 
     error = best_match(_validator(SCHEMAS[stream]).iter_errors(record))
