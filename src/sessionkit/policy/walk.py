@@ -3479,6 +3479,12 @@ def _container_payload(v: Value, mounts: list[tuple[Value, str]], call: _Call) -
     return v if changed == text else lit(changed, True)
 
 
+def _inside_config_exec(ctx: _Ctx, key: str) -> bool:
+    """Whether this git runs inside the command of the same configuration key (a pager
+    that runs git): git does not start it again there, and judging it again would recurse."""
+    return any(hop[0] == "git-config-exec" and hop[2] == key for hop in ctx.via)
+
+
 def _split_volume(v: Value) -> tuple[Value | None, str]:
     pieces = v.pieces
     if not pieces:
@@ -3543,12 +3549,12 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
     if call.env:
         env = dict(call.env)
         for var in _GIT_COMMAND_VARIABLES:
-            if var in env:
+            if var in env and not _inside_config_exec(ctx, var):
                 gctx = ctx.hop("git-config-exec", call.node_span, var)
                 w._payload_text(env[var], _run_state(state, run_cwd), gctx, exact_at=-1)
     all_cfg = [*w._git_config_for(call), *cfg] if (cfg or call.env or w.git_config) else []
     for key, value in all_cfg:
-        if value is not None and _runs_command(key, value):
+        if value is not None and _runs_command(key, value) and not _inside_config_exec(ctx, key):
             gctx = ctx.hop("git-config-exec", call.node_span, key)
             text = value
             if value.text is not None and value.text.startswith("!"):
