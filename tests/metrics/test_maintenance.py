@@ -432,6 +432,11 @@ def test_m9_a_torn_line_is_quarantined_after_earlier_streams_appended_events(
     (entry,) = [json.loads(x) for x in lines_of(store.path("quarantine"))]
     assert entry["raw"] == torn and entry["stream"] == "events"
     assert [a["line"] for a in report.actions if a["action"] == "quarantine"] == [entry["line"]]
+    # The report says what changed on every converted events line (spec §9.5: "a report").
+    converted = [a for a in report.actions if a["action"] == "convert" and a["stream"] == "events"]
+    assert converted and all(a["changes"] for a in converted)
+    changes = {note for a in converted for note in a["changes"]}
+    assert {"session removed from the payload", "UUID session_id -> harness_session_id"} <= changes
 
 
 def test_m11_migrate_keeps_explicit_nulls_and_prior_art_zero_durations(

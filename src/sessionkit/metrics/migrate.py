@@ -244,20 +244,29 @@ def migrate_event(
     chosen = (
         semantic if isinstance(semantic, str) else session if isinstance(session, str) else None
     )
+    if semantic is not None:
+        notes.append("semantic_session_id removed from the payload")
+    if session is not None:
+        notes.append("session removed from the payload")
     if events.is_uuid(sid):
         out["harness_session_id"] = sid
         out["session_id"] = chosen or bridge.get(str(sid))
         notes.append("UUID session_id -> harness_session_id")
+        if out["session_id"] is not None and not chosen:
+            notes.append("session_id from the lock bridge")
     elif chosen and not sid:
         out["session_id"] = chosen
+        notes.append("session id moved to the envelope")
     out.setdefault("session_id", None)
     wave = out.pop("wave", None)
     if "wave_number" in out and wave is None:
         wave = out.pop("wave_number")
+        notes.append("wave_number -> wave")
     if isinstance(wave, int) and not isinstance(wave, bool) and wave >= 1:
         out["wave"] = wave
     elif wave is not None:
         out["legacy_wave"] = wave
+        notes.append("wave -> legacy_wave (not a wave number)")
     _ts(out, "timestamp", notes)
     envelope = {k: out.pop(k) for k in events.ENVELOPE_KEYS if k in out and k != "schema_version"}
     ordered = {
@@ -405,7 +414,13 @@ def _per_line(
         if not notes or new == line.record:
             return Keep()
         report.actions.append(
-            {"action": "convert", "stream": stream.value, "line": line.number, "done": not dry_run}
+            {
+                "action": "convert",
+                "stream": stream.value,
+                "line": line.number,
+                "done": not dry_run,
+                "changes": notes,
+            }
         )
         return Replace(new)
 
