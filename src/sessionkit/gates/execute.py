@@ -4,7 +4,6 @@ fingerprints, and the status of spec §5.6.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import shlex
@@ -26,8 +25,7 @@ from sessionkit.gates.model import (
     Stub,
     gc_paused,
 )
-from sessionkit.gates.parsers.ansi import clean_field, is_dirty, normalise
-from sessionkit.gates.parsers.base import RawFinding
+from sessionkit.gates.parsers.ansi import normalise
 from sessionkit.gates.parsers.identify import Identified, identify
 from sessionkit.gates.parsers.pipeline import ParseOutcome, Report, measure
 from sessionkit.gates.resolve import CheckSpec
@@ -300,27 +298,8 @@ def _root_sub(match: re.Match[str]) -> str:
     return "" if match.group(1) == "/" else "."
 
 
-_TEXT_FIELDS = ("message", "rule", "path", "url", "test_id")
-
-
-def _clean_fields(raw: list[RawFinding]) -> None:
-    """Structured sources bypass the text normalisation: clean their fields in place (§6.6)."""
-    texts = [getattr(f, name) or "" for f in raw for name in _TEXT_FIELDS]
-    if not is_dirty("\n".join(texts)):  # the common case: one scan, no per-finding work
-        return
-    for i, item in enumerate(raw):
-        changes: dict[str, Any] = {
-            name: clean_field(value)
-            for name in _TEXT_FIELDS
-            if isinstance(value := getattr(item, name), str) and is_dirty(value)
-        }
-        if changes:
-            raw[i] = dataclasses.replace(item, **changes)
-
-
 def make_findings(outcome: ParseOutcome, check: str, root: str) -> list[Finding]:
     raw = outcome.findings
-    _clean_fields(raw)
     prints = fingerprint.assign(raw, root)
     root_slash = root.rstrip("/") + "/"
     findings: list[Finding] = []

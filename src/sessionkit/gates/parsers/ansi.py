@@ -25,6 +25,10 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def is_dirty(text: str) -> bool:
+    """Whether ``clean_field`` would change ``text`` (ASCII, the common case: one C pass)."""
+    if text.isascii():  # O(1) in CPython
+        raw = text.encode("ascii")
+        return len(raw.translate(None, _C0_BYTES)) != len(raw)
     return _DIRTY.search(text) is not None
 
 

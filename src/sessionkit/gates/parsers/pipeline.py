@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from sessionkit.gates.model import Counts, FindingCounts, TestCounts, gc_paused
 from sessionkit.gates.parsers import registry
+from sessionkit.gates.parsers.ansi import clean_field, is_dirty
 from sessionkit.gates.parsers.base import Measurement, ParseInput, RawFinding
 
 
@@ -123,9 +124,31 @@ def measure(
     return outcome
 
 
+_TEXT_FIELDS = ("message", "rule", "path", "url", "test_id")
+
+
+def _clean_fields(findings: list[RawFinding]) -> None:
+    """Structured sources bypass the text normalisation of §6.2: a JSON message can carry ANSI
+    sequences, controls or a lone surrogate (``"\\ud800"``, which no UTF-8 writer accepts).
+    Cleaned in place, before fingerprints are computed, so text and JSON still agree."""
+    for i, item in enumerate(findings):
+        joined = f"{item.message}{item.rule}{item.path or ''}{item.url or ''}{item.test_id or ''}"
+        if not is_dirty(joined):  # the common case: one check per finding
+            continue
+        changes: dict[str, Any] = {
+            name: clean_field(value)
+            for name in _TEXT_FIELDS
+            if isinstance(value := getattr(item, name), str) and is_dirty(value)
+        }
+        if changes:
+            findings[i] = replace(item, **changes)
+
+
 def _combine(
     outcome: ParseOutcome, kind: str, structured: list[Measurement], text: list[Measurement]
 ) -> None:
+    for m in structured:
+        _clean_fields(m.findings)
     used: list[Measurement] = list(structured)
     recovered: list[RawFinding] = []  # failing tests only the text saw (report-incomplete)
     tests_by_tool: dict[str, TestCounts] = {}
