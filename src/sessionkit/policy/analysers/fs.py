@@ -371,6 +371,32 @@ _FIND_VALUE_TESTS = frozenset(
 )
 _DELETERS = frozenset(("rm", "rmdir", "unlink", "shred", "rimraf", "trash", "trash-put"))
 _SHELLS = frozenset(("sh", "bash", "dash", "zsh", "ksh", "mksh", "ash"))
+_WRAPPER_NAMES = frozenset(
+    (
+        "sudo",
+        "doas",
+        "env",
+        "command",
+        "builtin",
+        "exec",
+        "nice",
+        "nohup",
+        "setsid",
+        "timeout",
+        "stdbuf",
+        "ionice",
+        "chrt",
+        "taskset",
+        "flock",
+        "unbuffer",
+        "fakeroot",
+        "busybox",
+        "time",
+        "npx",
+        "pnpx",
+        "bunx",
+    )
+)
 _NAME_TESTS = frozenset(("-name", "-iname"))
 _SELECTING_TESTS = frozenset(
     (
@@ -430,9 +456,13 @@ def parse_find(argv: Sequence[Value], ctx: Context) -> FindExpr:
         expr.starts.append(args[i])
         i += 1
     negated = False
+    # find evaluates left to right: a test limits a deleting action only when it comes first
+    before_delete: tuple[bool, bool] | None = None
     while i < n:
         text = args[i].text
         i += 1
+        if not expr.deleting:
+            before_delete = (expr.restricted, expr.filtered)
         if text is None:
             negated = False
             continue
@@ -471,6 +501,8 @@ def parse_find(argv: Sequence[Value], ctx: Context) -> FindExpr:
         negated = False
     if not expr.starts:
         expr.starts.append(Value((Lit("."),)))
+    if expr.deleting and before_delete is not None:
+        expr.restricted, expr.filtered = before_delete
     if expr.disjunction:
         expr.restricted = False
     return expr
@@ -508,6 +540,12 @@ def _exec_deletes(words: Sequence[Value], ctx: Context) -> bool:
     name = canonical_name(first)
     if name in _DELETERS:
         return True
+    if name is not None and (name in _WRAPPER_NAMES or name == "xargs"):
+        # sudo rm {}, env rm -f {}: the wrapped program is what runs
+        import shlex
+
+        joined = " ".join(shlex.quote(w.text) if w.text is not None else "x" for w in words)
+        return _payload_deletes(joined)
     if name in _SHELLS:
         for j, word in enumerate(words[1:], start=1):
             text = word.text
