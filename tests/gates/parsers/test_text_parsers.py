@@ -242,12 +242,70 @@ def test_pyright_json_and_text_agree() -> None:
 def test_mypy_counts_every_line_and_notes() -> None:
     out = (
         "a.py:1: error: one  [misc]\na.py:2: error: two  [misc]\na.py:2: note: see docs\n"
+        'a.py:3: note: Revealed type is "int"\n'
         "b.py: error: no line\nFound 3 errors in 2 files (checked 2 source files)\n"
     )
     outcome, findings = run("typecheck", out, tool="mypy")
     assert outcome.counts is not None and outcome.counts.findings is not None
+    # the note at the error's location is its hint (as in mypy's JSON output); the other is not
     assert outcome.counts.findings.to_dict() == {"error": 3, "warning": 0, "note": 1}
+    assert [f.message for f in findings if f.line == 2] == ["two\nsee docs"]
     assert [f.line for f in findings if f.path == "b.py"] == [None]
+
+
+def test_mypy_text_and_json_agree_on_hints_note_codes_and_ends() -> None:
+    # mypy 2.4 on one file, show_column_numbers and show_error_end on, both output formats
+    text = (
+        'src/a.py:1:1:1:1: error: Cannot find implementation or library stub for module named "y"'
+        "  [import-not-found]\n"
+        "src/a.py:1:1:1:1: note: See https://mypy.readthedocs.io/en/stable/running_mypy.html\n"
+        'src/a.py:6:12:6:12: error: Incompatible return value type (got "int", expected "str")'
+        "  [return-value]\n"
+        'src/a.py:10:17:10:21: note: Revealed type is "list[int]"\n'
+        "Found 2 errors in 1 file (checked 2 source files)\n"
+    )
+    rows = [
+        {
+            "file": "src/a.py", "line": 1, "column": 0, "end_line": 1, "end_column": 1,
+            "message": 'Cannot find implementation or library stub for module named "y"',
+            "hint": "See https://mypy.readthedocs.io/en/stable/running_mypy.html",
+            "code": "import-not-found", "severity": "error",
+        },
+        {
+            "file": "src/a.py", "line": 6, "column": 11, "end_line": 6, "end_column": 12,
+            "message": 'Incompatible return value type (got "int", expected "str")',
+            "hint": None, "code": "return-value", "severity": "error",
+        },
+        {
+            "file": "src/a.py", "line": 10, "column": 16, "end_line": 10, "end_column": 21,
+            "message": 'Revealed type is "list[int]"', "hint": None, "code": "misc",
+            "severity": "note",
+        },
+    ]  # fmt: skip
+    t_out, t_findings = run("typecheck", text, tool="mypy")
+    j_out, j_findings = run(
+        "typecheck", "\n".join(json.dumps(r) for r in rows) + "\n", tool="mypy", exit_code=1
+    )
+    assert list(j_out.parsers) == ["mypy-json"] and list(t_out.parsers) == ["mypy-text"]
+
+    def shape(findings: list) -> list:  # type: ignore[type-arg]
+        return sorted(
+            (
+                f.rule,
+                f.severity,
+                f.line,
+                f.column,
+                f.end_line,
+                f.end_column,
+                f.message,
+                f.fingerprint,
+            )
+            for f in findings
+        )
+
+    assert shape(j_findings) == shape(t_findings)
+    assert [f.rule for f in t_findings if f.severity == "note"] == ["mypy"]
+    assert j_out.counts == t_out.counts
 
 
 def test_mypy_success_is_a_clean_measurement() -> None:

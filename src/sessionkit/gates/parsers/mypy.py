@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Literal, cast
 
 from sessionkit.gates.model import FindingCounts, Severity
@@ -15,6 +16,12 @@ _LINE = re.compile(
 )
 _FOUND = re.compile(r"^Found (\d+) errors? in \d+ files? \(checked \d+ source files?\)$")
 _SUCCESS = re.compile(r"^Success: no issues found in \d+ source files?$")
+
+
+# Notes whose code mypy prints in text output; any other note's code (``misc`` for
+# ``reveal_type``, or the error's own code for a hint) is hidden there, so the JSON parser
+# drops it too and both formats give the same rule and fingerprint (§6.7).
+_SHOWN_NOTE_CODES = frozenset({"annotation-unchecked", "deprecated"})
 
 
 def _int(value: str | None) -> int | None:
@@ -31,6 +38,9 @@ class MypyTextParser:
         m = Measurement(parser=self.id, tool=self.tool)
         recognised = False
         summary_errors: int | None = None
+        # mypy's own grouping (``create_errors``, which builds the JSON ``hint``): a note at the
+        # location of the latest error there is that error's hint, not a finding of its own
+        errors_at: dict[tuple[str, str | None, str | None], int] = {}
         for line in data.combined.split("\n"):
             found = _FOUND.match(line)
             if found:
@@ -46,6 +56,14 @@ class MypyTextParser:
             if match is None:
                 continue
             recognised = True
+            where = (match.group("path"), match.group("line"), match.group("col"))
+            if match.group("sev") == "note" and where in errors_at:
+                index = errors_at[where]
+                error = m.findings[index]
+                m.findings[index] = replace(error, message=error.message + "\n" + match["msg"])
+                continue
+            if match.group("sev") == "error":
+                errors_at[where] = len(m.findings)
             m.findings.append(
                 RawFinding(
                     tool=self.tool,
@@ -88,14 +106,24 @@ class MypyJsonParser:
             if item.get("hint"):
                 message += "\n" + str(item["hint"])
             severity = "note" if item.get("severity") == "note" else "error"
+            code = item.get("code")
+            if severity == "note" and code not in _SHOWN_NOTE_CODES:
+                code = None
+            line_no = to_int(item.get("line"))
+            end_line = to_int(item.get("end_line"))
+            end_column = to_int(item.get("end_column"))  # already what the text shows
+            if column is None or column < 0 or end_line is None or end_line < 1:
+                end_line = end_column = None
             m.findings.append(
                 RawFinding(
                     tool=self.tool,
-                    rule=str(item.get("code") or self.tool),
+                    rule=str(code or self.tool),
                     severity=cast(Severity, severity),
                     path=data.relpath(str(item["file"])),
-                    line=to_int(item.get("line")),
+                    line=line_no,
                     column=column + 1 if column is not None and column >= 0 else None,
+                    end_line=end_line,
+                    end_column=end_column if end_column and end_column >= 1 else None,
                     message=message,
                 )
             )
