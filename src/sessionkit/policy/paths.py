@@ -621,6 +621,8 @@ class PathJudge:
         for wt_l in self.worktrees_l():
             if _inside(wt_l, path_l):
                 return "rm-worktree", wt_l
+            if path_l == wt_l + "/.git":
+                return "rm-git-dir", None  # that worktree's .git file (step 3)
         if self.root is not None and not self.facts.worktrees_known:
             parent_l = os.path.dirname(self.root).lower()
             if os.path.dirname(path_l) == parent_l:
