@@ -527,3 +527,60 @@ def test_spool_is_drained_by_the_next_append(store: MetricsStore) -> None:
     names = [json.loads(x)["event"] for x in lines_of(store.path("events"))]
     assert names == ["acme.spooled.one", "sessionkit.metrics.spool_drained", "acme.after.one"]
     assert not store.spool_dir.exists()
+
+
+def test_c34_c35_subagent_writer_obligations(store: MetricsStore) -> None:
+    """A 0 ms stop is refused when written, valid on disk; a written start carries no null
+    optional keys; schema_version is the first key (§2.2, §3.6)."""
+    with pytest.raises(RecordInvalid, match="/duration_ms"):
+        store.append(
+            "subagents",
+            {
+                "timestamp": "2026-11-24T10:00:00Z",
+                "event": "stop",
+                "agent_id": "a",
+                "duration_ms": 0,
+            },
+        )
+    assert not store.path("subagents").exists()
+    store.append(
+        "subagents",
+        {
+            "timestamp": "2026-11-24T12:00:00+02:00",
+            "event": "start",
+            "agent_id": "a",
+            "agent_type": None,
+            "token_input": None,
+        },
+    )
+    (line,) = lines_of(store.path("subagents"))
+    assert line == (
+        b'{"schema_version":1,"timestamp":"2026-11-24T10:00:00.000Z","event":"start",'
+        b'"agent_id":"a"}'
+    )
+    prior_art_stop = {"schema_version": 1, "timestamp": "2026-11-24T10:00:00.000Z"}
+    prior_art_stop |= {"event": "stop", "agent_id": "a", "duration_ms": 0}
+    with store.path("subagents").open("a") as handle:
+        handle.write(json.dumps(prior_art_stop) + "\n")
+    assert store.validate_file(store.path("subagents")).exit_code == 0
+
+
+def test_c36_token_totals_are_null_without_transcripts(store: MetricsStore) -> None:
+    for agent in ("a", "b"):
+        store.append(
+            "subagents", {"timestamp": "2026-11-24T10:00:00Z", "event": "start", "agent_id": agent}
+        )
+        store.append(
+            "subagents",
+            {
+                "timestamp": "2026-11-24T10:01:00Z",
+                "event": "stop",
+                "agent_id": agent,
+                "duration_ms": 60_000,
+                "token_input": 10,
+                "subagent_transcript_found": False,
+            },
+        )
+    section = store.stats().to_json()["subagents"]
+    assert section["token_input"] is None and section["token_output"] is None
+    assert section["with_tokens"] == 0 and section["started"] == 2 and section["stopped"] == 2

@@ -228,6 +228,9 @@ class MetricsStore:
             data = self._normalise_times(s, data)
         if s is Stream.SUBAGENTS:
             data = _subagent_writer_obligations(data) if new else data
+        if "schema_version" in data and next(iter(data)) != "schema_version":
+            # §2.2: schema_version is the first key of every line sessionkit writes.
+            data = {"schema_version": data["schema_version"], **data}
         line, parsed = _jsonl.encode_record(
             data, stream=s.value, max_bytes=self.settings.metrics.max_line_bytes
         )
