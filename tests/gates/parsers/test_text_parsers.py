@@ -476,3 +476,43 @@ def test_ruff_summary_after_fixes_counts_the_remaining() -> None:
     assert len(findings) == 1 and outcome.findings_complete
     assert outcome.counts is not None and outcome.counts.findings is not None
     assert outcome.counts.findings.error == 1
+
+
+# vitest 3.2 default reporter, NO_COLOR, one file with failures and one that failed to load
+_VITEST_DEFAULT = """
+ RUN  v3.2.7 /repo
+
+ ❯ src/v.test.mjs (5 tests | 2 failed | 2 skipped) 12ms
+   ✓ suite > good 1ms
+   × suite > bad 7ms
+     → expected 1 to be 2 // Object.is equality
+   ↓ suite > skipped
+   × suite > inner > bad2 3ms
+ ✓ src/w.test.mjs (1 test) 2ms
+
+⎯⎯⎯⎯⎯⎯ Failed Suites 1 ⎯⎯⎯⎯⎯⎯⎯
+
+ FAIL  src/broken.test.mjs [ src/broken.test.mjs ]
+Error: Cannot find module './nope.mjs' imported from '/repo/src/broken.test.mjs'
+
+⎯⎯⎯⎯⎯⎯⎯ Failed Tests 2 ⎯⎯⎯⎯⎯⎯⎯
+
+ FAIL  src/v.test.mjs > suite > bad
+AssertionError: expected 1 to be 2 // Object.is equality
+ FAIL  src/v.test.mjs > suite > inner > bad2
+AssertionError: expected 2 to be 3 // Object.is equality
+
+ Test Files  2 failed | 1 passed (3)
+      Tests  2 failed | 2 passed | 2 skipped (6)
+"""
+
+
+def test_vitest_tree_lines_are_not_test_ids_and_load_failures_are_suite_errors() -> None:
+    # the per-file tree ("   × suite > bad 7ms") once gave a second, bogus id "suite::bad 7ms"
+    outcome, findings = run("test", _VITEST_DEFAULT, tool="vitest")
+    assert sorted((f.test_id, f.rule) for f in findings) == [
+        ("src/broken.test.mjs::(suite)", "test-error"),
+        ("src/v.test.mjs::suite > bad", "test-failure"),
+        ("src/v.test.mjs::suite > inner > bad2", "test-failure"),
+    ]
+    assert counted(outcome) == {"passed": 2, "failed": 2, "errors": 0, "skipped": 2, "total": 6}

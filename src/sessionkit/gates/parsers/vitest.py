@@ -11,7 +11,12 @@ from sessionkit.gates.parsers.base import Measurement, ParseInput, RawFinding
 # "Tests  1 failed | 1 passed | 1 skipped (3)"; the "Test Files" line never matches.
 _SUMMARY = re.compile(r"^\s*Tests\s+(?P<items>\d+ \w+(?: \| \d+ \w+)*)\s+\((?P<total>\d+)\)")
 _ITEM = re.compile(r"(\d+) (\w+)")
-_FAIL = re.compile(r"^\s*(?:FAIL|×|✗)\s+(?P<file>\S+) > (?P<title>.+?)\s*$")
+# " FAIL  src/c.test.js > suite > bad", the failed-tests section every reporter prints. The
+# default reporter's per-file tree ("   × suite > bad 6ms") names no file and ends with a
+# duration: not a test id source.
+_FAIL = re.compile(r"^\s*FAIL\s+(?P<file>\S+) > (?P<title>.+?)\s*$")
+# " FAIL  src/d.test.js [ src/d.test.js ]": the file failed to load or collect
+_FILE_FAIL = re.compile(r"^\s*FAIL\s+(?P<file>\S+) \[ (?P=file) \]\s*$")
 
 
 class VitestTextParser:
@@ -43,10 +48,13 @@ class VitestTextParser:
                 m.tests = counts if m.tests is None else m.tests + counts
                 continue
             fail = _FAIL.match(line)
-            if fail:
-                path = data.relpath(fail.group("file"))
-                title = fail.group("title")
-                test_id = f"{path or fail.group('file')}::{title}"
+            file_fail = None if fail else _FILE_FAIL.match(line)
+            if fail or file_fail:
+                match = fail or file_fail
+                assert match is not None
+                path = data.relpath(match.group("file"))
+                title = fail.group("title") if fail else "(suite)"  # as jest-json names it
+                test_id = f"{path or match.group('file')}::{title}"
                 if test_id in seen:
                     continue
                 seen.add(test_id)
@@ -54,7 +62,7 @@ class VitestTextParser:
                 m.findings.append(
                     RawFinding(
                         tool=self.tool,
-                        rule="test-failure",
+                        rule="test-failure" if fail else "test-error",
                         severity="error",
                         path=path,
                         line=None,
