@@ -445,7 +445,7 @@ def _run(
 
     key = baseline_key or baselines.current_key(root, env)
     lookup: baselines.Lookup | None = None
-    if variant != "baseline" and baseline != "none" and not dry_run:
+    if variant != "baseline" and baseline != "none":  # read-only: --dry-run shows it too
         lookup = baselines.lookup(
             root,
             key=key,
@@ -672,6 +672,9 @@ def _run(
         git.run(["status", "--porcelain", "--untracked-files=no"], cwd=root).stdout.strip()
     )
     regression_summary = _regression_summary(results, lookup, baseline_doc, root, policy.baseline)
+    if dry_run and regression_summary is not None and baseline_doc is not None:
+        # nothing ran, so nothing was compared: the baseline that would be used, as found
+        regression_summary["comparable"] = True
     result = GateResult(
         variant=variant,
         status=status,

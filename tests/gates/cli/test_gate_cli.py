@@ -274,3 +274,27 @@ def test_unwritable_metrics_store_warns_once_and_keeps_the_exit_code(
     assert proc.returncode == 1  # the test check fails; the lost event changes nothing
     warnings = [line for line in proc.stderr.splitlines() if "sessionkit.gate.result" in line]
     assert len(warnings) == 1 and warnings[0].startswith("warning: could not record")
+
+
+def test_dry_run_names_the_baseline_it_would_use(
+    gate_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
+    # §10.1: --dry-run resolves "the baseline that would be used"; before, it skipped the
+    # lookup and warned "no baseline" under --fail-on new even when one was stored
+    repo = gate_repo(
+        {
+            "test": {"command": "false"},
+            "lint": {"command": "skip"},
+            "typecheck": {"command": "skip"},
+        }
+    )
+    assert cli(repo, "gate", "baseline", "save", "--no-progress").returncode == 0
+    dry = cli(repo, "gate", "run", "--dry-run", "--fail-on", "new", "--json")
+    doc = json.loads(dry.stdout)
+    assert [e.message for e in validator("gate-result").iter_errors(doc)] == []
+    assert doc["regression"]["comparable"] is True
+    assert doc["regression"]["baseline"]["ref"] == "refs/so-snapshots/gates/main"
+    assert "no-baseline" not in {w["code"] for w in doc["warnings"]}
+    text = cli(repo, "gate", "run", "--dry-run", "--fail-on", "new", "--no-progress").stdout
+    assert "baseline: refs/so-snapshots/gates/main @ " in text
+    assert cli(repo, "gate", "run", "--no-progress").returncode == 1  # the dry runs ran nothing

@@ -79,6 +79,14 @@ def render(model: ReportModel, *, ascii_only: bool = False) -> str:
     logs = model.document.get("logs_dir")
     if logs:
         lines.append(f"logs: {logs}")
+    elif model.command == "gate":  # --dry-run: the baseline a run would compare with (§10.1)
+        regression = model.document.get("regression") or {}
+        found = regression.get("baseline")
+        if found:
+            where = found.get("ref") or found.get("file")
+            lines.append(
+                f"baseline: {where} @ {str(found.get('commit'))[:12]} ({found.get('source')})"
+            )
     return "\n".join(lines) + "\n"
 
 
