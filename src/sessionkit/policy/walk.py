@@ -685,6 +685,8 @@ class _Walker:
         self.defined: list[tuple[str, FunctionDef, _State, _Ctx]] = []
         self.alias_defs: list[tuple[str, str, _State, _Ctx, tuple[int, int]]] = []
         self.files: dict[str, Value] = {}
+        # mv DST → the path it came from, for deletions of the moved tree later in the command
+        self.moved: dict[str, str] = {}
         self.git_config: list[tuple[str, Value | None]] = []
         self.fresh = 0
         self.procsubs: dict[int, Value] = {}
@@ -788,6 +790,50 @@ class _Walker:
         record.git_config = gitcfg
         record.defined_only = ctx.defined_only
         self.out.append(record)
+        if self.moved and name in _DELETERS_OF_MOVED:
+            self._moved_reading(call, name, ctx, state)
+
+    def _moved_reading(self, call: _Call, name: str, ctx: _Ctx, state: _State) -> None:
+        """``mv src node_modules && rm -rf node_modules``: a deletion of a path that an
+        earlier ``mv`` filled is judged again on the path the content came from."""
+        moves = sorted(self.moved.items(), key=lambda m: -len(m[0]))
+        argv: list[Value] = [call.argv[0]]
+        changed = False
+        for v in call.argv[1:]:
+            argv.append(v)
+            text = v.text
+            if text is None or text.startswith("-"):
+                continue
+            path = self._resolve(v, call.cwd)
+            if path is None:
+                continue
+            inside = path.rstrip("/") + "/"
+            found: list[Value] = []
+            for dst, origin in moves:
+                if path == dst or path.startswith(dst.rstrip("/") + "/"):
+                    argv[-1] = lit(origin + path[len(dst) :], True)
+                    found = []
+                    changed = True
+                    break
+                if dst.startswith(inside) and name != "rsync":
+                    moved_tree = lit(origin, True)  # it goes with its new parent directory
+                    if moved_tree not in found:
+                        found.append(moved_tree)
+            if found:
+                argv.extend(found)
+                changed = True
+        if changed:
+            moved = self.moved
+            self.moved = {}  # the origins are judged as they are, once
+            try:
+                spans = [call.spans[0]] * len(argv)
+                sub = _Call(
+                    argv, spans, call.env, call.redirects, call.stdin, call.cwd, call.node_span
+                )
+                sub.wrappers = call.wrappers
+                self._emit(sub, name, ctx, state)
+            finally:
+                self.moved = moved
 
     # -- lists and compounds ---------------------------------------------------------------
 
@@ -3148,6 +3194,67 @@ def _h_tee(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             old = w.files.get(path) if append else None
             w.files[path] = content if old is None else _concat(old, content)
     return content
+
+
+_DELETERS_OF_MOVED = frozenset(("rm", "rimraf", "find", "rsync", "shred"))
+
+
+@_handler("mv")
+def _h_mv(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    """Record where ``mv`` puts its sources (GNU and BSD options), for :meth:`_moved_reading`."""
+    w._emit(call, name, ctx, state)
+    argv = call.argv
+    operands: list[Value] = []
+    target: Value | None = None
+    no_target_dir = False
+    options = True
+    i = 1
+    while i < len(argv):
+        t = argv[i].text
+        if options and t is not None and t.startswith("-") and t != "-":
+            if t == "--":
+                options = False
+            elif t in ("-t", "--target-directory") and i + 1 < len(argv):
+                target = argv[i + 1]
+                i += 1
+            elif t.startswith("--target-directory="):
+                target = lit(t.split("=", 1)[1])
+            elif t.startswith("-t") and len(t) > 2:
+                target = lit(t[2:])
+            elif t in ("-S", "--suffix"):
+                i += 1
+            elif t in ("-T", "--no-target-directory"):
+                no_target_dir = True
+            i += 1
+            continue
+        operands.append(argv[i])
+        i += 1
+    into_dir = target is not None  # -t DIR: the sources go inside DIR
+    sources = operands if into_dir else operands[:-1]
+    if target is None and operands:
+        target = operands[-1]
+    if target is None or not sources:
+        return _UNKNOWN_OUT
+    dst = w._resolve(target, call.cwd)
+    if dst is None:
+        return _UNKNOWN_OUT
+    if not no_target_dir and ((target.text or "").endswith("/") or os.path.isdir(dst)):
+        into_dir = True  # an existing directory: the sources go inside it
+    for src in sources:
+        origin = w._resolve(src, call.cwd)
+        if origin is None:
+            continue
+        for moved_dst, earlier in w.moved.items():  # mv a b; mv b c: c holds a
+            if origin == moved_dst or origin.startswith(moved_dst.rstrip("/") + "/"):
+                origin = earlier + origin[len(moved_dst) :]
+                break
+        if len(sources) == 1 and not into_dir:
+            w.moved[dst] = origin  # mv SRC DST renames (or, for a directory DST, see below)
+        if not no_target_dir:
+            base = os.path.basename(origin.rstrip("/"))
+            if base:
+                w.moved[dst.rstrip("/") + "/" + base] = origin
+    return _UNKNOWN_OUT
 
 
 @_handler("cp")
