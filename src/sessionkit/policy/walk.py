@@ -3203,7 +3203,12 @@ _DELETERS_OF_MOVED = frozenset(("rm", "rimraf", "find", "rsync", "shred"))
 def _h_mv(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     """Record where ``mv`` puts its sources (GNU and BSD options), for :meth:`_moved_reading`."""
     w._emit(call, name, ctx, state)
-    argv = call.argv
+    _record_moves(w, call.argv, call.cwd)
+    return w._output(call, name, state) if w.need_output else _UNKNOWN_OUT
+
+
+def _record_moves(w: _Walker, argv: Sequence[Value], cwd: tuple[Value, ...]) -> None:
+    """``mv [OPTIONS] SRC… DST`` / ``-t DIR SRC…`` (also ``git mv``): DST → origin paths."""
     operands: list[Value] = []
     target: Value | None = None
     no_target_dir = False
@@ -3234,14 +3239,14 @@ def _h_mv(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value
     if target is None and operands:
         target = operands[-1]
     if target is None or not sources:
-        return _UNKNOWN_OUT
-    dst = w._resolve(target, call.cwd)
+        return
+    dst = w._resolve(target, cwd)
     if dst is None:
-        return _UNKNOWN_OUT
+        return
     if not no_target_dir and ((target.text or "").endswith("/") or os.path.isdir(dst)):
         into_dir = True  # an existing directory: the sources go inside it
     for src in sources:
-        origin = w._resolve(src, call.cwd)
+        origin = w._resolve(src, cwd)
         if origin is None:
             continue
         for moved_dst, earlier in w.moved.items():  # mv a b; mv b c: c holds a
@@ -3254,7 +3259,6 @@ def _h_mv(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value
             base = os.path.basename(origin.rstrip("/"))
             if base:
                 w.moved[dst.rstrip("/") + "/" + base] = origin
-    return _UNKNOWN_OUT
 
 
 @_handler("cp")
@@ -3669,6 +3673,8 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             w._payload_text(text, _run_state(state, run_cwd), gctx, exact_at=-1)
     rest = argv[i + 1 :]
     rtexts = texts[i + 1 :]
+    if sub == "mv":
+        _record_moves(w, argv[i:], run_cwd or state.cwd)
     if sub == "config":
         _git_config_set(w, rtexts, rest)
     elif sub == "submodule" and "foreach" in rtexts:
