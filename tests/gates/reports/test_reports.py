@@ -418,3 +418,16 @@ def test_github_annotations_prefer_the_changed_file_scope() -> None:
     warnings = [a.path for a in chosen if a.level == "warning" and a.path]
     # 4 annotations (N - 1) then the overflow line: the four in-scope files win over f000…f007
     assert warnings == ["f008.py", "f009.py", "f010.py", "f011.py"]
+
+
+def test_a_passing_check_that_blocks_under_fail_on_warning_is_reported_as_failing() -> None:
+    # --fail-on warning blocks a check that exited 0 with warnings: the gate fails, so JUnit
+    # must not show it green and the terminal must not blame its exit code
+    base = _result_with(0, 1, 0)
+    lint = replace(base.checks[1], status="pass", status_reason="exit-code", exit_code=0)
+    result = replace(base, checks=(lint,), fail_on="warning", status="fail", exit_code=1)
+    root = ET.fromstring(render("junit", result))
+    failure = root.find("testsuite/testcase[@name='lint']/failure")
+    assert failure is not None and failure.get("type") == "warnings: 1"
+    assert root.get("failures") == "1"
+    assert "FAILED — blocking: lint (warnings: 1)" in render("text", result)

@@ -50,7 +50,8 @@ def _check_case(suite: ET.Element, section: Section, findings: list[ReportFindin
         time=_seconds(section.duration_s),
     )
     blocking_note = "" if section.blocking else " (non-blocking)"
-    if section.status == "fail":
+    # a check that passed but blocks (--fail-on warning) is a failure too: the gate failed
+    if section.status == "fail" or (section.status == "pass" and section.blocking):
         new = f" ({section.new} new)" if section.new else ""
         element = ET.SubElement(
             case,

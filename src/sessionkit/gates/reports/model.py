@@ -55,6 +55,15 @@ class Section:
     tests: Mapping[str, int] | None = None
 
 
+def _warning_reason(check: CheckResult) -> str | None:
+    """Why a check that passed blocks: ``--fail-on warning`` and findings (§4.5)."""
+    counts = check.counts.findings if check.counts else None
+    total = (counts.error + counts.warning) if counts else 0
+    if not total:
+        total = sum(f.severity in ("error", "warning") for f in check.findings)
+    return f"warnings: {total}" if total else None
+
+
 @dataclass(frozen=True)
 class ReportModel:
     command: str  # "gate" or "check"
@@ -261,6 +270,7 @@ def _section(check: CheckResult) -> Section:
         tail=check.tail,
         command=check.command.text,
         blocking_reason=(reg.blocking_reason if reg else None)
+        or (_warning_reason(check) if check.blocking and check.status == "pass" else None)
         or (check.status_reason if check.blocking else None),
         stub=check.stub.text if check.stub else None,
         new=(len(reg.new) + len(reg.new_failing)) if reg and reg.comparable else None,
