@@ -729,8 +729,9 @@ def _run(
             )
     result_path = os.path.join(run_dir, "result.json")
     document_out = result.to_dict()
-    rundir.write_json(result_path, document_out)
-    rundir.write_json(os.path.join(root, rundir.GATES_DIR, "latest.json"), document_out)
+    rundir.write_result(
+        [result_path, os.path.join(root, rundir.GATES_DIR, "latest.json")], document_out
+    )
     if emit_events:
         events.emit(
             root,

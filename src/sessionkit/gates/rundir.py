@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sessionkit import git
+from sessionkit.gates.errors import GateEnvironmentError
 
 GATES_DIR = ".orchestrator/gates"
 
@@ -62,8 +63,29 @@ def prune_runs(root: str, keep: int, protect: str | None = None) -> None:
 
 
 def create(root: str, run_id: str, keep_runs: int) -> str:
-    ensure_ignored(root)
-    prune_runs(root, max(keep_runs - 1, 0))
+    """The new run directory; not writable → GateEnvironmentError (exit 3, §8.3)."""
     path = os.path.join(root, GATES_DIR, "runs", run_id)
-    os.makedirs(path, exist_ok=True)
+    try:
+        ensure_ignored(root)
+        prune_runs(root, max(keep_runs - 1, 0))
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        raise _not_writable(exc) from exc
     return path
+
+
+def write_result(paths: list[str], document: Mapping[str, Any]) -> None:
+    """``result.json`` and ``latest.json``; not writable → GateEnvironmentError (exit 3)."""
+    try:
+        for path in paths:
+            write_json(path, document)
+    except OSError as exc:
+        raise _not_writable(exc) from exc
+
+
+def _not_writable(exc: OSError) -> GateEnvironmentError:
+    where = exc.filename or GATES_DIR
+    return GateEnvironmentError(
+        f"the gate run directory is not writable: {where}: {exc.strerror or exc}",
+        hint=f"{GATES_DIR}/ must be a writable directory (it is ignored by git)",
+    )
