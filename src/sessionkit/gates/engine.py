@@ -17,7 +17,7 @@ from sessionkit._version import __version__
 from sessionkit.gates import baseline as baselines
 from sessionkit.gates import events, rundir, worktree
 from sessionkit.gates.env import gate_depth
-from sessionkit.gates.errors import GateConfigError, GateUsageError
+from sessionkit.gates.errors import GateConfigError, GateEnvironmentError, GateUsageError
 from sessionkit.gates.execute import (
     Executed,
     RunContext,
@@ -708,7 +708,12 @@ def _run(
             lockfiles=policy.baseline.get("lockfiles"),
         )
         if baseline_output is not None:
-            rundir.write_json(baseline_output, document)
+            try:
+                rundir.write_json(baseline_output, document)
+            except OSError as exc:  # a path the user asked for: exit 3 (§8.3)
+                raise GateEnvironmentError(
+                    f"cannot write the baseline to {baseline_output}: {exc.strerror or exc}"
+                ) from exc
         if store_ref:
             ref = baselines.save(root, key, document)
             result = replace(
