@@ -303,3 +303,51 @@ def test_concurrent_saves_end_with_one_valid_ref(
     assert stored is not None and stored["saved_at"] in {d["saved_at"] for d in documents}
     # a writer that lost the race twice reports it (exit 3); nobody corrupts the ref
     assert all("changed concurrently" in str(e) for e in errors)
+
+
+def test_reuse_is_refused_when_a_tool_version_changed(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    # §7.3 reuse: "tool versions equal for every check", reason tool-version-changed; the
+    # versions are probed with --version (no run), as a run learns them when output names none
+    from sessionkit.gates.baseline import reuse_reasons
+    from sessionkit.gates.engine import baseline_command_hashes, baseline_tool_versions
+
+    version = tmp_path / "version.txt"
+    version.write_text("1.0.0\n")
+    tool = tmp_path / "bin" / "mypy"
+    tool.parent.mkdir()
+    tool.write_text(
+        "#!/bin/sh\n"
+        f'if [ "$1" = "--version" ]; then echo "mypy $(cat {version}) (compiled: yes)"; exit 0; fi\n'
+        'echo "Success: no issues found in 1 source file"\n'
+    )
+    tool.chmod(0o755)
+    repo = make_repo(files={"src/a.py": "x = 1\n"}, commit=False)
+    write_policy(
+        repo,
+        {
+            "version": 2,
+            "commands": {
+                "typecheck": {"command": [str(tool)]},
+                "lint": {"command": "skip"},
+                "test": {"command": "skip"},
+            },
+        },
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    run_gates("baseline", repo)
+    doc = load_baseline(str(repo))
+    assert doc is not None and doc["checks"]["typecheck"]["tool_versions"] == {"mypy": "1.0.0"}
+    hashes = baseline_command_hashes(str(repo))
+
+    def reasons() -> list[str]:
+        return reuse_reasons(
+            str(repo), doc, command_hashes=hashes, lockfiles=None, max_age_hours=168
+        )
+
+    assert baseline_tool_versions(str(repo)) == {"typecheck": {"mypy": "1.0.0"}}
+    assert reasons() == []
+    version.write_text("2.0.0\n")
+    assert reasons() == ["tool-version-changed"]

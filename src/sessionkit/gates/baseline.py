@@ -557,10 +557,13 @@ def reuse_reasons(
     lockfiles: Sequence[str] | None,
     max_age_hours: float,
     now: float | None = None,
+    tool_versions: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[str]:
     """Why a stored baseline cannot stand in for a new measurement (empty: reuse it), §7.3.
 
-    Tool versions are not compared here: learning them means running the tools.
+    ``tool_versions``: per check, the versions its tools have now; ``None`` probes them
+    (``engine.baseline_tool_versions``: ``--version`` of each identified tool, not a run).
+    A version that is unknown on either side counts as equal.
     """
     reasons: list[str] = []
     head = git.run(["rev-parse", "--verify", "--quiet", "HEAD"], cwd=root, check=False)
@@ -577,6 +580,19 @@ def reuse_reasons(
         if name in stored
     ):
         reasons.append("command-changed")
+    if tool_versions is None:
+        from sessionkit.gates.engine import baseline_tool_versions
+
+        tool_versions = baseline_tool_versions(root, checks=list(command_hashes))
+    for name, versions in tool_versions.items():
+        recorded = (stored.get(name) or {}).get("tool_versions") or {}
+        if any(
+            recorded.get(tool) not in (None, "unknown", version)
+            for tool, version in versions.items()
+            if version != "unknown"
+        ):
+            reasons.append("tool-version-changed")
+            break
     saved = parse_time(str(document.get("saved_at", "")))
     current = time.time() if now is None else now
     if saved is None or current - saved > max_age_hours * 3600:

@@ -16,7 +16,7 @@ from sessionkit import git
 from sessionkit._version import __version__
 from sessionkit.gates import baseline as baselines
 from sessionkit.gates import events, rundir, worktree
-from sessionkit.gates.env import gate_depth
+from sessionkit.gates.env import child_env, gate_depth
 from sessionkit.gates.errors import GateConfigError, GateEnvironmentError, GateUsageError
 from sessionkit.gates.execute import (
     Executed,
@@ -25,6 +25,7 @@ from sessionkit.gates.execute import (
     run_builtin,
     run_check,
     timeout_for,
+    tool_version,
 )
 from sessionkit.gates.model import (
     VARIANTS,
@@ -860,3 +861,40 @@ def baseline_command_hashes(repo: str | os.PathLike[str] = ".") -> dict[str, str
         for spec in resolution.checks
         if spec.configured
     }
+
+
+def baseline_tool_versions(
+    repo: str | os.PathLike[str] = ".", checks: Sequence[str] | None = None
+) -> dict[str, dict[str, str]]:
+    """The tool versions every configured check would record, probed without running it.
+
+    For reuse validity (§7.3, ``tool-version-changed``): the identified tool of each check,
+    versioned the way a run does when its output names none (§6.8: ``node_modules`` package,
+    else ``<executable> --version`` in argv mode). Checks whose tool cannot be identified, or
+    whose version cannot be learned this way, are left out (compared as unknown).
+    """
+    root = git.get_root(repo)
+    resolution = resolve(root, _tracked(root))
+    ctx = RunContext(
+        root=root,
+        variant="baseline",
+        run_dir="",
+        defaults=resolution.policy.defaults,
+        timeout_override=None,
+        tracked=frozenset(),
+    )
+    probed: dict[str, dict[str, str]] = {}
+    for spec in resolution.checks:
+        if not spec.configured or (checks and spec.name not in checks):
+            continue
+        record = build_command(spec, ctx, None)[0]
+        found = identify(
+            record.argv if record.mode == "argv" else None, record.text, root, spec.cwd
+        )
+        if found is None or found.tool is None:
+            continue
+        env = child_env(check=spec.name, variant="baseline", report_dir=root, extra=spec.env)
+        version = tool_version(found.tool, record, ctx, env)
+        if version != "unknown":
+            probed[spec.name] = {found.tool: version}
+    return probed
