@@ -802,6 +802,7 @@ def _scan(language: str, code: Value, depth: int) -> list[tuple[str, object]]:
         "php": _PHP_CALLS,
     }.get(language, {})
     actions: list[tuple[str, object]] = []
+    assigned: dict[str, list[Token]] | None = None
     n = len(tokens)
     for k, (kind, value) in enumerate(tokens):
         if kind == "shellstr":
@@ -864,8 +865,66 @@ def _scan(language: str, code: Value, depth: int) -> list[tuple[str, object]]:
             args = cut
         else:
             continue
+        if assigned is None:
+            assigned = _assignments(tokens)
+        if assigned:
+            args = [_substitute(a, assigned) for a in args]
         actions.extend(_judge_call(category, args, language))
     return actions
+
+
+def _assignments(tokens: list[Token]) -> dict[str, list[Token]]:
+    """``NAME = 'literal'`` (also ``+`` concatenations of literals and bracketed lists): the
+    value tokens of the last such assignment of each name, so that ``c = 'git stash clear';
+    os.system(c)`` is judged like the literal."""
+    out: dict[str, list[Token]] = {}
+    n = len(tokens)
+    for k in range(n - 2):
+        if tokens[k][0] != "name" or tokens[k + 1] != ("op", "="):
+            continue
+        if k and tokens[k - 1] in (("op", "="), ("op", "!"), ("op", "<"), ("op", ">")):
+            continue
+        j = k + 2
+        first = tokens[j]
+        if first[0] == "str":
+            end = j + 1
+            while (
+                end + 1 < n
+                and tokens[end] in (("op", "+"), ("op", "."))
+                and tokens[end + 1][0] == "str"
+            ):
+                end += 2
+        elif first in (("op", "["), ("op", "(")):
+            depth = 0
+            end = j
+            while end < n:
+                tok = tokens[end]
+                if tok[0] == "op" and tok[1] in ("(", "[", "{"):
+                    depth += 1
+                elif tok[0] == "op" and tok[1] in (")", "]", "}"):
+                    depth -= 1
+                    if depth == 0:
+                        end += 1
+                        break
+                end += 1
+        else:
+            continue
+        out[str(tokens[k][1])] = tokens[j:end]
+    return out
+
+
+def _substitute(arg: list[Token], assigned: dict[str, list[Token]]) -> list[Token]:
+    """An argument with names assigned a literal replaced by that literal's tokens."""
+    if len(arg) == 1 and arg[0][0] == "name" and str(arg[0][1]) in assigned:
+        return assigned[str(arg[0][1])]
+    out: list[Token] = []
+    for tok in arg:
+        value = assigned.get(str(tok[1])) if tok[0] == "name" else None
+        if value is not None and all(t[0] == "str" for t in value[:1]) and len(value) == 1:
+            out.append(value[0])
+        else:
+            out.append(tok)
+    return out
 
 
 def _judge_call(category: str, args: list[list[Token]], language: str) -> list[tuple[str, object]]:
