@@ -187,6 +187,42 @@ def test_maintenance_reports_validate_against_the_schema(
     assert code == 0 and doc(out, "metrics-report.v1")["command"] == "migrate"
 
 
+def test_rotate_reports_the_segment_it_created(
+    cwd_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "metrics", "emit", "acme.a.b")
+    code, out, _ = run(capsys, "metrics", "rotate", "--force", "--stream", "events", "--apply")
+    assert code == 0
+    done = [line for line in out.splitlines() if line.startswith("done: rotate events ")]
+    assert len(done) == 1
+    segment = done[0].removeprefix("done: rotate events ")
+    assert segment.startswith(".orchestrator/metrics/events.") and segment.endswith(".jsonl")
+    # compressed right after the rotation: the created segment is its .gz now
+    assert (cwd_repo / (segment + ".gz")).is_file()
+    run(capsys, "metrics", "emit", "acme.a.b")
+    code, out, _ = run(
+        capsys, "metrics", "rotate", "--force", "--stream", "events", "--apply", "--json"
+    )
+    (action,) = [a for a in doc(out, "metrics-report.v1")["actions"] if a["action"] == "rotate"]
+    assert action["stream"] == "events" and action["file"].startswith(".orchestrator/metrics/")
+    assert (cwd_repo / (action["file"] + ".gz")).is_file()
+
+
+def test_human_reports_list_each_actions_changes(
+    cwd_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = cwd_repo / ".orchestrator" / "metrics"
+    store.mkdir(parents=True)
+    (store / "events.jsonl").write_text(
+        '{"timestamp":"2026-01-02T03:04:05+02:00","event":"orchestrator.session.started"}\n'
+    )
+    code, out, _ = run(capsys, "metrics", "migrate")
+    assert code == 0
+    lines = out.splitlines()
+    at = lines.index("planned: convert events line 1")
+    assert "  - timestamp: 2026-01-02T03:04:05+02:00 -> 2026-01-02T01:04:05.000Z" in lines[at + 1 :]
+
+
 def test_learnings_cli(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
         capsys,

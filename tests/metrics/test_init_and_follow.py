@@ -204,6 +204,33 @@ def test_tail_follow_prints_what_another_process_appends(tmp_path: Path) -> None
     assert proc.returncode is not None
 
 
+def test_tail_follow_prints_lines_appended_just_before_a_rotation(tmp_path: Path) -> None:
+    """Lines written and rotated away between two polls are still printed (spec §5.2)."""
+    store_dir = tmp_path / "store"
+    store = MetricsStore(tmp_path, metrics_dir=store_dir)
+    store.emit("acme.before.start", {"n": 0})
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("SESSIONKIT_NO_METRICS", None)
+    proc = subprocess.Popen(
+        [*_cli(store_dir), "tail", "-n", "1", "--follow", "--jsonl", "--event", "acme.**"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        assert json.loads(_read_line(proc, 30))["n"] == 0
+        # the three steps run well inside one 0.5 s poll interval
+        store.emit("acme.deploy.done", {"n": 1})
+        store.emit("acme.deploy.done", {"n": 2})
+        store.rotate("events", force=True, dry_run=False)
+        store.emit("acme.deploy.done", {"n": 3})
+        got = [json.loads(_read_line(proc, 10) or b"null") for _ in range(3)]
+        assert [r and r["n"] for r in got] == [1, 2, 3]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def _cli(store_dir: Path) -> list[str]:
     return [sys.executable, "-m", "sessionkit", "metrics", "--metrics-dir", str(store_dir)]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -335,36 +334,19 @@ def _follow(
     wheres: tuple[str, ...],
     jsonl: bool,
 ) -> None:  # pragma: no cover - interactive
-    from sessionkit.metrics import _jsonl
-    from sessionkit.metrics.query import make_predicate
+    from sessionkit.metrics.query import follow, make_predicate
     from sessionkit.metrics.streams import parse_stream
 
-    path = str(store.path(stream))
     predicate = make_predicate(
         parse_stream(stream), event=event_names, session=session, where=wheres
     )
-    position = os.path.getsize(path) if os.path.exists(path) else 0
-    ident = os.stat(path).st_ino if os.path.exists(path) else None
-    while True:
-        time.sleep(0.5)
-        if not os.path.exists(path):
-            continue
-        st = os.stat(path)
-        if st.st_ino != ident or st.st_size < position:
-            ident, position = st.st_ino, 0
-        with open(path, "rb") as handle:
-            handle.seek(position)
-            data = handle.read()
-        end = data.rfind(b"\n") + 1
-        position += end
-        for raw in data[:end].split(b"\n")[:-1]:
-            record, _problem = _jsonl.classify(raw)
-            if record is not None and (predicate is None or predicate(record)):
-                click.echo(
-                    json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-                    if jsonl
-                    else _render_record(record)
-                )
+    # follow() reads a rotated file to its end before switching to the new one (spec §5.2)
+    for record in follow(str(store.path(stream)), predicate):
+        click.echo(
+            json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+            if jsonl
+            else _render_record(record)
+        )
 
 
 # --------------------------------------------------------------------------- writing
@@ -493,8 +475,11 @@ def _print_report(report: Any, as_json: bool) -> None:
             click.echo(finding.render())
         for action in report.actions:
             state = "done" if action.get("done") else "planned"
+            words = [action["action"], action.get("stream"), action.get("file")]
             where = f" line {action['line']}" if action.get("line") else ""
-            click.echo(f"{state}: {action['action']} {action.get('stream') or ''}{where}".rstrip())
+            click.echo(f"{state}: {' '.join(w for w in words if w)}{where}")
+            for change in action.get("changes") or ():
+                click.echo(f"  - {change}")
         summary = report.to_json()["summary"]
         mode = (
             " (dry run; pass --apply)"
@@ -648,7 +633,7 @@ def rotate_cmd(
 ) -> None:
     """Rotate volatile streams, compress segments, apply retention, drain spool."""
     from sessionkit.metrics import rotation
-    from sessionkit.metrics.maintenance import Report
+    from sessionkit.metrics.maintenance import Report, display_path
     from sessionkit.metrics.streams import parse_stream
 
     store = _store(ctx)
@@ -657,7 +642,12 @@ def rotate_cmd(
     )
     report = Report("rotate", dry_run=not apply)
     for name in result.due:
-        report.actions.append({"action": "rotate", "stream": name, "line": None, "done": apply})
+        action: dict[str, Any] = {"action": "rotate", "stream": name, "line": None, "done": apply}
+        # the segment the live file became (its stream name, then a dot and the stamp)
+        segments = [c for c in result.created if c.startswith(name + ".")]
+        if segments:
+            action["file"] = display_path(store, store.root / segments[0])
+        report.actions.append(action)
     for name in result.compressed:
         report.actions.append(
             {"action": f"compress {name}", "stream": None, "line": None, "done": apply}

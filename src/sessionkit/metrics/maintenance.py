@@ -131,7 +131,8 @@ class Report:
         }
 
 
-def _rel(store: MetricsStore, path: str | Path) -> str:
+def display_path(store: MetricsStore, path: str | Path) -> str:
+    """``path`` as reports show it: relative to the directory the store belongs to."""
     try:
         return os.path.relpath(path, store.state_root)
     except ValueError:  # pragma: no cover - other drive on Windows
@@ -274,7 +275,7 @@ def validate_files(
         store.settings.metrics.max_line_bytes if store else _jsonl.DEFAULT_MAX_LINE_BYTES
     )
     for path in paths:
-        rel = _rel(store, path) if store else str(path)
+        rel = display_path(store, path) if store else str(path)
         stream = stream_of_file(path.name)
         if stream is None:
             report.add(
@@ -346,7 +347,7 @@ def doctor(
     limit = store.settings.metrics.max_line_bytes
     for stream in chosen:
         path = store.path(stream)
-        rel = _rel(store, path)
+        rel = display_path(store, path)
         stats = _jsonl.ScanStats()
         if path.exists():
             with _jsonl.LockedFile(str(path), timeout=30.0, shared=True, create=False):
@@ -375,7 +376,7 @@ def doctor(
                     )
         if stream.rotates:
             for segment, bad in _damaged_segments(store, stream):
-                seg_rel = _rel(store, segment)
+                seg_rel = display_path(store, segment)
                 for line in bad:
                     assert line.problem is not None
                     report.add(
@@ -392,7 +393,7 @@ def doctor(
                 "info",
                 "rotated segment not yet compressed",
                 stream=stream.value,
-                file=_rel(store, pending),
+                file=display_path(store, pending),
             )
         spooled = _jsonl.spool_files(str(store.spool_dir), stream.value)
         if spooled:
@@ -507,7 +508,7 @@ def _stale_temps(store: MetricsStore, report: Report) -> list[Path]:
                 "stale-temp",
                 "warning",
                 "temporary file of an interrupted rewrite",
-                file=_rel(store, entry),
+                file=display_path(store, entry),
             )
     return stale
 
@@ -527,7 +528,10 @@ def _foreign(store: MetricsStore, report: Report) -> None:
         ):
             continue
         report.add(
-            "foreign-file", "info", "not a sessionkit file (never touched)", file=_rel(store, entry)
+            "foreign-file",
+            "info",
+            "not a sessionkit file (never touched)",
+            file=display_path(store, entry),
         )
 
 
@@ -586,7 +590,9 @@ def _state_checks(store: MetricsStore, report: Report) -> None:
     try:
         state.read(root)
     except state.StateParseError as exc:
-        report.add("state-parse", "error", exc.message, file=_rel(store, state.resolve_path(root)))
+        report.add(
+            "state-parse", "error", exc.message, file=display_path(store, state.resolve_path(root))
+        )
     lock_path = os.path.join(root, state.LOCK_PATH)
     if os.path.exists(lock_path):
         body = state.read_lock(lock_path)
@@ -595,7 +601,7 @@ def _state_checks(store: MetricsStore, report: Report) -> None:
                 "state-lock-stale",
                 "warning",
                 "STATE lock held by a process that is gone",
-                file=_rel(store, lock_path),
+                file=display_path(store, lock_path),
             )
 
 
@@ -716,7 +722,7 @@ def _repair_segments(store: MetricsStore, stream: Stream, report: Report, dry_ru
                 {
                     "action": "quarantine",
                     "stream": stream.value,
-                    "file": _rel(store, segment),
+                    "file": display_path(store, segment),
                     "line": line.number,
                     "done": not dry_run,
                 }
