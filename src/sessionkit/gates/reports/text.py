@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sessionkit.gates.reports.base import ReportOptions
 from sessionkit.gates.reports.model import ReportFinding, ReportModel, Section
 
@@ -39,9 +42,26 @@ def _finding(f: ReportFinding) -> str:
     return f"  {tag}{where}  {f.tool} {f.rule}  {f.message.splitlines()[0] if f.message else ''}"
 
 
+def _source(config: Mapping[str, Any]) -> str:
+    """Where the commands came from, as in §9.9's header (`· policy <file>`)."""
+    sources = list(config.get("sources") or [])
+    files = list(config.get("files") or [])
+    parts = []
+    if "policy" in sources and files:
+        parts.append(f"policy {files[0]}")
+    if "session-config" in sources:
+        parts.append(f"session config {files[-1]}" if files else "session config")
+    if "auto" in sources:
+        parts.append("auto-detected")
+    return "".join(f" · {part}" for part in parts)
+
+
 def render(model: ReportModel, *, ascii_only: bool = False) -> str:
     symbols = ASCII if ascii_only else SYMBOLS
-    lines = [f"sessionkit {model.command} · {model.variant} · fail-on {model.fail_on}"]
+    lines = [
+        f"sessionkit {model.command} · {model.variant} · fail-on {model.fail_on}"
+        + _source(model.document.get("config") or {})
+    ]
     lines += [_line(s, symbols) for s in model.sections]
     blocking = [s for s in model.sections if s.blocking]
     if model.status == "error":
