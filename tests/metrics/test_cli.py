@@ -187,6 +187,20 @@ def test_maintenance_reports_validate_against_the_schema(
     assert code == 0 and doc(out, "metrics-report.v1")["command"] == "migrate"
 
 
+def test_validate_of_a_missing_file_exits_3_with_its_report(
+    cwd_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "metrics", "emit", "acme.a.b")
+    events = str(cwd_repo / ".orchestrator" / "metrics" / "events.jsonl")
+    code, out, _ = run(capsys, "metrics", "validate", events, "missing/learnings.jsonl", "--json")
+    assert code == 3  # an unreadable file (metrics.md §6.2), not a finding about content
+    report = doc(out, "metrics-report.v1")
+    assert [(f["code"], f["file"]) for f in report["findings"]] == [
+        ("missing-file", "missing/learnings.jsonl")
+    ]
+    assert run(capsys, "metrics", "validate", events)[0] == 0
+
+
 def test_rotate_reports_the_segment_it_created(
     cwd_repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

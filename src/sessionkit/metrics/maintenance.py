@@ -107,6 +107,10 @@ class Report:
 
     @property
     def exit_code(self) -> int:
+        # a file named on the command line that does not exist is unreadable: exit 3 (§6.2),
+        # with the report still printed
+        if any(f.code == "missing-file" for f in self.findings):
+            return 3
         return 0 if self.ok else 1
 
     @property
