@@ -279,7 +279,6 @@ def _read_log(path: str) -> str:
         return ""
 
 
-@gc_paused()
 def without_root(text: str, root: str) -> str:
     """``text`` with the absolute project root removed (§8.2: no machine paths in the result).
 
@@ -298,6 +297,7 @@ def _root_sub(match: re.Match[str]) -> str:
     return "" if match.group(1) == "/" else "."
 
 
+@gc_paused()
 def make_findings(outcome: ParseOutcome, check: str, root: str) -> list[Finding]:
     raw = outcome.findings
     prints = fingerprint.assign(raw, root)
