@@ -47,3 +47,34 @@ def test_complete_report_wins_without_duplicating_its_failures() -> None:
     outcome, findings = run("test", out, tool="pytest", reports=(Report(report, "junit"),))
     assert "report-incomplete" not in outcome.notes and outcome.findings_complete
     assert [f.test_id for f in findings] == ["tests.a.test_a::test_2"]
+
+
+def test_vitest_junit_ids_and_paths_match_its_text_and_json() -> None:
+    # vitest 3.2 --reporter=junit: no file attribute (the classname is the file), and a file
+    # that failed to load is a testcase named like its classname
+    report = (
+        '<testsuites name="vitest tests" tests="3" failures="2" errors="0">'
+        '<testsuite name="src/broken.test.mjs" tests="1" failures="1">'
+        '<testcase classname="src/broken.test.mjs" name="src/broken.test.mjs" time="0">'
+        '<failure message="Cannot find module" type="Error">x</failure></testcase>'
+        "</testsuite>"
+        '<testsuite name="src/v.test.mjs" tests="2" failures="1">'
+        '<testcase classname="src/v.test.mjs" name="suite &gt; good" time="0"/>'
+        '<testcase classname="src/v.test.mjs" name="suite &gt; bad" time="0">'
+        '<failure message="expected 1 to be 2" type="AssertionError">x</failure></testcase>'
+        "</testsuite></testsuites>"
+    )
+    _, from_report = run("test", "", tool="vitest", reports=(Report(report, "junit"),))
+    text = (
+        " FAIL  src/broken.test.mjs [ src/broken.test.mjs ]\n"
+        " FAIL  src/v.test.mjs > suite > bad\n"
+        "      Tests  1 failed | 1 passed (2)\n"
+    )
+    _, from_text = run("test", text, tool="vitest")
+    assert sorted((f.test_id, f.path, f.fingerprint) for f in from_report) == sorted(
+        (f.test_id, f.path, f.fingerprint) for f in from_text
+    )
+    assert {f.test_id for f in from_report} == {
+        "src/broken.test.mjs::(suite)",
+        "src/v.test.mjs::suite > bad",
+    }

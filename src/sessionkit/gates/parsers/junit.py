@@ -48,6 +48,8 @@ class JunitParser:
         for case in root.iter("testcase"):
             classname = case.get("classname") or ""
             name = case.get("name") or ""
+            if tool == "vitest" and name == classname:
+                name = "(suite)"  # vitest's testcase for a file that failed to load
             test_id = f"{classname}::{name}"
             error = case.find("error")
             failure = case.find("failure")
@@ -67,6 +69,8 @@ class JunitParser:
             if rule is None or problem is None:
                 continue
             file_attr = case.get("file")
+            if not file_attr and tool == "vitest":
+                file_attr = classname  # vitest writes no file attribute; its classname is one
             line_attr = case.get("line")
             line = int(line_attr) + 1 if line_attr and line_attr.isdigit() else None
             message = _first_line(problem.get("message")) or _first_line(problem.text)
