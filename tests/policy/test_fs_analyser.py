@@ -195,7 +195,7 @@ def test_other_deleters(repo: Path, command: str, expected: list[str]) -> None:
         (["find", ".", "-regex", r".*\.pyc$", "-delete"], ["find-artefacts"]),
         (["find", ".", "-type", "d", "-empty", "-delete"], ["find-artefacts"]),
         (["find", "/tmp/x", "-delete"], ["find-artefacts"]),
-        (["find", "build", "-delete"], ["find-artefacts"]),
+        (["find", "build", "-delete"], ["find-delete"]),  # §7.3: no artefact exception
         (["find", ".", "-name", "*.txt", "-exec", "rm", "{}", ";"], ["find-delete"]),
         (["find", ".", "-name", "*.txt", "-execdir", "rm", "{}", "+"], ["find-delete"]),
         (["find", ".", "-name", "*.txt", "-ok", "unlink", "{}", ";"], ["find-delete"]),

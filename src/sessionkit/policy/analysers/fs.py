@@ -594,13 +594,15 @@ def judge_find(
     for start in expr.starts:
         verdict = ctx.judge.judge(start, cmd.cwd)
         rule = verdict.rule_id
-        if rule in ("rm-temp", "rm-artefact", "rm-allowed-path"):
+        if rule in ("rm-temp", "rm-allowed-path"):
             results.append(("find-artefacts", verdict.target))
         elif rule == "rm-shared-temp":
             # a temp root: selected files in it are scratch space, all of it is everyone's
             allowed = expr.restricted or (expr.filtered and not expr.disjunction)
             results.append(("find-artefacts" if allowed else "rm-shared-temp", verdict.target))
-        elif rule in ("rm-recursive-source", "rm-recursive-repo-root"):
+        elif rule in ("rm-recursive-source", "rm-recursive-repo-root", "rm-artefact"):
+            # an artefact directory as the start point is no exception (§7.3 allows temp space
+            # and restricted expressions only), unlike ``rm -rf build`` (§8)
             results.append(("find-artefacts" if expr.restricted else "find-delete", verdict.target))
         elif rule == "rm-unknown-target":
             results.append(
