@@ -3041,7 +3041,9 @@ def _h_parallel(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) ->
     else:
         items = _items(w, call, state, None, False, None, lines=True)
     pctx = ctx.hop("parallel", call.node_span, "parallel")
-    if not template:
+    # no command, or only the replacement string: each item is a command line of its own
+    # (read toward protection even where parallel would quote a lone {})
+    if not template or (len(template) == 1 and template[0].text == "{}"):
         for item in items[:MAX_ALTS]:
             w._payload_text(item, state.copy(), pctx, exact_at=-1)
         return _EMPTY
