@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import click
@@ -23,7 +24,7 @@ FAIL_ON_CHOICE = click.Choice(["never", "fail", "new", "error", "warning"])
 
 
 def _read_files_from(source: str) -> list[str]:
-    data = sys.stdin.buffer.read() if source == "-" else open(source, "rb").read()  # noqa: SIM115
+    data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     text = data.decode("utf-8", "surrogateescape")
     parts = text.split("\0") if "\0" in text else text.splitlines()
     return [p for p in parts if p]
@@ -106,18 +107,13 @@ def _gitlab_sections(result: Any) -> None:
 def _reports(
     result: Any, specs: Sequence[str], annotations: int, no_summary: bool, root: str | None
 ) -> None:
-    from sessionkit.gates.reports import parse_spec, write_report
+    from sessionkit.gates.reports import write_reports
 
-    for spec in specs:
-        name, path = parse_spec(spec)
-        write_report(
-            result,
-            name,
-            path,
-            github_annotations=annotations,
-            github_summary=not no_summary,
-            root=root,
-        )
+    # write_reports, not one write_report per spec: github-output's json-report names the
+    # json report a spec requested (§9.8)
+    write_reports(
+        result, specs, github_annotations=annotations, github_summary=not no_summary, root=root
+    )
 
 
 def _check_report_conflicts(specs: Sequence[str], as_json: bool) -> None:
@@ -126,11 +122,8 @@ def _check_report_conflicts(specs: Sequence[str], as_json: bool) -> None:
 
     for spec in specs:
         name, path = parse_spec(spec)
-        if (
-            as_json
-            and (path in (None, "-") and name in ("github", "json", "text"))
-            and name != "json"
-        ):
+        if as_json and path in (None, "-") and name in ("github", "json", "text"):
+            # one document on stdout: --json already prints the result a json report would
             raise GateUsageError(f"--json and --report {name} to stdout both write to stdout")
 
 
@@ -406,22 +399,12 @@ def baseline_save(
     from sessionkit.gates.events import emit
 
     if not options["no_events"]:
-        emit(
-            root,
-            "sessionkit.gate.baseline",
-            {
-                "action": "saved",
-                "key": the_key,
-                "commit": document["commit"],
-                "checks": {n: c["status"] for n, c in document["checks"].items()},
-            },
-        )
+        emit(root, "sessionkit.gate.baseline", _baseline_event("saved", the_key, document))
     exit_with(0)
 
 
 def _reuse_current(root: str, key: str, options: dict[str, Any]) -> bool:
     """Print why the stored baseline is (not) current; True when it can be reused."""
-    import time
 
     from sessionkit.gates import baseline as baselines
     from sessionkit.gates.engine import baseline_command_hashes
@@ -444,19 +427,36 @@ def _reuse_current(root: str, key: str, options: dict[str, Any]) -> bool:
     if reasons:
         click.echo(f"not reusing the stored baseline: {', '.join(reasons)}", err=True)
         return False
-    saved = baselines.parse_time(str(stored["saved_at"])) or time.time()
-    hours = (time.time() - saved) / 3600
-    age = f"{hours:.0f} h ago" if hours >= 1 else f"{hours * 60:.0f} min ago"
-    click.echo(f"baseline for {key} @ {str(stored['commit'])[:12]} is current, saved {age}")
+    click.echo(
+        f"baseline for {key} @ {str(stored['commit'])[:12]} is current, saved {_age(stored)}"
+    )
     if not options["no_events"]:
         from sessionkit.gates.events import emit
 
-        emit(
-            root,
-            "sessionkit.gate.baseline",
-            {"action": "reused", "key": key, "commit": stored["commit"]},
-        )
+        emit(root, "sessionkit.gate.baseline", _baseline_event("reused", key, stored))
     return True
+
+
+def _age(document: dict[str, Any]) -> str:
+    """How long ago a baseline document was saved: ``2 h ago``, ``5 min ago``."""
+    import time
+
+    from sessionkit.gates import baseline as baselines
+
+    saved = baselines.parse_time(str(document.get("saved_at", ""))) or time.time()
+    hours = max(0.0, time.time() - saved) / 3600
+    if hours >= 48:
+        return f"{hours / 24:.0f} days ago"
+    return f"{hours:.0f} h ago" if hours >= 1 else f"{hours * 60:.0f} min ago"
+
+
+def _baseline_event(action: str, key: str, document: dict[str, Any] | None) -> dict[str, Any]:
+    """The ``sessionkit.gate.baseline`` payload (gates.md §10.6): key, commit, check statuses."""
+    payload: dict[str, Any] = {"action": action, "key": key}
+    if document is not None:
+        payload["commit"] = document.get("commit")
+        payload["checks"] = {n: c.get("status") for n, c in document.get("checks", {}).items()}
+    return payload
 
 
 @baseline_group.command("show")
@@ -480,8 +480,8 @@ def baseline_show(key: str | None, as_json: bool, project_dir: str) -> None:
         click.echo(f"no baseline for {the_key}")
         return
     click.echo(
-        f"baseline for {the_key} @ {document['commit'][:12]} saved {document['saved_at']}"
-        + (" (dirty tree)" if document.get("dirty") else "")
+        f"baseline for {the_key} @ {document['commit'][:12]}, saved {_age(document)}"
+        f" ({document['saved_at']})" + (" (dirty tree)" if document.get("dirty") else "")
     )
     for name, check in document["checks"].items():
         counts = check.get("counts") or {}
@@ -517,6 +517,8 @@ def baseline_clear(key: str | None, all_keys: bool, yes: bool, project_dir: str)
         if all_keys
         else [baselines.ref_for(key or baselines.current_key(root, os.environ))]
     )
+    # read before deleting: the event names the cleared baseline's commit and checks
+    documents = {ref: baselines.load_ref(root, ref)[0] for ref in refs}
     cleared = baselines.clear(root, refs)
     for ref in cleared:
         click.echo(f"deleted {ref}")
@@ -524,10 +526,9 @@ def baseline_clear(key: str | None, all_keys: bool, yes: bool, project_dir: str)
         from sessionkit.gates.events import emit
 
         for ref in cleared:
+            key_of = baselines.key_of_ref(ref)
             emit(
-                root,
-                "sessionkit.gate.baseline",
-                {"action": "cleared", "key": ref[len(baselines.REF_PREFIX) :]},
+                root, "sessionkit.gate.baseline", _baseline_event("cleared", key_of, documents[ref])
             )
     if not cleared:
         click.echo("no baseline to clear")

@@ -53,6 +53,13 @@ def encode_key(key: str) -> str:
     return "".join(f"%{ord(c):02X}" if c in _FORBIDDEN else c for c in key)
 
 
+def key_of_ref(ref: str) -> str:
+    """The key ``ref_for`` encoded into ``ref`` (``encode_key`` escapes ``%`` too)."""
+    from urllib.parse import unquote
+
+    return unquote(ref.removeprefix(REF_PREFIX))
+
+
 def ref_for(key: str) -> str:
     if not key:
         raise GateUsageError("the baseline key must not be empty")

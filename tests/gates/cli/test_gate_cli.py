@@ -298,3 +298,75 @@ def test_dry_run_names_the_baseline_it_would_use(
     text = cli(repo, "gate", "run", "--dry-run", "--fail-on", "new", "--no-progress").stdout
     assert "baseline: refs/so-snapshots/gates/main @ " in text
     assert cli(repo, "gate", "run", "--no-progress").returncode == 1  # the dry runs ran nothing
+
+
+def test_baseline_events_carry_key_commit_and_checks(gate_repo: Callable[..., Path]) -> None:
+    """saved, reused and cleared each name the key (decoded), the commit and the statuses."""
+    repo = gate_repo(
+        {"test": {"command": "false"}, "lint": {"command": "ls"}, "typecheck": {"command": "skip"}}
+    )
+    subprocess.run(["git", "checkout", "-q", "-b", "feat/x"], cwd=repo, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    for args in (("save", "--no-progress"), ("save",), ("clear",)):
+        assert subprocess_cli(repo, "gate", "baseline", *args, metrics=True).returncode == 0
+    events = (repo / ".orchestrator" / "metrics" / "events.jsonl").read_text().splitlines()
+    payloads = [
+        json.loads(line).get("payload", json.loads(line))
+        for line in events
+        if "sessionkit.gate.baseline" in line
+    ]
+    assert [p["action"] for p in payloads] == ["saved", "reused", "cleared"]
+    for payload in payloads:
+        assert payload["key"] == "feat/x"  # not the ref component feat%2Fx
+        assert payload["commit"] == head
+        assert payload["checks"] == {"test": "fail", "lint": "pass", "typecheck": "skip"}
+
+
+def test_baseline_show_prints_the_age(
+    gate_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
+    repo = gate_repo({"test": {"command": "ls"}})
+    assert cli(repo, "gate", "baseline", "save", "--no-progress").returncode == 0
+    first = cli(repo, "gate", "baseline", "show").stdout.splitlines()[0]
+    assert first.startswith("baseline for main @ ") and ", saved 0 min ago (" in first
+
+
+def test_json_on_stdout_excludes_a_json_report_on_stdout(
+    gate_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
+    repo = gate_repo({"test": {"command": "ls"}})
+    both = cli(repo, "gate", "run", "--json", "--report", "json")
+    assert both.returncode == 2 and both.stdout == ""
+    assert "--json and --report json to stdout both write to stdout" in both.stderr
+    to_file = cli(repo, "gate", "run", "--json", "--report", "json:out/result.json")
+    assert to_file.returncode == 0 and json.loads(to_file.stdout)["status"] == "pass"
+    assert json.loads((repo / "out" / "result.json").read_text())["status"] == "pass"
+
+
+def test_github_output_names_the_requested_json_report(
+    gate_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
+    repo = gate_repo({"test": {"command": "ls"}})
+    ran = cli(
+        repo,
+        "gate",
+        "run",
+        "--no-progress",
+        "--report",
+        "json:reports/gate.json",
+        "--report",
+        "github-output:gh-output.txt",
+    )
+    assert ran.returncode == 0
+    outputs = (repo / "gh-output.txt").read_text().splitlines()
+    assert "json-report=reports/gate.json" in outputs
+
+
+def test_a_missing_files_from_file_is_an_io_error(gate_repo: Callable[..., Path]) -> None:
+    repo = gate_repo({"test": {"command": "ls"}})
+    proc = subprocess_cli(repo, "gate", "run", "--variant", "per-file", "--files-from", "nope.txt")
+    assert proc.returncode == 3
+    assert proc.stderr.startswith("error: nope.txt: No such file or directory")
+    assert "internal error" not in proc.stderr
