@@ -109,24 +109,21 @@ def lockfile_state(root: str, patterns: Sequence[str] | None) -> tuple[str | Non
     return "sha256:" + digest.hexdigest(), found
 
 
+# sessionkit's own run records (gate logs, metrics events) change with every gate run: they
+# never make the tree dirty, whether tracked or not
+OWN_STATE_PATHSPEC = ("--", ".", ":!.orchestrator/gates", ":!.orchestrator/metrics")
+
+
 def worktree_hash(root: str) -> str | None:
     """None for a clean tree; else sha256 of the diff against HEAD plus untracked contents."""
     status = git.run(
-        [
-            "status",
-            "--porcelain=v1",
-            "-z",
-            "--untracked-files=all",
-            "--",
-            ".",
-            ":!.orchestrator/gates",
-            ":!.orchestrator/metrics",
-        ],
+        ["status", "--porcelain=v1", "-z", "--untracked-files=all", *OWN_STATE_PATHSPEC],
         cwd=root,
     ).stdout
     if not status.strip(b"\0"):
         return None
-    digest = hashlib.sha256(git.run(["diff", "HEAD", "--binary"], cwd=root).stdout)
+    diff = git.run(["diff", "HEAD", "--binary", *OWN_STATE_PATHSPEC], cwd=root).stdout
+    digest = hashlib.sha256(diff)
     untracked = git.zsplit(
         git.run(["ls-files", "--others", "--exclude-standard", "-z"], cwd=root).stdout
     )

@@ -670,7 +670,10 @@ def _run(
     if interrupted:
         status, exit_code = "error", 3
     dirty = bool(
-        git.run(["status", "--porcelain", "--untracked-files=no"], cwd=root).stdout.strip()
+        git.run(
+            ["status", "--porcelain", "--untracked-files=no", *baselines.OWN_STATE_PATHSPEC],
+            cwd=root,
+        ).stdout.strip()
     )
     regression_summary = _regression_summary(results, lookup, baseline_doc, root, policy.baseline)
     if dry_run and regression_summary is not None and baseline_doc is not None:

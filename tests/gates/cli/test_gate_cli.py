@@ -370,3 +370,33 @@ def test_a_missing_files_from_file_is_an_io_error(gate_repo: Callable[..., Path]
     assert proc.returncode == 3
     assert proc.stderr.startswith("error: nope.txt: No such file or directory")
     assert "internal error" not in proc.stderr
+
+
+def test_tracked_metrics_events_do_not_make_the_tree_dirty(
+    gate_repo: Callable[..., Path],
+) -> None:
+    """A team that tracks its metrics: the gate's own event append is not a change of the tree."""
+    repo = gate_repo(
+        {"test": {"command": "ls"}, "lint": {"command": "skip"}, "typecheck": {"command": "skip"}},
+        files={".orchestrator/metrics/events.jsonl": ""},
+    )
+    assert (
+        subprocess_cli(repo, "gate", "baseline", "save", "--no-progress", metrics=True).returncode
+        == 0
+    )
+    events = repo / ".orchestrator" / "metrics" / "events.jsonl"
+    assert events.read_text()  # the tracked stream changed
+    again = subprocess_cli(repo, "gate", "baseline", "save", metrics=True)
+    assert again.returncode == 0 and "is current" in again.stdout, again.stderr
+    (repo / "README.md").write_text("edited\n")  # a real change still counts, once
+    dirty = subprocess_cli(repo, "gate", "baseline", "save", "--no-progress", metrics=True)
+    assert "not reusing the stored baseline: dirty-tree" in dirty.stderr
+    shown = json.loads(subprocess_cli(repo, "gate", "baseline", "show", "--json").stdout)
+    assert shown["dirty"] is True
+    reused = subprocess_cli(repo, "gate", "baseline", "save", metrics=True)
+    assert "is current" in reused.stdout, reused.stderr
+    result = json.loads(subprocess_cli(repo, "gate", "run", "--json", "--no-events").stdout)
+    assert result["repo"]["dirty"] is True
+    subprocess.run(["git", "checkout", "-q", "README.md"], cwd=repo, check=True)
+    clean = json.loads(subprocess_cli(repo, "gate", "run", "--json", metrics=True).stdout)
+    assert clean["repo"]["dirty"] is False  # events.jsonl differs from HEAD, README does not
