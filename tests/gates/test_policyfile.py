@@ -99,8 +99,13 @@ def test_v2_defaults_merge(tmp_path: Path) -> None:
     }
 
 
-def test_unreadable_file_is_environment(tmp_path: Path) -> None:
+def test_unreadable_file_is_environment_and_bad_encoding_is_config(tmp_path: Path) -> None:
     write(tmp_path, "{}")
-    (tmp_path / ".orchestrator" / "policy" / "quality-gates.json").write_bytes(b"\xff\xfe{")
+    policy = tmp_path / ".orchestrator" / "policy" / "quality-gates.json"
+    policy.write_bytes(b"\xff\xfe{")
+    with pytest.raises(GateConfigError, match=r"quality-gates.json:1: not UTF-8 \(byte 0xff\)"):
+        load_policy(str(tmp_path))
+    policy.unlink()
+    policy.mkdir()  # exists but cannot be read as a file (permissions do not stop root)
     with pytest.raises(GateEnvironmentError):
         load_policy(str(tmp_path))

@@ -189,11 +189,23 @@ def validate_policy_file(root: str) -> list[Diagnostic]:
     if not os.path.exists(path):
         return []
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
+        text = _read_policy(path)
+    except OSError as exc:
         return [("unreadable", f"cannot read the policy file: {exc}", POLICY_PATH, None, None)]
+    except UnicodeDecodeError as exc:
+        return [_not_utf8(exc)]
     return validate_text(text)[1]
+
+
+def _read_policy(path: str) -> str:
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8")
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> Diagnostic:
+    """Invalid UTF-8 is content to fix (exit 1, with its line), not an unreadable file."""
+    line = exc.object[: exc.start].count(b"\n") + 1
+    return ("encoding", f"not UTF-8 (byte 0x{exc.object[exc.start]:02x})", POLICY_PATH, line, None)
 
 
 def _merge(defaults: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -212,14 +224,16 @@ def load_policy(root: str) -> Policy:
     if not os.path.exists(path):
         return Policy(version=None)
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except (OSError, UnicodeDecodeError) as exc:
+        text = _read_policy(path)
+    except OSError as exc:
         raise GateEnvironmentError(
             f"{POLICY_PATH}: cannot read the policy file ({exc})",
-            hint="fix the file's permissions or encoding (UTF-8)",
+            hint="fix the file's permissions",
         ) from exc
-    doc, problems = validate_text(text)
+    except UnicodeDecodeError as exc:
+        doc, problems = None, [_not_utf8(exc)]
+    else:
+        doc, problems = validate_text(text)
     if doc is None:
         first = problems[0]
         where = f"{first[2]}:{first[3]}" if first[3] else str(first[2])

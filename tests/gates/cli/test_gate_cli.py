@@ -400,3 +400,17 @@ def test_tracked_metrics_events_do_not_make_the_tree_dirty(
     subprocess.run(["git", "checkout", "-q", "README.md"], cwd=repo, check=True)
     clean = json.loads(subprocess_cli(repo, "gate", "run", "--json", metrics=True).stdout)
     assert clean["repo"]["dirty"] is False  # events.jsonl differs from HEAD, README does not
+
+
+def test_a_policy_file_that_is_not_utf8_is_a_config_error_with_its_line(
+    gate_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
+    repo = gate_repo({"test": {"command": "ls"}})
+    policy = repo / ".orchestrator" / "policy" / "quality-gates.json"
+    policy.write_bytes(b'{\n  "version": 2,\n  "commands": {"test": {"command": "echo \xff"}}\n}\n')
+    ran = cli(repo, "gate", "run", "--no-progress")
+    assert ran.returncode == 1  # content to fix, not an unreadable file (3)
+    assert (
+        ".orchestrator/policy/quality-gates.json:3: not UTF-8 (byte 0xff)"
+        in ran.stdout + ran.stderr
+    )
