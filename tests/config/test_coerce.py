@@ -153,6 +153,21 @@ ROWS: list[tuple[str, str, dict[str, Any], set[tuple[str, str, int | None]]]] = 
     ("object-given-scalar", "vault-integration: true\n", {}, {("config.type", "error", 3)}),
     ("empty-block", "discovery-validator:\n", {"discovery-validator": {}}, set()),
     ("float-for-integer", "waves: 4.0\n", {}, {("config.type", "error", 3)}),
+    # T2 also applies when the key's strings are an enum next to another type.
+    (
+        "T2-enum-or-int",
+        'max-turns: "12"\n',
+        {"max-turns": 12},
+        {("config.quoted-scalar", "info", 3)},
+    ),
+    (
+        "T2-enum-or-bool",
+        'snapshots.before-warn: "true"\n',
+        {"snapshots": {"before-warn": True}},
+        {("config.quoted-scalar", "info", 3)},
+    ),
+    ("T2-enum-string-kept", 'max-turns: "auto"\n', {"max-turns": "auto"}, set()),
+    ("T2-string-key-kept", 'special: "12"\n', {"special": "12"}, set()),
 ]
 
 

@@ -214,6 +214,10 @@ class _Typer:
                 and not integral_slot
             ):
                 value = text  # T3: a string key takes the source text (52 -> "52")
+            if isinstance(value, str) and node.quoted:
+                literal = self.quoted_literal(node, value, schema, path)
+                if literal is not value:
+                    return literal
             if isinstance(value, str):
                 value = self.enum_case(node, value, schema, path)
                 if schema.get(ks.TRIM):
@@ -247,6 +251,28 @@ class _Typer:
             )
             return _DROP
         return value
+
+    def quoted_literal(self, node: Scalar, value: str, schema: ks.Schema, path: Path) -> Any:
+        """T2 for keys whose strings are an enum next to another type (``max-turns: "12"``).
+
+        The quoted text is converted only when it is not one of the allowed strings and is
+        exactly a literal of the key's non-string type; otherwise ``value`` itself is returned.
+        """
+        choices = ks.enum_strings(schema)
+        if not choices or value.lower() in (c.lower() for c in choices):
+            return value
+        literal = plain_value(value)
+        if literal is None or isinstance(literal, str) or not ks.accepts(schema, literal):
+            return value
+        key = canonical_key(path)
+        self.diag(
+            "config.quoted-scalar",
+            f"{key}: the quoted {show(value)} is read as {show(literal)}",
+            node,
+            key=key,
+            value=value,
+        )
+        return literal
 
     def enum_case(self, node: Scalar, value: str, schema: ks.Schema, path: Path) -> str:
         """T5: enums match case-insensitively and are stored in canonical case."""
