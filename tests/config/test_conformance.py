@@ -685,7 +685,7 @@ ROWS = [
             "persona-gate-wave.personas": [],
             "persona-gate-wave.after": "quality",
         },
-        errors={("config.pattern", 4), ("config.pattern", 5), ("config.enum", 6)},
+        errors={("config.range", 4), ("config.pattern", 5), ("config.enum", 6)},
         kind="policy",
     ),
     Row(

@@ -19,6 +19,30 @@ def doc_of(body: str) -> tuple[dict[str, Any], list[tuple[str, int | None]]]:
 
 INVALID = [
     (
+        "M-of-N above 20 -> range",
+        "persona-gate-wave:\n  threshold: 21-of-21\n",
+        {"persona-gate-wave": {}},
+        [("config.range", 4)],
+    ),
+    (
+        "M-of-N with M > N -> range",
+        "persona-gate-wave:\n  threshold: 5-of-4\n",
+        {"persona-gate-wave": {}},
+        [("config.range", 4)],
+    ),
+    (
+        "M-of-N with a leading zero -> pattern",
+        "persona-gate-wave:\n  threshold: 04-of-6\n",
+        {"persona-gate-wave": {}},
+        [("config.pattern", 4)],
+    ),
+    (
+        "M-of-N within bounds kept",
+        "persona-gate-wave:\n  threshold: 20-of-20\n",
+        {"persona-gate-wave": {"threshold": "20-of-20"}},
+        [],
+    ),
+    (
         "scalar -> default",
         "waves: 2\nrecent-commits: 4\n",
         {"recent-commits": 4},
@@ -90,6 +114,10 @@ MESSAGES = [
     ("enforcement: loose", "enforcement: expected strict, warn or off (got 'loose')"),
     ("enforcement: stric", "did you mean 'strict'?"),
     ("learnings.decay-rate: 1", "learnings.decay-rate must be < 1 (got 1)"),
+    (
+        "persona-gate-wave.threshold: 5-of-4",
+        "persona-gate-wave.threshold must be M-of-N with 1 ≤ M ≤ N ≤ 20 (got '5-of-4')",
+    ),
     ("plan-prd-location: /etc", "plan-prd-location: '/etc' must stay inside the repository"),
     ("hooks.disable: [verify, verify]", "hooks.disable must not repeat items"),
     ("agent-mapping: {robot: x}", "agent-mapping: unknown entry 'robot' (allowed: impl"),

@@ -40,6 +40,8 @@ _RULES = {
     "additionalProperties": "config.unknown-key",
 }
 _MAX_ROUNDS = 6
+_MAX_PERSONAS = 20
+_M_OF_N = re.compile(r"(0|[1-9][0-9]{0,5})-of-(0|[1-9][0-9]{0,5})")
 _SECRET_URL = re.compile(
     r"^[a-z][a-z0-9+.-]*://[^/\s@]+:[^/\s@]*@|[?&](?:token|key|secret|password|sig)=", re.I
 )
@@ -54,6 +56,7 @@ def validate(typed: Typed, file: str) -> list[Diagnostic]:
     """Validate ``typed.doc`` in place: report and remove every invalid part."""
     diags: list[Diagnostic] = []
     doc = typed.doc
+    _threshold_range(typed, file, diags)
     for round_ in range(_MAX_ROUNDS):
         errors = list(_validator().iter_errors(doc))
         if not errors:
@@ -77,6 +80,37 @@ def validate(typed: Typed, file: str) -> list[Diagnostic]:
         _remove_all(doc, removals)
     _semantic(typed, file, diags)
     return diags
+
+
+def _threshold_range(typed: Typed, file: str, diags: list[Diagnostic]) -> None:
+    """``persona-gate-wave.threshold`` ``M-of-N`` needs 1 ≤ M ≤ N ≤ 20 (case 47b: config.range).
+
+    The schema's pattern cannot compare M with N; a well-formed ``M-of-N`` outside those bounds
+    is a range error (the key takes its default), a malformed one stays a pattern error.
+    """
+    gate = typed.doc.get("persona-gate-wave")
+    value = gate.get("threshold") if isinstance(gate, dict) else None
+    match = _M_OF_N.fullmatch(value) if isinstance(value, str) else None
+    if match is None or not isinstance(gate, dict):
+        return
+    m, n = int(match.group(1)), int(match.group(2))
+    if 1 <= m <= n <= _MAX_PERSONAS:
+        return
+    line, column = _mark(typed, ("persona-gate-wave", "threshold"))
+    diags.append(
+        make(
+            "config.range",
+            f"persona-gate-wave.threshold must be M-of-N with 1 ≤ M ≤ N ≤ {_MAX_PERSONAS} "
+            f"(got {show(value)})",
+            file=file,
+            line=line,
+            column=column,
+            key="persona-gate-wave.threshold",
+            value=value,
+            hint=f"use all, any or M-of-N with 1 ≤ M ≤ N ≤ {_MAX_PERSONAS} (e.g. 4-of-6)",
+        )
+    )
+    del gate["threshold"]
 
 
 def _leaves(error: ValidationError) -> list[ValidationError]:
