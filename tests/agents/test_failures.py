@@ -232,6 +232,35 @@ def test_unusable_scope_file(repo: Path, mode: str) -> None:
     assert "permissionDecision" not in read_only.json()["hookSpecificOutput"]
 
 
+@pytest.mark.parametrize("mode", ["closed", "open"])
+def test_unusable_scope_file_and_shell_writes(repo: Path, tmp_path: Path, mode: str) -> None:
+    """Only write targets that are not always allowed (§9.5) fail closed (§8.3)."""
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "wave-scope.json").write_text('{"wave": 1, "allowedPaths": [')
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    env = clean_env(SESSIONKIT_HOOK_FAIL_MODE=mode, TMPDIR=str(scratch))
+
+    def decision(command: str) -> str:
+        obj = run_hook(
+            ["claude", "pre-tool-use"],
+            claude(repo, "Bash", {"command": command}),
+            cwd=repo,
+            env=env,
+        ).json()
+        assert "[scope.unreadable]" in obj["hookSpecificOutput"].get(
+            "permissionDecisionReason", obj["hookSpecificOutput"].get("additionalContext", "")
+        )
+        return str(obj["hookSpecificOutput"].get("permissionDecision", "warn"))
+
+    blocked = "deny" if mode == "closed" else "warn"
+    assert decision(f"echo x > {scratch}/out.txt") == "warn"
+    assert decision("echo x > .orchestrator/tmp/out.txt") == "warn"
+    assert decision("echo x > /dev/null && ls") == "warn"
+    assert decision("echo x > notes.txt") == blocked
+    assert decision(f"echo x > {scratch}/out.txt; cp README.md docs.md") == blocked
+
+
 def test_cursor_write_without_path_is_unrecognised_not_blocked(repo: Path) -> None:
     payload = cursor(repo, "preToolUse", tool_name="Write", tool_input={"text": "hi"})
     obj = run_hook(["cursor", "preToolUse"], payload, cwd=repo).json()
@@ -414,3 +443,68 @@ def test_random_inputs_through_the_script_never_exit_2(repo: Path) -> None:
                 assert isinstance(result.json(), dict)
             else:
                 assert harness == "claude"
+
+
+@pytest.mark.parametrize("harness", ["claude", "codex"])
+def test_post_phase_failure_is_a_warning_in_closed_mode(repo: Path, harness: str) -> None:
+    """A post-phase answer cannot block (the call has run): fail-closed still warns (§8.2)."""
+    env = clean_env(SESSIONKIT_HOOK_FAIL_MODE="closed")
+    result = run_hook([harness, "post-tool-use"], b"{not json", cwd=repo, env=env)
+    summary = (
+        "The input could not be read (the payload is not valid JSON: `{not json`); "
+        "fail-mode is closed."
+    )
+    agent = f"sessionkit could not check this call.\n[internal.payload-malformed] {summary}"
+    expected = {
+        "hookSpecificOutput": {
+            "hookEventName": "PostToolUse",
+            "additionalContext": f"{agent} Instead: {FIX_OPEN}",
+        },
+        "systemMessage": f"⚠ sessionkit: [internal.payload-malformed] {summary}",
+    }
+    assert result.code == 0
+    assert result.stdout == json.dumps(expected, ensure_ascii=False, separators=(",", ":")) + "\n"
+    [record] = events(repo)
+    assert (record["phase"], record["action"], record["degraded"]) == ("post", "warn", True)
+
+
+def test_post_phase_failure_with_stdout_closed_exits_0(repo: Path) -> None:
+    proc = subprocess.Popen(
+        [str(HOOK), "claude", "post-tool-use"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=repo,
+        env=clean_env(SESSIONKIT_HOOK_FAIL_MODE="closed"),
+    )
+    assert proc.stdout is not None and proc.stdin is not None
+    proc.stdout.close()
+    proc.stdin.write(b"{not json")
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+
+
+def test_import_failure_in_post_phase_is_a_warning(tmp_path: Path, repo: Path) -> None:
+    site = _corrupt_copy(
+        tmp_path,
+        "agents/dispatcher.py",
+        "from __future__ import annotations\n",
+        "from __future__ import annotations\nraise ImportError('corrupted for the test')\n",
+    )
+    payload = claude(
+        repo, "Bash", {"command": "git status"}, hook_event_name="PostToolUse", tool_response={}
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "sessionkit.agents", "claude", "post-tool-use"],
+        input=json.dumps(payload).encode(),
+        capture_output=True,
+        cwd=repo,
+        env=clean_env(PYTHONPATH=str(site), SESSIONKIT_HOOK_FAIL_MODE="closed"),
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 0 and b"Traceback" not in proc.stderr
+    obj = json.loads(proc.stdout)
+    assert set(obj["hookSpecificOutput"]) == {"hookEventName", "additionalContext"}
+    assert obj["hookSpecificOutput"]["hookEventName"] == "PostToolUse"
+    assert obj["systemMessage"].startswith("⚠ sessionkit: [internal.import-failed]")

@@ -241,7 +241,9 @@ def _fallback(args: list[str], module: str, exc: BaseException) -> int:
     if kind == "other":
         return _answer(_allow(harness, event), None)
     fail_mode = _fail_mode()
-    action = "block" if fail_mode == "closed" else "warn"
+    # After the call has run (post phase) a failure can only be reported, never block (§8.2).
+    post = event in ("posttooluse", "afterfileedit")
+    action = "block" if fail_mode == "closed" and not post else "warn"
     first = (str(exc).strip().splitlines() or [""])[0][:200]
     cause = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
     summary = _clean(

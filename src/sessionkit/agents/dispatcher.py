@@ -395,7 +395,7 @@ def _run_checks(call: Call, run: checks_mod.CheckRun, root: str) -> None:
     if run.scope_unreadable is not None and "scope" not in run.disabled:
         from sessionkit.agents import unusual
 
-        run.findings.append(unusual.scope_unreadable(call, run))
+        run.findings.append(unusual.scope_unreadable(call, run, root))
     _guarded(call, run, "protected", lambda: checks_mod.check_paths(run, root, call.environ))
     if analysis is not None and "protected" not in run.disabled:
         _guarded(call, run, "protected", lambda: checks_mod.check_sanctioned(run, analysis))
@@ -522,7 +522,9 @@ def failure(call: Call, rule_id: str, cause: str) -> Outcome:
     kind = call.tool_kind
     if kind in ("read", "agent", "mcp", "other"):
         return Outcome(_allow_text(call))
-    closed = call.fail_mode == "closed"
+    # A post-phase answer cannot stop a call that has already run: it is a warning whatever
+    # the fail mode (§8.2), so it never renders the block icon nor exits 2 on a closed stdout.
+    closed = call.fail_mode == "closed" and event not in POST_EVENTS
     action = "block" if closed else "warn"
     if rule_id.startswith("internal.payload"):
         summary = f"The input could not be read ({cause}); fail-mode is {call.fail_mode}."
@@ -544,6 +546,7 @@ def failure(call: Call, rule_id: str, cause: str) -> Outcome:
     return outcome
 
 
+POST_EVENTS = ("post-tool-use", "after-file-edit")
 HARNESS_DEFAULT_EVENT = {
     "claude": "pre-tool-use",
     "codex": "pre-tool-use",

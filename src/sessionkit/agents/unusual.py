@@ -96,8 +96,13 @@ def unrecognised(event: HookEvent) -> Finding:
     )
 
 
-def scope_unreadable(call: Call, run: checks_mod.CheckRun) -> Finding:
-    writes = bool(run.paths) or run.event.tool_kind == "edit"
+def scope_unreadable(call: Call, run: checks_mod.CheckRun, root: str) -> Finding:
+    """Edits, and shell commands with a write target that is not always allowed, fail per the
+    fail mode; other shell commands only warn (command lists could not be evaluated, §8.3)."""
+    if run.event.tool_kind == "edit":
+        writes = True
+    else:
+        writes = any(_scope_relevant(target, root) for target in run.targets)
     action = "block" if writes and call.fail_mode == "closed" else "warn"
     return Finding(
         "scope",
@@ -111,6 +116,17 @@ def scope_unreadable(call: Call, run: checks_mod.CheckRun) -> Finding:
         "with `sessionkit scope set`.",
         "scope-file",
     )
+
+
+def _scope_relevant(target: Any, root: str) -> bool:
+    """Whether a shell write target could need the scope (not an always-allowed path, §9.5)."""
+    from sessionkit.policy import scope
+
+    try:
+        status, _finding = scope.classify_target(target, None, root=root)
+    except Exception:
+        return True
+    return status != "always-allowed"
 
 
 def check_error(call: Call, run: checks_mod.CheckRun, check: str, exc: BaseException) -> Finding:
