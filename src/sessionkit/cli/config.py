@@ -218,7 +218,15 @@ def _summary_line(loaded: Loaded, diagnostics: Sequence[Diagnostic]) -> str:
     section = _section(report)
 
     where = f"section at line {section[0]}" if section else "no ## Session Config section"
-    return f"{host or 'no CLAUDE.md or AGENTS.md'}: {_tally(counts)} ({where})"
+    if not host:
+        # No host file: name the instruction files that exist (they have no section).
+        records = tuple(_field(report, "consulted") or () if report is not None else ())
+        existing = [str(_field(record, "path")) for record in records if _field(record, "exists")]
+        if existing:
+            host = ", ".join(existing)
+        else:
+            host = "no CLAUDE.md or AGENTS.md" if records else "Session Config"
+    return f"{host}: {_tally(counts)} ({where})"
 
 
 def _tally(counts: Mapping[str, int]) -> str:
@@ -494,6 +502,16 @@ def migrate(
         return
     report = loaded.report
     host = _field(report, "host_file")
+    if any(_is_env(d) for d in loaded.diagnostics):
+        # An unreadable or missing named file: nothing is migrated, not even a fallback host.
+        if as_json:
+            result = result_document("migrate", loaded, loaded.diagnostics, EXIT_ENVIRONMENT)
+            result.update(changed=False, written=False, diff="", renamed_keys=[])
+            echo_json(result)
+        else:
+            _echo_diagnostics([d for d in loaded.diagnostics if _is_env(d)], err=True)
+        exit_with(EXIT_ENVIRONMENT)
+        return
     if host is None or _section(report) is None:
         if as_json:
             result = result_document("migrate", loaded, loaded.diagnostics, EXIT_OK)
