@@ -88,6 +88,22 @@ def test_dotdot_in_env_path_escaping_the_root(make_repo: Callable[..., Path]) ->
     res = resolve(str(repo), None, {"SESSIONKIT_CONFIG_FILE": "sub/../../x.md"})
     assert [d.rule for d in res.diagnostics] == ["config.outside-repo"]
     assert res.host is None or res.host.role != "env"
+    # The diagnostic names the value as written, never the joined absolute path (§11.4).
+    assert res.diagnostics[0].file == "sub/../../x.md"
+    assert res.diagnostics[0].value == "sub/../../x.md"
+
+
+def test_absolute_env_path_outside_the_root_is_not_a_file_name(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    repo = make_repo({"CLAUDE.md": H})
+    elsewhere = tmp_path / "elsewhere.md"
+    elsewhere.write_text(H + "waves: 9\n")
+    res = resolve(str(repo), None, {"SESSIONKIT_CONFIG_FILE": str(elsewhere)})
+    (diag,) = res.diagnostics
+    assert diag.rule == "config.outside-repo"
+    assert diag.file is None
+    assert str(elsewhere) in diag.message
 
 
 def test_empty_claude_md_counts_as_no_section(make_repo: Callable[..., Path]) -> None:

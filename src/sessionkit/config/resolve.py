@@ -173,13 +173,15 @@ def resolve(root: str, explicit: str | None, environ: Mapping[str, str]) -> Reso
             diags.append(make("config.legacy-env", f"SO_CONFIG_FILE={named} is used", file=None))
         full = named if os.path.isabs(named) else os.path.join(root, named)
         if not inside(root, full):
-            shown = rel_path(root, full)
+            # The value as written (never the joined absolute path: outputs hold no
+            # absolute paths, §11.4); an absolute value stays in the message only.
             diags.append(
                 make(
                     "config.outside-repo",
                     f"the configuration file {named!r} named by the environment is outside "
                     "the repository; it is ignored",
-                    file=shown,
+                    file=None if os.path.isabs(named) else named.replace(os.sep, "/"),
+                    value=named,
                 )
             )
         else:
