@@ -786,21 +786,26 @@ def override_add(
     from sessionkit.policy.policyfile import format_duration, parse_duration, parse_time
     from sessionkit.policy.rules import RULES
 
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise UsageError(
-            "override add needs an interactive terminal: agents cannot grant their own exceptions"
-        )
+    # every check on the input comes first, so that its error is the one reported with or
+    # without a terminal; nothing is granted before the terminal check and the confirmation
+    root, common_dir = _repo_dirs(cwd)
+    policy = _load_policy_for(root)
     rule = RULES.get(rule_id)
-    if rule is None:
-        raise _unknown_rule(rule_id, list(RULES))
-    if rule.floor:
-        raise UsageError(f"rule {rule.id!r} cannot be overridden")
+    if rule is not None:
+        if rule.floor:
+            raise UsageError(f"rule {rule.id!r} cannot be overridden")
+        rule_id, group, default = rule.id, rule.group, rule.default_action
+    else:
+        # an extra rule of guard.yaml or a compat: rule of the prior art's file (§12.6)
+        extra = policy.extra_rule(rule_id)
+        if extra is None:
+            known = [*RULES, *(r.finding_id for r in policy.compiled_rules())]
+            raise _unknown_rule(rule_id, known)
+        rule_id, group, default = extra.finding_id, extra.group, extra.action
     if (duration is None) == (until is None):
         raise UsageError("give exactly one of --for DURATION and --until TIME")
     if len(reason) > 500 or not reason.strip():
         raise UsageError("--reason must be 1 to 500 characters")
-    root, common_dir = _repo_dirs(cwd)
-    policy = _load_policy_for(root)
     now = datetime.now(timezone.utc)
     try:
         expires = (
@@ -817,9 +822,13 @@ def override_add(
             f"{format_duration(int((expires - now).total_seconds()))} is longer than"
             f" max-override-duration ({format_duration(policy.max_override_duration)})"
         )
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "override add needs an interactive terminal: agents cannot grant their own exceptions"
+        )
     entry: dict[str, Any] = {
         "id": store.new_override_id(now),
-        "rule": rule.id,
+        "rule": rule_id,
         "action": action,
         "reason": reason,
         "expires": expires.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
@@ -841,7 +850,7 @@ def override_add(
         )
         if part
     )
-    click.echo(f"rule:    {rule.id} ({rule.group}, default {rule.default_action})")
+    click.echo(f"rule:    {rule_id} ({group}, default {default})")
     click.echo(f"action:  lowered to {action}")
     click.echo(f"scope:   {scope or 'every check in this clone'}")
     click.echo(f"expires: {entry['expires']}")

@@ -48,7 +48,7 @@ REDIRECT_TYPE = "redirect-truncate"
 class CompatResult:
     """What the compatibility file contributes to the effective policy."""
 
-    __slots__ = ("dropped", "notices", "present", "problems", "protected_paths", "rules")
+    __slots__ = ("dropped", "ids", "notices", "present", "problems", "protected_paths", "rules")
 
     def __init__(self) -> None:
         self.present = False
@@ -57,15 +57,18 @@ class CompatResult:
         self.dropped: list[str] = []  # shipped rule ids replaced by built-ins
         self.notices: list[Notice] = []
         self.problems: list[Any] = []  # policyfile.Problem
+        self.ids: list[str] = []  # every usable rule's id, for guard.yaml's compat:<id> entries
 
-    def ignore(self, index: int | None, message: str) -> None:
+    def ignore(self, index: int | None, message: str, *, line: int | None = None) -> None:
         from sessionkit.policy.policyfile import Problem
 
         where = COMPAT_REL if index is None else f"{COMPAT_REL}#rules[{index}]"
+        if line is not None:
+            where = f"{COMPAT_REL}:{line}"
         self.notices.append(Notice("compat-rule-ignored", message, where))
-        self.problems.append(
-            Problem(COMPAT_REL, None, "compat-rule-ignored", f"{where}: {message}")
-        )
+        # the problem names the file once (FILE:LINE: what is wrong), the rule by its index
+        text = message if index is None else f"rules[{index}]: {message}"
+        self.problems.append(Problem(COMPAT_REL, line, "compat-rule-ignored", text))
 
 
 def is_shipped(rule: dict[str, Any]) -> bool:
@@ -91,7 +94,13 @@ def read_compat(root: str) -> CompatResult:
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        result.ignore(None, f"not valid JSON ({exc}); no prior-art rules apply")
+        line = getattr(exc, "lineno", None)
+        reason = getattr(exc, "msg", None) or str(exc)
+        result.ignore(
+            None,
+            f"not valid JSON ({reason}); fix the syntax; no prior-art rules apply",
+            line=line if isinstance(line, int) else None,
+        )
         return result
     rules = data.get("rules") if isinstance(data, dict) else None
     if not isinstance(rules, list):
@@ -126,6 +135,7 @@ def read_rules(rules: list[Any], result: CompatResult) -> None:
             result.ignore(index, f"rule id {rule_id!r} is repeated; the first one applies")
             continue
         seen.add(rule_id)
+        result.ids.append(rule_id)
         if rule.get("type") == REDIRECT_TYPE:
             targets = rule.get("target-denylist") or []
             result.protected_paths.extend(str(t) for t in targets if isinstance(t, str))

@@ -206,9 +206,10 @@ class OverrideSet:
         moment = _now(now) if policy.overrides else None
         found: list[Notice] = []
         items: list[Override] = []
+        extra_ids = _extra_ids(policy) if policy.overrides else set()
         for entry in policy.overrides:
             assert moment is not None
-            problem = override_problem(entry, now=moment)
+            problem = override_problem(entry, extra_ids=extra_ids, now=moment)
             if problem is not None:
                 if problem[0] == "override-expired":
                     found.append(Notice("override-expired", problem[1], _where(entry)))
@@ -233,11 +234,17 @@ class OverrideSet:
                 found.extend(store_notices)
                 if entries and moment is None:
                     moment = _now(now)
+                if entries and not extra_ids:
+                    extra_ids = _extra_ids(policy)
                 for entry in entries:
                     assert moment is not None
                     if (
                         override_problem(
-                            entry, now=moment, local=True, max_duration=policy.max_override_duration
+                            entry,
+                            extra_ids=extra_ids,
+                            now=moment,
+                            local=True,
+                            max_duration=policy.max_override_duration,
                         )
                         is None
                     ):
@@ -266,6 +273,11 @@ class OverrideSet:
 _COMMON_DIRS: dict[str, str] = {}
 
 
+def _extra_ids(policy: Policy) -> set[str]:
+    """The ids of guard.yaml's extra rules, which overrides may name like built-in ones (§12.6)."""
+    return {str(rule.get("id")) for rule in policy.extra_rules}
+
+
 def _where(entry: Mapping[str, Any]) -> str:
     line = entry.get("_line")
     return f".orchestrator/policy/guard.yaml:{line}" if line else ".orchestrator/policy/guard.yaml"
@@ -285,8 +297,11 @@ def validate_store(common_dir: str, *, policy: Policy | None = None) -> list[Pro
     problems = [Problem(path, None, n.code, n.message) for n in notices]
     moment = _now(None)
     max_duration = policy.max_override_duration if policy is not None else DEFAULT_MAX_OVERRIDE
+    extra_ids = _extra_ids(policy) if policy is not None else set()
     for index, entry in enumerate(entries):
-        problem = override_problem(entry, now=moment, local=True, max_duration=max_duration)
+        problem = override_problem(
+            entry, extra_ids=extra_ids, now=moment, local=True, max_duration=max_duration
+        )
         if problem is not None:
             problems.append(Problem(path, None, problem[0], f"overrides[{index}]: {problem[1]}"))
     return problems

@@ -298,6 +298,19 @@ def _adopt(config: Any) -> tuple[bool, Downgrade | None, bool]:
     return True, Downgrade("session-config", file, line), pending
 
 
+def _pending_source(config: Any) -> str | None:
+    """``file:line`` of the uncommitted ``allow-destructive-ops`` value, when the loader knows it."""
+    report = getattr(config, "report", None)
+    loosening = getattr(report, "loosening", None)
+    entry = loosening.get("allow-destructive-ops") if isinstance(loosening, dict) else None
+    src = entry.get("working_source") if isinstance(entry, dict) else None
+    file = getattr(src, "file", None)
+    if not isinstance(file, str):
+        return None
+    line = getattr(src, "line", None)
+    return f"{file}:{line}" if isinstance(line, int) else file
+
+
 def _inside(path: str | None, root: str | None) -> bool:
     if path is None or root is None:
         return True  # unknown: the analyser already judged it inside (§8.3)
@@ -414,7 +427,7 @@ def apply_policy(
                             "policy-uncommitted-weakening",
                             "allow-destructive-ops: true is not committed; it has no effect"
                             " until the Session Config change is committed",
-                            None,
+                            _pending_source(config_view.get()),
                         )
                     )
             if adopt[0] and adopt[1] is not None:

@@ -691,14 +691,17 @@ def _semantic_check(doc: PolicyDoc, data: dict[str, Any], *, now: datetime | Non
                 f"rule {entry['rule']!r} is a floor rule and cannot be allowed; remove the entry",
             )
             data["script-allow"][index] = None
-    _compact(data)
+    # lines are looked up by the index in the file, so before dropped entries are compacted away
     for index, entry in enumerate(data.get("extra-rules") or []):
-        entry["line"] = doc.line("extra-rules", index)
-        entry["file"] = doc.file
+        if entry is not None:
+            entry["line"] = doc.line("extra-rules", index)
+            entry["file"] = doc.file
     for index, entry in enumerate(data.get("overrides") or []):
-        entry["_line"] = doc.line("overrides", index)
-        # compiled now (cache build), so the hot path matches with ``re`` alone (§12.8)
-        entry["_paths_re"] = [wildmatch_regex(p) for p in entry.get("paths") or ()]
+        if entry is not None:
+            entry["_line"] = doc.line("overrides", index)
+            # compiled now (cache build), so the hot path matches with ``re`` alone (§12.8)
+            entry["_paths_re"] = [wildmatch_regex(p) for p in entry.get("paths") or ()]
+    _compact(data)
     for entry in data.get("script-allow") or []:
         entry["_path_re"] = wildmatch_regex(entry["path"])
 
@@ -883,7 +886,9 @@ def _policy_from_docs(
         )
         if wv == hv:
             return wv
-        pending.append(f"{key if key != 'compat' else 'compat.blocked-commands'}: {wv}")
+        if wv != strict_value:  # only a loosening waits for a commit; a tightening applies now
+            name = key if key != "compat" else "compat.blocked-commands"
+            pending.append(f"{name}: {'true' if wv else 'false'}")
         return strict_value
 
     relax = flag("relax-in-linked-worktrees", False, False)
@@ -904,7 +909,9 @@ def _policy_from_docs(
     compat_rules: list[dict[str, Any]] = []
     protected: list[str] = []
     all_notices = list(notices)
-    if compat is not None:
+    if compat is not None and compat_enabled:
+        # compat.blocked-commands: false stops reading the file (§12.7): no rules, no
+        # protected paths and no notices about its entries
         compat_rules, protected, compat_notices = compat
         all_notices.extend(compat_notices)
     if pending:
@@ -981,6 +988,33 @@ def _head_text(root: str, rel: str) -> tuple[str, str | None]:
     return "present", rest[:size].decode("utf-8", "replace")
 
 
+def _check_compat_ids(
+    doc: PolicyDoc, ids: Sequence[str], problems: list[Problem], notices: list[Notice]
+) -> None:
+    """``rules: {compat:<id>: …}`` must name a rule of the prior art's file (§12.2, §12.8)."""
+    rules = doc.data.get("rules")
+    if not isinstance(rules, dict):
+        return
+    known = [f"compat:{rule_id}" for rule_id in ids]
+    for rule_id in list(rules):
+        if str(rule_id).startswith("compat:") and rule_id not in known:
+            where = (
+                f"no rule {rule_id[len('compat:') :]!r} in {COMPAT_REL}"
+                if known
+                else f"{COMPAT_REL} has no usable rules"
+            )
+            problem = Problem(
+                doc.file,
+                doc.line("rules", rule_id),
+                "unknown-rule",
+                f"unknown rule id {rule_id!r} ({where}){_did_you_mean(rule_id, known)};"
+                " the entry is ignored",
+            )
+            problems.append(problem)
+            notices.append(problem.notice())
+            del rules[rule_id]
+
+
 def _build(
     root: str, git_dir: str | None, *, now: datetime | None = None
 ) -> tuple[Policy, list[Problem]]:
@@ -1038,7 +1072,8 @@ def _build(
     compat = compat_module.read_compat(root)
     if compat.present:
         sources.append(PolicySource(COMPAT_REL, "compat"))
-    problems.extend(compat.problems)
+    if working is not None and working.fatal is None:
+        _check_compat_ids(working, compat.ids, problems, notices)
     policy = _policy_from_docs(
         working,
         head_for_merge,
@@ -1048,4 +1083,6 @@ def _build(
         versioned=versioned,
         root=root,
     )
+    if policy.compat_enabled:
+        problems.extend(compat.problems)
     return policy, problems

@@ -1,0 +1,226 @@
+"""Policy configuration found by the acceptance audit of guard.md §12 and §14.3-14.4.
+
+Each test builds a real repository with the policy files and judges through ``check_command``
+or the installed ``sessionkit`` CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sessionkit import check_command
+from sessionkit.policy.policyfile import COMPAT_REL, POLICY_REL, load_policy, validate_policy
+from tests.conftest import git
+
+MakeRepo = Callable[..., Path]
+SESSIONKIT = os.path.join(os.path.dirname(sys.executable), "sessionkit")
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def _sk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SESSIONKIT, "guard", *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_downgraded_by_names_the_overrides_own_line_after_dropped_entries(
+    make_repo: MakeRepo,
+) -> None:
+    # an invalid override before a valid one used to shift the recorded line onto its neighbour
+    expires = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat(timespec="seconds")
+    text = (
+        "version: 1\n"
+        "overrides:\n"
+        "  - id: floor\n"
+        "    rule: parse-limit\n"
+        "    reason: not allowed\n"
+        f'    expires: "{expires}"\n'
+        "  - id: clean\n"
+        "    rule: git-clean-force\n"
+        "    action: allow\n"
+        "    reason: generated files\n"
+        f'    expires: "{expires}"\n'
+    )
+    repo = make_repo(files={POLICY_REL: text})
+    decision = check_command("git clean -fd", cwd=repo)
+    assert decision.action == "allow"
+    downgrade = decision.findings[0].downgraded_by
+    assert downgrade is not None and downgrade.override_id == "clean"
+    assert downgrade.line == _line_of(text, "id: clean")
+
+
+def test_committed_override_of_an_extra_rule_applies(make_repo: MakeRepo) -> None:
+    expires = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat(timespec="seconds")
+    text = (
+        "version: 1\n"
+        "extra-rules:\n"
+        "  - id: terraform-destroy\n"
+        "    argv: [terraform, destroy]\n"
+        "    reason: terraform destroy tears down shared infrastructure.\n"
+        "overrides:\n"
+        "  - id: tf\n"
+        "    rule: terraform-destroy\n"
+        "    reason: tearing down the staging stack\n"
+        f'    expires: "{expires}"\n'
+    )
+    repo = make_repo(files={POLICY_REL: text})
+    decision = check_command("terraform destroy", cwd=repo)
+    assert decision.action == "warn"
+    downgrade = decision.findings[0].downgraded_by
+    assert downgrade is not None and downgrade.override_id == "tf"
+
+
+def test_local_override_of_an_extra_rule_applies_and_validates(make_repo: MakeRepo) -> None:
+    now = datetime.now(timezone.utc)
+    policy = (
+        "version: 1\n"
+        "extra-rules:\n"
+        "  - id: terraform-destroy\n"
+        "    argv: [terraform, destroy]\n"
+        "    reason: terraform destroy tears down shared infrastructure.\n"
+    )
+    repo = make_repo(files={POLICY_REL: policy})
+    store = repo / ".git" / "sessionkit" / "guard-overrides.json"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    entry = {
+        "id": "ovr-20261203-0001",
+        "rule": "terraform-destroy",
+        "action": "allow",
+        "reason": "staging teardown",
+        "created": now.isoformat(timespec="seconds"),
+        "expires": (now + timedelta(hours=1)).isoformat(timespec="seconds"),
+    }
+    store.write_text(json.dumps({"version": 1, "overrides": [entry]}))
+    decision = check_command("terraform destroy", cwd=repo)
+    assert decision.action == "allow"
+    _, problems = validate_policy(repo)
+    assert problems == []
+
+
+def test_override_add_checks_its_input_before_asking_for_a_terminal(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    repo = make_repo(files={"README": "x\n"})
+    floor = _sk("override", "add", "parse-limit", "--for", "1h", "--reason", "x", cwd=repo)
+    assert floor.returncode == 2
+    assert "rule 'parse-limit' cannot be overridden" in floor.stderr
+    typo = _sk("override", "add", "git-stash-drpo", "--for", "1h", "--reason", "x", cwd=repo)
+    assert typo.returncode == 2
+    assert "did you mean 'git-stash-drop'?" in typo.stderr
+    too_long = _sk("override", "add", "git-stash-drop", "--for", "30d", "--reason", "x", cwd=repo)
+    assert too_long.returncode == 2
+    assert "max-override-duration" in too_long.stderr
+    outside = tmp_path / "not-a-repo"
+    outside.mkdir()
+    out = _sk("override", "add", "git-stash-drop", "--for", "1h", "--reason", "x", cwd=outside)
+    assert out.returncode == 3
+    valid = _sk("override", "add", "git-stash-drop", "--for", "1h", "--reason", "x", cwd=repo)
+    assert valid.returncode == 2
+    assert "agents cannot grant their own exceptions" in valid.stderr
+    assert not (repo / ".git/sessionkit/guard-overrides.json").exists()
+
+
+def test_compat_problem_names_the_file_once_with_the_json_line(make_repo: MakeRepo) -> None:
+    repo = make_repo(files={COMPAT_REL: '{"version": 1,\n  "rules": [,]}\n'})
+    result = _sk("policy", "validate", cwd=repo)
+    assert result.returncode == 1
+    line = next(x for x in result.stdout.splitlines() if x.startswith(COMPAT_REL))
+    assert line.startswith(f"{COMPAT_REL}:2: not valid JSON")
+    assert line.count(COMPAT_REL) == 1
+    rules = {
+        "version": 1,
+        "rules": [{"id": "kube", "pattern": "kubectl delete", "severity": "ask"}],
+    }
+    (repo / COMPAT_REL).write_text(json.dumps(rules))
+    report = json.loads(_sk("policy", "validate", "--json", cwd=repo).stdout)
+    [problem] = report["problems"]
+    assert problem["file"] == COMPAT_REL
+    assert problem["message"].startswith("rules[0]: rule 'kube' has severity 'ask'")
+
+
+def test_unknown_compat_rule_id_in_guard_yaml_is_reported_and_ignored(
+    make_repo: MakeRepo,
+) -> None:
+    compat = {
+        "version": 1,
+        "rules": [{"id": "kube-delete", "pattern": "kubectl delete", "severity": "block"}],
+    }
+    policy = "version: 1\nrules:\n  compat:kube-delete: warn\n  compat:kube-delet: allow\n"
+    repo = make_repo(files={COMPAT_REL: json.dumps(compat), POLICY_REL: policy})
+    decision = check_command("kubectl delete ns staging", cwd=repo)
+    assert decision.action == "warn"
+    notices = [n for n in decision.notices if n.code == "policy-entry-ignored"]
+    assert len(notices) == 1
+    assert "compat:kube-delet" in notices[0].message
+    assert "did you mean 'compat:kube-delete'?" in notices[0].message
+    assert notices[0].source == f"{POLICY_REL}:4"
+    result = _sk("policy", "validate", cwd=repo)
+    assert result.returncode == 1
+    assert f"{POLICY_REL}:4: unknown rule id 'compat:kube-delet'" in result.stdout
+
+
+def test_compat_false_stops_reading_the_file(make_repo: MakeRepo) -> None:
+    compat = {
+        "version": 1,
+        "rules": [
+            {"id": "kube", "pattern": "kubectl delete", "severity": "ask"},
+            {
+                "id": "redirect-truncate-protected",
+                "pattern": ">",
+                "severity": "block",
+                "type": "redirect-truncate",
+                "target-denylist": ["SECURITY.md"],
+            },
+        ],
+    }
+    repo = make_repo(
+        files={COMPAT_REL: json.dumps(compat), POLICY_REL: "version: 1\n"}, commit=True
+    )
+    assert load_policy(repo).compat_protected_paths == ("SECURITY.md",)
+    (repo / POLICY_REL).write_text("version: 1\ncompat:\n  blocked-commands: false\n")
+    git(repo, "commit", "-qam", "stop reading the prior art's file")
+    policy = load_policy(repo)
+    assert policy.compat_protected_paths == ()
+    assert [n.code for n in policy.notices] == []
+    decision = check_command("git status", cwd=repo)
+    assert all(n.code != "compat-rule-ignored" for n in decision.notices)
+    assert validate_policy(repo)[1] == []
+
+
+def test_an_uncommitted_tightening_of_a_flag_is_not_a_pending_loosening(
+    make_repo: MakeRepo,
+) -> None:
+    repo = make_repo(files={POLICY_REL: "version: 1\nrelax-in-linked-worktrees: true\n"})
+    (repo / POLICY_REL).write_text("version: 1\nrelax-in-linked-worktrees: false\n")
+    policy = load_policy(repo)
+    assert policy.relax_in_linked_worktrees is False
+    assert all(n.code != "policy-uncommitted-weakening" for n in policy.notices)
+    (repo / POLICY_REL).write_text("version: 1\ncompat:\n  blocked-commands: false\n")
+    pending = [n for n in load_policy(repo).notices if n.code == "policy-uncommitted-weakening"]
+    assert len(pending) == 1
+    assert "compat.blocked-commands: false" in pending[0].message
+
+
+def test_uncommitted_allow_destructive_ops_notice_names_its_line(make_repo: MakeRepo) -> None:
+    repo = make_repo(files={"README": "x\n"})
+    (repo / "CLAUDE.md").write_text(
+        "# P\n\n## Session Config\n\n- **allow-destructive-ops:** true\n"
+    )
+    decision = check_command("git reset --hard", cwd=repo)
+    assert decision.action == "block"
+    [notice] = [n for n in decision.notices if n.code == "policy-uncommitted-weakening"]
+    assert notice.source == "CLAUDE.md:5"
