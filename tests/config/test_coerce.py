@@ -187,6 +187,13 @@ def test_provenance_of_aliases_is_the_alias_line() -> None:
     assert "learning-decay-rate" not in paths
 
 
+def test_duplicate_dotted_and_block_key_names_the_dotted_key() -> None:
+    parsed = typed("hooks.fail-mode: open\nhooks:\n  fail-mode: closed\n")
+    (diag,) = [d for d in parsed.diagnostics if d.rule == "config.duplicate-key"]
+    assert (diag.key, diag.line) == ("hooks.fail-mode", 5)
+    assert "'hooks.fail-mode' is set at lines 3 and 5" in diag.message
+
+
 def test_did_you_mean() -> None:
     top = ks.properties(ks.root())
     assert did_you_mean("wavez", top, top=True) == "waves"

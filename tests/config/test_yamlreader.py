@@ -116,6 +116,16 @@ def test_duplicate_keys_last_wins() -> None:
     (diag,) = diags
     assert diag.rule == "config.duplicate-key" and diag.line == 2
     assert "lines 1 and 2" in diag.message
+    assert diag.key == "waves"
+
+
+def test_duplicate_nested_key_names_the_dotted_key() -> None:
+    _, diags = parse("hooks:\n  fail-mode: open\n  fail-mode: closed\nlist:\n  - a: 1\n    a: 2\n")
+    assert [(d.rule, d.key, d.line) for d in diags] == [
+        ("config.duplicate-key", "hooks.fail-mode", 3),
+        ("config.duplicate-key", "list.a", 6),
+    ]
+    assert "'hooks.fail-mode' is set at lines 2 and 3" in diags[0].message
 
 
 def test_limits() -> None:

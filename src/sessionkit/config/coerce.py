@@ -349,7 +349,7 @@ class _Typer:
         branch = ks.object_branch(schema) or {}
         props = ks.properties(branch)
         extra = branch.get("additionalProperties")
-        entries = self.expand(node, props)
+        entries = self.expand(node, props, path)
         out: dict[str, Any] = {}
         for name, (key_node, value_node) in entries.items():
             child = (*path, name)
@@ -400,7 +400,9 @@ class _Typer:
                 self.unknown(name, inner_key, {}, (*path, "ecosystem-health"))
         return True
 
-    def expand(self, node: Mapping, props: dict[str, ks.Schema]) -> dict[str, tuple[Scalar, Node]]:
+    def expand(
+        self, node: Mapping, props: dict[str, ks.Schema], path: Path = ()
+    ) -> dict[str, tuple[Scalar, Node]]:
         """T11: dotted keys become nesting, merged with blocks for the same path."""
         if not any("." in name and name not in props for name in node.entries):
             return node.entries
@@ -412,13 +414,18 @@ class _Typer:
                 inner_key = Scalar(rest, rest, False, key_node.line, key_node.column)
                 inner.entries[rest] = (inner_key, value_node)
                 head_key = Scalar(head, head, False, key_node.line, key_node.column)
-                self.merge_into(merged, head, head_key, inner)
+                self.merge_into(merged, head, head_key, inner, path)
             else:
-                self.merge_into(merged, name, key_node, value_node)
+                self.merge_into(merged, name, key_node, value_node, path)
         return merged
 
     def merge_into(
-        self, merged: dict[str, tuple[Scalar, Node]], name: str, key_node: Scalar, value: Node
+        self,
+        merged: dict[str, tuple[Scalar, Node]],
+        name: str,
+        key_node: Scalar,
+        value: Node,
+        path: Path = (),
     ) -> None:
         existing = merged.get(name)
         if existing is None:
@@ -429,15 +436,16 @@ class _Typer:
             combined = Mapping(old_value.line, old_value.column)
             combined.entries.update(old_value.entries)
             for inner_name, (inner_key, inner_value) in value.entries.items():
-                self.merge_into(combined.entries, inner_name, inner_key, inner_value)
+                self.merge_into(combined.entries, inner_name, inner_key, inner_value, (*path, name))
             merged[name] = (old_key, combined)
             return
         first, second = sorted((old_key, key_node), key=lambda k: (k.line, k.column))
+        full = canonical_key((*path, name))
         self.diag(
             "config.duplicate-key",
-            f"'{name}' is set at lines {first.line} and {second.line}; line {second.line} wins",
+            f"'{full}' is set at lines {first.line} and {second.line}; line {second.line} wins",
             second,
-            key=name,
+            key=full,
         )
         merged[name] = (key_node, value) if key_node is second else existing
 

@@ -155,8 +155,17 @@ class _Builder:
             )
             raise _Abort
 
-    def node(self, event: yaml.Event, events: Iterator[yaml.Event], depth: int) -> Node | None:
-        """The node starting at ``event``; None when it is refused (its events are consumed)."""
+    def node(
+        self,
+        event: yaml.Event,
+        events: Iterator[yaml.Event],
+        depth: int,
+        path: tuple[str, ...] = (),
+    ) -> Node | None:
+        """The node starting at ``event``; None when it is refused (its events are consumed).
+
+        ``path`` holds the mapping keys above the node, for the dotted key of diagnostics.
+        """
         self._count(event.start_mark)
         if isinstance(event, yaml.AliasEvent):
             self.error(
@@ -202,7 +211,7 @@ class _Builder:
             for item_event in events:
                 if isinstance(item_event, yaml.SequenceEndEvent):
                     break
-                item = self.node(item_event, events, depth + 1)
+                item = self.node(item_event, events, depth + 1, path)
                 if item is not None:
                     seq.items.append(item)
             return None if refused else seq
@@ -212,20 +221,23 @@ class _Builder:
                 break
             key = self.key(key_event, events, depth)
             value_event = next(events)
-            value = self.node(value_event, events, depth + 1)
+            value = self.node(
+                value_event, events, depth + 1, (*path, key.text) if key is not None else path
+            )
             if key is None or value is None:
                 continue
             previous = mapping.entries.pop(key.text, None)
             if previous is not None:
+                full = ".".join((*path, key.text))
                 self.diagnostics.append(
                     make(
                         "config.duplicate-key",
-                        f"'{key.text}' is set at lines {previous[0].line} and {key.line}; "
+                        f"'{full}' is set at lines {previous[0].line} and {key.line}; "
                         f"line {key.line} wins",
                         file=self.file,
                         line=key.line,
                         column=key.column,
-                        key=key.text,
+                        key=full,
                     )
                 )
             mapping.entries[key.text] = (key, value)
