@@ -341,6 +341,39 @@ def test_cursor_after_file_edit_answers_empty_object(repo: Path) -> None:
     assert (record["phase"], record["action"]) == ("post", "warn")
 
 
+def test_cursor_after_file_edit_weakening_compares_undone_edit_with_disk(repo: Path) -> None:
+    """After the edit the file on disk is the new content; the old one is the edits undone,
+    last first (§11.2)."""
+    config = repo / "pyproject.toml"
+    config.write_text("[tool.coverage.report]\nfail_under = 50\n")
+    lowered = cursor(
+        repo,
+        "afterFileEdit",
+        file_path=str(config),
+        edits=[
+            {"old_string": "fail_under = 90", "new_string": "fail_under = 70"},
+            {"old_string": "= 70", "new_string": "= 50"},
+        ],
+    )
+    result = run_hook(["cursor", "afterFileEdit"], lowered, cwd=repo)
+    assert (result.stdout, result.code) == ("{}\n", 0)
+    assert "[weaken.coverage-threshold-lowered]" in result.stderr
+    [record] = events(repo)
+    [finding] = record["findings"]
+    assert finding["rule_id"] == "weaken.coverage-threshold-lowered"
+    assert finding["details"] == {"key": "fail_under", "old": 90, "new": 50}
+    raised = cursor(
+        repo,
+        "afterFileEdit",
+        file_path=str(config),
+        edits=[{"old_string": "fail_under = 40", "new_string": "fail_under = 50"}],
+    )
+    quiet = run_hook(["cursor", "afterFileEdit"], raised, cwd=repo)
+    assert (quiet.stdout, quiet.code) == ("{}\n", 0)
+    assert "weaken." not in quiet.stderr
+    assert len(events(repo)) == 1
+
+
 def test_cursor_bom_and_crlf(repo: Path) -> None:
     body = json.dumps(
         cursor(repo, "beforeShellExecution", command="git reset --hard HEAD~1", cwd=str(repo)),
@@ -451,6 +484,41 @@ def test_post_tool_use_verification_reports_new_writes(repo: Path) -> None:
     assert "[verify.outside-scope] 1 file(s) outside the allowed paths of wave 4" in context
     assert "`notes.txt`" in context and "src/ok.py" not in context
     assert post("true") == ""  # reported once until it changes again
+
+
+def test_post_tool_use_verification_ignores_sessionkits_own_records(repo: Path) -> None:
+    """The hook's own decision events (an untracked, unignored ledger) are not reported as
+    changed protected files; otherwise every warning would cause the next one (§9.11, §12)."""
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "wave-scope.json").write_text(
+        '{"wave": 4, "role": "R", "enforcement": "strict", "allowedPaths": ["src/"]}'
+    )
+
+    def post(command: str) -> str:
+        payload = claude(
+            repo,
+            "Bash",
+            {"command": command},
+            hook_event_name="PostToolUse",
+            tool_response={"stdout": ""},
+        )
+        return run_hook(["claude", "post-tool-use"], payload, cwd=repo).stdout
+
+    assert post("true") == ""
+    blocked = run_hook(
+        ["claude", "pre-tool-use"], claude(repo, "Bash", {"command": "git reset --hard"}), cwd=repo
+    ).json()
+    assert blocked["hookSpecificOutput"]["permissionDecision"] == "deny"
+    assert (repo / ".orchestrator" / "metrics" / "events.jsonl").exists()
+    (repo / ".orchestrator" / "gates").mkdir()
+    (repo / ".orchestrator" / "gates" / "run.json").write_text("{}\n")
+    assert post("true") == ""
+    # A real write next to the records is still reported, alone.
+    (repo / "notes.txt").write_text("x\n")
+    context = json.loads(post("true"))["hookSpecificOutput"]["additionalContext"]
+    assert "[verify.outside-scope] 1 file(s) outside the allowed paths of wave 4" in context
+    assert "`notes.txt`" in context and ".orchestrator" not in context
+    assert "verify.protected-changed" not in context
 
 
 def test_wave_command_lists(repo: Path) -> None:

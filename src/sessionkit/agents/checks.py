@@ -461,7 +461,51 @@ def check_verify(run: CheckRun, root: str) -> None:
         role=run.role,
         config_gates=gates if isinstance(gates, dict) else None,
     )
-    run.findings.extend(adopt(found, "verify"))
+    run.findings.extend(without_own_records(adopt(found, "verify")))
+
+
+# sessionkit's own records: every warn or block appends to the events ledger, so reporting
+# them would turn each decision into a ``verify.protected-changed`` warning on the next post
+# call (which records another event, and so on). Same list as the gates' own output.
+OWN_RECORDS = (".orchestrator/metrics/", ".orchestrator/gates/")
+
+
+def without_own_records(findings: list[Finding]) -> list[Finding]:
+    """Verification findings without the paths sessionkit itself writes (§9.11, §12)."""
+    kept: list[Finding] = []
+    for item in findings:
+        details = item.details or {}
+        paths = details.get("paths")
+        if not isinstance(paths, list) or not any(_own_record(p) for p in paths):
+            kept.append(item)
+            continue
+        rest = [p for p in paths if not _own_record(p)]
+        count = int(details.get("count", len(paths))) - (len(paths) - len(rest))
+        if not rest or count <= 0:
+            continue
+        head, sep, tail = item.summary.partition(" changed since the previous check")
+        what = head.split(" ", 1)[1] if " " in head else head
+        reason = tail.split("): ", 1)[0] + ")" if "): " in tail else ""
+        listed = ", ".join(f"`{p}`" for p in rest)
+        more = f" and {count - len(rest)} more" if count > len(rest) else ""
+        summary = f"{count} {what}{sep}{reason}: {listed}{more}." if sep else item.summary
+        new_details = dict(details, paths=rest, count=count)
+        kept.append(
+            Finding(
+                item.check,
+                item.rule_id,
+                item.action,
+                summary,
+                item.suggestion,
+                rest[0],
+                new_details,
+            )
+        )
+    return kept
+
+
+def _own_record(path: object) -> bool:
+    return isinstance(path, str) and path.startswith(OWN_RECORDS)
 
 
 def check_weakening(run: CheckRun, root: str) -> None:
@@ -492,14 +536,21 @@ def weakening_changes(
 ) -> Iterator[tuple[str, str | None, str | None]]:
     """``(path, old, new)`` of each edit to a config file the weakening detectors recognise:
     ``old`` None when it is over 2 MiB, ``new`` None when the edit does not apply (§11.2)."""
+    after = run.event.phase == "post"  # Cursor after-file-edit: the edit is on disk already
     for change in run.event.changes:
         if change.op != "write":
             continue
         full = os.path.normpath(os.path.join(run.event.cwd, change.path))
         if not weakening.is_recognised(full):
             continue
-        old = _read_text(full)
-        yield full, old, (_apply(old, change) if old is not None else None)
+        text = _read_text(full)
+        if after:
+            # (old, new) = (the content with the edits undone, the file on disk); an edit
+            # that cannot be undone is reported like one that does not apply.
+            before = _reverse(text, change) if text is not None else None
+            yield full, text if before is None else before, None if before is None else text
+        else:
+            yield full, text, (_apply(text, change) if text is not None else None)
 
 
 # Old content above this size is not compared (§11.2).
@@ -534,6 +585,17 @@ def _apply(old: str, change: Any) -> str | None:
         if not before or before not in text:
             return None
         text = text.replace(before, after) if replace_all else text.replace(before, after, 1)
+    return text
+
+
+def _reverse(current: str, change: Any) -> str | None:
+    """The content before an applied edit: its replacements undone, last one first (§11.2);
+    None when a replacement's new text is not in the file."""
+    text = current
+    for before, after, replace_all in reversed(change.edits):
+        if not after or after not in text:
+            return None
+        text = text.replace(after, before) if replace_all else text.replace(after, before, 1)
     return text
 
 
