@@ -167,6 +167,20 @@ def test_missing_arguments_and_unknown_options_are_inferred(repo: Path) -> None:
     assert "--fail-mode 'sideways' is not open or closed" in json.dumps(bad)
 
 
+def test_missing_arguments_are_named_as_missing(repo: Path) -> None:
+    payload = claude(repo, "Bash", {"command": "git status"})
+    none = run_hook([], payload, cwd=repo).json()["hookSpecificOutput"]["additionalContext"]
+    assert (
+        "[hook.command-misconfigured] The hook command is misconfigured: the harness argument "
+        "is missing; the event argument is missing."
+    ) in none
+    assert "None" not in none
+    only = run_hook(["claude"], payload, cwd=repo).json()["hookSpecificOutput"]
+    assert "misconfigured: the event argument is missing." in only["additionalContext"]
+    typo = run_hook(["claude", "pre-tool"], payload, cwd=repo).json()["hookSpecificOutput"]
+    assert "event 'pre-tool' is unknown for claude" in typo["additionalContext"]
+
+
 @pytest.mark.parametrize("mode", ["closed", "open"])
 def test_fail_mode_from_option_and_config(make_repo: object, mode: str) -> None:
     repo: Path = make_repo(  # type: ignore[operator]

@@ -268,7 +268,12 @@ def decide(call: Call, raw: bytes, max_payload: int) -> Outcome:
         if payload_harness is None:
             call.diag.line(f"unknown harness {call.options.harness!r} and none inferable")
             return Outcome(_wire.UNIVERSAL_ANSWER)
-        problems.insert(0, f"harness {call.options.harness!r} is unknown")
+        problems.insert(
+            0,
+            f"harness {call.options.harness!r} is unknown"
+            if call.options.harness
+            else "the harness argument is missing",
+        )
         call.harness = payload_harness
         call.event = _wire.event_name(payload_harness, call.options.event)
     mismatch = payload_harness is not None and (payload_harness == "cursor") != (
@@ -276,7 +281,11 @@ def decide(call: Call, raw: bytes, max_payload: int) -> Outcome:
     )
     parse_harness = payload_harness if mismatch and payload_harness else call.harness
     if call.event is None:
-        problems.append(f"event {call.options.event!r} is unknown for {call.harness}")
+        problems.append(
+            f"event {call.options.event!r} is unknown for {call.harness}"
+            if call.options.event
+            else "the event argument is missing"
+        )
         call.event = _wire.infer_event(call.harness, payload)
     parse_event = _wire.infer_event(parse_harness, payload) if mismatch else call.event
     event = adapter(parse_harness).parse(payload, parse_event)
