@@ -62,6 +62,10 @@ NEAR_MISSES = [
     "**Session Config**",
     "Session Config:",
     "## Session Configuration Guide",
+    # No space after the hashes: not an ATX heading, still a line starting with `#`.
+    "##Session Config",
+    "###Session Config",
+    "##Sesion Config",
 ]
 
 
@@ -78,7 +82,10 @@ def test_near_miss_with_real_heading_is_info(line: str) -> None:
     assert ("config.heading-near-miss", "info", 1) in rules(result)
 
 
-@pytest.mark.parametrize("line", ["## Sessions", "## Configuration", "# Project", "Session notes:"])
+@pytest.mark.parametrize(
+    "line",
+    ["## Sessions", "## Configuration", "# Project", "Session notes:", "#Sessions", "#!/bin/sh"],
+)
 def test_not_near_misses(line: str) -> None:
     assert not any(d.rule == "config.heading-near-miss" for d in ex(f"{line}\n").diagnostics)
 

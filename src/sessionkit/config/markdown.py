@@ -199,20 +199,26 @@ def _near_miss_text(text: str) -> str:
     return _NEAR_NORMALISE.sub(" ", text).strip().casefold()
 
 
+def _near_miss_heading_text(content: str) -> bool:
+    norm = _near_miss_text(content)
+    if not norm or norm == "session config":
+        return bool(norm)
+    if norm.startswith("session config"):
+        return True
+    return difflib.SequenceMatcher(None, norm, "session config").ratio() >= 0.85
+
+
 def _is_near_miss(line: str) -> bool:
     stripped = line.strip()
     heading = _atx(line)
     if heading is not None:
         if heading.level == 2 and heading.content == HEADING:
             return False
-        norm = _near_miss_text(heading.content)
-        if not norm or norm == "session config":
-            return bool(norm)
-        if norm.startswith("session config"):
-            return True
-        return difflib.SequenceMatcher(None, norm, "session config").ratio() >= 0.85
+        return _near_miss_heading_text(heading.content)
     if stripped.startswith("#"):
-        return False
+        # Hashes glued to the text (``##Session Config``) are no ATX heading in CommonMark,
+        # but the line is a candidate all the same (§3.3: lines that start with ``#``).
+        return _near_miss_heading_text(stripped.lstrip("#"))
     emphasised = _EMPHASIS.match(stripped)
     if emphasised is not None:
         return _near_miss_text(emphasised.group(2)) == "session config"
