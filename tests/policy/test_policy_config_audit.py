@@ -224,3 +224,52 @@ def test_uncommitted_allow_destructive_ops_notice_names_its_line(make_repo: Make
     assert decision.action == "block"
     [notice] = [n for n in decision.notices if n.code == "policy-uncommitted-weakening"]
     assert notice.source == "CLAUDE.md:5"
+
+
+def test_policy_validate_exits_3_when_guard_yaml_cannot_be_read(make_repo: MakeRepo) -> None:
+    # os.access is true for root and for a directory; the file has to be opened to know
+    repo = make_repo(files={"README": "x\n"})
+    (repo / POLICY_REL).mkdir(parents=True)
+    result = _sk("policy", "validate", cwd=repo)
+    assert result.returncode == 3
+    assert f"cannot read {POLICY_REL}" in result.stderr
+
+
+def test_one_bad_paths_item_drops_only_itself(make_repo: MakeRepo) -> None:
+    # the whole list used to go: a dropped not-artefact-dirs list un-protected build/
+    text = (
+        "version: 1\npaths:\n  not-artefact-dirs: [build, 5]\n  temp-dirs: [/scratch, relative/x]\n"
+    )
+    repo = make_repo(files={POLICY_REL: text, "build/main.c": "int main;\n"})
+    policy = load_policy(repo)
+    assert policy.not_artefact_dirs == ("build",)
+    assert policy.temp_dirs == ("/scratch",)
+    ignored = [n for n in policy.notices if n.code == "policy-entry-ignored"]
+    assert [n.source for n in ignored] == [f"{POLICY_REL}:3", f"{POLICY_REL}:4"]
+    assert check_command("rm -rf build", cwd=repo).action == "block"
+    assert check_command("rm -rf /scratch/run-1", cwd=repo).action == "allow"
+
+
+def test_script_allow_downgrade_records_the_entrys_line(make_repo: MakeRepo) -> None:
+    text = (
+        "version: 1\n"
+        "script-allow:\n"
+        "  - rule: parse-limit\n"
+        "    path: x\n"
+        "    command: x\n"
+        "    reason: a floor rule cannot be allowed\n"
+        "  - rule: git-clean-force\n"
+        '    path: "scripts/*.sh"\n'
+        "    command: git clean -fdx\n"
+        "    reason: the release script cleans the tree\n"
+    )
+    repo = make_repo(files={POLICY_REL: text})
+    decision = check_command(
+        "git  clean -fdx", cwd=repo, context="script", source="scripts/release.sh"
+    )
+    assert decision.action == "allow"
+    downgrade = decision.findings[0].downgraded_by
+    assert downgrade is not None and downgrade.kind == "policy"
+    assert (downgrade.source, downgrade.line) == (POLICY_REL, _line_of(text, "git-clean-force"))
+    agent = check_command("git clean -fdx", cwd=repo)
+    assert agent.action == "block"

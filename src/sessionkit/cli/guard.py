@@ -630,8 +630,16 @@ def policy_validate(as_json: bool, cwd: str | None) -> None:
     top = find_repository(root)[0]
     for rel in (POLICY_REL, ".orchestrator/policy/blocked-commands.json"):
         path = os.path.join(top, rel)
-        if os.path.exists(path) and not os.access(path, os.R_OK):
-            raise EnvironmentProblem(f"cannot read {rel}", hint="check the file's permissions")
+        if not os.path.lexists(path):
+            continue
+        try:  # open it: os.access says yes to root and to a directory
+            with open(path, "rb") as handle:
+                handle.read(1)
+        except OSError as exc:
+            raise EnvironmentProblem(
+                f"cannot read {rel}: {exc.strerror or exc}",
+                hint="make it a readable file (check its type and permissions)",
+            ) from exc
     _, problems = validate_policy(root)
     if as_json:
         echo_json({"valid": not problems, "problems": [p.to_dict() for p in problems]})

@@ -561,8 +561,10 @@ def _schema_check(doc: PolicyDoc, data: dict[str, Any]) -> None:
         path = tuple(error.absolute_path)
         if not path:
             continue
-        entry = path[:2]
-        if entry in drops or entry[:1] in drops:
+        # the entry is a rules key, a list item, or an item of a paths.* list: one bad item
+        # never takes its neighbours with it (a dropped not-artefact-dirs list would loosen)
+        entry = path[:3] if path[0] == "paths" and len(path) >= 3 else path[:2]
+        if any(entry[:n] in drops for n in range(1, len(entry) + 1)):
             continue
         doc.problem(
             path, "schema", f"{'.'.join(map(str, path))}: {error.message}; the entry is ignored"
@@ -701,6 +703,9 @@ def _semantic_check(doc: PolicyDoc, data: dict[str, Any], *, now: datetime | Non
             entry["_line"] = doc.line("overrides", index)
             # compiled now (cache build), so the hot path matches with ``re`` alone (§12.8)
             entry["_paths_re"] = [wildmatch_regex(p) for p in entry.get("paths") or ()]
+    for index, entry in enumerate(data.get("script-allow") or []):
+        if entry is not None:
+            entry["_line"] = doc.line("script-allow", index)  # for downgraded_by
     _compact(data)
     for entry in data.get("script-allow") or []:
         entry["_path_re"] = wildmatch_regex(entry["path"])
