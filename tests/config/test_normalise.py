@@ -56,6 +56,8 @@ ROWS = [
     ("N7-plain-item-kept", ["discovery-probes:", "- code"], ["discovery-probes:", "- code"]),
     # N8 missing space
     ("N8-known-key", ["waves:4"], ["waves: 4"]),
+    # A no-break space (pasted from a web page) is not a space: the line is a key line.
+    ("N8-no-break-space", ["waves:\u00a04"], ["waves: \u00a04"]),
     ("N8-unknown-untouched", ["see https://example.com"], [""]),
     # N9 quoting
     ("N9-colon-space", ["special: Always run: make check"], ['special: "Always run: make check"']),
@@ -123,6 +125,12 @@ ROWS = [
 def test_rule(name: str, lines: list[str], expected: list[str]) -> None:
     result = norm(*lines)
     assert result.lines == expected
+
+
+def test_no_break_space_after_the_colon_is_reported_not_prose() -> None:
+    result = norm("waves:\u00a04")
+    found = [(d.rule, d.severity) for d in result.diagnostics]
+    assert found == [("config.missing-space", "warning")]
 
 
 def test_diagnostics_of_rules() -> None:

@@ -19,7 +19,7 @@ _BOLD_KEY = re.compile(
     r"^( *)((?:[-*+][ \t]+)?)(\*\*)?([A-Za-z_][A-Za-z0-9_.-]*)(\*\*)?:(\*\*)?(.*)$"
 )
 _BULLET_KEY = re.compile(r"^([-*+][ \t]+)([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]|$)")
-_NO_SPACE_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):(\S)")
+_NO_SPACE_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*):([^ \t])")  # NBSP counts as no space
 _THEMATIC = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|\.\.\.[ \t]*)$")
 _ATX3 = re.compile(r"^ {0,3}#{3,6}(?:[ \t]|$)")
 _FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^ \t`]*)[^`]*$")
