@@ -133,6 +133,10 @@ def test_h1_ends_section_with_warning_only_when_keys_follow() -> None:
     assert not any(d.rule == "config.h1-ends-section" for d in quiet.diagnostics)
     loud = ex("## Session Config\na: 1\n# Appendix\n- **waves:** 4\n## Next\n")
     assert ("config.h1-ends-section", "warning", 3) in rules(loud)
+    (diag,) = [d for d in loud.diagnostics if d.rule == "config.h1-ends-section"]
+    # §3.5: the warning names the heading and the first key-like line after it.
+    assert "'# Appendix' at line 3" in diag.message
+    assert "line 4 ('- **waves:** 4') is not read" in diag.message
 
 
 def test_duplicate_sections() -> None:

@@ -392,13 +392,19 @@ def _check_h1(
             diags.append(
                 make(
                     "config.h1-ends-section",
-                    f"the level-1 heading at line {end_heading.line} ends the Session Config "
-                    f"section; line {index + 1} is not read",
+                    f"the level-1 heading {_quote_line(lines[end_heading.line - 1])} at line "
+                    f"{end_heading.line} ends the Session Config section; line {index + 1} "
+                    f"({_quote_line(lines[index])}) is not read",
                     file=file,
                     line=end_heading.line,
                 )
             )
             return
+
+
+def _quote_line(line: str) -> str:
+    text = line.strip()
+    return repr(text if len(text) <= 60 else text[:59] + "…")
 
 
 def _check_encoding(lines: list[str], result: Extraction, file: str) -> None:
