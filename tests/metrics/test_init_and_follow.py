@@ -231,6 +231,26 @@ def test_tail_follow_prints_lines_appended_just_before_a_rotation(tmp_path: Path
         proc.wait(10)
 
 
+def test_tail_up_to_a_followers_start_and_the_follower_show_each_record_once(
+    tmp_path: Path,
+) -> None:
+    """``tail --follow`` starts its follower before reading the tail (nothing lost in between)
+    and reads the tail only up to the follower's start (nothing printed twice)."""
+    from sessionkit.metrics.query import Follower
+
+    store = MetricsStore(tmp_path, metrics_dir=tmp_path / "store")
+    for n in range(5):
+        store.emit("acme.deploy.done", {"n": n})
+    follower = Follower(str(store.path("events")))
+    for n in (5, 6):  # appended while the tail is being read
+        store.emit("acme.deploy.done", {"n": n})
+    shown = store.tail("events", 3, live_end=follower.start)
+    followed = [json.loads(line) for line in follower.poll()]
+    follower.close()
+    assert [r["n"] for r in shown] == [2, 3, 4]
+    assert [r["n"] for r in followed] == [5, 6]
+
+
 def _cli(store_dir: Path) -> list[str]:
     return [sys.executable, "-m", "sessionkit", "metrics", "--metrics-dir", str(store_dir)]
 

@@ -320,10 +320,23 @@ def tail_cmd(
     if follow and as_json:
         raise click.UsageError("--follow cannot print one JSON document; use --jsonl")
     store = _store(ctx)
-    records = store.tail(stream, count, event=event_names, session=session, where=wheres)
-    _print_records(stream, records, None, as_json, jsonl)
+    follower = None
     if follow:
-        _follow(store, stream, event_names, session, wheres, jsonl)
+        from sessionkit.metrics.query import Follower
+
+        # the follower first: what is appended while the tail is read is printed once, by it
+        follower = Follower(str(store.path(stream)))
+    records = store.tail(
+        stream,
+        count,
+        event=event_names,
+        session=session,
+        where=wheres,
+        live_end=None if follower is None else follower.start,
+    )
+    _print_records(stream, records, None, as_json, jsonl)
+    if follower is not None:
+        _follow(store, stream, event_names, session, wheres, jsonl, follower)
 
 
 def _follow(
@@ -333,6 +346,7 @@ def _follow(
     session: str | None,
     wheres: tuple[str, ...],
     jsonl: bool,
+    follower: Any,
 ) -> None:  # pragma: no cover - interactive
     from sessionkit.metrics.query import follow, make_predicate
     from sessionkit.metrics.streams import parse_stream
@@ -341,7 +355,7 @@ def _follow(
         parse_stream(stream), event=event_names, session=session, where=wheres
     )
     # follow() reads a rotated file to its end before switching to the new one (spec §5.2)
-    for record in follow(str(store.path(stream)), predicate):
+    for record in follow(str(store.path(stream)), predicate, follower=follower):
         click.echo(
             json.dumps(record, ensure_ascii=False, separators=(",", ":"))
             if jsonl

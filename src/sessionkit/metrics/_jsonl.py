@@ -829,11 +829,14 @@ def tail_records(
     path: str,
     n: int,
     predicate: Callable[[dict[str, Any]], bool] | None = None,
+    *,
+    end: int | None = None,
 ) -> list[dict[str, Any]]:
     """The last ``n`` records of ``path`` matching ``predicate``, oldest first.
 
     Reads 64 KiB blocks backwards, so the cost is proportional to ``n``, not to the file.
-    An unterminated last line is ignored (an append may be in progress).
+    An unterminated last line is ignored (an append may be in progress). ``end``: read the
+    file as it was up to that byte offset (where a follower starts, so nothing is shown twice).
     """
     if n <= 0:
         return []
@@ -846,6 +849,8 @@ def tail_records(
     found: list[dict[str, Any]] = []
     with handle:
         position = handle.seek(0, os.SEEK_END)
+        if end is not None:
+            position = max(0, min(position, end))
         carry = b""
         first_block = True
         while position > 0 and len(found) < n:

@@ -290,8 +290,12 @@ def tail(
     session: str | None = None,
     where: Iterable[str] = (),
     raw_names: bool = False,
+    live_end: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The last ``n`` matching records, read backwards (falls back to older segments)."""
+    """The last ``n`` matching records, read backwards (falls back to older segments).
+
+    ``live_end``: read the live file only up to that offset and leave out spool files (``tail
+    --follow`` prints what comes after it through :class:`Follower`)."""
     predicate = make_predicate(stream, event=event, session=session, where=where)
     normalise: Callable[[dict[str, Any]], dict[str, Any]]
     if stream is Stream.EVENTS:
@@ -303,8 +307,14 @@ def tail(
         return predicate is None or predicate(normalise(record))
 
     found: list[dict[str, Any]] = []
-    for path in reversed(store.files(stream)):
-        if path.endswith(".gz"):
+    live = str(store.path(stream))
+    files = store.files(stream)
+    if live_end is not None:
+        files = files[: files.index(live) + 1]
+    for path in reversed(files):
+        if path == live and live_end is not None:
+            found = _jsonl.tail_records(path, n - len(found), matches, end=live_end) + found
+        elif path.endswith(".gz"):
             stats = ScanStats()
             older = [r for r in _jsonl.iter_records(path, stats) if matches(r)]
             found = older[-(n - len(found)) :] + found if len(found) < n else found
@@ -686,6 +696,8 @@ class Follower:
         self._position = 0
         self._partial = b""
         st = self._stat()
+        #: the byte offset of ``path`` the first poll reads from (its size at construction)
+        self.start = 0 if st is None or not start_at_end else st.st_size
         if st is not None:
             self._ident = (st.st_dev, st.st_ino)
             self._position = st.st_size if start_at_end else 0
@@ -753,11 +765,14 @@ def follow(
     predicate: Callable[[dict[str, Any]], bool] | None = None,
     *,
     interval: float = 0.5,
+    follower: Follower | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Matching records appended to ``path`` from now on, polled every ``interval`` seconds."""
+    """Matching records appended to ``path`` from now on (or from ``follower``'s start),
+    polled every ``interval`` seconds."""
     import time
 
-    follower = Follower(path)
+    if follower is None:
+        follower = Follower(path)
     try:
         while True:
             time.sleep(interval)
