@@ -272,3 +272,29 @@ def test_rendered_answer_is_one_json_line(summary: str, action: str, harness: st
     )
     assert text.endswith("\n") and text.count("\n") == 1
     assert isinstance(json.loads(text), dict)
+
+
+def test_policy_texts_are_sanitised_in_both_channels() -> None:
+    """Summaries and suggestions quote agent input; controls and bidi overrides never pass."""
+    raw = Finding(
+        "protected",
+        "protected.git",
+        "block",
+        "`.git/x\u202e\x1b[31m\x85y` is protected.\nsecond line\tkept",
+        "do not write `\u2066x`",
+        ".git/x",
+    )
+    agent = _wire.agent_text([raw])
+    assert agent == (
+        "sessionkit blocked this call.\n"
+        "[protected.git] `.git/x\\u{202E}\\u{001B}[31m\\u{0085}y` is protected.\n"
+        "second line\tkept Instead: do not write `\\u{2066}x`"
+    )
+    assert _wire.user_line([raw]) == (
+        "⛔ sessionkit: [protected.git] `.git/x\\u{202E}\\u{001B}[31m\\u{0085}y` is protected. "
+        "second line\tkept"
+    )
+    clean = Finding("scope", "r", "warn", "plain `a.txt` text.", "ask")
+    assert _wire.agent_text([clean]) == (
+        "sessionkit warning (the call is allowed).\n[r] plain `a.txt` text. Instead: ask"
+    )

@@ -312,9 +312,11 @@ def agent_text(findings: list[Finding], context: str | None = None) -> str:
     kind = "failed" if degraded else ("block" if findings[0].action == "block" else "warn")
     lines = [HEADERS[kind] + (f" ({context})." if context else ".")]
     for item in findings[:MAX_LISTED_FINDINGS]:
-        line = f"[{item.rule_id}] {item.summary}"
+        # Policy texts quote paths and commands from agent input: controls and bidirectional
+        # overrides never reach the harness, whichever check wrote the text (§6.4).
+        line = sanitise(f"[{item.rule_id}] {item.summary}")
         if item.suggestion:
-            line += f" Instead: {item.suggestion}"
+            line += " Instead: " + sanitise(item.suggestion)
         lines.append(line)
     if len(findings) > MAX_LISTED_FINDINGS:
         lines.append(f"… and {len(findings) - MAX_LISTED_FINDINGS} more findings")
@@ -342,7 +344,7 @@ def user_line(findings: list[Finding]) -> str:
     """The one-line user message: icon, first finding, count of the rest (§6.4)."""
     first = findings[0]
     icon = "⛔ sessionkit: " if first.action == "block" else "⚠ sessionkit: "
-    line = f"{icon}[{first.rule_id}] {first.summary}".replace("\n", " ")
+    line = sanitise(f"{icon}[{first.rule_id}] {first.summary}".replace("\n", " "))
     if len(findings) > 1:
         line += f" (+{len(findings) - 1} more)"
     return line if len(line) <= USER_LINE_MAX else line[: USER_LINE_MAX - 1] + "…"
