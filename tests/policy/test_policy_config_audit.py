@@ -273,3 +273,72 @@ def test_script_allow_downgrade_records_the_entrys_line(make_repo: MakeRepo) -> 
     assert (downgrade.source, downgrade.line) == (POLICY_REL, _line_of(text, "git-clean-force"))
     agent = check_command("git clean -fdx", cwd=repo)
     assert agent.action == "block"
+
+
+def _store(repo: Path, *entries: dict[str, str]) -> None:
+    path = repo / ".git" / "sessionkit" / "guard-overrides.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 1, "overrides": list(entries)}))
+
+
+def _local(override_id: str, rule: str, **fields: str) -> dict[str, str]:
+    now = datetime.now(timezone.utc)
+    entry = {
+        "id": override_id,
+        "rule": rule,
+        "action": "allow",
+        "reason": "maintenance",
+        "created": now.isoformat(timespec="seconds"),
+        "expires": (now + timedelta(hours=1)).isoformat(timespec="seconds"),
+    }
+    entry.update(fields)
+    return entry
+
+
+def test_an_override_reason_over_500_characters_is_ignored(make_repo: MakeRepo) -> None:
+    repo = make_repo(files={"README": "x\n"})
+    _store(repo, _local("ovr-long", "git-checkout-pathspec", reason="y" * 501))
+    assert check_command("git checkout -- .", cwd=repo).action == "block"
+    _, problems = validate_policy(repo)
+    assert [p.code for p in problems] == ["schema"]
+    _store(repo, _local("ovr-ok", "git-checkout-pathspec", reason="y" * 500))
+    assert check_command("git checkout -- .", cwd=repo).action == "allow"
+
+
+def test_override_list_shows_only_overrides_that_apply(make_repo: MakeRepo) -> None:
+    repo = make_repo(files={"README": "x\n"})
+    now = datetime.now(timezone.utc)
+    _store(
+        repo,
+        _local("ovr-good", "git-stash-drop"),
+        _local("ovr-floor", "parse-limit"),
+        _local("ovr-block", "git-reset-hard", action="block"),
+        _local(
+            "ovr-toolong",
+            "git-clean-force",
+            expires=(now + timedelta(days=3)).isoformat(timespec="seconds"),
+        ),
+        _local(
+            "ovr-old",
+            "git-branch-force-delete",
+            expires=(now - timedelta(minutes=1)).isoformat(timespec="seconds"),
+        ),
+    )
+    listed = json.loads(_sk("override", "list", "--json", cwd=repo).stdout)
+    assert [o["id"] for o in listed["overrides"]] == ["ovr-good"]
+    with_expired = json.loads(_sk("override", "list", "--all", "--json", cwd=repo).stdout)
+    assert [o["id"] for o in with_expired["overrides"]] == ["ovr-good", "ovr-old"]
+
+
+def test_a_repeated_key_is_reported_and_the_first_applies(make_repo: MakeRepo) -> None:
+    # YAML loaders keep the last silently, hiding the tightening a reader sees first
+    text = "version: 1\nrules:\n  git-stash: block\n  git-stash: warn\n"
+    repo = make_repo(files={POLICY_REL: text})
+    decision = check_command("git stash", cwd=repo)
+    assert decision.action == "block"
+    [notice] = [n for n in decision.notices if n.code == "policy-entry-ignored"]
+    assert notice.source == f"{POLICY_REL}:4"
+    assert "first at line 3" in notice.message
+    result = _sk("policy", "validate", "--json", cwd=repo)
+    assert result.returncode == 1
+    assert [p["code"] for p in json.loads(result.stdout)["problems"]] == ["duplicate-key"]

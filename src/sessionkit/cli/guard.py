@@ -887,12 +887,13 @@ def override_list(show_all: bool, as_json: bool, cwd: str | None) -> None:
     from datetime import datetime, timezone
 
     from sessionkit.policy import overrides as store
-    from sessionkit.policy.policyfile import format_duration, parse_time
+    from sessionkit.policy.policyfile import format_duration, override_problem, parse_time
 
     root, common_dir = _repo_dirs(cwd)
     policy = _load_policy_for(root)
     now = datetime.now(timezone.utc)
     local, notices = store.read_store(common_dir)
+    extra_ids = {str(rule.get("id")) for rule in policy.extra_rules}
     rows: list[dict[str, Any]] = []
     for origin, entries in (("local", local), ("committed", list(policy.overrides))):
         for entry in entries:
@@ -900,6 +901,15 @@ def override_list(show_all: bool, as_json: bool, cwd: str | None) -> None:
                 left = (parse_time(str(entry["expires"])) - now).total_seconds()
             except (KeyError, ValueError):
                 continue
+            problem = override_problem(
+                entry,
+                extra_ids=extra_ids,
+                now=now,
+                local=origin == "local",
+                max_duration=policy.max_override_duration,
+            )
+            if problem is not None and problem[0] != "override-expired":
+                continue  # never applied (guard policy validate names it): not an active one
             if left <= 0 and not (show_all and origin == "local"):
                 continue
             row = {

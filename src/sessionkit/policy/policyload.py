@@ -455,7 +455,18 @@ def _yaml_load(text: str, doc: PolicyDoc) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _record_lines(node, (), doc.lines, set())
+        duplicates: list[tuple[tuple[Any, ...], int, int]] = []
+        _record_lines(node, (), doc.lines, set(), duplicates)
+        for path, repeat, first in duplicates:
+            doc.problems.append(
+                Problem(
+                    doc.file,
+                    repeat,
+                    "duplicate-key",
+                    f"{'.'.join(map(str, path))} is repeated (first at line {first});"
+                    " keep one; this entry is ignored",
+                )
+            )
         return loader.construct_document(node)
     except _AliasUsed as exc:
         doc.fatal = Problem(
@@ -487,9 +498,17 @@ class _AliasUsed(Exception):
 
 
 def _record_lines(
-    node: Any, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int], seen: set[int]
+    node: Any,
+    path: tuple[Any, ...],
+    lines: dict[tuple[Any, ...], int],
+    seen: set[int],
+    duplicates: list[tuple[tuple[Any, ...], int, int]],
 ) -> None:
-    """The line of every entry; a node reached twice is an alias (refused: alias bombs)."""
+    """The line of every entry; a node reached twice is an alias (refused: alias bombs).
+
+    A key repeated in one mapping is reported in ``duplicates`` and removed, so the first one
+    applies (YAML loaders silently keep the last, which would hide the entry a reader sees first).
+    """
     import yaml
 
     if id(node) in seen:
@@ -497,14 +516,26 @@ def _record_lines(
     seen.add(id(node))
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        kept: list[tuple[Any, Any]] = []
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
             key_path = (*path, key)
+            if key_path in lines and any(k is not key_node and _same_key(k, key) for k, _ in kept):
+                duplicates.append((key_path, key_node.start_mark.line + 1, lines[key_path]))
+                continue
+            kept.append((key_node, value_node))
             lines[key_path] = key_node.start_mark.line + 1
-            _record_lines(value_node, key_path, lines, seen)
+            _record_lines(value_node, key_path, lines, seen, duplicates)
+        node.value[:] = kept
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(item, (*path, index), lines, seen)
+            _record_lines(item, (*path, index), lines, seen, duplicates)
+
+
+def _same_key(key_node: Any, key: Any) -> bool:
+    import yaml
+
+    return isinstance(key_node, yaml.ScalarNode) and key_node.value == key
 
 
 def parse_policy_text(text: str, file: str, *, now: datetime | None = None) -> PolicyDoc:
@@ -733,6 +764,8 @@ def override_problem(
         return ("schema", "an override's action is warn or allow; the entry is ignored")
     if not str(entry.get("reason", "")).strip():
         return ("schema", "an override needs a reason; the entry is ignored")
+    if len(str(entry.get("reason"))) > 500:
+        return ("schema", "an override's reason is at most 500 characters; the entry is ignored")
     try:
         expires = parse_time(str(entry.get("expires", "")))
     except ValueError as exc:
