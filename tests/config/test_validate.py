@@ -113,6 +113,10 @@ MESSAGES = [
     ("persistence: yes", "persistence: expected true or false (got 'yes')"),
     ("enforcement: loose", "enforcement: expected strict, warn or off (got 'loose')"),
     ("enforcement: stric", "did you mean 'strict'?"),
+    # An enum that is one branch of the key names the other branch too.
+    ("max-turns: abc", "max-turns: expected an integer or auto (got 'abc')"),
+    # A null member of an enum is spelled null, not Python's None.
+    ("vcs: gitea", "vcs: expected github, gitlab or null (got 'gitea')"),
     ("learnings.decay-rate: 1", "learnings.decay-rate must be < 1 (got 1)"),
     (
         "persona-gate-wave.threshold: 5-of-4",

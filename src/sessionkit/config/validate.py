@@ -225,15 +225,25 @@ def _diagnostic(error: ValidationError, path: Path, typed: Typed, file: str) -> 
     name = dotted(path) or "the section"
     value = error.instance
     expected = ""
+    hint: str | None = None
     if keyword == "type":
         expected = describe(schema)
         message = f"{name}: expected {expected} (got {show(value)})"
     elif keyword in ("enum", "const"):
         choices = [
-            str(v).lower() if isinstance(v, bool) else str(v)
+            "null" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
             for v in schema.get("enum", [schema.get("const")])
         ]
         expected = _or(choices)
+        whole = ks.schema_at(path) if keyword == "enum" else None
+        if (
+            whole is not None
+            and ("oneOf" in whole or "anyOf" in whole)
+            and ks.kinds(whole) - {"string", "null"}
+        ):
+            # The enum is one branch of the key (max-turns: auto or an integer): name them all.
+            expected = describe(whole)
+            hint = f"write {expected}"
         message = f"{name}: expected {expected} (got {show(value)})"
         close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
         if close:
@@ -305,6 +315,7 @@ def _diagnostic(error: ValidationError, path: Path, typed: Typed, file: str) -> 
         key=key or None,
         value=value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else None,
         expected=expected,
+        hint=hint,
     )
 
 
