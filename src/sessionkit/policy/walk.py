@@ -3544,6 +3544,9 @@ def _h_container(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -
             if t is not None and d and (t == d or t.startswith(d.rstrip("/") + "/")):
                 base = _join_cwd(call.cwd[0], s) if call.cwd else s
                 return _concat(base, lit(t[len(d.rstrip("/")) :]))
+        if t is not None and _container_only(t, mounts):
+            # a path of the container's own file system (§6.5 container row): not the host's
+            return Value((Unknown(t, False),))
         return v
 
     mapped = [rest[0], *[_container_payload(to_host(v), mounts, call) for v in rest[1:]]]
@@ -3572,16 +3575,43 @@ def _host_text(src: Value, call: _Call) -> str | None:
     return None
 
 
+def _container_only(path: str, mounts: list[tuple[Value, str]]) -> bool:
+    """Whether an absolute container path is neither a bind-mount target, below one, nor an
+    ancestor of one (deleting ``/`` in the container deletes the mounted repository too)."""
+    if not path.startswith("/"):
+        return False
+    import posixpath
+
+    norm = posixpath.normpath(path)
+    for _src, dst in mounts:
+        target = posixpath.normpath(dst) if dst else ""
+        if not target.startswith("/"):
+            return False  # a relative or unknown target: judge on the host (toward protection)
+        if norm == target or norm == "/" or target.startswith(norm.rstrip("/") + "/"):
+            return False
+        if norm.startswith(target.rstrip("/") + "/"):
+            return False
+    return True
+
+
+# absolute paths in a container payload's text (not part of a URL, a longer word or a variable)
+_PAYLOAD_PATH = r"(?<![\w./:$~-])/[^\s;&|()<>'\"`$]*"
+
+
 def _container_payload(v: Value, mounts: list[tuple[Value, str]], call: _Call) -> Value:
     """A string operand inside the container (``sh -c 'rm -rf /w/build'``) with container
     paths under a bind mount rewritten to their host paths, so the payload is judged where it
-    acts."""
+    acts; paths only the container has become an unknown ``$SESSIONKIT_CONTAINER_PATH``."""
     text = v.text
     if text is None or not any(c in text for c in " \t\n;&|"):
         return v
     import re
 
-    changed = text
+    changed = re.sub(
+        _PAYLOAD_PATH,
+        lambda m: "$SESSIONKIT_CONTAINER_PATH" if _container_only(m.group(), mounts) else m.group(),
+        text,
+    )
     for src, dst in sorted(mounts, key=lambda m: -len(m[1])):
         dst = dst.rstrip("/")
         host = _host_text(src, call) if dst else None
