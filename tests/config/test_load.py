@@ -569,3 +569,17 @@ def test_loosening_equal_and_absent(
     assert len(warned) == int(pending)
     if pending and "enforcement" not in working_line:
         assert warned[0].line == 1  # no working line: reported at the section heading
+
+
+def test_dash_list_globs_starting_with_a_star_are_read() -> None:
+    # The prior art reads `vault-sync.exclude` only as a dash list; its documented value is
+    # `**/_MOC.md`. A YAML reading would see an alias and drop the whole block.
+    cfg = load_config_text(
+        "## Session Config\n\n"
+        "vault-sync:\n  enabled: true\n  exclude:\n    - **/_MOC.md\n    - *.log\n"
+        "discovery-exclude-paths:\n- **/node_modules\n"
+    )
+    assert cfg.vault_sync.exclude == ("**/_MOC.md", "*.log")
+    assert cfg.vault_sync.enabled is True
+    assert cfg.discovery_exclude_paths == ("**/node_modules",)
+    assert not cfg.report.diagnostics

@@ -118,6 +118,12 @@ ROWS = [
         ["hooks:", "  disable:", "    - commands"],
         ["hooks:", "  disable:", "    - commands"],
     ),
+    # N9 on dash-list globs the prior art read as text; a real alias is left to the reader.
+    (
+        "N9-star-glob-items",
+        ["vault-sync:", "  exclude:", "    - **/_MOC.md  # moc", "    - *.log", "    - *a"],
+        ["vault-sync:", "  exclude:", '    - "**/_MOC.md" # moc', '    - "*.log"', "    - *a"],
+    ),
 ]
 
 

@@ -26,6 +26,8 @@ _FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^ \t`]*)[^`]*$")
 _BLOCK_HEADER = re.compile(r"^[|>](?:[1-9][-+]?|[-+][1-9]?)?(?:[ \t]+#.*)?[ \t]*$")
 _COMMENT_START = re.compile(r"(?:^|[ \t])#")
 _SEQ_ITEM = re.compile(r"^ *- ")
+_STAR_ITEM = re.compile(r"^( *-[ \t]+)\*")
+_ALIAS_TOKEN = re.compile(r"\*[A-Za-z0-9_-]+")
 
 READ_FENCES = frozenset({"", "yaml", "yml", "md", "markdown", "text", "txt"})
 _TAB = 4
@@ -414,6 +416,19 @@ def normalise(
                 elif _needs_quotes(value):
                     quoted = _quote(value)
                     line.text = text[:value_start] + quoted + comment
+                    line.delta -= 1
+                    line.anchors.append((value_start + 1, line.delta))
+                    text = line.text
+        else:
+            # N9 on sequence items whose plain value starts with `*` without being a YAML
+            # alias: globs of dash lists (`- **/_MOC.md`, `- *.log`), which the prior art read
+            # as text. A real alias (`- *a`) is left for the reader to refuse (§4.3).
+            item = _STAR_ITEM.match(text)
+            if item is not None:
+                value_start = item.end(1)
+                value, comment = split_comment(text[value_start:])
+                if value and _ALIAS_TOKEN.fullmatch(value) is None:
+                    line.text = text[:value_start] + _quote(value) + comment
                     line.delta -= 1
                     line.anchors.append((value_start + 1, line.delta))
                     text = line.text
