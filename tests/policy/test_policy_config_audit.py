@@ -342,3 +342,74 @@ def test_a_repeated_key_is_reported_and_the_first_applies(make_repo: MakeRepo) -
     result = _sk("policy", "validate", "--json", cwd=repo)
     assert result.returncode == 1
     assert [p["code"] for p in json.loads(result.stdout)["problems"]] == ["duplicate-key"]
+
+
+def _grant_in_pty(args: list[str], cwd: Path) -> tuple[int, str]:
+    """``sessionkit guard override add ARGS`` on a pseudo-terminal, answering yes."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    child = subprocess.Popen(
+        [SESSIONKIT, "guard", "override", "add", *args],
+        cwd=cwd,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    output = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 10)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+        if b"[y/N]" in output and b"[y/N]: y" not in output:
+            os.write(master, b"y\n")
+    os.close(master)
+    return child.wait(timeout=30), output.decode(errors="replace")
+
+
+def test_override_add_grants_extra_and_compat_rules_and_records_the_whole_object(
+    make_repo: MakeRepo,
+) -> None:
+    compat = {
+        "version": 1,
+        "rules": [{"id": "kube", "pattern": "kubectl delete", "severity": "block"}],
+    }
+    policy = (
+        "version: 1\n"
+        "extra-rules:\n"
+        "  - id: terraform-destroy\n"
+        "    argv: [terraform, destroy]\n"
+        "    reason: terraform destroy tears down shared infrastructure.\n"
+    )
+    repo = make_repo(files={COMPAT_REL: json.dumps(compat), POLICY_REL: policy})
+    code, output = _grant_in_pty(
+        ["terraform-destroy", "--for", "1h", "--reason", "staging", "--session", "s-7"], repo
+    )
+    assert code == 0, output
+    code, output = _grant_in_pty(
+        ["compat:kube", "--for", "1h", "--reason", "cleanup", "--match", "kubectl delete ns *"],
+        repo,
+    )
+    assert code == 0, output
+    assert check_command("kubectl delete ns staging", cwd=repo).action == "warn"
+    assert check_command("kubectl delete pod web", cwd=repo).action == "block"
+    assert check_command("terraform destroy", cwd=repo, session="s-7").action == "warn"
+    assert check_command("terraform destroy", cwd=repo).action == "block"
+    events = [
+        json.loads(line)
+        for line in (repo / ".orchestrator/metrics/events.jsonl").read_text().splitlines()
+    ]
+    granted = [e for e in events if e["event"] == "sessionkit.guard.override.granted"]
+    assert [e["rule"] for e in granted] == ["terraform-destroy", "compat:kube"]
+    assert granted[0]["session"] == "s-7"
+    assert granted[1]["match"] == "kubectl delete ns *"
+    assert all("created" in e and "created-by" in e for e in granted)

@@ -870,11 +870,8 @@ def override_add(
         store.write_store(common_dir, [*entries, entry], now=now)
     except OSError as exc:
         raise EnvironmentProblem(f"cannot write the override store: {exc}") from exc
-    _record(
-        root,
-        "sessionkit.guard.override.granted",
-        {k: entry[k] for k in ("id", "rule", "action", "reason", "expires")},
-    )
+    # the whole override object (metrics.md: created, created-by and the scope when given)
+    _record(root, "sessionkit.guard.override.granted", dict(entry))
     click.echo(entry["id"])
 
 
