@@ -124,6 +124,11 @@ ROWS = [
         ["vault-sync:", "  exclude:", "    - **/_MOC.md  # moc", "    - *.log", "    - *a"],
         ["vault-sync:", "  exclude:", '    - "**/_MOC.md" # moc', '    - "*.log"', "    - *a"],
     ),
+    (
+        "N9-reserved-indicator-items",
+        ["ssot-files:", "  - @docs/a.md", "  - `b.md`", "  - %c", "  - d@e"],
+        ["ssot-files:", '  - "@docs/a.md"', '  - "`b.md`"', '  - "%c"', "  - d@e"],
+    ),
 ]
 
 

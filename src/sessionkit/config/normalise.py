@@ -26,7 +26,7 @@ _FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,})[ \t]*([^ \t`]*)[^`]*$")
 _BLOCK_HEADER = re.compile(r"^[|>](?:[1-9][-+]?|[-+][1-9]?)?(?:[ \t]+#.*)?[ \t]*$")
 _COMMENT_START = re.compile(r"(?:^|[ \t])#")
 _SEQ_ITEM = re.compile(r"^ *- ")
-_STAR_ITEM = re.compile(r"^( *-[ \t]+)\*")
+_RESERVED_ITEM = re.compile(r"^( *-[ \t]+)[*@`%]")
 _ALIAS_TOKEN = re.compile(r"\*[A-Za-z0-9_-]+")
 
 READ_FENCES = frozenset({"", "yaml", "yml", "md", "markdown", "text", "txt"})
@@ -420,10 +420,11 @@ def normalise(
                     line.anchors.append((value_start + 1, line.delta))
                     text = line.text
         else:
-            # N9 on sequence items whose plain value starts with `*` without being a YAML
-            # alias: globs of dash lists (`- **/_MOC.md`, `- *.log`), which the prior art read
-            # as text. A real alias (`- *a`) is left for the reader to refuse (§4.3).
-            item = _STAR_ITEM.match(text)
+            # N9 on sequence items whose plain value YAML cannot read: globs starting with `*`
+            # that are no alias (`- **/_MOC.md`, `- *.log`) and values starting with a
+            # reserved indicator (`- @docs/a.md`, `` - `make` ``), which the prior art read as
+            # text. A real alias (`- *a`) is left for the reader to refuse (§4.3).
+            item = _RESERVED_ITEM.match(text)
             if item is not None:
                 value_start = item.end(1)
                 value, comment = split_comment(text[value_start:])
