@@ -161,8 +161,13 @@ def test_patch_headers_move_crlf_and_notes() -> None:
     assert changes[0].content == "one\ntwo\n"
     assert changes[1].hunks == [(None, ["x"], ["y"])]
     assert notes == []
-    _, notes = parse_patch("+stray\n*** Add File:   \n")
-    assert notes == ["patch lines before any file header", "an add header without a path"]
+    # Lines before any header and an empty path are unresolved parts (path ""), not notes;
+    # text after the End marker (a here-document's terminator) is not part of the patch.
+    changes, notes = parse_patch("+stray\n-more\n*** Add File:   \n+x\n*** End Patch\nEOF\n")
+    assert [(c.path, c.op) for c in changes] == [("", "write"), ("", "write")]
+    assert notes == []
+    changes, notes = parse_patch("*** Begin Patch\n*** Delete File:\n*** End Patch\n")
+    assert ([(c.path, c.op) for c in changes], notes) == ([("", "delete")], [])
 
 
 PYPROJECT = (

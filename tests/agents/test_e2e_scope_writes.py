@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.agents.conftest import claude, events, run_hook
+from tests.agents.conftest import claude, codex, events, run_hook
 
 ARGS = ["claude", "pre-tool-use"]
 
@@ -117,3 +117,27 @@ def test_invalid_policy_file_keeps_built_in_rules_and_says_so(repo: Path) -> Non
     reason = blocked["hookSpecificOutput"]["permissionDecisionReason"]
     assert blocked["hookSpecificOutput"]["permissionDecision"] == "deny"
     assert "[git-reset-hard]" in reason and "[hook.policy-diagnostic]" in reason
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        "*** Begin Patch\n*** Add File: \n+x\n*** End Patch\n",
+        "*** Begin Patch\n@@\n-a\n+b\n*** End Patch\n",
+    ],
+)
+def test_codex_patch_part_without_path_is_an_unresolved_target(repo: Path, patch: str) -> None:
+    """§5.3: an empty path or hunk lines before any header make that part unresolved."""
+    _scope(repo)
+    payload = codex(repo, "apply_patch", {"command": patch})
+    obj = run_hook(["codex", "pre-tool-use"], payload, cwd=repo).json()
+    specific = obj["hookSpecificOutput"]
+    assert "permissionDecision" not in specific  # a warning, even in a strict wave
+    assert specific["additionalContext"].splitlines()[1] == (
+        "[scope.unresolved-target] cannot tell which file `a patch part without a file path` "
+        "names, so the wave scope cannot judge it. Instead: use literal paths so the write can "
+        "be checked"
+    )
+    assert "hook.input-unrecognised" not in specific["additionalContext"]
+    [record] = events(repo)
+    assert [f["rule_id"] for f in record["findings"]] == ["scope.unresolved-target"]

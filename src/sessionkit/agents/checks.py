@@ -207,6 +207,9 @@ def shell_targets(run: CheckRun, analysis: Any) -> None:
             run.paths.append(target.path)
 
 
+UNRESOLVED_PATCH_PART = "a patch part without a file path"
+
+
 def edit_targets(run: CheckRun) -> None:
     """Paths an edit call writes, deletes or moves to (absolute, against the event's cwd)."""
     event = run.event
@@ -217,6 +220,8 @@ def edit_targets(run: CheckRun) -> None:
             (change.dest, "write"),
         ):
             if not raw:
+                if raw == "" and scope is not None:  # a patch part without a path (§5.3)
+                    run.targets.append(scope.Target(None, op, text=UNRESOLVED_PATCH_PART))
                 continue
             full = os.path.normpath(os.path.join(event.cwd, os.path.expanduser(raw)))
             if full in run.paths:

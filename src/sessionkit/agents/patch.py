@@ -20,6 +20,7 @@ def parse_patch(text: str) -> tuple[list[FileChange], list[str]]:
     current: FileChange | None = None
     added: list[str] = []
     hunk: list[str] = []
+    orphan = ended = False
 
     def close() -> None:
         nonlocal current
@@ -36,6 +37,7 @@ def parse_patch(text: str) -> tuple[list[FileChange], list[str]]:
         if line.startswith(("*** Begin Patch", "*** End Patch")):
             close()
             current = None
+            ended = line.startswith("*** End Patch")
             continue
         header = _header(line)
         if header is not None:
@@ -49,18 +51,18 @@ def parse_patch(text: str) -> tuple[list[FileChange], list[str]]:
                 continue
             close()
             current = None
-            if not path:
-                notes.append(f"an {kind} header without a path")
-                continue
             op = "delete" if kind == "delete" else "write"
+            # An empty path is an unresolved target (path ""), judged as such by the scope
+            # check (``scope.unresolved-target``, §5.3), not an unrecognised payload.
             current = FileChange(path, op)
             if kind == "add":
                 current.content = ""
             changes.append(current)
             continue
         if current is None:
-            if line.strip():
-                notes.append("patch lines before any file header")
+            if line.strip() and not orphan and not ended:
+                orphan = True
+                changes.append(FileChange("", "write"))  # lines before any header: unresolved
             continue
         if current.content is not None and current.op == "write" and line.startswith("+"):
             added.append(line[1:])
