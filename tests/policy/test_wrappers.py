@@ -296,3 +296,46 @@ def test_data_tables_are_consistent() -> None:
     assert "bash" in wrappers.SHELLS and "python3" in wrappers.INTERPRETERS
     for (first, _sub), grammar in wrappers.RUNNERS.items():
         assert first and not (grammar.value & grammar.flags)
+
+
+@pytest.mark.parametrize(
+    ("command", "wrapper"),
+    [
+        ("pkexec --user root rm -rf src", "pkexec"),
+        ("chronic -e rm -rf src", "chronic"),
+        ("firejail --noprofile rm -rf src", "firejail"),
+        ("catchsegv rm -rf src", "catchsegv"),
+        ("numactl -C 0 rm -rf src", "numactl"),
+        ("prlimit --nofile=10 rm -rf src", "prlimit"),
+        ("cgexec -g cpu:grp rm -rf src", "cgexec"),
+        ("unshare -r --fork rm -rf src", "unshare"),
+        ("nsenter -t 1 -m rm -rf src", "nsenter"),
+        ("strace -f -o trace.txt rm -rf src", "strace"),
+        ("ltrace -c rm -rf src", "ltrace"),
+        ("valgrind --tool=memcheck -q rm -rf src", "valgrind"),
+        ("faketime '2020-01-01 00:00:00' rm -rf src", "faketime"),
+        ("proxychains4 -q rm -rf src", "proxychains4"),
+        ("torsocks rm -rf src", "torsocks"),
+        ("entr -r rm -rf src", "entr"),
+        ("watchexec -e py -- rm -rf src", "watchexec"),
+        ("dotenv -e .env -- rm -rf src", "dotenv"),
+        ("toybox rm -rf src", "toybox"),
+    ],
+)
+def test_wrappers_beyond_the_specification_table(command: str, wrapper: str) -> None:
+    assert wrapper in found(command).wrappers
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["sg staff -c 'rm -rf src'", "entr -s 'rm -rf src'"],
+)
+def test_wrapper_shell_payloads_beyond_the_specification_table(command: str) -> None:
+    found(command)
+
+
+@pytest.mark.parametrize(
+    "command", ["strace -p 123", "prlimit -p 1 --nofile=10", "numactl --hardware"]
+)
+def test_wrappers_that_attach_or_query_run_no_command(command: str) -> None:
+    assert [c.name for c in records(command)] == [command.split()[0]]

@@ -2724,11 +2724,12 @@ def _h_wrapper(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
     "direnv",
     "nix",
     "busybox",
+    "toybox",
     "nix-shell",
 )
 def _h_runner(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     argv = call.argv
-    if name == "busybox":
+    if name in ("busybox", "toybox"):
         if len(argv) > 1:
             sub = call.shifted(1)
             sub.wrappers = (*call.wrappers, name)

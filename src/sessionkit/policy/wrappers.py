@@ -145,6 +145,49 @@ WRAPPERS: dict[str, Wrapper] = {
         "-r --remain-after-exit --wait --no-block -S --shell",
         cwd="--working-directory",
     ),
+    # Beyond the specification's table (§6.2 lists the minimum): common programs that run
+    # their operand as a command. Unknown options are read both ways, as for every wrapper.
+    "pkexec": Wrapper(value="--user", flags="--disable-internal-agent --keep-cwd"),
+    "chronic": Wrapper(flags="-e -v"),
+    "firejail": Wrapper(flags="--quiet --noprofile"),
+    "catchsegv": Wrapper(),
+    "numactl": Wrapper(
+        value="-C --physcpubind -N --cpunodebind -m --membind -i --interleave -p --preferred",
+        flags="-l --localalloc -a --all",
+    ),
+    "prlimit": Wrapper(flags="--raw --noheadings --verbose", inert="-p --pid"),
+    "cgexec": Wrapper(value="-g", flags="--sticky"),
+    "unshare": Wrapper(
+        value="-R --root -w --wd --propagation --setgroups --map-user --map-group",
+        flags="-r -m -u -i -n -p -U -C -T -f --fork --map-root-user --mount-proc --kill-child",
+        cwd="-w --wd",
+    ),
+    "nsenter": Wrapper(
+        value="-t --target -S --setuid -G --setgid -r --root -w --wd",
+        flags="-a --all -m -u -i -n -p -U -C -T -F --no-fork --preserve-credentials",
+    ),
+    "strace": Wrapper(
+        value="-o -e -p -s -u -E -a -b -I -O -P -S -X",
+        flags="-f -ff -c -C -d -D -h -i -k -q -qq -r -t -tt -ttt -T -v -V -w -x -xx -y -yy -z -Z",
+    ),
+    "ltrace": Wrapper(
+        value="-o -e -p -s -u -a -A -D -F -l -n -x -L",
+        flags="-f -c -C -h -i -r -S -t -tt -ttt -T -b -w",
+    ),
+    "valgrind": Wrapper(flags="-q -v --quiet --verbose"),
+    "faketime": Wrapper(value="-p", flags="-m -f", positional=1),
+    "proxychains": Wrapper(value="-f", flags="-q"),
+    "proxychains4": Wrapper(value="-f", flags="-q"),
+    "torsocks": Wrapper(value="-u -p -a -P --user --pass --address --port", flags="-i -q -d"),
+    "sg": Wrapper(payload="-c", positional=1),
+    "entr": Wrapper(flags="-a -c -d -n -p -r -z", shell="-s"),
+    "watchexec": Wrapper(
+        value="-e --exts -w --watch -i --ignore -f --filter -d --debounce --delay-run -s "
+        "--signal --shell --project-origin --workdir -E --env",
+        flags="-c --clear -r --restart -n -o -p --postpone -W -N --notify --no-vcs-ignore",
+        cwd="--workdir",
+    ),
+    "dotenv": Wrapper(value="-e -c -v -p", flags="-o --debug"),
 }
 
 # Multi-word package runners: (first word, subcommand or "") -> wrapper grammar.  The operand
