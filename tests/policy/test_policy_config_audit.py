@@ -413,3 +413,47 @@ def test_override_add_grants_extra_and_compat_rules_and_records_the_whole_object
     assert granted[0]["session"] == "s-7"
     assert granted[1]["match"] == "kubectl delete ns *"
     assert all("created" in e and "created-by" in e for e in granted)
+
+
+def test_a_local_override_cannot_outlast_max_override_duration_by_its_created_field(
+    make_repo: MakeRepo,
+) -> None:
+    repo = make_repo(files={"README": "x\n"})
+    now = datetime.now(timezone.utc)
+    month = (now + timedelta(days=30)).isoformat(timespec="seconds")
+    no_created = _local("ovr-nocreated", "git-stash-drop", expires=month)
+    del no_created["created"]
+    future = _local(
+        "ovr-future",
+        "git-stash-drop",
+        created=(now + timedelta(days=29, hours=23)).isoformat(timespec="seconds"),
+        expires=month,
+    )
+    for entry in (no_created, future):
+        _store(repo, entry)
+        assert check_command("git stash drop", cwd=repo).action == "block"
+        assert [p.code for p in validate_policy(repo)[1]] == ["override-too-long"]
+    short = _local("ovr-short", "git-stash-drop")
+    del short["created"]
+    _store(repo, short)
+    assert check_command("git stash drop", cwd=repo).action == "allow"
+
+
+def test_when_several_overrides_apply_the_one_that_lowers_least_wins(
+    make_repo: MakeRepo,
+) -> None:
+    expires = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat(timespec="seconds")
+    text = (
+        "version: 1\n"
+        "overrides:\n"
+        "  - id: team-warn\n"
+        "    rule: git-stash-drop\n"
+        "    reason: stash clean-up week\n"
+        f'    expires: "{expires}"\n'
+    )
+    repo = make_repo(files={POLICY_REL: text})
+    _store(repo, _local("ovr-allow", "git-stash-drop"))
+    decision = check_command("git stash drop", cwd=repo)
+    assert decision.action == "warn"
+    downgrade = decision.findings[0].downgraded_by
+    assert downgrade is not None and downgrade.override_id == "team-warn"

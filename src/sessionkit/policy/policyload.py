@@ -775,12 +775,16 @@ def override_problem(
             "override-expired",
             f"override {entry.get('id') or rule_id!r} expired at {entry.get('expires')}; remove it",
         )
-    if local and entry.get("created"):
+    if local:
+        # measured from its creation, and never from later than now: a store entry without
+        # (or with a future) ``created`` cannot outlast max-override-duration from this check
+        created = now
         try:
-            created = parse_time(str(entry["created"]))
+            if entry.get("created"):
+                created = min(parse_time(str(entry["created"])), now)
         except ValueError:
-            created = None
-        if created is not None and (expires - created).total_seconds() > max_duration:
+            pass
+        if (expires - created).total_seconds() > max_duration:
             return (
                 "override-too-long",
                 f"override {entry.get('id')!r} lasts longer than max-override-duration"
