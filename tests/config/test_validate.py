@@ -169,6 +169,16 @@ SEMANTIC = [
         {("config.secret-in-config", "warning", 3)},
     ),
     ("webhooks.discord.url: https://x.example/hook\n", set()),
+    # Credentials in a committed URL outside webhooks too (§8.3 config.secret-in-config).
+    (
+        "special: see https://bot:s3cret@ci.example/x\n",
+        {("config.secret-in-config", "warning", 3)},
+    ),
+    (
+        'health-endpoints: ["https://h.example/health?token=abc"]\n',
+        {("config.secret-in-config", "warning", 3)},
+    ),
+    ("special: ssh://git@host.example/repo and mailto:a@b\n", set()),
 ]
 
 
@@ -196,3 +206,13 @@ def test_secret_url_is_masked_in_messages() -> None:
     for diag in cfg.report.diagnostics:
         assert "pw" not in diag.message
         assert diag.value in (None, "***")
+
+
+def test_credentials_in_an_invalid_value_are_masked() -> None:
+    # §8.1: a value whose content suggests a secret is masked in every diagnostic.
+    cfg = load_config_text(H + "vcs: https://bot:s3cret@git.example\nwaves: x?token=abc\n")
+    assert [d.rule for d in cfg.report.errors] == ["config.enum", "config.type"]
+    for diag in cfg.report.diagnostics:
+        assert "s3cret" not in diag.message and "s3cret" not in str(diag.value)
+        assert "abc" not in diag.message and "abc" not in str(diag.value)
+    assert cfg.report.errors[0].value == "https://***@git.example"

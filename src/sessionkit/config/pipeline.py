@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,7 +96,35 @@ def parse_scanned(decoded: markdown.Decoded, extraction: markdown.Extraction, fi
     _empty_maps_are_null(typed.doc)
     result.doc = typed.doc
     result.key_marks = typed.key_marks
+    result.diagnostics = [_mask_credentials(d) for d in result.diagnostics]
     return result
+
+
+# Credentials in a URL (``https://user:secret@host``, ``?token=…``), wherever they appear.
+_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s@'\"]+:[^/\s@'\"]*@", re.I)
+_SECRET_QUERY = re.compile(r"([?&](?:token|key|secret|password|sig)=)[^&\s'\"]*", re.I)
+
+
+def _mask(text: str) -> str:
+    return _SECRET_QUERY.sub(r"\1***", _USERINFO.sub(r"\1***@", text))
+
+
+def _mask_credentials(diag: Diagnostic) -> Diagnostic:
+    """§8.1: a value whose content suggests a secret is masked in the message and the value."""
+    value = diag.value
+    if not isinstance(value, str) or _mask(value) == value:
+        return diag
+    return Diagnostic(
+        diag.rule,
+        diag.severity,
+        _mask(diag.message),
+        file=diag.file,
+        line=diag.line,
+        column=diag.column,
+        hint=_mask(diag.hint) if diag.hint is not None else None,
+        key=diag.key,
+        value=_mask(value),
+    )
 
 
 def _read_body(lines: list[str], first_line: int, file: str, result: Parsed) -> Typed:

@@ -40,6 +40,10 @@ _RULES = {
     "additionalProperties": "config.unknown-key",
 }
 _MAX_ROUNDS = 6
+_CREDENTIALS = re.compile(
+    r"\b[a-z][a-z0-9+.-]*://[^/\s@]+:[^/\s@]*@|[?&](?:token|key|secret|password|sig)=[^&\s]",
+    re.I,
+)
 _MAX_PERSONAS = 20
 _M_OF_N = re.compile(r"(0|[1-9][0-9]{0,5})-of-(0|[1-9][0-9]{0,5})")
 _SECRET_URL = re.compile(
@@ -421,6 +425,36 @@ def _semantic(typed: Typed, file: str, diags: list[Diagnostic]) -> None:
                         hint=f"use the SO_WEBHOOK_{kind.upper().replace('-', '_')}_URL environment variable",
                     )
                 )
+    _secrets(typed, file, diags)
+
+
+def _secrets(typed: Typed, file: str, diags: list[Diagnostic]) -> None:
+    """``config.secret-in-config`` for credentials in a URL anywhere outside ``webhooks``."""
+
+    def walk(node: Any, path: Path) -> None:
+        if isinstance(node, dict):
+            for name, child in node.items():
+                walk(child, (*path, name))
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                walk(child, (*path, index))
+        elif isinstance(node, str) and path[:1] != ("webhooks",) and _CREDENTIALS.search(node):
+            line, column = _mark(typed, path)
+            diags.append(
+                make(
+                    "config.secret-in-config",
+                    f"{dotted(path)} embeds credentials in a URL in a committed file",
+                    file=file,
+                    line=line,
+                    column=column,
+                    key=canonical_key(path),
+                    value="***",
+                    hint="remove the credentials: use an environment variable or a credential "
+                    "helper instead",
+                )
+            )
+
+    walk(typed.doc, ())
 
 
 _ACTION_RANK = {"allow": 0, "warn": 1, "block": 2}
