@@ -374,6 +374,25 @@ def test_cursor_after_file_edit_weakening_compares_undone_edit_with_disk(repo: P
     assert len(events(repo)) == 1
 
 
+def test_cursor_once_per_session_notice_waits_for_an_answer_that_shows_it(repo: Path) -> None:
+    """Cursor answers a Read with a bare allow: the notice must not be used up there (§6.3)."""
+    read = cursor(repo, "preToolUse", tool_name="Read", tool_input={"path": "README.md"})
+    first = run_hook(["cursor", "pretool"], read, cwd=repo)
+    assert first.stdout == '{"permission":"allow"}\n'
+    assert events(repo) == []
+    shell = cursor(
+        repo,
+        "preToolUse",
+        tool_name="Shell",
+        tool_input={"command": "ls", "working_directory": "."},
+    )
+    obj = run_hook(["cursor", "pretool"], shell, cwd=repo).json()
+    assert obj["permission"] == "allow"
+    assert obj["user_message"].startswith("⚠ sessionkit: [hook.command-misconfigured]")
+    again = run_hook(["cursor", "pretool"], shell, cwd=repo)
+    assert again.stdout == '{"permission":"allow"}\n'  # shown once, then remembered
+
+
 def test_cursor_bom_and_crlf(repo: Path) -> None:
     body = json.dumps(
         cursor(repo, "beforeShellExecution", command="git reset --hard HEAD~1", cwd=str(repo)),

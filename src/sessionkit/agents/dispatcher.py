@@ -339,9 +339,14 @@ def _judge(
         persist_patterns(call.cache_doc, call.cache_path, run.scope_checked)
     if call.probe is None:
         if any(item.rule_id in ONCE_RULES for item in run.findings):  # else nothing to filter
-            from sessionkit.agents import notices
+            if _can_show(event):
+                from sessionkit.agents import notices
 
-            notices.filter_shown(run.findings, event.session_id, event.git_dir)
+                notices.filter_shown(run.findings, event.session_id, event.git_dir)
+            else:
+                # Cursor answers read-type calls and afterFileEdit without any message: a
+                # once-per-session notice is kept for the next answer that can show it.
+                run.findings[:] = [f for f in run.findings if f.rule_id not in ONCE_RULES]
     else:
         call.probe(run)
     action, shown = combine(run.findings)
@@ -352,6 +357,14 @@ def _judge(
     outcome = Outcome(_allow_text(call)) if action == "allow" else _answer(call, action, shown, run)
     _attach_overrides(call, outcome, run)
     return outcome
+
+
+def _can_show(event: HookEvent) -> bool:
+    """Whether the rendered answer carries messages (§7.3: Cursor's explicit allow and ``{}``
+    do not)."""
+    if event.harness != "cursor":
+        return True
+    return event.event != "after-file-edit" and event.tool_kind in ("shell", "edit")
 
 
 def _attach_overrides(call: Call, outcome: Outcome, run: checks_mod.CheckRun) -> None:
