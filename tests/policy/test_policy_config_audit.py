@@ -457,3 +457,36 @@ def test_when_several_overrides_apply_the_one_that_lowers_least_wins(
     assert decision.action == "warn"
     downgrade = decision.findings[0].downgraded_by
     assert downgrade is not None and downgrade.override_id == "team-warn"
+
+
+def test_an_unknown_key_in_paths_drops_only_that_key_with_a_hint(make_repo: MakeRepo) -> None:
+    # the whole paths section used to go, taking not-artefact-dirs (a tightening) with it
+    text = "version: 1\npaths:\n  allow-delet: [fixtures]\n  not-artefact-dirs: [build]\n"
+    repo = make_repo(files={POLICY_REL: text, "build/main.c": "int main;\n"})
+    policy = load_policy(repo)
+    assert policy.not_artefact_dirs == ("build",)
+    [notice] = [n for n in policy.notices if n.code == "policy-entry-ignored"]
+    assert notice.source == f"{POLICY_REL}:3"
+    assert "did you mean 'allow-delete'?" in notice.message
+    assert check_command("rm -rf build", cwd=repo).action == "block"
+
+
+def test_schema_problems_say_how_to_fix_them(make_repo: MakeRepo) -> None:
+    text = (
+        "version: 1\n"
+        "rules:\n"
+        "  git-stash: BLOCK\n"
+        "extra-rules:\n"
+        "  - id: tf\n"
+        "    argv: [terraform, destroy]\n"
+        "    reason: tears down infrastructure.\n"
+        "    sugestion: plan first\n"
+        "relax-in-linked-worktrees: sometimes\n"
+    )
+    repo = make_repo(files={POLICY_REL: text})
+    messages = {p.line: p.message for p in validate_policy(repo)[1]}
+    assert messages[3] == (
+        "rules.git-stash: 'BLOCK' is not one of block, warn, allow, off; the entry is ignored"
+    )
+    assert "unknown key 'sugestion'; did you mean 'suggestion'?" in messages[5]
+    assert "'sometimes' is not true or false; write true or false" in messages[9]

@@ -565,6 +565,21 @@ def parse_policy_text(text: str, file: str, *, now: datetime | None = None) -> P
                 f"unknown key {key!r}{_did_you_mean(str(key), TOP_KEYS)}; the entry is ignored",
             )
             del data[key]
+    for section, known in (("paths", PATH_KEYS), ("compat", ("blocked-commands",))):
+        # an unknown key in a section drops that key, not the section's other settings
+        # (a dropped paths section would lose its not-artefact-dirs)
+        values = data.get(section)
+        if not isinstance(values, dict):
+            continue
+        for key in list(values):
+            if key not in known:
+                doc.problem(
+                    (section, key),
+                    "unknown-key",
+                    f"{section}: unknown key {key!r}{_did_you_mean(str(key), known)};"
+                    " the entry is ignored",
+                )
+                del values[key]
     _schema_check(doc, data)
     _semantic_check(doc, data, now=now)
     doc.data = data
@@ -598,11 +613,49 @@ def _schema_check(doc: PolicyDoc, data: dict[str, Any]) -> None:
         if any(entry[:n] in drops for n in range(1, len(entry) + 1)):
             continue
         doc.problem(
-            path, "schema", f"{'.'.join(map(str, path))}: {error.message}; the entry is ignored"
+            path,
+            "schema",
+            f"{'.'.join(map(str, path))}: {_schema_message(error)}; the entry is ignored",
         )
         drops.add(entry)
     for entry in sorted(drops, key=lambda p: (len(p), [str(x) for x in p]), reverse=True):
         _drop(data, entry)
+
+
+_TYPE_WORDS = {
+    "array": "a list",
+    "object": "a mapping",
+    "string": "a string",
+    "boolean": "true or false",
+    "integer": "a whole number",
+}
+
+
+def _schema_message(error: Any) -> str:
+    """What is wrong and how to fix it, in the file's words rather than the validator's."""
+    kind = error.validator
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        known = list((error.schema.get("properties") or {}).keys())
+        unknown = [k for k in error.instance if k not in known]
+        if unknown and known:
+            word = str(unknown[0])
+            return f"unknown key {word!r}{_did_you_mean(word, known)} (known: {', '.join(known)})"
+    if kind == "enum":
+        choices = ", ".join(
+            dict.fromkeys("off" if c is False else str(c) for c in error.validator_value)
+        )
+        return f"{error.instance!r} is not one of {choices}"
+    if kind == "required":
+        return f"{error.message}; add it"
+    matchers = set(error.instance) & {"argv", "text"} if isinstance(error.instance, dict) else None
+    if kind == "oneOf" and matchers is not None and len(matchers) != 1:
+        return "give exactly one of argv and text"
+    if kind == "pattern" and error.validator_value == "^(/|~/)":
+        return f"{error.instance!r} is not absolute; start it with / or ~/"
+    if kind == "type":
+        wanted = _TYPE_WORDS.get(str(error.validator_value), str(error.validator_value))
+        return f"{error.instance!r} is not {wanted}; write {wanted}"
+    return str(error.message)
 
 
 def _drop(data: dict[str, Any], path: tuple[Any, ...]) -> None:
