@@ -310,7 +310,8 @@ def _tokens(code: str, language: str) -> list[Token]:
             j = i + 1
             while j < n and (
                 code[j] in _IDENT
-                or (code[j] in ".:" and j + 1 < n and code[j + 1] in _IDENT_START)
+                # a dotted name (a single ":" ends it: {recursive:true}, lambda x:y)
+                or (code[j] == "." and j + 1 < n and code[j + 1] in _IDENT_START)
                 or code.startswith("::", j)
             ):
                 j += 2 if code.startswith("::", j) else 1
@@ -481,6 +482,7 @@ _JS_CALLS = {
     "fs.rm": "rmrec",
     "fs.rmSync": "rmrec",
     "fs.promises.rm": "rmrec",
+    "fs.promises.rmdir": "rmrec",
     "fs.rmdir": "rmrec",
     "fs.rmdirSync": "rmrec",
     "fs-extra.remove": "rmtree",
@@ -495,6 +497,7 @@ _JS_CALLS = {
     "del.deleteSync": "rmtree",
     "del.deleteAsync": "rmtree",
     "Deno.remove": "rmrec",
+    "Deno.removeSync": "rmrec",
 }
 _PERL_CALLS = {
     "system": "perlsys",
