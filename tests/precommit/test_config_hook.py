@@ -278,3 +278,15 @@ def test_an_unreadable_instruction_file_exits_3(
     assert proc.returncode == 3
     assert "  CLAUDE.md: config.unreadable: " in proc.stdout
     assert proc.stdout.splitlines()[-1].startswith("hint: ")
+
+
+def test_verdict_names_the_instruction_files_that_have_no_section(
+    make_repo: Callable[..., Path],
+) -> None:
+    repo = make_repo(files={"CLAUDE.md": "# Project\n", "AGENTS.md": "# Agents\n"})
+    check = hook.run_check(str(repo), environ={})
+    assert check.summary() == (
+        "no Session Config; defaults apply (CLAUDE.md, AGENTS.md, no ## Session Config section)"
+    )
+    bare = make_repo(name="bare")
+    assert hook.run_check(str(bare), environ={}).location() == "no CLAUDE.md or AGENTS.md"

@@ -44,7 +44,7 @@ _HINT_ENV = "fix the file named above (or SESSIONKIT_CONFIG_FILE) and commit aga
 class ConfigCheck:
     """One run of the config check: findings in check-result form plus what the verdict needs."""
 
-    __slots__ = ("config", "env_problem", "findings", "host_file", "section_line")
+    __slots__ = ("config", "env_problem", "existing", "findings", "host_file", "section_line")
 
     def __init__(
         self,
@@ -54,12 +54,14 @@ class ConfigCheck:
         section_line: int | None,
         env_problem: bool,
         config: SessionConfig | None,
+        existing: tuple[str, ...] = (),
     ) -> None:
         self.findings = findings
         self.host_file = host_file
         self.section_line = section_line
         self.env_problem = env_problem
         self.config = config
+        self.existing = existing  # the instruction files that exist (none may have a section)
 
     def count(self, level: str) -> int:
         return sum(1 for f in self.findings if f["level"] == level)
@@ -80,6 +82,8 @@ class ConfigCheck:
     def location(self) -> str:
         """``CLAUDE.md, section at line 40`` — where the verdict is about."""
         if self.host_file is None:
+            if self.existing:  # instruction files exist, none with a section
+                return f"{', '.join(self.existing)}, no ## Session Config section"
             return "no CLAUDE.md or AGENTS.md"
         if self.section_line is None:
             return f"{self.host_file}, no ## Session Config section"
@@ -207,12 +211,14 @@ def run_check(
         d.severity == "error" and d.category == "env" for d in diagnostics
     )
     section = report.section if report is not None else None
+    consulted = report.consulted if report is not None else ()
     return ConfigCheck(
         findings=findings,
         host_file=report.host_file if report is not None else None,
         section_line=section[0] if section else None,
         env_problem=env_problem,
         config=cfg,
+        existing=tuple(str(c["path"]) for c in consulted if c.get("exists")),
     )
 
 
