@@ -141,3 +141,40 @@ def test_codex_patch_part_without_path_is_an_unresolved_target(repo: Path, patch
     assert "hook.input-unrecognised" not in specific["additionalContext"]
     [record] = events(repo)
     assert [f["rule_id"] for f in record["findings"]] == ["scope.unresolved-target"]
+
+
+@pytest.mark.parametrize("gate", ["bash-write-guard", "path-guard"])
+def test_scope_gates_switch_off_one_channel_only(repo: Path, gate: str) -> None:
+    """§9.9: ``bash-write-guard: false`` skips scope for shell writes, ``path-guard: false``
+    for edits; the other channel and protected paths are still checked."""
+    (repo / ".claude").mkdir(exist_ok=True)
+    (repo / ".claude" / "wave-scope.json").write_text(
+        json.dumps(
+            {
+                "wave": 5,
+                "role": "Impl",
+                "enforcement": "strict",
+                "allowedPaths": ["src/"],
+                "gates": {gate: False},
+            }
+        )
+    )
+    shell = run_hook(ARGS, _bash(repo, "echo x > notes.txt"), cwd=repo)
+    edit = run_hook(
+        ARGS, claude(repo, "Write", {"file_path": "notes.txt", "content": "x"}), cwd=repo
+    )
+    off, on = (shell, edit) if gate == "bash-write-guard" else (edit, shell)
+    assert off.raw == b""
+    reason = on.json()["hookSpecificOutput"]["permissionDecisionReason"]
+    assert "[scope.outside-allowed-paths] `notes.txt`" in reason
+    # Protected paths ignore the gates, and still see the wave as active (unknown role: block).
+    guarded = run_hook(ARGS, _bash(repo, "echo x > .claude/settings.json"), cwd=repo).json()
+    written = run_hook(
+        ARGS,
+        claude(repo, "Write", {"file_path": ".claude/settings.json", "content": "{}"}),
+        cwd=repo,
+    ).json()
+    for obj in (guarded, written):
+        specific = obj["hookSpecificOutput"]
+        assert specific["permissionDecision"] == "deny"
+        assert "[protected.control]" in specific["permissionDecisionReason"]

@@ -389,6 +389,13 @@ def check_paths(run: CheckRun, root: str, environ: Mapping[str, str]) -> None:
     )
     if "protected" in run.disabled:
         found = [item for item in found if not item.rule_id.startswith("protected.")]
+    if active is not None:
+        # ``gates.path-guard: false`` / ``bash-write-guard: false``: no scope check for edits /
+        # shell writes (§9.9); protected paths still apply, with the wave counted as active.
+        gate = "bash-write-guard" if run.event.tool_kind == "shell" else "path-guard"
+        gates = run.config.get("enforcement-gates")
+        if not active.gate(gate, gates if isinstance(gates, dict) else None):
+            found = [item for item in found if not item.rule_id.startswith("scope.")]
     run.findings.extend(found)
 
 
