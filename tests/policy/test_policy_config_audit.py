@@ -490,3 +490,27 @@ def test_schema_problems_say_how_to_fix_them(make_repo: MakeRepo) -> None:
     )
     assert "unknown key 'sugestion'; did you mean 'suggestion'?" in messages[5]
     assert "'sometimes' is not true or false; write true or false" in messages[9]
+
+
+def test_policy_show_json_and_override_list_speak_the_files_language(
+    make_repo: MakeRepo,
+) -> None:
+    now = datetime.now(timezone.utc)
+    expires = (now + timedelta(days=2, hours=5, minutes=30)).isoformat(timespec="seconds")
+    text = (
+        "version: 1\n"
+        "overrides:\n"
+        "  - id: fixtures\n"
+        "    rule: rm-recursive-source\n"
+        "    reason: regenerating fixtures\n"
+        f'    expires: "{expires}"\n'
+        '    paths: ["fixtures/**"]\n'
+    )
+    repo = make_repo(files={POLICY_REL: text})
+    shown = json.loads(_sk("policy", "show", "--json", cwd=repo).stdout)
+    [override] = shown["overrides"]
+    assert not [key for key in override if key.startswith("_")]
+    assert override["paths"] == ["fixtures/**"]
+    listed = json.loads(_sk("override", "list", "--json", cwd=repo).stdout)
+    [row] = listed["overrides"]
+    assert row["remaining"] in ("2d5h", "2d4h")

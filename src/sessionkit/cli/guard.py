@@ -658,7 +658,19 @@ def policy_show(as_json: bool, cwd: str | None) -> None:
     """Print the effective policy, each entry with its source, and loosenings awaiting a commit."""
     policy = _load_policy_for(cwd)
     if as_json:
-        echo_json({"digest": policy.digest, **policy.to_json()})
+        # without the compiled forms and lines the cache keeps for the hot path (``_line``, …)
+        data = {
+            key: [
+                {k: v for k, v in item.items() if not k.startswith("_")}
+                if isinstance(item, dict)
+                else item
+                for item in value
+            ]
+            if isinstance(value, list)
+            else value
+            for key, value in policy.to_json().items()
+        }
+        echo_json({"digest": policy.digest, **data})
         return
     click.echo(f"effective guard policy {policy.digest}")
     origins: dict[str, list[str]] = {}
@@ -884,7 +896,7 @@ def override_list(show_all: bool, as_json: bool, cwd: str | None) -> None:
     from datetime import datetime, timezone
 
     from sessionkit.policy import overrides as store
-    from sessionkit.policy.policyfile import format_duration, override_problem, parse_time
+    from sessionkit.policy.policyfile import override_problem, parse_time
 
     root, common_dir = _repo_dirs(cwd)
     policy = _load_policy_for(root)
@@ -915,9 +927,7 @@ def override_list(show_all: bool, as_json: bool, cwd: str | None) -> None:
                 if not k.startswith("_") and k not in ("file", "line")
             }
             row["origin"] = origin
-            row["remaining"] = (
-                format_duration(max(0, int(left) // 60 * 60)) if left > 0 else "expired"
-            )
+            row["remaining"] = _remaining(int(left)) if left > 0 else "expired"
             rows.append(row)
     for notice in notices:
         click.echo(f"note: {notice.code}: {notice.message}", err=True)
@@ -931,6 +941,18 @@ def override_list(show_all: bool, as_json: bool, cwd: str | None) -> None:
             f"{row.get('id', '-'):<22} {row['rule']:<28} {row.get('action', 'warn'):<5} "
             f"{row['origin']:<9} {row['remaining']:<8} {row.get('reason', '')}"
         )
+
+
+def _remaining(seconds: int) -> str:
+    """Time left in the duration grammar, two units at most: 45m, 3h20m, 2d23h."""
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}d{hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h{minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
 
 
 @override_group.command("revoke")
