@@ -845,8 +845,9 @@ def _regression_summary(
 __all__ = ["ProgressEvent", "run_gates", "timeout_for"]
 
 
-def baseline_command_hashes(repo: str | os.PathLike[str] = ".") -> dict[str, str]:
-    """The command hash every configured check would have in a ``baseline`` run (for reuse)."""
+def _baseline_context(repo: str | os.PathLike[str]) -> tuple[str, Resolution, RunContext]:
+    """The root, the resolved checks and the run context of a ``baseline`` run that is only
+    planned, not run (reuse validity compares against what it would record)."""
     root = git.get_root(repo)
     resolution = resolve(root, _tracked(root))
     ctx = RunContext(
@@ -857,6 +858,12 @@ def baseline_command_hashes(repo: str | os.PathLike[str] = ".") -> dict[str, str
         timeout_override=None,
         tracked=frozenset(),
     )
+    return root, resolution, ctx
+
+
+def baseline_command_hashes(repo: str | os.PathLike[str] = ".") -> dict[str, str]:
+    """The command hash every configured check would have in a ``baseline`` run (for reuse)."""
+    _root, resolution, ctx = _baseline_context(repo)
     return {
         spec.name: baselines.command_hash(
             build_command(spec, ctx, None)[0].text, spec.cwd, spec.env
@@ -876,16 +883,7 @@ def baseline_tool_versions(
     else ``<executable> --version`` in argv mode). Checks whose tool cannot be identified, or
     whose version cannot be learned this way, are left out (compared as unknown).
     """
-    root = git.get_root(repo)
-    resolution = resolve(root, _tracked(root))
-    ctx = RunContext(
-        root=root,
-        variant="baseline",
-        run_dir="",
-        defaults=resolution.policy.defaults,
-        timeout_override=None,
-        tracked=frozenset(),
-    )
+    root, resolution, ctx = _baseline_context(repo)
     probed: dict[str, dict[str, str]] = {}
     for spec in resolution.checks:
         if not spec.configured or (checks and spec.name not in checks):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from sessionkit.gates.reports.base import ReportOptions
-from sessionkit.gates.reports.model import ReportFinding, ReportModel, Section
+from sessionkit.gates.reports.model import ReportFinding, ReportModel, Section, reading_order
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_ROWS = 200
@@ -73,13 +73,7 @@ def _details(section: Section, findings: list[ReportFinding], budget: int) -> tu
     ]
     ranked = sorted(
         findings,
-        key=lambda f: (
-            not f.blocking,
-            f.baseline != "new",
-            f.path is None,
-            f.path or "",
-            f.line or 0,
-        ),
+        key=reading_order,
     )
     shown = ranked[:budget]
     for f in shown:

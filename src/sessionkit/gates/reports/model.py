@@ -34,6 +34,18 @@ class ReportFinding:
     in_scope: bool | None = None  # incremental/per-file: the path is in the file set
 
 
+def reading_order(finding: ReportFinding) -> tuple[bool, bool, bool, str, int]:
+    """How people read findings (terminal, step summary): blocking first, new first, then
+    by place, path-less findings after located ones (§6.6)."""
+    return (
+        not finding.blocking,
+        finding.baseline != "new",
+        finding.path is None,
+        finding.path or "",
+        finding.line or 0,
+    )
+
+
 @dataclass(frozen=True)
 class Section:
     name: str

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sessionkit.gates.reports.base import ReportOptions
-from sessionkit.gates.reports.model import ReportFinding, ReportModel, Section
+from sessionkit.gates.reports.model import ReportFinding, ReportModel, Section, reading_order
 
 SYMBOLS = {"pass": "✓", "fail": "✗", "error": "!", "timeout": "⏱", "skip": "-"}
 ASCII = {"pass": "PASS", "fail": "FAIL", "error": "ERR", "timeout": "TIME", "skip": "SKIP"}
@@ -78,13 +78,7 @@ def render(model: ReportModel, *, ascii_only: bool = False) -> str:
         lines.append("PASSED")
     ranked = sorted(
         model.findings,
-        key=lambda f: (
-            not f.blocking,
-            f.baseline != "new",
-            f.path is None,
-            f.path or "",
-            f.line or 0,
-        ),
+        key=reading_order,
     )
     lines += [_finding(f) for f in ranked[:MAX_FINDINGS]]
     if len(ranked) > MAX_FINDINGS:
