@@ -514,3 +514,31 @@ def test_policy_show_json_and_override_list_speak_the_files_language(
     listed = json.loads(_sk("override", "list", "--json", cwd=repo).stdout)
     [row] = listed["overrides"]
     assert row["remaining"] in ("2d5h", "2d4h")
+
+
+def test_an_override_match_is_an_argv_pattern_as_for_extra_rules(make_repo: MakeRepo) -> None:
+    # bundles expanded and git's global options skipped, like §12.4 argv matching
+    expires = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat(timespec="seconds")
+    text = (
+        "version: 1\n"
+        "overrides:\n"
+        "  - id: clean\n"
+        "    rule: git-clean-force\n"
+        "    reason: regenerate the tree\n"
+        f'    expires: "{expires}"\n'
+        "    match: [git, clean, -f, -d]\n"
+        "  - id: feature\n"
+        "    rule: git-push-force\n"
+        "    reason: rewriting a feature branch\n"
+        f'    expires: "{expires}"\n'
+        '    match: "git push --force origin feature-*"\n'
+    )
+    repo = make_repo(files={POLICY_REL: text})
+    for lowered in (
+        "git clean -fd",
+        "git -C . clean -d -f",
+        "git -c core.pager=cat push -f origin feature-x",
+    ):
+        assert check_command(lowered, cwd=repo).action == "warn", lowered
+    for kept in ("git clean -f", "git push --force origin main"):
+        assert check_command(kept, cwd=repo).action == "block", kept

@@ -128,7 +128,10 @@ class Override:
             return False
         if self.session is not None and self.session != session:
             return False
-        if self.match and not _argv_pattern_matches(self.match, finding.argv):
+        if self.match and not (
+            _argv_pattern_matches(self.match, finding.argv)
+            or _canonical_match(self.match, finding.argv)
+        ):
             return False
         if self.paths:
             if not finding.targets or repo_root is None:
@@ -152,6 +155,24 @@ def _relative(path: str | None, root: str) -> str | None:
     if not path.startswith(root.rstrip(os.sep) + os.sep):
         return None
     return path[len(root.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
+
+
+def _canonical_match(pattern: Sequence[str], argv: Sequence[str]) -> bool:
+    """The pattern matched as an extra rule's ``argv`` is (§12.4): bundles expanded, git's
+    subcommand found after its global options, long options resolved. Only overrides scoped
+    by ``match`` get here, so the loader's matcher is imported only for them."""
+    if not argv or not pattern or any("«" in word for word in argv):
+        return False  # unknown pieces never match a literal pattern element
+    try:
+        from sessionkit.policy.command import Command
+        from sessionkit.policy.policyload import _argv_matches
+        from sessionkit.policy.values import lit
+
+        words = tuple(lit(word) for word in argv)
+        command = Command(words, os.path.basename(argv[0]).lower(), text=" ".join(argv))
+        return _argv_matches(pattern, (), command)
+    except Exception:  # a finding whose argv does not form a command: the plain match decides
+        return False
 
 
 def _argv_pattern_matches(pattern: Sequence[str], argv: Sequence[str]) -> bool:
