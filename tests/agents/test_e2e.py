@@ -572,3 +572,16 @@ def test_disabled_guard_still_checks_shell_writes(repo: Path) -> None:
     reason = result.json()["hookSpecificOutput"]["permissionDecisionReason"]
     assert "[scope.outside-allowed-paths] `notes.txt`" in reason
     assert "[git-reset-hard]" not in reason
+
+
+def test_claude_subagent_git_mv_of_a_protected_file_is_denied(repo: Path) -> None:
+    """git mv writes the working tree (§9.7.2): moving CLAUDE.md away is a protected change."""
+    (repo / "CLAUDE.md").write_text("# project\n")
+    payload = claude(
+        repo, "Bash", {"command": "git mv CLAUDE.md notes.md"}, agent_id="a1", agent_type="impl"
+    )
+    result = run_hook(["claude", "pre-tool-use"], payload, cwd=repo)
+    assert result.code == 0
+    answer = json.loads(result.stdout)["hookSpecificOutput"]
+    assert answer["permissionDecision"] == "deny"
+    assert "[protected." in answer["permissionDecisionReason"]

@@ -143,3 +143,27 @@ def test_mktemp_template_without_directory_option_is_created_in_the_cwd(
     # an unknown piece after the last known "/" could hold another: the directory is unknown
     assert summary('echo x > $(mktemp "/opt/$NAME.XXXX")', repo)[0][2] is None
     assert summary('echo x > $(mktemp "$NAME")', repo)[0][2] is None
+
+
+def test_git_working_tree_writes(repo: Path) -> None:
+    """agent-hooks.md §9.7.2: git rm, mv, restore, checkout -- paths and apply write files."""
+    r = str(repo)
+    assert summary("git mv CLAUDE.md notes.md", repo) == [
+        ("write", "create", f"{r}/notes.md", "git mv"),
+        ("delete", "file", f"{r}/CLAUDE.md", "git mv"),
+    ]
+    assert summary("git mv -n a b", repo) == []
+    assert summary("git restore src/app.py", repo) == [
+        ("write", "in-place", f"{r}/src/app.py", "git restore")
+    ]
+    assert summary("git restore --staged src/app.py", repo) == []
+    assert summary("git restore -s HEAD~1 -SW src/app.py", repo) == [
+        ("write", "in-place", f"{r}/src/app.py", "git restore")
+    ]
+    assert summary("git checkout HEAD~1 -- src/app.py", repo) == [
+        ("write", "in-place", f"{r}/src/app.py", "git checkout")
+    ]
+    assert summary("git checkout main", repo) == []
+    assert summary("git apply fix.patch", repo) == [("write", "in-place", None, "git apply")]
+    assert summary("git apply --check fix.patch", repo) == []
+    assert summary("shred -u key.pem", repo) == [("delete", "file", f"{r}/key.pem", "shred")]

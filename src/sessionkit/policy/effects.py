@@ -311,18 +311,54 @@ def _find(e: _Emitter, args: Sequence[Value]) -> None:
 
 
 def _git(e: _Emitter, args: Sequence[Value]) -> None:
+    """The working-tree writes of git (agent-hooks.md §9.7.2): ``rm``, ``mv``, ``restore``,
+    ``checkout [<tree-ish>] -- <paths>`` and ``apply``."""
     index = 0
     while index < len(args) and (args[index].text or "").startswith("-"):
         index += 2 if args[index].text in ("-C", "-c", "--git-dir", "--work-tree") else 1
-    if index >= len(args) or args[index].text != "rm":
+    if index >= len(args):
         return
+    sub = args[index].text
     rest = args[index + 1 :]
     flags = _flags(rest)
-    if flags & {"--cached", "-n", "--dry-run"}:
-        return
-    recursive = "-r" in flags
-    for operand in _operands(rest, frozenset({"--pathspec-from-file"})):
-        e.add("delete", "recursive" if recursive else "file", operand, "git rm")
+    if sub == "rm":
+        if flags & {"--cached", "-n", "--dry-run"}:
+            return
+        recursive = "-r" in flags
+        for operand in _operands(rest, frozenset({"--pathspec-from-file"})):
+            e.add("delete", "recursive" if recursive else "file", operand, "git rm")
+    elif sub == "mv":
+        operands = _operands(rest)
+        if flags & {"-n", "--dry-run"} or len(operands) < 2:
+            return
+        e.add("write", "create", operands[-1], "git mv")
+        for source in operands[:-1]:
+            e.add("delete", "file", source, "git mv")
+    elif sub == "restore":
+        if flags & {"-S", "--staged"} and not flags & {"-W", "--worktree"}:
+            return  # the index only
+        takes = frozenset({"-s", "--source", "--pathspec-from-file"})
+        for operand in _operands(rest, takes):
+            e.add("write", "in-place", operand, "git restore")
+    elif sub == "checkout":
+        texts = [v.text for v in rest]
+        if "--" in texts:  # ``git checkout [<tree-ish>] -- <paths>``: the paths are rewritten
+            for operand in rest[texts.index("--") + 1 :]:
+                e.add("write", "in-place", operand, "git checkout")
+    elif sub == "apply":
+        if flags & {"--check", "--stat", "--numstat", "--summary", "--cached"}:
+            return  # reports, or the index only
+        e.out.append(
+            Effect(
+                "write",
+                "in-place",
+                "«files named in the patch»",
+                None,
+                "git apply",
+                e.command.span,
+                tuple(e.command.via),
+            )
+        )
 
 
 def _simple_writes(e: _Emitter, name: str, args: Sequence[Value]) -> None:
@@ -387,7 +423,7 @@ def effects_of(commands: Iterable[Command], *, home: str | None = None) -> tuple
                 emitter.add("write", mode, redirect.target, "redirect")
         name = command.name
         args = command.argv[1:]
-        if name in ("rm", "rmdir", "unlink", "rimraf"):
+        if name in ("rm", "rmdir", "unlink", "shred", "rimraf"):
             if name == "rimraf":
                 for operand in _operands(args):
                     emitter.add("delete", "recursive", operand, name)
