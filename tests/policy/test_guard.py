@@ -421,3 +421,18 @@ def _payload_flags_case(
         assert flagged == any(f.action in actions for f in full)
         assert ctx.depth == 0
         seen.add((actions, flagged))
+
+
+def test_an_explicit_policy_file_keeps_its_good_entries_when_one_is_bad(tmp_path: Path) -> None:
+    """policy=PATH is the team policy as given (§12.1): a bad entry is dropped with a notice,
+    the file's tightenings still apply (they used to be discarded with the whole file)."""
+    policy = tmp_path / "guard.yaml"
+    policy.write_text("version: 1\nrules:\n  git-stash: block\n  no-such-rule: warn\n")
+    decision = check_command("git stash", cwd=tmp_path, policy=policy)
+    assert (decision.action, decision.rule_id) == ("block", "git-stash")
+    assert [n.code for n in decision.notices] == ["policy-entry-ignored"]
+    assert "no-such-rule" in decision.notices[0].message
+    broken_file = tmp_path / "broken.yaml"
+    broken_file.write_text("rules: [")  # not YAML: built-in rules, with the notice
+    broken = check_command("git stash", cwd=tmp_path, policy=str(broken_file))
+    assert broken.action == "warn" and [n.code for n in broken.notices] == ["policy-invalid"]

@@ -666,7 +666,9 @@ def _load_policy(arg: Any, root: str, notices: list[Notice]) -> Any:
         return None
     try:
         if isinstance(arg, (str, os.PathLike)):
-            return policyfile.Policy.from_file(arg)
+            # a guard.yaml given by path is the team policy as given (§12.1): like a discovered
+            # one, a bad entry is dropped with a notice instead of discarding every tightening
+            return policyfile.Policy.from_file(arg, strict=False)
         return policyfile.load_policy(root)
     except Exception as error:
         notices.append(

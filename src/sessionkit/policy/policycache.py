@@ -225,8 +225,9 @@ class Policy:
         return _BUILTIN
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> Policy:
-        """A ``guard.yaml`` used as given (``policy=`` of §13); raises :class:`PolicyError`."""
+    def from_file(cls, path: str | os.PathLike[str], *, strict: bool = True) -> Policy:
+        """A ``guard.yaml`` used as given (``policy=`` of §13); raises :class:`PolicyError` when
+        it cannot be read, and (``strict``) on its first problem, else drops bad entries."""
         from sessionkit.policy.policyfile import PolicyError
 
         path = os.fspath(path)
@@ -235,7 +236,7 @@ class Policy:
                 text = handle.read()
         except OSError as exc:
             raise PolicyError(path, None, f"cannot read the policy file: {exc.strerror}") from exc
-        return cls.from_text(text, file=path)
+        return cls.from_text(text, file=path, strict=strict)
 
     @classmethod
     def from_text(
