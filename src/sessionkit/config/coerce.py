@@ -228,14 +228,7 @@ class _Typer:
         if node.quoted and isinstance(value, str):
             literal = plain_value(value)
             if literal is not None and not isinstance(literal, str) and ks.accepts(schema, literal):
-                self.diag(
-                    "config.quoted-scalar",
-                    f"{key}: the quoted {show(value)} is read as {show(literal)}",
-                    node,
-                    key=key,
-                    value=value,
-                )
-                value = literal
+                value = self.read_quoted(node, key, value, literal)
             elif isinstance(value, str):
                 value = self.enum_case(node, value, schema, path)
 
@@ -264,7 +257,10 @@ class _Typer:
         literal = plain_value(value)
         if literal is None or isinstance(literal, str) or not ks.accepts(schema, literal):
             return value
-        key = canonical_key(path)
+        return self.read_quoted(node, canonical_key(path), value, literal)
+
+    def read_quoted(self, node: Scalar, key: str, value: str, literal: Any) -> Any:
+        """T2: a quoted literal of the key's non-string type is read as that type, noted."""
         self.diag(
             "config.quoted-scalar",
             f"{key}: the quoted {show(value)} is read as {show(literal)}",

@@ -149,6 +149,20 @@ class _Emitter:
         self.out: list[Effect] = []
         self.cwds: Sequence[Value | None] = command.cwd or (None,)
 
+    def patch_targets(self, tool: str) -> None:
+        """The files a patch names: a write the effects cannot resolve (§9.7.2)."""
+        self.out.append(
+            Effect(
+                "write",
+                "in-place",
+                "«files named in the patch»",
+                None,
+                tool,
+                self.command.span,
+                tuple(self.command.via),
+            )
+        )
+
     def add(self, kind: str, mode: str, value: Value, tool: str) -> None:
         path = render(value)
         if path == DEV_NULL:
@@ -348,17 +362,7 @@ def _git(e: _Emitter, args: Sequence[Value]) -> None:
     elif sub == "apply":
         if flags & {"--check", "--stat", "--numstat", "--summary", "--cached"}:
             return  # reports, or the index only
-        e.out.append(
-            Effect(
-                "write",
-                "in-place",
-                "«files named in the patch»",
-                None,
-                "git apply",
-                e.command.span,
-                tuple(e.command.via),
-            )
-        )
+        e.patch_targets("git apply")
 
 
 def _simple_writes(e: _Emitter, name: str, args: Sequence[Value]) -> None:
@@ -395,17 +399,7 @@ def _simple_writes(e: _Emitter, name: str, args: Sequence[Value]) -> None:
         if operands:
             e.add("write", "in-place", operands[0], name)
         else:
-            e.out.append(
-                Effect(
-                    "write",
-                    "in-place",
-                    "«files named in the patch»",
-                    None,
-                    name,
-                    e.command.span,
-                    tuple(e.command.via),
-                )
-            )
+            e.patch_targets(name)
 
 
 def effects_of(commands: Iterable[Command], *, home: str | None = None) -> tuple[Effect, ...]:
