@@ -31,6 +31,18 @@ CURSOR_DENY = (
 )
 
 
+def _claude_post(repo: Path, command: str) -> str:
+    """The hook's answer to a Claude Code PostToolUse of a Bash call."""
+    payload = claude(
+        repo,
+        "Bash",
+        {"command": command},
+        hook_event_name="PostToolUse",
+        tool_response={"stdout": ""},
+    )
+    return run_hook(["claude", "post-tool-use"], payload, cwd=repo).stdout
+
+
 def test_installed_script_exists() -> None:
     assert HOOK.is_file()
 
@@ -485,14 +497,7 @@ def test_post_tool_use_verification_reports_new_writes(repo: Path) -> None:
     sp.run(["git", "commit", "-qm", "scope"], cwd=repo, check=True)
 
     def post(command: str) -> str:
-        payload = claude(
-            repo,
-            "Bash",
-            {"command": command},
-            hook_event_name="PostToolUse",
-            tool_response={"stdout": ""},
-        )
-        return run_hook(["claude", "post-tool-use"], payload, cwd=repo).stdout
+        return _claude_post(repo, command)
 
     assert post("true") == ""  # first call of the session stores a snapshot
     (repo / "notes.txt").write_text("written by a script\n")
@@ -514,14 +519,7 @@ def test_post_tool_use_verification_ignores_sessionkits_own_records(repo: Path) 
     )
 
     def post(command: str) -> str:
-        payload = claude(
-            repo,
-            "Bash",
-            {"command": command},
-            hook_event_name="PostToolUse",
-            tool_response={"stdout": ""},
-        )
-        return run_hook(["claude", "post-tool-use"], payload, cwd=repo).stdout
+        return _claude_post(repo, command)
 
     assert post("true") == ""
     blocked = run_hook(
