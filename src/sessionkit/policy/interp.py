@@ -614,16 +614,24 @@ def _bind_js(tokens: list[Token], k: int, mod: str, alias: dict[str, str]) -> No
         if j >= 0 and tokens[j][0] == "name":
             alias[str(tokens[j][1])] = mod
         elif j >= 0 and tokens[j] == ("op", "}"):
-            names: list[str] = []
-            while j >= 0 and tokens[j] != ("op", "{"):
-                if tokens[j][0] == "name":
-                    names.append(str(tokens[j][1]))
-                j -= 1
-            names.reverse()
+            start = j
+            while start >= 0 and tokens[start] != ("op", "{"):
+                start -= 1
+            inner = tokens[start + 1 : j]
             idx = 0
-            while idx < len(names):
-                name = names[idx]
-                alias[name] = f"{mod}.{name}"
+            while idx < len(inner):
+                if inner[idx][0] == "name":
+                    name = str(inner[idx][1])
+                    # ``{execSync: run}`` binds the local name ``run`` to ``M.execSync``
+                    if (
+                        idx + 2 < len(inner)
+                        and inner[idx + 1] == ("op", ":")
+                        and inner[idx + 2][0] == "name"
+                    ):
+                        alias[str(inner[idx + 2][1])] = f"{mod}.{name}"
+                        idx += 3
+                        continue
+                    alias[name] = f"{mod}.{name}"
                 idx += 1
     # require(M).fn directly: handled by the caller through "require" resolution
 
@@ -631,12 +639,18 @@ def _bind_js(tokens: list[Token], k: int, mod: str, alias: dict[str, str]) -> No
 def _bind_es_import(tokens: list[Token], k: int, mod: str, alias: dict[str, str]) -> None:
     j = k - 1
     names: list[str] = []
+    renamed: dict[str, str] = {}  # ``{execSync as run}``: local name -> imported name
     while j >= 0 and tokens[j] != ("name", "import"):
         if tokens[j][0] == "name" and tokens[j][1] not in ("as",):
             names.append(str(tokens[j][1]))
+            if j >= 2 and tokens[j - 1] == ("name", "as") and tokens[j - 2][0] == "name":
+                renamed[str(tokens[j][1])] = str(tokens[j - 2][1])
         j -= 1
     for name in names:
-        alias[name] = mod if name not in _JS_FN_NAMES else f"{mod}.{name}"
+        if name in renamed.values() and name not in renamed:
+            continue  # the imported side of a rename binds nothing locally
+        imported = renamed.get(name, name)
+        alias[name] = mod if imported not in _JS_FN_NAMES else f"{mod}.{imported}"
 
 
 _JS_FN_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in _JS_CALLS if "." in name)
