@@ -583,3 +583,18 @@ def test_claude_subagent_git_mv_of_a_protected_file_is_denied(repo: Path) -> Non
     answer = json.loads(result.stdout)["hookSpecificOutput"]
     assert answer["permissionDecision"] == "deny"
     assert "[protected." in answer["permissionDecisionReason"]
+
+
+def test_a_backtick_in_an_agent_path_cannot_close_the_quoting(repo: Path) -> None:
+    """agent-hooks.md §6.4: backticks inside a quoted value become ' in every message."""
+    scope = repo / ".claude" / "wave-scope.json"
+    scope.parent.mkdir()
+    scope.write_text('{"wave": 2, "role": "R", "enforcement": "strict", "allowedPaths": ["src/"]}')
+    payload = claude(repo, "Write", {"file_path": str(repo / "a`b.md"), "content": "x\n"})
+    reason = run_hook(["claude", "pre-tool-use"], payload, cwd=repo).json()["hookSpecificOutput"][
+        "permissionDecisionReason"
+    ]
+    assert "[scope.outside-allowed-paths] `a'b.md` is not in this wave's allowed paths." in reason
+    protected = claude(repo, "Write", {"file_path": str(repo / "CLAUDE.md"), "content": "x\n"})
+    text = run_hook(["claude", "pre-tool-use"], protected, cwd=repo).stdout
+    assert "`CLAUDE.md` is a protected" in text

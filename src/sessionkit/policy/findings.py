@@ -13,9 +13,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["ACTION_RANK", "Finding", "most_severe"]
+__all__ = ["ACTION_RANK", "Finding", "code", "most_severe"]
 
 ACTION_RANK = {"allow": 0, "warn": 1, "block": 2}
+
+
+def code(value: str) -> str:
+    """``value`` (a path or label from agent input) in backticks for a finding's text; a
+    backtick inside it becomes ``'`` so the quoting cannot be closed early (agent-hooks §6.4)."""
+    return "`" + value.replace("`", "'") + "`"
 
 
 class Finding:

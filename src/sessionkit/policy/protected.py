@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from sessionkit.policy.findings import ACTION_RANK, Finding
+from sessionkit.policy.findings import ACTION_RANK, Finding, code
 from sessionkit.policy.globs import PatternSet, literal_prefix, nfc, normalise_entry
 
 TYPE_CHECKING = False
@@ -383,7 +383,7 @@ def finding_for(entry: ProtectedEntry, target: str, action: str, op: str = "writ
     label = entry.kind
     what = "delete" if op == "delete" else "write"
     summary = (
-        f"`{target}` is a protected {label} file ({entry.entry_id}); agents may not {what} it."
+        f"{code(target)} is a protected {label} file ({entry.entry_id}); agents may not {what} it."
     )
     return Finding(
         check="protected",
@@ -481,7 +481,7 @@ def check_sanctioned(
                 check="protected",
                 rule_id="protected.control",
                 action=action,
-                summary=f"`{label}` rewrites {what}; agents may not change the guards.",
+                summary=f"{code(label)} rewrites {what}; agents may not change the guards.",
                 suggestion="ask the coordinator or the user to run it",
                 target=label,
                 details={"entry": "sanctioned-writer", "class": "control"},

@@ -727,7 +727,7 @@ def _suggestion(active: ActiveScope, rel: str) -> str:
         )
     shown = ", ".join(entries[:10]) + (", …" if len(entries) > 10 else "")
     return (
-        f"allowed paths: {shown}; if `{rel}` belongs to this wave, ask the coordinator to "
+        f"allowed paths: {shown}; if {_code(rel)} belongs to this wave, ask the coordinator to "
         "widen the scope"
     )
 
@@ -792,7 +792,7 @@ def classify_target(
             "scope",
             "scope.outside-allowed-paths",
             scope_action,
-            f"`{rel}` is not in this wave's allowed paths.",
+            f"{_code(rel)} is not in this wave's allowed paths.",
             _suggestion(active, rel),
             rel,
             {"wave": active.wave, "op": target.op},
@@ -808,12 +808,18 @@ def classify_target(
         "scope",
         "scope.outside-repository",
         scope_action,
-        f"`{absolute}` is outside the repository and not granted by this wave's scope.",
+        f"{_code(absolute)} is outside the repository and not granted by this wave's scope.",
         "write inside the allowed paths, use the system temporary directory or "
         "`.orchestrator/tmp/`, or ask the coordinator to add an absolute grant",
         absolute,
         {"wave": active.wave, "op": target.op},
     )
+
+
+def _code(value: str) -> str:
+    from sessionkit.policy.findings import code
+
+    return code(value)
 
 
 def _inside(path: str, base: str) -> str | None:
@@ -837,7 +843,8 @@ def _unresolved(target: Target, active: ActiveScope | None) -> Finding | None:
         "scope",
         "scope.unresolved-target",
         "warn",
-        f"cannot tell which file `{target.text[:120]}` names, so the wave scope cannot judge it.",
+        f"cannot tell which file {_code(target.text[:120])} names, so the wave scope cannot "
+        "judge it.",
         "use literal paths so the write can be checked",
         target.text[:120],
         {"op": target.op},
