@@ -214,7 +214,7 @@ _FS_NAMES = frozenset(
 _DEVICE_NAMES = frozenset(
     (
         *("dd", "mkfs", "mke2fs", "mkswap", "mkdosfs", "mkntfs", "wipefs", "sgdisk"),
-        *("diskutil", "blkdiscard", "cp", "tee", "truncate"),
+        *("diskutil", "parted", "sfdisk", "blkdiscard", "cp", "tee", "truncate"),
     )
 )
 

@@ -28,6 +28,8 @@ NAMES = frozenset(
         "wipefs",
         "sgdisk",
         "diskutil",
+        "parted",
+        "sfdisk",
         "blkdiscard",
         "tee",
         "cp",
@@ -59,6 +61,15 @@ _DISKUTIL_VERBS = frozenset(
         "secureerase",
         "partitiondisk",
         "reformat",
+    )
+)
+
+
+_PARTED_WRITES = frozenset(("mklabel", "mktable", "rm", "mkpart", "mkpartfs", "resizepart", "mkfs"))
+_SFDISK_READS = frozenset(
+    (
+        *("-l", "--list", "-d", "--dump", "-J", "--json", "-s", "--show-size"),
+        *("-V", "--verify", "-g", "--show-geometry", "-F", "--list-free", "-n", "--no-act"),
     )
 )
 
@@ -143,6 +154,20 @@ def _filesystem(cmd: Command, ctx: Context) -> list[Finding]:
             if (value.text or "").lower() in _DISKUTIL_VERBS:
                 return [finding(cmd, "filesystem-create")]
         return []
+    # Partition-table editors, relatives of the list of §7.4 ("a file system or partition
+    # table is destroyed"): parted's table-changing commands, sfdisk writing to a device.
+    if name == "parted":
+        for value in args:
+            if (value.text or "").lower() in _PARTED_WRITES:
+                return [finding(cmd, "filesystem-create")]
+        return []
+    if name == "sfdisk":
+        texts = [v.text or "" for v in args]
+        if any(t in _SFDISK_READS or t.split("=", 1)[0] in _SFDISK_READS for t in texts):
+            return []
+        if any(t.startswith("/dev/") and is_device(t) for t in texts):
+            return [finding(cmd, "filesystem-create")]
+        return []
     if not args:
         return []
     return [finding(cmd, "filesystem-create")]
@@ -183,6 +208,8 @@ def analyse(cmd: Command, ctx: Context) -> list[Finding]:
         "wipefs",
         "sgdisk",
         "diskutil",
+        "parted",
+        "sfdisk",
     ):
         return _filesystem(cmd, ctx)
     return []
