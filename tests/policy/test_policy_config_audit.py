@@ -37,23 +37,28 @@ def _sk(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _later(**delta: float) -> str:
+    """An RFC 3339 time ``delta`` from now (``hours=2``), as override entries write it."""
+    return (datetime.now(timezone.utc) + timedelta(**delta)).isoformat(timespec="seconds")
+
+
+def _override(entry_id: str, rule: str, reason: str, expires: str, *more: str) -> str:
+    """One ``overrides:`` list entry of guard.yaml; ``more`` are further ``key: value`` lines."""
+    lines = [f"  - id: {entry_id}", f"    rule: {rule}", f"    reason: {reason}"]
+    lines.append(f'    expires: "{expires}"')
+    lines.extend(f"    {line}" for line in more)
+    return "".join(line + "\n" for line in lines)
+
+
 def test_downgraded_by_names_the_overrides_own_line_after_dropped_entries(
     make_repo: MakeRepo,
 ) -> None:
     # an invalid override before a valid one used to shift the recorded line onto its neighbour
-    expires = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat(timespec="seconds")
+    expires = _later(hours=2)
     text = (
-        "version: 1\n"
-        "overrides:\n"
-        "  - id: floor\n"
-        "    rule: parse-limit\n"
-        "    reason: not allowed\n"
-        f'    expires: "{expires}"\n'
-        "  - id: clean\n"
-        "    rule: git-clean-force\n"
-        "    action: allow\n"
-        "    reason: generated files\n"
-        f'    expires: "{expires}"\n'
+        "version: 1\noverrides:\n"
+        + _override("floor", "parse-limit", "not allowed", expires)
+        + _override("clean", "git-clean-force", "generated files", expires, "action: allow")
     )
     repo = make_repo(files={POLICY_REL: text})
     decision = check_command("git clean -fd", cwd=repo)
@@ -64,7 +69,6 @@ def test_downgraded_by_names_the_overrides_own_line_after_dropped_entries(
 
 
 def test_committed_override_of_an_extra_rule_applies(make_repo: MakeRepo) -> None:
-    expires = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat(timespec="seconds")
     text = (
         "version: 1\n"
         "extra-rules:\n"
@@ -72,10 +76,7 @@ def test_committed_override_of_an_extra_rule_applies(make_repo: MakeRepo) -> Non
         "    argv: [terraform, destroy]\n"
         "    reason: terraform destroy tears down shared infrastructure.\n"
         "overrides:\n"
-        "  - id: tf\n"
-        "    rule: terraform-destroy\n"
-        "    reason: tearing down the staging stack\n"
-        f'    expires: "{expires}"\n'
+        + _override("tf", "terraform-destroy", "tearing down the staging stack", _later(hours=2))
     )
     repo = make_repo(files={POLICY_REL: text})
     decision = check_command("terraform destroy", cwd=repo)
@@ -442,14 +443,8 @@ def test_a_local_override_cannot_outlast_max_override_duration_by_its_created_fi
 def test_when_several_overrides_apply_the_one_that_lowers_least_wins(
     make_repo: MakeRepo,
 ) -> None:
-    expires = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat(timespec="seconds")
-    text = (
-        "version: 1\n"
-        "overrides:\n"
-        "  - id: team-warn\n"
-        "    rule: git-stash-drop\n"
-        "    reason: stash clean-up week\n"
-        f'    expires: "{expires}"\n'
+    text = "version: 1\noverrides:\n" + _override(
+        "team-warn", "git-stash-drop", "stash clean-up week", _later(hours=2)
     )
     repo = make_repo(files={POLICY_REL: text})
     _store(repo, _local("ovr-allow", "git-stash-drop"))
@@ -495,16 +490,13 @@ def test_schema_problems_say_how_to_fix_them(make_repo: MakeRepo) -> None:
 def test_policy_show_json_and_override_list_speak_the_files_language(
     make_repo: MakeRepo,
 ) -> None:
-    now = datetime.now(timezone.utc)
-    expires = (now + timedelta(days=2, hours=5, minutes=30)).isoformat(timespec="seconds")
-    text = (
-        "version: 1\n"
-        "overrides:\n"
-        "  - id: fixtures\n"
-        "    rule: rm-recursive-source\n"
-        "    reason: regenerating fixtures\n"
-        f'    expires: "{expires}"\n'
-        '    paths: ["fixtures/**"]\n'
+    expires = _later(days=2, hours=5, minutes=30)
+    text = "version: 1\noverrides:\n" + _override(
+        "fixtures",
+        "rm-recursive-source",
+        "regenerating fixtures",
+        expires,
+        'paths: ["fixtures/**"]',
     )
     repo = make_repo(files={POLICY_REL: text})
     shown = json.loads(_sk("policy", "show", "--json", cwd=repo).stdout)
@@ -518,20 +510,23 @@ def test_policy_show_json_and_override_list_speak_the_files_language(
 
 def test_an_override_match_is_an_argv_pattern_as_for_extra_rules(make_repo: MakeRepo) -> None:
     # bundles expanded and git's global options skipped, like §12.4 argv matching
-    expires = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat(timespec="seconds")
+    expires = _later(hours=2)
     text = (
-        "version: 1\n"
-        "overrides:\n"
-        "  - id: clean\n"
-        "    rule: git-clean-force\n"
-        "    reason: regenerate the tree\n"
-        f'    expires: "{expires}"\n'
-        "    match: [git, clean, -f, -d]\n"
-        "  - id: feature\n"
-        "    rule: git-push-force\n"
-        "    reason: rewriting a feature branch\n"
-        f'    expires: "{expires}"\n'
-        '    match: "git push --force origin feature-*"\n'
+        "version: 1\noverrides:\n"
+        + _override(
+            "clean",
+            "git-clean-force",
+            "regenerate the tree",
+            expires,
+            "match: [git, clean, -f, -d]",
+        )
+        + _override(
+            "feature",
+            "git-push-force",
+            "rewriting a feature branch",
+            expires,
+            'match: "git push --force origin feature-*"',
+        )
     )
     repo = make_repo(files={POLICY_REL: text})
     for lowered in (
