@@ -104,18 +104,23 @@ def test_payload_too_large(repo: Path, mode: str) -> None:
     assert run_hook(["claude", "pre-tool-use"], payload, cwd=repo).raw == b""
 
 
-@pytest.mark.parametrize("mode", ["closed", "open"])
-def test_stdin_never_closed_answers_before_deadline(repo: Path, mode: str) -> None:
-    env = clean_env(SESSIONKIT_HOOK_DEADLINE_MS="300", SESSIONKIT_HOOK_FAIL_MODE=mode)
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [str(HOOK), "claude", "pre-tool-use"],
+def _spawn_hook(repo: Path, event: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The Claude hook for ``event`` as a process whose three streams the test drives."""
+    return subprocess.Popen(
+        [str(HOOK), "claude", event],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=repo,
         env=env,
     )
+
+
+@pytest.mark.parametrize("mode", ["closed", "open"])
+def test_stdin_never_closed_answers_before_deadline(repo: Path, mode: str) -> None:
+    env = clean_env(SESSIONKIT_HOOK_DEADLINE_MS="300", SESSIONKIT_HOOK_FAIL_MODE=mode)
+    started = time.monotonic()
+    proc = _spawn_hook(repo, "pre-tool-use", env)
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(b'{"tool_name": "Bash", ')
     proc.stdin.flush()
@@ -133,14 +138,7 @@ def test_stdin_never_closed_answers_before_deadline(repo: Path, mode: str) -> No
 
 def test_stdout_closed_block_exits_2_allow_exits_0(repo: Path) -> None:
     for command, expected in (("git reset --hard HEAD~1", 2), ("git status", 0)):
-        proc = subprocess.Popen(
-            [str(HOOK), "claude", "pre-tool-use"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=repo,
-            env=clean_env(),
-        )
+        proc = _spawn_hook(repo, "pre-tool-use", clean_env())
         assert proc.stdout is not None
         proc.stdout.close()
         _, err = proc.communicate(json.dumps(claude(repo, "Bash", {"command": command})).encode())
@@ -483,14 +481,7 @@ def test_post_phase_failure_is_a_warning_in_closed_mode(repo: Path, harness: str
 
 
 def test_post_phase_failure_with_stdout_closed_exits_0(repo: Path) -> None:
-    proc = subprocess.Popen(
-        [str(HOOK), "claude", "post-tool-use"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=repo,
-        env=clean_env(SESSIONKIT_HOOK_FAIL_MODE="closed"),
-    )
+    proc = _spawn_hook(repo, "post-tool-use", clean_env(SESSIONKIT_HOOK_FAIL_MODE="closed"))
     assert proc.stdout is not None and proc.stdin is not None
     proc.stdout.close()
     proc.stdin.write(b"{not json")

@@ -12,6 +12,9 @@ from sessionkit.gates import run_gates
 from sessionkit.schemas import validator
 from tests.gates.conftest import git, write_policy
 
+# the fixture project's test suite, whichever parser reads it (JUnit or pytest's text)
+FIXTURE_TEST_COUNTS = {"passed": 5, "failed": 2, "errors": 0, "skipped": 2, "total": 9}
+
 pytestmark = pytest.mark.slow
 
 
@@ -39,13 +42,7 @@ def test_full_gate_exact_results(fixture_project: Path) -> None:
     ]
     assert test.parsers == ("junit",) and test.measurement == "structured"  # injected report
     assert test.counts is not None and test.counts.tests is not None
-    assert test.counts.tests.to_dict() == {
-        "passed": 5,
-        "failed": 2,
-        "errors": 0,
-        "skipped": 2,
-        "total": 9,
-    }
+    assert test.counts.tests.to_dict() == FIXTURE_TEST_COUNTS
     assert sorted(f.test_id for f in test.findings) == [
         "tests.test_mod.TestK::test_method_fails",
         "tests.test_mod::test_add_fails",
@@ -161,10 +158,4 @@ def test_junitxml_disabled_in_the_command_is_not_injected(
     assert (test.status, test.status_reason, test.exit_code) == ("fail", "exit-code", 1)
     assert test.parsers == ("pytest-text",)
     assert test.counts is not None and test.counts.tests is not None
-    assert test.counts.tests.to_dict() == {
-        "passed": 5,
-        "failed": 2,
-        "errors": 0,
-        "skipped": 2,
-        "total": 9,
-    }
+    assert test.counts.tests.to_dict() == FIXTURE_TEST_COUNTS
