@@ -338,3 +338,23 @@ def test_restore_needs_no_current_session(store: MetricsStore) -> None:
     store.learnings.archive(lid, "pruned", dry_run=False)
     store.learnings.restore(lid, session="S9", dry_run=False)
     assert _live(store)[0]["evidence_sessions"] == ["S0", "S9"]
+
+
+@pytest.mark.parametrize("into", ["missing-id", "self"])
+def test_archive_into_must_name_another_live_learning(store: MetricsStore, into: str) -> None:
+    lid = store.learnings.add("fragile-file", "a.py", "i", session="S0").id
+    before = store.path("learnings").read_bytes()
+    with pytest.raises(LearningNotFound) as info:
+        store.learnings.archive(lid, "merged", into=lid if into == "self" else into, dry_run=False)
+    assert info.value.exit_code == 1 and "--into" in str(info.value)
+    assert store.path("learnings").read_bytes() == before
+    assert not store.path("learnings-archive").exists()
+
+
+def test_archive_into_a_live_learning_points_the_tombstone_at_it(store: MetricsStore) -> None:
+    old = store.learnings.add("fragile-file", "a.py", "i", session="S0").id
+    new = store.learnings.add("fragile-file", "b.py", "i", session="S0").id
+    store.learnings.archive(old, "merged", into=new, dry_run=False)
+    archive = [json.loads(x) for x in lines_of(store.path("learnings-archive"))]
+    assert [(r["id"], r["_merged_into"]) for r in archive] == [(old, new)]
+    assert [r["id"] for r in _live(store)] == [new]

@@ -765,10 +765,17 @@ class Learnings:
             entry = entries.get(id)
             if entry is None or entry.tombstoned:
                 raise LearningNotFound(f"no live learning with id {id}")
+            if into is not None:
+                # checked in the same locked snapshot as the archived line: a pointer to a
+                # learning that does not exist (or to itself) would leave the archive dangling
+                target = entries.get(into)
+                if into == id or target is None or target.tombstoned:
+                    raise LearningNotFound(
+                        f"--into {into}: no other live learning with that id; "
+                        "name the learning that replaces this one"
+                    )
             plan = RewritePlan({line.number: Keep() for line in lines})
             plan.dispositions[entry.line.number] = Archive(reason, extra)
-            for other in entry.others:
-                plan.dispositions[other.number] = Fold(entry.line.number)
             # Older versions fold into a line that leaves: point them at the archive.
             for other in entry.others:
                 plan.dispositions[other.number] = Fold("archive")
