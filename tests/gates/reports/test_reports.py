@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from sessionkit.gates.reports.base import ReportOptions
 from sessionkit.gates.reports.github import escape_data, escape_property, select_annotations
 from sessionkit.gates.reports.model import ReportModel
 from sessionkit.schemas import validator
+from tests.conftest import require_client
 from tests.gates.reports.canonical import canonical, cmd, finding
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -195,6 +197,37 @@ def test_sarif_against_schema_and_github_rules() -> None:
     states = {r["baselineState"] for r in run["results"] if "baselineState" in r}
     assert states == {"new", "unchanged"}
     assert run["invocations"][0]["executionSuccessful"] is False  # e2e timed out
+
+
+def test_sarif_passes_the_sarif_multitool_with_github_rules(tmp_path: Path) -> None:
+    """The Microsoft SARIF multitool's validator with SARIF and GitHub ingestion rules
+    (gates.md §13): no result at level error or warning (notes are allowed)."""
+    multitool = require_client("@microsoft/sarif-multitool")
+    log = tmp_path / "gate.sarif"
+    log.write_text(render("sarif"), encoding="utf-8")
+    out = tmp_path / "validation.sarif"
+    proc = subprocess.run(
+        [multitool, "validate", "--rule-kind", "Gh;Sarif", "--output", str(out), str(log)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    validation = json.loads(out.read_text(encoding="utf-8-sig"))
+    problems = [
+        f"{r.get('ruleId')}: {r['message'].get('text')}"
+        for run in validation["runs"]
+        for r in run.get("results", [])
+        if r.get("level", "warning") in ("error", "warning")
+    ]
+    assert problems == []
+    # the canonical result's odd path is percent-encoded, not rejected
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(log.read_text())["runs"][0]["results"]
+        for loc in r["locations"]
+    }
+    assert "src/pkg/odd%7Cname.py" in uris
 
 
 def test_github_escaping() -> None:

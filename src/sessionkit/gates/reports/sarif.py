@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from sessionkit.gates.reports.base import ReportOptions
 from sessionkit.gates.reports.model import ReportFinding, ReportModel
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/sessionkit/sessionkit"
+
+
+def _uri(path: str) -> str:
+    """A repository-relative path as a relative URI reference (RFC 3986): ``|``, spaces, ``%``,
+    ``#``, ``?`` and non-ASCII are percent-encoded, and so is ``:`` so that a first segment like
+    ``c:x.py`` is not read as a scheme; ``/`` stays the separator."""
+    return quote(path, safe="/")
 
 
 def _rule_id(f: ReportFinding) -> str:
@@ -67,7 +75,7 @@ class SarifWriter:
                     {
                         "physicalLocation": {
                             "artifactLocation": {
-                                "uri": options.workspace_prefix + f.path if f.path else "",
+                                "uri": _uri(options.workspace_prefix + (f.path or "")),
                                 "uriBaseId": "%SRCROOT%",
                             },
                             "region": region,
