@@ -137,11 +137,12 @@ class _WalkResult:
 
 
 def _walk(command: str, cwd: str) -> _WalkResult:
-    """Run the walker (``walk.walk`` -> ``Walk``); its failures are recorded, never raised."""
+    """Run the walker (``walk.walk_in`` -> ``Walk``) in ``cwd``, a clean absolute path; its
+    failures are recorded, never raised."""
     result = _WalkResult()
     try:
         walk_fn = _WALK_FN[0] if _WALK_FN else _walk_function()
-        walked = walk_fn(command, cwd=cwd)
+        walked = walk_fn(command, cwd)
         result.commands = walked.commands
         result.malformed = walked.malformed
         result.issues = walked.issues
@@ -160,10 +161,10 @@ _WALK_FN: list[Any] = []
 
 
 def _walk_function() -> Any:
-    from sessionkit.policy.walk import walk
+    from sessionkit.policy.walk import walk_in
 
-    _WALK_FN.append(walk)
-    return walk
+    _WALK_FN.append(walk_in)
+    return walk_in
 
 
 def _severity(finding: Finding) -> int:
@@ -625,7 +626,7 @@ def _judge_payload(
     if payload_cwd is None:
         cwds = ctx.judge.cwd_paths(outer.cwd)
         payload_cwd = next((c for c in cwds if c is not None), ctx.cwd)
-    walked = _walk(text, payload_cwd)
+    walked = _walk(text, _abspath(payload_cwd))
     if first_of is not None:
         for record in walked.commands:
             for item in _judge_record(record, ctx):
@@ -1113,8 +1114,23 @@ def _guard_for(cwd: str, config: Any, policy: Any, session: str | None) -> Guard
             guard = Guard(key[0], config=config, policy=policy, session=session)
             while len(_GUARDS) >= _MAX_GUARDS:
                 _GUARDS.pop(next(iter(_GUARDS)))
+                _LAST_GUARD[0] = _NO_LAST_GUARD
             _GUARDS[key] = guard
     return guard
+
+
+# The last lookup of check_command with a str cwd and no config, policy or session (the agent
+# hook's and the benchmark's call): (cwd as given, its clean absolute form, the Guard, when
+# _root_key resolved its root). It gives _guard_for's answer without its work for as long as
+# _ROOTS would (a second), and is dropped whenever a Guard is evicted or the caches are cleared.
+_NO_LAST_GUARD: tuple[Any, str, Any, float] = (None, "", None, -1e9)
+_LAST_GUARD = [_NO_LAST_GUARD]
+
+
+def _remember_guard(cwd: str, run_cwd: str, guard: Guard) -> None:
+    hit = _ROOTS.get(run_cwd)
+    if hit is not None:
+        _LAST_GUARD[0] = (cwd, run_cwd, guard, hit[0])
 
 
 def analyse_command(
@@ -1148,6 +1164,14 @@ def check_command(
     """Judge ``command`` as bash would run it in ``cwd``: allow, warn or block (§13)."""
     if not isinstance(command, str):
         raise TypeError(f"command must be a str, not {type(command).__name__}")
+    if type(cwd) is str and config is None and policy is None and session is None:
+        last = _LAST_GUARD[0]
+        if last[0] == cwd and time.monotonic() - last[3] < _REVALIDATE_SECONDS:
+            return last[2]._analyse(command, last[1], context, source).decision  # type: ignore[no-any-return]
+        run_cwd = _abspath(cwd)
+        guard = _guard_for(run_cwd, None, None, None)
+        _remember_guard(cwd, run_cwd, guard)
+        return guard._analyse(command, run_cwd, context, source).decision
     run_cwd = _abspath(os.fspath(cwd) if cwd is not None else os.getcwd())
     guard = _guard_for(run_cwd, config, policy, session)
     return guard._analyse(command, run_cwd, context, source).decision
@@ -1156,6 +1180,7 @@ def check_command(
 def clear_cache() -> None:
     """Forget the cached ``Guard`` objects (tests, long-running processes after changes)."""
     with _GUARDS_LOCK:
+        _LAST_GUARD[0] = _NO_LAST_GUARD
         _GUARDS.clear()
         _ROOTS.clear()
         _OVERRIDE_STORES.clear()

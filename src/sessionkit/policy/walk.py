@@ -3905,14 +3905,19 @@ def _git_config_set(w: _Walker, texts: list[str | None], values: list[Value]) ->
 
 def walk(command: str, *, cwd: str | None = None) -> Walk:
     """Walk a command string (§5, §6).  Never raises for a ``str``."""
+    if cwd is None:
+        cwd = os.getcwd()
+    elif not cwd.startswith("/") or "/." in cwd or "//" in cwd or cwd.endswith("/"):
+        cwd = os.path.abspath(cwd)
+    return walk_in(command, cwd)
+
+
+def walk_in(command: str, cwd: str) -> Walk:
+    """``walk`` in ``cwd``, a clean absolute path already (the guard's call)."""
     script = parse(command)
     result = Walk(script)
     if script.limit is not None:
         return result
-    if cwd is None:
-        cwd = os.getcwd()
-    elif not cwd.startswith("/") or "/." in cwd or "//" in cwd or cwd.endswith("/"):
-        cwd = os.path.abspath(cwd)  # the guard passes clean absolute paths: no work for those
     walker = _Walker(command, cwd)
     try:
         walker.run(script)
