@@ -138,6 +138,26 @@ _ENCODE = _make_encoder()
 # The C encoder itself: ``"".join(_ENCODE_CHUNKS(record, 0))`` is ``_ENCODE(record)`` without
 # its Python frame (the store's hot path); None where the C module is missing.
 _ENCODE_CHUNKS: Any = getattr(_ENCODE, "chunks", None)
+
+
+def _make_ascii_chunks() -> Any:
+    """The C encoder of ``_ENCODE_CHUNKS`` with ``ensure_ascii=True`` (None without the C module).
+
+    Its string escaping is about a third cheaper. It differs from ``_ENCODE_CHUNKS`` only in
+    escaping DEL and non-ASCII characters as ``\\uXXXX``, and both write control characters
+    as ``\\u00XX``, so an output without the two characters ``\\u`` is ``_ENCODE``'s output
+    (a property test keeps it so); one with them is encoded again with ``_ENCODE_CHUNKS``.
+    """
+    from json import encoder as json_encoder
+
+    make = getattr(json_encoder, "c_make_encoder", None)
+    escape = getattr(json_encoder, "c_encode_basestring_ascii", None)
+    if make is None or escape is None or _ENCODE_CHUNKS is None:  # pragma: no cover
+        return None
+    return make(None, _not_serialisable, escape, None, ":", ",", False, False, False)
+
+
+_ENCODE_ASCII_CHUNKS: Any = _make_ascii_chunks()
 _DECODE = json.JSONDecoder().decode
 
 
@@ -1017,6 +1037,17 @@ def split_lines(data: bytes) -> tuple[list[Line], ScanStats]:
 
 
 _LOCK_EX_NB = (fcntl.LOCK_EX | fcntl.LOCK_NB) if _POSIX else 0
+_LOCK_UN = fcntl.LOCK_UN if _POSIX else 0
+# Module globals for the hot path of ``StreamWriter.append_fast`` (one lookup each); it
+# returns before any of them on Windows, where a writer keeps no descriptor open.
+if _POSIX:
+    _flock_call = fcntl.flock
+    _pread = os.pread
+_access = os.access
+_stat = os.stat
+_write = os.write
+_monotonic = time.monotonic
+_F_OK = os.F_OK
 
 # The current pid, refreshed after fork (cheaper than os.getpid() on every append).
 _PID = [os.getpid()]
@@ -1063,6 +1094,7 @@ class StreamWriter:
         self.path = path
         self._directory = os.path.dirname(path) or "."
         self._name = os.path.basename(path)
+        self._name_b = os.fsencode(self._name)  # bytes: the path converter copies no str
         self._trust_own_tail = trust_own_tail
         self._fd = -1
         self._pid = -1
@@ -1138,6 +1170,61 @@ class StreamWriter:
             self._close_dir()
         except Exception:  # pragma: no cover - interpreter shutdown
             pass
+
+    def append_fast(self, line: bytes, rotate_at: int | None, timeout: float | None) -> int:
+        """The common append of whole lines (no fsync): bytes written, or -1 for :meth:`append`.
+
+        The store's hot path, with exactly :meth:`append`'s system calls and guarantees: the
+        ``spool/`` check, the lock, the revalidating ``stat`` (inode and size), the torn-tail
+        ``pread`` unless the file still ends where this writer left it, one whole write, the
+        unlock. Anything else returns -1 with nothing written and the lock released, and
+        :meth:`append` does it and words its errors: no descriptor yet or a fork, the
+        directory comparison due, ``spool/`` present, a fault injection installed, a replaced
+        file, a torn tail, a rotation due, a short or failed write (truncated away first).
+        """
+        with self._mutex:
+            fd = self._fd
+            if (
+                fd < 0
+                or self._pid != _PID[0]
+                or _FAULT is not None
+                or _monotonic() - self._dir_checked > DIR_RECHECK_S
+            ):
+                return -1
+            dfd = self._dfd
+            if _access(b"spool", _F_OK, dir_fd=dfd):
+                return -1
+            try:
+                _flock_call(fd, _LOCK_EX_NB)  # the uncontended case, without the poll loop
+            except (BlockingIOError, PermissionError):
+                _flock(fd, shared=False, timeout=timeout, path=self.path)
+            try:
+                try:
+                    current = _stat(self._name_b, dir_fd=dfd, follow_symlinks=False)
+                except FileNotFoundError:
+                    return -1
+                if current.st_ino != self._ino or current.st_dev != self._dev:
+                    return -1
+                size = current.st_size  # the locked inode's: no other writer changes it now
+                total = len(line)
+                if (rotate_at is not None and size + total >= rotate_at) or (
+                    size != self._end and size and _pread(fd, 1, size - 1) != b"\n"
+                ):
+                    return -1
+                try:
+                    written = _write(fd, line)
+                except OSError:
+                    written = 0  # nothing was written; append() reports it
+                if written == total:
+                    if self._trust_own_tail:
+                        self._end = size + total
+                    return total
+                self._end = -1
+                if written:
+                    _truncate(fd, self.path, size)
+                return -1
+            finally:
+                _flock_call(fd, _LOCK_UN)
 
     def append(
         self,

@@ -6,10 +6,11 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from json import encoder as json_encoder
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from sessionkit.metrics import _jsonl, events
+from sessionkit.metrics import _jsonl, events, timestamps
 from sessionkit.metrics.errors import (
     LockTimeout,
     MetricsIOError,
@@ -63,7 +64,45 @@ class ReadResult:
         return self._records
 
 
-_result = tuple.__new__
+# Module globals of the draft hot path (``MetricsStore.append``): one lookup each.
+_NAMES_OK = events._NAMES_OK  # names that passed check_name (the same set, filled there)
+_REGISTRY = events.REGISTRY
+_ENV_DATA = events._ENV_DATA
+_NO_STATE_SEEN = events.NO_STATE_SEEN
+_SCALARS = _jsonl._SCALARS
+_ASCII_CHUNKS = _jsonl._ENCODE_ASCII_CHUNKS
+_CHUNKS = _jsonl._ENCODE_CHUNKS
+_ESCAPE: Callable[[str], str] = getattr(json_encoder, "c_encode_basestring", None) or (
+    json_encoder.py_encode_basestring
+)
+_join = "".join
+_time = time.time
+_monotonic = time.monotonic
+_strftime = time.strftime
+_gmtime = time.gmtime
+_MILLIS = timestamps._MILLIS  # "000Z" ... "999Z"
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S."
+# The start of every line the store writes for an event draft, and the cached second after it.
+_HEAD = '{"schema_version":1,"timestamp":"'
+_LINE_HEAD: list[Any] = [-1, _HEAD]
+
+# Path, writer, rotation threshold, lock timeout, state root, line limit and the cache of
+# results by size of the draft path.
+_FastPlan = tuple[
+    Path, _jsonl.StreamWriter, "int | None", float, str, int, "dict[int, AppendResult]"
+]
+
+# Per event name: the length of ``{"event":<name>`` and what follows the timestamp up to the
+# session id's value, ``Z","event":<name>,"session_id":``... without the Z, which _MILLIS has.
+_NAMED: dict[str, tuple[int, str]] = {}
+
+
+def _named(name: str) -> tuple[int, str]:
+    encoded = _ESCAPE(name)
+    named = (len('{"event":') + len(encoded), f'","event":{encoded},"session_id":')
+    if len(_NAMED) < 4096:  # bounded like the name cache
+        _NAMED[name] = named
+    return named
 
 
 def _disabled() -> bool:
@@ -98,6 +137,7 @@ class MetricsStore:
         self._worktree: Path | None = None
         self._state_root: Path | None = None
         self._plans: dict[Stream, _AppendPlan] = {}
+        self._fast: _FastPlan | Literal[False] | None = None  # None: not planned yet
         env_dir = os.environ.get("SESSIONKIT_METRICS_DIR")
         if settings is not None:
             self.settings = settings
@@ -132,6 +172,8 @@ class MetricsStore:
             from sessionkit.errors import SessionkitError
 
             try:
+                if not _may_be_in_git(self.repo):
+                    raise SessionkitError("no git directory above")
                 self._worktree = Path(git.get_root(self.repo))
             except SessionkitError as exc:
                 raise MetricsIOError(
@@ -298,16 +340,33 @@ class MetricsStore:
         return data
 
     def append(self, stream: Stream | str, record: Mapping[str, Any]) -> AppendResult:
-        """Append one record (validated against its stream's schema) under the lock."""
-        if (
-            type(record) is dict
-            and (stream == "events")
-            and "schema_version" not in record
-            and not self.hook_mode
-        ):
-            done = self._append_flat_draft(record)
-            if done is not None:
-                return done
+        """Append one record (validated against its stream's schema) under the lock.
+
+        The common event draft is handled here in one function (the hot path, spec §9.8): a
+        name that passed ``check_name`` before, no reserved key, ``"event"`` as the first key,
+        string keys and values of exact JSON scalar types. Such a draft is its own JSON round
+        trip (``encode_record(owned=True)``), so only the draft is encoded and the line is
+        assembled around it: ``schema_version``, the timestamp, the name and the session id
+        take their places in front of the payload, exactly the bytes of the general path (a
+        property test compares them). The writer-built envelope check runs only where it has
+        something to find (a session id, a registered name). Anything else (first use of a
+        name, nested values, an error to word, a disabled store, hook mode, ``fsync``) goes
+        the general way, which words every error.
+        """
+        if stream == "events" and type(record) is dict:
+            name = record.get("event")
+            if type(name) is str and name in _NAMES_OK and _DRAFT_RESERVED.isdisjoint(record):
+                for key, value in record.items():
+                    if type(key) is not str or type(value) not in _SCALARS:
+                        break
+                else:
+                    fast = self._fast
+                    if fast is None:
+                        fast = self._fast = self._fast_plan()
+                    if fast:
+                        done = self._append_draft(record, name, fast)
+                        if done is not None:
+                            return done
         s = _STREAMS.get(stream) if isinstance(stream, str) else stream
         if s is None:
             s = parse_stream(stream)
@@ -315,40 +374,19 @@ class MetricsStore:
             return self.append_encoded(s, self._prepare_draft(record)[0], 1)
         return self.append_encoded(s, self.prepare(s, record)[0], 1)
 
-    def _append_flat_draft(self, draft: dict[str, Any]) -> AppendResult | None:
-        """The common event draft in one function: ``None`` hands it to the general path.
-
-        Covers a draft of a name that passed ``check_name`` before, without reserved keys,
-        whose keys are strings and whose values are JSON scalars of exact types: such a record
-        is its own JSON round trip (``encode_record(owned=True)``), so it is encoded once and
-        checked with the writer-built envelope check only where that check has something to
-        find (a session id, a registered name). Anything else (first use of a name, nested
-        values, an error to word, a disabled store) goes the general way, which words every
-        error exactly as before.
-        """
-        name = draft.get("event")
-        if (
-            type(name) is not str
-            or name not in events._NAMES_OK
-            or not _DRAFT_RESERVED.isdisjoint(draft)
-        ):
-            return None
-        scalars = _jsonl._SCALARS
-        for key, value in draft.items():
-            if type(key) is not str or type(value) not in scalars:
-                return None
-        fast = self.__dict__.get("_flat_plan")
-        if fast is None:
-            fast = self.__dict__["_flat_plan"] = self._flat_plan()
-        path, writer, fsync, rotate_at, timeout, spool, root, max_line = fast
-        env = events._ENV_DATA
-        seen = events.NO_STATE_SEEN.get(root)
+    def _append_draft(
+        self, draft: dict[str, Any], name: str, fast: _FastPlan
+    ) -> AppendResult | None:
+        """``append`` of a flat draft (see there); ``None`` hands it to the general path."""
+        path, writer, rotate_at, timeout, root, max_line, results = fast
+        env = _ENV_DATA
+        seen = _NO_STATE_SEEN.get(root)
         if (
             env is not None
             and seen is not None
             and not env.get(_NO_METRICS_KEY)
             and not env.get(_SESSION_ID_KEY)
-            and time.monotonic() - seen < 1.0
+            and _monotonic() - seen < 1.0
         ):
             # metrics_disabled() and resolve_session_id(root) of the common case inline (no
             # variable set, no STATE.md found within the second), without their five frames
@@ -357,47 +395,71 @@ class MetricsStore:
             if events.metrics_disabled():
                 return None
             sid = events.resolve_session_id(root)
-        data = {
-            "schema_version": 1,
-            "timestamp": fast_now_ts() if self.clock is utc_now else format_ts(self.clock()),
-            "event": name,
-            "session_id": sid,
-        }
-        data.update(draft)
+        if self.clock is utc_now:  # fast_now_ts() with the line's head cached per second
+            now = _time()
+            second = int(now)
+            cached = _LINE_HEAD
+            if second != cached[0]:
+                cached[1] = _HEAD + _strftime(_TS_FORMAT, _gmtime(second))
+                cached[0] = second
+            head = cached[1]
+            millis = _MILLIS[int((now - second) * 1000)]
+        else:
+            stamp = format_ts(self.clock())
+            head = _HEAD + stamp[:20]
+            millis = stamp[20:]
         try:
-            chunks = _jsonl._ENCODE_CHUNKS
-            text = "".join(chunks(data, 0)) if chunks is not None else _jsonl._ENCODE(data)
-            line = (text + "\n").encode("utf-8")
-        except (TypeError, ValueError, RecursionError):
-            return None  # NaN, a lone surrogate: the general path words the error
+            text = _join(_ASCII_CHUNKS(draft, 0))
+            if "\\u" in text:  # non-ASCII or control characters: the canonical escaping
+                text = _join(_CHUNKS(draft, 0))
+        except ValueError:  # NaN or an infinity: the general path words the error
+            return None
+        if not text.startswith('{"event":'):
+            return None
+        named = _NAMED.get(name)
+        if named is None:
+            named = _named(name)
+        skip, middle = named
+        value = "null" if sid is None else _ESCAPE(sid)
+        try:
+            line = f"{head}{millis}{middle}{value}{text[skip:]}\n".encode()
+        except UnicodeEncodeError:  # a lone surrogate: the general path words the error
+            return None
         if len(line) > max_line:
             return None
-        if (sid is not None or name in events.REGISTRY) and events.check_built_event(data):
-            return None
-        try:  # positional arguments: this call runs on every append
-            outcome = writer.append(line, fsync, timeout, rotate_at, spool)
-        except _jsonl.SpoolPending:
-            self.drain_spool(Stream.EVENTS)
-            outcome = writer.append(line, fsync, timeout, rotate_at)
-        written, repaired, rotated = outcome
-        if rotated is not None:
-            rotated_path = Path(rotated)
-            self._after_rotation(Stream.EVENTS, rotated_path)
-            return AppendResult(
-                "events", path, 1, written, repaired, rotated_path, False, "appended"
+        if sid is not None or name in _REGISTRY:
+            data = {
+                "schema_version": 1,
+                "timestamp": head[len(_HEAD) :] + millis,
+                "event": name,
+                "session_id": sid,
+            }
+            data.update(draft)
+            if events.check_built_event(data):
+                return None
+        written = writer.append_fast(line, rotate_at, timeout)
+        if written < 0:  # anything but the common case: the writer's full append
+            return self.append_encoded(Stream.EVENTS, line, 1)
+        result = results.get(written)
+        if result is None:
+            if len(results) >= 256:
+                results.clear()
+            result = results[written] = AppendResult(
+                "events", path, 1, written, False, None, False, "appended"
             )
-        # AppendResult(...) without the generated __new__: this runs on every append
-        return _result(
-            AppendResult, ("events", path, 1, written, repaired, None, False, "appended")
-        )
+        return result
 
-    def _flat_plan(
-        self,
-    ) -> tuple[Path, _jsonl.StreamWriter, bool, int | None, float, str | None, str, int]:
+    def _fast_plan(self) -> _FastPlan | Literal[False]:
+        """Constants of ``_append_draft``, or False where it does not apply."""
+        if self.hook_mode or _jsonl._MSVCRT is not None or _jsonl._ENCODE_ASCII_CHUNKS is None:
+            return False
         plan = self._plans.get(Stream.EVENTS)
         if plan is None:
             plan = self._plans[Stream.EVENTS] = self._append_plan(Stream.EVENTS)
-        return (*plan, self._state_root_str, self._max_line)
+        path, writer, fsync, rotate_at, timeout, _spool = plan
+        if fsync:
+            return False
+        return (path, writer, rotate_at, timeout, self._state_root_str, self._max_line, {})
 
     def append_many(
         self, stream: Stream | str, records: Iterable[Mapping[str, Any]]
@@ -676,6 +738,22 @@ class MetricsStore:
         from sessionkit.metrics.learnings import Learnings
 
         return Learnings(self)
+
+
+def _may_be_in_git(path: Path) -> bool:
+    """False only where ``git rev-parse --show-toplevel`` cannot find a work tree.
+
+    git finds its directory through ``GIT_DIR`` or by looking for ``.git`` (or a directory
+    that is itself a git directory, with a ``HEAD``) in ``path`` and each parent. With neither,
+    the answer is known without starting git: a store with ``--metrics-dir`` outside any
+    repository (its first append resolves where STATE.md is looked up) spawns nothing.
+    """
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return True
+    for directory in (path, *path.parents):
+        if os.path.lexists(directory / ".git") or os.path.lexists(directory / "HEAD"):
+            return True
+    return False
 
 
 def _as_dt(value: str | datetime | None) -> datetime | None:
