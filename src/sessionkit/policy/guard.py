@@ -67,7 +67,7 @@ _ALLOW_RANK = {rule_id: rank for rank, rule_id in enumerate(_ALLOW_ORDER)}
 # would block, and "$X -r DIR" is already caught by the rm reading.
 _CANDIDATES = ("git", "rm", "find", "rsync", "dd", "mkfs", "shred")
 _REVALIDATE_SECONDS = 1.0
-# commands at least this long are checked with the cyclic GC paused (Guard._analyse): about
+# commands at least this long are checked with the cyclic GC paused (Guard._decide): about
 # a hundred plain words allocate the 700 objects that start a collection
 _GC_PAUSE_CHARS = 1024
 
@@ -125,36 +125,21 @@ def _abspath(path: str) -> str:
     return os.path.abspath(path)
 
 
-class _WalkResult:
-    __slots__ = ("commands", "error", "issues", "limit", "malformed")
-
-    def __init__(self) -> None:
-        self.commands: list[Command] = []
-        self.malformed = False
-        self.issues: tuple[Any, ...] = ()
-        self.limit: str | None = None
-        self.error: str | None = None
-
-
-def _walk(command: str, cwd: str) -> _WalkResult:
-    """Run the walker (``walk.walk_in`` -> ``Walk``) in ``cwd``, a clean absolute path; its
+def _walk(command: str, cwd: str) -> tuple[Any, str | None]:
+    """Run the walker (``walk.walk_in``) in ``cwd``, a clean absolute path: the ``Walk``
+    (None when the walker raised) and the text of its first internal error, if any. Its
     failures are recorded, never raised."""
-    result = _WalkResult()
     try:
         walk_fn = _WALK_FN[0] if _WALK_FN else _walk_function()
         walked = walk_fn(command, cwd)
-        result.commands = walked.commands
-        result.malformed = walked.malformed
-        result.issues = walked.issues
-        result.limit = walked.limit or None
         errors = walked.errors
         if errors:
             first = errors[0]
             name = first[0] if isinstance(first, tuple) else str(first)
-            result.error = f"{name} in the shell walker"
+            return walked, f"{name} in the shell walker"
     except Exception as error:  # a walker defect: fail closed (§10.3)
-        result.error = f"{type(error).__name__} in the shell walker"
-    return result
+        return None, f"{type(error).__name__} in the shell walker"
+    return walked, None
 
 
 _WALK_FN: list[Any] = []
@@ -272,7 +257,10 @@ class Guard:
         source: str | None = None,
     ) -> Decision:
         """The decision on ``command`` run in ``cwd`` (default: the guard's directory)."""
-        return self.analyse(command, cwd=cwd, context=context, source=source).decision
+        if not isinstance(command, str):
+            raise TypeError(f"command must be a str, not {type(command).__name__}")
+        run_cwd = self.cwd if cwd is None else _abspath(os.fspath(cwd))
+        return self._decide(command, run_cwd, context, source)[0]
 
     def analyse(
         self,
@@ -290,14 +278,21 @@ class Guard:
 
     def _analyse(self, command: str, run_cwd: str, context: str, source: str | None) -> Analysis:
         """``analyse`` for a ``str`` command and a clean absolute cwd."""
-        if len(command) >= _GC_PAUSE_CHARS:
-            return self._analyse_gc_paused(command, run_cwd, context, source)
-        return self._analyse_now(command, run_cwd, context, source)
+        decision, commands = self._decide(command, run_cwd, context, source)
+        return Analysis(decision, None, commands)
 
-    def _analyse_gc_paused(
+    def _decide(
         self, command: str, run_cwd: str, context: str, source: str | None
-    ) -> Analysis:
-        """``_analyse_now`` with the cyclic garbage collector paused: a long command builds
+    ) -> tuple[Decision, tuple[Command, ...]]:
+        """The decision and the command records (check_command needs no ``Analysis``)."""
+        if len(command) >= _GC_PAUSE_CHARS:
+            return self._decide_gc_paused(command, run_cwd, context, source)
+        return self._decide_now(command, run_cwd, context, source)
+
+    def _decide_gc_paused(
+        self, command: str, run_cwd: str, context: str, source: str | None
+    ) -> tuple[Decision, tuple[Command, ...]]:
+        """``_decide_now`` with the cyclic garbage collector paused: a long command builds
         thousands of nodes, values and records that live until the decision is made, so
         every collection during the check would traverse them for nothing (none is in a
         reference cycle that outlives the check; reference counting frees them)."""
@@ -306,14 +301,14 @@ class Guard:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            return self._analyse_now(command, run_cwd, context, source)
+            return self._decide_now(command, run_cwd, context, source)
         finally:
             if was_enabled:
                 gc.enable()
 
-    def _analyse_now(
+    def _decide_now(
         self, command: str, run_cwd: str, context: str, source: str | None
-    ) -> Analysis:
+    ) -> tuple[Decision, tuple[Command, ...]]:
         inputs = self._inputs
         if self._judge is None or time.monotonic() - inputs.checked >= _REVALIDATE_SECONDS:
             inputs = self._refresh_inputs()
@@ -338,17 +333,19 @@ class Guard:
                 )
             )
         else:
-            walked = _walk(command, run_cwd)
-            commands = tuple(walked.commands)
-            malformed, issues = walked.malformed, walked.issues
+            walked, error = _walk(command, run_cwd)
+            limit = None
+            if walked is not None:
+                commands = tuple(walked.commands)
+                malformed, issues, limit = walked.malformed, walked.issues, walked.limit
             if commands:
                 ctx = Context(facts, judge, _judge_payload, _judge_record_in, run_cwd)
                 for cmd in commands:
                     findings.extend(_judge_record(cmd, ctx))
-            if walked.error is not None:
-                findings.append(_floor("guard-internal-error", command, walked.error))
-            if walked.limit is not None:
-                findings.append(_floor("parse-limit", command, walked.limit))
+            if error is not None:
+                findings.append(_floor("guard-internal-error", command, error))
+            if limit:
+                findings.append(_floor("parse-limit", command, limit))
             findings = _apply_policy(
                 findings,
                 commands,
@@ -379,7 +376,7 @@ class Guard:
             repo_root,
             inputs.digest or _inputs_digest(inputs),
         )
-        return Analysis(decision, None, commands)
+        return decision, commands
 
 
 # ---- per-record judgement ------------------------------------------------------------------
@@ -626,20 +623,22 @@ def _judge_payload(
     if payload_cwd is None:
         cwds = ctx.judge.cwd_paths(outer.cwd)
         payload_cwd = next((c for c in cwds if c is not None), ctx.cwd)
-    walked = _walk(text, _abspath(payload_cwd))
+    walked, error = _walk(text, _abspath(payload_cwd))
+    records = walked.commands if walked is not None else ()
+    limit = walked.limit if walked is not None else None
     if first_of is not None:
-        for record in walked.commands:
+        for record in records:
             for item in _judge_record(record, ctx):
                 if item.action in first_of:
                     return [item]
-        if walked.error is not None or walked.limit is not None:
-            derived = _derived(outer, "parse-limit" if walked.limit else "guard-internal-error")
+        if error is not None or limit:
+            derived = _derived(outer, "parse-limit" if limit else "guard-internal-error")
             if derived.action in first_of:
                 return [derived]
         return []
     hop = Hop(kind, outer.span, detail)
     out: list[Finding] = []
-    for record in walked.commands:
+    for record in records:
         for item in _judge_record(record, ctx):
             result: Finding = item.replace(
                 via=(*outer.via, hop, *item.via),
@@ -648,8 +647,8 @@ def _judge_payload(
                 reading=outer.reading,
             )
             out.append(result)
-    if walked.error is not None or walked.limit is not None:
-        out.append(_derived(outer, "parse-limit" if walked.limit else "guard-internal-error"))
+    if error is not None or limit:
+        out.append(_derived(outer, "parse-limit" if limit else "guard-internal-error"))
     return out
 
 
@@ -1167,14 +1166,14 @@ def check_command(
     if type(cwd) is str and config is None and policy is None and session is None:
         last = _LAST_GUARD[0]
         if last[0] == cwd and time.monotonic() - last[3] < _REVALIDATE_SECONDS:
-            return last[2]._analyse(command, last[1], context, source).decision  # type: ignore[no-any-return]
+            return last[2]._decide(command, last[1], context, source)[0]  # type: ignore[no-any-return]
         run_cwd = _abspath(cwd)
         guard = _guard_for(run_cwd, None, None, None)
         _remember_guard(cwd, run_cwd, guard)
-        return guard._analyse(command, run_cwd, context, source).decision
+        return guard._decide(command, run_cwd, context, source)[0]
     run_cwd = _abspath(os.fspath(cwd) if cwd is not None else os.getcwd())
     guard = _guard_for(run_cwd, config, policy, session)
-    return guard._analyse(command, run_cwd, context, source).decision
+    return guard._decide(command, run_cwd, context, source)[0]
 
 
 def clear_cache() -> None:
