@@ -99,6 +99,7 @@ class Analysis:
 
 
 _MODULES: dict[str, Any] = {}
+_new_object = object.__new__  # slot stores without an __init__ frame (hot path)
 
 
 def _optional_module(name: str) -> Any:
@@ -339,7 +340,16 @@ class Guard:
                 commands = tuple(walked.commands)
                 malformed, issues, limit = walked.malformed, walked.issues, walked.limit
             if commands:
-                ctx = Context(facts, judge, _judge_payload, _judge_record_in, run_cwd)
+                # Context(facts, judge, _judge_payload, _judge_record_in, run_cwd) without
+                # its __init__ frame (one per check: the hot path)
+                ctx = _new_object(Context)
+                ctx.facts = facts
+                ctx.judge = judge
+                ctx.judge_payload = _judge_payload
+                ctx.judge_command = _judge_record_in
+                ctx.depth = 0
+                ctx.cwd = run_cwd
+                ctx.memo = None
                 for cmd in commands:
                     findings.extend(_judge_record(cmd, ctx))
             if error is not None:

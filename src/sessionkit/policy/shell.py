@@ -2199,15 +2199,25 @@ class _Lists:
     def close(self, token: str) -> bool:
         """End the current command at the separator ``token`` (after a word); False for one
         the fast paths do not take."""
+        # the nodes built with slot stores, without their __init__ frames (as _fast_single)
         words, commands = self.words, self.commands
-        commands.append(Simple((), tuple(words), (), (words[0].span[0], words[-1].span[1])))
+        simple = _new_node(Simple)
+        simple.assignments = ()
+        simple.words = tuple(words)
+        simple.redirects = ()
+        simple.span = (words[0].span[0], words[-1].span[1])
+        commands.append(simple)
         words.clear()
         if token == "|":
             self.pipes.append(token)
             return True
-        span = (commands[0].span[0], commands[-1].span[1])
         pipelines = self.pipelines
-        pipelines.append(Pipeline(tuple(commands), tuple(self.pipes), False, False, span))
+        pipeline = _new_node(Pipeline)
+        pipeline.commands = tuple(commands)
+        pipeline.pipes = tuple(self.pipes)
+        pipeline.negated = pipeline.timed = False
+        pipeline.span = (commands[0].span[0], commands[-1].span[1])
+        pipelines.append(pipeline)
         commands.clear()
         self.pipes.clear()
         if token in ("&&", "||"):
@@ -2215,8 +2225,11 @@ class _Lists:
             return True
         if token not in (";", "&", "\n", ""):  # "": the end of the command
             return False
-        span = (pipelines[0].span[0], pipelines[-1].span[1])
-        self.items.append(AndOr(tuple(pipelines), tuple(self.ops), span))
+        and_or = _new_node(AndOr)
+        and_or.items = tuple(pipelines)
+        and_or.ops = tuple(self.ops)
+        and_or.span = (pipelines[0].span[0], pipelines[-1].span[1])
+        self.items.append(and_or)
         self.seps.append(token)
         pipelines.clear()
         self.ops.clear()
@@ -2229,10 +2242,7 @@ class _Lists:
             self.close("")
         elif self.pipelines or self.commands:
             return None
-        n = len(command)
-        script = Script(List(tuple(self.items), tuple(self.seps), (0, n)), command)
-        script.work = n + 1
-        return script
+        return _fast_script(List(tuple(self.items), tuple(self.seps), (0, len(command))), command)
 
 
 def _fast(command: str) -> Script | None:
@@ -2315,7 +2325,11 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
                 if not _dquoted_params(command, m.start() + 1, end - 1, parts):
                     return None
             else:
-                parts.append(Lit(token[1:-1], "single" if c == "'" else "double"))
+                # Lit(token[1:-1], quoting) without its __init__ frame
+                piece = _new_node(Lit)
+                piece.text = token[1:-1]
+                piece.quoting = "single" if c == "'" else "double"
+                parts.append(piece)
             continue
         if c == "$":
             if len(token) < 2 or not params or (token[1] == "{") != (token[-1] == "}"):
@@ -2333,7 +2347,10 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
                 return None
             if not parts:
                 start = m.start()
-            parts.append(Lit(token, "none"))
+            piece = _new_node(Lit)  # Lit(token, "none") without its __init__ frame
+            piece.text = token
+            piece.quoting = "none"
+            parts.append(piece)
             end = m.end()
             continue
         if parts:
@@ -2415,7 +2432,11 @@ def _quoted_word(parts: list[object], first: bool, start: int, end: int) -> Word
         for part in parts[1:]:
             if type(part) is Lit and part.quoting == "none" and "=" in part.text:
                 return None
-    return Word(tuple(parts), (start, end))
+    word = _new_node(Word)  # Word(tuple(parts), (start, end)) without its __init__ frame
+    word.parts = tuple(parts)
+    word.span = (start, end)
+    word.assign = None
+    return word
 
 
 _new_node = object.__new__
@@ -2489,8 +2510,22 @@ def _fast_single(command: str) -> Script | None:
     body.items = items
     body.seps = seps
     body.span = (0, n)
-    script = Script(body, command)
-    script.work = n + 1
+    return _fast_script(body, command)
+
+
+def _fast_script(body: List, command: str) -> Script:
+    """The ``Script`` of a fast-path parse of ``command``: ``Script(body, command)`` with its
+    work set, built with slot stores (a function call costs less than ``Script.__init__``'s)."""
+    script = _new_node(Script)
+    script.body = body
+    script.text = command
+    script.issues = ()
+    script.malformed = False
+    script.readings = ()
+    script.limit = None
+    script.work = len(command) + 1
+    script.base = 0
+    script.exact = True
     return script
 
 

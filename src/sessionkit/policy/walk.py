@@ -713,7 +713,15 @@ class _Walker:
 
     def run(self, script: Script) -> None:
         state = _State((lit(self.cwd),))
-        ctx = _Ctx(self.command)
+        # _Ctx(self.command) without its __init__ frame (one per walk: the hot path)
+        ctx = _new_object(_Ctx)
+        ctx.via = ()
+        ctx.src = self.command
+        ctx.offset = 0
+        ctx.exact = True
+        ctx.outer = (0, len(self.command))
+        ctx.dry = ctx.deferred = ctx.cond = ctx.defined_only = False
+        ctx.reading = 0
         if script.malformed:
             ctx.reading = 1
         self._guarded_list(script.body, state, ctx)
@@ -3915,9 +3923,8 @@ def walk(command: str, *, cwd: str | None = None) -> Walk:
 def walk_in(command: str, cwd: str) -> Walk:
     """``walk`` in ``cwd``, a clean absolute path already (the guard's call)."""
     script = parse(command)
-    result = Walk(script)
     if script.limit is not None:
-        return result
+        return Walk(script)
     walker = _Walker(command, cwd)
     try:
         walker.run(script)
@@ -3927,7 +3934,12 @@ def walk_in(command: str, cwd: str) -> Walk:
         walker.limit = walker.limit or "depth"
     except Exception as exc:  # a defect: reported as guard-internal-error by the guard
         walker.errors.append((type(exc).__name__, (0, len(command))))
+    # Walk(script) with the walker's results, without the __init__ frame (hot path)
+    result = _new_object(Walk)
+    result.script = script
     result.commands = walker.out
+    result.issues = script.issues
+    result.malformed = script.malformed
     result.limit = walker.limit
     result.errors = walker.errors
     return result
