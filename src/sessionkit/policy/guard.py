@@ -992,6 +992,8 @@ def _compose(
     # an allow the most specific allow finding (none when nothing was found).
     if action == "allow":
         shown = _best_allow(items)
+    elif len(items) == 1:
+        shown = items[0]  # the commonest case: the one finding is the primary one
     else:
         # min() over a generator, without the generator: the first finding of the least key
         shown = None

@@ -142,7 +142,7 @@ def canonical_name(value: Value) -> str | None:
     if "/" in text:
         text = text.rstrip("/").rsplit("/", 1)[-1] if text.strip("/") else text
     text = text.lower()
-    if text.endswith(".exe"):
+    if text[-4:] == ".exe":  # not endswith: its argument parsing costs more (hot path)
         text = text[:-4]
     return text or None
 
@@ -771,7 +771,7 @@ class _Walker:
             raise _Limit("commands")
         span = call.node_span
         gitcfg: tuple[tuple[str, Value | None], ...] = ()
-        if name == "git" or (name is not None and name.startswith("git-")):
+        if name == "git" or (name is not None and name[:4] == "git-"):  # no startswith: hot
             gitcfg = self._git_config_for(call)
         exact = ctx.exact
         if exact and not ctx.offset:
@@ -1057,8 +1057,13 @@ class _Walker:
                 env_pairs.append((assignment.name, first[0]))
             else:
                 env_pairs.append((assignment.name, Value((Unknown("$" + assignment.name),))))
-        # alias reading of the first word
-        first_text = words[0].plain()
+        # alias reading of the first word; words[0].plain() without its frame
+        first_text = None
+        head = words[0].parts
+        if len(head) == 1:
+            p = head[0]
+            if type(p) is SLit and p.quoting == "none":
+                first_text = p.text
         if first_text in _DECL_BUILTINS:
             for word in words[1:]:
                 if word.assign is not None and word.assign.array is not None:
@@ -1070,7 +1075,8 @@ class _Walker:
             and first_text not in self.in_alias
         ):
             self._alias_reading(node, first_text, state, ctx, stdin)
-        env = self._env(state, env_pairs)
+        # _env's own first test, without its frame for the commonest case
+        env = self._env(state, env_pairs) if env_pairs or state.exported else ()
         argvs = self._expand_words(words, state, ctx)
         output = _EMPTY
         if stdout_redirected:
@@ -1828,10 +1834,10 @@ class _Walker:
             if result is not None:
                 return result
             return _EMPTY
-        if name.startswith(("mkfs", "newfs")):
+        if name[:4] == "mkfs" or name[:5] == "newfs":  # name.startswith(...), cheaper
             self._emit(call, name, ctx, state)
             return _EMPTY
-        if name in _w.INTERPRETERS or _is_python(name):
+        if name in _w.INTERPRETERS or (name[:6] == "python" and _is_python(name)):
             return self._interpreter(call, name, state, ctx)
         self._emit(call, name, ctx, state)
         return self._output(call, name, state) if self.need_output else _UNKNOWN_OUT
