@@ -860,7 +860,13 @@ class _Walker:
 
     def _and_or(self, node: AndOr, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
         before = state.cwd
-        output = self._pipeline(node.items[0], state, ctx, stdin)
+        first = node.items[0].commands
+        if len(first) == 1 and type(first[0]) is Simple:
+            # the commonest pipeline, one simple command: _pipeline's and _command's dispatch
+            # to _simple, without their two frames
+            output = self._simple(first[0], state, ctx, stdin)
+        else:
+            output = self._pipeline(node.items[0], state, ctx, stdin)
         if node.ops:
             cctx = ctx.clone()
             cctx.cond = True
