@@ -235,3 +235,209 @@ def test_git_dir_in_the_environment_always_asks_git(
 ) -> None:
     monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere.git"))
     assert _may_be_in_git(tmp_path)
+
+
+# ----------------------------------------------------------------------------- directory watch
+# After WATCH_AFTER appends a writer replaces the spool access and the revalidating stat with
+# one poll of an inotify watch of its directory. Each test below makes the change the two
+# checks guard against while the watch is armed.
+
+needs_watch = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the directory watch is Linux-only"
+)
+
+
+def _watched_store(root: Path, monkeypatch: pytest.MonkeyPatch) -> MetricsStore:
+    monkeypatch.setattr(_jsonl, "WATCH_AFTER", 2)
+    monkeypatch.setattr(_jsonl, "WATCH_AFTER_IMPORT", 2)
+    store = MetricsStore(root, metrics_dir=root)
+    for n in range(5):
+        store.append("events", {"event": "acme.x.y", "n": n})
+    assert store._fast and store._fast[1]._quiet is not None, "the watch is armed"
+    return store
+
+
+def _acme(path: Path) -> list[int]:
+    records = [json.loads(x) for x in path.read_bytes().splitlines()]
+    return [r["n"] for r in records if r["event"] == "acme.x.y"]
+
+
+@needs_watch
+def test_watched_writer_follows_a_rewrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _watched_store(tmp_path, monkeypatch)
+    path = store.path("events")
+    keep = tmp_path / "pre-image.jsonl"
+    os.link(path, keep)  # the replaced inode stays reachable to look at
+    with _jsonl.LockedFile(str(path), timeout=5):
+        (tmp_path / "tmp").write_bytes(path.read_bytes())
+        os.replace(tmp_path / "tmp", path)
+    before = keep.read_bytes()
+    store.append("events", {"event": "acme.x.y", "n": 5})
+    assert keep.read_bytes() == before  # nothing went to the replaced inode
+    assert _acme(path) == [0, 1, 2, 3, 4, 5]
+
+
+@needs_watch
+def test_watched_writer_follows_a_rotation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _watched_store(tmp_path, monkeypatch)
+    path = store.path("events")
+    segment = tmp_path / "events.20261124T000000000Z.jsonl"
+    with _jsonl.LockedFile(str(path), timeout=5):
+        os.rename(path, segment)
+    before = segment.read_bytes()
+    store.append("events", {"event": "acme.x.y", "n": 5})
+    assert segment.read_bytes() == before
+    assert _acme(path) == [5]
+
+
+@needs_watch
+def test_watched_writer_follows_an_unlink(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _watched_store(tmp_path, monkeypatch)
+    path = store.path("events")
+    path.unlink()
+    store.append("events", {"event": "acme.x.y", "n": 5})
+    assert _acme(path) == [5]
+
+
+@needs_watch
+def test_watched_writer_drains_a_new_spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _watched_store(tmp_path, monkeypatch)
+    line = store.prepare("events", {"event": "acme.x.y", "n": 5})[0]
+    _jsonl.spool_write(str(tmp_path / "spool"), "events", line)
+    store.append("events", {"event": "acme.x.y", "n": 6})
+    assert _acme(store.path("events")) == [0, 1, 2, 3, 4, 5, 6]
+    assert not (tmp_path / "spool").exists()
+
+
+@needs_watch
+def test_watched_writer_drains_spool_in_an_existing_spool_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """spool/ kept alive by another stream's file: no event on the store directory."""
+    (tmp_path / "spool").mkdir()
+    (tmp_path / "spool" / "subagents-20261124T000000000Z-1-00000000.jsonl").write_bytes(b"")
+    monkeypatch.setattr(_jsonl, "WATCH_AFTER", 2)
+    monkeypatch.setattr(_jsonl, "WATCH_AFTER_IMPORT", 2)
+    store = MetricsStore(tmp_path, metrics_dir=tmp_path)
+    for n in range(5):
+        store.append("events", {"event": "acme.x.y", "n": n})
+    line = store.prepare("events", {"event": "acme.x.y", "n": 5})[0]
+    _jsonl.spool_write(str(tmp_path / "spool"), "events", line)
+    store.append("events", {"event": "acme.x.y", "n": 6})
+    assert _acme(store.path("events")) == [0, 1, 2, 3, 4, 5, 6]
+
+
+@needs_watch
+def test_the_watch_is_rearmed_after_a_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _watched_store(tmp_path, monkeypatch)
+    writer = store._fast[1]  # type: ignore[index]
+    (tmp_path / "unrelated.tmp").write_bytes(b"")  # any entry change drops the watch
+    store.append("events", {"event": "acme.x.y", "n": 5})
+    assert writer._quiet is None
+    for n in range(6, 10):
+        store.append("events", {"event": "acme.x.y", "n": n})
+    assert writer._quiet is not None
+    assert _acme(store.path("events")) == list(range(10))
+
+
+@needs_watch
+def test_a_forked_child_does_not_use_the_parents_watch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _watched_store(tmp_path, monkeypatch)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            writer = store._fast[1]  # type: ignore[index]
+            store.append("events", {"event": "acme.x.y", "n": 5})
+            code = 0 if writer._watch_fd != -1 or writer._quiet is None else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    store.append("events", {"event": "acme.x.y", "n": 6})
+    assert _acme(store.path("events")) == [0, 1, 2, 3, 4, 5, 6]
+
+
+def _watched_writer(root: str, writer: int, count: int, barrier: Any, out: Any) -> None:
+    from sessionkit.metrics import _jsonl as jsonl
+    from sessionkit.metrics.settings import Settings as S
+    from sessionkit.metrics.store import MetricsStore as Store
+
+    jsonl.WATCH_AFTER = jsonl.WATCH_AFTER_IMPORT = 1
+    store = Store(root, metrics_dir=root, settings=S())
+    store.append("events", {"event": "acme.watch.seq", "writer": writer, "seq": -1})
+    barrier.wait()
+    watched = 0
+    for seq in range(count):
+        store.append("events", {"event": "acme.watch.seq", "writer": writer, "seq": seq})
+        watched += store._fast[1]._quiet is not None  # type: ignore[index]
+    out.put((writer, watched))
+
+
+def _replacer(root: str, rounds: int, barrier: Any, out: Any) -> None:
+    """Rotations and rewrites under the stream lock, as the store's own ones run."""
+    import time as t
+
+    path = os.path.join(root, "events.jsonl")
+    sizes: dict[str, int] = {}
+    barrier.wait()
+    for n in range(rounds):
+        t.sleep(0.003)
+        with _jsonl.LockedFile(path, timeout=10):
+            if n % 2:
+                segment = os.path.join(root, f"events.2026112{n:04d}.jsonl")
+                os.rename(path, segment)
+                sizes[segment] = os.path.getsize(segment)
+            else:
+                tmp = path + ".tmp"
+                with open(path, "rb") as src, open(tmp, "wb") as dst:
+                    dst.write(src.read())
+                old = os.path.join(root, f"pre-{n}.jsonl")
+                os.link(path, old)  # keep the replaced inode to check it later
+                os.replace(tmp, path)
+                sizes[old] = os.path.getsize(old)
+    out.put(("replacer", sizes))
+
+
+@needs_watch
+@pytest.mark.timeout(120)
+def test_watched_writers_lose_nothing_to_concurrent_rotations_and_rewrites(
+    tmp_path: Path,
+) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    writers, count, rounds = 4, 1_500, 40
+    barrier = ctx.Barrier(writers + 1)
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(target=_watched_writer, args=(str(tmp_path), w, count, barrier, out))
+        for w in range(writers)
+    ]
+    procs.append(ctx.Process(target=_replacer, args=(str(tmp_path), rounds, barrier, out)))
+    for p in procs:
+        p.start()
+    results = dict(out.get(timeout=100) for _ in procs)
+    for p in procs:
+        p.join(30)
+        assert p.exitcode == 0
+    sizes = results.pop("replacer")
+    assert all(results[w] > count // 2 for w in range(writers)), results  # mostly watched
+    for name, size in sizes.items():  # nothing appended to a file after it was replaced
+        assert os.path.getsize(name) == size, name
+    seen: dict[tuple[int, int], int] = {}
+    live_and_rotated = list(tmp_path.glob("events*.jsonl"))
+    for path in live_and_rotated:
+        data = path.read_bytes()
+        assert data == b"" or data.endswith(b"\n")
+        for raw in data.splitlines():
+            record = json.loads(raw)
+            if record["event"] == "acme.watch.seq" and record["seq"] >= 0:
+                key = (record["writer"], record["seq"])
+                seen[key] = seen.get(key, 0) + 1
+    assert set(seen) == {(w, s) for w in range(writers) for s in range(count)}
+    assert set(seen.values()) == {1}
