@@ -363,10 +363,82 @@ class MetricsStore:
                     fast = self._fast
                     if fast is None:
                         fast = self._fast = self._fast_plan()
-                    if fast:
-                        done = self._append_draft(record, name, fast)
-                        if done is not None:
-                            return done
+                    if not fast:
+                        return self._append_general(stream, record)
+                    path, writer, rotate_at, timeout, root, max_line, results = fast
+                    env = _ENV_DATA
+                    seen = _NO_STATE_SEEN.get(root)
+                    if (
+                        env is not None
+                        and seen is not None
+                        and not env.get(_NO_METRICS_KEY)
+                        and not env.get(_SESSION_ID_KEY)
+                        and _monotonic() - seen < 1.0
+                    ):
+                        # metrics_disabled() and resolve_session_id(root) of the common case
+                        # inline (no variable set, no STATE.md found within the second)
+                        sid = None
+                    else:
+                        if events.metrics_disabled():
+                            return self._append_general(stream, record)
+                        sid = events.resolve_session_id(root)
+                    if self.clock is utc_now:  # fast_now_ts(), the line's head cached per second
+                        now = _time()
+                        second = int(now)
+                        cached = _LINE_HEAD
+                        if second != cached[0]:
+                            cached[1] = _HEAD + _strftime(_TS_FORMAT, _gmtime(second))
+                            cached[0] = second
+                        head = cached[1]
+                        millis = _MILLIS[int((now - second) * 1000)]
+                    else:
+                        stamp = format_ts(self.clock())
+                        head = _HEAD + stamp[:20]
+                        millis = stamp[20:]
+                    try:
+                        text = _join(_ASCII_CHUNKS(record, 0))
+                        if "\\u" in text:  # non-ASCII or control characters: canonical escaping
+                            text = _join(_CHUNKS(record, 0))
+                    except ValueError:  # NaN or an infinity: the general path words it
+                        return self._append_general(stream, record)
+                    if not text.startswith('{"event":'):
+                        return self._append_general(stream, record)
+                    named = _NAMED.get(name)
+                    if named is None:
+                        named = _named(name)
+                    skip, middle = named
+                    value = "null" if sid is None else _ESCAPE(sid)
+                    try:
+                        line = f"{head}{millis}{middle}{value}{text[skip:]}\n".encode()
+                    except UnicodeEncodeError:  # a lone surrogate: the general path words it
+                        return self._append_general(stream, record)
+                    if len(line) > max_line:
+                        return self._append_general(stream, record)
+                    if sid is not None or name in _REGISTRY:
+                        data = {
+                            "schema_version": 1,
+                            "timestamp": head[len(_HEAD) :] + millis,
+                            "event": name,
+                            "session_id": sid,
+                        }
+                        data.update(record)
+                        if events.check_built_event(data):
+                            return self._append_general(stream, record)
+                    written = writer.append_fast(line, rotate_at, timeout)
+                    if written < 0:  # anything but the common case: the full append
+                        return self.append_encoded(Stream.EVENTS, line, 1)
+                    result = results.get(written)
+                    if result is None:
+                        if len(results) >= 256:
+                            results.clear()
+                        result = results[written] = AppendResult(
+                            "events", path, 1, written, False, None, False, "appended"
+                        )
+                    return result
+        return self._append_general(stream, record)
+
+    def _append_general(self, stream: Stream | str, record: Mapping[str, Any]) -> AppendResult:
+        """``append`` of anything but a flat draft on the hot path."""
         s = _STREAMS.get(stream) if isinstance(stream, str) else stream
         if s is None:
             s = parse_stream(stream)
@@ -374,83 +446,8 @@ class MetricsStore:
             return self.append_encoded(s, self._prepare_draft(record)[0], 1)
         return self.append_encoded(s, self.prepare(s, record)[0], 1)
 
-    def _append_draft(
-        self, draft: dict[str, Any], name: str, fast: _FastPlan
-    ) -> AppendResult | None:
-        """``append`` of a flat draft (see there); ``None`` hands it to the general path."""
-        path, writer, rotate_at, timeout, root, max_line, results = fast
-        env = _ENV_DATA
-        seen = _NO_STATE_SEEN.get(root)
-        if (
-            env is not None
-            and seen is not None
-            and not env.get(_NO_METRICS_KEY)
-            and not env.get(_SESSION_ID_KEY)
-            and _monotonic() - seen < 1.0
-        ):
-            # metrics_disabled() and resolve_session_id(root) of the common case inline (no
-            # variable set, no STATE.md found within the second), without their five frames
-            sid = None
-        else:
-            if events.metrics_disabled():
-                return None
-            sid = events.resolve_session_id(root)
-        if self.clock is utc_now:  # fast_now_ts() with the line's head cached per second
-            now = _time()
-            second = int(now)
-            cached = _LINE_HEAD
-            if second != cached[0]:
-                cached[1] = _HEAD + _strftime(_TS_FORMAT, _gmtime(second))
-                cached[0] = second
-            head = cached[1]
-            millis = _MILLIS[int((now - second) * 1000)]
-        else:
-            stamp = format_ts(self.clock())
-            head = _HEAD + stamp[:20]
-            millis = stamp[20:]
-        try:
-            text = _join(_ASCII_CHUNKS(draft, 0))
-            if "\\u" in text:  # non-ASCII or control characters: the canonical escaping
-                text = _join(_CHUNKS(draft, 0))
-        except ValueError:  # NaN or an infinity: the general path words the error
-            return None
-        if not text.startswith('{"event":'):
-            return None
-        named = _NAMED.get(name)
-        if named is None:
-            named = _named(name)
-        skip, middle = named
-        value = "null" if sid is None else _ESCAPE(sid)
-        try:
-            line = f"{head}{millis}{middle}{value}{text[skip:]}\n".encode()
-        except UnicodeEncodeError:  # a lone surrogate: the general path words the error
-            return None
-        if len(line) > max_line:
-            return None
-        if sid is not None or name in _REGISTRY:
-            data = {
-                "schema_version": 1,
-                "timestamp": head[len(_HEAD) :] + millis,
-                "event": name,
-                "session_id": sid,
-            }
-            data.update(draft)
-            if events.check_built_event(data):
-                return None
-        written = writer.append_fast(line, rotate_at, timeout)
-        if written < 0:  # anything but the common case: the writer's full append
-            return self.append_encoded(Stream.EVENTS, line, 1)
-        result = results.get(written)
-        if result is None:
-            if len(results) >= 256:
-                results.clear()
-            result = results[written] = AppendResult(
-                "events", path, 1, written, False, None, False, "appended"
-            )
-        return result
-
     def _fast_plan(self) -> _FastPlan | Literal[False]:
-        """Constants of ``_append_draft``, or False where it does not apply."""
+        """Constants of the draft hot path of ``append``, or False where it does not apply."""
         if self.hook_mode or _jsonl._MSVCRT is not None or _jsonl._ENCODE_ASCII_CHUNKS is None:
             return False
         plan = self._plans.get(Stream.EVENTS)
