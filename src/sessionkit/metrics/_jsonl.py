@@ -1118,7 +1118,9 @@ class StreamWriter:
 
     The descriptor stays open between appends, so an append costs one ``flock``, one ``stat``
     of the path (inode revalidation, spec §2.3; its ``st_size`` is the file's size, the same
-    inode being locked), one ``pread`` (torn-tail check) and the write. A replaced or rotated
+    inode being locked), one ``pread`` (torn-tail check) and the write; on Linux, once the
+    directory is watched (:meth:`append_fast`), one ``poll`` and one ``lseek`` replace the
+    ``access`` of ``spool/`` and the ``stat``. A replaced or rotated
     file, or a fork (a child must not share the parent's open file description, which would
     share its lock), reopens. Threads of one process serialise on a ``threading.Lock`` first,
     because they share this descriptor.
