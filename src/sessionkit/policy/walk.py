@@ -712,7 +712,15 @@ class _Walker:
     # -- entry -----------------------------------------------------------------------------
 
     def run(self, script: Script) -> None:
-        state = _State((lit(self.cwd),))
+        # _State((lit(self.cwd),)) without its __init__ frame (one per walk: the hot path)
+        state = _new_object(_State)
+        state.vars = {}
+        state.cwd = (lit(self.cwd),)
+        state.oldcwd = _UNKNOWN_OLDPWD
+        state.funcs = {}
+        state.exported = set()
+        state.pos = None
+        state.ifs = _DEFAULT_IFS
         # _Ctx(self.command) without its __init__ frame (one per walk: the hot path)
         ctx = _new_object(_Ctx)
         ctx.via = ()
