@@ -600,6 +600,39 @@ def _echo_escapes(text: str) -> tuple[str, bool]:
     return "".join(out), False
 
 
+_FORMAT_WIDTH = {"x": (2, 16), "u": (4, 16), "U": (8, 16)}
+
+
+def _format_escape(fmt: str, i: int) -> tuple[str, int, bool]:
+    """One escape of a printf FORMAT at ``fmt[i] == "\\"``: ``(text, next index, stop)``.
+
+    Unlike ``echo -e``/``%b``, octal escapes need no leading 0 (``\\NNN``, 1-3 digits), and
+    ``\\xHH``, ``\\uHHHH``, ``\\UHHHHHHHH`` are decoded as bash's printf does.
+    """
+    e = fmt[i + 1]
+    if e in "01234567":
+        j = i + 1
+        while j < len(fmt) and j < i + 4 and fmt[j] in "01234567":
+            j += 1
+        return chr(int(fmt[i + 1 : j], 8)), j, False
+    if e in _FORMAT_WIDTH:
+        width, base = _FORMAT_WIDTH[e]
+        digits = "0123456789abcdefABCDEF"
+        j = i + 2
+        while j < len(fmt) and j < i + 2 + width and fmt[j] in digits:
+            j += 1
+        if j > i + 2:
+            try:
+                return chr(int(fmt[i + 2 : j], base)), j, False
+            except (ValueError, OverflowError):
+                return "", j, False
+        return fmt[i : i + 2], i + 2, False
+    if e in "\"'?":
+        return e, i + 2, False
+    decoded, stop = _echo_escapes(fmt[i : i + 2])
+    return decoded, i + 2, stop
+
+
 def _printf(fmt: str, args: list[str]) -> str | None:
     """printf with %s %b %c %d %% and escapes; None for other conversions."""
     out: list[str] = []
@@ -634,9 +667,12 @@ def _printf(fmt: str, args: list[str]) -> str | None:
                     return None
                 i = j + 1
             elif c == "\\":
-                decoded, stop = _echo_escapes(fmt[i : i + 2] if i + 1 < n else "\\")
+                if i + 1 >= n:
+                    out.append("\\")
+                    i += 1
+                    continue
+                decoded, i, stop = _format_escape(fmt, i)
                 out.append(decoded)
-                i += 2
                 if stop:
                     return "".join(out)
             else:
@@ -2170,6 +2206,10 @@ def _literal_output(walker: _Walker, call: _Call, name: str, state: _State) -> V
             return None
         if args[0].text == "-v":
             return _EMPTY
+        if args[0].text == "--":  # ends printf's options: the format follows
+            args = args[1:]
+            if not args:
+                return None
         fmt = args[0].text
         texts = [a.text for a in args[1:]]
         if fmt is None:
