@@ -2472,6 +2472,9 @@ def _h_shift(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
     return _EMPTY
 
 
+_READ_VALUE_OPTIONS = frozenset("adpnNtui")
+
+
 @_handler("read")
 def _h_read(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
@@ -2480,16 +2483,31 @@ def _h_read(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Val
     delim = "\n"
     args = call.argv[1:]
     k = 0
+    options = True
     while k < len(args):
         t = args[k].text or ""
-        if t in ("-a", "-d", "-p", "-n", "-N", "-t", "-u", "-i") and k + 1 < len(args):
-            if t == "-a":
-                array = args[k + 1].text
-            elif t == "-d":
-                delim = (args[k + 1].text or "\n")[:1] or "\0"
-            k += 2
-            continue
-        if not t.startswith("-") and t.isidentifier():
+        if options and t == "--":
+            options = False
+        elif options and t.startswith("-") and len(t) > 1:
+            # a cluster such as -ra NAME or -d';': the first option taking a value takes the
+            # rest of the cluster, or the next word
+            for j in range(1, len(t)):
+                opt = t[j]
+                if opt not in _READ_VALUE_OPTIONS:
+                    continue
+                if j + 1 < len(t):
+                    value: str | None = t[j + 1 :]
+                elif k + 1 < len(args):
+                    k += 1
+                    value = args[k].text
+                else:
+                    value = None
+                if opt == "a":
+                    array = value
+                elif opt == "d":
+                    delim = ((value if value is not None else "\n")[:1]) or "\0"
+                break
+        elif t.isidentifier():
             names.append(t)
         k += 1
     content = call.stdin.content
@@ -2501,6 +2519,9 @@ def _h_read(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Val
         return _EMPTY
     line = text.split(delim, 1)[0]
     ifs = state.ifs or ""
+    for env_name, env_value in call.env:  # IFS=: read …: the prefix assignment splits this read
+        if env_name == "IFS" and env_value.text is not None:
+            ifs = env_value.text
     parts = [p for p in _ifs_split(line, ifs) if p is not None] if ifs else [line]
     if array:
         w._assign(state, array, (tuple(lit(p) for p in parts),), ctx)
