@@ -2726,6 +2726,9 @@ def _parse_wrapper(
                 if opt in grammar.split:
                     mode = "split"
                     payloads = [*payloads, value]
+                    # env -S 'git reset' --hard: the split words come first, so what follows
+                    # is read after them (GNU env stops at their first non-option)
+                    break
                 continue
             if not known and not has_value and not branched and i + 1 < len(argv):
                 # unknown option: also read it as taking the next word (§6.2)
