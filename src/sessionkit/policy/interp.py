@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     Token = tuple[str, object]
 
-__all__ = ["code_sources", "scan"]
+__all__ = ["code_sources", "scan", "string_literals"]
 
 _MAX_TOKENS = 20_000
 
@@ -798,6 +798,23 @@ def scan(language: str, code: Value) -> list[tuple[str, list[Value]]]:
             out.append((kind, [payload]))
         elif isinstance(payload, list):
             out.append((kind, [v for v in payload if isinstance(v, Value)]))
+    return out
+
+
+def string_literals(name: str, argv: Sequence[Value], stdin: Stdin) -> list[Value]:
+    """The string literals in the code an interpreter invocation runs (-c, -e, stdin …).
+
+    For §6.7: a program whose output is unknown, piped into a shell, is judged by the
+    literals among its own code (``python3 -c 'print("git reset --hard")' | bash``).
+    """
+    out: list[Value] = []
+    for language, code, _index in code_sources(name, argv, stdin, None):
+        source = code.text
+        if source is None or language in ("applescript",):
+            continue
+        for kind, value in _tokens(source, language):
+            if kind in ("str", "shellstr") and isinstance(value, Value):
+                out.append(value)
     return out
 
 

@@ -3252,8 +3252,17 @@ def _h_crontab(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
     cctx.deferred = True
     # each line after its five time fields or @keyword; unknown pieces stay unknown
     source_text, bindings = _payload_source(content)
+    import re
+
+    lines: list[str] = []
     for line in source_text.splitlines():
-        stripped = line.strip()
+        lines.append(line.strip())
+        # `{ crontab -l; echo '@daily CMD'; } | crontab -`: the unknown output before the
+        # known text may end with a newline, so the known rest is also a line of its own
+        lead = re.match(r"(?:\$\{__SK_\d+\})+", lines[-1])
+        if lead is not None and lines[-1][lead.end() :].strip():
+            lines.append(lines[-1][lead.end() :].strip())
+    for stripped in lines:
         if not stripped or stripped.startswith("#"):
             continue
         if "=" in stripped.split(None, 1)[0] and not stripped.startswith("@"):
