@@ -2939,8 +2939,14 @@ def _stdin_program(
         return w._payload_text(content, state, sctx, exact_at=-1)
     producer = stdin.producer
     if producer is not None and producer.command is not None:
-        # B11: literals among an unknown producer's own arguments (§6.7)
-        for v in producer.command.argv[1:]:
+        # B11: literals among an unknown producer's own arguments or code (§6.7)
+        literals = list(producer.command.argv[1:])
+        pname = producer.command.name
+        if pname is not None:
+            from sessionkit.policy import interp
+
+            literals += interp.string_literals(pname, producer.command.argv, producer.command.stdin)
+        for v in literals:
             t = v.text
             if t and (" " in t or ";" in t):
                 uctx = ctx.hop("unresolved-command", call.node_span, "shell-stdin")
@@ -3272,8 +3278,6 @@ def _h_crontab(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
         if len(fields) <= count:
             continue
         text = fields[count]
-        import re
-
         pieces: list[object] = []
         for chunk in re.split(r"(\$\{__SK_\d+\})", text):
             m = re.fullmatch(r"\$\{(__SK_\d+)\}", chunk)
