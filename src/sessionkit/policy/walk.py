@@ -2906,6 +2906,8 @@ def _h_shell(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
         if i >= len(argv):
             return _EMPTY
         new_state.pos = tuple(argv[i + 2 :])
+        if i + 1 < len(argv):  # bash -c STRING NAME ARGS…: NAME is $0 (§6.3)
+            new_state.vars["0"] = ((argv[i + 1],),)
         sctx = ctx.hop("shell-c", call.node_span, f"{name} -c")
         if dry:
             sctx.dry = True
@@ -2922,6 +2924,7 @@ def _h_shell(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
         if content is None:
             return Value((Unknown(f"$({name} …)"),))
         new_state.pos = tuple(argv[i + 1 :])
+        new_state.vars["0"] = ((argv[i],),)  # a script's $0 is its path
         sctx = ctx.hop("shell-script", call.spans[i], name)
         sctx.dry = sctx.dry or dry
         return w._payload_text(content, new_state, sctx, exact_at=-1)
