@@ -1586,6 +1586,9 @@ class _Parser:
                 j = self._blanks(i)
                 if self._plain_at(j) == "-p":
                     i = j + 2
+                    j = self._blanks(i)
+                if self._plain_at(j) == "--":  # bash 5 accepts `time [-p] -- COMMAND`
+                    i = j + 2
             else:
                 break
         commands: list[object] = []
