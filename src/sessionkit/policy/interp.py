@@ -696,6 +696,7 @@ def _string_value(arg: list[Token]) -> Value | None:
     expect_operand = True
     after_name = False  # a name operand may go on with subscripts and calls: sys.argv[1]
     depth = 0
+    prev_str = False
     for kind, value in arg:
         if depth:
             if kind == "op" and value in ("(", "[", "{"):
@@ -705,7 +706,8 @@ def _string_value(arg: list[Token]) -> Value | None:
             continue
         if after_name and kind == "op" and value in ("(", "["):
             depth = 1
-        elif kind in ("str", "shellstr") and expect_operand:
+        elif kind in ("str", "shellstr") and (expect_operand or prev_str):
+            # adjacent literals concatenate in Python and Ruby: "rm -rf " "src"
             pieces.extend(value.pieces)  # type: ignore[attr-defined]
             expect_operand = False
             after_name = False
@@ -718,6 +720,7 @@ def _string_value(arg: list[Token]) -> Value | None:
             after_name = True
         else:
             return None
+        prev_str = kind in ("str", "shellstr")
     if depth:
         return None
     if not pieces or not any(type(p) is Lit for p in pieces):
@@ -899,6 +902,8 @@ def _scan(language: str, code: Value, depth: int) -> list[tuple[str, object]]:
             args = cut
         else:
             continue
+        if language == "python":
+            args = _keyword_first(args)
         if assigned is None:
             assigned = _assignments(tokens)
         if assigned:
@@ -959,6 +964,27 @@ def _substitute(arg: list[Token], assigned: dict[str, list[Token]]) -> list[Toke
         else:
             out.append(tok)
     return out
+
+
+_FIRST_KEYWORDS = frozenset(("path", "args", "command", "cmd"))
+
+
+def _keyword_first(args: list[list[Token]]) -> list[list[Token]]:
+    """Python keyword arguments: ``rmtree(path="src")``, ``run(args="…", shell=True)``.
+
+    The argument given by the keyword of the first parameter moves to the front, without its
+    ``NAME=``; other keyword arguments stay where they are (``shell=True`` is looked up by
+    name).
+    """
+    for k, arg in enumerate(args):
+        if (
+            len(arg) > 2
+            and arg[0][0] == "name"
+            and arg[0][1] in _FIRST_KEYWORDS
+            and arg[1] == ("op", "=")
+        ):
+            return [arg[2:], *args[:k], *args[k + 1 :]]
+    return args
 
 
 def _judge_call(category: str, args: list[list[Token]], language: str) -> list[tuple[str, object]]:
