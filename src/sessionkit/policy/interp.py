@@ -173,8 +173,8 @@ def code_sources(
             return [("awk", argv[i], i)]
         return []
     rest = argv[i:]
-    if rest and rest[0].text != "-":
-        script_seen = True
+    if rest and rest[0].text not in ("-", "/dev/stdin", "/dev/fd/0"):
+        script_seen = True  # /dev/stdin as the script reads the program from stdin, like -
     if script_seen:
         if script is not None:
             return [(language, script, -1)]
@@ -1058,11 +1058,17 @@ def _judge_call(category: str, args: list[list[Token]], language: str) -> list[t
                 value = _string_value(a)
                 if value is not None and value.text is not None:
                     text = value.text.strip()
+                    if text in ("-|", "|-"):  # open(FH, "|-", CMD, ARGS…)
+                        if len(args) == 3:
+                            cmd = _string_value(args[2])
+                            return [("shell", cmd)] if cmd is not None else []
+                        if len(args) > 3:
+                            strings = [_string_value(a) for a in args[2:]]
+                            known = [v or Value((Unknown("arg"),)) for v in strings]
+                            return [("argv", known)]
+                        return []
                     if text.endswith("|") or text.startswith("|"):
                         return [("shell", Value((Lit(text.strip("|").strip(), True),)))]
-                    if text in ("-|", "|-") and len(args) > 2:
-                        cmd = _string_value(args[2])
-                        return [("shell", cmd)] if cmd is not None else []
             return []
         operands = [a for a in args if a and a[0] not in (("op", "{"),)]
         if len(operands) == 1:
@@ -1098,7 +1104,7 @@ def _scan_awk(source: str) -> list[tuple[str, object]]:
         ):
             args, _ = _split_args(tokens, k + 1)
             if args:
-                shell = _string_value(args[0])
+                shell = _string_value(args[0]) or _awk_concatenation(args[0])
                 if shell is not None:
                     actions.append(("shell", shell))
         elif kind == "op" and value == "|":
@@ -1116,6 +1122,19 @@ def _scan_awk(source: str) -> list[tuple[str, object]]:
             ):
                 actions.append(("shell", tokens[k - 1][1]))
     return actions
+
+
+def _awk_concatenation(arg: list[Token]) -> Value | None:
+    """awk concatenates by juxtaposition: ``"rm -rf " $1`` is ``rm -rf «$1»``."""
+    pieces: list[object] = []
+    for kind, value in arg:
+        if kind == "str" and isinstance(value, Value):
+            pieces.extend(value.pieces)
+        elif not (kind == "op" and value in ("(", ")")):
+            pieces.append(Unknown(str(value)))
+    if not any(type(p) is Lit and p.text.strip() for p in pieces):
+        return None
+    return Value(merge_pieces(pieces))  # type: ignore[arg-type]
 
 
 _AWK_SHELLS = frozenset(("sh", "bash", "dash", "zsh", "ksh", "ash", "mksh"))
