@@ -1732,7 +1732,11 @@ class _Walker:
             merged: list[tuple[Value, ...] | None] = []
             for o in old:
                 for a in alts:
-                    if o is None or a is None:
+                    if o is None and a and name == "PROMPT_COMMAND":
+                        # PROMPT_COMMAND+='; CMD': the unknown old hook, then CMD (§5.6)
+                        unknown = Value((Unknown("$PROMPT_COMMAND"),))
+                        merged.append((_concat(unknown, a[0]),))
+                    elif o is None or a is None:
                         merged.append(None)
                     elif getattr(node, "array", None) is not None:
                         merged.append(o + a)
