@@ -3569,6 +3569,16 @@ def _h_ssh(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
     hostname = host.rsplit("@", 1)[-1]
     if hostname.lower() not in ("localhost", "127.0.0.1", "::1", "[::1]"):
         return _EMPTY
+    # OpenSSH reads options after the destination too (ssh localhost -p 22 -- CMD)
+    while i < len(argv):
+        t = argv[i].text
+        if t is None or not t.startswith("-") or len(t) < 2:
+            break
+        i += 1
+        if t == "--":
+            break
+        if t[-1] in value_opts and len(t) == 2:
+            i += 1
     rest = argv[i:]
     if rest:
         sctx = ctx.hop("ssh-local", call.node_span, f"ssh {hostname}")
