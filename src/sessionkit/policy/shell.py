@@ -1637,7 +1637,9 @@ class _Parser:
                     return self._compound_redirects(node, end)
             return self._subshell(i)
         word = self._plain_at(i)
-        if word is not None and word in _RESERVED:
+        if word is not None and word in _RESERVED and word != "time":
+            # `time` is a keyword only where a pipeline starts (_pipeline takes it there);
+            # after `|` bash runs it as the program time (echo x | time -p rm -rf src)
             return self._keyword(word, i)
         return self._simple(i)
 
