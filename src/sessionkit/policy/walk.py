@@ -1753,7 +1753,13 @@ class _Walker:
             first = alts[0]
             state.ifs = first[0].text if first is not None and len(alts) == 1 and first else None
             if state.ifs is None:
-                state.ifs = _DEFAULT_IFS
+                # several possible IFS values (an assignment that may not run): split on every
+                # character any of them holds, the stricter reading (`true && IFS=,; $C`)
+                chars = set(_DEFAULT_IFS)
+                for alt in alts:
+                    if alt and alt[0].text is not None:
+                        chars.update(alt[0].text)
+                state.ifs = "".join(sorted(chars))
         if name == "PROMPT_COMMAND":
             for alt in alts:
                 if alt is not None and alt:
