@@ -1163,7 +1163,13 @@ class _Walker:
             if alts and alts[0] is not None and len(alts) == 1 and len(alts[0]) == 1:
                 pairs.append((name, alts[0][0]))
             elif alts is not None:
+                # `false || export GIT_PAGER=CMD`: unknown, or CMD; the known values come
+                # last so that a lookup by name sees one, and consumers that run every value
+                # (git's command variables) see each
                 pairs.append((name, Value((Unknown("$" + name),))))
+                for alt in alts:
+                    if alt is not None and len(alt) == 1 and alt[0].text is not None:
+                        pairs.append((name, alt[0]))
         pairs.extend(prefix)
         return tuple(pairs)
 
@@ -2113,8 +2119,9 @@ class _Walker:
             return tuple(self.git_config)
         pairs = list(self.git_config)
         env = dict(call.env)
-        params = env.get("GIT_CONFIG_PARAMETERS")
-        if params is not None and params.text is not None:
+        for var, params in call.env:
+            if var != "GIT_CONFIG_PARAMETERS" or params.text is None:
+                continue
             import re
 
             for m in re.finditer(r"'([^']*)'(?:=('([^']*)'))?", params.text):
@@ -3819,11 +3826,10 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
         run_cwd = cwds
     # configuration that runs commands, set for this invocation or earlier in the command
     if call.env:
-        env = dict(call.env)
-        for var in _GIT_COMMAND_VARIABLES:
-            if var in env and not _inside_config_exec(ctx, var):
+        for var, env_value in call.env:  # every value a variable may have (see _env)
+            if var in _GIT_COMMAND_VARIABLES and not _inside_config_exec(ctx, var):
                 gctx = ctx.hop("git-config-exec", call.node_span, var)
-                w._payload_text(env[var], _run_state(state, run_cwd), gctx, exact_at=-1)
+                w._payload_text(env_value, _run_state(state, run_cwd), gctx, exact_at=-1)
     all_cfg = [*w._git_config_for(call), *cfg] if (cfg or call.env or w.git_config) else []
     for key, value in all_cfg:
         if value is not None and _runs_command(key, value) and not _inside_config_exec(ctx, key):
