@@ -72,14 +72,30 @@ _CLUSTERS = {
 }
 
 
+# ruby options whose value is optional and only ever attached (never the next word)
+_RUBY_ATTACHED_ONLY = frozenset("0WTxK")
+
+
 def _cluster(t: str, cluster: tuple[str, str, str], language: str) -> tuple[int, int] | None:
     """Read a bundle such as ``-Sc``, ``-le`` or ``-ne``: ``(code_at, width)`` where
     ``code_at`` is 0 when the code is the next word, the offset of attached code, or -1 when
     the bundle holds no code; ``width`` is how many words it takes.  None for a bundle with an
     unknown letter (left to the generic option skipping)."""
     flags, codes, values = cluster
-    for j in range(1, len(t)):
+    j = 0
+    while j + 1 < len(t):
+        j += 1
         ch = t[j]
+        if language == "ruby" and ch in _RUBY_ATTACHED_ONLY:
+            # -W0 -W:no-deprecated -0777 -T1 -Ku -xDIR: an optional value that is only ever
+            # attached, so the next word is not taken (ruby -W0 -e CODE)
+            if ch == "x" or (ch == "W" and t[j + 1 : j + 2] == ":"):
+                return (-1, 1)
+            if ch == "K":
+                j += 1
+            while j + 1 < len(t) and t[j + 1].isdigit():
+                j += 1
+            continue
         if ch in codes:
             return (0, 2) if j + 1 == len(t) else (j + 1, 1)
         if ch in values:
