@@ -2787,7 +2787,10 @@ def _wrapped(
             pctx = ctx.hop("env-split" if mode == "split" else "shell-c", call.node_span, name)
             if mode == "split":
                 text = _join_text([payload, *sub.argv])
-                w._payload_text(text, state.copy(), pctx, exact_at=-1)
+                split_state = state.copy()
+                for var, value in call.env:  # X=src env -S 'rm -rf ${X}': env's environment
+                    split_state.vars[var] = ((value,),)
+                w._payload_text(text, split_state, pctx, exact_at=-1)
                 return _EMPTY
             w._payload_text(payload, state.copy(), pctx, exact_at=-1)
         if inert or not sub.argv:
