@@ -54,7 +54,7 @@ _CODE_OPTS = {
     "applescript": ("-e",),
 }
 _VALUE_OPTS = {
-    "python": ("-W", "-X", "-Q"),
+    "python": ("-W", "-X", "-Q", "--check-hash-based-pycs"),
     "js": ("-r", "--require", "--import", "--loader", "--input-type"),
     "perl": ("-I", "-M", "-m", "-x"),
     "ruby": ("-I", "-r", "-C", "-E"),
@@ -124,9 +124,12 @@ def code_sources(
     i = 1
     script_seen = False
     if language == "js" and len(argv) > 1 and argv[1].text == "eval" and name == "deno":
-        if len(argv) > 2:
-            return [("js", argv[2], 2)]
+        for k in range(2, len(argv)):  # deno eval [OPTIONS] CODE
+            text = argv[k].text
+            if text is None or not text.startswith("-"):
+                return [("js", argv[k], k)]
         return []
+    program_file = False
     while i < len(argv):
         t = argv[i].text
         if t is None:
@@ -167,8 +170,23 @@ def code_sources(
                 continue
         if t == "-m" and language == "python":
             return out  # a module: invisible (A7)
-        if language == "awk" and t == "-f":
-            return out
+        if language == "awk" and t in ("-f", "--file"):
+            # the program is in a file; gawk's -e/--source code still runs beside it
+            program_file = True
+            i += 2
+            continue
+        if language == "awk" and t.startswith(("-f", "--file=")):
+            program_file = True
+            i += 1
+            continue
+        if language == "awk" and t in ("-e", "--source") and i + 1 < len(argv):
+            out.append((language, argv[i + 1], i + 1))
+            i += 2
+            continue
+        if language == "awk" and t.startswith("--source="):
+            out.append((language, Value((Lit(t.split("=", 1)[1]),)), i))
+            i += 1
+            continue
         if t in value_opts:
             i += 2
             continue
@@ -185,7 +203,7 @@ def code_sources(
     if out:
         return out
     if language == "awk":
-        if i < len(argv):
+        if i < len(argv) and not program_file:
             return [("awk", argv[i], i)]
         return []
     rest = argv[i:]
