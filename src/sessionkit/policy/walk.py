@@ -3016,7 +3016,9 @@ def _h_xargs(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
             break
         opt, eq, val = t.partition("=")
         if t.startswith("--"):
-            if opt in value_opts and not eq and i + 1 < len(argv):
+            # --replace[=R], --eof[=E], --max-lines[=N]: optional values only after "="
+            optional = opt in ("--replace", "--eof", "--max-lines")
+            if opt in value_opts and not optional and not eq and i + 1 < len(argv):
                 val = argv[i + 1].text or ""
                 i += 1
         else:
