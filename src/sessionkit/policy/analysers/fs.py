@@ -583,6 +583,17 @@ def _payload_deletes(payload: str) -> bool:
         return any(canonical_name(w) in _DELETERS for w in words if w)
 
 
+def _above_root(target: Target | None, ctx: Context) -> bool:
+    """Whether a find start point is a strict ancestor of the repository root."""
+    root = ctx.judge.root
+    path = target.path if target is not None else None
+    if root is None or path is None:
+        return False
+    path_l = path.rstrip("/").lower() or "/"
+    root_l = root.lower()
+    return path_l != root_l and root_l.startswith(path_l.rstrip("/") + "/")
+
+
 def judge_find(
     cmd: Command, ctx: Context, *, deleting: bool = False
 ) -> list[tuple[str, Target | None]]:
@@ -600,6 +611,14 @@ def judge_find(
             # a temp root: selected files in it are scratch space, all of it is everyone's
             allowed = expr.restricted or (expr.filtered and not expr.disjunction)
             results.append(("find-artefacts" if allowed else "rm-shared-temp", verdict.target))
+        elif (
+            rule == "rm-recursive-repo-root"
+            and expr.restricted
+            and _above_root(verdict.target, ctx)
+        ):
+            # a start point above the repository (find .. -name '*.pyc' -delete) is outside
+            # it, so an artefact restriction does not allow it (§7.3); §8 blocks it
+            results.append((rule, verdict.target))
         elif rule in ("rm-recursive-source", "rm-recursive-repo-root", "rm-artefact"):
             # an artefact directory as the start point is no exception (§7.3 allows temp space
             # and restricted expressions only), unlike ``rm -rf build`` (§8)
