@@ -2960,20 +2960,30 @@ def _stdin_program(
     sctx.dry = sctx.dry or dry
     if content is not None and any(type(p) is not Unknown for p in content.pieces):
         return w._payload_text(content, state, sctx, exact_at=-1)
+    # B11: literals among an unknown producer's own arguments or code (§6.7), and among
+    # those of the pipeline elements that feed it: `echo 'git reset --hard' | sort | sh`
+    # hands the echoed literal to the shell through a program the guard cannot follow
+    literals: list[Value] = []
     producer = stdin.producer
-    if producer is not None and producer.command is not None:
-        # B11: literals among an unknown producer's own arguments or code (§6.7)
-        literals = list(producer.command.argv[1:])
-        pname = producer.command.name
-        if pname is not None:
+    hops = 0
+    while producer is not None and producer.command is not None and hops < 8:
+        command = producer.command
+        literals += command.argv[1:]
+        if command.name is not None:
             from sessionkit.policy import interp
 
-            literals += interp.string_literals(pname, producer.command.argv, producer.command.stdin)
-        for v in literals:
-            t = v.text
-            if t and (" " in t or ";" in t):
-                uctx = ctx.hop("unresolved-command", call.node_span, "shell-stdin")
-                w._payload_text(v, state.copy(), uctx, exact_at=-1)
+            literals += interp.string_literals(command.name, command.argv, command.stdin)
+        if command.stdin.content is not None:
+            literals.append(command.stdin.content)  # known text fed to it (echo, heredoc)
+        producer = command.stdin.producer
+        hops += 1
+    seen: set[str] = set()
+    for v in literals:
+        t = v.text
+        if t and (" " in t or ";" in t) and t not in seen:
+            seen.add(t)
+            uctx = ctx.hop("unresolved-command", call.node_span, "shell-stdin")
+            w._payload_text(v, state.copy(), uctx, exact_at=-1)
     return Value((Unknown(f"$({name} …)"),))
 
 
