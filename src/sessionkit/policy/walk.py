@@ -3884,8 +3884,9 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             run_call = call.shifted(0)
             run_call.cwd = run_cwd
         _run_argv(w, run_call, list(rest[1:]), state, gctx)
-    elif sub is not None:
-        # an alias defined earlier in the command (§7.2.3); file-based aliases are the analyser's
+    elif sub is not None and sub.lower() not in _git_builtins():
+        # an alias defined earlier in the command (§7.2.3); file-based aliases are the analyser's.
+        # git never looks a builtin up as an alias: -c alias.status='reset --hard' status is status
         alias = None
         for key, value in reversed(all_cfg):
             if key == "alias." + sub.lower() and value is not None:
@@ -3901,6 +3902,12 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
                 source = _join_text([expansion, *rest])
                 w._payload_text(source, _run_state(state, run_cwd), gctx, exact_at=-1)
     return w._output(call, name, state)
+
+
+def _git_builtins() -> frozenset[str]:
+    from sessionkit.policy.analysers import git as git_analyser
+
+    return git_analyser._BUILTINS
 
 
 def _run_state(state: _State, run_cwd: tuple[Value, ...] | None) -> _State:
