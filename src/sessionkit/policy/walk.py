@@ -3608,12 +3608,20 @@ def _h_ssh(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
         if t[-1] in value_opts and len(t) == 2:
             i += 1
     rest = argv[i:]
+    sctx = ctx.hop("ssh-local", call.node_span, f"ssh {hostname}")
+    hstate = _State((w.home_value,))
     if rest:
-        sctx = ctx.hop("ssh-local", call.node_span, f"ssh {hostname}")
-        hstate = _State((w.home_value,))
+        # the remote command reads ssh's stdin: echo CMD | ssh localhost bash
         w._payload_text(
-            _join_text(rest), hstate, sctx, exact_at=call.spans[i][0] if len(rest) == 1 else -1
+            _join_text(rest),
+            hstate,
+            sctx,
+            exact_at=call.spans[i][0] if len(rest) == 1 else -1,
+            stdin=call.stdin,
         )
+    elif call.stdin.kind != "inherited":
+        # no command: the remote login shell reads its program from stdin
+        _stdin_program(w, call, "ssh", hstate, sctx)
     return _EMPTY
 
 
