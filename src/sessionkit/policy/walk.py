@@ -2793,6 +2793,11 @@ def _wrapped(
                 w._payload_text(text, split_state, pctx, exact_at=-1)
                 return _EMPTY
             w._payload_text(payload, state.copy(), pctx, exact_at=-1)
+        if mode == "shell" and not inert and not sub.argv and call.stdin.kind != "inherited":
+            # sudo -s / sudo -i / doas -s without a command: the shell reads stdin (§6.3)
+            w._emit(call, name, ctx, state)
+            _stdin_program(w, call, name, state.copy(), ctx)
+            continue
         if inert or not sub.argv:
             if not payloads:
                 w._emit(call, name, ctx, state)
@@ -3499,6 +3504,14 @@ def _h_sed(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
 def _h_su(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     argv = call.argv
+    has_command = any(
+        (v.text or "") in ("-c", "--command", "--session-command")
+        or (v.text or "").startswith("--command=")
+        for v in argv[1:]
+    )
+    if not has_command and call.stdin.kind != "inherited" and not _runuser_has_argv(argv, name):
+        # no command: the login shell reads its program from stdin (echo CMD | su)
+        _stdin_program(w, call, name, state.copy(), ctx)
     for k, v in enumerate(argv[:-1]):
         t = v.text or ""
         if t in ("-c", "--command", "--session-command"):
@@ -3513,6 +3526,15 @@ def _h_su(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value
 
 
 _RUNUSER_VALUE = frozenset(("-g", "--group", "-G", "--supp-group", "-s", "--shell", "-w"))
+
+
+def _runuser_has_argv(argv: Sequence[Value], name: str) -> bool:
+    """``runuser -u USER COMMAND…``: a command given as argv (not read from stdin)."""
+    if name != "runuser":
+        return False
+    return any(
+        (v.text or "") in ("-u", "--user") or (v.text or "").startswith("--user=") for v in argv[1:]
+    )
 
 
 def _runuser_argv(w: _Walker, call: _Call, state: _State, ctx: _Ctx) -> None:
@@ -3539,7 +3561,16 @@ def _runuser_argv(w: _Walker, call: _Call, state: _State, ctx: _Ctx) -> None:
         i += 1
     if user and i < len(argv):
         sctx = ctx.hop("wrapper", call.node_span, "runuser -u")
-        _run_argv(w, call, list(argv[i:]), state, sctx)
+        sub = _Call(
+            list(argv[i:]),
+            [call.node_span] * (len(argv) - i),
+            call.env,
+            (),
+            call.stdin,  # the command keeps runuser's stdin
+            call.cwd,
+            call.node_span,
+        )
+        w._exec(sub, state.copy(), sctx)
 
 
 @_handler("script")
