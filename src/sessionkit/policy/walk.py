@@ -3687,6 +3687,7 @@ def _h_container(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -
     mounts: list[tuple[Value, str]] = []
     workdir: str | None = None
     entrypoint: Value | None = None
+    interactive = False
     while i < len(argv):
         t = argv[i].text
         if t is None:
@@ -3696,6 +3697,8 @@ def _h_container(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -
         opt, eq, val_text = t.partition("=")
         val: Value | None = lit(val_text) if eq else None
         bundle = not opt.startswith("--") and len(opt) > 2 and all(c in "dit" for c in opt[1:])
+        if opt == "--interactive" or ((bundle or opt == "-i") and "i" in opt[1:]):
+            interactive = True
         if not eq and opt not in flags_no_value and not bundle and i + 1 < len(argv):
             val = argv[i + 1]
             i += 1
@@ -3744,7 +3747,9 @@ def _h_container(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -
     if workdir is not None:
         cwd = (to_host(lit(workdir)),)
     cctx = ctx.hop("container", call.node_span, name)
-    sub = _Call(mapped, [call.node_span] * len(mapped), (), (), _INHERITED, cwd, call.node_span)
+    # -i keeps stdin open into the container: echo CMD | docker run -i … sh
+    stdin = call.stdin if interactive else _INHERITED
+    sub = _Call(mapped, [call.node_span] * len(mapped), (), (), stdin, cwd, call.node_span)
     w._exec(sub, state.copy(), cctx)
     del dst
     return _EMPTY
