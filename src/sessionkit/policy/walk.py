@@ -3159,16 +3159,85 @@ def _symbolic_items(content: Value, sep: str | None) -> list[Value]:
     return items[:4096]
 
 
+# GNU parallel options whose value is the next word (attached forms are one word anyway)
+_PARALLEL_VALUE_OPTIONS = frozenset(
+    (
+        "-j",
+        "--jobs",
+        "-P",
+        "--max-procs",
+        "-S",
+        "--sshlogin",
+        "--slf",
+        "--sshloginfile",
+        "--delay",
+        "-N",
+        "-n",
+        "--max-args",
+        "-L",
+        "--max-lines",
+        "--colsep",
+        "-C",
+        "-d",
+        "--delimiter",
+        "-a",
+        "--arg-file",
+        "--results",
+        "--res",
+        "--joblog",
+        "--timeout",
+        "--retries",
+        "--halt",
+        "-I",
+        "--tmpdir",
+        "--workdir",
+        "--wd",
+        "-E",
+        "--eof",
+        "--memfree",
+        "--load",
+        "--block",
+        "--nice",
+        "--tag-string",
+        "--tagstring",
+        "--rpl",
+        "--basefile",
+        "--bf",
+        "--return",
+        "--transferfile",
+        "--tf",
+        "--env",
+        "--shebang-wrap",
+        "--sqlmaster",
+        "--sqlworker",
+        "--limit",
+        "--termseq",
+        "--ssh",
+    )
+)
+
+
 @_handler("parallel")
 def _h_parallel(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     argv = call.argv
     i = 1
+    arg_files: list[Value] = []
     while (
         i < len(argv)
         and (argv[i].text or "").startswith("-")
         and argv[i].text not in (":::", "::::")
     ):
+        t = argv[i].text or ""
+        if t == "--":
+            i += 1
+            break
+        if t in _PARALLEL_VALUE_OPTIONS and i + 1 < len(argv):
+            if t in ("-a", "--arg-file"):
+                arg_files.append(argv[i + 1])
+            i += 1  # --jobs 4, -S host, --delay 1: the value is not the command
+        elif t.startswith("--arg-file="):
+            arg_files.append(lit(t.split("=", 1)[1]))
         i += 1
     k = i
     while k < len(argv) and argv[k].text not in (":::", "::::"):
@@ -3176,8 +3245,18 @@ def _h_parallel(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) ->
     template = argv[i:k]
     items: list[Value] = []
     if k < len(argv):
-        items = [v for v in argv[k + 1 :] if v.text not in (":::", "::::")]
-    else:
+        # ::: ITEMS… are the items; :::: FILES… name files whose lines are the items
+        mode = ""
+        for v in argv[k:]:
+            if v.text in (":::", "::::", ":::+", "::::+"):
+                mode = v.text.rstrip("+")
+            elif mode == ":::":
+                items.append(v)
+            else:
+                arg_files.append(v)
+    for arg_file in arg_files:
+        items += _items(w, call, state, arg_file, False, None, lines=True)
+    if k >= len(argv) and not arg_files:
         items = _items(w, call, state, None, False, None, lines=True)
     pctx = ctx.hop("parallel", call.node_span, "parallel")
     # no command, or only the replacement string: each item is a command line of its own
