@@ -2863,9 +2863,14 @@ def _h_runner(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> V
     grammar = _w.RUNNERS.get((name, ""))
     start = 1
     if grammar is None:
-        sub_name = argv[1].text if len(argv) > 1 else None
+        # global options may come before the subcommand: pnpm --silent dlx, poetry -q run,
+        # yarn --cwd DIR dlx, poetry -C DIR run
+        j = 1
+        while j < len(argv) and (argv[j].text or "").startswith("-") and argv[j].text != "--":
+            j += 2 if argv[j].text in _RUNNER_GLOBAL_VALUE_OPTIONS else 1
+        sub_name = argv[j].text if j < len(argv) else None
         grammar = _w.RUNNERS.get((name, sub_name or ""))
-        start = 2
+        start = j + 1
         if grammar is None:
             w._emit(call, name, ctx, state)
             return w._output(call, name, state)
@@ -2877,8 +2882,32 @@ def _h_runner(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> V
                 return w._exec(sub, state, ctx)
         w._emit(call, name, ctx, state)
         return _EMPTY
-    label = name if start == 1 else f"{name} {argv[1].text}"
+    label = name if start == 1 else f"{name} {argv[start - 1].text}"
     return _wrapped(w, call, label, state, ctx, grammar, start)
+
+
+# package managers' global options that take the next word as their value
+_RUNNER_GLOBAL_VALUE_OPTIONS = frozenset(
+    (
+        "-C",
+        "--dir",
+        "--cwd",
+        "--directory",
+        "-P",
+        "--project",
+        "-F",
+        "--filter",
+        "--loglevel",
+        "--prefix",
+        "-w",
+        "--workspace",
+        "-p",
+        "-e",
+        "--env",
+        "--python",
+        "--config-file",
+    )
+)
 
 
 def _shell_operands(argv: list[Value]) -> tuple[int, bool, bool, bool] | None:
