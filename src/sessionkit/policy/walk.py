@@ -4056,10 +4056,17 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
     return w._output(call, name, state)
 
 
-def _git_builtins() -> frozenset[str]:
-    from sessionkit.policy.analysers import git as git_analyser
+_GIT_BUILTINS: list[frozenset[str]] = []
 
-    return git_analyser._BUILTINS
+
+def _git_builtins() -> frozenset[str]:
+    """The git analyser's table of builtin commands, imported on first use and then kept:
+    an import statement costs more than the lookup on every git command."""
+    if not _GIT_BUILTINS:
+        from sessionkit.policy.analysers import git as git_analyser
+
+        _GIT_BUILTINS.append(git_analyser._BUILTINS)
+    return _GIT_BUILTINS[0]
 
 
 def _run_state(state: _State, run_cwd: tuple[Value, ...] | None) -> _State:
