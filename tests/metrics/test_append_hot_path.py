@@ -263,6 +263,26 @@ def _acme(path: Path) -> list[int]:
 
 
 @needs_watch
+def test_the_watch_binds_inotify_without_importing_ctypes(tmp_path: Path) -> None:
+    """The first watch of a process loads only ``_ctypes`` (about 0.7 ms instead of 2.2 ms)."""
+    script = f"""
+import os, sys
+from sessionkit.metrics import _jsonl
+dfd = os.open({str(tmp_path)!r}, os.O_RDONLY)
+made = _jsonl._dir_watch(dfd)
+assert made is not None, "no watch"
+ifd, quiet = made
+assert type(_jsonl._INOTIFY[0][0]).__name__ == "_Function", _jsonl._INOTIFY
+assert quiet(0) == []
+os.mkdir(os.path.join({str(tmp_path)!r}, "spool"))
+assert [fd for fd, _ in quiet(0)] == [ifd]
+print("ctypes" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+@needs_watch
 def test_watched_writer_follows_a_rewrite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = _watched_store(tmp_path, monkeypatch)
     path = store.path("events")

@@ -1052,14 +1052,51 @@ _SEEK_END = os.SEEK_END
 _F_OK = os.F_OK
 
 # Appends of a writer before it watches its directory: arming a watch costs about 15 us and
-# saves about 1.5 us per append; the first watch of a process also imports ctypes (about 2 ms),
-# so a writer arms it only after WATCH_AFTER_IMPORT appends unless ctypes is already loaded.
+# saves about 1.5 us per append; the first watch of a process also loads ``_ctypes`` (about
+# 0.6 ms, see ``_inotify_functions``), so a writer arms it only after WATCH_AFTER_IMPORT
+# appends unless ``_ctypes`` is already loaded (ski rental: the appends paid unwatched by then
+# cost about what the load costs).
 WATCH_AFTER = 16
-WATCH_AFTER_IMPORT = 1024
+WATCH_AFTER_IMPORT = 256
 # inotify: IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF |
 # IN_MOVE_SELF, and IN_ONLYDIR; the queue overflow and a removed watch are always reported.
 _WATCH_MASK = 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800 | 0x01000000
 _INOTIFY: list[Any] = []  # [(inotify_init1, inotify_add_watch)] or [None] once looked up
+
+
+def _inotify_functions() -> tuple[Any, Any] | None:
+    """``inotify_init1`` and ``inotify_add_watch`` of the C library, or None.
+
+    Bound with ``_ctypes``, the extension module under ``ctypes``: importing ``ctypes`` itself
+    costs about 2.2 ms (its Python module defines every C type and checks their sizes), the
+    extension and the two functions about 0.7 ms. Both calls take and return C ``int``s (the
+    path is passed as ``bytes``, the mask fits an ``int``). Should the extension's interface
+    differ, the same functions come from ``ctypes``.
+    """
+    try:
+        import _ctypes
+
+        class _Int(_ctypes._SimpleCData):  # type: ignore[type-arg]  # not generic at run time
+            _type_ = "i"
+
+        class _Function(_ctypes.CFuncPtr):
+            _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
+            _restype_ = _Int
+
+        libc = _ctypes.dlopen(None, os.RTLD_NOW)  # type: ignore[arg-type]  # the program
+        return (
+            _Function(_ctypes.dlsym(libc, "inotify_init1")),
+            _Function(_ctypes.dlsym(libc, "inotify_add_watch")),
+        )
+    except (ImportError, OSError, AttributeError, TypeError):  # pragma: no cover - other builds
+        pass
+    try:  # pragma: no cover - exercised only where the extension differs
+        import ctypes
+
+        c_library = ctypes.CDLL(None, use_errno=True)
+        return (c_library.inotify_init1, c_library.inotify_add_watch)
+    except (ImportError, OSError, AttributeError):  # pragma: no cover - odd libc
+        return None
 
 
 def _dir_watch(dfd: int) -> tuple[int, Callable[[int], list[tuple[int, int]]]] | None:
@@ -1069,16 +1106,7 @@ def _dir_watch(dfd: int) -> tuple[int, Callable[[int], list[tuple[int, int]]]] |
     reached): the writer then keeps doing the full checks on every append.
     """
     if not _INOTIFY:
-        functions = None
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
-
-                libc = ctypes.CDLL(None, use_errno=True)
-                functions = (libc.inotify_init1, libc.inotify_add_watch)
-            except (ImportError, OSError, AttributeError):  # pragma: no cover - odd libc
-                functions = None
-        _INOTIFY.append(functions)
+        _INOTIFY.append(_inotify_functions() if sys.platform.startswith("linux") else None)
     if _INOTIFY[0] is None:
         return None
     init, add = _INOTIFY[0]
@@ -1277,7 +1305,7 @@ class StreamWriter:
             quiet = self._quiet
             if quiet is None:
                 if self._unwatched >= WATCH_AFTER and (
-                    _INOTIFY or "ctypes" in sys.modules or self._unwatched >= WATCH_AFTER_IMPORT
+                    _INOTIFY or "_ctypes" in sys.modules or self._unwatched >= WATCH_AFTER_IMPORT
                 ):
                     self._arm_watch()  # before the checks below, which it then stands for
                 else:
