@@ -461,3 +461,109 @@ def test_watched_writers_lose_nothing_to_concurrent_rotations_and_rewrites(
                 seen[key] = seen.get(key, 0) + 1
     assert set(seen) == {(w, s) for w in range(writers) for s in range(count)}
     assert set(seen.values()) == {1}
+
+
+# ----------------------------------------------------------------------------- threads
+# Threads of one process share a store's writer and its descriptor (one open file description,
+# so flock does not exclude them): one thread at a time appends through it (the writer's token).
+
+
+@pytest.mark.timeout(120)
+def test_threads_sharing_a_store_lose_nothing_to_each_other_or_to_rewrites(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    monkeypatch.setattr(_jsonl, "WATCH_AFTER", 2)
+    monkeypatch.setattr(_jsonl, "WATCH_AFTER_IMPORT", 2)
+    store = MetricsStore(tmp_path, metrics_dir=tmp_path, settings=Settings())
+    path = store.path("events")
+    threads, count = 6, 1_500
+    start = threading.Barrier(threads + 1)
+    errors: list[BaseException] = []
+
+    def appender(writer: int) -> None:
+        try:
+            start.wait()
+            for seq in range(count):
+                if seq % 7 == 0:  # nested: the general path, through the same writer
+                    draft = {"event": "acme.t.seq", "writer": writer, "seq": seq, "l": [1]}
+                else:
+                    draft = {"event": "acme.t.seq", "writer": writer, "seq": seq}
+                store.append("events", draft)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def replacer() -> None:
+        start.wait()
+        for n in range(30):
+            with _jsonl.LockedFile(str(path), timeout=10):
+                old = tmp_path / f"pre-{n}.jsonl"
+                os.link(path, old)  # keep the replaced inode to check it later
+                (tmp_path / "tmp").write_bytes(path.read_bytes())
+                os.replace(tmp_path / "tmp", path)
+                sizes[old] = old.stat().st_size
+
+    sizes: dict[Path, int] = {}
+    workers = [threading.Thread(target=appender, args=(w,)) for w in range(threads)]
+    workers.append(threading.Thread(target=replacer))
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join(100)
+    assert not errors, errors
+    for old, size in sizes.items():  # nothing appended to a file after it was replaced
+        assert old.stat().st_size == size, old
+    data = path.read_bytes()
+    assert data.endswith(b"\n")
+    seen: dict[tuple[int, int], int] = {}
+    for raw in data.splitlines():
+        record = json.loads(raw)  # no torn or interleaved line
+        key = (record["writer"], record["seq"])
+        seen[key] = seen.get(key, 0) + 1
+    assert set(seen) == {(w, s) for w in range(threads) for s in range(count)}
+    assert set(seen.values()) == {1}
+
+
+def test_a_thread_waits_for_the_token_held_by_another(tmp_path: Path) -> None:
+    import threading
+
+    store = MetricsStore(tmp_path, metrics_dir=tmp_path, settings=Settings())
+    store.append("events", {"event": "acme.x.y", "n": 0})
+    writer = store._fast[1]  # type: ignore[index]
+    writer._token.pop()  # as a thread inside append_fast holds it
+    done = threading.Event()
+
+    def append() -> None:
+        store.append("events", {"event": "acme.x.y", "n": 1})
+        done.set()
+
+    thread = threading.Thread(target=append)
+    thread.start()
+    assert not done.wait(0.2), "appended while another thread held the writer"
+    writer._token.append(True)
+    assert done.wait(5)
+    thread.join(5)
+    assert _acme(store.path("events")) == [0, 1]
+    assert writer._token == [True]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_child_forked_while_a_thread_held_the_writer_appends(tmp_path: Path) -> None:
+    store = MetricsStore(tmp_path, metrics_dir=tmp_path, settings=Settings())
+    store.append("events", {"event": "acme.x.y", "n": 0})
+    writer = store._fast[1]  # type: ignore[index]
+    writer._token.pop()  # another thread is inside append_fast at the fork
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 1
+        try:
+            store.append("events", {"event": "acme.x.y", "n": 1})
+            store.append("events", {"event": "acme.x.y", "n": 2})
+            code = 0 if writer._token == [True] else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    writer._token.append(True)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert _acme(store.path("events")) == [0, 1, 2]

@@ -1194,6 +1194,12 @@ class StreamWriter:
         self._watch_fd = -1
         self._quiet: Callable[[int], list[tuple[int, int]]] | None = None
         self._unwatched = 0
+        # Threads of one process share the descriptor, so one of them at a time appends
+        # through it: the one that popped the token, a list's single item. ``append_fast``
+        # takes it without blocking (list.pop is atomic; about 0.13 us less per append than a
+        # lock) and leaves to :meth:`append` when it is taken; :meth:`append` serialises its
+        # callers on the mutex and waits for the token.
+        self._token = [True]
         self._mutex = threading.Lock()
 
     def _open_dir(self) -> None:
@@ -1292,7 +1298,12 @@ class StreamWriter:
         the queue) drops the watch and this append does the full checks; a new watch is armed
         ``WATCH_AFTER`` appends later.
         """
-        with self._mutex:
+        token = self._token
+        try:
+            token.pop()  # atomic: the thread that gets the token has the writer
+        except IndexError:  # another thread of this process appends through it: append() waits
+            return -1
+        try:
             fd = self._fd
             if (
                 fd < 0
@@ -1353,6 +1364,24 @@ class StreamWriter:
                 return -1
             finally:
                 _flock_call(fd, _LOCK_UN)
+        finally:
+            token.append(True)
+
+    def _take_token(self) -> None:
+        """Wait for the writer's token (held by a thread in :meth:`append_fast`)."""
+        token = self._token
+        delay = 0.00005
+        while True:
+            try:
+                token.pop()
+                return
+            except IndexError:
+                if self._pid != _PID[0]:
+                    # a fork while another thread held it: that thread is not in this
+                    # process, and the token is returned with this append's
+                    return
+            time.sleep(delay)
+            delay = min(delay * 2, 0.001)
 
     def append(
         self,
@@ -1373,68 +1402,79 @@ class StreamWriter:
             return append_lines(
                 self.path, buffer, fsync=fsync, timeout=timeout, rotate_at=rotate_at
             )
-        with self._mutex:
-            while True:
-                if self._fd < 0 or self._pid != _PID[0]:
-                    if self._pid != _PID[0]:
-                        # never close descriptors inherited over fork; the child opens its own
-                        self._fd = self._dfd = self._watch_fd = -1
-                        self._quiet = None
-                    self._open()
-                elif time.monotonic() - self._dir_checked > DIR_RECHECK_S and self._dir_moved():
-                    self.close()
-                    self._open_dir()
+        with self._mutex:  # one thread at a time here; the token excludes append_fast too
+            self._take_token()
+            try:
+                return self._append_held(buffer, fsync, timeout, rotate_at, spool)
+            finally:
+                self._token.append(True)
+
+    def _append_held(
+        self,
+        buffer: bytes,
+        fsync: bool,
+        timeout: float | None,
+        rotate_at: int | None,
+        spool: str | None,
+    ) -> AppendOutcome:
+        """:meth:`append` with the mutex and the token held."""
+        while True:
+            if self._fd < 0 or self._pid != _PID[0]:
+                if self._pid != _PID[0]:
+                    # never close descriptors inherited over fork; the child opens its own
+                    self._fd = self._dfd = self._watch_fd = -1
+                    self._quiet = None
+                self._open()
+            elif time.monotonic() - self._dir_checked > DIR_RECHECK_S and self._dir_moved():
+                self.close()
+                self._open_dir()
+                continue
+            if spool is not None and os.access(spool, os.F_OK, dir_fd=self._dfd):
+                raise SpoolPending(spool)
+            fd = self._fd
+            try:
+                fcntl.flock(fd, _LOCK_EX_NB)  # the uncontended case, without the poll loop
+            except (BlockingIOError, PermissionError):
+                _flock(fd, shared=False, timeout=timeout, path=self.path)
+            try:
+                try:
+                    current = os.stat(self._name, dir_fd=self._dfd, follow_symlinks=False)
+                except FileNotFoundError:
+                    current = None
+                if current is None or current.st_ino != self._ino or current.st_dev != self._dev:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    self.close()  # _open compares the directory too
                     continue
-                if spool is not None and os.access(spool, os.F_OK, dir_fd=self._dfd):
-                    raise SpoolPending(spool)
-                fd = self._fd
-                try:
-                    fcntl.flock(fd, _LOCK_EX_NB)  # the uncontended case, without the poll loop
-                except (BlockingIOError, PermissionError):
-                    _flock(fd, shared=False, timeout=timeout, path=self.path)
-                try:
-                    try:
-                        current = os.stat(self._name, dir_fd=self._dfd, follow_symlinks=False)
-                    except FileNotFoundError:
-                        current = None
-                    if (
-                        current is None
-                        or current.st_ino != self._ino
-                        or current.st_dev != self._dev
+                if _FAULT is None and not fsync:
+                    # write_fd's common case inline: an intact tail, no rotation due, one
+                    # whole write. Anything else (or a failed or short write, undone
+                    # first) goes through write_fd. The size is the revalidating stat's:
+                    # the same inode, locked, so no other writer changes it meanwhile.
+                    size = current.st_size
+                    total = len(buffer)
+                    if (rotate_at is None or size + total < rotate_at) and (
+                        size == self._end or size == 0 or os.pread(fd, 1, size - 1) == b"\n"
                     ):
-                        fcntl.flock(fd, fcntl.LOCK_UN)
-                        self.close()  # _open compares the directory too
-                        continue
-                    if _FAULT is None and not fsync:
-                        # write_fd's common case inline: an intact tail, no rotation due, one
-                        # whole write. Anything else (or a failed or short write, undone
-                        # first) goes through write_fd. The size is the revalidating stat's:
-                        # the same inode, locked, so no other writer changes it meanwhile.
-                        size = current.st_size
-                        total = len(buffer)
-                        if (rotate_at is None or size + total < rotate_at) and (
-                            size == self._end or size == 0 or os.pread(fd, 1, size - 1) == b"\n"
-                        ):
-                            try:
-                                written = os.write(fd, buffer)
-                            except OSError:
-                                written = 0  # nothing was written; write_fd reports it
-                            if written == total:
-                                if self._trust_own_tail:
-                                    self._end = size + total
-                                return _outcome(AppendOutcome, (total, False, None))
-                            self._end = -1
-                            if written:
-                                _truncate(fd, self.path, size)
-                    elif _FAULT is not None:
-                        _FAULT("after-lock")
-                    self._end = -1
-                    outcome = write_fd(fd, self.path, buffer, fsync=fsync, rotate_at=rotate_at)
-                    if outcome.rotated_to is not None:
-                        self._ident = None  # the live file is new: reopen next time
-                    return outcome
-                finally:
-                    if self._fd == fd:
-                        fcntl.flock(fd, fcntl.LOCK_UN)
-                    if self._ident is None and self._fd == fd:
-                        self.close()
+                        try:
+                            written = os.write(fd, buffer)
+                        except OSError:
+                            written = 0  # nothing was written; write_fd reports it
+                        if written == total:
+                            if self._trust_own_tail:
+                                self._end = size + total
+                            return _outcome(AppendOutcome, (total, False, None))
+                        self._end = -1
+                        if written:
+                            _truncate(fd, self.path, size)
+                elif _FAULT is not None:
+                    _FAULT("after-lock")
+                self._end = -1
+                outcome = write_fd(fd, self.path, buffer, fsync=fsync, rotate_at=rotate_at)
+                if outcome.rotated_to is not None:
+                    self._ident = None  # the live file is new: reopen next time
+                return outcome
+            finally:
+                if self._fd == fd:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                if self._ident is None and self._fd == fd:
+                    self.close()
