@@ -215,6 +215,29 @@ def test_no_git_is_started_for_a_store_outside_any_repository(tmp_path: Path) ->
     assert Path(root) == outside.resolve()
 
 
+def test_a_first_append_outside_git_imports_no_process_or_thread_module(tmp_path: Path) -> None:
+    """git (with subprocess, ~5 ms cold) and threading are not loaded for it."""
+    outside = tmp_path / "store"
+    if _git_above(tmp_path):
+        pytest.skip("the temporary directory lies inside a git work tree")
+    code = (
+        "import sys\n"
+        "from sessionkit.metrics.settings import Settings\n"
+        "from sessionkit.metrics.store import MetricsStore\n"
+        "store = MetricsStore(sys.argv[1], metrics_dir=sys.argv[1], settings=Settings())\n"
+        "before = set(sys.modules)\n"
+        "store.append('events', {'event': 'acme.x.y', 'n': 0})\n"
+        "store.append('events', {'event': 'acme.x.y', 'n': 1})\n"
+        "new = set(sys.modules) - before\n"
+        "print(sorted(new & {'subprocess', 'sessionkit.git', 'threading'}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(outside)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+    assert _acme(outside / "events.jsonl") == [0, 1]
+
+
 def _git_above(path: Path) -> bool:
     return any((p / ".git").exists() or (p / "HEAD").exists() for p in (path, *path.parents))
 

@@ -168,12 +168,14 @@ class MetricsStore:
 
     def _resolve_worktree(self) -> Path:
         if self._worktree is None:
-            from sessionkit import git
             from sessionkit.errors import SessionkitError
 
             try:
                 if not _may_be_in_git(self.repo):
+                    # known without git, or importing it (and subprocess, ~5 ms cold)
                     raise SessionkitError("no git directory above")
+                from sessionkit import git
+
                 self._worktree = Path(git.get_root(self.repo))
             except SessionkitError as exc:
                 raise MetricsIOError(
