@@ -19,8 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sessionkit.metrics import _jsonl, events
+from sessionkit.metrics.errors import RecordInvalid
 from sessionkit.metrics.settings import MetricsSettings, RotationSettings, Settings
 from sessionkit.metrics.store import MetricsStore, _may_be_in_git
+from sessionkit.metrics.streams import Stream
 from sessionkit.metrics.timestamps import parse_ts
 
 FLAT = st.dictionaries(
@@ -74,6 +76,95 @@ def test_a_draft_appended_twice_is_the_line_prepare_encodes(
     assert lines == [expected, expected]
     assert [r.bytes_written for r in results] == [len(expected)] * 2
     assert results[0] == results[1]
+
+
+SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+)
+NESTED = st.dictionaries(
+    st.text(max_size=8),
+    st.recursive(
+        SCALAR,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(st.text(max_size=6), inner, max_size=4),
+            st.tuples(inner),  # not exact JSON: the general path
+            st.dictionaries(st.integers(0, 3), inner, min_size=1, max_size=2),  # int keys
+        ),
+        max_leaves=12,
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(NESTED, st.sampled_from(["acme.hot.nested", "sessionkit.gate.baseline"]))
+def test_a_nested_draft_appended_twice_is_the_line_prepare_encodes(
+    tmp_path_factory: pytest.TempPathFactory, payload: dict[str, Any], name: str
+) -> None:
+    """Nested payloads (exact JSON or not, registered name or not): the general path's bytes
+    and verdicts, whether the second append takes the hot path or not."""
+    root = tmp_path_factory.mktemp("nested")
+    fixed = "2026-11-24T10:15:30.123Z"
+    store = MetricsStore(root, metrics_dir=root, clock=lambda: parse_ts(fixed))
+    payload = {k: v for k, v in payload.items() if k not in events.RESERVED_KEYS}
+    draft = {"event": name, **payload}
+    try:
+        expected = store.prepare("events", dict(draft))[0]
+    except Exception as exc:
+        for _ in range(2):
+            with pytest.raises(type(exc)):
+                store.append("events", dict(draft))
+        return
+    for _ in range(2):
+        store.append("events", dict(draft))
+    assert store.path("events").read_bytes().splitlines(keepends=True) == [expected] * 2
+
+
+def _gate_result(status: Any) -> dict[str, Any]:
+    """A registered event with a nested payload (checked by the registry) and no envelope key."""
+    check = {"status": status, "duration_s": 1.5, "required": True}
+    return {
+        "event": "sessionkit.gate.result",
+        "variant": "quick",
+        "status": "pass",
+        "exit_code": 0,
+        "fail_on": "fail",
+        "duration_s": 2.0,
+        "checks": {"ruff": check, "pytest": dict(check)},
+    }
+
+
+def test_nested_registered_drafts_take_the_hot_path_and_keep_its_checks(tmp_path: Path) -> None:
+    store = MetricsStore(tmp_path, metrics_dir=tmp_path, settings=Settings())
+    store.append("events", _gate_result("pass"))  # first use of the name: general path
+    writer = store._plans[Stream.EVENTS][1]
+    calls: list[int] = []
+    real = writer.append_fast
+
+    def spy(line: bytes, rotate_at: int | None, timeout: float | None) -> int:
+        calls.append(len(line))
+        return real(line, rotate_at, timeout)
+
+    writer.append_fast = spy  # type: ignore[method-assign]
+    store.append("events", _gate_result("fail"))
+    assert len(calls) == 1, "an exact nested draft takes the hot path"
+    with pytest.raises(RecordInvalid, match="/checks/ruff/status"):
+        store.append("events", _gate_result("maybe"))  # the registry's check still runs
+    as_tuple = {**_gate_result("skip"), "findings": ({"a": 1},)}
+    store.append("events", as_tuple)
+    cyclic: list[Any] = []
+    cyclic.append(cyclic)
+    with pytest.raises(RecordInvalid):
+        store.append("events", {**_gate_result("pass"), "x": cyclic})
+    assert len(calls) == 1, "a tuple and a cycle go the general way"
+    records = [json.loads(x) for x in store.path("events").read_bytes().splitlines()]
+    assert [r["checks"]["ruff"]["status"] for r in records] == ["pass", "fail", "skip"]
+    assert records[2]["findings"] == [{"a": 1}]
 
 
 def _writer(tmp_path: Path) -> _jsonl.StreamWriter:

@@ -166,6 +166,34 @@ _DECODE = json.JSONDecoder().decode
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
+# Nesting beyond which ``_is_exact_json`` leaves a value to the general path (which also words
+# a structure that contains itself).
+_EXACT_DEPTH = 32
+
+
+def _is_exact_json(value: Any, depth: int = 0) -> bool:
+    """True for a ``dict`` (``str`` keys) or ``list`` made, recursively, of such containers and
+    values of exact JSON scalar types: its JSON round trip is an equal object of the same types
+    (a tuple would come back a list, a non-string key a string, a subclass its base type)."""
+    if depth > _EXACT_DEPTH:
+        return False
+    scalars = _SCALARS
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (
+                type(item) not in scalars and not _is_exact_json(item, depth + 1)
+            ):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            if type(item) not in scalars and not _is_exact_json(item, depth + 1):
+                return False
+        return True
+    return False
+
+
 def _is_flat(record: dict[str, Any]) -> bool:
     """True when every key is a ``str`` and every value an exact JSON scalar type."""
     scalars = _SCALARS

@@ -70,6 +70,7 @@ _REGISTRY = events.REGISTRY
 _ENV_DATA = events._ENV_DATA
 _NO_STATE_SEEN = events.NO_STATE_SEEN
 _SCALARS = _jsonl._SCALARS
+_EXACT = _jsonl._is_exact_json
 _ASCII_CHUNKS = _jsonl._ENCODE_ASCII_CHUNKS
 _CHUNKS = _jsonl._ENCODE_CHUNKS
 _ESCAPE: Callable[[str], str] = getattr(json_encoder, "c_encode_basestring", None) or (
@@ -346,20 +347,25 @@ class MetricsStore:
 
         The common event draft is handled here in one function (the hot path, spec §9.8): a
         name that passed ``check_name`` before, no reserved key, ``"event"`` as the first key,
-        string keys and values of exact JSON scalar types. Such a draft is its own JSON round
-        trip (``encode_record(owned=True)``), so only the draft is encoded and the line is
+        string keys and values of exact JSON scalar types, or dicts and lists made only of such
+        values (``_jsonl._is_exact_json``: the nested payload of a guard decision). Such a draft
+        is its own JSON round trip (``encode_record(owned=True)``, and the round trip of an
+        exact nested value is an equal value of the same types), so the envelope check can run
+        on the draft itself and only the draft is encoded; the line is
         assembled around it: ``schema_version``, the timestamp, the name and the session id
         take their places in front of the payload, exactly the bytes of the general path (a
         property test compares them). The writer-built envelope check runs only where it has
         something to find (a session id, a registered name). Anything else (first use of a
-        name, nested values, an error to word, a disabled store, hook mode, ``fsync``) goes
+        name, tuples or other non-JSON containers, an error to word, a disabled store, hook
+        mode, ``fsync``) goes
         the general way, which words every error.
         """
         if stream == "events" and type(record) is dict:
             name = record.get("event")
             if type(name) is str and name in _NAMES_OK and _DRAFT_RESERVED.isdisjoint(record):
                 for key, value in record.items():
-                    if type(key) is not str or type(value) not in _SCALARS:
+                    # (a dict or list of exact JSON values is its own round trip too)
+                    if type(key) is not str or (type(value) not in _SCALARS and not _EXACT(value)):
                         break
                 else:
                     fast = self._fast
