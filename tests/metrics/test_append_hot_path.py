@@ -78,6 +78,41 @@ def test_a_draft_appended_twice_is_the_line_prepare_encodes(
     assert results[0] == results[1]
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"s": "plain", "i": -12, "b": True, "f": False, "n": None, "x": -0.0, "y": 1e16},
+        {"s": "tab\there"},  # a control character: escaped
+        {"s": "del\x7f and é and \u2028"},  # written as they are
+        {"s": 'quote " inside'},
+        {"s": "back\\slash"},
+        {'k"ey': 1},
+        {"k\x01": 1},
+        {"big": 10**300, "small": 5e-324, "neg": -(2**64)},
+        {},
+        {"nan": float("nan")},
+        {"inf": float("-inf")},
+        {"lone": "\ud800"},
+    ],
+)
+def test_flat_drafts_written_without_the_encoder_are_the_encoders_bytes(
+    tmp_path: Path, payload: dict[str, Any]
+) -> None:
+    fixed = "2026-11-24T10:15:30.123Z"
+    store = MetricsStore(tmp_path, metrics_dir=tmp_path, clock=lambda: parse_ts(fixed))
+    draft = {"event": "acme.plain.tail", **payload}
+    try:
+        expected = store.prepare("events", dict(draft))[0]
+    except RecordInvalid:
+        for _ in range(2):
+            with pytest.raises(RecordInvalid):
+                store.append("events", dict(draft))
+        return
+    for _ in range(2):  # the general path, then the hot path
+        store.append("events", dict(draft))
+    assert store.path("events").read_bytes().splitlines(keepends=True) == [expected] * 2
+
+
 SCALAR = st.one_of(
     st.none(),
     st.booleans(),

@@ -348,10 +348,10 @@ class MetricsStore:
         The common event draft is handled here in one function (the hot path, spec §9.8): a
         name that passed ``check_name`` before, no reserved key, ``"event"`` as the first key,
         string keys and values of exact JSON scalar types, or dicts and lists made only of such
-        values (``_jsonl._is_exact_json``: the nested payload of a guard decision). Such a draft
-        is its own JSON round trip (``encode_record(owned=True)``, and the round trip of an
-        exact nested value is an equal value of the same types), so the envelope check can run
-        on the draft itself and only the draft is encoded; the line is
+        values (``_jsonl._is_exact_json``: nested payloads such as a gate result's checks).
+        Such a draft is its own JSON round trip (``encode_record(owned=True)``, and the round
+        trip of an exact nested value is an equal value of the same types), so the envelope
+        check can run on the draft itself and only the draft is encoded; the line is
         assembled around it: ``schema_version``, the timestamp, the name and the session id
         take their places in front of the payload, exactly the bytes of the general path (a
         property test compares them). The writer-built envelope check runs only where it has
