@@ -38,18 +38,6 @@ FLAT = st.dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(FLAT)
-def test_the_ascii_encoder_without_u_escapes_is_the_canonical_encoding(
-    record: dict[str, Any],
-) -> None:
-    ascii_text = "".join(_jsonl._ENCODE_ASCII_CHUNKS(record, 0))
-    canonical = "".join(_jsonl._ENCODE_CHUNKS(record, 0))
-    if "\\u" not in ascii_text:
-        assert ascii_text == canonical
-    assert json.loads(ascii_text) == json.loads(canonical)
-
-
 @settings(max_examples=150, deadline=None)
 @given(FLAT, st.sampled_from(["acme.hot.path", "acme.hot.é"]), st.booleans())
 def test_a_draft_appended_twice_is_the_line_prepare_encodes(

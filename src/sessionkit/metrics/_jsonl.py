@@ -140,24 +140,6 @@ _ENCODE = _make_encoder()
 _ENCODE_CHUNKS: Any = getattr(_ENCODE, "chunks", None)
 
 
-def _make_ascii_chunks() -> Any:
-    """The C encoder of ``_ENCODE_CHUNKS`` with ``ensure_ascii=True`` (None without the C module).
-
-    Its string escaping is about a third cheaper. It differs from ``_ENCODE_CHUNKS`` only in
-    escaping DEL and non-ASCII characters as ``\\uXXXX``, and both write control characters
-    as ``\\u00XX``, so an output without the two characters ``\\u`` is ``_ENCODE``'s output
-    (a property test keeps it so); one with them is encoded again with ``_ENCODE_CHUNKS``.
-    """
-    from json import encoder as json_encoder
-
-    make = getattr(json_encoder, "c_make_encoder", None)
-    escape = getattr(json_encoder, "c_encode_basestring_ascii", None)
-    if make is None or escape is None or _ENCODE_CHUNKS is None:  # pragma: no cover
-        return None
-    return make(None, _not_serialisable, escape, None, ":", ",", False, False, False)
-
-
-_ENCODE_ASCII_CHUNKS: Any = _make_ascii_chunks()
 _DECODE = json.JSONDecoder().decode
 
 

@@ -71,7 +71,6 @@ _ENV_DATA = events._ENV_DATA
 _NO_STATE_SEEN = events.NO_STATE_SEEN
 _SCALARS = _jsonl._SCALARS
 _EXACT = _jsonl._is_exact_json
-_ASCII_CHUNKS = _jsonl._ENCODE_ASCII_CHUNKS
 _CHUNKS = _jsonl._ENCODE_CHUNKS
 _ESCAPE: Callable[[str], str] = getattr(json_encoder, "c_encode_basestring", None) or (
     json_encoder.py_encode_basestring
@@ -404,9 +403,7 @@ class MetricsStore:
                         head = _HEAD + stamp[:20]
                         millis = stamp[20:]
                     try:
-                        text = _join(_ASCII_CHUNKS(record, 0))
-                        if "\\u" in text:  # non-ASCII or control characters: canonical escaping
-                            text = _join(_CHUNKS(record, 0))
+                        text = _join(_CHUNKS(record, 0))
                     except ValueError:  # NaN or an infinity: the general path words it
                         return self._append_general(stream, record)
                     if not text.startswith('{"event":'):
@@ -456,7 +453,7 @@ class MetricsStore:
 
     def _fast_plan(self) -> _FastPlan | Literal[False]:
         """Constants of the draft hot path of ``append``, or False where it does not apply."""
-        if self.hook_mode or _jsonl._MSVCRT is not None or _jsonl._ENCODE_ASCII_CHUNKS is None:
+        if self.hook_mode or _jsonl._MSVCRT is not None or _jsonl._ENCODE_CHUNKS is None:
             return False
         plan = self._plans.get(Stream.EVENTS)
         if plan is None:
