@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from sessionkit.policy import shell
 
+from .corpus_cases import load_cases
+
 WORDS = ["ls", "git", "rm", "-rf", "build/", "a=b", "if", "export", "./x", "x=1", "done", "%s"]
 # glob, brace and tilde characters: plain words too (the walker expands them, not the parser)
 GLOBBY = ["*", "*.pyc", "a?[bc]", "{a,b}", "{", "}", "[[", "]]", "[", "~", "~/x", "~u/p/q", "a~b"]
@@ -142,7 +144,7 @@ def test_quoted_words_take_the_fast_path() -> None:
         "export A='b c'",
         "if 'x'",
         "ls ~/'a b'",
-        "echo 'x' > out",
+        "echo 'x' >| out",
     ]:
         assert shell._fast(command) is None, command
 
@@ -269,3 +271,85 @@ def test_parameter_expansions_take_the_fast_path() -> None:
         'echo "$A\\n"',
     ]:
         assert shell._fast(command) is None, command
+
+
+# redirection operators and targets, and what stands next to them: the fast path reads
+# > >> < >&N with an fd number and a literal, quoted or $NAME target; everything else (heredocs,
+# process substitution, &>, >|, {fd}>, 'x'2>f, a missing target) falls back
+REDIRECTIONS = [
+    ">",
+    ">>",
+    "<",
+    "2>",
+    "12>>",
+    "0<",
+    ">&",
+    "2>&",
+    ">&1",
+    "2>&1",
+    "1>&2",
+    ">&-",
+    "&>",
+    "&>>",
+    ">|",
+    "<>",
+    "<&",
+    "<<",
+    "<<<",
+    "<(",
+    ">(",
+    "{fd}>",
+    "x>",
+    "'q'2>",
+]
+TARGETS = ["f", "/dev/null", "out.txt", "'a b'", '"$X"', "$X", "~/x", "~", "a=b", "2", "-", ""]
+REDIRECTED_WORDS = st.tuples(
+    st.sampled_from(REDIRECTIONS), st.sampled_from(["", " ", "  "]), st.sampled_from(TARGETS)
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            REDIRECTED_WORDS | st.sampled_from(WORDS + GLOBBY + QUOTED),
+            st.sampled_from(SEPARATORS),
+        ),
+        max_size=6,
+    )
+)
+def test_fast_paths_read_redirections_like_the_parser(parts: list[tuple[str, str]]) -> None:
+    assert_same("".join(word + sep for word, sep in parts))
+
+
+def test_redirections_take_the_fast_path() -> None:
+    for command in [
+        "echo hi > /dev/null",
+        "rm -rf src 2>/dev/null || true",
+        "git show HEAD:src/app.py > /tmp/app.py",
+        "echo 'git clean -fdx' >> notes.md; cat < notes.md",
+        'cmd > "$OUT" 2>&1 && > /tmp/empty.log',
+        "> out echo a",
+    ]:
+        assert shell._fast(command) is not None, command
+        assert_same(command)
+    simple = shell.parse("echo a 2>&1 >x").body.items[0].items[0].commands[0]
+    assert [(r.fd, r.op, r.span) for r in simple.redirects] == [
+        (2, ">&", (7, 11)),
+        (None, ">", (12, 14)),
+    ]
+    assert simple.span == (0, 14)
+    for command in ["cat <<EOF\nx\nEOF", "diff <(ls) x", "ls &> x", "ls >| x", "ls >", "{fd}>x ls"]:
+        assert shell._fast(command) is None, command
+
+
+def test_fast_paths_build_the_general_parsers_ast_for_the_corpus() -> None:
+    """Every corpus command the fast paths read (guard.md §16.1) parses to the general
+    parser's AST."""
+    read = 0
+    for case in load_cases():
+        command = case["cmd"]
+        if len(command) <= shell.MAX_INPUT and shell._fast(command) is not None:
+            assert_same(command)
+            read += 1
+    assert read > 0

@@ -608,19 +608,24 @@ _PATTERNS = {
     "simple": "[A-Za-z0-9_./:,+@%^=~*?{}\\[\\]\\- \\n;&|-]*",
     "fast_token": "&&|\\|\\||[;&|\\n]|[^ ;&|\\n]+",
     # the fast path's tokens when quotes are present: a quoted string (double quotes without
-    # an expansion or escape inside), a run of other word characters, an operator, blanks; a
-    # lone quote (unterminated, or a double-quoted string the general parser must read)
-    "fast_quoted": "'[^']*'|\"[^\"\\\\$`]*\"|[^ ;&|\\n'\"]+|&&|\\|\\||[;&|\\n]| +|['\"]",
+    # an expansion or escape inside), a run of other word characters, an operator, blanks, a
+    # redirection operator (the run of < > & | ( after it is taken whole, so _fast_quoted
+    # sees <<, <(, >| and gives them up; last, as every alternative tried before the one
+    # that matches costs time at each token); a lone quote (unterminated, or a double-quoted
+    # string the general parser must read)
+    "fast_quoted": "'[^']*'|\"[^\"\\\\$`]*\"|[^ ;&|\\n'\"<>]+|&&|\\|\\||[;&|\\n]| +|[<>][<>&|(]*|['\"]",
     # the characters _fast_quoted accepts, as one test before it builds any node: quoted
-    # strings as above and runs of the fast path's plain characters between them (possessive:
-    # a command that does not match fails in linear time)
-    "fast_quoted_chars": "(?:'[^']*+'|\"[^\"\\\\$`]*+\"|[A-Za-z0-9_./:,+@%^=~*?{}\\[\\]\\- \\n;&|-]++)*+",
+    # strings as above, runs of the fast path's plain characters between them and the
+    # redirection operators it reads (possessive: a command that does not match fails in
+    # linear time)
+    "fast_quoted_chars": "(?:'[^']*+'|\"[^\"\\\\$`]*+\"|[A-Za-z0-9_./:,+@%^=~*?{}\\[\\]\\- \\n;&|-]++"
+    "|>>?&?(?![<>&|(])|<(?![<>&|(]))*+",
     # the tokens of a command whose every dollar is followed by a name or a brace and a name
     # (compiled only then: a one-shot process that reads no dollar does not pay for it):
     # double-quoted strings may also hold dollars (_dquoted_params holds them to plain
     # parameter expansions), a dollar and a name, braced or not, is a token of its own
-    "fast_params": "(?a)'[^']*'|\"[^\"\\\\`]*\"|\\$\\{?[A-Za-z_]\\w*\\}?|[^ ;&|\\n'\"$]+|&&|\\|\\||[;&|\\n]| +"
-    "|['\"$]",
+    "fast_params": "(?a)'[^']*'|\"[^\"\\\\`]*\"|\\$\\{?[A-Za-z_]\\w*\\}?|[^ ;&|\\n'\"$<>]+|&&"
+    "|\\|\\||[;&|\\n]| +|[<>][<>&|(]*|['\"$]",
     "assign": "[A-Za-z_][A-Za-z0-9_]*(?=\\+?=|\\[)",
 }
 
@@ -2190,7 +2195,7 @@ class _Lists:
     the words of the current command, the commands of the current pipeline, and so on up to the
     list items."""
 
-    __slots__ = ("commands", "items", "ops", "pipelines", "pipes", "seps", "words")
+    __slots__ = ("commands", "items", "ops", "pipelines", "pipes", "redirects", "seps", "words")
 
     def __init__(self) -> None:
         self.items: list[AndOr] = []
@@ -2200,17 +2205,29 @@ class _Lists:
         self.commands: list[Simple] = []
         self.pipes: list[str] = []
         self.words: list[Word] = []  # the readers append to it; it is cleared, never replaced
+        self.redirects: list[Redirect] = []  # _fast_quoted's, likewise
 
     def close(self, token: str) -> bool:
-        """End the current command at the separator ``token`` (after a word); False for one
-        the fast paths do not take."""
+        """End the current command at the separator ``token`` (after a word or a redirection);
+        False for one the fast paths do not take."""
         # the nodes built with slot stores, without their __init__ frames (as _fast_single)
         words, commands = self.words, self.commands
         simple = _new_node(Simple)
         simple.assignments = ()
         simple.words = tuple(words)
-        simple.redirects = ()
-        simple.span = (words[0].span[0], words[-1].span[1])
+        if self.redirects:
+            # the command runs from its first to its last word or redirection
+            redirects = self.redirects
+            start, end = redirects[0].span[0], redirects[-1].span[1]
+            if words:
+                start = min(start, words[0].span[0])
+                end = max(end, words[-1].span[1])
+            simple.redirects = tuple(redirects)
+            simple.span = (start, end)
+            redirects.clear()
+        else:
+            simple.redirects = ()
+            simple.span = (words[0].span[0], words[-1].span[1])
         commands.append(simple)
         words.clear()
         if token == "|":
@@ -2243,7 +2260,7 @@ class _Lists:
     def finish(self, command: str) -> Script | None:
         """The script of ``command`` at its end; None after a dangling operator (the general
         parser reports it)."""
-        if self.words:
+        if self.words or self.redirects:
             self.close("")
         elif self.pipelines or self.commands:
             return None
@@ -2256,7 +2273,9 @@ def _fast(command: str) -> Script | None:
     if not _SIMPLE_CHARS.issuperset(command):
         if "$" in command and _plain_dollars(command):
             return _fast_quoted(command, True)
-        if ("'" in command or '"' in command) and _re("fast_quoted_chars").fullmatch(command):
+        if ("'" in command or '"' in command or "<" in command or ">" in command) and _re(
+            "fast_quoted_chars"
+        ).fullmatch(command):
             return _fast_quoted(command)
         return None
     if "\n" not in command and ";" not in command and "&" not in command and "|" not in command:
@@ -2307,16 +2326,22 @@ def _plain_dollars(command: str) -> bool:
 def _fast_quoted(command: str, params: bool = False) -> Script | None:
     """``_fast`` for words that also hold single-quoted strings, double-quoted strings without
     escapes (``git commit -m "fix it"``, ``grep -rn 'rm -rf' .``) and plain parameter
-    expansions ``$NAME``/``${NAME}``, unquoted or in double quotes (``rm -rf "$DIR/build"``);
-    the text outside quotes and expansions is held to the plain characters. Builds the general
-    parser's AST (a Lit per run of text, a Param per expansion). ``params``: the command
-    passed ``_plain_dollars`` (else ``fast_quoted_chars``)."""
+    expansions ``$NAME``/``${NAME}``, unquoted or in double quotes (``rm -rf "$DIR/build"``),
+    and the redirections ``>``, ``>>``, ``<`` and ``>&N`` with an optional fd number and a
+    target word of the same kinds (``2>/dev/null``, ``> "$OUT"``); the text outside quotes and
+    expansions is held to the plain characters. Builds the general parser's AST (a Lit per run
+    of text, a Param per expansion). ``params``: the command passed ``_plain_dollars`` (else
+    ``fast_quoted_chars``)."""
     simple = _SIMPLE_CHARS
     lists = _Lists()
     words = lists.words
     parts: list[object] = []
     start = end = 0
-    previous = ";"  # the token before: "w" for a word, else the operator
+    # the token before: "w" for a word, "R" for a whole redirection in a command without a
+    # word yet, "r" for a redirection operator awaiting its target, else the operator
+    previous = ";"
+    # the redirection whose target word is being read: its fd, operator and start
+    redirect: tuple[int | None, str, int] | None = None
     for m in _re("fast_params" if params else "fast_quoted").finditer(command):
         token = m.group()
         c = token[0]
@@ -2349,7 +2374,41 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
             continue
         if c != " " and c not in ";&|\n":
             if not simple.issuperset(token):
-                return None
+                # (a redirection operator is tested for only here, where every other token
+                # has already left: the common tokens pay nothing for it)
+                if c != ">" and c != "<":
+                    return None
+                at = m.start()
+                if token not in (">", ">>", "<", ">&") or command[at - 1 : at] == "&":
+                    return None  # << <<< <( >( >| <> <& and &> are the general parser's
+                fd = None
+                if parts:
+                    head = parts[0]
+                    # the unquoted text the word starts with
+                    text = head.text if type(head) is Lit and head.quoting == "none" else ""
+                    if len(parts) == 1 and text.isdigit():
+                        if redirect is not None:
+                            return None  # >2>f: the general parser's
+                        fd = int(text)  # 2>f: the digits right before it are its fd
+                        at = start
+                    elif text[:1] == "{":
+                        return None  # {fd}>f names an fd: the general parser's
+                    else:
+                        # the word right before ends here, as at a blank
+                        word = _quoted_word(parts, previous != "w", start, end)
+                        if word is None:
+                            return None
+                        if redirect is None:
+                            words.append(word)
+                            previous = "w"
+                        elif not _fast_redirect(lists.redirects, redirect, word):
+                            return None
+                    parts = []
+                elif redirect is not None:
+                    return None  # an operator where the target should be
+                redirect = (fd, token, at)
+                previous = "r"
+                continue
             if not parts:
                 start = m.start()
             piece = _new_node(Lit)  # Lit(token, "none") without its __init__ frame
@@ -2362,12 +2421,18 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
             word = _quoted_word(parts, previous != "w", start, end)
             if word is None:
                 return None
-            words.append(word)
             parts = []
-            previous = "w"
+            if redirect is None:
+                words.append(word)
+                previous = "w"
+            else:
+                if not _fast_redirect(lists.redirects, redirect, word):
+                    return None
+                redirect = None
+                previous = "w" if words else "R"
         if c == " ":
             continue
-        if previous != "w":
+        if previous != "w" and previous != "R":
             if token == "\n" and previous in ("\n", ";", "&", "&&", "||", "|"):
                 continue  # blank lines, and newlines after && || |
             return None
@@ -2378,8 +2443,38 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
         word = _quoted_word(parts, previous != "w", start, end)
         if word is None:
             return None
-        words.append(word)
+        if redirect is None:
+            words.append(word)
+        elif not _fast_redirect(lists.redirects, redirect, word):
+            return None
+        else:
+            redirect = None
+    if redirect is not None:
+        return None  # a redirection without a target
     return lists.finish(command)
+
+
+def _fast_redirect(
+    redirects: list[Redirect], redirect: tuple[int | None, str, int], target: Word
+) -> bool:
+    """Append the redirection ``redirect`` (fd, operator, start) of ``_fast_quoted`` to
+    ``target``; False for ``>&`` to anything but a plain fd number (``>&-``, ``>&file``: the
+    general parser's)."""
+    fd, op, at = redirect
+    if op == ">&":
+        head = target.parts[0]
+        if len(target.parts) != 1 or type(head) is not Lit or head.quoting != "none":
+            return False
+        if not head.text.isdigit():
+            return False
+    node = _new_node(Redirect)  # Redirect(...) without its __init__ frame
+    node.fd = fd
+    node.op = op
+    node.target = target
+    node.heredoc = None
+    node.span = (at, target.span[1])
+    redirects.append(node)
+    return True
 
 
 def _dquoted_params(command: str, i: int, j: int, parts: list[object]) -> bool:
