@@ -2562,11 +2562,12 @@ def _fast_single(command: str) -> Script | None:
     append = words.append
     pos = 0
     new = _new_node  # object.__new__ and slot stores: no __init__ frame per word
+    tilde = "~" in command  # one scan instead of a first-character test per word
     for token in command.split(" "):
         if token:
             end = pos + len(token)
             word = new(Word)
-            if token[0] == "~":
+            if tilde and token[0] == "~":
                 word.parts = _plain_parts(token)
             else:
                 piece = new(Lit)
