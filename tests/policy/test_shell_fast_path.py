@@ -353,3 +353,16 @@ def test_fast_paths_build_the_general_parsers_ast_for_the_corpus() -> None:
             assert_same(command)
             read += 1
     assert read > 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("az09_./-=~*?{}[] \n;&|$'\"<>()#\t\\é")), max_size=80))
+def test_the_long_command_gate_takes_the_same_characters(text: str) -> None:
+    """_fast holds a command of _SIMPLE_SCAN_CHARS or more to the plain characters with the
+    "simple" regex, a shorter one with _SIMPLE_CHARS: the two accept the same text."""
+    assert shell._SIMPLE_CHARS.issuperset(text) == (
+        shell._re("simple").fullmatch(text) is not None
+    ), text
+    long = (text + " ") * (shell._SIMPLE_SCAN_CHARS // (len(text) + 1) + 1)
+    assert len(long) >= shell._SIMPLE_SCAN_CHARS
+    assert_same(long)

@@ -2188,6 +2188,8 @@ def _class_chars(pattern: str) -> frozenset[str]:
 # importing ``re`` (with ``enum``, a third of the agent hook's interpreter start-up), and a
 # set test is as fast as the regex for commands of usual length. A test compares the two.
 _SIMPLE_CHARS = _class_chars(_PATTERNS["simple"])
+# from this length on _fast tests a command against the "simple" regex instead of _SIMPLE_CHARS
+_SIMPLE_SCAN_CHARS = 512
 
 
 class _Lists:
@@ -2270,7 +2272,14 @@ class _Lists:
 def _fast(command: str) -> Script | None:
     """Lists of plain words joined by ``;``, ``&&``, ``||``, ``|``, ``&`` and newlines skip the
     general parser; anything unusual falls back to it."""
-    if not _SIMPLE_CHARS.issuperset(command):
+    # a long command is held to the plain characters by the compiled class (one C loop over
+    # it) instead of a set lookup per character; a short one by the set (no regex to compile
+    # in a one-shot process)
+    if not (
+        _SIMPLE_CHARS.issuperset(command)
+        if len(command) < _SIMPLE_SCAN_CHARS
+        else _re("simple").fullmatch(command)
+    ):
         if "$" in command and _plain_dollars(command):
             return _fast_quoted(command, True)
         if ("'" in command or '"' in command or "<" in command or ">" in command) and _re(
