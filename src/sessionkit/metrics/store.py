@@ -212,10 +212,6 @@ class MetricsStore:
         return self.root / parse_stream(stream).file_name
 
     @property
-    def _root_str(self) -> str:
-        return str(self.root)
-
-    @property
     def spool_dir(self) -> Path:
         return self.root / "spool"
 
