@@ -299,9 +299,13 @@ def _data_only(cmd: Command, ctx: Context) -> list[Finding]:
     words = [v.text for v in cmd.argv[1:] if v.text]
     if not words:
         return []
-    joined = " ".join(words)
-    if _COMMAND_WORDS.isdisjoint(joined.split()):
+    # a word without blanks is its own only token; only words that could hold a blank
+    # (not alphanumeric) are split, instead of joining and re-splitting every argument
+    if _COMMAND_WORDS.isdisjoint(words) and all(
+        _COMMAND_WORDS.isdisjoint(w.split()) for w in words if not w.isalnum()
+    ):
         return []
+    joined = " ".join(words)
     texts = [joined]
     texts.extend(t for t in words if " " in t and t != joined)
     # the same (at most four) texts, the arguments that hold blanks first: one of them is
