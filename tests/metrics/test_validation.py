@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import time
 from typing import Any
 
 import pytest
@@ -134,14 +133,22 @@ def test_fast_check_never_accepts_an_invalid_mutation(changes: dict[str, Any]) -
             assert _jsonschema_valid(kind, record)
 
 
-def test_ten_thousand_valid_learnings_skip_jsonschema() -> None:
+def test_ten_thousand_valid_learnings_skip_jsonschema(monkeypatch: pytest.MonkeyPatch) -> None:
+    # counted, not timed: a valid learning must never reach jsonschema (the speed of the
+    # fast check is the benchmark's business; a timing ratio flaked on a loaded CI machine)
+    from sessionkit.metrics import validation
+
+    calls: list[str] = []
+    real = validation._validator
+
+    def counting(name: str) -> Any:
+        calls.append(name)
+        return real(name)
+
+    monkeypatch.setattr(validation, "_validator", counting)
     records = [{**LEARNING, "id": f"id-{i}", "subject": f"s{i}"} for i in range(10_000)]
-    schema_problem(Stream.LEARNINGS, records[0])  # compile once
-    started = time.process_time()
     assert all(schema_problem(Stream.LEARNINGS, r) is None for r in records)
-    fast = time.process_time() - started
-    started = time.process_time()
-    validator = _validator(Stream.LEARNINGS)
-    assert all(validator.is_valid(r) for r in records[:2_000])
-    full = (time.process_time() - started) * 5
-    assert fast < full / 3  # measured about 1/8 of jsonschema's cost
+    assert calls == []
+    problem = schema_problem(Stream.LEARNINGS, {**LEARNING, "confidence": 2})
+    assert problem is not None and problem.pointer == "/confidence"
+    assert calls == [SCHEMAS[Stream.LEARNINGS]]
