@@ -276,7 +276,14 @@ Field = Value
 
 
 def lit(text: str, quoted: bool = False) -> Value:
-    """A fully known value; ``pattern`` is set when unquoted glob characters are present."""
+    """A fully known value; ``pattern`` is set when unquoted glob characters are present.
+
+    Values are immutable, so short ones are shared across calls and checks (the commonest
+    words, ``-rf``, ``git``, ``.``, are built once instead of once per word)."""
+    cache = _LIT_QUOTED if quoted else _LIT_PLAIN
+    value = cache.get(text)
+    if value is not None:
+        return value
     value = _new_value(Value)
     piece = _new_lit(Lit)
     piece.text = text
@@ -286,11 +293,20 @@ def lit(text: str, quoted: bool = False) -> Value:
     value.split = False
     value.text = text
     value.known = True
+    if len(text) <= _LIT_CACHE_TEXT:
+        if len(cache) >= _LIT_CACHE_SIZE:
+            cache.clear()
+        cache[text] = value
     return value
 
 
 _new_value = Value.__new__
 _new_lit = Lit.__new__
+# the shared literal values of lit(), by text; bounded in entries and in text length
+_LIT_PLAIN: dict[str, Value] = {}
+_LIT_QUOTED: dict[str, Value] = {}
+_LIT_CACHE_SIZE = 4096
+_LIT_CACHE_TEXT = 256
 
 
 def unknown(origin: str, may_be_empty: bool = True, producer: Producer | None = None) -> Value:

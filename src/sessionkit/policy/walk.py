@@ -51,6 +51,7 @@ from sessionkit.policy.shell import (
 )
 from sessionkit.policy.shell import Lit as SLit
 from sessionkit.policy.values import (
+    _LIT_PLAIN,
     FRESH,
     HOME,
     PWD,
@@ -1181,7 +1182,7 @@ class _Walker:
         combos: list[tuple[list[Value], list[tuple[int, int]]]] = [(argv0, spans0)]
         single = True
         expand = self._expand
-        new = _new_object
+        plain = _LIT_PLAIN
         for word in words:
             span = word.span
             if single and word.assign is None:
@@ -1196,17 +1197,9 @@ class _Walker:
                             spans0.append(span)
                             continue
                         if "{" not in text:
-                            # lit(text) without its frame (a test holds the two equal)
-                            value = new(Value)
-                            piece = new(Lit)
-                            piece.text = text
-                            piece.quoted = False
-                            value.pieces = (piece,)
-                            value.pattern = "*" in text or "?" in text or "[" in text
-                            value.split = False
-                            value.text = text
-                            value.known = True
-                            argv0.append(value)
+                            # lit(text), from its cache without its frame when it is there
+                            value = plain.get(text)
+                            argv0.append(value if value is not None else lit(text))
                             spans0.append(span)
                             continue
             alts = expand(word, state, ctx)
