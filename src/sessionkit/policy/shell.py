@@ -105,6 +105,28 @@ class Lit:
         return f"Lit({self.text!r}, {self.quoting})"
 
 
+# the parts of one unquoted literal word, by text: AST nodes are never changed once built, so
+# the commonest words (``git``, ``-rf``, ``.``) share one ``(Lit,)`` across words and parses
+_PLAIN: dict[str, tuple[Lit]] = {}
+_PLAIN_SIZE = 4096
+_PLAIN_TEXT = 256
+
+
+def _plain_lit(token: str) -> tuple[Lit]:
+    """``(Lit(token, "none"),)``, shared when it is short."""
+    parts = _PLAIN.get(token)
+    if parts is None:
+        piece = _new_node(Lit)
+        piece.text = token
+        piece.quoting = "none"
+        parts = (piece,)
+        if len(token) <= _PLAIN_TEXT:
+            if len(_PLAIN) >= _PLAIN_SIZE:
+                _PLAIN.clear()
+            _PLAIN[token] = parts
+    return parts
+
+
 class Tilde:
     """``~``, ``~user``, ``~+``, ``~-`` at the start of a word or after ``=``/``:``."""
 
@@ -916,11 +938,9 @@ class _Parser:
                 ):
                     self._spend(j - start + 1)
                     # Word((Lit(s[i:j]),), self._span(start, j)) without the three frames
-                    piece = _new_node(Lit)
-                    piece.text = s[i:j]
-                    piece.quoting = "none"
+                    token = s[i:j]
                     word = _new_node(Word)
-                    word.parts = (piece,)
+                    word.parts = _PLAIN.get(token) or _plain_lit(token)
                     base = self.base
                     word.span = (start + base, j + base)
                     word.assign = None
@@ -2302,10 +2322,7 @@ def _fast(command: str) -> Script | None:
             if token[0] == "~":
                 word.parts = _plain_parts(token)
             else:
-                piece = _new_node(Lit)
-                piece.text = token
-                piece.quoting = "none"
-                word.parts = (piece,)
+                word.parts = _PLAIN.get(token) or _plain_lit(token)
             word.span = m.span()
             word.assign = None
             words.append(word)
@@ -2554,10 +2571,7 @@ _new_node = object.__new__
 def _plain_parts(token: str) -> tuple[object, ...]:
     """The parts of a word of plain characters: one literal, or ``~user`` and the rest."""
     if token[0] != "~":
-        piece = _new_node(Lit)
-        piece.text = token
-        piece.quoting = "none"
-        return (piece,)
+        return _PLAIN.get(token) or _plain_lit(token)
     slash = token.find("/")
     if slash < 0:
         return (Tilde(token[1:]),)
@@ -2571,6 +2585,7 @@ def _fast_single(command: str) -> Script | None:
     append = words.append
     pos = 0
     new = _new_node  # object.__new__ and slot stores: no __init__ frame per word
+    plain = _PLAIN
     tilde = "~" in command  # one scan instead of a first-character test per word
     for token in command.split(" "):
         if token:
@@ -2579,10 +2594,7 @@ def _fast_single(command: str) -> Script | None:
             if tilde and token[0] == "~":
                 word.parts = _plain_parts(token)
             else:
-                piece = new(Lit)
-                piece.text = token
-                piece.quoting = "none"
-                word.parts = (piece,)
+                word.parts = plain.get(token) or _plain_lit(token)
             word.span = (pos, end)
             word.assign = None
             append(word)
