@@ -230,6 +230,8 @@ def _rm(cmd: Command, ctx: Context) -> list[Finding]:
         ) and (not opts.recursive or opts.interactive):
             out.add("rm-yes-pipe")
     for value in opts.operands:
+        if value.text == "":
+            continue  # an empty argument names no file: rm reports it and deletes nothing
         if _is_find_placeholder(value, cmd):
             continue
         piece = _producer_piece(value, cmd)
