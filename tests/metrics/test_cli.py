@@ -379,3 +379,15 @@ def test_stats_all_worktrees_counts_shared_records_once(
     assert data["scan"]["events"]["records"] >= 1
     code, out, _ = run(capsys, "metrics", "stats", "--json")
     assert json.loads(out)["scan"]["sessions"].get("folded", 0) == 0
+
+
+def test_extreme_windows_never_crash(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "metrics", "emit", "acme.a.b")
+    assert run(capsys, "metrics", "rotate", "--force", "--apply")[0] == 0  # one rotated segment
+    code, out, _ = run(capsys, "metrics", "query", "--since", "0001-01-01", "--count")
+    assert code == 0 and int(out) >= 1
+    assert run(capsys, "metrics", "stats", "--since", "0001-01-01", "--json")[0] == 0
+    for window in ("800000d", "99999999999999999999d"):
+        for command in ("query", "stats"):
+            code, _, err = run(capsys, "metrics", command, "--since", window)
+            assert code == 2 and "before the year 0001" in err and "internal" not in err

@@ -358,3 +358,50 @@ def test_archive_into_a_live_learning_points_the_tombstone_at_it(store: MetricsS
     archive = [json.loads(x) for x in lines_of(store.path("learnings-archive"))]
     assert [(r["id"], r["_merged_into"]) for r in archive] == [(old, new)]
     assert [r["id"] for r in _live(store)] == [new]
+
+
+def _far_future_row(**extra: object) -> dict[str, object]:
+    return {
+        "schema_version": 1,
+        "id": "far",
+        "type": "fragile-file",
+        "subject": "s",
+        "insight": "i",
+        "evidence": "",
+        "confidence": 0.5,
+        "source_session": "S",
+        "created_at": "2026-11-20T00:00:00.000Z",
+        **extra,
+    }
+
+
+def test_far_future_expiry_is_not_expired_and_never_overflows(
+    store: MetricsStore, clock: Clock
+) -> None:
+    row = _far_future_row(expires_at="9999-12-31T23:59:59.999Z")
+    assert not is_expired(row, clock.now, grace=timedelta(days=14))
+    assert not is_expired(row, clock.now, grace=timedelta.max)
+    store.root.mkdir(parents=True, exist_ok=True)
+    store.path("learnings").write_text(json.dumps(row) + "\n")
+    for grace_days in (None, 99_999_999, 10**12):
+        assert not store.learnings.sweep(grace_days=grace_days, dry_run=False).changed
+        assert not store.learnings.prune(grace_days=grace_days, dry_run=False).changed
+    assert [r.id for r in store.learnings.surface()] == ["far"]
+    assert store.learnings.confirm("far", session="S2").action == "confirmed"
+
+
+def test_derived_expiry_saturates_in_the_year_9999(store: MetricsStore) -> None:
+    from sessionkit.metrics.migrate import migrate_learning
+
+    assert derive_expires_at("9999-12-30T00:00:00.000Z", "fragile-file") == (
+        "9999-12-31T23:59:59.999Z"
+    )
+    migrated, _notes = migrate_learning(_far_future_row(created_at="9999-12-30T00:00:00.000Z"))
+    assert migrated["expires_at"] == "9999-12-31T23:59:59.999Z"
+    store.root.mkdir(parents=True, exist_ok=True)
+    store.path("learnings").write_text(
+        json.dumps(_far_future_row(created_at="9999-12-30T00:00:00.000Z")) + "\n"
+    )
+    store.migrate(dry_run=True)
+    store.repair(dry_run=False)
+    assert _live(store)[0]["expires_at"] == "9999-12-31T23:59:59.999Z"

@@ -9,12 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sessionkit.metrics.timestamps import (
+    MAX_UTC,
+    MIN_UTC,
+    days,
     format_ts,
     is_real_stored,
     normalize_lenient,
     normalize_ts,
     parse_ts,
     parse_window,
+    shift,
 )
 
 
@@ -102,3 +106,24 @@ def test_p2_any_spelling_normalises_to_the_instant(
     truncated_us = int((fraction + "000000")[:3]) * 1000 if digits else 0
     expected = local.replace(microsecond=truncated_us).astimezone(timezone.utc)
     assert parse_ts(text) == expected
+
+
+def test_arithmetic_saturates_at_the_representable_range() -> None:
+    late = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
+    assert shift(late, timedelta(days=14)) == MAX_UTC
+    assert shift(MIN_UTC, -timedelta(minutes=5)) == MIN_UTC
+    assert format_ts(shift(late, days(10**12))) == "9999-12-31T23:59:59.999Z"
+    assert days(10**12) == timedelta.max and days(-(10**12)) == timedelta.min
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:00:00-02:00", "0001-01-01T00:00:00+01:00"])
+def test_instants_outside_the_years_0001_9999_are_rejected_not_crashed(value: str) -> None:
+    with pytest.raises(ValueError, match="0001-9999"):
+        parse_ts(value)
+
+
+@pytest.mark.parametrize("value", ["800000d", "99999999999999999999d", "999999999999w"])
+def test_windows_before_the_year_0001_are_a_value_error(value: str) -> None:
+    with pytest.raises(ValueError, match="before the year 0001"):
+        parse_window(value)
+    assert parse_window("0001-01-01") == MIN_UTC

@@ -22,7 +22,7 @@ from sessionkit.metrics.errors import LearningNotFound, RecordInvalid
 from sessionkit.metrics.rewrite import Archive, Fold, Keep, Replace, RewritePlan
 from sessionkit.metrics.settings import LearningsSettings
 from sessionkit.metrics.streams import Stream
-from sessionkit.metrics.timestamps import format_ts, parse_ts
+from sessionkit.metrics.timestamps import days, format_ts, parse_ts, shift
 from sessionkit.metrics.validation import problems
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ def ttl_for(type_: str, *, settings: LearningsSettings | None = None) -> int:
 
 
 def derive_expires_at(base: str, type_: str, *, settings: LearningsSettings | None = None) -> str:
-    return format_ts(parse_ts(base) + timedelta(days=ttl_for(type_, settings=settings)))
+    """``base + ttl_for(type_)``, saturated at the latest representable instant (year 9999)."""
+    return format_ts(shift(parse_ts(base), days(ttl_for(type_, settings=settings))))
 
 
 def _parse(value: Any) -> datetime | None:
@@ -94,7 +95,8 @@ def is_expired(
 ) -> bool:
     """THE expiry function: true iff ``expires_at`` parses and ``now >= expires_at + grace``."""
     expires = _parse(record.get("expires_at"))
-    return expires is not None and now >= expires + grace
+    # Saturating: an expiry plus grace beyond the year 9999 is never reached (no OverflowError).
+    return expires is not None and now >= shift(expires, grace)
 
 
 def _confidence(record: Mapping[str, Any]) -> float | None:
@@ -145,7 +147,7 @@ def next_version_stamp(previous: Mapping[str, Any], now: datetime) -> str:
     """
     before = _parse(previous.get("updated_at")) or _parse(previous.get("created_at"))
     if before is not None and now <= before:
-        now = before + timedelta(milliseconds=1)
+        now = shift(before, timedelta(milliseconds=1))
     return format_ts(now)
 
 
@@ -393,7 +395,7 @@ class Learnings:
         result = self.store.read(Stream.LEARNINGS, fold=True)
         live = list(result)
         now = self.store.now()
-        grace = timedelta(days=self.settings.sweep_grace_days)
+        grace = days(self.settings.sweep_grace_days)
         expired_in_grace = sum(
             1 for r in live if is_expired(r, now) and not is_expired(r, now, grace=grace)
         )
@@ -425,7 +427,7 @@ class Learnings:
         return resolved
 
     def _ttl_expiry(self, type_: str, now: datetime) -> str:
-        return format_ts(now + timedelta(days=ttl_for(type_, settings=self.settings)))
+        return format_ts(shift(now, days(ttl_for(type_, settings=self.settings))))
 
     def _emit(self, name: str, record: Mapping[str, Any], **extra: Any) -> None:
         payload = {
@@ -847,7 +849,7 @@ class Learnings:
         grace_days = self.settings.sweep_grace_days if grace_days is None else grace_days
         if grace_days < 0:
             raise UsageError("--grace-days must be 0 or more")
-        grace = timedelta(days=grace_days)
+        grace = days(grace_days)
         now = self.store.now()
         tombstones = self._tombstones()
         report = LearningsReport(kind, dry_run, grace_days=grace_days)

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from sessionkit.metrics import _jsonl, events, rotation
 from sessionkit.metrics._jsonl import Line
-from sessionkit.metrics.learnings import canonical_type, deterministic_id, ttl_for
+from sessionkit.metrics.learnings import (
+    canonical_type,
+    derive_expires_at,
+    deterministic_id,
+    ttl_for,
+)
 from sessionkit.metrics.legacy import (
     LEARNING_INSIGHT_SOURCES,
     LEARNING_TIMESTAMPS,
@@ -23,7 +28,7 @@ from sessionkit.metrics.legacy import (
 from sessionkit.metrics.maintenance import Report
 from sessionkit.metrics.rewrite import Keep, Replace, RewritePlan
 from sessionkit.metrics.streams import Stream, parse_stream
-from sessionkit.metrics.timestamps import format_ts, normalize_lenient, parse_ts
+from sessionkit.metrics.timestamps import normalize_lenient, parse_ts
 from sessionkit.metrics.validation import problems
 
 if TYPE_CHECKING:
@@ -203,9 +208,7 @@ def migrate_learning(
         and isinstance(out.get("type"), str)
     ):
         days = ttl_for(out["type"], settings=settings)
-        from datetime import timedelta
-
-        out["expires_at"] = format_ts(parse_ts(out["created_at"]) + timedelta(days=days))
+        out["expires_at"] = derive_expires_at(out["created_at"], out["type"], settings=settings)
         out["_derived_expires_at"] = True
         notes.append(f"expires_at derived ({days} days)")
     confidence = out.get("confidence")

@@ -21,7 +21,7 @@ from sessionkit.metrics import _jsonl, events, legacy
 from sessionkit.metrics import fold as folding
 from sessionkit.metrics._jsonl import ScanStats
 from sessionkit.metrics.streams import Stream, segment_stamp
-from sessionkit.metrics.timestamps import format_ts, normalize_ts, parse_ts
+from sessionkit.metrics.timestamps import format_ts, normalize_ts, parse_ts, shift
 from sessionkit.metrics.validation import schema_problem
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def _files_in_window(files: list[str], since: datetime | None) -> Iterator[str]:
         stamp = segment_stamp(path)
         if since is not None and stamp is not None:
             rotated_at = datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=since.tzinfo)
-            if rotated_at < since - SKEW:
+            if shift(rotated_at, SKEW) < since:  # saturating: --since 0001-01-01 is valid
                 continue  # every record in it is older than the window
         yield path
 

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from typing import Any
 
 UTC = timezone.utc
+# The representable range. Arithmetic that would leave it saturates here (``shift``) instead of
+# raising OverflowError, so a valid far-future timestamp (year 9999) never crashes a command.
+MIN_UTC = datetime.min.replace(tzinfo=UTC)
+MAX_UTC = datetime.max.replace(tzinfo=UTC)
 
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})$"
@@ -58,6 +62,22 @@ def fast_now_ts() -> str:
     return head + _MILLIS[int((now - second) * 1000)]
 
 
+def shift(dt: datetime, delta: timedelta) -> datetime:
+    """``dt + delta``, saturated at ``MIN_UTC``/``MAX_UTC`` instead of raising OverflowError."""
+    try:
+        return dt + delta
+    except OverflowError:
+        return MAX_UTC if delta > timedelta(0) else MIN_UTC
+
+
+def days(n: float) -> timedelta:
+    """``timedelta(days=n)``, saturated at ``timedelta.max``/``timedelta.min`` (huge settings)."""
+    try:
+        return timedelta(days=n)
+    except OverflowError:
+        return timedelta.max if n > 0 else timedelta.min
+
+
 def now_ts(clock: Callable[[], datetime] | None = None) -> str:
     """The current instant in the canonical write form, from ``clock`` when given."""
     return format_ts((clock or utc_now)())
@@ -77,7 +97,10 @@ def _build(groups: tuple[str | None, ...], offset: str | None) -> datetime:
         if hours > 23 or minutes > 59:
             raise ValueError(f"invalid UTC offset {offset!r}")
         tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
-    return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz).astimezone(UTC)
+    try:
+        return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz).astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:00:00-02:00 is in the year 10000 in UTC
+        raise ValueError("instant outside the years 0001-9999 in UTC") from None
 
 
 def parse_ts(value: str) -> datetime:
@@ -151,7 +174,12 @@ def parse_window(value: str, *, now: datetime | None = None) -> datetime:
     relative = _RELATIVE.match(value)
     if relative:
         amount, unit = int(relative.group(1)), relative.group(2)
-        return (now or utc_now()) - timedelta(**{_RELATIVE_UNITS[unit]: amount})
+        try:
+            return (now or utc_now()) - timedelta(**{_RELATIVE_UNITS[unit]: amount})
+        except OverflowError:
+            raise ValueError(
+                f"{value!r} reaches before the year 0001; use a smaller number or a date"
+            ) from None
     date = _DATE.match(value)
     if date:
         year, month, day = (int(x) for x in date.groups())
@@ -165,4 +193,7 @@ def parse_duration(value: str) -> timedelta:
     if not match:
         raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 15m, 2h, 7d, 1w)")
     units = {"s": "seconds", **_RELATIVE_UNITS}
-    return timedelta(**{units[match.group(2)]: int(match.group(1))})
+    try:
+        return timedelta(**{units[match.group(2)]: int(match.group(1))})
+    except OverflowError:
+        raise ValueError(f"duration out of range: {value!r}") from None
