@@ -196,14 +196,30 @@ def test_sections_parsers() -> None:
 
 
 def test_location_rules(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert state.resolve_path(repo) == str(repo / ".claude" / "STATE.md")
+    assert state.resolve_path(repo) == repo / ".claude" / "STATE.md"
+    assert isinstance(state.resolve_path(str(repo)), Path)  # spec §7.1: -> Path
     (repo / ".codex").mkdir()
     (repo / ".codex" / "STATE.md").write_text(ACTIVE)
-    assert state.resolve_path(repo) == str(repo / ".codex" / "STATE.md")
+    assert state.resolve_path(repo) == repo / ".codex" / "STATE.md"
     monkeypatch.setenv("SESSIONKIT_PLATFORM", "cursor")
-    assert state.resolve_path(repo) == str(repo / ".cursor" / "STATE.md")
+    assert state.resolve_path(repo) == repo / ".cursor" / "STATE.md"
     monkeypatch.setenv("SO_STATE_DIR", "legacy")
-    assert state.resolve_path(repo) == str(repo / "legacy" / "STATE.md")
+    assert state.resolve_path(repo) == repo / "legacy" / "STATE.md"
+
+
+def test_sections_is_an_ordered_mapping() -> None:
+    st = state.parse(ACTIVE + "\n## Notes\n\nfirst\n\n## Notes\n\nsecond\n")
+    assert st.sections["Current Wave"] == "\nWave 2 — Impl-Core\n\n"  # spec §7.8
+    assert list(st.sections)[:2] == ["Current Wave", "Wave History"]
+    assert list(st.sections).count("Notes") == 1 and st.sections["Notes"] == "\nfirst\n\n"
+    assert "Mission Status" not in st.sections and st.sections.get("Mission Status") is None
+    # a repeated heading keeps its own section and place: the file still round-trips
+    assert state.serialize(st).endswith("## Notes\n\nfirst\n\n## Notes\n\nsecond\n")
+    st.sections["Deviations"] = "\n- x\n\n"
+    st.sections["Mission Status"] = "\n- t: done\n"
+    assert st.deviations == ["x"] and list(st.sections)[-1] == "Mission Status"
+    legacy = state.State({"schema-version": 1}, "", [("Current Wave", "\n(idle)\n")])
+    assert legacy.sections == {"Current Wave": "\n(idle)\n"}
 
 
 def test_current_session_id(repo: Path) -> None:

@@ -16,15 +16,17 @@ import secrets
 import socket
 import sys
 import time
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sessionkit.errors import EXIT_ENVIRONMENT
 from sessionkit.metrics import _state_head
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
     from typing import Any
 
     from sessionkit.metrics.settings import StateSettings
@@ -42,7 +44,8 @@ StateError = _state_head.StateError
 StateParseError = _state_head.StateParseError
 current_session_id = _state_head.current_session_id
 parse_frontmatter = _state_head.parse_frontmatter
-resolve_path = _state_head.resolve_path
+# The lean reader keeps a ``str`` path (the hook path builds no Path objects).
+_resolve = _state_head.resolve_path
 LOCK_PATH = os.path.join(".orchestrator", "state.lock")
 KEY_ORDER = (
     "schema-version",
@@ -100,6 +103,11 @@ class StateLockTimeout(StateError):
 # --------------------------------------------------------------------------- location
 
 
+def resolve_path(worktree: str | os.PathLike[str] = ".", *, state_dir: str | None = None) -> Path:
+    """Where STATE.md lives (spec §7.1); the first rule that applies wins."""
+    return Path(_resolve(worktree, state_dir=state_dir))
+
+
 def _scalar(key: str | None, value: Any) -> str:
     if value is None:
         return "null"
@@ -155,29 +163,73 @@ def serialize_frontmatter(frontmatter: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- document
 
 
+class Sections(MutableMapping[str, str]):
+    """The body sections: an ordered mapping heading -> text (spec §7.8).
+
+    A heading that occurs twice keeps both sections in place so that the file round-trips
+    byte for byte; by key only the first is reachable, and ``pairs()`` lists them all.
+    """
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] | Mapping[str, str] = ()) -> None:
+        items = pairs.items() if isinstance(pairs, Mapping) else pairs
+        self._pairs: list[tuple[str, str]] = [(name, text) for name, text in items]
+
+    def __getitem__(self, heading: str) -> str:
+        for name, text in self._pairs:
+            if name == heading:
+                return text
+        raise KeyError(heading)
+
+    def __setitem__(self, heading: str, text: str) -> None:
+        for index, (name, _old) in enumerate(self._pairs):
+            if name == heading:
+                self._pairs[index] = (name, text)
+                return
+        self._pairs.append((heading, text))
+
+    def __delitem__(self, heading: str) -> None:
+        kept = [pair for pair in self._pairs if pair[0] != heading]
+        if len(kept) == len(self._pairs):
+            raise KeyError(heading)
+        self._pairs = kept
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(name for name, _text in self._pairs))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys(name for name, _text in self._pairs))
+
+    def __repr__(self) -> str:
+        return f"Sections({self._pairs!r})"
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (heading, text) in file order, repeated headings included."""
+        return list(self._pairs)
+
+    def copy(self) -> Sections:
+        return Sections(self._pairs)
+
+
 @dataclass
 class State:
     frontmatter: dict[str, Any]
     preamble: str = ""
-    sections: list[tuple[str, str]] = field(default_factory=list)
+    sections: Sections = field(default_factory=Sections)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.sections, Sections):  # a list of (heading, text) pairs
+            self.sections = Sections(self.sections)
 
     def section(self, heading: str) -> str | None:
-        for name, text in self.sections:
-            if name == heading:
-                return text
-        return None
+        return self.sections.get(heading)
 
     def set_section(self, heading: str, text: str) -> None:
         if not text.endswith("\n"):
             text += "\n"
-        for index, (name, _old) in enumerate(self.sections):
-            if name == heading:
-                self.sections[index] = (name, text)
-                return
-        self.sections.append((heading, text))
+        self.sections[heading] = text
 
     def copy(self) -> State:
-        return State(json.loads(json.dumps(self.frontmatter)), self.preamble, list(self.sections))
+        return State(json.loads(json.dumps(self.frontmatter)), self.preamble, self.sections.copy())
 
     @property
     def open_questions(self) -> list[dict[str, Any]]:
@@ -214,13 +266,12 @@ def parse(text: str) -> State:
             sections[-1] = (name, text + line)
         else:
             preamble += line
-    rendered = sections
-    return State(frontmatter, preamble, rendered)
+    return State(frontmatter, preamble, Sections(sections))
 
 
 def serialize(state: State) -> str:
     body = state.preamble
-    for name, text in state.sections:
+    for name, text in state.sections.pairs():
         if body and not body.endswith("\n"):
             body += "\n"
         body += f"## {name}\n{text}"
@@ -230,7 +281,7 @@ def serialize(state: State) -> str:
 
 
 def read(worktree: str | os.PathLike[str] = ".") -> State | None:
-    path = resolve_path(worktree)
+    path = _resolve(worktree)
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -638,7 +689,7 @@ def update(
     """Lock, read, transform, guard and atomically write STATE.md (spec §7.5)."""
     root = os.fspath(worktree)
     cfg = _settings(root)
-    path = resolve_path(root, state_dir=cfg.dir)
+    path = _resolve(root, state_dir=cfg.dir)
     lock = StateLock(root, holder, cfg.lock_timeout_s, cfg.lock_ttl_seconds)
     # A dry run only reads: it takes no lock, so it creates nothing (not even .orchestrator/)
     # and breaks no stale lock (spec §6.1: dry runs leave everything as it was).
@@ -799,13 +850,15 @@ def _fresh_state(
     return State(
         frontmatter,
         "",
-        [
-            ("Current Wave", "\nWave 0 — Initializing\n\n"),
-            ("Wave History", f"\n{PLACEHOLDER}\n\n"),
-            ("Deviations", f"\n{PLACEHOLDER}\n\n"),
-            ("What Not To Retry", f"\n{PLACEHOLDER}\n\n"),
-            ("Open Questions", f"\n{PLACEHOLDER}\n"),
-        ],
+        Sections(
+            [
+                ("Current Wave", "\nWave 0 — Initializing\n\n"),
+                ("Wave History", f"\n{PLACEHOLDER}\n\n"),
+                ("Deviations", f"\n{PLACEHOLDER}\n\n"),
+                ("What Not To Retry", f"\n{PLACEHOLDER}\n\n"),
+                ("Open Questions", f"\n{PLACEHOLDER}\n"),
+            ]
+        ),
     )
 
 
@@ -846,7 +899,7 @@ def idle_reset(state: State) -> State:
     previous = "\n### Recommendations (archived)\n\n" + "\n".join(bullets) + "\n"
     if history and history != PLACEHOLDER:
         previous += "\n" + history + "\n"
-    new = State(fm, state.preamble, list(state.sections))
+    new = State(fm, state.preamble, state.sections.copy())
     new.set_section("Current Wave", "\n(idle)\n\n")
     new.set_section("Wave History", f"\n{PLACEHOLDER}\n\n")
     new.set_section("Deviations", f"\n{PLACEHOLDER}\n\n")
@@ -1027,13 +1080,15 @@ def reset(
                     "issues": [],
                 },
                 "",
-                [
-                    ("Current Wave", "\n(idle)\n\n"),
-                    ("Wave History", f"\n{PLACEHOLDER}\n\n"),
-                    ("Deviations", f"\n{PLACEHOLDER}\n\n"),
-                    ("What Not To Retry", f"\n{PLACEHOLDER}\n\n"),
-                    ("Open Questions", f"\n{PLACEHOLDER}\n"),
-                ],
+                Sections(
+                    [
+                        ("Current Wave", "\n(idle)\n\n"),
+                        ("Wave History", f"\n{PLACEHOLDER}\n\n"),
+                        ("Deviations", f"\n{PLACEHOLDER}\n\n"),
+                        ("What Not To Retry", f"\n{PLACEHOLDER}\n\n"),
+                        ("Open Questions", f"\n{PLACEHOLDER}\n"),
+                    ]
+                ),
             )
         status = state.frontmatter.get("status")
         if status == "idle":
@@ -1298,7 +1353,7 @@ def unlock(worktree: str | os.PathLike[str] = ".", *, force: bool = False) -> di
 def report(worktree: str | os.PathLike[str] = ".") -> dict[str, Any]:
     """The ``state-report.v1`` document of ``sessionkit state show --json``."""
     root = os.fspath(worktree)
-    path = resolve_path(root, state_dir=_settings(root).dir)
+    path = _resolve(root, state_dir=_settings(root).dir)
     rel = os.path.relpath(path, root)
     doc: dict[str, Any] = {
         "schema_version": 1,
@@ -1321,7 +1376,7 @@ def report(worktree: str | os.PathLike[str] = ".") -> dict[str, Any]:
         return doc
     doc.update(
         frontmatter=state.frontmatter,
-        sections={name: text.strip("\n") for name, text in state.sections},
+        sections={name: text.strip("\n") for name, text in state.sections.items()},
         waves=state.waves,
         open_questions=state.open_questions,
         what_not_to_retry=state.what_not_to_retry,
