@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from sessionkit.metrics.timestamps import normalize_ts
+from sessionkit.metrics.timestamps import normalize_lenient, normalize_ts
 
 SESSION_ALIASES: tuple[tuple[str, str], ...] = (
     ("type", "session_type"),
@@ -115,8 +115,11 @@ def normalize_learning(record: dict[str, Any]) -> dict[str, Any]:
             try:
                 out[key] = normalize_ts(value)
             except ValueError:
-                if len(value) == 10:  # a bare date (the prior art's last_seen)
-                    out[key] = value + "T00:00:00.000Z"
+                # A real bare date (the prior art's last_seen) reads as UTC midnight, as migrate
+                # writes it; anything else ("not-a-date", "2026-02-30") stays as stored so that
+                # validate and doctor report the value that is in the file (conformance 44).
+                with contextlib.suppress(ValueError):
+                    out[key] = normalize_lenient(value)[0] if len(value) == 10 else value
     return out
 
 
