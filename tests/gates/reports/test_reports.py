@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -464,3 +465,54 @@ def test_a_passing_check_that_blocks_under_fail_on_warning_is_reported_as_failin
     assert failure is not None and failure.get("type") == "warnings: 1"
     assert root.get("failures") == "1"
     assert "FAILED — blocking: lint (warnings: 1)" in render("text", result)
+
+
+def test_report_path_symlink_keeps_the_link_and_replaces_its_target(tmp_path: Path) -> None:
+    # D14: os.replace onto the link itself would turn it into a regular file (§9.1)
+    (tmp_path / "real.xml").write_text("old\n")
+    (tmp_path / "real.xml").chmod(0o644)
+    (tmp_path / "link.xml").symlink_to("real.xml")
+    write_report(canonical(), "junit", str(tmp_path / "link.xml"))
+    assert (tmp_path / "link.xml").is_symlink()
+    assert ET.fromstring((tmp_path / "real.xml").read_text()).tag == "testsuites"
+    assert (tmp_path / "real.xml").stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.xml", "real.xml"]
+
+
+def test_report_path_fifo_is_written_through(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    write_report(canonical(), "json", str(fifo))
+    reader.join(10)
+    assert json.loads(received[0])["status"] == canonical().status
+    assert fifo.is_fifo()
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_report_path_through_proc_fd_is_written_through(tmp_path: Path) -> None:
+    # like /dev/stdout -> /proc/self/fd/1, but on a private pipe: never replaced by a file
+    read_end, write_end = os.pipe()
+    link = tmp_path / "stdout"
+    link.symlink_to(f"/proc/self/fd/{write_end}")
+    try:
+        write_report(canonical(), "text", str(link))
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as f:
+            assert f.read().startswith(b"sessionkit gate")
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(write_end)
+    assert link.is_symlink()
+
+
+def test_report_path_that_cannot_be_written_is_an_environment_error(tmp_path: Path) -> None:
+    from sessionkit.gates.errors import GateEnvironmentError
+
+    with pytest.raises(GateEnvironmentError, match="cannot write report"):
+        write_report(canonical(), "junit", str(tmp_path))
+    assert tmp_path.is_dir()

@@ -6,10 +6,15 @@ one (validated against ``gate-result.schema.json``).
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json as jsonlib  # the name ``json`` is this package's json.py
 import os
+import stat
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sessionkit.gates.errors import GateConfigError, GateEnvironmentError, GateUsageError
 from sessionkit.gates.model import GateResult
@@ -52,17 +57,100 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
 
 
 def _atomic_write(path: str, text: str, *, append: bool = False) -> None:
-    from sessionkit.gates.rundir import atomic_write
-
     try:
         if append:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             with open(path, "a", encoding="utf-8") as f:
                 f.write(text)
         else:
-            atomic_write(path, text.encode("utf-8"))
+            write_report_file(path, text.encode("utf-8"))
     except OSError as exc:
         raise GateEnvironmentError(f"cannot write report {path}: {exc.strerror or exc}") from exc
+
+
+def write_report_file(path: str, data: bytes) -> None:
+    """Write a report to ``path`` without ever replacing something that is not a regular file.
+
+    A regular file (or a symlink to one) is replaced atomically: temporary file in the
+    target's directory, then ``os.replace`` onto the target, so the link survives. A FIFO,
+    device or ``/dev/stdout``-style link is written through instead (``os.replace`` would
+    turn it into a regular file, gates.md §9.1); where even that is impossible (a socket,
+    a directory) the OSError becomes exit 3. Raises OSError.
+    """
+    try:
+        info: os.stat_result | None = os.stat(path)  # follows symlinks
+    except FileNotFoundError:
+        info = None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory", path)
+    target = os.path.realpath(path)
+    if info is not None and not _same_regular_file(target, info, path):
+        # FIFO, device, or a magic link such as /dev/stdout -> /proc/self/fd/1
+        stream = _own_stream(info)
+        if stream is not None:  # our stdout/stderr: share its offset, do not truncate
+            stream.flush()
+            stream.buffer.write(data)
+            stream.buffer.flush()
+            return
+        with open(path, "wb") as f:
+            f.write(data)
+        return
+    directory = os.path.dirname(target)
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
+    try:
+        # keep the replaced file's mode; a new file gets the umask's, not mkstemp's 0600
+        mode = stat.S_IMODE(info.st_mode) if info is not None else 0o666 & ~_umask()
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _same_regular_file(target: str, info: os.stat_result, path: str) -> bool:
+    """``target`` (the resolved ``path``) is the regular file ``info`` describes, reached
+    without passing through /dev or /proc: only then may it be replaced, not written through.
+    (``/dev/stdout`` redirected to a file must keep the shell's file, not a copy.)"""
+    if not stat.S_ISREG(info.st_mode) or _through_special(path):
+        return False
+    try:
+        resolved = os.lstat(target)
+    except OSError:
+        return False
+    return (resolved.st_dev, resolved.st_ino) == (info.st_dev, info.st_ino)
+
+
+def _own_stream(info: os.stat_result) -> Any:
+    """``sys.stdout`` or ``sys.stderr`` when ``info`` is the file it writes to, else None."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            own = os.fstat(stream.fileno())
+        except (AttributeError, OSError, ValueError):  # replaced by a test runner, closed
+            continue
+        if (own.st_dev, own.st_ino) == (info.st_dev, info.st_ino) and hasattr(stream, "buffer"):
+            return stream
+    return None
+
+
+def _through_special(path: str) -> bool:
+    hop = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own symlink limit
+        if hop.startswith(("/dev/", "/proc/")):
+            return True
+        if not os.path.islink(hop):
+            return False
+        hop = os.path.normpath(os.path.join(os.path.dirname(hop), os.readlink(hop)))
+    return True
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def workspace_prefix(root: str | None, environ: Mapping[str, str]) -> str:
