@@ -391,3 +391,12 @@ def test_extreme_windows_never_crash(cwd_repo: Path, capsys: pytest.CaptureFixtu
         for command in ("query", "stats"):
             code, _, err = run(capsys, "metrics", command, "--since", window)
             assert code == 2 and "before the year 0001" in err and "internal" not in err
+
+
+def test_learnings_add_rejects_nan_confidence(
+    cwd_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ("learnings", "add", "--type", "fragile-file", "--subject", "s", "--insight", "i")
+    code, _, err = run(capsys, *argv, "--session", "S", "--confidence", "nan")
+    assert code == 2 and "nan" in err
+    assert not (cwd_repo / ".orchestrator" / "metrics" / "learnings.jsonl").exists()

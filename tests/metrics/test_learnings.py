@@ -405,3 +405,12 @@ def test_derived_expiry_saturates_in_the_year_9999(store: MetricsStore) -> None:
     store.migrate(dry_run=True)
     store.repair(dry_run=False)
     assert _live(store)[0]["expires_at"] == "9999-12-31T23:59:59.999Z"
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_add_rejects_non_finite_confidence(store: MetricsStore, bad: float) -> None:
+    from sessionkit.metrics.errors import RecordInvalid
+
+    with pytest.raises(RecordInvalid, match="/confidence"):
+        store.learnings.add("fragile-file", "s", "i", confidence=bad, session="S")
+    assert not store.path("learnings").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -86,12 +87,25 @@ def _result(kind: str, result: Any, as_json: bool) -> None:
         click.echo(f"{result.action}: {result.id} (confidence {result.learning.get('confidence')})")
 
 
+def _finite(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
+    # FloatRange lets NaN through (every comparison with it is false).
+    if math.isnan(value):
+        raise click.BadParameter("must be a number in [0, 1], not nan")
+    return value
+
+
 @learnings.command("add")
 @click.option("--type", "type_", required=True)
 @click.option("--subject", required=True)
 @click.option("--insight", required=True)
 @click.option("--evidence", default="")
-@click.option("--confidence", type=click.FloatRange(0, 1), default=0.5, show_default=True)
+@click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    callback=_finite,
+)
 @click.option("--file-path", "file_paths", multiple=True)
 @click.option("--session", default="auto")
 @click.option("--json", "as_json", is_flag=True)

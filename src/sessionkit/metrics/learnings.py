@@ -7,6 +7,7 @@ Every operation that changes existing lines is one rewrite of ``learnings.jsonl`
 from __future__ import annotations
 
 import builtins
+import math
 import os
 import unicodedata
 import uuid
@@ -494,6 +495,11 @@ class Learnings:
             raise RecordInvalid("learnings record invalid at /subject: subject must not be empty")
         if isinstance(confidence, bool) or not isinstance(confidence, (int, float)):
             raise RecordInvalid("learnings record invalid at /confidence: must be a number")
+        if not math.isfinite(confidence):  # NaN would otherwise be clamped to 0.0 (spec §2.2)
+            raise RecordInvalid(
+                f"learnings record invalid at /confidence: {confidence} is not a finite number",
+                pointer="/confidence",
+            )
         now = self.store.now()
         stamp = format_ts(now)
         kind = canonical_type(type_)
