@@ -414,3 +414,11 @@ def test_add_rejects_non_finite_confidence(store: MetricsStore, bad: float) -> N
     with pytest.raises(RecordInvalid, match="/confidence"):
         store.learnings.add("fragile-file", "s", "i", confidence=bad, session="S")
     assert not store.path("learnings").exists()
+
+
+def test_add_with_metrics_disabled_creates_nothing(
+    store: MetricsStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SESSIONKIT_NO_METRICS", "1")
+    assert store.learnings.add("fragile-file", "s", "i", session="S").action == "disabled"
+    assert not store.root.exists()

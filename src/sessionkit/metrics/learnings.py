@@ -554,9 +554,9 @@ class Learnings:
         line, _parsed = self.store.prepare(Stream.LEARNINGS, record)
         key = dedupe_key(record)
         path = str(self.store.path(Stream.LEARNINGS))
-        os.makedirs(self.store.root, exist_ok=True)
-        if events.metrics_disabled():
+        if events.metrics_disabled():  # a no-op that creates nothing (spec §2.1)
             return LearningResult("disabled", record)
+        os.makedirs(self.store.root, exist_ok=True)
         with _jsonl.LockedFile(path, timeout=self.store.settings.metrics.lock_timeout_s) as locked:
             size = os.fstat(locked.fd).st_size
             lines, _stats = _jsonl.split_lines(_jsonl._read_at(locked.fd, size, 0) if size else b"")
