@@ -516,3 +516,37 @@ def test_report_path_that_cannot_be_written_is_an_environment_error(tmp_path: Pa
     with pytest.raises(GateEnvironmentError, match="cannot write report"):
         write_report(canonical(), "junit", str(tmp_path))
     assert tmp_path.is_dir()
+
+
+def _error_result() -> GateResult:
+    from sessionkit.gates.model import Message
+
+    error = Message(
+        code="schema",
+        message="version must be 1 or 2 (got 3)",
+        file=".orchestrator/policy/quality-gates.json",
+        line=1,
+    )
+    return replace(canonical(), checks=(), status="error", exit_code=1, errors=(error,))
+
+
+def test_error_status_reports_contain_the_errors() -> None:
+    # D8, §9.1: "with status: error they contain the errors" — never an empty green report
+    result = _error_result()
+    root = ET.fromstring(render("junit", result))
+    error = root.find("testsuite/testcase/error")
+    assert root.get("errors") == "1" and error is not None
+    assert error.get("type") == "schema" and "got 3" in (error.get("message") or "")
+    sarif = json.loads(render("sarif", result))
+    validate_sarif(sarif)
+    invocation = sarif["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    (note,) = invocation["toolExecutionNotifications"]
+    assert note["level"] == "error" and "got 3" in note["message"]["text"]
+    github = render("github", result)
+    assert github.startswith(
+        "::error file=.orchestrator/policy/quality-gates.json,line=1,title=sessionkit gate%3A schema::"
+    )
+    assert "- error: .orchestrator/policy/quality-gates.json:1: version" in render(
+        "markdown", result
+    )

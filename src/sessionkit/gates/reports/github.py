@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from sessionkit.gates.reports.base import ReportOptions
-from sessionkit.gates.reports.model import ReportFinding, ReportModel
+from sessionkit.gates.reports.model import ReportFinding, ReportModel, describe_error
 
 LEVELS = ("error", "warning", "notice")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -76,6 +76,17 @@ def _rank(f: ReportFinding) -> tuple[int, str, int]:
 def select_annotations(model: ReportModel, options: ReportOptions) -> list[Annotation]:
     """Every annotation in priority order, then capped to ``N - 1`` per level plus overflow."""
     wanted: list[Annotation] = []
+    for error in model.errors:  # status error (§9.1): first, they explain everything else
+        file = str(error["file"]) if error.get("file") else None
+        wanted.append(
+            Annotation(
+                "error",
+                describe_error(error) if file is None else str(error.get("message", "")),
+                f"sessionkit {model.command}: {error.get('code') or 'error'}",
+                options.workspace_prefix + file if file else None,
+                int(error["line"]) if file and error.get("line") else None,
+            )
+        )
     located = {f.section for f in model.findings if f.path}
     for section in model.sections:
         problem = section.status in ("error", "timeout") or (

@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from sessionkit.gates.reports.base import ReportOptions
-from sessionkit.gates.reports.model import ReportFinding, ReportModel, Section
+from sessionkit.gates.reports.model import ReportFinding, ReportModel, Section, describe_error
 
 # characters XML 1.0 does not allow (ElementTree would write them and produce invalid XML)
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -129,6 +129,24 @@ class JunitWriter:
                 totals[key] += value
             suite.set("time", _seconds(section.duration_s))
             total_time += section.duration_s or 0
+        if model.errors:
+            # status error (§9.1): the errors are the report, never an empty green suite
+            suite = ET.SubElement(root, "testsuite", name=f"sessionkit.{model.command}")
+            case = ET.SubElement(
+                suite, "testcase", classname=f"sessionkit.{model.command}", name="errors", time="0"
+            )
+            first = model.errors[0]
+            element = ET.SubElement(
+                case,
+                "error",
+                type=str(first.get("code") or "error"),
+                message=clean(describe_error(first).split("\n", 1)[0]),
+            )
+            element.text = clean("\n".join(describe_error(e) for e in model.errors))
+            for key, value in _count(suite).items():
+                suite.set(key, str(value))
+                totals[key] += value
+            suite.set("time", _seconds(0))
         for key, value in totals.items():
             root.set(key, str(value))
         root.set("time", _seconds(total_time))

@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 
 from sessionkit.gates.reports.base import ReportOptions
-from sessionkit.gates.reports.model import ReportFinding, ReportModel, Section, reading_order
+from sessionkit.gates.reports.model import (
+    ReportFinding,
+    ReportModel,
+    Section,
+    describe_error,
+    reading_order,
+)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_ROWS = 200
@@ -112,8 +118,9 @@ class MarkdownWriter:
                 f"**{s.name}** — {cell(s.blocking_reason or s.status_reason)}" for s in blocking
             )
             lines += ["", f"Blocking: {text}"]
-        for error in model.errors:
-            lines.append(f"- error: {cell(str(error.get('message', '')))}")
+        if model.errors:
+            lines.append("")
+            lines += [f"- error: {cell(describe_error(e))}" for e in model.errors]
         if model.warnings:
             lines.append("")
             lines += [f"- warning: {cell(str(w.get('message', '')))}" for w in model.warnings]

@@ -46,6 +46,14 @@ def reading_order(finding: ReportFinding) -> tuple[bool, bool, bool, str, int]:
     )
 
 
+def describe_error(error: Mapping[str, Any]) -> str:
+    """``file:line: message`` of one result error (policy, usage, environment)."""
+    where = str(error.get("file") or "")
+    if where and error.get("line"):
+        where += f":{error['line']}"
+    return f"{where}: {error.get('message', '')}" if where else str(error.get("message", ""))
+
+
 @dataclass(frozen=True)
 class Section:
     name: str

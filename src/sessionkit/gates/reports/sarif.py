@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sessionkit.gates.reports.base import ReportOptions
-from sessionkit.gates.reports.model import ReportFinding, ReportModel
+from sessionkit.gates.reports.model import ReportFinding, ReportModel, describe_error
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/sessionkit/sessionkit"
@@ -88,7 +88,25 @@ class SarifWriter:
             if f.baseline is not None:
                 result["baselineState"] = "new" if f.baseline == "new" else "unchanged"
             results.append(result)
-        notifications = []
+        notifications: list[dict[str, Any]] = []
+        for error in model.errors:  # status error (§9.1): the gate could not run as configured
+            notification: dict[str, Any] = {
+                "level": "error",
+                "message": {"text": describe_error(error)},
+            }
+            if error.get("code"):
+                notification["descriptor"] = {"id": str(error["code"])}
+            if error.get("file"):
+                location: dict[str, Any] = {
+                    "artifactLocation": {
+                        "uri": _uri(options.workspace_prefix + str(error["file"])),
+                        "uriBaseId": "%SRCROOT%",
+                    }
+                }
+                if error.get("line"):
+                    location["region"] = {"startLine": int(error["line"])}
+                notification["locations"] = [{"physicalLocation": location}]
+            notifications.append(notification)
         for section in model.sections:
             if section.status in ("error", "timeout"):
                 notifications.append(
@@ -108,9 +126,9 @@ class SarifWriter:
                 }
             )
         invocation: dict[str, Any] = {
-            "executionSuccessful": not any(
-                s.status in ("error", "timeout") for s in model.sections
-            ),
+            "executionSuccessful": not model.errors
+            and model.status != "error"
+            and not any(s.status in ("error", "timeout") for s in model.sections),
         }
         if notifications:
             invocation["toolExecutionNotifications"] = notifications

@@ -6,7 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from sessionkit.gates.reports.base import ReportOptions
-from sessionkit.gates.reports.model import ReportFinding, ReportModel, Section, reading_order
+from sessionkit.gates.reports.model import (
+    ReportFinding,
+    ReportModel,
+    Section,
+    describe_error,
+    reading_order,
+)
 
 SYMBOLS = {"pass": "✓", "fail": "✗", "error": "!", "timeout": "⏱", "skip": "-"}
 ASCII = {"pass": "PASS", "fail": "FAIL", "error": "ERR", "timeout": "TIME", "skip": "SKIP"}
@@ -66,11 +72,7 @@ def render(model: ReportModel, *, ascii_only: bool = False) -> str:
     blocking = [s for s in model.sections if s.blocking]
     if model.status == "error":
         lines.append("ERROR — the gate could not run as configured")
-        for error in model.errors:
-            where = str(error.get("file") or "")
-            if where and error.get("line"):
-                where += f":{error['line']}"
-            lines.append(f"  {where + ': ' if where else ''}{error.get('message', '')}")
+        lines += [f"  {describe_error(error)}" for error in model.errors]
     elif blocking:
         reasons = ", ".join(f"{s.name} ({s.blocking_reason or s.status_reason})" for s in blocking)
         lines.append(f"FAILED — blocking: {reasons}")
