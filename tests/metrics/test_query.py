@@ -60,3 +60,23 @@ def test_partial_lines_wait_and_a_shrunk_file_is_read_from_its_start(
         assert _events(follower.poll()) == ["acme.follow.third"]
     finally:
         follower.close()
+
+
+def test_where_matches_a_top_level_key_that_contains_dots(store: MetricsStore) -> None:
+    store.root.mkdir(parents=True, exist_ok=True)
+    record = {
+        "schema_version": 1,
+        "timestamp": "2026-11-24T10:00:00.000Z",
+        "event": "start",
+        "agent_id": "a",
+        "gen_ai.system": "anthropic",
+        "gen_ai": {"system": "openai"},
+    }
+    store.path("subagents").write_text(json.dumps(record) + "\n")
+
+    def count(where: str) -> int:
+        return len(list(store.query("subagents", where=[where])))
+
+    assert count("gen_ai.system=anthropic") == 1  # the literal top-level key
+    assert count("gen_ai.system=openai") == 1  # the dotted path
+    assert count("gen_ai.system=other") == 0

@@ -212,6 +212,19 @@ def path_matches(value: Any, path: list[str], expected: Any) -> bool:
     return path_matches(value[path[0]], path[1:], expected)
 
 
+def where_matches(record: dict[str, Any], path: list[str], expected: Any) -> bool:
+    """``--where``: a top-level key or a dotted path (spec §5.2).
+
+    The literal key is tried first because prior-art keys contain dots (``gen_ai.system``,
+    §3.6); a record matches when either form matches.
+    """
+    if len(path) > 1:
+        key = ".".join(path)
+        if key in record and path_matches(record[key], [], expected):
+            return True
+    return path_matches(record, path, expected)
+
+
 def make_predicate(
     stream: Stream,
     *,
@@ -231,7 +244,7 @@ def make_predicate(
                 return False
         if session is not None and record.get("session_id") != session:
             return False
-        return all(path_matches(record, path, value) for path, value in wheres)
+        return all(where_matches(record, path, value) for path, value in wheres)
 
     return predicate
 
