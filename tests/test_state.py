@@ -329,6 +329,87 @@ def test_c62_begin_on_active_needs_resume_or_fresh(repo: Path) -> None:
     assert stubs[0]["_backfill_source"] == "sessionkit-state-fresh"
 
 
+def test_fresh_stub_takes_type_and_times_from_the_abandoned_session(repo: Path) -> None:
+    # spec §3.4 stubs / §7.4 --fresh: the stub describes the old session, not the new one
+    text = ACTIVE.replace("session-type: feature", "session-type: deep").replace(
+        "current-wave: 2\n", 'updated: "2026-11-24T11:00:00.000Z"\ncurrent-wave: 2\n'
+    )
+    write_state(
+        repo,
+        text.replace(
+            'started_at: "2026-11-24T09:30:00.000Z"', 'started_at: "2026-11-24T11:30:00+02:00"'
+        ),
+    )
+    store = MetricsStore(repo)
+    store.emit("acme.work.done", {}, session_id="main-2026-11-24-feature-1")
+    last = next(iter(store.read("events")))["timestamp"]
+    state.begin(repo, fresh=True, session_type="feature")
+    (stub,) = [r for r in store.read("sessions") if r["session_id"] == "main-2026-11-24-feature-1"]
+    assert stub["session_type"] == "deep" and "_session_type_inferred" not in stub
+    assert stub["started_at"] == "2026-11-24T09:30:00.000Z"  # STATE.md's, as UTC Z
+    assert stub["completed_at"] == last and stub["_completed_at_estimated"] is True
+    assert stub["duration_seconds"] > 0
+    # without events the end is STATE.md's last write
+    write_state(repo, text.replace("main-2026-11-24-feature-1", "main-2026-11-24-deep-9"))
+    state.begin(repo, fresh=True, session_type="feature")
+    (stub,) = [r for r in store.read("sessions") if r["session_id"] == "main-2026-11-24-deep-9"]
+    assert (stub["started_at"], stub["completed_at"]) == (
+        "2026-11-24T09:30:00.000Z",
+        "2026-11-24T11:00:00.000Z",
+    )
+    assert stub["duration_seconds"] == 5400
+
+
+def test_resume_of_another_branchs_session_needs_fresh(repo: Path) -> None:
+    path = write_state(repo, ACTIVE.replace('branch: "main"', 'branch: "feat-a"'))
+    before = path.read_bytes()
+    for resume in (False, True):
+        with pytest.raises(state.StateTransitionError, match=r"feat-a.*main") as info:
+            state.begin(repo, resume=resume)  # spec §7.4: another branch requires --fresh
+        assert "--fresh" in (info.value.hint or "") and "--resume" not in (info.value.hint or "")
+    assert path.read_bytes() == before
+    state.begin(repo, fresh=True)
+    fm = state.read(repo).frontmatter  # type: ignore[union-attr]
+    assert fm["branch"] == "main" and fm["session"] != "main-2026-11-24-feature-1"
+
+
+def test_resume_emits_session_resumed(repo: Path) -> None:
+    path = write_state(repo)
+    before = path.read_bytes()
+    result = state.begin(repo, resume=True)  # active: stays active, file unchanged
+    assert not result.written and path.read_bytes() == before
+    write_state(repo, ACTIVE.replace("status: active", "status: paused"))
+    assert state.begin(repo, resume=True).written
+    events = list(MetricsStore(repo).read("events"))
+    assert [e["event"] for e in events] == ["sessionkit.session.resumed"] * 2
+    assert {e["session_id"] for e in events} == {"main-2026-11-24-feature-1"}
+
+
+def test_close_wave_emits_wave_completed(repo: Path) -> None:
+    write_state(repo)
+    state.add_wave(repo, 3, "Impl", planned=4)
+    assert state.read(repo).waves[-1]["role"] == "Impl"  # type: ignore[union-attr]
+    state.add_agent(repo, 3, "a", "done")
+    state.add_agent(repo, 3, "b", "partial")
+    state.close_wave(repo, actual=5)  # spec §3.5 registry: state close-wave
+    state.add_wave(repo, 4, "Verify")
+    state.add_agent(repo, 4, "c", "done")
+    state.close_wave(repo, suite=(10, 2), platform="linux")
+    state.add_wave(repo, 5, "Docs")
+    state.close_wave(repo)  # nothing to add to the heading: still closed, still emitted
+    events = [
+        e for e in MetricsStore(repo).read("events") if e["event"] == "sessionkit.wave.completed"
+    ]
+    assert [(e["wave"], e["role"], e["result"]) for e in events] == [
+        (3, "Impl", "partial"),
+        (4, "Verify", "fail"),
+        (5, "Docs", "pass"),
+    ]
+    assert events[0]["agents"] == {"complete": 1, "partial": 1, "failed": 0}
+    assert events[0]["files_changed"] == 5 and "files_changed" not in events[1]
+    assert {e["session_id"] for e in events} == {"main-2026-11-24-feature-1"}
+
+
 def test_c63_session_id_allocation(repo: Path) -> None:
     from datetime import datetime, timezone
 

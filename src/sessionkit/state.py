@@ -293,7 +293,7 @@ def read(worktree: str | os.PathLike[str] = ".") -> State | None:
 # --------------------------------------------------------------------------- section parsers
 
 _WAVE_HEAD = re.compile(
-    r"^### Wave (\d+) — (.+?)(?: \(planned (\d+) files → actual (\d+)\))?"
+    r"^### Wave (\d+) — (.+?)(?: \(planned (\d+) files → actual (\d+|\?)\))?"
     r"(?: — suite (\d+)/(\d+) on (\S+))?\s*$"
 )
 _AGENT = re.compile(
@@ -313,7 +313,10 @@ def parse_waves(text: str) -> list[dict[str, Any]]:
         if head:
             wave: dict[str, Any] = {"wave": int(head.group(1)), "role": head.group(2), "agents": []}
             if head.group(3):
-                wave["planned"], wave["actual"] = int(head.group(3)), int(head.group(4))
+                # `actual ?`: a wave that `add wave --planned` opened and that is not closed yet
+                actual = head.group(4)
+                wave["planned"] = int(head.group(3))
+                wave["actual"] = int(actual) if actual.isdigit() else None
             if head.group(5):
                 wave["suite"] = {
                     "passed": int(head.group(5)),
@@ -923,28 +926,35 @@ def begin(
     when = now or datetime.now(timezone.utc)
     branch = _current_branch(root)
     emitted: list[tuple[str, dict[str, Any]]] = []
-    abandoned: list[str] = []
+    resumed: list[str] = []
+    abandoned: list[dict[str, Any]] = []
 
     def transform(state: State | None) -> State | None:
         status = state.frontmatter.get("status") if state else None
         if state is not None and status in ("active", "paused"):
-            if resume:
-                st = state
-                st.frontmatter["status"] = "active"
-                emitted.append(("sessionkit.session.resumed", {}))
-                return st
-            same_branch = state.frontmatter.get("branch") == branch
+            owner = state.frontmatter.get("branch")
+            other_branch = isinstance(owner, str) and bool(owner) and owner != branch
             if not fresh:
-                where = (
-                    ""
-                    if same_branch
-                    else f" on branch {state.frontmatter.get('branch')} (current: {branch})"
-                )
-                raise StateTransitionError(
-                    f"session {state.frontmatter.get('session')} is {status}{where}",
-                    hint="pass --resume to continue it or --fresh to abandon it and start anew",
-                )
-            abandoned.append(str(state.frontmatter.get("session")))
+                session = state.frontmatter.get("session")
+                if other_branch:
+                    # Another branch's session is never taken over (spec §7.4).
+                    raise StateTransitionError(
+                        f"session {session} is {status} on branch {owner}, "
+                        f"not on the current branch {branch}",
+                        hint=f"switch back to {owner} to continue it, or pass --fresh to "
+                        "abandon it and start anew on this branch",
+                    )
+                if not resume:
+                    raise StateTransitionError(
+                        f"session {session} is {status}",
+                        hint="pass --resume to continue it or --fresh to abandon it and start anew",
+                    )
+                # Stays (or becomes) active; session.resumed is emitted even when the file
+                # does not change (spec §7.4 table).
+                resumed.append(str(session))
+                state.frontmatter["status"] = "active"
+                return state
+            abandoned.append(dict(state.frontmatter))
         base = state
         if state is not None and status == "completed":
             base = idle_reset(state)
@@ -985,20 +995,74 @@ def begin(
     result = update(root, transform, holder="sessionkit state begin")
     for old in abandoned:
         _record_abandoned(root, old)
-    if result.written:
+    if resumed:
+        _emit(root, "sessionkit.session.resumed", {})
+    elif result.written:
         for name, payload in emitted:
             _emit(root, name, payload)
     return result
 
 
-def _record_abandoned(root: str, session_id: str) -> None:
+_STARTED_EVENTS = frozenset(
+    {
+        "sessionkit.session.started",
+        "orchestrator.session.started",
+        "orchestrator.session.lock.acquired",
+    }
+)
+_SESSION_TYPES = ("feature", "deep", "housekeeping")
+
+
+def _record_abandoned(root: str, frontmatter: Mapping[str, Any]) -> None:
+    """The abandoned stub of a session that ``begin --fresh`` replaces (spec §3.4, §7.4).
+
+    Type and start come from STATE.md, as ``complete`` would have recorded them, else from
+    the session's start event; the end is the later of its last event and STATE.md's
+    ``updated`` (estimated), else now.
+    """
     from sessionkit.metrics.sessions import abandoned_stub
     from sessionkit.metrics.store import MetricsStore
+    from sessionkit.metrics.timestamps import normalize_ts
 
+    session_id = str(frontmatter.get("session"))
     store = MetricsStore(root)
     if any(r.get("session_id") == session_id for r in store.read("sessions")):
         return
-    store.record_session(abandoned_stub(store, session_id, source="sessionkit-state-fresh"))
+    start: Mapping[str, Any] | None = None
+    first = last = None
+    for record in store.read("events"):
+        ts = record.get("timestamp")
+        if record.get("session_id") != session_id or not isinstance(ts, str):
+            continue
+        first = ts if first is None or ts < first else first
+        last = ts if last is None or ts > last else last
+        names = (record.get("event"), record.get("_prior_art_event"))
+        if start is None and any(name in _STARTED_EVENTS for name in names):
+            start = record
+
+    def stamp(value: Any) -> str | None:
+        try:
+            return normalize_ts(value) if isinstance(value, str) else None
+        except (ValueError, OverflowError):
+            return None
+
+    kind = frontmatter.get("session-type")
+    if kind not in _SESSION_TYPES:
+        kind = (start or {}).get("session_type")
+    started = stamp(frontmatter.get("started_at")) or stamp((start or {}).get("timestamp"))
+    started = started or first
+    ends = [t for t in (last, stamp(frontmatter.get("updated"))) if t is not None]
+    if ends and started is not None:
+        ends.append(started)  # never before the start (S1)
+    stub = abandoned_stub(
+        store,
+        session_id,
+        source="sessionkit-state-fresh",
+        session_type=kind if kind in _SESSION_TYPES else None,
+        started_at=started,
+        completed_at=max(ends) if ends else None,
+    )
+    store.record_session(stub)
 
 
 def recommend(completion: float | None, carryover: float | None) -> str | None:
@@ -1164,6 +1228,13 @@ def close_wave(
     suite: tuple[int, int] | None = None,
     platform: str | None = None,
 ) -> WriteResult:
+    """Complete the current wave's heading and emit ``sessionkit.wave.completed``.
+
+    The event is emitted whenever the wave is closed, also when every option was omitted and
+    the heading therefore stays as it is.
+    """
+    closed: list[dict[str, Any]] = []
+
     def change(st: State) -> None:
         lines = _section_lines(st, "Wave History")
         index = max((i for i, ln in enumerate(lines) if ln.startswith("### Wave ")), default=None)
@@ -1185,8 +1256,37 @@ def close_wave(
             head += f" — suite {suite[0]}/{suite[1]} on {platform or 'unknown'}"
         lines[index] = head
         _set_lines(st, "Wave History", lines)
+        end = next(
+            (i for i in range(index + 1, len(lines)) if lines[i].startswith("### ")), len(lines)
+        )
+        closed.extend(parse_waves("\n".join(lines[index:end])))
 
-    return _mutate(worktree, change, "sessionkit state close-wave")
+    result = _mutate(worktree, change, "sessionkit state close-wave")
+    if closed:
+        name, payload, wave = _wave_completed(closed[0], actual)
+        from sessionkit.metrics.events import emit_event
+
+        emit_event(os.fspath(worktree), name, payload, wave=wave, timeout=2.0, source="cli")
+    return result
+
+
+def _wave_completed(wave: Mapping[str, Any], actual: int | None) -> tuple[str, dict[str, Any], int]:
+    """The ``sessionkit.wave.completed`` event of a parsed Wave History entry (spec §3.5)."""
+    agents = {"complete": 0, "partial": 0, "failed": 0}
+    for agent in wave["agents"]:
+        agents[{"done": "complete"}.get(agent["status"], agent["status"])] += 1
+    suite_failed = (wave.get("suite") or {}).get("failed", 0) > 0
+    if suite_failed or agents["failed"]:
+        result = "fail"
+    elif agents["partial"]:
+        result = "partial"
+    else:
+        result = "pass"
+    payload: dict[str, Any] = {"role": wave["role"], "result": result, "agents": agents}
+    files = actual if actual is not None else wave.get("actual")
+    if isinstance(files, int):
+        payload["files_changed"] = files
+    return "sessionkit.wave.completed", payload, int(wave["wave"])
 
 
 def add_agent(
