@@ -422,3 +422,16 @@ def test_add_with_metrics_disabled_creates_nothing(
     monkeypatch.setenv("SESSIONKIT_NO_METRICS", "1")
     assert store.learnings.add("fragile-file", "s", "i", session="S").action == "disabled"
     assert not store.root.exists()
+
+
+def test_manual_archive_emits_learning_archived(store: MetricsStore) -> None:
+    lid = store.learnings.add("fragile-file", "s", "i", session="S").id
+
+    def archived_events() -> list[dict[str, object]]:
+        return [e for e in store.read("events") if e["event"] == "sessionkit.learning.archived"]
+
+    store.learnings.archive(lid, "pruned")  # dry run: nothing happens, nothing is emitted
+    assert archived_events() == []
+    store.learnings.archive(lid, "pruned", dry_run=False)
+    [event] = archived_events()
+    assert (event["learning_id"], event["type"], event["reason"]) == (lid, "fragile-file", "pruned")

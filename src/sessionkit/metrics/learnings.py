@@ -767,12 +767,15 @@ class Learnings:
             extra["_archive_note"] = note
         tombstones = self._tombstones()
         report = LearningsReport("archive", dry_run)
+        archived: dict[str, Any] = {}
 
         def planner(lines: builtins.list[Line]) -> RewritePlan:
             entries, _loose = _analyse(lines, tombstones)
             entry = entries.get(id)
             if entry is None or entry.tombstoned:
                 raise LearningNotFound(f"no live learning with id {id}")
+            archived.clear()
+            archived.update(entry.record)
             if into is not None:
                 # checked in the same locked snapshot as the archived line: a pointer to a
                 # learning that does not exist (or to itself) would leave the archive dangling
@@ -795,6 +798,8 @@ class Learnings:
         result = self.store.rewrite(Stream.LEARNINGS, planner, reason="archive", dry_run=dry_run)
         report.changed = result.changed
         report.archived[reason] += 1
+        if result.changed and not dry_run:  # as prune and sweep do (§3.5 registry)
+            self._emit("sessionkit.learning.archived", archived, reason=reason)
         return report
 
     def restore(
