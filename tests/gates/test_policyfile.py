@@ -109,3 +109,47 @@ def test_unreadable_file_is_environment_and_bad_encoding_is_config(tmp_path: Pat
     policy.mkdir()  # exists but cannot be read as a file (permissions do not stop root)
     with pytest.raises(GateEnvironmentError):
         load_policy(str(tmp_path))
+
+
+def test_cwd_through_a_symlink_out_of_the_root_is_a_config_error(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "sub").mkdir(parents=True)
+    (root / "out").symlink_to(tmp_path)
+    (root / "in").symlink_to(root / "sub")
+    text = json.dumps(
+        {"version": 2, "commands": {"lint": {"command": "x", "cwd": "out"}}}, indent=2
+    )
+    write(root, text)
+    with pytest.raises(GateConfigError) as info:
+        load_policy(str(root))
+    problem = info.value.diagnostics[0]
+    assert problem[4] == "/commands/lint/cwd" and "inside the project root" in problem[1]
+    assert problem[3] == next(i for i, line in enumerate(text.splitlines(), 1) if '"cwd"' in line)
+    assert validate_policy_file(str(root))[0][4] == "/commands/lint/cwd"
+    # a symlink that stays inside the project is fine
+    write(root, json.dumps({"version": 2, "commands": {"lint": {"command": "x", "cwd": "in"}}}))
+    assert load_policy(str(root)).commands["lint"]["cwd"] == "in"
+    assert validate_policy_file(str(root)) == []
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_are_not_json(constant: str) -> None:
+    text = '{"version": 2,\n "rationale": "NaN Infinity",\n "defaults": {"timeout_s": ' + constant
+    text += "}}"
+    doc, problems = validate_text(text)
+    assert doc is None
+    assert problems[0][0] == "parse-error" and problems[0][3] == 3
+    assert problems[0][1].startswith(f"{constant} is not JSON")
+
+
+def test_unknown_key_is_located_at_the_key_with_a_fix() -> None:
+    problems = validate_text('{"version": 2,\n  "comands": {"lint": {"command": "x"}}}')[1]
+    assert problems[0][3] == 2 and problems[0][4] == ""
+    assert "unknown key 'comands'; did you mean 'commands'?" in problems[0][1]
+    problems = validate_text('{"version": 2,\n  "zzz": 1}')[1]
+    assert problems[0][3] == 2 and "remove it, or use one of: version," in problems[0][1]
+    problems = validate_text(
+        '{"version": 2, "commands": {"lint": {"command": "x",\n  "tmeout_s": 5}}}'
+    )[1]
+    assert problems[0][3] == 2 and problems[0][4] == "/commands/lint"
+    assert "did you mean 'timeout_s'?" in problems[0][1]

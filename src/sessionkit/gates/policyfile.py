@@ -7,6 +7,7 @@ broken edit silently disable the gate.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import os
@@ -78,6 +79,34 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+class _NonFiniteNumber(ValueError):
+    pass
+
+
+def _no_constants(constant: str) -> Any:
+    # Python's json accepts NaN/Infinity, which are not JSON; NaN also passes every bound
+    # of the schema (each comparison is false) and would reach the result as a bare token
+    raise _NonFiniteNumber(constant)
+
+
+def _line_of_constant(text: str, constant: str) -> int | None:
+    """The line of the first ``constant`` token outside a string."""
+    in_string = escaped = False
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif text.startswith(constant, index):
+            return text.count("\n", 0, index) + 1
+    return None
+
+
 def line_of(text: str, pointer_parts: list[str | int]) -> int | None:
     """Best-effort line of the last object key of a JSON pointer (scanning for the token)."""
     keys = [p for p in pointer_parts if isinstance(p, str)]
@@ -96,11 +125,35 @@ def _pointer(parts: list[str | int]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+def _unexpected_keys(error: Any) -> list[str]:
+    """The keys an ``additionalProperties`` error is about, in document order."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return []
+    known = error.schema.get("properties") or {}
+    patterns = error.schema.get("patternProperties") or {}
+    return [
+        key
+        for key in error.instance
+        if key not in known and not any(re.search(p, key) for p in patterns)
+    ]
+
+
 def _describe(error: Any) -> str:
     parts = list(error.absolute_path)
     where = ".".join(str(p) for p in parts) or "(top level)"
     last = parts[-1] if parts else None
     instance = error.instance
+    unexpected = _unexpected_keys(error)
+    if unexpected:
+        known = [k for k in error.schema.get("properties") or {} if k != "$schema"]
+        names = ", ".join(repr(k) for k in unexpected)
+        close = difflib.get_close_matches(unexpected[0], known, n=1)
+        fix = (
+            f"did you mean {close[0]!r}?"
+            if close
+            else f"remove it, or use one of: {', '.join(known)}"
+        )
+        return f"{where}: unknown key {names}; {fix}"
     if last == "command" and isinstance(instance, str) and not instance.strip():
         return f'{where} must not be empty; write the command, or "skip" to opt out'
     if last == "timeout_s":
@@ -115,7 +168,18 @@ def validate_text(
 ) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
     """Parse and validate policy text; returns ``(document or None, diagnostics)``."""
     try:
-        doc = json.loads(text, object_pairs_hook=_no_duplicates)
+        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except _NonFiniteNumber as exc:
+        constant = str(exc.args[0])
+        return None, [
+            (
+                "parse-error",
+                f"{constant} is not JSON (numbers must be finite); write a number, e.g. 900",
+                rel,
+                _line_of_constant(text, constant),
+                None,
+            )
+        ]
     except _DuplicateKey as exc:
         return None, [
             (
@@ -145,8 +209,17 @@ def validate_text(
         if error.validator in ("allOf", "if", "then"):
             continue
         path_parts: list[str | int] = list(error.absolute_path)
+        # an unknown key is located at the key itself, not at the object that holds it
+        unexpected = _unexpected_keys(error)
+        line = line_of(text, [*path_parts, *unexpected[:1]]) if unexpected else None
         problems.append(
-            ("schema", _describe(error), rel, line_of(text, path_parts), _pointer(path_parts))
+            (
+                "schema",
+                _describe(error),
+                rel,
+                line or line_of(text, path_parts),
+                _pointer(path_parts),
+            )
         )
     if not problems and isinstance(doc, dict) and doc.get("version") == 2:
         parts: list[str | int]
@@ -179,6 +252,33 @@ def validate_text(
     return (doc if not problems else None), problems
 
 
+def cwd_outside_root(root: str, cwd: str) -> bool:
+    """Whether ``cwd`` (relative to ``root``) resolves outside it, symlinks followed."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(real_root, cwd))
+    return real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def _escaping_cwds(root: str, doc: Mapping[str, Any], text: str) -> list[Diagnostic]:
+    """``cwd`` values that leave the project through a symlink (the text check sees only ``..``)."""
+    problems: list[Diagnostic] = []
+    for name, entry in (doc.get("commands") or {}).items():
+        cwd = entry.get("cwd") if isinstance(entry, dict) else None
+        if isinstance(cwd, str) and cwd_outside_root(root, cwd):
+            parts: list[str | int] = ["commands", name, "cwd"]
+            problems.append(
+                (
+                    "schema",
+                    f"commands.{name}.cwd must stay inside the project root (got {cwd!r}, "
+                    "which a symlink leads outside it); name a directory of the project",
+                    POLICY_PATH,
+                    line_of(text, parts),
+                    _pointer(parts),
+                )
+            )
+    return problems
+
+
 def validate_policy_file(root: str) -> list[Diagnostic]:
     """The public validator for ``quality-gates.json`` (the config capability's registry).
 
@@ -194,7 +294,8 @@ def validate_policy_file(root: str) -> list[Diagnostic]:
         return [("unreadable", f"cannot read the policy file: {exc}", POLICY_PATH, None, None)]
     except UnicodeDecodeError as exc:
         return [_not_utf8(exc)]
-    return validate_text(text)[1]
+    doc, problems = validate_text(text)
+    return _escaping_cwds(root, doc, text) if doc is not None else problems
 
 
 def _read_policy(path: str) -> str:
@@ -234,6 +335,9 @@ def load_policy(root: str) -> Policy:
         doc, problems = None, [_not_utf8(exc)]
     else:
         doc, problems = validate_text(text)
+        if doc is not None:
+            problems = _escaping_cwds(root, doc, text)
+            doc = None if problems else doc
     if doc is None:
         first = problems[0]
         where = f"{first[2]}:{first[3]}" if first[3] else str(first[2])
