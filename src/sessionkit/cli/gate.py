@@ -52,7 +52,10 @@ def _term_as_interrupt() -> Any:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _render(result: Any, *, as_json: bool, quiet: bool, no_color: bool) -> None:
+def _render(
+    result: Any, *, as_json: bool, quiet: bool, no_color: bool, to_stderr: bool = False
+) -> None:
+    """The terminal rendering (or ``--json``); ``to_stderr`` when a report owns stdout (§9.1)."""
     from sessionkit.gates.reports.model import ReportModel
     from sessionkit.gates.reports.text import render
 
@@ -61,14 +64,15 @@ def _render(result: Any, *, as_json: bool, quiet: bool, no_color: bool) -> None:
         return
     if quiet and result.status == "pass":
         return
-    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    stream = sys.stderr if to_stderr else sys.stdout
+    encoding = getattr(stream, "encoding", None) or "ascii"
     try:
         "✓✗⏱".encode(encoding)
         ascii_only = False
     except (UnicodeEncodeError, LookupError):
         ascii_only = True
     text = render(ReportModel.from_gate(result), ascii_only=ascii_only)
-    color = not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+    color = not no_color and not os.environ.get("NO_COLOR") and stream.isatty()
     if color:
         first, _, rest = text.partition("\n")
         lines = rest.split("\n")
@@ -82,12 +86,12 @@ def _render(result: Any, *, as_json: bool, quiet: bool, no_color: bool) -> None:
                 line = click.style(line, fg="yellow")
             styled.append(line)
         text = first + "\n" + "\n".join(styled)
-    click.echo(text, nl=False)
+    click.echo(text, nl=False, err=to_stderr, color=color)
     if os.environ.get("GITLAB_CI") == "true":
-        _gitlab_sections(result)
+        _gitlab_sections(result, to_stderr)
 
 
-def _gitlab_sections(result: Any) -> None:
+def _gitlab_sections(result: Any, to_stderr: bool) -> None:
     """Each check's tail in a collapsible GitLab log section (collapsed unless it failed)."""
     import time
 
@@ -98,10 +102,11 @@ def _gitlab_sections(result: Any) -> None:
         collapsed = "true" if check.status in ("pass", "skip") else "false"
         stamp = int(time.time())
         click.echo(
-            f"\x1b[0Ksection_start:{stamp}:{name}[collapsed={collapsed}]\r\x1b[0K{check.name} ({check.status}) output"
+            f"\x1b[0Ksection_start:{stamp}:{name}[collapsed={collapsed}]\r\x1b[0K{check.name} ({check.status}) output",
+            err=to_stderr,
         )
-        click.echo(check.tail)
-        click.echo(f"\x1b[0Ksection_end:{stamp}:{name}\r\x1b[0K")
+        click.echo(check.tail, err=to_stderr)
+        click.echo(f"\x1b[0Ksection_end:{stamp}:{name}\r\x1b[0K", err=to_stderr)
 
 
 def _reports(
@@ -116,15 +121,33 @@ def _reports(
     )
 
 
-def _check_report_conflicts(specs: Sequence[str], as_json: bool) -> None:
-    from sessionkit.gates.errors import GateUsageError
-    from sessionkit.gates.reports import parse_spec
+def _check_report_conflicts(specs: Sequence[str], as_json: bool) -> bool:
+    """Usage errors of ``--report`` found before anything runs; True when a report document
+    goes to stdout, so the terminal rendering must go to stderr (stdout is one document).
 
+    Only one thing may write to stdout: ``--json``, a report to ``-``, or the ``github``
+    workflow commands (which tolerate the terminal rendering around them, not a document).
+    """
+    from sessionkit.gates.errors import GateUsageError
+    from sessionkit.gates.reports import WRITERS, parse_spec
+
+    users: list[str] = ["--json"] if as_json else []
+    document = False
     for spec in specs:
         name, path = parse_spec(spec)
-        if as_json and path in (None, "-") and name in ("github", "json", "text"):
-            # one document on stdout: --json already prints the result a json report would
-            raise GateUsageError(f"--json and --report {name} to stdout both write to stdout")
+        target = path or WRITERS[name].default_path
+        if target is None:
+            raise GateUsageError(f"--report {name} needs a path ({name}:PATH)")
+        if target == "-":
+            users.append(f"--report {name}")
+            document = document or name != "github"
+    if len(users) > 1:
+        # one document on stdout: --json already prints the result a json report would
+        raise GateUsageError(
+            f"{' and '.join(users)} to stdout {'both' if len(users) == 2 else 'all'} write to"
+            " stdout; give the reports a file path (FORMAT:PATH)"
+        )
+    return document
 
 
 def run_options(function: Any) -> Any:
@@ -159,7 +182,12 @@ def run_options(function: Any) -> Any:
             "--github-annotations", type=click.IntRange(1, 10), default=10, show_default=True
         ),
         click.option("--no-github-summary", is_flag=True),
-        click.option("--json", "as_json", is_flag=True, help="Print the result document."),
+        click.option(
+            "--json",
+            "as_json",
+            is_flag=True,
+            help="Print one JSON document (baseline save: the stored baseline).",
+        ),
         click.option("--stream", is_flag=True, help="Copy tool output to the terminal."),
         click.option("--quiet", is_flag=True),
         click.option("--no-progress", is_flag=True),
@@ -202,7 +230,7 @@ def _run(
     from sessionkit.gates import run_gates
     from sessionkit.gates.progress import Progress
 
-    _check_report_conflicts(reports, as_json)
+    report_on_stdout = _check_report_conflicts(reports, as_json)
     show_progress = not (quiet or no_progress or (as_json and not sys.stderr.isatty()))
     progress = Progress() if show_progress else None
     try:
@@ -226,7 +254,7 @@ def _run(
             progress.close()
     from sessionkit import git
 
-    _render(result, as_json=as_json, quiet=quiet, no_color=no_color)
+    _render(result, as_json=as_json, quiet=quiet, no_color=no_color, to_stderr=report_on_stdout)
     _reports(result, reports, github_annotations, no_github_summary, git.get_root(project_dir))
     return int(result.exit_code)
 
@@ -323,11 +351,18 @@ def baseline_save(
     no_ref: bool,
     **options: Any,
 ) -> None:
-    """Run the baseline variant and store it (exit 0 whatever the checks' statuses)."""
+    """Run the baseline variant and store it (exit 0 whatever the checks' statuses).
+
+    ``--json`` prints the stored baseline document (schema ``gate-baseline``, as ``show
+    --json``), whether it was measured, imported with ``--from`` or reused.
+    """
     from sessionkit import git
     from sessionkit.gates import baseline as baselines
     from sessionkit.gates.errors import GateUsageError
 
+    as_json = bool(options["as_json"])
+    report_on_stdout = _check_report_conflicts(options["reports"], as_json)
+    human_err = as_json or report_on_stdout  # stdout holds one document (§9.1, ARCHITECTURE)
     root = git.get_root(options["project_dir"])
     the_key = key or baselines.current_key(root, os.environ)
     if from_result is not None:
@@ -356,42 +391,73 @@ def baseline_save(
     else:
         from sessionkit.gates import run_gates
 
-        if reuse and not no_ref and _reuse_current(root, the_key, options):
-            exit_with(0)
-        result = run_gates(
-            "baseline",
-            options["project_dir"],
-            checks=list(options["checks"]) or None,
-            timeout_s=options["timeout"],
-            baseline_key=the_key,
-            save_baseline=True,
-            baseline_output=output,
-            store_ref=not no_ref,
-            emit_events=False,
-            lock_timeout_s=options["lock_timeout"],
-        )
-        if result.status == "error":
-            _render(result, as_json=options["as_json"], quiet=False, no_color=True)
-            exit_with(result.exit_code)
-        _reports(
-            result,
-            options["reports"],
-            options["github_annotations"],
-            options["no_github_summary"],
-            root,
-        )
-        stored, _warning = baselines.load_ref(root, baselines.ref_for(the_key))
+        if reuse and not no_ref:
+            current = _reuse_current(root, the_key, options, human_err=human_err)
+            if current is not None:
+                if as_json:
+                    echo_json(current)
+                exit_with(0)
+        # --json --no-ref without --output: the document is only in a file we read back
+        copy = output
+        if as_json and no_ref and output is None:
+            import tempfile
+
+            fd, copy = tempfile.mkstemp(prefix="sessionkit-baseline-", suffix=".json")
+            os.close(fd)
+        try:
+            result = run_gates(
+                "baseline",
+                options["project_dir"],
+                checks=list(options["checks"]) or None,
+                timeout_s=options["timeout"],
+                baseline_key=the_key,
+                save_baseline=True,
+                baseline_output=copy,
+                store_ref=not no_ref,
+                emit_events=False,
+                lock_timeout_s=options["lock_timeout"],
+            )
+            if result.status == "error":
+                _render(
+                    result, as_json=as_json, quiet=False, no_color=True, to_stderr=report_on_stdout
+                )
+                _reports(
+                    result,
+                    options["reports"],
+                    options["github_annotations"],
+                    options["no_github_summary"],
+                    root,
+                )
+                exit_with(result.exit_code)
+            _reports(
+                result,
+                options["reports"],
+                options["github_annotations"],
+                options["no_github_summary"],
+                root,
+            )
+            stored, _warning = (
+                baselines.load_ref(root, baselines.ref_for(the_key))
+                if not no_ref
+                else (_read_json(copy) if copy else None, None)
+            )
+        finally:
+            if copy is not None and copy != output:
+                os.unlink(copy)
         document = (
             stored
-            if stored is not None and not no_ref
+            if stored is not None
             else {
                 "commit": result.repo.get("head") or "",
                 "checks": {c.name: {"status": c.status} for c in result.checks if not c.scoped},
             }
         )
+    if as_json:
+        echo_json(document)
     if not no_ref:
         click.echo(
-            f"baseline for {the_key} @ {str(document['commit'])[:12]} saved at {baselines.ref_for(the_key)}"
+            f"baseline for {the_key} @ {str(document['commit'])[:12]} saved at {baselines.ref_for(the_key)}",
+            err=human_err,
         )
     failing = [name for name, c in document["checks"].items() if c["status"] != "pass"]
     if failing:
@@ -403,8 +469,20 @@ def baseline_save(
     exit_with(0)
 
 
-def _reuse_current(root: str, key: str, options: dict[str, Any]) -> bool:
-    """Print why the stored baseline is (not) current; True when it can be reused."""
+def _read_json(path: str) -> Any:
+    """A document written by this run (``--output``); None when it cannot be read back."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _reuse_current(
+    root: str, key: str, options: dict[str, Any], *, human_err: bool = False
+) -> dict[str, Any] | None:
+    """Print why the stored baseline is (not) current; the stored document when it can be
+    reused, else None."""
 
     from sessionkit.gates import baseline as baselines
     from sessionkit.gates.engine import baseline_command_hashes
@@ -412,7 +490,7 @@ def _reuse_current(root: str, key: str, options: dict[str, Any]) -> bool:
 
     stored, _warning = baselines.load_ref(root, baselines.ref_for(key))
     if stored is None:
-        return False
+        return None
     policy = load_policy(root)
     hashes = baseline_command_hashes(root)
     if options["checks"]:
@@ -426,15 +504,16 @@ def _reuse_current(root: str, key: str, options: dict[str, Any]) -> bool:
     )
     if reasons:
         click.echo(f"not reusing the stored baseline: {', '.join(reasons)}", err=True)
-        return False
+        return None
     click.echo(
-        f"baseline for {key} @ {str(stored['commit'])[:12]} is current, saved {_age(stored)}"
+        f"baseline for {key} @ {str(stored['commit'])[:12]} is current, saved {_age(stored)}",
+        err=human_err,
     )
     if not options["no_events"]:
         from sessionkit.gates.events import emit
 
         emit(root, "sessionkit.gate.baseline", _baseline_event("reused", key, stored))
-    return True
+    return stored
 
 
 def _age(document: dict[str, Any]) -> str:
@@ -550,6 +629,7 @@ def report_cmd(
     """Render reports from a stored GateResult without running anything."""
     from sessionkit.gates.reports import load_result
 
+    _check_report_conflicts(reports, as_json=False)
     result = load_result(from_result)
     _reports(result, reports, github_annotations, no_github_summary, None)
     exit_with(0 if exit_zero else result.exit_code)

@@ -414,3 +414,43 @@ def test_a_policy_file_that_is_not_utf8_is_a_config_error_with_its_line(
         ".orchestrator/policy/quality-gates.json:3: not UTF-8 (byte 0xff)"
         in ran.stdout + ran.stderr
     )
+
+
+def test_a_report_on_stdout_is_the_only_thing_on_stdout(
+    gate_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
+    # D5, §9.1/§9.2: a report to "-" is one valid document; the terminal table goes to stderr
+    repo = gate_repo({"test": {"command": "ls"}})
+    missing_path = cli(repo, "gate", "run", "--no-progress", "--report", "text")
+    assert missing_path.returncode == 2 and "needs a path" in missing_path.stderr
+    assert not (repo / ".orchestrator" / "gates" / "runs").exists()  # refused before running
+    for spec in ("json", "sarif:-", "codequality=-"):
+        ran = cli(repo, "gate", "run", "--no-progress", "--report", spec)
+        assert ran.returncode == 0, ran.stderr
+        json.loads(ran.stdout)
+        assert "sessionkit gate · full-gate" in ran.stderr
+    for args in (
+        ("--json", "--report", "sarif:-"),
+        ("--report", "sarif:-", "--report", "codequality:-"),
+        ("--report", "github", "--report", "json"),
+    ):
+        both = cli(repo, "gate", "run", "--no-progress", *args)
+        assert both.returncode == 2 and both.stdout == ""
+        assert "write to stdout" in both.stderr
+    plain = cli(repo, "gate", "run", "--no-progress", "--report", "github:-")
+    assert plain.stdout.startswith("sessionkit gate")  # workflow commands share stdout
+
+
+def test_baseline_save_json_prints_the_baseline_document(
+    gate_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
+    # D7: --json is one gate-baseline document on stdout, measured, reused or not stored
+    repo = gate_repo({"test": {"command": "ls"}})
+    for args in (("--force",), (), ("--no-ref",)):
+        ran = cli(repo, "gate", "baseline", "save", "--no-progress", "--json", *args)
+        assert ran.returncode == 0, ran.stderr
+        document = json.loads(ran.stdout)
+        assert [e.message for e in validator("gate-baseline").iter_errors(document)] == []
+        assert document["checks"]["test"]["status"] == "pass"
+    reused = cli(repo, "gate", "baseline", "save", "--json")
+    assert "is current" in reused.stderr and json.loads(reused.stdout)["key"] == "main"

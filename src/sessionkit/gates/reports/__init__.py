@@ -267,7 +267,10 @@ def write_model_report(
         if not target:
             print("note: --report github-output needs $GITHUB_OUTPUT or a path", file=sys.stderr)
             return None
-        _atomic_write(target, writer.render(model, options), append=True)
+        if target == "-":
+            _emit(writer.render(model, options), "-")
+        else:
+            _atomic_write(target, writer.render(model, options), append=True)
         return target
     if target is None:
         raise GateUsageError(f"--report {name} needs a path ({name}:PATH)")
