@@ -410,6 +410,33 @@ def test_close_wave_emits_wave_completed(repo: Path) -> None:
     assert {e["session_id"] for e in events} == {"main-2026-11-24-feature-1"}
 
 
+def test_set_fields_checks_values_before_writing(repo: Path) -> None:
+    path = write_state(repo)
+    before = path.read_bytes()
+    for bad in ({"y": {"a": 1}}, {"y": [1, [2]]}, {"y": [{"a": 1}, 2]}, {"y": float("nan")}):
+        with pytest.raises(state.StateError, match="invalid value for 'y'"):
+            state.set_fields(repo, bad)
+    with pytest.raises(state.StateError, match="not an RFC 3339"):
+        state.set_fields(repo, {"started_at": "2026-11-24"})
+    assert path.read_bytes() == before
+    state.set_fields(repo, {"started_at": "2026-11-24T10:00:00.5+02:00"})
+    assert state.read(repo).frontmatter["started_at"] == "2026-11-24T08:00:00.500Z"  # type: ignore[union-attr]
+    with pytest.raises(state.StateGuardError) as info:  # a transform's bad value: a guard
+        state.update(repo, lambda st: st and state.State({**st.frontmatter, "y": {}}))
+    assert info.value.reason == "round-trip"
+
+
+def test_add_wave_needs_a_role(repo: Path) -> None:
+    path = write_state(repo)
+    before = path.read_bytes()
+    for role in ("", " \n "):
+        with pytest.raises(state.StateError, match="a wave needs a role"):
+            state.add_wave(repo, 3, role)
+    with pytest.raises(state.StateError, match="integer >= 1"):
+        state.add_wave(repo, 0, "Impl")
+    assert path.read_bytes() == before
+
+
 def test_c63_session_id_allocation(repo: Path) -> None:
     from datetime import datetime, timezone
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import re
 import secrets
@@ -705,11 +706,11 @@ def update(
             current_text = None
         current = parse(current_text) if current_text is not None else None
         new = transform(current.copy() if current else None)
-        if new is None or (current is not None and serialize(new) == serialize(current)):
+        if new is None or (current is not None and _serialized(new) == serialize(current)):
             result = WriteResult(False, path, "unchanged", current)
         else:
             new.frontmatter["updated"] = (now or _now_ts)()
-            text = serialize(new)
+            text = _serialized(new)
             previous = len(current_text.encode("utf-8")) if current_text is not None else None
             guard(text, new, previous, cfg.max_bytes)
             if not dry_run:
@@ -718,6 +719,18 @@ def update(
     for broken in lock.broken:
         _emit(root, "sessionkit.state.lock_broken", {**_without(broken, "evidence"), "by": "auto"})
     return result
+
+
+def _serialized(new: State) -> str:
+    """``serialize(new)``; a value STATE.md cannot hold is a round-trip guard refusal."""
+    try:
+        return serialize(new)
+    except TypeError as exc:
+        raise StateGuardError(
+            f"STATE.md was not written: {exc}",
+            reason="round-trip",
+            hint="use strings, numbers, booleans, null or flat lists",
+        ) from None
 
 
 def _without(data: Mapping[str, Any], *keys: str) -> dict[str, Any]:
@@ -744,7 +757,14 @@ def set_fields(
     *,
     unset: Iterable[str] = (),
 ) -> WriteResult:
-    """Set frontmatter keys; ``status`` may only move between ``active`` and ``paused``."""
+    """Set frontmatter keys; ``status`` may only move between ``active`` and ``paused``.
+
+    Values are checked before anything is locked or written: a value STATE.md cannot hold
+    (an object, a list mixing objects and scalars, a non-finite number) or a timestamp key
+    that is not an RFC 3339 date-time raises ``StateError`` (exit 1); timestamps are written
+    as UTC ``Z`` milliseconds (spec §7.2).
+    """
+    values = {key: _checked_value(key, value) for key, value in values.items()}
     removed = list(unset)
     events: list[tuple[str, dict[str, Any]]] = []
 
@@ -777,6 +797,54 @@ def set_fields(
         for name, payload in events:
             _emit(os.fspath(worktree), name, payload)
     return result
+
+
+_TIMESTAMP_KEYS = ("started_at", "updated")
+
+
+def _is_scalar(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, (str, int))
+
+
+def _checked_value(key: str, value: Any) -> Any:
+    """``value`` as STATE.md stores it under ``key``; ``StateError`` when it cannot."""
+    if not _state_head._is_word(key):
+        raise StateError(
+            f"invalid frontmatter key {key!r}",
+            hint="keys are lower-case: a letter, then up to 63 of a-z, 0-9, '_' and '-'",
+        )
+    if key in _TIMESTAMP_KEYS and isinstance(value, str):
+        from sessionkit.metrics.timestamps import normalize_ts
+
+        try:
+            return normalize_ts(value)
+        except (ValueError, OverflowError):
+            raise StateError(
+                f"invalid value for {key!r}: {value!r} is not an RFC 3339 date-time",
+                hint="use e.g. 2026-11-24T09:30:00Z or 2026-11-24T10:30:00+01:00",
+            ) from None
+    if _is_scalar(value):
+        return value
+    if isinstance(value, list) and (
+        all(_is_scalar(v) for v in value)
+        or all(isinstance(v, dict) and all(_is_scalar(x) for x in v.values()) for v in value)
+    ):
+        return value
+    if isinstance(value, dict):
+        kind = "an object"
+    elif isinstance(value, list):
+        kind = "a list holding lists, nested objects, or objects next to other values"
+    elif isinstance(value, float):
+        kind = f"the number {value!r}"
+    else:
+        kind = f"a {type(value).__name__}"
+    raise StateError(
+        f"invalid value for {key!r}: {kind} cannot be stored in STATE.md",
+        hint="frontmatter values are strings, finite numbers, booleans, null, flat lists "
+        "and lists of flat objects; quote the value to store it as text",
+    )
 
 
 def _slug(branch: str) -> str:
@@ -1199,6 +1267,12 @@ def add_wave(
     worktree: str | os.PathLike[str], n: int, role: str, planned: int | None = None
 ) -> WriteResult:
     role = _one_line(role)
+    if not role:
+        # The heading would be `### Wave N — ` and the session record would drop the wave
+        # (spec §3.4: role is a non-empty string).
+        raise StateError("a wave needs a role", hint="pass --role, e.g. --role Discovery")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise StateError(f"a wave number is an integer >= 1, not {n!r}")
 
     def change(st: State) -> None:
         st.frontmatter["current-wave"] = n

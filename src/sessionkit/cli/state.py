@@ -171,10 +171,31 @@ def reset_cmd(apply: bool, force: bool, as_json: bool) -> None:
     """Idle reset (dry run by default); continuity sections are kept."""
     from sessionkit import state as api
 
-    result = api.reset(_root(), dry_run=not apply, force=force)
-    if not apply and result.state is not None and not as_json:
-        click.echo(api.serialize(result.state))
+    root = _root()
+    result = api.reset(root, dry_run=not apply, force=force)
+    if not apply and result.reason != "unchanged" and result.state is not None and not as_json:
+        click.echo(_diff(root, result.path, api.serialize(result.state)), nl=False)
     _emit_report(result.written, as_json, "reset")
+
+
+def _diff(root: str, path: str, new_text: str) -> str:
+    """The unified diff from the file at ``path`` (missing: empty) to ``new_text``."""
+    import difflib
+    import os
+
+    rel = os.path.relpath(path, root).replace(os.sep, "/")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            old_text: str | None = handle.read()
+    except FileNotFoundError:
+        old_text = None
+    lines = difflib.unified_diff(
+        (old_text or "").splitlines(keepends=True),
+        new_text.splitlines(keepends=True),
+        fromfile="/dev/null" if old_text is None else f"a/{rel}",
+        tofile=f"b/{rel}",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 @state.group("add")
