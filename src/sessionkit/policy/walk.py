@@ -732,6 +732,10 @@ class _Walker:
         # redirection into a file): outputs are computed only then
         self.need_output = 0
         self.payload_chars = 0
+        # the context of the later items of an unconditional `a && b && c` chain: an unset
+        # of git config there holds for the rest of the chain (each item runs only after the
+        # ones before it succeeded), and not after it
+        self.and_ctx: _Ctx | None = None
 
     @property
     def home_value(self) -> Value:
@@ -915,12 +919,24 @@ class _Walker:
         if node.ops:
             cctx = ctx.clone()
             cctx.cond = True
-            for op, item in zip(node.ops, node.items[1:]):
-                if op == "||" and state.cwd != before:
-                    state.cwd = _dedupe_values(state.cwd + before)
-                out = self._pipeline(item, state, cctx, stdin)
-                if self.need_output:
-                    output = _concat(output, out)
+            chain = not ctx.cond and all(op == "&&" for op in node.ops)
+            if chain:
+                outer, self.and_ctx = self.and_ctx, cctx
+                mark = len(self.git_config)
+            try:
+                for op, item in zip(node.ops, node.items[1:]):
+                    if op == "||" and state.cwd != before:
+                        state.cwd = _dedupe_values(state.cwd + before)
+                    out = self._pipeline(item, state, cctx, stdin)
+                    if self.need_output:
+                        output = _concat(output, out)
+            finally:
+                if chain:
+                    self.and_ctx = outer
+                    # after the chain, an unset in it may not have run: the value set before
+                    # it counts again (toward protection)
+                    kept = [e for e in self.git_config[mark:] if e[1] is not None]
+                    self.git_config[mark:] = kept
         if state.cwd != before:
             # a failed cd leaves the old cwd in place for every later command (§5.5)
             state.cwd = _dedupe_values(state.cwd + before)
@@ -2293,8 +2309,12 @@ def _literal_output(walker: _Walker, call: _Call, name: str, state: _State) -> V
     if name == "git":
         words = [a.text for a in args]
         if "rev-parse" in words:
-            if "--show-toplevel" in words or "--show-cdup" in words:
+            if "--show-toplevel" in words:
                 return Value((Sym(REPO), Lit("\n", True)))
+            if "--show-cdup" in words:
+                # the way up from the cwd to the top: "" or "../", always joined as a prefix
+                # (`$(git rev-parse --show-cdup)build`), so the top itself with its slash
+                return Value((Sym(REPO), Lit("/\n", True)))
             if "--git-dir" in words or "--git-common-dir" in words or "--absolute-git-dir" in words:
                 return Value((Sym(REPO), Lit("/.git\n", True)))
         return None
@@ -2356,7 +2376,118 @@ def _filter(name: str, args: list[str | None], text: str) -> Value | None:
         return lit(
             "".join(lines[:count] if name == "head" else lines[-count:] if count else []), True
         )
-    return None
+    if name == "sort":
+        return _sort_filter(words, text)
+    if name == "uniq":
+        return _uniq_filter(words, text)
+    return _grep_filter(name, words, text)
+
+
+def _flag_letters(words: list[str], allowed: str) -> str | None:
+    """The letters of short-option words made only of ``allowed`` letters (``-ru``), or None
+    when a word is anything else: an operand (a file to read), a value, a long option."""
+    letters = ""
+    for w in words:
+        if len(w) < 2 or w[0] != "-" or w[1] == "-" or any(c not in allowed for c in w[1:]):
+            return None
+        letters += w[1:]
+    return letters
+
+
+def _sort_filter(words: list[str], text: str) -> Value | None:
+    """``sort`` of known lines: the same lines in some order (the order the locale gives does
+    not change which targets a consumer receives); ``-u`` drops repeats."""
+    flags = _flag_letters(words, "bdfghiMnRrsuV")
+    if flags is None:
+        return None
+    lines = text.splitlines()
+    if "u" in flags:
+        lines = list(dict.fromkeys(lines))
+    return lit("".join(line + "\n" for line in sorted(lines, reverse="r" in flags)), True)
+
+
+def _uniq_filter(words: list[str], text: str) -> Value | None:
+    """``uniq`` of known lines: adjacent repeats collapsed; ``-d`` keeps only repeated lines,
+    ``-u`` only lines that are not repeated."""
+    flags = _flag_letters(words, "dui")
+    if flags is None:
+        return None
+    groups: list[tuple[str, int]] = []
+    for line in text.splitlines():
+        key = line.lower() if "i" in flags else line
+        if groups and (groups[-1][0].lower() if "i" in flags else groups[-1][0]) == key:
+            groups[-1] = (groups[-1][0], groups[-1][1] + 1)
+        else:
+            groups.append((line, 1))
+    kept = [
+        line
+        for line, count in groups
+        if not ("d" in flags and count < 2) and not ("u" in flags and count > 1)
+    ]
+    return lit("".join(line + "\n" for line in kept), True)
+
+
+# a pattern that basic and extended regular expressions and Python's ``re`` read alike
+_COMMON_REGEX = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/:,=@%^$.* "
+)
+
+
+def _grep_filter(name: str, words: list[str], text: str) -> Value | None:
+    """``grep PATTERN`` over known lines: the lines it selects. A pattern the three regex
+    dialects could read differently keeps every line (a superset of the real selection: each
+    consumer then judges at least what runs)."""
+    fixed = name == "fgrep"
+    ignore = invert = whole_line = whole_word = False
+    pattern: str | None = None
+    k = 0
+    while k < len(words):
+        w = words[k]
+        k += 1
+        if w == "-e" and k < len(words) and pattern is None:
+            pattern = words[k]
+            k += 1
+            continue
+        if w == "--":
+            if k < len(words) and pattern is None:
+                pattern = words[k]
+                k += 1
+            if k < len(words):
+                return None  # files to read
+            break
+        if w[:1] == "-" and len(w) > 1:
+            flags = _flag_letters([w], "EFGPivxws")
+            if flags is None:
+                return None  # counts, line numbers, context, files: other output
+            fixed = fixed or "F" in flags
+            ignore = ignore or "i" in flags
+            invert = invert or "v" in flags
+            whole_line = whole_line or "x" in flags
+            whole_word = whole_word or "w" in flags
+            continue
+        if pattern is None:
+            pattern = w
+            continue
+        return None  # a file operand: grep reads the file, not stdin
+    if pattern is None:
+        return None
+    import re
+
+    if fixed:
+        source = re.escape(pattern)
+    elif all(c in _COMMON_REGEX for c in pattern):
+        source = pattern
+    else:
+        return lit(text if text.endswith("\n") or not text else text + "\n", True)
+    if whole_word:
+        source = r"(?<!\w)(?:" + source + r")(?!\w)"
+    try:
+        rx = re.compile(source, re.IGNORECASE if ignore else 0)
+    except re.error:
+        return None
+    test = rx.fullmatch if whole_line else rx.search
+    kept = [line for line in text.splitlines() if (test(line) is not None) != invert]
+    return lit("".join(line + "\n" for line in kept), True)
 
 
 # --- handlers for builtins, wrappers, shells and executors ----------------------------------
@@ -2611,6 +2742,12 @@ def _h_eval(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Val
         return Value((Unknown("$(eval …)"),))
     ectx = ctx.hop("eval", call.node_span, "eval")
     start = call.spans[first][0] if len(args) == 1 else -1
+    if call.env:
+        # X=src eval '…': the prefix assignment holds while eval runs (bash keeps it only
+        # for the command), so the payload reads it from a copy of the current state
+        prefixed = state.copy()
+        _command_env_into(prefixed, state, call.env)
+        return w._payload_text(text, prefixed, ectx, exact_at=start)
     return w._payload_text(text, state, ectx, exact_at=start)
 
 
@@ -2949,6 +3086,8 @@ def _h_shell(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
     for var in state.exported:
         if var in state.vars:
             new_state.vars[var] = state.vars[var]
+    if call.env:
+        _command_env_into(new_state, state, call.env)
     if has_c:
         if i >= len(argv):
             return _EMPTY
@@ -2976,6 +3115,29 @@ def _h_shell(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
         sctx.dry = sctx.dry or dry
         return w._payload_text(content, new_state, sctx, exact_at=-1)
     return _stdin_program(w, call, name, new_state, ctx, dry)
+
+
+def _command_env_into(target: _State, state: _State, env: tuple[tuple[str, Value], ...]) -> None:
+    """The command's own environment, seen by the program it runs (§5.3, §6.1): prefix
+    assignments (``X=src bash -c …``) and wrapper-set variables (``env X=src``,
+    ``sudo X=src``) on top of what ``state`` exports. The pairs of exported variables that
+    ``_env`` repeats (their value, or the ``$NAME`` placeholder of a multi-valued one) are
+    already in ``target``."""
+    last: dict[str, Value] = {}
+    for name, value in env:
+        last[name] = value
+    for name, value in last.items():
+        if name in state.exported:
+            alts = state.vars.get(name)
+            if alts is not None and any(
+                alt is not None and len(alt) == 1 and alt[0] == value for alt in alts
+            ):
+                continue
+            pieces = value.pieces
+            if len(pieces) == 1 and type(pieces[0]) is Unknown and pieces[0].origin == "$" + name:
+                continue
+        target.vars[name] = ((value,),)
+        target.exported.add(name)
 
 
 def _stdin_program(
@@ -4003,7 +4165,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
     if sub == "mv":
         _record_moves(w, argv[i:], run_cwd or state.cwd)
     if sub == "config":
-        _git_config_set(w, rtexts, rest)
+        _git_config_set(w, rtexts, rest, keep_unset=not ctx.cond or ctx is w.and_ctx)
     elif sub == "submodule" and "foreach" in rtexts:
         k = rtexts.index("foreach")
         words = [v for v in rest[k + 1 :] if v.text not in ("--recursive", "-q", "--quiet")]
@@ -4034,8 +4196,8 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
         # git never looks a builtin up as an alias: -c alias.status='reset --hard' status is status
         alias = None
         for key, value in reversed(all_cfg):
-            if key == "alias." + sub.lower() and value is not None:
-                alias = value
+            if key == "alias." + sub.lower():
+                alias = value  # None: unset again (`git config --unset alias.NAME`)
                 break
         if alias is not None and alias.text is not None:
             gctx = ctx.hop("git-alias", call.node_span, sub)
@@ -4178,7 +4340,11 @@ def _template_dir(template: Value) -> Value:
     return lit(".")
 
 
-def _git_config_set(w: _Walker, texts: list[str | None], values: list[Value]) -> None:
+def _git_config_set(
+    w: _Walker, texts: list[str | None], values: list[Value], *, keep_unset: bool = True
+) -> None:
+    """Record a `git config` write for the rest of the command (§5.8); an unset that may not
+    run (after `&&`/`||`, in a branch) is not recorded, so the value set before still counts."""
     operands: list[int] = []
     unset = False
     k = 0
@@ -4206,7 +4372,8 @@ def _git_config_set(w: _Walker, texts: list[str | None], values: list[Value]) ->
         return
     key = (texts[operands[0]] or "").lower()
     if unset:
-        w.git_config.append((key, None))
+        if keep_unset:
+            w.git_config.append((key, None))
     elif len(operands) >= 2:
         w.git_config.append((key, values[operands[1]]))
 

@@ -317,7 +317,9 @@ LITERAL_PRODUCERS = frozenset(
         ":",
     )
 )
-FILTERS = frozenset(("base64", "rev", "tr", "head", "tail"))
+FILTERS = frozenset(
+    ("base64", "rev", "tr", "head", "tail", "sort", "uniq", "grep", "egrep", "fgrep")
+)
 
 # Filters between a producer and a consumer that keep the producer's class (§7.3).
 SELECTING_FILTERS = frozenset(("grep", "egrep", "fgrep", "rg", "head", "tail", "sort", "uniq"))

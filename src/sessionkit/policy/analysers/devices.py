@@ -82,10 +82,35 @@ def is_device(path: str) -> bool:
     return not path.startswith(_SAFE_PREFIXES) and path != "/dev/shm"
 
 
+def device_prefix(value: Value, *, strip: str = "") -> str | None:
+    """A partly known path whose known start already makes it a device, whatever the rest:
+    ``"/dev/sd$X"`` (no harmless device starts with ``/dev/sd``), rendered for the target.
+    ``strip`` is a known lead to drop first (``of=`` of dd)."""
+    from sessionkit.policy.values import Lit, render
+
+    prefix = ""
+    for piece in value.pieces:
+        if type(piece) is not Lit:
+            break
+        prefix += piece.text
+    else:
+        return None  # fully known: judged as a path
+    if not prefix.startswith(strip):
+        return None
+    prefix = prefix[len(strip) :]
+    if not prefix.startswith("/dev/") or "/." in prefix or "//" in prefix:
+        return None
+    if any(safe.startswith(prefix) for safe in _SAFE_DEVICES) or "/dev/shm".startswith(prefix):
+        return None  # "/dev/$X" may be /dev/null
+    if any(safe.startswith(prefix) or prefix.startswith(safe) for safe in _SAFE_PREFIXES):
+        return None
+    return render(value)[len(strip) :]
+
+
 def _device_path(value: Value, cmd: Command, ctx: Context) -> str | None:
     text = value.text
     if text is None:
-        return None
+        return device_prefix(value)
     if text.startswith("/"):
         return text if is_device(text) else None
     for cwd in ctx.judge.cwd_paths(cmd.cwd):
@@ -120,6 +145,11 @@ def device_operands(
 def _dd(cmd: Command, ctx: Context) -> list[Finding]:
     for value in cmd.argv[1:]:
         text = value.text
+        if text is None:
+            target = device_prefix(value, strip="of=")
+            if target is not None:
+                return [finding(cmd, "device-write", target=target)]
+            continue
         if text is not None and text.startswith("of="):
             from sessionkit.policy.values import Lit
             from sessionkit.policy.values import Value as ValueClass

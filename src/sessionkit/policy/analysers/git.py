@@ -517,6 +517,10 @@ def _bool(value: str | None) -> bool | None:
     return None
 
 
+# the value of a key that `git config --unset` (or `unset`) removed earlier in the command
+_UNSET = "\x00unset"
+
+
 class Invocation:
     """A git invocation after its global options: what the rules need to know."""
 
@@ -536,7 +540,7 @@ class Invocation:
         found = facts_value
         for k, v in self.config:
             if k == key:
-                found = "true" if v is None else v
+                found = "true" if v is None else None if v is _UNSET else v
         return found
 
     def own_setting(self, key: str) -> tuple[bool, str | None]:
@@ -544,7 +548,10 @@ class Invocation:
         found: str | None = None
         for k, v in self.config:
             if k == key:
-                present, found = True, ("true" if v is None else v)
+                if v is _UNSET:
+                    present, found = False, None
+                else:
+                    present, found = True, ("true" if v is None else v)
         return present, found
 
 
@@ -553,7 +560,7 @@ def _invocation(cmd: Command) -> Invocation | None:
     inv = Invocation(cmd)
     for key, value in cmd.git_config:
         key = _canon_key(key)
-        inv.config.append((key, None if value is None else value.text))
+        inv.config.append((key, _UNSET if value is None else value.text))
         if value is not None and is_exec_key(key):
             inv.exec_values.append((key, value))
     if cmd.env:
@@ -1036,8 +1043,8 @@ def _split(text: str) -> list[str] | None:
 
 def _verification_bypass(inv: Invocation) -> list[Finding]:
     cmd = inv.cmd
-    for key, _value in inv.config:
-        if key == "core.hookspath":
+    for key, value in inv.config:
+        if key == "core.hookspath" and value is not _UNSET:
             return [finding(cmd, "verification-bypass")]
     if not cmd.env:
         return []
@@ -1258,7 +1265,11 @@ def _rule_push(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
         )
         if mirror:
             findings.append(finding(cmd, "git-push-mirror"))
-        pushes = [v for k, v in inv.config if k == f"remote.{remote}.push" and v is not None]
+        pushes = [
+            v
+            for k, v in inv.config
+            if k == f"remote.{remote}.push" and v is not None and v is not _UNSET
+        ]
         pushes = pushes or facts.config_get_all(f"remote.{remote}.push")
         refspecs = list(pushes)
     for spec in refspecs:
