@@ -556,6 +556,21 @@ def test_c10_dead_holder_is_broken(repo: Path) -> None:
     assert not (repo / ".orchestrator" / "state.lock").exists()
 
 
+def test_doctor_lists_the_broken_lock_evidence(repo: Path) -> None:
+    from sessionkit.metrics.maintenance import doctor
+
+    write_state(repo)
+    assert state.broken_lock_evidence(repo) == []
+    _lock_body(repo, pid=_dead_pid())
+    state.set_fields(repo, {"note": "after"})  # breaks the stale lock automatically
+    (evidence,) = state.broken_lock_evidence(repo)
+    assert Path(evidence).parent == repo / ".orchestrator"
+    found = [f for f in doctor(MetricsStore(repo)).findings if f.code == "state-lock-broken"]
+    assert [(f.severity, f.file) for f in found] == [
+        ("info", os.path.relpath(evidence, repo))
+    ]  # spec §7.6: the renamed file stays as evidence and doctor lists it
+
+
 def test_c10_running_holder_times_out_naming_it(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

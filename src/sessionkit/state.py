@@ -566,6 +566,17 @@ def break_lock(root: str, body: Mapping[str, Any] | None, st: os.stat_result) ->
     }
 
 
+def broken_lock_evidence(worktree: str | os.PathLike[str] = ".") -> list[str]:
+    """The ``state.lock.broken-*`` files that lock breaks kept as evidence (spec §7.6)."""
+    directory = os.path.join(os.fspath(worktree), os.path.dirname(LOCK_PATH))
+    prefix = os.path.basename(LOCK_PATH) + ".broken-"
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    return [os.path.join(directory, name) for name in sorted(names) if name.startswith(prefix)]
+
+
 # --------------------------------------------------------------------------- write path
 
 

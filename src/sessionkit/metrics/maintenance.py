@@ -46,6 +46,7 @@ FIXES = {
     "managed-block": "sessionkit metrics init --upgrade",
     "orphan-session": "repair --backfill-abandoned --apply",
     "state-lock-stale": "sessionkit state unlock",
+    "state-lock-broken": "review it, then delete it",
 }
 LEGACY_VERSIONS = {
     Stream.SESSIONS: 2,
@@ -607,6 +608,13 @@ def _state_checks(store: MetricsStore, report: Report) -> None:
                 "STATE lock held by a process that is gone",
                 file=display_path(store, lock_path),
             )
+    for evidence in state.broken_lock_evidence(root):  # spec §7.6: doctor lists it
+        report.add(
+            "state-lock-broken",
+            "info",
+            "a STATE lock was broken; the renamed lock file is kept as evidence",
+            file=display_path(store, evidence),
+        )
 
 
 # --------------------------------------------------------------------------- repair
