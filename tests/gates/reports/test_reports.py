@@ -550,3 +550,18 @@ def test_error_status_reports_contain_the_errors() -> None:
     assert "- error: .orchestrator/policy/quality-gates.json:1: version" in render(
         "markdown", result
     )
+
+
+def test_more_counts_include_findings_the_result_did_not_keep() -> None:
+    # D4: max_findings keeps 150 of 1000 (§6.6); every "N more" counts from findings_total
+    base = _result_with(150, 0, 0)
+    lint = replace(base.checks[1], findings_total=1000, findings_truncated=True)
+    result = replace(base, checks=(lint,), status="fail", exit_code=1)
+    junit = ET.fromstring(render("junit", result)).find("testsuite/testcase/failure")
+    assert junit is not None and (junit.text or "").endswith("... and 900 more")  # 1000 - 100
+    markdown = render("markdown", result)
+    assert "lint — 1000 findings" in markdown and "… and 850 more in gate.json" in markdown
+    assert "sessionkit: 991 more errors" in render("github", result)  # 1000 - (10 - 1)
+    assert "  … and 980 more" in render("text", result)  # 1000 - 20
+    # nothing omitted: the counts stay those of the kept list
+    assert "… and 130 more" in render("text", replace(result, checks=(base.checks[1],)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 
 from sessionkit.gates.reports.base import ReportOptions
@@ -73,6 +74,25 @@ def _rank(f: ReportFinding) -> tuple[int, str, int]:
     return (tier, f.path or "\uffff", f.line or 0)
 
 
+def _omitted_by_level(model: ReportModel) -> dict[str, int]:
+    """Findings a truncated result did not keep (§6.6), per annotation level. Their
+    severities are unknown: they count at the level most of their check's kept findings have
+    (ties: the more severe), or ``error``/``warning`` by whether the check blocks."""
+    by_level = dict.fromkeys(LEVELS, 0)
+    omitted = model.omitted()
+    for section in model.sections:
+        count = omitted[section.name]
+        if not count:
+            continue
+        levels = Counter(_finding_level(f) for f in model.findings if f.section == section.name)
+        if levels:
+            level = max(LEVELS, key=lambda lv: (levels[lv], -LEVELS.index(lv)))
+        else:
+            level = "error" if section.blocking else "warning"
+        by_level[level] += count
+    return by_level
+
+
 def select_annotations(model: ReportModel, options: ReportOptions) -> list[Annotation]:
     """Every annotation in priority order, then capped to ``N - 1`` per level plus overflow."""
     wanted: list[Annotation] = []
@@ -130,16 +150,18 @@ def select_annotations(model: ReportModel, options: ReportOptions) -> list[Annot
                     f"sessionkit {section.name}: fixed",
                 )
             )
+    unkept = _omitted_by_level(model)
     budget = max(1, min(10, options.github_annotations))
     chosen: list[Annotation] = []
     for level in LEVELS:
         of_level = [a for a in wanted if a.level == level]
-        if len(of_level) <= budget - 1 or (budget == 1 and len(of_level) == 1):
+        total = len(of_level) + unkept[level]
+        if total <= budget - 1 or (budget == 1 and total == 1):
             chosen.extend(of_level)
             continue
         keep = of_level[: budget - 1]
         chosen.extend(keep)
-        rest = len(of_level) - len(keep)
+        rest = total - len(keep)
         chosen.append(
             Annotation(
                 level,

@@ -26,14 +26,15 @@ def _location(f: ReportFinding) -> str:
     return where
 
 
-def _finding_lines(findings: list[ReportFinding]) -> str:
+def _finding_lines(findings: list[ReportFinding], omitted: int = 0) -> str:
     lines = []
     for f in findings[:MAX_LISTED]:
         prefix = "NEW " if f.baseline == "new" else ""
         first = f.message.split("\n", 1)[0]
         lines.append(f"{prefix}{_location(f)} {f.tool}[{f.rule}] {first}")
-    if len(findings) > MAX_LISTED:
-        lines.append(f"... and {len(findings) - MAX_LISTED} more")
+    rest = max(0, len(findings) - MAX_LISTED) + omitted  # omitted: not kept in the result
+    if rest:
+        lines.append(f"... and {rest} more")
     return "\n".join(lines)
 
 
@@ -41,7 +42,9 @@ def _seconds(value: float | None) -> str:
     return f"{value or 0:.3f}"
 
 
-def _check_case(suite: ET.Element, section: Section, findings: list[ReportFinding]) -> None:
+def _check_case(
+    suite: ET.Element, section: Section, findings: list[ReportFinding], omitted: int
+) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
@@ -59,7 +62,7 @@ def _check_case(suite: ET.Element, section: Section, findings: list[ReportFindin
             type=section.blocking_reason or section.status_reason,
             message=clean(f"{section.summary}{new}{blocking_note}"),
         )
-        element.text = clean(_finding_lines([f for f in findings if f.test_id is None]))
+        element.text = clean(_finding_lines([f for f in findings if f.test_id is None], omitted))
     elif section.status in ("error", "timeout"):
         ET.SubElement(
             case,
@@ -113,6 +116,7 @@ class JunitWriter:
         root = ET.Element("testsuites", name=f"sessionkit {model.command}")
         totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         total_time = 0.0
+        omitted = model.omitted()
         for section in model.sections:
             findings = [f for f in model.findings if f.section == section.name]
             suite = ET.SubElement(root, "testsuite", name=f"sessionkit.{section.name}")
@@ -121,7 +125,7 @@ class JunitWriter:
             ET.SubElement(
                 props, "property", name="sessionkit.command", value=clean(section.command)
             )
-            _check_case(suite, section, findings)
+            _check_case(suite, section, findings, omitted[section.name])
             _test_cases(suite, findings)
             counts = _count(suite)
             for key, value in counts.items():

@@ -64,12 +64,15 @@ def _location(f: ReportFinding) -> str:
     return f"`{cell(where).replace(chr(92) + '`', '')}`"
 
 
-def _details(section: Section, findings: list[ReportFinding], budget: int) -> tuple[str, int]:
+def _details(
+    section: Section, findings: list[ReportFinding], budget: int, omitted: int
+) -> tuple[str, int]:
     if not findings or budget <= 0:
         return "", 0
     new = sum(1 for f in findings if f.baseline == "new")
-    noun = "finding" if len(findings) == 1 else "findings"
-    head = f"{section.name} — {len(findings)} {noun}" + (f" ({new} new)" if new else "")
+    total = len(findings) + omitted
+    noun = "finding" if total == 1 else "findings"
+    head = f"{section.name} — {total} {noun}" + (f" ({new} new)" if new else "")
     rows = [
         "",
         f"<details><summary>{cell(head)}</summary>",
@@ -126,10 +129,11 @@ class MarkdownWriter:
             lines += [f"- warning: {cell(str(w.get('message', '')))}" for w in model.warnings]
         budget = MAX_ROWS
         details: list[tuple[Section, str]] = []
-        remaining = len(model.findings)
+        omitted = model.omitted()
+        remaining = len(model.findings) + sum(omitted.values())
         for s in model.sections:
             findings = [f for f in model.findings if f.section == s.name]
-            block, used = _details(s, findings, budget)
+            block, used = _details(s, findings, budget, omitted[s.name])
             budget -= used
             remaining -= used
             if block:

@@ -6,6 +6,7 @@ the GitHub, GitLab, SARIF and JUnit outputs obey the same limits and escaping ev
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +103,12 @@ class ReportModel:
     version: str
     duration_s: float
     document: Mapping[str, Any] = field(default_factory=dict)
+
+    def omitted(self) -> dict[str, int]:
+        """Per section, the findings the result counted but did not keep (``max_findings``,
+        §6.6): every "N more" line adds them, or a truncated result would be undercounted."""
+        kept = Counter(f.section for f in self.findings)
+        return {s.name: max(0, s.findings_total - kept[s.name]) for s in self.sections}
 
     @classmethod
     def from_gate(cls, result: GateResult) -> ReportModel:

@@ -83,8 +83,9 @@ def render(model: ReportModel, *, ascii_only: bool = False) -> str:
         key=reading_order,
     )
     lines += [_finding(f) for f in ranked[:MAX_FINDINGS]]
-    if len(ranked) > MAX_FINDINGS:
-        lines.append(f"  … and {len(ranked) - MAX_FINDINGS} more")
+    rest = max(0, len(ranked) - MAX_FINDINGS) + sum(model.omitted().values())
+    if rest:
+        lines.append(f"  … and {rest} more")
     with_findings = {f.section for f in model.findings}
     for s in model.sections:
         if s.status in ("fail", "error", "timeout") and s.name not in with_findings and s.tail:
