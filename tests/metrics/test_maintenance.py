@@ -497,3 +497,49 @@ def test_validate_reports_a_byte_order_mark(store: MetricsStore, tmp_path: Path)
     assert [(f.code, f.severity, f.line) for f in report.findings] == [("bom", "error", 1)]
     assert report.exit_code == 1
     assert [r["id"] for r in store.read("learnings")]  # still readable
+
+
+def test_migrate_converts_the_offset_timestamp_of_a_v1_event(store: MetricsStore) -> None:
+    """§6.5 events row: an event that already has ``schema_version: 1`` still gets a canonical
+    timestamp, so the migrate that ``validate`` points to makes it pass (audit d2)."""
+    store.root.mkdir(parents=True)
+    line = {"schema_version": 1, "timestamp": "2026-11-24T10:00:00+02:00", "event": "acme.x.y"}
+    store.path("events").write_text(prior_art.jsonl(dict(line, session_id=None)))
+    assert "noncanonical-timestamp" in _codes(store.validate_file(store.path("events")))
+    report = store.migrate(dry_run=False)
+    (row,) = [json.loads(x) for x in lines_of(store.path("events"))]
+    assert row == {**line, "session_id": None, "timestamp": "2026-11-24T08:00:00.000Z"}
+    assert [a["changes"] for a in report.actions if a["stream"] == "events"] == [
+        ["timestamp: 2026-11-24T10:00:00+02:00 -> 2026-11-24T08:00:00.000Z"]
+    ]
+    assert store.validate_file(store.path("events")).exit_code == 0
+    before = store.path("events").read_bytes()
+    store.migrate(dry_run=False)
+    assert store.path("events").read_bytes() == before
+
+
+def test_migrate_reports_a_kept_learning_session_id(store: MetricsStore) -> None:
+    """§6.5: ``session_id`` is removed when equal to ``source_session``, else kept and
+    reported (audit d18)."""
+    store.root.mkdir(parents=True)
+    base = {
+        "schema_version": 1,
+        "id": "a1",
+        "type": "fragile-file",
+        "subject": "s",
+        "insight": "i",
+        "evidence": "",
+        "confidence": 0.5,
+        "source_session": "s",
+        "created_at": "2026-01-01T00:00:00Z",
+        "expires_at": "2026-03-01T00:00:00Z",
+    }
+    store.path("learnings").write_text(
+        prior_art.jsonl(dict(base, session_id="other"), dict(base, id="a2", session_id="s"))
+    )
+    report = store.migrate(dry_run=False)
+    kept = [f for f in report.findings if f.code == "session-id-kept"]
+    assert [(f.severity, f.line) for f in kept] == [("info", 1)]
+    assert "'other'" in kept[0].message and report.exit_code == 0
+    first, second = (json.loads(x) for x in lines_of(store.path("learnings")))
+    assert first["session_id"] == "other" and "session_id" not in second

@@ -234,9 +234,13 @@ def migrate_learning(
 def migrate_event(
     record: dict[str, Any], bridge: dict[str, str]
 ) -> tuple[dict[str, Any], list[str]]:
-    if record.get("schema_version") == 1:
-        return record, []
     notes: list[str] = []
+    if record.get("schema_version") == 1:
+        # Already sessionkit's envelope: only the timestamp may still need converting (an
+        # offset written by another tool; validate points here for it, spec §6.5).
+        out = dict(record)
+        _ts(out, "timestamp", notes)
+        return (out, notes) if notes else (record, [])
     out = dict(record)
     if "event" not in out and "event_type" in out:
         out["event"] = out.pop("event_type")
@@ -313,6 +317,7 @@ def _whole(
                 )
                 continue
             new, notes = convert(line.record)
+            _report_kept_session_id(stream, new, report, rel, line.number)
             if not notes or new == line.record:
                 plan.dispositions[line.number] = Keep()
                 continue
@@ -344,6 +349,27 @@ def _whole(
         stream, planner, reason="migrate", dry_run=dry_run, by="sessionkit metrics migrate"
     )
     report.streams[stream.value] = {"changed": result.changed, **result.counts()}
+
+
+def _report_kept_session_id(
+    stream: Stream, record: dict[str, Any], report: Report, rel: str, number: int
+) -> None:
+    """A learning's ``session_id`` that differs from ``source_session`` is kept and reported
+    (spec §6.5): it may name the session that last touched the learning, so it is not dropped."""
+    if stream not in (Stream.LEARNINGS, Stream.LEARNINGS_ARCHIVE):
+        return
+    sid = record.get("session_id")
+    if sid is None or sid == record.get("source_session"):
+        return
+    report.add(
+        "session-id-kept",
+        "info",
+        f"learning {record.get('id')}: session_id {sid!r} differs from source_session "
+        f"{record.get('source_session')!r}; kept",
+        stream=stream.value,
+        file=rel,
+        line=number,
+    )
 
 
 def migrate(
