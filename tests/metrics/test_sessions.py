@@ -141,3 +141,27 @@ def test_disabled_and_dry_run_writes_create_nothing(
     monkeypatch.setenv("SESSIONKIT_NO_METRICS", "1")
     assert store.record_session(session(total_files_changed=5)).action == "disabled"
     assert store.path("sessions").read_bytes() == before
+
+
+def test_record_session_derives_the_duration_and_writes_no_legacy_keys(
+    store: MetricsStore,
+) -> None:
+    """§3.4 writer obligations: ``duration_seconds`` is derived from the timestamps, and the
+    legacy alias keys of §3.9 are never written (audit d19)."""
+    record = session(
+        started_at="2026-11-24T10:00:00.000Z",
+        completed_at="2026-11-24T11:00:00.000Z",
+        duration_seconds=5,
+        type="deep",
+        head_ref="x",
+        closed_issues=[1],
+    )
+    store.record_session(record)
+    line = json.loads(lines_of(store.path("sessions"))[0])
+    assert line["duration_seconds"] == 3600
+    assert not {"type", "head_ref", "closed_issues"} & set(line)
+    # a legacy value fills an absent canonical key; a present canonical key wins
+    assert line["session_type"] == "feature" and line["branch"] == "x"
+    assert line["issues_closed"] == [1]
+    assert store.validate_file(store.path("sessions")).findings == []
+    assert store.record_session(record).action == "unchanged"

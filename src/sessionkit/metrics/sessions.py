@@ -37,17 +37,32 @@ class SessionWriteResult:
         }
 
 
+def _canonical_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """Legacy alias keys (spec §3.9) replaced by their canonical keys; never written (§3.4).
+
+    A legacy value fills its canonical key only when that key is absent, as on read.
+    """
+    out = dict(data)
+    for legacy_key, canonical in legacy.SESSION_ALIASES:
+        if legacy_key in out:
+            value = out.pop(legacy_key)
+            out.setdefault(canonical, value)
+    return out
+
+
 def complete_record(store: MetricsStore, record: Mapping[str, Any]) -> dict[str, Any]:
-    """``schema_version`` first, derived ``status``/``duration_seconds``, provenance keys."""
-    data = {k: v for k, v in record.items() if k != "schema_version"}
+    """``schema_version`` first, derived ``status``/``duration_seconds``, provenance keys.
+
+    ``duration_seconds`` is always derived from the timestamps (a caller's value is
+    replaced), and legacy alias keys are mapped to their canonical keys (spec §3.4).
+    """
+    data = _canonical_keys({k: v for k, v in record.items() if k != "schema_version"})
     out: dict[str, Any] = {"schema_version": 2, **data}
     out.setdefault("status", "completed")
     try:
         started = parse_ts(out["started_at"])
         completed = parse_ts(out["completed_at"])
-        out.setdefault(
-            "duration_seconds", max(0, math.floor((completed - started).total_seconds()))
-        )
+        out["duration_seconds"] = max(0, math.floor((completed - started).total_seconds()))
     except (KeyError, ValueError, TypeError):
         pass  # the schema check names the missing or malformed field
     out["recorded_at"] = store.now_ts()
