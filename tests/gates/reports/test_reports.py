@@ -565,3 +565,20 @@ def test_more_counts_include_findings_the_result_did_not_keep() -> None:
     assert "  … and 980 more" in render("text", result)  # 1000 - 20
     # nothing omitted: the counts stay those of the kept list
     assert "… and 130 more" in render("text", replace(result, checks=(base.checks[1],)))
+
+
+def test_codequality_counts_path_less_findings_in_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # D11, §9.4: findings without a path are left out "and counted in a warning"
+    base = _result_with(2, 0, 0)
+    lint = base.checks[1]
+    findings = (lint.findings[0], replace(lint.findings[1], path=None))
+    result = replace(base, checks=(replace(lint, findings=findings, findings_total=2),))
+    write_report(result, "codequality", str(tmp_path / "cq.json"))
+    assert len(json.loads((tmp_path / "cq.json").read_text())) == 1
+    assert "warning: 1 finding without a file left out of the Code Quality report" in (
+        capsys.readouterr().err
+    )
+    write_report(base, "codequality", str(tmp_path / "cq.json"))
+    assert capsys.readouterr().err == ""

@@ -275,6 +275,14 @@ def write_model_report(
     if target is None:
         raise GateUsageError(f"--report {name} needs a path ({name}:PATH)")
     _emit(writer.render(model, options), target)
+    if name == "codequality":
+        pathless = CodeQualityWriter.pathless(model)
+        if pathless:  # §9.4: left out, and counted in a warning (never silently)
+            print(
+                f"warning: {pathless} finding{'s' if pathless != 1 else ''} without a file left"
+                f" out of the Code Quality report {target}",
+                file=sys.stderr,
+            )
     return target
 
 
