@@ -582,3 +582,20 @@ def test_codequality_counts_path_less_findings_in_a_warning(
     )
     write_report(base, "codequality", str(tmp_path / "cq.json"))
     assert capsys.readouterr().err == ""
+
+
+def test_fail_on_fail_keeps_pre_existing_findings_of_a_blocking_check_blocking() -> None:
+    # D16, §4.5/§9.6: only --fail-on new with a comparable baseline excuses pre-existing findings
+    def pre_existing(result: GateResult) -> set[bool]:
+        model = ReportModel.from_gate(result)
+        return {f.blocking for f in model.findings if f.baseline == "pre-existing"}
+
+    assert pre_existing(canonical()) == {False}
+    strict = replace(canonical(), fail_on="fail")
+    assert pre_existing(strict) == {True}
+    sarif = json.loads(render("sarif", strict))["runs"][0]["results"]
+    assert all(
+        r["properties"]["blocking"] for r in sarif if r["properties"]["check"] == "typecheck"
+    )
+    errors = [line for line in render("github", strict).splitlines() if "typecheck" in line]
+    assert errors and all(line.startswith("::error ") for line in errors if "file=" in line)

@@ -128,7 +128,8 @@ class ReportModel:
                 message=f.message,
                 fingerprint=f.fingerprint,
                 baseline=f.baseline,
-                blocking=c.blocking and (f.baseline != "pre-existing" or c.regression is None),
+                blocking=c.blocking
+                and (f.baseline != "pre-existing" or not _cleared_by(result, c)),
                 url=f.url,
                 test_id=f.test_id,
                 in_scope=f.in_scope,
@@ -155,6 +156,13 @@ class ReportModel:
             duration_s=result.duration_s,
             document=result.to_dict(),
         )
+
+
+def _cleared_by(result: GateResult, check: CheckResult) -> bool:
+    """Pre-existing findings are excused only when the verdict used the diff: ``--fail-on
+    new`` against a comparable baseline (§7.5). Under ``fail`` a blocking check's findings all
+    block, with or without a baseline (§4.5, §9.6)."""
+    return result.fail_on == "new" and check.regression is not None and check.regression.comparable
 
 
 _CHECK_STATUS = {
