@@ -308,6 +308,72 @@ def test_mypy_text_and_json_agree_on_hints_note_codes_and_ends() -> None:
     assert j_out.counts == t_out.counts
 
 
+# mypy 2.4.1 on one file, default output (no columns) and ``--output json``: hints of the
+# import and overload errors, a reveal_type note on an error's line (at another column),
+# reveal_locals' three notes, an annotation-unchecked note
+MYPY_TEXT_NO_COLUMNS = (
+    'src/a.py:2: error: Cannot find implementation or library stub for module named "missingmod"  [import-not-found]\n'
+    "src/a.py:2: note: See https://mypy.readthedocs.io/en/stable/running_mypy.html#missing-imports\n"
+    'src/a.py:4: error: Incompatible types in assignment (expression has type "str", variable has type "int")  [assignment]\n'
+    "src/a.py:4: note: Revealed type is \"Literal['s']?\"\n"
+    'src/a.py:12: error: No overload variant of "f" matches argument type "float"  [call-overload]\n'
+    "src/a.py:12: note: Possible overload variants:\n"
+    "src/a.py:12: note:     def f(x: int) -> int\n"
+    "src/a.py:12: note:     def f(x: str) -> str\n"
+    'src/a.py:15: error: Unexpected keyword argument "c" for "g"  [call-arg]\n'
+    'src/a.py:15: error: Argument 2 to "g" has incompatible type "int"; expected "str"  [arg-type]\n'
+    "src/a.py:18: note: By default the bodies of untyped functions are not checked, consider using --check-untyped-defs  [annotation-unchecked]\n"
+    "src/a.py:20: note: Revealed local types are:\n"
+    "src/a.py:20: note:     missingmod: Any\n"
+    "src/a.py:20: note:     x: list[int]\n"
+    'src/a.py:21: note: Revealed type is "list[int]"\n'
+    'src/a.py:21: error: Argument 1 to "append" of "list" has incompatible type "str"; expected "int"  [arg-type]\n'
+    "Found 6 errors in 1 file (checked 1 source file)\n"
+)
+MYPY_JSON_SAME_RUN = (
+    '{"file": "src/a.py", "line": 2, "column": 0, "end_line": 2, "end_column": 1, "message": "Cannot find implementation or library stub for module named \\"missingmod\\"", "hint": "See https://mypy.readthedocs.io/en/stable/running_mypy.html#missing-imports", "code": "import-not-found", "severity": "error"}\n'
+    '{"file": "src/a.py", "line": 4, "column": 9, "end_line": 4, "end_column": 25, "message": "Incompatible types in assignment (expression has type \\"str\\", variable has type \\"int\\")", "hint": null, "code": "assignment", "severity": "error"}\n'
+    '{"file": "src/a.py", "line": 4, "column": 21, "end_line": 4, "end_column": 24, "message": "Revealed type is \\"Literal[\'s\']?\\"", "hint": null, "code": "misc", "severity": "note"}\n'
+    '{"file": "src/a.py", "line": 12, "column": 0, "end_line": 12, "end_column": 6, "message": "No overload variant of \\"f\\" matches argument type \\"float\\"", "hint": "Possible overload variants:\\n    def f(x: int) -> int\\n    def f(x: str) -> str", "code": "call-overload", "severity": "error"}\n'
+    '{"file": "src/a.py", "line": 15, "column": 0, "end_line": 15, "end_column": 12, "message": "Unexpected keyword argument \\"c\\" for \\"g\\"", "hint": null, "code": "call-arg", "severity": "error"}\n'
+    '{"file": "src/a.py", "line": 15, "column": 5, "end_line": 15, "end_column": 6, "message": "Argument 2 to \\"g\\" has incompatible type \\"int\\"; expected \\"str\\"", "hint": null, "code": "arg-type", "severity": "error"}\n'
+    '{"file": "src/a.py", "line": 18, "column": 4, "end_line": 18, "end_column": 16, "message": "By default the bodies of untyped functions are not checked, consider using --check-untyped-defs", "hint": null, "code": "annotation-unchecked", "severity": "note"}\n'
+    '{"file": "src/a.py", "line": 20, "column": 9, "end_line": 20, "end_column": 10, "message": "Revealed local types are:", "hint": null, "code": "misc", "severity": "note"}\n'
+    '{"file": "src/a.py", "line": 20, "column": 9, "end_line": 20, "end_column": 10, "message": "    missingmod: Any", "hint": null, "code": "misc", "severity": "note"}\n'
+    '{"file": "src/a.py", "line": 20, "column": 9, "end_line": 20, "end_column": 10, "message": "    x: list[int]", "hint": null, "code": "misc", "severity": "note"}\n'
+    '{"file": "src/a.py", "line": 21, "column": 12, "end_line": 21, "end_column": 13, "message": "Revealed type is \\"list[int]\\"", "hint": null, "code": "misc", "severity": "note"}\n'
+    '{"file": "src/a.py", "line": 21, "column": 25, "end_line": 21, "end_column": 28, "message": "Argument 1 to \\"append\\" of \\"list\\" has incompatible type \\"str\\"; expected \\"int\\"", "hint": null, "code": "arg-type", "severity": "error"}\n'
+)
+
+
+def test_mypy_text_without_columns_and_json_agree_on_notes() -> None:
+    t_out, t_findings = run("typecheck", MYPY_TEXT_NO_COLUMNS, tool="mypy")
+    j_out, j_findings = run("typecheck", MYPY_JSON_SAME_RUN, tool="mypy")
+    assert list(t_out.parsers) == ["mypy-text"] and list(j_out.parsers) == ["mypy-json"]
+    assert t_out.counts is not None and t_out.counts.findings is not None
+    assert t_out.counts.findings.to_dict() == {"error": 6, "warning": 0, "note": 6}
+    assert j_out.counts is not None and j_out.counts.findings == t_out.counts.findings
+    assert sorted(f.fingerprint for f in t_findings) == sorted(f.fingerprint for f in j_findings)
+    assert sorted(f.message.split("\n")[0] for f in t_findings if f.line == 4) == [
+        'Incompatible types in assignment (expression has type "str", variable has type "int")',
+        "Revealed type is \"Literal['s']?\"",
+    ]
+    overload = next(f for f in t_findings if f.rule == "call-overload")
+    assert overload.message.count("\n") == 3  # its three hint lines, as in JSON's "hint"
+
+
+def test_mypy_note_after_other_lines_is_not_a_hint() -> None:
+    # a note is an error's hint only in the run of lines at the error's location
+    out = (
+        "b.py:1: error: one  [misc]\nb.py:2: error: two  [misc]\nb.py:1: warning: w  [w]\n"
+        "b.py:1: note: Note 1\nb.py:2: note: Note 2\nFound 2 errors in 1 file (checked 1 source file)\n"
+    )
+    outcome, findings = run("typecheck", out, tool="mypy")
+    assert outcome.counts is not None and outcome.counts.findings is not None
+    assert outcome.counts.findings.to_dict() == {"error": 2, "warning": 1, "note": 2}
+    assert [f.message for f in findings if f.severity == "error"] == ["one", "two"]
+
+
 def test_mypy_success_is_a_clean_measurement() -> None:
     outcome, findings = run(
         "typecheck", "Success: no issues found in 3 source files\n", tool="mypy", exit_code=0

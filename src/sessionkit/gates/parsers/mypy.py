@@ -23,6 +23,10 @@ _SUCCESS = re.compile(r"^Success: no issues found in \d+ source files?$")
 # drops it too and both formats give the same rule and fingerprint (§6.7).
 _SHOWN_NOTE_CODES = frozenset({"annotation-unchecked", "deprecated"})
 
+# Notes mypy never attaches to an error (``reveal_type``, ``reveal_locals``): located at their
+# own expression, so the JSON output keeps them apart even on an error's line.
+_STANDALONE_NOTE = re.compile(r"Revealed (?:type is |local types are:)")
+
 
 def _int(value: str | None) -> int | None:
     return int(value) if value else None
@@ -39,36 +43,49 @@ class MypyTextParser:
         recognised = False
         summary_errors: int | None = None
         # mypy's own grouping (``create_errors``, which builds the JSON ``hint``): a note at the
-        # location of the latest error there is that error's hint, not a finding of its own
-        errors_at: dict[tuple[str, str | None, str | None], int] = {}
+        # location (path, line, column) of the latest error there is that error's hint, not a
+        # finding of its own. mypy sorts by (line, column), so one location's lines are one
+        # run: a note folds only into the latest error of the run it belongs to.
+        run_at: tuple[str, str | None, str | None] | None = None
+        run_error: int | None = None
         for line in data.combined.split("\n"):
             found = _FOUND.match(line)
             if found:
                 summary_errors = (summary_errors or 0) + int(found.group(1))
                 recognised = True
+                run_at = run_error = None
                 continue
             if _SUCCESS.match(line):
                 summary_errors = summary_errors or 0
                 m.clean = True
                 recognised = True
+                run_at = run_error = None
                 continue
             match = _LINE.match(line)
             if match is None:
-                continue
+                continue  # ``--pretty`` source excerpts sit between a line and its hints
             recognised = True
             where = (match.group("path"), match.group("line"), match.group("col"))
-            if match.group("sev") == "note" and where in errors_at:
-                index = errors_at[where]
-                error = m.findings[index]
-                m.findings[index] = replace(error, message=error.message + "\n" + match["msg"])
-                continue
-            if match.group("sev") == "error":
-                errors_at[where] = len(m.findings)
+            if where != run_at:
+                run_at, run_error = where, None
+            severity = match.group("sev")
+            if severity == "note" and run_error is not None:
+                if match.group("col") is None and _STANDALONE_NOTE.match(match["msg"]):
+                    # without columns a line is the location; a reveal note is never a hint,
+                    # it sits at its own column (and the notes after it belong to it)
+                    run_error = None
+                else:
+                    error = m.findings[run_error]
+                    m.findings[run_error] = replace(
+                        error, message=error.message + "\n" + match["msg"]
+                    )
+                    continue
+            run_error = len(m.findings) if severity == "error" else None
             m.findings.append(
                 RawFinding(
                     tool=self.tool,
                     rule=match.group("code") or self.tool,
-                    severity=cast(Severity, match.group("sev")),
+                    severity=cast(Severity, severity),
                     path=data.relpath(match.group("path")),
                     line=_int(match.group("line")),
                     column=_int(match.group("col")),
