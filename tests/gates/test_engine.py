@@ -518,3 +518,19 @@ def test_kind_names_in_order_cover_suffixed_auto_checks(
         "lint-py",
         "lint-js",
     ]
+
+
+def test_outside_a_git_repository_is_a_gate_environment_error(tmp_path: Path) -> None:
+    from sessionkit.errors import NotAGitRepository
+    from sessionkit.gates import clear_baseline, load_baseline
+
+    for call in (
+        lambda: run_gates("full-gate", str(tmp_path), emit_events=False),
+        lambda: load_baseline(str(tmp_path)),
+        lambda: clear_baseline(str(tmp_path)),
+    ):
+        with pytest.raises(GateEnvironmentError) as info:
+            call()
+        # callers of the git layer's own type keep working
+        assert isinstance(info.value, NotAGitRepository)
+        assert info.value.exit_code == 3 and "not inside a git work tree" in info.value.message

@@ -17,7 +17,11 @@ from typing import Any
 
 from sessionkit import git
 from sessionkit._version import __version__
-from sessionkit.gates.errors import GateEnvironmentError, GateUsageError
+from sessionkit.gates.errors import (
+    GateEnvironmentError,
+    GateUsageError,
+    gate_environment_errors,
+)
 from sessionkit.gates.model import CheckRegression, CheckResult, Finding, GateResult
 
 REF_PREFIX = "refs/so-snapshots/gates/"
@@ -525,6 +529,7 @@ def save_baseline(
     return run_gates("baseline", repo, baseline_key=key, save_baseline=True, **run_options)
 
 
+@gate_environment_errors
 def load_baseline(repo: str = ".", *, key: str | None = None) -> dict[str, Any] | None:
     """The stored baseline document for ``key`` (default: the current branch), or None."""
     import os as _os
@@ -534,6 +539,7 @@ def load_baseline(repo: str = ".", *, key: str | None = None) -> dict[str, Any] 
     return doc
 
 
+@gate_environment_errors
 def clear_baseline(repo: str = ".", *, key: str | None = None, all_keys: bool = False) -> list[str]:
     """Delete the baseline ref of ``key`` (or every baseline ref); returns the refs deleted."""
     import os as _os

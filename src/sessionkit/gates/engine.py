@@ -17,7 +17,12 @@ from sessionkit._version import __version__
 from sessionkit.gates import baseline as baselines
 from sessionkit.gates import events, rundir, worktree
 from sessionkit.gates.env import child_env, gate_depth
-from sessionkit.gates.errors import GateConfigError, GateEnvironmentError, GateUsageError
+from sessionkit.gates.errors import (
+    GateConfigError,
+    GateEnvironmentError,
+    GateUsageError,
+    gate_environment_errors,
+)
 from sessionkit.gates.execute import (
     Executed,
     RunContext,
@@ -308,6 +313,7 @@ def _error_result(
     )
 
 
+@gate_environment_errors
 def run_gates(
     variant: str = "full-gate",
     repo: str | os.PathLike[str] = ".",

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sessionkit.errors import EnvironmentProblem, SessionkitError, UsageError
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from sessionkit.errors import (
+    EnvironmentProblem,
+    GitNotFound,
+    NotAGitRepository,
+    SessionkitError,
+    UsageError,
+)
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class GateUsageError(UsageError):
@@ -11,6 +24,35 @@ class GateUsageError(UsageError):
 
 class GateEnvironmentError(EnvironmentProblem):
     """Not a git repository, unresolvable base, lock held, unwritable path (exit 3)."""
+
+
+class GateNotAGitRepository(GateEnvironmentError, NotAGitRepository):
+    """``repo`` is not inside a git work tree; ``except`` of either parent catches it."""
+
+
+class GateGitNotFound(GateEnvironmentError, GitNotFound):
+    """git is not installed; ``except`` of either parent catches it."""
+
+
+def gate_environment_errors(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Raise the git layer's environment problems of a public gate function as
+    GateEnvironmentError, the type the library API promises (spec §10.7)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return func(*args, **kwargs)
+        except GateEnvironmentError:
+            raise
+        except EnvironmentProblem as exc:
+            cls: type[GateEnvironmentError] = GateEnvironmentError
+            if isinstance(exc, NotAGitRepository):
+                cls = GateNotAGitRepository
+            elif isinstance(exc, GitNotFound):
+                cls = GateGitNotFound
+            raise cls(exc.message, hint=exc.hint) from exc
+
+    return wrapper
 
 
 class GateConfigError(SessionkitError):
