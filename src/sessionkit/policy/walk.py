@@ -994,7 +994,8 @@ class _Walker:
                 output = _concat(output, self._list(node.else_body, state, cctx, stdin))  # type: ignore[attr-defined]
             return output
         if kind is While or kind is Until:
-            a = self._list(node.cond, state, cctx, stdin)  # type: ignore[attr-defined]
+            # the condition runs at least once (`while read f` assigns f for the body)
+            a = self._list(node.cond, state, ctx, stdin)  # type: ignore[attr-defined]
             return _concat(a, self._list(node.body, state, cctx, stdin))  # type: ignore[attr-defined]
         if kind is For or kind is Select:
             return self._for(node, state, cctx, stdin)  # type: ignore[arg-type]
@@ -2651,30 +2652,50 @@ def _h_read(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Val
         elif t.isidentifier():
             names.append(t)
         k += 1
-    content = call.stdin.content
+    stdin = call.stdin
+    content = stdin.content
     text = content.text if content is not None else None
     targets = names or ([] if array else ["REPLY"])
     if text is None:
+        producer = stdin.producer if stdin.kind == "pipe" else None
         for n in targets + ([array] if array else []):
-            w._assign(state, n, (None,), ctx)
+            if producer is not None and producer.kind != "literal":
+                # `git ls-files -o | while read f; do rm "$f"; done`: what f holds is a line
+                # of that producer's output, judged as xargs would judge it (§7.3)
+                w._assign(state, n, ((Value((Unknown("$" + n, True, producer),)),),), ctx)
+            else:
+                w._assign(state, n, (None,), ctx)
         return _EMPTY
-    line = text.split(delim, 1)[0]
     ifs = state.ifs or ""
     for env_name, env_value in call.env:  # IFS=: read …: the prefix assignment splits this read
         if env_name == "IFS" and env_value.text is not None:
             ifs = env_value.text
-    parts = [p for p in _ifs_split(line, ifs) if p is not None] if ifs else [line]
+    lines = text.split(delim)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # the final delimiter ends the last line
+    # each line is one read; a loop (`while read d`) reads them all, so every line is a value
+    # the variables may hold (toward protection for a single read of the first line)
+    per_target: list[list[Value]] = [[] for _ in targets]
+    arrays: list[tuple[Value, ...]] = []
+    for line in lines[:MAX_ALTS] or [""]:
+        parts = [p for p in _ifs_split(line, ifs) if p is not None] if ifs else [line]
+        if array:
+            arrays.append(tuple(lit(p) for p in parts))
+        for k in range(len(targets)):
+            if k == len(targets) - 1 and len(parts) > k:
+                value = line
+                for p in parts[:k]:
+                    value = value.split(p, 1)[-1]
+                value = value.strip(" \t\n") if len(parts) > k + 1 else parts[k]
+            else:
+                value = parts[k] if k < len(parts) else ""
+            literal = lit(value)
+            if literal not in per_target[k]:
+                per_target[k].append(literal)
     if array:
-        w._assign(state, array, (tuple(lit(p) for p in parts),), ctx)
+        w._assign(state, array, tuple(arrays), ctx)
     for k, n in enumerate(targets):
-        if k == len(targets) - 1 and len(parts) > k:
-            value = line
-            for p in parts[:k]:
-                value = value.split(p, 1)[-1]
-            value = value.strip(" \t\n") if len(parts) > k + 1 else parts[k]
-            w._assign(state, n, ((lit(value),),), ctx)
-        else:
-            w._assign(state, n, ((lit(parts[k] if k < len(parts) else ""),),), ctx)
+        w._assign(state, n, tuple((v,) for v in per_target[k]), ctx)
     return _EMPTY
 
 
