@@ -351,3 +351,21 @@ def test_reuse_is_refused_when_a_tool_version_changed(
     assert reasons() == []
     version.write_text("2.0.0\n")
     assert reasons() == ["tool-version-changed"]
+
+
+def test_baseline_of_another_commit_blocks_as_not_comparable(
+    lint_repo: tuple[Path, Callable[..., None]],
+) -> None:
+    repo, findings = lint_repo
+    findings(OS)
+    git(repo, "checkout", "-qb", "feature/x")
+    (repo / "src/b.py").write_text("y = 2\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "feature")
+    run_gates("baseline", repo)  # of feature/x's HEAD, not of the base main
+    result = run_gates("incremental", repo, base="main", fail_on="new")
+    lint = result.check("lint")
+    assert result.exit_code == 1 and lint.regression is not None
+    assert lint.regression.reasons == ("base-mismatch",)
+    # §7.5: reported like every other comparability reason
+    assert lint.regression.blocking_reason == "not-comparable: base-mismatch"

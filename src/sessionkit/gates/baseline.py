@@ -498,7 +498,9 @@ def blocking_reason_new(
     if check.status != "fail":
         return None
     if regression is None:
-        return no_baseline_reason or "no-baseline"
+        # a baseline that exists but fails the commit rule is "not applicable" (§7.3)
+        reason = no_baseline_reason or "no-baseline"
+        return reason if reason == "no-baseline" else f"not-comparable: {reason}"
     if not regression.comparable:
         return "not-comparable: " + ",".join(regression.reasons)
     if check.measurement == "none":
