@@ -368,3 +368,69 @@ def test_all_files_only_all_runs_config_and_the_gate(
     assert statuses["lint"] == "pass"
     assert set(statuses.values()) <= {"pass", "skip"}  # unconfigured kinds are skipped
     assert doc["range"]["mode"] == "all-files"
+
+
+def test_check_writes_the_gate_report_formats(
+    sk: Callable[..., subprocess.CompletedProcess[str]],
+    repo_with: Callable[[str], Path],
+    tmp_path: Path,
+) -> None:
+    # D13: gates §9.1/§10.8 and integration.md: --report, --github-annotations and
+    # --no-github-summary exist on check, rendered by the gate writers (ReportModel.from_check)
+    import xml.etree.ElementTree as ET
+
+    repo = repo_with("waves: many\n")
+    out = tmp_path / "reports"
+    summary = tmp_path / "summary.md"
+    proc = sk(
+        "check",
+        "--repo",
+        str(repo),
+        "--report",
+        f"json={out}/check.json",
+        "--report",
+        f"sarif={out}/check.sarif",
+        "--report",
+        f"junit={out}/check.junit.xml",
+        "--report",
+        f"gitlab={out}/check.gl-code-quality.json",
+        "--report",
+        "github",
+        "--github-annotations",
+        "3",
+        env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads((out / "check.json").read_text())
+    assert [e.message for e in schemas.validator("check-result").iter_errors(doc)] == []
+    sarif = json.loads((out / "check.sarif").read_text())
+    assert sarif["runs"][0]["automationDetails"]["id"] == "sessionkit-check/"
+    assert "sessionkit.config.type" in [r["ruleId"] for r in sarif["runs"][0]["results"]]
+    junit = ET.fromstring((out / "check.junit.xml").read_text())
+    assert junit.get("name") == "sessionkit check" and junit.get("failures") == "1"
+    issues = json.loads((out / "check.gl-code-quality.json").read_text())
+    assert {i["location"]["path"] for i in issues} == {"CLAUDE.md"}
+    assert "::error file=CLAUDE.md,line=5," in proc.stdout
+    assert summary.read_text().startswith("### sessionkit check · ❌ failed")
+    quiet = sk(
+        "check",
+        "--repo",
+        str(repo),
+        "--report",
+        "github",
+        "--no-github-summary",
+        env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert quiet.returncode == 1 and summary.read_text().count("### sessionkit check") == 1
+
+
+def test_check_report_on_stdout_is_one_document(
+    sk: Callable[..., subprocess.CompletedProcess[str]], repo_with: Callable[[str], Path]
+) -> None:
+    repo = str(repo_with("waves: 4\n"))
+    alone = sk("check", "--repo", repo, "--report", "sarif=-")
+    assert alone.returncode == 0 and json.loads(alone.stdout)["version"] == "2.1.0"
+    assert "sessionkit check: pass" in alone.stderr
+    for args in (("--json", "--report", "json"), ("--report", "junit")):
+        refused = sk("check", "--repo", repo, *args)
+        assert refused.returncode == 2 and refused.stdout == ""

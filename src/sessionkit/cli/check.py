@@ -414,6 +414,23 @@ def _gate_options(
     metavar="NAME",
     help="gates: run only this gate check (repeatable, or comma-separated).",
 )
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT[=PATH]",
+    help="json, junit, codequality (gitlab), sarif, github, markdown, text (repeatable).",
+)
+@click.option(
+    "--github-annotations",
+    type=click.IntRange(1, 10),
+    default=10,
+    show_default=True,
+    help="github: annotations per level (N - 1 plus a 'more' line).",
+)
+@click.option(
+    "--no-github-summary", is_flag=True, help="github: do not append to $GITHUB_STEP_SUMMARY."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a check-result JSON document.")
 def check(
     repo: str,
@@ -426,6 +443,9 @@ def check(
     variant: str | None,
     timeout_s: float | None,
     gate_checks: tuple[str, ...],
+    reports: tuple[str, ...],
+    github_annotations: int,
+    no_github_summary: bool,
     as_json: bool,
 ) -> None:
     """Run the repository checks: the CI counterpart of the pre-commit hooks.
@@ -436,6 +456,7 @@ def check(
     Exit codes: 0 pass, 1 findings (per --fail-on), 2 usage error, 3 environment error.
     """
     ids = select_checks(only, skip)
+    report_on_stdout = _check_reports(reports, as_json)
     if all_files and base is not None:
         raise UsageError(
             "--all-files and --base are mutually exclusive",
@@ -474,14 +495,64 @@ def check(
         base_prints=base_prints,
         base_label=base_label,
     )
-    if as_json:
-        from sessionkit.precommit.config import document
+    from sessionkit.precommit.config import document
 
-        doc = document("check", entries, findings, code)
-        doc["range"] = judged
+    doc = document("check", entries, findings, code)
+    doc["range"] = judged
+    text = render_text(entries, findings, code)
+    if judged is not None and judged["mode"] == "all-files":
+        text = "sessionkit check: whole tree (no base)\n" + text
+    if as_json:
         echo_json(doc)
     else:
-        if judged is not None and judged["mode"] == "all-files":
-            click.echo("sessionkit check: whole tree (no base)")
-        click.echo(render_text(entries, findings, code))
+        # a report document on stdout owns it; the human rendering moves to stderr (§9.1)
+        click.echo(text, err=report_on_stdout)
+    _write_reports(doc, text, reports, github_annotations, no_github_summary, root)
     exit_with(code)
+
+
+def _check_reports(specs: tuple[str, ...], as_json: bool) -> bool:
+    """``--report`` usage errors before any check runs (exit 2); True when a report document
+    goes to stdout."""
+    if not specs:
+        return False
+    from sessionkit.gates.reports import check_stdout, parse_spec
+
+    for spec in specs:
+        name, _path = parse_spec(spec)
+        if name == "github-output":
+            raise UsageError(
+                "--report github-output is a gate report; sessionkit check has no step outputs",
+                hint="read verdicts from the json report (--report json=PATH)",
+            )
+    return check_stdout(specs, as_json=as_json)
+
+
+def _write_reports(
+    doc: dict[str, Any],
+    text: str,
+    specs: tuple[str, ...],
+    github_annotations: int,
+    no_github_summary: bool,
+    root: str,
+) -> None:
+    """Every ``--report``, rendered by the gate report writers from ``ReportModel.from_check``
+    (gates.md §9.1), so both commands obey the same platform limits and escaping."""
+    if not specs:
+        return
+    from sessionkit.gates.reports import ReportModel, emit, parse_spec, write_model_report
+
+    model = ReportModel.from_check(doc)
+    for spec in specs:
+        name, path = parse_spec(spec)
+        if name == "text":  # the terminal rendering of this command, without colour
+            emit(text + "\n", path or "-")
+            continue
+        write_model_report(
+            model,
+            name,
+            path,
+            github_annotations=github_annotations,
+            github_summary=not no_github_summary,
+            root=root,
+        )

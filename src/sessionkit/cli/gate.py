@@ -122,32 +122,10 @@ def _reports(
 
 
 def _check_report_conflicts(specs: Sequence[str], as_json: bool) -> bool:
-    """Usage errors of ``--report`` found before anything runs; True when a report document
-    goes to stdout, so the terminal rendering must go to stderr (stdout is one document).
+    """``--report`` usage errors before anything runs; True when a report owns stdout."""
+    from sessionkit.gates.reports import check_stdout
 
-    Only one thing may write to stdout: ``--json``, a report to ``-``, or the ``github``
-    workflow commands (which tolerate the terminal rendering around them, not a document).
-    """
-    from sessionkit.gates.errors import GateUsageError
-    from sessionkit.gates.reports import WRITERS, parse_spec
-
-    users: list[str] = ["--json"] if as_json else []
-    document = False
-    for spec in specs:
-        name, path = parse_spec(spec)
-        target = path or WRITERS[name].default_path
-        if target is None:
-            raise GateUsageError(f"--report {name} needs a path ({name}:PATH)")
-        if target == "-":
-            users.append(f"--report {name}")
-            document = document or name != "github"
-    if len(users) > 1:
-        # one document on stdout: --json already prints the result a json report would
-        raise GateUsageError(
-            f"{' and '.join(users)} to stdout {'both' if len(users) == 2 else 'all'} write to"
-            " stdout; give the reports a file path (FORMAT:PATH)"
-        )
-    return document
+    return check_stdout(specs, as_json=as_json)
 
 
 def run_options(function: Any) -> Any:

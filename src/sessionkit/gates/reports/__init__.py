@@ -200,6 +200,32 @@ def requested_json_report(specs: Sequence[str]) -> str | None:
     return None
 
 
+def check_stdout(specs: Sequence[str], *, as_json: bool) -> bool:
+    """Usage errors of ``--report`` specs, found before anything runs; True when a report
+    document goes to stdout, so the terminal rendering must go to stderr (§9.1, §9.2).
+
+    Only one thing may write to stdout: ``--json``, one report to ``-``, or the ``github``
+    workflow commands (lines that tolerate the terminal rendering, unlike a document).
+    Raises GateUsageError (exit 2).
+    """
+    users: list[str] = ["--json"] if as_json else []
+    document = False
+    for spec in specs:
+        name, path = parse_spec(spec)
+        target = path or WRITERS[name].default_path
+        if target is None:
+            raise GateUsageError(f"--report {name} needs a path ({name}:PATH)")
+        if target == "-":
+            users.append(f"--report {name}")
+            document = document or name != "github"
+    if len(users) > 1:
+        raise GateUsageError(
+            f"{' and '.join(users)} to stdout {'both' if len(users) == 2 else 'all'} write to"
+            " stdout; give the reports a file path (FORMAT:PATH)"
+        )
+    return document
+
+
 def write_reports(
     result: GateResult,
     specs: Sequence[str],
@@ -286,6 +312,12 @@ def write_model_report(
     return target
 
 
+def emit(text: str, target: str) -> None:
+    """Write already rendered report text to ``target`` (``-`` = stdout) by the rules of
+    §9.1; an unwritable path raises GateEnvironmentError (exit 3)."""
+    _emit(text, target)
+
+
 def _emit(text: str, target: str) -> None:
     if target == "-":
         sys.stdout.write(text)
@@ -314,6 +346,8 @@ __all__ = [
     "WRITERS",
     "ReportModel",
     "ReportOptions",
+    "check_stdout",
+    "emit",
     "from_check_document",
     "load_result",
     "parse_spec",

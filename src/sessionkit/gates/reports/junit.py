@@ -43,12 +43,12 @@ def _seconds(value: float | None) -> str:
 
 
 def _check_case(
-    suite: ET.Element, section: Section, findings: list[ReportFinding], omitted: int
+    suite: ET.Element, section: Section, findings: list[ReportFinding], omitted: int, command: str
 ) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
-        classname="sessionkit.gate",
+        classname=f"sessionkit.{command}",
         name=section.name,
         time=_seconds(section.duration_s),
     )
@@ -125,7 +125,7 @@ class JunitWriter:
             ET.SubElement(
                 props, "property", name="sessionkit.command", value=clean(section.command)
             )
-            _check_case(suite, section, findings, omitted[section.name])
+            _check_case(suite, section, findings, omitted[section.name], model.command)
             _test_cases(suite, findings)
             counts = _count(suite)
             for key, value in counts.items():
