@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import time
@@ -543,3 +544,94 @@ def test_migrate_reports_a_kept_learning_session_id(store: MetricsStore) -> None
     assert "'other'" in kept[0].message and report.exit_code == 0
     first, second = (json.loads(x) for x in lines_of(store.path("learnings")))
     assert first["session_id"] == "other" and "session_id" not in second
+
+
+def _semantic_errors_store(store: MetricsStore) -> None:
+    """One record per semantic check that doctor reports: S1, L1 and ts-real."""
+    store.root.mkdir(parents=True)
+    inverted = dict(prior_art.V1_OFFSET_SESSION, session_id="y", schema_version=2)
+    inverted |= {"started_at": "2026-11-24T10:00:00.000Z", "completed_at": "2026-11-24T09:00:00Z"}
+    store.path("sessions").write_text(prior_art.jsonl(inverted))
+    store.learnings.add("fragile-file", "a.py", "i", session="S")
+    path = store.path("learnings")
+    path.write_text(path.read_text().replace('"scope":"local"', '"scope":"public"'))
+    events = {"schema_version": 1, "event": "acme.a.b", "session_id": None}
+    store.path("events").write_text(
+        prior_art.jsonl(
+            dict(events, timestamp="2026-02-30T00:00:00.000Z"),
+            dict(events, timestamp="2026-11-24T10:00:00+02:00"),  # migrate's, not repair's
+        )
+    )
+
+
+def test_doctor_reports_semantic_checks_with_the_semantic_code(store: MetricsStore) -> None:
+    """§6.3: doctor's codes are ``schema`` and ``semantic`` (the check named in the message);
+    validate names the check itself (§6.2) (audit d21)."""
+    _semantic_errors_store(store)
+    doctor = store.doctor(["sessions", "learnings", "events"])
+    errors = [f for f in doctor.findings if f.severity == "error"]
+    assert {f.code for f in errors} == {"semantic"}
+    messages = " ".join(f.message for f in errors)
+    for check in ("S1 completed-before-start", "L1 public-not-anonymized", "(ts-real)"):
+        assert check in messages
+    assert all(f.fix and "--quarantine-invalid" in f.fix for f in errors)
+    validate = store.validate_file(store.path("events"))
+    assert "ts-real" in _codes(validate)
+
+
+def test_repair_quarantine_invalid_clears_what_doctor_names_it_for(store: MetricsStore) -> None:
+    """§6.3 names ``repair --quarantine-invalid`` as the fix of ``schema`` and ``semantic``;
+    without the flag, --apply lists them and exits 1 (§6.1); a dry run exits 0 (audit d14)."""
+    _semantic_errors_store(store)
+    dry = store.repair()
+    assert dry.exit_code == 0 and dry.count("error") == 3
+    unflagged = store.repair(dry_run=False)
+    assert unflagged.exit_code == 1
+    assert sorted((f.stream, f.code) for f in unflagged.findings) == [
+        ("events", "semantic"),
+        ("learnings", "semantic"),
+        ("sessions", "semantic"),
+    ]
+    assert not store.path("quarantine").exists()
+    applied = store.repair(dry_run=False, quarantine_invalid=True)
+    assert applied.exit_code == 0 and not applied.findings
+    assert not [f for f in store.doctor().findings if f.severity == "error"]
+    quarantined = [json.loads(x) for x in lines_of(store.path("quarantine"))]
+    assert sorted(q["stream"] for q in quarantined) == ["events", "learnings", "sessions"]
+    assert all(q["reason"] == "schema" and q["errors"] for q in quarantined)
+    # the offset timestamp is left for migrate
+    (kept,) = [json.loads(x) for x in lines_of(store.path("events")) if b"acme.a.b" in x]
+    assert kept["timestamp"] == "2026-11-24T10:00:00+02:00"
+
+
+def test_repair_quarantines_lines_above_the_cap_as_readable_entries(store: MetricsStore) -> None:
+    """A line above metrics.max-line-bytes is quarantined (doctor's ``oversize``, §6.3); an
+    entry never exceeds the cap, so it reads back: an excerpt, the full size and digest, and the
+    backup that holds the whole line (§2.2, §2.6, I1) (audit d14, d20)."""
+    store.root.mkdir(parents=True)
+    good = b'{"schema_version":1,"timestamp":"2026-11-24T10:00:00.000Z","event":"acme.a.b","session_id":null}\n'
+    huge = b'{"p":"' + b"x" * (17 * 1024 * 1024) + b'"}'
+    large = b'{"p":"' + "é".encode() * 35000 + b'"}'
+    store.path("events").write_bytes(good + huge + b"\n" + good + large + b"\n" + good)
+    assert {f.code for f in store.doctor(["events"]).findings if f.severity == "error"} == {
+        "oversize"
+    }
+    report = store.repair(dry_run=False)
+    assert report.exit_code == 0
+    assert store.path("events").read_bytes().count(b"acme.a.b") == 3
+    limit = store.settings.metrics.max_line_bytes
+    raws = lines_of(store.path("quarantine"))
+    assert len(raws) == 2 and all(len(raw) + 1 <= limit for raw in raws)
+    entries = [json.loads(raw) for raw in raws]
+    backup = store.root / entries[0]["backup"]
+    whole = gzip.decompress(backup.read_bytes())
+    for entry, line in zip(entries, (huge, large)):
+        assert entry["reason"] == "oversize" and entry["raw_truncated"] is True
+        assert entry["raw_bytes"] == len(line) and line.startswith(entry["raw"].encode())
+        assert entry["sha256"] == hashlib.sha256(line).hexdigest() and line in whole
+    assert store.query("quarantine").stats.oversize == 0
+    assert len(list(store.query("quarantine"))) == 2
+    assert not [f for f in store.doctor().findings if f.severity == "error"]
+    before = store.path("quarantine").read_bytes()
+    assert store.repair(dry_run=False).exit_code == 0
+    assert store.path("quarantine").read_bytes() == before

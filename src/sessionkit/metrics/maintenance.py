@@ -18,7 +18,7 @@ from sessionkit.metrics.learnings import TTL_DAYS, canonical_type, derive_expire
 from sessionkit.metrics.rewrite import Fold, Keep, Quarantine, Replace, RewritePlan
 from sessionkit.metrics.streams import Stream, parse_stream, segments, stream_of_file
 from sessionkit.metrics.timestamps import normalize_ts
-from sessionkit.metrics.validation import problems, schema_problem
+from sessionkit.metrics.validation import Problem, problems, schema_problem
 
 if TYPE_CHECKING:
     from sessionkit.metrics.store import MetricsStore
@@ -31,6 +31,7 @@ FIXES = {
     "oversize": "repair --apply quarantines it",
     "conflict-marker": "repair --apply quarantines it",
     "schema": "repair --quarantine-invalid --apply, or fix it by hand",
+    "semantic": "repair --quarantine-invalid --apply, or fix it by hand",
     "legacy-version": "run `sessionkit metrics migrate --apply`",
     "noncanonical-timestamp": "run `sessionkit metrics migrate --apply`",
     "duplicate-id": "repair --apply folds them",
@@ -48,6 +49,8 @@ FIXES = {
     "state-lock-stale": "sessionkit state unlock",
     "state-lock-broken": "review it, then delete it",
 }
+# Commands that change files: dry runs by default, exit 0 unless --check (spec §6.1).
+CHANGING_COMMANDS = ("repair", "migrate", "rotate")
 LEGACY_VERSIONS = {
     Stream.SESSIONS: 2,
     Stream.LEARNINGS: 1,
@@ -96,7 +99,8 @@ class Report:
     streams: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, code: str, severity: str, message: str, **where: Any) -> None:
-        self.findings.append(Finding(code, severity, message, fix=FIXES.get(code), **where))
+        fix = where.pop("fix", FIXES.get(code))
+        self.findings.append(Finding(code, severity, message, fix=fix, **where))
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -112,6 +116,8 @@ class Report:
         # with the report still printed
         if any(f.code == "missing-file" for f in self.findings):
             return 3
+        if self.dry_run and self.command in CHANGING_COMMANDS:
+            return 0  # a dry run prints what it would do and exits 0 (spec §6.1; --check: 1)
         return 0 if self.ok else 1
 
     @property
@@ -194,18 +200,24 @@ def _line_findings(
                 **where,
             )
         else:
-            found = problems(stream, record)
-            noncanonical = {p.pointer for p in found if p.code == "noncanonical-timestamp"}
-            if noncanonical and found[0].code == "schema" and found[0].pointer in noncanonical:
-                # Check the rest of the record as migrate would leave it.
-                migrated = dict(record)
-                for pointer in noncanonical:
-                    migrated[pointer[1:]] = normalize_ts(record[pointer[1:]])
-                again = schema_problem(stream, migrated)
-                found[0:1] = [again] if again is not None else []
-            for problem in found:
-                severity = legacy if problem.code == "noncanonical-timestamp" else problem.severity
-                report.add(problem.code, severity, problem.message, **where)
+            for problem in record_problems(stream, record):
+                if problem.code == "noncanonical-timestamp":
+                    report.add(problem.code, legacy, problem.message, **where)
+                elif doctor and problem.code != "schema":
+                    # doctor's table has one code for every semantic check (spec §6.3);
+                    # validate names the check itself (§6.2)
+                    message = problem.message
+                    if problem.code not in message:
+                        message += f" ({problem.code})"
+                    report.add(
+                        "semantic",
+                        problem.severity,
+                        message,
+                        fix=FIXES["semantic"] if problem.severity == "error" else None,
+                        **where,
+                    )
+                else:
+                    report.add(problem.code, problem.severity, problem.message, **where)
         if stream in (Stream.LEARNINGS, Stream.LEARNINGS_ARCHIVE):
             kind = record.get("type")
             if isinstance(kind, str) and canonical_type(kind) not in TTL_DAYS:
@@ -217,6 +229,39 @@ def _line_findings(
                 )
         parsed.append((line, record))
     return parsed
+
+
+def record_problems(stream: Stream, record: dict[str, Any]) -> list[Problem]:
+    """Schema and semantic problems of a record in the current format.
+
+    A timestamp that only needs ``migrate`` is reported once, not also as a schema mismatch
+    of the same field: the rest of the record is checked as migrate would leave it.
+    """
+    found = problems(stream, record)
+    noncanonical = {p.pointer for p in found if p.code == "noncanonical-timestamp"}
+    if noncanonical and found[0].code == "schema" and found[0].pointer in noncanonical:
+        migrated = dict(record)
+        for pointer in noncanonical:
+            migrated[pointer[1:]] = normalize_ts(record[pointer[1:]])
+        again = schema_problem(stream, migrated)
+        found[0:1] = [again] if again is not None else []
+    return found
+
+
+def invalid_problems(stream: Stream, record: dict[str, Any]) -> list[Problem]:
+    """The errors ``repair --quarantine-invalid`` quarantines a record for.
+
+    Exactly what ``doctor`` reports as ``schema`` or ``semantic`` errors (spec §6.3). Prior-art
+    formats (a legacy ``schema_version``, offset timestamps) are ``migrate``'s job: such
+    records are never quarantined by repair.
+    """
+    if record.get("schema_version") != LEGACY_VERSIONS[stream]:
+        return []
+    return [
+        p
+        for p in record_problems(stream, record)
+        if p.severity == "error" and p.code != "noncanonical-timestamp"
+    ]
 
 
 _PROBLEM_TEXT = {
@@ -620,7 +665,46 @@ def _state_checks(store: MetricsStore, report: Report) -> None:
 # --------------------------------------------------------------------------- repair
 
 
-def _structural_planner(stream: Stream, store: MetricsStore, quarantine_invalid: bool) -> Any:
+def _repair_disposition(
+    stream: Stream,
+    line: Line,
+    store: MetricsStore,
+    quarantine_invalid: bool,
+    report: Report,
+) -> Quarantine | None:
+    """The quarantine a parseable line gets from repair, if any (spec §6.3, §6.4).
+
+    A line above ``metrics.max-line-bytes`` is quarantined as ``oversize``; a record failing
+    its schema or a semantic check is quarantined with ``--quarantine-invalid`` and otherwise
+    listed as a finding that remains (§6.1: the exit status is then 1).
+    """
+    assert line.record is not None
+    if len(line.raw) + 1 > store.settings.metrics.max_line_bytes:
+        return Quarantine("oversize")
+    bad = invalid_problems(stream, line.record)
+    if not bad:
+        return None
+    if quarantine_invalid:
+        return Quarantine("schema", tuple(p.message for p in bad))
+    for problem in bad:
+        code = "schema" if problem.code == "schema" else "semantic"
+        message = problem.message
+        if code == "semantic" and problem.code not in message:
+            message += f" ({problem.code})"
+        report.add(
+            code,
+            "error",
+            f"{message}; not fixed: pass --quarantine-invalid to quarantine it",
+            stream=stream.value,
+            file=display_path(store, store.path(stream)),
+            line=line.number,
+        )
+    return None
+
+
+def _structural_planner(
+    stream: Stream, store: MetricsStore, quarantine_invalid: bool, report: Report
+) -> Any:
     archive = [
         legacy.normalize_learning(r)
         for r in _jsonl.iter_records(str(store.path(Stream.LEARNINGS_ARCHIVE)), _jsonl.ScanStats())
@@ -635,17 +719,10 @@ def _structural_planner(stream: Stream, store: MetricsStore, quarantine_invalid:
         for line in lines:
             if line.record is None:
                 continue  # quarantined by default
-            if quarantine_invalid:
-                bad = [
-                    p
-                    for p in problems(stream, line.record)
-                    if p.severity == "error" and p.code in ("schema", "ts-real")
-                ]
-                if bad:
-                    plan.dispositions[line.number] = Quarantine(
-                        "schema", tuple(p.message for p in bad)
-                    )
-                    continue
+            quarantine = _repair_disposition(stream, line, store, quarantine_invalid, report)
+            if quarantine is not None:
+                plan.dispositions[line.number] = quarantine
+                continue
             if line.raw in seen_raw:
                 plan.dispositions[line.number] = Fold(seen_raw[line.raw])
                 continue
@@ -720,7 +797,12 @@ def _damaged_segments(store: MetricsStore, stream: Stream) -> list[tuple[str, li
 
 def _repair_segments(store: MetricsStore, stream: Stream, report: Report, dry_run: bool) -> None:
     """Quarantine the damaged lines of rotated segments; the other lines stay byte-identical."""
-    from sessionkit.metrics.rewrite import append_quarantine, quarantine_record
+    from sessionkit.metrics.rewrite import (
+        append_quarantine,
+        note_backup,
+        quarantine_record,
+        write_backup,
+    )
 
     # A segment still waiting for compression was rotated after this repair compressed the
     # pending ones; its compressor may replace it any moment, so the next repair handles it.
@@ -752,6 +834,10 @@ def _repair_segments(store: MetricsStore, stream: Stream, report: Report, dry_ru
             )
             for line in bad
         ]
+        if any(r.get("raw_truncated") for r in records):
+            # the entry keeps an excerpt only: the whole segment goes to backups/ first
+            with _jsonl._open_binary(segment) as handle:
+                note_backup(records, store, write_backup(store, stream, handle.read()))
         append_quarantine(store, records)
         _drop_segment_lines(segment, bad)
 
@@ -834,13 +920,8 @@ def repair(
             def line_planner(line: Line, stream: Stream = stream) -> Any:
                 if line.record is None:
                     return Quarantine(line.problem or "invalid-json")
-                if quarantine_invalid:
-                    bad = [
-                        p.message for p in problems(stream, line.record) if p.severity == "error"
-                    ]
-                    if bad:
-                        return Quarantine("schema", tuple(bad))
-                return Keep()
+                quarantine = _repair_disposition(stream, line, store, quarantine_invalid, report)
+                return quarantine if quarantine is not None else Keep()
 
             result = store.rewrite(
                 stream,
@@ -853,7 +934,7 @@ def repair(
         else:
             result = store.rewrite(
                 stream,
-                _structural_planner(stream, store, quarantine_invalid),
+                _structural_planner(stream, store, quarantine_invalid, report),
                 reason="repair",
                 dry_run=dry_run,
                 by="sessionkit metrics repair",

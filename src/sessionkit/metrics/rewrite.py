@@ -24,7 +24,7 @@ from sessionkit.metrics.streams import Stream
 if TYPE_CHECKING:
     from sessionkit.metrics.store import MetricsStore
 
-QUARANTINE_MAX_LINE = 64 * 1024 * 1024  # quarantine keeps lines whatever their size
+QUARANTINE_MAX_LINE = 64 * 1024 * 1024  # a safety bound: quarantine_record truncates to the cap
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,14 @@ def quarantine_record(
     by: str,
     errors: Iterable[str] = (),
 ) -> dict[str, Any]:
-    record: dict[str, Any] = {
+    """The quarantine entry of ``line`` (spec §3.8), never above ``metrics.max-line-bytes``.
+
+    A line too long to fit keeps an excerpt: ``raw`` (or ``raw_base64``) holds its start,
+    ``raw_truncated: true`` and ``raw_bytes`` (the full size) say so, and ``sha256`` is the
+    digest of the whole line; the full line stays in the rewrite's backup (``backup``, set
+    by the caller). An entry above the cap could never be read back (spec §2.2, §2.6).
+    """
+    head: dict[str, Any] = {
         "schema_version": 1,
         "quarantined_at": store.now_ts(),
         "stream": stream.value,
@@ -159,16 +166,66 @@ def quarantine_record(
         "offset": line.offset,
         "reason": reason,
     }
-    try:
-        record["raw"] = line.raw.decode("utf-8")
-    except UnicodeDecodeError:
-        record["raw_base64"] = base64.b64encode(line.raw).decode("ascii")
-    record["sha256"] = hashlib.sha256(line.raw).hexdigest()
-    record["by"] = by
-    errors = list(errors)
+    tail: dict[str, Any] = {"sha256": hashlib.sha256(line.raw).hexdigest(), "by": by}
+    errors = [e if len(e) <= _MAX_ERROR else e[: _MAX_ERROR - 1] + "…" for e in errors]
     if errors:
-        record["errors"] = errors
+        tail["errors"] = errors
+    try:
+        text: str | None = line.raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    field = "raw" if text is not None else "raw_base64"
+    value = text if text is not None else base64.b64encode(line.raw).decode("ascii")
+    record = {**head, field: value, **tail}
+    limit = store.settings.metrics.max_line_bytes
+    if _encoded_size(record) <= limit:
+        return record
+    record = {**head, field: "", "raw_truncated": True, "raw_bytes": len(line.raw), **tail}
+    budget = max(0, limit - _encoded_size(record) - _BACKUP_RESERVE)
+    if text is None:
+        record[field] = base64.b64encode(line.raw[: budget // 4 * 3]).decode("ascii")
+    else:
+        record[field] = _utf8_excerpt(line.raw, budget)
     return record
+
+
+_MAX_ERROR = 1000  # characters of one schema message kept in a quarantine entry
+_BACKUP_RESERVE = 256  # room for the ``backup`` key a caller adds to a truncated entry
+
+
+def _encoded_size(record: Mapping[str, Any]) -> int:
+    import json
+
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return len(text.encode("utf-8", "surrogatepass")) + 1
+
+
+def _utf8_excerpt(raw: bytes, budget: int) -> str:
+    """The longest start of the UTF-8 ``raw`` whose JSON string body fits ``budget`` bytes."""
+    import json
+
+    def cost(n: int) -> int:
+        body = json.dumps(raw[:n].decode("utf-8", "ignore"), ensure_ascii=False)
+        return len(body.encode("utf-8")) - 2
+
+    low, high = 0, min(len(raw), budget)  # escaping never makes the body shorter
+    while low < high:
+        middle = (low + high + 1) // 2
+        if cost(middle) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return raw[:low].decode("utf-8", "ignore")
+
+
+def note_backup(records: list[dict[str, Any]], store: MetricsStore, backup: str | None) -> None:
+    """Name the backup holding the full line in each truncated quarantine entry."""
+    if backup is None:
+        return
+    relative = os.path.relpath(backup, store.root).replace(os.sep, "/")
+    for record in records:
+        if record.get("raw_truncated"):
+            record["backup"] = relative
 
 
 def _encode(store: MetricsStore, stream: Stream, record: Mapping[str, Any]) -> bytes:
@@ -332,6 +389,7 @@ def _rewrite_whole(
         if report.dry_run:
             return
         report.backup = write_backup(store, stream, data)
+        note_backup(quarantine_records, store, report.backup)
         _fault("rewrite:after-backup")
         if archive_records:
             _append_archive(store, archive_records)
@@ -552,6 +610,7 @@ def _rewrite_per_line(
             out.flush()
             sync_fd(out.fileno())
             report.backup = _backup_file(store, stream, path)
+            note_backup(quarantined, store, report.backup)
             append_quarantine(store, quarantined)
             os.replace(tmp, path)
             sync_dir(directory)
