@@ -447,7 +447,7 @@ def test_sigint_writes_a_partial_result_and_exits_3(
     import time
 
     pidfile = tmp_path / "pids"
-    slow = fake_tool("slow", sleep=60, pidfile=str(pidfile))
+    slow = fake_tool("slow", sleep=60, pidfile=str(pidfile), stdout="started\n")
     repo = gate_repo(
         {"lint": {"command": [slow]}, "typecheck": {"command": "ls"}, "test": {"command": "skip"}}
     )
@@ -460,7 +460,10 @@ def test_sigint_writes_a_partial_result_and_exits_3(
         text=True,
     )
     deadline = time.monotonic() + 20
-    while not pidfile.exists() and time.monotonic() < deadline:
+    logs = repo / ".orchestrator/gates/runs"
+    while time.monotonic() < deadline and not any(
+        p.read_text() for p in logs.glob("*/lint.stdout.log")
+    ):
         time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=30)
@@ -472,6 +475,10 @@ def test_sigint_writes_a_partial_result_and_exits_3(
         "skip",
         "interrupted",
     )
+    # what the interrupted check printed is in its result, not only in its log (§5.3, §8.2)
+    lint = next(c for c in latest["checks"] if c["name"] == "lint")
+    assert lint["tail"] == "started" and lint["logs"]["stdout"].endswith("/lint.stdout.log")
+    assert (repo / lint["logs"]["stdout"]).read_text() == "started\n"
     from tests.gates.conftest import pid_alive
 
     time.sleep(0.3)

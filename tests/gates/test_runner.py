@@ -4,8 +4,11 @@ orphans holding the pipes, bounded logs, and the child environment.
 
 from __future__ import annotations
 
+import _thread
+import io
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from sessionkit.gates.env import child_env
-from sessionkit.gates.runner import _CappedLog, run_process
+from sessionkit.gates.runner import ProcessInterrupted, _CappedLog, run_process
 from tests.gates.conftest import pid_alive
 
 
@@ -160,3 +163,57 @@ def test_child_environment(fake_tool: Callable[..., str], tmp_path: Path) -> Non
     assert seen["SESSIONKIT_GATE_CHECK"] == "lint" and seen["MY"] == "v"
     assert seen["PYTEST_ADDOPTS"].startswith("-x --junitxml='")
     assert "my dir/j.xml'" in seen["PYTEST_ADDOPTS"]
+
+
+def shell(script: str, tmp_path: Path, **options: object):  # type: ignore[no-untyped-def]
+    return run_process(
+        [script],
+        shell=True,
+        cwd=str(tmp_path),
+        env=dict(os.environ),
+        timeout_s=20,
+        kill_grace_s=1,
+        stdout_log=str(tmp_path / "out.log"),
+        stderr_log=str(tmp_path / "err.log"),
+        tail_lines=10,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def test_stream_prefixes_whole_lines(tmp_path: Path) -> None:
+    echo = io.StringIO()
+    script = (
+        "printf 'hel'; sleep 0.2; printf 'lo world\\n'; "
+        "for i in 1 2 3; do printf .; sleep 0.05; done; echo ' [100%]'; "
+        "printf '\\303'; sleep 0.1; printf '\\251t\\r\\n'; "
+        "printf 'progress 10%%\\rprogress 100%%\\n'; echo err >&2; printf 'no end'"
+    )
+    result = shell(script, tmp_path, echo=echo, echo_prefix="[lint] ")
+    assert result.exit_code == 0
+    lines = echo.getvalue().splitlines()
+    assert [line for line in lines if line != "[lint] err"] == [
+        "[lint] hello world",
+        "[lint] ... [100%]",
+        "[lint] \u00e9t",  # a UTF-8 character read in two pieces, CRLF ended
+        "[lint] progress 100%",  # what a terminal shows of a redrawn line
+        "[lint] no end",  # the unfinished last line, flushed at exit
+    ]
+    assert "[lint] err" in lines
+    assert (tmp_path / "out.log").read_bytes().startswith(b"hello world\n...")
+
+
+def test_interrupt_keeps_the_captured_output(tmp_path: Path) -> None:
+    timer = threading.Timer(1.0, _thread.interrupt_main)
+    timer.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ProcessInterrupted) as info:
+            shell("echo started; echo oops >&2; sleep 30", tmp_path)
+    finally:
+        timer.cancel()
+    assert isinstance(info.value, KeyboardInterrupt)  # callers that stop on Ctrl-C still do
+    outcome = info.value.outcome
+    assert outcome.exit_code is None and not outcome.timed_out
+    assert sorted(outcome.tail.splitlines()) == ["oops", "started"]
+    assert (tmp_path / "out.log").read_text() == "started\n"
+    assert time.monotonic() - started < 10  # the group was stopped, not waited for

@@ -579,10 +579,15 @@ def _run(
                     executed = run_builtin(spec, ctx, builtin_base())
                 else:
                     executed = run_check(spec, ctx, files=pass_files, selection=selection)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as interrupt:
                 interrupted = True
-                executed = _skipped(spec, ctx, "interrupted", pass_files)
-                executed.status = "error"
+                # the check's logs and tail when its child was running (spec §5.3)
+                partial = getattr(interrupt, "partial", None)
+                if isinstance(partial, Executed):
+                    executed = partial
+                else:
+                    executed = _skipped(spec, ctx, "interrupted", pass_files)
+                executed.status, executed.reason = "error", "interrupted"
             after = worktree.snapshot(root)
             executed.modified_files = worktree.changed_between(tree_state, after)
             tree_state = after

@@ -29,7 +29,7 @@ from sessionkit.gates.parsers.ansi import normalise
 from sessionkit.gates.parsers.identify import Identified, identify
 from sessionkit.gates.parsers.pipeline import ParseOutcome, Report, measure
 from sessionkit.gates.resolve import CheckSpec
-from sessionkit.gates.runner import ProcessOutcome, run_process
+from sessionkit.gates.runner import ProcessInterrupted, ProcessOutcome, run_process
 from sessionkit.gates.stubs import detect_stub
 
 # identified tool -> exit codes meaning "the tool itself failed" (spec §5.5)
@@ -446,29 +446,27 @@ def run_check(
     stdout_log = os.path.join(ctx.run_dir, f"{spec.name}.stdout.log")
     stderr_log = os.path.join(ctx.run_dir, f"{spec.name}.stderr.log")
     spawn_time = time.time()
-    result = run_process(
-        spawn,
-        shell=record.mode == "shell",
-        cwd=cwd,
-        env=env,
-        timeout_s=record.timeout_s,
-        kill_grace_s=float(ctx.defaults.get("kill_grace_s", 10)),
-        stdout_log=stdout_log,
-        stderr_log=stderr_log,
-        tail_lines=int(ctx.defaults.get("tail_lines", 40)),
-        echo=ctx.stream,
-        echo_prefix=f"[{spec.name}] ",
-    )
-    rel = os.path.relpath
-    executed.logs = LogPaths(
-        stdout=rel(stdout_log, ctx.root).replace(os.sep, "/"),
-        stderr=rel(stderr_log, ctx.root).replace(os.sep, "/"),
-        truncated=result.truncated,
-    )
-    executed.duration_s = result.duration_s
-    executed.exit_code = result.exit_code
-    executed.tail = without_root(result.tail, ctx.root)
-    executed.notes.extend(result.notes)
+    try:
+        result = run_process(
+            spawn,
+            shell=record.mode == "shell",
+            cwd=cwd,
+            env=env,
+            timeout_s=record.timeout_s,
+            kill_grace_s=float(ctx.defaults.get("kill_grace_s", 10)),
+            stdout_log=stdout_log,
+            stderr_log=stderr_log,
+            tail_lines=int(ctx.defaults.get("tail_lines", 40)),
+            echo=ctx.stream,
+            echo_prefix=f"[{spec.name}] ",
+        )
+    except ProcessInterrupted as interrupt:
+        # the caller records the interrupted check with what it printed (spec §5.3, §8.2)
+        _captured(executed, interrupt.outcome, ctx.root, stdout_log, stderr_log)
+        executed.status, executed.reason = "error", "interrupted"
+        interrupt.partial = executed
+        raise
+    _captured(executed, result, ctx.root, stdout_log, stderr_log)
     if result.spawn_error is not None:
         executed.status, executed.reason = "error", "spawn-failed"
         executed.message = f"{spec.name}: could not start {record.text!r}: {result.spawn_error}"
@@ -506,6 +504,21 @@ def run_check(
             versions[name] = tool_version(name, record, ctx, env)
     executed.tool_versions = versions
     return executed
+
+
+def _captured(
+    executed: Executed, result: ProcessOutcome, root: str, stdout_log: str, stderr_log: str
+) -> None:
+    rel = os.path.relpath
+    executed.logs = LogPaths(
+        stdout=rel(stdout_log, root).replace(os.sep, "/"),
+        stderr=rel(stderr_log, root).replace(os.sep, "/"),
+        truncated=result.truncated,
+    )
+    executed.duration_s = result.duration_s
+    executed.exit_code = result.exit_code
+    executed.tail = without_root(result.tail, root)
+    executed.notes.extend(result.notes)
 
 
 def run_builtin(spec: CheckSpec, ctx: RunContext, base_commit: str | None) -> Executed:

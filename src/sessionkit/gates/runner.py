@@ -39,6 +39,15 @@ class ProcessOutcome:
     pid: int | None = None
 
 
+class ProcessInterrupted(KeyboardInterrupt):
+    """The run was interrupted while the child ran; ``outcome`` is what was captured."""
+
+    def __init__(self, outcome: ProcessOutcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+        self.partial: object | None = None  # set by the caller: its partial check result
+
+
 class _CappedLog:
     """Writes a stream to a file keeping the first LOG_HEAD and the last bytes up to LOG_CAP."""
 
@@ -117,15 +126,60 @@ class _Tail:
         return text
 
 
+class _Echo:
+    """``--stream``: whole child lines, each prefixed with the check name (spec §5.4).
+
+    A line read in pieces is shown once complete (pytest prints a dot per test); the two
+    streams share the terminal, so a line is written under a lock, never interleaved.
+    """
+
+    MAX_LINE = 64 * 1024  # a line without an end is shown in pieces of this size
+
+    def __init__(self, out: IO[str], prefix: str) -> None:
+        self.out = out
+        self.prefix = prefix
+        self.lock = threading.Lock()
+
+    def lines(self, partial: bytes, data: bytes) -> bytes:
+        """Write the complete lines of ``partial + data``; returns the unfinished rest."""
+        buffer = partial + data
+        *complete, rest = buffer.split(b"\n")
+        while len(rest) > self.MAX_LINE:
+            complete.append(rest[: self.MAX_LINE])
+            rest = rest[self.MAX_LINE :]
+        self._write(complete)
+        return rest
+
+    def flush(self, partial: bytes) -> None:
+        if partial:
+            self._write([partial])
+
+    def _write(self, lines: list[bytes]) -> None:
+        if not lines:
+            return
+        # a terminal shows the last carriage-return segment of a line (progress redraws)
+        text = "".join(
+            f"{self.prefix}{_last_segment(line.decode('utf-8', 'replace'))}\n" for line in lines
+        )
+        with self.lock:
+            self.out.write(text)
+            self.out.flush()
+
+
+def _last_segment(line: str) -> str:
+    segments = [part for part in line.split("\r") if part]
+    return segments[-1] if segments else ""
+
+
 def _pump(
     pipe: IO[bytes],
     log: _CappedLog,
     tail: _Tail,
     name: str,
-    echo: IO[str] | None,
-    prefix: str,
+    echo: _Echo | None,
 ) -> None:
     fd = pipe.fileno()
+    partial = b""
     while True:
         try:
             data = os.read(fd, _CHUNK)
@@ -133,13 +187,28 @@ def _pump(
             break
         if not data:
             break
-        log.write(data)
+        try:
+            log.write(data)
+        except ValueError:  # the log was closed after an interrupt: stop reading
+            break
         tail.feed(name, data)
         if echo is not None:
-            for line in data.decode("utf-8", "replace").splitlines():
-                echo.write(f"{prefix}{line}\n")
-            echo.flush()
+            partial = echo.lines(partial, data)
+    if echo is not None:
+        echo.flush(partial)
     pipe.close()
+
+
+def _stop_group(proc: subprocess.Popen[bytes], kill_grace_s: float) -> None:
+    """SIGTERM to the group, ``kill_grace_s`` for the child to exit, then SIGKILL (§5.3)."""
+    _kill_group(proc, signal.SIGTERM)
+    try:
+        proc.wait(timeout=kill_grace_s)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc, signal.SIGKILL)
+        proc.wait()
+    # whatever else is left of the group goes too
+    _kill_group(proc, signal.SIGKILL)
 
 
 def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
@@ -205,13 +274,10 @@ def run_process(
             spawn_error=f"{type(exc).__name__}: {exc.strerror or exc}",
         )
     assert proc.stdout is not None and proc.stderr is not None
+    shared_echo = _Echo(echo, echo_prefix) if echo is not None else None
     threads = [
-        threading.Thread(
-            target=_pump, args=(proc.stdout, out_log, tail, "stdout", echo, echo_prefix)
-        ),
-        threading.Thread(
-            target=_pump, args=(proc.stderr, err_log, tail, "stderr", echo, echo_prefix)
-        ),
+        threading.Thread(target=_pump, args=(proc.stdout, out_log, tail, "stdout", shared_echo)),
+        threading.Thread(target=_pump, args=(proc.stderr, err_log, tail, "stderr", shared_echo)),
     ]
     for thread in threads:
         thread.daemon = True
@@ -219,32 +285,40 @@ def run_process(
     notes: list[str] = []
     timed_out = False
     try:
-        proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_group(proc, signal.SIGTERM)
         try:
-            proc.wait(timeout=kill_grace_s)
+            proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            _kill_group(proc, signal.SIGKILL)
-            proc.wait()
-        # whatever else is left of the group goes too
-        _kill_group(proc, signal.SIGKILL)
-    except BaseException:
-        _kill_group(proc, signal.SIGTERM)
-        try:
-            proc.wait(timeout=kill_grace_s)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc, signal.SIGKILL)
-        raise
-    deadline = time.monotonic() + ORPHAN_WAIT_S
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    if any(t.is_alive() for t in threads):
-        _kill_group(proc, signal.SIGKILL)
-        notes.append("orphans-killed")
+            timed_out = True
+            _stop_group(proc, kill_grace_s)
+        deadline = time.monotonic() + ORPHAN_WAIT_S
         for thread in threads:
-            thread.join(5.0)
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if any(t.is_alive() for t in threads):
+            _kill_group(proc, signal.SIGKILL)
+            notes.append("orphans-killed")
+            for thread in threads:
+                thread.join(5.0)
+    except BaseException as exc:
+        # Ctrl-C / SIGTERM to sessionkit: the group is stopped as on timeout, and what it
+        # printed so far stays in the logs and the tail of the result (spec §5.3)
+        _stop_group(proc, kill_grace_s)
+        for thread in threads:
+            thread.join(1.0)
+        out_log.close()
+        err_log.close()
+        if not isinstance(exc, KeyboardInterrupt):
+            raise
+        raise ProcessInterrupted(
+            ProcessOutcome(
+                exit_code=None,
+                timed_out=False,
+                duration_s=round(time.monotonic() - started, 3),
+                tail=tail.text(),
+                truncated=out_log.truncated or err_log.truncated,
+                notes=notes,
+                pid=proc.pid,
+            )
+        ) from exc
     duration = round(time.monotonic() - started, 3)
     out_log.close()
     err_log.close()
