@@ -541,3 +541,13 @@ def test_outside_a_git_repository_is_a_gate_environment_error(tmp_path: Path) ->
         # callers of the git layer's own type keep working
         assert isinstance(info.value, NotAGitRepository)
         assert info.value.exit_code == 3 and "not inside a git work tree" in info.value.message
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), 0.5])
+def test_timeout_out_of_range_is_a_usage_error(
+    gate_repo: Callable[..., Path], timeout: float
+) -> None:
+    repo = gate_repo({"lint": {"command": "skip"}, "typecheck": {"command": "skip"}})
+    # NaN would pass a range check written as two comparisons and reach the JSON as NaN
+    with pytest.raises(GateUsageError, match="between 1 and 86400"):
+        run_gates("full-gate", repo, timeout_s=timeout, emit_events=False)

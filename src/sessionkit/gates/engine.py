@@ -357,6 +357,10 @@ def run_gates(
         raise GateUsageError("--committed-only requires --base")
     if gate_depth(env) > MAX_DEPTH:
         raise GateUsageError("recursive gate invocation (SESSIONKIT_GATE_DEPTH > 3)")
+    if timeout_s is not None and not 1 <= timeout_s <= 86400:  # NaN fails both bounds
+        raise GateUsageError(
+            f"--timeout {timeout_s}: expected a number of seconds between 1 and 86400"
+        )
     if fail_on is not None and fail_on not in FAIL_ON_MODES:
         raise GateUsageError(
             f"--fail-on {fail_on}: expected one of never, fail, new, error, warning"
