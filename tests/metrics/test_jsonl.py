@@ -402,6 +402,18 @@ def test_backward_tail_reader(
     assert len(_jsonl.tail_records(str(path), 100)) == 40
 
 
+def test_backward_tail_reader_skips_oversize_lines_like_the_forward_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_jsonl, "READ_LINE_LIMIT", 100)
+    path = tmp_path / "e.jsonl"
+    big = json.dumps({"p": "x" * 200}).encode()
+    path.write_bytes(b'{"i": 1}\n' + big + b'\n{"i": 2}\n')
+    forward = [ln.record for ln in _jsonl.iter_lines(str(path)) if ln.record]
+    assert forward == [{"i": 1}, {"i": 2}]
+    assert _jsonl.tail_records(str(path), 5) == forward
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.binary(max_size=30), max_size=8))
 def test_p3_garbage_between_lines_never_hides_a_valid_line(

@@ -895,6 +895,8 @@ def tail_records(
                 complete = complete[:-1]  # after the final LF, or an unterminated fragment
                 first_block = False
             for raw in reversed(complete):
+                if len(raw) > READ_LINE_LIMIT:
+                    continue  # oversize, as the forward reader skips it (query and tail agree)
                 record, problem = classify(raw.rstrip(b"\r"), first_line=False)
                 if record is None or problem is not None:
                     continue
