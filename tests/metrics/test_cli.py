@@ -400,3 +400,22 @@ def test_learnings_add_rejects_nan_confidence(
     code, _, err = run(capsys, *argv, "--session", "S", "--confidence", "nan")
     assert code == 2 and "nan" in err
     assert not (cwd_repo / ".orchestrator" / "metrics" / "learnings.jsonl").exists()
+
+
+def test_apply_outcome_names_the_line_of_an_invalid_new_learning(
+    cwd_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new = cwd_repo / "new.jsonl"
+    new.write_text(
+        '{"type": "fragile-file", "subject": "n1", "insight": "i"}\n'
+        "\n"
+        '{"type": "BAD", "subject": "n2", "insight": "i"}\n'
+    )
+    code, _out, err = run(
+        capsys, "learnings", "apply-outcome", "--session", "S9", "--new-file", str(new), "--apply"
+    )
+    assert code == 1
+    assert f"{new}:3:" in err and "/type" in err
+    assert not (cwd_repo / ".orchestrator" / "metrics" / "learnings.jsonl").exists() or (
+        "n1" not in (cwd_repo / ".orchestrator" / "metrics" / "learnings.jsonl").read_text()
+    )

@@ -11,6 +11,7 @@ import click
 
 from sessionkit.cli._errors import exit_with
 from sessionkit.cli._output import echo_json
+from sessionkit.metrics.errors import RecordInvalid
 
 
 def _learnings(ctx: click.Context) -> Any:
@@ -202,6 +203,7 @@ def apply_outcome_cmd(
 ) -> None:
     """The session-end update: confirm, contradict, add, then decay the rest (one rewrite)."""
     new: list[dict[str, Any]] = []
+    numbers: list[int] = []
     if new_file:
         for number, line in enumerate(Path(new_file).read_text(encoding="utf-8").splitlines(), 1):
             if line.strip():
@@ -209,14 +211,25 @@ def apply_outcome_cmd(
                     new.append(json.loads(line))
                 except ValueError as exc:
                     raise click.UsageError(f"{new_file}:{number}: not JSON ({exc})") from None
-    report = _learnings(ctx).apply_outcome(
-        session,
-        confirmed=confirmed,
-        contradicted=contradicted,
-        new=new,
-        decay_rate=decay_rate,
-        dry_run=not apply,
-    )
+                numbers.append(number)
+    try:
+        report = _learnings(ctx).apply_outcome(
+            session,
+            confirmed=confirmed,
+            contradicted=contradicted,
+            new=new,
+            decay_rate=decay_rate,
+            dry_run=not apply,
+        )
+    except RecordInvalid as exc:
+        if exc.record_index is None or not new_file:
+            raise
+        located = RecordInvalid(
+            f"{new_file}:{numbers[exc.record_index]}: {exc.message}",
+            pointer=exc.pointer,
+            hint=exc.hint,
+        )
+        raise located from None
     _report(report, as_json, False, apply)
 
 

@@ -20,6 +20,9 @@ class RecordInvalid(MetricsError):
     def __init__(self, message: str, *, pointer: str = "", hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.pointer = pointer
+        # the position of the failing record among several given at once (apply_outcome's
+        # ``new``), so a caller that read them from a file can name its line
+        self.record_index: int | None = None
 
 
 class RecordTooLarge(RecordInvalid):

@@ -652,21 +652,24 @@ class Learnings:
         now = self.store.now()
         today = now.strftime("%Y-%m-%d")
         confirmed, contradicted = list(confirmed), list(contradicted)
-        drafts = [
-            self.new_record(
-                str(d.get("type", "")),
-                str(d.get("subject", "")),
-                str(d.get("insight", "")),
-                d.get("evidence", ""),
-                confidence=float(d.get("confidence", 0.5)),
-                session=session,
-                file_paths=d.get("file_paths", ()) or (),
-                title=d.get("title"),
-            )
-            for d in new
-        ]
-        for draft in drafts:
-            self.store.prepare(Stream.LEARNINGS, draft)  # any invalid record: nothing applied
+        drafts: builtins.list[dict[str, Any]] = []
+        for index, d in enumerate(new):
+            try:
+                draft = self.new_record(
+                    str(d.get("type", "")),
+                    str(d.get("subject", "")),
+                    str(d.get("insight", "")),
+                    d.get("evidence", ""),
+                    confidence=float(d.get("confidence", 0.5)),
+                    session=session,
+                    file_paths=d.get("file_paths", ()) or (),
+                    title=d.get("title"),
+                )
+                self.store.prepare(Stream.LEARNINGS, draft)  # any invalid record: nothing applied
+            except RecordInvalid as exc:
+                exc.record_index = index
+                raise
+            drafts.append(draft)
         tombstones = self._tombstones()
         report = LearningsReport("apply-outcome", dry_run)
         counts = {"confirmed": 0, "contradicted": 0, "added": 0, "decayed": 0}
