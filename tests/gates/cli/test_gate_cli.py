@@ -129,6 +129,14 @@ def test_reports_and_report_command(
         ).returncode
         == 1
     )
+    (out / "not-json.json").write_text('{"schema_version": 1,\n  oops}')
+    not_json = cli(
+        repo, "gate", "report", "--from", str(out / "not-json.json"), "--report", "text:-"
+    )
+    assert not_json.returncode == 1  # invalid input (§10.3), not an unreadable file
+    assert f"{out / 'not-json.json'}:2:3: not a gate result" in not_json.stderr
+    missing = cli(repo, "gate", "report", "--from", str(out / "missing.json"), "--report", "text:-")
+    assert missing.returncode == 3
     conflict = cli(repo, "gate", "run", "--json", "--report", "github")
     assert conflict.returncode == 2
 

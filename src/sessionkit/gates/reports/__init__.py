@@ -330,9 +330,18 @@ def load_result(path: str) -> GateResult:
     """A stored GateResult (``result.json``, ``--json`` output); invalid → GateConfigError."""
     try:
         with open(path, encoding="utf-8") if path != "-" else sys.stdin as f:
-            document = jsonlib.load(f)
-    except (OSError, ValueError) as exc:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
         raise GateEnvironmentError(f"{path}: cannot read the gate result ({exc})") from exc
+    try:
+        document = jsonlib.loads(text)
+    except jsonlib.JSONDecodeError as exc:
+        # an unreadable file is the environment's problem (3); a file that is not a gate
+        # result, JSON or not, is invalid input (1, §10.3)
+        raise GateConfigError(
+            f"{path}:{exc.lineno}:{exc.colno}: not a gate result: not JSON ({exc.msg})",
+            hint="pass the result.json or --json output of `sessionkit gate run`",
+        ) from None
     from sessionkit.gates.policyfile import cached_validator
 
     errors = list(cached_validator("gate-result").iter_errors(document))
