@@ -374,6 +374,16 @@ def test_mypy_note_after_other_lines_is_not_a_hint() -> None:
     assert [f.message for f in findings if f.severity == "error"] == ["one", "two"]
 
 
+def test_mypy_usage_error_is_not_a_finding() -> None:
+    out = (
+        "usage: mypy [-h] [-v] [-V] [more options; see below]\n"
+        "            [-m MODULE] [-p PACKAGE] [-c PROGRAM_TEXT] [files ...]\n"
+        "mypy: error: unrecognized arguments: --no-such-flag\n"
+    )
+    _outcome, findings = run("typecheck", out, tool="mypy", exit_code=2)
+    assert findings == []
+
+
 def test_mypy_success_is_a_clean_measurement() -> None:
     outcome, findings = run(
         "typecheck", "Success: no issues found in 3 source files\n", tool="mypy", exit_code=0

@@ -64,6 +64,10 @@ class MypyTextParser:
             match = _LINE.match(line)
             if match is None:
                 continue  # ``--pretty`` source excerpts sit between a line and its hints
+            if match.group("path") == "mypy" and match.group("line") is None:
+                # ``mypy: error: unrecognized arguments``: the program's own usage error (its
+                # exit code 2 makes the check an error), not a finding in a file named mypy
+                continue
             recognised = True
             where = (match.group("path"), match.group("line"), match.group("col"))
             if where != run_at:
