@@ -8,6 +8,8 @@ filling them with zeros (spec §6.5), and ``from_dict`` reads a stored result ba
 from __future__ import annotations
 
 import gc
+import os
+import shlex
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -257,11 +259,21 @@ class ResolvedCommand:
     files_passed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        argv = list(self.argv)
+        text = self.text
+        if self.mode == "argv" and argv and os.path.isabs(argv[0]):
+            # an executable found by auto-detection ($VIRTUAL_ENV, beside the interpreter, on
+            # PATH) is recorded by name: no machine paths in the result (§8.2)
+            program = os.path.basename(argv[0])
+            quoted = shlex.quote(argv[0])
+            if text.startswith(quoted):
+                text = shlex.quote(program) + text[len(quoted) :]
+            argv[0] = program
         return {
             "source": self.source,
             "source_ref": self.source_ref,
-            "text": self.text,
-            "argv": list(self.argv),
+            "text": text,
+            "argv": argv,
             "mode": self.mode,
             "cwd": self.cwd,
             "timeout_s": self.timeout_s,
