@@ -505,8 +505,11 @@ def check(
     if as_json:
         echo_json(doc)
     else:
-        # a report document on stdout owns it; the human rendering moves to stderr (§9.1)
-        click.echo(text, err=report_on_stdout)
+        from sessionkit.gates.reports.github import without_commands
+
+        # a report document on stdout owns it; the human rendering moves to stderr (§9.1);
+        # finding messages are tool output, inert in an Actions step (§9.6)
+        click.echo(without_commands(text + "\n"), err=report_on_stdout, nl=False)
     _write_reports(doc, text, reports, github_annotations, no_github_summary, root)
     exit_with(code)
 

@@ -86,7 +86,10 @@ def _render(
                 line = click.style(line, fg="yellow")
             styled.append(line)
         text = first + "\n" + "\n".join(styled)
-    click.echo(text, nl=False, err=to_stderr, color=color)
+    from sessionkit.gates.reports.github import without_commands
+
+    # tails and finding messages are tool output: inert in an Actions step (§9.6)
+    click.echo(without_commands(text), nl=False, err=to_stderr, color=color)
     if os.environ.get("GITLAB_CI") == "true":
         _gitlab_sections(result, to_stderr)
 
@@ -211,8 +214,10 @@ def _run(
     report_on_stdout = _check_report_conflicts(reports, as_json)
     show_progress = not (quiet or no_progress or (as_json and not sys.stderr.isatty()))
     progress = Progress() if show_progress else None
+    from sessionkit.gates.reports.github import commands_stopped
+
     try:
-        with _term_as_interrupt():
+        with _term_as_interrupt(), commands_stopped(sys.stderr if stream else None):
             result = run_gates(
                 variant,
                 project_dir,

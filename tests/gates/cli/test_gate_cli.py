@@ -462,3 +462,42 @@ def test_baseline_save_json_prints_the_baseline_document(
         assert document["checks"]["test"]["status"] == "pass"
     reused = cli(repo, "gate", "baseline", "save", "--json")
     assert "is current" in reused.stderr and json.loads(reused.stdout)["key"] == "main"
+
+
+def _open_lines(text: str) -> list[str]:
+    """The lines of ``text`` outside ::stop-commands:: blocks (what the Actions runner scans)."""
+    import re
+
+    open_lines: list[str] = []
+    token: str | None = None
+    for line in text.splitlines():
+        if token is None and line.startswith("::stop-commands::"):
+            token = line[len("::stop-commands::") :]
+        elif token is not None and line == f"::{token}::":
+            token = None
+        elif token is None:
+            open_lines.append(line)
+    assert re.fullmatch(r"[0-9a-f]{32}", token or "0" * 32)
+    return open_lines
+
+
+def test_tool_output_cannot_inject_workflow_commands(
+    gate_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
+    # §9.6: tails and messages are tool output; in an Actions step they are printed inside
+    # a stop-commands block, whatever carries them (terminal rendering, --stream, reports)
+    repo = gate_repo(
+        {
+            "lint": {"command": "printf '::error::injected\\n##[error]legacy\\n'; exit 1"},
+            "test": {"command": "skip"},
+            "typecheck": {"command": "skip"},
+        }
+    )
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": os.devnull}
+    for args in (("--report", "github"), ("--stream",), ()):
+        ran = cli(repo, "gate", "run", "--no-progress", *args, env=env)
+        assert ran.returncode == 1
+        for stream in (ran.stdout, ran.stderr):
+            leaked = [ln for ln in _open_lines(stream) if "injected" in ln or "##[" in ln]
+            assert leaked == [], (args, leaked)
+        assert "injected" in ran.stdout + ran.stderr  # shown, only inert

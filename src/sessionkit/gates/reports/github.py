@@ -4,10 +4,14 @@ by ``::stop-commands::``) and ``github-output`` step outputs (spec §9.6, §9.8)
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import secrets
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TextIO
 
 from sessionkit.gates.reports.base import ReportOptions
 from sessionkit.gates.reports.model import ReportFinding, ReportModel, describe_error
@@ -189,6 +193,38 @@ class GithubWriter:
             lines.append(f"::{token}::")
             lines.append("::endgroup::")
         return "\n".join(lines) + "\n"
+
+
+def in_actions() -> bool:
+    """Whether this process runs in a GitHub Actions step (its output is scanned for commands)."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def without_commands(text: str) -> str:
+    """``text`` that holds tool output (tails, finding messages), made inert for the Actions
+    runner when it runs in a step: wrapped in ``::stop-commands::<token>`` … ``::<token>::``,
+    so an ``::error::`` or ``##[error]`` line a tool printed is shown, never executed (§9.6)."""
+    if not in_actions() or ("::" not in text and "##[" not in text):
+        return text
+    token = secrets.token_hex(16)
+    body = text if text.endswith("\n") else text + "\n"
+    return f"::stop-commands::{token}\n{body}::{token}::\n"
+
+
+@contextlib.contextmanager
+def commands_stopped(stream: TextIO | None) -> Iterator[None]:
+    """Tool output copied live to ``stream`` (``--stream``) inside a stop-commands block."""
+    if stream is None or not in_actions():
+        yield
+        return
+    token = secrets.token_hex(16)
+    stream.write(f"::stop-commands::{token}\n")
+    stream.flush()
+    try:
+        yield
+    finally:
+        stream.write(f"::{token}::\n")
+        stream.flush()
 
 
 def _one_line(value: object) -> str:
