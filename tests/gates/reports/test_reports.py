@@ -599,3 +599,23 @@ def test_fail_on_fail_keeps_pre_existing_findings_of_a_blocking_check_blocking()
     )
     errors = [line for line in render("github", strict).splitlines() if "typecheck" in line]
     assert errors and all(line.startswith("::error ") for line in errors if "file=" in line)
+
+
+def test_a_live_result_and_its_stored_form_render_the_same_command() -> None:
+    # an auto-detected executable is recorded by name (§8.2); the reports of the live result
+    # and of `gate report --from` its stored form agree (§1: rendered from that one object)
+    live = canonical()
+    first = live.checks[0]
+    absolute = replace(
+        first.command,
+        argv=("/opt/tools/bin/ruff", *first.command.argv[1:]),
+        text="/opt/tools/bin/ruff " + " ".join(first.command.argv[1:]),
+    )
+    live = replace(live, checks=(replace(first, command=absolute), *live.checks[1:]))
+    stored = GateResult.from_dict(json.loads(json.dumps(live.to_dict())))
+    renders = [
+        WRITERS["junit"].render(ReportModel.from_gate(result), ReportOptions())
+        for result in (live, stored)
+    ]
+    assert renders[0] == renders[1]
+    assert "/opt/tools" not in renders[0]

@@ -285,7 +285,7 @@ def describe_counts(check: CheckResult) -> str:
     if check.status_reason == "dry-run":
         why = f" ({check.selection.reason})" if check.selection and check.selection.reason else ""
         stub = f" [stub: {check.stub.kind}, would not run]" if check.stub else ""
-        return f"would run: {check.command.text}{why}{stub}"
+        return f"would run: {check.command.to_dict()['text']}{why}{stub}"
     if check.status == "skip":
         if check.stub is not None:
             return f"stub ({check.stub.text})"
@@ -308,7 +308,7 @@ def _section(check: CheckResult) -> Section:
         blocking=check.blocking,
         required=check.required,
         tail=check.tail,
-        command=check.command.text,
+        command=check.command.to_dict()["text"],
         blocking_reason=(reg.blocking_reason if reg else None)
         or (_warning_reason(check) if check.blocking and check.status == "pass" else None)
         or (check.status_reason if check.blocking else None),
