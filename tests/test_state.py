@@ -656,3 +656,20 @@ def test_dry_run_reset_takes_no_lock_and_creates_nothing(repo: Path) -> None:
     assert not preview.written and preview.state is not None
     assert preview.state.frontmatter["status"] == "idle"
     assert lock.exists() and Path(state.resolve_path(repo)).read_bytes() == before
+
+
+def test_unlock_breaks_a_same_host_lock_older_than_its_ttl_even_if_running(repo: Path) -> None:
+    """§7.6 Operator (audit round 2, D2): stale or older than its TTL on the same host."""
+    write_state(repo)
+    path = _lock_body(repo, pid=os.getpid(), ttl_seconds=30)  # a running holder
+    with pytest.raises(state.StateError, match="younger than its 30 s TTL"):
+        state.unlock(repo)  # fresh: only --force breaks it
+    assert path.exists()
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+    result = state.unlock(repo)
+    assert result["broken"] and not path.exists()
+    assert len(state.broken_lock_evidence(repo)) == 1
+    events = (repo / ".orchestrator" / "metrics" / "events.jsonl").read_text().splitlines()
+    broken = [json.loads(e) for e in events if '"sessionkit.state.lock_broken"' in e]
+    assert [e["by"] for e in broken] == ["operator"]

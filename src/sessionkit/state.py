@@ -1522,12 +1522,15 @@ def unlock(worktree: str | os.PathLike[str] = ".", *, force: bool = False) -> di
     ttl = int((body or {}).get("ttl_seconds") or 30)
     age = time.time() - st.st_mtime
     same_host = (body or {}).get("host") == socket.gethostname()
-    breakable = lock_is_stale(path, body, ttl) or (
-        same_host and age > ttl and not _pid_running(int((body or {}).get("pid") or 0))
-    )
+    # Spec §7.6 Operator: stale, or older than its TTL on the same host, even when the pid
+    # still runs (a hung or recycled pid); only a younger lock or another host's needs --force.
+    breakable = lock_is_stale(path, body, ttl) or (same_host and age > ttl)
     if not breakable and not force:
+        holder = body or {}
+        why = f"younger than its {ttl} s TTL" if same_host else "another host's lock"
         raise StateError(
-            f"the STATE lock is held by pid {(body or {}).get('pid')} on host {(body or {}).get('host')} and is not stale",
+            f"the STATE lock is held by pid {holder.get('pid')} on host {holder.get('host')} "
+            f"and is not stale ({why})",
             hint="pass --force to break it anyway",
         )
     broken = break_lock(root, body, st)
