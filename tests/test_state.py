@@ -313,6 +313,23 @@ def test_c61_begin_on_completed_resets_then_starts(repo: Path) -> None:
     assert "### Recommendations (archived)" in previous and "Recommended mode: deep" in previous
     assert "### Wave 1 — Discovery" in previous
     assert fm["session"].startswith("main-") and fm["session"].endswith("-feature-1")
+    # §7.7: the idle reset done by begin emits sessionkit.state.reset, before session.started
+    # (audit round 2, D4).
+    log = repo / ".orchestrator" / "metrics" / "events.jsonl"
+    emitted = [json.loads(line) for line in log.read_text().splitlines()]
+    names = [e["event"] for e in emitted]
+    assert names == ["sessionkit.state.reset", "sessionkit.session.started"]
+    assert emitted[0]["previous_status"] == "completed"
+    assert emitted[0]["previous_session_id"] == "main-2026-11-24-feature-1"
+
+
+def test_begin_without_a_completed_file_emits_no_reset(repo: Path) -> None:
+    state.begin(repo, session_type="feature")  # no file
+    state.complete(repo, record=False)
+    state.reset(repo, dry_run=False)  # idle: begin on idle is no idle reset
+    state.begin(repo, session_type="feature")
+    log = (repo / ".orchestrator" / "metrics" / "events.jsonl").read_text()
+    assert log.count('"sessionkit.state.reset"') == 1  # only reset --apply's
 
 
 def test_c62_begin_on_active_needs_resume_or_fresh(repo: Path) -> None:

@@ -1037,6 +1037,16 @@ def begin(
         base = state
         if state is not None and status == "completed":
             base = idle_reset(state)
+            # The idle reset emits its event as `state reset --apply` does (spec §7.7).
+            emitted.append(
+                (
+                    "sessionkit.state.reset",
+                    {
+                        "previous_status": "completed",
+                        "previous_session_id": state.frontmatter.get("session"),
+                    },
+                )
+            )
         sid = session_id or allocate_session_id(root, branch, session_type, when)
         stamp = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
         new = _fresh_state(sid, session_type, branch, stamp, _head(root), issues)
