@@ -65,6 +65,15 @@ def test_empty_command_names_the_pointer_and_line(tmp_path: Path) -> None:
 def test_duplicate_keys_and_parse_errors(tmp_path: Path) -> None:
     _, problems = validate_text('{"version": 2, "version": 2}')
     assert problems[0][0] == "duplicate-key"
+    # the duplicate is located, not the first (valid) occurrence; a key repeated in another
+    # object ("command") and inside a string value is not a duplicate
+    text = (
+        '{\n  "version": 2,\n  "commands": {\n    "lint": {"command": "a \\"lint\\": x"},\n'
+        '    "test": {"command": "b"},\n    "lint": {"command": "d"}\n  }\n}\n'
+    )
+    _, problems = validate_text(text)
+    assert problems[0][0] == "duplicate-key" and problems[0][3] == 6
+    assert "'lint' at column 5" in problems[0][1]
     _, problems = validate_text('{"version": 2,\n  "commands": }')
     assert problems[0][0] == "parse-error" and problems[0][3] == 2
 

@@ -353,6 +353,12 @@ def run_gates(
         raise GateUsageError("--staged and --base are mutually exclusive")
     if files is not None and the_variant != "per-file":
         raise GateUsageError("file arguments are only valid with --variant per-file")
+    if the_variant == "per-file" and (staged or base is not None):
+        # exactly one change source per run (§4.2): per-file's is its file list
+        raise GateUsageError(
+            f"--variant per-file takes its files as arguments; {'--staged' if staged else '--base'}"
+            " is another change source"
+        )
     if committed_only and base is None:
         raise GateUsageError("--committed-only requires --base")
     if gate_depth(env) > MAX_DEPTH:

@@ -79,6 +79,42 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+def _duplicate_at(text: str, key: str) -> tuple[int, int] | None:
+    """(line, column) of the second occurrence of ``key`` in one object of the JSON ``text``:
+    the duplicate itself, not the first, valid occurrence."""
+    stack: list[set[str] | None] = []  # the keys of each open object; None for an array
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            k = j + 1
+            while k < n and text[k] in " \t\r\n":
+                k += 1
+            keys = stack[-1] if stack else None
+            if k < n and text[k] == ":" and keys is not None:
+                try:
+                    name = json.loads(text[i : j + 1])
+                except ValueError:
+                    name = None
+                if isinstance(name, str):
+                    if name == key and name in keys:
+                        return text.count("\n", 0, i) + 1, i - text.rfind("\n", 0, i)
+                    keys.add(name)
+            i = j + 1
+            continue
+        if c == "{":
+            stack.append(set())
+        elif c == "[":
+            stack.append(None)
+        elif c in "}]" and stack:
+            stack.pop()
+        i += 1
+    return None
+
+
 class _NonFiniteNumber(ValueError):
     pass
 
@@ -181,12 +217,15 @@ def validate_text(
             )
         ]
     except _DuplicateKey as exc:
+        key = str(exc.args[0])
+        at = _duplicate_at(text, key)
+        where = f" at column {at[1]}" if at else ""
         return None, [
             (
                 "duplicate-key",
-                f"duplicate key {exc.args[0]!r}",
+                f"duplicate key {key!r}{where}; keep one of the two (JSON objects take each key once)",
                 rel,
-                line_of(text, [str(exc.args[0])]),
+                at[0] if at else line_of(text, [key]),
                 None,
             )
         ]

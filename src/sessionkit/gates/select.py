@@ -153,8 +153,8 @@ def resolve_base(
     root: str, base: str | None, environ: Mapping[str, str]
 ) -> tuple[str, str | None, str | None]:
     """``(base_source, base_ref, base_commit)``; the commit is the merge base with HEAD."""
-    if base and base != "auto":
-        validate_ref(base)
+    if base is not None and base != "auto":
+        validate_ref(base)  # --base '' is not "no base" (§4.2: a user ref MUST be non-empty)
         return "cli", base, merge_base(root, resolve_commit(root, base))
     env_ref = environ.get("SESSIONKIT_BASE_REF")
     if env_ref:

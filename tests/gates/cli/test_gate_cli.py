@@ -53,6 +53,11 @@ def test_usage_and_environment_exit_codes(
     assert cli(repo, "gate", "run", "some/file.py").returncode == 2  # files only with per-file
     bad_ref = cli(repo, "gate", "run", "--variant", "incremental", "--base", "-oops")
     assert bad_ref.returncode == 2 and "not a valid revision" in bad_ref.stderr
+    empty_ref = cli(repo, "gate", "run", "--variant", "incremental", "--base", "")
+    assert empty_ref.returncode == 2 and "not a valid revision: ''" in empty_ref.stderr
+    for source in (["--staged"], ["--base", "HEAD"]):  # one change source per run (§4.2)
+        both = cli(repo, "gate", "run", "--variant", "per-file", *source, "a.py")
+        assert both.returncode == 2 and "another change source" in both.stderr
     missing = cli(repo, "gate", "run", "--variant", "incremental", "--base", "no-such-branch")
     assert missing.returncode == 3 and "fetch-depth: 0" in missing.stderr
     outside = tmp_path / "not-a-repo"
