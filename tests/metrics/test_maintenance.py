@@ -114,6 +114,28 @@ def test_repair_derives_missing_expiry_and_folds_duplicates(store: MetricsStore)
     )
 
 
+def test_repair_apply_exits_0_when_it_derived_the_missing_expiry(store: MetricsStore) -> None:
+    """A missing ``expires_at`` is a schema error that repair fixes (§6.4 ``missing-expiry``),
+    so --apply does not list it as remaining nor exit 1 (§6.1); a record that is still invalid
+    after the derivation is left alone and listed (audit round 2, D14)."""
+    store.learnings.add("fragile-file", "a.py", "i", session="S")
+    path = store.path("learnings")
+    record = json.loads(lines_of(path)[0])
+    del record["expires_at"]
+    path.write_text(json.dumps(record) + "\n")
+    assert store.repair(dry_run=True).findings == []
+    report = store.repair(dry_run=False)
+    assert report.exit_code == 0 and report.findings == []
+    assert json.loads(lines_of(path)[0])["_derived_expires_at"] is True
+    assert store.validate_file(path).exit_code == 0
+    bad = dict(record, confidence=1.5)
+    path.write_text(json.dumps(bad) + "\n")
+    before = path.read_bytes()
+    report = store.repair(dry_run=False)
+    assert report.exit_code == 1 and [f.code for f in report.findings] == ["schema"]
+    assert "confidence" in report.findings[0].message and path.read_bytes() == before
+
+
 def test_clear_quarantine_keeps_a_backup(store: MetricsStore) -> None:
     store.root.mkdir(parents=True)
     store.path("events").write_bytes(b"{bad\n")

@@ -671,17 +671,20 @@ def _repair_disposition(
     store: MetricsStore,
     quarantine_invalid: bool,
     report: Report,
+    repaired: dict[str, Any] | None = None,
 ) -> Quarantine | None:
     """The quarantine a parseable line gets from repair, if any (spec §6.3, §6.4).
 
     A line above ``metrics.max-line-bytes`` is quarantined as ``oversize``; a record failing
     its schema or a semantic check is quarantined with ``--quarantine-invalid`` and otherwise
-    listed as a finding that remains (§6.1: the exit status is then 1).
+    listed as a finding that remains (§6.1: the exit status is then 1). ``repaired`` is the
+    record as repair itself will replace it (a derived ``expires_at``): it is checked instead,
+    so a problem repair fixes is neither quarantined nor reported as remaining.
     """
     assert line.record is not None
     if len(line.raw) + 1 > store.settings.metrics.max_line_bytes:
         return Quarantine("oversize")
-    bad = invalid_problems(stream, line.record)
+    bad = invalid_problems(stream, repaired if repaired is not None else line.record)
     if not bad:
         return None
     if quarantine_invalid:
@@ -702,6 +705,30 @@ def _repair_disposition(
     return None
 
 
+def _with_derived_expiry(store: MetricsStore, record: dict[str, Any]) -> dict[str, Any] | None:
+    """``record`` with ``expires_at`` derived from ``created_at`` when it has no parseable one.
+
+    The ``missing-expiry`` repair (spec §4.1, §6.4); None when the expiry parses or cannot be
+    derived (no parseable ``created_at`` or no type).
+    """
+    from sessionkit.metrics.timestamps import parse_ts
+
+    normalised = legacy.normalize_learning(record)
+    try:
+        parse_ts(normalised.get("expires_at"))  # type: ignore[arg-type]
+        return None
+    except (ValueError, TypeError):
+        pass
+    created = normalised.get("created_at")
+    if not isinstance(created, str) or not isinstance(normalised.get("type"), str):
+        return None
+    try:
+        expires = derive_expires_at(created, normalised["type"], settings=store.settings.learnings)
+    except ValueError:
+        return None
+    return {**record, "expires_at": expires, "_derived_expires_at": True}
+
+
 def _structural_planner(
     stream: Stream, store: MetricsStore, quarantine_invalid: bool, report: Report
 ) -> Any:
@@ -719,7 +746,14 @@ def _structural_planner(
         for line in lines:
             if line.record is None:
                 continue  # quarantined by default
-            quarantine = _repair_disposition(stream, line, store, quarantine_invalid, report)
+            repaired = (
+                _with_derived_expiry(store, line.record)
+                if stream is Stream.LEARNINGS and isinstance(line.record.get("id"), str)
+                else None
+            )
+            quarantine = _repair_disposition(
+                stream, line, store, quarantine_invalid, report, repaired
+            )
             if quarantine is not None:
                 plan.dispositions[line.number] = quarantine
                 continue
@@ -752,22 +786,10 @@ def _structural_planner(
             for line, _r in members:
                 if line is not winner_line:
                     plan.dispositions[line.number] = Fold(winner_line.number)
-            from sessionkit.metrics.timestamps import parse_ts
-
-            try:
-                parse_ts(winner.get("expires_at"))  # type: ignore[arg-type]
-            except (ValueError, TypeError):
-                created = winner.get("created_at")
-                if isinstance(created, str) and isinstance(winner.get("type"), str):
-                    try:
-                        fixed = dict(winner_line.record or {})
-                        fixed["expires_at"] = derive_expires_at(
-                            created, winner["type"], settings=store.settings.learnings
-                        )
-                        fixed["_derived_expires_at"] = True
-                        plan.dispositions[winner_line.number] = Replace(fixed)
-                    except ValueError:
-                        pass
+            fixed = _with_derived_expiry(store, winner_line.record or {})
+            # a record still invalid for another reason stays as it is (reported above)
+            if fixed is not None and not invalid_problems(stream, fixed):
+                plan.dispositions[winner_line.number] = Replace(fixed)
         return plan
 
     return planner
