@@ -144,6 +144,13 @@ def test_c44_expiry_boundaries(store: MetricsStore, clock: Clock) -> None:
     assert report.archived["expired"] == 1
     assert {r["id"] for r in _live(store)} == {"edge", "bad"}
     assert any(f.code == "missing-expiry" for f in store.doctor(["learnings"]).findings)
+    # "not-a-date" is kept and reported missing-expiry by sweep itself (audit round 2, D1)
+    kept = [i for i in report.items if i["action"] == "keep"]
+    assert kept == [
+        {"id": "bad", "subject": "bad", "action": "keep", "reason": "missing-expiry", "line": 3}
+    ]
+    assert report.schema_invalid_kept == 1
+    assert [i["reason"] for i in store.learnings.prune().items] == ["missing-expiry"]
 
 
 def test_c45_dedupe(store: MetricsStore) -> None:

@@ -886,7 +886,12 @@ class Learnings:
                 for other in entry.others:
                     plan.dispositions[other.number] = Fold(entry.line.number)
                     report.folded["versions"] += 1
+                # kept, and listed: doctor's missing-expiry, which repair derives (§4.1, §4.5)
+                if _parse(entry.record.get("expires_at")) is None:
+                    self._kept_entry(entry, "missing-expiry", report)
                 if not entry.valid:
+                    if _parse(entry.record.get("expires_at")) is not None:
+                        self._kept_entry(entry, "schema-invalid", report)
                     report.schema_invalid_kept += 1
                     continue
                 reason = None
@@ -918,6 +923,19 @@ class Learnings:
             for record, reason in archived_ids:
                 self._emit("sessionkit.learning.archived", record, reason=reason)
         return report
+
+    @staticmethod
+    def _kept_entry(entry: _Entry, reason: str, report: LearningsReport) -> None:
+        """List a line that sweep and prune keep verbatim but report (spec §4.5)."""
+        report.items.append(
+            {
+                "id": entry.id,
+                "subject": entry.record.get("subject"),
+                "action": "keep",
+                "reason": reason,
+                "line": entry.line.number,
+            }
+        )
 
     def _archive_entry(
         self,
