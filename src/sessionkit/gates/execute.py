@@ -174,15 +174,26 @@ def _pytest_addopts(root: str) -> str:
     return opts
 
 
-def _reports(
-    spec: CheckSpec,
-    ctx: RunContext,
-    record: ResolvedCommand,
-    inject_path: str | None,
-    spawn_time: float,
-    notes: list[str],
-) -> tuple[Report, ...]:
-    found: list[Report] = []
+def _report_signatures(
+    spec: CheckSpec, ctx: RunContext, record: ResolvedCommand, inject_path: str | None
+) -> dict[str, tuple[int, int, int] | None]:
+    """Each declared report's (inode, size, mtime) before the spawn, None when it is absent:
+    a report the run created or replaced is the run's even with an old mtime (``cp -p``)."""
+    out: dict[str, tuple[int, int, int] | None] = {}
+    for _fmt, rel in _declared_reports(spec, ctx, record, inject_path):
+        path = os.path.join(ctx.root, spec.cwd, rel)
+        try:
+            st = os.stat(path)
+        except OSError:
+            out[path] = None
+        else:
+            out[path] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return out
+
+
+def _declared_reports(
+    spec: CheckSpec, ctx: RunContext, record: ResolvedCommand, inject_path: str | None
+) -> list[tuple[str, str]]:
     declared: list[tuple[str, str]] = []
     if spec.report:
         declared.append((spec.report["format"], spec.report["path"]))
@@ -190,10 +201,30 @@ def _reports(
         match = _JUNIT_OPT.search(record.text) or _JUNIT_OPT.search(_pytest_addopts(ctx.root))
         if match and "$" not in match.group(1):
             declared.append(("junit", match.group(1).strip("'\"")))
-    for fmt, rel in declared:
+    return declared
+
+
+def _reports(
+    spec: CheckSpec,
+    ctx: RunContext,
+    record: ResolvedCommand,
+    inject_path: str | None,
+    spawn_time: float,
+    notes: list[str],
+    before: dict[str, tuple[int, int, int] | None] | None = None,
+) -> tuple[Report, ...]:
+    found: list[Report] = []
+    for fmt, rel in _declared_reports(spec, ctx, record, inject_path):
         path = os.path.join(ctx.root, spec.cwd, rel)
         try:
-            if os.path.getmtime(path) + 1 < spawn_time:
+            st = os.stat(path)
+            changed = before is not None and before.get(path, ()) != (
+                st.st_ino,
+                st.st_size,
+                st.st_mtime_ns,
+            )
+            # fresh: written since the spawn, or created or replaced by the run (§6.1)
+            if st.st_mtime + 1 < spawn_time and not changed:
                 notes.append("report-stale")
                 continue
             with open(path, encoding="utf-8", errors="replace") as f:
@@ -445,6 +476,7 @@ def run_check(
     )
     stdout_log = os.path.join(ctx.run_dir, f"{spec.name}.stdout.log")
     stderr_log = os.path.join(ctx.run_dir, f"{spec.name}.stderr.log")
+    before = _report_signatures(spec, ctx, record, inject_path)
     spawn_time = time.time()
     try:
         result = run_process(
@@ -474,7 +506,7 @@ def run_check(
     if result.timed_out:
         executed.timed_out_after_s = record.timeout_s
     notes: list[str] = []
-    reports = _reports(spec, ctx, record, inject_path, spawn_time, notes)
+    reports = _reports(spec, ctx, record, inject_path, spawn_time, notes, before)
     executed.notes.extend(notes)
     tool = executed.identified.tool if executed.identified else None
     outcome = measure(

@@ -506,3 +506,35 @@ def test_tool_output_cannot_inject_workflow_commands(
             leaked = [ln for ln in _open_lines(stream) if "injected" in ln or "##[" in ln]
             assert leaked == [], (args, leaked)
         assert "injected" in ran.stdout + ran.stderr  # shown, only inert
+
+
+def test_a_report_the_run_creates_counts_even_with_an_old_mtime(
+    gate_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
+    # §6.1: a declared report is the run's when its mtime is at least the spawn time, or the
+    # run created it (cp -p, tar and docker cp keep old mtimes); one left over is stale
+    junit = (
+        '<testsuite name="s"><testcase classname="A" name="t1"/>'
+        '<testcase classname="A" name="t2"><failure message="x"/></testcase></testsuite>\n'
+    )
+    repo = gate_repo(
+        {
+            "test": {
+                "kind": "test",
+                "command": "mkdir -p out && cp -p r.xml out/r.xml; exit 1",
+                "report": {"format": "junit", "path": "out/r.xml"},
+            },
+            "lint": {"command": "skip"},
+            "typecheck": {"command": "skip"},
+        }
+    )
+    (repo / "r.xml").write_text(junit)
+    os.utime(repo / "r.xml", (1_577_836_800, 1_577_836_800))  # 2020-01-01
+    created = json.loads(cli(repo, "gate", "run", "--json", "--no-progress").stdout)["checks"][0]
+    assert created["parsers"] == ["junit"] and created["counts"]["tests"]["failed"] == 1
+    # now out/r.xml exists with the old mtime and the command leaves it as it is
+    (repo / "out" / "r.xml").write_text(junit)
+    os.utime(repo / "out" / "r.xml", (1_577_836_800, 1_577_836_800))
+    (repo / "r.xml").unlink()
+    left = json.loads(cli(repo, "gate", "run", "--json", "--no-progress").stdout)["checks"][0]
+    assert "report-stale" in left["notes"]
