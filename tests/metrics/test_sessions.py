@@ -165,3 +165,18 @@ def test_record_session_derives_the_duration_and_writes_no_legacy_keys(
     assert line["issues_closed"] == [1]
     assert store.validate_file(store.path("sessions")).findings == []
     assert store.record_session(record).action == "unchanged"
+
+
+def test_the_recorded_event_names_the_recorded_session(
+    store: MetricsStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sessionkit.session.recorded`` carries the id of the record it wrote in its envelope,
+    outside any session and while another session is current (§3.3) (audit round 2, D6)."""
+    store.record_session(session())
+    monkeypatch.setenv("SESSIONKIT_SESSION_ID", "main-2026-11-25-deep-1")
+    store.record_session(session(session_id="main-2026-11-24-feature-2"))
+    recorded = [json.loads(x) for x in lines_of(store.path("events")) if b"session.recorded" in x]
+    assert [(e["session_id"], e["action"]) for e in recorded] == [
+        ("main-2026-11-24-feature-1", "appended"),
+        ("main-2026-11-24-feature-2", "appended"),
+    ]

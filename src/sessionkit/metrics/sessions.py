@@ -118,7 +118,8 @@ def record_session(
         if dry_run:
             return SessionWriteResult(action, sid, path, first_line)
         _jsonl.write_locked(locked, line, fsync=store.fsync_for(Stream.SESSIONS))
-    store.emit_internal("sessionkit.session.recorded", {"action": action})
+    # the event is about the recorded session, whichever session (if any) is current (§3.3)
+    store.emit_internal("sessionkit.session.recorded", {"action": action}, session_id=sid)
     return SessionWriteResult(action, sid, path, first_line)
 
 

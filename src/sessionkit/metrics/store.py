@@ -594,9 +594,19 @@ class MetricsStore:
                 return None
             raise
 
-    def emit_internal(self, event: str, payload: Mapping[str, Any]) -> None:
-        """Events the store announces about itself: always best effort."""
-        self.emit(event, payload, best_effort=True, source="library")
+    def emit_internal(
+        self,
+        event: str,
+        payload: Mapping[str, Any],
+        *,
+        session_id: str | Literal["auto"] | None = "auto",
+    ) -> None:
+        """Events the store announces about itself: always best effort.
+
+        ``session_id`` names the session the event is about when the caller knows it (the
+        record ``record_session`` wrote); the default resolves the current session (§3.3).
+        """
+        self.emit(event, payload, session_id=session_id, best_effort=True, source="library")
 
     def record_session(
         self, record: Mapping[str, Any], *, force: bool = False, dry_run: bool = False
