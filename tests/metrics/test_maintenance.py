@@ -530,8 +530,9 @@ def test_migrate_converts_the_offset_timestamp_of_a_v1_event(store: MetricsStore
     store.path("events").write_text(prior_art.jsonl(dict(line, session_id=None)))
     assert "noncanonical-timestamp" in _codes(store.validate_file(store.path("events")))
     report = store.migrate(dry_run=False)
-    (row,) = [json.loads(x) for x in lines_of(store.path("events"))]
+    row, announced = (json.loads(x) for x in lines_of(store.path("events")))
     assert row == {**line, "session_id": None, "timestamp": "2026-11-24T08:00:00.000Z"}
+    assert announced["event"] == "sessionkit.metrics.rewritten"  # §2.5 step 11
     assert [a["changes"] for a in report.actions if a["stream"] == "events"] == [
         ["timestamp: 2026-11-24T10:00:00+02:00 -> 2026-11-24T08:00:00.000Z"]
     ]

@@ -228,6 +228,31 @@ def test_unparseable_lines_cannot_be_replaced(store: MetricsStore) -> None:
     assert names == ["sessionkit.metrics.rewritten"]  # the fragment left, the announcement came
 
 
+def test_per_line_rewrites_announce_themselves(store: MetricsStore) -> None:
+    """§2.5 step 11 holds in both modes: repair and migrate rewriting events or subagents line
+    by line emit ``sessionkit.metrics.rewritten``; a second migrate changes nothing and emits
+    nothing (audit round 2, D9)."""
+    store.emit("acme.a.b", {})
+    with store.path("events").open("ab") as handle:
+        handle.write(b"{bad\n")
+    store.root.joinpath("subagents.jsonl").write_text(
+        '{"timestamp":"2026-11-24T10:00:00+02:00","event":"start","agent_id":"a"}\n'
+    )
+    assert store.repair(["events"], dry_run=False).exit_code == 0
+    store.migrate(streams=["subagents"], dry_run=False)
+
+    def rewritten() -> list[tuple[str, str]]:
+        return [
+            (e["stream"], e["reason"])
+            for e in map(json.loads, lines_of(store.path("events")))
+            if e["event"] == "sessionkit.metrics.rewritten"
+        ]
+
+    assert rewritten() == [("events", "repair"), ("subagents", "migrate")]
+    store.migrate(streams=["events", "subagents"], dry_run=False)
+    assert rewritten() == [("events", "repair"), ("subagents", "migrate")]
+
+
 def test_c12_rotation_and_retention(repo: Path, clock: Clock) -> None:
     settings = Settings(
         metrics=MetricsSettings(

@@ -346,13 +346,16 @@ def rewrite(
             report.appended = len(report_plan.append)
             return report
     if mode == "per_line":
-        return _rewrite_per_line(store, stream, planner, report, by)  # type: ignore[arg-type]
-    held: list[int] = []
-    try:
-        _rewrite_whole(store, stream, planner, report, by, held)  # type: ignore[arg-type]
-    finally:
-        for fd in held:
-            os.close(fd)  # releases the flock taken on the new file (see _write_replace)
+        _rewrite_per_line(store, stream, planner, report, by)  # type: ignore[arg-type]
+    else:
+        held: list[int] = []
+        try:
+            _rewrite_whole(store, stream, planner, report, by, held)  # type: ignore[arg-type]
+        finally:
+            for fd in held:
+                os.close(fd)  # releases the flock taken on the new file (see _write_replace)
+    # step 11 of both modes, after the stream's lock is released: a per_line rewrite of the
+    # events stream itself appends this event to the file it has just replaced
     if report.changed and not dry_run:
         store.emit_internal(
             "sessionkit.metrics.rewritten",
