@@ -288,6 +288,36 @@ def test_learnings_cli(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert doc(out, "learnings-report.v1")["learnings"][0]["id"] == lid
 
 
+def test_a_subject_less_legacy_learning_surfaces_with_a_null_subject(
+    cwd_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """§4.3: ``Ranked`` carries the record's subject; a legacy learning without one is null in
+    ``surface --json`` and ``stats --json`` and blank in the human output, never the text
+    "None" (audit round 2, D11)."""
+    store_dir = cwd_repo / ".orchestrator" / "metrics"
+    store_dir.mkdir(parents=True)
+    legacy = {
+        "id": "l-8",
+        "type": "fragile-file",
+        "insight": "no subject here",
+        "confidence": 0.7,
+        "source_session": "s",
+        "evidence": "e",
+        "created_at": "2026-11-30T00:00:00Z",
+        "expires_at": "2099-01-01T00:00:00Z",
+    }
+    (store_dir / "learnings.jsonl").write_text(json.dumps(legacy) + "\n")
+    code, out, _ = run(capsys, "learnings", "surface", "--json")
+    (item,) = doc(out, "learnings-report.v1")["learnings"]
+    assert code == 0 and item["subject"] is None and item["insight"] == "no subject here"
+    code, out, _ = run(capsys, "metrics", "stats", "--json")
+    (top,) = doc(out, "metrics-stats.v1")["learnings"]["top"]
+    assert top["id"] == "l-8" and top["subject"] is None
+    for argv in (("learnings", "surface"), ("metrics", "stats")):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0 and "fragile-file" in out and "None" not in out
+
+
 def test_state_cli(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "state", "show", "--json")
     assert code == 0 and doc(out, "state-report.v1")["exists"] is False

@@ -71,7 +71,8 @@ def surface_cmd(ctx: click.Context, count: int | None, as_json: bool) -> None:
         )
         return
     for r in ranked:
-        click.echo(f"{r.score:.2f}  {r.type:<22} {r.subject}: {r.insight}")
+        lead = f"{r.subject}: " if r.subject else ""
+        click.echo(f"{r.score:.2f}  {r.type or '':<22} {lead}{r.insight or ''}")
 
 
 def _result(kind: str, result: Any, as_json: bool) -> None:

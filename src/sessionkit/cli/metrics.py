@@ -111,7 +111,8 @@ def render_stats(doc: dict[str, Any]) -> str:
     for item in learnings["top"]:
         expires = (item.get("expires_at") or "")[:10]
         out.append(
-            f"  {item['score']:.2f}  {item['type']:<16} {item['subject']:<30} expires {expires}"
+            f"  {item['score']:.2f}  {item['type'] or '':<16} {item['subject'] or '':<30}"
+            f" expires {expires}"
         )
     scan = doc["scan"]
     ev, se = scan.get("events", {}), scan.get("sessions", {})

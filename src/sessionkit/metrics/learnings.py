@@ -100,6 +100,10 @@ def is_expired(
     return expires is not None and now >= shift(expires, grace)
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _confidence(record: Mapping[str, Any]) -> float | None:
     value = record.get("confidence")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -177,10 +181,13 @@ def dedupe_order(record: Mapping[str, Any]) -> tuple[float, str, str, str]:
 
 @dataclass(frozen=True)
 class Ranked:
+    """A surfaced learning (spec §4.3); a text field the record lacks (a subject-less legacy
+    learning) is None, never an invented string."""
+
     id: str
-    type: str
-    subject: str
-    insight: str
+    type: str | None
+    subject: str | None
+    insight: str | None
     confidence: float
     score: float
     expires_at: str | None
@@ -381,9 +388,9 @@ class Learnings:
         return [
             Ranked(
                 str(r.get("id")),
-                str(r.get("type")),
-                str(r.get("subject")),
-                str(r.get("insight")),
+                _text(r.get("type")),
+                _text(r.get("subject")),
+                _text(r.get("insight")),
                 float(r["confidence"]),
                 s,
                 r.get("expires_at") if isinstance(r.get("expires_at"), str) else None,
