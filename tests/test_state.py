@@ -229,6 +229,85 @@ def test_current_session_id(repo: Path) -> None:
     assert state.current_session_id(repo) == "main-2026-11-24-feature-1"
 
 
+STATE_DIR_CONFIG = "# Project\n\n## Session Config\n\n```yaml\nstate:\n  dir: .agents\n```\n"
+
+
+def test_session_config_state_dir_is_every_reader_s_location(
+    make_repo: Callable[..., Path],
+) -> None:
+    """§7.1 rule 2 (audit round 2, D3): the library, the session id of events and the CLI
+    agree on Session Config ``state.dir``, also over an older harness-directory file."""
+    from sessionkit.metrics import events
+
+    repo = make_repo(files={"CLAUDE.md": STATE_DIR_CONFIG})
+    write_state(repo)  # an active .claude/STATE.md: rule 4, which rule 2 overrides
+    expected = repo / ".agents" / "STATE.md"
+    assert state.resolve_path(repo) == expected
+    assert state.read(repo) is None and state.current_session_id(repo) is None
+    result = state.begin(repo, session_type="feature", session_id="main-2026-12-04-feature-7")
+    assert Path(result.path) == expected and expected.exists()
+    assert state.read(repo).frontmatter["session"] == "main-2026-12-04-feature-7"  # type: ignore[union-attr]
+    assert state.report(repo)["path"] == os.path.join(".agents", "STATE.md")
+    state._PATH_CACHE.clear()
+    assert state.current_session_id(repo) == "main-2026-12-04-feature-7"
+    events.NO_STATE_SEEN.clear()
+    assert events.resolve_session_id(str(repo)) == "main-2026-12-04-feature-7"
+    MetricsStore(repo).emit("acme.x.y", {})
+    events.emit_event(str(repo), "acme.x.z", {})
+    log = (repo / ".orchestrator" / "metrics" / "events.jsonl").read_text().splitlines()
+    emitted = {e["event"]: e for e in map(json.loads, log)}
+    assert emitted["acme.x.y"]["session_id"] == "main-2026-12-04-feature-7"
+    assert emitted["acme.x.z"]["session_id"] == "main-2026-12-04-feature-7"
+
+
+def test_session_config_state_dir_without_any_harness_file(
+    make_repo: Callable[..., Path],
+) -> None:
+    """Only ``.agents/STATE.md`` exists: the hook's "no STATE.md here" shortcut must not hide it."""
+    from sessionkit.metrics import events
+
+    repo = make_repo(files={"AGENTS.md": STATE_DIR_CONFIG})
+    (repo / ".agents").mkdir()
+    (repo / ".agents" / "STATE.md").write_text(ACTIVE)
+    events.NO_STATE_SEEN.clear()
+    assert events.resolve_session_id(str(repo)) == "main-2026-11-24-feature-1"
+    assert state.read(repo) is not None
+
+
+def test_a_config_that_cannot_set_state_dir_is_not_loaded_on_the_hook_path(
+    make_repo: Callable[..., Path],
+) -> None:
+    from sessionkit.metrics import events
+
+    repo = make_repo(files={"CLAUDE.md": "## Session Config\n\n```yaml\nagents: 3\n```\n"})
+    assert not events.config_may_set_state_dir(str(repo))
+    prose = make_repo(files={"CLAUDE.md": "Keep state in the docs dir.\n"}, name="prose")
+    assert not events.config_may_set_state_dir(str(prose))  # no ## Session Config heading
+    assert events.config_may_set_state_dir(
+        str(make_repo(files={"CLAUDE.md": STATE_DIR_CONFIG}, name="b"))
+    )
+    write_state(repo)
+    driver = (
+        "import sys\n"
+        "from sessionkit.metrics.events import emit_event\n"
+        "out = emit_event(sys.argv[1], 'acme.deploy.done', {'n': 1})\n"
+        "print(out['action'], [m for m in ('json', 're', 'sessionkit.config') if m in sys.modules])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", driver, str(repo)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert proc.stdout.strip() == "appended []"
+    assert (
+        '"session_id":"main-2026-11-24-feature-1"'
+        in (repo / ".orchestrator" / "metrics" / "events.jsonl").read_text()
+    )
+
+
 # --------------------------------------------------------------------------- write path
 
 

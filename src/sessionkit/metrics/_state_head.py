@@ -151,12 +151,39 @@ def _has_exponent(value: str) -> bool:
 # --------------------------------------------------------------------------- location
 
 
+def configured_dir(worktree: str | os.PathLike[str] = ".") -> str | None:
+    """Session Config ``state.dir`` of the worktree (spec §7.1 rule 2), else None.
+
+    Read as the CLI reads it (``sessionkit.metrics.settings.load_settings``), so the library,
+    the CLI and the session id of every event find the same file. The config is loaded only
+    when an instruction file can set the key; an unreadable config counts as unset.
+    """
+    root = os.fspath(worktree)
+    from sessionkit.metrics.events import config_may_set_state_dir
+
+    if not config_may_set_state_dir(root):
+        return None
+    try:
+        from sessionkit.metrics.settings import load_settings
+
+        value = load_settings(root).state.dir
+    except Exception:
+        return None
+    return value if isinstance(value, str) and value else None
+
+
 def resolve_path(worktree: str | os.PathLike[str] = ".", *, state_dir: str | None = None) -> str:
-    """Where STATE.md lives (spec §7.1); the first rule that applies wins."""
+    """Where STATE.md lives (spec §7.1); the first rule that applies wins.
+
+    ``state_dir`` is Session Config ``state.dir`` when the caller has it already; when None it
+    is read from the worktree's config (:func:`configured_dir`).
+    """
     root = os.fspath(worktree)
     env = os.environ.get("SESSIONKIT_STATE_DIR") or os.environ.get("SO_STATE_DIR")
     if env:
         return os.path.join(env if os.path.isabs(env) else os.path.join(root, env), "STATE.md")
+    if state_dir is None:
+        state_dir = configured_dir(root)
     if state_dir:
         return os.path.join(root, state_dir, "STATE.md")
     platform = os.environ.get("SESSIONKIT_PLATFORM", "")

@@ -652,9 +652,40 @@ def _state_file_may_exist(root: str) -> bool:
         return True
     if any(os.path.exists(os.path.join(root, d, "STATE.md")) for d in STATE_DIRS):
         return True
+    if config_may_set_state_dir(root):
+        return True  # Session Config state.dir (spec §7.1 rule 2): the reader resolves it
     if len(NO_STATE_SEEN) > 64:
         NO_STATE_SEEN.clear()
     NO_STATE_SEEN[root] = now
+    return False
+
+
+# The files a Session Config can live in (config.md §2.2) and the largest one it reads (§3.1).
+CONFIG_FILE_ENV = ("SESSIONKIT_CONFIG_FILE", "SO_CONFIG_FILE")
+INSTRUCTION_FILES = ("CLAUDE.md", "AGENTS.md")
+_CONFIG_MAX_BYTES = 8 * 1024 * 1024
+
+
+def config_may_set_state_dir(root: str) -> bool:
+    """False only when no Session Config of ``root`` can set ``state.dir`` (spec §7.1 rule 2).
+
+    Loading the config costs the hook ``json`` and ``re``. A value for ``state.dir`` needs the
+    ``## Session Config`` heading (case-sensitive, config.md §3.2) and the words ``state`` and
+    ``dir`` in a UTF-8 instruction file, so a file without them, or no file, is answered
+    without loading it. A config file named by the environment is always loaded.
+    """
+    if any(os.environ.get(key) for key in CONFIG_FILE_ENV):
+        return True
+    for name in INSTRUCTION_FILES:
+        try:
+            with open(os.path.join(root, name), "rb") as handle:
+                text = handle.read(_CONFIG_MAX_BYTES)
+        except OSError:
+            continue
+        if b"Session Config" in text:
+            lower = text.lower()
+            if b"state" in lower and b"dir" in lower:
+                return True
     return False
 
 
