@@ -96,3 +96,18 @@ def test_reset_dry_run_prints_a_diff(repo: Path, capsys: pytest.CaptureFixture[s
     assert run(capsys, "reset", "--apply")[0] == 0
     code, out, _ = run(capsys, "reset")  # idle: nothing to do, no diff
     assert code == 0 and out == "reset: .claude/STATE.md (unchanged)\n"
+
+
+def test_show_path_prints_only_the_path_of_a_broken_file(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """§7.9 (audit round 2, D5): ``--path`` prints only the resolved path, with no parse."""
+    assert run(capsys, "show", "--path") == (0, ".claude/STATE.md\n", "")  # no file yet
+    (repo / ".claude").mkdir()
+    (repo / ".claude" / "STATE.md").write_text("not frontmatter\n")
+    assert run(capsys, "show", "--path") == (0, ".claude/STATE.md\n", "")
+    code, _, err = run(capsys, "show")
+    assert code == 1 and "STATE.md:1: missing frontmatter" in err
+    (repo / "CLAUDE.md").write_text("## Session Config\n\n```yaml\nstate:\n  dir: .agents\n```\n")
+    state._PATH_CACHE.clear()
+    assert run(capsys, "show", "--path") == (0, ".agents/STATE.md\n", "")

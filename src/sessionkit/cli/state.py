@@ -42,12 +42,16 @@ def _emit_report(written: bool, as_json: bool, action: str) -> None:
 @click.option("--section", default=None)
 def show_cmd(as_json: bool, path_only: bool, section: str | None) -> None:
     """Print STATE.md's path, frontmatter and sections."""
+    import os
+
     from sessionkit import state as api
 
-    doc = api.report(_root())
+    root = _root()
     if path_only:
-        click.echo(doc["path"])
+        # Only the resolved path (spec §7.9): nothing is parsed, so a broken file can be found.
+        click.echo(os.path.relpath(api.resolve_path(root), root))
         return
+    doc = api.report(root)
     if as_json:
         echo_json(doc)
         return
