@@ -830,12 +830,56 @@ def scan(language: str, code: Value) -> list[tuple[str, list[Value]]]:
     Each action is ``("shell", [text])``, ``("argv", argv)`` or ``("rmtree", [path])``.
     """
     out: list[tuple[str, list[Value]]] = []
+    table: list[object] = []
+    if code.text is None:
+        # pieces the outer shell left unknown or symbolic ($X, $HOME, $(mktemp)) travel through
+        # the scanner as placeholder characters and come back as themselves in every string
+        # the code passes on: '$HOME/.cache' stays the home's .cache, never a relative path
+        parts: list[str] = []
+        for piece in code.pieces:
+            if type(piece) is Lit:
+                parts.append(piece.text)
+            else:
+                parts.append(chr(_PIECE + len(table)))
+                table.append(piece)
+        code = Value((Lit("".join(parts)),))
     for kind, payload in _scan(language, code, 0):
         if isinstance(payload, Value):
-            out.append((kind, [payload]))
+            out.append((kind, [_restore(payload, table)]))
         elif isinstance(payload, list):
-            out.append((kind, [v for v in payload if isinstance(v, Value)]))
+            out.append((kind, [_restore(v, table) for v in payload if isinstance(v, Value)]))
     return out
+
+
+_PIECE = 0xF0000  # the first placeholder character (a supplementary private-use plane)
+
+
+def _restore(value: Value, table: list[object]) -> Value:
+    """``value`` with the placeholder characters of ``scan`` replaced by their pieces."""
+    if not table:
+        return value
+    pieces: list[object] = []
+    changed = False
+    for piece in value.pieces:
+        if type(piece) is not Lit or not any(ord(c) >= _PIECE for c in piece.text):
+            pieces.append(piece)
+            continue
+        changed = True
+        buf: list[str] = []
+        for c in piece.text:
+            k = ord(c) - _PIECE
+            if 0 <= k < len(table):
+                if buf:
+                    pieces.append(Lit("".join(buf), piece.quoted))
+                    buf = []
+                pieces.append(table[k])
+            else:
+                buf.append(c)
+        if buf:
+            pieces.append(Lit("".join(buf), piece.quoted))
+    if not changed:
+        return value
+    return Value(merge_pieces(pieces), pattern=value.pattern)  # type: ignore[arg-type]
 
 
 def string_literals(name: str, argv: Sequence[Value], stdin: Stdin) -> list[Value]:
@@ -858,7 +902,7 @@ def string_literals(name: str, argv: Sequence[Value], stdin: Stdin) -> list[Valu
 def _scan(language: str, code: Value, depth: int) -> list[tuple[str, object]]:
     source = code.text
     if source is None:
-        source = "".join(p.text if type(p) is Lit else "__unknown__" for p in code.pieces)
+        source = "".join(p.text if type(p) is Lit else chr(_PIECE) for p in code.pieces)
     if language == "awk":
         return _scan_awk(source)
     if language == "applescript":

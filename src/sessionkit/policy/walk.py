@@ -714,13 +714,13 @@ class _Walker:
         self.payloads = 0
         self.limit: str | None = None
         self.errors: list[tuple[str, tuple[int, int]]] = []
-        self.aliases: dict[str, tuple[str, tuple[int, int]]] = {}
+        self.aliases: dict[str, tuple[Value, tuple[int, int]]] = {}
         self.used_aliases: set[str] = set()
         self.used_funcs: set[int] = set()
         # the function calls being expanded right now: (id of the definition, arguments)
         self.active_calls: list[tuple[int, tuple[Value, ...]]] = []
         self.defined: list[tuple[str, FunctionDef, _State, _Ctx]] = []
-        self.alias_defs: list[tuple[str, str, _State, _Ctx, tuple[int, int]]] = []
+        self.alias_defs: list[tuple[str, Value, _State, _Ctx, tuple[int, int]]] = []
         self.files: dict[str, Value] = {}
         # mv DST → the path it came from, for deletions of the moved tree later in the command
         self.moved: dict[str, str] = {}
@@ -809,7 +809,7 @@ class _Walker:
             actx = ctx.hop("alias", span, f"definition {name}")
             actx.defined_only = True
             try:
-                self._payload_text(lit(value), state.copy(), actx, exact_at=-1)
+                self._payload_text(value, state.copy(), actx, exact_at=-1)
             except _Limit as exc:
                 self.limit = self.limit or exc.kind
 
@@ -1982,19 +1982,19 @@ class _Walker:
         words = node.words
         k = 1
         # a value ending in a blank makes the next word alias-checked too (§5.6)
-        while value.endswith((" ", "\t")) and k < len(words):
+        while _ends_blank(value) and k < len(words):
             following = words[k].plain()
             if following is None or following not in self.aliases or following == name:
                 break
             self.used_aliases.add(following)
-            value += self.aliases[following][0]
+            value = _concat(value, self.aliases[following][0])
             k += 1
         rest_text = ctx.text((words[k].span[0], node.span[1])) if len(words) > k else ""
-        text = value + " " + rest_text if rest_text else value
+        text = _concat(value, lit(" " + rest_text, True)) if rest_text else value
         actx = ctx.hop("alias", node.span, name)
         self.in_alias.add(name)
         try:
-            self._payload_text(lit(text), state, actx, exact_at=-1, stdin=stdin)
+            self._payload_text(text, state, actx, exact_at=-1, stdin=stdin)
         finally:
             self.in_alias.discard(name)
 
@@ -2726,13 +2726,34 @@ def _h_printf(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> V
 def _h_alias(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     for k, v in enumerate(call.argv[1:], 1):
-        text = v.text
-        if text is None or "=" not in text:
+        head = v.pieces[0] if v.pieces else None
+        if type(head) is not Lit or "=" not in head.text:
             continue
-        alias, _, value = text.partition("=")
+        # alias z="rm -rf $HOME": the value keeps its unknown and symbolic pieces (§5.6)
+        alias, _, first = head.text.partition("=")
+        value = Value(merge_pieces([Lit(first, head.quoted), *v.pieces[1:]]))
         w.aliases[alias] = (value, call.spans[k])
         w.alias_defs.append((alias, value, state.copy(), ctx, call.spans[k]))
     return _EMPTY
+
+
+def _config_setting(operand: Value) -> tuple[str, Value] | None:
+    """``git -c KEY=VALUE``: the key (known) and the value with its unknown and symbolic pieces
+    (``-c alias.x="!rm -rf $HOME"``); None when the key itself is not known."""
+    head = operand.pieces[0] if operand.pieces else None
+    if type(head) is not Lit:
+        return None
+    if "=" not in head.text:
+        if len(operand.pieces) > 1:
+            return None
+        return head.text.lower(), lit("")
+    key, _, first = head.text.partition("=")
+    return key.lower(), Value(merge_pieces([Lit(first, head.quoted), *operand.pieces[1:]]))
+
+
+def _ends_blank(value: Value) -> bool:
+    last = value.pieces[-1] if value.pieces else None
+    return type(last) is Lit and last.text.endswith((" ", "\t"))
 
 
 @_handler("unalias")
@@ -3273,16 +3294,25 @@ def _h_xargs(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
 
 
 def _replace(v: Value, token: str, item: Value) -> Value:
-    text = v.text
-    if text is None or token not in text:
+    """``v`` with each ``token`` in its literal pieces replaced by ``item``; its unknown and
+    symbolic pieces stay (``"$HOME/{}"``)."""
+    if not any(type(p) is Lit and token in p.text for p in v.pieces):
         return v
-    chunks = text.split(token)
     pieces: list[object] = []
-    for k, chunk in enumerate(chunks):
-        if k:
-            pieces.extend(item.pieces)
-        pieces.append(Lit(chunk, True))
+    for piece in v.pieces:
+        if type(piece) is not Lit or token not in piece.text:
+            pieces.append(piece)
+            continue
+        for k, chunk in enumerate(piece.text.split(token)):
+            if k:
+                pieces.extend(item.pieces)
+            pieces.append(Lit(chunk, True))
     return Value(merge_pieces(pieces))  # type: ignore[arg-type]
+
+
+def _has_blank(v: Value) -> bool:
+    """A blank in the literal text of ``v``: a shell command line, not one word."""
+    return any(type(p) is Lit and (" " in p.text or "\t" in p.text) for p in v.pieces)
 
 
 def _run_argv(w: _Walker, call: _Call, argv: list[Value], state: _State, ctx: _Ctx) -> Value:
@@ -3470,7 +3500,7 @@ def _h_parallel(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) ->
         for item in items[:MAX_ALTS]:
             w._payload_text(item, state.copy(), pctx, exact_at=-1)
         return _EMPTY
-    if len(template) == 1 and template[0].text is not None and " " in template[0].text:
+    if len(template) == 1 and _has_blank(template[0]):
         for item in items[:MAX_ALTS]:
             text = _replace(template[0], "{}", item)
             if text is template[0]:
@@ -4149,9 +4179,10 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             "--attr-source",
         ):
             if i + 1 < len(argv):
-                if t == "-c" and texts[i + 1] is not None:
-                    key, _, val = (texts[i + 1] or "").partition("=")
-                    cfg.append((key.lower(), lit(val)))
+                if t == "-c":
+                    setting = _config_setting(argv[i + 1])
+                    if setting is not None:
+                        cfg.append(setting)
                 elif t == "-C":
                     cwd_targets.append(argv[i + 1])
             i += 2
@@ -4178,8 +4209,9 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
         if value is not None and _runs_command(key, value) and not _inside_config_exec(ctx, key):
             gctx = ctx.hop("git-config-exec", call.node_span, key)
             text = value
-            if value.text is not None and value.text.startswith("!"):
-                text = lit(value.text[1:])
+            head = value.pieces[0] if value.pieces else None
+            if type(head) is Lit and head.text.startswith("!"):
+                text = Value(merge_pieces([Lit(head.text[1:], True), *value.pieces[1:]]))
             w._payload_text(text, _run_state(state, run_cwd), gctx, exact_at=-1)
     rest = argv[i + 1 :]
     rtexts = texts[i + 1 :]
@@ -4220,13 +4252,16 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             if key == "alias." + sub.lower():
                 alias = value  # None: unset again (`git config --unset alias.NAME`)
                 break
-        if alias is not None and alias.text is not None:
+        head = alias.pieces[0] if alias is not None and alias.pieces else None
+        if alias is not None and type(head) is Lit:
+            # the value keeps its unknown and symbolic pieces: "!rm -rf $HOME" (§7.2.3)
             gctx = ctx.hop("git-alias", call.node_span, sub)
-            if alias.text.startswith("!"):
-                text = _join_text([lit(alias.text[1:]), *rest])
+            if head.text.startswith("!"):
+                shell = Value(merge_pieces([Lit(head.text[1:], True), *alias.pieces[1:]]))
+                text = _join_text([shell, *rest])
                 w._payload_text(text, _run_state(state, run_cwd), gctx, exact_at=-1)
             else:
-                expansion = lit("git " + alias.text)
+                expansion = _concat(lit("git ", True), alias)
                 source = _join_text([expansion, *rest])
                 w._payload_text(source, _run_state(state, run_cwd), gctx, exact_at=-1)
     return w._output(call, name, state)
