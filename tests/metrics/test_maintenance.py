@@ -658,3 +658,21 @@ def test_repair_quarantines_lines_above_the_cap_as_readable_entries(store: Metri
     before = store.path("quarantine").read_bytes()
     assert store.repair(dry_run=False).exit_code == 0
     assert store.path("quarantine").read_bytes() == before
+
+
+def test_migrate_lists_foreign_files_and_leaves_them_alone(store: MetricsStore) -> None:
+    """§6.5 "foreign files: untouched; listed", in the dry run and with --apply (audit round 2,
+    D8)."""
+    store.root.mkdir(parents=True)
+    foreign = store.root / "autopilot.jsonl"
+    foreign.write_text('{"x":1}\n')
+    store.path("events").write_text('{"timestamp":"2026-01-01T00:00:00Z","event":"a.b"}\n')
+    before = foreign.stat()
+    for dry_run in (True, False):
+        report = store.migrate(dry_run=dry_run)
+        listed = [(f.code, f.severity, f.file) for f in report.findings]
+        assert listed == [("foreign-file", "info", ".orchestrator/metrics/autopilot.jsonl")]
+        assert report.exit_code == 0
+        doc = report.to_json()
+        assert doc["findings"][0]["file"] == ".orchestrator/metrics/autopilot.jsonl"
+    assert foreign.read_text() == '{"x":1}\n' and foreign.stat().st_mtime_ns == before.st_mtime_ns

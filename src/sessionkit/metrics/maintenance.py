@@ -466,7 +466,7 @@ def doctor(
         )
     _stale_temps(store, report)
     _network_fs(store, report)
-    _foreign(store, report)
+    list_foreign_files(store, report)
     _git_checks(store, report)
     _state_checks(store, report)
     return report
@@ -566,7 +566,11 @@ def _stale_temps(store: MetricsStore, report: Report) -> list[Path]:
 _OWN = ("backups", "spool")
 
 
-def _foreign(store: MetricsStore, report: Report) -> None:
+def list_foreign_files(store: MetricsStore, report: Report) -> None:
+    """Add an info finding per file of the store directory that is not sessionkit's.
+
+    ``doctor`` and ``migrate`` list them; nothing ever touches them (spec §6.3, §6.5).
+    """
     if not store.root.is_dir():
         return
     for entry in sorted(store.root.iterdir()):

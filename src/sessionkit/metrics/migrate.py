@@ -25,7 +25,7 @@ from sessionkit.metrics.legacy import (
     LEARNING_TIMESTAMPS,
     SESSION_ALIASES,
 )
-from sessionkit.metrics.maintenance import Report
+from sessionkit.metrics.maintenance import Report, list_foreign_files
 from sessionkit.metrics.rewrite import Keep, Replace, RewritePlan
 from sessionkit.metrics.streams import Stream, parse_stream
 from sessionkit.metrics.timestamps import normalize_lenient, parse_ts
@@ -392,6 +392,7 @@ def migrate(
         ]
     )
     settings = store.settings.learnings
+    list_foreign_files(store, report)  # "untouched; listed" (§6.5)
     for stream in chosen:
         if stream in (Stream.EVENTS, Stream.SUBAGENTS):
             _numbered_segments(store, stream, report, dry_run)
