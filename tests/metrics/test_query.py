@@ -80,3 +80,17 @@ def test_where_matches_a_top_level_key_that_contains_dots(store: MetricsStore) -
     assert count("gen_ai.system=anthropic") == 1  # the literal top-level key
     assert count("gen_ai.system=openai") == 1  # the dotted path
     assert count("gen_ai.system=other") == 0
+
+
+def test_a_string_filter_is_one_pattern(store: MetricsStore) -> None:
+    """``event="acme.a.b"`` and ``where="k=v"`` are one pattern each, as in a list, for query
+    and tail; a str was iterated character by character and matched nothing (audit round 2,
+    D10)."""
+    store.emit("acme.a.b", {"k": "v"})
+    store.emit("acme.a.c", {"k": "w"})
+    for event in ("acme.a.b", ["acme.a.b"], ("acme.a.b",)):
+        assert [r["event"] for r in store.query("events", event=event)] == ["acme.a.b"]
+        assert [r["event"] for r in store.tail("events", 5, event=event)] == ["acme.a.b"]
+    assert [r["event"] for r in store.query("events", where="k=w")] == ["acme.a.c"]
+    assert [r["event"] for r in store.tail("events", 5, where="k=w")] == ["acme.a.c"]
+    assert len(list(store.query("events", event="acme.*.*"))) == 2

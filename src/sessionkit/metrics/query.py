@@ -228,12 +228,16 @@ def where_matches(record: dict[str, Any], path: list[str], expected: Any) -> boo
 def make_predicate(
     stream: Stream,
     *,
-    event: Iterable[str] = (),
+    event: str | Iterable[str] = (),
     session: str | None = None,
-    where: Iterable[str] = (),
+    where: str | Iterable[str] = (),
 ) -> Callable[[dict[str, Any]], bool] | None:
-    patterns = [compile_event_pattern(p) for p in event]
-    wheres = [parse_where(w) for w in where]
+    """The filter of ``query`` and ``tail``: event patterns OR-ed, ``where`` AND-ed (§5.2).
+
+    A single string is one pattern (one expression), not a sequence of one-letter patterns.
+    """
+    patterns = [compile_event_pattern(p) for p in _one_or_many(event)]
+    wheres = [parse_where(w) for w in _one_or_many(where)]
     if not patterns and session is None and not wheres:
         return None
 
@@ -249,15 +253,19 @@ def make_predicate(
     return predicate
 
 
+def _one_or_many(values: str | Iterable[str]) -> Iterable[str]:
+    return (values,) if isinstance(values, str) else values
+
+
 def query(
     store: MetricsStore,
     stream: Stream,
     *,
-    event: Iterable[str] = (),
+    event: str | Iterable[str] = (),
     session: str | None = None,
     since: str | datetime | None = None,
     until: str | datetime | None = None,
-    where: Iterable[str] = (),
+    where: str | Iterable[str] = (),
     limit: int | None = None,
     last: int | None = None,
     include_rotated: bool = True,
@@ -299,9 +307,9 @@ def tail(
     stream: Stream,
     n: int = 20,
     *,
-    event: Iterable[str] = (),
+    event: str | Iterable[str] = (),
     session: str | None = None,
-    where: Iterable[str] = (),
+    where: str | Iterable[str] = (),
     raw_names: bool = False,
     live_end: int | None = None,
 ) -> list[dict[str, Any]]:
