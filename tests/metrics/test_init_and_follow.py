@@ -124,6 +124,33 @@ def test_no_track_ignores_the_whole_store(
     assert _git(repo, "check-ignore", "-q", rel).returncode == 0
 
 
+def test_no_track_upgrade_removes_the_merge_union_lines(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """§6.7: ``--no-track`` leaves the ``merge=union`` lines out, also when a tracked init wrote
+    them: without --upgrade the block is preserved with a warning, with it the block is
+    removed and text outside it kept (audit round 2, D12)."""
+    monkeypatch.chdir(repo)
+    _init(capsys)
+    attributes = repo / ".gitattributes"
+    attributes.write_text("*.png binary\n" + attributes.read_text() + "after text\n")
+    kept = _init(capsys, "--no-track")
+    assert [f["file"] for f in kept["findings"]] == [".gitattributes", ".gitignore"]
+    assert "--upgrade to remove it" in kept["findings"][0]["message"]
+    assert _block(attributes.read_text()) == ATTRIBUTES
+    upgraded = _init(capsys, "--no-track", "--upgrade")
+    actions = {a["file"]: (a["action"], a["done"]) for a in upgraded["actions"]}
+    assert actions == {
+        ".gitattributes": ("block-removed", True),
+        ".gitignore": ("block-upgraded", True),
+    }
+    assert attributes.read_text() == "*.png binary\nafter text\n"
+    rel = ".orchestrator/metrics/sessions.jsonl"
+    assert "merge: unspecified" in _git(repo, "check-attr", "merge", "--", rel).stdout
+    again = _init(capsys, "--no-track", "--upgrade")
+    assert [(a["file"], a["action"]) for a in again["actions"]] == [(".gitignore", "block-skipped")]
+
+
 def test_block_writer_keeps_crlf_files_and_a_missing_final_newline(tmp_path: Path) -> None:
     path = tmp_path / ".gitignore"
     path.write_bytes(b"a\r\nb")

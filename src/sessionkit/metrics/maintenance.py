@@ -1323,7 +1323,9 @@ def write_managed_block(
     Returns what happened: ``written`` (no block yet: appended, the file created if needed),
     ``skipped`` (the block is already identical), ``preserved`` (the block differs and
     ``upgrade`` is off: left alone) or ``upgraded`` (the block differed and was replaced in
-    place). Text outside the block is never changed. With ``dry_run`` nothing is written.
+    place). Empty ``lines`` mean the file should have no block: ``absent`` when it has none,
+    ``removed`` when ``upgrade`` deleted it (markers included), else ``preserved``. Text
+    outside the block is never changed. With ``dry_run`` nothing is written.
     """
     target = Path(path)
     try:
@@ -1339,6 +1341,8 @@ def write_managed_block(
             (i for i in range(begin + 1, len(existing)) if existing[i].rstrip("\r\n") == BLOCK_END),
             None,
         )
+    if (begin is None or end is None) and not lines:
+        return "absent"
     if begin is None or end is None:
         action = "written"
         separator = "" if not text or text.endswith("\n") else "\n"
@@ -1349,7 +1353,8 @@ def write_managed_block(
             return "skipped"
         if not upgrade:
             return "preserved"
-        action = "upgraded"
+        action = "upgraded" if lines else "removed"
+        block = block if lines else ""
         new_text = "".join(existing[:begin]) + block + "".join(existing[end + 1 :])
     if not dry_run:
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -1388,15 +1393,18 @@ def init(
         ".gitignore": gitignore_lines(store) if track else untracked_gitignore_lines(store),
     }
     for name, lines in blocks.items():
-        if not lines:
-            continue
+        # --no-track: no .gitattributes block, so no merge=union lines (§6.7); one written
+        # by a tracked init is removed like any other outdated block, with --upgrade
         outcome = write_managed_block(worktree / name, lines, upgrade=upgrade, dry_run=dry_run)
+        if outcome == "absent":
+            continue
         if outcome == "preserved":
+            change = "replace" if lines else "remove"
             report.add(
                 "managed-block",
                 "warning",
                 f"{name}: the sessionkit block differs from the current lines; kept as it is "
-                "(pass --upgrade to replace it)",
+                f"(pass --upgrade to {change} it)",
                 file=name,
             )
         report.actions.append(
@@ -1405,7 +1413,7 @@ def init(
                 "file": name,
                 "stream": None,
                 "line": None,
-                "done": outcome in ("written", "upgraded") and not dry_run,
+                "done": outcome in ("written", "upgraded", "removed") and not dry_run,
             }
         )
     return report
