@@ -1112,8 +1112,19 @@ def _judge_call(category: str, args: list[list[Token]], language: str) -> list[t
                     break
         return [("argv", [head, *deno_items])]
     if category == "rmtree":
-        path = _string_value(first)
-        return [("rmtree", [path if path is not None else Value((Unknown("path"),))])]
+        # every path: a list of them (rimraf.sync([...]), FileUtils.rm_rf([...])), and for
+        # Perl's rmtree/remove_tree each string argument ("build", "src", {options})
+        listed = _list_value(first)
+        if listed:
+            return [("rmtree", listed)]
+        paths: list[Value] = []
+        for k, arg in enumerate(args if language == "perl" else args[:1]):
+            value = _string_value(arg)
+            if value is not None:
+                paths.append(value)
+            elif k == 0:
+                paths.append(Value((Unknown("path"),)))
+        return [("rmtree", paths)]
     if category == "rmrec":
         if any(_has_true(a, "recursive") for a in args[1:]):
             path = _string_value(first)

@@ -3256,11 +3256,13 @@ def _h_xargs(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
             i += 1
             break
         opt, eq, val = t.partition("=")
+        value: Value | None = None  # the separate value word, with its pieces
         if t.startswith("--"):
             # --replace[=R], --eof[=E], --max-lines[=N]: optional values only after "="
             optional = opt in ("--replace", "--eof", "--max-lines")
             if opt in value_opts and not optional and not eq and i + 1 < len(argv):
-                val = argv[i + 1].text or ""
+                value = argv[i + 1]
+                val = value.text or ""
                 i += 1
         else:
             opt = t[:2]
@@ -3268,7 +3270,8 @@ def _h_xargs(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
                 if len(t) > 2:
                     val = t[2:]
                 elif opt not in ("-i", "-l", "-e") and i + 1 < len(argv):
-                    val = argv[i + 1].text or ""
+                    value = argv[i + 1]
+                    val = value.text or ""
                     i += 1
         if opt in ("-I", "--replace") or opt == "-i":
             replace = val or "{}"
@@ -3277,7 +3280,8 @@ def _h_xargs(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
         elif opt in ("-d", "--delimiter"):
             delim = val
         elif opt in ("-a", "--arg-file"):
-            arg_file = lit(val)
+            # -a <(printf …) keeps its process-substitution piece, whose content is known
+            arg_file = value if value is not None and value.text is None else lit(val)
         i += 1
     template = argv[i:] or [lit("echo")]
     items = _items(w, call, state, arg_file, null, delim, lines=replace is not None)
@@ -3337,6 +3341,9 @@ def _items(
     producer: Producer | None = None
     if arg_file is not None:
         content = w._file_content(arg_file, state)
+        pieces = arg_file.pieces
+        if content is None and len(pieces) == 1 and id(pieces[0]) in w.procsubs:
+            content = w.procsubs[id(pieces[0])]  # xargs -a <(printf 'build\n'): known (§5.2)
     else:
         content = call.stdin.content
         producer = call.stdin.producer
@@ -3363,7 +3370,8 @@ def _items(
         for piece in content.pieces:
             if type(piece) is Unknown and piece.producer is not None:
                 producer = piece.producer
-    if producer is None and call.stdin.kind == "inherited":
+    if producer is None and call.stdin.kind in ("inherited", "file"):
+        # the agent's stdin, or a file the command cannot see (`< list`): an unbounded list
         producer = Producer("unknown", None, "stdin")
     return [Value((Unknown("item", True, producer),))]
 
@@ -3598,8 +3606,21 @@ def _h_at(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value
 @_handler("crontab")
 def _h_crontab(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
-    operands = [v for v in call.argv[1:] if not (v.text or "").startswith("-") or v.text == "-"]
-    flags = [v.text for v in call.argv[1:] if (v.text or "").startswith("-") and v.text != "-"]
+    operands: list[Value] = []
+    flags: list[str | None] = []
+    args = call.argv[1:]
+    k = 0
+    while k < len(args):
+        v = args[k]
+        t = v.text or ""
+        if t in ("-u", "-c"):
+            k += 2  # -u USER, -c DIR: values, not the table to install
+            continue
+        if t.startswith("-") and t != "-":
+            flags.append(v.text)
+        else:
+            operands.append(v)
+        k += 1
     if any(f in ("-l", "-r", "-e") for f in flags):
         return Value((Unknown("$(crontab -l)"),))
     if not operands:
