@@ -10,6 +10,8 @@ import pytest
 from sessionkit.metrics.query import Follower
 from sessionkit.metrics.store import MetricsStore
 
+from .conftest import lines_of
+
 
 def _events(lines: list[bytes]) -> list[str]:
     return [json.loads(raw)["event"] for raw in lines]
@@ -94,3 +96,40 @@ def test_a_string_filter_is_one_pattern(store: MetricsStore) -> None:
     assert [r["event"] for r in store.query("events", where="k=w")] == ["acme.a.c"]
     assert [r["event"] for r in store.tail("events", 5, where="k=w")] == ["acme.a.c"]
     assert len(list(store.query("events", event="acme.*.*"))) == 2
+
+
+def test_jsonl_prints_records_as_stored(
+    store: MetricsStore, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """§5.2: ``--jsonl`` prints each matching record as stored; filters still see the
+    normalised form (§3.9) and ``--json`` keeps printing it (audit round 2, D7)."""
+    from sessionkit.cli import main
+
+    store.root.mkdir(parents=True)
+    prior = (
+        '{"timestamp":"2026-04-10T14:04:00.1Z","event":"orchestrator.quality_gate.failed",'
+        '"semantic_session_id":"main-x","wave_number":2}'
+    )
+    store.path("events").write_text(prior + "\n")
+    store.emit("acme.a.b", {"k": "é"}, session_id="main-x")
+    canonical = lines_of(store.path("events"))[1].decode()
+    session = '{"session_id":"s-1","type":"deep","started_at":"2026-04-10T10:00:00Z"}'
+    store.path("sessions").write_text(session + "\n")
+    monkeypatch.chdir(store.worktree)
+
+    def cli(*argv: str) -> list[str]:
+        assert main(["metrics", *argv]) == 0
+        return capsys.readouterr().out.splitlines()
+
+    assert cli("query", "--event", "sessionkit.gate.*", "--jsonl") == [prior]
+    assert cli("query", "--session", "main-x", "--jsonl") == [prior, canonical]
+    assert cli("tail", "--session", "main-x", "--jsonl") == [prior, canonical]
+    assert cli("query", "--raw-names", "--event", "sessionkit.gate.*", "--jsonl") == []
+    assert cli("query", "sessions", "--where", "session_type=deep", "--jsonl") == [session]
+    records = json.loads("\n".join(cli("query", "--json")))["records"]
+    assert records[0]["event"] == "sessionkit.gate.result" and records[1] == json.loads(canonical)
+    (gate,) = store.query("events", event="sessionkit.gate.result")
+    assert gate["event"] == "sessionkit.gate.result" and gate["wave"] == 2
+    (stored,) = store.query("events", event="sessionkit.gate.result", as_stored=True)
+    assert stored == json.loads(prior)
+    assert store.tail("events", 1, event="sessionkit.gate.*", as_stored=True) == [stored]

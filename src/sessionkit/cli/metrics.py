@@ -280,6 +280,7 @@ def query_cmd(
         last=last,
         include_rotated=not no_rotated,
         raw_names=raw_names,
+        as_stored=jsonl,  # "each matching record as stored" (§5.2)
     )
     records = list(result)
     _warn_scan(f"{stream}.jsonl", result.stats)
@@ -334,6 +335,7 @@ def tail_cmd(
         session=session,
         where=wheres,
         live_end=None if follower is None else follower.start,
+        as_stored=jsonl,
     )
     _print_records(stream, records, None, as_json, jsonl)
     if follower is not None:

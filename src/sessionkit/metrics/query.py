@@ -74,6 +74,18 @@ def raw_records(
         yield from _jsonl.iter_records(path, stats)
 
 
+class _Normalised(dict):  # type: ignore[type-arg]
+    """A record normalised on read that remembers the record as stored (``keep_stored``)."""
+
+    __slots__ = ("stored",)
+    stored: dict[str, Any]
+
+
+def stored_form(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as stored in its file, for one that ``read(keep_stored=True)`` returned."""
+    return record.stored if isinstance(record, _Normalised) else record
+
+
 def read(
     store: MetricsStore,
     stream: Stream,
@@ -84,14 +96,17 @@ def read(
     validate: bool = False,
     fold: bool | None = None,
     raw_names: bool = False,
+    keep_stored: bool = False,
 ) -> ReadResult:
+    """Normalised records of ``stream`` (spec §3.9); ``keep_stored``: each one also carries
+    the record as stored, which :func:`stored_form` returns."""
     from sessionkit.metrics.store import ReadResult
 
     stats = ScanStats()
     do_fold = fold
     if do_fold is None:
         do_fold = stream in (Stream.SESSIONS, Stream.LEARNINGS, Stream.LEARNINGS_ARCHIVE)
-    records = _normalised(store, stream, stats, include_rotated, since, raw_names)
+    records = _normalised(store, stream, stats, include_rotated, since, raw_names, keep_stored)
     if validate:
         records = _valid_only(stream, records, stats)
     records = _windowed(stream, records, since, until)
@@ -107,12 +122,32 @@ def _normalised(
     include_rotated: bool,
     since: datetime | None,
     raw_names: bool,
+    keep_stored: bool = False,
 ) -> Iterator[dict[str, Any]]:
     source = raw_records(store, stream, stats, include_rotated=include_rotated, since=since)
+    normalise = _normaliser(stream, raw_names)
+    if normalise is None:
+        return source
+    if not keep_stored:
+        return (normalise(r) for r in source)
+
+    def keeping(record: dict[str, Any]) -> dict[str, Any]:
+        out = normalise(record)
+        if out is record:
+            return record  # already canonical: stored and normalised forms are one object
+        kept = _Normalised(out)
+        kept.stored = record
+        return kept
+
+    return (keeping(r) for r in source)
+
+
+def _normaliser(
+    stream: Stream, raw_names: bool
+) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
     if stream is Stream.EVENTS:
-        return (events.normalize_event(r, raw_names=raw_names) for r in source)
-    normalise = _NORMALISE.get(stream)
-    return (normalise(r) for r in source) if normalise else source
+        return lambda r: events.normalize_event(r, raw_names=raw_names)
+    return _NORMALISE.get(stream)
 
 
 def _valid_only(
@@ -270,7 +305,11 @@ def query(
     last: int | None = None,
     include_rotated: bool = True,
     raw_names: bool = False,
+    as_stored: bool = False,
 ) -> ReadResult:
+    """Records matching the filters, oldest first (spec §5.2). Filters see the normalised
+    form (§3.9); ``as_stored`` returns each match as stored in its file (``query --jsonl``),
+    otherwise the normalised form."""
     from sessionkit.metrics.store import ReadResult
 
     result = read(
@@ -280,6 +319,7 @@ def query(
         since=_dt(since),
         until=_dt(until),
         raw_names=raw_names,
+        keep_stored=as_stored,
     )
     predicate = make_predicate(stream, event=event, session=session, where=where)
     records: Iterator[dict[str, Any]] = iter(result)
@@ -291,6 +331,8 @@ def query(
         import collections
 
         records = iter(collections.deque(records, maxlen=last))
+    if as_stored:
+        records = map(stored_form, records)
     return ReadResult(records, result.stats)
 
 
@@ -312,17 +354,15 @@ def tail(
     where: str | Iterable[str] = (),
     raw_names: bool = False,
     live_end: int | None = None,
+    as_stored: bool = False,
 ) -> list[dict[str, Any]]:
     """The last ``n`` matching records, read backwards (falls back to older segments).
 
-    ``live_end``: read the live file only up to that offset and leave out spool files (``tail
-    --follow`` prints what comes after it through :class:`Follower`)."""
+    Filters see the normalised form; ``as_stored`` returns the records as stored (``tail
+    --jsonl``). ``live_end``: read the live file only up to that offset and leave out spool
+    files (``tail --follow`` prints what comes after it through :class:`Follower`)."""
     predicate = make_predicate(stream, event=event, session=session, where=where)
-    normalise: Callable[[dict[str, Any]], dict[str, Any]]
-    if stream is Stream.EVENTS:
-        normalise = lambda r: events.normalize_event(r, raw_names=raw_names)  # noqa: E731
-    else:
-        normalise = _NORMALISE.get(stream, lambda r: r)
+    normalise = _normaliser(stream, raw_names) or (lambda r: r)
 
     def matches(record: dict[str, Any]) -> bool:
         return predicate is None or predicate(normalise(record))
@@ -343,7 +383,7 @@ def tail(
             found = _jsonl.tail_records(path, n - len(found), matches) + found
         if len(found) >= n:
             break
-    return [normalise(r) for r in found[-n:]]
+    return found[-n:] if as_stored else [normalise(r) for r in found[-n:]]
 
 
 # --------------------------------------------------------------------------- stats
