@@ -223,7 +223,9 @@ class Parsed:
 def _lookup_long(name: str, tbl: OptionTable) -> tuple[str, bool] | bool | None:
     """(canonical, enabled) for a long option name; None unknown; False ambiguous."""
     longs = tbl.longs
-    if name in longs:
+    # a one-letter key is a short-only option kept for its value rule (-d of clean): never a
+    # long name, so `git clean --d` is --dry-run's abbreviation, as git reads it
+    if name in longs and len(name) > 1:
         return name, True
     if name.startswith("no-") and name[3:] in longs:
         return name[3:], False
@@ -231,6 +233,8 @@ def _lookup_long(name: str, tbl: OptionTable) -> tuple[str, bool] | bool | None:
         return "no-" + name, False
     matches: set[tuple[str, bool]] = set()
     for long in longs:
+        if len(long) == 1:
+            continue
         if long.startswith(name):
             matches.add((long, True))
         if ("no-" + long).startswith(name) and not long.startswith("no-"):
