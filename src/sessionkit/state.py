@@ -748,10 +748,12 @@ def _without(data: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in keys}
 
 
-def _emit(root: str, name: str, payload: Mapping[str, Any]) -> None:
+def _emit(
+    root: str, name: str, payload: Mapping[str, Any], *, session_id: str | None = None
+) -> None:
     from sessionkit.metrics.events import emit_event
 
-    emit_event(root, name, payload, timeout=2.0, source="cli")
+    emit_event(root, name, payload, timeout=2.0, source="cli", session_id=session_id)
 
 
 def _require(state: State | None) -> State:
@@ -1183,6 +1185,8 @@ def complete(
             return None
         if status not in ("active", "paused"):
             raise StateTransitionError(f"no session to complete (status is {status})")
+        session = st.frontmatter.get("session")
+        recorded["session_id"] = str(session) if session else None
         if record:
             from sessionkit.metrics.sessions import build_record
             from sessionkit.metrics.store import MetricsStore
@@ -1210,7 +1214,14 @@ def complete(
 
     result = update(root, transform, holder="sessionkit state complete")
     if result.written:
-        _emit(root, "sessionkit.session.completed", {"status": "completed"})
+        # the event names the session it completes: STATE.md is completed by now, so the
+        # envelope's own lookup would find no active session (§3.3)
+        _emit(
+            root,
+            "sessionkit.session.completed",
+            {"status": "completed"},
+            session_id=recorded.get("session_id"),
+        )
     return result
 
 

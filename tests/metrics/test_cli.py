@@ -363,6 +363,13 @@ def test_state_cli(cwd_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "sessionkit.session.completed",
     ):
         assert expected in names
+    records = [
+        json.loads(x) for x in lines_of(cwd_repo / ".orchestrator" / "metrics" / "events.jsonl")
+    ]
+    started = next(r for r in records if r["event"] == "sessionkit.session.started")
+    completed = next(r for r in records if r["event"] == "sessionkit.session.completed")
+    # the completion names the session it completes (§3.3), though STATE.md is no longer active
+    assert completed["session_id"] == started["session_id"] is not None
     code, out, _ = run(capsys, "state", "show", "--path")
     assert out.strip() == ".claude/STATE.md"
 
