@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,22 +11,7 @@ import pytest
 from sessionkit import state
 from sessionkit.cli import main
 from sessionkit.metrics.store import MetricsStore
-
-
-@pytest.fixture(autouse=True)
-def state_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for var in (
-        "SESSIONKIT_STATE_DIR",
-        "SO_STATE_DIR",
-        "SESSIONKIT_PLATFORM",
-        "SESSIONKIT_SESSION_ID",
-        "SESSIONKIT_METRICS_DIR",
-        "SESSIONKIT_NO_METRICS",
-    ):
-        monkeypatch.delenv(var, raising=False)
-    state._PATH_CACHE.clear()
-    state._SESSION_CACHE.clear()
-    yield
+from tests.test_state import state_env  # noqa: F401  (the autouse environment reset)
 
 
 @pytest.fixture

@@ -404,14 +404,6 @@ def baseline_save(
                 _render(
                     result, as_json=as_json, quiet=False, no_color=True, to_stderr=report_on_stdout
                 )
-                _reports(
-                    result,
-                    options["reports"],
-                    options["github_annotations"],
-                    options["no_github_summary"],
-                    root,
-                )
-                exit_with(result.exit_code)
             _reports(
                 result,
                 options["reports"],
@@ -419,6 +411,8 @@ def baseline_save(
                 options["no_github_summary"],
                 root,
             )
+            if result.status == "error":
+                exit_with(result.exit_code)
             stored, _warning = (
                 baselines.load_ref(root, baselines.ref_for(the_key))
                 if not no_ref
