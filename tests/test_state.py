@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from sessionkit import state
 from sessionkit.metrics.store import MetricsStore
+from tests.metrics.conftest import emit_in_clean_process
 
 ACTIVE = (
     "---\n"
@@ -287,21 +288,7 @@ def test_a_config_that_cannot_set_state_dir_is_not_loaded_on_the_hook_path(
         str(make_repo(files={"CLAUDE.md": STATE_DIR_CONFIG}, name="b"))
     )
     write_state(repo)
-    driver = (
-        "import sys\n"
-        "from sessionkit.metrics.events import emit_event\n"
-        "out = emit_event(sys.argv[1], 'acme.deploy.done', {'n': 1})\n"
-        "print(out['action'], [m for m in ('json', 're', 'sessionkit.config') if m in sys.modules])\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", driver, str(repo)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-    )
-    assert proc.stdout.strip() == "appended []"
+    assert emit_in_clean_process(repo, ("json", "re", "sessionkit.config")) == "appended []"
     assert (
         '"session_id":"main-2026-11-24-feature-1"'
         in (repo / ".orchestrator" / "metrics" / "events.jsonl").read_text()

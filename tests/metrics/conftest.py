@@ -69,3 +69,27 @@ def lines_of(path: Path) -> list[bytes]:
 
 def event_count(path: Path) -> int:
     return len(lines_of(path)) if os.path.exists(path) else 0
+
+
+def emit_in_clean_process(root: Path | str, watched: tuple[str, ...]) -> str:
+    """``emit_event(root, 'acme.deploy.done', {'n': 1})`` in a fresh interpreter with a bare
+    environment, as the agent hook runs it: its action, then which ``watched`` modules the
+    call imported (the hook path must stay light)."""
+    import subprocess
+    import sys
+
+    driver = (
+        "import sys\n"
+        "from sessionkit.metrics.events import emit_event\n"
+        "out = emit_event(sys.argv[1], 'acme.deploy.done', {'n': 1})\n"
+        f"print(out['action'], [m for m in {watched!r} if m in sys.modules])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", driver, str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    return proc.stdout.strip()

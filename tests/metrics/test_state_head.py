@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ from hypothesis import strategies as st
 
 from sessionkit import state
 from sessionkit.metrics import _state_head as head
+from tests.metrics.conftest import emit_in_clean_process
 
 LINEISH = st.text(alphabet='az09_-:" .eE+-\n\t#[]é', max_size=16)
 ANY = st.one_of(LINEISH, st.text(max_size=16))
@@ -82,23 +81,8 @@ def test_an_active_session_costs_the_hook_no_heavy_import(tmp_path: Path) -> Non
         "---\nschema-version: 1\nsession: s-42\nstatus: active\nissues: [1, 2]\n"
         "top-priorities: [fix ci, ship]\n---\n# body\n"
     )
-    driver = (
-        "import sys\n"
-        "from sessionkit.metrics.events import emit_event\n"
-        "out = emit_event(sys.argv[1], 'acme.deploy.done', {'n': 1})\n"
-        "heavy = [m for m in ('re', 'json', 'datetime', 'dataclasses', 'socket', 'secrets',\n"
-        "                     'sessionkit.state') if m in sys.modules]\n"
-        "print(out['action'], heavy)\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", driver, str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
-    )
-    assert proc.stdout.strip() == "appended []"
+    heavy = ("re", "json", "datetime", "dataclasses", "socket", "secrets", "sessionkit.state")
+    assert emit_in_clean_process(tmp_path, heavy) == "appended []"
     line = (tmp_path / ".orchestrator" / "metrics" / "events.jsonl").read_text()
     assert '"session_id":"s-42"' in line
 
