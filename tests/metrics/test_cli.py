@@ -456,3 +456,35 @@ def test_apply_outcome_names_the_line_of_an_invalid_new_learning(
     assert not (cwd_repo / ".orchestrator" / "metrics" / "learnings.jsonl").exists() or (
         "n1" not in (cwd_repo / ".orchestrator" / "metrics" / "learnings.jsonl").read_text()
     )
+
+
+def test_an_input_file_that_is_not_utf8_is_a_usage_error(
+    cwd_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    binary = cwd_repo / "bin.dat"
+    binary.write_bytes(b'{"a": "\xff\xfe"}\n')
+    for argv in (
+        ("metrics", "emit", "a.b", "--payload-file", str(binary)),
+        ("metrics", "record-session", "--file", str(binary)),
+        ("learnings", "apply-outcome", "--session", "s1", "--new-file", str(binary)),
+    ):
+        code, _out, err = run(capsys, *argv)
+        assert code == 2, argv
+        assert f"{binary}: not UTF-8 text (byte 7)" in err and "internal error" not in err
+
+
+def test_a_damaged_segment_is_an_io_error_naming_it(
+    cwd_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gzip
+
+    metrics = cwd_repo / ".orchestrator" / "metrics"
+    metrics.mkdir(parents=True, exist_ok=True)
+    line = b'{"schema_version":1,"timestamp":"2026-01-01T00:00:00.000Z","event":"a.b","session_id":null}\n'
+    segment = metrics / "events.20260101T000000000Z.jsonl.gz"
+    segment.write_bytes(gzip.compress(line * 50)[:-10])  # cut short
+    assert run(capsys, "metrics", "emit", "a.b")[0] == 0
+    for argv in (("metrics", "query", "--count"), ("metrics", "stats"), ("metrics", "tail")):
+        code, _out, err = run(capsys, *argv)
+        assert code == 3, argv
+        assert f"{segment}: damaged gzip segment" in err and "hint:" in err

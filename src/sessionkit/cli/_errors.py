@@ -95,3 +95,17 @@ def _os_error_text(exc: OSError) -> str:
 def exit_with(code: int) -> None:
     """Leave a click command with ``code`` without printing anything."""
     raise click.exceptions.Exit(code)
+
+
+def read_input_text(path: str) -> str:
+    """The UTF-8 text of an input file the user named (``--payload-file``, ``--file``, …);
+    bytes that are not UTF-8 are a usage error naming the file and the byte (exit 2), not an
+    internal error. OS errors reach the error boundary as I/O errors (exit 3)."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise click.UsageError(
+            f"{path}: not UTF-8 text (byte {exc.start}); pass a UTF-8 JSON file"
+        ) from None

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import click
 
-from sessionkit.cli._errors import exit_with
+from sessionkit.cli._errors import exit_with, read_input_text
 from sessionkit.cli._output import echo_json
 from sessionkit.metrics.errors import RecordInvalid
 
@@ -206,7 +205,7 @@ def apply_outcome_cmd(
     new: list[dict[str, Any]] = []
     numbers: list[int] = []
     if new_file:
-        for number, line in enumerate(Path(new_file).read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(read_input_text(new_file).splitlines(), 1):
             if line.strip():
                 try:
                     new.append(json.loads(line))

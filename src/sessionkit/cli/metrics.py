@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from sessionkit.cli._errors import exit_with
+from sessionkit.cli._errors import exit_with, read_input_text
 from sessionkit.cli._output import echo_json
 from sessionkit.errors import UsageError
 
@@ -376,7 +376,7 @@ def _read_payload(payload: str | None, payload_file: str | None) -> Any:
     if payload == "-" or payload_file == "-":
         text = sys.stdin.read()
     elif payload_file is not None:
-        text = Path(payload_file).read_text(encoding="utf-8")
+        text = read_input_text(payload_file)
     if text is None:
         return {}
     try:
@@ -459,11 +459,7 @@ def record_session_cmd(
         overrides = _read_payload(set_json, None) if set_json else None
         record = build_record(current, store, overrides=overrides)
     else:
-        text = (
-            sys.stdin.read()
-            if record_file == "-"
-            else Path(record_file).read_text(encoding="utf-8")
-        )
+        text = sys.stdin.read() if record_file == "-" else read_input_text(record_file)
         if not text.strip():
             raise click.UsageError("empty input: pass a JSON session record")
         try:

@@ -322,6 +322,20 @@ def _os_error(path: str, exc: OSError) -> MetricsIOError:
     return MetricsIOError(f"{path}: {exc.strerror or exc}")
 
 
+def _read_error(path: str, exc: Exception) -> MetricsIOError:
+    """A file that cannot be read to its end: an OS error, or a rotated segment whose gzip
+    data is cut short or damaged (EOFError, BadGzipFile, zlib.error), named with its path."""
+    if isinstance(exc, OSError) and not path.endswith(".gz"):
+        return _os_error(path, exc)
+    if path.endswith(".gz"):
+        return MetricsIOError(
+            f"{path}: damaged gzip segment ({type(exc).__name__}: {exc or 'truncated'})",
+            hint="move the segment out of the metrics directory (keep it: it holds rotated"
+            " records) and run `sessionkit metrics doctor`",
+        )
+    return MetricsIOError(f"{path}: {exc}")
+
+
 def _refuse_symlink(path: str) -> None:
     if os.path.islink(path):
         raise MetricsIOError(f"{path} is a symlink; sessionkit writes only regular files")
@@ -752,8 +766,12 @@ def iter_lines(
         while True:
             try:
                 chunk = readline(READ_LINE_LIMIT)
-            except OSError as exc:
-                raise _os_error(path, exc) from exc
+            except (OSError, EOFError) as exc:
+                raise _read_error(path, exc) from exc
+            except Exception as exc:
+                if not path.endswith(".gz"):
+                    raise
+                raise _read_error(path, exc) from exc  # zlib.error: damaged compressed data
             if not chunk:
                 return
             number += 1
@@ -850,6 +868,12 @@ def iter_records(path: str, stats: ScanStats) -> Iterator[dict[str, Any]]:
                     yield value
                 else:
                     stats.count("not-object", number)
+        except (OSError, EOFError) as exc:
+            raise _read_error(path, exc) from exc
+        except Exception as exc:
+            if not path.endswith(".gz"):
+                raise
+            raise _read_error(path, exc) from exc  # zlib.error: damaged compressed data
         finally:
             stats.lines += lines
             stats.records += records
