@@ -597,3 +597,27 @@ def test_alias_bombs_and_deep_nesting_are_refused_quickly() -> None:
     assert doc.fatal is not None and doc.fatal.code == "yaml-alias"
     deep = "version: 1\nrules: " + "[" * 5000 + "]" * 5000 + "\n"
     assert parse_policy_text(deep, POLICY_REL).fatal is not None
+
+
+def test_linked_worktree_relaxation_follows_the_effective_cwd(make_repo: MakeRepo) -> None:
+    # §12.2: relaxed "when the effective cwd is inside a linked worktree": from the linked
+    # worktree, a command that acts on the main one (git -C, cd) stays blocked
+    from sessionkit import check_command
+    from sessionkit.policy.guard import clear_cache
+
+    repo = make_repo()
+    write_policy(repo, "version: 1\nrelax-in-linked-worktrees: true\n", commit=True)
+    wt = repo.parent / "wt-linked"
+    git(repo, "worktree", "add", "-q", "-b", "wt-linked", str(wt))
+    clear_cache()
+    own = check_command("git reset --hard", cwd=str(wt))
+    assert own.action == "warn" and own.findings[0].downgraded_by is not None
+    for command in (
+        f"git -C {repo} reset --hard",
+        f"cd {repo} && git clean -fdx",
+        f"git --git-dir={repo}/.git --work-tree={repo} reset --hard",
+        f"GIT_DIR={repo}/.git git reset --hard",
+    ):
+        decision = check_command(command, cwd=str(wt))
+        assert decision.action == "block", command
+    assert check_command("git reset --hard", cwd=str(repo)).action == "block"

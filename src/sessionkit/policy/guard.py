@@ -766,6 +766,9 @@ def _apply_policy(
         return findings
     try:
         # apply_policy resolves the clock itself, and only when an override is consulted.
+        linked_scope = True
+        if getattr(policy, "relax_in_linked_worktrees", False):
+            linked_scope = _acts_only_in(repo_root, commands)
         applied, extra_notices = apply(
             findings,
             policy=policy,
@@ -776,6 +779,7 @@ def _apply_policy(
             repo_root=repo_root,
             cwd=cwd,
             now=now,
+            linked_scope=linked_scope,
         )
     except Exception as error:
         notices.append(
@@ -787,6 +791,38 @@ def _apply_policy(
         return findings
     notices.extend(extra_notices)
     return _keep_floors(findings, list(applied))
+
+
+_GIT_ELSEWHERE = frozenset(("-C", "--git-dir", "--work-tree", "--namespace"))
+
+
+def _acts_only_in(root: str | None, commands: Sequence[Command]) -> bool:
+    """Whether every record runs with its effective cwd inside ``root`` and no git invocation
+    points elsewhere (``-C``, ``--git-dir``, ``--work-tree``, ``GIT_DIR``): the condition of
+    the linked-worktree relaxation (guard.md §12.2: "when the effective cwd is inside a linked
+    worktree"). From a linked worktree, ``git -C <main> reset --hard`` acts on the main one."""
+    if root is None:
+        return False
+    inside = root.rstrip("/") + "/"
+    for cmd in commands:
+        for value in cmd.cwd or ():
+            text = value.text
+            if text is None:
+                return False
+            path = os.path.normpath(text)
+            if path != root and not path.startswith(inside):
+                return False
+        name = cmd.name or ""
+        if name == "git" or name.startswith("git-"):
+            for arg in cmd.argv[1:]:
+                text = arg.text
+                if text is None:
+                    continue
+                if text in _GIT_ELSEWHERE or text.startswith(("--git-dir=", "--work-tree=")):
+                    return False
+            if cmd.env_value("GIT_DIR") is not None or cmd.env_value("GIT_WORK_TREE") is not None:
+                return False
+    return True
 
 
 def _inputs_inert(

@@ -384,8 +384,13 @@ def apply_policy(
     repo_root: str | None = None,
     cwd: str | None = None,
     now: datetime | Callable[[], datetime] | None = None,
+    linked_scope: bool = True,
 ) -> tuple[list[Finding], list[Notice]]:
     """Each finding's effective action under the policy (§10.1 item 3, §12).
+
+    ``linked_scope``: the command acts only inside ``repo_root`` (the guard checks the
+    effective cwd of every record and git's ``-C``/``--git-dir``); without it the
+    linked-worktree relaxation does not apply.
 
     In order: the severity set in ``rules`` (``off`` removes the finding), linked-worktree
     relaxation, ``allow-destructive-ops``, the ``ci`` context, ``script-allow`` entries and
@@ -401,7 +406,7 @@ def apply_policy(
     adopt: tuple[bool, Downgrade | None, bool] | None = None
     override_set: OverrideSet | None = None
     overrides_looked_up = False
-    linked = policy.relax_in_linked_worktrees and _in_linked_worktree(root)
+    linked = linked_scope and policy.relax_in_linked_worktrees and _in_linked_worktree(root)
     out: list[Finding] = []
     for finding in findings:
         rule_id = finding.rule_id
