@@ -1311,13 +1311,9 @@ class _Walker:
                 table.append(p)
                 if len(table) > 6000:
                     return [parts]
-        expanded = _brace_expand("".join(chars))
-        if expanded is None:
-            return [(Param("{…}", "", None, False, (0, 0)),)]
-        if len(expanded) == 1:
-            return [parts]
-        out: list[tuple[object, ...]] = []
-        for text in expanded:
+        encoded = "".join(chars)
+
+        def decode(text: str) -> list[object]:
             plist: list[object] = []
             buf: list[str] = []
             for c in text:
@@ -1331,6 +1327,31 @@ class _Walker:
                     buf.append(c)
             if buf:
                 plist.append(SLit("".join(buf)))
+            return plist
+
+        expanded = _brace_expand(encoded)
+        if expanded is None:
+            # more results than the limit (§4.5): the brace part becomes an unknown piece, and
+            # the known text around it stays (/etc/{…300 names} is still below /etc)
+            unknown = Param("{…}", "", None, False, (0, 0))
+            start = encoded.find("{")
+            depth, end = 0, -1
+            for k in range(start, len(encoded)) if start >= 0 else ():
+                if encoded[k] == "{":
+                    depth += 1
+                elif encoded[k] == "}":
+                    depth -= 1
+                    if depth == 0:
+                        end = k
+                        break
+            if end < 0:
+                return [(unknown,)]
+            return [(*decode(encoded[:start]), unknown, *decode(encoded[end + 1 :]))]
+        if len(expanded) == 1:
+            return [parts]
+        out: list[tuple[object, ...]] = []
+        for text in expanded:
+            plist = decode(text)
             if not plist:
                 continue
             out.append(tuple(plist))
