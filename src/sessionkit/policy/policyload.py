@@ -239,19 +239,244 @@ class ExtraRule:
 
 _SHORT_BUNDLING = frozenset(("rm", "rsync", "xargs", "git"))
 
+# Long options of the commands whose unambiguous prefixes are resolved (§12.4: ``rm --forc``
+# is ``rm --force``). ``rm``'s table is the rm analyser's; ``find`` and ``dd`` have no long
+# options but ``--help`` and ``--version``.
+_XARGS_LONG = (
+    "null",
+    "arg-file",
+    "delimiter",
+    "eof",
+    "replace",
+    "max-lines",
+    "max-args",
+    "max-chars",
+    "interactive",
+    "no-run-if-empty",
+    "exit",
+    "max-procs",
+    "process-slot-var",
+    "open-tty",
+    "show-limits",
+    "verbose",
+    "help",
+    "version",
+)
+# xargs reads options only up to its command; these take the next word as their value
+_XARGS_VALUE_SHORT = frozenset("adEILnPs")
+_XARGS_VALUE_LONG = frozenset(
+    ("arg-file", "delimiter", "max-lines", "max-args", "max-chars", "max-procs", "process-slot-var")
+)
+_RSYNC_LONG = (
+    "verbose",
+    "info",
+    "debug",
+    "stderr",
+    "quiet",
+    "no-motd",
+    "checksum",
+    "archive",
+    "recursive",
+    "relative",
+    "no-implied-dirs",
+    "backup",
+    "backup-dir",
+    "suffix",
+    "update",
+    "inplace",
+    "append",
+    "append-verify",
+    "dirs",
+    "old-dirs",
+    "mkpath",
+    "links",
+    "copy-links",
+    "copy-unsafe-links",
+    "safe-links",
+    "munge-links",
+    "copy-dirlinks",
+    "keep-dirlinks",
+    "hard-links",
+    "perms",
+    "executability",
+    "chmod",
+    "acls",
+    "xattrs",
+    "owner",
+    "group",
+    "devices",
+    "copy-devices",
+    "write-devices",
+    "specials",
+    "times",
+    "atimes",
+    "open-noatime",
+    "crtimes",
+    "omit-dir-times",
+    "omit-link-times",
+    "super",
+    "fake-super",
+    "sparse",
+    "preallocate",
+    "dry-run",
+    "whole-file",
+    "checksum-choice",
+    "one-file-system",
+    "block-size",
+    "rsh",
+    "rsync-path",
+    "existing",
+    "ignore-existing",
+    "remove-source-files",
+    "del",
+    "delete",
+    "delete-before",
+    "delete-during",
+    "delete-delay",
+    "delete-after",
+    "delete-excluded",
+    "delete-missing-args",
+    "ignore-missing-args",
+    "ignore-errors",
+    "force",
+    "max-delete",
+    "max-size",
+    "min-size",
+    "max-alloc",
+    "partial",
+    "partial-dir",
+    "delay-updates",
+    "prune-empty-dirs",
+    "numeric-ids",
+    "usermap",
+    "groupmap",
+    "chown",
+    "timeout",
+    "contimeout",
+    "ignore-times",
+    "size-only",
+    "modify-window",
+    "temp-dir",
+    "fuzzy",
+    "compare-dest",
+    "copy-dest",
+    "link-dest",
+    "compress",
+    "compress-choice",
+    "compress-level",
+    "skip-compress",
+    "cvs-exclude",
+    "filter",
+    "exclude",
+    "exclude-from",
+    "include",
+    "include-from",
+    "files-from",
+    "from0",
+    "old-args",
+    "secluded-args",
+    "protect-args",
+    "trust-sender",
+    "copy-as",
+    "address",
+    "port",
+    "sockopts",
+    "blocking-io",
+    "outbuf",
+    "stats",
+    "8-bit-output",
+    "human-readable",
+    "progress",
+    "itemize-changes",
+    "remote-option",
+    "out-format",
+    "log-file",
+    "log-file-format",
+    "password-file",
+    "early-input",
+    "list-only",
+    "bwlimit",
+    "stop-after",
+    "stop-at",
+    "fsync",
+    "write-batch",
+    "only-write-batch",
+    "read-batch",
+    "protocol",
+    "iconv",
+    "checksum-seed",
+    "ipv4",
+    "ipv6",
+    "version",
+    "help",
+)
+
+
+def _long_table(name: str) -> tuple[str, ...]:
+    if name == "rm":
+        try:
+            from sessionkit.policy.analysers.fs import _RM_LONG
+        except Exception:  # the analyser is G3's; never let its absence break matching
+            return ()
+        return tuple(_RM_LONG)
+    if name == "xargs":
+        return _XARGS_LONG
+    if name == "rsync":
+        return _RSYNC_LONG
+    if name in ("find", "dd"):
+        return ("help", "version")
+    return ()
+
+
+def _resolve_long(text: str, table: Sequence[str]) -> str:
+    """``--forc`` → ``--force`` (GNU getopt: an exact name wins, else a unique prefix); the
+    ``=value`` part is kept. Unknown or ambiguous names, and glob patterns, stay as written."""
+    name, eq, value = text[2:].partition("=")
+    if not name or name in table or any(ch in name for ch in "*?["):
+        return text
+    hits = [long for long in table if long.startswith(name)]
+    if len(hits) != 1:
+        return text
+    return f"--{hits[0]}{eq}{value}"
+
 
 def _canonical_tokens(name: str, texts: Sequence[str | None]) -> list[str | None]:
     """Tokens of one command after its name, canonical for the grammars we know (§12.4)."""
     out: list[str | None] = []
     options_done = False
+    table = _long_table(name)
+    skip_value = False  # xargs: the next word is an option's value
     for text in texts:
         if text is None:
             out.append(None)
+            if name == "xargs" and not skip_value:
+                options_done = True  # xargs options end at its command
+            skip_value = False
+            continue
+        if skip_value:
+            skip_value = False
+            out.append(text)
             continue
         if text == "--":
             options_done = True
             out.append(text)
             continue
+        if name == "xargs" and not options_done and (not text.startswith("-") or text == "-"):
+            options_done = True  # the command xargs runs: its words are not xargs options
+        if not options_done and table and text.startswith("--"):
+            text = _resolve_long(text, table)
+            if name == "xargs" and "=" not in text and text[2:] in _XARGS_VALUE_LONG:
+                skip_value = True
+            out.append(text)
+            continue
+        if (
+            name == "xargs"
+            and not options_done
+            and text.startswith("-")
+            and len(text) == 2
+            and text[1] in _XARGS_VALUE_SHORT
+        ):
+            skip_value = True
         if (
             not options_done
             and name in _SHORT_BUNDLING
