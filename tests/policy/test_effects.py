@@ -167,3 +167,27 @@ def test_git_working_tree_writes(repo: Path) -> None:
     assert summary("git apply fix.patch", repo) == [("write", "in-place", None, "git apply")]
     assert summary("git apply --check fix.patch", repo) == []
     assert summary("shred -u key.pem", repo) == [("delete", "file", f"{r}/key.pem", "shred")]
+
+
+def test_time_output_file_is_written(repo: Path) -> None:
+    """§15: ``/usr/bin/time -o FILE`` / ``--output=FILE`` writes FILE (audit round 5, D2)."""
+    r = str(repo)
+    for command in (
+        "/usr/bin/time -o t.txt ls",
+        "/usr/bin/time --output=t.txt ls",
+        "/usr/bin/time --output t.txt ls",
+        "/usr/bin/time --out=t.txt ls",
+        "/usr/bin/time -f %e -ot.txt ls",
+        "env time -o t.txt ls",
+        "command time -o t.txt ls",
+    ):
+        assert summary(command, repo) == [("write", "truncate", f"{r}/t.txt", "time")], command
+    assert summary("/usr/bin/time -ao t.txt ls", repo) == [
+        ("write", "append", f"{r}/t.txt", "time")
+    ]
+    assert summary("cd src && /usr/bin/time -o t.txt ls", repo) == [
+        ("write", "truncate", f"{r}/src/t.txt", "time")
+    ]
+    assert summary('/usr/bin/time -o "$OUT" ls', repo) == [("write", "truncate", None, "time")]
+    assert summary("/usr/bin/time -o /dev/null ls", repo) == []
+    assert summary("/usr/bin/time -p ls", repo) == []

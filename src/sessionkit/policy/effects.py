@@ -402,6 +402,120 @@ def _simple_writes(e: _Emitter, name: str, args: Sequence[Value]) -> None:
             e.patch_targets(name)
 
 
+# ``/usr/bin/time`` options (GNU time): ``-o FILE`` / ``--output=FILE`` is written, ``-a``
+# appends; ``-f`` / ``--format`` takes a value. The walker peels the wrapper off, so its words
+# are read again from the command's source text.
+TIME_LONG = {
+    "--output": "o",
+    "--format": "f",
+    "--append": "a",
+    "--verbose": "v",
+    "--portability": "p",
+    "--quiet": "q",
+    "--help": "h",
+    "--version": "V",
+}
+
+
+def _word_text(word: Any) -> str | None:
+    from sessionkit.policy.shell import Lit as ShellLit
+
+    out: list[str] = []
+    for part in word.parts:
+        if type(part) is not ShellLit:
+            return None
+        out.append(part.text)
+    return "".join(out)
+
+
+def _time_long(text: str) -> str | None:
+    """The letter of a GNU time long option, unambiguous prefixes resolved."""
+    name = text.split("=", 1)[0]
+    hits = [letter for long, letter in TIME_LONG.items() if long.startswith(name)]
+    if name in TIME_LONG:
+        return TIME_LONG[name]
+    return hits[0] if len(hits) == 1 and len(name) > 2 else None
+
+
+def _time_output(e: _Emitter) -> None:
+    """``/usr/bin/time -o FILE`` / ``--output=FILE``: FILE is written (§15)."""
+    from sessionkit.policy.shell import AndOr, Pipeline, Simple, parse
+
+    text = e.command.text
+    try:
+        body = parse(text).body
+    except Exception:  # pragma: no cover - parse never raises for a str
+        return
+    simple: Any = None
+    if body.items and type(body.items[0]) is AndOr and body.items[0].items:
+        pipeline = body.items[0].items[0]
+        if type(pipeline) is Pipeline and pipeline.commands:
+            simple = pipeline.commands[0]
+    if type(simple) is not Simple:
+        return
+    words = simple.words
+    index = next(
+        (
+            i
+            for i, word in enumerate(words)
+            if (_word_text(word) or "").rsplit("/", 1)[-1] == "time"
+        ),
+        None,
+    )
+    if index is None:
+        return
+    outputs: list[tuple[str | None, str]] = []  # (literal text or None, source text)
+    append = False
+    i = index + 1
+    while i < len(words):
+        word = words[i]
+        arg = _word_text(word)
+        if arg is None or not arg.startswith("-") or arg == "-":
+            break
+        if arg == "--":
+            break
+        value: tuple[str | None, str] | None = None
+        takes: str | None = None
+        if arg.startswith("--"):
+            letter = _time_long(arg)
+            if letter is None:
+                break  # not a time option: the command starts here
+            if letter == "a":
+                append = True
+            elif letter in "of":
+                if "=" in arg:
+                    rest = arg.split("=", 1)[1]
+                    value = (rest, rest)
+                takes = letter
+        else:
+            for k, ch in enumerate(arg[1:], 1):
+                if ch == "a":
+                    append = True
+                elif ch in "of":
+                    takes = ch
+                    if k + 1 < len(arg):
+                        rest = arg[k + 1 :]
+                        value = (rest, rest)
+                    break
+        if takes is not None and value is None:
+            if i + 1 >= len(words):
+                break
+            nxt = words[i + 1]
+            value = (_word_text(nxt), text[nxt.span[0] : nxt.span[1]])
+            i += 1
+        if takes == "o" and value is not None:
+            outputs.append(value)
+        i += 1
+    mode = "append" if append else "truncate"
+    for literal, source in outputs:
+        if literal is not None:
+            e.add("write", mode, Value((Lit(literal),)), "time")
+        else:
+            e.out.append(
+                Effect("write", mode, source, None, "time", e.command.span, tuple(e.command.via))
+            )
+
+
 def effects_of(commands: Iterable[Command], *, home: str | None = None) -> tuple[Effect, ...]:
     """The effects of the ``Command`` records of one walk, in order, without duplicates."""
     home = home if home is not None else os.path.expanduser("~")
@@ -415,6 +529,8 @@ def effects_of(commands: Iterable[Command], *, home: str | None = None) -> tuple
             mode = WRITE_REDIRECTS.get(redirect.op)
             if mode is not None and redirect.target is not None:
                 emitter.add("write", mode, redirect.target, "redirect")
+        if "time" in command.wrappers:
+            _time_output(emitter)
         name = command.name
         args = command.argv[1:]
         if name in ("rm", "rmdir", "unlink", "shred", "rimraf"):
