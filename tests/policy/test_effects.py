@@ -191,3 +191,33 @@ def test_time_output_file_is_written(repo: Path) -> None:
     assert summary('/usr/bin/time -o "$OUT" ls', repo) == [("write", "truncate", None, "time")]
     assert summary("/usr/bin/time -o /dev/null ls", repo) == []
     assert summary("/usr/bin/time -p ls", repo) == []
+
+
+def test_git_pathspecs_resolve_against_the_git_C_directory(repo: Path) -> None:
+    """§1.2/§15: ``git -C DIR`` is the effective cwd of the pathspecs; several -C compose as
+    in git, an empty one changes nothing (audit round 5, D4)."""
+    r = str(repo)
+    assert summary("git -C src rm app.py", repo) == [
+        ("delete", "file", f"{r}/src/app.py", "git rm")
+    ]
+    assert summary("git -C .orchestrator/policy rm guard.yaml", repo) == [
+        ("delete", "file", f"{r}/.orchestrator/policy/guard.yaml", "git rm")
+    ]
+    assert summary("git -C src -C sub rm -r x", repo) == [
+        ("delete", "recursive", f"{r}/src/sub/x", "git rm")
+    ]
+    assert summary(f"git -C /elsewhere -C {r} rm a.py", repo) == [
+        ("delete", "file", f"{r}/a.py", "git rm")
+    ]
+    assert summary("cd src && git -C .. rm a.py", repo) == [
+        ("delete", "file", f"{r}/a.py", "git rm")
+    ]
+    assert summary("git -C '' rm a.py", repo) == [("delete", "file", f"{r}/a.py", "git rm")]
+    assert summary('git -C "$DIR" rm a.py', repo) == [("delete", "file", None, "git rm")]
+    assert summary("git -C src mv a.py b.py", repo) == [
+        ("write", "create", f"{r}/src/b.py", "git mv"),
+        ("delete", "file", f"{r}/src/a.py", "git mv"),
+    ]
+    assert summary("git -C src restore app.py", repo) == [
+        ("write", "in-place", f"{r}/src/app.py", "git restore")
+    ]

@@ -324,14 +324,40 @@ def _find(e: _Emitter, args: Sequence[Value]) -> None:
         e.add("delete", "recursive", start, "find")
 
 
+def _chdir(cwd: Value | None, directory: Value) -> Value | None:
+    """The directory ``git -C DIRECTORY`` works in when run in ``cwd`` (None when unknown);
+    an empty DIRECTORY changes nothing, as in git."""
+    text = _absolute(directory)
+    if text is None:
+        return None
+    if text == "":
+        return cwd
+    if os.path.isabs(text):
+        return Value((Lit(os.path.normpath(text)),))
+    if cwd is None:
+        return None
+    return Value((*cwd.pieces, Lit("/" + text)))
+
+
 def _git(e: _Emitter, args: Sequence[Value]) -> None:
     """The working-tree writes of git (agent-hooks.md §9.7.2): ``rm``, ``mv``, ``restore``,
     ``checkout [<tree-ish>] -- <paths>`` and ``apply``."""
     index = 0
+    chdirs: list[Value] = []
     while index < len(args) and (args[index].text or "").startswith("-"):
+        if args[index].text == "-C" and index + 1 < len(args):
+            chdirs.append(args[index + 1])
         index += 2 if args[index].text in ("-C", "-c", "--git-dir", "--work-tree") else 1
     if index >= len(args):
         return
+    if chdirs:  # ``git -C DIR``: pathspecs are relative to DIR; several -C compose (§1.2)
+        cwds: list[Value | None] = []
+        for cwd in e.cwds:
+            for chdir in chdirs:
+                cwd = _chdir(cwd, chdir)
+            if cwd not in cwds:
+                cwds.append(cwd)
+        e.cwds = cwds
     sub = args[index].text
     rest = args[index + 1 :]
     flags = _flags(rest)
