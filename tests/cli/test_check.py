@@ -434,3 +434,15 @@ def test_check_report_on_stdout_is_one_document(
     for args in (("--json", "--report", "json"), ("--report", "junit")):
         refused = sk("check", "--repo", repo, *args)
         assert refused.returncode == 2 and refused.stdout == ""
+
+
+def test_only_gates_with_an_invalid_policy_fails_with_its_diagnostics(
+    sk: Callable[..., subprocess.CompletedProcess[str]], make_repo: Callable[..., Path]
+) -> None:
+    """Audit round 3 D2: without `config`, an invalid quality-gates.json must not pass (§3.2)."""
+    policy = '{"version": 2, "bogus": 1, "commands": {"lint": {"command": "false"}}}'
+    repo = make_repo({".orchestrator/policy/quality-gates.json": policy})
+    proc = sk("check", "--repo", str(repo), "--all-files", "--only", "gates")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert ".orchestrator/policy/quality-gates.json:1: error: gates.schema" in proc.stdout
+    assert "unknown key 'bogus'" in proc.stdout

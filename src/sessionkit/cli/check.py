@@ -349,6 +349,8 @@ def _gate_options(
         "gate_checks": _split_ids(gate_checks) or None,
         "base": base,
         "head": head,
+        # without `config`, nothing else reports an invalid quality-gates.json (§3.2)
+        "config_selected": "config" in ids,
     }
 
 

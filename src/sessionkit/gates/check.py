@@ -4,7 +4,10 @@ Opt-in (it runs repository commands). The gate runs lazily on the first call tha
 ``--fail-on`` mode, which maps onto the gate's own: ``error`` → ``fail``, ``warning`` →
 ``warning``, ``new`` → ``new`` (the gate's baseline comparison), ``never`` → ``never``.
 An invalid ``quality-gates.json`` makes this check ``not-applicable`` (reason
-``config-invalid``): the ``config`` check reports it, the other checks still run. The gate
+``config-invalid``) when the ``config`` check is selected too, which reports it; the other
+checks still run. Without ``config`` nothing else would report it, so this check fails (exit 1)
+and lists every diagnostic as a finding, as ``gate run`` does (§3.2: a broken policy must never
+silently disable the gate). The gate
 measures the checked-out working tree, so a ``--head`` that is not ``HEAD`` makes it
 ``not-applicable`` too (reason ``head-not-checked-out``).
 
@@ -15,6 +18,7 @@ listed, so the findings of the check result are exactly what blocks.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -44,8 +48,10 @@ class GatesCheck:
         gate_checks: list[str] | None = None,
         base: str | None = None,
         head: str | None = None,
+        config_selected: bool = True,
     ) -> None:
         self.root = root
+        self.config_selected = config_selected
         self.environ = environ
         self.variant = variant
         self.timeout_s = timeout_s
@@ -55,6 +61,7 @@ class GatesCheck:
         self.result: Any = None
         self.not_applicable: str | None = None
         self.env_problem: str | None = None
+        self.config_problems: list[tuple[str, str, str | None, int | None, str | None]] = []
         self._fail_on: str | None = None
 
     def _ensure(self, fail_on: str) -> None:
@@ -63,8 +70,12 @@ class GatesCheck:
         self._fail_on = fail_on
         from sessionkit.gates.policyfile import validate_policy_file
 
-        if validate_policy_file(self.root):
-            self.not_applicable = "config-invalid"
+        problems = validate_policy_file(self.root)
+        if problems:
+            if self.config_selected:
+                self.not_applicable = "config-invalid"  # the config check reports them
+            else:
+                self.config_problems = list(problems)
             return
         if self.head is not None and not self._head_is_checked_out():
             self.not_applicable = "head-not-checked-out"
@@ -119,6 +130,8 @@ class GatesCheck:
     @property
     def findings(self) -> list[dict[str, Any]]:
         self._ensure(self._fail_on or "error")
+        if self.config_problems:
+            return [_config_finding(p) for p in self.config_problems]
         if self.result is None:
             return []
         mapped = []
@@ -142,6 +155,8 @@ class GatesCheck:
         self._ensure(fail_on)
         if self.env_problem:
             return EXIT_ENVIRONMENT
+        if self.config_problems:
+            return EXIT_FINDINGS
         if self.result is None:
             return EXIT_OK
         return EXIT_FINDINGS if self.result.exit_code == 1 else int(self.result.exit_code)
@@ -159,6 +174,17 @@ class GatesCheck:
                 "status": "not-applicable",
                 "summary": "the quality gate did not run",
                 "reason": reason,
+                "counts": counts,
+            }
+        if self.config_problems:
+            n = len(self.config_problems)
+            return {
+                "id": CHECK_ID,
+                "status": "fail",
+                "summary": f"the quality gate ran nothing: {self.config_problems[0][2]} is "
+                f"invalid ({n} problem{'s' if n != 1 else ''}; first: "
+                f"{self.config_problems[0][1]})",
+                "reason": "config-invalid",
                 "counts": counts,
             }
         if self.env_problem is not None:
@@ -196,6 +222,27 @@ class GatesCheck:
         }
 
 
+def _config_finding(
+    problem: tuple[str, str, str | None, int | None, str | None],
+) -> dict[str, Any]:
+    """A ``quality-gates.json`` diagnostic as a finding (the config check's rule id)."""
+    code, message, path, line, _pointer = problem
+    rule = f"gates.{code}"
+    data = "\0".join((CHECK_ID, rule, path or "", " ".join(message.split())))
+    return {
+        "check": CHECK_ID,
+        "rule_id": rule,
+        "level": "error",
+        "path": path,
+        "line": line,
+        "end_line": line,
+        "column": None,
+        "message": message,
+        "hint": "fix the policy file (`sessionkit config validate` lists every problem)",
+        "fingerprint": hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()[:32],
+    }
+
+
 def _why(check: Any) -> str:
     """Why a gate check blocks: the regression verdict under new, else status and reason."""
     if check.regression is not None and check.regression.blocking_reason:
@@ -212,10 +259,13 @@ def run_check(
     gate_checks: list[str] | None = None,
     base: str | None = None,
     head: str | None = None,
+    config_selected: bool = True,
 ) -> GatesCheck:
     """The registry entry point: ``CHECKS["gates"] = CheckSpec(..., default=False)``.
 
-    The keyword options are those ``sessionkit check`` passes through (gates.md §10.4).
+    The keyword options are those ``sessionkit check`` passes through (gates.md §10.4);
+    ``config_selected`` says whether the ``config`` check runs too (and reports an invalid
+    ``quality-gates.json``).
     """
     env = os.environ if environ is None else environ
     return GatesCheck(
@@ -226,4 +276,5 @@ def run_check(
         gate_checks=gate_checks,
         base=base,
         head=head,
+        config_selected=config_selected,
     )

@@ -229,11 +229,29 @@ def test_gates_check_of_sessionkit_check(
     broken = make_repo(
         files={".orchestrator/policy/quality-gates.json": '{"version": 3}'}, name="broken"
     )
-    doc = json.loads(cli(broken, "check", "--only", "gates", "--json").stdout)
-    assert (doc["checks"][0]["status"], doc["checks"][0]["reason"]) == (
+    # with `config` selected, config reports the invalid policy and gates is not-applicable
+    doc = json.loads(cli(broken, "check", "--only", "config,gates", "--json").stdout)
+    assert (doc["checks"][1]["status"], doc["checks"][1]["reason"]) == (
         "not-applicable",
         "config-invalid",
     )
+    assert any(
+        f["check"] == "config" and f["rule_id"].startswith("gates.") for f in doc["findings"]
+    )
+    # alone, gates must not be silently green (§3.2; audit round 3 D2): fail with the diagnostics
+    proc = cli(broken, "check", "--only", "gates", "--json")
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert [e.message for e in validator("check-result").iter_errors(doc)] == []
+    assert (doc["verdict"], doc["checks"][0]["status"], doc["checks"][0]["reason"]) == (
+        "fail",
+        "fail",
+        "config-invalid",
+    )
+    assert [(f["check"], f["level"], f["path"]) for f in doc["findings"]] == [
+        ("gates", "error", ".orchestrator/policy/quality-gates.json")
+    ]
+    assert not (broken / ".orchestrator" / "gates" / "runs").exists()  # nothing ran
 
 
 def test_gate_run_writes_an_event_when_metrics_are_on(gate_repo: Callable[..., Path]) -> None:
