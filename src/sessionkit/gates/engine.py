@@ -54,6 +54,7 @@ from sessionkit.gates.resolve import CheckSpec, Resolution, resolve
 from sessionkit.gates.select import (
     ChangeSet,
     change_set,
+    current_session,
     filter_files,
     given_files,
     resolve_base,
@@ -310,6 +311,7 @@ def _error_result(
         repo={"head": head, "branch": branch, "dirty": False},
         config={"sources": [], "files": [], "uncommitted": [], "shadowed": []},
         errors=errors,
+        session=current_session(root),
     )
 
 
@@ -718,6 +720,7 @@ def _run(
         logs_dir=None if dry_run else os.path.relpath(run_dir, root).replace(os.sep, "/") + "/",
         warnings=tuple(warnings),
         errors=(Message("interrupted", "the gate was interrupted"),) if interrupted else (),
+        session=current_session(root),
     )
     if dry_run:
         return result
@@ -756,6 +759,7 @@ def _run(
                     "checks": {c.name: c.status for c in results},
                 },
                 run_id=run_id,
+                wave=(result.session or {}).get("wave"),
             )
     result_path = os.path.join(run_dir, "result.json")
     document_out = result.to_dict()
@@ -768,6 +772,7 @@ def _run(
             "sessionkit.gate.result",
             events.result_payload(result, os.path.relpath(result_path, root).replace(os.sep, "/")),
             run_id=run_id,
+            wave=(result.session or {}).get("wave"),
         )
     return result
 

@@ -52,8 +52,19 @@ def result_payload(result: GateResult, result_path: str | None) -> dict[str, Any
     return payload
 
 
-def emit(root: str, name: str, payload: Mapping[str, Any], *, run_id: str | None = None) -> bool:
-    """Append one event; returns False (after one stderr warning) when it could not be written."""
+def emit(
+    root: str,
+    name: str,
+    payload: Mapping[str, Any],
+    *,
+    run_id: str | None = None,
+    wave: int | None = None,
+) -> bool:
+    """Append one event; returns False (after one stderr warning) when it could not be written.
+
+    ``wave``: the active session's current wave (``GateResult.session``), else None; the store
+    reads the session id from STATE.md itself.
+    """
     if os.environ.get("SESSIONKIT_NO_METRICS") == "1":
         return False
     try:
@@ -62,7 +73,7 @@ def emit(root: str, name: str, payload: Mapping[str, Any], *, run_id: str | None
         return False  # the metrics capability is not installed: nothing to record into
     try:
         store = store_class(repo=root)
-        written = store.emit(name, dict(payload), run_id=run_id, wave=None, best_effort=True)
+        written = store.emit(name, dict(payload), run_id=run_id, wave=wave, best_effort=True)
     except Exception as exc:  # best effort by contract: never change the gate's outcome
         print(f"warning: could not record {name}: {exc}", file=sys.stderr)
         return False

@@ -130,23 +130,51 @@ def _ci_base(environ: Mapping[str, str]) -> tuple[str, str] | None:
     return None
 
 
-def session_start_ref(root: str) -> str | None:
-    """``session-start-ref`` of the worktree's active (or paused) session, read through the
-    State capability's public reader; None without STATE.md, a live session or a start ref.
-    """
+def _live_frontmatter(root: str) -> Mapping[str, Any] | None:
+    """The STATE.md front matter of the worktree's active (or paused) session, read through
+    the State capability's public reader; None without STATE.md or a live session."""
     from sessionkit import state
 
     try:
         current = state.read(root)
     except (OSError, ValueError, state.StateError):
         return None
-    if current is None:
+    if current is None or current.frontmatter.get("status") not in ("active", "paused"):
         return None
-    frontmatter = current.frontmatter
-    ref = frontmatter.get("session-start-ref")
-    if frontmatter.get("status") not in ("active", "paused") or not isinstance(ref, str):
+    return current.frontmatter
+
+
+def session_start_ref(root: str) -> str | None:
+    """``session-start-ref`` of the worktree's active (or paused) session; None without
+    STATE.md, a live session or a start ref."""
+    frontmatter = _live_frontmatter(root)
+    ref = frontmatter.get("session-start-ref") if frontmatter is not None else None
+    if not isinstance(ref, str):
         return None
     return ref.strip() or None
+
+
+def current_session(root: str) -> dict[str, Any] | None:
+    """``{session_id, wave}`` of the worktree's active (or paused) session (§8.2), else None.
+
+    ``wave`` is STATE.md's ``current-wave`` once a wave has started (>= 1), else None.
+    """
+    frontmatter = _live_frontmatter(root)
+    if frontmatter is None:
+        return None
+    session_id = frontmatter.get("session")
+    wave = frontmatter.get("current-wave")
+    known_wave = (
+        wave if isinstance(wave, int) and not isinstance(wave, bool) and wave >= 1 else None
+    )
+    if not (isinstance(session_id, str) and session_id.strip()) and known_wave is None:
+        return None
+    return {
+        "session_id": session_id.strip()
+        if isinstance(session_id, str) and session_id.strip()
+        else None,
+        "wave": known_wave,
+    }
 
 
 def resolve_base(

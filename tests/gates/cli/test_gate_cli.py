@@ -269,6 +269,42 @@ def test_gate_run_writes_an_event_when_metrics_are_on(gate_repo: Callable[..., P
     assert "counts" not in payload["checks"]["test"]  # unmeasured counts are omitted
 
 
+def test_an_active_session_and_wave_are_recorded(gate_repo: Callable[..., Path]) -> None:
+    """Audit round 3 D3: GateResult.session (§8.2) and the event's wave (§10.6) from STATE.md."""
+    repo = gate_repo(
+        {"test": {"command": "ls"}, "lint": {"command": "skip"}, "typecheck": {"command": "skip"}}
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SESSIONKIT_NO_METRICS", "SESSIONKIT_STATE_DIR", "SO_STATE_DIR")
+        and k != "SESSIONKIT_SESSION_ID"
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [SESSIONKIT, *args], cwd=repo, capture_output=True, text=True, env=env, check=False
+        )
+
+    # no session yet: no `session` key, event wave absent
+    doc = json.loads(run("gate", "run", "--no-progress", "--json").stdout)
+    assert "session" not in doc
+    assert run("state", "begin").returncode == 0
+    # a session without a started wave: session id, wave null
+    doc = json.loads(run("gate", "run", "--no-progress", "--json").stdout)
+    assert doc["session"]["wave"] is None and doc["session"]["session_id"]
+    assert run("state", "set", "current-wave=2").returncode == 0
+    proc = run("gate", "run", "--no-progress", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [e.message for e in validator("gate-result").iter_errors(doc)] == []
+    session_id = doc["session"]["session_id"]
+    assert doc["session"] == {"session_id": session_id, "wave": 2}
+    lines = (repo / ".orchestrator" / "metrics" / "events.jsonl").read_text().splitlines()
+    event = [json.loads(line) for line in lines if "sessionkit.gate.result" in line][-1]
+    assert (event["session_id"], event["wave"]) == (session_id, 2)
+
+
 def test_gitlab_sections(gate_repo: Callable[..., Path], cli: Callable[..., Ran]) -> None:
     repo = gate_repo(
         {
