@@ -119,6 +119,67 @@ def test_v2_partial_falls_through_to_detection(make_repo: Callable[..., Path]) -
     assert checks["test"].source == "auto" and checks["typecheck"].source == "auto"
 
 
+def test_a_fallen_through_check_never_takes_a_policy_name(
+    make_repo: Callable[..., Path],
+) -> None:
+    """Audit round 3 D1: check names are unique; the policy's name wins, with a warning."""
+    repo = make_repo(
+        files={
+            "pyproject.toml": PYPROJECT,
+            "src/a.py": "",
+            "package.json": json.dumps({"scripts": {"test": "vitest"}}),
+        }
+    )
+    write_policy(
+        repo,
+        {
+            "version": 2,
+            "commands": {
+                "lint": {"command": "./x.sh", "kind": "typecheck"},
+                "test-py": {"command": "make t", "kind": "other"},
+            },
+        },
+    )
+    resolution = resolve(str(repo), ["src/a.py"])
+    names = [c.name for c in resolution.checks]
+    assert len(names) == len(set(names))
+    by_name = {c.name: c for c in resolution.checks}
+    assert (by_name["lint"].kind, by_name["lint"].source) == ("typecheck", "policy")
+    assert (by_name["lint-auto"].kind, by_name["lint-auto"].source) == ("lint", "auto")
+    assert (by_name["test-py"].kind, by_name["test-py"].source) == ("other", "policy")
+    assert by_name["test-py-auto"].source_ref == "auto:python/pytest"
+    assert by_name["test-js"].source == "auto"
+    renamed = {w.check: w for w in resolution.warnings if w.code == "renamed-check"}
+    assert set(renamed) == {"lint-auto", "test-py-auto"}
+    assert renamed["lint-auto"].file == ".orchestrator/policy/quality-gates.json"
+    assert renamed["lint-auto"].line is not None
+    assert "is named lint-auto" in renamed["lint-auto"].message
+
+
+def test_a_session_config_or_unconfigured_kind_is_renamed_too(
+    make_repo: Callable[..., Path],
+) -> None:
+    repo = make_repo(files={"CLAUDE.md": SESSION})
+    write_policy(
+        repo,
+        {
+            "version": 2,
+            "defaults": {"auto_detect": False},
+            "commands": {
+                "test": {"command": "ls", "kind": "lint"},
+                "typecheck": {"command": "ls", "kind": "other"},
+                "typecheck-not-configured": {"command": "ls", "kind": "other"},
+            },
+        },
+    )
+    checks = {c.name: c for c in resolve(str(repo), []).checks}
+    assert (checks["test"].kind, checks["test"].source) == ("lint", "policy")
+    assert checks["test-session-config"].source == "session-config"
+    assert checks["test-session-config"].kind == "test"
+    assert checks["typecheck-not-configured-2"].source == "none"
+    assert len(checks) == 5
+
+
 def test_auto_detect_off_gives_not_configured(make_repo: Callable[..., Path]) -> None:
     repo = make_repo(files={"pyproject.toml": PYPROJECT})
     write_policy(repo, {"version": 2, "defaults": {"auto_detect": False}})

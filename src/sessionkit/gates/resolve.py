@@ -9,14 +9,14 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from sessionkit import git
 from sessionkit.gates.detect import Detected, detect
 from sessionkit.gates.errors import GateConfigError
 from sessionkit.gates.model import Kind, Message
-from sessionkit.gates.policyfile import BUILTIN_KINDS, POLICY_PATH, Policy, load_policy
+from sessionkit.gates.policyfile import BUILTIN_KINDS, POLICY_PATH, Policy, line_of, load_policy
 
 CommandValue = str | tuple[str, ...]
 SESSION_KEYS = {"test": "test-command", "typecheck": "typecheck-command", "lint": "lint-command"}
@@ -186,6 +186,64 @@ class _SessionValues:
         return self.values.get(kind, (None, None))
 
 
+# Suffix of a fallen-through check whose name a policy entry already uses, by source.
+_RENAME_TAG = {"session-config": "session-config", "auto": "auto", "none": "not-configured"}
+_SOURCE_TEXT = {
+    "session-config": "Session Config",
+    "auto": "auto-detection",
+    "none": "no source (not configured)",
+}
+
+
+def _policy_line(root: str, name: str) -> int | None:
+    try:
+        with open(os.path.join(root, POLICY_PATH), encoding="utf-8") as f:
+            return line_of(f.read(), ["commands", name])
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+class _Names:
+    """Check names are unique (§5.4 log files, §7.1 baseline entries, ``--check NAME``).
+
+    The policy file's names win: they are explicit and reviewed, so they do not change when
+    detection finds something new. A check that falls through to Session Config or
+    auto-detection (§3.1) and would take a name the policy already uses (``"lint": {"kind":
+    "test"}``, or an extra check named ``test-py`` next to two detected ecosystems) is named
+    ``<name>-<source>`` instead, with a warning pointing at the policy entry.
+    """
+
+    def __init__(self, root: str, policy: Policy, checks: list[CheckSpec]) -> None:
+        self.root = root
+        self.policy = policy
+        self.taken = {c.name for c in checks}
+
+    def place(self, spec: CheckSpec, warnings: list[Message]) -> CheckSpec:
+        if spec.name in self.taken:
+            base = f"{spec.name}-{_RENAME_TAG[spec.source]}"
+            new, n = base, 2
+            while new in self.taken:
+                new, n = f"{base}-{n}", n + 1
+            entry = self.policy.commands.get(spec.name) or {}
+            owner_kind = entry.get("kind") or spec.name
+            line = _policy_line(self.root, spec.name)
+            where = f"{POLICY_PATH}:{line}" if line is not None else POLICY_PATH
+            warnings.append(
+                Message(
+                    "renamed-check",
+                    f"{where}: commands.{spec.name} is a {owner_kind} check, so the "
+                    f"{spec.kind} check from {_SOURCE_TEXT[spec.source]} is named {new}; rename "
+                    f"the policy entry (or define commands.{spec.kind}) to choose the names",
+                    check=new,
+                    file=POLICY_PATH,
+                    line=line,
+                )
+            )
+            spec = replace(spec, name=new)
+        self.taken.add(spec.name)
+        return spec
+
+
 def _uncommitted(root: str, rel: str) -> bool:
     if not os.path.exists(os.path.join(root, rel)):
         return False
@@ -219,6 +277,7 @@ def resolve(root: str, tracked: Sequence[str]) -> Resolution:
                 )
             )
     defined = {c.kind for c in checks}
+    names = _Names(root, policy, checks)
     if policy.version == 1:
         session.load(strict=False)
         shadowed = [SESSION_KEYS[k] for k in BUILTIN_KINDS if session.get(k)[0] is not None]
@@ -235,13 +294,16 @@ def resolve(root: str, tracked: Sequence[str]) -> Resolution:
                 if "session-config" not in sources:
                     sources.append("session-config")
                 checks.append(
-                    CheckSpec(
-                        name=kind,
-                        kind=kind,  # type: ignore[arg-type]
-                        required=True,
-                        command=value,
-                        source="session-config",
-                        source_ref=source_ref,
+                    names.place(
+                        CheckSpec(
+                            name=kind,
+                            kind=kind,  # type: ignore[arg-type]
+                            required=True,
+                            command=value,
+                            source="session-config",
+                            source_ref=source_ref,
+                        ),
+                        warnings,
                     )
                 )
                 continue
@@ -257,16 +319,20 @@ def resolve(root: str, tracked: Sequence[str]) -> Resolution:
                     suffixed = len({d.language for d in found}) > 1
                     for det in found:
                         suffix = {"python": "-py", "javascript": "-js"}[det.language]
-                        checks.append(_from_detected(det, kind + suffix if suffixed else kind))
+                        name = kind + suffix if suffixed else kind
+                        checks.append(names.place(_from_detected(det, name), warnings))
                     continue
             checks.append(
-                CheckSpec(
-                    name=kind,
-                    kind=kind,  # type: ignore[arg-type]
-                    required=False,
-                    command="",
-                    source="none",
-                    source_ref=None,
+                names.place(
+                    CheckSpec(
+                        name=kind,
+                        kind=kind,  # type: ignore[arg-type]
+                        required=False,
+                        command="",
+                        source="none",
+                        source_ref=None,
+                    ),
+                    warnings,
                 )
             )
 

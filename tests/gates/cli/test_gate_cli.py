@@ -269,6 +269,34 @@ def test_gate_run_writes_an_event_when_metrics_are_on(gate_repo: Callable[..., P
     assert "counts" not in payload["checks"]["test"]  # unmeasured counts are omitted
 
 
+def test_a_policy_name_and_a_detected_kind_never_share_a_name(
+    gate_repo: Callable[..., Path], cli: Callable[..., Ran]
+) -> None:
+    """Audit round 3 D1: `"lint": {"kind": "test"}` + a detected ruff -> `lint` and `lint-auto`,
+    each with its own logs; `--check lint` is the policy's check."""
+    script = [sys.executable, "-c", "print('1 passed in 0.01s')"]
+    repo = gate_repo(
+        {"lint": {"command": script, "kind": "test"}},
+        files={"pyproject.toml": "[tool.ruff]\n"},
+    )
+    proc = cli(repo, "gate", "run", "--no-progress", "--json")
+    doc = json.loads(proc.stdout)
+    assert [e.message for e in validator("gate-result").iter_errors(doc)] == []
+    checks = {c["name"]: c for c in doc["checks"]}
+    assert (checks["lint"]["kind"], checks["lint"]["command"]["source"]) == ("test", "policy")
+    assert (checks["lint-auto"]["kind"], checks["lint-auto"]["command"]["source"]) == (
+        "lint",
+        "auto",
+    )
+    logs = [c["logs"]["stdout"] for c in doc["checks"] if c.get("logs")]
+    assert len(logs) == len(set(logs))
+    assert any(w["code"] == "renamed-check" for w in doc["warnings"])
+    only = json.loads(cli(repo, "gate", "run", "--no-progress", "--json", "--check", "lint").stdout)
+    assert [(c["name"], c["kind"]) for c in only["checks"] if c["status"] != "skip"] == [
+        ("lint", "test")
+    ]
+
+
 def test_an_active_session_and_wave_are_recorded(gate_repo: Callable[..., Path]) -> None:
     """Audit round 3 D3: GateResult.session (§8.2) and the event's wave (§10.6) from STATE.md."""
     repo = gate_repo(
