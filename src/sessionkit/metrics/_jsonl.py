@@ -31,7 +31,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from types import ModuleType
-    from typing import Any, BinaryIO
+    from typing import Any, BinaryIO, NoReturn
 
 DEFAULT_MAX_LINE_BYTES = 65_536
 MIN_MAX_LINE_BYTES = 1_024
@@ -320,6 +320,14 @@ def _msvcrt_lock(lock_fd: int, *, timeout: float | None, path: str) -> None:
 
 def _os_error(path: str, exc: OSError) -> MetricsIOError:
     return MetricsIOError(f"{path}: {exc.strerror or exc}")
+
+
+def _raise_read_error(path: str, exc: Exception) -> NoReturn:
+    """Re-raise a failure while reading ``path`` as ``MetricsIOError``: OS errors, and for a
+    gzip segment any decoding error (EOFError, BadGzipFile, zlib.error); anything else as is."""
+    if isinstance(exc, (OSError, EOFError)) or path.endswith(".gz"):
+        raise _read_error(path, exc) from exc
+    raise exc
 
 
 def _read_error(path: str, exc: Exception) -> MetricsIOError:
@@ -766,12 +774,8 @@ def iter_lines(
         while True:
             try:
                 chunk = readline(READ_LINE_LIMIT)
-            except (OSError, EOFError) as exc:
-                raise _read_error(path, exc) from exc
             except Exception as exc:
-                if not path.endswith(".gz"):
-                    raise
-                raise _read_error(path, exc) from exc  # zlib.error: damaged compressed data
+                _raise_read_error(path, exc)
             if not chunk:
                 return
             number += 1
@@ -868,12 +872,8 @@ def iter_records(path: str, stats: ScanStats) -> Iterator[dict[str, Any]]:
                     yield value
                 else:
                     stats.count("not-object", number)
-        except (OSError, EOFError) as exc:
-            raise _read_error(path, exc) from exc
         except Exception as exc:
-            if not path.endswith(".gz"):
-                raise
-            raise _read_error(path, exc) from exc  # zlib.error: damaged compressed data
+            _raise_read_error(path, exc)
         finally:
             stats.lines += lines
             stats.records += records
