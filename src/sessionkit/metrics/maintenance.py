@@ -204,13 +204,10 @@ def _line_findings(
                 if problem.code == "noncanonical-timestamp":
                     report.add(problem.code, legacy, problem.message, **where)
                 elif doctor and problem.code != "schema":
-                    # doctor's table has one code for every semantic check (spec §6.3);
                     # validate names the check itself (§6.2)
-                    message = problem.message
-                    if problem.code not in message:
-                        message += f" ({problem.code})"
+                    code, message = _doctor_finding(problem)
                     report.add(
-                        "semantic",
+                        code,
                         problem.severity,
                         message,
                         fix=FIXES["semantic"] if problem.severity == "error" else None,
@@ -246,6 +243,16 @@ def record_problems(stream: Stream, record: dict[str, Any]) -> list[Problem]:
         again = schema_problem(stream, migrated)
         found[0:1] = [again] if again is not None else []
     return found
+
+
+def _doctor_finding(problem: Problem) -> tuple[str, str]:
+    """``doctor``'s code and message for a schema or semantic problem: one ``semantic`` code
+    for every semantic check (spec §6.3), the check's own code named in the message."""
+    if problem.code == "schema":
+        return "schema", problem.message
+    if problem.code in problem.message:
+        return "semantic", problem.message
+    return "semantic", f"{problem.message} ({problem.code})"
 
 
 def invalid_problems(stream: Stream, record: dict[str, Any]) -> list[Problem]:
@@ -694,10 +701,7 @@ def _repair_disposition(
     if quarantine_invalid:
         return Quarantine("schema", tuple(p.message for p in bad))
     for problem in bad:
-        code = "schema" if problem.code == "schema" else "semantic"
-        message = problem.message
-        if code == "semantic" and problem.code not in message:
-            message += f" ({problem.code})"
+        code, message = _doctor_finding(problem)
         report.add(
             code,
             "error",
