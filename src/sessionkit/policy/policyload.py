@@ -30,7 +30,7 @@ from sessionkit.policy.rules import FLOOR_RULES, RULES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
     from datetime import datetime
     from typing import Any
 
@@ -412,23 +412,24 @@ _RSYNC_LONG = (
 )
 
 
-def _long_table(name: str) -> tuple[str, ...]:
+_HELP_VERSION = ("help", "version")
+_LONG_TABLES: dict[str, Collection[str]] = {
+    "xargs": _XARGS_LONG,
+    "rsync": _RSYNC_LONG,
+    "find": _HELP_VERSION,
+    "dd": _HELP_VERSION,
+}
+
+
+def _long_table(name: str) -> Collection[str]:
     if name == "rm":
-        try:
-            from sessionkit.policy.analysers.fs import _RM_LONG
-        except Exception:  # the analyser is G3's; never let its absence break matching
-            return ()
-        return tuple(_RM_LONG)
-    if name == "xargs":
-        return _XARGS_LONG
-    if name == "rsync":
-        return _RSYNC_LONG
-    if name in ("find", "dd"):
-        return ("help", "version")
-    return ()
+        from sessionkit.policy.analysers.fs import _RM_LONG
+
+        return _RM_LONG
+    return _LONG_TABLES.get(name, ())
 
 
-def _resolve_long(text: str, table: Sequence[str]) -> str:
+def _resolve_long(text: str, table: Collection[str]) -> str:
     """``--forc`` → ``--force`` (GNU getopt: an exact name wins, else a unique prefix); the
     ``=value`` part is kept. Unknown or ambiguous names, and glob patterns, stay as written."""
     name, eq, value = text[2:].partition("=")
