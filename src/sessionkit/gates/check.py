@@ -18,7 +18,6 @@ listed, so the findings of the check result are exactly what blocks.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -226,9 +225,10 @@ def _config_finding(
     problem: tuple[str, str, str | None, int | None, str | None],
 ) -> dict[str, Any]:
     """A ``quality-gates.json`` diagnostic as a finding (the config check's rule id)."""
+    from sessionkit.precommit.config import fingerprint
+
     code, message, path, line, _pointer = problem
     rule = f"gates.{code}"
-    data = "\0".join((CHECK_ID, rule, path or "", " ".join(message.split())))
     return {
         "check": CHECK_ID,
         "rule_id": rule,
@@ -239,7 +239,7 @@ def _config_finding(
         "column": None,
         "message": message,
         "hint": "fix the policy file (`sessionkit config validate` lists every problem)",
-        "fingerprint": hashlib.sha256(data.encode("utf-8", "surrogateescape")).hexdigest()[:32],
+        "fingerprint": fingerprint(CHECK_ID, rule, path, message),
     }
 
 
