@@ -162,19 +162,14 @@ def current_session(root: str) -> dict[str, Any] | None:
     frontmatter = _live_frontmatter(root)
     if frontmatter is None:
         return None
-    session_id = frontmatter.get("session")
+    session = frontmatter.get("session")
+    session_id = (session.strip() or None) if isinstance(session, str) else None
     wave = frontmatter.get("current-wave")
-    known_wave = (
-        wave if isinstance(wave, int) and not isinstance(wave, bool) and wave >= 1 else None
-    )
-    if not (isinstance(session_id, str) and session_id.strip()) and known_wave is None:
+    if not isinstance(wave, int) or isinstance(wave, bool) or wave < 1:
+        wave = None
+    if session_id is None and wave is None:
         return None
-    return {
-        "session_id": session_id.strip()
-        if isinstance(session_id, str) and session_id.strip()
-        else None,
-        "wave": known_wave,
-    }
+    return {"session_id": session_id, "wave": wave}
 
 
 def resolve_base(
