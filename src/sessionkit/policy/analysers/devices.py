@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from sessionkit.policy.analysers import Context, finding
+from sessionkit.policy.values import Lit, Value, render
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
 
     from sessionkit.policy.command import Command
     from sessionkit.policy.decision import Finding
-    from sessionkit.policy.values import Value
 
 NAMES = frozenset(
     (
@@ -86,8 +86,6 @@ def device_prefix(value: Value, *, strip: str = "") -> str | None:
     """A partly known path whose known start already makes it a device, whatever the rest:
     ``"/dev/sd$X"`` (no harmless device starts with ``/dev/sd``), rendered for the target.
     ``strip`` is a known lead to drop first (``of=`` of dd)."""
-    from sessionkit.policy.values import Lit, render
-
     prefix = ""
     for piece in value.pieces:
         if type(piece) is not Lit:
@@ -150,11 +148,8 @@ def _dd(cmd: Command, ctx: Context) -> list[Finding]:
             if target is not None:
                 return [finding(cmd, "device-write", target=target)]
             continue
-        if text is not None and text.startswith("of="):
-            from sessionkit.policy.values import Lit
-            from sessionkit.policy.values import Value as ValueClass
-
-            target = _device_path(ValueClass((Lit(text[3:]),)), cmd, ctx)
+        if text.startswith("of="):
+            target = _device_path(Value((Lit(text[3:]),)), cmd, ctx)
             if target is not None:
                 return [finding(cmd, "device-write", target=target)]
         if text in ("--help", "--version"):
