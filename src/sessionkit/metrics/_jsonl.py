@@ -323,25 +323,20 @@ def _os_error(path: str, exc: OSError) -> MetricsIOError:
 
 
 def _raise_read_error(path: str, exc: Exception) -> NoReturn:
-    """Re-raise a failure while reading ``path`` as ``MetricsIOError``: OS errors, and for a
-    gzip segment any decoding error (EOFError, BadGzipFile, zlib.error); anything else as is."""
-    if isinstance(exc, (OSError, EOFError)) or path.endswith(".gz"):
-        raise _read_error(path, exc) from exc
-    raise exc
-
-
-def _read_error(path: str, exc: Exception) -> MetricsIOError:
-    """A file that cannot be read to its end: an OS error, or a rotated segment whose gzip
-    data is cut short or damaged (EOFError, BadGzipFile, zlib.error), named with its path."""
-    if isinstance(exc, OSError) and not path.endswith(".gz"):
-        return _os_error(path, exc)
+    """Re-raise a failure while reading ``path`` to its end as ``MetricsIOError`` naming the
+    path: an OS error, and for a rotated segment whose gzip data is cut short or damaged any
+    decoding error (EOFError, BadGzipFile, zlib.error); anything else as is."""
     if path.endswith(".gz"):
-        return MetricsIOError(
+        raise MetricsIOError(
             f"{path}: damaged gzip segment ({type(exc).__name__}: {exc or 'truncated'})",
             hint="move the segment out of the metrics directory (keep it: it holds rotated"
             " records) and run `sessionkit metrics doctor`",
-        )
-    return MetricsIOError(f"{path}: {exc}")
+        ) from exc
+    if isinstance(exc, OSError):
+        raise _os_error(path, exc) from exc
+    if isinstance(exc, EOFError):
+        raise MetricsIOError(f"{path}: {exc}") from exc
+    raise exc
 
 
 def _refuse_symlink(path: str) -> None:
