@@ -376,7 +376,7 @@ def test_check_writes_the_gate_report_formats(
     tmp_path: Path,
 ) -> None:
     # D13: gates §9.1/§10.8 and integration.md: --report, --github-annotations and
-    # --no-github-summary exist on check, rendered by the gate writers (ReportModel.from_check)
+    # --no-github-summary exist on check, rendered by the gate writers (from_check_document)
     import xml.etree.ElementTree as ET
 
     repo = repo_with("waves: many\n")

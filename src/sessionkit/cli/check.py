@@ -541,13 +541,18 @@ def _write_reports(
     no_github_summary: bool,
     root: str,
 ) -> None:
-    """Every ``--report``, rendered by the gate report writers from ``ReportModel.from_check``
+    """Every ``--report``, rendered by the gate report writers from ``from_check_document``
     (gates.md §9.1), so both commands obey the same platform limits and escaping."""
     if not specs:
         return
-    from sessionkit.gates.reports import ReportModel, emit, parse_spec, write_model_report
+    from sessionkit.gates.reports import (
+        emit,
+        from_check_document,
+        parse_spec,
+        write_model_report,
+    )
 
-    model = ReportModel.from_check(doc)
+    model = from_check_document(doc)
     for spec in specs:
         name, path = parse_spec(spec)
         if name == "text":  # the terminal rendering of this command, without colour

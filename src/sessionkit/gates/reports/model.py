@@ -111,11 +111,6 @@ class ReportModel:
         return {s.name: max(0, s.findings_total - kept[s.name]) for s in self.sections}
 
     @classmethod
-    def from_check(cls, result: Mapping[str, Any]) -> ReportModel:
-        """The model of a ``sessionkit check`` result document (see ``from_check_document``)."""
-        return from_check_document(result)
-
-    @classmethod
     def from_gate(cls, result: GateResult) -> ReportModel:
         sections = tuple(_section(c) for c in result.checks)
         findings = tuple(
