@@ -2747,12 +2747,11 @@ def _h_printf(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> V
 def _h_alias(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     for k, v in enumerate(call.argv[1:], 1):
-        head = v.pieces[0] if v.pieces else None
-        if type(head) is not Lit or "=" not in head.text:
-            continue
         # alias z="rm -rf $HOME": the value keeps its unknown and symbolic pieces (§5.6)
-        alias, _, first = head.text.partition("=")
-        value = Value(merge_pieces([Lit(first, head.quoted), *v.pieces[1:]]))
+        split = _split_at_eq(v)
+        if split is None:
+            continue
+        alias, value = split
         w.aliases[alias] = (value, call.spans[k])
         w.alias_defs.append((alias, value, state.copy(), ctx, call.spans[k]))
     return _EMPTY
@@ -2761,15 +2760,32 @@ def _h_alias(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
 def _config_setting(operand: Value) -> tuple[str, Value] | None:
     """``git -c KEY=VALUE``: the key (known) and the value with its unknown and symbolic pieces
     (``-c alias.x="!rm -rf $HOME"``); None when the key itself is not known."""
-    head = operand.pieces[0] if operand.pieces else None
-    if type(head) is not Lit:
+    split = _split_at_eq(operand)
+    if split is not None:
+        return split[0].lower(), split[1]
+    pieces = operand.pieces
+    if len(pieces) == 1 and type(pieces[0]) is Lit:
+        return pieces[0].text.lower(), lit("")
+    return None
+
+
+def _split_at_eq(v: Value) -> tuple[str, Value] | None:
+    """``NAME=VALUE`` in one word: NAME (from the leading literal) and VALUE with its unknown
+    and symbolic pieces; None when the leading literal has no ``=``."""
+    head = v.pieces[0] if v.pieces else None
+    if type(head) is not Lit or "=" not in head.text:
         return None
-    if "=" not in head.text:
-        if len(operand.pieces) > 1:
-            return None
-        return head.text.lower(), lit("")
-    key, _, first = head.text.partition("=")
-    return key.lower(), Value(merge_pieces([Lit(first, head.quoted), *operand.pieces[1:]]))
+    name, _, first = head.text.partition("=")
+    return name, Value(merge_pieces([Lit(first, head.quoted), *v.pieces[1:]]))
+
+
+def _after_bang(value: Value) -> Value | None:
+    """The shell command of a ``!command`` git alias or config value, its unknown and symbolic
+    pieces kept; None when ``value`` does not start with a literal ``!``."""
+    head = value.pieces[0] if value.pieces else None
+    if type(head) is not Lit or not head.text.startswith("!"):
+        return None
+    return Value(merge_pieces([Lit(head.text[1:], True), *value.pieces[1:]]))
 
 
 def _ends_blank(value: Value) -> bool:
@@ -4250,10 +4266,8 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
     for key, value in all_cfg:
         if value is not None and _runs_command(key, value) and not _inside_config_exec(ctx, key):
             gctx = ctx.hop("git-config-exec", call.node_span, key)
-            text = value
-            head = value.pieces[0] if value.pieces else None
-            if type(head) is Lit and head.text.startswith("!"):
-                text = Value(merge_pieces([Lit(head.text[1:], True), *value.pieces[1:]]))
+            shell = _after_bang(value)
+            text = value if shell is None else shell
             w._payload_text(text, _run_state(state, run_cwd), gctx, exact_at=-1)
     rest = argv[i + 1 :]
     rtexts = texts[i + 1 :]
@@ -4298,8 +4312,8 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
         if alias is not None and type(head) is Lit:
             # the value keeps its unknown and symbolic pieces: "!rm -rf $HOME" (§7.2.3)
             gctx = ctx.hop("git-alias", call.node_span, sub)
-            if head.text.startswith("!"):
-                shell = Value(merge_pieces([Lit(head.text[1:], True), *alias.pieces[1:]]))
+            shell = _after_bang(alias)
+            if shell is not None:
                 text = _join_text([shell, *rest])
                 w._payload_text(text, _run_state(state, run_cwd), gctx, exact_at=-1)
             else:
