@@ -175,12 +175,12 @@ def _pytest_addopts(root: str) -> str:
 
 
 def _report_signatures(
-    spec: CheckSpec, ctx: RunContext, record: ResolvedCommand, inject_path: str | None
+    spec: CheckSpec, ctx: RunContext, declared: list[tuple[str, str]]
 ) -> dict[str, tuple[int, int, int] | None]:
     """Each declared report's (inode, size, mtime) before the spawn, None when it is absent:
     a report the run created or replaced is the run's even with an old mtime (``cp -p``)."""
     out: dict[str, tuple[int, int, int] | None] = {}
-    for _fmt, rel in _declared_reports(spec, ctx, record, inject_path):
+    for _fmt, rel in declared:
         path = os.path.join(ctx.root, spec.cwd, rel)
         try:
             st = os.stat(path)
@@ -207,18 +207,18 @@ def _declared_reports(
 def _reports(
     spec: CheckSpec,
     ctx: RunContext,
-    record: ResolvedCommand,
+    declared: list[tuple[str, str]],
     inject_path: str | None,
     spawn_time: float,
     notes: list[str],
-    before: dict[str, tuple[int, int, int] | None] | None = None,
+    before: dict[str, tuple[int, int, int] | None],
 ) -> tuple[Report, ...]:
     found: list[Report] = []
-    for fmt, rel in _declared_reports(spec, ctx, record, inject_path):
+    for fmt, rel in declared:
         path = os.path.join(ctx.root, spec.cwd, rel)
         try:
             st = os.stat(path)
-            changed = before is not None and before.get(path, ()) != (
+            changed = before.get(path, ()) != (
                 st.st_ino,
                 st.st_size,
                 st.st_mtime_ns,
@@ -476,7 +476,10 @@ def run_check(
     )
     stdout_log = os.path.join(ctx.run_dir, f"{spec.name}.stdout.log")
     stderr_log = os.path.join(ctx.run_dir, f"{spec.name}.stderr.log")
-    before = _report_signatures(spec, ctx, record, inject_path)
+    # the reports the check declares, read once: their state before the spawn tells a report
+    # this run wrote from a stale one (§6.1)
+    declared = _declared_reports(spec, ctx, record, inject_path)
+    before = _report_signatures(spec, ctx, declared)
     spawn_time = time.time()
     try:
         result = run_process(
@@ -506,7 +509,7 @@ def run_check(
     if result.timed_out:
         executed.timed_out_after_s = record.timeout_s
     notes: list[str] = []
-    reports = _reports(spec, ctx, record, inject_path, spawn_time, notes, before)
+    reports = _reports(spec, ctx, declared, inject_path, spawn_time, notes, before)
     executed.notes.extend(notes)
     tool = executed.identified.tool if executed.identified else None
     outcome = measure(
