@@ -457,10 +457,10 @@ def _word_text(word: Any) -> str | None:
 def _time_long(text: str) -> str | None:
     """The letter of a GNU time long option, unambiguous prefixes resolved."""
     name = text.split("=", 1)[0]
-    hits = [letter for long, letter in TIME_LONG.items() if long.startswith(name)]
     if name in TIME_LONG:
         return TIME_LONG[name]
-    return hits[0] if len(hits) == 1 and len(name) > 2 else None
+    hits = [letter for long, letter in TIME_LONG.items() if long.startswith(name)]
+    return hits[0] if len(hits) == 1 else None  # "--" alone is a prefix of every name
 
 
 def _time_output(e: _Emitter) -> None:
