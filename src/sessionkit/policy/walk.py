@@ -154,10 +154,9 @@ def _may_be_device(target: Value, cwd: tuple[Value, ...]) -> bool:
     text = target.text
     if text is None:
         first = target.pieces[0] if target.pieces else None
-        return type(first) is Lit and first.text.startswith("/dev")
-    if text.startswith("/"):
-        return text.startswith("/dev")
-    return any(c.text is None or c.text.startswith("/dev") for c in cwd)
+        return type(first) is Lit and first.text.startswith(("/dev", "//"))
+    # a path reaches /dev only through a "dev" component or from a cwd under /dev
+    return "dev" in text or any(c.text is None or "/dev" in c.text for c in cwd)
 
 
 _COLON = Value((Lit(":"),))

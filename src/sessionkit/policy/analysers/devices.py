@@ -77,6 +77,8 @@ _SFDISK_READS = frozenset(
 def is_device(path: str) -> bool:
     """A device path under ``/dev/`` other than the harmless ones (§7.4)."""
     path = os.path.normpath(path)
+    if path.startswith("//"):  # normpath keeps a leading "//"; Linux reads it as "/"
+        path = path[1:]
     if not path.startswith("/dev/") or path in _SAFE_DEVICES:
         return False
     return not path.startswith(_SAFE_PREFIXES) and path != "/dev/shm"
@@ -96,6 +98,8 @@ def device_prefix(value: Value, *, strip: str = "") -> str | None:
     if not prefix.startswith(strip):
         return None
     prefix = prefix[len(strip) :]
+    if prefix.startswith("//"):
+        prefix = "/" + prefix.lstrip("/")
     if not prefix.startswith("/dev/") or "/." in prefix or "//" in prefix:
         return None
     if any(safe.startswith(prefix) for safe in _SAFE_DEVICES) or "/dev/shm".startswith(prefix):
@@ -111,8 +115,11 @@ def _device_path(value: Value, cmd: Command, ctx: Context) -> str | None:
         return device_prefix(value)
     if text.startswith("/"):
         return text if is_device(text) else None
+    # a relative path reaches /dev only from a cwd there, or through a "dev" component
+    # (``cd / && dd of=dev/sda``, ``cd /usr && cp img ../dev/sda``)
+    maybe = "dev" in text
     for cwd in ctx.judge.cwd_paths(cmd.cwd):
-        if cwd is not None and cwd.startswith("/dev"):
+        if cwd is not None and (maybe or "/dev" in cwd):
             full = os.path.normpath(os.path.join(cwd, text))
             if is_device(full):
                 return full
@@ -135,7 +142,7 @@ def device_operands(
             continue
         if text is not None and text.startswith("-") and text != "-":
             continue
-        if text is not None and (text.startswith("/dev/") and is_device(text)):
+        if text is not None and text.startswith("/") and is_device(text):
             return [finding(cmd, "device-write", target=text)]
     return []
 
@@ -190,7 +197,7 @@ def _filesystem(cmd: Command, ctx: Context) -> list[Finding]:
         texts = [v.text or "" for v in args]
         if any(t in _SFDISK_READS or t.split("=", 1)[0] in _SFDISK_READS for t in texts):
             return []
-        if any(t.startswith("/dev/") and is_device(t) for t in texts):
+        if any(t.startswith("/") and is_device(t) for t in texts):
             return [finding(cmd, "filesystem-create")]
         return []
     if not args:

@@ -299,12 +299,20 @@ def _rimraf(cmd: Command, ctx: Context) -> list[Finding]:
     return _recursive_operands(cmd, ctx, operands)
 
 
-def _plain_files(cmd: Command, ctx: Context) -> list[Finding]:
-    """rmdir, unlink, trash: ordinary file deletion (A5), except inside .git."""
+def _plain_files(
+    cmd: Command, ctx: Context, args: Sequence[Value], value_options: Sequence[str] = ()
+) -> list[Finding]:
+    """rmdir, unlink, trash, gio trash, shred: ordinary file deletion (A5), except inside
+    .git (B7). ``value_options`` take the next word as their value (shred's ``-n 3``)."""
     out = _Collector(cmd)
-    for value in cmd.argv[1:]:
+    skip = False
+    for value in args:
         text = value.text
+        if skip:
+            skip = False
+            continue
         if text is not None and text.startswith("-"):
+            skip = text in value_options
             continue
         _judge_plain(value, cmd, ctx, out)
     findings = out.findings()
@@ -315,12 +323,13 @@ def _plain_files(cmd: Command, ctx: Context) -> list[Finding]:
 def _shred(cmd: Command, ctx: Context) -> list[Finding]:
     from sessionkit.policy.analysers import devices
 
-    device = devices.device_operands(
-        cmd, cmd.argv[1:], value_options=("-n", "-s", "--iterations", "--size", "--random-source")
-    )
+    device = devices.device_operands(cmd, cmd.argv[1:], value_options=_SHRED_VALUE_OPTIONS)
     if device:
         return device
-    return [finding(cmd, "rm-files")]
+    return _plain_files(cmd, ctx, cmd.argv[1:], _SHRED_VALUE_OPTIONS)
+
+
+_SHRED_VALUE_OPTIONS = ("-n", "-s", "--iterations", "--size", "--random-source")
 
 
 # ---- find ----------------------------------------------------------------------------------
@@ -781,6 +790,6 @@ def analyse(cmd: Command, ctx: Context) -> list[Finding]:
         return _shred(cmd, ctx)
     if name == "gio":
         if len(cmd.argv) > 1 and cmd.argv[1].text == "trash":
-            return [finding(cmd, "rm-files")]
+            return _plain_files(cmd, ctx, cmd.argv[2:])
         return []
-    return _plain_files(cmd, ctx)
+    return _plain_files(cmd, ctx, cmd.argv[1:])

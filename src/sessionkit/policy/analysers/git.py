@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 
 from sessionkit.policy.analysers import Context, finding
-from sessionkit.policy.values import Lit, Value
+from sessionkit.policy.values import Lit, Unknown, Value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -635,8 +635,6 @@ def _add_config_env(inv: Invocation, operand: Value) -> None:
     env_value = inv.cmd.env_value(env_name)
     inv.config.append((key, None if env_value is None else env_value.text))
     if is_exec_key(key):
-        from sessionkit.policy.values import Unknown
-
         inv.exec_values.append(
             (key, env_value if env_value is not None else Value((Unknown("$" + env_name),)))
         )
@@ -677,7 +675,7 @@ def _run_cwd(inv: Invocation) -> str | None:
 
 def _cwd_values(cwds: Sequence[str | None]) -> tuple[Value, ...]:
     """``Command.cwd`` for a record git runs after ``-C``: unknown where the target is."""
-    from sessionkit.policy.values import Unknown, lit
+    from sessionkit.policy.values import lit
 
     return tuple(lit(cwd) if cwd is not None else Value((Unknown("git -C"),)) for cwd in cwds)
 
@@ -740,11 +738,29 @@ def _has_glob(word: str) -> bool:
     return "*" in word or "?" in word or "[" in word
 
 
+# Producers whose output is a list of paths (§7.3): find matches, ls entries, files git lists.
+_PATH_PRODUCERS = frozenset(("find", "ls", "git-listed"))
+
+
+def _listed_paths(value: Value) -> bool:
+    """Whether ``value`` holds items of a path-listing producer (``$(git ls-files -m)``, an
+    xargs item of ``find .``, ``{}`` of ``find -exec``): a pathspec, not the unknown
+    (variable) operand that §7.2.4 counts as a ref."""
+    return any(
+        type(piece) is Unknown
+        and piece.producer is not None
+        and piece.producer.kind in _PATH_PRODUCERS
+        for piece in value.pieces
+    )
+
+
 def classify(value: Value, cwds: Sequence[str | None], ctx: Context) -> str:
     """``"ref"`` or ``"path"`` for an ambiguous checkout/reset operand (§7.2.4)."""
     word = value.text
     if word is None:
-        return "ref" if not value.known else "path"
+        if value.known or _listed_paths(value):
+            return "path"
+        return "ref"
     if word in _REF_WORDS or "~" in word or "^" in word or "@{" in word:
         return "ref"
     if _re("hex").match(word):
@@ -1374,9 +1390,13 @@ def _rule_reflog(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[F
 
 def _rule_gc(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
-    for value in parsed.values("prune"):
-        if value is None:
-            continue
+    # the last --prune/--no-prune wins: `--prune=now --prune=never` prunes nothing
+    last: tuple[Value | None, bool] = (None, False)
+    for opt, value, enabled in parsed.opts:
+        if opt == "prune":
+            last = (value, enabled)
+    value, enabled = last
+    if enabled and value is not None:
         text = value.text
         if text is None or text.strip().lower() != "never":
             return [finding(cmd, "git-gc-prune", target=text)]
