@@ -465,10 +465,10 @@ def _brace_expand(text: str) -> list[str] | None:
     i = 0
     n = len(text)
     start = 0
-    while i < n:
-        if text[i] != "{":
-            i += 1
-            continue
+    while True:
+        i = text.find("{", i)  # the next opening brace, not a loop step per character
+        if i < 0:
+            break
         group = _brace_group(text, i)
         if group is None:
             i += 1
@@ -493,6 +493,17 @@ def _brace_expand(text: str) -> list[str] | None:
 
 def _brace_group(text: str, i: int) -> tuple[int, list[str]] | None:
     """The brace group at i: (index after '}', alternatives), or None if not a group."""
+    j = text.find("}", i + 1)
+    if j < 0:
+        return None
+    if text.find("{", i + 1, j) < 0:
+        # no nested group: the first '}' closes this one and every comma before it separates
+        # two alternatives (str methods, not a loop step per character: long lists are common)
+        inner = text[i + 1 : j]
+        if "," in inner:
+            return j + 1, inner.split(",")
+        seq = _brace_sequence(inner)
+        return None if seq is None else (j + 1, seq)
     depth = 0
     commas: list[int] = []
     j = i
@@ -518,6 +529,22 @@ def _brace_group(text: str, i: int) -> tuple[int, list[str]] | None:
     if seq is None:
         return None
     return j + 1, seq
+
+
+def _closing_brace(text: str, i: int) -> int:
+    """The index of the '}' that closes the '{' at i, or -1."""
+    j = text.find("}", i + 1)
+    if j < 0 or text.find("{", i + 1, j) < 0:
+        return j  # no nested group: the first '}' closes it (no loop step per character)
+    depth = 0
+    for k in range(i, len(text)):
+        if text[k] == "{":
+            depth += 1
+        elif text[k] == "}":
+            depth -= 1
+            if depth == 0:
+                return k
+    return -1
 
 
 _SEQ_RE: list[re.Pattern[str]] = []  # compiled at first use
@@ -1334,15 +1361,7 @@ class _Walker:
             # the known text around it stays (/etc/{…300 names} is still below /etc)
             unknown = Param("{…}", "", None, False, (0, 0))
             start = encoded.find("{")
-            depth, end = 0, -1
-            for k in range(start, len(encoded)) if start >= 0 else ():
-                if encoded[k] == "{":
-                    depth += 1
-                elif encoded[k] == "}":
-                    depth -= 1
-                    if depth == 0:
-                        end = k
-                        break
+            end = _closing_brace(encoded, start) if start >= 0 else -1
             if end < 0:
                 return [(unknown,)]
             return [(*decode(encoded[:start]), unknown, *decode(encoded[end + 1 :]))]
