@@ -936,8 +936,11 @@ class _Parser:
                 if j >= n or (
                     s[j] in _WORD_END and not (s[j] in "<>" and s.startswith("(", j + 1))
                 ):
-                    self._spend(j - start + 1)
-                    # Word((Lit(s[i:j]),), self._span(start, j)) without the three frames
+                    # self._spend(j - start + 1) and Word((Lit(s[i:j]),), self._span(start, j))
+                    # without their four frames
+                    self.work += j - start + 1
+                    if self.work > self.budget:
+                        raise _Limit("work")
                     token = s[i:j]
                     word = _new_node(Word)
                     word.parts = _PLAIN.get(token) or _plain_lit(token)
@@ -1500,7 +1503,8 @@ class _Parser:
         items: list[AndOr] = []
         seps: list[str] = []
         while True:
-            i = self._blanks(i)
+            if i < n and s[i] in _BLANK_START:
+                i = self._blanks(i)
             if i >= n:
                 break
             c = s[i]
@@ -1532,7 +1536,11 @@ class _Parser:
             before = i
             node, i = self._and_or(i)
             items.append(node)
-            i = self._blanks(i)
+            # (here and at the ends of pipelines, and-or lists and simple commands _blanks is
+            # called only where there is something to skip: usually a command ends at the
+            # end of the text or at an operator, and a call costs more than the test)
+            if i < n and s[i] in _BLANK_START:
+                i = self._blanks(i)
             sep = ""
             if i < n:
                 c = s[i]
@@ -1564,7 +1572,7 @@ class _Parser:
         node, i = self._pipeline(i)
         items.append(node)
         while True:
-            j = self._blanks(i)
+            j = self._blanks(i) if i < n and s[i] in _BLANK_START else i
             if j >= n or s[j] not in "&|":
                 break
             op, k = self._op(j)
@@ -1600,8 +1608,10 @@ class _Parser:
         start = i
         negated = timed = False
         while True:
-            i = self._blanks(i)
-            word = self._plain_at(i) if i < n else None
+            if i < n and s[i] in _BLANK_START:
+                i = self._blanks(i)
+            # the plain word is read only when it may be ! or time (_command reads it anyway)
+            word = self._plain_at(i) if i < n and s[i] in "!t" else None
             if word == "!":
                 negated = not negated
                 i += 1
@@ -1621,7 +1631,7 @@ class _Parser:
         node, i = self._command(i)
         commands.append(node)
         while True:
-            j = self._blanks(i)
+            j = self._blanks(i) if i < n and s[i] in _BLANK_START else i
             if j >= n or s[j] != "|":
                 break
             op, k = self._op(j)
@@ -1644,9 +1654,9 @@ class _Parser:
         return pipeline, i
 
     def _command(self, i: int) -> tuple[object, int]:
+        """The command at i; every caller has already skipped the blanks before it."""
         s = self.s
         n = self.n
-        i = self._blanks(i)
         if i >= n:
             return Simple((), (), (), self._span(i, i)), i
         c = s[i]
@@ -2073,7 +2083,8 @@ class _Parser:
         decl = False
         end = i
         while True:
-            i = self._blanks(i)
+            if i < n and s[i] in _BLANK_START:
+                i = self._blanks(i)
             if i >= n:
                 break
             c = s[i]
