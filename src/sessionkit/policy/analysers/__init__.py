@@ -278,6 +278,8 @@ def _table() -> dict[str, Callable[[Command, Context], list[Finding]]]:
             table.setdefault(name, _self_grant)
         for name in (*_SHELLS, *_RUNNERS):
             table.setdefault(name, _opaque)
+        for name in _DATA_COMMANDS:
+            table[name] = _data_only
         _TABLE = table
     return _TABLE
 
@@ -315,10 +317,13 @@ def _data_only(cmd: Command, ctx: Context) -> list[Finding]:
         return []
     # a word without blanks is its own only token; only words that could hold a blank
     # (not alphanumeric) are split, instead of joining and re-splitting every argument
-    if _COMMAND_WORDS.isdisjoint(words) and all(
-        _COMMAND_WORDS.isdisjoint(w.split()) for w in words if not w.isalnum()
-    ):
-        return []
+    # (a loop, not all() over a generator: one frame less per word on this hot path)
+    if _COMMAND_WORDS.isdisjoint(words):
+        for w in words:
+            if not w.isalnum() and not _COMMAND_WORDS.isdisjoint(w.split()):
+                break
+        else:
+            return []
     joined = " ".join(words)
     texts = [joined]
     texts.extend(t for t in words if " " in t and t != joined)
@@ -365,15 +370,15 @@ def _shell_stdin(cmd: Command, ctx: Context) -> list[Finding]:
 def analyse(cmd: Command, ctx: Context) -> list[Finding]:
     """Every finding for one command record (the command itself, not its payloads)."""
     name = cmd.name
-    out: list[Finding] = []
-    if name is not None and (" " in name or "\t" in name or "\n" in name):
-        # quoted blanks inside a command word: no such program (A8)
-        return [finding(cmd, "malformed-inert")]
-    if name in _DATA_COMMANDS:
-        out.extend(_data_only(cmd, ctx))
-    elif name is not None:
+    analyser: Callable[[Command, Context], list[Finding]] | None = None
+    if name is not None:
+        # one table look-up for the common names (data commands included); a name holding
+        # a blank is in no table, so the A8 test only runs for names the table misses
         analyser = (_TABLE or _table()).get(name)
         if analyser is None:
+            if " " in name or "\t" in name or "\n" in name:
+                # quoted blanks inside a command word: no such program (A8)
+                return [finding(cmd, "malformed-inert")]
             if name.startswith("git-"):
                 from sessionkit.policy.analysers import git
 
@@ -385,10 +390,12 @@ def analyse(cmd: Command, ctx: Context) -> list[Finding]:
                 analyser = devices.analyse
             elif name.startswith("python"):
                 analyser = _self_grant
-        if analyser is not None:
-            out.extend(analyser(cmd, ctx))
+    # every analyser returns a list of its own: taken as it is rather than copied
+    out = analyser(cmd, ctx) if analyser is not None else []
     if cmd.redirects:
         from sessionkit.policy.analysers import devices
 
-        out.extend(devices.redirect_findings(cmd, ctx))
+        redirected = devices.redirect_findings(cmd, ctx)
+        if redirected:
+            out = [*out, *redirected]
     return out

@@ -43,6 +43,7 @@ _RM_LONG = {
     "version": "help",
 }
 _RM_SHORT = frozenset("rRfiIdvPWx")
+_new_object = object.__new__  # slot stores without an __init__ frame (hot path)
 
 
 class RmOptions:
@@ -57,20 +58,26 @@ class RmOptions:
 
 def parse_rm(args: Sequence[Value]) -> RmOptions:
     """rm's options anywhere before ``--`` (GNU), bundles and unique long prefixes."""
-    opts = RmOptions()
+    # RmOptions() without its __init__ frame (one per rm command: the hot path)
+    opts = _new_object(RmOptions)
+    opts.recursive = False
+    opts.interactive = False
+    opts.inert = False
+    opts.operands = []
     i = 0
     n = len(args)
     while i < n:
         value = args[i]
         i += 1
         text = value.text
-        if text is None or not text.startswith("-") or text == "-":
+        # slices, not startswith: cheaper on this hot path
+        if text is None or text[:1] != "-" or text == "-":
             opts.operands.append(value)
             continue
         if text == "--":
             opts.operands.extend(args[i:])
             break
-        if text.startswith("--"):
+        if text[:2] == "--":
             name = text[2:].split("=", 1)[0]
             matches = [k for k in _RM_LONG if k == name] or [
                 k for k in _RM_LONG if k.startswith(name)
@@ -230,15 +237,22 @@ def _rm(cmd: Command, ctx: Context) -> list[Finding]:
         ) and (not opts.recursive or opts.interactive):
             out.add("rm-yes-pipe")
     for value in opts.operands:
-        if value.text == "":
+        text = value.text
+        if text == "":
             continue  # an empty argument names no file: rm reports it and deletes nothing
-        if _is_find_placeholder(value, cmd):
-            continue
-        piece = _producer_piece(value, cmd)
-        if piece is not None and _judge_producer(piece, value, cmd, ctx, opts.recursive, out):
-            continue
+        if text is None:
+            # only a value with a non-literal piece can be {} or carry a producer: a literal
+            # one skips both scans (the common case on this hot path)
+            if _is_find_placeholder(value, cmd):
+                continue
+            piece = _producer_piece(value, cmd)
+            if piece is not None and _judge_producer(piece, value, cmd, ctx, opts.recursive, out):
+                continue
         if opts.recursive:
-            out.add_verdict(_empty_default(ctx.judge.judge(value, cmd.cwd), cmd))
+            verdict = ctx.judge.judge(value, cmd.cwd)
+            if verdict.rule_id in _EMPTY_CASE_RULES:  # _empty_default's own first test
+                verdict = _empty_default(verdict, cmd)
+            out.add(verdict.rule_id, verdict.target)
         else:
             _judge_plain(value, cmd, ctx, out)
     return out.findings()
