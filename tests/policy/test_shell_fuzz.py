@@ -197,6 +197,12 @@ SEEDS = {
     "evals": "eval " * (K // 5) + "ls",
     "sudos": "sudo " * (K // 5) + "ls",
     "groups": "{ " * (K // 2),
+    "open-braces": "{" * K,
+    "unclosed-brace-lists": "echo " + "{a," * (K // 3),
+    "nested-brace-lists": "echo " + "{a," * (K // 6) + "}" * (K // 6),
+    "nested-brace-words": "echo " + "{a" * (K // 4) + "}" * (K // 4),
+    "open-brackets": "[" * K,
+    "word-brackets": "x[" * (K // 2),
 }
 
 

@@ -459,76 +459,108 @@ def _fields(atoms: list[Atom], ifs: str | None) -> list[Value]:
 _PH = 0xE000  # private-use placeholders for parts that braces cannot see
 
 
+_BRACE_RE: list[re.Pattern[str]] = []  # compiled at first use
+
+
 def _brace_expand(text: str) -> list[str] | None:
-    """bash brace expansion of a string; None when it would exceed MAX_BRACE results."""
-    results = [""]
-    i = 0
-    n = len(text)
-    start = 0
-    while True:
-        i = text.find("{", i)  # the next opening brace, not a loop step per character
-        if i < 0:
-            break
-        group = _brace_group(text, i)
-        if group is None:
-            i += 1
-            continue
-        end, alts = group
-        expanded: list[str] = []
-        for alt in alts:
-            sub = _brace_expand(alt) if "{" in alt else [alt]
-            if sub is None:
-                return None
-            expanded.extend(sub)
-        prefix = text[start:i]
-        results = [r + prefix + x for r in results for x in expanded]
-        if len(results) > MAX_BRACE:
-            return None
-        i = start = end
-    if start < n:
-        tail = text[start:]
-        results = [r + tail for r in results]
-    return results
+    """bash brace expansion of a string; None when it would exceed MAX_BRACE results.
 
+    One pass pairs every '{' with its '}' and gives each group its top-level commas, so the
+    expansion never rescans: the work is linear in the text (plus the results' size, which
+    MAX_BRACE bounds), however many '{' there are (§4, §4.5)."""
+    if not _BRACE_RE:
+        import re
 
-def _brace_group(text: str, i: int) -> tuple[int, list[str]] | None:
-    """The brace group at i: (index after '}', alternatives), or None if not a group."""
-    j = text.find("}", i + 1)
-    if j < 0:
-        return None
-    if text.find("{", i + 1, j) < 0:
-        # no nested group: the first '}' closes this one and every comma before it separates
-        # two alternatives (str methods, not a loop step per character: long lists are common)
-        inner = text[i + 1 : j]
-        if "," in inner:
-            return j + 1, inner.split(",")
-        seq = _brace_sequence(inner)
-        return None if seq is None else (j + 1, seq)
-    depth = 0
-    commas: list[int] = []
-    j = i
-    n = len(text)
-    while j < n:
+        _BRACE_RE.append(re.compile(r"[{},]"))
+    close: dict[int, int] = {}
+    commas: dict[int, list[int]] = {}
+    nested: set[int] = set()  # groups holding another '{': never a sequence
+    stack: list[int] = []
+    for m in _BRACE_RE[0].finditer(text):
+        j = m.start()
         c = text[j]
         if c == "{":
-            depth += 1
+            if stack:
+                nested.add(stack[-1])
+            stack.append(j)
+        elif not stack:
+            continue
         elif c == "}":
-            depth -= 1
-            if depth == 0:
-                break
-        elif c == "," and depth == 1:
-            commas.append(j)
-        j += 1
-    if j >= n:
+            close[stack.pop()] = j
+        else:
+            top = stack[-1]
+            group = commas.get(top)
+            if group is None:
+                commas[top] = [j]
+            else:
+                group.append(j)
+    if not close:
+        return [text]
+    return _brace_range(text, 0, len(text), close, commas, nested, 0)
+
+
+def _brace_range(
+    text: str,
+    lo: int,
+    hi: int,
+    close: dict[int, int],
+    commas: dict[int, list[int]],
+    nested: set[int],
+    depth: int,
+) -> list[str] | None:
+    """The expansion of text[lo:hi], whose braces ``_brace_expand`` has paired."""
+    if depth > MAX_BRACE:
+        # each level of nested comma groups adds at least one result: past MAX_BRACE levels
+        # the results are over the limit (and the recursion stays bounded)
         return None
-    inner = text[i + 1 : j]
-    if commas:
-        bounds = [i, *commas, j]
-        return j + 1, [text[bounds[k] + 1 : bounds[k + 1]] for k in range(len(bounds) - 1)]
-    seq = _brace_sequence(inner)
-    if seq is None:
-        return None
-    return j + 1, seq
+    results = [""]
+    pending: list[str] = []  # text to append to every result (joined once, not per group)
+    i = start = lo
+    while True:
+        i = text.find("{", i, hi)  # the next opening brace, not a loop step per character
+        if i < 0:
+            break
+        end = close.get(i, -1)
+        if end < 0:
+            i += 1
+            continue
+        group = commas.get(i)
+        if group is not None:
+            expanded: list[str] = []
+            a = i + 1
+            for b in (*group, end):
+                if text.find("{", a, b) >= 0:
+                    sub = _brace_range(text, a, b, close, commas, nested, depth + 1)
+                    if sub is None:
+                        return None
+                    expanded.extend(sub)
+                else:
+                    expanded.append(text[a:b])
+                if len(expanded) > MAX_BRACE:
+                    return None
+                a = b + 1
+        elif i in nested:
+            i += 1
+            continue
+        else:
+            seq = _brace_sequence(text[i + 1 : end])
+            if seq is None:
+                i += 1
+                continue
+            expanded = seq
+        pending.append(text[start:i])
+        if len(expanded) == 1:
+            pending.append(expanded[0])
+        else:
+            prefix = "".join(pending)
+            pending = []
+            results = [r + prefix + x for r in results for x in expanded]
+            if len(results) > MAX_BRACE:
+                return None
+        i = start = end + 1
+    pending.append(text[start:hi])
+    tail = "".join(pending)
+    return [r + tail for r in results]
 
 
 def _closing_brace(text: str, i: int) -> int:
@@ -1339,20 +1371,25 @@ class _Walker:
                     return [parts]
         encoded = "".join(chars)
 
+        if table:
+            import re
+
+            placeholder = re.compile(f"[{chr(_PH)}-{chr(_PH + len(table) - 1)}]")
+
         def decode(text: str) -> list[object]:
+            # str and re methods, not a loop step per character: results can be long words
+            if not table:
+                return [SLit(text)] if text else []
             plist: list[object] = []
-            buf: list[str] = []
-            for c in text:
-                code = ord(c) - _PH
-                if 0 <= code < len(table):
-                    if buf:
-                        plist.append(SLit("".join(buf)))
-                        buf = []
-                    plist.append(table[code])
-                else:
-                    buf.append(c)
-            if buf:
-                plist.append(SLit("".join(buf)))
+            last = 0
+            for m in placeholder.finditer(text):
+                k = m.start()
+                if k > last:
+                    plist.append(SLit(text[last:k]))
+                plist.append(table[ord(text[k]) - _PH])
+                last = k + 1
+            if last < len(text):
+                plist.append(SLit(text[last:]))
             return plist
 
         expanded = _brace_expand(encoded)

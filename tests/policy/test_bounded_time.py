@@ -1,0 +1,70 @@
+"""Bounded time at full size (guard.md §4, §4.5, §16.4): words with very many ``{`` or, in
+command position, ``[`` once took time quadratic in their length (the brace scanner rescanned
+from every ``{``; ``fnmatch`` translated the command word with a scan per unmatched ``[``).
+
+The bounds are generous (a loaded two-core machine must not make them flaky): quadratic
+behaviour took minutes on these inputs, linear work takes well under a second.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+
+import pytest
+
+from sessionkit.policy import check_command
+from sessionkit.policy.walk import MAX_BRACE, _brace_expand
+
+N = 100_000
+BOUND_SECONDS = 2.0
+CWD = "/work/repo"
+
+INPUTS = {
+    "open-braces": "{" * N,
+    "unclosed-brace-lists": "echo " + "{a," * (N // 3),
+    "closed-nested-brace-lists": "echo " + "{a," * (N // 3) + "}",
+    "nested-brace-words": "echo " + "{a" * (N // 2) + "}" * (N // 2),
+    "nested-comma-groups": "echo " + "{," * (N // 2) + "}" * (N // 2),
+    "innermost-group": "echo " + "{" * N + "a,b" + "}" * N,
+    "single-result-sequences": "echo " + "{1..1}" * (N // 6),
+    "long-results": "echo " + "{a,b}" * 8 + "x" * N,
+    "open-brackets": "[" * N,
+    "word-brackets": "x[" * N,
+    "negated-brackets": "x[!" * (N // 3),
+    "unknown-word-brackets": "r$X" + "[" * N + " -rf src",
+    "max-input": "{a," * (262_144 // 3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPUTS))
+def test_full_size_inputs_finish_in_bounded_time(name: str) -> None:
+    command = INPUTS[name]
+    gc.disable()
+    try:
+        start = time.process_time()
+        decision = check_command(command, cwd=CWD)
+        elapsed = time.process_time() - start
+    finally:
+        gc.enable()
+    print(f"{name}: {len(command)} chars, {elapsed * 1000:.0f} ms, {decision.action}")
+    assert elapsed < BOUND_SECONDS, f"{name}: {elapsed:.2f} s"
+
+
+def test_brace_expansion_keeps_bash_results() -> None:
+    assert _brace_expand("a{b,c}d") == ["abd", "acd"]
+    assert _brace_expand("x{a,{b,c}}y") == ["xay", "xby", "xcy"]
+    assert _brace_expand("{a,b}{c,{d,e}}f") == ["acf", "adf", "aef", "bcf", "bdf", "bef"]
+    assert _brace_expand("{{a,b}") == ["{a", "{b"]
+    assert _brace_expand("}{a,b}{") == ["}a{", "}b{"]
+    assert _brace_expand("{a,{b}") == ["{a,{b}"]
+    assert _brace_expand("a{1..1}b{x}c") == ["a1b{x}c"]
+    assert _brace_expand("{1..3}") == ["1", "2", "3"]
+
+
+def test_deeply_nested_comma_groups_exceed_the_result_limit() -> None:
+    # every nested comma group adds a result: past MAX_BRACE levels the limit applies
+    deep = "{," * (MAX_BRACE + 1) + "x" + "}" * (MAX_BRACE + 1)
+    assert _brace_expand(deep) is None
+    shallow = "{," * 10 + "x" + "}" * 10
+    assert _brace_expand(shallow) == [""] * 10 + ["x"]
