@@ -454,6 +454,33 @@ def _fields(atoms: list[Atom], ifs: str | None) -> list[Value]:
     return fields
 
 
+def _element_assigned(
+    state: _State, name: str, index: object, alts: tuple[tuple[Value, ...] | None, ...]
+) -> tuple[tuple[Value, ...], ...] | None:
+    """The alternatives of array NAME after ``NAME[i]=v``, when they stay known: one known
+    value, a literal subscript that replaces an element or appends the next one, and every
+    previous alternative known (an unset NAME is an empty array for subscript 0). None
+    otherwise (the caller's keyed reading)."""
+    if len(alts) != 1 or alts[0] is None or len(alts[0]) != 1:
+        return None
+    text = index.plain()  # type: ignore[attr-defined]
+    if text is None or not text.isdigit() or (name + _KEYED) in state.vars:
+        return None
+    i = int(text)
+    old = state.vars.get(name)
+    if old is None:
+        if i:
+            return None  # an inherited NAME may be a string: A[0] is its value
+        old = ((),)
+    value = alts[0][0]
+    out: list[tuple[Value, ...]] = []
+    for fields in old:
+        if fields is None or i > len(fields):
+            return None
+        out.append((*fields[:i], value, *fields[i + 1 :]))
+    return tuple(out)
+
+
 # --- brace expansion ------------------------------------------------------------------------
 
 _PH = 0xE000  # private-use placeholders for parts that braces cannot see
@@ -1809,11 +1836,19 @@ class _Walker:
             append = bool(getattr(node, "append", False))
         index = getattr(node, "index", None)
         if index is not None:
+            built = None if append or ctx.cond else _element_assigned(state, name, index, alts)
+            if built is not None:
+                # A[i]=v on a known array at a known subscript (or A[0]=v on an unset name):
+                # the array stays known and "${A[@]}" yields all its fields (§5.3)
+                state.vars[name] = built
+                state.vars.pop(name + _KEYED, None)
+                return
             # A[i]=v: the array becomes partly unknown; any element lookup may give any
             # value assigned to an element (keyed alternatives) or something unknown
             values = [alt[0] for alt in alts if alt is not None and alt]
-            if (name + _KEYED) in state.vars:
-                values = [a[0] for a in state.vars.get(name, ()) if a is not None and a] + values
+            if name in state.vars:
+                old_fields = [v for a in state.vars[name] if a is not None for v in a]
+                values = old_fields + values
             out: list[tuple[Value, ...] | None] = [(v,) for v in values[: MAX_ALTS - 1]]
             out.append(None)
             state.vars[name] = tuple(out)
