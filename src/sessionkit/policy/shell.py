@@ -599,9 +599,23 @@ _PARAM_OPS = (
     "@",
 )
 
-_rx: dict[str, re.Pattern[str]] = {}
 # the characters _Parser._blanks may skip from: blanks, a line continuation, a CR, a comment
 _BLANK_START = frozenset(" \t\\\r#")
+
+
+class _Compiled:
+    """The patterns of ``_PATTERNS`` as attributes (``_RX.plain``), each compiled at its first
+    use: a one-shot process that needs none does not import ``re``, and a later use is an
+    attribute load, not a call."""
+
+    def __getattr__(self, name: str) -> re.Pattern[str]:
+        if name not in _PATTERNS:
+            raise AttributeError(name)
+        return _re(name)
+
+
+_RX = _Compiled()
+_rx: dict[str, re.Pattern[str]] = _RX.__dict__  # _re stores a compiled pattern as its attribute
 
 
 def _re(name: str) -> re.Pattern[str]:
@@ -810,7 +824,7 @@ class _Parser:
         self.pending: list[tuple[Heredoc, int]] = []
         self.openers: list[int] = []
         self.memo: dict[int, tuple[object, int]] = {}
-        self.plain_match = _re("plain").match
+        self.plain_match = _RX.plain.match
         self.last_plain: tuple[int, str | None] = (-1, None)
 
     # -- bookkeeping --------------------------------------------------------------------------
@@ -844,6 +858,8 @@ class _Parser:
             c = s[i]
             if c == " " or c == "\t":
                 i += 1
+            elif c not in _BLANK_START:
+                return i  # the common end: a token after blanks (no further tests)
             elif c == "\\" and i + 1 < n and s[i + 1] == "\n":
                 i += 2
             elif c == "\r" and (i + 1 == n or s[i + 1] == "\n"):
@@ -1039,7 +1055,7 @@ class _Parser:
         n = self.n
         start = i
         i += 1
-        dq = _re("dq")
+        dq = _RX.dq
         buf: list[str] = []
         inner: list[object] = []
         while i < n:
@@ -1197,8 +1213,8 @@ class _Parser:
         start = i
         depth = 0
         parts: list[object] = []
-        rx = _re("arith")
-        run = _re("arith_run")
+        rx = _RX.arith
+        run = _RX.arith_run
         self._enter()
         try:
             while i < n:
@@ -1314,7 +1330,7 @@ class _Parser:
         n = self.n
         start = i
         parts: list[object] = []
-        rx = _re("operand")
+        rx = _RX.operand
         while i < n:
             c = s[i]
             if c == close:
@@ -1438,7 +1454,7 @@ class _Parser:
         s = self.s
         parts: list[object] = []
         buf: list[str] = []
-        rx = _re("hd")
+        rx = _RX.hd
         line_start = True
         while i < end:
             c = s[i]
@@ -2059,7 +2075,7 @@ class _Parser:
         s = self.s
         if s[i] not in _NAME_START:
             return -1
-        m = _re("assign").match(s, i)
+        m = _RX.assign.match(s, i)
         if m is None:
             return -1
         j = m.end()
@@ -2309,13 +2325,13 @@ def _fast(command: str) -> Script | None:
     if not (
         _SIMPLE_CHARS.issuperset(command)
         if len(command) < _SIMPLE_SCAN_CHARS
-        else _re("simple").fullmatch(command)
+        else _RX.simple.fullmatch(command)
     ):
         if "$" in command and _plain_dollars(command):
             return _fast_quoted(command, True)
-        if ("'" in command or '"' in command or "<" in command or ">" in command) and _re(
-            "fast_quoted_chars"
-        ).fullmatch(command):
+        if (
+            "'" in command or '"' in command or "<" in command or ">" in command
+        ) and _RX.fast_quoted_chars.fullmatch(command):
             return _fast_quoted(command)
         return None
     if "\n" not in command and ";" not in command and "&" not in command and "|" not in command:
@@ -2323,7 +2339,7 @@ def _fast(command: str) -> Script | None:
     lists = _Lists()
     words = lists.words
     previous = ";"  # the token before: "w" for a word, else the operator
-    for m in _re("fast_token").finditer(command):
+    for m in _RX.fast_token.finditer(command):
         token = m.group()
         if token[0] not in ";&|\n":
             if previous != "w" and ("=" in token or token in _RESERVED or token in _DECL):
@@ -2379,7 +2395,7 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
     previous = ";"
     # the redirection whose target word is being read: its fd, operator and start
     redirect: tuple[int | None, str, int] | None = None
-    for m in _re("fast_params" if params else "fast_quoted").finditer(command):
+    for m in (_RX.fast_params if params else _RX.fast_quoted).finditer(command):
         token = m.group()
         c = token[0]
         if c == "'" or c == '"':
@@ -2448,10 +2464,9 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
                 continue
             if not parts:
                 start = m.start()
-            piece = _new_node(Lit)  # Lit(token, "none") without its __init__ frame
-            piece.text = token
-            piece.quoting = "none"
-            parts.append(piece)
+            # Lit(token, "none"): the shared one of _PLAIN (nodes are never changed), not a
+            # new node per word
+            parts.append((_PLAIN.get(token) or _plain_lit(token))[0])
             end = m.end()
             continue
         if parts:
