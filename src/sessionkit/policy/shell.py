@@ -916,24 +916,16 @@ class _Parser:
         last = self.last_plain
         if last[0] == i:
             return last[1]  # _pipeline and _command test the same position in turn
-        word = self._plain_scan(i)
+        s = self.s
+        word: str | None = None
+        m = self.plain_match(s, i)
+        if m is not None:
+            j = m.end()
+            # a run of plain characters (no backslash or dollar) that is the whole word
+            if j >= self.n or s[j] in _WORD_END or s[j] == "\r":
+                word = m.group()
         self.last_plain = (i, word)
         return word
-
-    def _plain_scan(self, i: int) -> str | None:
-        s = self.s
-        m = self.plain_match(s, i)
-        if m is None:
-            return None
-        j = m.end()
-        if j < self.n:
-            c = s[j]
-            if c not in _WORD_END and c != "\r":
-                return None
-        text = m.group()
-        if "\\" in text or "$" in text:
-            return None
-        return text
 
     # -- words ------------------------------------------------------------------------------
 
@@ -2135,7 +2127,14 @@ class _Parser:
                 end = i
                 continue
             if not words or decl:
-                name_end = self._assignment_at(i)
+                # _command has read the plain word here for its keyword test: a whole plain
+                # word without = or [ is no assignment (no _assignment_at frame and regex)
+                last = self.last_plain
+                text = last[1] if last[0] == i else None
+                if text is not None and "=" not in text and "[" not in text:
+                    name_end = -1
+                else:
+                    name_end = self._assignment_at(i)
                 if name_end >= 0:
                     assignment, i = self._assignment(i, name_end)
                     if decl:
