@@ -19,7 +19,18 @@ from __future__ import annotations
 import os
 
 from sessionkit.policy.decision import Target
-from sessionkit.policy.values import FRESH, HOME, OLDPWD, PWD, REPO, TMPDIR, Lit, Sym, Unknown
+from sessionkit.policy.values import (
+    FRESH,
+    HOME,
+    OLDPWD,
+    PWD,
+    REPO,
+    TMPDIR,
+    Lit,
+    Sym,
+    Unknown,
+    render,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -525,7 +536,7 @@ class PathJudge:
                 text = self.value_text(value, cwd)
                 if text is None:
                     return self._judge_unknown(value, cwd)
-                return self.judge_text(text, cwd, pattern=value.pattern, operand=_render(value))
+                return self.judge_text(text, cwd, pattern=value.pattern, operand=render(value))
             return self._judge_unknown(value, cwd)
         return self.judge_text(operand, cwd, pattern=value.pattern, operand=operand)
 
@@ -689,7 +700,7 @@ class PathJudge:
     # -- §8.3 unknown pieces ---------------------------------------------------------------
 
     def _judge_unknown(self, value: Value, cwd: str | None) -> Verdict:
-        shown = _render(value)
+        shown = render(value)
         verdicts: list[Verdict] = []
         # empty case
         empty: list[str] = []
@@ -771,12 +782,6 @@ class PathJudge:
             rule = "rm-git-dir" if rule == "git-lock-remove" else rule
             return Verdict(rule, Target(shown, directory, rule, anchor))
         return Verdict("rm-recursive-outside", Target(shown, directory, "rm-recursive-outside"))
-
-
-def _render(value: Value) -> str:
-    from sessionkit.policy.values import render
-
-    return render(value)
 
 
 def unknown_pieces(value: Value) -> list[Unknown]:

@@ -367,6 +367,19 @@ def _shell_stdin(cmd: Command, ctx: Context) -> list[Finding]:
     return []
 
 
+_REDIRECT_FINDINGS: Callable[[Command, Context], list[Finding]] | None = None
+
+
+def _redirect_findings() -> Callable[[Command, Context], list[Finding]]:
+    """devices.redirect_findings, imported once (not by an import statement per record with
+    a redirection: the hot path)."""
+    global _REDIRECT_FINDINGS
+    from sessionkit.policy.analysers import devices
+
+    _REDIRECT_FINDINGS = devices.redirect_findings
+    return _REDIRECT_FINDINGS
+
+
 def analyse(cmd: Command, ctx: Context) -> list[Finding]:
     """Every finding for one command record (the command itself, not its payloads)."""
     name = cmd.name
@@ -393,9 +406,7 @@ def analyse(cmd: Command, ctx: Context) -> list[Finding]:
     # every analyser returns a list of its own: taken as it is rather than copied
     out = analyser(cmd, ctx) if analyser is not None else []
     if cmd.redirects:
-        from sessionkit.policy.analysers import devices
-
-        redirected = devices.redirect_findings(cmd, ctx)
+        redirected = (_REDIRECT_FINDINGS or _redirect_findings())(cmd, ctx)
         if redirected:
             out = [*out, *redirected]
     return out

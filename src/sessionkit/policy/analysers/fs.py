@@ -12,6 +12,7 @@ Hot path: standard library only.
 from __future__ import annotations
 
 from sessionkit.policy.analysers import Context, canonical_name, finding
+from sessionkit.policy.decision import Target
 from sessionkit.policy.values import Lit, Unknown, Value
 
 TYPE_CHECKING = False
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sessionkit.policy.command import Command
-    from sessionkit.policy.decision import Finding, Target
+    from sessionkit.policy.decision import Finding
     from sessionkit.policy.paths import Verdict
 
 NAMES = frozenset(
@@ -133,6 +134,8 @@ def _is_find_placeholder(value: Value, cmd: Command) -> bool:
 class _Collector:
     """Groups per-operand verdicts into one finding per rule."""
 
+    __slots__ = ("by_rule", "cmd", "extra")
+
     def __init__(self, cmd: Command) -> None:
         self.cmd = cmd
         self.by_rule: dict[str, list[Target]] = {}
@@ -155,8 +158,6 @@ class _Collector:
 
 
 def _t(operand: str, path: str | None, rule_id: str) -> Target:
-    from sessionkit.policy.decision import Target
-
     return Target(operand, path, rule_id)
 
 
