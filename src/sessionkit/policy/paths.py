@@ -365,6 +365,7 @@ class PathJudge:
         self._git_dirs_l: tuple[str, ...] | None = None
         self._dot_git_file_l: str | None = None
         self._worktrees_l: tuple[str, ...] | None = None
+        self._worktrees_known = True  # set with _worktrees_l
         self._temp_roots: tuple[str, ...] | None = None
         self._real: dict[str, str] = {}
 
@@ -427,6 +428,8 @@ class PathJudge:
                     if variant.lower() not in mine:
                         found.add(variant.lower())
             self._worktrees_l = tuple(found)
+            # settled by facts.worktrees() above; classify reads it with the list
+            self._worktrees_known = self.facts.worktrees_known
         return self._worktrees_l
 
     def temp_roots(self) -> tuple[str, ...]:
@@ -506,7 +509,9 @@ class PathJudge:
             return [self.cwd]
         out: list[str | None] = []
         for value in cwds:
-            text = self.value_text(value, None)
+            text = value.text
+            if text is None or text[:1] == "~":  # value_text changes only these (hot path)
+                text = self.value_text(value, None)
             if text is None or text[:1] != "/":
                 out.append(None)
             else:
@@ -517,8 +522,11 @@ class PathJudge:
 
     def judge(self, value: Value, cwds: Sequence[Value] = ()) -> Verdict:
         """The most severe verdict for ``value`` over every cwd alternative."""
+        paths = self.cwd_paths(cwds)
+        if len(paths) == 1:  # one cwd, the common case: its verdict is the most severe
+            return self._judge_one(value, paths[0])
         worst: Verdict | None = None
-        for cwd in self.cwd_paths(cwds):
+        for cwd in paths:
             verdict = self._judge_one(value, cwd)
             if worst is None or _SEVERITY[verdict.action] > _SEVERITY[worst.action]:
                 worst = verdict
@@ -629,12 +637,23 @@ class PathJudge:
             head_l = head_l or "/"
             if _bare_wildcard(tail) and _inside(self.home_l, head_l):
                 return "rm-recursive-root", None
+        # the lazily computed facts read from their caches once computed (one method call
+        # less each per operand: the hot path)
+        roots = self._roots_l
+        if roots is None:
+            roots = self.roots_l()
+        git_dirs = self._git_dirs_l
+        if git_dirs is None:
+            git_dirs = self.git_dirs_l()
+        worktrees = self._worktrees_l
+        if worktrees is None:
+            worktrees = self.worktrees_l()
         # step 2: the repository root or an ancestor
-        for root_l in self.roots_l():
+        for root_l in roots:
             if _inside(root_l, path_l):
                 return "rm-recursive-repo-root", None
         # step 3: git's own data
-        for git_l in self.git_dirs_l():
+        for git_l in git_dirs:
             if _inside(path_l, git_l):
                 if path_l.endswith(".lock"):
                     return "git-lock-remove", git_l
@@ -642,19 +661,23 @@ class PathJudge:
         if self._dot_git_file_l is not None and path_l == self._dot_git_file_l:
             return "rm-git-dir", None
         # step 4: another registered worktree, or a directory containing one
-        for wt_l in self.worktrees_l():
+        for wt_l in worktrees:
             if _inside(wt_l, path_l):
                 return "rm-worktree", wt_l
             if path_l == wt_l + "/.git":
                 return "rm-git-dir", None  # that worktree's .git file (step 3)
-        if self.root is not None and not self.facts.worktrees_known:
+        if self.root is not None and not self._worktrees_known:
             parent_l = os.path.dirname(self.root).lower()
             if os.path.dirname(path_l) == parent_l:
                 return "rm-worktree", None
         # step 5: a fresh mktemp path
         if path[:_FRESH_LEN] == FRESH_PREFIX:
             return "rm-temp", "/" + path.split("/")[1]
-        inside = self._inside_root(path_l)
+        inside = None  # _inside_root, inlined
+        for root_l in roots:
+            if _inside(path_l, root_l):
+                inside = root_l
+                break
         if inside is not None:
             rel = path[len(inside) + 1 :] if len(path) > len(inside) else ""
             return self._classify_in_repo(rel, pattern)

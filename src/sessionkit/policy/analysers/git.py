@@ -275,6 +275,9 @@ def parse(args: Sequence[Value], tbl: OptionTable) -> Parsed:
                     continue
             result.operands.append(value)
             continue
+        if text[:1] != "-" or text == "-":  # an operand: the tests below all fail (hot path)
+            result.operands.append(value)
+            continue
         if text == "--" or text == "--end-of-options":
             if text == "--":
                 result.dashdash = len(result.operands)
