@@ -349,6 +349,37 @@ def _join_text(values: Sequence[Value], sep: str = " ") -> Value:
     return Value(merge_pieces(pieces))  # type: ignore[arg-type]
 
 
+def _shell_word(value: Value) -> Value:
+    """``value`` as shell text that parses back to this one field: known text single-quoted
+    (unquoted glob characters of a pattern stay bare), other pieces double-quoted (so the
+    placeholder variable ``_payload_source`` binds them to is not split)."""
+    out: list[object] = []
+    for piece in value.pieces:
+        if type(piece) is Lit:
+            text = piece.text
+            if value.pattern and not piece.quoted:
+                run: list[str] = []
+                for c in text + "*":  # a sentinel glob character flushes the last run
+                    if c in "*?[]":
+                        if run:
+                            chunk = "".join(run).replace("'", "'\\''")
+                            out.append(Lit("'" + chunk + "'", True))
+                            run = []
+                        out.append(Lit(c, True))
+                    else:
+                        run.append(c)
+                out.pop()  # the sentinel
+            elif text:
+                out.append(Lit("'" + text.replace("'", "'\\''") + "'", True))
+        else:
+            out.append(Lit('"', True))
+            out.append(piece)
+            out.append(Lit('"', True))
+    if not out:
+        out.append(Lit("''", True))
+    return Value(merge_pieces(out))  # type: ignore[arg-type]
+
+
 def _concat(a: Value, b: Value) -> Value:
     if not a.pieces:
         return b
@@ -3085,7 +3116,9 @@ def _wrapped(
         for payload in payloads:
             pctx = ctx.hop("env-split" if mode == "split" else "shell-c", call.node_span, name)
             if mode == "split":
-                text = _join_text([payload, *sub.argv])
+                # the split words come first; the remaining operands stay one word each, as
+                # env passes them (env -S 'bash -c' 'git reset --hard')
+                text = _join_text([payload, *(_shell_word(v) for v in sub.argv)])
                 split_state = state.copy()
                 for var, value in call.env:  # X=src env -S 'rm -rf ${X}': env's environment
                     split_state.vars[var] = ((value,),)
