@@ -62,10 +62,13 @@ _ALLOW_ORDER = (
     "verification-bypass",
 )
 _ALLOW_RANK = {rule_id: rank for rank, rule_id in enumerate(_ALLOW_ORDER)}
-# Programs tried for a command word that cannot be known (§10.2).
-# rimraf is left out: any operand would read as a recursive deletion, so every "$VAR FILE"
-# would block, and "$X -r DIR" is already caught by the rm reading.
-_CANDIDATES = ("git", "rm", "find", "rsync", "dd", "mkfs", "shred")
+# Programs tried for a command word that cannot be known (§10.2's candidate set; the walker
+# makes the xargs, shell and eval readings, which run commands of their own).
+# rimraf is tried only when the word's known pieces spell part of it (r$X, ${X}raf): for a
+# wholly unknown word every "$VAR FILE" inside the repository would read as a recursive
+# deletion, while B11 needs arguments "destructive for a plausible program" (§9.2) and the
+# catalogue's lookalike "$X status" must not block (rules.py).
+_CANDIDATES = ("git", "rm", "find", "rsync", "dd", "mkfs", "shred", "rimraf")
 _REVALIDATE_SECONDS = 1.0
 # commands at least this long are checked with the cyclic GC paused (Guard._decide): about
 # a hundred plain words allocate the 700 objects that start a collection
@@ -433,8 +436,14 @@ def _judge_record(cmd: Command, ctx: Context) -> list[Finding]:
     if not found:
         return found
     via = cmd.via
-    if via and via[-1][0] == "unresolved-command" and via[-1][2]:
-        found = _as_unresolved(cmd, found, via[-1][2])
+    if via:
+        # under a candidate reading (the last unresolved-command hop names one), even when
+        # the reading ran the command further (xargs …): B11 (§10.2)
+        for hop in reversed(via):
+            if hop[0] == "unresolved-command":
+                if hop[2]:
+                    found = _as_unresolved(cmd, found, hop[2])
+                break
     if cmd.defined_only:
         found = _as_definition(cmd, found)
     if cmd.dry:
@@ -498,131 +507,6 @@ def _as_dry_run(item: Finding) -> Finding:
     return result
 
 
-def _word_pattern(cmd: Command) -> str:
-    """The ``fnmatch`` pattern of an unresolved command word: its known pieces, ``*`` for
-    the unknown ones, and only the last path component."""
-    from sessionkit.policy.values import Lit
-
-    word = cmd.argv[0]
-    pattern_parts: list[str] = []
-    for piece in word.pieces:
-        if type(piece) is Lit:
-            text = piece.text
-            escaped = "".join("[" + c + "]" if c in "*?[" else c for c in text)
-            pattern_parts.append(text if (word.pattern and not piece.quoted) else escaped)
-        else:
-            pattern_parts.append("*")
-    pattern = "".join(pattern_parts)
-    if "/" in pattern:
-        tail = pattern.rsplit("/", 1)[1]
-        if "*" not in pattern.rsplit("/", 1)[0] or tail:
-            pattern = tail or "*"
-    return pattern
-
-
-def _word_matches(pattern: str, candidate: str) -> bool:
-    """Whether an unresolved command word's pattern (``_word_pattern``) agrees with
-    ``candidate`` (a short lower-case name).
-
-    ``fnmatch`` is not used: its translation is quadratic in the number of unmatched ``[``,
-    and a command word can be 262,144 of them (§4). This matcher reads the pattern once
-    and matches in O(len(pattern) × len(candidate))."""
-    tokens = _glob_tokens(pattern)
-    if tokens is None:
-        return False
-    if _glob_match(tokens, candidate):
-        return True
-    lowered = pattern.lower()
-    if lowered == pattern:
-        return False
-    tokens = _glob_tokens(lowered)
-    return tokens is not None and _glob_match(tokens, candidate)
-
-
-# longest candidate name: a pattern needing more characters than this never agrees
-_CANDIDATE_CHARS = 8
-
-
-def _glob_tokens(pattern: str) -> list[str | tuple[bool, str] | None] | None:
-    """The pattern as tokens, in one pass: None for ``*``, a 1-char string for a literal
-    or ``?`` (``""``), (negated, members) for a bracket class. None when the pattern needs
-    more characters than any candidate has (fnmatch's bracket rules)."""
-    tokens: list[str | tuple[bool, str] | None] = []
-    needed = 0
-    n = len(pattern)
-    i = 0
-    no_close = False  # no ']' is left: every further '[' is literal (the linear part)
-    while i < n:
-        c = pattern[i]
-        i += 1
-        if c == "*":
-            if not tokens or tokens[-1] is not None:
-                tokens.append(None)
-            continue
-        needed += 1
-        if needed > _CANDIDATE_CHARS:
-            return None
-        if c == "?":
-            tokens.append("")
-        elif c == "[" and not no_close:
-            j = i
-            if j < n and pattern[j] == "!":
-                j += 1
-            if j < n and pattern[j] == "]":
-                j += 1
-            k = pattern.find("]", j)
-            if k < 0:
-                no_close = True
-                tokens.append("[")
-                continue
-            body = pattern[i:k]
-            negated = body.startswith("!")
-            if negated:
-                body = body[1:]
-            members: list[str] = []
-            m = 0
-            while m < len(body):
-                if m + 2 < len(body) and body[m + 1] == "-":
-                    lo, hi = body[m], body[m + 2]
-                    if lo <= hi:
-                        members.extend(chr(x) for x in range(ord(lo), min(ord(hi), 127) + 1))
-                    m += 3
-                else:
-                    members.append(body[m])
-                    m += 1
-            tokens.append((negated, "".join(members)))
-            i = k + 1
-        else:
-            tokens.append(c)
-    return tokens
-
-
-def _glob_match(tokens: list[str | tuple[bool, str] | None], name: str) -> bool:
-    """Whether ``name`` matches the tokens of ``_glob_tokens`` (a set of positions per
-    token: no backtracking)."""
-    states = {0}
-    for token in tokens:
-        if token is None:
-            states = set(range(min(states), len(name) + 1))
-            continue
-        advanced = set()
-        for p in states:
-            if p >= len(name):
-                continue
-            ch = name[p]
-            if isinstance(token, str):
-                ok = token == "" or token == ch
-            else:
-                negated, members = token
-                ok = (ch in members) != negated
-            if ok:
-                advanced.add(p + 1)
-        if not advanced:
-            return False
-        states = advanced
-    return len(name) in states
-
-
 def _plausible_rm(args: Sequence[Any]) -> bool:
     """Whether arguments read as an ``rm`` invocation rather than another program's.
 
@@ -663,11 +547,11 @@ def _plausible_rm(args: Sequence[Any]) -> bool:
 def _unresolved(cmd: Command, ctx: Context) -> list[Finding]:
     """Candidate readings for an unknown command word (§10.2 item 2)."""
     from sessionkit.policy.command import Command as CommandRecord
-    from sessionkit.policy.values import Lit, Value
+    from sessionkit.policy.values import Lit, Value, command_word_pattern, pattern_agrees
 
-    pattern = _word_pattern(cmd)
+    pattern = command_word_pattern(cmd.argv[0])
     for candidate in _CANDIDATES:
-        if not _word_matches(pattern, candidate):
+        if not pattern_agrees(pattern, candidate):
             continue
         if candidate == "mkfs" and not any(
             (arg.text or "").startswith("/dev/") for arg in cmd.argv[1:]
@@ -675,6 +559,8 @@ def _unresolved(cmd: Command, ctx: Context) -> list[Finding]:
             continue  # every operand of mkfs is a device: without one it is not plausible
         if candidate == "rm" and not _plausible_rm(cmd.argv[1:]):
             continue
+        if candidate == "rimraf" and not pattern.strip("*"):
+            continue  # a wholly unknown word: see _CANDIDATES
         argv = (Value((Lit(candidate),)), *cmd.argv[1:])
         reading = CommandRecord(
             argv,

@@ -409,3 +409,125 @@ def merge_pieces(pieces: Sequence[Piece]) -> tuple[Piece, ...]:
                     continue
         out.append(piece)
     return tuple(out)
+
+
+def command_word_pattern(word: Value) -> str:
+    """The ``fnmatch`` pattern of an unresolved command word: its known pieces, ``*`` for
+    the unknown ones, and only the last path component."""
+    pattern_parts: list[str] = []
+    for piece in word.pieces:
+        if type(piece) is Lit:
+            text = piece.text
+            escaped = "".join("[" + c + "]" if c in "*?[" else c for c in text)
+            pattern_parts.append(text if (word.pattern and not piece.quoted) else escaped)
+        else:
+            pattern_parts.append("*")
+    pattern = "".join(pattern_parts)
+    if "/" in pattern:
+        tail = pattern.rsplit("/", 1)[1]
+        if "*" not in pattern.rsplit("/", 1)[0] or tail:
+            pattern = tail or "*"
+    return pattern
+
+
+def pattern_agrees(pattern: str, candidate: str) -> bool:
+    """Whether an unresolved command word's pattern (``command_word_pattern``) agrees with
+    ``candidate`` (a short lower-case name).
+
+    ``fnmatch`` is not used: its translation is quadratic in the number of unmatched ``[``,
+    and a command word can be 262,144 of them (§4). This matcher reads the pattern once
+    and matches in O(len(pattern) × len(candidate))."""
+    tokens = _glob_tokens(pattern)
+    if tokens is None:
+        return False
+    if _glob_match(tokens, candidate):
+        return True
+    lowered = pattern.lower()
+    if lowered == pattern:
+        return False
+    tokens = _glob_tokens(lowered)
+    return tokens is not None and _glob_match(tokens, candidate)
+
+
+# longest candidate name: a pattern needing more characters than this never agrees
+_CANDIDATE_CHARS = 8
+
+
+def _glob_tokens(pattern: str) -> list[str | tuple[bool, str] | None] | None:
+    """The pattern as tokens, in one pass: None for ``*``, a 1-char string for a literal
+    or ``?`` (``""``), (negated, members) for a bracket class. None when the pattern needs
+    more characters than any candidate has (fnmatch's bracket rules)."""
+    tokens: list[str | tuple[bool, str] | None] = []
+    needed = 0
+    n = len(pattern)
+    i = 0
+    no_close = False  # no ']' is left: every further '[' is literal (the linear part)
+    while i < n:
+        c = pattern[i]
+        i += 1
+        if c == "*":
+            if not tokens or tokens[-1] is not None:
+                tokens.append(None)
+            continue
+        needed += 1
+        if needed > _CANDIDATE_CHARS:
+            return None
+        if c == "?":
+            tokens.append("")
+        elif c == "[" and not no_close:
+            j = i
+            if j < n and pattern[j] == "!":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            k = pattern.find("]", j)
+            if k < 0:
+                no_close = True
+                tokens.append("[")
+                continue
+            body = pattern[i:k]
+            negated = body.startswith("!")
+            if negated:
+                body = body[1:]
+            members: list[str] = []
+            m = 0
+            while m < len(body):
+                if m + 2 < len(body) and body[m + 1] == "-":
+                    lo, hi = body[m], body[m + 2]
+                    if lo <= hi:
+                        members.extend(chr(x) for x in range(ord(lo), min(ord(hi), 127) + 1))
+                    m += 3
+                else:
+                    members.append(body[m])
+                    m += 1
+            tokens.append((negated, "".join(members)))
+            i = k + 1
+        else:
+            tokens.append(c)
+    return tokens
+
+
+def _glob_match(tokens: list[str | tuple[bool, str] | None], name: str) -> bool:
+    """Whether ``name`` matches the tokens of ``_glob_tokens`` (a set of positions per
+    token: no backtracking)."""
+    states = {0}
+    for token in tokens:
+        if token is None:
+            states = set(range(min(states), len(name) + 1))
+            continue
+        advanced = set()
+        for p in states:
+            if p >= len(name):
+                continue
+            ch = name[p]
+            if isinstance(token, str):
+                ok = token == "" or token == ch
+            else:
+                negated, members = token
+                ok = (ch in members) != negated
+            if ok:
+                advanced.add(p + 1)
+        if not advanced:
+            return False
+        states = advanced
+    return len(name) in states

@@ -62,8 +62,10 @@ from sessionkit.policy.values import (
     Sym,
     Unknown,
     Value,
+    command_word_pattern,
     lit,
     merge_pieces,
+    pattern_agrees,
     render,
 )
 
@@ -160,6 +162,9 @@ def _may_be_device(target: Value, cwd: tuple[Value, ...]) -> bool:
 
 
 _COLON = Value((Lit(":"),))
+# characters that make an eval reading differ from the plain command reading
+_EVAL_INERT = frozenset(" \t\n;&|<>()$`'\"\\")
+
 # state.vars[NAME + _KEYED] marks NAME as an array assigned by subscripts: its alternatives are
 # single element values (plus an unknown), whatever the subscript of a lookup
 _KEYED = "[]"
@@ -2068,27 +2073,34 @@ class _Walker:
         if rest:
             uctx = ctx.hop("unresolved-command", span, "")
             self._exec(call.shifted(1), state.copy(), uctx)
-        head = call.argv[0]
-        known = "".join(p.text for p in head.pieces if type(p) is Lit)
-        flag = rest[0].text if rest else None
-        tail = known.lower().rsplit("/", 1)[-1]
+        if not rest:
+            return
+        # candidate readings whose spelling agrees with the word's known pieces, matched as
+        # a pattern (b«…»h agrees with bash, e«…» with eval: §10.2)
+        pattern = command_word_pattern(call.argv[0])
+        flag = rest[0].text
         if (
             flag is not None
             and flag.startswith("-")
             and "c" in flag
             and len(rest) > 1
-            and any(tail in shell for shell in _w.SHELLS)
+            and any(pattern_agrees(pattern, shell) for shell in _w.SHELLS)
         ):
             # candidate reading: the unknown word names a shell (§10.2)
             cctx = ctx.hop("unresolved-command", span, "bash")
             self._payload_text(rest[1], state.copy(), cctx, exact_at=call.spans[2][0])
-        if (
-            rest
-            and not known
-            and any(v.text is not None and (" " in v.text or ";" in v.text) for v in rest)
-        ):
+        if any(
+            v.text is not None and not _EVAL_INERT.isdisjoint(v.text) for v in rest
+        ) and pattern_agrees(pattern, "eval"):
+            # eval joins its words and runs them as shell code: only words holding shell
+            # syntax read differently from the empty reading above
             ectx = ctx.hop("unresolved-command", span, "eval")
             self._payload_text(_join_text(rest), state.copy(), ectx, exact_at=-1)
+        if pattern_agrees(pattern, "xargs"):
+            # xargs runs its operands as a command, with items read from stdin (§6.5)
+            xcall = call.shifted(0)
+            xcall.argv[0] = lit("xargs")
+            self._exec(xcall, state.copy(), ctx.hop("unresolved-command", span, "xargs"))
 
     def _function_call(
         self, call: _Call, func: tuple[object, _State], state: _State, ctx: _Ctx

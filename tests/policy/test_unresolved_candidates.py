@@ -1,0 +1,60 @@
+"""The spelling test of §10.2's candidate readings: an unresolved command word's known pieces
+are a pattern over the candidate names (``b«…»h`` agrees with ``bash``), matched in time
+linear in the word (no ``fnmatch``: its translation is quadratic on unmatched ``[``)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from sessionkit.policy.values import Lit, Unknown, Value, command_word_pattern, pattern_agrees
+
+
+def word(*parts: str | None) -> Value:
+    return Value(tuple(Unknown("$X") if p is None else Lit(p) for p in parts))
+
+
+@pytest.mark.parametrize(
+    ("parts", "name", "agrees"),
+    [
+        (("e", None), "eval", True),
+        (("ev", None), "eval", True),
+        ((None, "al"), "eval", True),
+        (("e", None, "l"), "eval", True),
+        (("b", None, "h"), "bash", True),
+        (("b", None, "h"), "sh", False),
+        ((None, "sh"), "bash", True),
+        (("r", None), "rimraf", True),
+        (("r", None), "rm", True),
+        (("x", None), "xargs", True),
+        (("x", None), "git", False),
+        ((None,), "git", True),
+        (("/usr/bin/", None), "git", True),
+        (("GIT",), "git", True),
+        (("g", None, "z"), "git", False),
+    ],
+)
+def test_known_pieces_are_a_pattern(parts: tuple[str | None, ...], name: str, agrees: bool) -> None:
+    assert pattern_agrees(command_word_pattern(word(*parts)), name) is agrees
+
+
+def test_glob_words() -> None:
+    glob = Value((Lit("/bin/r?"),), pattern=True)
+    assert pattern_agrees(command_word_pattern(glob), "rm")
+    assert not pattern_agrees(command_word_pattern(glob), "git")
+    klass = Value((Lit("[gx]it"),), pattern=True)
+    assert pattern_agrees(command_word_pattern(klass), "git")
+    negated = Value((Lit("[!g]it"),), pattern=True)
+    assert not pattern_agrees(command_word_pattern(negated), "git")
+    quoted = Value((Lit("r?", True),))
+    assert not pattern_agrees(command_word_pattern(quoted), "rm")
+
+
+def test_long_words_are_matched_in_linear_time() -> None:
+    for text in ("[" * 200_000, "x[" * 100_000, "*[" * 100_000, "[!" * 100_000):
+        pattern = command_word_pattern(Value((Lit(text),), pattern=True))
+        start = time.process_time()
+        for name in ("git", "rm", "bash", "eval", "xargs", "rimraf"):
+            pattern_agrees(pattern, name)
+        assert time.process_time() - start < 2.0
