@@ -3420,6 +3420,7 @@ def _h_xargs(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
     null = False
     delim: str | None = None
     arg_file: Value | None = None
+    eof: str | None = None
     while i < len(argv):
         t = argv[i].text
         if t is None or not t.startswith("-") or t == "-":
@@ -3454,9 +3455,11 @@ def _h_xargs(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
         elif opt in ("-a", "--arg-file"):
             # -a <(printf …) keeps its process-substitution piece, whose content is known
             arg_file = value if value is not None and value.text is None else lit(val)
+        elif opt in ("-E", "-e", "--eof"):
+            eof = val or None  # -e / --eof without a value: no end-of-file string
         i += 1
     template = argv[i:] or [lit("echo")]
-    items = _items(w, call, state, arg_file, null, delim, lines=replace is not None)
+    items = _items(w, call, state, arg_file, null, delim, lines=replace is not None, eof=eof)
     xctx = ctx.hop("xargs", call.node_span, "xargs")
     sub_argv: list[Value]
     if replace is not None:
@@ -3506,9 +3509,12 @@ def _items(
     null: bool,
     delim: str | None,
     lines: bool = False,
+    eof: str | None = None,
 ) -> list[Value]:
     """The items an executor reads; ``lines``: one item per input line (``xargs -I``,
-    ``parallel``), where blanks do not separate items."""
+    ``parallel``), where blanks do not separate items; ``eof``: xargs's end-of-file string
+    (``-E``), an item that ends the input (ignored with ``-0`` and ``-d``, as GNU xargs
+    does)."""
     content: Value | None
     producer: Producer | None = None
     if arg_file is not None:
@@ -3534,10 +3540,17 @@ def _items(
                 raw = shlex.split(text, posix=True)
             except ValueError:
                 raw = text.split()
+        if eof is not None and not null and not delim and eof in raw:
+            raw = raw[: raw.index(eof)]
         return [lit(t, True) for t in raw[:4096]]
     if content is not None and all(type(p) is Lit or type(p) is Sym for p in content.pieces):
         sep = "\0" if null else (delim[:1] if delim else ("\n" if lines else None))
-        return _symbolic_items(content, sep)
+        items = _symbolic_items(content, sep)
+        if eof is not None and not null and not delim:
+            texts = [v.text for v in items]
+            if eof in texts:
+                items = items[: texts.index(eof)]
+        return items
     if content is not None:
         for piece in content.pieces:
             if type(piece) is Unknown and piece.producer is not None:
