@@ -1010,7 +1010,12 @@ class _Parser:
                     parts.append(Lit(text))
                 i = j
         self._spend(i - start + 1)
-        return Word(tuple(parts), self._span(start, i)), i
+        word = _new_node(Word)  # Word(tuple(parts), self._span(start, i)) without two frames
+        word.parts = tuple(parts)
+        base = self.base
+        word.span = (start + base, i + base)
+        word.assign = None
+        return word, i
 
     def _assign_tildes(self, text: str, parts: list[object]) -> None:
         pieces = text.split(":")
@@ -2092,7 +2097,10 @@ class _Parser:
         end = i
         while True:
             if i < n and s[i] in _BLANK_START:
-                i = self._blanks(i)
+                if s[i] == " " and i + 1 < n and s[i + 1] not in _BLANK_START:
+                    i += 1  # the one space between two words, without a _blanks call
+                else:
+                    i = self._blanks(i)
             if i >= n:
                 break
             c = s[i]
