@@ -923,7 +923,7 @@ class _Parser:
             j = m.end()
             # a run of plain characters (no backslash or dollar) that is the whole word
             if j >= self.n or s[j] in _WORD_END or s[j] == "\r":
-                word = m.group()
+                word = m[0]
         self.last_plain = (i, word)
         return word
 
@@ -2347,7 +2347,7 @@ def _fast(command: str) -> Script | None:
     words = lists.words
     previous = ";"  # the token before: "w" for a word, else the operator
     for m in _RX.fast_token.finditer(command):
-        token = m.group()
+        token = m[0]  # m.group() as a subscript: no method call per token
         if token[0] not in ";&|\n":
             if previous != "w" and ("=" in token or token in _RESERVED or token in _DECL):
                 return None
@@ -2403,7 +2403,7 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
     # the redirection whose target word is being read: its fd, operator and start
     redirect: tuple[int | None, str, int] | None = None
     for m in (_RX.fast_params if params else _RX.fast_quoted).finditer(command):
-        token = m.group()
+        token = m[0]  # m.group() as a subscript: no method call per token
         c = token[0]
         if c == "'" or c == '"':
             if len(token) < 2:
@@ -2638,10 +2638,11 @@ def _fast_single(command: str) -> Script | None:
     items: tuple[AndOr, ...] = ()
     seps: tuple[str, ...] = ()
     if words:
-        first = command[words[0].span[0] : words[0].span[1]]
+        start, first_end = words[0].span
+        first = command[start:first_end]
         if "=" in first or first in _RESERVED or first in _DECL:
             return None
-        span = (words[0].span[0], words[-1].span[1])
+        span = (start, words[-1].span[1])
         # the nodes built with slot stores, without their __init__ frames (the fast path's
         # differential tests compare them with the general parser's)
         simple = new(Simple)
