@@ -2104,19 +2104,20 @@ class _Parser:
             if i >= n:
                 break
             c = s[i]
-            if c in "\n;|":
-                break
-            if c == "&":
-                k = self._redirect_start(i)
-                if k < 0:
+            if c in "\n;|&()":  # one test for the word characters (most) before the cases
+                if c in "\n;|":
                     break
-                redirect, i = self._redirect(i, k)
-                redirects.append(redirect)
-                end = i
-                continue
-            if c == ")":
-                break
-            if c == "(":
+                if c == "&":
+                    k = self._redirect_start(i)
+                    if k < 0:
+                        break
+                    redirect, i = self._redirect(i, k)
+                    redirects.append(redirect)
+                    end = i
+                    continue
+                if c == ")":
+                    break
+                # c == "("
                 if len(words) == 1 and not assignments:
                     # NAME ( ) compound: a function definition
                     j = self._blanks(i + 1)
