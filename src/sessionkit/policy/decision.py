@@ -110,7 +110,11 @@ class Hop(_Frozen):
     def __init__(self, kind: str, span: tuple[int, int] | None, detail: str = "") -> None:
         # the slots' own setters (_slot_setters): cheaper than object.__setattr__ (hot path)
         _hop_kind(self, kind)
-        _hop_span(self, None if span is None else (int(span[0]), int(span[1])))
+        if span is not None and not (
+            type(span) is tuple and type(span[0]) is int and type(span[1]) is int
+        ):
+            span = (int(span[0]), int(span[1]))  # a span of ints, as a tuple (kept if it is)
+        _hop_span(self, span)
         _hop_detail(self, detail)
 
     def to_dict(self) -> dict[str, Any]:

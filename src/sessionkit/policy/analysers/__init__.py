@@ -107,10 +107,13 @@ def finding(
     if reason is None:
         # Rule.render_reason, inlined (one call less per finding on the hot path)
         reason = rule.reason
-        if "{target}" in reason:
+        if rule.templated:
             reason = reason.replace("{target}", target if target else "the target")
     via = cmd.via
     span = cmd.span
+    # bool() and int() only for values of other types (a call each saved: hot path)
+    span_exact = cmd.span_exact
+    reading = cmd.reading
     # decision.rule_finding's record, built here directly (it is only a positional
     # pass-through; the argv comprehension is values.render_argv's, without its call)
     return _new_record(
@@ -125,11 +128,11 @@ def finding(
             rule.suggestion,
             cmd.text,
             span if span is None or type(span) is tuple else _span(span),
-            bool(cmd.span_exact),
+            span_exact if span_exact is True or span_exact is False else bool(span_exact),
             tuple([v.text if v.text is not None else render(v) for v in cmd.argv]),
             _hops(via) if via else (),
             targets if type(targets) is tuple else tuple(targets),
-            int(cmd.reading),
+            reading if type(reading) is int else int(reading),
             None,
         ),
     )
