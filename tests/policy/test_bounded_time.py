@@ -68,3 +68,12 @@ def test_deeply_nested_comma_groups_exceed_the_result_limit() -> None:
     assert _brace_expand(deep) is None
     shallow = "{," * 10 + "x" + "}" * 10
     assert _brace_expand(shallow) == [""] * 10 + ["x"]
+
+
+def test_sequences_over_the_limit_are_over_the_limit() -> None:
+    # {0..300} is not literal text: its 301 results exceed MAX_BRACE, so the brace part
+    # becomes an unknown piece (§4.5)
+    assert _brace_expand("{0..300}") is None
+    assert _brace_expand("x{0..300}y") is None
+    assert _brace_expand("{0..255}") is not None
+    assert _brace_expand("{0..10..2}") == ["0", "2", "4", "6", "8", "10"]

@@ -610,6 +610,8 @@ def _brace_range(
             if seq is None:
                 i += 1
                 continue
+            if not seq:
+                return None  # a sequence over the limit (§4.5)
             expanded = seq
         pending.append(text[start:i])
         if len(expanded) == 1:
@@ -646,6 +648,8 @@ _SEQ_RE: list[re.Pattern[str]] = []  # compiled at first use
 
 
 def _brace_sequence(inner: str) -> list[str] | None:
+    """The values of a sequence expression ``{a..b[..step]}``: None when ``inner`` is not
+    one, an empty list when it has more than MAX_BRACE values."""
     if not _SEQ_RE:
         import re
 
@@ -657,13 +661,13 @@ def _brace_sequence(inner: str) -> list[str] | None:
         a, b = ord(m.group(4)), ord(m.group(5))
         step = 1 if b >= a else -1
         if abs(b - a) + 1 > MAX_BRACE:
-            return None
+            return []
         return [chr(c) for c in range(a, b + step, step)]
     a_text, b_text = m.group(1), m.group(2)
     a, b = int(a_text), int(b_text)
     step = abs(int(m.group(3))) if m.group(3) and int(m.group(3)) else 1
     if abs(b - a) // step + 1 > MAX_BRACE:
-        return None
+        return []
     width = 0
     if (len(a_text) > 1 and a_text.lstrip("-").startswith("0")) or (
         len(b_text) > 1 and b_text.lstrip("-").startswith("0")
@@ -1458,8 +1462,9 @@ class _Walker:
         expanded = _brace_expand(encoded)
         if expanded is None:
             # more results than the limit (§4.5): the brace part becomes an unknown piece, and
-            # the known text around it stays (/etc/{…300 names} is still below /etc)
-            unknown = Param("{…}", "", None, False, (0, 0))
+            # the known text around it stays (/etc/{…300 names} is still below /etc); a brace
+            # expansion is never empty, so the piece has no empty case (like ${X:?}, §8.3)
+            unknown = Param("{…}", ":?", None, False, (0, 0))
             start = encoded.find("{")
             end = _closing_brace(encoded, start) if start >= 0 else -1
             if end < 0:
