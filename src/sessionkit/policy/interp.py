@@ -20,6 +20,7 @@ from sessionkit.policy.values import Lit, Unknown, Value, merge_pieces
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import re
     from collections.abc import Sequence
 
     from sessionkit.policy.command import Stdin
@@ -223,6 +224,9 @@ def code_sources(
 _PY_ESC = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0", "a": "\a"}
 _IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 _IDENT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$0123456789")
+# the rest of a dotted name after its first character: _IDENT characters, a "." before an
+# _IDENT_START character, "::" (one regex match instead of a loop step per character)
+_NAME_TAIL: list[re.Pattern[str]] = []  # compiled at first use
 _PAIRS = {"{": "}", "(": ")", "[": "]", "<": ">"}
 
 
@@ -321,6 +325,11 @@ def _tokens(code: str, language: str) -> list[Token]:
     n = len(code)
     hash_comments = language in ("python", "perl", "ruby", "php", "awk")
     slash_comments = language in ("js", "php")
+    if not _NAME_TAIL:
+        import re
+
+        _NAME_TAIL.append(re.compile(r"(?:[a-zA-Z_$0-9]|\.(?=[a-zA-Z_$])|::)*"))
+    name_tail = _NAME_TAIL[0].match
     while i < n and len(out) < _MAX_TOKENS:
         c = code[i]
         if c in " \t\r\n;":
@@ -341,14 +350,8 @@ def _tokens(code: str, language: str) -> list[Token]:
             i = n if j < 0 else j + 2
             continue
         if c in _IDENT_START:
-            j = i + 1
-            while j < n and (
-                code[j] in _IDENT
-                # a dotted name (a single ":" ends it: {recursive:true}, lambda x:y)
-                or (code[j] == "." and j + 1 < n and code[j + 1] in _IDENT_START)
-                or code.startswith("::", j)
-            ):
-                j += 2 if code.startswith("::", j) else 1
+            # a dotted name (a single ":" ends it: {recursive:true}, lambda x:y)
+            j = name_tail(code, i + 1).end()  # type: ignore[union-attr]
             word = code[i:j]
             # string prefixes and quote-like operators
             if (
@@ -419,6 +422,13 @@ def _py_string(code: str, i: int, prefix: str) -> tuple[Token, int]:
     delim = q * 3 if triple else q
     j = i + len(delim)
     start = j
+    # the closing quote found with str methods when no backslash (nor, in a one-line string,
+    # a newline) comes before it: the loop below steps through each character
+    stop = code.find(delim, start)
+    if stop < 0:
+        stop = n
+    if code.find("\\", start, stop) < 0 and (triple or code.find("\n", start, stop) < 0):
+        j = stop
     while j < n and not code.startswith(delim, j):
         if code[j] == "\\":
             j += 2
@@ -438,6 +448,13 @@ def _plain_string(code: str, i: int, language: str) -> tuple[Token, int]:
     n = len(code)
     q = code[i]
     j = i + 1
+    # the closing quote found with str methods when no backslash comes before it (no loop
+    # step per character); without a closing quote the string runs to the end either way
+    stop = code.find(q, j)
+    if stop < 0:
+        j = n
+    elif code.find("\\", j, stop) < 0:
+        j = stop
     while j < n and code[j] != q:
         j += 2 if code[j] == "\\" else 1
     body = code[i + 1 : j]
