@@ -946,7 +946,8 @@ class _Walker:
         span = call.node_span
         gitcfg: tuple[tuple[str, Value | None], ...] = ()
         if name == "git" or (name is not None and name[:4] == "git-"):  # no startswith: hot
-            gitcfg = self._git_config_for(call)
+            # _git_config_for's commonest case (no prefix variables) without its frame
+            gitcfg = self._git_config_for(call) if call.env else tuple(self.git_config)
         exact = ctx.exact
         if exact and not ctx.offset:
             # ctx.span and ctx.text for the top-level text, without their two frames
@@ -1225,12 +1226,13 @@ class _Walker:
     # -- simple commands -------------------------------------------------------------------
 
     def _simple(self, node: Simple, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
-        # prefix assignments
-        env_pairs: list[tuple[str, Value]] = []
-        assigned: list[tuple[Assignment, tuple[tuple[Value, ...] | None, ...]]] = []
-        for assignment in node.assignments:
-            alts = self._assignment_values(assignment, state, ctx)
-            assigned.append((assignment, alts))
+        # prefix assignments (most commands have none: then no list is built for them)
+        assigned: list[tuple[Assignment, tuple[tuple[Value, ...] | None, ...]]] | None = None
+        if node.assignments:
+            assigned = []
+            for assignment in node.assignments:
+                alts = self._assignment_values(assignment, state, ctx)
+                assigned.append((assignment, alts))
         if node.redirects:
             redirects, new_stdin, stdout_redirected = self._redirects(
                 node.redirects, state, ctx, stdin
@@ -1241,15 +1243,19 @@ class _Walker:
         if not words:
             if redirects:
                 self._redirect_record(redirects, node.span, state, ctx, new_stdin)
-            for assignment, alts in assigned:
-                self._assign(state, assignment.name, alts, ctx, assignment)
+            if assigned is not None:
+                for assignment, alts in assigned:
+                    self._assign(state, assignment.name, alts, ctx, assignment)
             return _EMPTY
-        for assignment, alts in assigned:
-            first = alts[0]
-            if first is not None and len(first) == 1:
-                env_pairs.append((assignment.name, first[0]))
-            else:
-                env_pairs.append((assignment.name, Value((Unknown("$" + assignment.name),))))
+        env_pairs: list[tuple[str, Value]] | None = None
+        if assigned is not None:
+            env_pairs = []
+            for assignment, alts in assigned:
+                first = alts[0]
+                if first is not None and len(first) == 1:
+                    env_pairs.append((assignment.name, first[0]))
+                else:
+                    env_pairs.append((assignment.name, Value((Unknown("$" + assignment.name),))))
         # alias reading of the first word; words[0].plain() without its frame
         first_text = None
         head = words[0].parts
@@ -1269,7 +1275,10 @@ class _Walker:
         ):
             self._alias_reading(node, first_text, state, ctx, stdin)
         # _env's own first test, without its frame for the commonest case
-        env = self._env(state, env_pairs) if env_pairs or state.exported else ()
+        if env_pairs is not None:
+            env = self._env(state, env_pairs)
+        else:
+            env = self._env(state, []) if state.exported else ()
         argvs = self._expand_words(words, state, ctx)
         output = _EMPTY
         if stdout_redirected:
@@ -2039,23 +2048,32 @@ class _Walker:
         if not argv:
             return _EMPTY
         head = argv[0]
-        name = canonical_name(head)
+        text = head.text
+        if text is not None and "/" not in text:
+            # canonical_name(head) for the commonest head, a bare known name, without its frame
+            lowered = text.lower()
+            if lowered[-4:] == ".exe":
+                lowered = lowered[:-4]
+            name: str | None = lowered or None
+        else:
+            name = canonical_name(head)
         if name is not None and head.pattern and _is_glob_word(head):
             name = None  # /bin/r? could be any program (§10.2)
         if name is None:
             self._emit(call, None, ctx, state)
             self._unresolved(call, state, ctx)
             return Value((Unknown("$(…)"),))
-        # a script written earlier in this command, run by path
-        if "/" in (head.text or "") or head.text is None:
+        if text is None or "/" in text:
+            # a script written earlier in this command, run by path
             content = self._file_content(head, state)
             if content is not None:
                 self._emit(call, name, ctx, state)
-                sctx = ctx.hop("written-script", call.spans[0], head.text or name)
+                sctx = ctx.hop("written-script", call.spans[0], text or name)
                 return self._payload_text(content, state.copy(), sctx, exact_at=-1, call=call)
-        funcs = state.funcs.get(head.text or "")
-        if funcs is not None and head.text is not None:
-            self._function_call(call, funcs, state, ctx)
+        if state.funcs and text is not None:
+            funcs = state.funcs.get(text)
+            if funcs is not None:
+                self._function_call(call, funcs, state, ctx)
         handler = _HANDLERS.get(name)
         if handler is not None:
             result = handler(self, call, name, state, ctx)
@@ -4370,7 +4388,7 @@ def _split_volume(v: Value) -> tuple[Value | None, str]:
 def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     argv = call.argv
-    texts = _texts(argv)
+    texts = [v.text for v in argv]  # _texts(argv) without its frame: every git command
     # global options
     i = 1
     cfg: list[tuple[str, Value]] = []
@@ -4453,7 +4471,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             run_call = call.shifted(0)
             run_call.cwd = run_cwd
         _run_argv(w, run_call, list(rest[1:]), state, gctx)
-    elif sub is not None and sub.lower() not in _git_builtins():
+    elif sub is not None and sub.lower() not in (_GIT_BUILTINS or _load_git_builtins())[0]:
         # an alias defined earlier in the command (§7.2.3); file-based aliases are the analyser's.
         # git never looks a builtin up as an alias: -c alias.status='reset --hard' status is status
         alias = None
@@ -4473,20 +4491,21 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
                 expansion = _concat(lit("git ", True), alias)
                 source = _join_text([expansion, *rest])
                 w._payload_text(source, _run_state(state, run_cwd), gctx, exact_at=-1)
-    return w._output(call, name, state)
+    return w._output(call, name, state) if w.need_output else _UNKNOWN_OUT
 
 
 _GIT_BUILTINS: list[frozenset[str]] = []
 
 
-def _git_builtins() -> frozenset[str]:
-    """The git analyser's table of builtin commands, imported on first use and then kept:
-    an import statement costs more than the lookup on every git command."""
+def _load_git_builtins() -> list[frozenset[str]]:
+    """``_GIT_BUILTINS`` holding the git analyser's table of builtin commands, imported on
+    first use and then kept: an import statement costs more than the lookup on every git
+    command (which reads ``_GIT_BUILTINS[0]`` directly once it is there)."""
     if not _GIT_BUILTINS:
         from sessionkit.policy.analysers import git as git_analyser
 
         _GIT_BUILTINS.append(git_analyser._BUILTINS)
-    return _GIT_BUILTINS[0]
+    return _GIT_BUILTINS
 
 
 def _run_state(state: _State, run_cwd: tuple[Value, ...] | None) -> _State:
