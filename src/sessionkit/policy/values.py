@@ -238,8 +238,13 @@ class Value:
         self.split = split
         text: str | None = None
         known = True
-        if len(pieces) == 1 and type(pieces[0]) is Lit:
-            text = pieces[0].text
+        if len(pieces) == 1:
+            # one piece, the commonest value: no loop over the pieces
+            kind = type(pieces[0])
+            if kind is Lit:
+                text = pieces[0].text  # type: ignore[union-attr]
+            elif kind is Unknown:
+                known = False
         else:
             all_lit = True
             for piece in pieces:
@@ -351,7 +356,12 @@ def render(value: Value) -> str:
 
 def render_argv(argv: Sequence[Value]) -> list[str]:
     """Every field rendered with :func:`render`."""
-    return [v.text if v.text is not None else render(v) for v in argv]
+    # a loop, not a comprehension: its frame costs more than the loop for a short argv
+    out: list[str] = []
+    for v in argv:
+        text = v.text
+        out.append(text if text is not None else render(v))
+    return out
 
 
 def known_prefix(value: Value) -> str:

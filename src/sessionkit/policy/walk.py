@@ -300,8 +300,19 @@ class _Ctx:
         return self.src[span[0] - base : span[1] - base] if base else self.src[span[0] : span[1]]
 
     def hop(self, kind: str, span: tuple[int, int], detail: str) -> _Ctx:
-        new = self.clone()
-        new.via = (*self.via, (kind, self.span(span), detail))
+        # self.clone() and self.span(span) written out: one frame per hop instead of three
+        new = _Ctx.__new__(_Ctx)
+        new.src = self.src
+        new.offset = off = self.offset
+        new.exact = exact = self.exact
+        new.outer = outer = self.outer
+        new.dry = self.dry
+        new.deferred = self.deferred
+        new.reading = self.reading
+        new.cond = self.cond
+        new.defined_only = self.defined_only
+        where = (span[0] + off, span[1] + off) if exact else outer
+        new.via = (*self.via, (kind, where, detail))
         if len(new.via) > MAX_DEPTH:
             raise _Limit("depth")
         return new
@@ -460,8 +471,16 @@ def _fields(atoms: list[Atom], ifs: str | None) -> list[Value]:
             kind = type(piece)
             if kind is Lit:
                 text = piece.text  # type: ignore[attr-defined]
-                if ifs and any(c in ifs for c in text):
-                    for chunk in _ifs_split(text, ifs):
+                # any(c in ifs for c in text), as C substring tests over the few IFS
+                # characters without a generator's frame
+                has_ifs = False
+                if ifs:
+                    for c in ifs:
+                        if c in text:
+                            has_ifs = True
+                            break
+                if has_ifs:
+                    for chunk in _ifs_split(text, ifs):  # type: ignore[arg-type]
                         if chunk is None:
                             if exists or cur:
                                 fields.append(Value(merge_pieces(cur), pattern, split))  # type: ignore[arg-type]
@@ -881,7 +900,8 @@ class _Walker:
         # _State((lit(self.cwd),)) without its __init__ frame (one per walk: the hot path)
         state = _new_object(_State)
         state.vars = {}
-        state.cwd = (lit(self.cwd),)
+        # lit(self.cwd), from its cache without its frame when it is there (a Value is true)
+        state.cwd = (_LIT_PLAIN.get(self.cwd) or lit(self.cwd),)
         state.oldcwd = _UNKNOWN_OLDPWD
         state.funcs = {}
         state.exported = set()
@@ -898,7 +918,15 @@ class _Walker:
         ctx.reading = 0
         if script.malformed:
             ctx.reading = 1
-        self._guarded_list(script.body, state, ctx)
+        # self._guarded_list(script.body, state, ctx), without its frame (once per walk)
+        try:
+            self._list(script.body, state, ctx, _INHERITED)
+        except _Limit as exc:
+            if self.limit is None:
+                self.limit = exc.kind
+        except RecursionError:
+            if self.limit is None:
+                self.limit = "depth"
         for number, reading in script.readings:
             rctx = _Ctx(self.command)
             rctx.reading = number
@@ -948,12 +976,16 @@ class _Walker:
         if name == "git" or (name is not None and name[:4] == "git-"):  # no startswith: hot
             # _git_config_for's commonest case (no prefix variables) without its frame
             gitcfg = self._git_config_for(call) if call.env else tuple(self.git_config)
+        # ctx.span(span) and ctx.text(span) written out, without their two frames
         exact = ctx.exact
-        if exact and not ctx.offset:
-            # ctx.span and ctx.text for the top-level text, without their two frames
-            where, text = span, ctx.src[span[0] : span[1]]
+        base = ctx.offset
+        if exact:
+            text = ctx.src[span[0] : span[1]]
+            where = (span[0] + base, span[1] + base) if base else span
         else:
-            where, text = ctx.span(span), ctx.text(span)
+            where = ctx.outer
+            src = ctx.src
+            text = src[span[0] - base : span[1] - base] if base else src[span[0] : span[1]]
         # the record built with slot stores, without Command.__init__'s frame (every field set)
         record = _new_object(Command)
         record.argv = tuple(call.argv)
@@ -1045,7 +1077,12 @@ class _Walker:
         if node.ops:
             cctx = ctx.clone()
             cctx.cond = True
-            chain = not ctx.cond and all(op == "&&" for op in node.ops)
+            chain = not ctx.cond
+            if chain:
+                for op in node.ops:  # all(op == "&&" ...) without a generator's frame
+                    if op != "&&":
+                        chain = False
+                        break
             if chain:
                 outer, self.and_ctx = self.and_ctx, cctx
                 mark = len(self.git_config)
@@ -1403,6 +1440,12 @@ class _Walker:
         combos: list[list[Value]] = [[]]
         for plist in partlists:
             alts = self._atoms(plist, state, ctx)
+            if len(alts) == 1:
+                # the commonest case, without a comprehension's frame
+                fields = _fields(alts[0], state.ifs)
+                for c in combos:
+                    c.extend(fields)
+                continue
             fields_alts = [_fields(a, state.ifs) for a in alts]
             if len(fields_alts) == 1:
                 for c in combos:
@@ -1676,7 +1719,8 @@ class _Walker:
         for k, v in enumerate(values):
             if k and sep:
                 atoms.append((Lit(sep, quoted), mode if quoted else _X))
-            atoms.extend((piece, mode) for piece in v.pieces)
+            for piece in v.pieces:  # not extend(genexpr): its frame costs more than the loop
+                atoms.append((piece, mode))
         if quoted and not atoms:
             atoms.append((None, _EQ))
         return atoms
@@ -4388,7 +4432,10 @@ def _split_volume(v: Value) -> tuple[Value | None, str]:
 def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     argv = call.argv
-    texts = [v.text for v in argv]  # _texts(argv) without its frame: every git command
+    # _texts(argv) without its frame, and a loop: a comprehension's frame costs more here
+    texts: list[str | None] = []
+    for v in argv:
+        texts.append(v.text)
     # global options
     i = 1
     cfg: list[tuple[str, Value]] = []
