@@ -169,6 +169,9 @@ _EVAL_INERT = frozenset(" \t\n;&|<>()$`'\"\\")
 # single element values (plus an unknown), whatever the subscript of a lookup
 _KEYED = "[]"
 
+_NO_NAMES: frozenset[str] = frozenset()
+_NO_IDS: frozenset[int] = frozenset()
+
 # values are immutable: one unknown previous cwd serves every walk
 _UNKNOWN_OLDPWD = (Value((Unknown("$OLDPWD"),)),)
 
@@ -189,11 +192,12 @@ class _State:
 
     def copy(self) -> _State:
         new = _State.__new__(_State)
-        new.vars = dict(self.vars)
+        # .copy() rather than dict(...)/set(...): a method call costs less than a type call
+        new.vars = self.vars.copy()
         new.cwd = self.cwd
         new.oldcwd = self.oldcwd
-        new.funcs = dict(self.funcs)
-        new.exported = set(self.exported)
+        new.funcs = self.funcs.copy()
+        new.exported = self.exported.copy()
         new.pos = self.pos
         new.ifs = self.ifs
         return new
@@ -859,8 +863,10 @@ class _Walker:
         self.limit: str | None = None
         self.errors: list[tuple[str, tuple[int, int]]] = []
         self.aliases: dict[str, tuple[Value, tuple[int, int]]] = {}
-        self.used_aliases: set[str] = set()
-        self.used_funcs: set[int] = set()
+        # the three name sets start as the shared empty frozenset and are replaced, never
+        # changed in place, on their rare updates: no set() call per walk for each
+        self.used_aliases: frozenset[str] = _NO_NAMES
+        self.used_funcs: frozenset[int] = _NO_IDS
         # the function calls being expanded right now: (id of the definition, arguments)
         self.active_calls: list[tuple[int, tuple[Value, ...]]] = []
         self.defined: list[tuple[str, FunctionDef, _State, _Ctx]] = []
@@ -871,7 +877,7 @@ class _Walker:
         self.git_config: list[tuple[str, Value | None]] = []
         self.fresh = 0
         self.procsubs: dict[int, Value] = {}
-        self.in_alias: set[str] = set()
+        self.in_alias: frozenset[str] = _NO_NAMES
         # > 0 while some consumer reads the current command's output (pipe, substitution,
         # redirection into a file): outputs are computed only then
         self.need_output = 0
@@ -1060,7 +1066,16 @@ class _Walker:
                 bctx.deferred = True
                 out = self._and_or(item, state, bctx, stdin)
             else:
-                out = self._and_or(item, state, ctx, stdin)
+                first = item.items[0].commands
+                if not item.ops and len(first) == 1 and type(first[0]) is Simple:
+                    # _and_or's commonest item, one simple command, without its frame
+                    before = state.cwd
+                    out = self._simple(first[0], state, ctx, stdin)
+                    if state.cwd != before:
+                        # a failed cd leaves the old cwd in place (§5.5), as in _and_or
+                        state.cwd = _dedupe_values(state.cwd + before)
+                else:
+                    out = self._and_or(item, state, ctx, stdin)
             if self.need_output:
                 output = _concat(output, out)
         return output
@@ -2183,7 +2198,7 @@ class _Walker:
                 return
         if key in self.used_funcs and len(ctx.via) > 8:
             return
-        self.used_funcs.add(key)
+        self.used_funcs = self.used_funcs | {key}
         self._spend_payload()
         fctx = ctx.hop("function", call.node_span, node.name)  # type: ignore[attr-defined]
         fstate = state.copy()
@@ -2198,7 +2213,7 @@ class _Walker:
         self, node: Simple, name: str, state: _State, ctx: _Ctx, stdin: Stdin
     ) -> None:
         value, _ = self.aliases[name]
-        self.used_aliases.add(name)
+        self.used_aliases = self.used_aliases | {name}
         self._spend_payload()
         words = node.words
         k = 1
@@ -2207,17 +2222,17 @@ class _Walker:
             following = words[k].plain()
             if following is None or following not in self.aliases or following == name:
                 break
-            self.used_aliases.add(following)
+            self.used_aliases = self.used_aliases | {following}
             value = _concat(value, self.aliases[following][0])
             k += 1
         rest_text = ctx.text((words[k].span[0], node.span[1])) if len(words) > k else ""
         text = _concat(value, lit(" " + rest_text, True)) if rest_text else value
         actx = ctx.hop("alias", node.span, name)
-        self.in_alias.add(name)
+        self.in_alias = self.in_alias | {name}
         try:
             self._payload_text(text, state, actx, exact_at=-1, stdin=stdin)
         finally:
-            self.in_alias.discard(name)
+            self.in_alias = self.in_alias - {name}
 
     def _spend_payload(self) -> None:
         self.payloads += 1
