@@ -817,6 +817,8 @@ def _has_true(arg: list[Token], key: str) -> bool:
 
 def _fold_module_calls(tokens: list[Token]) -> list[Token]:
     """``require('m').f`` and ``__import__('m').f`` become the dotted name ``m.f``."""
+    if ("name", "require") not in tokens and ("name", "__import__") not in tokens:
+        return tokens  # nothing to fold, the commonest case: no Python loop over the tokens
     out: list[Token] = []
     k = 0
     n = len(tokens)

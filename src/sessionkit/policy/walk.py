@@ -854,6 +854,31 @@ def _home_value() -> Value:
 
 
 class _Walker:
+    __slots__ = (
+        "_home",
+        "active_calls",
+        "alias_defs",
+        "aliases",
+        "and_ctx",
+        "command",
+        "cwd",
+        "defined",
+        "errors",
+        "files",
+        "fresh",
+        "git_config",
+        "in_alias",
+        "limit",
+        "moved",
+        "need_output",
+        "out",
+        "payload_chars",
+        "payloads",
+        "procsubs",
+        "used_aliases",
+        "used_funcs",
+    )
+
     def __init__(self, command: str, cwd: str) -> None:
         self.command = command
         self.out: list[Command] = []
