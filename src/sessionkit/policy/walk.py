@@ -2919,6 +2919,15 @@ def _h_read(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Val
     targets = names or ([] if array else ["REPLY"])
     if text is None:
         producer = stdin.producer if stdin.kind == "pipe" else None
+        if producer is None and stdin.kind == "file":
+            # `done < <(git ls-files -o)` carries its producer in the content; a file the
+            # command cannot see (`done < list`) is an unbounded list, as for xargs (§7.3)
+            if content is not None:
+                for piece in content.pieces:
+                    if type(piece) is Unknown and piece.producer is not None:
+                        producer = piece.producer
+            if producer is None:
+                producer = Producer("unknown", None, "stdin")
         for n in targets + ([array] if array else []):
             if producer is not None and producer.kind != "literal":
                 # `git ls-files -o | while read f; do rm "$f"; done`: what f holds is a line
