@@ -136,6 +136,19 @@ def _inside(path: str, base: str) -> bool:
     return path == base or path[: len(base) + 1] == base + "/"
 
 
+_Bases = tuple[tuple[str, str, int], ...]
+
+
+def _slashed(bases: Iterable[str]) -> _Bases:
+    """``(base, base + "/", its length)`` for each base (``/`` stays ``/``): the prefix tests
+    of ``_inside`` as one slice comparison each, for absolute paths."""
+    out = []
+    for base in bases:
+        base_s = base if base == "/" else base + "/"
+        out.append((base, base_s, len(base_s)))
+    return tuple(out)
+
+
 def _below(path: str, base: str) -> bool:
     """``path`` is strictly below ``base``."""
     if base == "/":
@@ -366,6 +379,8 @@ class PathJudge:
         self._dot_git_file_l: str | None = None
         self._worktrees_l: tuple[str, ...] | None = None
         self._worktrees_known = True  # set with _worktrees_l
+        self._slashed: tuple[_Bases, _Bases, _Bases] | None = None  # see bases_slashed
+        self._temp_slashed: _Bases | None = None
         self._temp_roots: tuple[str, ...] | None = None
         self._real: dict[str, str] = {}
 
@@ -385,6 +400,7 @@ class PathJudge:
         clone.cwd = cwd
         if self.root is None:
             clone._roots_l = None
+            clone._slashed = None
         return clone
 
     # -- lazily computed facts -------------------------------------------------------------
@@ -443,11 +459,26 @@ class PathJudge:
             self._temp_roots = tuple(dict.fromkeys(roots))
         return self._temp_roots
 
+    def bases_slashed(self) -> tuple[_Bases, _Bases, _Bases]:
+        """The roots, git dirs and other worktrees as ``_slashed`` triples, built once."""
+        if self._slashed is None:
+            self._slashed = (
+                _slashed(self.roots_l()),
+                _slashed(self.git_dirs_l()),
+                _slashed(self.worktrees_l()),
+            )
+        return self._slashed
+
     def temp_root_of(self, path: str) -> str | None:
         """The temp root that ``path`` is or lies in, or None."""
         best: str | None = None
-        for root in self.temp_roots():
-            if _inside(path, root) and (best is None or len(root) > len(best)):
+        temps = self._temp_slashed
+        if temps is None:
+            temps = self._temp_slashed = _slashed(self.temp_roots())
+        slash = path + "/"
+        for root, root_s, n in temps:
+            # _inside(path, root) for an absolute path, as one slice comparison
+            if slash[:n] == root_s and (best is None or len(root) > len(best)):
                 best = root
         match = _mac_temp().match(path)
         if match and (best is None or len(match.group(0)) > len(best)):
@@ -629,40 +660,36 @@ class PathJudge:
     def classify(self, path: str, *, pattern: bool = False) -> tuple[str, str | None]:
         """(rule id, anchor) for a normalised absolute path, per the table of §8.2."""
         path_l = path.lower()
+        # _inside() written out as one slice comparison against "base/" forms built once
+        # (bases_slashed), for this absolute path: base at or below path is
+        # base_s[:m] == slash_l, path at or below base is slash_l[:n] == base_s (hot path)
+        slash_l = path_l + "/"
+        m = len(slash_l)
         # step 1: / , home, an ancestor of home (or everything directly in one of them)
-        if path == "/" or _inside(self.home_l, path_l):
+        home_l = self.home_l
+        if path == "/" or home_l == path_l or home_l[:m] == slash_l:
             return "rm-recursive-root", None
         if pattern:
             head_l, _, tail = path_l.rpartition("/")
             head_l = head_l or "/"
-            if _bare_wildcard(tail) and _inside(self.home_l, head_l):
+            if _bare_wildcard(tail) and _inside(home_l, head_l):
                 return "rm-recursive-root", None
-        # the lazily computed facts read from their caches once computed (one method call
-        # less each per operand: the hot path)
-        roots = self._roots_l
-        if roots is None:
-            roots = self.roots_l()
-        git_dirs = self._git_dirs_l
-        if git_dirs is None:
-            git_dirs = self.git_dirs_l()
-        worktrees = self._worktrees_l
-        if worktrees is None:
-            worktrees = self.worktrees_l()
+        roots, git_dirs, worktrees = self._slashed or self.bases_slashed()
         # step 2: the repository root or an ancestor
-        for root_l in roots:
-            if _inside(root_l, path_l):
+        for _root_l, root_s, _n in roots:
+            if root_s[:m] == slash_l:
                 return "rm-recursive-repo-root", None
         # step 3: git's own data
-        for git_l in git_dirs:
-            if _inside(path_l, git_l):
+        for git_l, git_s, n in git_dirs:
+            if slash_l[:n] == git_s:
                 if path_l.endswith(".lock"):
                     return "git-lock-remove", git_l
                 return "rm-git-dir", git_l
         if self._dot_git_file_l is not None and path_l == self._dot_git_file_l:
             return "rm-git-dir", None
         # step 4: another registered worktree, or a directory containing one
-        for wt_l in worktrees:
-            if _inside(wt_l, path_l):
+        for wt_l, wt_s, _n in worktrees:
+            if wt_s[:m] == slash_l:
                 return "rm-worktree", wt_l
             if path_l == wt_l + "/.git":
                 return "rm-git-dir", None  # that worktree's .git file (step 3)
@@ -673,9 +700,9 @@ class PathJudge:
         # step 5: a fresh mktemp path
         if path[:_FRESH_LEN] == FRESH_PREFIX:
             return "rm-temp", "/" + path.split("/")[1]
-        inside = None  # _inside_root, inlined
-        for root_l in roots:
-            if _inside(path_l, root_l):
+        inside = None  # _inside_root, written out
+        for root_l, root_s, n in roots:
+            if slash_l[:n] == root_s:
                 inside = root_l
                 break
         if inside is not None:
