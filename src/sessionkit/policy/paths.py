@@ -159,10 +159,11 @@ def _below(path: str, base: str) -> bool:
 def normalise(path: str) -> str:
     """Lexical normalisation of an absolute path (``.``, ``..``, repeated ``/``)."""
     if (
-        path[:1] == "/"  # slices, not startswith/endswith: cheaper on this hot path
+        path  # then indexing, not startswith/endswith or slices: cheaper on this hot path
+        and path[0] == "/"
         and "//" not in path
         and "/." not in path
-        and (path[-1:] != "/" or path == "/")
+        and (path[-1] != "/" or path == "/")
     ):
         return path  # already normal: the common case
     stack: list[str] = []
@@ -728,8 +729,12 @@ class PathJudge:
     def _classify_in_repo(self, rel: str, pattern: bool) -> tuple[str, str | None]:
         """Steps 6-9 for a path strictly inside R, ``rel`` relative to R."""
         config = self.config
-        if config.allowed_relative(rel):
+        if config.allow_delete and config.allowed_relative(rel):
             return "rm-allowed-path", rel
+        # is_artefact_name's tests written out for the literal components (hot path)
+        names = config.artefact_names
+        suffixes = config.glob_suffixes
+        others = config.other_globs
         comps = rel.split("/")
         last = len(comps) - 1
         for i, comp in enumerate(comps):
@@ -740,7 +745,11 @@ class PathJudge:
                 if i == last:
                     return ("rm-recursive-repo-root" if i == 0 else "rm-recursive-source"), None
                 continue
-            if config.is_artefact_name(comp):
+            if (
+                comp in names
+                or comp.endswith(suffixes)
+                or (others and config.is_artefact_name(comp))
+            ):
                 return "rm-artefact", "/".join(comps[: i + 1])
         for artefact_path in config.artefact_paths:
             if rel == artefact_path or rel.startswith(artefact_path + "/"):
