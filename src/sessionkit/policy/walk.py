@@ -949,15 +949,7 @@ class _Walker:
         ctx.reading = 0
         if script.malformed:
             ctx.reading = 1
-        # self._guarded_list(script.body, state, ctx), without its frame (once per walk)
-        try:
-            self._list(script.body, state, ctx, _INHERITED)
-        except _Limit as exc:
-            if self.limit is None:
-                self.limit = exc.kind
-        except RecursionError:
-            if self.limit is None:
-                self.limit = "depth"
+        self._guarded_list(script.body, state, ctx)
         for number, reading in script.readings:
             rctx = _Ctx(self.command)
             rctx.reading = number
