@@ -428,7 +428,7 @@ def command_word_pattern(word: Value) -> str:
     for piece in word.pieces:
         if type(piece) is Lit:
             text = piece.text
-            escaped = "".join("[" + c + "]" if c in "*?[" else c for c in text)
+            escaped = "".join("[" + c + "]" if c in GLOB_CHARS else c for c in text)
             pattern_parts.append(text if (word.pattern and not piece.quoted) else escaped)
         else:
             pattern_parts.append("*")
@@ -447,7 +447,8 @@ def pattern_agrees(pattern: str, candidate: str) -> bool:
     ``fnmatch`` is not used: its translation is quadratic in the number of unmatched ``[``,
     and a command word can be 262,144 of them (§4). This matcher reads the pattern once
     and matches in O(len(pattern) × len(candidate))."""
-    tokens = _glob_tokens(pattern)
+    size = len(candidate)
+    tokens = _glob_tokens(pattern, size)
     if tokens is None:
         return False
     if _glob_match(tokens, candidate):
@@ -455,18 +456,15 @@ def pattern_agrees(pattern: str, candidate: str) -> bool:
     lowered = pattern.lower()
     if lowered == pattern:
         return False
-    tokens = _glob_tokens(lowered)
+    tokens = _glob_tokens(lowered, size)
     return tokens is not None and _glob_match(tokens, candidate)
 
 
-# longest candidate name: a pattern needing more characters than this never agrees
-_CANDIDATE_CHARS = 8
-
-
-def _glob_tokens(pattern: str) -> list[str | tuple[bool, str] | None] | None:
+def _glob_tokens(pattern: str, size: int) -> list[str | tuple[bool, str] | None] | None:
     """The pattern as tokens, in one pass: None for ``*``, a 1-char string for a literal
-    or ``?`` (``""``), (negated, members) for a bracket class. None when the pattern needs
-    more characters than any candidate has (fnmatch's bracket rules)."""
+    or ``?`` (``""``), (negated, members) for a bracket class (fnmatch's bracket rules).
+    None when the pattern needs more than ``size`` characters: it matches no name of that
+    length, and the pass stops early."""
     tokens: list[str | tuple[bool, str] | None] = []
     needed = 0
     n = len(pattern)
@@ -480,7 +478,7 @@ def _glob_tokens(pattern: str) -> list[str | tuple[bool, str] | None] | None:
                 tokens.append(None)
             continue
         needed += 1
-        if needed > _CANDIDATE_CHARS:
+        if needed > size:
             return None
         if c == "?":
             tokens.append("")
