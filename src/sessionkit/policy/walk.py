@@ -162,8 +162,8 @@ def _may_be_device(target: Value, cwd: tuple[Value, ...]) -> bool:
 
 
 _COLON = Value((Lit(":"),))
-# characters that make an eval reading differ from the plain command reading
-_EVAL_INERT = frozenset(" \t\n;&|<>()$`'\"\\")
+# shell syntax: a word holding none reads the same under eval as in the plain command reading
+_EVAL_SYNTAX = frozenset(" \t\n;&|<>()$`'\"\\")
 
 # state.vars[NAME + _KEYED] marks NAME as an array assigned by subscripts: its alternatives are
 # single element values (plus an unknown), whatever the subscript of a lookup
@@ -514,7 +514,7 @@ def _fields(atoms: list[Atom], ifs: str | None) -> list[Value]:
 
 
 def _element_assigned(
-    state: _State, name: str, index: object, alts: tuple[tuple[Value, ...] | None, ...]
+    state: _State, name: str, index: Word, alts: tuple[tuple[Value, ...] | None, ...]
 ) -> tuple[tuple[Value, ...], ...] | None:
     """The alternatives of array NAME after ``NAME[i]=v``, when they stay known: one known
     value, a literal subscript that replaces an element or appends the next one, and every
@@ -522,7 +522,7 @@ def _element_assigned(
     otherwise (the caller's keyed reading)."""
     if len(alts) != 1 or alts[0] is None or len(alts[0]) != 1:
         return None
-    text = index.plain()  # type: ignore[attr-defined]
+    text = index.plain()
     if text is None or not text.isdigit() or (name + _KEYED) in state.vars:
         return None
     i = int(text)
@@ -1479,11 +1479,7 @@ class _Walker:
                     c.extend(fields)
                 continue
             fields_alts = [_fields(a, state.ifs) for a in alts]
-            if len(fields_alts) == 1:
-                for c in combos:
-                    c.extend(fields_alts[0])
-            else:
-                combos = [c + f for c in combos for f in fields_alts][:MAX_ALTS]
+            combos = [c + f for c in combos for f in fields_alts][:MAX_ALTS]
         return combos
 
     def _decl_operand(self, word: Word, state: _State, ctx: _Ctx) -> list[list[Value]]:
@@ -2189,7 +2185,7 @@ class _Walker:
             cctx = ctx.hop("unresolved-command", span, "bash")
             self._payload_text(rest[1], state.copy(), cctx, exact_at=call.spans[2][0])
         if any(
-            v.text is not None and not _EVAL_INERT.isdisjoint(v.text) for v in rest
+            v.text is not None and not _EVAL_SYNTAX.isdisjoint(v.text) for v in rest
         ) and pattern_agrees(pattern, "eval"):
             # eval joins its words and runs them as shell code: only words holding shell
             # syntax read differently from the empty reading above
@@ -2915,9 +2911,7 @@ def _h_read(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Val
             # `done < <(git ls-files -o)` carries its producer in the content; a file the
             # command cannot see (`done < list`) is an unbounded list, as for xargs (§7.3)
             if content is not None:
-                for piece in content.pieces:
-                    if type(piece) is Unknown and piece.producer is not None:
-                        producer = piece.producer
+                producer = _carried_producer(content)
             if producer is None:
                 producer = Producer("unknown", None, "stdin")
         for n in targets + ([array] if array else []):
@@ -3623,6 +3617,8 @@ def _items(
     ``parallel``), where blanks do not separate items; ``eof``: xargs's end-of-file string
     (``-E``), an item that ends the input (ignored with ``-0`` and ``-d``, as GNU xargs
     does)."""
+    if null or delim:
+        eof = None
     content: Value | None
     producer: Producer | None = None
     if arg_file is not None:
@@ -3648,25 +3644,33 @@ def _items(
                 raw = shlex.split(text, posix=True)
             except ValueError:
                 raw = text.split()
-        if eof is not None and not null and not delim and eof in raw:
+        if eof is not None and eof in raw:
             raw = raw[: raw.index(eof)]
         return [lit(t, True) for t in raw[:4096]]
     if content is not None and all(type(p) is Lit or type(p) is Sym for p in content.pieces):
         sep = "\0" if null else (delim[:1] if delim else ("\n" if lines else None))
         items = _symbolic_items(content, sep)
-        if eof is not None and not null and not delim:
+        if eof is not None:
             texts = [v.text for v in items]
             if eof in texts:
                 items = items[: texts.index(eof)]
         return items
     if content is not None:
-        for piece in content.pieces:
-            if type(piece) is Unknown and piece.producer is not None:
-                producer = piece.producer
+        producer = _carried_producer(content) or producer
     if producer is None and call.stdin.kind in ("inherited", "file"):
         # the agent's stdin, or a file the command cannot see (`< list`): an unbounded list
         producer = Producer("unknown", None, "stdin")
     return [Value((Unknown("item", True, producer),))]
+
+
+def _carried_producer(content: Value) -> Producer | None:
+    """The producer an unknown piece of ``content`` carries (the last one's): the input
+    ``< <(git ls-files -o)`` or ``-a <(find …)`` reads is that command's output."""
+    producer = None
+    for piece in content.pieces:
+        if type(piece) is Unknown and piece.producer is not None:
+            producer = piece.producer
+    return producer
 
 
 def _symbolic_items(content: Value, sep: str | None) -> list[Value]:
