@@ -49,6 +49,9 @@ def test_full_size_inputs_finish_in_bounded_time(name: str) -> None:
         gc.enable()
     print(f"{name}: {len(command)} chars, {elapsed * 1000:.0f} ms, {decision.action}")
     assert elapsed < BOUND_SECONDS, f"{name}: {elapsed:.2f} s"
+    # analysed in full, not cut short by a limit (§4.5: that would block with parse-limit):
+    # none of these words can name a destructive program
+    assert decision.action == "allow", decision
 
 
 def test_brace_expansion_keeps_bash_results() -> None:
