@@ -550,11 +550,12 @@ def rule_finding(
             suggestion,
             segment,
             span if span is None or type(span) is tuple else _span(span),
-            bool(span_exact),
+            # bool() and int() only for values of other types (a call each saved: hot path)
+            span_exact if span_exact is True or span_exact is False else bool(span_exact),
             argv,
             _hops(via) if via else (),
             targets,
-            int(reading),
+            reading if type(reading) is int else int(reading),
             None,
         ),
     )

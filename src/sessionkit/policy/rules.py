@@ -32,7 +32,6 @@ class Rule:
         "reason",
         "session_config_downgradable",
         "suggestion",
-        "templated",
         "title",
     )
 
@@ -48,7 +47,6 @@ class Rule:
     session_config_downgradable: bool
     floor: bool
     aliases: tuple[str, ...]
-    templated: bool  # the reason has a "{target}" place (render_reason's test, made once)
 
     def __init__(
         self,
@@ -79,7 +77,6 @@ class Rule:
             ("session_config_downgradable", session_config_downgradable),
             ("floor", floor),
             ("aliases", aliases),
-            ("templated", "{target}" in reason),
         ):
             _set(self, name, value)
 
@@ -91,7 +88,7 @@ class Rule:
 
     def render_reason(self, target: str | None = None) -> str:
         """The reason sentence, naming ``target`` where the template has a place for it."""
-        if not self.templated:
+        if "{target}" not in self.reason:
             return self.reason
         return self.reason.replace("{target}", target if target else "the target")
 

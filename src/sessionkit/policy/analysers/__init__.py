@@ -11,9 +11,9 @@ Hot path: standard library only.
 
 from __future__ import annotations
 
-from sessionkit.policy.decision import Finding, _hops, _new_record, _span
+from sessionkit.policy.decision import Finding, rule_finding
 from sessionkit.policy.rules import RULES
-from sessionkit.policy.values import render
+from sessionkit.policy.values import render_argv
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -104,37 +104,20 @@ def finding(
     """A built-in finding for ``cmd`` with the rule's reason and suggestion filled in."""
     rule = RULES[rule_id]
     default = rule.default_action
-    if reason is None:
-        # Rule.render_reason, inlined (one call less per finding on the hot path)
-        reason = rule.reason
-        if rule.templated:
-            reason = reason.replace("{target}", target if target else "the target")
-    via = cmd.via
-    span = cmd.span
-    # bool() and int() only for values of other types (a call each saved: hot path)
-    span_exact = cmd.span_exact
-    reading = cmd.reading
-    # decision.rule_finding's record, built here directly (it is only a positional
-    # pass-through; the argv comprehension is values.render_argv's, without its call)
-    return _new_record(
-        Finding,
-        (
-            rule.id,
-            rule.group,
-            default if action is None else action,
-            default,
-            "builtin",
-            reason,
-            rule.suggestion,
-            cmd.text,
-            span if span is None or type(span) is tuple else _span(span),
-            span_exact if span_exact is True or span_exact is False else bool(span_exact),
-            tuple([v.text if v.text is not None else render(v) for v in cmd.argv]),
-            _hops(via) if via else (),
-            targets if type(targets) is tuple else tuple(targets),
-            reading if type(reading) is int else int(reading),
-            None,
-        ),
+    return rule_finding(
+        rule.id,
+        rule.group,
+        default if action is None else action,
+        default,
+        rule.render_reason(target) if reason is None else reason,
+        rule.suggestion,
+        cmd.text,
+        cmd.span,
+        cmd.span_exact,
+        tuple(render_argv(cmd.argv)),
+        cmd.via,
+        targets if type(targets) is tuple else tuple(targets),
+        cmd.reading,
     )
 
 
