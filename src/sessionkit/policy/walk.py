@@ -378,17 +378,14 @@ def _shell_word(value: Value) -> Value:
         if type(piece) is Lit:
             text = piece.text
             if value.pattern and not piece.quoted:
-                run: list[str] = []
-                for c in text + "*":  # a sentinel glob character flushes the last run
-                    if c in "*?[]":
-                        if run:
-                            chunk = "".join(run).replace("'", "'\\''")
-                            out.append(Lit("'" + chunk + "'", True))
-                            run = []
-                        out.append(Lit(c, True))
-                    else:
-                        run.append(c)
-                out.pop()  # the sentinel
+                import re
+
+                # split at the glob characters (kept, at the odd positions): they stay bare
+                for k, part in enumerate(re.split(r"([*?[\]])", text)):
+                    if k % 2:
+                        out.append(Lit(part, True))
+                    elif part:
+                        out.append(Lit("'" + part.replace("'", "'\\''") + "'", True))
             elif text:
                 out.append(Lit("'" + text.replace("'", "'\\''") + "'", True))
         else:
