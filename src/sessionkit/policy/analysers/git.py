@@ -308,32 +308,30 @@ def parse(args: Sequence[Value], tbl: OptionTable) -> Parsed:
                 i += 1
             result.opts.append((canonical, opt_value, enabled))
             continue
-        if text[:1] == "-" and len(text) > 1:
-            j = 1
-            while j < len(text):
-                ch = text[j]
-                j += 1
-                if ch == "h" and "h" not in tbl.shorts:
-                    result.help = True
-                    continue
-                long = tbl.shorts.get(ch)
-                if long is None:
-                    result.unknown.append("-" + ch)
-                    continue
-                takes = tbl.longs.get(long, "")
-                if takes:
-                    rest = text[j:]
-                    if rest:
-                        result.opts.append((long, Value((Lit(rest),)), True))
-                    elif takes == "=" and i < n:
-                        result.opts.append((long, args[i], True))
-                        i += 1
-                    else:
-                        result.opts.append((long, None, True))
-                    break
-                result.opts.append((long, None, True))
-            continue
-        result.operands.append(value)
+        # a short option or a bundle (text is '-' and at least one more character)
+        j = 1
+        while j < len(text):
+            ch = text[j]
+            j += 1
+            if ch == "h" and "h" not in tbl.shorts:
+                result.help = True
+                continue
+            long = tbl.shorts.get(ch)
+            if long is None:
+                result.unknown.append("-" + ch)
+                continue
+            takes = tbl.longs.get(long, "")
+            if takes:
+                rest = text[j:]
+                if rest:
+                    result.opts.append((long, Value((Lit(rest),)), True))
+                elif takes == "=" and i < n:
+                    result.opts.append((long, args[i], True))
+                    i += 1
+                else:
+                    result.opts.append((long, None, True))
+                break
+            result.opts.append((long, None, True))
     return result
 
 
@@ -1410,13 +1408,11 @@ def _rule_reflog(inv: Invocation, args: Sequence[Value], ctx: Context) -> list[F
 
 def _rule_gc(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
-    # the last --prune/--no-prune wins: `--prune=now --prune=never` prunes nothing
-    last: tuple[Value | None, bool] = (None, False)
-    for opt, value, enabled in parsed.opts:
-        if opt == "prune":
-            last = (value, enabled)
-    value, enabled = last
-    if enabled and value is not None:
+    # the last --prune wins (`--prune=now --prune=never` prunes nothing); values() holds
+    # the ones after the last --no-prune; a bare --prune keeps the default grace period
+    prunes = parsed.values("prune")
+    value = prunes[-1] if prunes else None
+    if value is not None:
         text = value.text
         if text is None or text.strip().lower() != "never":
             return [finding(cmd, "git-gc-prune", target=text)]
