@@ -502,7 +502,7 @@ def _glob_tokens(pattern: str, size: int) -> list[str | tuple[bool, str] | None]
             while m < len(body):
                 if m + 2 < len(body) and body[m + 1] == "-":
                     lo, hi = body[m], body[m + 2]
-                    if lo <= hi:
+                    if lo <= hi:  # capped at 127: candidate names are ASCII
                         members.extend(chr(x) for x in range(ord(lo), min(ord(hi), 127) + 1))
                     m += 3
                 else:
