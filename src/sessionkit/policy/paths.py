@@ -652,12 +652,6 @@ class PathJudge:
                 return anchor
         return None
 
-    def _inside_root(self, path_l: str) -> str | None:
-        for root_l in self.roots_l():
-            if _inside(path_l, root_l):
-                return root_l
-        return None
-
     def classify(self, path: str, *, pattern: bool = False) -> tuple[str, str | None]:
         """(rule id, anchor) for a normalised absolute path, per the table of §8.2."""
         path_l = path.lower()
@@ -701,7 +695,8 @@ class PathJudge:
         # step 5: a fresh mktemp path
         if path[:_FRESH_LEN] == FRESH_PREFIX:
             return "rm-temp", "/" + path.split("/")[1]
-        inside = None  # _inside_root, written out
+        # steps 6-9: strictly inside the repository (step 2 took R itself and its ancestors)
+        inside = None
         for root_l, root_s, n in roots:
             if slash_l[:n] == root_s:
                 inside = root_l
