@@ -251,7 +251,7 @@ def _rm(cmd: Command, ctx: Context) -> list[Finding]:
                 continue
         if opts.recursive:
             verdict = ctx.judge.judge(value, cmd.cwd)
-            if verdict.rule_id in _EMPTY_CASE_RULES:  # _empty_default's own first test
+            if verdict.rule_id in _EMPTY_CASE_RULES:  # tested here: no call for the others
                 verdict = _empty_default(verdict, cmd)
             out.add(verdict.rule_id, verdict.target)
         else:
@@ -263,9 +263,8 @@ _EMPTY_CASE_RULES = frozenset(("rm-recursive-root", "rm-recursive-repo-root", "r
 
 
 def _empty_default(verdict: Verdict, cmd: Command) -> Verdict:
-    """A record read with a parameter's default (``${X:-/}``) is the empty case (§8.3)."""
-    if verdict.rule_id not in _EMPTY_CASE_RULES:
-        return verdict
+    """A record read with a parameter's default (``${X:-/}``) is the empty case (§8.3); for
+    a verdict of ``_EMPTY_CASE_RULES`` (the caller tests that)."""
     operand = verdict.target.operand
     from_default = any(hop[0] == "variable" for hop in cmd.via) or (
         # the walker yields the default's reading as a plain literal; its source text still
