@@ -80,3 +80,24 @@ def test_sequences_over_the_limit_are_over_the_limit() -> None:
     assert _brace_expand("x{0..300}y") is None
     assert _brace_expand("{0..255}") is not None
     assert _brace_expand("{0..10..2}") == ["0", "2", "4", "6", "8", "10"]
+
+
+@pytest.mark.parametrize("words", [5, 12, 1000])
+def test_unresolved_word_chains_take_linear_time(words: int) -> None:
+    # each unresolved command word is read as empty and as the candidates of §10.2; the
+    # xargs reading is made once per chain, so `$V0 $V1 … ls` is not read 2**n ways
+    command = " ".join(f"$V{i}" for i in range(words)) + " rm -rf build"
+    start = time.process_time()
+    decision = check_command(command, cwd=CWD)
+    elapsed = time.process_time() - start
+    assert elapsed < BOUND_SECONDS, f"{words} words: {elapsed:.2f} s"
+    # short chains are judged in full (the xargs reading of `rm -rf build` takes the
+    # agent's stdin: rm-piped-targets); a thousand words reach the depth limit (parse-limit)
+    assert decision.action == "block", decision
+    assert decision.rule_id == ("rm-piped-targets" if words < 20 else "parse-limit"), decision
+
+
+def test_xargs_reading_is_made_once_per_unresolved_chain() -> None:
+    # `$A $B rm src` with B as xargs is A's xargs reading with B empty: still caught
+    decision = check_command("echo src | $A $B rm -rf", cwd=CWD)
+    assert decision.action == "block", decision

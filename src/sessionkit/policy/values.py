@@ -447,6 +447,8 @@ def pattern_agrees(pattern: str, candidate: str) -> bool:
     ``fnmatch`` is not used: its translation is quadratic in the number of unmatched ``[``,
     and a command word can be 262,144 of them (§4). This matcher reads the pattern once
     and matches in O(len(pattern) × len(candidate))."""
+    if pattern == "*":
+        return True  # a wholly unknown word (`$X`, a crontab's `*`): the commonest case
     size = len(candidate)
     tokens = _glob_tokens(pattern, size)
     if tokens is None:

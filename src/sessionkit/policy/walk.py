@@ -2188,8 +2188,13 @@ class _Walker:
             # syntax read differently from the empty reading above
             ectx = ctx.hop("unresolved-command", span, "eval")
             self._payload_text(_join_text(rest), state.copy(), ectx, exact_at=-1)
-        if pattern_agrees(pattern, "xargs"):
-            # xargs runs its operands as a command, with items read from stdin (§6.5)
+        if pattern_agrees(pattern, "xargs") and not any(
+            hop[0] == "unresolved-command" for hop in ctx.via
+        ):
+            # xargs runs its operands as a command, with items read from stdin (§6.5). Only
+            # the first unresolved word of a chain is read so: `$A $B cmd` with B as xargs is
+            # A's xargs reading with B empty, and a reading per word would double the work
+            # per word (`$A $B $C … cmd`, a crontab line's five `*`)
             xcall = call.shifted(0)
             xcall.argv[0] = lit("xargs")
             self._exec(xcall, state.copy(), ctx.hop("unresolved-command", span, "xargs"))
