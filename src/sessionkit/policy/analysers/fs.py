@@ -48,18 +48,19 @@ _new_object = object.__new__  # slot stores without an __init__ frame (hot path)
 
 
 class RmOptions:
+    """rm's parsed options; built only by ``parse_rm``, by slot stores (no ``__init__``)."""
+
     __slots__ = ("inert", "interactive", "operands", "recursive")
 
-    def __init__(self) -> None:
-        self.recursive = False
-        self.interactive = False
-        self.inert = False
-        self.operands: list[Value] = []
+    recursive: bool
+    interactive: bool
+    inert: bool  # --help/--version: nothing is deleted
+    operands: list[Value]
 
 
 def parse_rm(args: Sequence[Value]) -> RmOptions:
     """rm's options anywhere before ``--`` (GNU), bundles and unique long prefixes."""
-    # RmOptions() without its __init__ frame (one per rm command: the hot path)
+    # slot stores, not an __init__ frame (one per rm command: the hot path)
     opts = _new_object(RmOptions)
     opts.recursive = False
     opts.interactive = False

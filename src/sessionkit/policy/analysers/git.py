@@ -172,14 +172,13 @@ class Parsed:
 
     __slots__ = ("ambiguous", "dashdash", "help", "operands", "opts", "unknown")
 
-    def __init__(self) -> None:
-        # (canonical long name, value or None, enabled) in command-line order
-        self.opts: list[tuple[str, Value | None, bool]] = []
-        self.operands: list[Value] = []
-        self.dashdash: int = -1  # index into operands where "--" was given, -1 when absent
-        self.help = False
-        self.ambiguous = False
-        self.unknown: list[str] = []
+    # built only by ``parse``, by slot stores (no ``__init__``: one per git command)
+    opts: list[tuple[str, Value | None, bool]]  # (long name, value, enabled) in order
+    operands: list[Value]
+    dashdash: int  # index into operands where "--" was given, -1 when absent
+    help: bool
+    ambiguous: bool
+    unknown: list[str]
 
     def on(self, name: str) -> bool:
         """Last-wins boolean state of an option."""
@@ -251,7 +250,7 @@ def _lookup_long(name: str, tbl: OptionTable) -> tuple[str, bool] | bool | None:
 
 def parse(args: Sequence[Value], tbl: OptionTable) -> Parsed:
     """Parse a subcommand's arguments (after the subcommand word) with git's rules."""
-    # Parsed() without its __init__ frame (one per analysed git command: the hot path)
+    # slot stores, not an __init__ frame (one per analysed git command: the hot path)
     result = _new_object(Parsed)
     result.opts = []
     result.operands = []
@@ -539,14 +538,13 @@ class Invocation:
 
     __slots__ = ("cmd", "config", "cwds", "exec_values", "sub", "sub_index")
 
-    def __init__(self, cmd: Command) -> None:
-        self.cmd = cmd
-        # (key, value) of -c / --config-env / the command's own settings; later wins
-        self.config: list[tuple[str, str | None]] = []
-        self.exec_values: list[tuple[str, Value]] = []
-        self.cwds: list[str | None] | None = None
-        self.sub: Value | None = None
-        self.sub_index = -1
+    # built only by ``_invocation``, by slot stores (no ``__init__``: one per git command)
+    cmd: Command
+    config: list[tuple[str, str | None]]  # -c / --config-env / own settings; later wins
+    exec_values: list[tuple[str, Value]]
+    cwds: list[str | None] | None
+    sub: Value | None
+    sub_index: int
 
     def setting(self, key: str, facts_value: str | None = None) -> str | None:
         """The invocation's value of ``key``: its own settings, else ``facts_value``."""
@@ -570,7 +568,7 @@ class Invocation:
 
 def _invocation(cmd: Command) -> Invocation | None:
     """Parse the global options; None when git acts without a subcommand (A1)."""
-    # Invocation(cmd) without its __init__ frame (one per git command: the hot path)
+    # slot stores, not an __init__ frame (one per git command: the hot path)
     inv = _new_object(Invocation)
     inv.cmd = cmd
     inv.config = []
