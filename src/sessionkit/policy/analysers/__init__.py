@@ -11,13 +11,14 @@ Hot path: standard library only.
 
 from __future__ import annotations
 
-from sessionkit.policy.decision import Finding, rule_finding
+from sessionkit.policy.decision import Finding, _hops, _new_record, _span
 from sessionkit.policy.rules import RULES
-from sessionkit.policy.values import render_argv
+from sessionkit.policy.values import render
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
+    from typing import Any
 
     from sessionkit.policy.command import Command
     from sessionkit.policy.decision import Target
@@ -52,7 +53,7 @@ class Context:
         self.depth = 0
         self.cwd = cwd  # the cwd of the check, for payloads whose own cwd is unknown
         # results of pure functions of their key, for this check only (never across checks)
-        self.memo: dict[tuple[str, str], bool] | None = None
+        self.memo: dict[tuple[Any, ...], Any] | None = None
 
     def payload(
         self, text: str, cmd: Command, kind: str, detail: str, cwd: str | None = None
@@ -104,20 +105,39 @@ def finding(
     """A built-in finding for ``cmd`` with the rule's reason and suggestion filled in."""
     rule = RULES[rule_id]
     default = rule.default_action
-    return rule_finding(
-        rule.id,
-        rule.group,
-        default if action is None else action,
-        default,
-        rule.render_reason(target) if reason is None else reason,
-        rule.suggestion,
-        cmd.text,
-        cmd.span,
-        cmd.span_exact,
-        tuple(render_argv(cmd.argv)),
-        cmd.via,
-        targets if type(targets) is tuple else tuple(targets),
-        cmd.reading,
+    if reason is None:
+        # Rule.render_reason, rule_finding and render_argv inlined: most records that reach
+        # an analyser get a finding, and their three frames cost more than the work
+        reason = rule.reason
+        if "{target}" in reason:
+            reason = reason.replace("{target}", target if target else "the target")
+    argv: list[str] = []
+    for value in cmd.argv:
+        text = value.text
+        argv.append(text if text is not None else render(value))
+    span = cmd.span
+    span_exact = cmd.span_exact
+    reading = cmd.reading
+    via = cmd.via
+    return _new_record(
+        Finding,
+        (
+            rule.id,
+            rule.group,
+            default if action is None else action,
+            default,
+            "builtin",
+            reason,
+            rule.suggestion,
+            cmd.text,
+            span if span is None or type(span) is tuple else _span(span),
+            span_exact if span_exact is True or span_exact is False else bool(span_exact),
+            tuple(argv),
+            _hops(via) if via else (),
+            targets if type(targets) is tuple else tuple(targets),
+            reading if type(reading) is int else int(reading),
+            None,
+        ),
     )
 
 
@@ -301,16 +321,11 @@ def _data_only(cmd: Command, ctx: Context) -> list[Finding]:
     words = [v.text for v in cmd.argv[1:] if v.text]
     if not words:
         return []
-    # a word without blanks is its own only token; only words that could hold a blank
-    # (not alphanumeric) are split, instead of joining and re-splitting every argument
-    # (a loop, not all() over a generator: one frame less per word on this hot path)
-    if _COMMAND_WORDS.isdisjoint(words):
-        for w in words:
-            if not w.isalnum() and not _COMMAND_WORDS.isdisjoint(w.split()):
-                break
-        else:
-            return []
+    # the tokens of the joined text are the tokens of every word (the joining blank is
+    # whitespace like any other): one split in C instead of a loop over the words
     joined = " ".join(words)
+    if _COMMAND_WORDS.isdisjoint(joined.split()):
+        return []
     texts = [joined]
     texts.extend(t for t in words if " " in t and t != joined)
     # the same (at most four) texts, the arguments that hold blanks first: one of them is
