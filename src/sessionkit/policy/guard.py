@@ -612,32 +612,53 @@ def _judge_payload(
     if payload_cwd is None:
         cwds = ctx.judge.cwd_paths(outer.cwd)
         payload_cwd = next((c for c in cwds if c is not None), ctx.cwd)
-    walked, error = _walk(text, _abspath(payload_cwd))
-    records = walked.commands if walked is not None else ()
-    limit = walked.limit if walked is not None else None
+    payload_cwd = _abspath(payload_cwd)
+    # The records' findings are a function of the text, its cwd, what is asked and the
+    # nesting depth: a payload met again in the same check (a pager set and then used, an
+    # alias defined and run) is walked and judged once. Never shared across checks.
+    memo = ctx.memo
+    if memo is None:
+        memo = ctx.memo = {}
+    key = ("payload", text, payload_cwd, first_of, ctx.depth)
+    hit = memo.get(key)
+    if hit is None:
+        walked, error = _walk(text, payload_cwd)
+        records = walked.commands if walked is not None else ()
+        limit = walked.limit if walked is not None else None
+        found: list[Finding] = []
+        if first_of is not None:
+            for record in records:
+                for item in _judge_record(record, ctx):
+                    if item.action in first_of:
+                        found.append(item)
+                        break
+                if found:
+                    break
+        else:
+            for record in records:
+                found.extend(_judge_record(record, ctx))
+        hit = memo[key] = (found, error is not None or bool(limit), bool(limit))
+    found, failed, limited = hit
     if first_of is not None:
-        for record in records:
-            for item in _judge_record(record, ctx):
-                if item.action in first_of:
-                    return [item]
-        if error is not None or limit:
-            derived = _derived(outer, "parse-limit" if limit else "guard-internal-error")
+        if found:
+            return [found[0]]
+        if failed:
+            derived = _derived(outer, "parse-limit" if limited else "guard-internal-error")
             if derived.action in first_of:
                 return [derived]
         return []
     hop = Hop(kind, outer.span, detail)
     out: list[Finding] = []
-    for record in records:
-        for item in _judge_record(record, ctx):
-            result: Finding = item.replace(
-                via=(*outer.via, hop, *item.via),
-                span=outer.span,
-                span_exact=False,
-                reading=outer.reading,
-            )
-            out.append(result)
-    if error is not None or limit:
-        out.append(_derived(outer, "parse-limit" if limit else "guard-internal-error"))
+    for item in found:
+        result: Finding = item.replace(
+            via=(*outer.via, hop, *item.via),
+            span=outer.span,
+            span_exact=False,
+            reading=outer.reading,
+        )
+        out.append(result)
+    if failed:
+        out.append(_derived(outer, "parse-limit" if limited else "guard-internal-error"))
     return out
 
 
