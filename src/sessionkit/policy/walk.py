@@ -834,6 +834,14 @@ def _printf(fmt: str, args: list[str]) -> str | None:
 
 _HOME: dict[str | None, Value] = {}
 
+# the value of a plain literal word (one unquoted literal without braces), by the word's
+# parts: AST nodes are never changed once built, and the parser shares the parts of its
+# commonest words across parses, so one lookup replaces the per-word tests of _expand_words;
+# bounded like lit()'s cache
+_PLAIN_WORDS: dict[tuple[object, ...], Value] = {}
+_PLAIN_WORDS_SIZE = 4096
+_PLAIN_WORDS_TEXT = 256
+
 
 def _home_value() -> Value:
     """``Sym(HOME)`` with the guard user's home, computed once per value of ``$HOME``
@@ -876,38 +884,39 @@ class _Walker:
         "used_funcs",
     )
 
-    def __init__(self, command: str, cwd: str) -> None:
-        self.command = command
-        self.out: list[Command] = []
-        self._home: Value | None = None  # read from the environment on first use
-        self.cwd = cwd
-        self.payloads = 0
-        self.limit: str | None = None
-        self.errors: list[tuple[str, tuple[int, int]]] = []
-        self.aliases: dict[str, tuple[Value, tuple[int, int]]] = {}
-        # the three name sets start as the shared empty frozenset and are replaced, never
-        # changed in place, on their rare updates: no set() call per walk for each
-        self.used_aliases: frozenset[str] = _NO_NAMES
-        self.used_funcs: frozenset[int] = _NO_IDS
-        # the function calls being expanded right now: (id of the definition, arguments)
-        self.active_calls: list[tuple[int, tuple[Value, ...]]] = []
-        self.defined: list[tuple[str, FunctionDef, _State, _Ctx]] = []
-        self.alias_defs: list[tuple[str, Value, _State, _Ctx, tuple[int, int]]] = []
-        self.files: dict[str, Value] = {}
-        # mv DST → the path it came from, for deletions of the moved tree later in the command
-        self.moved: dict[str, str] = {}
-        self.git_config: list[tuple[str, Value | None]] = []
-        self.fresh = 0
-        self.procsubs: dict[int, Value] = {}
-        self.in_alias: frozenset[str] = _NO_NAMES
-        # > 0 while some consumer reads the current command's output (pipe, substitution,
-        # redirection into a file): outputs are computed only then
-        self.need_output = 0
-        self.payload_chars = 0
-        # the context of the later items of an unconditional `a && b && c` chain: an unset
-        # of git config there holds for the rest of the chain (each item runs only after the
-        # ones before it succeeded), and not after it
-        self.and_ctx: _Ctx | None = None
+    # no __init__: walk_in, the only place that makes a walker, stores every field (a class
+    # call with an __init__ frame costs more than the stores, once per walk)
+    command: str
+    out: list[Command]
+    _home: Value | None  # read from the environment on first use
+    cwd: str
+    payloads: int
+    limit: str | None
+    errors: list[tuple[str, tuple[int, int]]]
+    aliases: dict[str, tuple[Value, tuple[int, int]]]
+    # the three name sets start as the shared empty frozenset and are replaced, never
+    # changed in place, on their rare updates: no set() call per walk for each
+    used_aliases: frozenset[str]
+    used_funcs: frozenset[int]
+    # the function calls being expanded right now: (id of the definition, arguments)
+    active_calls: list[tuple[int, tuple[Value, ...]]]
+    defined: list[tuple[str, FunctionDef, _State, _Ctx]]
+    alias_defs: list[tuple[str, Value, _State, _Ctx, tuple[int, int]]]
+    files: dict[str, Value]
+    # mv DST → the path it came from, for deletions of the moved tree later in the command
+    moved: dict[str, str]
+    git_config: list[tuple[str, Value | None]]
+    fresh: int
+    procsubs: dict[int, Value]
+    in_alias: frozenset[str]
+    # > 0 while some consumer reads the current command's output (pipe, substitution,
+    # redirection into a file): outputs are computed only then
+    need_output: int
+    payload_chars: int
+    # the context of the later items of an unconditional `a && b && c` chain: an unset
+    # of git config there holds for the rest of the chain (each item runs only after the
+    # ones before it succeeded), and not after it
+    and_ctx: _Ctx | None
 
     @property
     def home_value(self) -> Value:
@@ -1400,11 +1409,18 @@ class _Walker:
         single = True
         expand = self._expand
         plain = _LIT_PLAIN
+        known = _PLAIN_WORDS
         for word in words:
             span = word.span
             if single and word.assign is None:
                 # the commonest word of all, one plain literal: no alternatives to build
                 parts = word.parts
+                value = known.get(parts)
+                if value is not None:
+                    # seen before: the parser shares these parts between words and parses
+                    argv0.append(value)
+                    spans0.append(span)
+                    continue
                 if len(parts) == 1:
                     p = parts[0]
                     if type(p) is SLit:
@@ -1416,7 +1432,13 @@ class _Walker:
                         if "{" not in text:
                             # lit(text), from its cache without its frame when it is there
                             value = plain.get(text)
-                            argv0.append(value if value is not None else lit(text))
+                            if value is None:
+                                value = lit(text)
+                            if len(text) <= _PLAIN_WORDS_TEXT:
+                                if len(known) >= _PLAIN_WORDS_SIZE:
+                                    known.clear()
+                                known[parts] = value
+                            argv0.append(value)
                             spans0.append(span)
                             continue
             alts = expand(word, state, ctx)
@@ -4770,7 +4792,25 @@ def walk_in(command: str, cwd: str) -> Walk:
     script = parse(command)
     if script.limit is not None:
         return Walk(script)
-    walker = _Walker(command, cwd)
+    walker = _new_object(_Walker)  # every field of _Walker, stored without a frame
+    walker.command = command
+    walker.out = []
+    walker._home = None
+    walker.cwd = cwd
+    walker.payloads = walker.fresh = walker.need_output = walker.payload_chars = 0
+    walker.limit = None
+    walker.errors = []
+    walker.aliases = {}
+    walker.used_aliases = walker.in_alias = _NO_NAMES
+    walker.used_funcs = _NO_IDS
+    walker.active_calls = []
+    walker.defined = []
+    walker.alias_defs = []
+    walker.files = {}
+    walker.moved = {}
+    walker.git_config = []
+    walker.procsubs = {}
+    walker.and_ctx = None
     try:
         walker.run(script)
     except _Limit as exc:
