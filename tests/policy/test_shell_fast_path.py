@@ -133,14 +133,14 @@ def test_quoted_words_take_the_fast_path() -> None:
         ("b c", "single"),
         ("d", "double"),
     ]
-    # expansions or escapes in double quotes, unterminated quotes, quoted assignments, a
-    # reserved or declaration command word and a tilde before quotes: the general parser
+    # expansions or escapes in double quotes, unterminated quotes, a declaration's quoted
+    # assignment, a reserved or declaration command word and a tilde before quotes: the
+    # general parser
     for command in [
         'echo "$1"',
         'echo "a\\\\b"',
         "echo 'open",
         'echo "open',
-        "X='a b' ls",
         "export A='b c'",
         "if 'x'",
         "ls ~/'a b'",
@@ -162,8 +162,8 @@ def test_single_command_fast_path_cases() -> None:
     for command in ["ls", "  ls  -la   build/ ", "rm -rf build", "git status", "", "   "]:
         assert shell._fast(command) is not None, command
         assert_same(command)
-    # command-position assignments, reserved and declaration words take the general parser
-    for command in ["X=1 ls", "if x", "export A", "done"]:
+    # reserved and declaration words take the general parser
+    for command in ["if x", "export A", "done"]:
         assert shell._fast(command) is None, command
 
 
@@ -264,7 +264,6 @@ def test_parameter_expansions_take_the_fast_path() -> None:
     for command in ["echo " + word for word in NOT_PLAIN] + [
         'echo "$1"',
         'echo "a$"',
-        "A=$B ls",
         "export A=$B",
         "ls ~/$A",
         "$A=1",
@@ -366,3 +365,54 @@ def test_the_long_command_gate_takes_the_same_characters(text: str) -> None:
     long = (text + " ") * (shell._SIMPLE_SCAN_CHARS // (len(text) + 1) + 1)
     assert len(long) >= shell._SIMPLE_SCAN_CHARS
     assert_same(long)
+
+
+# NAME=value and NAME+=value prefixes (before the command word, after a redirection, alone)
+# take the quoted fast path, whatever their value holds; indexed names, names that are none
+# and tildes in the value leave it
+ASSIGNED = st.sampled_from(["A", "x", "_1", "Ab_9", "A+", "1a", "a-b", "a[1]", "a[", "", "+"])
+VALUES = st.lists(
+    UNQUOTED | PARAMS | DQUOTED | st.sampled_from(["'a b'", "=", ":~", "~u"]), max_size=3
+)
+ASSIGNMENTS = st.tuples(ASSIGNED, VALUES).map(lambda pair: pair[0] + "=" + "".join(pair[1]))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            ASSIGNMENTS | REDIRECTED_WORDS | st.sampled_from(WORDS + QUOTED),
+            st.sampled_from(SEPARATORS),
+        ),
+        max_size=6,
+    )
+)
+def test_fast_paths_read_assignments_like_the_parser(parts: list[tuple[str, str]]) -> None:
+    assert_same("".join(word + sep for word, sep in parts))
+
+
+def test_assignments_take_the_fast_path() -> None:
+    for command in [
+        "X=1 ls",
+        "X='a b' ls",
+        "A=$B ls",
+        "SKIP=flake8 git commit -m x",
+        "GIT_PAGER='rm -rf src' git -C /srv/app log",
+        'X=; rm -rf "$X"',
+        "PROMPT_COMMAND+='; rm -rf src'",
+        "A=1 B= C+=x",
+        "X=1 >/dev/sda",
+        ">f X=1 ls",
+        "X=1>f ls",
+        "echo > a=b",
+    ]:
+        assert shell._fast(command) is not None, command
+        assert_same(command)
+    simple = shell.parse("X=a'b c'$Y ls").body.items[0].items[0].commands[0]
+    (assignment,) = simple.assignments
+    assert (assignment.name, assignment.append, assignment.span) == ("X", False, (0, 10))
+    assert [type(p).__name__ for p in assignment.value.parts] == ["Lit", "Lit", "Param"]
+    assert assignment.value.span == (2, 10)
+    assert simple.span == (0, 13)
+    for command in ["X=~ ls", "X=a:~/b ls", "a[1]=x ls", "X=1 if", "X=1 export A=b", "a-b=c ls"]:
+        assert shell._fast(command) is None, command

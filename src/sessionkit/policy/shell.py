@@ -644,12 +644,14 @@ _PATTERNS = {
     "simple": "[A-Za-z0-9_./:,+@%^=~*?{}\\[\\]\\- \\n;&|-]*",
     "fast_token": "&&|\\|\\||[;&|\\n]|[^ ;&|\\n]+",
     # the fast path's tokens when quotes are present: a quoted string (double quotes without
-    # an expansion or escape inside), a run of other word characters, an operator, blanks, a
+    # an expansion or escape inside), a run of other word characters, an operator, a
     # redirection operator (the run of < > & | ( after it is taken whole, so _fast_quoted
     # sees <<, <(, >| and gives them up; last, as every alternative tried before the one
     # that matches costs time at each token); a lone quote (unterminated, or a double-quoted
-    # string the general parser must read)
-    "fast_quoted": "'[^']*'|\"[^\"\\\\$`]*\"|[^ ;&|\\n'\"<>]+|&&|\\|\\||[;&|\\n]| +|[<>][<>&|(]*|['\"]",
+    # string the general parser must read). Every character but the blank starts a token:
+    # finditer skips the blanks, and _fast_quoted ends a word where a token does not start
+    # at the end of the one before
+    "fast_quoted": "'[^']*'|\"[^\"\\\\$`]*\"|[^ ;&|\\n'\"<>]+|&&|\\|\\||[;&|\\n]|[<>][<>&|(]*|['\"]",
     # the characters _fast_quoted accepts, as one test before it builds any node: quoted
     # strings as above, runs of the fast path's plain characters between them and the
     # redirection operators it reads (possessive: a command that does not match fails in
@@ -661,7 +663,7 @@ _PATTERNS = {
     # double-quoted strings may also hold dollars (_dquoted_params holds them to plain
     # parameter expansions), a dollar and a name, braced or not, is a token of its own
     "fast_params": "(?a)'[^']*'|\"[^\"\\\\`]*\"|\\$\\{?[A-Za-z_]\\w*\\}?|[^ ;&|\\n'\"$<>]+|&&"
-    "|\\|\\||[;&|\\n]| +|[<>][<>&|(]*|['\"$]",
+    "|\\|\\||[;&|\\n]|[<>][<>&|(]*|['\"$]",
     "assign": "[A-Za-z_][A-Za-z0-9_]*(?=\\+?=|\\[)",
 }
 
@@ -2252,7 +2254,17 @@ class _Lists:
     the words of the current command, the commands of the current pipeline, and so on up to the
     list items."""
 
-    __slots__ = ("commands", "items", "ops", "pipelines", "pipes", "redirects", "seps", "words")
+    __slots__ = (
+        "assignments",
+        "commands",
+        "items",
+        "ops",
+        "pipelines",
+        "pipes",
+        "redirects",
+        "seps",
+        "words",
+    )
 
     def __init__(self) -> None:
         self.items: list[AndOr] = []
@@ -2263,6 +2275,7 @@ class _Lists:
         self.pipes: list[str] = []
         self.words: list[Word] = []  # the readers append to it; it is cleared, never replaced
         self.redirects: list[Redirect] = []  # _fast_quoted's, likewise
+        self.assignments: list[Assignment] = []  # likewise
 
     def close(self, token: str) -> bool:
         """End the current command at the separator ``token`` (after a word or a redirection);
@@ -2270,9 +2283,20 @@ class _Lists:
         # the nodes built with slot stores, without their __init__ frames (as _fast_single)
         words, commands = self.words, self.commands
         simple = _new_node(Simple)
-        simple.assignments = ()
         simple.words = tuple(words)
-        if self.redirects:
+        if self.assignments:
+            # NAME=value prefixes (_fast_quoted's): the command runs from its first to its last
+            # assignment, redirection or word (a redirection may come first: >f X=1 ls)
+            assignments, redirects = self.assignments, self.redirects
+            spans = [a.span for a in assignments] + [r.span for r in redirects]
+            spans += [w.span for w in words]
+            simple.assignments = tuple(assignments)
+            simple.redirects = tuple(redirects)
+            simple.span = (min(spans)[0], max(span[1] for span in spans))
+            assignments.clear()
+            redirects.clear()
+        elif self.redirects:
+            simple.assignments = ()
             # the command runs from its first to its last word or redirection
             redirects = self.redirects
             start, end = redirects[0].span[0], redirects[-1].span[1]
@@ -2283,6 +2307,7 @@ class _Lists:
             simple.span = (start, end)
             redirects.clear()
         else:
+            simple.assignments = ()
             simple.redirects = ()
             simple.span = (words[0].span[0], words[-1].span[1])
         commands.append(simple)
@@ -2317,7 +2342,7 @@ class _Lists:
     def finish(self, command: str) -> Script | None:
         """The script of ``command`` at its end; None after a dangling operator (the general
         parser reports it)."""
-        if self.words or self.redirects:
+        if self.words or self.redirects or self.assignments:
             self.close("")
         elif self.pipelines or self.commands:
             return None
@@ -2351,7 +2376,8 @@ def _fast(command: str) -> Script | None:
         token = m[0]  # m.group() as a subscript: no method call per token
         if token[0] not in ";&|\n":
             if previous != "w" and ("=" in token or token in _RESERVED or token in _DECL):
-                return None
+                # (a NAME=value prefix: _fast_quoted reads assignments)
+                return _fast_quoted(command) if "=" in token else None
             # Word(_plain_parts(token), m.span()) without the two frames
             word = _new_node(Word)
             if token[0] == "~":
@@ -2406,14 +2432,33 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
     for m in (_RX.fast_params if params else _RX.fast_quoted).finditer(command):
         token = m[0]  # m.group() as a subscript: no method call per token
         c = token[0]
+        at, stop = m.span()
+        if parts and (at != end or c in ";&|\n"):
+            # the word ends at a blank (the regex skips blanks: no token for them) or an
+            # operator
+            word = _quoted_word(parts, previous != "w" and previous != "r", start, end, lists)
+            if word is None:
+                return None
+            parts = []
+            if redirect is None:
+                if word is _ASSIGNED:
+                    previous = "a"
+                else:
+                    words.append(word)
+                    previous = "w"
+            else:
+                if not _fast_redirect(lists.redirects, redirect, word):
+                    return None
+                redirect = None
+                previous = "w" if words else "R"
         if c == "'" or c == '"':
             if len(token) < 2:
                 return None  # unterminated, or expansions or escapes inside double quotes
             if not parts:
-                start = m.start()
-            end = m.end()
+                start = at
+            end = stop
             if c == '"' and "$" in token:
-                if not _dquoted_params(command, m.start() + 1, end - 1, parts):
+                if not _dquoted_params(command, at + 1, stop - 1, parts):
                     return None
             else:
                 # Lit(token[1:-1], quoting) without its __init__ frame
@@ -2426,20 +2471,19 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
             if len(token) < 2 or not params or (token[1] == "{") != (token[-1] == "}"):
                 return None  # not a plain $NAME or ${NAME} ($A} is left to the parser too)
             if not parts:
-                start = m.start()
-            end = m.end()
+                start = at
+            end = stop
             if token[1] == "{":
-                parts.append(Param(token[2:-1], "", None, False, (m.start(), end), "", None, True))
+                parts.append(Param(token[2:-1], "", None, False, (at, stop), "", None, True))
             else:
-                parts.append(Param(token[1:], "", None, False, (m.start(), end)))
+                parts.append(Param(token[1:], "", None, False, (at, stop)))
             continue
-        if c != " " and c not in ";&|\n":
+        if c not in ";&|\n":
             if not simple.issuperset(token):
                 # (a redirection operator is tested for only here, where every other token
                 # has already left: the common tokens pay nothing for it)
                 if c != ">" and c != "<":
                     return None
-                at = m.start()
                 if token not in (">", ">>", "<", ">&") or command[at - 1 : at] == "&":
                     return None  # << <<< <( >( >| <> <& and &> are the general parser's
                 fd = None
@@ -2456,43 +2500,43 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
                         return None  # {fd}>f names an fd: the general parser's
                     else:
                         # the word right before ends here, as at a blank
-                        word = _quoted_word(parts, previous != "w", start, end)
+                        word = _quoted_word(
+                            parts, previous != "w" and previous != "r", start, end, lists
+                        )
                         if word is None:
                             return None
-                        if redirect is None:
+                        if redirect is not None:
+                            if not _fast_redirect(lists.redirects, redirect, word):
+                                return None
+                        elif word is _ASSIGNED:
+                            previous = "a"
+                        else:
                             words.append(word)
                             previous = "w"
-                        elif not _fast_redirect(lists.redirects, redirect, word):
-                            return None
                     parts = []
                 elif redirect is not None:
                     return None  # an operator where the target should be
                 redirect = (fd, token, at)
                 previous = "r"
                 continue
+            end = stop
             if not parts:
-                start = m.start()
+                start = at
+                if previous == "w" and command[stop : stop + 1] in _FAST_WORD_END and c != "~":
+                    # the commonest token: a whole plain word after the command word, its
+                    # Word at once (no parts list, no _quoted_word frame)
+                    word = _new_node(Word)
+                    word.parts = _PLAIN.get(token) or _plain_lit(token)
+                    word.span = (at, stop)
+                    word.assign = None
+                    words.append(word)
+                    continue
             # Lit(token, "none"): the shared one of _PLAIN (nodes are never changed), not a
             # new node per word
             parts.append((_PLAIN.get(token) or _plain_lit(token))[0])
-            end = m.end()
             continue
-        if parts:
-            word = _quoted_word(parts, previous != "w", start, end)
-            if word is None:
-                return None
-            parts = []
-            if redirect is None:
-                words.append(word)
-                previous = "w"
-            else:
-                if not _fast_redirect(lists.redirects, redirect, word):
-                    return None
-                redirect = None
-                previous = "w" if words else "R"
-        if c == " ":
-            continue
-        if previous != "w" and previous != "R":
+        # an operator (the word before it has ended above)
+        if previous != "w" and previous != "R" and previous != "a":
             if token == "\n" and previous in ("\n", ";", "&", "&&", "||", "|"):
                 continue  # blank lines, and newlines after && || |
             return None
@@ -2500,11 +2544,12 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
             return None  # ;; |& and friends
         previous = token
     if parts:
-        word = _quoted_word(parts, previous != "w", start, end)
+        word = _quoted_word(parts, previous != "w" and previous != "r", start, end, lists)
         if word is None:
             return None
         if redirect is None:
-            words.append(word)
+            if word is not _ASSIGNED:
+                words.append(word)
         elif not _fast_redirect(lists.redirects, redirect, word):
             return None
         else:
@@ -2512,6 +2557,10 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
     if redirect is not None:
         return None  # a redirection without a target
     return lists.finish(command)
+
+
+# what ends a word of _fast_quoted's plain characters ("": the end of the command)
+_FAST_WORD_END = frozenset(("", " ", ";", "&", "|", "\n"))
 
 
 def _fast_redirect(
@@ -2573,9 +2622,13 @@ def _dquoted_params(command: str, i: int, j: int, parts: list[object]) -> bool:
     return True
 
 
-def _quoted_word(parts: list[object], first: bool, start: int, end: int) -> Word | None:
-    """A word of ``_fast_quoted``; None when the general parser must read it (a command word
-    that may be an assignment, a reserved or declaration word; a tilde before quotes or
+def _quoted_word(
+    parts: list[object], first: bool, start: int, end: int, lists: _Lists
+) -> Word | None:
+    """A word of ``_fast_quoted``; for a command word ``NAME=value`` or ``NAME+=value`` (one
+    before the command's first word) ``_ASSIGNED``, its assignment appended to
+    ``lists.assignments``; None when the general parser must read it (a command word that may
+    be an indexed assignment, a reserved or declaration word; a tilde before quotes or
     expansions)."""
     head = parts[0]
     if type(head) is Lit and head.quoting == "none":
@@ -2583,7 +2636,13 @@ def _quoted_word(parts: list[object], first: bool, start: int, end: int) -> Word
         if first and (
             "=" in text or "[" in text or (len(parts) == 1 and (text in _RESERVED or text in _DECL))
         ):
-            return None
+            if "=" not in text:
+                return None
+            assignment = _quoted_assignment(parts, text, start, end)
+            if assignment is None:
+                return None
+            lists.assignments.append(assignment)
+            return _ASSIGNED
         if text[0] == "~":
             if len(parts) > 1:
                 return None
@@ -2599,7 +2658,34 @@ def _quoted_word(parts: list[object], first: bool, start: int, end: int) -> Word
     return word
 
 
+def _quoted_assignment(parts: list[object], text: str, start: int, end: int) -> Assignment | None:
+    """The assignment of ``_fast_quoted`` whose first part is the unquoted ``text`` with an
+    ``=``, as the general parser's ``_assignment`` builds it; None for anything else (an
+    indexed name, a name that is none: a command word then; a tilde in the value)."""
+    eq = text.find("=")
+    name = text[:eq]
+    append = name[-1:] == "+"
+    if append:
+        name = name[:-1]
+    if not _is_name(name):
+        return None
+    rest = text[eq + 1 :]
+    value_parts: list[object] = [Lit(rest)] if rest else []
+    if "~" in rest:
+        return None  # tilde expansion after = and : is the general parser's
+    for part in parts[1:]:
+        if type(part) is Lit and part.quoting == "none" and "~" in part.text:
+            return None
+        value_parts.append(part)
+    value = start + eq + 1
+    return Assignment(
+        name, None, append, Word(tuple(value_parts), (value, end)), None, (start, end)
+    )
+
+
 _new_node = object.__new__
+# what _quoted_word answers for an assignment (a marker, never part of an AST)
+_ASSIGNED = _new_node(Word)
 
 
 def _plain_parts(token: str) -> tuple[object, ...]:
@@ -2641,7 +2727,9 @@ def _fast_single(command: str) -> Script | None:
     if words:
         start, first_end = words[0].span
         first = command[start:first_end]
-        if "=" in first or first in _RESERVED or first in _DECL:
+        if "=" in first:
+            return _fast_quoted(command)  # it reads NAME=value prefixes
+        if first in _RESERVED or first in _DECL:
             return None
         span = (start, words[-1].span[1])
         # the nodes built with slot stores, without their __init__ frames (the fast path's
