@@ -998,7 +998,8 @@ class _Walker:
     # -- emission --------------------------------------------------------------------------
 
     def _emit(self, call: _Call, name: str | None, ctx: _Ctx, state: _State) -> None:
-        if len(self.out) >= MAX_COMMANDS:
+        out = self.out
+        if len(out) >= MAX_COMMANDS:
             raise _Limit("commands")
         span = call.node_span
         gitcfg: tuple[tuple[str, Value | None], ...] = ()
@@ -1033,7 +1034,7 @@ class _Walker:
         record.reading = ctx.reading
         record.git_config = gitcfg
         record.defined_only = ctx.defined_only
-        self.out.append(record)
+        out.append(record)
         if self.moved and name in _DELETERS_OF_MOVED:
             self._moved_reading(call, name, ctx, state)
 
@@ -1331,13 +1332,18 @@ class _Walker:
                     env_pairs.append((assignment.name, first[0]))
                 else:
                     env_pairs.append((assignment.name, Value((Unknown("$" + assignment.name),))))
-        # alias reading of the first word; words[0].plain() without its frame
-        first_text = None
+        # alias reading of the first word; words[0].plain() without its frame, from the
+        # value of a plain literal word seen before when there is one
         head = words[0].parts
-        if len(head) == 1:
-            p = head[0]
-            if type(p) is SLit and p.quoting == "none":
-                first_text = p.text
+        seen = _PLAIN_WORDS.get(head)
+        if seen is not None:
+            first_text = seen.text
+        else:
+            first_text = None
+            if len(head) == 1:
+                p = head[0]
+                if type(p) is SLit and p.quoting == "none":
+                    first_text = p.text
         if first_text in _DECL_BUILTINS:
             for word in words[1:]:
                 if word.assign is not None and word.assign.array is not None:
@@ -1403,13 +1409,13 @@ class _Walker:
     def _expand_words(
         self, words: tuple[Word, ...], state: _State, ctx: _Ctx
     ) -> list[tuple[list[Value], list[tuple[int, int]]]]:
+        known = _PLAIN_WORDS
         argv0: list[Value] = []
         spans0: list[tuple[int, int]] = []
         combos: list[tuple[list[Value], list[tuple[int, int]]]] = [(argv0, spans0)]
         single = True
         expand = self._expand
         plain = _LIT_PLAIN
-        known = _PLAIN_WORDS
         for word in words:
             span = word.span
             if single and word.assign is None:
@@ -2143,18 +2149,20 @@ class _Walker:
         if text is not None and "/" not in text:
             # canonical_name(head) for the commonest head, a bare known name, without its frame
             lowered = text.lower()
-            if lowered[-4:] == ".exe":
+            if "." in lowered and lowered[-4:] == ".exe":
                 lowered = lowered[:-4]
             name: str | None = lowered or None
+            by_path = False
         else:
             name = canonical_name(head)
+            by_path = True
         if name is not None and head.pattern and _is_glob_word(head):
             name = None  # /bin/r? could be any program (§10.2)
         if name is None:
             self._emit(call, None, ctx, state)
             self._unresolved(call, state, ctx)
             return Value((Unknown("$(…)"),))
-        if text is None or "/" in text:
+        if by_path:
             # a script written earlier in this command, run by path
             content = self._file_content(head, state)
             if content is not None:
@@ -4557,36 +4565,38 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             text = value if shell is None else shell
             w._payload_text(text, _run_state(state, run_cwd), gctx, exact_at=-1)
     rest = argv[i + 1 :]
-    rtexts = texts[i + 1 :]
-    if sub == "mv":
-        _record_moves(w, argv[i:], run_cwd or state.cwd)
-    if sub == "config":
-        _git_config_set(w, rtexts, rest, keep_unset=not ctx.cond or ctx is w.and_ctx)
-    elif sub == "submodule" and "foreach" in rtexts:
-        k = rtexts.index("foreach")
-        words = [v for v in rest[k + 1 :] if v.text not in ("--recursive", "-q", "--quiet")]
-        if words:
-            gctx = ctx.hop("git-submodule-foreach", call.node_span, "git submodule foreach")
-            w._payload_text(_join_text(words), _run_state(state, run_cwd), gctx, exact_at=-1)
-    elif sub == "rebase":
-        for k, t in enumerate(rtexts):
-            payload: Value | None = None
-            if t in ("-x", "--exec") and k + 1 < len(rest):
-                payload = rest[k + 1]
-            elif t is not None and t.startswith("--exec="):
-                payload = lit(t[len("--exec=") :])
-            elif t is not None and t.startswith("-x") and len(t) > 2:
-                payload = lit(t[2:])
-            if payload is not None:
-                gctx = ctx.hop("git-rebase-exec", call.node_span, "git rebase --exec")
-                w._payload_text(payload, _run_state(state, run_cwd), gctx, exact_at=-1)
-    elif sub == "bisect" and rtexts[:1] == ["run"] and len(rest) > 1:
-        gctx = ctx.hop("git-bisect-run", call.node_span, "git bisect run")
-        run_call = call
-        if run_cwd is not None:
-            run_call = call.shifted(0)
-            run_call.cwd = run_cwd
-        _run_argv(w, run_call, list(rest[1:]), state, gctx)
+    # one set lookup instead of a test per name for the commonest subcommands (all builtins)
+    if sub in _GIT_SPECIAL_SUBS:
+        rtexts = texts[i + 1 :]
+        if sub == "mv":
+            _record_moves(w, argv[i:], run_cwd or state.cwd)
+        elif sub == "config":
+            _git_config_set(w, rtexts, rest, keep_unset=not ctx.cond or ctx is w.and_ctx)
+        elif sub == "submodule" and "foreach" in rtexts:
+            k = rtexts.index("foreach")
+            words = [v for v in rest[k + 1 :] if v.text not in ("--recursive", "-q", "--quiet")]
+            if words:
+                gctx = ctx.hop("git-submodule-foreach", call.node_span, "git submodule foreach")
+                w._payload_text(_join_text(words), _run_state(state, run_cwd), gctx, exact_at=-1)
+        elif sub == "rebase":
+            for k, t in enumerate(rtexts):
+                payload: Value | None = None
+                if t in ("-x", "--exec") and k + 1 < len(rest):
+                    payload = rest[k + 1]
+                elif t is not None and t.startswith("--exec="):
+                    payload = lit(t[len("--exec=") :])
+                elif t is not None and t.startswith("-x") and len(t) > 2:
+                    payload = lit(t[2:])
+                if payload is not None:
+                    gctx = ctx.hop("git-rebase-exec", call.node_span, "git rebase --exec")
+                    w._payload_text(payload, _run_state(state, run_cwd), gctx, exact_at=-1)
+        elif sub == "bisect" and rtexts[:1] == ["run"] and len(rest) > 1:
+            gctx = ctx.hop("git-bisect-run", call.node_span, "git bisect run")
+            run_call = call
+            if run_cwd is not None:
+                run_call = call.shifted(0)
+                run_call.cwd = run_cwd
+            _run_argv(w, run_call, list(rest[1:]), state, gctx)
     elif sub is not None and sub.lower() not in (_GIT_BUILTINS or _load_git_builtins())[0]:
         # an alias defined earlier in the command (§7.2.3); file-based aliases are the analyser's.
         # git never looks a builtin up as an alias: -c alias.status='reset --hard' status is status
@@ -4611,6 +4621,8 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
 
 
 _GIT_BUILTINS: list[frozenset[str]] = []
+# the subcommands _h_git reads further (moves, configuration, commands they run)
+_GIT_SPECIAL_SUBS = frozenset(("mv", "config", "submodule", "rebase", "bisect"))
 
 
 def _load_git_builtins() -> list[frozenset[str]]:
