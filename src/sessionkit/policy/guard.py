@@ -17,6 +17,7 @@ lazily, on the first check that needs them.
 from __future__ import annotations
 
 import _thread
+import gc
 import os
 import sys
 import time
@@ -29,7 +30,8 @@ from sessionkit.policy.decision import (
     Finding,
     Hop,
     Notice,
-    decision_record,
+    _new_record,
+    _span,
 )
 from sessionkit.policy.paths import PathConfig, PathJudge
 from sessionkit.policy.repofacts import RepoFacts, find_root
@@ -62,6 +64,7 @@ _ALLOW_ORDER = (
     "verification-bypass",
 )
 _ALLOW_RANK = {rule_id: rank for rank, rule_id in enumerate(_ALLOW_ORDER)}
+_NO_RANK = len(_ALLOW_ORDER)
 # Programs tried for a command word that cannot be known (§10.2's candidate set; the walker
 # makes the xargs, shell and eval readings, which run commands of their own).
 # rimraf is tried only when the word's known pieces spell part of it (r$X, ${X}raf): for a
@@ -103,6 +106,7 @@ class Analysis:
 
 _MODULES: dict[str, Any] = {}
 _new_object = object.__new__  # slot stores without an __init__ frame (hot path)
+_gc_isenabled = gc.isenabled
 
 
 def _optional_module(name: str) -> Any:
@@ -289,30 +293,8 @@ class Guard:
         self, command: str, run_cwd: str, context: str, source: str | None
     ) -> tuple[Decision, tuple[Command, ...]]:
         """The decision and the command records (check_command needs no ``Analysis``)."""
-        if len(command) >= _GC_PAUSE_CHARS:
+        if len(command) >= _GC_PAUSE_CHARS and _gc_isenabled():
             return self._decide_gc_paused(command, run_cwd, context, source)
-        return self._decide_now(command, run_cwd, context, source)
-
-    def _decide_gc_paused(
-        self, command: str, run_cwd: str, context: str, source: str | None
-    ) -> tuple[Decision, tuple[Command, ...]]:
-        """``_decide_now`` with the cyclic garbage collector paused: a long command builds
-        thousands of nodes, values and records that live until the decision is made, so
-        every collection during the check would traverse them for nothing (none is in a
-        reference cycle that outlives the check; reference counting frees them)."""
-        import gc
-
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return self._decide_now(command, run_cwd, context, source)
-        finally:
-            if was_enabled:
-                gc.enable()
-
-    def _decide_now(
-        self, command: str, run_cwd: str, context: str, source: str | None
-    ) -> tuple[Decision, tuple[Command, ...]]:
         inputs = self._inputs
         if self._judge is None or time.monotonic() - inputs.checked >= _REVALIDATE_SECONDS:
             inputs = self._refresh_inputs()
@@ -390,6 +372,19 @@ class Guard:
             inputs.digest or _inputs_digest(inputs),
         )
         return decision, commands
+
+    def _decide_gc_paused(
+        self, command: str, run_cwd: str, context: str, source: str | None
+    ) -> tuple[Decision, tuple[Command, ...]]:
+        """``_decide`` with the cyclic garbage collector paused: a long command builds
+        thousands of nodes, values and records that live until the decision is made, so
+        every collection during the check would traverse them for nothing (none is in a
+        reference cycle that outlives the check; reference counting frees them)."""
+        gc.disable()
+        try:
+            return self._decide(command, run_cwd, context, source)  # the collector is off
+        finally:
+            gc.enable()
 
 
 # ---- per-record judgement ------------------------------------------------------------------
@@ -1027,7 +1022,13 @@ def _compose(
     # The finding that explains the decision: the primary one of the winning action, or for
     # an allow the most specific allow finding (none when nothing was found).
     if action == "allow":
-        shown = _best_allow(items)
+        # the most specific allow finding (_ALLOW_ORDER), written out: no frame per check
+        shown = None
+        best_rank = _NO_RANK
+        for item in items:
+            rank = _ALLOW_RANK.get(item.rule_id, _NO_RANK)
+            if shown is None or rank < best_rank:
+                shown, best_rank = item, rank
     elif len(items) == 1:
         shown = items[0]  # the commonest case: the one finding is the primary one
     else:
@@ -1053,22 +1054,26 @@ def _compose(
             rule_id = group = suggestion = None
         else:
             rule_id, group, suggestion = shown.rule_id, shown.group, shown.suggestion
-    return decision_record(
-        action,
-        rule_id,
-        group,
-        reason,
-        suggestion,
-        segment,
-        span,
-        span_exact,
-        tuple(items),
-        notes,
-        command,
-        cwd,
-        repo_root,
-        malformed,
-        policy_digest,
+    # decision_record's record, built here (one frame less per check)
+    return _new_record(
+        Decision,
+        (
+            action,
+            rule_id,
+            group,
+            reason,
+            suggestion,
+            segment,
+            span if span is None or type(span) is tuple else _span(span),
+            span_exact if span_exact is True or span_exact is False else bool(span_exact),
+            tuple(items),
+            notes,
+            command,
+            cwd,
+            repo_root,
+            malformed if malformed is True or malformed is False else bool(malformed),
+            policy_digest,
+        ),
     )
 
 
@@ -1107,17 +1112,6 @@ def _malformed_finding(command: str, items: list[Finding], issues: Sequence[Any]
         span=(0, len(command)),
         span_exact=True,
     )
-
-
-def _best_allow(items: Sequence[Finding]) -> Finding | None:
-    """The allow finding whose explanation is the most specific (``_ALLOW_ORDER``)."""
-    best: Finding | None = None
-    best_rank = len(_ALLOW_ORDER)
-    for item in items:
-        rank = _ALLOW_RANK.get(item.rule_id, len(_ALLOW_ORDER))
-        if best is None or rank < best_rank:
-            best, best_rank = item, rank
-    return best
 
 
 # ---- module-level entry points -------------------------------------------------------------
