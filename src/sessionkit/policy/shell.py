@@ -2346,7 +2346,11 @@ class _Lists:
             self.close("")
         elif self.pipelines or self.commands:
             return None
-        return _fast_script(List(tuple(self.items), tuple(self.seps), (0, len(command))), command)
+        body = _new_node(List)  # List(...) without its __init__ frame
+        body.items = tuple(self.items)
+        body.seps = tuple(self.seps)
+        body.span = (0, len(command))
+        return _fast_script(body, command)
 
 
 def _fast(command: str) -> Script | None:
@@ -2522,14 +2526,29 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
             end = stop
             if not parts:
                 start = at
-                if previous == "w" and command[stop : stop + 1] in _FAST_WORD_END and c != "~":
-                    # the commonest token: a whole plain word after the command word, its
-                    # Word at once (no parts list, no _quoted_word frame)
+                if (
+                    command[stop : stop + 1] in _FAST_WORD_END
+                    and c != "~"
+                    and (
+                        previous == "w"
+                        or (
+                            previous != "r"
+                            and "=" not in token
+                            and "[" not in token
+                            and token not in _RESERVED
+                            and token not in _DECL
+                        )
+                    )
+                ):
+                    # the commonest token: a whole plain word (not a redirection's target;
+                    # as a command word, not one _quoted_word gives up or reads as an
+                    # assignment), its Word at once (no parts list, no _quoted_word frame)
                     word = _new_node(Word)
                     word.parts = _PLAIN.get(token) or _plain_lit(token)
                     word.span = (at, stop)
                     word.assign = None
                     words.append(word)
+                    previous = "w"
                     continue
             # Lit(token, "none"): the shared one of _PLAIN (nodes are never changed), not a
             # new node per word
