@@ -41,6 +41,7 @@ NOTICE_CODES = (
 NO_FINDING_REASON = "No destructive operation found."
 
 _set = object.__setattr__
+_new_object = object.__new__
 
 
 def more_severe(a: str, b: str) -> str:
@@ -220,8 +221,18 @@ def _hops(via: Iterable[Any]) -> tuple[Hop, ...]:
         if isinstance(hop, Hop):
             out.append(hop)
         else:
+            # Hop(kind, span, detail) without its __init__ frame: most findings of a nested
+            # command convert their record's hops (the same stores and span test)
             kind, span, detail = hop
-            out.append(Hop(kind, span, detail))
+            item = _new_object(Hop)
+            _hop_kind(item, kind)
+            if span is not None and not (
+                type(span) is tuple and type(span[0]) is int and type(span[1]) is int
+            ):
+                span = (int(span[0]), int(span[1]))
+            _hop_span(item, span)
+            _hop_detail(item, detail)
+            out.append(item)
     return tuple(out)
 
 

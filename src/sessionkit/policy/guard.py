@@ -744,14 +744,18 @@ def _apply_policy(
         extra = getattr(policy, "extra_findings", None)
         if extra is not None:
             try:
-                findings = [*findings, *extra(commands)]
+                more = extra(commands)
+                if more:  # usually none: no copy of the list
+                    findings = [*findings, *more]
             except Exception as error:
                 notices.append(
                     Notice("policy-entry-ignored", f"Extra rules failed ({type(error).__name__}).")
                 )
     if not findings or _inputs_inert(inputs, context, repo_root, findings):
         # nothing the policy could change; its own notices still reach the decision
-        notices.extend(getattr(policy, "notices", ()) or ())
+        policy_notices = getattr(policy, "notices", None)
+        if policy_notices:
+            notices.extend(policy_notices)
         return findings
     policyfile = _policyfile()
     if policyfile is None:
