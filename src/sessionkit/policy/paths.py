@@ -18,7 +18,13 @@ from __future__ import annotations
 
 import os
 
-from sessionkit.policy.decision import Target
+from sessionkit.policy.decision import (
+    Target,
+    _target_anchor,
+    _target_cls,
+    _target_operand,
+    _target_path,
+)
 from sessionkit.policy.values import (
     FRESH,
     HOME,
@@ -122,6 +128,24 @@ class Verdict:
 
     def __repr__(self) -> str:
         return f"Verdict({self.rule_id!r}, {self.target.path!r})"
+
+
+_new_object = object.__new__
+
+
+def _verdict(rule_id: str, operand: str, path: str, anchor: str | None) -> Verdict:
+    """``Verdict(rule_id, Target(operand, path, rule_id, anchor))`` by slot stores, without
+    the two ``__init__`` frames (the verdict of nearly every judged operand: hot path)."""
+    target = _new_object(Target)
+    _target_operand(target, operand)
+    _target_path(target, path)
+    _target_cls(target, rule_id)
+    _target_anchor(target, anchor)
+    verdict = _new_object(Verdict)
+    verdict.rule_id = rule_id
+    verdict.action = ACTIONS[rule_id]
+    verdict.target = target
+    return verdict
 
 
 def _has_glob(text: str) -> bool:
@@ -601,8 +625,8 @@ class PathJudge:
                 rule2, anchor2 = self.classify(resolved, pattern=pattern)
                 # the more severe reading wins; on a tie the resolved path names the real target
                 if _SEVERITY[ACTIONS[rule2]] >= _SEVERITY[ACTIONS[rule]]:
-                    return Verdict(rule2, Target(shown, resolved, rule2, anchor2))
-        return Verdict(rule, Target(shown, norm, rule, anchor))
+                    return _verdict(rule2, shown, resolved, anchor2)
+        return _verdict(rule, shown, norm, anchor)
 
     def _realpath(self, path: str) -> str:
         """``os.path.realpath``, cached for the judge's life (a Guard renews it every second)."""

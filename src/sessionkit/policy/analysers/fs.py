@@ -229,7 +229,11 @@ def _rm(cmd: Command, ctx: Context) -> list[Finding]:
     opts = parse_rm(cmd.argv[1:])
     if opts.inert:
         return [finding(cmd, "read-only")]
-    out = _Collector(cmd)
+    # _Collector(cmd) by slot stores, without its __init__ frame (one per rm: hot path)
+    out = _new_object(_Collector)
+    out.cmd = cmd
+    out.by_rule = {}
+    out.extra = []
     stdin = cmd.stdin
     if stdin is not None and stdin.kind == "pipe" and stdin.producer is not None:
         producer_cmd = stdin.producer.command
