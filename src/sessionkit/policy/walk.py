@@ -181,17 +181,17 @@ class _State:
 
     __slots__ = ("cwd", "exported", "funcs", "ifs", "oldcwd", "pos", "vars")
 
-    def __init__(self, cwd: tuple[Value, ...]) -> None:
-        self.vars: dict[str, tuple[tuple[Value, ...] | None, ...]] = {}
-        self.cwd = cwd
-        self.oldcwd: tuple[Value, ...] = _UNKNOWN_OLDPWD
-        self.funcs: dict[str, tuple[object, _State]] = {}
-        self.exported: set[str] = set()
-        self.pos: tuple[Value, ...] | None = None
-        self.ifs: str | None = _DEFAULT_IFS
+    # no __init__ (see _new_state): _State() without one costs less than object.__new__
+    vars: dict[str, tuple[tuple[Value, ...] | None, ...]]
+    cwd: tuple[Value, ...]
+    oldcwd: tuple[Value, ...]
+    funcs: dict[str, tuple[object, _State]]
+    exported: set[str]
+    pos: tuple[Value, ...] | None
+    ifs: str | None
 
     def copy(self) -> _State:
-        new = _State.__new__(_State)
+        new = _State()
         # .copy() rather than dict(...)/set(...): a method call costs less than a type call
         new.vars = self.vars.copy()
         new.cwd = self.cwd
@@ -210,6 +210,19 @@ class _State:
                 self.vars[name] = _dedupe(mine + alts)
         if other.cwd != self.cwd:
             self.cwd = _dedupe_values(self.cwd + other.cwd)
+
+
+def _new_state(cwd: tuple[Value, ...]) -> _State:
+    """The state a walk (or a fresh shell) starts in: no variables, functions or exports."""
+    state = _State()
+    state.vars = {}
+    state.cwd = cwd
+    state.oldcwd = _UNKNOWN_OLDPWD
+    state.funcs = {}
+    state.exported = set()
+    state.pos = None
+    state.ifs = _DEFAULT_IFS
+    return state
 
 
 _SUBSTITUTION_ORIGINS = ("$(", "`", "<(")
@@ -265,20 +278,20 @@ class _Ctx:
         "via",
     )
 
-    def __init__(self, src: str) -> None:
-        self.via: tuple[tuple[str, tuple[int, int], str], ...] = ()
-        self.src = src
-        self.offset = 0
-        self.exact = True
-        self.outer = (0, len(src))
-        self.dry = False
-        self.deferred = False
-        self.reading = 0
-        self.cond = False
-        self.defined_only = False
+    # no __init__ (see _new_ctx): _Ctx() without one costs less than object.__new__
+    via: tuple[tuple[str, tuple[int, int], str], ...]
+    src: str
+    offset: int
+    exact: bool
+    outer: tuple[int, int]
+    dry: bool
+    deferred: bool
+    reading: int
+    cond: bool
+    defined_only: bool
 
     def clone(self) -> _Ctx:
-        new = _Ctx.__new__(_Ctx)
+        new = _Ctx()
         new.via = self.via
         new.src = self.src
         new.offset = self.offset
@@ -305,7 +318,7 @@ class _Ctx:
 
     def hop(self, kind: str, span: tuple[int, int], detail: str) -> _Ctx:
         # self.clone() and self.span(span) written out: one frame per hop instead of three
-        new = _Ctx.__new__(_Ctx)
+        new = _Ctx()
         new.src = self.src
         new.offset = off = self.offset
         new.exact = exact = self.exact
@@ -322,32 +335,36 @@ class _Ctx:
         return new
 
 
+def _new_ctx(src: str) -> _Ctx:
+    """The context at the top of ``src``: exact spans, no hops, no flags."""
+    ctx = _Ctx()
+    ctx.via = ()
+    ctx.src = src
+    ctx.offset = 0
+    ctx.exact = True
+    ctx.outer = (0, len(src))
+    ctx.dry = ctx.deferred = ctx.cond = ctx.defined_only = False
+    ctx.reading = 0
+    return ctx
+
+
 class _Call:
     """One invocation being unwrapped: argv with source spans and its surroundings."""
 
     __slots__ = ("argv", "cwd", "env", "node_span", "redirects", "spans", "stdin", "wrappers")
 
-    def __init__(
-        self,
-        argv: list[Value],
-        spans: list[tuple[int, int]],
-        env: tuple[tuple[str, Value], ...],
-        redirects: tuple[Redirection, ...],
-        stdin: Stdin,
-        cwd: tuple[Value, ...],
-        node_span: tuple[int, int],
-    ) -> None:
-        self.argv = argv
-        self.spans = spans
-        self.env = env
-        self.redirects = redirects
-        self.stdin = stdin
-        self.cwd = cwd
-        self.node_span = node_span
-        self.wrappers: tuple[str, ...] = ()
+    # no __init__ (see _new_call): _Call() without one costs less than object.__new__
+    argv: list[Value]
+    spans: list[tuple[int, int]]
+    env: tuple[tuple[str, Value], ...]
+    redirects: tuple[Redirection, ...]
+    stdin: Stdin
+    cwd: tuple[Value, ...]
+    node_span: tuple[int, int]
+    wrappers: tuple[str, ...]
 
     def shifted(self, k: int) -> _Call:
-        new = _Call(
+        new = _new_call(
             self.argv[k:],
             self.spans[k:],
             self.env,
@@ -358,6 +375,27 @@ class _Call:
         )
         new.wrappers = self.wrappers
         return new
+
+
+def _new_call(
+    argv: list[Value],
+    spans: list[tuple[int, int]],
+    env: tuple[tuple[str, Value], ...],
+    redirects: tuple[Redirection, ...],
+    stdin: Stdin,
+    cwd: tuple[Value, ...],
+    node_span: tuple[int, int],
+) -> _Call:
+    call = _Call()
+    call.argv = argv
+    call.spans = spans
+    call.env = env
+    call.redirects = redirects
+    call.stdin = stdin
+    call.cwd = cwd
+    call.node_span = node_span
+    call.wrappers = ()
+    return call
 
 
 def _join_text(values: Sequence[Value], sep: str = " ") -> Value:
@@ -934,8 +972,8 @@ class _Walker:
     # -- entry -----------------------------------------------------------------------------
 
     def run(self, script: Script) -> None:
-        # _State((lit(self.cwd),)) without its __init__ frame (one per walk: the hot path)
-        state = _new_object(_State)
+        # _new_state((lit(self.cwd),)) without its frame (one per walk: the hot path)
+        state = _State()
         state.vars = {}
         # lit(self.cwd), from its cache without its frame when it is there (a Value is true)
         state.cwd = (_LIT_PLAIN.get(self.cwd) or lit(self.cwd),)
@@ -944,8 +982,8 @@ class _Walker:
         state.exported = set()
         state.pos = None
         state.ifs = _DEFAULT_IFS
-        # _Ctx(self.command) without its __init__ frame (one per walk: the hot path)
-        ctx = _new_object(_Ctx)
+        # _new_ctx(self.command) without its frame (one per walk: the hot path)
+        ctx = _Ctx()
         ctx.via = ()
         ctx.src = self.command
         ctx.offset = 0
@@ -957,10 +995,10 @@ class _Walker:
             ctx.reading = 1
         self._guarded_list(script.body, state, ctx)
         for number, reading in script.readings:
-            rctx = _Ctx(self.command)
+            rctx = _new_ctx(self.command)
             rctx.reading = number
             rctx.via = (("lenient-reading", reading.body.span, f"reading {number}"),)
-            self._guarded_list(reading.body, _State((lit(self.cwd),)), rctx)
+            self._guarded_list(reading.body, _new_state((lit(self.cwd),)), rctx)
         if self.defined or self.alias_defs:
             self._unused_definitions()
 
@@ -1072,7 +1110,7 @@ class _Walker:
             self.moved = {}  # the origins are judged as they are, once
             try:
                 spans = [call.spans[0]] * len(argv)
-                sub = _Call(
+                sub = _new_call(
                     argv, spans, call.env, call.redirects, call.stdin, call.cwd, call.node_span
                 )
                 sub.wrappers = call.wrappers
@@ -1261,7 +1299,7 @@ class _Walker:
                 break
         else:
             return
-        call = _new_object(_Call)
+        call = _Call()
         call.argv = [_COLON]
         call.spans = [span]
         call.env = ()
@@ -1366,7 +1404,7 @@ class _Walker:
             self.need_output += 1
         try:
             for argv, spans in argvs:
-                call = _new_object(_Call)  # _Call(...) without its __init__ frame
+                call = _Call()  # _new_call(...) without its frame
                 call.argv = argv
                 call.spans = spans
                 call.env = env
@@ -2376,7 +2414,7 @@ class _Walker:
                 elif kind == "argv":
                     argv = payload
                     if argv:
-                        sub = _Call(
+                        sub = _new_call(
                             argv,
                             [span] * len(argv),
                             call.env,
@@ -2388,7 +2426,7 @@ class _Walker:
                         self._exec(sub, state.copy(), ictx)
                 elif kind == "rmtree":
                     argv = [lit("rm"), lit("-rf"), *payload]
-                    sub = _Call(
+                    sub = _new_call(
                         argv, [span] * len(argv), call.env, (), _INHERITED, call.cwd, call.node_span
                     )
                     dctx = ictx.clone()
@@ -3001,7 +3039,7 @@ def _h_printf(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> V
     w._emit(call, name, ctx, state)
     argv = call.argv
     if len(argv) > 2 and argv[1].text == "-v" and argv[2].text and argv[2].text.isidentifier():
-        sub = _Call(
+        sub = _new_call(
             [argv[0], *argv[3:]], call.spans, call.env, (), call.stdin, call.cwd, call.node_span
         )
         value = _literal_output(w, sub, "printf", state)
@@ -3429,7 +3467,7 @@ def _h_shell(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
     parsed = _shell_operands(argv)
     assert parsed is not None
     i, has_c, dry, from_stdin = parsed
-    new_state = _State(state.cwd)
+    new_state = _new_state(state.cwd)
     new_state.exported = set(state.exported)
     for var in state.exported:
         if var in state.vars:
@@ -3629,7 +3667,7 @@ def _has_blank(v: Value) -> bool:
 
 
 def _run_argv(w: _Walker, call: _Call, argv: list[Value], state: _State, ctx: _Ctx) -> Value:
-    sub = _Call(
+    sub = _new_call(
         argv, [call.node_span] * len(argv), call.env, (), Stdin("closed"), call.cwd, call.node_span
     )
     return w._exec(sub, state.copy(), ctx)
@@ -4225,7 +4263,7 @@ def _runuser_argv(w: _Walker, call: _Call, state: _State, ctx: _Ctx) -> None:
         i += 1
     if user and i < len(argv):
         sctx = ctx.hop("wrapper", call.node_span, "runuser -u")
-        sub = _Call(
+        sub = _new_call(
             list(argv[i:]),
             [call.node_span] * (len(argv) - i),
             call.env,
@@ -4304,7 +4342,7 @@ def _h_ssh(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             i += 1
     rest = argv[i:]
     sctx = ctx.hop("ssh-local", call.node_span, f"ssh {hostname}")
-    hstate = _State((w.home_value,))
+    hstate = _new_state((w.home_value,))
     if rest:
         # the remote command reads ssh's stdin: echo CMD | ssh localhost bash
         w._payload_text(
@@ -4413,7 +4451,7 @@ def _h_container(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -
     cctx = ctx.hop("container", call.node_span, name)
     # -i keeps stdin open into the container: echo CMD | docker run -i … sh
     stdin = call.stdin if interactive else _INHERITED
-    sub = _Call(mapped, [call.node_span] * len(mapped), (), (), stdin, cwd, call.node_span)
+    sub = _new_call(mapped, [call.node_span] * len(mapped), (), (), stdin, cwd, call.node_span)
     w._exec(sub, state.copy(), cctx)
     del dst
     return _EMPTY
@@ -4804,7 +4842,7 @@ def walk_in(command: str, cwd: str) -> Walk:
     script = parse(command)
     if script.limit is not None:
         return Walk(script)
-    walker = _new_object(_Walker)  # every field of _Walker, stored without a frame
+    walker = _Walker()  # every field of _Walker, stored here without a frame
     walker.command = command
     walker.out = []
     walker._home = None
