@@ -4547,16 +4547,13 @@ def _split_volume(v: Value) -> tuple[Value | None, str]:
 def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     argv = call.argv
-    # _texts(argv) without its frame, and a loop: a comprehension's frame costs more here
-    texts: list[str | None] = []
-    for v in argv:
-        texts.append(v.text)
-    # global options
+    n = len(argv)
+    # global options (the texts read where needed: most commands read only two)
     i = 1
     cfg: list[tuple[str, Value]] = []
     cwd_targets: list[Value] = []
-    while i < len(argv):
-        t = texts[i]
+    while i < n:
+        t = argv[i].text
         if t is None or not t.startswith("-"):
             break
         if t in (
@@ -4569,7 +4566,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             "--config-env",
             "--attr-source",
         ):
-            if i + 1 < len(argv):
+            if i + 1 < n:
                 if t == "-c":
                     setting = _config_setting(argv[i + 1])
                     if setting is not None:
@@ -4579,9 +4576,9 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             i += 2
             continue
         i += 1
-    if i >= len(argv):
+    if i >= n:
         return w._output(call, name, state)
-    sub = texts[i]
+    sub = argv[i].text
     # the directory git runs in, and so everything it runs (§5.5): each -C joins the previous
     run_cwd: tuple[Value, ...] | None = None
     if cwd_targets:
@@ -4605,7 +4602,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
     rest = argv[i + 1 :]
     # one set lookup instead of a test per name for the commonest subcommands (all builtins)
     if sub in _GIT_SPECIAL_SUBS:
-        rtexts = texts[i + 1 :]
+        rtexts = [v.text for v in rest]
         if sub == "mv":
             _record_moves(w, argv[i:], run_cwd or state.cwd)
         elif sub == "config":
