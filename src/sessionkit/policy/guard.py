@@ -605,8 +605,11 @@ def _judge_payload(
     one, which is returned alone, as the analyser left it."""
     payload_cwd = cwd
     if payload_cwd is None:
-        cwds = ctx.judge.cwd_paths(outer.cwd)
-        payload_cwd = next((c for c in cwds if c is not None), ctx.cwd)
+        payload_cwd = ctx.cwd
+        for known in ctx.judge.cwd_paths(outer.cwd):  # the first known one
+            if known is not None:
+                payload_cwd = known
+                break
     payload_cwd = _abspath(payload_cwd)
     # The records' findings are a function of the text, its cwd, what is asked and the
     # nesting depth: a payload met again in the same check (a pager set and then used, an

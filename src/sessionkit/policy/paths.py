@@ -570,6 +570,8 @@ class PathJudge:
                 text = self.value_text(value, None)
             if text is None or text[:1] != "/":
                 out.append(None)
+            elif "//" not in text and "/." not in text and (text[-1] != "/" or text == "/"):
+                out.append(text)  # normalise()'s own fast path, without its frame
             else:
                 out.append(normalise(text))
         return out
@@ -611,7 +613,15 @@ class PathJudge:
         shown = text if operand is None else operand
         base_cwd = cwd if cwd is not None else self.base
         absolute = text if text[:1] == "/" else base_cwd + "/" + text
-        norm = normalise(absolute)
+        if (
+            absolute[:1] == "/"
+            and "//" not in absolute
+            and "/." not in absolute
+            and (absolute[-1] != "/" or absolute == "/")
+        ):
+            norm = absolute  # normalise()'s own fast path, without its frame
+        else:
+            norm = normalise(absolute)
         if ".." in text or ".." in base_cwd:
             anchor = self._anchor_escaped(absolute, norm)
             if anchor is not None:

@@ -490,6 +490,7 @@ _EXEC_ENV = (
     "GIT_EXTERNAL_DIFF",
     "GIT_ASKPASS",
 )
+_EXEC_ENV_SET = frozenset(_EXEC_ENV)
 _EXEC_KEY_RE: re.Pattern[str] | None = None
 
 
@@ -582,10 +583,17 @@ def _invocation(cmd: Command) -> Invocation | None:
         if value is not None and is_exec_key(key):
             inv.exec_values.append((key, value))
     if cmd.env:
-        for name in _EXEC_ENV:
-            env_value = cmd.env_value(name)
-            if env_value is not None:
-                inv.exec_values.append((name, env_value))
+        # cmd.env_value(name) for each of _EXEC_ENV, in one pass over the assignments
+        # (the last one wins) instead of one per name
+        assigned: dict[str, Value] = {}
+        for env_name, env_value in cmd.env:
+            if env_name in _EXEC_ENV_SET:
+                assigned[env_name] = env_value
+        if assigned:
+            for name in _EXEC_ENV:
+                exec_value = assigned.get(name)
+                if exec_value is not None:
+                    inv.exec_values.append((name, exec_value))
     argv = cmd.argv
     i = 1
     n = len(argv)
