@@ -368,6 +368,10 @@ def _shell_stdin(cmd: Command, ctx: Context) -> list[Finding]:
     return []
 
 
+# names (of at most 64 characters) found to have no analyser and no blank: a fact of the
+# name alone, the same for every caller; bounded
+_NO_ANALYSER: set[str] = set()
+
 _REDIRECT_FINDINGS: Callable[[Command, Context], list[Finding]] | None = None
 
 
@@ -389,7 +393,7 @@ def analyse(cmd: Command, ctx: Context) -> list[Finding]:
         # one table look-up for the common names (data commands included); a name holding
         # a blank is in no table, so the A8 test only runs for names the table misses
         analyser = (_TABLE or _table()).get(name)
-        if analyser is None:
+        if analyser is None and name not in _NO_ANALYSER:
             if " " in name or "\t" in name or "\n" in name:
                 # quoted blanks inside a command word: no such program (A8)
                 return [finding(cmd, "malformed-inert")]
@@ -404,6 +408,8 @@ def analyse(cmd: Command, ctx: Context) -> list[Finding]:
                 analyser = devices.analyse
             elif name.startswith("python"):
                 analyser = _self_grant
+            if analyser is None and len(name) <= 64 and len(_NO_ANALYSER) < 1024:
+                _NO_ANALYSER.add(name)  # cat, ls, cd …: the tests above once per name
     # every analyser returns a list of its own: taken as it is rather than copied
     out = analyser(cmd, ctx) if analyser is not None else []
     if cmd.redirects:
