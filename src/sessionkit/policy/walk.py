@@ -1004,6 +1004,14 @@ class _Walker:
 
     def _guarded_list(self, body: List, state: _State, ctx: _Ctx) -> None:
         try:
+            items = body.items
+            if len(items) == 1 and not items[0].ops and body.seps[0] != "&":
+                first = items[0].items[0].commands
+                if len(first) == 1 and type(first[0]) is Simple:
+                    # the commonest script, one simple command: _list's dispatch without its
+                    # frame (its cwd bookkeeping is for later commands, and there are none)
+                    self._simple(first[0], state, ctx, _INHERITED)
+                    return
             self._list(body, state, ctx, _INHERITED)
         except _Limit as exc:
             if self.limit is None:
@@ -1452,7 +1460,6 @@ class _Walker:
         spans0: list[tuple[int, int]] = []
         combos: list[tuple[list[Value], list[tuple[int, int]]]] = [(argv0, spans0)]
         single = True
-        expand = self._expand
         plain = _LIT_PLAIN
         for word in words:
             span = word.span
@@ -1485,7 +1492,7 @@ class _Walker:
                             argv0.append(value)
                             spans0.append(span)
                             continue
-            alts = expand(word, state, ctx)
+            alts = self._expand(word, state, ctx)
             if single and len(alts) == 1:
                 # the common case: one reading so far and one alternative here
                 fields = alts[0]
