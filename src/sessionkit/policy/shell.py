@@ -939,25 +939,30 @@ class _Parser:
         plain_match = self.plain_match
         first = s[i]
         if first != "~" and not assign:
-            # the common case: one run of ordinary characters up to the end of the word
-            m = plain_match(s, i)
-            if m is not None:
-                j = m.end()
-                if j >= n or (
-                    s[j] in _WORD_END and not (s[j] in "<>" and s.startswith("(", j + 1))
-                ):
-                    # self._spend(j - start + 1) and Word((Lit(s[i:j]),), self._span(start, j))
-                    # without their four frames
-                    self.work += j - start + 1
-                    if self.work > self.budget:
-                        raise _Limit("work")
-                    token = s[i:j]
-                    word = _new_node(Word)
-                    word.parts = _PLAIN.get(token) or _plain_lit(token)
-                    base = self.base
-                    word.span = (start + base, j + base)
-                    word.assign = None
-                    return word, j
+            # the common case: one run of ordinary characters up to the end of the word (at a
+            # command word _command's keyword test has matched the run already: no second
+            # match; a run it did not take does not end the word, so nor is it taken here)
+            read = self.last_plain
+            if read[0] == i:
+                j = -1 if read[1] is None else i + len(read[1])
+            else:
+                m = plain_match(s, i)
+                j = -1 if m is None else m.end()
+            if j >= 0 and (
+                j >= n or (s[j] in _WORD_END and not (s[j] in "<>" and s.startswith("(", j + 1)))
+            ):
+                # self._spend(j - start + 1) and Word((Lit(s[i:j]),), self._span(start, j))
+                # without their four frames
+                self.work += j - start + 1
+                if self.work > self.budget:
+                    raise _Limit("work")
+                token = s[i:j]
+                word = _new_node(Word)
+                word.parts = _PLAIN.get(token) or _plain_lit(token)
+                base = self.base
+                word.span = (start + base, j + base)
+                word.assign = None
+                return word, j
         parts: list[object] = []
         if first == "~":
             i = self._tilde(i, parts, assign)
@@ -2161,9 +2166,13 @@ class _Parser:
                         assignments.append(assignment)
                     end = i
                     continue
+            before = i
             word, i = self._word(i)
             if not words:
-                text = word.plain()
+                # (the text read for the assignment test above is the word's when the word
+                # is that run: no plain() call)
+                if text is None or i - before != len(text):
+                    text = word.plain()
                 if text is not None and text in _DECL:
                     decl = True
             words.append(word)
