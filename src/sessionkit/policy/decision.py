@@ -572,45 +572,4 @@ def rule_finding(
     )
 
 
-def decision_record(
-    action: str,
-    rule_id: str | None,
-    group: str | None,
-    reason: str,
-    suggestion: str | None,
-    segment: str | None,
-    span: tuple[int, int] | None,
-    span_exact: bool,
-    findings: tuple[Finding, ...],
-    notices: tuple[Notice, ...],
-    command: str,
-    cwd: str,
-    repo_root: str | None,
-    malformed: bool,
-    policy_digest: str,
-) -> Decision:
-    """A ``Decision`` built positionally from already normalised fields (the guard's hot
-    path); ``Decision(...)`` validates and converts keyword arguments instead."""
-    return _new_record(
-        Decision,
-        (
-            action,
-            rule_id,
-            group,
-            reason,
-            suggestion,
-            segment,
-            span if span is None or type(span) is tuple else _span(span),
-            bool(span_exact),
-            findings,
-            notices,
-            command,
-            cwd,
-            repo_root,
-            bool(malformed),
-            policy_digest,
-        ),
-    )
-
-
 _new_record = tuple.__new__

@@ -1061,7 +1061,7 @@ def _compose(
             rule_id = group = suggestion = None
         else:
             rule_id, group, suggestion = shown.rule_id, shown.group, shown.suggestion
-    # decision_record's record, built here (one frame less per check)
+    # the Decision record built positionally from normalised fields (no frame for a builder)
     return _new_record(
         Decision,
         (
