@@ -529,47 +529,4 @@ _add_properties(Finding)
 _add_properties(Decision)
 
 
-def rule_finding(
-    rule_id: str,
-    group: str,
-    action: str,
-    default_action: str,
-    reason: str,
-    suggestion: str | None,
-    segment: str | None,
-    span: tuple[int, int] | None,
-    span_exact: bool,
-    argv: tuple[str, ...],
-    via: Iterable[Any],
-    targets: tuple[Target, ...],
-    reading: int,
-) -> Finding:
-    """A built-in rule's ``Finding``, built positionally (the analysers' hot path).
-
-    The same record ``Finding(...)`` builds from keywords; ``argv`` and ``targets`` must be
-    tuples already, ``via`` may hold ``Hop`` objects or ``(kind, span, detail)`` tuples.
-    """
-    return _new_record(
-        Finding,
-        (
-            rule_id,
-            group,
-            action,
-            default_action,
-            "builtin",
-            reason,
-            suggestion,
-            segment,
-            span if span is None or type(span) is tuple else _span(span),
-            # bool() and int() only for values of other types (a call each saved: hot path)
-            span_exact if span_exact is True or span_exact is False else bool(span_exact),
-            argv,
-            _hops(via) if via else (),
-            targets,
-            reading if type(reading) is int else int(reading),
-            None,
-        ),
-    )
-
-
 _new_record = tuple.__new__

@@ -106,8 +106,8 @@ def finding(
     rule = RULES[rule_id]
     default = rule.default_action
     if reason is None:
-        # Rule.render_reason, rule_finding and render_argv inlined: most records that reach
-        # an analyser get a finding, and their three frames cost more than the work
+        # Rule.render_reason and render_argv inlined, and the record built positionally: most
+        # records that reach an analyser get a finding, and three frames cost more than the work
         reason = rule.reason
         if "{target}" in reason:
             reason = reason.replace("{target}", target if target else "the target")
@@ -131,6 +131,7 @@ def finding(
             rule.suggestion,
             cmd.text,
             span if span is None or type(span) is tuple else _span(span),
+            # bool() and int() only for values of other types (a call each saved: hot path)
             span_exact if span_exact is True or span_exact is False else bool(span_exact),
             tuple(argv),
             _hops(via) if via else (),
