@@ -2428,17 +2428,19 @@ def _fast_quoted(command: str, params: bool = False) -> Script | None:
     escapes (``git commit -m "fix it"``, ``grep -rn 'rm -rf' .``) and plain parameter
     expansions ``$NAME``/``${NAME}``, unquoted or in double quotes (``rm -rf "$DIR/build"``),
     and the redirections ``>``, ``>>``, ``<`` and ``>&N`` with an optional fd number and a
-    target word of the same kinds (``2>/dev/null``, ``> "$OUT"``); the text outside quotes and
-    expansions is held to the plain characters. Builds the general parser's AST (a Lit per run
-    of text, a Param per expansion). ``params``: the command passed ``_plain_dollars`` (else
-    ``fast_quoted_chars``)."""
+    target word of the same kinds (``2>/dev/null``, ``> "$OUT"``), and ``NAME=value`` /
+    ``NAME+=value`` prefixes (``X='a b' ls``); the text outside quotes and expansions is held
+    to the plain characters. Builds the general parser's AST (a Lit per run of text, a Param
+    per expansion, an Assignment per prefix). ``params``: the command passed
+    ``_plain_dollars`` (else ``fast_quoted_chars``)."""
     simple = _SIMPLE_CHARS
     lists = _Lists()
     words = lists.words
     parts: list[object] = []
     start = end = 0
     # the token before: "w" for a word, "R" for a whole redirection in a command without a
-    # word yet, "r" for a redirection operator awaiting its target, else the operator
+    # word yet, "r" for a redirection operator awaiting its target, "a" for a NAME=value
+    # prefix, else the operator
     previous = ";"
     # the redirection whose target word is being read: its fd, operator and start
     redirect: tuple[int | None, str, int] | None = None
