@@ -4607,7 +4607,8 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             text = value if shell is None else shell
             w._payload_text(text, _run_state(state, run_cwd), gctx, exact_at=-1)
     rest = argv[i + 1 :]
-    # one set lookup instead of a test per name for the commonest subcommands (all builtins)
+    # the subcommands read further (all builtins, so never an alias below): the commonest
+    # ones (status, log, diff …) pay one set lookup instead of a test per name
     if sub in _GIT_SPECIAL_SUBS:
         rtexts = [v.text for v in rest]
         if sub == "mv":
