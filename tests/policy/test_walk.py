@@ -107,6 +107,20 @@ def test_plain_words_are_the_values_lit_builds() -> None:
         ]
 
 
+def test_plain_word_cache_keeps_quoting_and_values() -> None:
+    """The walker remembers plain literal words' values by their parts (_PLAIN_WORDS): a word
+    walked again, from the fast or the general parser, quoted or not, keeps its own value."""
+    commands = ["rm -f *.txt '*.txt' x", "rm -f '*.txt' *.txt x $(true)"]
+    expected = [
+        [("rm", False), ("-f", False), ("*.txt", True), ("*.txt", False), ("x", False)],
+        [("rm", False), ("-f", False), ("*.txt", False), ("*.txt", True), ("x", False)],
+    ]
+    for _ in range(2):  # the second time from the cache
+        for command, values in zip(commands, expected, strict=True):
+            (argv,) = [c.argv for c in records(command) if c.argv[0].text == "rm"]
+            assert [(v.text, v.pattern) for v in argv[:5]] == values, command
+
+
 def test_records_set_every_command_field() -> None:
     """The walker builds records with slot stores (no Command.__init__ frame): every field
     is set, to what Command(...) would hold."""
