@@ -436,3 +436,12 @@ def test_an_explicit_policy_file_keeps_its_good_entries_when_one_is_bad(tmp_path
     broken_file.write_text("rules: [")  # not YAML: built-in rules, with the notice
     broken = check_command("git stash", cwd=tmp_path, policy=str(broken_file))
     assert broken.action == "warn" and [n.code for n in broken.notices] == ["policy-invalid"]
+
+
+def test_a_payload_met_again_is_judged_in_its_own_cwd(tmp_path: Path) -> None:
+    """A payload met again in the same check is judged once per cwd (Context.memo's key holds
+    the payload's cwd): the pager run after cd deletes under /tmp, not under the first cwd."""
+    pager = "git -c core.pager='rm -rf build' log"
+    decision = check_command(f"{pager}; {pager}; cd /tmp && {pager}", cwd=str(tmp_path))
+    paths = sorted(t.path for f in decision.findings for t in f.targets)
+    assert paths == sorted([f"{tmp_path}/build"] * 4 + ["/tmp/build"] * 2)
