@@ -9,7 +9,10 @@ Usage: ``python benchmarks/guard_throughput.py [--seconds 3] [--json PATH]``
   command and the five slowest cases;
 - the import time ``sessionkit.policy.guard`` adds (``python -X importtime``) against the
   10 ms budget of §3.4, with a bare-interpreter baseline measured in the same run;
-- a cold rebuild and a warm hit of the compiled-policy cache (§12.8).
+- a cold rebuild and a warm hit of the compiled-policy cache (§12.8);
+- a machine baseline measured in the same run: a bare ``json.loads`` loop over the corpus lines,
+  and the guard's cost per command as a multiple of one ``json.loads`` of its line. The budget is
+  absolute; the multiple is what stays comparable between machines and between noisy runs.
 """
 
 from __future__ import annotations
@@ -159,6 +162,22 @@ def throughput(repo: Path, seconds: float) -> dict[str, Any]:
     }
 
 
+def json_loads_baseline(seconds: float) -> dict[str, Any]:
+    """Lines per second of a bare ``json.loads`` loop over the corpus file, fastest of its passes."""
+    lines = [line for line in CORPUS.read_text(encoding="utf-8").splitlines() if line]
+    loads = json.loads
+    clock = time.perf_counter_ns
+    best = None
+    deadline = clock() + int(seconds * 1e9)
+    while best is None or clock() < deadline:
+        t0 = clock()
+        for line in lines:
+            loads(line)
+        elapsed = clock() - t0
+        best = elapsed if best is None else min(best, elapsed)
+    return {"lines": len(lines), "fastest_pass_per_second": round(len(lines) / (best / 1e9))}
+
+
 def _importtime(code: str) -> dict[str, int]:
     """Per-module (self, cumulative) microseconds from ``python -X importtime -c CODE``."""
     proc = subprocess.run(
@@ -235,7 +254,12 @@ def main(argv: list[str] | None = None) -> int:
             "imports": import_cost(),
             "policy_cache": policy_cache(base),
             "throughput": throughput(scratch_repo(base), args.seconds),
+            "json_loads": json_loads_baseline(1.0),
         }
+        j, t = result["json_loads"], result["throughput"]
+        j["guard_cost_in_json_loads"] = round(
+            j["fastest_pass_per_second"] / t["fastest_pass_per_second"], 1
+        )
     finally:
         shutil.rmtree(base, ignore_errors=True)
     t, i, p = result["throughput"], result["imports"], result["policy_cache"]
@@ -260,6 +284,11 @@ def main(argv: list[str] | None = None) -> int:
         f"({i['bare_interpreter_imports_ms']} ms -> {i['with_guard_imports_ms']} ms; "
         f"cumulative {i['guard_cumulative_ms']} ms); ratio to {IMPORT_BUDGET_MS} ms: "
         f"{i['ratio_to_budget']}"
+    )
+    j = result["json_loads"]
+    print(
+        f"machine baseline: json.loads {j['fastest_pass_per_second']:,} corpus lines/s "
+        f"(fastest pass); one check costs {j['guard_cost_in_json_loads']} json.loads of a line"
     )
     print(f"policy cache: cold rebuild {p['cold_rebuild_ms']} ms, warm hit {p['warm_hit_us']} us")
     if args.json_path:
