@@ -65,6 +65,17 @@ def test_rm_glob_root_only_at_the_root(repo: Path) -> None:
     assert only(["rm", lit("*", True)], repo) == ["rm-files"]
 
 
+@pytest.mark.parametrize("pattern", ["*", "?*", "**", ".*", ".?*", "./*", "./.*"])
+def test_rm_of_every_name_at_the_root_is_rm_glob_root(repo: Path, pattern: str) -> None:
+    assert only(["rm", "-f", glob(pattern)], repo) == ["rm-glob-root"]
+
+
+@pytest.mark.parametrize("pattern", ["*.*", "*.?*", "?.*", "*.log", "?", "??", "a*"])
+def test_rm_of_names_selected_by_a_literal_part_is_ordinary(repo: Path, pattern: str) -> None:
+    # §7.3: only a bare wildcard (*, .*, ./*) is rm-glob-root; *.* selects like *.orig (A5)
+    assert only(["rm", "-f", glob(pattern)], repo) == ["rm-files"]
+
+
 def test_rm_recursive_glob(repo: Path) -> None:
     assert only(["rm", "-rf", glob("*")], repo) == ["rm-recursive-repo-root"]
     assert only(["rm", "-rf", glob("src/*")], repo) == ["rm-recursive-source"]

@@ -198,6 +198,14 @@ def _judge_producer(
     return False
 
 
+def _bare_wildcard(name: str) -> bool:
+    """``*``, ``?*``, ``.*``, ``.?*``: a name pattern that matches every name of its kind (every
+    plain name, or every dot name). ``*.*`` or ``*.?*`` select by a literal part, like ``*.log``:
+    ordinary file deletion (§7.3 lists ``*``, ``.*`` and ``./*``)."""
+    body = name[1:] if name[:1] == "." else name
+    return "*" in body and not body.strip("*?")
+
+
 def _judge_plain(
     value: Value, cmd: Command, ctx: Context, out: _Collector, cwds: Sequence[Value] | None = None
 ) -> None:
@@ -219,7 +227,7 @@ def _judge_plain(
         if value.pattern and path:
             head, _, tail = path.rpartition("/")
             base = judge.base
-            if head.lower() == base.lower() and tail and all(c in "*?." for c in tail):
+            if head.lower() == base.lower() and _bare_wildcard(tail):
                 out.add("rm-glob-root", _t(value.text or text, path, "rm-glob-root"))
                 return
     out.add("rm-files")
