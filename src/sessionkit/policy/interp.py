@@ -317,9 +317,44 @@ def _perl_interp(body: str) -> Value:
     return Value(merge_pieces(pieces))  # type: ignore[arg-type]
 
 
-def _tokens(code: str, language: str) -> list[Token]:
+def _tokens(code: str, language: str, depth: int = 0) -> list[Token]:
     """Tokens: ("str", Value), ("shellstr", Value) for backquotes/qx, ("name", dotted),
-    ("op", char)."""
+    ("op", char); then, as statements of their own after ``;``, the tokens of the code inside
+    the interpolations of interpolated strings (``f"{os.system('…')}"``, `` `${execSync('…')}` ``,
+    ``"#{`…`}"``, Perl ``"@{[ `…` ]}"``): that code runs when the string is built."""
+    out = _lex(code, language)
+    if depth < 4:
+        for expr in _interpolation_code(out, language):
+            out.append(("op", ";"))
+            out.extend(_tokens(expr, language, depth + 1))
+    return out
+
+
+def _interpolation_code(tokens: list[Token], language: str) -> list[str]:
+    """The code of each interpolation in the string tokens that could call something: a bare
+    (dotted) name such as ``{path}`` or ``$dir`` runs nothing and is left out."""
+    out: list[str] = []
+    for kind, value in tokens:
+        if (kind != "str" and kind != "shellstr") or not isinstance(value, Value):
+            continue
+        for piece in value.pieces:
+            if type(piece) is not Unknown:
+                continue
+            text = piece.origin
+            if language == "perl":
+                # "@{[ CODE ]}" and "${\ CODE}" run CODE; "$name" and "@name" only read
+                if not text.startswith(("@{", "${")):
+                    continue
+                text = text[2:-1] if text.endswith("}") else text[2:]
+            if text.strip(_NAME_CHARS):
+                out.append(text)
+    return out
+
+
+_NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$0123456789. \t"
+
+
+def _lex(code: str, language: str) -> list[Token]:
     out: list[Token] = []
     i = 0
     n = len(code)
@@ -395,9 +430,8 @@ def _tokens(code: str, language: str) -> list[Token]:
             out.append(tok)
             continue
         if c == "`":
-            j = i + 1
-            while j < n and code[j] != "`":
-                j += 2 if code[j] == "\\" else 1
+            opener = "${" if language == "js" else "#{" if language == "ruby" else None
+            j = _string_end(code, i + 1, "`", opener)
             body = code[i + 1 : j]
             if language == "js":
                 out.append(("str", _interpolated(body, "${", "}", False)))
@@ -427,7 +461,10 @@ def _py_string(code: str, i: int, prefix: str) -> tuple[Token, int]:
     stop = code.find(delim, start)
     if stop < 0:
         stop = n
-    if code.find("\\", start, stop) < 0 and (triple or code.find("\n", start, stop) < 0):
+    if "f" in prefix and code.find("{", start, stop) >= 0:
+        # an expression may hold the same quote (Python 3.12: f"{d["k"]}")
+        j = _string_end(code, start, delim, "{")
+    elif code.find("\\", start, stop) < 0 and (triple or code.find("\n", start, stop) < 0):
         j = stop
     while j < n and not code.startswith(delim, j):
         if code[j] == "\\":
@@ -444,6 +481,53 @@ def _py_string(code: str, i: int, prefix: str) -> tuple[Token, int]:
     return ("str", Value((Lit(_decode(body, raw), True),))), end
 
 
+def _string_end(code: str, j: int, quote: str, opener: str | None) -> int:
+    """Where the string whose body starts at ``j`` ends (its closing ``quote``, or the end of
+    the code). With an interpolation ``opener``, the code inside each interpolation is passed
+    over whole, since it may hold the same quote: ``"#{system("…")}"``, `` `${f(`…`)}` ``."""
+    n = len(code)
+    while j < n:
+        if code.startswith(quote, j):
+            return j
+        c = code[j]
+        if c == "\\":
+            j += 2
+        elif opener is not None and code.startswith(opener, j):
+            if opener == "{" and code.startswith("{{", j):
+                j += 2  # a literal brace in a Python f-string
+            else:
+                j = _interpolation_end(code, j + len(opener))
+        else:
+            j += 1
+    return n
+
+
+def _interpolation_end(code: str, j: int) -> int:
+    """The index after the ``}`` that closes an interpolation whose code starts at ``j``;
+    strings inside it are passed over whole (their braces do not count)."""
+    n = len(code)
+    depth = 1
+    while j < n:
+        c = code[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c in "'\"`":
+            end = code.find(c, j + 1)
+            while end > 0 and code[end - 1] == "\\":
+                end = code.find(c, end + 1)
+            j = n if end < 0 else end + 1
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return n
+
+
 def _plain_string(code: str, i: int, language: str) -> tuple[Token, int]:
     n = len(code)
     q = code[i]
@@ -453,6 +537,8 @@ def _plain_string(code: str, i: int, language: str) -> tuple[Token, int]:
     stop = code.find(q, j)
     if stop < 0:
         j = n
+    elif q == '"' and language == "ruby" and code.find("#{", j, stop) >= 0:
+        j = _string_end(code, j, q, "#{")  # "#{system("rm")}": the inner quotes are code
     elif code.find("\\", j, stop) < 0:
         j = stop
     while j < n and code[j] != q:
