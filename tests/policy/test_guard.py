@@ -445,3 +445,40 @@ def test_a_payload_met_again_is_judged_in_its_own_cwd(tmp_path: Path) -> None:
     decision = check_command(f"{pager}; {pager}; cd /tmp && {pager}", cwd=str(tmp_path))
     paths = sorted(t.path for f in decision.findings for t in f.targets)
     assert paths == sorted([f"{tmp_path}/build"] * 4 + ["/tmp/build"] * 2)
+
+
+def test_one_clock_reading_per_check_and_inputs_revalidated_once_a_second(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check reads ``time.monotonic()`` once (the Guard's revalidation uses that reading);
+    the inputs are re-read when the reading is a second or more after the last refresh."""
+    guard_module.clear_cache()
+    clock = [5000.0]
+    reads: list[float] = []
+
+    def monotonic() -> float:
+        reads.append(clock[0])
+        return clock[0]
+
+    monkeypatch.setattr(guard_module.time, "monotonic", monotonic)
+    refreshed: list[float] = []
+    refresh = Guard._refresh_inputs
+
+    def counting_refresh(self: Guard, now: float) -> object:
+        if now - self._inputs.checked >= 1.0:
+            refreshed.append(now)
+        return refresh(self, now)
+
+    monkeypatch.setattr(Guard, "_refresh_inputs", counting_refresh)
+    assert check_command("ls", cwd=str(tmp_path)).action == "allow"
+    assert refreshed == [5000.0]
+    reads.clear()
+    assert check_command("rm -rf /", cwd=str(tmp_path)).action == "block"
+    assert reads == [5000.0]  # the cached Guard's check: one reading of the clock
+    clock[0] = 5000.9
+    check_command("ls", cwd=str(tmp_path))
+    assert refreshed == [5000.0]  # less than a second: not revalidated
+    clock[0] = 5001.0
+    check_command("ls", cwd=str(tmp_path))
+    assert refreshed == [5000.0, 5001.0]
+    guard_module.clear_cache()

@@ -221,9 +221,10 @@ class Guard:
     def repo_root(self) -> str | None:
         return self.facts.root
 
-    def _refresh_inputs(self) -> _Inputs:
+    def _refresh_inputs(self, now: float) -> _Inputs:
+        """The inputs, re-read when they were last read a second or more before ``now`` (the
+        check's one reading of ``time.monotonic()``)."""
         inputs = self._inputs
-        now = time.monotonic()
         if now - inputs.checked < _REVALIDATE_SECONDS:
             return inputs
         with self._lock:
@@ -250,7 +251,7 @@ class Guard:
 
     def _path_judge(self) -> PathJudge:
         if self._judge is None:
-            self._refresh_inputs()
+            self._refresh_inputs(time.monotonic())
         assert self._judge is not None
         return self._judge
 
@@ -268,7 +269,7 @@ class Guard:
         if not isinstance(command, str):
             raise TypeError(f"command must be a str, not {type(command).__name__}")
         run_cwd = self.cwd if cwd is None else _abspath(os.fspath(cwd))
-        return self._decide(command, run_cwd, context, source)[0]
+        return self._decide(command, run_cwd, context, source, time.monotonic())[0]
 
     def analyse(
         self,
@@ -282,22 +283,27 @@ class Guard:
         if not isinstance(command, str):
             raise TypeError(f"command must be a str, not {type(command).__name__}")
         run_cwd = self.cwd if cwd is None else _abspath(os.fspath(cwd))
-        return self._analyse(command, run_cwd, context, source)
+        return self._analyse(command, run_cwd, context, source, time.monotonic())
 
-    def _analyse(self, command: str, run_cwd: str, context: str, source: str | None) -> Analysis:
-        """``analyse`` for a ``str`` command and a clean absolute cwd."""
-        decision, commands = self._decide(command, run_cwd, context, source)
+    def _analyse(
+        self, command: str, run_cwd: str, context: str, source: str | None, now: float
+    ) -> Analysis:
+        """``analyse`` for a ``str`` command and a clean absolute cwd, at ``now``."""
+        decision, commands = self._decide(command, run_cwd, context, source, now)
         return Analysis(decision, None, commands)
 
     def _decide(
-        self, command: str, run_cwd: str, context: str, source: str | None
+        self, command: str, run_cwd: str, context: str, source: str | None, now: float
     ) -> tuple[Decision, tuple[Command, ...]]:
-        """The decision and the command records (check_command needs no ``Analysis``)."""
+        """The decision and the command records (check_command needs no ``Analysis``).
+
+        ``now`` is the check's one reading of ``time.monotonic()``, taken by its caller: the
+        inputs are revalidated when they were last read a second or more before it."""
         if len(command) >= _GC_PAUSE_CHARS and _gc_isenabled():
-            return self._decide_gc_paused(command, run_cwd, context, source)
+            return self._decide_gc_paused(command, run_cwd, context, source, now)
         inputs = self._inputs
-        if self._judge is None or time.monotonic() - inputs.checked >= _REVALIDATE_SECONDS:
-            inputs = self._refresh_inputs()
+        if self._judge is None or now - inputs.checked >= _REVALIDATE_SECONDS:
+            inputs = self._refresh_inputs(now)
         judge = self._judge
         if judge is None:
             judge = self._path_judge()
@@ -374,7 +380,7 @@ class Guard:
         return decision, commands
 
     def _decide_gc_paused(
-        self, command: str, run_cwd: str, context: str, source: str | None
+        self, command: str, run_cwd: str, context: str, source: str | None, now: float
     ) -> tuple[Decision, tuple[Command, ...]]:
         """``_decide`` with the cyclic garbage collector paused: a long command builds
         thousands of nodes, values and records that live until the decision is made, so
@@ -382,7 +388,7 @@ class Guard:
         reference cycle that outlives the check; reference counting frees them)."""
         gc.disable()
         try:
-            return self._decide(command, run_cwd, context, source)  # the collector is off
+            return self._decide(command, run_cwd, context, source, now)  # the collector is off
         finally:
             gc.enable()
 
@@ -1129,9 +1135,9 @@ _MAX_GUARDS = 8
 _ROOTS: dict[str, tuple[float, str]] = {}
 
 
-def _root_key(cwd: str) -> str:
-    """The repository root of ``cwd`` (or ``cwd`` itself), cached for a second."""
-    now = time.monotonic()
+def _root_key(cwd: str, now: float) -> str:
+    """The repository root of ``cwd`` (or ``cwd`` itself), cached for a second (``now`` is
+    the check's reading of ``time.monotonic()``)."""
     hit = _ROOTS.get(cwd)
     if hit is not None and now - hit[0] < _REVALIDATE_SECONDS:
         return hit[1]
@@ -1151,8 +1157,13 @@ def _policy_key(policy: Any) -> object:
     return ("object", id(policy))
 
 
-def _guard_for(cwd: str, config: Any, policy: Any, session: str | None) -> Guard:
-    key = (_root_key(cwd), None if config is None else id(config), _policy_key(policy), session)
+def _guard_for(cwd: str, config: Any, policy: Any, session: str | None, now: float) -> Guard:
+    key = (
+        _root_key(cwd, now),
+        None if config is None else id(config),
+        _policy_key(policy),
+        session,
+    )
     guard = _GUARDS.get(key)
     if guard is not None:
         return guard
@@ -1195,8 +1206,9 @@ def analyse_command(
     if not isinstance(command, str):
         raise TypeError(f"command must be a str, not {type(command).__name__}")
     run_cwd = _abspath(os.fspath(cwd) if cwd is not None else os.getcwd())
-    guard = _guard_for(run_cwd, config, policy, session)
-    return guard._analyse(command, run_cwd, context, source)
+    now = time.monotonic()
+    guard = _guard_for(run_cwd, config, policy, session, now)
+    return guard._analyse(command, run_cwd, context, source, now)
 
 
 def check_command(
@@ -1213,16 +1225,19 @@ def check_command(
     if not isinstance(command, str):
         raise TypeError(f"command must be a str, not {type(command).__name__}")
     if type(cwd) is str and config is None and policy is None and session is None:
+        # the check's one reading of the clock: the Guard's revalidation uses it too
+        now = time.monotonic()
         last = _LAST_GUARD[0]
-        if last[0] == cwd and time.monotonic() - last[3] < _REVALIDATE_SECONDS:
-            return last[2]._decide(command, last[1], context, source)[0]  # type: ignore[no-any-return]
+        if last[0] == cwd and now - last[3] < _REVALIDATE_SECONDS:
+            return last[2]._decide(command, last[1], context, source, now)[0]  # type: ignore[no-any-return]
         run_cwd = _abspath(cwd)
-        guard = _guard_for(run_cwd, None, None, None)
+        guard = _guard_for(run_cwd, None, None, None, now)
         _remember_guard(cwd, run_cwd, guard)
-        return guard._decide(command, run_cwd, context, source)[0]
+        return guard._decide(command, run_cwd, context, source, now)[0]
     run_cwd = _abspath(os.fspath(cwd) if cwd is not None else os.getcwd())
-    guard = _guard_for(run_cwd, config, policy, session)
-    return guard._decide(command, run_cwd, context, source)[0]
+    now = time.monotonic()
+    guard = _guard_for(run_cwd, config, policy, session, now)
+    return guard._decide(command, run_cwd, context, source, now)[0]
 
 
 def clear_cache() -> None:
