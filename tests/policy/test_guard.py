@@ -171,6 +171,38 @@ def test_compose_directly() -> None:
     assert compose("ls", []).action == "allow"
 
 
+@pytest.mark.parametrize("action", ["allow", "warn", "block"])
+def test_compose_one_finding_is_the_primary_one(action: str) -> None:
+    """One finding (the commonest case, composed without the loops) decides and explains the
+    decision; an allow decision names no rule. Notices keep their order, as a list or not."""
+    from sessionkit.policy.decision import Notice
+
+    only = Finding(
+        "git-stash", "W3", action, reason="r", suggestion="s", segment="git stash", span=(0, 9)
+    )
+    notice = Notice("policy-invalid", "m")
+    decision = compose("git stash", [only], [notice], cwd="/x", repo_root="/x", policy_digest="d")
+    named = action != "allow"
+    assert decision.action == action and decision.findings == (only,)
+    assert (decision.rule_id, decision.group, decision.suggestion) == (
+        ("git-stash", "W3", "s") if named else (None, None, None)
+    )
+    assert (decision.reason, decision.segment, decision.span, decision.span_exact) == (
+        "r",
+        "git stash",
+        (0, 9),
+        True,
+    )
+    assert decision.notices == (notice,) and decision.malformed is False
+    assert (decision.command, decision.cwd, decision.repo_root, decision.policy_digest) == (
+        "git stash",
+        "/x",
+        "/x",
+        "d",
+    )
+    assert compose("git stash", (only,), iter([notice])).notices == (notice,)
+
+
 # ---- spans (§11.1) -------------------------------------------------------------------------
 
 SPAN_CASES = [e for r in CATALOGUE for e in (*r.examples, *r.lookalikes) if len(e) < 500] + [

@@ -310,7 +310,7 @@ class Guard:
         if run_cwd != judge.cwd:  # for_cwd's own first test, without its frame
             judge = judge.for_cwd(run_cwd)
         facts = judge.facts
-        notices = list(inputs.notices)
+        notices = list(inputs.notices) if inputs.notices else []  # usually none: no call
         repo_root = facts.root
         findings: list[Finding] = []
         commands: tuple[Command, ...] = ()
@@ -760,7 +760,12 @@ def _apply_policy(
                 notices.append(
                     Notice("policy-entry-ignored", f"Extra rules failed ({type(error).__name__}).")
                 )
-    if not findings or _inputs_inert(inputs, context, repo_root, findings):
+    if (
+        not findings
+        # _inputs_inert's remembered answer, without its frame (the common case: inert)
+        or inputs.inert.get((context, repo_root))
+        or _inputs_inert(inputs, context, repo_root, findings)
+    ):
         # nothing the policy could change; its own notices still reach the decision
         policy_notices = getattr(policy, "notices", None)
         if policy_notices:
@@ -1021,7 +1026,44 @@ def _compose(
     policy_digest: str,
 ) -> Decision:
     """``compose`` with positional arguments (the guard's hot path)."""
-    notes = notices if type(notices) is tuple else tuple(notices)
+    if type(notices) is tuple:
+        notes = notices
+    else:
+        notes = tuple(notices) if notices else ()  # usually none: no call
+    if len(findings) == 1 and not malformed:
+        # the commonest case (most commands have one finding): it wins and explains the
+        # decision, whatever its action; the loops below would pick it too
+        only = findings[0]
+        action = only.action
+        if action in SEVERITY:
+            found = (only,)
+            rule_id: str | None = None
+            group: str | None = None
+            suggestion: str | None = None
+            if action != "allow":
+                rule_id, group, suggestion = only.rule_id, only.group, only.suggestion
+            span = only.span
+            span_exact = only.span_exact
+            return _new_record(
+                Decision,
+                (
+                    action,
+                    rule_id,
+                    group,
+                    only.reason,
+                    suggestion,
+                    only.segment,
+                    span if span is None or type(span) is tuple else _span(span),
+                    span_exact if span_exact is True or span_exact is False else bool(span_exact),
+                    found,
+                    notes,
+                    command,
+                    cwd,
+                    repo_root,
+                    False,
+                    policy_digest,
+                ),
+            )
     if len(findings) < 2:
         items = list(findings)
     else:
