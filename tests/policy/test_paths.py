@@ -265,6 +265,31 @@ def test_normalise() -> None:
     assert normalise("/") == "/"
 
 
+def test_normalise_keeps_dot_names_and_drops_dot_components() -> None:
+    """Names that start with a dot are kept as they are (the fast path takes them too)."""
+    for path in ("/r/.git/HEAD", "/r/..x/...", "/.venv", "/r/a.", "/r/.../b"):
+        assert normalise(path) == path
+    assert normalise("/r/.") == "/r"
+    assert normalise("/r/a/..") == "/r"
+    assert normalise("/r/./.venv") == "/r/.venv"
+    assert normalise("/r/../.x") == "/.x"
+    assert normalise("/r/.git/") == "/r/.git"
+
+
+def test_symlinks_resolve_below_the_root_and_in_a_linked_directory(tmp_path: Path) -> None:
+    """The deepest existing ancestor is resolved; a name directly below / keeps one slash."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    facts = RepoFacts(str(tmp_path), home=str(tmp_path / "home"))
+    judge = PathJudge(facts, home=str(tmp_path / "home"))
+    real_path = normalise(os.path.realpath(real))
+    assert judge.judge_text(f"{tmp_path}/link/.cache", None).target.path == (f"{real_path}/.cache")
+    assert judge.judge_text("/.sessionkit-test-none", None).target.path == (
+        "/.sessionkit-test-none"
+    )
+
+
 def _normalise_by_components(path: str) -> str:
     stack: list[str] = []
     for comp in path.split("/"):
@@ -277,7 +302,12 @@ def _normalise_by_components(path: str) -> str:
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from(["/", ".", "..", "a", "b.c", ".x", "x.", "~", "//"]), max_size=8))
+@given(
+    st.lists(
+        st.sampled_from(["/", ".", "..", "a", "b.c", ".x", "x.", "~", "//", "...", "..y"]),
+        max_size=8,
+    )
+)
 def test_normalise_fast_path_agrees_with_the_component_walk(parts: list[str]) -> None:
     path = "".join(parts)
     assert normalise(path) == _normalise_by_components(path)

@@ -183,11 +183,20 @@ def _below(path: str, base: str) -> bool:
 def normalise(path: str) -> str:
     """Lexical normalisation of an absolute path (``.``, ``..``, repeated ``/``)."""
     if (
-        path  # then indexing, not startswith/endswith or slices: cheaper on this hot path
+        path  # then indexing, not startswith/endswith: cheaper on this hot path
         and path[0] == "/"
         and "//" not in path
-        and "/." not in path
         and (path[-1] != "/" or path == "/")
+        and (
+            "/." not in path
+            # a name that starts with a dot (.git, .venv) is no "." or ".." component
+            or (
+                "/./" not in path
+                and "/../" not in path
+                and path[-2:] != "/."
+                and path[-3:] != "/.."
+            )
+        )
     ):
         return path  # already normal: the common case
     stack: list[str] = []
@@ -570,8 +579,8 @@ class PathJudge:
                 text = self.value_text(value, None)
             if text is None or text[:1] != "/":
                 out.append(None)
-            elif "//" not in text and "/." not in text and (text[-1] != "/" or text == "/"):
-                out.append(text)  # normalise()'s own fast path, without its frame
+            elif text == self.cwd:
+                out.append(text)  # the judge's own cwd, normal already (the common case)
             else:
                 out.append(normalise(text))
         return out
@@ -613,15 +622,7 @@ class PathJudge:
         shown = text if operand is None else operand
         base_cwd = cwd if cwd is not None else self.base
         absolute = text if text[:1] == "/" else base_cwd + "/" + text
-        if (
-            absolute[:1] == "/"
-            and "//" not in absolute
-            and "/." not in absolute
-            and (absolute[-1] != "/" or absolute == "/")
-        ):
-            norm = absolute  # normalise()'s own fast path, without its frame
-        else:
-            norm = normalise(absolute)
+        norm = normalise(absolute)
         if ".." in text or ".." in base_cwd:
             anchor = self._anchor_escaped(absolute, norm)
             if anchor is not None:
@@ -658,7 +659,9 @@ class PathJudge:
         if not tail:
             return path
         real_head = self._realpath(path[:cut] or "/")
-        return normalise(real_head + "/" + tail)
+        # normalise(real_head + "/" + tail) without its frame: real_head is normal and tail,
+        # the last component of a normal path, is a name (neither "." nor "..")
+        return real_head + "/" + tail if real_head != "/" else "/" + tail
 
     def _anchor_escaped(self, absolute: str, norm: str) -> str | None:
         """An allowing anchor the path passed through but ends outside of (§8.2 step 3)."""
