@@ -514,3 +514,19 @@ def test_one_clock_reading_per_check_and_inputs_revalidated_once_a_second(
     check_command("ls", cwd=str(tmp_path))
     assert refreshed == [5000.0, 5001.0]
     guard_module.clear_cache()
+
+
+def test_hops_of_a_via_are_its_values_however_often_converted() -> None:
+    """decision._hops remembers the Hop tuple of a via tuple: a Hop is immutable and a
+    function of its three values, so a remembered one equals a fresh conversion."""
+    from sessionkit.policy.decision import Hop, _hops
+
+    via = (("bash-c", (0, 12), "bash -c"), ("eval", (3.0, 9.0), ""))
+    first = _hops(via)
+    assert first == (Hop("bash-c", (0, 12), "bash -c"), Hop("eval", (3, 9), ""))
+    assert type(first[1].span[0]) is int
+    assert _hops((via[0], via[1])) == first  # an equal via, another tuple
+    assert _hops((("eval", (3, 9), ""),)) == (Hop("eval", (3, 9), ""),)
+    assert _hops([("eval", [3, 9], "x")]) == (Hop("eval", (3, 9), "x"),)  # a list: converted
+    assert _hops((("eval", [3, 9], "x"),)) == (Hop("eval", (3, 9), "x"),)  # unhashable part
+    assert _hops((first[0], ("eval", None, ""))) == (first[0], Hop("eval", None, ""))

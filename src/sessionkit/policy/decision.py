@@ -214,8 +214,28 @@ class Notice(_Frozen):
         return {"code": self.code, "message": self.message, "source": self.source}
 
 
+# via tuple -> its Hop tuple: every finding of a record (and of each record of a nested
+# command) converts the same via, and a Hop is immutable and a function of its three values
+_HOPS_MEMO: dict[tuple[Any, ...], tuple[Hop, ...]] = {}
+
+
 def _hops(via: Iterable[Any]) -> tuple[Hop, ...]:
     """Accept ``Hop`` objects or ``(kind, span, detail)`` tuples (the Command record's form)."""
+    if type(via) is tuple:
+        try:
+            hit = _HOPS_MEMO.get(via)
+        except TypeError:  # an unhashable part (a span given as a list): converted each time
+            return _convert_hops(via)
+        if hit is None:
+            hit = _convert_hops(via)
+            if len(_HOPS_MEMO) >= 512:
+                _HOPS_MEMO.clear()
+            _HOPS_MEMO[via] = hit
+        return hit
+    return _convert_hops(via)
+
+
+def _convert_hops(via: Iterable[Any]) -> tuple[Hop, ...]:
     out = []
     for hop in via:
         if isinstance(hop, Hop):
