@@ -589,6 +589,9 @@ class PathJudge:
 
     def judge(self, value: Value, cwds: Sequence[Value] = ()) -> Verdict:
         """The most severe verdict for ``value`` over every cwd alternative."""
+        if not cwds or (len(cwds) == 1 and cwds[0].text == self.cwd):
+            # cwd_paths' answer in the common case (the judge's own cwd), without its list
+            return self._judge_one(value, self.cwd)
         paths = self.cwd_paths(cwds)
         if len(paths) == 1:  # one cwd, the common case: its verdict is the most severe
             return self._judge_one(value, paths[0])
