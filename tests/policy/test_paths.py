@@ -88,6 +88,11 @@ TABLE = [
     ("/tmp/../etc", "rm-recursive-traversal"),
     ("node_modules/../src", "rm-recursive-traversal"),
     ("build/../src", "rm-recursive-traversal"),
+    # an artefact path (not only an artefact name) is an allowing anchor too (§8.2 step 3)
+    (".orchestrator/tmp/../../src", "rm-recursive-traversal"),
+    (".orchestrator/tmp/..", "rm-recursive-traversal"),
+    (".orchestrator/tmp/a/../b", "rm-artefact"),
+    (".orchestrator/../src", "rm-recursive-source"),
     ("/tmp/a/../b", "rm-temp"),
     ("link-to-src/", "rm-recursive-source"),
     ("link-to-etc/", "rm-recursive-outside"),  # followed: the resolved path is reported
@@ -228,6 +233,11 @@ def test_policy_path_configuration(world: World) -> None:
     assert rule("data") == "rm-recursive-source"
     assert rule("/opt/cache/x") == "rm-allowed-path"
     assert rule("/opt/other") == "rm-recursive-outside"
+    # climbing out of an allowed path is traversal, like climbing out of an artefact directory
+    assert rule("data/snapshots/../../src") == "rm-recursive-traversal"
+    assert rule("data/snapshots/a/../b") == "rm-allowed-path"
+    assert rule("/opt/cache/x/../../../etc") == "rm-recursive-traversal"
+    assert rule("generated/../src") == "rm-recursive-traversal"
 
 
 def test_tmpdir_widens_nothing_outside_temp(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

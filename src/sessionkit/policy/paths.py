@@ -670,6 +670,7 @@ class PathJudge:
         """An allowing anchor the path passed through but ends outside of (§8.2 step 3)."""
         stack: list[str] = []
         root = self.base
+        config = self.config
         anchors: list[str] = []
         for comp in absolute.split("/"):
             if not comp or comp == ".":
@@ -684,13 +685,39 @@ class PathJudge:
                 current.startswith(FRESH_PREFIX)
                 or current in self.temp_roots()
                 or _mac_temp().fullmatch(current)
-                or (_below(current, root) and self.config.is_artefact_name(comp))
+                or (_below(current, root) and self._anchor_in_repo(comp, current))
+                or (config.allow_delete and self._allowed_top(current, None))
             ):
                 anchors.append(current)
         for anchor in anchors:
             if not _inside(norm, anchor):
                 return anchor
         return None
+
+    def _anchor_in_repo(self, comp: str, current: str) -> bool:
+        """``current``, strictly inside R and ending in ``comp``, is an allowing anchor: an
+        artefact directory by name or by path (``.orchestrator/tmp``), or an allowed path."""
+        config = self.config
+        if config.is_artefact_name(comp):
+            return True
+        rel = current[len(self.base) + 1 :] if self.base != "/" else current[1:]
+        return rel in config.artefact_paths or bool(
+            config.allow_delete and self._allowed_top(current, rel)
+        )
+
+    def _allowed_top(self, current: str, rel: str | None) -> bool:
+        """``current`` is matched by ``paths.allow-delete`` and its parent is not: the allowed
+        path itself, not one of the paths below it (``data/snapshots``, not ``…/a``)."""
+        config = self.config
+        parent = current.rpartition("/")[0] or "/"
+        if rel is None:
+            return config.allowed_absolute(current, self.home) and not config.allowed_absolute(
+                parent, self.home
+            )
+        parent_rel = rel.rpartition("/")[0]
+        return config.allowed_relative(rel) and not (
+            parent_rel and config.allowed_relative(parent_rel)
+        )
 
     def classify(self, path: str, *, pattern: bool = False) -> tuple[str, str | None]:
         """(rule id, anchor) for a normalised absolute path, per the table of §8.2."""
