@@ -83,6 +83,8 @@ PAYLOAD_BUDGET = 256
 MAX_COMMANDS = 20_000
 MAX_BRACE = 256
 MAX_ALTS = 16
+# extra walks of loop bodies per check for lists longer than MAX_ALTS (§4.5; _for_chunks)
+_LOOP_WALKS = 6
 
 _EMPTY = Value(())
 _new_object = object.__new__  # slot stores without an __init__ frame (hot path)
@@ -245,13 +247,11 @@ def _loop_field(field: Value, name: str) -> Value:
 
 
 def _dedupe(alts: tuple[tuple[Value, ...] | None, ...]) -> tuple[tuple[Value, ...] | None, ...]:
-    out: list[tuple[Value, ...] | None] = []
-    for alt in alts:
-        if alt not in out:
-            out.append(alt)
-    if len(out) > MAX_ALTS:
-        return (None,)
-    return tuple(out)
+    if len(alts) < 2:
+        return alts
+    # first occurrences in order, by hash: a list's `not in` test is quadratic in long lists
+    out = tuple(dict.fromkeys(alts))
+    return (None,) if len(out) > MAX_ALTS else out
 
 
 def _dedupe_values(values: tuple[Value, ...]) -> tuple[Value, ...]:
@@ -912,6 +912,7 @@ class _Walker:
         "git_config",
         "in_alias",
         "limit",
+        "loop_walks",
         "moved",
         "need_output",
         "out",
@@ -951,6 +952,8 @@ class _Walker:
     # redirection into a file): outputs are computed only then
     need_output: int
     payload_chars: int
+    # extra walks of loop bodies spent on long value lists (_for_chunks), at most _LOOP_WALKS
+    loop_walks: int
     # the context of the later items of an unconditional `a && b && c` chain: an unset
     # of git config there holds for the rest of the chain (each item runs only after the
     # ones before it succeeded), and not after it
@@ -1334,10 +1337,46 @@ class _Walker:
             if node.name:
                 fields = [_loop_field(f, node.name) for f in fields]
             values = tuple((f,) for f in fields[: MAX_ALTS * 4])
+            if node.name and len(values) > MAX_ALTS and self.loop_walks < _LOOP_WALKS:
+                return self._for_chunks(node, values, len(fields) > len(values), state, ctx, stdin)
         if node.name:
             old = state.vars.get(node.name, (None,))
             state.vars[node.name] = _dedupe(values or ((_EMPTY,),)) if values else old
         return self._list(node.body, state, ctx, stdin)
+
+    def _for_chunks(
+        self,
+        node: For,
+        values: tuple[tuple[Value, ...] | None, ...],
+        cut: bool,
+        state: _State,
+        ctx: _Ctx,
+        stdin: Stdin,
+    ) -> Value:
+        """A loop over more values than a variable holds (16, §4.5): the body is walked once
+        per 16 of them (up to 64), so a destructive value padded with harmless ones is judged
+        by its own text (``for x in a1 … a16 /; do rm -rf $x``), not only as an unknown. The
+        values past 64 are the unknown value of the last walk; after the loop the variable is
+        unknown, as the limit says. At most _LOOP_WALKS extra walks per check (nested long
+        loops would multiply them); past that a long list is one unknown value again."""
+        name = node.name
+        assert name is not None
+        distinct: list[tuple[Value, ...] | None] = list(dict.fromkeys(values))
+        if cut:
+            distinct.append(None)
+        chunks = [tuple(distinct[k : k + MAX_ALTS]) for k in range(0, len(distinct), MAX_ALTS)]
+        if self.loop_walks + len(chunks) - 1 > _LOOP_WALKS:
+            chunks = [(None,)]
+        self.loop_walks += len(chunks) - 1
+        for chunk in chunks[:-1]:
+            alternative = state.copy()
+            alternative.vars[name] = chunk
+            self._list(node.body, alternative, ctx, stdin)
+        state.vars[name] = chunks[-1]
+        result = self._list(node.body, state, ctx, stdin)
+        if state.vars.get(name) == chunks[-1]:
+            state.vars[name] = (None,)
+        return result
 
     def _arith_parts(self, parts: tuple[object, ...], state: _State, ctx: _Ctx) -> None:
         for part in parts:
@@ -3997,10 +4036,14 @@ def _h_crontab(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
         k += 1
     if any(f in ("-l", "-r", "-e") for f in flags):
         return Value((Unknown("$(crontab -l)"),))
-    if not operands:
+    if not operands and call.stdin.content is None:
         return _EMPTY
-    source = operands[0]
-    content = call.stdin.content if source.text == "-" else w._file_content(source, state)
+    # no file operand: cronie and Vixie cron read the table from stdin, as with `-`
+    source = operands[0] if operands else None
+    if source is None or source.text == "-":
+        content = call.stdin.content
+    else:
+        content = w._file_content(source, state)
     if content is None:
         return _EMPTY
     cctx = ctx.hop("crontab", call.node_span, "crontab")
@@ -4853,6 +4896,7 @@ def walk_in(command: str, cwd: str) -> Walk:
     walker._home = None
     walker.cwd = cwd
     walker.payloads = walker.fresh = walker.need_output = walker.payload_chars = 0
+    walker.loop_walks = 0
     walker.limit = None
     walker.errors = []
     walker.aliases = {}
