@@ -100,16 +100,27 @@ def main(argv: list[str] | None = None) -> int:
         args.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"golden: recorded {len(lines)} decisions in {args.path}")
         return 0
-    expected = args.path.read_text(encoding="utf-8").splitlines()
-    differences = [(i, a, b) for i, (a, b) in enumerate(zip(expected, lines)) if a != b]
-    if len(expected) != len(lines):
-        print(f"golden: {len(expected)} recorded decisions, {len(lines)} now")
-    for index, was, now in differences[:5]:
-        print(f"golden: decision {index} differs\n  was {was}\n  now {now}")
-    if differences or len(expected) != len(lines):
-        print(f"golden: {len(differences)} of {len(lines)} decisions differ")
+
+    # keyed by (command, cwd): cases added to or removed from the corpus since the recording
+    # are counted apart, not compared
+    def keyed(records: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for line in records:
+            record = json.loads(line)
+            out[json.dumps([record["command"], record["cwd"]])] = line
+        return out
+
+    was, now = keyed(args.path.read_text(encoding="utf-8").splitlines()), keyed(lines)
+    differences = [key for key in was if key in now and was[key] != now[key]]
+    for key in differences[:5]:
+        print(f"golden: {key} differs\n  was {was[key]}\n  now {now[key]}")
+    added, removed = len(now.keys() - was.keys()), len(was.keys() - now.keys())
+    if added or removed:
+        print(f"golden: {added} decisions new since the recording, {removed} gone (not compared)")
+    if differences:
+        print(f"golden: {len(differences)} of {len(now)} decisions differ")
         return 1
-    print(f"golden: identical ({len(lines)} decisions)")
+    print(f"golden: identical ({len(now) - added} decisions)")
     return 0
 
 
