@@ -477,3 +477,63 @@ def test_public_iterators_agree() -> None:
     assert [c.rendered() for c in simple_commands(command, cwd=CWD)] == [
         c.rendered() for c in shell_simple_commands(command, cwd=CWD)
     ]
+
+
+def _shape(obj: object, depth: int = 0) -> object:
+    """A comparable copy of a walk result: slotted objects as their type and fields."""
+    assert depth < 200
+    if isinstance(obj, (str, int, float, bool, type(None))):
+        return obj
+    if isinstance(obj, (tuple, list)):
+        return [_shape(x, depth + 1) for x in obj]
+    if isinstance(obj, dict):
+        return sorted((k, _shape(v, depth + 1)) for k, v in obj.items())
+    slots = [s for cls in type(obj).__mro__ for s in getattr(cls, "__slots__", ())]
+    return (type(obj).__name__, [(s, _shape(getattr(obj, s, None), depth + 1)) for s in slots])
+
+
+def _walked(command: str) -> object:
+    result = walk(command, cwd=CWD)
+    return _shape([result.commands, result.limit, result.errors, result.malformed])
+
+
+def test_one_command_shortcut_walks_as_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """_guarded_list walks a one-simple-command script without _list: every result is the
+    one of _list's walk of the same script, whatever its separator (``&`` defers the
+    command), and the shortcut is taken for the foreground ones."""
+    import sessionkit.policy.walk as walk_module
+
+    from .corpus_cases import load_cases
+
+    extra = ["ls", "ls;", "ls\n", "ls &", "rm -rf src &", "cd /tmp", "cd /tmp;", "cd /nowhere &"]
+    extra += ["alias x='rm -rf src'", "git reset --hard;", "bash -c 'cd /; rm -rf x' &"]
+    commands = extra + [case["cmd"] for case in load_cases() if not case.get("fixture")]
+    shortcut = [_walked(command) for command in commands]
+
+    lists: list[object] = []
+    general_list = walk_module._Walker._list
+
+    def counting_list(self, node, state, ctx, stdin):  # type: ignore[no-untyped-def]
+        lists.append(node)
+        return general_list(self, node, state, ctx, stdin)
+
+    monkeypatch.setattr(walk_module._Walker, "_list", counting_list)
+    walk("ls;", cwd=CWD)
+    walk("cd /tmp", cwd=CWD)
+    assert lists == []  # the shortcut was taken
+    walk("ls &", cwd=CWD)
+    assert len(lists) == 1  # a background command goes through _list
+
+    def general(self, body, state, ctx):  # type: ignore[no-untyped-def]
+        # _guarded_list without its shortcut
+        try:
+            self._list(body, state, ctx, walk_module._INHERITED)
+        except walk_module._Limit as exc:
+            if self.limit is None:
+                self.limit = exc.kind
+        except RecursionError:
+            if self.limit is None:
+                self.limit = "depth"
+
+    monkeypatch.setattr(walk_module._Walker, "_guarded_list", general)
+    assert [_walked(command) for command in commands] == shortcut

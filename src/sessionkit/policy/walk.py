@@ -1007,12 +1007,18 @@ class _Walker:
 
     def _guarded_list(self, body: List, state: _State, ctx: _Ctx) -> None:
         try:
+            # the commonest script, one simple command in the foreground: _list's dispatch
+            # without its frame. Exactly _list's walk of it: one item paired with one separator
+            # that is not "&", so the same _simple call in the same ctx; _list's merge of a
+            # failed cd's cwd only reaches commands after it, and there are none (state is the
+            # walk's own, dropped when this returns; definitions kept for _unused_definitions
+            # hold copies of it)
             items = body.items
-            if len(items) == 1 and not items[0].ops and body.seps[0] != "&":
-                first = items[0].items[0].commands
-                if len(first) == 1 and type(first[0]) is Simple:
-                    # the commonest script, one simple command: _list's dispatch without its
-                    # frame (its cwd bookkeeping is for later commands, and there are none)
+            seps = body.seps
+            if len(items) == 1 and len(seps) == 1 and seps[0] != "&":
+                item = items[0]
+                first = item.items[0].commands
+                if len(first) == 1 and not item.ops and type(first[0]) is Simple:
                     self._simple(first[0], state, ctx, _INHERITED)
                     return
             self._list(body, state, ctx, _INHERITED)
@@ -1417,18 +1423,12 @@ class _Walker:
                     env_pairs.append((assignment.name, first[0]))
                 else:
                     env_pairs.append((assignment.name, Value((Unknown("$" + assignment.name),))))
-        # alias reading of the first word; words[0].plain() without its frame, from the
-        # value of a plain literal word seen before when there is one
-        head = words[0].parts
-        seen = _PLAIN_WORDS.get(head)
-        if seen is not None:
-            first_text = seen.text
-        else:
-            first_text = None
-            if len(head) == 1:
-                p = head[0]
-                if type(p) is SLit and p.quoting == "none":
-                    first_text = p.text
+        # alias reading of the first word: words[0].plain(), without its frame when the word
+        # is a plain literal seen before (_PLAIN_WORDS holds only those: its value's text is
+        # the word's text)
+        word0 = words[0]
+        seen = _PLAIN_WORDS.get(word0.parts)
+        first_text = seen.text if seen is not None else word0.plain()
         if first_text in _DECL_BUILTINS:
             for word in words[1:]:
                 if word.assign is not None and word.assign.array is not None:
