@@ -72,7 +72,9 @@ from sessionkit.policy.values import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Set as AbstractSet
+    from typing import Any
 
     Atom = tuple[object, int]
     Span = tuple[int, int]
@@ -173,6 +175,11 @@ _KEYED = "[]"
 
 _NO_NAMES: frozenset[str] = frozenset()
 _NO_IDS: frozenset[int] = frozenset()
+# the walker's tables and lists start as these shared empties and become their own dict or
+# list at their first (rare) write: no container built per walk for each. Read-only, so a
+# write that missed its _own_* step raises instead of changing every later walk
+_NO_ENTRIES: Mapping[Any, Any] = type(type.__dict__)({})  # a mappingproxy, without importing types
+_NO_ITEMS: tuple[()] = ()
 
 # values are immutable: one unknown previous cwd serves every walk
 _UNKNOWN_OLDPWD = (Value((Unknown("$OLDPWD"),)),)
@@ -187,8 +194,10 @@ class _State:
     vars: dict[str, tuple[tuple[Value, ...] | None, ...]]
     cwd: tuple[Value, ...]
     oldcwd: tuple[Value, ...]
-    funcs: dict[str, tuple[object, _State]]
-    exported: set[str]
+    # funcs and exported: the shared empties (_NO_ENTRIES, _NO_NAMES) until a write makes
+    # them the state's own (_own_funcs, _own_exported): most walks define and export nothing
+    funcs: Mapping[str, tuple[object, _State]]
+    exported: AbstractSet[str]
     pos: tuple[Value, ...] | None
     ifs: str | None
 
@@ -198,8 +207,11 @@ class _State:
         new.vars = self.vars.copy()
         new.cwd = self.cwd
         new.oldcwd = self.oldcwd
-        new.funcs = self.funcs.copy()
-        new.exported = self.exported.copy()
+        # a non-empty funcs or exported is the state's own dict or set (see _own_funcs)
+        funcs = self.funcs
+        new.funcs = funcs.copy() if funcs else _NO_ENTRIES  # type: ignore[attr-defined]
+        exported = self.exported
+        new.exported = exported.copy() if exported else _NO_NAMES  # type: ignore[attr-defined]
         new.pos = self.pos
         new.ifs = self.ifs
         return new
@@ -220,11 +232,29 @@ def _new_state(cwd: tuple[Value, ...]) -> _State:
     state.vars = {}
     state.cwd = cwd
     state.oldcwd = _UNKNOWN_OLDPWD
-    state.funcs = {}
-    state.exported = set()
+    state.funcs = _NO_ENTRIES
+    state.exported = _NO_NAMES
     state.pos = None
     state.ifs = _DEFAULT_IFS
     return state
+
+
+def _own_funcs(state: _State) -> dict[str, tuple[object, _State]]:
+    funcs = state.funcs
+    if type(funcs) is dict:
+        return funcs
+    new: dict[str, tuple[object, _State]] = {}
+    state.funcs = new
+    return new
+
+
+def _own_exported(state: _State) -> set[str]:
+    exported = state.exported
+    if type(exported) is set:
+        return exported
+    new: set[str] = set()
+    state.exported = new
+    return new
 
 
 _SUBSTITUTION_ORIGINS = ("$(", "`", "<(")
@@ -932,21 +962,21 @@ class _Walker:
     payloads: int
     limit: str | None
     errors: list[tuple[str, tuple[int, int]]]
-    aliases: dict[str, tuple[Value, tuple[int, int]]]
+    aliases: Mapping[str, tuple[Value, tuple[int, int]]]
     # the three name sets start as the shared empty frozenset and are replaced, never
     # changed in place, on their rare updates: no set() call per walk for each
     used_aliases: frozenset[str]
     used_funcs: frozenset[int]
     # the function calls being expanded right now: (id of the definition, arguments)
-    active_calls: list[tuple[int, tuple[Value, ...]]]
-    defined: list[tuple[str, FunctionDef, _State, _Ctx]]
-    alias_defs: list[tuple[str, Value, _State, _Ctx, tuple[int, int]]]
-    files: dict[str, Value]
+    active_calls: Sequence[tuple[int, tuple[Value, ...]]]
+    defined: Sequence[tuple[str, FunctionDef, _State, _Ctx]]
+    alias_defs: Sequence[tuple[str, Value, _State, _Ctx, tuple[int, int]]]
+    files: Mapping[str, Value]
     # mv DST → the path it came from, for deletions of the moved tree later in the command
-    moved: dict[str, str]
-    git_config: list[tuple[str, Value | None]]
+    moved: Mapping[str, str]
+    git_config: Sequence[tuple[str, Value | None]]
     fresh: int
-    procsubs: dict[int, Value]
+    procsubs: Mapping[int, Value]
     in_alias: frozenset[str]
     # > 0 while some consumer reads the current command's output (pipe, substitution,
     # redirection into a file): outputs are computed only then
@@ -972,6 +1002,72 @@ class _Walker:
         """The home directory's path for this walk."""
         return self.home_value.pieces[0].path or "/"  # type: ignore[union-attr]
 
+    # the tables and lists of the walk, made its own at their first write (see _NO_ENTRIES)
+
+    def _own_aliases(self) -> dict[str, tuple[Value, tuple[int, int]]]:
+        aliases = self.aliases
+        if type(aliases) is dict:
+            return aliases
+        new: dict[str, tuple[Value, tuple[int, int]]] = {}
+        self.aliases = new
+        return new
+
+    def _own_files(self) -> dict[str, Value]:
+        files = self.files
+        if type(files) is dict:
+            return files
+        new: dict[str, Value] = {}
+        self.files = new
+        return new
+
+    def _own_moved(self) -> dict[str, str]:
+        moved = self.moved
+        if type(moved) is dict:
+            return moved
+        new: dict[str, str] = {}
+        self.moved = new
+        return new
+
+    def _own_procsubs(self) -> dict[int, Value]:
+        procsubs = self.procsubs
+        if type(procsubs) is dict:
+            return procsubs
+        new: dict[int, Value] = {}
+        self.procsubs = new
+        return new
+
+    def _own_git_config(self) -> list[tuple[str, Value | None]]:
+        config = self.git_config
+        if type(config) is list:
+            return config
+        new: list[tuple[str, Value | None]] = []
+        self.git_config = new
+        return new
+
+    def _own_active_calls(self) -> list[tuple[int, tuple[Value, ...]]]:
+        calls = self.active_calls
+        if type(calls) is list:
+            return calls
+        new: list[tuple[int, tuple[Value, ...]]] = []
+        self.active_calls = new
+        return new
+
+    def _own_defined(self) -> list[tuple[str, FunctionDef, _State, _Ctx]]:
+        defined = self.defined
+        if type(defined) is list:
+            return defined
+        new: list[tuple[str, FunctionDef, _State, _Ctx]] = []
+        self.defined = new
+        return new
+
+    def _own_alias_defs(self) -> list[tuple[str, Value, _State, _Ctx, tuple[int, int]]]:
+        alias_defs = self.alias_defs
+        if type(alias_defs) is list:
+            return alias_defs
+        new: list[tuple[str, Value, _State, _Ctx, tuple[int, int]]] = []
+        self.alias_defs = new
+        return new
+
     # -- entry -----------------------------------------------------------------------------
 
     def run(self, script: Script) -> None:
@@ -981,8 +1077,8 @@ class _Walker:
         # lit(self.cwd), from its cache without its frame when it is there (a Value is true)
         state.cwd = (_LIT_PLAIN.get(self.cwd) or lit(self.cwd),)
         state.oldcwd = _UNKNOWN_OLDPWD
-        state.funcs = {}
-        state.exported = set()
+        state.funcs = _NO_ENTRIES
+        state.exported = _NO_NAMES
         state.pos = None
         state.ifs = _DEFAULT_IFS
         # _new_ctx(self.command) without its frame (one per walk: the hot path)
@@ -1124,7 +1220,7 @@ class _Walker:
                 changed = True
         if changed:
             moved = self.moved
-            self.moved = {}  # the origins are judged as they are, once
+            self.moved = _NO_ENTRIES  # the origins are judged as they are, once
             try:
                 spans = [call.spans[0]] * len(argv)
                 sub = _new_call(
@@ -1192,8 +1288,10 @@ class _Walker:
                     self.and_ctx = outer
                     # after the chain, an unset in it may not have run: the value set before
                     # it counts again (toward protection)
-                    kept = [e for e in self.git_config[mark:] if e[1] is not None]
-                    self.git_config[mark:] = kept
+                    config = self.git_config
+                    if len(config) > mark:  # entries were added: a list of the walk's own
+                        kept = [e for e in config[mark:] if e[1] is not None]
+                        self._own_git_config()[mark:] = kept
         if state.cwd != before:
             # a failed cd leaves the old cwd in place for every later command (§5.5)
             state.cwd = _dedupe_values(state.cwd + before)
@@ -1283,8 +1381,8 @@ class _Walker:
         if kind is FunctionDef:
             name = node.name  # type: ignore[attr-defined]
             if node.body is not None:  # type: ignore[attr-defined]
-                state.funcs[name] = (node, state.copy())
-                self.defined.append((name, node, state.copy(), ctx))  # type: ignore[arg-type]
+                _own_funcs(state)[name] = (node, state.copy())
+                self._own_defined().append((name, node, state.copy(), ctx))  # type: ignore[arg-type]
             return _EMPTY
         return _EMPTY
 
@@ -1716,7 +1814,7 @@ class _Walker:
         if kind is ProcSub:
             out = self._procsub(p, state, ctx)  # type: ignore[arg-type]
             piece = Unknown("<(…)" if p.direction == "<" else ">(…)", False)  # type: ignore[attr-defined]
-            self.procsubs[id(piece)] = out
+            self._own_procsubs()[id(piece)] = out
             return [[(piece, _Q)]]
         if kind is Arith:
             self._arith_parts(p.parts, state, ctx)  # type: ignore[attr-defined]
@@ -2217,10 +2315,11 @@ class _Walker:
                 path = self._resolve(r.target, call.cwd)
                 if path is None:
                     continue
-                if r.op in (">>", "&>>") and path in self.files:
-                    self.files[path] = _concat(self.files[path], output)
+                files = self._own_files()
+                if r.op in (">>", "&>>") and path in files:
+                    files[path] = _concat(files[path], output)
                 else:
-                    self.files[path] = output
+                    files[path] = output
 
     # -- execution -------------------------------------------------------------------------
 
@@ -2332,11 +2431,12 @@ class _Walker:
         fctx = ctx.hop("function", call.node_span, node.name)  # type: ignore[attr-defined]
         fstate = state.copy()
         fstate.pos = args
-        self.active_calls.append((key, args))
+        active_calls = self._own_active_calls()
+        active_calls.append((key, args))
         try:
             self._command(node.body, fstate, fctx, call.stdin)  # type: ignore[attr-defined]
         finally:
-            self.active_calls.pop()
+            active_calls.pop()
 
     def _alias_reading(
         self, node: Simple, name: str, state: _State, ctx: _Ctx, stdin: Stdin
@@ -2937,10 +3037,10 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
             if name == "export" or "x" in "".join(
                 a.text or "" for a in call.argv[1:2] if (a.text or "").startswith("-")
             ):
-                state.exported.add(var)
+                _own_exported(state).add(var)
         elif text is not None and text.isidentifier():
             if name == "export":
-                state.exported.add(text)
+                _own_exported(state).add(text)
             elif name == "local" and text not in state.vars:
                 state.vars[text] = ((_EMPTY,),)
     return _EMPTY
@@ -2955,7 +3055,7 @@ def _h_unset(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
                 w._assign(state, v.text, ((_EMPTY,),), ctx)
             else:
                 state.vars[v.text] = ((_EMPTY,),)
-                state.funcs.pop(v.text, None)
+                _own_funcs(state).pop(v.text, None)
     return _EMPTY
 
 
@@ -3103,8 +3203,8 @@ def _h_alias(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
         if split is None:
             continue
         alias, value = split
-        w.aliases[alias] = (value, call.spans[k])
-        w.alias_defs.append((alias, value, state.copy(), ctx, call.spans[k]))
+        w._own_aliases()[alias] = (value, call.spans[k])
+        w._own_alias_defs().append((alias, value, state.copy(), ctx, call.spans[k]))
     return _EMPTY
 
 
@@ -3149,7 +3249,7 @@ def _h_unalias(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
     w._emit(call, name, ctx, state)
     for v in call.argv[1:]:
         if v.text is not None:
-            w.aliases.pop(v.text, None)
+            w._own_aliases().pop(v.text, None)
     return _EMPTY
 
 
@@ -3514,7 +3614,7 @@ def _h_shell(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
     assert parsed is not None
     i, has_c, dry, from_stdin = parsed
     new_state = _new_state(state.cwd)
-    new_state.exported = set(state.exported)
+    new_state.exported = set(state.exported) if state.exported else _NO_NAMES
     for var in state.exported:
         if var in state.vars:
             new_state.vars[var] = state.vars[var]
@@ -3569,7 +3669,7 @@ def _command_env_into(target: _State, state: _State, env: tuple[tuple[str, Value
             if len(pieces) == 1 and type(pieces[0]) is Unknown and pieces[0].origin == "$" + name:
                 continue
         target.vars[name] = ((value,),)
-        target.exported.add(name)
+        _own_exported(target).add(name)
 
 
 def _stdin_program(
@@ -4092,7 +4192,7 @@ def _h_tee(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
         path = w._resolve(v, call.cwd)
         if path is not None:
             old = w.files.get(path) if append else None
-            w.files[path] = content if old is None else _concat(old, content)
+            w._own_files()[path] = content if old is None else _concat(old, content)
     return content
 
 
@@ -4154,11 +4254,11 @@ def _record_moves(w: _Walker, argv: Sequence[Value], cwd: tuple[Value, ...]) -> 
                 origin = earlier + origin[len(moved_dst) :]
                 break
         if len(sources) == 1 and not into_dir:
-            w.moved[dst] = origin  # mv SRC DST renames (or, for a directory DST, see below)
+            w._own_moved()[dst] = origin  # mv SRC DST renames (or, for a directory DST, see below)
         if not no_target_dir:
             base = os.path.basename(origin.rstrip("/"))
             if base:
-                w.moved[dst.rstrip("/") + "/" + base] = origin
+                w._own_moved()[dst.rstrip("/") + "/" + base] = origin
 
 
 @_handler("cp")
@@ -4169,7 +4269,7 @@ def _h_cp(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value
         content = w._file_content(operands[0], state)
         path = w._resolve(operands[1], call.cwd)
         if content is not None and path is not None:
-            w.files[path] = content
+            w._own_files()[path] = content
     return _EMPTY
 
 
@@ -4871,9 +4971,9 @@ def _git_config_set(
     key = (texts[operands[0]] or "").lower()
     if unset:
         if keep_unset:
-            w.git_config.append((key, None))
+            w._own_git_config().append((key, None))
     elif len(operands) >= 2:
-        w.git_config.append((key, values[operands[1]]))
+        w._own_git_config().append((key, values[operands[1]]))
 
 
 def walk(command: str, *, cwd: str | None = None) -> Walk:
@@ -4899,16 +4999,10 @@ def walk_in(command: str, cwd: str) -> Walk:
     walker.loop_walks = 0
     walker.limit = None
     walker.errors = []
-    walker.aliases = {}
+    walker.aliases = walker.files = walker.moved = walker.procsubs = _NO_ENTRIES
     walker.used_aliases = walker.in_alias = _NO_NAMES
     walker.used_funcs = _NO_IDS
-    walker.active_calls = []
-    walker.defined = []
-    walker.alias_defs = []
-    walker.files = {}
-    walker.moved = {}
-    walker.git_config = []
-    walker.procsubs = {}
+    walker.active_calls = walker.defined = walker.alias_defs = walker.git_config = _NO_ITEMS
     walker.and_ctx = None
     try:
         walker.run(script)
