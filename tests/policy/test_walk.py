@@ -537,3 +537,19 @@ def test_one_command_shortcut_walks_as_the_general_path(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(walk_module._Walker, "_guarded_list", general)
     assert [_walked(command) for command in commands] == shortcut
+
+
+def test_walks_share_no_tables() -> None:
+    """A walk's aliases, functions, exports, written files, moves and git settings start as
+    shared read-only empties and become its own at the first write: nothing a walk defines
+    reaches the next walk, and a walk that defines them twice keeps both."""
+    first = (
+        "alias ll='rm -rf src'; f() { rm -rf x; }; export A=1; echo 'rm -rf y' > s.sh;"
+        " mv a b; git config core.pager 'rm -rf z'; alias lx='rm -rf w'; g() { :; }"
+    )
+    names = [c.name for c in records(first + "; ll; lx; f; sh s.sh; rm -rf b; git log")]
+    assert names.count("rm") == 7  # ll, lx, f, s.sh, rm of b and of a, the pager
+    assert [c.rendered() for c in records("ll; f; sh s.sh")] == [["ll"], ["f"], ["sh", "s.sh"]]
+    assert [c.rendered() for c in records("rm -rf b")] == [["rm", "-rf", "b"]]
+    assert records("git log")[0].git_config == ()
+    assert records("env")[0].env == ()
