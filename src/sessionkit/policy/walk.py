@@ -4742,17 +4742,18 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             if var in _GIT_COMMAND_VARIABLES and not _inside_config_exec(ctx, var):
                 gctx = ctx.hop("git-config-exec", call.node_span, var)
                 w._payload_text(env_value, _run_state(state, run_cwd), gctx, exact_at=-1)
-    all_cfg = [*w._git_config_for(call), *cfg] if (cfg or call.env or w.git_config) else []
+    # (the shared empty tuple, not a new list, for the commonest git command: no settings)
+    all_cfg = [*w._git_config_for(call), *cfg] if (cfg or call.env or w.git_config) else ()
     for key, value in all_cfg:
         if value is not None and _runs_command(key, value) and not _inside_config_exec(ctx, key):
             gctx = ctx.hop("git-config-exec", call.node_span, key)
             shell = _after_bang(value)
             text = value if shell is None else shell
             w._payload_text(text, _run_state(state, run_cwd), gctx, exact_at=-1)
-    rest = argv[i + 1 :]
     # the subcommands read further (all builtins, so never an alias below): the commonest
     # ones (status, log, diff …) pay one set lookup instead of a test per name
     if sub in _GIT_SPECIAL_SUBS:
+        rest = argv[i + 1 :]
         rtexts = [v.text for v in rest]
         if sub == "mv":
             _record_moves(w, argv[i:], run_cwd or state.cwd)
@@ -4787,6 +4788,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
         # an alias defined earlier in the command (§7.2.3); file-based aliases are the analyser's.
         # git never looks a builtin up as an alias: -c alias.status='reset --hard' status is status
         alias = None
+        rest = argv[i + 1 :]
         for key, value in reversed(all_cfg):
             if key == "alias." + sub.lower():
                 alias = value  # None: unset again (`git config --unset alias.NAME`)
