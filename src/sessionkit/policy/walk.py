@@ -1543,26 +1543,46 @@ class _Walker:
             env = self._env(state, env_pairs)
         else:
             env = self._env(state, []) if state.exported else ()
-        argvs = self._expand_words(words, state, ctx)
+        argv0: list[Value] = []
+        spans0: list[tuple[int, int]] = []
+        argvs = self._expand_words(words, state, ctx, argv0, spans0)
         output = _EMPTY
         if stdout_redirected:
             self.need_output += 1
         try:
-            for argv, spans in argvs:
+            if argvs is None:
+                # one reading, the commonest: the loop below for it, without the list of
+                # readings and its iterator
                 call = _Call()  # _new_call(...) without its frame
-                call.argv = argv
-                call.spans = spans
+                call.argv = argv0
+                call.spans = spans0
                 call.env = env
                 call.redirects = redirects
                 call.stdin = new_stdin
                 call.cwd = state.cwd
                 call.node_span = node.span
                 call.wrappers = ()
-                out = self._exec(call, state, ctx)
-                if self.need_output:
-                    output = _concat(output, out) if output is not _EMPTY else out
+                output = self._exec(call, state, ctx)
                 if stdout_redirected:
-                    self._record_files(call, out, state)
+                    self._record_files(call, output, state)
+                elif not self.need_output:
+                    output = _EMPTY
+            else:
+                for argv, spans in argvs:
+                    call = _Call()  # _new_call(...) without its frame
+                    call.argv = argv
+                    call.spans = spans
+                    call.env = env
+                    call.redirects = redirects
+                    call.stdin = new_stdin
+                    call.cwd = state.cwd
+                    call.node_span = node.span
+                    call.wrappers = ()
+                    out = self._exec(call, state, ctx)
+                    if self.need_output:
+                        output = _concat(output, out) if output is not _EMPTY else out
+                    if stdout_redirected:
+                        self._record_files(call, out, state)
         finally:
             if stdout_redirected:
                 self.need_output -= 1
@@ -1590,12 +1610,17 @@ class _Walker:
         return tuple(pairs)
 
     def _expand_words(
-        self, words: tuple[Word, ...], state: _State, ctx: _Ctx
-    ) -> list[tuple[list[Value], list[tuple[int, int]]]]:
+        self,
+        words: tuple[Word, ...],
+        state: _State,
+        ctx: _Ctx,
+        argv0: list[Value],
+        spans0: list[tuple[int, int]],
+    ) -> list[tuple[list[Value], list[tuple[int, int]]]] | None:
+        """The readings of ``words``: None when there is one (the commonest case), then
+        filled into ``argv0`` and ``spans0``; else each reading's argv and spans."""
         known = _PLAIN_WORDS
-        argv0: list[Value] = []
-        spans0: list[tuple[int, int]] = []
-        combos: list[tuple[list[Value], list[tuple[int, int]]]] = [(argv0, spans0)]
+        combos: list[tuple[list[Value], list[tuple[int, int]]]] = []
         single = True
         plain = _LIT_PLAIN
         for word in words:
@@ -1640,7 +1665,9 @@ class _Walker:
                     argv0.extend(fields)
                     spans0.extend([span] * len(fields))
                 continue
-            single = False
+            if single:
+                single = False
+                combos.append((argv0, spans0))
             if len(alts) == 1:
                 fields = alts[0]
                 for argv, spans in combos:
@@ -1658,7 +1685,7 @@ class _Walker:
                 for argv, spans in combos
                 for fields in alts
             ]
-        return combos
+        return None if single else combos
 
     # -- expansion -------------------------------------------------------------------------
 
