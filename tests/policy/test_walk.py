@@ -553,3 +553,18 @@ def test_walks_share_no_tables() -> None:
     assert [c.rendered() for c in records("rm -rf b")] == [["rm", "-rf", "b"]]
     assert records("git log")[0].git_config == ()
     assert records("env")[0].env == ()
+
+
+def test_bare_command_names_cache_by_text() -> None:
+    """_exec remembers a bare command word's canonical name by its text (_BARE_NAMES): each
+    text keeps its own name when walked again, whatever the case or a .exe suffix."""
+    cases = [("RM -rf x", "rm"), ("Git.EXE status", "git"), ("rm -rf x", "rm"), (".exe x", None)]
+    cases += [
+        ("git.exe.exe status", "git.exe"),
+        ("GIT status", "git"),
+        ("Python3.11 -V", "python3.11"),
+    ]
+    for _ in range(2):  # the second time from the cache
+        for command, name in cases:
+            head = records(command)[0]
+            assert head.name == name == canonical_name(head.argv[0]), command

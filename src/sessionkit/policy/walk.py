@@ -909,6 +909,9 @@ _HOME: dict[str | None, Value] = {}
 _PLAIN_WORDS: dict[tuple[object, ...], Value] = {}
 _PLAIN_WORDS_SIZE = 4096
 _PLAIN_WORDS_TEXT = 256
+# canonical_name of a command word's text without "/" (its lower case without ".exe"), by
+# the text; bounded like _PLAIN_WORDS
+_BARE_NAMES: dict[str, str] = {}
 
 
 def _home_value() -> Value:
@@ -2357,11 +2360,18 @@ class _Walker:
         head = argv[0]
         text = head.text
         if text is not None and "/" not in text:
-            # canonical_name(head) for the commonest head, a bare known name, without its frame
-            lowered = text.lower()
-            if "." in lowered and lowered[-4:] == ".exe":
-                lowered = lowered[:-4]
-            name: str | None = lowered or None
+            # canonical_name(head) for the commonest head, a bare known name, without its
+            # frame; by the text, from _BARE_NAMES when seen before (a function of the text)
+            name: str | None = _BARE_NAMES.get(text)
+            if name is None:
+                lowered = text.lower()
+                if "." in lowered and lowered[-4:] == ".exe":
+                    lowered = lowered[:-4]
+                name = lowered or None
+                if name is not None and len(text) <= _PLAIN_WORDS_TEXT:
+                    if len(_BARE_NAMES) >= _PLAIN_WORDS_SIZE:
+                        _BARE_NAMES.clear()
+                    _BARE_NAMES[text] = name
             by_path = False
         else:
             name = canonical_name(head)
