@@ -17,6 +17,7 @@ Hot path: standard library only; :mod:`sessionkit.policy.interp` is imported laz
 from __future__ import annotations
 
 import os
+import sys
 
 from sessionkit.policy import wrappers as _w
 from sessionkit.policy.command import Command, Redirection, Stdin
@@ -901,6 +902,20 @@ def _printf(fmt: str, args: list[str]) -> str | None:
 
 
 _HOME: dict[str | None, Value] = {}
+
+# modules imported at their first use, so that importing walk.py stays light (hot path),
+# and read from here later: an import statement inside a function costs a few thousand
+# instructions at every call, even when the module is loaded already
+_MODULES: dict[str, Any] = {}
+
+
+def _module(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        __import__(name)
+        module = _MODULES[name] = sys.modules[name]
+    return module
+
 
 # the value of a plain literal word (one unquoted literal without braces), by the word's
 # parts: AST nodes are never changed once built, and the parser shares the parts of its
@@ -2059,9 +2074,7 @@ class _Walker:
         arg = operands[0].text if operands else ""
         if arg is None:
             return [Value((Unknown(origin),))]
-        import fnmatch
-        import re
-
+        fnmatch = _module("fnmatch")
         try:
             if op in ("#", "##"):
                 rng = range(len(text) + 1) if op == "#" else range(len(text), -1, -1)
@@ -2104,7 +2117,7 @@ class _Walker:
                     end = off + ln if ln >= 0 else len(text) + ln
                     return [lit(text[off:end])]
                 return [lit(text[off:])]
-        except (ValueError, re.error):
+        except (ValueError, _module("re").error):
             return [Value((Unknown(origin),))]
         return [Value((Unknown(origin),))]
 
@@ -2582,7 +2595,7 @@ class _Walker:
     def _interpreter(self, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value:
         self._emit(call, name, ctx, state)
         record = self.out[-1]  # the producer of the interpreter's output (§6.7)
-        from sessionkit.policy import interp
+        interp = _module("sessionkit.policy.interp")
 
         sources = interp.code_sources(
             name, call.argv, call.stdin, self._script_content(call, state)
@@ -3728,8 +3741,7 @@ def _stdin_program(
         command = producer.command
         literals += command.argv[1:]
         if command.name is not None:
-            from sessionkit.policy import interp
-
+            interp = _module("sessionkit.policy.interp")
             literals += interp.string_literals(command.name, command.argv, command.stdin)
         if command.stdin.content is not None:
             literals.append(command.stdin.content)  # known text fed to it (echo, heredoc)
