@@ -149,6 +149,62 @@ def test_quoted_words_take_the_fast_path() -> None:
         assert shell._fast(command) is None, command
 
 
+# words of one simple command without operators or redirections: _fast_split's input
+SPLIT_WORDS = [
+    *WORDS,
+    *GLOBBY,
+    *(q for q in QUOTED if "\n" not in q and ";" not in q),
+    "'a''b'",
+    "\"a b\"'c d'",
+    'x"\'"y',
+    "'  '",
+    "X=''",
+    "A+='x y'",
+    "'x'=1",
+    "a[1]=x",
+    "X=~",
+    "[",
+    "=",
+]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(SPLIT_WORDS), st.sampled_from([" ", "  ", ""])),
+        min_size=1,
+        max_size=7,
+    )
+)
+def test_split_fast_path_builds_the_quoted_fast_paths_ast(parts: list[tuple[str, str]]) -> None:
+    """_fast_split reads a quoted simple command off str.split and str.find: for every command
+    _fast hands it, it gives up, or builds the AST, exactly where _fast_quoted does."""
+    command = " " + "".join(word + sep for word, sep in parts)
+    if shell._re("fast_quoted_chars").fullmatch(command) is None:
+        return
+    split, quoted = shell._fast_split(command), shell._fast_quoted(command)
+    assert (split is None) == (quoted is None), command
+    if split is not None:
+        assert dump(split) == dump(quoted), command
+    assert_same(command)
+
+
+def test_quoted_simple_commands_take_the_split_fast_path() -> None:
+    for command in [
+        "grep -rn 'rm -rf' .",
+        'git commit -m "fix: it\'s done"',
+        "echo a'b c'\"d\" '' \"\" e'  'f",
+        "GIT_PAGER='rm -rf src' git -C /srv/app log",
+        ' X="a b" ',
+    ]:
+        split = shell._fast_split(command)
+        assert split is not None, command
+        assert dump(split) == dump(shell._fast_quoted(command)), command
+        assert_same(command)
+    for command in ["if 'x'", "export A='b c'", "ls ~/'a b'", "a[1]='x' ls"]:
+        assert shell._fast_split(command) is None, command
+
+
 def test_tilde_words_take_the_fast_path() -> None:
     for command in ["rm -rf ~/proj", "ls ~ ~u ~u/x", "ls *.py [ab] {x,y}", "cd ~ && ls ~-"]:
         assert shell._fast(command) is not None, command
