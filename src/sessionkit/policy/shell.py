@@ -2693,7 +2693,31 @@ def _fast_split(command: str) -> Script | None:
             return None
         if read is not _ASSIGNED:
             words.append(read)
-    return lists.finish(command)
+    if lists.assignments or not words:
+        return lists.finish(command)
+    # one command of words: its nodes as _Lists.close and finish build them, at once (no
+    # list to append to, clear or copy into a tuple)
+    span = (words[0].span[0], words[-1].span[1])
+    simple = _new_node(Simple)
+    simple.assignments = ()
+    simple.words = tuple(words)
+    simple.redirects = ()
+    simple.span = span
+    pipeline = _new_node(Pipeline)
+    pipeline.commands = (simple,)
+    pipeline.pipes = ()
+    pipeline.negated = False
+    pipeline.timed = False
+    pipeline.span = span
+    and_or = _new_node(AndOr)
+    and_or.items = (pipeline,)
+    and_or.ops = ()
+    and_or.span = span
+    body = _new_node(List)
+    body.items = (and_or,)
+    body.seps = ("",)
+    body.span = (0, len(command))
+    return _fast_script(body, command)
 
 
 # what ends a word of _fast_quoted's plain characters ("": the end of the command)
