@@ -227,6 +227,9 @@ _IDENT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$012345
 # the rest of a dotted name after its first character: _IDENT characters, a "." before an
 # _IDENT_START character, "::" (one regex match instead of a loop step per character)
 _NAME_TAIL: list[re.Pattern[str]] = []  # compiled at first use
+# characters _tokens reads as a one-character operator in every language: none starts a name,
+# a string, a comment or a quote-like operator (not "#", "/", "%", quotes, backquotes)
+_PLAIN_OPS = frozenset("()[]{},.:=+-*<>!&|?~^@")
 _PAIRS = {"{": "}", "(": ")", "[": "]", "<": ">"}
 
 
@@ -367,6 +370,12 @@ def _lex(code: str, language: str) -> list[Token]:
     name_tail = _NAME_TAIL[0].match
     while i < n and len(out) < _MAX_TOKENS:
         c = code[i]
+        if c in _PLAIN_OPS:
+            # brackets, commas and the like: no other branch below takes them (one set test
+            # instead of the eight tests before the last one)
+            out.append(("op", c))
+            i += 1
+            continue
         if c in " \t\r\n;":
             if c == ";":
                 out.append(("op", ";"))
