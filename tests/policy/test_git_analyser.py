@@ -58,6 +58,13 @@ CELLS = [
     ("git checkout feature", ""),
     ("git checkout -", ""),
     ("git checkout -b topic", ""),
+    # --track names the new branch's upstream: its operand is a start point, never a path
+    ("git checkout --track origin/src/app.py", ""),
+    ("git checkout -t origin/README.md", ""),
+    ("git checkout --track=direct origin/app.py", ""),
+    ("git checkout --track origin/topic src/app.py", "git-checkout-pathspec:block"),
+    ("git checkout --track -- src/app.py", "git-checkout-pathspec:block"),
+    ("git checkout --no-track src/app.py", "git-checkout-pathspec:block"),
     ("git checkout -b topic origin/main", ""),
     ("git checkout -t origin/feature", ""),
     ("git checkout --detach", ""),
@@ -589,3 +596,39 @@ def test_unknown_pieces_keep_git_strict(repo: Path) -> None:
     value = Value((Lit("--prune="), Unknown("$WHEN")))
     assert rules(["git", "gc", value], repo) == [("git-gc-prune", "block")]
     assert record(["git", "status"], repo).name == "git"
+
+
+@pytest.mark.parametrize("option", ["--git-dir=", "--work-tree=", "--namespace=", "--exec-path="])
+def test_a_global_option_with_an_unknown_value_is_still_an_option(repo: Path, option: str) -> None:
+    # §10.2: unknown option values are unknown operands, never unknown options or subcommands
+    value = Value((Lit(option), Unknown("$GD")))
+    assert [r for r in rules(["git", value, "status"], repo) if r[1] != "allow"] == []
+    assert ("git-reset-hard", "block") in rules(["git", value, "reset", "--hard"], repo)
+    assert ("git-clean-force", "block") in rules(["git", value, "clean", "-fdx"], repo)
+
+
+def test_an_unknown_word_before_the_subcommand_stays_unresolved(repo: Path) -> None:
+    unknown_option = Value((Lit("--bogus="), Unknown("$X")))
+    assert ("unresolved-command-destructive", "block") in rules(
+        ["git", unknown_option, "reset", "--hard"], repo
+    )
+    assert ("unresolved-command-destructive", "block") in rules(
+        ["git", Value((Unknown("$SUB"),)), "--hard"], repo
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ('git reset "$(git rev-parse --show-toplevel)"', ("warn", "git-reset-mixed")),
+        ('git rm --cached -r "$(git rev-parse --show-toplevel)"', ("warn", "git-rm-cached-all")),
+        ('git reset "$(git rev-parse --show-toplevel)/src"', ("allow", None)),
+    ],
+)
+def test_the_repository_root_from_rev_parse_is_index_wide(
+    repo: Path, command: str, expected: tuple[str, str | None]
+) -> None:
+    from sessionkit.policy.guard import check_command
+
+    decision = check_command(command, cwd=str(repo))
+    assert (decision.action, decision.rule_id) == expected

@@ -601,7 +601,20 @@ def _invocation(cmd: Command) -> Invocation | None:
     while i < n:
         value = argv[i]
         text = value.text
-        if text is None or text[:1] != "-" or text == "-":
+        if text is None:
+            # --git-dir="$GD": a value-taking option with an unknown value is an option with an
+            # unknown operand, never an unknown subcommand (§10.2)
+            head = value.pieces[0] if value.pieces else None
+            if type(head) is not Lit or head.text[:2] != "--" or "=" not in head.text:
+                break
+            option, _, prefix = head.text.partition("=")
+            if option not in _GLOBAL_WITH_VALUE and option != "--exec-path":
+                break
+            if option == "--config-env":
+                _add_config_env(inv, Value((Lit(prefix), *value.pieces[1:])))
+            i += 1
+            continue
+        if text[:1] != "-" or text == "-":
             break
         if text in _GLOBAL_INERT:
             return None
@@ -837,11 +850,15 @@ def _explicit_files(paths: Sequence[Value], cwds: Sequence[str | None], ctx: Con
 
 def _index_wide(paths: Sequence[Value], cwds: Sequence[str | None], ctx: Context) -> bool:
     """``.``, ``:/``, ``*`` or the repository root among the pathspec."""
-    root = ctx.judge.base
+    judge = ctx.judge
+    root = judge.base
     for value in paths:
         word = value.text
         if word is None:
-            continue
+            # "$(git rev-parse --show-toplevel)", "$HOME/…": symbolic locations made concrete
+            word = judge.value_text(value, cwds[0] if cwds else None)
+            if word is None:
+                continue
         if word in (".", ":/", "*", "./", ":/*", ":(top)") or (
             value.pattern and word in ("*", "./*")
         ):
@@ -1180,7 +1197,9 @@ def _rule_checkout(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Findin
     paths: list[Value]
     if parsed.dashdash >= 0:
         paths = [*before[1:], *after] if before else list(after)
-    elif creating is not None:
+    elif creating is not None or parsed.on("track") or parsed.values("track"):
+        # a new branch (-b, --orphan, or --track naming its upstream): the first operand is
+        # its start point, never a path (git refuses paths with a new branch)
         paths = list(before[1:])
     else:
         _ref, paths = _split_ref_paths(parsed, cwds, ctx)
