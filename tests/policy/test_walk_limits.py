@@ -68,6 +68,12 @@ def test_a_destructive_value_padded_with_harmless_ones_blocks(repo: Path) -> Non
     assert (action, rule) == ("block", "rm-recursive-source")
 
 
+def test_what_every_walk_of_a_long_loop_prints_reaches_the_consumer(repo: Path) -> None:
+    pad = words(20, "build/x")
+    action, _rule, rules = verdict(f'for x in / {pad}; do echo "rm -rf $x"; done | sh', repo)
+    assert action == "block" and "rm-recursive-root" in rules
+
+
 def test_a_long_loop_over_artefacts_is_allowed(repo: Path) -> None:
     names = " ".join(f"build/out{k} dist/out{k}" for k in range(12))
     assert verdict(f"for d in {names}; do rm -rf $d; done", repo)[0] == "allow"

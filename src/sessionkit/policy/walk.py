@@ -1490,15 +1490,16 @@ class _Walker:
         if self.loop_walks + len(chunks) - 1 > _LOOP_WALKS:
             chunks = [(None,)]
         self.loop_walks += len(chunks) - 1
+        output = _EMPTY  # what every walk prints (`for …; do echo "rm -rf $x"; done | sh`)
         for chunk in chunks[:-1]:
             alternative = state.copy()
             alternative.vars[name] = chunk
-            self._list(node.body, alternative, ctx, stdin)
+            output = _concat(output, self._list(node.body, alternative, ctx, stdin))
         state.vars[name] = chunks[-1]
-        result = self._list(node.body, state, ctx, stdin)
+        output = _concat(output, self._list(node.body, state, ctx, stdin))
         if state.vars.get(name) == chunks[-1]:
             state.vars[name] = (None,)
-        return result
+        return output
 
     def _arith_parts(self, parts: tuple[object, ...], state: _State, ctx: _Ctx) -> None:
         for part in parts:
