@@ -2697,24 +2697,8 @@ def _fast_split(command: str) -> Script | None:
         return lists.finish(command)
     # one command of words: its nodes as _Lists.close and finish build them, at once (no
     # list to append to, clear or copy into a tuple)
-    span = (words[0].span[0], words[-1].span[1])
-    simple = _new_node(Simple)
-    simple.assignments = ()
-    simple.words = tuple(words)
-    simple.redirects = ()
-    simple.span = span
-    pipeline = _new_node(Pipeline)
-    pipeline.commands = (simple,)
-    pipeline.pipes = ()
-    pipeline.negated = False
-    pipeline.timed = False
-    pipeline.span = span
-    and_or = _new_node(AndOr)
-    and_or.items = (pipeline,)
-    and_or.ops = ()
-    and_or.span = span
     body = _new_node(List)
-    body.items = (and_or,)
+    body.items = (_one_command(words),)
     body.seps = ("",)
     body.span = (0, len(command))
     return _fast_script(body, command)
@@ -2892,31 +2876,37 @@ def _fast_single(command: str) -> Script | None:
             return _fast_quoted(command)  # it reads NAME=value prefixes
         if first in _RESERVED or first in _DECL:
             return None
-        span = (start, words[-1].span[1])
-        # the nodes built with slot stores, without their __init__ frames (the fast path's
-        # differential tests compare them with the general parser's)
-        simple = new(Simple)
-        simple.assignments = ()
-        simple.words = tuple(words)
-        simple.redirects = ()
-        simple.span = span
-        pipeline = new(Pipeline)
-        pipeline.commands = (simple,)
-        pipeline.pipes = ()
-        pipeline.negated = False
-        pipeline.timed = False
-        pipeline.span = span
-        and_or = new(AndOr)
-        and_or.items = (pipeline,)
-        and_or.ops = ()
-        and_or.span = span
-        items = (and_or,)
+        items = (_one_command(words),)
         seps = ("",)
     body = new(List)
     body.items = items
     body.seps = seps
     body.span = (0, n)
     return _fast_script(body, command)
+
+
+def _one_command(words: list[Word]) -> AndOr:
+    """The and-or list of one simple command of ``words`` (no assignment, no redirection),
+    built with slot stores, without the nodes' __init__ frames (the fast path's differential
+    tests compare them with the general parser's)."""
+    span = (words[0].span[0], words[-1].span[1])
+    new = _new_node
+    simple = new(Simple)
+    simple.assignments = ()
+    simple.words = tuple(words)
+    simple.redirects = ()
+    simple.span = span
+    pipeline = new(Pipeline)
+    pipeline.commands = (simple,)
+    pipeline.pipes = ()
+    pipeline.negated = False
+    pipeline.timed = False
+    pipeline.span = span
+    and_or = new(AndOr)
+    and_or.items = (pipeline,)
+    and_or.ops = ()
+    and_or.span = span
+    return and_or
 
 
 def _fast_script(body: List, command: str) -> Script:
