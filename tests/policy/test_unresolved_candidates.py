@@ -5,10 +5,13 @@ linear in the word (no ``fnmatch``: its translation is quadratic on unmatched ``
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
+from sessionkit.policy.guard import check_command
 from sessionkit.policy.values import Lit, Unknown, Value, command_word_pattern, pattern_agrees
+from tests.policy.recordkit import build_repo
 
 
 def word(*parts: str | None) -> Value:
@@ -73,3 +76,41 @@ def test_long_words_are_matched_in_linear_time(text: str, agreeing: tuple[str, .
     agrees = tuple(name for name in NAMES if pattern_agrees(pattern, name))
     assert time.process_time() - start < 2.0
     assert agrees == agreeing
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_repo(tmp_path_factory.mktemp("unresolved"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo 'rm -rf src' | $X -s",
+        "echo 'git reset --hard' | $X",
+        "$X <<< 'git reset --hard'",
+        "$X <<'END'\ngit clean -fdx\nEND",
+        "printf 'rm -rf src\\n' | b${V}h",
+    ],
+)
+def test_a_destructive_program_on_the_stdin_of_an_unknown_word_blocks(
+    repo: Path, command: str
+) -> None:
+    # §10.2: the unknown word may name a shell, which reads its program from stdin with `-s`
+    # or without operands (§6.3)
+    decision = check_command(command, cwd=str(repo))
+    assert (decision.action, decision.rule_id) == ("block", "unresolved-command-destructive")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo hello | $X",
+        "echo 'ls -la' | $X -s",
+        "git log | $PAGER",
+        "echo 'rm -rf src' | $X notes.txt",  # a shell with a script operand reads no stdin
+        "printf 'rm -rf src\\n' | g${V}p",  # the word cannot spell a shell
+    ],
+)
+def test_harmless_or_unread_stdin_of_an_unknown_word_passes(repo: Path, command: str) -> None:
+    assert check_command(command, cwd=str(repo)).action == "allow"

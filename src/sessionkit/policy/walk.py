@@ -2429,11 +2429,21 @@ class _Walker:
         if rest:
             uctx = ctx.hop("unresolved-command", span, "")
             self._exec(call.shifted(1), state.copy(), uctx)
-        if not rest:
-            return
         # candidate readings whose spelling agrees with the word's known pieces, matched as
         # a pattern (b«…»h agrees with bash, e«…» with eval: §10.2)
         pattern = command_word_pattern(call.argv[0])
+        program = call.stdin.content
+        if (
+            program is not None
+            and (not rest or rest[0].text in ("-s", "-"))
+            and any(pattern_agrees(pattern, shell) for shell in _w.SHELLS)
+        ):
+            # candidate reading: a shell reading its program from stdin (§6.3: `-s` or no
+            # operand), as in `echo 'rm -rf src' | $X`
+            sctx = ctx.hop("unresolved-command", span, "bash")
+            self._payload_text(program, state.copy(), sctx, exact_at=-1)
+        if not rest:
+            return
         flag = rest[0].text
         if (
             flag is not None
