@@ -72,3 +72,43 @@ def test_the_cache_is_bounded(repo: Path) -> None:
     assert len(analysers._NO_ANALYSER) == 1024
     # past the bound names are still dispatched by the tests themselves
     assert verdict("git-reset --hard", repo) == ("block", "git-reset-hard")
+
+
+@pytest.mark.parametrize(
+    ("command", "bypasses"),
+    [
+        ("SKIP=flake8 pre-commit run", 1),
+        ("SESSIONKIT_SKIP_GATE=1 pre-commit run --all-files", 1),
+        ("env SKIP=x pre-commit run", 1),
+        ("HUSKY=0 prek run", 1),
+        ("export HUSKY=0", 1),
+        ('export SKIP="$CHECKS"', 1),
+        ("export SKIP=flake8; pre-commit run", 2),
+        ("pre-commit run --all-files", 0),
+        ("HUSKY=1 pre-commit run", 0),
+        ("export HUSKY=1 PATH=/opt/bin:$PATH", 0),
+        ('export HUSKY="$H"', 0),
+    ],
+)
+def test_verification_bypass_through_pre_commit_and_export(
+    repo: Path, command: str, bypasses: int
+) -> None:
+    # §9.5 V1: the variables set for git or pre-commit commands or exported in the command;
+    # recorded as an allow finding by default
+    decision = check_command(command, cwd=str(repo))
+    assert decision.action == "allow"
+    assert [f.rule_id for f in decision.findings].count("verification-bypass") == bypasses
+
+
+def test_a_raised_verification_bypass_warns_for_pre_commit(repo: Path, tmp_path: Path) -> None:
+    from sessionkit.policy.policyfile import load_policy
+
+    policy_dir = repo / ".orchestrator" / "policy"
+    policy_dir.mkdir(parents=True, exist_ok=True)
+    (policy_dir / "guard.yaml").write_text("version: 1\nrules:\n  verification-bypass: warn\n")
+    try:
+        policy = load_policy(repo)
+        decision = check_command("SKIP=flake8 pre-commit run", cwd=str(repo), policy=policy)
+        assert (decision.action, decision.rule_id) == ("warn", "verification-bypass")
+    finally:
+        (policy_dir / "guard.yaml").unlink()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sessionkit.policy.decision import Finding, _hops, _new_record, _span
 from sessionkit.policy.rules import RULES
-from sessionkit.policy.values import render
+from sessionkit.policy.values import Lit, render
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -175,6 +175,37 @@ def _self_grant(cmd: Command, ctx: Context) -> list[Finding]:
     return []
 
 
+def skips_verification(cmd: Command) -> bool:
+    """The environment of ``cmd`` skips hooks and gates (§9.5 V1): ``SESSIONKIT_SKIP_GATE`` or
+    ``SKIP`` (pre-commit) set, or ``HUSKY=0``."""
+    if not cmd.env:
+        return False
+    if cmd.env_value("SESSIONKIT_SKIP_GATE") is not None or cmd.env_value("SKIP") is not None:
+        return True
+    husky = cmd.env_value("HUSKY")
+    return husky is not None and husky.text == "0"
+
+
+def _pre_commit(cmd: Command, ctx: Context) -> list[Finding]:
+    """V1: pre-commit run with checks skipped through its environment (``SKIP=flake8``)."""
+    return [finding(cmd, "verification-bypass")] if skips_verification(cmd) else []
+
+
+def _export(cmd: Command, ctx: Context) -> list[Finding]:
+    """V1: a bypass variable exported in the command (``export SKIP=flake8``, ``export
+    HUSKY=0``): every later git or pre-commit command of the shell skips verification."""
+    for value in cmd.argv[1:]:
+        text = value.text
+        if text is None:  # SKIP="$X": the name and its "=" are known
+            head = value.pieces[0] if value.pieces else None
+            text = head.text if type(head) is Lit else ""
+            if text == "HUSKY=":
+                continue  # not known to be 0
+        if text == "HUSKY=0" or text.startswith(("SESSIONKIT_SKIP_GATE=", "SKIP=")):
+            return [finding(cmd, "verification-bypass")]
+    return []
+
+
 _SHELLS = frozenset(("sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "fish"))
 _RUNNERS = frozenset(("make", "gmake", "just", "npm", "yarn", "pnpm", "bun", "rake", "source", "."))
 
@@ -287,6 +318,9 @@ def _table() -> dict[str, Callable[[Command, Context], list[Finding]]]:
             table.setdefault(name, _opaque)
         for name in _DATA_COMMANDS:
             table[name] = _data_only
+        table["pre-commit"] = _pre_commit
+        table["prek"] = _pre_commit
+        table["export"] = _export
         _TABLE = table
     return _TABLE
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from sessionkit.policy.analysers import Context, finding
+from sessionkit.policy.analysers import Context, finding, skips_verification
 from sessionkit.policy.values import Lit, Unknown, Value
 
 TYPE_CHECKING = False
@@ -1107,13 +1107,7 @@ def _verification_bypass(inv: Invocation) -> list[Finding]:
     for key, value in inv.config:
         if key == "core.hookspath" and value is not _UNSET:
             return [finding(cmd, "verification-bypass")]
-    if not cmd.env:
-        return []
-    for name in ("SESSIONKIT_SKIP_GATE", "SKIP"):
-        if cmd.env_value(name) is not None:
-            return [finding(cmd, "verification-bypass")]
-    husky = cmd.env_value("HUSKY")
-    if husky is not None and husky.text == "0":
+    if skips_verification(cmd):
         return [finding(cmd, "verification-bypass")]
     return []
 
