@@ -114,3 +114,21 @@ def test_a_destructive_program_on_the_stdin_of_an_unknown_word_blocks(
 )
 def test_harmless_or_unread_stdin_of_an_unknown_word_passes(repo: Path, command: str) -> None:
     assert check_command(command, cwd=str(repo)).action == "allow"
+
+
+@pytest.mark.parametrize(
+    ("command", "action"),
+    [
+        ('$CC -c "$SRC"', "allow"),  # xargs has no -c: no xargs reading
+        ('$CC -c "$SRC" -o out.o', "allow"),
+        ('"$PYTHON" -c "$CODE"', "allow"),
+        ("$X -n1 rm -rf src", "block"),  # -n is an xargs option: the reading stays
+        ("$X --null rm -rf src", "block"),
+        ("$X --max-args=1 rm -rf src", "block"),
+        ('$X -c "rm -rf src"', "block"),  # the shell reading
+    ],
+)
+def test_the_xargs_reading_needs_an_argument_xargs_accepts(
+    repo: Path, command: str, action: str
+) -> None:
+    assert check_command(command, cwd=str(repo)).action == action

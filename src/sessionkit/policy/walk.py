@@ -944,6 +944,41 @@ def _home_value() -> Value:
     return value
 
 
+# GNU and BSD xargs options: a first word that is none of them makes xargs refuse to run, so
+# `$CC -c "$SRC"` has no xargs reading (§10.2 asks for a plausible program)
+_XARGS_SHORT = frozenset("0adEeIiLlnoPprSstx")
+_XARGS_LONG = (
+    "--null",
+    "--arg-file",
+    "--delimiter",
+    "--eof",
+    "--replace",
+    "--max-lines",
+    "--max-args",
+    "--open-tty",
+    "--max-procs",
+    "--interactive",
+    "--process-slot-var",
+    "--no-run-if-empty",
+    "--max-chars",
+    "--show-limits",
+    "--verbose",
+    "--exit",
+    "--help",
+    "--version",
+)
+
+
+def _xargs_could_take(first: str | None) -> bool:
+    """Whether xargs accepts ``first`` as its first argument (an unknown word might be one)."""
+    if first is None or first[:1] != "-" or first in ("-", "--"):
+        return True
+    if first[:2] == "--":
+        name = first.split("=", 1)[0]
+        return any(option.startswith(name) for option in _XARGS_LONG)
+    return first[1] in _XARGS_SHORT
+
+
 class _Walker:
     __slots__ = (
         "_home",
@@ -2462,8 +2497,10 @@ class _Walker:
             # syntax read differently from the empty reading above
             ectx = ctx.hop("unresolved-command", span, "eval")
             self._payload_text(_join_text(rest), state.copy(), ectx, exact_at=-1)
-        if pattern_agrees(pattern, "xargs") and not any(
-            hop[0] == "unresolved-command" for hop in ctx.via
+        if (
+            pattern_agrees(pattern, "xargs")
+            and _xargs_could_take(rest[0].text)
+            and not any(hop[0] == "unresolved-command" for hop in ctx.via)
         ):
             # xargs runs its operands as a command, with items read from stdin (§6.5). Only
             # the first unresolved word of a chain is read so: `$A $B cmd` with B as xargs is
