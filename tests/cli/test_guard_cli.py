@@ -471,3 +471,28 @@ def test_json_outputs_validate_against_their_schemas(repo: Path, tmp_path: Path)
     assert not list(schemas.validator("guard-policy-report").iter_errors(report))
     overrides = json.loads(run("override", "list", "--json", "--cwd", str(repo)).output)
     assert not list(schemas.validator("guard-overrides").iter_errors(overrides))
+
+
+def test_file_auto_is_jsonl_when_a_line_is_a_json_object(repo: Path, tmp_path: Path) -> None:
+    # one damaged line must not turn a transcript into plain lines, where the JSON objects
+    # would be judged as (harmless, unknown) command words and the reset would pass
+    cases = tmp_path / "t.jsonl"
+    cases.write_text(
+        json.dumps({"cmd": "git status"})
+        + "\nnot json\n"
+        + json.dumps({"cmd": "git reset --hard"})
+        + "\n"
+    )
+    result = proc("check", "--file", str(cases), "--cwd", str(repo))
+    assert result.returncode == 1
+    assert f"{cases}:2: invalid JSON" in result.stderr
+    assert "git-reset-hard" in result.stdout
+    assert result.stdout.rstrip().endswith("3 commands: 1 block, 0 warn, 1 allow, 1 unreadable")
+
+
+def test_file_auto_keeps_plain_lines_with_brace_groups(repo: Path, tmp_path: Path) -> None:
+    cases = tmp_path / "cmds.txt"
+    cases.write_text("{ git status; }\ngit reset --hard\n")
+    result = proc("check", "--file", str(cases), "--cwd", str(repo))
+    assert result.returncode == 1
+    assert result.stdout.rstrip().endswith("2 commands: 1 block, 0 warn, 1 allow, 0 unreadable")

@@ -298,14 +298,33 @@ def _dig(data: Any, path: str) -> Any:
     return data
 
 
+def _is_json_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
+def _detect_input(lines: list[str]) -> str:
+    """``jsonl`` when every non-blank line starts with ``{`` (§14.2), and also when any line
+    is a JSON object: an object is never a shell command, so the file is a transcript with
+    damaged lines, which are then reported as unreadable instead of being judged as commands
+    (a damaged line would otherwise turn ``{"cmd": "git clean -fdx"}`` into an allowed word)."""
+    filled = [line.lstrip() for line in lines if line.strip()]
+    if not filled:
+        return "lines"
+    if all(line.startswith("{") for line in filled):
+        return "jsonl"
+    if any(line.startswith("{") and _is_json_object(line) for line in filled):
+        return "jsonl"
+    return "lines"
+
+
 def _read_items(handle: TextIO, name: str, input_kind: str, field: str | None) -> Iterator[_Item]:
     raw = handle.read()
     lines = raw.splitlines()
     if input_kind == "auto":
-        filled = [line for line in lines if line.strip()]
-        input_kind = (
-            "jsonl" if filled and all(line.lstrip().startswith("{") for line in filled) else "lines"
-        )
+        input_kind = _detect_input(lines)
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue
