@@ -229,6 +229,12 @@ def test_other_deleters(repo: Path, command: str, expected: list[str]) -> None:
         (["find", ".", "-name", "*.txt"], []),
         (["find", ".", "-name", "*.txt", "-exec", "grep", "x", "{}", ";"], []),
         (["find", ".", "-name", "*.txt", "-print"], []),
+        # the found paths reach an -exec command only as {}: without it nothing found is
+        # deleted (a fixed operand is a payload of its own, judged by the walker)
+        (["find", ".", "-maxdepth", "0", "-exec", "sh", "-c", "rm --help", ";"], []),
+        (["find", ".", "-exec", "rm", "--help", ";"], []),
+        (["find", ".", "-exec", "sh", "-c", "rm {}", ";"], ["find-delete"]),
+        (["find", ".", "-exec", "sh", "-c", 'rm "$@"', "_", "{}", "+"], ["find-delete"]),
     ],
 )
 def test_find(repo: Path, words: list[str], expected: list[str]) -> None:

@@ -85,7 +85,37 @@ def test_wrapper_assignments_and_cwd() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["sudo -l rm -rf src", "sudo -v", "command -v rm", "ionice -p 12 rm -rf src"]
+    ("command", "env"),
+    [
+        ("timeout -- 5 rm -rf src", []),
+        ("timeout -s KILL -- 5 rm -rf src", []),
+        ("env -- FOO=1 rm -rf src", ["FOO"]),
+        ("sudo -- FOO=1 rm -rf src", ["FOO"]),
+        ("taskset -- 0x1 rm -rf src", []),
+        ("chrt -- 10 rm -rf src", []),
+        ("flock -- /tmp/lock rm -rf src", []),
+        ("nice -- rm -rf src", []),
+    ],
+)
+def test_double_dash_ends_only_the_options(command: str, env: list[str]) -> None:
+    # after "--" a wrapper still takes its positionals (DURATION, MASK, FILE) and NAME=V
+    # assignments before the command: "--" is not the start of the command
+    assert [k for k, _ in found(command).env] == env
+
+
+def test_after_double_dash_a_dash_word_is_the_command() -> None:
+    assert any(c.rendered() == ["-i", "rm", "-rf", "src"] for c in records("env -- -i rm -rf src"))
+
+
+def test_sudo_k_with_a_command_runs_it() -> None:
+    # -k alone only forgets the cached credentials; with a command it runs the command
+    assert found("sudo -k rm -rf src").wrappers == ("sudo",)
+    assert found("sudo --reset-timestamp rm -rf src").wrappers == ("sudo",)
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["sudo -l rm -rf src", "sudo -v", "command -v rm", "ionice -p 12 rm -rf src", "sudo -K"],
 )
 def test_wrappers_that_run_nothing(command: str) -> None:
     assert not any(c.rendered() == TARGET for c in records(command))
@@ -339,3 +369,29 @@ def test_wrapper_shell_payloads_beyond_the_specification_table(command: str) -> 
 )
 def test_wrappers_that_attach_or_query_run_no_command(command: str) -> None:
     assert [c.name for c in records(command)] == [command.split()[0]]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git-submodule foreach rm -rf src",
+        "git-submodule foreach --recursive 'rm -rf src'",
+        "git-rebase -x 'rm -rf src' main",
+        "git-bisect run rm -rf src",
+    ],
+)
+def test_dashed_git_subcommands_run_their_payloads(command: str) -> None:
+    # git-submodule is git submodule (§7.1): its foreach/exec/run payloads are found too
+    found(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "parallel --arg-sep ,, rm -rf ,, src",
+        "parallel --arg-sep=,, rm -rf ,, src",
+        "parallel --argsep @ rm -rf @ src",
+    ],
+)
+def test_parallel_renamed_item_separator(command: str) -> None:
+    found(command)

@@ -3425,20 +3425,23 @@ def _parse_wrapper(
     while stack:
         i, env, cwd, mode, inert, payloads, positional, branched = stack.pop()
         done = False
+        options = True  # until "--": what follows it may still be assignments and positionals
         while i < len(argv) and not done:
             v = argv[i]
             t = v.text
             if t is None:
                 break
-            if t == "--":
+            if t == "--" and options:
+                # timeout -- 5 CMD, env -- X=1 CMD: "--" ends the options only
+                options = False
                 i += 1
-                break
+                continue
             if grammar.assignments and "=" in t and t.split("=", 1)[0].isidentifier():
                 key, _, val = t.partition("=")
                 env = [*env, (key, lit(val))]
                 i += 1
                 continue
-            if not t.startswith("-") or t == "-":
+            if not options or not t.startswith("-") or t == "-":
                 if positional:
                     if grammar.numeric_inert and t.isdigit() and i + 1 >= len(argv):
                         inert = True
@@ -4070,21 +4073,36 @@ _PARALLEL_VALUE_OPTIONS = frozenset(
 )
 
 
+_PARALLEL_SEPARATOR_OPTIONS = frozenset(("--arg-sep", "--argsep", "--arg-file-sep", "--argfilesep"))
+
+
 @_handler("parallel")
 def _h_parallel(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     argv = call.argv
     i = 1
     arg_files: list[Value] = []
+    # the separators of item lists (::: ITEMS) and of item files (:::: FILES), renamed by
+    # --arg-sep and --arg-file-sep (parallel --arg-sep ,, rm -rf ,, src)
+    item_sep, file_sep = ":::", "::::"
     while (
         i < len(argv)
         and (argv[i].text or "").startswith("-")
-        and argv[i].text not in (":::", "::::")
+        and argv[i].text not in (item_sep, file_sep)
     ):
         t = argv[i].text or ""
         if t == "--":
             i += 1
             break
+        option, eq, attached = t.partition("=")
+        if option in _PARALLEL_SEPARATOR_OPTIONS and (eq or i + 1 < len(argv)):
+            sep = attached if eq else argv[i + 1].text
+            if sep is not None and option in ("--arg-sep", "--argsep"):
+                item_sep = sep
+            elif sep is not None:
+                file_sep = sep
+            i += 1 if eq else 2
+            continue
         if t in _PARALLEL_VALUE_OPTIONS and i + 1 < len(argv):
             if t in ("-a", "--arg-file"):
                 arg_files.append(argv[i + 1])
@@ -4093,7 +4111,7 @@ def _h_parallel(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) ->
             arg_files.append(lit(t.split("=", 1)[1]))
         i += 1
     k = i
-    while k < len(argv) and argv[k].text not in (":::", "::::"):
+    while k < len(argv) and argv[k].text not in (item_sep, file_sep):
         k += 1
     template = argv[i:k]
     items: list[Value] = []
@@ -4101,9 +4119,10 @@ def _h_parallel(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) ->
         # ::: ITEMS… are the items; :::: FILES… name files whose lines are the items
         mode = ""
         for v in argv[k:]:
-            if v.text in (":::", "::::", ":::+", "::::+"):
-                mode = v.text.rstrip("+")
-            elif mode == ":::":
+            t = v.text or ""
+            if t in (item_sep, file_sep, item_sep + "+", file_sep + "+"):
+                mode = "items" if t.rstrip("+") == item_sep else "files"
+            elif mode == "items":
                 items.append(v)
             else:
                 arg_files.append(v)
@@ -4903,6 +4922,24 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
                 source = _join_text([expansion, *rest])
                 w._payload_text(source, _run_state(state, run_cwd), gctx, exact_at=-1)
     return w._output(call, name, state) if w.need_output else _UNKNOWN_OUT
+
+
+@_handler("git-mv", "git-config", "git-submodule", "git-rebase", "git-bisect")
+def _h_git_dashed(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
+    """``git-submodule foreach CMD`` is ``git submodule foreach CMD`` (§7.1): the dashed
+    forms of the subcommands the walker reads further (payloads, moves, configuration)."""
+    head = call.spans[0]
+    gcall = _new_call(
+        [lit("git"), lit(name[4:]), *call.argv[1:]],
+        [head, head, *call.spans[1:]],
+        call.env,
+        call.redirects,
+        call.stdin,
+        call.cwd,
+        call.node_span,
+    )
+    gcall.wrappers = call.wrappers
+    return _h_git(w, gcall, "git", state, ctx)
 
 
 _GIT_BUILTINS: list[frozenset[str]] = []

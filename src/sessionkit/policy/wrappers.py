@@ -84,9 +84,11 @@ WRAPPERS: dict[str, Wrapper] = {
         value="-u -g -h -p -C -D -r -t -T -U -R --user --group --host --prompt --close-from "
         "--chdir --role --type --command-timeout --other-user --chroot",
         flags="-A -b -E -H -n -P -S -B -N --askpass --background --preserve-env --set-home "
-        "--non-interactive --preserve-groups --stdin --bell --no-update",
-        inert="-e -l -v -k -K -V --edit --list --validate --reset-timestamp --remove-timestamp "
-        "--version --help",
+        "--non-interactive --preserve-groups --stdin --bell --no-update "
+        # -k with a command runs it (without the cached credentials); alone it runs nothing,
+        # as any wrapper without an operand
+        "-k --reset-timestamp",
+        inert="-e -l -v -K -V --edit --list --validate --remove-timestamp --version --help",
         assignments=True,
         cwd="-D --chdir",
         shell="-s -i --shell --login",

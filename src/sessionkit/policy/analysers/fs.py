@@ -570,7 +570,9 @@ def _restricting(test: str, pattern: str, ctx: Context) -> bool:
 
 
 def _exec_deletes(words: Sequence[Value], ctx: Context) -> bool:
-    if not words:
+    if not words or not any(w.text is None or "{}" in w.text for w in words):
+        # the found paths reach the command only as {} (find . -exec sh -c 'rm --help' \;
+        # deletes nothing it found; a deletion of fixed operands is walked as a payload)
         return False
     first = words[0].text
     if first is None:
