@@ -269,6 +269,30 @@ def test_no_repository_protects_the_cwd(tmp_path: Path) -> None:
     assert judge.judge(lit("build", True)).rule_id == "rm-artefact"
 
 
+def test_no_repository_inside_temp_protects_the_cwds_siblings(tmp_path: Path) -> None:
+    # outside a repository the cwd is R (§1.2); when it lies in temp space its siblings may
+    # be clones of the same project: outside, as for a repository (§8.2 step 11)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (tmp_path / "clone" / "src").mkdir(parents=True)
+    facts = RepoFacts(str(plain), home=str(tmp_path / "home"))
+    judge = PathJudge(facts, home=str(tmp_path / "home"))
+    assert judge.is_temp(str(plain))
+    assert judge.judge(lit("../clone", True)).rule_id == "rm-recursive-outside"
+    assert judge.judge(lit(str(tmp_path / "clone" / "src"), True)).rule_id == (
+        "rm-recursive-outside"
+    )
+    assert judge.for_cwd(str(tmp_path / "clone")).judge(lit("../plain", True)).rule_id == (
+        "rm-recursive-outside"
+    )
+
+
+def test_a_temp_root_as_the_cwd_has_no_siblings_in_temp_space(tmp_path: Path) -> None:
+    facts = RepoFacts("/tmp", home=str(tmp_path / "home"))
+    judge = PathJudge(facts, home=str(tmp_path / "home"))
+    assert judge.judge(lit("/var/tmp/scratch", True)).rule_id == "rm-temp"
+
+
 def test_normalise() -> None:
     assert normalise("/a/./b//c/../d") == "/a/b/d"
     assert normalise("/..") == "/"

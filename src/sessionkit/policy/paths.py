@@ -778,8 +778,12 @@ class PathJudge:
                 return "rm-shared-temp", temp
             if pattern and os.path.dirname(path) == temp and _bare_wildcard(os.path.basename(path)):
                 return "rm-shared-temp", temp
-            if self.root is not None and self.is_temp(self.root):
-                parent_l = os.path.dirname(self.root).lower()
+            # R's siblings when R lies in temp space: R is the cwd outside a repository (§1.2),
+            # and a temp root itself as R has no siblings in temp space
+            base = self.base
+            base_temp = self.temp_root_of(base)
+            if base_temp is not None and base != base_temp:
+                parent_l = os.path.dirname(base).lower()
                 if _below(path_l, parent_l):
                     return "rm-recursive-outside", None
             return "rm-temp", temp
