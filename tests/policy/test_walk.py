@@ -343,6 +343,39 @@ def test_function_call_judged_as_body_and_plain() -> None:
     assert not body.defined_only
 
 
+def _rm_operands(command: str) -> set[str]:
+    return {" ".join(a[2:]) for a in argvs(command) if a[:2] == ["rm", "-rf"]}
+
+
+@pytest.mark.parametrize(
+    ("command", "operands"),
+    [
+        # a function runs in the caller's shell: what its body sets persists after the call
+        ('f() { X=src; }; X=build; f; rm -rf "$X"', {"src"}),
+        ("f() { export X=src; }; f; rm -rf $X", {"src"}),
+        ("f() { g; }; g() { X=src; }; f; rm -rf $X", {"src"}),
+        ('f() { read X <<< src; }; f; rm -rf "$X"', {"src"}),
+        # its local variables do not (declare and typeset in a function are local too)
+        ('f() { local X=src; }; X=build; f; rm -rf "$X"', {"build"}),
+        ('f() { declare X=src; }; X=build; f; rm -rf "$X"', {"build"}),
+        ('f() { local X; X=src; }; X=build; f; rm -rf "$X"', {"build"}),
+        ('f() { declare -g X=src; }; X=build; f; rm -rf "$X"', {"src"}),
+        # a call that may not run adds the body's values as alternatives
+        ('f() { X=src; }; X=build; true && f; rm -rf "$X"', {"build", "src"}),
+        # a pipeline element or a background job runs in a subshell
+        ('f() { X=src; }; X=build; f | cat; rm -rf "$X"', {"build"}),
+        ('f() { X=src; }; X=build; f & rm -rf "$X"', {"build"}),
+    ],
+)
+def test_function_body_state_persists_after_the_call(command: str, operands: set[str]) -> None:
+    assert _rm_operands(command) == operands
+
+
+def test_function_body_cd_persists_after_the_call() -> None:
+    c = runs("f() { cd build; }; f && rm -rf src", ["rm", "-rf", "src"])
+    assert CWD + "/build" in {v.text for v in c.cwd}
+
+
 def test_trap_and_prompt_command_are_deferred() -> None:
     c = runs("trap 'rm -rf src' EXIT", ["rm", "-rf", "src"])
     assert c.deferred and c.via_kinds() == ("trap",)

@@ -227,6 +227,29 @@ class _State:
             self.cwd = _dedupe_values(self.cwd + other.cwd)
 
 
+def _returned(state: _State, body: _State, local_names: set[str], cond: bool) -> None:
+    """The caller's state after a function call: the body runs in the caller's shell, so
+    its assignments, cd, definitions and exports persist, except its local variables (§5.6).
+    A call that may not run (cond) adds the body's values as alternatives (§5.3)."""
+    vars_ = state.vars
+    for name, alts in body.vars.items():
+        if name in local_names:
+            continue
+        mine = vars_.get(name)
+        if mine == alts:
+            continue
+        vars_[name] = _dedupe((mine or (None,)) + alts) if cond else alts
+    if body.cwd != state.cwd:
+        state.cwd = _dedupe_values(body.cwd + state.cwd) if cond else body.cwd
+        state.oldcwd = body.oldcwd
+    if body.funcs is not state.funcs and body.funcs:
+        _own_funcs(state).update(body.funcs)
+    if body.exported is not state.exported and body.exported:
+        _own_exported(state).update(body.exported)
+    if not cond:
+        state.ifs = body.ifs
+
+
 def _new_state(cwd: tuple[Value, ...]) -> _State:
     """The state a walk (or a fresh shell) starts in: no variables, functions or exports."""
     state = _State()
@@ -1021,7 +1044,7 @@ class _Walker:
     used_aliases: frozenset[str]
     used_funcs: frozenset[int]
     # the function calls being expanded right now: (id of the definition, arguments)
-    active_calls: Sequence[tuple[int, tuple[Value, ...]]]
+    active_calls: Sequence[tuple[int, tuple[Value, ...], set[str]]]
     defined: Sequence[tuple[str, FunctionDef, _State, _Ctx]]
     alias_defs: Sequence[tuple[str, Value, _State, _Ctx, tuple[int, int]]]
     files: Mapping[str, Value]
@@ -1097,11 +1120,11 @@ class _Walker:
         self.git_config = new
         return new
 
-    def _own_active_calls(self) -> list[tuple[int, tuple[Value, ...]]]:
+    def _own_active_calls(self) -> list[tuple[int, tuple[Value, ...], set[str]]]:
         calls = self.active_calls
         if type(calls) is list:
             return calls
-        new: list[tuple[int, tuple[Value, ...]]] = []
+        new: list[tuple[int, tuple[Value, ...], set[str]]] = []
         self.active_calls = new
         return new
 
@@ -2516,7 +2539,7 @@ class _Walker:
         node, _ = func
         key = id(node)
         args = tuple(call.argv[1:])
-        for active, active_args in self.active_calls:
+        for active, active_args, _ in self.active_calls:
             if active == key and active_args == args:
                 # a recursive call with the arguments of a call being expanded: its body is
                 # being judged already, in the same state; expanding it again would only
@@ -2530,11 +2553,14 @@ class _Walker:
         fstate = state.copy()
         fstate.pos = args
         active_calls = self._own_active_calls()
-        active_calls.append((key, args))
+        local_names: set[str] = set()
+        active_calls.append((key, args, local_names))
         try:
             self._command(node.body, fstate, fctx, call.stdin)  # type: ignore[attr-defined]
         finally:
             active_calls.pop()
+        if not ctx.deferred:
+            _returned(state, fstate, local_names, ctx.cond)
 
     def _alias_reading(
         self, node: Simple, name: str, state: _State, ctx: _Ctx, stdin: Stdin
@@ -3141,7 +3167,20 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
                 _own_exported(state).add(text)
             elif name == "local" and text not in state.vars:
                 state.vars[text] = ((_EMPTY,),)
+    if w.active_calls and name in ("local", "declare", "typeset"):
+        _declared_local(w.active_calls[-1][2], call.argv)
     return _EMPTY
+
+
+def _declared_local(local_names: set[str], argv: list[Value]) -> None:
+    """Names that ``local``/``declare``/``typeset`` make local to the running function
+    (``declare -g`` declares globals)."""
+    if any((v.text or "").startswith("-") and "g" in (v.text or "") for v in argv[1:]):
+        return
+    for v in argv[1:]:
+        text = v.text or (v.pieces[0].text if v.pieces and type(v.pieces[0]) is Lit else "")
+        if text and not text.startswith(("-", "+")):
+            local_names.add(text.split("=", 1)[0].rstrip("+"))
 
 
 @_handler("unset")
