@@ -132,3 +132,20 @@ def test_the_xargs_reading_needs_an_argument_xargs_accepts(
     repo: Path, command: str, action: str
 ) -> None:
     assert check_command(command, cwd=str(repo)).action == action
+
+
+@pytest.mark.parametrize(
+    ("command", "action"),
+    [
+        # the mkfs family is in the candidate set name by name (§10.2): a word that spells
+        # part of a member agrees with it
+        ("${X}fs.ext4 /dev/sdb1", "block"),
+        ("${X}.xfs -f /dev/nvme0n1", "block"),
+        ("mk${X} /dev/sdb1", "block"),
+        ("wipe$X -a /dev/sda", "block"),
+        ("${X}fs.ext4 disk.img", "allow"),  # no device: not a plausible format
+        ("${X}fs.ext4 --help", "allow"),
+    ],
+)
+def test_mkfs_family_candidates(repo: Path, command: str, action: str) -> None:
+    assert check_command(command, cwd=str(repo)).action == action

@@ -71,7 +71,25 @@ _NO_RANK = len(_ALLOW_ORDER)
 # wholly unknown word every "$VAR FILE" inside the repository would read as a recursive
 # deletion, while B11 needs arguments "destructive for a plausible program" (§9.2) and the
 # catalogue's lookalike "$X status" must not block (rules.py).
-_CANDIDATES = ("git", "rm", "find", "rsync", "dd", "mkfs", "shred", "rimraf")
+# The mkfs family is spelled out, so that a word whose known pieces spell only part of a
+# member (${X}fs.ext4, mk${X}) agrees with it.
+_CANDIDATES = (
+    "git",
+    "rm",
+    "find",
+    "rsync",
+    "dd",
+    "mkfs",
+    *(
+        f"mkfs.{kind}"
+        for kind in ("ext2", "ext3", "ext4", "xfs", "btrfs", "vfat", "fat", "msdos", "ntfs")
+    ),
+    *("mkfs.exfat", "mkfs.f2fs", "mkfs.minix", "mke2fs", "mkdosfs", "mkntfs", "mkswap"),
+    "wipefs",
+    "shred",
+    "rimraf",
+)
+_DEVICE_CANDIDATES = frozenset(c for c in _CANDIDATES if c.startswith("mk") or c == "wipefs")
 _REVALIDATE_SECONDS = 1.0
 # commands at least this long are checked with the cyclic GC paused (Guard._decide): about
 # a hundred plain words allocate the 700 objects that start a collection
@@ -554,7 +572,7 @@ def _unresolved(cmd: Command, ctx: Context) -> list[Finding]:
     for candidate in _CANDIDATES:
         if not pattern_agrees(pattern, candidate):
             continue
-        if candidate == "mkfs" and not any(
+        if candidate in _DEVICE_CANDIDATES and not any(
             (arg.text or "").startswith("/dev/") for arg in cmd.argv[1:]
         ):
             continue  # every operand of mkfs is a device: without one it is not plausible
