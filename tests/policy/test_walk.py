@@ -601,3 +601,12 @@ def test_bare_command_names_cache_by_text() -> None:
         for command, name in cases:
             head = records(command)[0]
             assert head.name == name == canonical_name(head.argv[0]), command
+
+
+def test_substitution_of_an_input_redirection_reads_the_file() -> None:
+    # $(< FILE) is $(cat FILE) (§5.4): a file written earlier in the command is known
+    assert ["rm", "-rf", "src"] in argvs("echo 'rm -rf src' > x.sh; bash -c \"$(< x.sh)\"")
+    assert ["rm", "-rf", "src"] in argvs("echo src > list; rm -rf $(< list)")
+    # an unknown file gives an unknown output, never the empty one
+    c = runs("rm -rf $(< list.txt)", ["rm", "-rf", "«$(<…)»"])
+    assert c.argv[2].text is None

@@ -250,6 +250,22 @@ def _returned(state: _State, body: _State, local_names: set[str], cond: bool) ->
         state.ifs = body.ifs
 
 
+def _read_only_redirect(body: List) -> Word | None:
+    """The file of a substitution body that is one input redirection alone (``$(< FILE)``)."""
+    if len(body.items) != 1:
+        return None
+    item = body.items[0]
+    if item.ops or len(item.items[0].commands) != 1:
+        return None
+    node = item.items[0].commands[0]
+    if type(node) is not Simple or node.words or node.assignments or len(node.redirects) != 1:
+        return None
+    redirect = node.redirects[0]
+    if redirect.op != "<" or redirect.fd not in (None, 0):
+        return None
+    return redirect.target
+
+
 def _new_state(cwd: tuple[Value, ...]) -> _State:
     """The state a walk (or a fresh shell) starts in: no variables, functions or exports."""
     state = _State()
@@ -2198,9 +2214,20 @@ class _Walker:
         sctx = self._sub_ctx(p.script, p.span, kind, ctx)
         self.need_output += 1
         try:
-            return self._list(p.script.body, state.copy(), sctx, _INHERITED)
+            output = self._list(p.script.body, state.copy(), sctx, _INHERITED)
         finally:
             self.need_output -= 1
+        source = _read_only_redirect(p.script.body)
+        if source is not None:
+            # $(< FILE) is $(cat FILE): bash reads the file (a command of redirections alone
+            # prints nothing anywhere else)
+            for alternative in self._expand(source, state, ctx):
+                if alternative is not None and len(alternative) == 1:
+                    content = self._file_content(alternative[0], state)
+                    if content is not None:
+                        return content
+            return Value((Unknown("$(<…)"),))
+        return output
 
     def _procsub(self, p: ProcSub, state: _State, ctx: _Ctx) -> Value:
         sctx = self._sub_ctx(p.script, p.span, "process-substitution", ctx)
