@@ -395,3 +395,16 @@ def test_dashed_git_subcommands_run_their_payloads(command: str) -> None:
 )
 def test_parallel_renamed_item_separator(command: str) -> None:
     found(command)
+
+
+@pytest.mark.parametrize(
+    "command", ["time -f %e rm -rf src", "time -o t.txt rm -rf src", "time --format=%e rm -rf src"]
+)
+def test_time_with_options_of_the_program_is_the_program(command: str) -> None:
+    # a shell without the time keyword (dash, sh -c) runs /usr/bin/time: -f/-o take values
+    assert found(command).wrappers == ("time",)
+    assert found(f"sh -c '{command}'").wrappers == ("time",)
+
+
+def test_time_keyword_still_times_a_pipeline() -> None:
+    assert found("time -p rm -rf src | cat").wrappers == ()

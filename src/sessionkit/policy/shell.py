@@ -1622,6 +1622,19 @@ class _Parser:
             else:
                 return i
 
+    def _external_time(self, i: int) -> bool:
+        """``time`` followed by an option other than ``-p``/``--`` (``time -f %e CMD``): a
+        shell without the keyword (dash) runs /usr/bin/time, whose options these are, so
+        the word is read as that program, a wrapper (§6.2), rather than as bash's keyword
+        (for which the option word would be the command)."""
+        if i >= self.n or self.s[i] not in _BLANK_START:
+            return False
+        j = self._blanks(i)
+        if j >= self.n or self.s[j] != "-":
+            return False
+        option = self._plain_at(j)
+        return option not in ("-p", "--")
+
     def _pipeline(self, i: int) -> tuple[Pipeline, int]:
         s = self.s
         n = self.n
@@ -1635,7 +1648,7 @@ class _Parser:
             if word == "!":
                 negated = not negated
                 i += 1
-            elif word == "time" and not timed:
+            elif word == "time" and not timed and not self._external_time(i + 4):
                 timed = True
                 i += 4
                 j = self._blanks(i)
