@@ -362,9 +362,11 @@ def _rm_operands(command: str) -> set[str]:
         ('f() { declare -g X=src; }; X=build; f; rm -rf "$X"', {"src"}),
         # a call that may not run adds the body's values as alternatives
         ('f() { X=src; }; X=build; true && f; rm -rf "$X"', {"build", "src"}),
-        # a pipeline element or a background job runs in a subshell
+        # a pipeline element runs in a subshell
         ('f() { X=src; }; X=build; f | cat; rm -rf "$X"', {"build"}),
-        ('f() { X=src; }; X=build; f & rm -rf "$X"', {"build"}),
+        # a background job too, but the rm may run after its body: both values, as for
+        # every background command (toward protection)
+        ('f() { X=src; }; X=build; f & rm -rf "$X"', {"build", "src"}),
     ],
 )
 def test_function_body_state_persists_after_the_call(command: str, operands: set[str]) -> None:

@@ -408,3 +408,8 @@ def test_time_with_options_of_the_program_is_the_program(command: str) -> None:
 
 def test_time_keyword_still_times_a_pipeline() -> None:
     assert found("time -p rm -rf src | cat").wrappers == ()
+
+
+def test_time_with_a_quoted_option_is_the_program_too() -> None:
+    assert found("time '-f' %e rm -rf src").wrappers == ("time",)
+    assert found('time "-o" t rm -rf src').wrappers == ("time",)

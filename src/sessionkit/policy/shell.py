@@ -1630,8 +1630,11 @@ class _Parser:
         if i >= self.n or self.s[i] not in _BLANK_START:
             return False
         j = self._blanks(i)
-        if j >= self.n or self.s[j] != "-":
+        s = self.s
+        if j >= self.n:
             return False
+        if s[j] != "-" and not (s[j] in "'\"\\" and s[j + 1 : j + 2] == "-"):
+            return False  # ('-f', "-f" and \-f are the same option to /usr/bin/time)
         option = self._plain_at(j)
         return option not in ("-p", "--")
 

@@ -2586,8 +2586,9 @@ class _Walker:
             self._command(node.body, fstate, fctx, call.stdin)  # type: ignore[attr-defined]
         finally:
             active_calls.pop()
-        if not ctx.deferred:
-            _returned(state, fstate, local_names, ctx.cond)
+        # (a background call's state leaks too, as every background command's does here:
+        # toward protection, since `f &` then `rm "$X"` may run after the body)
+        _returned(state, fstate, local_names, ctx.cond or ctx.deferred)
 
     def _alias_reading(
         self, node: Simple, name: str, state: _State, ctx: _Ctx, stdin: Stdin
