@@ -221,7 +221,6 @@ def code_sources(
 
 # --- tokenizer ------------------------------------------------------------------------------
 
-_PY_ESC = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0", "a": "\a"}
 _IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 _IDENT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$0123456789")
 # the rest of a dotted name after its first character: _IDENT characters, a "." before an
@@ -231,18 +230,240 @@ _NAME_TAIL: list[re.Pattern[str]] = []  # compiled at first use
 # a string, a comment or a quote-like operator (not "#", "/", "%", quotes, backquotes)
 _PLAIN_OPS = frozenset("()[]{},.:=+-*<>!&|?~^@")
 _PAIRS = {"{": "}", "(": ")", "[": "]", "<": ">"}
+# delimiters of Perl's q, qq, qx, qw and Ruby's %q, %Q, %x, %w right after the operator (not
+# "=", ",", ";" or ")": "q => 1" and "(q, …)" use q as a word), and after blanks in Perl
+_QUOTE_DELIMITERS = frozenset("{([<|/!'\"`#~^:@%+-.?*&")
+_SPACED_DELIMITERS = frozenset("{([<|/!'\"`")
+_RUBY_PERCENT = {"x": "qx", "q": "q", "Q": "qq", "w": "qw", "W": "qw"}
+# characters that end an operand: a "%" after one is Ruby's modulo, not a %(…) string
+_IDENT_CLOSE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789)]}")
 
 
-def _decode(text: str, raw: bool) -> str:
-    if raw or "\\" not in text:
+# One-character escapes of interpolating (double-quoted) strings per language; numeric and
+# Unicode escapes are read by _decode. A backslash before any other character is dropped in
+# JavaScript, Perl and Ruby ("\$" is "$") and kept in Python, PHP and awk ("\$" stays "\$", as
+# mawk and BWK awk read it). Reading these wrong changes what the shell receives: Ruby "\s" is
+# a blank, PHP "\'" keeps its backslash, JavaScript "\$(" is a command substitution.
+_ESCAPES: dict[str, dict[str, str]] = {
+    "python": {
+        "n": "\n",
+        "t": "\t",
+        "r": "\r",
+        "a": "\a",
+        "b": "\b",
+        "f": "\f",
+        "v": "\v",
+        "\\": "\\",
+        "'": "'",
+        '"': '"',
+        "\n": "",
+    },
+    "js": {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "\n": ""},
+    "perl": {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "e": "\x1b"},
+    "ruby": {
+        "n": "\n",
+        "t": "\t",
+        "r": "\r",
+        "a": "\a",
+        "b": "\b",
+        "f": "\f",
+        "v": "\v",
+        "e": "\x1b",
+        "s": " ",
+        "\n": "",
+    },
+    "php": {
+        "n": "\n",
+        "t": "\t",
+        "r": "\r",
+        "v": "\v",
+        "e": "\x1b",
+        "f": "\f",
+        "\\": "\\",
+        "$": "$",
+        '"': '"',
+    },
+    "awk": {
+        "n": "\n",
+        "t": "\t",
+        "r": "\r",
+        "a": "\a",
+        "b": "\b",
+        "f": "\f",
+        "v": "\v",
+        "\\": "\\",
+        '"': '"',
+        "/": "/",
+        "\n": "",
+    },
+}
+_KEEPS_UNKNOWN = frozenset(("python", "php", "awk"))
+_OCTAL = frozenset("01234567")
+_HEX = frozenset("0123456789abcdefABCDEF")
+# Perl's case and quoting modifiers: \L…\E lowercases, \U…\E uppercases, \F…\E folds case,
+# \Q…\E backslashes every non-word character ("\Qrm -rf\E" is "rm\ \-rf", one shell word
+# apart from the quoting); \l and \u change the next character only
+_PERL_SPANS = frozenset("LUFQ")
+
+
+def _digits(text: str, i: int, allowed: frozenset[str], most: int) -> int:
+    """The end of the run of up to ``most`` ``allowed`` characters from ``i``."""
+    j = i
+    while j < len(text) and j - i < most and text[j] in allowed:
+        j += 1
+    return j
+
+
+def _braced_code_point(text: str, i: int) -> tuple[str, int] | None:
+    """``{HEX}`` at ``i`` (Perl ``\\x{…}``, JavaScript and PHP ``\\u{…}``; Ruby's
+    ``\\u{…}`` may list several code points): the characters and the index after ``}``."""
+    end = text.find("}", i)
+    if text[i : i + 1] != "{" or end < 0:
+        return None
+    out: list[str] = []
+    for item in text[i + 1 : end].replace("U+", " ").split():
+        if not all(ch in _HEX for ch in item):
+            return None
+        value = int(item, 16)
+        if value > 0x10FFFF:
+            return None
+        out.append(chr(value))
+    return "".join(out), end + 1
+
+
+def _escape(text: str, i: int, language: str) -> tuple[str, int]:
+    """The escape whose backslash is at ``i``: its characters and the index after it."""
+    e = text[i + 1]
+    simple = _ESCAPES[language].get(e)
+    if simple is not None:
+        return simple, i + 2
+    if e in _OCTAL:
+        most = 3 if language != "js" or e in "0123" else 2  # JavaScript's legacy octal
+        end = _digits(text, i + 1, _OCTAL, most)
+        value = int(text[i + 1 : end], 8)
+        return chr(value & 0xFF if language == "php" else value), end
+    if e == "x":
+        if language == "perl" and text[i + 2 : i + 3] == "{":
+            braced = _braced_code_point(text, i + 2)
+            if braced is not None:
+                return braced
+        end = _digits(text, i + 2, _HEX, 2)
+        if end > i + 2 and (end == i + 4 or language not in ("python", "js")):
+            return chr(int(text[i + 2 : end], 16)), end
+        if end == i + 2 and language == "perl":
+            return "\0", i + 2  # Perl's "\x" without digits is NUL
+    elif e == "u" and language in ("python", "js", "ruby", "php"):
+        if text[i + 2 : i + 3] == "{" and language != "python":
+            braced = _braced_code_point(text, i + 2)
+            if braced is not None:
+                return braced
+        elif language != "php":
+            end = _digits(text, i + 2, _HEX, 4)
+            if end == i + 6:
+                return chr(int(text[i + 2 : end], 16)), end
+    elif e == "U" and language == "python":
+        end = _digits(text, i + 2, _HEX, 8)
+        if end == i + 10 and int(text[i + 2 : end], 16) <= 0x10FFFF:
+            return chr(int(text[i + 2 : end], 16)), end
+    elif e == "N" and text[i + 2 : i + 3] == "{" and language in ("python", "perl"):
+        end = text.find("}", i + 3)
+        name = text[i + 3 : end] if end > 0 else ""
+        if name.startswith("U+") and language == "perl":
+            braced = _braced_code_point(text, i + 2)
+            if braced is not None:
+                return braced
+        elif name:
+            import unicodedata  # only for a named character, which one-liners rarely hold
+
+            try:
+                return unicodedata.lookup(name), end + 1
+            except KeyError:
+                pass
+    if language in _KEEPS_UNKNOWN:
+        return "\\" + e, i + 2
+    return e, i + 2
+
+
+def _decode(text: str, language: str) -> str:
+    """The value of a string body with ``language``'s double-quoted escapes (``"raw"``: none)."""
+    if language == "raw" or "\\" not in text:
         return text
+    if language == "perl":
+        return _decode_perl(text)
     out: list[str] = []
     i = 0
-    while i < len(text):
+    n = len(text)
+    while i < n:
+        j = text.find("\\", i)
+        if j < 0 or j + 1 >= n:
+            out.append(text[i:])
+            break
+        out.append(text[i:j])
+        decoded, i = _escape(text, j, language)
+        out.append(decoded)
+    return "".join(out)
+
+
+def _decode_perl(text: str) -> str:
+    """Perl's double-quoted escapes, with its case and quoting modifiers."""
+    out: list[str] = []
+    spans: list[str] = []  # open \L \U \F \Q modifiers, innermost last
+    once = ""  # a pending \l or \u
+    i = 0
+    n = len(text)
+    while i < n:
         c = text[i]
-        if c == "\\" and i + 1 < len(text):
+        if c == "\\" and i + 1 < n:
             e = text[i + 1]
-            out.append(_PY_ESC.get(e, "\\" + e if e not in "\n" else ""))
+            if e in _PERL_SPANS:
+                spans.append(e)
+                i += 2
+                continue
+            if e == "E":
+                if spans:
+                    spans.pop()
+                i += 2
+                continue
+            if e in "lu":
+                once = e
+                i += 2
+                continue
+            chunk, i = _escape(text, i, "perl")
+        else:
+            chunk = c
+            i += 1
+        if not spans and not once:
+            out.append(chunk)
+            continue
+        for ch in chunk:
+            if once:
+                ch = ch.upper() if once == "u" else ch.lower()
+                once = ""
+            for mode in spans:
+                if mode == "L":
+                    ch = ch.lower()
+                elif mode == "U":
+                    ch = ch.upper()
+                elif mode == "F":
+                    ch = ch.casefold()
+                elif not (ch.isalnum() or ch == "_"):
+                    ch = "\\" + ch
+            out.append(ch)
+    return "".join(out)
+
+
+def _single_quoted(body: str, delimiters: str) -> str:
+    """A Perl, Ruby or PHP single-quoted body (also ``q{}``, ``%q{}``): ``\\\\`` is one
+    backslash and a backslash before a delimiter is dropped; every other backslash stays."""
+    if "\\" not in body:
+        return body
+    out: list[str] = []
+    i = 0
+    n = len(body)
+    while i < n:
+        c = body[i]
+        if c == "\\" and i + 1 < n and (body[i + 1] == "\\" or body[i + 1] in delimiters):
+            out.append(body[i + 1])
             i += 2
         else:
             out.append(c)
@@ -250,13 +471,33 @@ def _decode(text: str, raw: bool) -> str:
     return "".join(out)
 
 
-def _interpolated(body: str, opener: str, closer: str, raw: bool) -> Value:
-    """Literal pieces plus unknown pieces for ``{…}``/``${…}``/``#{…}`` interpolations."""
+def _interpolated(body: str, opener: str, closer: str, language: str) -> Value:
+    """Literal pieces plus unknown pieces for ``{…}``/``${…}``/``#{…}`` interpolations.
+
+    ``language`` names the escapes of the literal pieces (``"raw"`` for a raw f-string); an
+    escaped opener (`` `\\${x}` ``, ``"\\#{x}"``) is literal text, not an interpolation.
+    """
     pieces: list[object] = []
     i = 0
     buf: list[str] = []
     n = len(body)
     while i < n:
+        if (
+            body[i] == "\\"
+            and i + 1 < n
+            and language != "raw"
+            and (language != "python" or body[i + 1] == "\\")
+        ):
+            # an escape is decoded with its literal run; Python's "\{" is not an escape (the
+            # backslash stays and {…} is code), nor is anything in a raw f-string
+            buf.append(body[i : i + 2])
+            i += 2
+            continue
+        if language == "python" and body.startswith("\\N{", i) and body.find("}", i) > 0:
+            j = body.find("}", i) + 1  # a named character, f"\N{…}", is not an interpolation
+            buf.append(body[i:j])
+            i = j
+            continue
         if body.startswith(opener, i):
             if opener == "{" and body.startswith("{{", i):
                 buf.append("{")
@@ -271,7 +512,7 @@ def _interpolated(body: str, opener: str, closer: str, raw: bool) -> Value:
                     depth -= 1
                 j += 1
             if buf:
-                pieces.append(Lit(_decode("".join(buf), raw), True))
+                pieces.append(Lit(_decode("".join(buf), language), True))
                 buf = []
             expr = body[i + len(opener) : j - 1].strip()
             pieces.append(Unknown(expr or "…"))
@@ -284,22 +525,26 @@ def _interpolated(body: str, opener: str, closer: str, raw: bool) -> Value:
         buf.append(body[i])
         i += 1
     if buf:
-        pieces.append(Lit(_decode("".join(buf), raw), True))
+        pieces.append(Lit(_decode("".join(buf), language), True))
     return Value(merge_pieces(pieces))  # type: ignore[arg-type]
 
 
-def _perl_interp(body: str) -> Value:
+def _perl_interp(body: str, language: str = "perl") -> Value:
+    """A Perl or PHP double-quoted body: ``$name``/``${…}`` (and Perl's ``@name``/``@{…}``)
+    interpolations are unknown pieces; the literal pieces are decoded with the language's
+    escapes (a PHP ``"\\'"`` keeps its backslash, a Perl one does not)."""
     pieces: list[object] = []
     buf: list[str] = []
     i = 0
     n = len(body)
+    sigils = "$@" if language == "perl" else "$"
     while i < n:
         c = body[i]
         if c == "\\" and i + 1 < n:
-            buf.append(_PY_ESC.get(body[i + 1], body[i + 1]))
+            buf.append(body[i : i + 2])  # decoded with the rest of the literal run
             i += 2
             continue
-        if c in "$@" and i + 1 < n and (body[i + 1] in _IDENT_START or body[i + 1] == "{"):
+        if c in sigils and i + 1 < n and (body[i + 1] in _IDENT_START or body[i + 1] == "{"):
             j = i + 1
             if body[j] == "{":
                 j = body.find("}", j)
@@ -308,7 +553,7 @@ def _perl_interp(body: str) -> Value:
                 while j < n and body[j] in _IDENT:
                     j += 1
             if buf:
-                pieces.append(Lit("".join(buf), True))
+                pieces.append(Lit(_decode("".join(buf), language), True))
                 buf = []
             pieces.append(Unknown(body[i:j]))
             i = j
@@ -316,7 +561,7 @@ def _perl_interp(body: str) -> Value:
         buf.append(c)
         i += 1
     if buf:
-        pieces.append(Lit("".join(buf), True))
+        pieces.append(Lit(_decode("".join(buf), language), True))
     return Value(merge_pieces(pieces))  # type: ignore[arg-type]
 
 
@@ -407,30 +652,32 @@ def _lex(code: str, language: str) -> list[Token]:
                 tok, i = _py_string(code, j, word.lower())
                 out.append(tok)
                 continue
-            if (
-                language in ("perl", "ruby")
-                and word in ("q", "qq", "qx", "qw")
-                and j < n
-                and code[j] in "{([<|/!'\""
-            ):
-                tok, i = _quote_like(code, j, word, language)
-                out.append(tok)
-                continue
+            if language in ("perl", "ruby") and word in ("q", "qq", "qx", "qw") and j < n:
+                k = j
+                if language == "perl" and code[j] in " \t":
+                    # q {…}: Perl allows blanks before a delimiter (not before "#", a comment)
+                    while k < n and code[k] in " \t":
+                        k += 1
+                    if k < n and code[k] not in _SPACED_DELIMITERS:
+                        k = j
+                if k < n and code[k] in _QUOTE_DELIMITERS and not code.startswith("=>", k):
+                    tok, i = _quote_like(code, k, word, language)
+                    out.append(tok)
+                    continue
             out.append(("name", word.replace("::", ".")))
             i = j
             continue
-        if (
-            language == "ruby"
-            and c == "%"
-            and i + 2 < n
-            and code[i + 1] in "xqQw"
-            and code[i + 2] in "{([<|/!"
-        ):
-            tok, i = _quote_like(
-                code, i + 2, {"x": "qx", "q": "q", "Q": "qq", "w": "qw"}[code[i + 1]], language
-            )
-            out.append(tok)
-            continue
+        if language == "ruby" and c == "%" and i + 2 < n:
+            # %q, %Q, %x, %w and %W with any punctuation delimiter; a bare %(…) is %Q(…)
+            op = _RUBY_PERCENT.get(code[i + 1])
+            if op is not None and code[i + 2] in _QUOTE_DELIMITERS:
+                tok, i = _quote_like(code, i + 2, op, language)
+                out.append(tok)
+                continue
+            if code[i + 1] in _PAIRS and (i == 0 or code[i - 1] not in _IDENT_CLOSE):
+                tok, i = _quote_like(code, i + 1, "qq", language)
+                out.append(tok)
+                continue
         if c in "'\"":
             if language == "python":
                 tok, i = _py_string(code, i, "")
@@ -443,12 +690,12 @@ def _lex(code: str, language: str) -> list[Token]:
             j = _string_end(code, i + 1, "`", opener)
             body = code[i + 1 : j]
             if language == "js":
-                out.append(("str", _interpolated(body, "${", "}", False)))
+                out.append(("str", _interpolated(body, "${", "}", "js")))
             elif language in ("perl", "ruby", "php"):
                 value = (
-                    _perl_interp(body)
+                    _perl_interp(body, language)
                     if language != "ruby"
-                    else _interpolated(body, "#{", "}", False)
+                    else _interpolated(body, "#{", "}", "ruby")
                 )
                 out.append(("shellstr", value))
             i = j + 1
@@ -483,11 +730,11 @@ def _py_string(code: str, i: int, prefix: str) -> tuple[Token, int]:
             break
         j += 1
     body = code[start:j]
-    raw = "r" in prefix
+    escapes = "raw" if "r" in prefix else "python"
     end = j + len(delim) if j < n else n
     if "f" in prefix:
-        return ("str", _interpolated(body, "{", "}", raw)), end
-    return ("str", Value((Lit(_decode(body, raw), True),))), end
+        return ("str", _interpolated(body, "{", "}", escapes)), end
+    return ("str", Value((Lit(_decode(body, escapes), True),))), end
 
 
 def _string_end(code: str, j: int, quote: str, opener: str | None) -> int:
@@ -555,10 +802,13 @@ def _plain_string(code: str, i: int, language: str) -> tuple[Token, int]:
     body = code[i + 1 : j]
     end = min(j + 1, n)
     if q == '"' and language in ("perl", "php"):
-        return ("str", _perl_interp(body)), end
+        return ("str", _perl_interp(body, language)), end
     if q == '"' and language == "ruby":
-        return ("str", _interpolated(body, "#{", "}", False)), end
-    return ("str", Value((Lit(_decode(body, q == "'" and language != "js"), True),))), end
+        return ("str", _interpolated(body, "#{", "}", "ruby")), end
+    if q == "'" and language in ("perl", "ruby", "php"):
+        return ("str", Value((Lit(_single_quoted(body, "'"), True),))), end
+    escapes = language if language in _ESCAPES else "python"
+    return ("str", Value((Lit(_decode(body, escapes), True),))), end
 
 
 def _quote_like(code: str, i: int, op: str, language: str) -> tuple[Token, int]:
@@ -581,13 +831,21 @@ def _quote_like(code: str, i: int, op: str, language: str) -> tuple[Token, int]:
         j += 1
     body = code[i + 1 : j]
     end = min(j + 1, n)
+    delimiters = opener + closer
     if op == "q":
-        return ("str", Value((Lit(body, True),))), end
-    value = _perl_interp(body) if language == "perl" else _interpolated(body, "#{", "}", False)
+        return ("str", Value((Lit(_single_quoted(body, delimiters), True),))), end
+    if op == "qw":
+        words = [_single_quoted(w, delimiters) for w in body.split()]
+        return ("list", [Value((Lit(w, True),)) for w in words]), end
+    if language == "perl" and opener == "'":
+        # qx'…' (and qq'…') does not interpolate: only \\ and \' are escapes
+        value = Value((Lit(_single_quoted(body, delimiters), True),))
+    elif language == "perl":
+        value = _perl_interp(body)
+    else:
+        value = _interpolated(body, "#{", "}", "ruby")
     if op == "qx":
         return ("shellstr", value), end
-    if op == "qw":
-        return ("list", [Value((Lit(w, True),)) for w in body.split()]), end
     return ("str", value), end
 
 
@@ -1380,6 +1638,6 @@ def _scan_applescript(source: str) -> list[tuple[str, object]]:
         k = j + 1
         while k < len(source) and source[k] != '"':
             k += 2 if source[k] == "\\" else 1
-        actions.append(("shell", Value((Lit(_decode(source[j + 1 : k], False), True),))))
+        actions.append(("shell", Value((Lit(_decode(source[j + 1 : k], "python"), True),))))
         i = source.find(marker, k)
     return actions
