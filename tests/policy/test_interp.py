@@ -64,6 +64,12 @@ RESET = ["git", "reset", "--hard"]
         ("ruby -e 'system \"rm -rf src\"'", RM),
         ("ruby -e 'FileUtils.rm_rf(\"src\")'", RM),
         ("ruby -e '%x{rm -rf src}'", RM),
+        # a splat spreads a literal list into arguments; a splat of one string is a shell string
+        ("ruby -e 'system(*%w[git reset --hard])'", RESET),
+        ("ruby -e 'system *%w[rm -rf src]'", RM),
+        ('ruby -e \'system("git", *["reset", "--hard"])\'', RESET),
+        ("ruby -e 'Open3.capture2(*%w[git reset --hard])'", RESET),
+        ("ruby -e 'system(*[\"rm -rf src\"])'", RM),
         ("php -r 'shell_exec(\"rm -rf src\");'", RM),
         ("awk 'BEGIN { system(\"rm -rf src\") }'", RM),
         ('awk \'BEGIN { print "x" | "rm -rf src" }\'', RM),

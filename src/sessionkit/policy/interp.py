@@ -299,6 +299,9 @@ _ESCAPES: dict[str, dict[str, str]] = {
 }
 _KEEPS_UNKNOWN = frozenset(("python", "php", "awk"))
 _OCTAL = frozenset("01234567")
+# the longest "{…}" of a braced escape looked at: Unicode character names have at most 88
+# characters, and a bounded search keeps a run of unclosed "\u{" linear
+_BRACED_MAX = 128
 _HEX = frozenset("0123456789abcdefABCDEF")
 # Perl's case and quoting modifiers: \L…\E lowercases, \U…\E uppercases, \F…\E folds case,
 # \Q…\E backslashes every non-word character ("\Qrm -rf\E" is "rm\ \-rf", one shell word
@@ -317,7 +320,7 @@ def _digits(text: str, i: int, allowed: frozenset[str], most: int) -> int:
 def _braced_code_point(text: str, i: int) -> tuple[str, int] | None:
     """``{HEX}`` at ``i`` (Perl ``\\x{…}``, JavaScript and PHP ``\\u{…}``; Ruby's
     ``\\u{…}`` may list several code points): the characters and the index after ``}``."""
-    end = text.find("}", i)
+    end = text.find("}", i, i + _BRACED_MAX)  # bounded: "\u{" repeated stays linear
     if text[i : i + 1] != "{" or end < 0:
         return None
     out: list[str] = []
@@ -366,7 +369,7 @@ def _escape(text: str, i: int, language: str) -> tuple[str, int]:
         if end == i + 10 and int(text[i + 2 : end], 16) <= 0x10FFFF:
             return chr(int(text[i + 2 : end], 16)), end
     elif e == "N" and text[i + 2 : i + 3] == "{" and language in ("python", "perl"):
-        end = text.find("}", i + 3)
+        end = text.find("}", i + 3, i + _BRACED_MAX)
         name = text[i + 3 : end] if end > 0 else ""
         if name.startswith("U+") and language == "perl":
             braced = _braced_code_point(text, i + 2)
@@ -493,11 +496,12 @@ def _interpolated(body: str, opener: str, closer: str, language: str) -> Value:
             buf.append(body[i : i + 2])
             i += 2
             continue
-        if language == "python" and body.startswith("\\N{", i) and body.find("}", i) > 0:
-            j = body.find("}", i) + 1  # a named character, f"\N{…}", is not an interpolation
-            buf.append(body[i:j])
-            i = j
-            continue
+        if language == "python" and body.startswith("\\N{", i):
+            j = body.find("}", i, i + _BRACED_MAX) + 1
+            if j > 0:  # a named character, f"\N{…}", is not an interpolation
+                buf.append(body[i:j])
+                i = j
+                continue
         if body.startswith(opener, i):
             if opener == "{" and body.startswith("{{", i):
                 buf.append("{")
@@ -1532,6 +1536,8 @@ def _judge_call(category: str, args: list[list[Token]], language: str) -> list[t
                         return [("shell", Value((Lit(text.strip("|").strip(), True),)))]
             return []
         operands = [a for a in args if a and a[0] not in (("op", "{"),)]
+        if language == "ruby" and any(a[0] == ("op", "*") for a in operands):
+            operands = _ruby_splat(operands)
         if len(operands) == 1:
             value = _string_value(operands[0])
             if value is not None:
@@ -1542,6 +1548,20 @@ def _judge_call(category: str, args: list[list[Token]], language: str) -> list[t
         known = [v if v is not None else Value((Unknown("arg"),)) for v in strings]
         return [("argv", known)] if known else []
     return []
+
+
+def _ruby_splat(operands: list[list[Token]]) -> list[list[Token]]:
+    """Ruby's ``*LIST`` spreads a literal list into separate arguments:
+    ``system(*%w[git reset --hard])`` is ``system("git", "reset", "--hard")``, and a splat of
+    one string is that string alone, which is a shell command."""
+    out: list[list[Token]] = []
+    for arg in operands:
+        items = _list_value(arg[1:]) if arg[0] == ("op", "*") else None
+        if items is None:
+            out.append(arg)
+        else:
+            out.extend([("str", item)] for item in items)
+    return out
 
 
 def _join(items: list[Value]) -> Value:
