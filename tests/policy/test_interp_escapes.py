@@ -83,6 +83,7 @@ def test_single_quoted_strings_decode_only_backslash_and_quote(
         ("perl", r"system(qw{git reset \--hard})", ("warn", "git-reset-mixed")),
         ("perl", r"qx'git reset \'--hard\''", HARD),
         ("perl", r"qx~git reset --hard~", HARD),
+        ("perl", r"system(qq'\x72m -rf src')", RM),  # qq'…' still interpolates and decodes
         ("perl", r"my %h = (q => 'git reset --hard'); print %h", ALLOW),
         ("ruby", r"system(%q{\\rm -rf src})", RM),
         ("ruby", r"system(%q'git reset \'--hard\'')", HARD),

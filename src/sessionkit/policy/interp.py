@@ -841,8 +841,8 @@ def _quote_like(code: str, i: int, op: str, language: str) -> tuple[Token, int]:
     if op == "qw":
         words = [_single_quoted(w, delimiters) for w in body.split()]
         return ("list", [Value((Lit(w, True),)) for w in words]), end
-    if language == "perl" and opener == "'":
-        # qx'…' (and qq'…') does not interpolate: only \\ and \' are escapes
+    if language == "perl" and opener == "'" and op == "qx":
+        # qx'…' does not interpolate (qq'…' does): only \\ and \' are escapes
         value = Value((Lit(_single_quoted(body, delimiters), True),))
     elif language == "perl":
         value = _perl_interp(body)
