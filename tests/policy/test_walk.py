@@ -192,6 +192,68 @@ def test_conditional_assignment_adds_alternatives() -> None:
     assert ["echo", "a"] in got and ["echo", "b"] in got
 
 
+def rendered_runs(command: str, name: str) -> list[list[str]]:
+    return [a for a in argvs(command) if a[0] == name]
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        # a branch's assignments replace values for the rest of the branch: element
+        # assignments keep the array's order ("${A[@]}"), not one element per alternative
+        ('if true; then A[0]=rm; A[1]=-rf; A[2]=src; "${A[@]}"; fi', ["rm", "-rf", "src"]),
+        ('case x in x) A[0]=rm; A[1]=-rf; A[2]=src; "${A[@]}";; esac', ["rm", "-rf", "src"]),
+        ('while c; do A[0]=rm; A[1]=-rf; A[2]=src; "${A[@]}"; done', ["rm", "-rf", "src"]),
+        ('for i in 1; do A[0]=rm; A[1]=-rf; A[2]=src; "${A[@]}"; done', ["rm", "-rf", "src"]),
+        # after && or ||, the array is unknown or the branch's, and later subscripts extend
+        # the known alternative
+        ('true && A[0]=push; A[1]=--force; git "${A[@]}"', ["git", "push", "--force"]),
+        ('false || A[0]=reset; A[1]=--hard; git "${A[@]}"', ["git", "reset", "--hard"]),
+    ],
+)
+def test_branch_element_assignments_keep_the_array(command: str, argv: list[str]) -> None:
+    assert argv in argvs(command)
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "expected"),
+    [
+        # no value of another element, and no unknown earlier value, inside the branch
+        (
+            'if true; then A[0]=build; A[1]=src; rm -rf "${A[0]}"; fi',
+            "rm",
+            [["rm", "-rf", "build"]],
+        ),
+        ('for i in 1 2; do D=$(mktemp -d); rm -rf "$D"; done', "rm", None),
+        ('true && D=$(mktemp -d) && rm -rf "$D"', "rm", None),
+        ("case x in x) X=a; X=b; echo $X;; esac", "echo", [["echo", "b"]]),
+        ("a && X=1 && echo $X", "echo", [["echo", "1"]]),
+        # with an else, one of the branches ran: no unknown earlier value afterwards
+        ("if c; then X=a; else X=b; fi; echo $X", "echo", [["echo", "b"], ["echo", "a"]]),
+    ],
+)
+def test_branch_assignments_replace_within_the_branch(
+    command: str, name: str, expected: list[list[str]] | None
+) -> None:
+    got = rendered_runs(command, name)
+    if expected is None:  # a single fresh path, never an unknown
+        (c,) = [r for r in records(command) if r.name == name]
+        assert type(c.argv[2].pieces[0]) is Sym and c.argv[2].pieces[0].kind == FRESH
+    else:
+        assert got == expected
+
+
+def test_branch_assignments_stay_alternatives_after_the_region() -> None:
+    got = rendered_runs("a || X=1 && echo $X", "echo")
+    assert ["echo", "1"] in got and ["echo", "«$X»"] in got
+    got = rendered_runs("for d in a; do X=src; done; echo $X", "echo")
+    assert ["echo", "src"] in got and ["echo", "«$X»"] in got
+    got = rendered_runs("X=a; while c; do X=b; done; echo $X", "echo")
+    assert sorted(got) == [["echo", "a"], ["echo", "b"]]
+    got = rendered_runs('X=src; if c; then unset X; fi; echo "$X"', "echo")
+    assert sorted(got) == [["echo", ""], ["echo", "src"]]
+
+
 def test_unconditional_assignment_replaces() -> None:
     assert argvs("X=a; X=b; echo $X")[-1] == ["echo", "b"]
     assert len([a for a in argvs("X=a; X=b; echo $X") if a[0] == "echo"]) == 1

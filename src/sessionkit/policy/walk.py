@@ -217,14 +217,15 @@ class _State:
         new.ifs = self.ifs
         return new
 
-    def merge_from(self, other: _State) -> None:
-        """Add the other state's values as alternatives (last pipeline element, §5.3)."""
-        for name, alts in other.vars.items():
-            mine = self.vars.get(name, (None,))
-            if mine != alts:
-                self.vars[name] = _dedupe(mine + alts)
-        if other.cwd != self.cwd:
-            self.cwd = _dedupe_values(self.cwd + other.cwd)
+    def take(self, other: _State) -> None:
+        """Become ``other`` (a branch state that is dropped afterwards)."""
+        self.vars = other.vars
+        self.cwd = other.cwd
+        self.oldcwd = other.oldcwd
+        self.funcs = other.funcs
+        self.exported = other.exported
+        self.pos = other.pos
+        self.ifs = other.ifs
 
 
 def _returned(state: _State, body: _State, local_names: set[str], cond: bool) -> None:
@@ -322,6 +323,38 @@ def _dedupe(alts: tuple[tuple[Value, ...] | None, ...]) -> tuple[tuple[Value, ..
     # first occurrences in order, by hash: a list's `not in` test is quadratic in long lists
     out = tuple(dict.fromkeys(alts))
     return (None,) if len(out) > MAX_ALTS else out
+
+
+def _ifs_of(alts: tuple[tuple[Value, ...] | None, ...]) -> str:
+    """The splitting characters for IFS's alternatives: one known value's text; several
+    possible values (an assignment that may not run, `true && IFS=,; $C`) split on every
+    character any of them holds, the stricter reading."""
+    first = alts[0]
+    if len(alts) == 1 and first:
+        text = first[0].text
+        if text is not None:
+            return text
+    chars = set(_DEFAULT_IFS)
+    for alt in alts:
+        if alt and alt[0].text is not None:
+            chars.update(alt[0].text)
+    return "".join(sorted(chars))
+
+
+def _as_keyed(
+    alts: tuple[tuple[Value, ...] | None, ...],
+) -> tuple[tuple[Value, ...] | None, ...]:
+    """An array's alternatives in the keyed form (see _KEYED): each element on its own, and
+    an unknown."""
+    out: list[tuple[Value, ...] | None] = []
+    for alt in alts:
+        if alt is None:
+            continue
+        out.extend((v,) for v in alt)
+        if not alt:
+            out.append((_EMPTY,))
+    out.append(None)
+    return _dedupe(tuple(out))
 
 
 def _dedupe_values(values: tuple[Value, ...]) -> tuple[Value, ...]:
@@ -620,11 +653,11 @@ def _fields(atoms: list[Atom], ifs: str | None) -> list[Value]:
 
 def _element_assigned(
     state: _State, name: str, index: Word, alts: tuple[tuple[Value, ...] | None, ...]
-) -> tuple[tuple[Value, ...], ...] | None:
+) -> tuple[tuple[Value, ...] | None, ...] | None:
     """The alternatives of array NAME after ``NAME[i]=v``, when they stay known: one known
-    value, a literal subscript that replaces an element or appends the next one, and every
-    previous alternative known (an unset NAME is an empty array for subscript 0). None
-    otherwise (the caller's keyed reading)."""
+    value, a literal subscript that replaces an element or appends the next one to every
+    known previous alternative (an unset NAME is an empty array for subscript 0; an unknown
+    alternative stays unknown). None otherwise (the caller's keyed reading)."""
     if len(alts) != 1 or alts[0] is None or len(alts[0]) != 1:
         return None
     text = index.plain()
@@ -637,11 +670,18 @@ def _element_assigned(
             return None  # an inherited NAME may be a string: A[0] is its value
         old = ((),)
     value = alts[0][0]
-    out: list[tuple[Value, ...]] = []
+    out: list[tuple[Value, ...] | None] = []
     for fields in old:
-        if fields is None or i > len(fields):
+        if fields is None:
+            # an array that may hold anything (`true && A[0]=x` leaves A unknown or (x)): it
+            # still does, while the known alternatives keep their order (`"${A[@]}"`)
+            out.append(None)
+        elif i > len(fields):
             return None
-        out.append((*fields[:i], value, *fields[i + 1 :]))
+        else:
+            out.append((*fields[:i], value, *fields[i + 1 :]))
+    if len(out) == 1 and out[0] is None:
+        return None
     return tuple(out)
 
 
@@ -1325,6 +1365,66 @@ class _Walker:
 
     # -- lists and compounds ---------------------------------------------------------------
 
+    def _join(self, state: _State, other: _State) -> None:
+        """``state`` becomes "``state`` or ``other``": what follows a region that may or may
+        not have run (a branch, a loop body, the right of ``&&`` or ``||``, the last element
+        of a pipeline) sees the values of both (§5.3, §5.5). Inside the region its
+        assignments replace values, as in any list, so the rest of the region sees them
+        alone; only here do they become alternatives."""
+        svars = state.vars
+        ovars = other.vars
+        names: list[str] | None = None
+        for name, alts in ovars.items():
+            if svars.get(name) is not alts:
+                if names is None:
+                    names = []
+                names.append(name)
+        if len(svars) > len(ovars) - (len(names) if names else 0):
+            # names the other state lacks (another branch's, or a keyed mark it dropped)
+            for name in svars:
+                if name not in ovars:
+                    if names is None:
+                        names = []
+                    names.append(name)
+        if names:
+            done: set[str] = set()
+            for name in names:
+                if name[-2:] == _KEYED:
+                    name = name[:-2]
+                if name in done:
+                    continue
+                done.add(name)
+                mine = svars.get(name)
+                if mine is None:
+                    mine = self._lookup(name, state)
+                theirs = ovars.get(name)
+                if theirs is None:
+                    theirs = self._lookup(name, other)
+                mark = name + _KEYED
+                if mark in svars or mark in ovars:
+                    # one side assigned by subscripts: both in the keyed form
+                    if mark not in svars:
+                        mine = _as_keyed(mine)
+                    if mark not in ovars:
+                        theirs = _as_keyed(theirs)
+                    svars[mark] = ()
+                svars[name] = mine if mine == theirs else _dedupe(mine + theirs)
+                if name == "IFS":
+                    state.ifs = _ifs_of(svars[name])
+        if other.cwd != state.cwd:
+            state.cwd = _dedupe_values(state.cwd + other.cwd)
+        if other.oldcwd != state.oldcwd:
+            state.oldcwd = _dedupe_values(state.oldcwd + other.oldcwd)
+        if other.funcs is not state.funcs and other.funcs:
+            for fname, func in other.funcs.items():
+                if state.funcs.get(fname) is not func:
+                    _own_funcs(state)[fname] = func  # a definition that may have run
+        if other.exported and not other.exported <= state.exported:
+            _own_exported(state).update(other.exported)
+        # positional parameters keep one value: the last one set (`set --` in a branch)
+        if other.pos is not state.pos:
+            state.pos = other.pos
+
     def _list(self, node: List, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
         output = _EMPTY
         for item, sep in zip(node.items, node.seps):
@@ -1369,12 +1469,32 @@ class _Walker:
                 outer, self.and_ctx = self.and_ctx, cctx
                 mark = len(self.git_config)
             try:
+                # ran: the state after the last item that ran; skipped: the states of the
+                # paths that skipped it. Each item runs in a state of its own (_join)
+                ran = state
+                skipped: _State | None = None
+                prev = ""
                 for op, item in zip(node.ops, node.items[1:]):
-                    if op == "||" and state.cwd != before:
-                        state.cwd = _dedupe_values(state.cwd + before)
-                    out = self._pipeline(item, state, cctx, stdin)
+                    entry = ran.copy()
+                    if skipped is None:
+                        skipped = ran
+                    elif op != prev:
+                        # `a && b || c`: c runs when a failed (b skipped) or b failed
+                        self._join(entry, skipped)
+                        skipped = ran
+                    else:
+                        # `a && b && c`: c runs only after b; a failed a skips both
+                        self._join(skipped, ran)
+                    if op == "||" and entry.cwd != before:
+                        entry.cwd = _dedupe_values(entry.cwd + before)
+                    out = self._pipeline(item, entry, cctx, stdin)
                     if self.need_output:
                         output = _concat(output, out)
+                    ran = entry
+                    prev = op
+                if skipped is not state:
+                    state.take(skipped)  # type: ignore[arg-type]
+                self._join(state, ran)
             finally:
                 if chain:
                     self.and_ctx = outer
@@ -1400,7 +1520,7 @@ class _Walker:
             sub = state.copy()
             if k == last:
                 output = self._command(cmd, sub, ctx, current)
-                state.merge_from(sub)
+                self._join(state, sub)
             else:
                 self.need_output += 1
                 try:
@@ -1432,31 +1552,50 @@ class _Walker:
             return self._list(body, state, ctx, stdin)
         cctx = ctx.clone()
         cctx.cond = True
+        # a body that may not run walks a state of its own, joined afterwards (_join): its
+        # assignments replace values for the rest of the body (§5.3)
         if kind is If:
             output = _EMPTY
+            branches: list[_State] = []
+            # state: the path on which every condition so far was false
             for cond, body in node.clauses:  # type: ignore[attr-defined]
                 output = _concat(output, self._list(cond, state, cctx, stdin))
-                output = _concat(output, self._list(body, state, cctx, stdin))
+                branch = state.copy()
+                output = _concat(output, self._list(body, branch, cctx, stdin))
+                branches.append(branch)
             if node.else_body is not None:  # type: ignore[attr-defined]
                 output = _concat(output, self._list(node.else_body, state, cctx, stdin))  # type: ignore[attr-defined]
+            for branch in branches:
+                self._join(state, branch)
             return output
         if kind is While or kind is Until:
             # the condition runs at least once (`while read f` assigns f for the body)
             a = self._list(node.cond, state, ctx, stdin)  # type: ignore[attr-defined]
-            return _concat(a, self._list(node.body, state, cctx, stdin))  # type: ignore[attr-defined]
+            branch = state.copy()
+            a = _concat(a, self._list(node.body, branch, cctx, stdin))  # type: ignore[attr-defined]
+            self._join(state, branch)
+            return a
         if kind is For or kind is Select:
             return self._for(node, state, cctx, stdin)  # type: ignore[arg-type]
         if kind is ArithFor:
             self._arith_parts(node.parts, state, ctx)  # type: ignore[attr-defined]
-            return self._list(node.body, state, cctx, stdin)  # type: ignore[attr-defined]
+            branch = state.copy()
+            a = self._list(node.body, branch, cctx, stdin)  # type: ignore[attr-defined]
+            self._join(state, branch)
+            return a
         if kind is Case:
             if node.word is not None:  # type: ignore[attr-defined]
                 self._expand(node.word, state, ctx)  # type: ignore[attr-defined]
             output = _EMPTY
+            branches = []
             for item in node.items:  # type: ignore[attr-defined]
                 for pattern in item.patterns:
                     self._expand(pattern, state, ctx)
-                output = _concat(output, self._list(item.body, state, cctx, stdin))
+                branch = state.copy()
+                output = _concat(output, self._list(item.body, branch, cctx, stdin))
+                branches.append(branch)
+            for branch in branches:
+                self._join(state, branch)
             return output
         if kind is Cond:
             for word in node.words:  # type: ignore[attr-defined]
@@ -1538,7 +1677,11 @@ class _Walker:
         if node.name:
             old = state.vars.get(node.name, (None,))
             state.vars[node.name] = _dedupe(values or ((_EMPTY,),)) if values else old
-        return self._list(node.body, state, ctx, stdin)
+        # the body may not run: a state of its own, joined afterwards (_join)
+        branch = state.copy()
+        output = self._list(node.body, branch, ctx, stdin)
+        self._join(state, branch)
+        return output
 
     def _for_chunks(
         self,
@@ -1570,7 +1713,9 @@ class _Walker:
             alternative.vars[name] = chunk
             output = _concat(output, self._list(node.body, alternative, ctx, stdin))
         state.vars[name] = chunks[-1]
-        output = _concat(output, self._list(node.body, state, ctx, stdin))
+        branch = state.copy()
+        output = _concat(output, self._list(node.body, branch, ctx, stdin))
+        self._join(state, branch)
         if state.vars.get(name) == chunks[-1]:
             state.vars[name] = (None,)
         return output
@@ -2294,7 +2439,7 @@ class _Walker:
             append = bool(getattr(node, "append", False))
         index = getattr(node, "index", None)
         if index is not None:
-            built = None if append or ctx.cond else _element_assigned(state, name, index, alts)
+            built = None if append else _element_assigned(state, name, index, alts)
             if built is not None:
                 # A[i]=v on a known array at a known subscript (or A[0]=v on an unset name):
                 # the array stays known and "${A[@]}" yields all its fields (§5.3)
@@ -2328,23 +2473,11 @@ class _Walker:
                     else:
                         merged.append((_concat(o[0] if o else _EMPTY, a[0] if a else _EMPTY),))
             alts = _dedupe(tuple(merged))
-        if ctx.cond:
-            previous = state.vars.get(name)
-            if previous is None:
-                previous = self._lookup(name, state)
-            alts = _dedupe(previous + alts)
+        # an assignment that may not run is the branch state's (_Walker._join): here it
+        # replaces the value, so the rest of its branch or loop body sees it alone (§5.3)
         state.vars[name] = alts
         if name == "IFS":
-            first = alts[0]
-            state.ifs = first[0].text if first is not None and len(alts) == 1 and first else None
-            if state.ifs is None:
-                # several possible IFS values (an assignment that may not run): split on every
-                # character any of them holds, the stricter reading (`true && IFS=,; $C`)
-                chars = set(_DEFAULT_IFS)
-                for alt in alts:
-                    if alt and alt[0].text is not None:
-                        chars.update(alt[0].text)
-                state.ifs = "".join(sorted(chars))
+            state.ifs = _ifs_of(alts)
         if name == "PROMPT_COMMAND":
             for alt in alts:
                 if alt is not None and alt:
@@ -3216,10 +3349,10 @@ def _h_unset(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
     w._emit(call, name, ctx, state)
     for v in call.argv[1:]:
         if v.text is not None and v.text.isidentifier():
-            if ctx.cond:
-                w._assign(state, v.text, ((_EMPTY,),), ctx)
-            else:
-                state.vars[v.text] = ((_EMPTY,),)
+            # in a branch that may not run, the branch state's (_Walker._join)
+            state.vars[v.text] = ((_EMPTY,),)
+            state.vars.pop(v.text + _KEYED, None)
+            if v.text in state.funcs:
                 _own_funcs(state).pop(v.text, None)
     return _EMPTY
 
