@@ -174,6 +174,32 @@ def test_variable_store(command: str, argv: list[str]) -> None:
     assert argv in argvs(command)
 
 
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        # A unset: the appended elements alone; A from the environment: its value first
+        ('A+=(src); rm -rf "${A[@]}"', [["rm", "-rf", "src"], ["rm", "-rf", "«$A»", "src"]]),
+        ('A+=(/ x); rm -rf "${A[0]}"', [["rm", "-rf", "/"], ["rm", "-rf", "«$A»"]]),
+        # the unknown earlier text, then the appended one, split where it has blanks
+        ('X+=" src"; rm -rf $X', [["rm", "-rf", "«$X»", "src"]]),
+        ('X+=/src; rm -rf "$X"', [["rm", "-rf", "«$X»/src"]]),
+        (
+            'true && X=a; X+=" src"; rm -rf $X',
+            [["rm", "-rf", "a", "src"], ["rm", "-rf", "«$X»", "src"]],
+        ),
+    ],
+)
+def test_append_to_an_unknown_value_keeps_the_appended_part(
+    command: str, expected: list[list[str]]
+) -> None:
+    assert sorted(rendered_runs(command, "rm")) == sorted(expected)
+
+
+def test_append_to_an_unknown_array_runs_the_known_words() -> None:
+    got = argvs('A+=(rm -rf src); "${A[@]}"')
+    assert ["rm", "-rf", "src"] in got and ["«$A»", "rm", "-rf", "src"] in got
+
+
 def test_prefix_assignment_is_env_only() -> None:
     c = records("X=1 GIT_DIR=.git git status; echo $X")
     assert dict(c[0].env)["GIT_DIR"].text == ".git"

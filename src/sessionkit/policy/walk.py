@@ -2458,17 +2458,27 @@ class _Walker:
             state.vars[name + _KEYED] = ()
             return
         if append:
-            old = state.vars.get(name, (None,))
+            old = state.vars.get(name)
+            if old is None:
+                old = self._lookup(name, state)
+            array = getattr(node, "array", None) is not None
             merged: list[tuple[Value, ...] | None] = []
             for o in old:
                 for a in alts:
-                    if o is None and a and name == "PROMPT_COMMAND":
-                        # PROMPT_COMMAND+='; CMD': the unknown old hook, then CMD (§5.6)
-                        unknown = Value((Unknown("$PROMPT_COMMAND"),))
-                        merged.append((_concat(unknown, a[0]),))
-                    elif o is None or a is None:
+                    if a is None:
                         merged.append(None)
-                    elif getattr(node, "array", None) is not None:
+                    elif o is None:
+                        # an unknown earlier value keeps what is appended known (§8.3 unknown
+                        # pieces): X+=' src' is «$X» src, A+=(src) is (src) when A was unset
+                        # and («$A» src) when it held something (PROMPT_COMMAND+='; CMD': the
+                        # unknown old hook, then CMD, §5.6)
+                        unknown = Value((Unknown("$" + name),))
+                        if array:
+                            merged.append(a)
+                            merged.append((unknown, *a))
+                        else:
+                            merged.append((_concat(unknown, a[0] if a else _EMPTY),))
+                    elif array:
                         merged.append(o + a)
                     else:
                         merged.append((_concat(o[0] if o else _EMPTY, a[0] if a else _EMPTY),))
