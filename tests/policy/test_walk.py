@@ -492,6 +492,50 @@ def test_written_scripts(command: str, kind: str) -> None:
     assert kind in c.via_kinds()
 
 
+@pytest.mark.parametrize(
+    ("command", "kind"),
+    [
+        # the cwd is the home symbol after `cd`, `cd ~`, `cd ~/`, `cd $HOME` (§5.5)
+        ("cd ~ && echo 'rm -rf src' > x.sh && bash x.sh", "shell-script"),
+        ("cd && echo 'rm -rf src' > x.sh && bash x.sh", "shell-script"),
+        ("cd ~/ && echo 'rm -rf src' > x.sh && bash x.sh", "shell-script"),
+        ("cd $HOME && echo 'rm -rf src' > x.sh && bash x.sh", "shell-script"),
+        ("echo 'rm -rf src' > ~/x.sh; cd; bash x.sh", "shell-script"),
+        ("cd ~ && echo 'rm -rf src' | tee x.sh; bash ~/x.sh", "shell-script"),
+        ("cd ~ && echo 'rm -rf src' > x.sh; cp x.sh y.sh; . y.sh", "source"),
+        # several cwd alternatives after a `cd` that may have failed: the file is in one
+        ("cd src && echo 'rm -rf src' > x.sh; bash x.sh", "shell-script"),
+        ("cd src; echo 'rm -rf src' > x.sh; cd ..; bash src/x.sh", "shell-script"),
+        # symbolic places without a path: a mktemp result, $TMPDIR, the repository root
+        ('D=$(mktemp -d); echo \'rm -rf src\' > "$D/x.sh"; bash "$D/x.sh"', "shell-script"),
+        ("D=$(mktemp -d); cd $D && echo 'rm -rf src' > x.sh && ./x.sh", "written-script"),
+        ("cd $TMPDIR && echo 'rm -rf src' > x.sh && . ./x.sh", "source"),
+        (
+            "cd $(git rev-parse --show-toplevel) && echo 'rm -rf src' > x.sh && sh x.sh",
+            "shell-script",
+        ),
+        # an unknown directory is the same one while the walk is in it
+        ("cd $X && echo 'rm -rf src' > x.sh && bash x.sh", "shell-script"),
+    ],
+)
+def test_written_scripts_in_symbolic_or_several_cwds(command: str, kind: str) -> None:
+    c = runs(command, ["rm", "-rf", "src"])
+    assert kind in c.via_kinds()
+
+
+def test_written_crontab_after_cd() -> None:
+    c = runs("cd src && echo '* * * * * rm -rf ~/p' > job; crontab job", ["rm", "-rf", "~/p"])
+    assert "crontab" in c.via_kinds()
+
+
+def test_written_file_under_a_symbol_is_not_another_place() -> None:
+    # one mktemp directory is not another; climbing out of one names no known file
+    got = argvs("A=$(mktemp -d); B=$(mktemp -d); echo 'rm -rf src' > $A/x; bash $B/x")
+    assert ["rm", "-rf", "src"] not in got
+    got = argvs("D=$(mktemp -d); echo 'rm -rf src' > $D/x; cd $D/..; bash x")
+    assert ["rm", "-rf", "src"] not in got
+
+
 def test_git_config_set_in_command() -> None:
     c = records("git config alias.nuke 'reset --hard'; git nuke")[-1]
     assert ("alias.nuke", c.git_config[0][1]) == c.git_config[0]

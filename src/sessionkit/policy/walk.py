@@ -2558,40 +2558,92 @@ class _Walker:
 
     # -- files written ---------------------------------------------------------------------
 
+    def _location(self, value: Value) -> str | None:
+        """The normalised absolute location ``value`` names: its text, the home directory's
+        path for ``~``, ``$HOME`` and a ``cd`` to them, or for a place below a symbol with no
+        path (a ``mktemp`` result, ``$TMPDIR``, the repository) a key of that symbol's own
+        (starting with NUL, never a real path). None when it is not absolute or not known."""
+        text = value.text
+        if text is not None:
+            return os.path.normpath(text) if text[:1] == "/" else None
+        pieces = value.pieces
+        head = pieces[0] if pieces else None
+        if type(head) is not Sym:
+            return None
+        rest = Value(pieces[1:]).text if len(pieces) > 1 else ""
+        if rest is None or (rest and rest[0] != "/"):
+            return None
+        if head.kind == HOME:
+            return os.path.normpath(self.home + rest)
+        if head.path is not None:
+            return os.path.normpath(head.path + rest)
+        base = "\0" + repr(head)
+        path = os.path.normpath(base + rest)
+        return path if path.startswith(base) else None  # no climbing out of the symbol
+
     def _resolve(self, target: Value, cwd: tuple[Value, ...]) -> str | None:
+        """The real path ``target`` names in the one known ``cwd``, or None."""
+        path = self._location(target)
+        if path is None and target.text is not None and len(cwd) == 1:
+            base = self._location(cwd[0])
+            if base is not None:
+                path = os.path.normpath(os.path.join(base, target.text))
+        return path if path is not None and path[:1] == "/" else None
+
+    def _file_keys(self, target: Value, cwd: tuple[Value, ...]) -> tuple[str, ...]:
+        """The files-table keys (§5.7) ``target`` may name: one per cwd alternative it
+        resolves in (§5.5: after ``cd ~ && …`` or ``cd src; …`` the cwd is a symbol or has
+        several alternatives), symbolic locations included (see _location)."""
+        path = self._location(target)
+        if path is not None:
+            return (path,)
         text = target.text
         if text is None:
-            pieces = target.pieces
-            if pieces and type(pieces[0]) is Sym and pieces[0].kind == HOME:
-                rest = Value(pieces[1:]).text
-                if rest is not None:
-                    return os.path.normpath(self.home + rest)
-            return None
-        if text.startswith("/"):
-            return os.path.normpath(text)
-        if len(cwd) != 1 or cwd[0].text is None:
-            return None
-        return os.path.normpath(os.path.join(cwd[0].text, text))
+            return ()
+        keys: list[str] = []
+        for c in cwd:
+            base = self._location(c)
+            if base is None and len(c.pieces) == 1 and type(c.pieces[0]) is Unknown:
+                # after `cd "$X"`: the same unknown directory for the rest of the walk
+                base = "\0" + render(c)
+            if base is not None:
+                key = os.path.normpath(base + "/" + text)
+                if base[0] == "\0" and not key.startswith(base):
+                    continue  # climbed out of a symbolic location: somewhere unknown
+                if key not in keys:
+                    keys.append(key)
+        return tuple(keys)
 
     def _file_content(self, target: Value, state: _State) -> Value | None:
-        path = self._resolve(target, state.cwd)
-        if path is None:
+        files = self.files
+        if not files:
             return None
-        return self.files.get(path)
+        found: list[Value] = []
+        for key in self._file_keys(target, state.cwd):
+            content = files.get(key)
+            if content is not None and content not in found:
+                found.append(content)
+        if not found:
+            return None
+        # written in one cwd alternative or another: either may run
+        return found[0] if len(found) == 1 else _join_text(found, "\n")
+
+    def _write_file(
+        self, target: Value, cwd: tuple[Value, ...], content: Value, append: bool
+    ) -> None:
+        """Record ``content`` written to ``target`` (replacing, or appended to what the
+        command wrote there before), under every key it may name."""
+        for key in self._file_keys(target, cwd):
+            files = self._own_files()
+            old = files.get(key) if append else None
+            files[key] = content if old is None else _concat(old, content)
 
     def _record_files(self, call: _Call, output: Value, state: _State) -> None:
         for r in call.redirects:
             if r.target is None or r.fd not in (None, 1):
                 continue
             if r.op in (">", ">|", ">>", "&>", "&>>"):
-                path = self._resolve(r.target, call.cwd)
-                if path is None:
-                    continue
-                files = self._own_files()
-                if r.op in (">>", "&>>") and path in files:
-                    files[path] = _concat(files[path], output)
-                else:
-                    files[path] = output
+                self._write_file(r.target, call.cwd, output, r.op in (">>", "&>>"))
 
     # -- execution -------------------------------------------------------------------------
 
@@ -4515,10 +4567,7 @@ def _h_tee(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
     for v in call.argv[1:]:
         if (v.text or "-").startswith("-"):
             continue
-        path = w._resolve(v, call.cwd)
-        if path is not None:
-            old = w.files.get(path) if append else None
-            w._own_files()[path] = content if old is None else _concat(old, content)
+        w._write_file(v, call.cwd, content, append)
     return content
 
 
@@ -4593,9 +4642,8 @@ def _h_cp(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value
     operands = [v for v in call.argv[1:] if not (v.text or "").startswith("-")]
     if len(operands) == 2:
         content = w._file_content(operands[0], state)
-        path = w._resolve(operands[1], call.cwd)
-        if content is not None and path is not None:
-            w._own_files()[path] = content
+        if content is not None:
+            w._write_file(operands[1], call.cwd, content, False)
     return _EMPTY
 
 
