@@ -237,3 +237,26 @@ def test_spans_on_every_simple() -> None:
 def test_parse_rejects_non_strings() -> None:
     with pytest.raises(TypeError):
         parse(b"ls")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "index"),
+    [
+        ("A[${#A[@]}]=rm", "A", "${#A[@]}"),
+        ("A[${B[0]}]+=x cmd", "A", "${B[0]}"),
+        ("A[1]=x", "A", "1"),
+    ],
+)
+def test_indexed_assignment_subscript_with_brackets(command: str, name: str, index: str) -> None:
+    # bash pairs the brackets of the subscript: the `]` of `${#A[@]}` does not close it
+    cmd = first_command(command)
+    assert isinstance(cmd, Simple)
+    (assignment,) = cmd.assignments
+    assert assignment.name == name
+    assert command[assignment.index.span[0] : assignment.index.span[1]] == index
+
+
+def test_unpaired_subscript_bracket_is_a_command_word() -> None:
+    cmd = first_command("A[x]]=1")
+    assert isinstance(cmd, Simple) and not cmd.assignments
+    assert cmd.words[0].plain() == "A[x]]=1"

@@ -242,6 +242,23 @@ def test_branch_element_assignments_keep_the_array(command: str, argv: list[str]
 
 
 @pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        # every alternative of the element's value, in its place
+        ('A[0]=rm; A[1]=-rf; A[2]=${T:-src}; "${A[@]}"', ["rm", "-rf", "src"]),
+        ('A[0]=${C:-rm}; A[1]=-rf; A[2]=src; "${A[@]}"', ["rm", "-rf", "src"]),
+        # a subscript made of parameters that expand to a number: the append idiom
+        ('A=(); A[${#A[@]}]=rm; A[${#A[@]}]=-rf; A[${#A[@]}]=src; "${A[@]}"', ["rm", "-rf", "src"]),
+        ('i=2; A=(rm -rf x); A[$i]=src; "${A[@]}"', ["rm", "-rf", "src"]),
+    ],
+)
+def test_element_assignments_with_alternatives_or_computed_subscripts(
+    command: str, argv: list[str]
+) -> None:
+    assert argv in argvs(command)
+
+
+@pytest.mark.parametrize(
     ("command", "name", "expected"),
     [
         # no value of another element, and no unknown earlier value, inside the branch

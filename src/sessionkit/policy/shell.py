@@ -2103,6 +2103,18 @@ class _Parser:
             k = s.find("]", j, j + 256)
             if k < 0:
                 return -1
+            if s.find("[", j + 1, k) >= 0:
+                # brackets inside the subscript (A[${#A[@]}]=v) pair up, as bash's do
+                depth = 0
+                for k in range(j, min(len(s), j + 256)):
+                    if s[k] == "[":
+                        depth += 1
+                    elif s[k] == "]":
+                        depth -= 1
+                        if not depth:
+                            break
+                if depth:
+                    return -1
             k += 1
             if s.startswith("=", k) or s.startswith("+=", k):
                 return j

@@ -652,24 +652,26 @@ def _fields(atoms: list[Atom], ifs: str | None) -> list[Value]:
 
 
 def _element_assigned(
-    state: _State, name: str, index: Word, alts: tuple[tuple[Value, ...] | None, ...]
+    state: _State, name: str, text: str | None, alts: tuple[tuple[Value, ...] | None, ...]
 ) -> tuple[tuple[Value, ...] | None, ...] | None:
-    """The alternatives of array NAME after ``NAME[i]=v``, when they stay known: one known
-    value, a literal subscript that replaces an element or appends the next one to every
-    known previous alternative (an unset NAME is an empty array for subscript 0; an unknown
-    alternative stays unknown). None otherwise (the caller's keyed reading)."""
-    if len(alts) != 1 or alts[0] is None or len(alts[0]) != 1:
-        return None
-    text = index.plain()
+    """The alternatives of array NAME after ``NAME[i]=v``, when they stay known: a known
+    subscript ``text`` that replaces an element or appends the next one to every known
+    previous alternative, once per alternative of the value (``A[2]=${T:-src}``); an unset
+    NAME is an empty array for subscript 0; an unknown alternative stays unknown. None
+    otherwise (the caller's keyed reading)."""
     if text is None or not text.isdigit() or (name + _KEYED) in state.vars:
         return None
+    values: list[Value] = []
+    for alt in alts:
+        if alt is None or len(alt) != 1:
+            return None
+        values.append(alt[0])
     i = int(text)
     old = state.vars.get(name)
     if old is None:
         if i:
             return None  # an inherited NAME may be a string: A[0] is its value
         old = ((),)
-    value = alts[0][0]
     out: list[tuple[Value, ...] | None] = []
     for fields in old:
         if fields is None:
@@ -679,10 +681,11 @@ def _element_assigned(
         elif i > len(fields):
             return None
         else:
-            out.append((*fields[:i], value, *fields[i + 1 :]))
-    if len(out) == 1 and out[0] is None:
+            for value in values:
+                out.append((*fields[:i], value, *fields[i + 1 :]))
+    if len(out) > MAX_ALTS or (len(out) == 1 and out[0] is None):
         return None
-    return tuple(out)
+    return tuple(dict.fromkeys(out))
 
 
 # --- brace expansion ------------------------------------------------------------------------
@@ -2426,6 +2429,21 @@ class _Walker:
             self._atoms(assignment.index.parts, state, ctx)  # type: ignore[attr-defined]
         return tuple(out[:MAX_ALTS])
 
+    def _subscript(self, index: Word, state: _State, ctx: _Ctx) -> str | None:
+        """An assignment's array subscript when it is known: its text, or one made of
+        parameters that expand to one known field (``A[${#A[@]}]=v``, ``A[$i]=v``)."""
+        text = index.plain()
+        if text is not None:
+            return text
+        for part in index.parts:
+            if type(part) is not Param and type(part) is not SLit:
+                return None  # a substitution is judged once, by _assignment_values
+        alts = self._atoms(index.parts, state, ctx)
+        if len(alts) != 1:
+            return None
+        fields = _fields(alts[0], None)
+        return fields[0].text if len(fields) == 1 else None
+
     def _assign(
         self,
         state: _State,
@@ -2439,7 +2457,11 @@ class _Walker:
             append = bool(getattr(node, "append", False))
         index = getattr(node, "index", None)
         if index is not None:
-            built = None if append else _element_assigned(state, name, index, alts)
+            built = (
+                None
+                if append
+                else _element_assigned(state, name, self._subscript(index, state, ctx), alts)
+            )
             if built is not None:
                 # A[i]=v on a known array at a known subscript (or A[0]=v on an unset name):
                 # the array stays known and "${A[@]}" yields all its fields (§5.3)
