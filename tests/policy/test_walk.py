@@ -279,11 +279,33 @@ def test_branch_assignments_replace_within_the_branch(
     command: str, name: str, expected: list[list[str]] | None
 ) -> None:
     got = rendered_runs(command, name)
-    if expected is None:  # a single fresh path, never an unknown
-        (c,) = [r for r in records(command) if r.name == name]
-        assert type(c.argv[2].pieces[0]) is Sym and c.argv[2].pieces[0].kind == FRESH
+    if expected is None:  # fresh paths, never an unknown
+        found = [r for r in records(command) if r.name == name]
+        assert found
+        for c in found:
+            assert type(c.argv[2].pieces[0]) is Sym and c.argv[2].pieces[0].kind == FRESH
     else:
         assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        # a value set late in a loop body is seen by the next iteration's earlier commands
+        ('for i in 1 2; do rm -rf "$P"; P=src; done', ["rm", "-rf", "src"]),
+        ('while c; do "${A[@]}"; A=(rm -rf src); done', ["rm", "-rf", "src"]),
+        ('until c; do cd /; rm -rf "$X"; X=etc; done', ["rm", "-rf", "etc"]),
+        ("for ((i=0; i<2; i++)); do git $S --hard; S=reset; done", ["git", "reset", "--hard"]),
+    ],
+)
+def test_loop_body_sees_values_of_the_previous_iteration(command: str, argv: list[str]) -> None:
+    assert argv in argvs(command)
+
+
+def test_loop_body_second_walk_adds_no_duplicate_records() -> None:
+    got = argvs('for i in 1 2; do rm -rf build; X=a; echo "$X"; done')
+    assert got.count(["rm", "-rf", "build"]) == 1
+    assert got.count(["echo", "a"]) == 1
 
 
 def test_branch_assignments_stay_alternatives_after_the_region() -> None:

@@ -357,6 +357,22 @@ def _as_keyed(
     return _dedupe(tuple(out))
 
 
+def _record_key(record: Command) -> tuple[object, ...]:
+    """What makes two records of a loop body's walks the same command (_loop_body)."""
+    return (
+        record.name,
+        record.argv,
+        record.cwd,
+        record.env,
+        record.span,
+        record.via,
+        record.deferred,
+        record.dry,
+        record.reading,
+        record.defined_only,
+    )
+
+
 def _dedupe_values(values: tuple[Value, ...]) -> tuple[Value, ...]:
     out: list[Value] = []
     for v in values:
@@ -1368,12 +1384,13 @@ class _Walker:
 
     # -- lists and compounds ---------------------------------------------------------------
 
-    def _join(self, state: _State, other: _State) -> None:
+    def _join(self, state: _State, other: _State) -> bool:
         """``state`` becomes "``state`` or ``other``": what follows a region that may or may
         not have run (a branch, a loop body, the right of ``&&`` or ``||``, the last element
         of a pipeline) sees the values of both (§5.3, §5.5). Inside the region its
         assignments replace values, as in any list, so the rest of the region sees them
-        alone; only here do they become alternatives."""
+        alone; only here do they become alternatives. True when ``state`` changed."""
+        changed = False
         svars = state.vars
         ovars = other.vars
         names: list[str] | None = None
@@ -1411,11 +1428,16 @@ class _Walker:
                     if mark not in ovars:
                         theirs = _as_keyed(theirs)
                     svars[mark] = ()
-                svars[name] = mine if mine == theirs else _dedupe(mine + theirs)
+                joined = mine if mine == theirs else _dedupe(mine + theirs)
+                if joined != svars.get(name):
+                    changed = True
+                svars[name] = joined
                 if name == "IFS":
                     state.ifs = _ifs_of(svars[name])
         if other.cwd != state.cwd:
-            state.cwd = _dedupe_values(state.cwd + other.cwd)
+            cwd = _dedupe_values(state.cwd + other.cwd)
+            changed = changed or cwd != state.cwd
+            state.cwd = cwd
         if other.oldcwd != state.oldcwd:
             state.oldcwd = _dedupe_values(state.oldcwd + other.oldcwd)
         if other.funcs is not state.funcs and other.funcs:
@@ -1427,6 +1449,29 @@ class _Walker:
         # positional parameters keep one value: the last one set (`set --` in a branch)
         if other.pos is not state.pos:
             state.pos = other.pos
+        return changed
+
+    def _loop_body(self, body: List, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
+        """A loop body: walked in a state of its own and joined, as it may not run (_join).
+        When that changed a value, a second iteration sees it (`for …; do rm -rf "$P";
+        P=src; done`): the body is walked once more in the joined state, keeping only the
+        records the first walk did not make. Such walks share _LOOP_WALKS with _for_chunks
+        (nested loops would multiply them)."""
+        start = len(self.out)
+        branch = state.copy()
+        output = self._list(body, branch, ctx, stdin)
+        if not self._join(state, branch) or self.loop_walks >= _LOOP_WALKS:
+            return output
+        self.loop_walks += 1
+        mark = len(self.out)
+        again = state.copy()
+        out = self._list(body, again, ctx, stdin)
+        if self.need_output:
+            output = _concat(output, out)
+        self._join(state, again)
+        first = {_record_key(r) for r in self.out[start:mark]}
+        self.out[mark:] = [r for r in self.out[mark:] if _record_key(r) not in first]
+        return output
 
     def _list(self, node: List, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
         output = _EMPTY
@@ -1574,18 +1619,12 @@ class _Walker:
         if kind is While or kind is Until:
             # the condition runs at least once (`while read f` assigns f for the body)
             a = self._list(node.cond, state, ctx, stdin)  # type: ignore[attr-defined]
-            branch = state.copy()
-            a = _concat(a, self._list(node.body, branch, cctx, stdin))  # type: ignore[attr-defined]
-            self._join(state, branch)
-            return a
+            return _concat(a, self._loop_body(node.body, state, cctx, stdin))  # type: ignore[attr-defined]
         if kind is For or kind is Select:
             return self._for(node, state, cctx, stdin)  # type: ignore[arg-type]
         if kind is ArithFor:
             self._arith_parts(node.parts, state, ctx)  # type: ignore[attr-defined]
-            branch = state.copy()
-            a = self._list(node.body, branch, cctx, stdin)  # type: ignore[attr-defined]
-            self._join(state, branch)
-            return a
+            return self._loop_body(node.body, state, cctx, stdin)  # type: ignore[attr-defined]
         if kind is Case:
             if node.word is not None:  # type: ignore[attr-defined]
                 self._expand(node.word, state, ctx)  # type: ignore[attr-defined]
@@ -1680,11 +1719,7 @@ class _Walker:
         if node.name:
             old = state.vars.get(node.name, (None,))
             state.vars[node.name] = _dedupe(values or ((_EMPTY,),)) if values else old
-        # the body may not run: a state of its own, joined afterwards (_join)
-        branch = state.copy()
-        output = self._list(node.body, branch, ctx, stdin)
-        self._join(state, branch)
-        return output
+        return self._loop_body(node.body, state, ctx, stdin)
 
     def _for_chunks(
         self,
