@@ -438,6 +438,32 @@ def test_git_dash_c_moves_the_records_git_runs(command: str) -> None:
     assert [v.text for v in git.cwd] == [cwd]  # git's own record: its analyser reads -C
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        "env -C /srv/app bash -c 'rm -rf build'",
+        "env --chdir=/srv/app sh -c 'rm -rf build'",
+        "sudo -D /srv/app sh -c 'rm -rf build'",
+        "timeout 5 env -C /srv/app bash -c 'rm -rf build'",
+        "env -C /srv/app nice bash -c 'rm -rf build'",
+        "env -C /srv/app watch 'rm -rf build'",
+        "env -C /srv/app xargs sh -c 'rm -rf build'",
+        "env -C /srv sudo -D app bash -c 'rm -rf build'",
+        "echo 'rm -rf build' > /s.sh; env -C /srv/app bash /s.sh",
+        "echo 'rm -rf build' > /srv/app/s.sh; env -C /srv/app ./s.sh",
+    ],
+)
+def test_wrapper_cwd_moves_the_payloads_it_runs(command: str) -> None:
+    # §5.5: env -C and sudo -D change the cwd of the command and of what it runs
+    rm = runs(command, ["rm", "-rf", "build"])
+    assert [v.text for v in rm.cwd] == ["/srv/app"]
+
+
+def test_wrapper_cwd_stays_with_that_command() -> None:
+    c = records("env -C /srv bash -c 'cd app'; rm -rf build")
+    assert [v.text for v in c[-1].cwd] == [CWD]
+
+
 def test_git_payloads_without_dash_c_or_with_an_unknown_one() -> None:
     assert [v.text for v in runs("git bisect run rm -rf b", ["rm", "-rf", "b"]).cwd] == [CWD]
     unknown = runs('git -C "$D" bisect run rm -rf b', ["rm", "-rf", "b"]).cwd

@@ -2708,6 +2708,11 @@ class _Walker:
         argv = call.argv
         if not argv:
             return _EMPTY
+        if call.cwd is not state.cwd and call.cwd != state.cwd:
+            # env -C DIR, sudo -D DIR, git -C DIR: the command and every payload it runs
+            # (bash -c, xargs sh -c, a written script) work in DIR, for it alone (§5.5)
+            state = state.copy()
+            state.cwd = call.cwd
         head = argv[0]
         text = head.text
         if text is not None and "/" not in text:
