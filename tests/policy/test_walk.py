@@ -601,6 +601,45 @@ def test_written_file_under_a_symbol_is_not_another_place() -> None:
     assert ["rm", "-rf", "src"] not in got
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        "F=$(mktemp); echo 'rm -rf src' > $F; sh $F",
+        'F=$(mktemp); echo \'rm -rf src\' > "$F"; chmod +x "$F" && "$F"',
+        'D=$(mktemp -d); echo \'rm -rf src\' > "$D/x.sh"; bash "$D/x.sh"',
+        'D=$(mktemp -d); echo \'rm -rf src\' > "$D/x.sh"; source "$D//./x.sh"',
+        'D=$(mktemp -d); echo \'rm -rf src\' > "$D/x.sh"; "$D/x.sh"',
+        'D=$(mktemp -d); cat > "$D/x" <<EOF\nrm -rf src\nEOF\nbash "$D/x"',
+        'F=$(mktemp); echo \'rm -rf src\' | tee -a "$F" >/dev/null; bash "$F"',
+        'F=$(mktemp); echo \'rm -rf src\' > x.sh; cp x.sh "$F"; bash "$F"',
+        'F=$(mktemp); echo \'rm -rf src\' > "$F"; cp "$F" y.sh; bash y.sh',
+        'F=$(mktemp); echo \'rm -rf src\' > "$F"; mv "$F" y.sh; bash y.sh',
+        "echo 'rm -rf src' > x.sh; mv x.sh y.sh; bash y.sh",
+        'echo \'rm -rf src\' > x.sh; D=$(mktemp -d); cp x.sh "$D"; . "$D/x.sh"',
+        'echo \'rm -rf src\' > "$TMPDIR/x.sh"; bash "$TMPDIR/x.sh"',
+        "echo 'rm -rf src' > \"$(git rev-parse --show-toplevel)/x.sh\"; bash x.sh",
+        "echo 'rm -rf src' > x.sh; bash \"$(git rev-parse --show-toplevel)/x.sh\"",
+        "echo 'rm -rf src' > \"$(git rev-parse --show-toplevel)/x.sh\"; bash ../x.sh",
+        'F=$(mktemp); echo \'rm -rf src\' > "$F"; env -C / bash "$F"',
+        'D=$(mktemp -d); echo \'rm -rf src\' > "$D/x.sh"; cd "$D" && ./x.sh',
+        'F=$(mktemp); echo \'import shutil; shutil.rmtree("src")\' > "$F"; python3 "$F"',
+    ],
+)
+def test_written_scripts_at_symbolic_locations(command: str) -> None:
+    # §5.1, §5.7: the same symbolic value written and read names the same file
+    runs(command, ["rm", "-rf", "src"], cwd=CWD + "/sub" if "../x.sh" in command else CWD)
+
+
+def test_written_scripts_at_other_symbolic_locations_are_other_files() -> None:
+    for command in (
+        'F=$(mktemp); G=$(mktemp); echo \'rm -rf src\' > "$F"; bash "$G"',
+        'D=$(mktemp -d); echo \'rm -rf src\' > "$D/x.sh"; bash "$D/y.sh"',
+        'echo \'rm -rf src\' > "$TMPDIR/x.sh"; bash "$HOME/x.sh"',
+        "echo 'rm -rf src' > \"$(git rev-parse --show-toplevel)/x.sh\"; bash /elsewhere/x.sh",
+    ):
+        assert ["rm", "-rf", "src"] not in argvs(command), command
+
+
 def test_git_config_set_in_command() -> None:
     c = records("git config alias.nuke 'reset --hard'; git nuke")[-1]
     assert ("alias.nuke", c.git_config[0][1]) == c.git_config[0]

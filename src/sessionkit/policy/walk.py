@@ -2681,7 +2681,7 @@ class _Walker:
             if content is not None and content not in found:
                 found.append(content)
         if not found:
-            return None
+            return self._repo_file(target, state.cwd)
         # written in one cwd alternative or another: either may run
         return found[0] if len(found) == 1 else _join_text(found, "\n")
 
@@ -2694,6 +2694,28 @@ class _Walker:
             files = self._own_files()
             old = files.get(key) if append else None
             files[key] = content if old is None else _concat(old, content)
+
+    def _repo_file(self, target: Value, cwd: tuple[Value, ...]) -> Value | None:
+        """A file written under the repository root read by its path, or the reverse: the
+        walker does not know the root, which is the start cwd or one of its parents, so
+        ``REPO/x.sh`` may be ``CWD/x.sh`` (``$(git rev-parse --show-toplevel)/x.sh``)."""
+        prefix = "\0" + repr(Sym(REPO))
+        files = self.files
+        start = self.cwd.rstrip("/") + "/"
+        for key in self._file_keys(target, cwd):
+            if key.startswith(prefix):
+                rest = key[len(prefix) :]
+                pairs = [(k, rest, k) for k in files if k.startswith("/")]
+            elif key.startswith("/"):
+                pairs = [(key, k[len(prefix) :], k) for k in files if k.startswith(prefix)]
+            else:
+                continue
+            for path, rest, found in pairs:
+                if (not rest or rest.startswith("/")) and path.endswith(rest):
+                    root = path[: len(path) - len(rest)].rstrip("/") + "/"
+                    if start.startswith(root):
+                        return files[found]
+        return None
 
     def _record_files(self, call: _Call, output: Value, state: _State) -> None:
         for r in call.redirects:
@@ -2735,6 +2757,14 @@ class _Walker:
         if name is not None and head.pattern and _is_glob_word(head):
             name = None  # /bin/r? could be any program (§10.2)
         if name is None:
+            if self.files and head.known and type(head.pieces[0]) is Sym:
+                # "$F" with F=$(mktemp): a symbolic location is known (§7.1), and a script
+                # written there earlier in this command is run (§5.7)
+                content = self._file_content(head, state)
+                if content is not None:
+                    self._emit(call, None, ctx, state)
+                    sctx = ctx.hop("written-script", call.spans[0], render(head))
+                    return self._payload_text(content, state.copy(), sctx, exact_at=-1, call=call)
             self._emit(call, None, ctx, state)
             self._unresolved(call, state, ctx)
             return Value((Unknown("$(…)"),))
@@ -2991,6 +3021,8 @@ class _Walker:
     def _script_content(self, call: _Call, state: _State) -> Value | None:
         for v in call.argv[1:]:
             t = v.text
+            if t is None and type(v.pieces[0]) is Sym:
+                return self._file_content(v, state)  # python "$F", F=$(mktemp)
             if t is None or t.startswith("-"):
                 continue
             return self._file_content(v, state)
@@ -4627,7 +4659,7 @@ def _h_tee(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
     content = call.stdin.content or Value((Unknown("$(…)"),))
     append = any(v.text in ("-a", "--append") for v in call.argv[1:])
     for v in call.argv[1:]:
-        if (v.text or "-").startswith("-"):
+        if (v.text or "").startswith("-"):
             continue
         w._write_file(v, call.cwd, content, append)
     return content
@@ -4641,6 +4673,8 @@ def _h_mv(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value
     """Record where ``mv`` puts its sources (GNU and BSD options), for :meth:`_moved_reading`."""
     w._emit(call, name, ctx, state)
     _record_moves(w, call.argv, call.cwd)
+    if w.files:
+        _copy_written(w, call, state)
     return w._output(call, name, state) if w.need_output else _UNKNOWN_OUT
 
 
@@ -4701,12 +4735,29 @@ def _record_moves(w: _Walker, argv: Sequence[Value], cwd: tuple[Value, ...]) -> 
 @_handler("cp")
 def _h_cp(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
-    operands = [v for v in call.argv[1:] if not (v.text or "").startswith("-")]
-    if len(operands) == 2:
-        content = w._file_content(operands[0], state)
-        if content is not None:
-            w._write_file(operands[1], call.cwd, content, False)
+    if w.files:
+        _copy_written(w, call, state)
     return _EMPTY
+
+
+def _copy_written(w: _Walker, call: _Call, state: _State) -> None:
+    """``cp SRC DST`` / ``mv SRC DST`` of a file written earlier in the command: DST holds its
+    content (§5.7), and so does ``DST/NAME`` in case DST is a directory. The source keeps it
+    too: a failed ``mv`` leaves it in place."""
+    operands = [v for v in call.argv[1:] if not (v.text or "").startswith("-")]
+    if len(operands) != 2:
+        return
+    src, dst = operands
+    content = w._file_content(src, state)
+    if content is None:
+        return
+    w._write_file(dst, call.cwd, content, False)
+    last = src.pieces[-1] if src.pieces else None
+    base = last.text.rstrip("/").rsplit("/", 1)[-1] if type(last) is Lit else ""
+    if base and base not in (".", ".."):
+        inside = _concat(dst, lit("/" + base))
+        for key in w._file_keys(inside, call.cwd):
+            w._own_files().setdefault(key, content)
 
 
 @_handler("rsync", "tar", "gtar", "bsdtar")
