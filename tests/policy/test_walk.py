@@ -640,6 +640,31 @@ def test_written_scripts_at_other_symbolic_locations_are_other_files() -> None:
         assert ["rm", "-rf", "src"] not in argvs(command), command
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        "{ echo 'rm -rf src'; } > x.sh; bash x.sh",
+        "(echo 'rm -rf src') > x.sh; bash x.sh",
+        "if true; then echo 'rm -rf src'; fi > x.sh; bash x.sh",
+        "for i in 1; do echo 'rm -rf src'; done > x.sh; bash x.sh",
+        "while true; do echo 'rm -rf src'; break; done > x.sh; bash x.sh",
+        "case a in a) echo 'rm -rf src';; esac > x.sh; bash x.sh",
+        "{ echo -n 'rm -rf '; echo src; } > x.sh; bash x.sh",
+        "echo ls > x.sh; { echo 'rm -rf src'; } >> x.sh; bash x.sh",
+        "{ echo 'rm -rf src'; } 2>&1 > x.sh; . ./x.sh",
+        "(cd /; echo 'rm -rf src') > x.sh; bash x.sh",
+        'F=$(mktemp); { echo \'rm -rf src\'; } > "$F"; bash "$F"',
+    ],
+)
+def test_compound_output_redirected_into_a_file(command: str) -> None:
+    # §5.4: a group, subshell or list prints its commands' outputs; §5.7: > and >> write them
+    runs(command, ["rm", "-rf", "src"])
+
+
+def test_compound_stderr_redirected_is_not_its_output() -> None:
+    assert ["rm", "-rf", "src"] not in argvs("{ echo 'rm -rf src'; } 2> x.sh; bash x.sh")
+
+
 def test_git_config_set_in_command() -> None:
     c = records("git config alias.nuke 'reset --hard'; git nuke")[-1]
     assert ("alias.nuke", c.git_config[0][1]) == c.git_config[0]

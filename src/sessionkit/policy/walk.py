@@ -1592,7 +1592,24 @@ class _Walker:
             return self._simple(node, state, ctx, stdin)  # type: ignore[arg-type]
         redirects = getattr(node, "redirects", ())
         if redirects:
-            stdin = self._compound_stdin(redirects, state, ctx, stdin, node.span)  # type: ignore[attr-defined]
+            resolved, stdin, stdout = self._redirects(redirects, state, ctx, stdin)
+            self._redirect_record(resolved, node.span, state, ctx, stdin)  # type: ignore[attr-defined]
+            if stdout:
+                # { …; } > FILE, ( … ) > FILE, if/for/while/case … > FILE: the file holds
+                # the output of the commands inside (§5.4, §5.7); its path is resolved in
+                # the cwd the compound starts in
+                cwd = state.cwd
+                self.need_output += 1
+                try:
+                    output = self._compound(node, kind, state, ctx, stdin)
+                finally:
+                    self.need_output -= 1
+                self._record_written(resolved, output, cwd)
+                return _EMPTY
+        return self._compound(node, kind, state, ctx, stdin)
+
+    def _compound(self, node: object, kind: type, state: _State, ctx: _Ctx, stdin: Stdin) -> Value:
+        """A compound command's body (its redirections done by :meth:`_command`)."""
         if kind is Subshell or kind is Group:
             body = node.body  # type: ignore[attr-defined]
             if kind is Subshell:
@@ -1658,18 +1675,6 @@ class _Walker:
                 self._own_defined().append((name, node, state.copy(), ctx))  # type: ignore[arg-type]
             return _EMPTY
         return _EMPTY
-
-    def _compound_stdin(
-        self,
-        redirects: tuple[object, ...],
-        state: _State,
-        ctx: _Ctx,
-        stdin: Stdin,
-        span: tuple[int, int],
-    ) -> Stdin:
-        resolved, new_stdin, _ = self._redirects(redirects, state, ctx, stdin)
-        self._redirect_record(resolved, span, state, ctx, new_stdin)
-        return new_stdin
 
     def _redirect_record(
         self,
@@ -2718,11 +2723,17 @@ class _Walker:
         return None
 
     def _record_files(self, call: _Call, output: Value, state: _State) -> None:
-        for r in call.redirects:
+        self._record_written(call.redirects, output, call.cwd)
+
+    def _record_written(
+        self, redirects: tuple[Redirection, ...], output: Value, cwd: tuple[Value, ...]
+    ) -> None:
+        """The files that ``output`` goes to through stdout redirections (§5.7)."""
+        for r in redirects:
             if r.target is None or r.fd not in (None, 1):
                 continue
             if r.op in (">", ">|", ">>", "&>", "&>>"):
-                self._write_file(r.target, call.cwd, output, r.op in (">>", "&>>"))
+                self._write_file(r.target, cwd, output, r.op in (">>", "&>>"))
 
     # -- execution -------------------------------------------------------------------------
 
