@@ -687,6 +687,23 @@ def test_git_command_running_config_is_a_payload() -> None:
     assert c.via_kinds() == ("git-config-exec",)
 
 
+# --- §6.3 shells ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        ("echo 'rm -rf \"$1\"' | bash -s src", ["rm", "-rf", "src"]),
+        ("echo 'rm -rf \"$1\"' | bash -s -- src", ["rm", "-rf", "src"]),
+        ("echo 'rm -rf \"$@\"' | sh -s src build", ["rm", "-rf", "src", "build"]),
+        ("bash -s x src <<'EOF'\nrm -rf $2\nEOF", ["rm", "-rf", "src"]),
+    ],
+)
+def test_shell_dash_s_operands_are_positional_parameters(command: str, argv: list[str]) -> None:
+    # bash -s ARGS…: the program read from stdin sees ARGS as $1 …
+    runs(command, argv)
+
+
 # --- §6.1 records ----------------------------------------------------------------------------
 
 

@@ -4114,6 +4114,8 @@ def _h_shell(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
         sctx = ctx.hop("shell-script", call.spans[i], name)
         sctx.dry = sctx.dry or dry
         return w._payload_text(content, new_state, sctx, exact_at=-1)
+    if from_stdin and i < len(argv):
+        new_state.pos = tuple(argv[i:])  # bash -s ARGS…: the program's $1 … (§6.3)
     return _stdin_program(w, call, name, new_state, ctx, dry)
 
 
