@@ -451,6 +451,9 @@ def test_git_dash_c_moves_the_records_git_runs(command: str) -> None:
         "env -C /srv sudo -D app bash -c 'rm -rf build'",
         "echo 'rm -rf build' > /s.sh; env -C /srv/app bash /s.sh",
         "echo 'rm -rf build' > /srv/app/s.sh; env -C /srv/app ./s.sh",
+        "sudo -D /srv/app -s 'rm -rf build'",
+        "echo 'rm -rf build' | sudo -D /srv/app -s",
+        "env -C /srv/app -S 'sh -c \"rm -rf build\"'",
     ],
 )
 def test_wrapper_cwd_moves_the_payloads_it_runs(command: str) -> None:

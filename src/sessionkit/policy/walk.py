@@ -3909,24 +3909,27 @@ def _wrapped(
                 sub.argv[0] = lit(head[: head.rfind("@")])  # rimraf@5: the package's binary
         if env:
             sub.env = call.env + tuple(env)
+        run_state = state
         if cwd is not None:
             sub.cwd = tuple(_join_cwd(c, cwd) for c in call.cwd)
+            # the shells the wrapper itself runs (sudo -s CMD, env -S) work there too (§5.5)
+            run_state = _run_state(state, sub.cwd)
         for payload in payloads:
             pctx = ctx.hop("env-split" if mode == "split" else "shell-c", call.node_span, name)
             if mode == "split":
                 # the split words come first; the remaining operands stay one word each, as
                 # env passes them (env -S 'bash -c' 'git reset --hard')
                 text = _join_text([payload, *(_shell_word(v) for v in sub.argv)])
-                split_state = state.copy()
+                split_state = run_state.copy()
                 for var, value in call.env:  # X=src env -S 'rm -rf ${X}': env's environment
                     split_state.vars[var] = ((value,),)
                 w._payload_text(text, split_state, pctx, exact_at=-1)
                 return _EMPTY
-            w._payload_text(payload, state.copy(), pctx, exact_at=-1)
+            w._payload_text(payload, run_state.copy(), pctx, exact_at=-1)
         if mode == "shell" and not inert and not sub.argv and call.stdin.kind != "inherited":
             # sudo -s / sudo -i / doas -s without a command: the shell reads stdin (§6.3)
             w._emit(call, name, ctx, state)
-            _stdin_program(w, call, name, state.copy(), ctx)
+            _stdin_program(w, call, name, run_state.copy(), ctx)
             continue
         if inert or not sub.argv:
             if not payloads:
@@ -3934,7 +3937,7 @@ def _wrapped(
             continue
         if mode == "shell":
             pctx = ctx.hop("shell-c", call.node_span, name + " -s")
-            w._payload_text(_join_text(sub.argv), state.copy(), pctx, exact_at=-1)
+            w._payload_text(_join_text(sub.argv), run_state.copy(), pctx, exact_at=-1)
             continue
         output = w._exec(sub, state, wctx)
     return output
