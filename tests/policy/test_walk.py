@@ -454,6 +454,11 @@ def test_git_dash_c_moves_the_records_git_runs(command: str) -> None:
         "sudo -D /srv/app -s 'rm -rf build'",
         "echo 'rm -rf build' | sudo -D /srv/app -s",
         "env -C /srv/app -S 'sh -c \"rm -rf build\"'",
+        "pnpm -C /srv/app exec rm -rf build",
+        "pnpm --dir=/srv/app exec sh -c 'rm -rf build'",
+        "yarn --cwd /srv/app exec rm -rf build",
+        "uv --directory /srv/app run rm -rf build",
+        "poetry -C /srv/app run rm -rf build",
     ],
 )
 def test_wrapper_cwd_moves_the_payloads_it_runs(command: str) -> None:

@@ -3999,7 +3999,16 @@ def _h_runner(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> V
         # global options may come before the subcommand: pnpm --silent dlx, poetry -q run,
         # yarn --cwd DIR dlx, poetry -C DIR run
         j = 1
+        run_cwd: Value | None = None
         while j < len(argv) and (argv[j].text or "").startswith("-") and argv[j].text != "--":
+            opt, eq, val = (argv[j].text or "").partition("=")
+            if (name, opt) in _RUNNER_GLOBAL_CWD_OPTIONS:
+                # pnpm -C DIR, yarn --cwd DIR, uv --directory DIR, poetry -C DIR: the
+                # command runs in DIR (§5.5)
+                if eq:
+                    run_cwd = lit(val)
+                elif j + 1 < len(argv):
+                    run_cwd = argv[j + 1]
             j += 2 if argv[j].text in _RUNNER_GLOBAL_VALUE_OPTIONS else 1
         sub_name = argv[j].text if j < len(argv) else None
         grammar = _w.RUNNERS.get((name, sub_name or ""))
@@ -4007,6 +4016,9 @@ def _h_runner(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> V
         if grammar is None:
             w._emit(call, name, ctx, state)
             return w._output(call, name, state)
+        if run_cwd is not None:
+            call = call.shifted(0)
+            call.cwd = _dedupe_values(tuple(_join_cwd(c, run_cwd) for c in call.cwd))
     if name == "nix":
         for k, v in enumerate(argv):
             if v.text in ("-c", "--command"):
@@ -4020,6 +4032,17 @@ def _h_runner(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> V
 
 
 # package managers' global options that take the next word as their value
+# the global options among them that set the directory the subcommand runs in
+_RUNNER_GLOBAL_CWD_OPTIONS = frozenset(
+    (
+        ("pnpm", "-C"),
+        ("pnpm", "--dir"),
+        ("yarn", "--cwd"),
+        ("uv", "--directory"),
+        ("poetry", "-C"),
+        ("poetry", "--directory"),
+    )
+)
 _RUNNER_GLOBAL_VALUE_OPTIONS = frozenset(
     (
         "-C",
