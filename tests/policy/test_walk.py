@@ -648,6 +648,11 @@ def test_written_scripts_at_other_symbolic_locations_are_other_files() -> None:
         assert ["rm", "-rf", "src"] not in argvs(command), command
 
 
+@pytest.mark.parametrize("command", ['"`:>0', ':>0; ""', ':>0; cp "" x', ':>0; mv "" y'])
+def test_written_files_and_empty_words(command: str) -> None:
+    assert walk(command, cwd=CWD).errors == []
+
+
 @pytest.mark.parametrize(
     "command",
     [

@@ -2768,7 +2768,7 @@ class _Walker:
         if name is not None and head.pattern and _is_glob_word(head):
             name = None  # /bin/r? could be any program (§10.2)
         if name is None:
-            if self.files and head.known and type(head.pieces[0]) is Sym:
+            if self.files and head.known and head.pieces and type(head.pieces[0]) is Sym:
                 # "$F" with F=$(mktemp): a symbolic location is known (§7.1), and a script
                 # written there earlier in this command is run (§5.7)
                 content = self._file_content(head, state)
