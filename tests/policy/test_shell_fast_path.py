@@ -472,3 +472,10 @@ def test_assignments_take_the_fast_path() -> None:
     assert simple.span == (0, 13)
     for command in ["X=~ ls", "X=a:~/b ls", "a[1]=x ls", "X=1 if", "X=1 export A=b", "a-b=c ls"]:
         assert shell._fast(command) is None, command
+
+
+def test_unpaired_brackets_before_an_element_assignment_parse_alike() -> None:
+    # hypothesis found `ls[[ a[1]=x` parsed differently by the fast and the general parser
+    # before subscripts paired their brackets as bash does
+    for command in [" ls[[ a[1]=x ", "ls[[ a[1]=x", "x[ a[1]=y b"]:
+        assert_same(command)
