@@ -71,6 +71,10 @@ RESET = ["git", "reset", "--hard"]
         ("ruby -e 'Open3.capture2(*%w[git reset --hard])'", RESET),
         ("ruby -e 'system(*[\"rm -rf src\"])'", RM),
         ("php -r 'shell_exec(\"rm -rf src\");'", RM),
+        # dynamic import(): awaited, or its module handed to .then's arrow function
+        ('node -e \'import("node:child_process").then(m => m.execSync("rm -rf src"))\'', RM),
+        ('node -e \'import("child_process").then((c) => c.execSync("rm -rf src"))\'', RM),
+        ('node -e \'const c = await import("child_process"); c.execSync("rm -rf src")\'', RM),
         ("awk 'BEGIN { system(\"rm -rf src\") }'", RM),
         ('awk \'BEGIN { print "x" | "rm -rf src" }\'', RM),
         ("osascript -e 'do shell script \"rm -rf src\"'", RM),

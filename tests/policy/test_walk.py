@@ -903,3 +903,8 @@ def test_substitution_of_an_input_redirection_reads_the_file() -> None:
     # an unknown file gives an unknown output, never the empty one
     c = runs("rm -rf $(< list.txt)", ["rm", "-rf", "«$(<…)»"])
     assert c.argv[2].text is None
+
+
+def test_negative_array_subscripts_count_from_the_end() -> None:
+    assert _rm_operands('A=(build src); rm -rf "${A[-1]}"') == {"src"}
+    assert _rm_operands('A=(build src); rm -rf "${A[-2]}"') == {"build"}

@@ -1015,8 +1015,12 @@ def _aliases(tokens: list[Token], language: str) -> dict[str, str]:
 
 
 def _bind_js(tokens: list[Token], k: int, mod: str, alias: dict[str, str]) -> None:
-    """``const X = require(M)`` / ``const {a, b: c} = require(M)``."""
+    """``const X = require(M)`` / ``const {a, b: c} = require(M)``, also with ``await``
+    before a dynamic ``import(M)``, and ``import(M).then(X => …)``."""
+    _bind_js_then(tokens, k, mod, alias)
     j = k - 1
+    if j >= 0 and tokens[j] == ("name", "await"):
+        j -= 1
     if j >= 0 and tokens[j] == ("op", "="):
         j -= 1
         if j >= 0 and tokens[j][0] == "name":
@@ -1042,6 +1046,30 @@ def _bind_js(tokens: list[Token], k: int, mod: str, alias: dict[str, str]) -> No
                     alias[name] = f"{mod}.{name}"
                 idx += 1
     # require(M).fn directly: handled by the caller through "require" resolution
+
+
+def _bind_js_then(tokens: list[Token], k: int, mod: str, alias: dict[str, str]) -> None:
+    """``import(M).then(X => …)`` and ``.then((X) => …)``: the arrow's parameter is M."""
+    n = len(tokens)
+    j = k + 3
+    if not (
+        j + 3 < n
+        and tokens[j] == ("op", ")")
+        and tokens[j + 1] == ("op", ".")
+        and tokens[j + 2] == ("name", "then")
+        and tokens[j + 3] == ("op", "(")
+    ):
+        return
+    j += 4
+    parenthesised = j < n and tokens[j] == ("op", "(")
+    if parenthesised:
+        j += 1
+    if j >= n or tokens[j][0] != "name":
+        return
+    name = str(tokens[j][1])
+    j += 2 if parenthesised else 1
+    if j + 1 < n and tokens[j] == ("op", "=") and tokens[j + 1] == ("op", ">"):
+        alias[name] = mod
 
 
 def _bind_es_import(tokens: list[Token], k: int, mod: str, alias: dict[str, str]) -> None:

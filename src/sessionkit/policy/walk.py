@@ -2224,6 +2224,12 @@ class _Walker:
                     alt = (alt[int(index_text)],)
                 elif index_text.isdigit() or index_text == "":
                     alt = (_EMPTY,)
+                elif (
+                    index_text[:1] == "-"
+                    and index_text[1:].isdigit()
+                    and 0 < int(index_text[1:]) <= len(alt)
+                ):
+                    alt = (alt[int(index_text)],)  # ${A[-1]}: counted from the end
                 else:
                     alt = None
             elif alt is not None and p.index is None and name not in ("@", "*") and len(alt) > 1:
