@@ -908,3 +908,20 @@ def test_substitution_of_an_input_redirection_reads_the_file() -> None:
 def test_negative_array_subscripts_count_from_the_end() -> None:
     assert _rm_operands('A=(build src); rm -rf "${A[-1]}"') == {"src"}
     assert _rm_operands('A=(build src); rm -rf "${A[-2]}"') == {"build"}
+
+
+@pytest.mark.parametrize(
+    ("command", "targets"),
+    [
+        ('echo x > "${T:-/dev/sda}"', ["", "/dev/sda"]),
+        ("X=out; true && X=/dev/sda; echo x > $X", ["out", "/dev/sda"]),
+    ],
+)
+def test_a_redirection_target_with_several_values_writes_each(
+    command: str, targets: list[str]
+) -> None:
+    # every value the target may have is a file the command may write (§5.1)
+    echo = next(c for c in records(command) if c.name == "echo")
+    assert sorted(r.target.text or "" for r in echo.redirects if r.target is not None) == sorted(
+        targets
+    )

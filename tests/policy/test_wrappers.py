@@ -413,3 +413,7 @@ def test_time_keyword_still_times_a_pipeline() -> None:
 def test_time_with_a_quoted_option_is_the_program_too() -> None:
     assert found("time '-f' %e rm -rf src").wrappers == ("time",)
     assert found('time "-o" t rm -rf src').wrappers == ("time",)
+
+
+def test_time_with_an_ansi_c_quoted_option_is_the_program() -> None:
+    assert found("time $'-f' %e rm -rf src").wrappers == ("time",)

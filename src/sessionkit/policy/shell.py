@@ -1633,8 +1633,10 @@ class _Parser:
         s = self.s
         if j >= self.n:
             return False
-        if s[j] != "-" and not (s[j] in "'\"\\" and s[j + 1 : j + 2] == "-"):
-            return False  # ('-f', "-f" and \-f are the same option to /usr/bin/time)
+        if s[j] != "-" and not (
+            (s[j] in "'\"\\" and s[j + 1 : j + 2] == "-") or s[j : j + 3] in ("$'-", '$"-')
+        ):
+            return False  # ('-f', "-f", \-f and $'-f' are the same option to /usr/bin/time)
         option = self._plain_at(j)
         return option not in ("-p", "--")
 

@@ -2589,6 +2589,13 @@ class _Walker:
                 alts = self._expand(r.target, state, ctx)  # type: ignore[attr-defined]
                 fields = alts[0]
                 target = fields[0] if len(fields) == 1 else _join_text(fields)
+                if len(alts) > 1 and op not in ("<", "<<<"):
+                    # a target with several values (${T:-/dev/sda}, X set in a branch): one
+                    # redirection per value, so that every file it may write is judged
+                    for other in alts[1:MAX_ALTS]:
+                        value = other[0] if len(other) == 1 else _join_text(other)
+                        if value != target:
+                            out.append(Redirection(fd, op, value, None, ctx.span(r.span)))  # type: ignore[attr-defined]
                 if op == "<<<":
                     content = _concat(target, Value((Lit("\n", True),)))
                     if fd in (None, 0):
