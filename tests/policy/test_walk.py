@@ -925,3 +925,23 @@ def test_a_redirection_target_with_several_values_writes_each(
     assert sorted(r.target.text or "" for r in echo.redirects if r.target is not None) == sorted(
         targets
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo $\\\n(rm -rf src)",
+        "$\\\n(rm -rf src)",
+        'echo "a$\\\n(rm -rf src)b"',
+        "cat <<EOF\n$\\\n(rm -rf src)\nEOF",
+        "x=$\\\n\\\n(rm -rf src)",
+        '$\\\n"rm" -rf src',
+    ],
+)
+def test_backslash_newline_after_a_dollar_is_deleted(command: str) -> None:
+    # L2: the join happens before any other rule, so $\⏎( starts a substitution
+    runs(command, ["rm", "-rf", "src"])
+
+
+def test_backslash_newline_in_single_quotes_stays() -> None:
+    assert ["rm", "-rf", "src"] not in argvs("echo 'a$\\\n(rm -rf src)'")

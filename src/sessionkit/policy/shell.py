@@ -1104,6 +1104,11 @@ class _Parser:
         s = self.s
         n = self.n
         j = i + 1
+        if s.startswith("\\\n", j):
+            # backslash-newline is deleted before every other rule (L2): $\⏎(…) is $(…); the
+            # dollar is then read as if it stood just before what follows the joins
+            j = self._cont(j)
+            i = j - 1
         if j >= n:
             parts.append(Lit("$", "double" if quoted else "none"))
             return j
