@@ -945,3 +945,20 @@ def test_backslash_newline_after_a_dollar_is_deleted(command: str) -> None:
 
 def test_backslash_newline_in_single_quotes_stays() -> None:
     assert ["rm", "-rf", "src"] not in argvs("echo 'a$\\\n(rm -rf src)'")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "echo \"${x:-'$(rm -rf src)'}\"",
+        "echo \"${x:+'`rm -rf src`'}\"",
+        "cat <<EOF\n${x-'$(rm -rf src)'}\nEOF",
+    ],
+)
+def test_single_quotes_in_a_default_word_inside_double_quotes_are_literal(command: str) -> None:
+    # bash: in "${x:-word}" a single quote is an ordinary character, so $( … ) runs
+    runs(command, ["rm", "-rf", "src"])
+
+
+def test_single_quotes_in_an_unquoted_default_word_still_quote() -> None:
+    assert ["rm", "-rf", "src"] not in argvs("echo ${x:-'$(rm -rf src)'}")

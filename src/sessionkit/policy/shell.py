@@ -1319,7 +1319,11 @@ class _Parser:
             else:
                 k += len(op)
             self._enter()
-            oparts, e = self._until(k, "}")
+            # in double quotes (and unquoted heredoc bodies) a single quote in the word of
+            # ${x:-word}, ${x+word}, ${x=word} or ${x?word} is a literal character: a $( … )
+            # between two of them runs (bash)
+            literal = quoted and op.lstrip(":") in ("-", "+", "=", "?")
+            oparts, e = self._until(k, "}", literal)
             self.depth -= 1
             operand = Word(tuple(oparts), self._span(k, e))
             k = e
@@ -1333,8 +1337,9 @@ class _Parser:
         parts.append(node)
         return end
 
-    def _until(self, i: int, close: str) -> tuple[list[object], int]:
-        """Word parts up to an unquoted ``close`` (``}`` or ``]``), nested ``${`` counted."""
+    def _until(self, i: int, close: str, literal_single: bool = False) -> tuple[list[object], int]:
+        """Word parts up to an unquoted ``close`` (``}`` or ``]``), nested ``${`` counted;
+        with ``literal_single`` a single quote is an ordinary character."""
         s = self.s
         n = self.n
         start = i
@@ -1344,7 +1349,7 @@ class _Parser:
             c = s[i]
             if c == close:
                 break
-            if c == "'":
+            if c == "'" and not literal_single:
                 j = s.find("'", i + 1)
                 if j < 0:
                     self._unterminated("unterminated-quote", i, "single quote")
