@@ -962,3 +962,36 @@ def test_single_quotes_in_a_default_word_inside_double_quotes_are_literal(comman
 
 def test_single_quotes_in_an_unquoted_default_word_still_quote() -> None:
     assert ["rm", "-rf", "src"] not in argvs("echo ${x:-'$(rm -rf src)'}")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "cat <<EOF\nEO\\\nF\nrm -rf src",  # the joined line is the delimiter
+        "cat <<-EOF\n\tEO\\\nF\nrm -rf src",
+        "cat <<EOF\nE\\\nO\\\nF\nrm -rf src",
+        "cat <<EOF\nEOF\\\n\nrm -rf src",
+        "cat <<EOF\nx\\\\\nEOF\nrm -rf src",  # \\ is an escaped backslash: no join
+        "cat <<E\\\nOF\n$(rm -rf src)\nEOF",  # the delimiter is the unquoted word EOF
+        'cat <<"E\\\nOF"\nhi\nEOF\nrm -rf src',
+        "cat <\\\n(rm -rf src)",
+        "echo x >\\\n(rm -rf src)",
+    ],
+)
+def test_backslash_newline_joins_heredoc_lines_and_process_substitutions(command: str) -> None:
+    # L2 as bash applies it: an unquoted body's lines are joined before the delimiter is
+    # compared, the delimiter word loses its continuations, and <\⏎( is <(
+    runs(command, ["rm", "-rf", "src"])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "cat <<EOF\nx\\\nEOF\nrm -rf src",  # x\⏎EOF is one line xEOF: the body goes on
+        "cat <<-EOF\n\tx\\\n\tEOF\nrm -rf src",
+        "cat <<'EOF'\nEO\\\nF\nrm -rf src\nEOF",  # a quoted body joins nothing
+        "cat <<'E\\\nOF'\nhi\nEOF\nrm -rf src",  # in single quotes the delimiter keeps it
+    ],
+)
+def test_heredoc_body_lines_that_stay_in_the_body(command: str) -> None:
+    assert ["rm", "-rf", "src"] not in argvs(command)

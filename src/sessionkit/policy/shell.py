@@ -762,6 +762,31 @@ def decode_ansi_c(body: str) -> str:
     return text if cut < 0 else text[:cut]
 
 
+def _without_continuations(raw: str) -> str:
+    """A heredoc delimiter word with its backslash-newlines deleted (L2), except inside single
+    quotes: ``<<E\\⏎OF`` is the unquoted delimiter ``EOF``."""
+    if "\\\n" not in raw:
+        return raw
+    out: list[str] = []
+    i = 0
+    n = len(raw)
+    while i < n:
+        c = raw[i]
+        if c == "'":
+            j = raw.find("'", i + 1)
+            j = n if j < 0 else j + 1
+            out.append(raw[i:j])
+            i = j
+        elif c == "\\" and i + 1 < n:
+            if raw[i + 1] != "\n":
+                out.append(raw[i : i + 2])
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
 def _quote_removed(raw: str) -> str:
     """Quote removal of a heredoc delimiter word (no expansions)."""
     out: list[str] = []
@@ -969,7 +994,7 @@ class _Parser:
         while i < n:
             c = s[i]
             if c in _WORD_END:
-                if (c == "<" or c == ">") and i + 1 < n and s[i + 1] == "(":
+                if (c == "<" or c == ">") and self._procsub_at(i):
                     i = self._procsub(i, parts)
                     continue
                 break
@@ -1177,9 +1202,15 @@ class _Parser:
             return body, i + 1, True
         return body, i, False
 
+    def _procsub_at(self, i: int) -> bool:
+        """Whether the ``<`` or ``>`` at i opens a process substitution: ``(`` follows it,
+        possibly after line continuations (L2)."""
+        j = self._cont(i + 1)
+        return j < self.n and self.s[j] == "("
+
     def _procsub(self, i: int, parts: list[object]) -> int:
         start = i
-        body, end, closed = self._nested_list(i + 2)
+        body, end, closed = self._nested_list(self._cont(i + 1) + 1)
         if not closed:
             self._unterminated("unterminated-substitution", start + 1, "process substitution")
         script = Script(body, self.s)
@@ -1437,6 +1468,8 @@ class _Parser:
                 j = s.find("\n", i)
                 end = n if j < 0 else j
                 line = s[i:end]
+                if not doc.quoted and line.endswith("\\"):
+                    line, j = self._joined_line(line, j)
                 check = line.lstrip("\t") if doc.strip_tabs else line
                 if check == delim or (check.endswith("\r") and check[:-1] == delim):
                     body_end = i
@@ -1454,6 +1487,22 @@ class _Parser:
             if not doc.quoted:
                 doc.body_parts = self._body_parts(start, body_end, doc.strip_tabs)
         return i
+
+    def _joined_line(self, line: str, j: int) -> tuple[str, int]:
+        """An unquoted heredoc body line with its continuations joined (L2), and the index of
+        the newline that ends it (-1 at the end of input): bash compares the joined line with
+        the delimiter, so ``EO\\⏎F`` ends the body and ``x\\⏎EOF`` does not. ``\\\\`` is an
+        escaped backslash: only an odd run of trailing backslashes continues the line."""
+        s = self.s
+        pieces = [line]
+        piece = line
+        while j >= 0 and (len(piece) - len(piece.rstrip("\\"))) % 2 == 1:
+            pieces[-1] = piece[:-1]
+            k = s.find("\n", j + 1)
+            piece = s[j + 1 : self.n if k < 0 else k]
+            pieces.append(piece)
+            j = k
+        return "".join(pieces), j
 
     def _heredocs_at_eof(self) -> None:
         for doc, _ in self.pending:
@@ -1851,7 +1900,7 @@ class _Parser:
                 i = self._blanks(i)
                 if i >= n or s[i] in ";\n&|)":
                     break
-                if s[i] in "(<>" and not (s[i] in "<>" and i + 1 < n and s[i + 1] == "("):
+                if s[i] in "(<>" and not (s[i] in "<>" and self._procsub_at(i)):
                     self._issue("unexpected-token", i, f"unexpected {s[i]!r}")
                     i += 1
                     continue
@@ -1934,7 +1983,7 @@ class _Parser:
                 i += 2
                 break
             if c in _WORD_END:
-                if (c == "<" or c == ">") and i + 1 < n and s[i + 1] == "(":
+                if (c == "<" or c == ">") and self._procsub_at(i):
                     pass
                 else:
                     i += 1
@@ -1975,7 +2024,7 @@ class _Parser:
         n = self.n
         c = s[i]
         if c == "<" or c == ">":
-            if i + 1 < n and s[i + 1] == "(":
+            if self._procsub_at(i):
                 return -1
             return i
         if c == "&":
@@ -1987,7 +2036,7 @@ class _Parser:
             j = i + 1
             while j < n and s[j] in _DIGITS:
                 j += 1
-            if j < n and s[j] in "<>" and not (j + 1 < n and s[j + 1] == "("):
+            if j < n and s[j] in "<>" and not self._procsub_at(j):
                 return j
             return -1
         if c == "{":
@@ -2041,13 +2090,13 @@ class _Parser:
             else:
                 op = "<"
         t = self._blanks(j)
-        if t >= n or s[t] in "\n;&|()" or (s[t] in "<>" and not s.startswith("(", t + 1)):
+        if t >= n or s[t] in "\n;&|()" or (s[t] in "<>" and not self._procsub_at(t)):
             self._issue("missing-target", k, f"{op!r} without a target")
             return Redirect(fd, op, None, None, self._span(i, j)), j
         target, end = self._word(t)
         heredoc: Heredoc | None = None
         if op in ("<<", "<<-"):
-            raw = s[t:end]
+            raw = _without_continuations(s[t:end])
             quoted = any(ch in raw for ch in "'\"\\")
             delim = _quote_removed(raw) if quoted else raw
             heredoc = Heredoc(delim, quoted, op == "<<-")
@@ -2089,7 +2138,7 @@ class _Parser:
                 if c == "\n":
                     k = self._newline(k)
                     continue
-                if c in _WORD_END and not (c in "<>" and k + 1 < n and s[k + 1] == "("):
+                if c in _WORD_END and not (c in "<>" and self._procsub_at(k)):
                     self._issue("unexpected-token", k, f"unexpected {c!r} in array")
                     k += 1
                     continue
