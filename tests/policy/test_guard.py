@@ -85,6 +85,12 @@ def verdict(guard: Guard, command: str) -> tuple[str, str | None]:
         ("find . -name '*.txt' -exec rm {} \\;", "block", "find-delete"),
         ("find . -name __pycache__ -exec rm -rf {} +", "allow", None),
         ("echo x > /dev/sdb", "block", "device-write"),
+        # §8.3 empty case: a parameter's default that is home is the empty-variable accident
+        ('rm -rf "${X:-$HOME}"', "block", "rm-recursive-empty-var"),
+        ('rm -rf "${X-${HOME}/}"', "block", "rm-recursive-empty-var"),
+        ('rm -rf ${X:-"$HOME"}', "block", "rm-recursive-empty-var"),
+        ('rm -rf "$HOME"', "block", "rm-recursive-root"),
+        ("rm -rf ~ ${X:-build}", "block", "rm-recursive-root"),
         (
             "bash -c 'sessionkit guard override add git-push-force --for 1h --reason x'",
             "block",

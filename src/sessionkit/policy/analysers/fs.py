@@ -11,6 +11,8 @@ Hot path: standard library only.
 
 from __future__ import annotations
 
+import re
+
 from sessionkit.policy.analysers import Context, canonical_name, finding
 from sessionkit.policy.decision import Target
 from sessionkit.policy.values import Lit, Unknown, Value
@@ -275,14 +277,30 @@ def _rm(cmd: Command, ctx: Context) -> list[Finding]:
 _EMPTY_CASE_RULES = frozenset(("rm-recursive-root", "rm-recursive-repo-root", "rm-git-dir"))
 
 
+_DEFAULT_WORD = re.compile(
+    r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]((?:[^{}]|\$\{[A-Za-z_][A-Za-z0-9_]*\})*)\}"
+)
+_HOME_WORD = re.compile(r"^(?:\$HOME|\$\{HOME\})(?=/|$)")
+
+
+def _default_words(text: str) -> set[str]:
+    """The default words of ``${X:-word}`` (``-``, ``:=``, ``=``) in ``text`` as the
+    operand of a verdict shows them: quotes removed, ``$HOME`` as ``~``."""
+    words = set()
+    for match in _DEFAULT_WORD.finditer(text):
+        word = match.group(1).replace('"', "").replace("'", "")
+        words.add(_HOME_WORD.sub("~", word))
+    return words
+
+
 def _empty_default(verdict: Verdict, cmd: Command) -> Verdict:
     """A record read with a parameter's default (``${X:-/}``) is the empty case (§8.3); for
     a verdict of ``_EMPTY_CASE_RULES`` (the caller tests that)."""
     operand = verdict.target.operand
     from_default = any(hop[0] == "variable" for hop in cmd.via) or (
-        # the walker yields the default's reading as a plain literal; its source text still
+        # the walker yields the default's reading as a plain value; its source text still
         # shows where it came from (only relabels one block as another)
-        bool(operand) and ("-" + operand + "}") in cmd.text and "${" in cmd.text
+        bool(operand) and "${" in cmd.text and operand in _default_words(cmd.text)
     )
     if not from_default:
         return verdict
