@@ -28,6 +28,11 @@ CELLS = [
     ("git reset --soft HEAD~1", "git-reset-soft:warn"),
     ("git reset", "git-reset-mixed:warn"),
     ("git reset --mixed", "git-reset-mixed:warn"),
+    # OPT_SET_INT: any --no-MODE sets the mode back to none, a mixed reset
+    ("git reset --hard --no-hard HEAD~1", "git-reset-mixed:warn"),
+    ("git reset --merge --no-merge HEAD~1", "git-reset-mixed:warn"),
+    ("git reset --hard --no-soft HEAD~1", "git-reset-mixed:warn"),
+    ("git reset --no-hard --hard", "git-reset-hard:block"),
     ("git reset HEAD~1", "git-reset-mixed:warn"),
     ("git reset feature", "git-reset-mixed:warn"),
     ("git reset -- .", "git-reset-mixed:warn"),
@@ -267,6 +272,10 @@ CELLS = [
     # fetch
     ("git fetch origin +main:main", "git-fetch-force-refspec:warn"),
     ("git fetch -f origin main:main", "git-fetch-force-refspec:warn"),
+    # git expands remotes/… to refs/remotes/…: a remote-tracking ref, allowed
+    ("git fetch origin +main:remotes/origin/main", ""),
+    ("git fetch origin '+refs/heads/*:remotes/origin/*'", ""),
+    ("git fetch origin +main:heads/main", "git-fetch-force-refspec:warn"),
     ("git fetch --force origin main:refs/tags/v1", "git-fetch-force-refspec:warn"),
     ("git fetch origin +main:refs/remotes/origin/main", ""),
     ("git fetch origin +main", ""),

@@ -205,12 +205,17 @@ class Parsed:
                     out = []
         return out
 
-    def last(self, names: Sequence[str]) -> str | None:
-        """The last enabled option among ``names`` (mutually exclusive modes)."""
+    def last(self, names: Sequence[str], negation_resets: bool = False) -> str | None:
+        """The last enabled option among ``names`` (mutually exclusive modes). With
+        ``negation_resets``, any ``--no-NAME`` among them sets the mode back to none, as
+        git's OPT_SET_INT does (``git reset --hard --no-hard`` is a mixed reset)."""
         found: str | None = None
         for opt, _value, enabled in self.opts:
-            if opt in names and enabled:
-                found = opt
+            if opt in names:
+                if enabled:
+                    found = opt
+                elif negation_resets:
+                    found = None
         return found
 
     def before_dashdash(self) -> list[Value]:
@@ -1157,7 +1162,7 @@ def _split_ref_paths(
 
 def _rule_reset(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
-    mode = parsed.last(("hard", "soft", "mixed", "merge", "keep"))
+    mode = parsed.last(("hard", "soft", "mixed", "merge", "keep"), negation_resets=True)
     if mode == "hard":
         return [finding(cmd, "git-reset-hard")]
     if mode == "merge":
@@ -1563,7 +1568,15 @@ def _rule_fetch(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
         plus, _src, dst = _refspec_parts(text)
         if not (plus or force) or not dst:
             continue
-        dst_full = dst if dst.startswith("refs/") else "refs/heads/" + dst
+        # git's own expansion of a destination: refs/… as written; heads/…, tags/… and
+        # remotes/… under refs/; anything else a branch (+main:remotes/origin/main updates
+        # refs/remotes/origin/main, a remote-tracking ref)
+        if dst.startswith("refs/"):
+            dst_full = dst
+        elif dst.startswith(("heads/", "tags/", "remotes/")):
+            dst_full = "refs/" + dst
+        else:
+            dst_full = "refs/heads/" + dst
         if not dst_full.startswith("refs/remotes/"):
             return [finding(inv.cmd, "git-fetch-force-refspec", target=text)]
     return []
