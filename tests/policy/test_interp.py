@@ -122,7 +122,7 @@ def test_code_sources_options() -> None:
     sources = code_sources(
         "perl", [lit("perl"), lit("-e"), lit("a"), lit("-e"), lit("b")], stdin, None
     )
-    assert [s[1].text for s in sources] == ["a", "b"]
+    assert [s[1].text for s in sources] == ["a\nb"]  # one program, joined by newlines
     assert (
         code_sources("awk", [lit("awk"), lit("-F,"), lit("{print}")], stdin, None)[0][1].text
         == "{print}"
@@ -133,3 +133,66 @@ def test_scan_returns_typed_actions() -> None:
     actions = scan("python", lit("import subprocess\nsubprocess.call(['ls', x])"))
     assert actions[0][0] == "argv"
     assert [v.text for v in actions[0][1]] == ["ls", None]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # punctuation variables start neither a comment nor a string
+        "perl -e 'print $#ARGV; system(\"rm -rf src\")'",
+        "perl -e 'my @a; $n = $#{a}; system(\"rm -rf src\")'",
+        'perl -e \'print $"; system("rm -rf src")\'',
+        "perl -e \"print \\$'; system('rm -rf src')\"",
+        'ruby -e \'p $"; system("rm -rf src")\'',
+        "ruby -e \"c = ?'; system('rm -rf src')\"",
+        # regular expression literals and Perl's pattern operators
+        "perl -e 'm#x#; system(\"rm -rf src\")'",
+        "perl -e 's#a#b#; system(\"rm -rf src\")'",
+        "perl -e 'tr#a#b#; system(\"rm -rf src\")'",
+        'perl -e \'print "x" if /#/; system("rm -rf src")\'',
+        'perl -e \'print "a" =~ /"/; system("rm -rf src")\'',
+        "perl -e '$x =~ s/a/system(\"rm -rf src\")/e'",  # /e: the replacement is code
+        "perl -e 's{a} {system(\"rm -rf src\")}e'",
+        'ruby -e \'x = "a" =~ /#/; system("rm -rf src")\'',
+        "ruby -e 'x = %r{#}; system(\"rm -rf src\")'",
+        'awk \'/"/ { } BEGIN { system("rm -rf src") }\'',
+        'node -e \'const r = /"/; require("child_process").execSync("rm -rf src")\'',
+        'node -e \'const r = "a".split(/\\//); require("child_process").execSync("rm -rf src")\'',
+        # a division is no regular expression
+        "perl -e '$x = 4 / 2; system(\"rm -rf src\"); $y = 1 / 3'",
+        'node -e \'x = a / 2; require("child_process").execSync("rm -rf src"); y = b / 4\'',
+        # heredocs: the body is a string, the code goes on after its terminator
+        'perl -e \'print <<E;\nit"s\nE\nsystem("rm -rf src")\'',
+        'ruby -e \'x = <<~E\n it"s\n E\nsystem("rm -rf src")\'',
+        'php -r \'$x = <<<EOT\nit"s\nEOT;\nsystem("rm -rf src");\'',
+        "perl -e 'system(<<E);\nrm -rf src\nE\n'",
+        "perl -e 'print 1 << 2; system(\"rm -rf src\")'",  # a shift, not a heredoc
+        'ruby -e \'a = []; a << "x"; system("rm -rf src")\'',
+        # -e fragments are one program; member access across blanks and continuations
+        "perl -e 'system(' -e '\"rm -rf src\")'",
+        "ruby -e 'system(' -e '\"rm -rf src\")'",
+        "python3 -c 'import os; os . system(\"rm -rf src\")'",
+        "python3 -c 'import os; os.\\\nsystem(\"rm -rf src\")'",
+        # recursive deletes: a quoted option key, a module's default export called directly
+        'node -e \'fs.rmSync("src", {"recursive": true})\'',
+        'node -e \'require("rimraf")("src")\'',
+        'node -e \'require("del")(["src"])\'',
+    ],
+)
+def test_scanner_reads_past_look_alike_comments_and_strings(command: str) -> None:
+    assert RM in ran(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "perl -e 'print \"rm -rf src\" =~ /rm/'",
+        "node -e 'const r = /system(\"rm -rf src\")/'",
+        "perl -e 'm{system(\"rm -rf src\")}'",
+        "ruby -e 'puts <<~E\n  system(\"rm -rf src\")\nE\n'",
+        'perl -e "print <<\'E\';\nsystem(\\"rm -rf src\\")\nE\n"',
+        'node -e \'fs.rmSync("src", {"recursive": false})\'',
+    ],
+)
+def test_patterns_and_heredoc_bodies_are_data(command: str) -> None:
+    assert ran(command) == []

@@ -995,3 +995,31 @@ def test_backslash_newline_joins_heredoc_lines_and_process_substitutions(command
 )
 def test_heredoc_body_lines_that_stay_in_the_body(command: str) -> None:
     assert ["rm", "-rf", "src"] not in argvs(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "bash +o noexec -c 'rm -rf src'",  # +o turns noexec off again
+        "echo 'rm -rf src' | bash +o noexec",
+        "bash -o noexec +n -c 'rm -rf src'",
+        "bash -n -o noexec +o noexec <<< 'rm -rf src'",
+        "bash -O noexec -c 'rm -rf src'",  # -O takes a shopt name: not a dry run
+    ],
+)
+def test_noexec_turned_off_runs_the_payload(command: str) -> None:
+    assert any(c.rendered() == ["rm", "-rf", "src"] and not c.dry for c in records(command))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "PROMPT_COMMAND='rm -rf src' bash -i",
+        "x=1 PROMPT_COMMAND='rm -rf src' exec bash",
+        "env PROMPT_COMMAND='rm -rf src' bash -i",
+        "PROMPT_COMMAND[1]='rm -rf src'",
+        "bash -c 'PROMPT_COMMAND=\"rm -rf src\" bash -i'",
+    ],
+)
+def test_prompt_command_is_a_deferred_payload_however_it_is_set(command: str) -> None:
+    assert any(c.rendered() == ["rm", "-rf", "src"] and c.deferred for c in records(command))

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sessionkit.policy.command import Stdin
+    from sessionkit.policy.values import Piece
 
     Token = tuple[str, object]
 
@@ -201,6 +202,15 @@ def code_sources(
             i += 1
             continue
         break
+    if len(out) > 1 and language in ("perl", "ruby"):
+        # perl -e 'system(' -e '"rm -rf src")': the -e fragments are one program, joined by
+        # newlines (§6.6)
+        pieces: list[Piece] = []
+        for k, source in enumerate(out):
+            if k:
+                pieces.append(Lit("\n"))
+            pieces.extend(source[1].pieces)
+        return [(language, Value(merge_pieces(pieces)), out[0][2])]
     if out:
         return out
     if language == "awk":
@@ -234,7 +244,7 @@ _PAIRS = {"{": "}", "(": ")", "[": "]", "<": ">"}
 # "=", ",", ";" or ")": "q => 1" and "(q, …)" use q as a word), and after blanks in Perl
 _QUOTE_DELIMITERS = frozenset("{([<|/!'\"`#~^:@%+-.?*&")
 _SPACED_DELIMITERS = frozenset("{([<|/!'\"`")
-_RUBY_PERCENT = {"x": "qx", "q": "q", "Q": "qq", "w": "qw", "W": "qw"}
+_RUBY_PERCENT = {"x": "qx", "q": "q", "Q": "qq", "w": "qw", "W": "qw", "r": "re"}
 # characters that end an operand: a "%" after one is Ruby's modulo, not a %(…) string
 _IDENT_CLOSE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789)]}")
 
@@ -603,15 +613,23 @@ def _interpolation_code(tokens: list[Token], language: str) -> list[str]:
     return out
 
 
+_DOT = ("op", ".")
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$0123456789. \t"
 
 
-def _lex(code: str, language: str) -> list[Token]:
+def _lex(code: str, language: str, depth: int = 0) -> list[Token]:
     out: list[Token] = []
     i = 0
     n = len(code)
     hash_comments = language in ("python", "perl", "ruby", "php", "awk")
     slash_comments = language in ("js", "php")
+    # "os . system" and "os.\⏎system" are one dotted name where "." is member access (in Perl
+    # and PHP it joins strings); a backslash-newline is a line continuation in Python and Ruby
+    spaced_dots = language in ("python", "js", "ruby")
+    heredocs = language in ("perl", "ruby", "php")
+    regexes = language in ("js", "perl", "ruby", "awk")
+    specials = language in ("perl", "ruby")
+    continuations = language in ("python", "ruby")
     if not _NAME_TAIL:
         import re
 
@@ -622,6 +640,24 @@ def _lex(code: str, language: str) -> list[Token]:
         if c in _PLAIN_OPS:
             # brackets, commas and the like: no other branch below takes them (one set test
             # instead of the eight tests before the last one)
+            if c == "<" and heredocs and code.startswith("<<", i):
+                found = _heredoc(code, i, language)
+                if found is not None:
+                    tok, i, code = found
+                    n = len(code)
+                    out.append(tok)
+                    continue
+            elif (
+                c == "?"
+                and language == "ruby"
+                and i + 1 < n
+                and code[i + 1] in "'\"#`"
+                and (i + 2 >= n or code[i + 2] not in _IDENT)
+            ):
+                # ?' is Ruby's one-character string "'", not the start of a quoted one
+                out.append(("str", Value((Lit(code[i + 1], True),))))
+                i += 2
+                continue
             out.append(("op", c))
             i += 1
             continue
@@ -629,6 +665,9 @@ def _lex(code: str, language: str) -> list[Token]:
             if c == ";":
                 out.append(("op", ";"))
             i += 1
+            continue
+        if continuations and c == "\\" and code.startswith("\n", i + 1):
+            i += 2
             continue
         if hash_comments and c == "#" and not (language == "ruby" and code.startswith("#{", i)):
             j = code.find("\n", i)
@@ -641,6 +680,12 @@ def _lex(code: str, language: str) -> list[Token]:
         if slash_comments and code.startswith("/*", i):
             j = code.find("*/", i + 2)
             i = n if j < 0 else j + 2
+            continue
+        if c == "$" and specials and i + 1 < n and code[i + 1] in "#\"'`":
+            # Perl's and Ruby's punctuation variables ($#ARGV, $#{a}, $", $'): neither a
+            # comment nor a string starts here
+            out.append(("name", code[i : i + 2]))
+            i += 2
             continue
         if c in _IDENT_START:
             # a dotted name (a single ":" ends it: {recursive:true}, lambda x:y)
@@ -668,7 +713,21 @@ def _lex(code: str, language: str) -> list[Token]:
                     tok, i = _quote_like(code, k, word, language)
                     out.append(tok)
                     continue
-            out.append(("name", word.replace("::", ".")))
+            if (
+                language == "perl"
+                and word in _PERL_PATTERN_OPS
+                and j < n
+                and code[j] in _QUOTE_DELIMITERS
+                and not code.startswith("=>", j)
+                and (not out or out[-1] != ("op", "-"))  # -s FILE is a file test
+            ):
+                i = _perl_pattern(code, j, word, out, depth)
+                continue
+            word = word.replace("::", ".")
+            if spaced_dots and len(out) >= 2 and out[-1] == _DOT and out[-2][0] == "name":
+                out.pop()
+                word = str(out.pop()[1]) + "." + word
+            out.append(("name", word))
             i = j
             continue
         if language == "ruby" and c == "%" and i + 2 < n:
@@ -704,9 +763,190 @@ def _lex(code: str, language: str) -> list[Token]:
                 out.append(("shellstr", value))
             i = j + 1
             continue
+        if c == "/" and regexes and _regex_may_start(out):
+            end = _regex_end(code, i + 1)
+            if end > 0:
+                # a regular expression literal: its characters are neither comments nor
+                # strings (/"/, /#/, /\//)
+                out.append(_REGEX)
+                i = end + 1
+                while i < n and code[i].isalpha():
+                    i += 1  # flags
+                continue
         out.append(("op", c))
         i += 1
     return out
+
+
+_REGEX = ("op", "regex")
+_PERL_PATTERN_OPS = frozenset(("m", "qr", "s", "tr", "y"))
+# names after which "/" starts a regular expression, not a division
+_REGEX_KEYWORDS = frozenset(
+    (
+        "return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw",
+        "case", "do", "else", "yield", "await", "if", "unless", "while", "until", "and",
+        "or", "not", "split", "grep", "map", "when", "x", "lt", "gt", "le", "ge", "eq", "ne",
+        "cmp", "join", "push", "unshift", "print", "printf", "sub", "gsub", "match", "scan",
+    )
+)  # fmt: skip
+
+
+def _regex_may_start(out: list[Token]) -> bool:
+    """Whether a "/" after these tokens starts a regular expression: at the start, after an
+    operator other than a closing bracket, or after a keyword; after an operand (a name, a
+    number, a string, ")") it divides."""
+    if not out:
+        return True
+    kind, value = out[-1]
+    if kind == "op":
+        return value not in (")", "]", "}", "regex") and not (
+            isinstance(value, str) and value.isalnum()
+        )
+    if kind == "name":
+        return value in _REGEX_KEYWORDS
+    return False
+
+
+def _regex_end(code: str, j: int) -> int:
+    """The index of the "/" that closes a regular expression whose body starts at ``j`` on
+    the same line (escapes and [classes] passed over), or -1."""
+    n = len(code)
+    in_class = False
+    while j < n:
+        c = code[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "\n":
+            return -1
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+        elif c == "/":
+            return j
+        j += 1
+    return -1
+
+
+def _delimited_end(code: str, i: int) -> int:
+    """The index of the delimiter that closes the part opened by the one at ``i`` (paired
+    brackets nest), or the end of the code."""
+    n = len(code)
+    opener = code[i]
+    closer = _PAIRS.get(opener, opener)
+    j = i + 1
+    depth = 1
+    while j < n:
+        c = code[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == opener and closer != opener:
+            depth += 1
+        elif c == closer:
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    return n
+
+
+def _perl_pattern(code: str, i: int, op: str, out: list[Token], depth: int) -> int:
+    """Perl's m//, qr//, s///, tr/// and y/// with any delimiter, from the delimiter at
+    ``i``: the pattern is no code; with the /e flag the replacement of s/// is code and is
+    read as such. Returns the index after the flags."""
+    n = len(code)
+    end = _delimited_end(code, i)
+    replacement = ""
+    if op in ("s", "tr", "y") and end < n:
+        k = end
+        if code[i] in _PAIRS:
+            # s{a}{b}, s{a} {b}: the replacement has delimiters of its own
+            k = end + 1
+            while k < n and code[k] in " \t\n":
+                k += 1
+            if k >= n:
+                out.append(_REGEX)
+                return n
+        second = _delimited_end(code, k)
+        replacement = code[k + 1 : second]
+        end = second
+    j = min(end + 1, n)
+    flags_start = j
+    while j < n and code[j].isalpha():
+        j += 1
+    out.append(_REGEX)
+    if op == "s" and "e" in code[flags_start:j] and depth < 8:
+        out.append(("op", "("))
+        out.extend(_lex(replacement, "perl", depth + 1))
+        out.append(("op", ")"))
+    return j
+
+
+def _heredoc(code: str, i: int, language: str) -> tuple[Token, int, str] | None:
+    """A heredoc at ``i`` (Perl ``<<E``, ``<<"E"``, ``<<'E'``, ``<<~E``; Ruby ``<<~E``,
+    ``<<-E``; PHP ``<<<E``, ``<<<"E"``, ``<<<'E'``): its body as one string token, the index
+    after the operator, and the code with the body's lines cut out (the rest of the
+    operator's line is still code). None when this is a shift or an append."""
+    n = len(code)
+    j = i + 2
+    if language == "php":
+        if not code.startswith("<", j):
+            return None
+        j += 1
+        while j < n and code[j] in " \t":
+            j += 1
+    elif j < n and code[j] in "~-" and (language == "ruby" or code[j] == "~"):
+        j += 1
+    if j >= n:
+        return None
+    quote = code[j] if code[j] in "'\"" else ""
+    if quote:
+        k = code.find(quote, j + 1)
+        if k < 0:
+            return None
+        tag = code[j + 1 : k]
+        after = k + 1
+    else:
+        k = j
+        while k < n and code[k] in _IDENT and code[k] != "$":
+            k += 1
+        tag = code[j:k]
+        after = k
+    if not tag or "\n" in tag:
+        return None
+    line_end = code.find("\n", after)
+    if line_end < 0:
+        return None
+    body_start = line_end + 1
+    pos = body_start
+    body_end = cut_end = n
+    while pos < n:
+        nl = code.find("\n", pos)
+        stop = n if nl < 0 else nl
+        line = code[pos:stop].strip()
+        if line == tag or (
+            language == "php"
+            and line.startswith(tag)
+            and not line[len(tag) : len(tag) + 1].isalnum()
+        ):
+            body_end = pos
+            # PHP's closing marker may be followed by code on its line (EOT;)
+            cut_end = pos + code[pos:stop].find(tag) + len(tag) if language == "php" else stop
+            break
+        pos = stop + 1
+    body = code[body_start:body_end]
+    if quote == "'":
+        value = Value((Lit(body, True),))
+    elif language == "ruby":
+        value = _interpolated(body, "#{", "}", "ruby")
+    elif language == "perl":
+        value = _perl_interp(body)
+    else:
+        value = Value((Lit(body, True),))
+    return ("str", value), after, code[:line_end] + code[cut_end:]
 
 
 def _py_string(code: str, i: int, prefix: str) -> tuple[Token, int]:
@@ -836,6 +1076,8 @@ def _quote_like(code: str, i: int, op: str, language: str) -> tuple[Token, int]:
     body = code[i + 1 : j]
     end = min(j + 1, n)
     delimiters = opener + closer
+    if op == "re":
+        return _REGEX, end  # %r{…}: a regular expression, no code
     if op == "q":
         return ("str", Value((Lit(_single_quoted(body, delimiters), True),))), end
     if op == "qw":
@@ -1187,8 +1429,13 @@ def _render_tokens(arg: list[Token]) -> str:
 
 def _has_true(arg: list[Token], key: str) -> bool:
     for k in range(len(arg) - 2):
+        tok = arg[k]
         if (
-            arg[k] == ("name", key)
+            (
+                tok == ("name", key)
+                # {"recursive": true}: a quoted key is the same key
+                or (tok[0] == "str" and isinstance(tok[1], Value) and tok[1].text == key)
+            )
             and arg[k + 1] in (("op", ":"), ("op", "="))
             and arg[k + 2]
             in (
@@ -1222,6 +1469,20 @@ def _fold_module_calls(tokens: list[Token]) -> list[Token]:
             if isinstance(module, Value) and module.text:
                 out.append(("name", _module_name(module.text) + "." + str(tokens[k + 5][1])))
                 k += 6
+                continue
+        if (
+            tok == ("name", "require")
+            and k + 4 < n
+            and tokens[k + 1] == ("op", "(")
+            and tokens[k + 2][0] == "str"
+            and tokens[k + 3] == ("op", ")")
+            and tokens[k + 4] == ("op", "(")
+        ):
+            # require("rimraf")("src"): the module's default export called directly
+            module = tokens[k + 2][1]
+            if isinstance(module, Value) and module.text:
+                out.append(("name", _module_name(module.text)))
+                k += 4
                 continue
         out.append(tok)
         k += 1

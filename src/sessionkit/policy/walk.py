@@ -1797,6 +1797,8 @@ class _Walker:
         if assigned is not None:
             env_pairs = []
             for assignment, alts in assigned:
+                if assignment.name == "PROMPT_COMMAND":  # PROMPT_COMMAND='…' bash -i
+                    self._prompt_command(alts, state, ctx, assignment.span)
                 first = alts[0]
                 if first is not None and len(first) == 1:
                     env_pairs.append((assignment.name, first[0]))
@@ -2508,6 +2510,8 @@ class _Walker:
                 if append
                 else _element_assigned(state, name, self._subscript(index, state, ctx), alts)
             )
+            if name == "PROMPT_COMMAND":
+                self._prompt_command(alts, state, ctx, getattr(node, "span", (0, 0)))
             if built is not None:
                 # A[i]=v on a known array at a known subscript (or A[0]=v on an unset name):
                 # the array stays known and "${A[@]}" yields all its fields (§5.3)
@@ -2557,11 +2561,23 @@ class _Walker:
         if name == "IFS":
             state.ifs = _ifs_of(alts)
         if name == "PROMPT_COMMAND":
-            for alt in alts:
-                if alt is not None and alt:
-                    dctx = ctx.hop("trap", getattr(node, "span", (0, 0)), "PROMPT_COMMAND")
-                    dctx.deferred = True
-                    self._payload_text(alt[0], state.copy(), dctx, exact_at=-1)
+            self._prompt_command(alts, state, ctx, getattr(node, "span", (0, 0)))
+
+    def _prompt_command(
+        self,
+        alts: tuple[tuple[Value, ...] | None, ...],
+        state: _State,
+        ctx: _Ctx,
+        span: tuple[int, int],
+    ) -> None:
+        """A value of ``PROMPT_COMMAND`` is a deferred payload (§5.6, §6.4), however it is
+        set: a plain or declared assignment, an element (bash 5.1 runs every element), a
+        prefix assignment or a wrapper's (``env PROMPT_COMMAND=… bash -i``)."""
+        for alt in alts:
+            if alt is not None and alt:
+                dctx = ctx.hop("trap", span, "PROMPT_COMMAND")
+                dctx.deferred = True
+                self._payload_text(alt[0], state.copy(), dctx, exact_at=-1)
 
     # -- redirections ----------------------------------------------------------------------
 
@@ -3922,6 +3938,9 @@ def _wrapped(
                 sub.argv[0] = lit(head[: head.rfind("@")])  # rimraf@5: the package's binary
         if env:
             sub.env = call.env + tuple(env)
+            for env_name, env_value in env:
+                if env_name == "PROMPT_COMMAND":  # env PROMPT_COMMAND='…' bash -i
+                    w._prompt_command(((env_value,),), state, ctx, call.node_span)
         run_state = state
         if cwd is not None:
             sub.cwd = tuple(_join_cwd(c, cwd) for c in call.cwd)
@@ -4097,17 +4116,23 @@ def _shell_operands(argv: list[Value]) -> tuple[int, bool, bool, bool] | None:
             i += 1
             continue
         if t[:1] in "-+" and len(t) > 1:
-            letters = t[1:]
-            if "o" in letters or "O" in letters:
-                if i + 1 < len(argv) and argv[i + 1].text == "noexec":
-                    dry = True
-                i += 2
-            else:
-                i += 1
-            if t[0] == "-":
-                has_c = has_c or "c" in letters
-                dry = dry or "n" in letters
-                from_stdin = from_stdin or "s" in letters
+            # each letter in order, the last setting wins: -n and -o noexec turn noexec on,
+            # +n and +o noexec turn it off again (bash +o noexec -c … runs its payload); -O
+            # takes a shopt name, and noexec is none (bash refuses it), so it is not a dry run
+            on = t[0] == "-"
+            j = i + 1
+            for letter in t[1:]:
+                if letter == "o" or letter == "O":
+                    if letter == "o" and j < len(argv) and argv[j].text == "noexec":
+                        dry = on
+                    j += 1
+                elif letter == "n":
+                    dry = on
+                elif on and letter == "c":
+                    has_c = True
+                elif on and letter == "s":
+                    from_stdin = True
+            i = j
             continue
         break
     return i, has_c, dry, from_stdin
