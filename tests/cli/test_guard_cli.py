@@ -231,6 +231,19 @@ def test_explain_renders_a_rule_and_its_effective_action(repo: Path) -> None:
     assert as_json["id"] == "git-reset-hard" and as_json["default_action"] == "block"
 
 
+def test_explain_shows_the_session_config_lowering(make_repo: MakeRepo) -> None:
+    config = "# P\n\n## Session Config\n\n- **allow-destructive-ops:** true\n"
+    repo = make_repo(files={"CLAUDE.md": config})
+    reset = run("explain", "git-reset-hard", "--cwd", str(repo)).output
+    assert "effective action here: warn (allow-destructive-ops in CLAUDE.md:5" in reset
+    push = run("explain", "git-push-force", "--cwd", str(repo)).output  # B3: not lowered
+    assert "effective action here: block (the default)" in push
+    uncommitted = make_repo(files={"CLAUDE.md": config}, commit=False, name="uncommitted")
+    git(uncommitted, "commit", "-q", "--allow-empty", "-m", "empty")
+    reset = run("explain", "git-reset-hard", "--cwd", str(uncommitted)).output
+    assert "effective action here: block (the default)" in reset
+
+
 def test_explain_unknown_id_exits_2_with_hint(repo: Path) -> None:
     result = proc("explain", "git-reset-hrad", "--cwd", str(repo))
     assert result.returncode == 2
@@ -473,21 +486,31 @@ def test_json_outputs_validate_against_their_schemas(repo: Path, tmp_path: Path)
     assert not list(schemas.validator("guard-overrides").iter_errors(overrides))
 
 
-def test_file_auto_is_jsonl_when_a_line_is_a_json_object(repo: Path, tmp_path: Path) -> None:
-    # one damaged line must not turn a transcript into plain lines, where the JSON objects
-    # would be judged as (harmless, unknown) command words and the reset would pass
+def test_file_auto_reads_a_mixed_file_as_lines_and_json_records_as_records(
+    repo: Path, tmp_path: Path
+) -> None:
+    # not every line starts with "{" (§14.2): lines; but a JSON object with the command field
+    # is still that record, so one damaged line does not turn the transcript's objects into
+    # (harmless, unknown) command words and let the reset pass
     cases = tmp_path / "t.jsonl"
     cases.write_text(
         json.dumps({"cmd": "git status"})
-        + "\nnot json\n"
+        + "\nls\n"
         + json.dumps({"cmd": "git reset --hard"})
         + "\n"
     )
     result = proc("check", "--file", str(cases), "--cwd", str(repo))
     assert result.returncode == 1
-    assert f"{cases}:2: invalid JSON" in result.stderr
     assert "git-reset-hard" in result.stdout
-    assert result.stdout.rstrip().endswith("3 commands: 1 block, 0 warn, 1 allow, 1 unreadable")
+    assert result.stdout.rstrip().endswith("3 commands: 1 block, 0 warn, 2 allow, 0 unreadable")
+
+
+def test_file_auto_is_jsonl_when_every_line_starts_with_a_brace(repo: Path, tmp_path: Path) -> None:
+    cases = tmp_path / "t.jsonl"
+    cases.write_text(json.dumps({"cmd": "git status"}) + '\n{"cmd": \n')
+    result = proc("check", "--file", str(cases), "--cwd", str(repo))
+    assert f"{cases}:2: invalid JSON" in result.stderr
+    assert result.stdout.rstrip().endswith("2 commands: 0 block, 0 warn, 1 allow, 1 unreadable")
 
 
 def test_file_auto_keeps_plain_lines_with_brace_groups(repo: Path, tmp_path: Path) -> None:

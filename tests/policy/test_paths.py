@@ -150,6 +150,18 @@ def test_repository_inside_temp_protects_its_siblings(world: World) -> None:
     assert verdict(world, str(world.base / "other-clone" / "x")) == "rm-recursive-outside"
 
 
+def test_an_absolute_allow_delete_pattern_reaches_the_siblings_of_a_repository_in_temp(
+    world: World,
+) -> None:
+    # step 11 makes them outside, and step 12 allows an absolute allow-delete match outside
+    config = PathConfig(allow_delete=[str(world.base / "cache") + "/**"])
+    judge = world.judge(config=config)
+    assert judge.judge(lit(str(world.base / "cache" / "x"), True)).rule_id == "rm-allowed-path"
+    assert judge.judge(lit(str(world.base / "other" / "x"), True)).rule_id == (
+        "rm-recursive-outside"
+    )
+
+
 def test_relative_operands_follow_the_cwd(world: World) -> None:
     assert verdict(world, "tmp/scratch", cwd="/") == "rm-temp"
     assert verdict(world, "build", cwd="/tmp") == "rm-temp"

@@ -93,6 +93,7 @@ def test_uncommitted_loosening_waits_for_a_commit(make_repo: MakeRepo) -> None:
     assert "git-commit-amend" not in policy.rules
     (notice,) = [n for n in policy.notices if n.code == "policy-uncommitted-weakening"]
     assert "git-commit-amend" in notice.message
+    assert notice.source == f"{POLICY_REL}:3"  # the entry's line (§11.1)
 
 
 def test_tightening_applies_at_once(make_repo: MakeRepo) -> None:
@@ -153,6 +154,47 @@ def test_a_broken_working_file_falls_back_to_head(make_repo: MakeRepo) -> None:
     (notice,) = [n for n in policy.notices if n.code == "policy-invalid"]
     assert notice.source is not None and notice.source.startswith(f"{POLICY_REL}:")
     assert "committed version applies" in notice.message
+
+
+def test_a_byte_that_is_not_utf8_invalidates_only_the_working_file(make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    write_policy(repo, "version: 1\nrules:\n  git-tag-delete: block\n", commit=True)
+    compat = repo / ".orchestrator/policy/blocked-commands.json"
+    compat.write_text(
+        json.dumps(
+            {"version": 1, "rules": [{"id": "np", "pattern": "npm publish", "severity": "block"}]}
+        )
+    )
+    (repo / POLICY_REL).write_bytes(b"version: 1\nrules:\n  git-tag-delete: warn\n# caf\xe9\n")
+    policy = load_policy(repo)
+    assert policy.rules["git-tag-delete"][0] == "block"  # the committed version
+    assert [rule["id"] for rule in policy.compat_rules] == ["np"]  # compat rules stay
+    (notice,) = [n for n in policy.notices if n.code == "policy-invalid"]
+    assert notice.source == f"{POLICY_REL}:4"
+    assert "byte 0xE9 is not UTF-8" in notice.message
+    _policy, problems = validate_policy(repo)
+    assert any(
+        str(p) == f"{POLICY_REL}:4: byte 0xE9 is not UTF-8; save the file as UTF-8"
+        for p in problems
+    )
+
+
+def test_a_byte_that_is_not_utf8_invalidates_only_the_compat_file(make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    write_policy(repo, "version: 1\nrules:\n  git-tag-delete: block\n", commit=True)
+    (repo / ".orchestrator/policy/blocked-commands.json").write_bytes(b'{"version": 1,\n\xff')
+    policy = load_policy(repo)
+    assert policy.rules["git-tag-delete"][0] == "block"
+    (notice,) = [n for n in policy.notices if n.code == "compat-rule-ignored"]
+    assert notice.source == ".orchestrator/policy/blocked-commands.json:2"
+
+
+def test_an_unreadable_working_file_is_said(make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    (repo / POLICY_REL).mkdir(parents=True)  # a directory where the file should be
+    policy = load_policy(repo)
+    (notice,) = [n for n in policy.notices if n.code == "policy-invalid"]
+    assert "cannot be read" in notice.message
 
 
 def test_unknown_keys_and_rules_are_dropped_with_file_line_and_hint(make_repo: MakeRepo) -> None:

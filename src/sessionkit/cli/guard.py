@@ -298,26 +298,29 @@ def _dig(data: Any, path: str) -> Any:
     return data
 
 
-def _is_json_object(text: str) -> bool:
+def _detect_input(lines: list[str]) -> str:
+    """``jsonl`` when every non-blank line starts with ``{`` (§14.2), else ``mixed``: each
+    line is a command, except that a line holding a JSON object with the command field is
+    read as that record. An object is never a shell command: a transcript with a damaged line
+    still has every other record's command judged, not the text of its JSON."""
+    filled = [line.lstrip() for line in lines if line.strip()]
+    if filled and all(line.startswith("{") for line in filled):
+        return "jsonl"
+    return "mixed"
+
+
+def _record_line(text: str, field: str | None) -> bool:
+    """Whether a line of a mixed file is a JSON object with the command field."""
+    if not text.lstrip().startswith("{"):
+        return False
     try:
-        return isinstance(json.loads(text), dict)
+        data = json.loads(text)
     except ValueError:
         return False
-
-
-def _detect_input(lines: list[str]) -> str:
-    """``jsonl`` when every non-blank line starts with ``{`` (§14.2), and also when any line
-    is a JSON object: an object is never a shell command, so the file is a transcript with
-    damaged lines, which are then reported as unreadable instead of being judged as commands
-    (a damaged line would otherwise turn ``{"cmd": "git clean -fdx"}`` into an allowed word)."""
-    filled = [line.lstrip() for line in lines if line.strip()]
-    if not filled:
-        return "lines"
-    if all(line.startswith("{") for line in filled):
-        return "jsonl"
-    if any(line.startswith("{") and _is_json_object(line) for line in filled):
-        return "jsonl"
-    return "lines"
+    if not isinstance(data, dict):
+        return False
+    paths = (field,) if field else DEFAULT_FIELDS
+    return any(isinstance(_dig(data, p), str) for p in paths)
 
 
 def _read_items(handle: TextIO, name: str, input_kind: str, field: str | None) -> Iterator[_Item]:
@@ -329,7 +332,7 @@ def _read_items(handle: TextIO, name: str, input_kind: str, field: str | None) -
         if not text.strip():
             continue
         item = _Item(number)
-        if input_kind == "lines":
+        if input_kind == "lines" or (input_kind == "mixed" and not _record_line(text, field)):
             item.command = text
             yield item
             continue
@@ -552,7 +555,31 @@ def explain(rule_id: str, as_json: bool, cwd: str | None) -> None:
     if rule.floor:
         return
     changed = f" (set in {where})" if where else " (the default)"
+    lowered = _lowered_by_session_config(rule.id, effective, cwd)
+    if lowered is not None:
+        effective, changed = (
+            "warn",
+            f" (allow-destructive-ops in {lowered}; {effective} without it)",
+        )
     click.echo(f"  effective action here: {effective}{changed}")
+
+
+def _lowered_by_session_config(rule_id: str, action: str, cwd: str | None) -> str | None:
+    """Where a committed ``allow-destructive-ops: true`` lowers this rule's block to warn
+    here (§12.5), or None. Deletions are lowered only inside the repository; explain names
+    the rule, not a target, so it says what a deletion inside it gets."""
+    from sessionkit.policy.policyfile import _adopt, _load_session_config
+    from sessionkit.policy.rules import SESSION_CONFIG_DOWNGRADABLE
+
+    if action != "block" or rule_id not in SESSION_CONFIG_DOWNGRADABLE:
+        return None
+    enabled, downgrade, _pending = _adopt(_load_session_config(_cwd(cwd), []))
+    if not enabled or downgrade is None:
+        return None
+    file, line = downgrade.source, downgrade.line
+    if file is None:
+        return "the Session Config"
+    return f"{file}:{line}" if line else str(file)
 
 
 def rules_markdown() -> str:

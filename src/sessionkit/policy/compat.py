@@ -82,8 +82,8 @@ def read_compat(root: str) -> CompatResult:
     result = CompatResult()
     path = os.path.join(root, COMPAT_REL)
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except FileNotFoundError:
         return result
     except OSError as exc:
@@ -91,6 +91,17 @@ def read_compat(root: str) -> CompatResult:
         result.ignore(None, f"cannot read the file ({exc.strerror}); no prior-art rules apply")
         return result
     result.present = True
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # only this file is ignored: guard.yaml and its rules still apply (§12.7)
+        result.ignore(
+            None,
+            f"byte 0x{raw[exc.start]:02X} is not UTF-8; save the file as UTF-8;"
+            " no prior-art rules apply",
+            line=raw.count(b"\n", 0, exc.start) + 1,
+        )
+        return result
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:

@@ -785,6 +785,9 @@ class PathJudge:
             if base_temp is not None and base != base_temp:
                 parent_l = os.path.dirname(base).lower()
                 if _below(path_l, parent_l):
+                    # outside, so step 12 still applies: an absolute allow-delete pattern
+                    if self.config.allowed_absolute(path, self.home):
+                        return "rm-allowed-path", None
                     return "rm-recursive-outside", None
             return "rm-temp", temp
         # step 12: absolute allow-delete

@@ -232,7 +232,8 @@ class Policy:
 
         path = os.fspath(path)
         try:
-            with open(path, encoding="utf-8") as handle:
+            # undecodable bytes are kept: parse_policy_text reports the first with its line
+            with open(path, encoding="utf-8", errors="surrogateescape") as handle:
                 text = handle.read()
         except OSError as exc:
             raise PolicyError(path, None, f"cannot read the policy file: {exc.strerror}") from exc

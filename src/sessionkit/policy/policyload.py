@@ -764,9 +764,29 @@ def _same_key(key_node: Any, key: Any) -> bool:
     return isinstance(key_node, yaml.ScalarNode) and key_node.value == key
 
 
+def _first_undecodable(text: str) -> tuple[int, int] | None:
+    """(line, byte) of the first byte ``surrogateescape`` kept undecoded, or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        char = text[error.start]
+        byte = ord(char) - 0xDC00 if "\udc80" <= char <= "\udcff" else ord(char)
+        return text.count("\n", 0, error.start) + 1, byte
+    return None
+
+
 def parse_policy_text(text: str, file: str, *, now: datetime | None = None) -> PolicyDoc:
     """Parse and validate one ``guard.yaml``; invalid entries are dropped with a problem."""
     doc = PolicyDoc(file)
+    bad = _first_undecodable(text)
+    if bad is not None:
+        # read with surrogateescape: a byte that is not UTF-8 makes the file invalid as a
+        # whole (YAML is UTF-8), with the line it is on, never an error further down
+        line, byte = bad
+        doc.fatal = Problem(
+            file, line, "encoding", f"byte 0x{byte:02X} is not UTF-8; save the file as UTF-8"
+        )
+        return doc
     data = _yaml_load(text, doc)
     if doc.fatal is not None:
         return doc
@@ -1112,6 +1132,14 @@ def _policy_from_docs(
     as it stands; otherwise each setting takes the stricter of the two sides.
     """
     pending: list[str] = []
+    # the working file's line of each pending loosening, for the notice's source (§11.1)
+    pending_lines: list[int] = []
+
+    def working_line(*path: str) -> None:
+        line = working.line(*path) if working is not None else None
+        if line:
+            pending_lines.append(line)
+
     w = working.data if working is not None else {}
     sides: list[PolicyDoc] = [d for d in (working, head) if d is not None]
     strict = versioned and not explicit
@@ -1155,6 +1183,8 @@ def _policy_from_docs(
         effective = w_action if LEVEL[w_action] >= LEVEL[h_action] else h_action
         if LEVEL[w_action] < LEVEL[effective]:
             pending.append(f"rules.{rule_id}: {w_action} (committed: {h_action})")
+            if ws and ws[1]:
+                pending_lines.append(ws[1])
         if effective == default and not (ws and w_action == effective) and not hs:
             continue
         if ws and w_action == effective:
@@ -1174,6 +1204,7 @@ def _policy_from_docs(
             if _entry_key(entry) not in hl_keys:
                 label = entry if isinstance(entry, str) else entry.get("id") or entry.get("rule")
                 pending.append(f"{key}: {label}")
+                working_line(*key.split("."))
         return kept
 
     artefact_dirs = loosening_list("paths.artefact-dirs", lambda d: _paths(d, "artefact-dirs"))
@@ -1210,6 +1241,7 @@ def _policy_from_docs(
         if wv != strict_value:  # only a loosening waits for a commit; a tightening applies now
             name = key if key != "compat" else "compat.blocked-commands"
             pending.append(f"{name}: {'true' if wv else 'false'}")
+            working_line(*name.split("."))
         return strict_value
 
     relax = flag("relax-in-linked-worktrees", False, False)
@@ -1225,6 +1257,7 @@ def _policy_from_docs(
         committed = duration(head)
         if max_duration > committed:
             pending.append(f"max-override-duration: {format_duration(max_duration)}")
+            working_line("max-override-duration")
         max_duration = min(max_duration, committed)
 
     compat_rules: list[dict[str, Any]] = []
@@ -1240,7 +1273,7 @@ def _policy_from_docs(
             Notice(
                 "policy-uncommitted-weakening",
                 "loosening in " + POLICY_REL + " waits for a commit: " + "; ".join(pending),
-                POLICY_REL,
+                f"{POLICY_REL}:{min(pending_lines)}" if pending_lines else POLICY_REL,
             )
         )
     return Policy(
@@ -1348,7 +1381,17 @@ def _build(
     working_path = os.path.join(root, POLICY_REL)
     working: PolicyDoc | None = None
     text = _read_text(working_path, limit=1 << 22)
-    if text is not None:
+    if text is None and os.path.lexists(working_path):
+        # there but unreadable (a directory, no permission, a dangling link): said so, and
+        # judged as a working file that is invalid as a whole (§10.4)
+        working = PolicyDoc(POLICY_REL)
+        working.fatal = Problem(
+            POLICY_REL,
+            None,
+            "unreadable",
+            "the file cannot be read; make it a readable regular file",
+        )
+    elif text is not None:
         sources.append(PolicySource(POLICY_REL, "working"))
         working = parse_policy_text(text, POLICY_REL, now=now)
         problems.extend(working.problems)
