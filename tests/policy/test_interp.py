@@ -173,6 +173,9 @@ def test_scan_returns_typed_actions() -> None:
         "ruby -e 'system(' -e '\"rm -rf src\")'",
         "python3 -c 'import os; os . system(\"rm -rf src\")'",
         "python3 -c 'import os; os.\\\nsystem(\"rm -rf src\")'",
+        # redundant parentheses; a script given as a process substitution with known output
+        "python3 -c 'import os; os.system((\"rm -rf src\"))'",
+        "python3 <(echo 'import shutil; shutil.rmtree(\"src\")')",
         # recursive deletes: a quoted option key, a module's default export called directly
         'node -e \'fs.rmSync("src", {"recursive": true})\'',
         'node -e \'require("rimraf")("src")\'',

@@ -1023,3 +1023,20 @@ def test_noexec_turned_off_runs_the_payload(command: str) -> None:
 )
 def test_prompt_command_is_a_deferred_payload_however_it_is_set(command: str) -> None:
     assert any(c.rendered() == ["rm", "-rf", "src"] and c.deferred for c in records(command))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "su --command='rm -rf src'",  # the last word: no word after it to look at
+        "su -lc 'rm -rf src'",
+        "su -c'rm -rf src'",
+        "su -s /bin/bash -c 'rm -rf src' bob",
+        "su --session-command='rm -rf src'",
+        "at now -f <(echo 'rm -rf src')",  # a process substitution's known output is the file
+        "batch -f <(echo 'rm -rf src')",
+        ': "${PROMPT_COMMAND:=rm -rf src}"',
+    ],
+)
+def test_su_forms_scheduled_files_and_assigned_hooks_run(command: str) -> None:
+    runs(command, ["rm", "-rf", "src"])

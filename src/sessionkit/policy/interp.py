@@ -1357,7 +1357,7 @@ def _split_args(tokens: list[Token], start: int) -> tuple[list[list[Token]], int
                 depth += 1
             elif c in (")", "]", "}"):
                 if depth == 0:
-                    return [a for a in args if a], j
+                    return [_unparenthesised(a) for a in args if a], j
                 depth -= 1
             elif c == "," and depth == 0:
                 args.append([])
@@ -1366,6 +1366,27 @@ def _split_args(tokens: list[Token], start: int) -> tuple[list[list[Token]], int
         args[-1].append(tok)
         j += 1
     return [a for a in args if a], j
+
+
+def _unparenthesised(arg: list[Token]) -> list[Token]:
+    """An argument without redundant parentheses around it: ``os.system(("rm -rf src"))``
+    (a parenthesised tuple, ``(a, b)``, keeps them)."""
+    while len(arg) > 2 and arg[0] == ("op", "(") and arg[-1] == ("op", ")"):
+        depth = 0
+        for k in range(1, len(arg) - 1):
+            tok = arg[k]
+            if tok[0] != "op":
+                continue
+            if tok[1] in ("(", "[", "{"):
+                depth += 1
+            elif tok[1] in (")", "]", "}"):
+                depth -= 1
+                if depth < 0:
+                    return arg  # (a) + (b): the first "(" closes early
+            elif tok[1] == "," and depth == 0:
+                return arg
+        arg = arg[1:-1]
+    return arg
 
 
 def _string_value(arg: list[Token]) -> Value | None:

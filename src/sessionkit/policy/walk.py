@@ -2315,6 +2315,8 @@ class _Walker:
                     if (prev is None or alt is None)
                     else new
                 )
+                if p.name == "PROMPT_COMMAND":  # : "${PROMPT_COMMAND:=CMD}" sets the hook
+                    self._prompt_command(new, state, ctx, getattr(p, "span", (0, 0)))
             if alt is None:
                 return [Value((Unknown(origin, op in ("-", "=")),)), *defaults]
             if is_empty and (op[0] == ":" or not alt):
@@ -2706,6 +2708,10 @@ class _Walker:
         return tuple(keys)
 
     def _file_content(self, target: Value, state: _State) -> Value | None:
+        pieces = target.pieces
+        if len(pieces) == 1 and self.procsubs and id(pieces[0]) in self.procsubs:
+            # <(echo '…') read as a file: its output, when known (§5.2)
+            return self.procsubs[id(pieces[0])]
         files = self.files
         if not files:
             return None
@@ -3061,8 +3067,12 @@ class _Walker:
     def _script_content(self, call: _Call, state: _State) -> Value | None:
         for v in call.argv[1:]:
             t = v.text
-            if t is None and type(v.pieces[0]) is Sym:
-                return self._file_content(v, state)  # python "$F", F=$(mktemp)
+            if t is None and (
+                type(v.pieces[0]) is Sym
+                or (len(v.pieces) == 1 and id(v.pieces[0]) in self.procsubs)
+            ):
+                # python "$F", F=$(mktemp); python <(echo '…'), a known output
+                return self._file_content(v, state)
             if t is None or t.startswith("-"):
                 continue
             return self._file_content(v, state)
@@ -4920,28 +4930,53 @@ def _h_sed(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
 def _h_su(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     argv = call.argv
-    has_command = any(
-        (v.text or "") in ("-c", "--command", "--session-command")
-        or (v.text or "").startswith("--command=")
-        for v in argv[1:]
-    )
-    if not has_command and call.stdin.kind != "inherited" and not _runuser_has_argv(argv, name):
+    commands = _su_commands(argv)
+    if not commands and call.stdin.kind != "inherited" and not _runuser_has_argv(argv, name):
         # no command: the login shell reads its program from stdin (echo CMD | su)
         _stdin_program(w, call, name, state.copy(), ctx)
-    for k, v in enumerate(argv[:-1]):
-        t = v.text or ""
-        if t in ("-c", "--command", "--session-command"):
-            sctx = ctx.hop("shell-c", call.node_span, f"{name} -c")
-            w._payload_text(argv[k + 1], state.copy(), sctx, exact_at=call.spans[k + 1][0])
-        elif t.startswith("--command="):
-            sctx = ctx.hop("shell-c", call.node_span, f"{name} -c")
-            w._payload_text(lit(t.split("=", 1)[1]), state.copy(), sctx, exact_at=-1)
+    for command, k in commands:
+        sctx = ctx.hop("shell-c", call.node_span, f"{name} -c")
+        w._payload_text(command, state.copy(), sctx, exact_at=call.spans[k][0] if k > 0 else -1)
     if name == "runuser":
         _runuser_argv(w, call, state, ctx)
     return _EMPTY
 
 
 _RUNUSER_VALUE = frozenset(("-g", "--group", "-G", "--supp-group", "-s", "--shell", "-w"))
+_SU_VALUE_LETTERS = frozenset("gGsw")
+
+
+def _su_commands(argv: Sequence[Value]) -> list[tuple[Value, int]]:
+    """The commands of ``su``/``runuser`` (``-c CMD``, ``-lc CMD``, ``-cCMD``,
+    ``--command CMD``, ``--command=CMD``, ``--session-command…``), each with its argv index
+    (-1 when it is part of a word)."""
+    out: list[tuple[Value, int]] = []
+    k = 1
+    while k < len(argv):
+        t = argv[k].text or ""
+        if t in ("--command", "--session-command"):
+            if k + 1 < len(argv):
+                out.append((argv[k + 1], k + 1))
+            k += 2
+            continue
+        if t.startswith(("--command=", "--session-command=")):
+            out.append((lit(t.split("=", 1)[1]), -1))
+        elif t[:1] == "-" and t[1:2] not in ("", "-"):
+            for j in range(1, len(t)):
+                letter = t[j]
+                if letter == "c":
+                    if j + 1 < len(t):
+                        out.append((lit(t[j + 1 :]), -1))  # -c'rm -rf src'
+                    elif k + 1 < len(argv):
+                        out.append((argv[k + 1], k + 1))
+                        k += 1
+                    break
+                if letter in _SU_VALUE_LETTERS:
+                    if j + 1 == len(t):
+                        k += 1  # the value is the next word
+                    break
+        k += 1
+    return out
 
 
 def _runuser_has_argv(argv: Sequence[Value], name: str) -> bool:
