@@ -1059,20 +1059,7 @@ def _quote_like(code: str, i: int, op: str, language: str) -> tuple[Token, int]:
     n = len(code)
     opener = code[i]
     closer = _PAIRS.get(opener, opener)
-    j = i + 1
-    depth = 1
-    while j < n:
-        c = code[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == opener and closer != opener:
-            depth += 1
-        elif c == closer:
-            depth -= 1
-            if depth == 0:
-                break
-        j += 1
+    j = min(_delimited_end(code, i), n)
     body = code[i + 1 : j]
     end = min(j + 1, n)
     delimiters = opener + closer
