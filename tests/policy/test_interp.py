@@ -199,3 +199,40 @@ def test_scanner_reads_past_look_alike_comments_and_strings(command: str) -> Non
 )
 def test_patterns_and_heredoc_bodies_are_data(command: str) -> None:
     assert ran(command) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # a method of an object or class, not the builtin (PHP and Perl "->", PHP "?->")
+        "php -r '$pdo->exec(\"rm -rf src\");'",
+        "php -r 'echo $this?->system(\"rm -rf src\");'",
+        "perl -e '$obj->system(\"rm -rf src\")'",
+        "perl -e 'Foo->exec(\"rm -rf src\")'",
+        # Ruby symbols are values
+        "ruby -e 'puts :system, \"rm -rf src\"'",
+        "ruby -e 'p [:system, :exec, \"rm -rf src\"]'",
+        "ruby -e 'h = {:system => \"rm -rf src\"}'",
+    ],
+)
+def test_methods_and_symbols_named_like_builtins_run_nothing(command: str) -> None:
+    assert ran(command) == []
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "php -r 'SYSTEM(\"rm -rf src\");'",  # PHP function names ignore case
+        "php -r '\\system(\"rm -rf src\");'",
+        "perl -e 'CORE::system(\"rm -rf src\")'",
+        "perl -e 'CORE::GLOBAL::exec(\"rm -rf src\")'",
+        "ruby -e 'Kernel.send(:system, \"rm -rf src\")'",
+        "ruby -e 'send :system, \"rm -rf src\"'",
+        "ruby -e 'method(:system).call(\"rm -rf src\")'",
+        "ruby -e 'method(:system).(\"rm -rf src\")'",
+        "ruby -e 'x = {:a => 1}; system(\"rm -rf src\")'",
+        "ruby -e 'true ? 1 :system(\"rm -rf src\")'",  # a ternary, not a symbol
+    ],
+)
+def test_builtins_reached_by_other_names_run(command: str) -> None:
+    assert RM in ran(command)

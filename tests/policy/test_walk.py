@@ -1040,3 +1040,43 @@ def test_prompt_command_is_a_deferred_payload_however_it_is_set(command: str) ->
 )
 def test_su_forms_scheduled_files_and_assigned_hooks_run(command: str) -> None:
     runs(command, ["rm", "-rf", "src"])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # script(1): the command attached to -c, in a cluster, or long with "=" as the last word
+        "script -c'rm -rf src'",
+        "script -qc'rm -rf src' /dev/null",
+        "script -ec 'rm -rf src'",
+        "script -c'rm -rf src' log.txt",
+        "script --command='rm -rf src'",
+        "script log.txt -c 'rm -rf src'",  # getopt_long permutes: options after the file
+        # docker run: short options with attached values (pflag)
+        "docker run -v$PWD:/w alpine rm -rf /w/src",
+        "docker run -w/w -v $PWD:/w alpine rm -rf src",
+        "docker run -itv$PWD:/w alpine rm -rf /w/src",
+        # ssh: -o attached, in a cluster, or with a blank between keyword and value
+        "ssh -oProxyCommand='rm -rf src' host",
+        "ssh -vo ProxyCommand='rm -rf src' host",
+        "ssh -o 'ProxyCommand rm -rf src' host",
+        "ssh -o ' proxycommand = rm -rf src' host",
+    ],
+)
+def test_attached_option_values_of_wrappers_run(command: str) -> None:
+    assert any(c.rendered()[:2] == ["rm", "-rf"] for c in records(command)), argvs(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "script -c 'echo rm -rf src'",
+        "script -T timing.log -q out.log",
+        "ssh -oProxyCommand='nc %h %p' host",
+        "ssh -o ProxyCommand=none host",
+        "ssh -o 'ProxyCommandX=rm -rf src' host",
+        "docker run -v$PWD:/w alpine ls /w",
+    ],
+)
+def test_attached_option_values_that_delete_nothing(command: str) -> None:
+    assert not any(c.rendered()[:2] == ["rm", "-rf"] for c in records(command)), argvs(command)

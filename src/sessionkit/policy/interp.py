@@ -614,6 +614,10 @@ def _interpolation_code(tokens: list[Token], language: str) -> list[str]:
 
 
 _DOT = ("op", ".")
+_SYMBOL_BEFORE = frozenset(" \t\n([{,=|;")
+_SYMBOL_AFTER = frozenset(",)]};\n")
+_ARROW = [("op", "-"), ("op", ">")]
+_CLOSE_DOT = [("op", ")"), ("op", ".")]
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$0123456789. \t"
 
 
@@ -658,6 +662,24 @@ def _lex(code: str, language: str, depth: int = 0) -> list[Token]:
                 out.append(("str", Value((Lit(code[i + 1], True),))))
                 i += 2
                 continue
+            elif (
+                c == ":"
+                and language == "ruby"
+                and i + 1 < n
+                and code[i + 1] in _IDENT_START
+                and (i == 0 or code[i - 1] in _SYMBOL_BEFORE)
+                and not _sends(out)
+            ):
+                # :system is a Ruby symbol, a value (p [:system, :exec]), where nothing but a
+                # separator follows it; elsewhere (a ternary's ":" before a call) the name is read
+                j = name_tail(code, i + 2).end()  # type: ignore[union-attr]
+                k = j
+                while k < n and code[k] in " \t":
+                    k += 1
+                if k >= n or code[k] in _SYMBOL_AFTER or code.startswith("=>", k):
+                    out.append(("sym", code[i + 1 : j]))
+                    i = j
+                    continue
             out.append(("op", c))
             i += 1
             continue
@@ -789,6 +811,18 @@ _REGEX_KEYWORDS = frozenset(
         "cmp", "join", "push", "unshift", "print", "printf", "sub", "gsub", "match", "scan",
     )
 )  # fmt: skip
+
+
+_SENDERS = frozenset(("send", "public_send", "__send__", "method", "instance_method"))
+
+
+def _sends(out: list[Token]) -> bool:
+    """Whether the tokens so far end in ``send(`` or ``send`` (Ruby): its symbol argument
+    names the method it calls (``Kernel.send(:system, CMD)`` runs ``system``)."""
+    k = len(out) - 1
+    if k >= 0 and out[k] == ("op", "("):
+        k -= 1
+    return k >= 0 and out[k][0] == "name" and str(out[k][1]).rsplit(".", 1)[-1] in _SENDERS
 
 
 def _regex_may_start(out: list[Token]) -> bool:
@@ -1144,6 +1178,11 @@ _PERL_CALLS = {
     "File.Path.rmtree": "rmtree",
     "File.Path.remove_tree": "rmtree",
     "open": "perlopen",
+    # CORE::system is the builtin itself, even where a module has overridden "system"
+    "CORE.system": "perlsys",
+    "CORE.exec": "perlsys",
+    "CORE.GLOBAL.system": "perlsys",
+    "CORE.GLOBAL.exec": "perlsys",
 }
 _RUBY_CALLS = {
     "system": "perlsys",
@@ -1608,7 +1647,11 @@ def _scan(language: str, code: Value, depth: int) -> list[tuple[str, object]]:
         if language == "js" and name == "$" and k + 1 < n and tokens[k + 1][0] == "str":
             actions.append(("shell", tokens[k + 1][1]))
             continue
-        category = table.get(resolved)
+        if language in ("perl", "php") and tokens[k - 2 : k] == _ARROW:
+            # $obj->system(…), Foo->exec(…), $this?->passthru(…): a method of an object or
+            # class, not the builtin
+            continue
+        category = table.get(resolved if language != "php" else resolved.lower())
         if category is None and language == "js":
             # require('child_process').execSync(...)
             if name.startswith(".") or name == "require":
@@ -1637,6 +1680,15 @@ def _scan(language: str, code: Value, depth: int) -> list[tuple[str, object]]:
             # os.spawn*(mode, file, …) takes the mode first; then it reads like os.exec*
             category = "pyspawn" if resolved[3:].startswith("spawn") else "pyexec"
         if category is None:
+            continue
+        if language == "ruby" and tokens[k + 1 : k + 3] == _CLOSE_DOT:
+            # method(:system).call(CMD), method(:system).(CMD), method(:system)[CMD]
+            after = k + 3
+            if after < n and tokens[after] == ("name", "call"):
+                after += 1
+            if after < n and tokens[after] in (("op", "("), ("op", "[")):
+                args, _ = _split_args(tokens, after)
+                actions.extend(_judge_call(category, args, language))
             continue
         if k + 1 < n and tokens[k + 1] == ("op", "("):
             args, _ = _split_args(tokens, k + 1)

@@ -3734,6 +3734,21 @@ def _split_at_eq(v: Value) -> tuple[str, Value] | None:
     return name, Value(merge_pieces([Lit(first, head.quoted), *v.pieces[1:]]))
 
 
+def _lead(v: Value) -> str | None:
+    """The leading literal text of a word (``-c`` of ``-c"$CMD"``); None when it starts with
+    an unknown or symbolic piece."""
+    head = v.pieces[0] if v.pieces else None
+    return head.text if type(head) is Lit else None
+
+
+def _drop_lead(v: Value, count: int) -> Value:
+    """``v`` without the first ``count`` characters of its leading literal (the attached value
+    of a short option: ``$PWD:/w`` of ``-v$PWD:/w``), its other pieces kept."""
+    head = v.pieces[0]
+    assert type(head) is Lit and len(head.text) >= count
+    return Value(merge_pieces([Lit(head.text[count:], head.quoted), *v.pieces[1:]]))
+
+
 def _after_bang(value: Value) -> Value | None:
     """The shell command of a ``!command`` git alias or config value, its unknown and symbolic
     pieces kept; None when ``value`` does not start with a literal ``!``."""
@@ -5024,27 +5039,75 @@ def _runuser_argv(w: _Walker, call: _Call, state: _State, ctx: _Ctx) -> None:
         w._exec(sub, state.copy(), sctx)
 
 
+# util-linux script(1): options that take a value (c is the command) and those that do not
+_SCRIPT_VALUE_OPTS = frozenset("cTBIOEmo")
+_SCRIPT_LONG_VALUE_OPTS = frozenset(
+    (
+        "--command",
+        "--echo",
+        "--log-in",
+        "--log-io",
+        "--log-out",
+        "--log-timing",
+        "--logging-format",
+        "--output-limit",
+        "--timing",
+    )
+)
+
+
 @_handler("script")
 def _h_script(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     argv = call.argv
-    found = False
-    for k, v in enumerate(argv[1:-1], 1):
-        t = v.text or ""
-        if t == "--command" or (t.startswith("-") and not t.startswith("--") and t.endswith("c")):
-            sctx = ctx.hop("shell-c", call.node_span, "script -c")
-            w._payload_text(argv[k + 1], state.copy(), sctx, exact_at=call.spans[k + 1][0])
-            found = True
-        elif t.startswith("--command="):
-            sctx = ctx.hop("shell-c", call.node_span, "script -c")
-            w._payload_text(lit(t.split("=", 1)[1]), state.copy(), sctx, exact_at=-1)
-            found = True
-    if not found:
+    n = len(argv)
+    operands: list[int] = []
+    commands: list[tuple[Value, int]] = []  # the command and where its word starts
+    i = 1
+    while i < n:
+        v = argv[i]
+        head = _lead(v)
+        if head == "--":
+            operands.extend(range(i + 1, n))
+            break
+        if head is None or not head.startswith("-") or v.text == "-":
+            operands.append(i)  # getopt_long permutes: options may follow the file
+        elif head.startswith("--"):
+            split = _split_at_eq(v)
+            opt = split[0] if split is not None else head
+            if split is not None and opt == "--command":
+                commands.append((split[1], call.spans[i][0]))
+            elif split is None and opt in _SCRIPT_LONG_VALUE_OPTS and i + 1 < n:
+                if opt == "--command":
+                    commands.append((argv[i + 1], call.spans[i + 1][0]))
+                i += 1
+        else:
+            # a cluster: -qc CMD, -qc'CMD', -ec"$CMD"; a value option takes the rest of the
+            # word, or the next word when nothing follows it
+            for k in range(1, len(head)):
+                letter = head[k]
+                if letter == "t":
+                    break  # -t[FILE]: an optional value, attached only
+                if letter not in _SCRIPT_VALUE_OPTS:
+                    continue
+                rest = _drop_lead(v, k + 1)
+                value, at = rest, call.spans[i][0]
+                if not rest.pieces or rest.text == "":
+                    if i + 1 >= n:
+                        break
+                    i += 1
+                    value, at = argv[i], call.spans[i][0]
+                if letter == "c":
+                    commands.append((value, at))
+                break
+        i += 1
+    for command, at in commands:
+        sctx = ctx.hop("shell-c", call.node_span, "script -c")
+        w._payload_text(command, state.copy(), sctx, exact_at=at)
+    if not commands and len(operands) >= 2:
         # BSD form: script [-q] FILE CMD...
-        operands = [k for k, v in enumerate(argv) if k and not (v.text or "").startswith("-")]
-        if len(operands) >= 2:
-            sctx = ctx.hop("shell-c", call.node_span, "script")
-            _run_argv(w, call, list(argv[operands[1] :]), state, sctx)
+        sctx = ctx.hop("shell-c", call.node_span, "script")
+        _run_argv(w, call, list(argv[operands[1] :]), state, sctx)
     return _EMPTY
 
 
@@ -5056,22 +5119,28 @@ def _h_ssh(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
     i = 1
     host: str | None = None
     while i < len(argv):
-        t = argv[i].text
+        word = argv[i]
+        t = _lead(word)
         if t is None:
             return _EMPTY
         if t.startswith("-") and len(t) > 1:
-            if t[-1] in value_opts and len(t) == 2:
-                if t == "-o" and i + 1 < len(argv):
-                    opt = argv[i + 1].text or ""
-                    key, _, val = opt.partition("=")
-                    if key.lower() in ("proxycommand", "localcommand") and val:
-                        sctx = ctx.hop("shell-c", call.node_span, "ssh -o " + key)
-                        w._payload_text(lit(val), state.copy(), sctx, exact_at=-1)
-                i += 2
-            else:
-                i += 1
+            # a cluster of flags, the last of which may take the rest of the word as its
+            # value: -v, -vo KEY=VAL, -oKEY=VAL, -p22
+            for k in range(1, len(t)):
+                if t[k] not in value_opts:
+                    continue
+                value: Value | None = _drop_lead(word, k + 1)
+                if value is not None and value.text == "":
+                    i += 1
+                    value = argv[i] if i < len(argv) else None
+                if t[k] == "o" and value is not None:
+                    _ssh_command_option(w, call, value, state, ctx)
+                break
+            i += 1
             continue
-        host = t
+        if word.text is None:
+            return _EMPTY
+        host = word.text
         i += 1
         break
     if host is None:
@@ -5107,6 +5176,30 @@ def _h_ssh(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
     return _EMPTY
 
 
+def _ssh_command_option(w: _Walker, call: _Call, option: Value, state: _State, ctx: _Ctx) -> None:
+    """Walk the command of ``-o ProxyCommand=CMD`` or ``-o LocalCommand CMD`` (ssh_config
+    separates a keyword from its value by "=" or blanks)."""
+    head = _lead(option)
+    if head is None:
+        return
+    stripped = head.lstrip(" \t")
+    key = stripped.split("=", 1)[0].split(None, 1)[0] if stripped.strip() else ""
+    if key.lower() not in ("proxycommand", "localcommand"):
+        return
+    rest = stripped[len(key) :]
+    sep = len(rest) - len(rest.lstrip(" \t"))
+    if rest[sep : sep + 1] == "=":
+        sep += 1
+        sep += len(rest[sep:]) - len(rest[sep:].lstrip(" \t"))
+    elif sep == 0:
+        return  # ProxyCommandX, or a keyword with no value
+    command = _drop_lead(option, len(head) - len(stripped) + len(key) + sep)
+    if command.text == "" or command.text == "none":
+        return
+    sctx = ctx.hop("shell-c", call.node_span, "ssh -o " + key)
+    w._payload_text(command, state.copy(), sctx, exact_at=-1)
+
+
 @_handler("docker", "podman", "nerdctl")
 def _h_container(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
@@ -5140,17 +5233,36 @@ def _h_container(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -
     entrypoint: Value | None = None
     interactive = False
     while i < len(argv):
-        t = argv[i].text
-        if t is None:
+        word = argv[i]
+        t = _lead(word)
+        if t is None or not t.startswith("-"):
             break
-        if not t.startswith("-"):
-            break
-        opt, eq, val_text = t.partition("=")
-        val: Value | None = lit(val_text) if eq else None
-        bundle = not opt.startswith("--") and len(opt) > 2 and all(c in "dit" for c in opt[1:])
-        if opt == "--interactive" or ((bundle or opt == "-i") and "i" in opt[1:]):
+        val: Value | None = None
+        eq = False
+        if t.startswith("--"):
+            split = _split_at_eq(word)
+            opt = t if split is None else split[0]
+            if split is not None:
+                val, eq = split[1], True
+            elif word.text is None:
+                break
+        else:
+            # a cluster of flags, the last of which may take the rest of the word as its
+            # value (pflag): -it, -v$PWD:/w, -w/w, -itv$PWD:/w
+            k = 1
+            while k < len(t) and t[k] in "ditP":
+                k += 1
+            if "i" in t[1:k]:
+                interactive = True
+            if k == len(t) and len(word.pieces) == 1:
+                i += 1
+                continue
+            opt = "-" + t[k] if k < len(t) else t
+            if k + 1 < len(t) or len(word.pieces) > 1:
+                val, eq = _drop_lead(word, min(k + 1, len(t))), True
+        if opt == "--interactive":
             interactive = True
-        if not eq and opt not in flags_no_value and not bundle and i + 1 < len(argv):
+        if not eq and opt not in flags_no_value and i + 1 < len(argv):
             val = argv[i + 1]
             i += 1
         if opt in ("-v", "--volume") and val is not None:
