@@ -1080,3 +1080,47 @@ def test_attached_option_values_of_wrappers_run(command: str) -> None:
 )
 def test_attached_option_values_that_delete_nothing(command: str) -> None:
     assert not any(c.rendered()[:2] == ["rm", "-rf"] for c in records(command)), argvs(command)
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        # operators on every element of an array or of the positional parameters (§5.2)
+        ('a=(x rm -rf src); "${a[@]:1}"', ["rm", "-rf", "src"]),
+        ('a=(xrm x-rf xsrc); "${a[@]#x}"', ["rm", "-rf", "src"]),
+        ('a=(rmX -rfX srcX); "${a[@]%X}"', ["rm", "-rf", "src"]),
+        ('a=(x -rf src); "${a[@]/x/rm}"', ["rm", "-rf", "src"]),
+        ('a=(RM -RF SRC); "${a[@],,}"', ["rm", "-rf", "src"]),
+        ('set -- x rm -rf src; "${@:2}"', ["rm", "-rf", "src"]),
+        ("set -- x rm -rf src; ${@:2:3}", ["rm", "-rf", "src"]),
+        ('a=(rm -rf src build); "${a[@]:0:3}"', ["rm", "-rf", "src"]),
+        ('a=(build rm -rf src); "${a[@]: -3}"', ["rm", "-rf", "src"]),
+        # array literals with subscripts that fill 0…n-1, in subscript order
+        ('a=([0]=rm [1]=-rf [2]=src); "${a[@]}"', ["rm", "-rf", "src"]),
+        ('a=([2]=src [1]=-rf [0]=rm); "${a[@]}"', ["rm", "-rf", "src"]),
+        ('a=([0]=rm -rf [2]=src); "${a[@]}"', ["rm", "-rf", "src"]),
+        # a brace sequence with equal ends
+        ("{r..r}m -rf src", ["rm", "-rf", "src"]),
+        ("r{m..m} -rf src", ["rm", "-rf", "src"]),
+        # assignments are expanded and made left to right
+        ("X=echo; X=rm Y=$X; $Y -rf src", ["rm", "-rf", "src"]),
+        ("X=a; X=rm Y=$X bash -c '$Y -rf src'", ["rm", "-rf", "src"]),
+        # declare -l / -u change the case of what is assigned, now and later
+        ("declare -l X=RM; $X -rf src", ["rm", "-rf", "src"]),
+        ("typeset -u X; X=-rf; rm ${X,,} src", ["rm", "-rf", "src"]),
+    ],
+)
+def test_array_operators_subscripts_sequences_and_attributes(command: str, argv: list[str]) -> None:
+    runs(command, argv)
+
+
+def test_prefix_assignments_before_a_command_do_not_stay() -> None:
+    # X=rm Y=$X CMD: CMD sees Y=rm, the shell keeps its own X and has no Y
+    assert argvs("X=a; X=rm Y=$X true; echo $X") == [["true"], ["echo", "a"]]
+
+
+def test_name_references_read_unknown_and_assign_their_target() -> None:
+    # the reference is not guessed: its value is unknown
+    runs("declare -n ref=X; X=rm; $ref -rf src", ["«$ref»", "-rf", "src"])
+    runs("f() { local -n r=$1; $r -rf src; }; C=rm; f C", ["«$r»", "-rf", "src"])
+    runs("declare -n ref=X; ref=rm; $X -rf src", ["rm", "-rf", "src"])

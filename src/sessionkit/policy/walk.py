@@ -1084,6 +1084,7 @@ class _Walker:
         "alias_defs",
         "aliases",
         "and_ctx",
+        "attrs",
         "command",
         "cwd",
         "defined",
@@ -1139,6 +1140,9 @@ class _Walker:
     # of git config there holds for the rest of the chain (each item runs only after the
     # ones before it succeeded), and not after it
     and_ctx: _Ctx | None
+    # declare -l/-u (the case every later assignment gets) and declare -n (a name reference:
+    # NAME -> its target); per walk, not per scope
+    attrs: Mapping[str, str]
 
     @property
     def home_value(self) -> Value:
@@ -1776,9 +1780,17 @@ class _Walker:
         assigned: list[tuple[Assignment, tuple[tuple[Value, ...] | None, ...]]] | None = None
         if node.assignments:
             assigned = []
+            # bash expands and assigns left to right: X=rm Y=$X gives Y=rm. Without a command
+            # the shell's own variables change; before one, a scratch copy sees the earlier
+            # assignments (the command's environment) and the shell's stay as they were
+            scope: _State | None = state if not node.words else None
+            if scope is None and len(node.assignments) > 1:
+                scope = state.copy()
             for assignment in node.assignments:
-                alts = self._assignment_values(assignment, state, ctx)
+                alts = self._assignment_values(assignment, scope or state, ctx)
                 assigned.append((assignment, alts))
+                if scope is not None:
+                    self._assign(scope, assignment.name, alts, ctx, assignment)
         if node.redirects:
             redirects, new_stdin, stdout_redirected = self._redirects(
                 node.redirects, state, ctx, stdin
@@ -1789,9 +1801,6 @@ class _Walker:
         if not words:
             if redirects:
                 self._redirect_record(redirects, node.span, state, ctx, new_stdin)
-            if assigned is not None:
-                for assignment, alts in assigned:
-                    self._assign(state, assignment.name, alts, ctx, assignment)
             return _EMPTY
         env_pairs: list[tuple[str, Value]] | None = None
         if assigned is not None:
@@ -2067,7 +2076,7 @@ class _Walker:
             if end < 0:
                 return [(unknown,)]
             return [(*decode(encoded[:start]), unknown, *decode(encoded[end + 1 :]))]
-        if len(expanded) == 1:
+        if len(expanded) == 1 and expanded[0] == encoded:
             return [parts]
         out: list[tuple[object, ...]] = []
         for text in expanded:
@@ -2292,6 +2301,7 @@ class _Walker:
         state: _State,
         ctx: _Ctx,
         origin: str,
+        each: bool = False,
     ) -> list[tuple[Value, ...] | Value | None]:
         op = p.op
         if not op:
@@ -2334,6 +2344,12 @@ class _Walker:
             if alt is None:
                 return [Value((Unknown(origin, False),))]
             return [alt]
+        if (
+            not each
+            and alt is not None
+            and (p.name in ("@", "*") or (p.index is not None and p.index.plain() in ("@", "*")))
+        ):
+            return [self._fields_op(p, alt, state, ctx, origin)]
         operands = self._operand(p, state, ctx)
         text = value.text if value is not None else None
         if text is None and value is not None and len(value.pieces) == 1:
@@ -2394,6 +2410,48 @@ class _Walker:
             return [Value((Unknown(origin),))]
         return [Value((Unknown(origin),))]
 
+    def _fields_op(
+        self,
+        p: Param,
+        fields: tuple[Value, ...],
+        state: _State,
+        ctx: _Ctx,
+        origin: str,
+    ) -> tuple[Value, ...] | Value:
+        """An operator on every element of an array or on the positional parameters (§5.2):
+        ``:off:len`` selects elements (``${@:2}`` starts at $2), the others apply to each."""
+        if p.op == ":":
+            if p.index is not None and (p.name + _KEYED) in state.vars:
+                return Value((Unknown(origin),))  # elements whose order is not known
+            arg = self._operand(p, state, ctx)[0].text
+            off_text, _, length = (arg or "").partition(":")
+            try:
+                off = int(off_text.strip() or "0")
+                count = int(length.strip()) if length.strip() else None
+            except ValueError:
+                return Value((Unknown(origin),))
+            if arg is None:
+                return Value((Unknown(origin),))
+            items = fields
+            if p.index is None:
+                # the positional parameters count from $1; offset 0 is $0, the shell's name
+                items = (Value((Unknown("$0"),)), *fields)
+            if off < 0:
+                off = max(len(items) + off, 0) if -off <= len(items) else len(items)
+            end = len(items) if count is None else off + count if count >= 0 else len(items) + count
+            return tuple(items[off:end])
+        out: list[Value] = []
+        for field in fields:
+            results = self._param_op(p, (field,), state, ctx, origin, each=True)
+            first = results[0] if len(results) == 1 else None
+            if isinstance(first, Value):
+                out.append(first)
+            elif isinstance(first, tuple) and len(first) == 1:
+                out.append(first[0])
+            else:
+                out.append(Value((Unknown(origin),)))
+        return tuple(out)
+
     # -- substitutions ---------------------------------------------------------------------
 
     def _sub_ctx(self, script: Script, span: tuple[int, int], kind: str, ctx: _Ctx) -> _Ctx:
@@ -2444,8 +2502,13 @@ class _Walker:
         if array is not None:
             fields: list[Value] = []
             keyed = False
+            # ([2]=src [1]=-rf [0]=rm): subscripts that are known numbers place the elements;
+            # when they fill 0…n-1 the array is known, in subscript order
+            placed: dict[int, Value] | None = {}
+            next_index = 0
             for word in array:
                 first = word.parts[0] if word.parts else None
+                index: int | None = next_index
                 if (
                     type(first) is SLit
                     and first.quoting == "none"
@@ -2454,14 +2517,30 @@ class _Walker:
                 ):
                     # ([i]=v …) / ([key]=v …): the value is the text after "]="
                     keyed = True
-                    rest = first.text.split("]=", 1)[1]
+                    subscript, rest = first.text[1:].split("]=", 1)
+                    index = int(subscript) if subscript.isdigit() else None
                     parts = ((SLit(rest, "none"),) if rest else ()) + tuple(word.parts[1:])
                     if not parts:
                         fields.append(_EMPTY)
+                        if placed is not None and index is not None:
+                            placed[index] = _EMPTY
+                            next_index = index + 1
+                        else:
+                            placed = None
                         continue
                     word = Word(parts, word.span)
                 alts = self._expand(word, state, ctx)
                 fields.extend(alts[0])
+                if placed is not None and index is not None and len(alts) == 1:
+                    for value in alts[0]:
+                        placed[index] = value
+                        index += 1
+                    next_index = index
+                else:
+                    placed = None
+            if keyed and placed is not None and sorted(placed) == list(range(len(placed))):
+                state.vars.pop(assignment.name + _KEYED, None)  # type: ignore[attr-defined]
+                return (tuple(placed[k] for k in range(len(placed))),)
             if keyed:
                 # a lookup gives one of the elements, whatever its subscript
                 state.vars[assignment.name + _KEYED] = ()  # type: ignore[attr-defined]
@@ -2503,6 +2582,17 @@ class _Walker:
         node: object = None,
         append: bool | None = None,
     ) -> None:
+        if self.attrs and name in self.attrs:
+            attr = self.attrs[name]
+            if attr in ("l", "u"):
+                alts = tuple(None if a is None else tuple(_cased(v, attr) for v in a) for a in alts)
+            else:
+                # NAME=v through a name reference assigns its target; the reference itself
+                # reads as unknown (its target may change later)
+                if attr != name and self.attrs.get(attr) in (None, "l", "u"):
+                    self._assign(state, attr, alts, ctx, node, append)
+                state.vars[name] = (None,)
+                return
         if append is None:
             append = bool(getattr(node, "append", False))
         index = getattr(node, "index", None)
@@ -3507,9 +3597,52 @@ def _join_cwd(cwd: Value, target: Value) -> Value:
     return base
 
 
+def _cased(value: Value, attr: str) -> Value:
+    """A value as a variable declared ``-l`` (lower case) or ``-u`` (upper case) stores it."""
+    text = value.text
+    if text is None:
+        return Value((Unknown("${…}"),))
+    return lit(text.lower() if attr == "l" else text.upper(), True)
+
+
+def _declared_attrs(w: _Walker, argv: list[Value]) -> None:
+    """Record the case (-l, -u) and name-reference (-n) attributes that ``declare``,
+    ``typeset`` or ``local`` give to the names it lists (+l, +u, +n take them away)."""
+    given = ""
+    taken = ""
+    for v in argv[1:]:
+        t = v.text or ""
+        if t.startswith("-") and t != "--":
+            given += t[1:]
+        elif t.startswith("+"):
+            taken += t[1:]
+    wanted = [c for c in "nlu" if c in given]
+    if not wanted and not any(c in taken for c in "nlu"):
+        return
+    attrs = w.attrs if type(w.attrs) is dict else dict(w.attrs)
+    w.attrs = attrs
+    for v in argv[1:]:
+        head = v.text if v.text is not None else (_lead(v) or "")
+        if head.startswith(("-", "+")) or not head:
+            continue
+        var, eq, target = head.partition("=")
+        var = var.rstrip("+")
+        if not var.isidentifier():
+            continue
+        if "n" in wanted:
+            # the target's name: a known identifier, or unknown (the reference reads unknown)
+            attrs[var] = target if eq and v.text is not None and target.isidentifier() else var
+        elif wanted:
+            attrs[var] = wanted[-1]  # -l and -u together: the last one set wins in bash
+        elif attrs.get(var) is not None:
+            del attrs[var]
+
+
 @_handler("export", "declare", "typeset", "local", "readonly")
 def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
+    if name != "export" and name != "readonly":
+        _declared_attrs(w, call.argv)
     for v in call.argv[1:]:
         text = v.text
         head = v.pieces[0] if v.pieces else None
@@ -3521,6 +3654,10 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
             append = var.endswith("+")
             var = var.rstrip("+")
             rest = Value(merge_pieces([Lit(first, True), *v.pieces[1:]]))
+            if w.attrs.get(var) not in (None, "l", "u"):
+                # declare -n ref=TARGET names the target: the reference itself reads unknown
+                state.vars[var] = (None,)
+                continue
             if text is not None and text.endswith("=(…)"):
                 pass  # array operands were assigned from the syntax tree
             else:
@@ -3735,18 +3872,35 @@ def _split_at_eq(v: Value) -> tuple[str, Value] | None:
 
 
 def _lead(v: Value) -> str | None:
-    """The leading literal text of a word (``-c`` of ``-c"$CMD"``); None when it starts with
-    an unknown or symbolic piece."""
-    head = v.pieces[0] if v.pieces else None
-    return head.text if type(head) is Lit else None
+    """The leading literal text of a word, quoted or not (``-c`` of ``-c"$CMD"``, ``-oProxy
+    Command=…`` of ``-oProxy'Command=…'``); None when it starts with an unknown or symbolic
+    piece."""
+    pieces = v.pieces
+    if not pieces or type(pieces[0]) is not Lit:
+        return None
+    if len(pieces) == 1 or type(pieces[1]) is not Lit:
+        return pieces[0].text
+    texts = []
+    for piece in pieces:
+        if type(piece) is not Lit:
+            break
+        texts.append(piece.text)
+    return "".join(texts)
 
 
 def _drop_lead(v: Value, count: int) -> Value:
-    """``v`` without the first ``count`` characters of its leading literal (the attached value
-    of a short option: ``$PWD:/w`` of ``-v$PWD:/w``), its other pieces kept."""
-    head = v.pieces[0]
-    assert type(head) is Lit and len(head.text) >= count
-    return Value(merge_pieces([Lit(head.text[count:], head.quoted), *v.pieces[1:]]))
+    """``v`` without the first ``count`` characters of its leading literal text (the attached
+    value of a short option: ``$PWD:/w`` of ``-v$PWD:/w``), its other pieces kept."""
+    pieces = list(v.pieces)
+    while count and pieces and type(pieces[0]) is Lit:
+        head = pieces[0]
+        if len(head.text) > count:
+            pieces[0] = Lit(head.text[count:], head.quoted)
+            count = 0
+        else:
+            count -= len(head.text)
+            pieces.pop(0)
+    return Value(merge_pieces(pieces)) if pieces else lit("")
 
 
 def _after_bang(value: Value) -> Value | None:
@@ -5730,7 +5884,7 @@ def walk_in(command: str, cwd: str) -> Walk:
     walker.loop_walks = 0
     walker.limit = None
     walker.errors = []
-    walker.aliases = walker.files = walker.moved = walker.procsubs = _NO_ENTRIES
+    walker.aliases = walker.files = walker.moved = walker.procsubs = walker.attrs = _NO_ENTRIES
     walker.used_aliases = walker.in_alias = _NO_NAMES
     walker.used_funcs = _NO_IDS
     walker.active_calls = walker.defined = walker.alias_defs = walker.git_config = _NO_ITEMS
