@@ -235,6 +235,16 @@ def test_other_deleters(repo: Path, command: str, expected: list[str]) -> None:
         (["find", ".", "-exec", "rm", "--help", ";"], []),
         (["find", ".", "-exec", "sh", "-c", "rm {}", ";"], ["find-delete"]),
         (["find", ".", "-exec", "sh", "-c", 'rm "$@"', "_", "{}", "+"], ["find-delete"]),
+        # ".." after the found path leaves what the restriction (or temp space) allowed
+        (
+            ["find", ".", "-name", "node_modules", "-exec", "rm", "-rf", "{}/../src", ";"],
+            ["rm-recursive-traversal", "find-artefacts"],
+        ),
+        (
+            ["find", "/tmp/x", "-exec", "rm", "-rf", "{}/../../../etc", ";"],
+            ["rm-recursive-traversal", "find-artefacts"],
+        ),
+        (["find", ".", "-name", "*.pyc", "-exec", "ls", "{}/..", ";"], []),
     ],
 )
 def test_find(repo: Path, words: list[str], expected: list[str]) -> None:

@@ -92,6 +92,11 @@ TABLE = [
     (".orchestrator/tmp/../../src", "rm-recursive-traversal"),
     (".orchestrator/tmp/..", "rm-recursive-traversal"),
     (".orchestrator/tmp/a/../b", "rm-artefact"),
+    # a glob below an artefact path is inside it
+    (".orchestrator/tmp/*", "rm-artefact"),
+    (".orchestrator/tmp/a/*.log", "rm-artefact"),
+    (".orchestrator/*", "rm-recursive-source"),
+    (".orchestrator/t*", "rm-recursive-source"),
     (".orchestrator/../src", "rm-recursive-source"),
     ("/tmp/a/../b", "rm-temp"),
     ("link-to-src/", "rm-recursive-source"),
@@ -206,6 +211,14 @@ UNKNOWN = [
     (word(Sym(FRESH, 1), "/../../etc"), "rm-recursive-traversal"),
     (word(".git/", Unknown("$X")), "rm-recursive-empty-var"),  # empty: .git itself
     (word(".git/refs/", Unknown("$X")), "rm-recursive-empty-var"),
+    # ".." after an unknown piece climbs out of the known prefix: judged with the unknown
+    # piece as short as it can be (empty, or one component for ${X:?})
+    (word("build/", Unknown("$X"), "/../../src"), "rm-recursive-traversal"),
+    (word("build/", Unknown("${X:?}", may_be_empty=False), "/../.."), "rm-recursive-traversal"),
+    (word("/var/tmp/", Unknown("$X"), "/../../etc"), "rm-recursive-traversal"),
+    (word(Sym(TMPDIR), "/", Unknown("$X"), "/../../etc"), "rm-recursive-traversal"),
+    (word("build/", Unknown("${X:?}", may_be_empty=False), "/../out"), "rm-artefact"),
+    (word("build/", Unknown("$X"), "/a/.."), "rm-artefact"),
 ]
 
 

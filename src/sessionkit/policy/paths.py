@@ -804,6 +804,10 @@ class PathJudge:
         names = config.artefact_names
         suffixes = config.glob_suffixes
         others = config.other_globs
+        for artefact_path in config.artefact_paths:
+            # first: a glob below an artefact path (.orchestrator/tmp/*) is inside it too
+            if rel == artefact_path or rel.startswith(artefact_path + "/"):
+                return "rm-artefact", artefact_path
         comps = rel.split("/")
         last = len(comps) - 1
         for i, comp in enumerate(comps):
@@ -820,9 +824,6 @@ class PathJudge:
                 or (others and config.is_artefact_name(comp))
             ):
                 return "rm-artefact", "/".join(comps[: i + 1])
-        for artefact_path in config.artefact_paths:
-            if rel == artefact_path or rel.startswith(artefact_path + "/"):
-                return "rm-artefact", artefact_path
         return "rm-recursive-source", None
 
     # -- §8.3 unknown pieces ---------------------------------------------------------------
@@ -890,6 +891,9 @@ class PathJudge:
                 directory if directory.startswith("/") else base_cwd + "/" + directory
             )
             verdicts.append(self._below_directory(absolute, shown))
+            climbed = self._climbed(value, len(prefix_parts), cwd, shown)
+            if climbed is not None:
+                verdicts.append(climbed)
         else:
             verdicts.append(Verdict("rm-unknown-target", Target(shown, None, "rm-unknown-target")))
         worst = verdicts[0]
@@ -897,6 +901,32 @@ class PathJudge:
             if _SEVERITY[verdict.action] > _SEVERITY[worst.action]:
                 worst = verdict
         return worst
+
+    def _climbed(self, value: Value, start: int, cwd: str | None, shown: str) -> Verdict | None:
+        """``build/$X/../../src``, ``/tmp/$X/../../etc``: ".." after an unknown piece leaves
+        the known prefix, so "something below D" does not hold. The operand is judged with
+        each unknown piece as short as it can be (empty, or one component), the reading that
+        climbs highest (§8.2 step 3, §8.3); None when no ".." follows an unknown piece."""
+        pieces = value.pieces
+        if not any(
+            type(piece) is Lit and ".." in piece.text.split("/")  # type: ignore[union-attr]
+            for piece in pieces[start + 1 :]
+        ):
+            return None
+        parts: list[str] = []
+        for piece in pieces:
+            kind = type(piece)
+            if kind is Lit:
+                parts.append(piece.text)  # type: ignore[union-attr]
+            elif kind is Sym:
+                sym_path = self.sym_path(piece, cwd)  # type: ignore[arg-type]
+                parts.append(sym_path if sym_path is not None else "\x01unknown")
+            elif not piece.may_be_empty:  # type: ignore[union-attr]
+                parts.append("\x01unknown")
+        text = "".join(parts)
+        if not text:
+            return None
+        return self.judge_text(text, cwd, pattern=value.pattern, operand=shown)
 
     def _below_directory(self, directory: str, shown: str) -> Verdict:
         """Judge "something below ``directory``" (§8.3 known prefix)."""

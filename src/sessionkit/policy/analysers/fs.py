@@ -481,11 +481,13 @@ _REGEX_TESTS = frozenset(("-regex", "-iregex"))
 
 
 class FindExpr:
-    __slots__ = ("deleting", "disjunction", "filtered", "restricted", "starts")
+    __slots__ = ("climbs", "deleting", "disjunction", "filtered", "restricted", "starts")
 
     def __init__(self) -> None:
         self.starts: list[Value] = []
         self.deleting = False
+        # a deleting -exec whose operand climbs above the found path: rm -rf {}/../src
+        self.climbs = False
         self.restricted = False
         self.disjunction = False
         # a non-negated selecting test of any kind (-name, -path, -mtime …)
@@ -539,6 +541,7 @@ def parse_find(argv: Sequence[Value], ctx: Context) -> FindExpr:
             i += 1
             if _exec_deletes(words, ctx):
                 expr.deleting = True
+                expr.climbs = expr.climbs or any(_climbs_from_found(w) for w in words)
         elif text == "-empty":
             if not negated:
                 expr.restricted = True
@@ -585,6 +588,14 @@ def _restricting(test: str, pattern: str, ctx: Context) -> bool:
             if text.endswith("/" + name) or ("/" + name + "/") in text:
                 return True
     return False
+
+
+def _climbs_from_found(word: Value) -> bool:
+    """``{}/..``, ``{}/../src``: a ".." component after the found path's placeholder."""
+    text = word.text
+    if text is None or "{}" not in text:
+        return False
+    return ".." in text.split("{}", 1)[1].split("/")
 
 
 def _exec_deletes(words: Sequence[Value], ctx: Context) -> bool:
@@ -663,6 +674,10 @@ def judge_find(
     for start in expr.starts:
         verdict = ctx.judge.judge(start, cmd.cwd)
         rule = verdict.rule_id
+        if expr.climbs:
+            # the deletion leaves what find found (and its restriction, or temp space):
+            # ".." after an allowing anchor (§8.2 step 3)
+            results.append(("rm-recursive-traversal", verdict.target))
         if rule in ("rm-temp", "rm-allowed-path"):
             results.append(("find-artefacts", verdict.target))
         elif rule == "rm-shared-temp":
