@@ -909,8 +909,7 @@ class PathJudge:
         climbs highest (§8.2 step 3, §8.3); None when no ".." follows an unknown piece."""
         pieces = value.pieces
         if not any(
-            type(piece) is Lit and ".." in piece.text.split("/")  # type: ignore[union-attr]
-            for piece in pieces[start + 1 :]
+            type(piece) is Lit and ".." in piece.text.split("/") for piece in pieces[start + 1 :]
         ):
             return None
         parts: list[str] = []
