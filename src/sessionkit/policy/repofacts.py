@@ -307,6 +307,17 @@ class RepoFacts:
             for name in self._packed_refs()
         )
 
+    def head_branch(self) -> str | None:
+        """The branch HEAD is on (``main`` for ``ref: refs/heads/main``); None when HEAD is
+        detached or cannot be read."""
+        git_dir = self.git_dir
+        if git_dir is None:
+            return None
+        text = _read_text(os.path.join(git_dir, "HEAD"))
+        if text is None or not text.startswith("ref: refs/heads/"):
+            return None
+        return text[len("ref: refs/heads/") :].strip() or None
+
     # -- configuration ---------------------------------------------------------------------
 
     def _config_files(self) -> list[str]:
@@ -351,6 +362,13 @@ class RepoFacts:
                 continue
             out.append((key, value))
         seen.discard(path)
+
+    def read_config(self, path: str) -> list[tuple[str, str | None]]:
+        """The settings of one configuration file, its includes followed (a file the command
+        names: ``git -c include.path=FILE``, ``XDG_CONFIG_HOME=DIR git …``)."""
+        out: list[tuple[str, str | None]] = []
+        self._read_config_file(path, 0, out, set())
+        return out
 
     def config(self) -> tuple[tuple[str, str | None], ...]:
         """Every ``(key, value)`` of the configuration files in git's order (later wins)."""

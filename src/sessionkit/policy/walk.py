@@ -5606,7 +5606,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
         for var, env_value in call.env:  # every value a variable may have (see _env)
             if var in _GIT_COMMAND_VARIABLES and not _inside_config_exec(ctx, var):
                 gctx = ctx.hop("git-config-exec", call.node_span, var)
-                w._payload_text(env_value, _run_state(state, run_cwd), gctx, exact_at=-1)
+                _git_runs(w, call, env_value, state, run_cwd, gctx, cfg)
     # (the shared empty tuple, not a new list, for the commonest git command: no settings)
     all_cfg = [*w._git_config_for(call), *cfg] if (cfg or call.env or w.git_config) else ()
     for key, value in all_cfg:
@@ -5614,7 +5614,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             gctx = ctx.hop("git-config-exec", call.node_span, key)
             shell = _after_bang(value)
             text = value if shell is None else shell
-            w._payload_text(text, _run_state(state, run_cwd), gctx, exact_at=-1)
+            _git_runs(w, call, text, state, run_cwd, gctx, cfg)
     # the subcommands read further (all builtins, so never an alias below): the commonest
     # ones (status, log, diff …) pay one set lookup instead of a test per name
     if sub in _GIT_SPECIAL_SUBS:
@@ -5629,7 +5629,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             words = [v for v in rest[k + 1 :] if v.text not in ("--recursive", "-q", "--quiet")]
             if words:
                 gctx = ctx.hop("git-submodule-foreach", call.node_span, "git submodule foreach")
-                w._payload_text(_join_text(words), _run_state(state, run_cwd), gctx, exact_at=-1)
+                _git_runs(w, call, _join_text(words), state, run_cwd, gctx, cfg)
         elif sub == "rebase":
             for k, t in enumerate(rtexts):
                 payload: Value | None = None
@@ -5641,7 +5641,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
                     payload = lit(t[2:])
                 if payload is not None:
                     gctx = ctx.hop("git-rebase-exec", call.node_span, "git rebase --exec")
-                    w._payload_text(payload, _run_state(state, run_cwd), gctx, exact_at=-1)
+                    _git_runs(w, call, payload, state, run_cwd, gctx, cfg)
         elif sub == "bisect" and rtexts[:1] == ["run"] and len(rest) > 1:
             gctx = ctx.hop("git-bisect-run", call.node_span, "git bisect run")
             run_call = call
@@ -5665,11 +5665,11 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             shell = _after_bang(alias)
             if shell is not None:
                 text = _join_text([shell, *rest])
-                w._payload_text(text, _run_state(state, run_cwd), gctx, exact_at=-1)
+                _git_runs(w, call, text, state, run_cwd, gctx, cfg)
             else:
                 expansion = _concat(lit("git ", True), alias)
                 source = _join_text([expansion, *rest])
-                w._payload_text(source, _run_state(state, run_cwd), gctx, exact_at=-1)
+                _git_runs(w, call, source, state, run_cwd, gctx, cfg)
     return w._output(call, name, state) if w.need_output else _UNKNOWN_OUT
 
 
@@ -5705,6 +5705,40 @@ def _load_git_builtins() -> list[frozenset[str]]:
 
         _GIT_BUILTINS.append(git_analyser._BUILTINS)
     return _GIT_BUILTINS
+
+
+def _git_runs(
+    w: _Walker,
+    call: _Call,
+    text: Value,
+    state: _State,
+    run_cwd: tuple[Value, ...] | None,
+    gctx: _Ctx,
+    cfg: list[tuple[str, Value]],
+) -> None:
+    """Walk a shell command that git runs (an alias, ``rebase --exec``, ``submodule foreach``,
+    a configured command). It runs in git's environment: the call's prefix assignments and
+    exported variables are set and exported there (§5.3), and git hands its ``-c`` settings
+    to every git it starts through ``GIT_CONFIG_PARAMETERS`` (§5.8)."""
+    child = _run_state(state, run_cwd)
+    if call.env:
+        values: dict[str, list[tuple[Value, ...] | None]] = {}
+        for var, value in call.env:
+            values.setdefault(var, []).append((value,))
+        exported = _own_exported(child)
+        for var, alts in values.items():
+            child.vars[var] = tuple(alts)
+            exported.add(var)
+    if not cfg:
+        w._payload_text(text, child, gctx, exact_at=-1)
+        return
+    config = w._own_git_config()
+    mark = len(config)
+    config.extend(cfg)
+    try:
+        w._payload_text(text, child, gctx, exact_at=-1)
+    finally:
+        del config[mark : mark + len(cfg)]
 
 
 def _run_state(state: _State, run_cwd: tuple[Value, ...] | None) -> _State:

@@ -913,10 +913,93 @@ def _clone(cmd: Command, argv: tuple[Value, ...], name: str | None) -> Command:
     )
 
 
+_GLOBAL_CONFIG_ENV = frozenset(("GIT_CONFIG_GLOBAL", "XDG_CONFIG_HOME", "HOME"))
+
+
+def _named_config_files(inv: Invocation, ctx: Context) -> None:
+    """Settings from configuration files the command itself names (§7.2.3): an
+    ``include.path``/``includeIf.*.path`` set by ``-c`` or earlier in the command (each
+    condition taken as met), and the global file that ``GIT_CONFIG_GLOBAL``,
+    ``XDG_CONFIG_HOME`` or ``HOME`` in git's environment points to. Their settings join the
+    invocation's own, where the include stands (the global file's first)."""
+    named: list[tuple[int, str]] = []
+    for k, (key, value) in enumerate(inv.config):
+        if (
+            isinstance(value, str)
+            and value is not _UNSET
+            and (key == "include.path" or (key.startswith("includeif.") and key.endswith(".path")))
+        ):
+            named.append((k + 1, value))
+    env = inv.cmd.env
+    if env and any(name in _GLOBAL_CONFIG_ENV for name, _ in env):
+        values = {name: value.text for name, value in env if name in _GLOBAL_CONFIG_ENV}
+        if values.get("GIT_CONFIG_GLOBAL"):
+            named.append((0, values["GIT_CONFIG_GLOBAL"] or ""))
+        else:
+            if values.get("XDG_CONFIG_HOME"):
+                named.append((0, os.path.join(values["XDG_CONFIG_HOME"] or "", "git", "config")))
+            if values.get("HOME"):
+                named.append((0, os.path.join(values["HOME"] or "", ".gitconfig")))
+    if not named:
+        return
+    facts = ctx.facts
+    for at, path in sorted(named, reverse=True):  # from the end: earlier positions hold
+        if path.startswith("~/"):
+            path = os.path.join(facts.home, path[2:])
+        if not os.path.isabs(path):
+            continue  # git refuses a relative include outside a file
+        settings: list[tuple[str, str | None]] = [
+            (key, "true" if value is None else value) for key, value in facts.read_config(path)
+        ]
+        inv.config[at:at] = settings
+
+
+def _repo_context(inv: Invocation, ctx: Context) -> Context | None:
+    """A context whose facts are those of the repository git works on when ``-C``, ``cd`` or
+    ``--git-dir`` moved it out of the checked one (§1.2, §7.2.1): its aliases, settings and
+    refs decide; None when it is the checked repository or not known."""
+    cwds = inv.cwds
+    if cwds is not None:
+        path = next((c for c in cwds if c is not None), None)
+    else:
+        cwd = inv.cmd.cwd
+        path = cwd[0].text if len(cwd) == 1 else None
+    if path is None or path[:1] != "/":
+        return None
+    facts = ctx.facts
+    root = facts.root
+    if path == facts.cwd or (
+        root is not None and (path == root or path.startswith(root.rstrip("/") + "/"))
+    ):
+        return None  # the common case: one string test
+    memo = ctx.memo
+    if memo is None:
+        memo = ctx.memo = {}
+    key = ("repo-context", path)
+    if key in memo:
+        found: Context | None = memo[key]
+        return found
+    from sessionkit.policy.repofacts import RepoFacts
+
+    other = RepoFacts(path, home=facts.home)
+    found = None
+    if other.root is not None and other.root != root:
+        found = Context(other, ctx.judge, ctx.judge_payload, ctx.judge_command, ctx.cwd)
+        found.depth = ctx.depth
+        found.memo = memo
+    memo[key] = found
+    return found
+
+
 def analyse(cmd: Command, ctx: Context, *, alias_depth: int = 0) -> list[Finding]:
     inv = _invocation(cmd)
     if inv is None:
         return []
+    other = _repo_context(inv, ctx)
+    if other is not None:
+        ctx = other
+    if inv.config or cmd.env:
+        _named_config_files(inv, ctx)
     out: list[Finding] = []
     for key, value in inv.exec_values:
         if key == "core.fsmonitor" and value.text is not None and _bool(value.text) is not None:
@@ -1301,6 +1384,22 @@ def _known_lead(value: Value) -> str | None:
     return None
 
 
+def _push_remote(inv: Invocation, ctx: Context) -> str | None:
+    """The remote a ``git push`` without one pushes to: ``branch.<current>.pushRemote``, then
+    ``remote.pushDefault``, then ``branch.<current>.remote`` (git-config(1)); None for
+    git's own default, ``origin``."""
+    facts = ctx.facts
+    branch = facts.head_branch()
+    keys = ["remote.pushdefault"]
+    if branch is not None:
+        keys = [f"branch.{branch}.pushremote", "remote.pushdefault", f"branch.{branch}.remote"]
+    for key in keys:
+        value = inv.setting(key, facts.config_get(key))
+        if value:
+            return value
+    return None
+
+
 def _rule_push(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
     cmd = inv.cmd
     out: list[Finding] = []
@@ -1308,9 +1407,15 @@ def _rule_push(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
         out.append(finding(cmd, "verification-bypass"))
     findings: list[Finding] = []
     operands = parsed.operands
-    spec_values = operands if parsed.values("repo") else operands[1:]
+    repo_values = parsed.values("repo")
+    spec_values = operands if repo_values else operands[1:]
     refspecs = [_known_lead(v) for v in spec_values]
-    remote_value = operands[0].text if operands and not parsed.values("repo") else None
+    if repo_values:
+        remote_value = repo_values[-1].text if repo_values[-1] is not None else None
+    elif operands:
+        remote_value = operands[0].text
+    else:
+        remote_value = _push_remote(inv, ctx)
     remote = remote_value or "origin"
     if parsed.on("force"):
         findings.append(finding(cmd, "git-push-force"))
