@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sessionkit.policy.guard import check_command
+from sessionkit.policy.guard import Guard, check_command
 from tests.policy.recordkit import build_repo, git
 
 
@@ -133,3 +133,32 @@ def test_configuration_files_the_command_names_are_read(world: Path, command: st
 def test_without_the_named_file_the_alias_is_unknown(world: Path) -> None:
     assert decide(world, "git yy")[0] == "allow"
     assert decide(world, "git -c include.path=BASE/missing.cfg yy")[0] == "allow"
+
+
+@pytest.mark.parametrize(
+    ("command", "action"),
+    [
+        # git runs sh -c 'ALIAS "$@"' ALIAS ARGS…: the arguments are the positional parameters
+        ("git -c alias.x='!git stash \"$@\"' x clear", "block"),
+        ("git -c alias.x='!git \"$@\"' x status", "allow"),
+        ("git -c alias.x='!git \"$@\"' x reset --hard", "block"),
+        ("git -c alias.x='!echo \"$1\"' x 'git reset --hard'", "allow"),
+    ],
+)
+def test_shell_alias_arguments_are_its_positional_parameters(
+    world: Path, command: str, action: str
+) -> None:
+    assert decide(world, command)[0] == action
+
+
+def test_file_alias_arguments_are_its_positional_parameters(world: Path) -> None:
+    repo = world / "repo"
+    git(repo, "config", "alias.fx", '!git "$@"')
+    try:
+        # a new Guard: one reads repository facts at most once a second (§12.8, §13)
+        guard = Guard(repo)
+        assert guard.check("git fx status").action == "allow"
+        decision = guard.check("git fx stash clear")
+        assert (decision.action, decision.rule_id) == ("block", "git-stash-clear")
+    finally:
+        git(repo, "config", "--unset", "alias.fx")

@@ -104,6 +104,9 @@ TABLE = [
     ("link-to-etc", "rm-recursive-source"),
     ("build/escape/", "rm-recursive-source"),
     ("build/escape", "rm-artefact"),
+    # the kernel resolves build/escape (-> src) before the ".." after it: R/x, not build/x
+    ("build/escape/../x", "rm-recursive-source"),
+    ("build/escape/..", "rm-recursive-repo-root"),
 ]
 
 

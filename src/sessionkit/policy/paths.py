@@ -634,6 +634,14 @@ class PathJudge:
                 )
         rule, anchor = self.classify(norm, pattern=pattern)
         if norm[:2] != "/\x00":
+            if ".." in text and absolute[:2] != "/\x00":
+                # the kernel resolves a symlink before the ".." after it: build/link/../etc
+                # with link -> /etc is /etc, not build/etc (§8.2 steps 3-4 in the kernel's order)
+                physical = self._realpath(absolute)
+                if physical != norm and physical != self._realpath(norm):
+                    rule2, anchor2 = self.classify(physical, pattern=pattern)
+                    if _SEVERITY[ACTIONS[rule2]] > _SEVERITY[ACTIONS[rule]]:
+                        return _verdict(rule2, shown, physical, anchor2)
             resolved = self._resolve(norm, text[-1:] == "/")
             if resolved != norm:
                 rule2, anchor2 = self.classify(resolved, pattern=pattern)

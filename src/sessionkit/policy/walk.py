@@ -5664,8 +5664,13 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             gctx = ctx.hop("git-alias", call.node_span, sub)
             shell = _after_bang(alias)
             if shell is not None:
-                text = _join_text([shell, *rest])
-                _git_runs(w, call, text, state, run_cwd, gctx, cfg)
+                # git runs sh -c 'ALIAS "$@"' ALIAS ARGS…: the arguments are appended and are
+                # the positional parameters too (!git stash "$@" clear is git stash clear clear)
+                if rest:
+                    text = _concat(shell, lit(' "$@"', True))
+                    _git_runs(w, call, text, state, run_cwd, gctx, cfg, tuple(rest))
+                else:
+                    _git_runs(w, call, shell, state, run_cwd, gctx, cfg)
             else:
                 expansion = _concat(lit("git ", True), alias)
                 source = _join_text([expansion, *rest])
@@ -5715,12 +5720,15 @@ def _git_runs(
     run_cwd: tuple[Value, ...] | None,
     gctx: _Ctx,
     cfg: list[tuple[str, Value]],
+    positional: tuple[Value, ...] | None = None,
 ) -> None:
     """Walk a shell command that git runs (an alias, ``rebase --exec``, ``submodule foreach``,
     a configured command). It runs in git's environment: the call's prefix assignments and
     exported variables are set and exported there (§5.3), and git hands its ``-c`` settings
     to every git it starts through ``GIT_CONFIG_PARAMETERS`` (§5.8)."""
     child = _run_state(state, run_cwd)
+    if positional is not None:
+        child.pos = positional
     if call.env:
         values: dict[str, list[tuple[Value, ...] | None]] = {}
         for var, value in call.env:

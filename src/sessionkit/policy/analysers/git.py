@@ -1146,7 +1146,11 @@ def _alias(
     if value.startswith("!"):
         payload = value[1:]
         if args:
-            payload += " " + " ".join(_quote(a) for a in args)
+            # git runs sh -c 'ALIAS "$@"' ALIAS ARGS…: the arguments are appended and are the
+            # positional parameters too (!git stash "$@" clear is git stash clear clear)
+            quoted = " ".join(_quote(a) for a in args)
+            payload = f'set -- {quoted}; {payload} "$@"'
+
         root = ctx.facts.root
         return ctx.payload(payload, cmd, "git-alias", name, root)
     words = _split(value)
