@@ -72,6 +72,8 @@ def test_what_git_runs_inherits_its_settings_and_environment(
         ("git -C BASE/other clean -d", "git-clean-force"),
         # a tracked file there, a branch here: git there overwrites the file
         ("git -C ../other checkout loose.py", "git-checkout-pathspec"),
+        ("git --git-dir=../other/.git push origin", "git-push-mirror"),
+        ("git --git-dir ../other/.git o", "git-reset-hard"),
     ],
 )
 def test_the_repository_git_works_on_supplies_its_facts(
@@ -162,3 +164,16 @@ def test_file_alias_arguments_are_its_positional_parameters(world: Path) -> None
         assert (decision.action, decision.rule_id) == ("block", "git-stash-clear")
     finally:
         git(repo, "config", "--unset", "alias.fx")
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["git -c alias.a=b -c alias.b=a a", "git -c alias.a='!git b' -c alias.b='!git a' a"],
+)
+def test_an_alias_loop_is_expanded_once(world: Path, command: str) -> None:
+    assert decide(world, command)[0] == "allow"
+
+
+def test_a_command_in_an_alias_loop_is_still_judged(world: Path) -> None:
+    command = "git -c alias.a='!git b; git stash clear' -c alias.b='!git a' a"
+    assert decide(world, command) == ("block", "git-stash-clear")

@@ -5659,7 +5659,13 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
                 alias = value  # None: unset again (`git config --unset alias.NAME`)
                 break
         head = alias.pieces[0] if alias is not None and alias.pieces else None
-        if alias is not None and type(head) is Lit:
+        if (
+            alias is not None
+            and type(head) is Lit
+            and not any(hop[0] == "git-alias" and hop[2] == sub for hop in ctx.via)
+        ):
+            # (an alias inside its own expansion: git stops a loop of plain aliases, and a
+            # loop of shell aliases only runs the same commands again, judged once here)
             # the value keeps its unknown and symbolic pieces: "!rm -rf $HOME" (§7.2.3)
             gctx = ctx.hop("git-alias", call.node_span, sub)
             shell = _after_bang(alias)

@@ -966,6 +966,16 @@ def _repo_context(inv: Invocation, ctx: Context) -> Context | None:
         path = cwd[0].text if len(cwd) == 1 else None
     if path is None or path[:1] != "/":
         return None
+    argv = inv.cmd.argv
+    for k in range(1, inv.sub_index):
+        # --git-dir names the repository outright: its work tree is its parent (.git)
+        text = argv[k].text or ""
+        git_dir = text[len("--git-dir=") :] if text.startswith("--git-dir=") else None
+        if text == "--git-dir" and k + 1 < inv.sub_index:
+            git_dir = argv[k + 1].text
+        if git_dir:
+            git_dir = os.path.normpath(os.path.join(path, git_dir))
+            path = os.path.dirname(git_dir) if os.path.basename(git_dir) == ".git" else git_dir
     facts = ctx.facts
     root = facts.root
     if path == facts.cwd or (
