@@ -91,3 +91,32 @@ def test_xargs_reading_is_made_once_per_unresolved_chain() -> None:
     # `$A $B rm src` with B as xargs is A's xargs reading with B empty: still caught
     decision = check_command("echo src | $A $B rm -rf", cwd=CWD)
     assert decision.action == "block", decision
+
+
+# 10 KB inputs (§16.4: at most 50 ms each on the reference machine; the bound here is generous,
+# the quadratic versions took 0.3-3.5 s): chains of relative cds, each of which may fail, make
+# cwd alternatives ever deeper, and every later deletion is judged in each of them
+TEN_KB = {
+    "nested-cds-artefact": "\n".join(f"cd p{i} && make; rm -rf build" for i in range(345)),
+    "nested-cds-parent": "\n".join(f"cd p{i} && make; rm -rf ../build" for i in range(330)),
+    "cd-and-back": "\n".join(f"cd pkg{i} && make && cd .." for i in range(380)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEN_KB))
+def test_ten_kilobyte_scripts_with_many_cds_stay_fast(name: str) -> None:
+    command = TEN_KB[name]
+    assert len(command) <= 11_500
+    decision, elapsed = timed_check(command, CWD)
+    print(f"{name}: {len(command)} chars, {elapsed * 1000:.0f} ms, {decision.action}")
+    assert elapsed < 0.5, f"{name}: {elapsed:.2f} s"
+    assert decision.action in ("allow", "block") and decision.rule_id != "parse-limit"
+
+
+def test_a_deletion_after_more_cds_than_cwd_alternatives_is_still_judged() -> None:
+    # 16 cds that may each fail: the starting directory stays possible (§5.5), as an unknown
+    # directory past the limit of alternatives, judged as the repository root (§8.3)
+    command = "\n".join(f"cd /tmp/b{i} && make" for i in range(16)) + "\nrm -rf src"
+    assert check_command(command, cwd=CWD).action == "block"
+    command = "\n".join(f"cd /tmp/b{i} && make" for i in range(16)) + "\nrm -rf build"
+    assert check_command(command, cwd=CWD).action == "allow"

@@ -538,6 +538,13 @@ def _plausible_rm(args: Sequence[Any]) -> bool:
     texts = [a.text for a in args]
     if not texts:
         return False
+    for t in texts:
+        if t == "--":
+            break
+        if t is not None and t[:1] == "-" and t[:2] != "--" and t.strip("-dfiIrRv"):
+            # an option rm does not have (-m of "$PYTHON -m pytest -ra"): rm would refuse to
+            # run, so this is another program's command line
+            return False
     opts = parse_rm(args)
     force = any(
         t is not None

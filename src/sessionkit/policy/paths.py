@@ -199,16 +199,9 @@ def normalise(path: str) -> str:
         )
     ):
         return path  # already normal: the common case
-    stack: list[str] = []
-    for comp in path.split("/"):
-        if not comp or comp == ".":
-            continue
-        if comp == "..":
-            if stack:
-                stack.pop()
-            continue
-        stack.append(comp)
-    return "/" + "/".join(stack)
+    # os.path.normpath is C code; it keeps POSIX's leading "//", which is "/" here
+    norm = os.path.normpath(path if path[:1] == "/" else "/" + path)
+    return "/" + norm.lstrip("/") if norm[:2] == "//" else norm
 
 
 def _bare_wildcard(name: str) -> bool:
@@ -417,6 +410,8 @@ class PathJudge:
         self._temp_slashed: _Bases | None = None
         self._temp_roots: tuple[str, ...] | None = None
         self._real: dict[str, str] = {}
+        self._missing: set[str] = set()  # resolved paths known not to exist
+        self._classified: dict[tuple[str, bool], tuple[str, str | None]] = {}
 
     def for_cwd(self, cwd: str) -> PathJudge:
         """This judge with another default cwd, sharing the cached repository facts."""
@@ -627,7 +622,11 @@ class PathJudge:
         absolute = text if text[:1] == "/" else base_cwd + "/" + text
         norm = normalise(absolute)
         if ".." in text or ".." in base_cwd:
-            anchor = self._anchor_escaped(absolute, norm)
+            anchor = (
+                self._anchor_escaped(text, norm, base_cwd)
+                if text[:1] != "/" and ".." not in base_cwd
+                else self._anchor_escaped(absolute, norm)
+            )
             if anchor is not None:
                 return Verdict(
                     "rm-recursive-traversal", Target(shown, norm, "rm-recursive-traversal", anchor)
@@ -637,7 +636,7 @@ class PathJudge:
             if ".." in text and absolute[:2] != "/\x00":
                 # the kernel resolves a symlink before the ".." after it: build/link/../etc
                 # with link -> /etc is /etc, not build/etc (§8.2 steps 3-4 in the kernel's order)
-                physical = self._realpath(absolute)
+                physical = self._physical(text, base_cwd)
                 if physical != norm and physical != self._realpath(norm):
                     rule2, anchor2 = self.classify(physical, pattern=pattern)
                     if _SEVERITY[ACTIONS[rule2]] > _SEVERITY[ACTIONS[rule]]:
@@ -651,13 +650,59 @@ class PathJudge:
         return _verdict(rule, shown, norm, anchor)
 
     def _realpath(self, path: str) -> str:
-        """``os.path.realpath``, cached for the judge's life (a Guard renews it every second)."""
+        """``os.path.realpath`` of a normalised absolute path, cached for the judge's life (a
+        Guard renews it every second) per directory: from the nearest ancestor already
+        resolved, one ``lstat`` per component below it, none below a missing one. Deep paths
+        that share their ancestors (``cd p0 … cd p99``) cost one ``lstat`` each, not one per
+        component (§16.4)."""
         cache = self._real
         real = cache.get(path)
-        if real is None:
-            if len(cache) > 512:
-                cache.clear()
-            real = cache[path] = normalise(os.path.realpath(path))
+        if real is not None:
+            return real
+        if len(cache) > 8192:
+            cache.clear()
+            self._missing.clear()
+        names: list[str] = []
+        current = path
+        base: str | None = None
+        while current and current != "/":
+            base = cache.get(current)
+            if base is not None:
+                break
+            current, _, name = current.rpartition("/")
+            names.append(name)
+        if base is None:
+            base = current = "/"
+        missing = base in self._missing
+        for name in reversed(names):
+            current = current + "/" + name if current != "/" else "/" + name
+            here = base + "/" + name if base != "/" else "/" + name
+            if not missing:
+                try:
+                    mode = os.lstat(here).st_mode
+                except OSError:
+                    missing = True  # nothing below it exists: the rest is lexical
+                else:
+                    if mode & 0o170000 == 0o120000:  # a symlink
+                        here = normalise(os.path.realpath(here))
+            if missing:
+                self._missing.add(here)
+            cache[current] = base = here
+        return base
+
+    def _physical(self, text: str, cwd: str) -> str:
+        """The path the kernel reaches for the operand ``text`` in ``cwd``, ".." included:
+        each component is resolved before the ".." after it applies (``build/link/../etc``,
+        link -> /etc, is /etc); through ``_realpath``'s cache, so the cwd costs one lookup and
+        each of the operand's components one ``lstat`` at most."""
+        real = "/" if text[:1] == "/" else self._realpath(normalise(cwd))
+        for comp in text.split("/"):
+            if not comp or comp == ".":
+                continue
+            if comp == "..":
+                real = real.rpartition("/")[0] or "/"
+                continue
+            real = self._realpath(real + "/" + comp if real != "/" else "/" + comp)
         return real
 
     def _resolve(self, path: str, follow_last: bool) -> str:
@@ -674,32 +719,43 @@ class PathJudge:
         # the last component of a normal path, is a name (neither "." nor "..")
         return real_head + "/" + tail if real_head != "/" else "/" + tail
 
-    def _anchor_escaped(self, absolute: str, norm: str) -> str | None:
-        """An allowing anchor the path passed through but ends outside of (§8.2 step 3)."""
-        stack: list[str] = []
-        root = self.base
-        config = self.config
-        anchors: list[str] = []
+    def _anchor_escaped(self, absolute: str, norm: str, start: str = "/") -> str | None:
+        """An allowing anchor the path passed through but ends outside of (§8.2 step 3).
+
+        Only a directory that a ".." leaves can be such an anchor (the others lie on the
+        normalised path), so only those are tested: the work is linear in the operand, however
+        deep the cwd (§16.4)."""
+        left: list[tuple[int, str]] = []  # (depth, directory) that a ".." left
+        # ``absolute`` may be relative to ``start``, a normal absolute path (the cwd): its
+        # components are not walked again
+        current = start
+        depth = start.count("/") if start != "/" else 0
         for comp in absolute.split("/"):
             if not comp or comp == ".":
                 continue
             if comp == "..":
-                if stack:
-                    stack.pop()
+                if depth:
+                    left.append((depth, current))
+                    current = current.rpartition("/")[0] or "/"
+                    depth -= 1
                 continue
-            stack.append(comp)
-            current = "/" + "/".join(stack)
+            current = current + "/" + comp if depth else "/" + comp
+            depth += 1
+        if not left:
+            return None
+        root = self.base
+        config = self.config
+        # the outermost first, as the path passes through them
+        for _depth, current in sorted(left):
+            comp = current.rpartition("/")[2]
             if (
                 current.startswith(FRESH_PREFIX)
                 or current in self.temp_roots()
                 or _mac_temp().fullmatch(current)
                 or (_below(current, root) and self._anchor_in_repo(comp, current))
                 or (config.allow_delete and self._allowed_top(current, None))
-            ):
-                anchors.append(current)
-        for anchor in anchors:
-            if not _inside(norm, anchor):
-                return anchor
+            ) and not _inside(norm, current):
+                return current
         return None
 
     def _anchor_in_repo(self, comp: str, current: str) -> bool:
@@ -728,7 +784,19 @@ class PathJudge:
         )
 
     def classify(self, path: str, *, pattern: bool = False) -> tuple[str, str | None]:
-        """(rule id, anchor) for a normalised absolute path, per the table of §8.2."""
+        """(rule id, anchor) for a normalised absolute path, per the table of §8.2; kept for
+        the judge's life, as its facts are (one operand in many cwds, the same operand in
+        later checks: a lookup instead of a walk over every component)."""
+        memo = self._classified
+        key = (path, pattern)
+        found = memo.get(key)
+        if found is None:
+            if len(memo) > 4096:
+                memo.clear()
+            found = memo[key] = self._classify(path, pattern)
+        return found
+
+    def _classify(self, path: str, pattern: bool) -> tuple[str, str | None]:
         path_l = path.lower()
         # _inside() written out as one slice comparison against "base/" forms built once
         # (bases_slashed), for this absolute path: base at or below path is
@@ -817,6 +885,15 @@ class PathJudge:
             if rel == artefact_path or rel.startswith(artefact_path + "/"):
                 return "rm-artefact", artefact_path
         comps = rel.split("/")
+        if len(comps) > 8 and not pattern and not others:
+            # a deep path (the cwd of many nested cds): one set test and a substring search
+            # for each suffix over its directories instead of a test per component
+            directory = rel[: rel.rfind("/")]
+            if names.isdisjoint(comps[:-1]) and not any(s in directory for s in suffixes):
+                name = comps[-1]
+                if name in names or name.endswith(suffixes):
+                    return "rm-artefact", rel
+                return "rm-recursive-source", None
         last = len(comps) - 1
         for i, comp in enumerate(comps):
             is_glob = pattern and _has_glob(comp)

@@ -373,12 +373,16 @@ def _record_key(record: Command) -> tuple[object, ...]:
     )
 
 
+_TOO_MANY_CWDS = Value((Unknown("cd …"),))
+
+
 def _dedupe_values(values: tuple[Value, ...]) -> tuple[Value, ...]:
-    out: list[Value] = []
-    for v in values:
-        if v not in out:
-            out.append(v)
-    return tuple(out[:MAX_ALTS])
+    """Distinct alternatives (of the cwd): past MAX_ALTS the rest become one unknown
+    directory, judged as the repository root (§8.3), never dropped (§4.5)."""
+    out = list(dict.fromkeys(values))  # hashed: no comparison of every pair
+    if len(out) > MAX_ALTS:
+        return (*out[: MAX_ALTS - 1], _TOO_MANY_CWDS)
+    return tuple(out)
 
 
 class _Ctx:
@@ -3593,8 +3597,16 @@ def _join_cwd(cwd: Value, target: Value) -> Value:
         path = os.path.normpath(base.text)
         if path.startswith("//"):  # normpath keeps POSIX's leading "//" ("cd / && cd x")
             path = "/" + path.lstrip("/")
+        if len(path) > _MAX_CWD_LENGTH:
+            # a chain of relative cds (cd p0 … cd p300, each of which may fail) makes ever
+            # deeper alternatives: past this length the cwd is unknown, judged as the
+            # repository root (§8.3), so each judgement stays short (§16.4)
+            return _TOO_MANY_CWDS
         return lit(path)
     return base
+
+
+_MAX_CWD_LENGTH = 1024
 
 
 def _cased(value: Value, attr: str) -> Value:
