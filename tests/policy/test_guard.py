@@ -536,3 +536,21 @@ def test_hops_of_a_via_are_its_values_however_often_converted() -> None:
     assert _hops([("eval", [3, 9], "x")]) == (Hop("eval", (3, 9), "x"),)  # a list: converted
     assert _hops((("eval", [3, 9], "x"),)) == (Hop("eval", (3, 9), "x"),)  # unhashable part
     assert _hops((first[0], ("eval", None, ""))) == (first[0], Hop("eval", None, ""))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "f() { git reset --hard; }; eval f",
+        "f() { git reset --hard; }; trap f EXIT",
+        "trap cleanup EXIT\ncleanup() { git reset --hard; }",
+        "bash -c 'f() { git reset --hard; }; eval f'",
+    ],
+)
+def test_a_function_called_from_a_payload_reports_the_span_of_its_body(
+    guard: Guard, command: str
+) -> None:
+    decision = guard.check(command)
+    assert decision.action == "block"
+    start, end = decision.span
+    assert decision.span_exact and command[start:end] == "git reset --hard"

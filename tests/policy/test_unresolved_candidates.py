@@ -149,3 +149,37 @@ def test_the_xargs_reading_needs_an_argument_xargs_accepts(
 )
 def test_mkfs_family_candidates(repo: Path, command: str, action: str) -> None:
     assert check_command(command, cwd=str(repo)).action == action
+
+
+@pytest.mark.parametrize(
+    ("command", "action"),
+    [
+        # rm has no -m or -a: rm would refuse to run, so this is another program's line
+        ("$PYTHON -m pytest -ra", "allow"),
+        ("$PYTHON -m pytest -rA tests/", "allow"),
+        ("$X -rf src", "block"),
+        ("$X -rfv src", "block"),
+        ("$X -Rf -- src", "block"),
+    ],
+)
+def test_an_rm_reading_needs_options_rm_has(repo: Path, command: str, action: str) -> None:
+    assert check_command(command, cwd=str(repo)).action == action
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "mytool --emit='git reset --hard' | bash",
+        "git for-each-ref --format='git branch -D %(refname:short)' refs/heads/tmp/ | sh",
+    ],
+)
+def test_a_literal_option_value_of_an_unknown_producer_piped_to_a_shell_blocks(
+    repo: Path, command: str
+) -> None:
+    decision = check_command(command, cwd=str(repo))
+    assert (decision.action, decision.rule_id) == ("block", "unresolved-command-destructive")
+
+
+def test_a_harmless_option_value_piped_to_a_shell_passes(repo: Path) -> None:
+    command = "git for-each-ref --format='%(refname:short)' refs/heads/ | sh"
+    assert check_command(command, cwd=str(repo)).action == "allow"

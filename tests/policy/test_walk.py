@@ -1124,3 +1124,22 @@ def test_name_references_read_unknown_and_assign_their_target() -> None:
     runs("declare -n ref=X; X=rm; $ref -rf src", ["«$ref»", "-rf", "src"])
     runs("f() { local -n r=$1; $r -rf src; }; C=rm; f C", ["«$r»", "-rf", "src"])
     runs("declare -n ref=X; ref=rm; $X -rf src", ["rm", "-rf", "src"])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # a trap runs later than it is set: judged again in the final state (§5.6, §6.4)
+        "trap cleanup EXIT\ncleanup() { rm -rf src; }",
+        "trap 'rm -rf \"$WORK\"' EXIT\nWORK=src",
+        "trap cleanup INT\ncleanup() { rm -rf src; }",
+    ],
+)
+def test_traps_are_judged_in_the_final_state_too(command: str) -> None:
+    assert any(c.rendered() == ["rm", "-rf", "src"] and c.deferred for c in records(command))
+
+
+def test_a_trap_set_after_its_variable_sees_it() -> None:
+    command = "tmp=$(mktemp -d); trap 'rm -rf \"$tmp\"' EXIT"
+    deletions = [c for c in records(command) if c.rendered()[:2] == ["rm", "-rf"]]
+    assert deletions and all(c.argv[2].text is None for c in deletions)  # the fresh path

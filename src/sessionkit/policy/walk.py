@@ -1097,6 +1097,7 @@ class _Walker:
         "fresh",
         "git_config",
         "in_alias",
+        "late_traps",
         "limit",
         "loop_walks",
         "moved",
@@ -1144,6 +1145,8 @@ class _Walker:
     # of git config there holds for the rest of the chain (each item runs only after the
     # ones before it succeeded), and not after it
     and_ctx: _Ctx | None
+    # trap CMD SIGNAL: (CMD, where it starts, its context), judged again when the script ends
+    late_traps: Sequence[tuple[Value, int, _Ctx]]
     # declare -l/-u (the case every later assignment gets) and declare -n (a name reference:
     # NAME -> its target); per walk, not per scope
     attrs: Mapping[str, str]
@@ -1252,6 +1255,8 @@ class _Walker:
         if script.malformed:
             ctx.reading = 1
         self._guarded_list(script.body, state, ctx)
+        if self.late_traps:
+            self._late_traps(state)
         for number, reading in script.readings:
             rctx = _new_ctx(self.command)
             rctx.reading = number
@@ -1259,6 +1264,18 @@ class _Walker:
             self._guarded_list(reading.body, _new_state((lit(self.cwd),)), rctx)
         if self.defined or self.alias_defs:
             self._unused_definitions()
+
+    def _late_traps(self, state: _State) -> None:
+        """A trap runs later than it is set (an EXIT trap when the script ends): its command
+        is judged again in the final state, where later definitions and assignments hold (``trap cleanup EXIT`` before
+        ``cleanup() {…}``, ``trap 'rm -rf "$W"' EXIT`` before ``W=src``; §5.6, §6.4)."""
+        for text, at, tctx in self.late_traps:
+            try:
+                self._payload_text(text, state.copy(), tctx, exact_at=at)
+            except _Limit as exc:
+                self.limit = self.limit or exc.kind
+            except RecursionError:
+                self.limit = self.limit or "depth"
 
     def _guarded_list(self, body: List, state: _State, ctx: _Ctx) -> None:
         try:
@@ -3004,6 +3021,14 @@ class _Walker:
         self.used_funcs = self.used_funcs | {key}
         self._spend_payload()
         fctx = ctx.hop("function", call.node_span, node.name)  # type: ignore[attr-defined]
+        for _name, defined_node, _state, dctx in self.defined:
+            if defined_node is node:
+                if dctx.src is not ctx.src:
+                    # called from a payload (eval f, a trap): the body's spans are in the
+                    # text where the function was defined
+                    fctx.src, fctx.offset = dctx.src, dctx.offset
+                    fctx.exact, fctx.outer = dctx.exact, dctx.outer
+                break
         fstate = state.copy()
         fstate.pos = args
         active_calls = self._own_active_calls()
@@ -3994,6 +4019,11 @@ def _h_trap(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Val
         tctx = ctx.hop("trap", call.node_span, "trap")
         tctx.deferred = True
         w._payload_text(args[0], state.copy(), tctx, exact_at=call.spans[1][0])
+        # it runs later (an EXIT trap when the script ends, another when its signal comes):
+        # judged again in the final state too
+        traps = w.late_traps if type(w.late_traps) is list else list(w.late_traps)
+        traps.append((args[0], call.spans[1][0], tctx))
+        w.late_traps = traps
     return _EMPTY
 
 
@@ -4423,6 +4453,10 @@ def _stdin_program(
         producer = command.stdin.producer
         hops += 1
     seen: set[str] = set()
+    for v in list(literals):
+        t = v.text
+        if t and t[:2] == "--" and "=" in t:
+            literals.append(lit(t.partition("=")[2]))  # --format='git branch -D %(…)' | sh
     for v in literals:
         t = v.text
         if t and (" " in t or ";" in t) and t not in seen:
@@ -5948,6 +5982,7 @@ def walk_in(command: str, cwd: str) -> Walk:
     walker.used_aliases = walker.in_alias = _NO_NAMES
     walker.used_funcs = _NO_IDS
     walker.active_calls = walker.defined = walker.alias_defs = walker.git_config = _NO_ITEMS
+    walker.late_traps = _NO_ITEMS
     walker.and_ctx = None
     try:
         walker.run(script)
