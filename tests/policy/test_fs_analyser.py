@@ -235,10 +235,15 @@ def test_other_deleters(repo: Path, command: str, expected: list[str]) -> None:
         (["find", ".", "-exec", "rm", "--help", ";"], []),
         (["find", ".", "-exec", "sh", "-c", "rm {}", ";"], ["find-delete"]),
         (["find", ".", "-exec", "sh", "-c", 'rm "$@"', "_", "{}", "+"], ["find-delete"]),
-        # ".." after the found path leaves what the restriction (or temp space) allowed
+        # ".." after the found path leaves what the restriction (or temp space) allowed: the
+        # start point itself climbs highest (./../src is outside the repository)
         (
             ["find", ".", "-name", "node_modules", "-exec", "rm", "-rf", "{}/../src", ";"],
-            ["rm-recursive-traversal", "find-artefacts"],
+            ["rm-recursive-outside", "find-artefacts"],
+        ),
+        (
+            ["find", ".", "-exec", "sh", "-c", 'rm -rf "$1"/..', "_", "{}", ";"],
+            ["rm-recursive-repo-root", "find-delete"],  # ./.. holds the repository
         ),
         (
             ["find", "/tmp/x", "-exec", "rm", "-rf", "{}/../../../etc", ";"],

@@ -29,6 +29,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(other, "config", "alias.o", "reset --hard")
     git(other, "config", "remote.origin.mirror", "true")
     git(other, "config", "clean.requireForce", "false")
+    nested = repo / "vendor" / "nested"  # a repository inside the checked one
+    nested.mkdir(parents=True)
+    git(nested, "init", "-q")
+    git(nested, "config", "alias.nuke", "reset --hard")
+    (repo / "build" / "olink").symlink_to(other)
+    (base / "home").mkdir()
+    (base / "home" / ".gitconfig").write_text("[alias]\n\thz = reset --hard\n")
     (base / "inc.cfg").write_text("[alias]\n\tyy = stash clear\n")
     (base / "xdg" / "git").mkdir(parents=True)
     (base / "xdg" / "git" / "config").write_text("[alias]\n\tzz = stash clear\n")
@@ -74,6 +81,17 @@ def test_what_git_runs_inherits_its_settings_and_environment(
         ("git -C ../other checkout loose.py", "git-checkout-pathspec"),
         ("git --git-dir=../other/.git push origin", "git-push-mirror"),
         ("git --git-dir ../other/.git o", "git-reset-hard"),
+        ("GIT_DIR=../other/.git git o", "git-reset-hard"),
+        # the nearest .git of the real directory: nested, or reached through a symlink
+        ("git -C vendor/nested nuke", "git-reset-hard"),
+        ("cd vendor/nested && git nuke", "git-reset-hard"),
+        ("git -C build/olink push", "git-push-mirror"),
+        # every directory a failed cd may leave
+        ("cd ../other; git o", "git-reset-hard"),
+        ("cd ../other || true; git o", "git-reset-hard"),
+        ("(cd ../other; git o)", "git-reset-hard"),
+        # HOME is exported: assigning it moves git's global file
+        ("HOME=BASE/home; git hz", "git-reset-hard"),
     ],
 )
 def test_the_repository_git_works_on_supplies_its_facts(
@@ -113,6 +131,12 @@ def test_a_push_without_a_remote_goes_to_the_configured_one(
     assert decide(world, command) == ("block", rule)
 
 
+def test_the_remote_named_on_the_command_line_wins_over_repo(world: Path) -> None:
+    command = "git -c remote.up.mirror=true push --repo=origin up"
+    assert decide(world, command) == ("block", "git-push-mirror")
+    assert decide(world, "git -c remote.up.mirror=true push --repo=up origin")[0] == "allow"
+
+
 def test_a_push_to_another_remote_ignores_the_mirror_of_one_not_pushed_to(world: Path) -> None:
     assert decide(world, "git -c remote.up.mirror=true push")[0] == "allow"
     assert decide(world, "git -c remote.up.mirror=true push origin main")[0] == "allow"
@@ -145,6 +169,11 @@ def test_without_the_named_file_the_alias_is_unknown(world: Path) -> None:
         ("git -c alias.x='!git \"$@\"' x status", "allow"),
         ("git -c alias.x='!git \"$@\"' x reset --hard", "block"),
         ("git -c alias.x='!echo \"$1\"' x 'git reset --hard'", "allow"),
+        # no arguments: the positional parameters are empty
+        ("git -c alias.x='!git stash \"${1:-list}\"' x", "allow"),
+        # the alias's shell inherits git's environment
+        ("D=build git -c alias.a='!rm -rf $D' a", "allow"),
+        ("D=src git -c alias.a='!rm -rf $D' a", "block"),
     ],
 )
 def test_shell_alias_arguments_are_its_positional_parameters(

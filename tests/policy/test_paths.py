@@ -222,6 +222,9 @@ UNKNOWN = [
     (word(Sym(TMPDIR), "/", Unknown("$X"), "/../../etc"), "rm-recursive-traversal"),
     (word("build/", Unknown("${X:?}", may_be_empty=False), "/../out"), "rm-artefact"),
     (word("build/", Unknown("$X"), "/a/.."), "rm-artefact"),
+    # below a symlink: below the directory it names (build/escape -> src)
+    (word("build/escape/", Unknown("$X")), "rm-recursive-source"),
+    (word("link-to-etc/", Unknown("${X:?}", may_be_empty=False)), "rm-recursive-outside"),
 ]
 
 

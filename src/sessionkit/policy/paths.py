@@ -975,7 +975,15 @@ class PathJudge:
             absolute = normalise(
                 directory if directory.startswith("/") else base_cwd + "/" + directory
             )
-            verdicts.append(self._below_directory(absolute, shown))
+            lexical = self._below_directory(absolute, shown)
+            real = self._realpath(absolute) if absolute[:2] != "/\x00" else absolute
+            if real != absolute:
+                # build/link/$X with link -> /etc: below the directory the link names, which
+                # names the real target on a tie (as in §8.2 step 4)
+                resolved = self._below_directory(real, shown)
+                if _SEVERITY[resolved.action] >= _SEVERITY[lexical.action]:
+                    verdicts.append(resolved)
+            verdicts.append(lexical)
             climbed = self._climbed(value, len(prefix_parts), cwd, shown)
             if climbed is not None:
                 verdicts.append(climbed)

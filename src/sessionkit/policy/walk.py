@@ -374,6 +374,8 @@ def _record_key(record: Command) -> tuple[object, ...]:
 
 
 _TOO_MANY_CWDS = Value((Unknown("cd …"),))
+# variables a shell started by a terminal, an agent or CI always inherits, so exported
+_INHERITED_ENVIRONMENT = frozenset(("HOME", "PATH", "USER", "LOGNAME", "SHELL", "TMPDIR", "LANG"))
 
 
 def _dedupe_values(values: tuple[Value, ...]) -> tuple[Value, ...]:
@@ -2603,6 +2605,9 @@ class _Walker:
         node: object = None,
         append: bool | None = None,
     ) -> None:
+        if name in _INHERITED_ENVIRONMENT and name not in state.exported:
+            # variables every shell inherits are exported already: HOME=DIR; git … reads it
+            _own_exported(state).add(name)
         if self.attrs and name in self.attrs:
             attr = self.attrs[name]
             if attr in ("l", "u"):
@@ -5718,11 +5723,8 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             if shell is not None:
                 # git runs sh -c 'ALIAS "$@"' ALIAS ARGS…: the arguments are appended and are
                 # the positional parameters too (!git stash "$@" clear is git stash clear clear)
-                if rest:
-                    text = _concat(shell, lit(' "$@"', True))
-                    _git_runs(w, call, text, state, run_cwd, gctx, cfg, tuple(rest))
-                else:
-                    _git_runs(w, call, shell, state, run_cwd, gctx, cfg)
+                text = _concat(shell, lit(' "$@"', True)) if rest else shell
+                _git_runs(w, call, text, state, run_cwd, gctx, cfg, tuple(rest))
             else:
                 expansion = _concat(lit("git ", True), alias)
                 source = _join_text([expansion, *rest])

@@ -486,8 +486,9 @@ class FindExpr:
     def __init__(self) -> None:
         self.starts: list[Value] = []
         self.deleting = False
-        # a deleting -exec whose operand climbs above the found path: rm -rf {}/../src
-        self.climbs = False
+        # what a deleting -exec's operand adds after the found path when it climbs above it
+        # (rm -rf {}/../src: "/../src"; sh -c 'rm -rf "$1"/..': "/..")
+        self.climbs: list[str] = []
         self.restricted = False
         self.disjunction = False
         # a non-negated selecting test of any kind (-name, -path, -mtime …)
@@ -541,7 +542,8 @@ def parse_find(argv: Sequence[Value], ctx: Context) -> FindExpr:
             i += 1
             if _exec_deletes(words, ctx):
                 expr.deleting = True
-                expr.climbs = expr.climbs or any(_climbs_from_found(w) for w in words)
+                climbing = [c for c in map(_climb_from_found, words) if c is not None]
+                expr.climbs = expr.climbs + climbing
         elif text == "-empty":
             if not negated:
                 expr.restricted = True
@@ -590,12 +592,19 @@ def _restricting(test: str, pattern: str, ctx: Context) -> bool:
     return False
 
 
-def _climbs_from_found(word: Value) -> bool:
-    """``{}/..``, ``{}/../src``: a ".." component after the found path's placeholder."""
+def _climb_from_found(word: Value) -> str | None:
+    """``/../src`` of ``{}/../src``: the text after the found path's placeholder when it has a
+    ".." component; for a shell payload (``sh -c 'rm -rf "$1"/../x'``) "/.." whenever it
+    climbs anywhere (its found path is a positional parameter)."""
     text = word.text
-    if text is None or "{}" not in text:
-        return False
-    return ".." in text.split("{}", 1)[1].split("/")
+    if text is None:
+        return None
+    if "{}" in text:
+        rest = text.split("{}", 1)[1]
+        return rest if ".." in rest.split("/") else None
+    if "/.." in text and " " in text:
+        return "/.."
+    return None
 
 
 def _exec_deletes(words: Sequence[Value], ctx: Context) -> bool:
@@ -674,10 +683,14 @@ def judge_find(
     for start in expr.starts:
         verdict = ctx.judge.judge(start, cmd.cwd)
         rule = verdict.rule_id
-        if expr.climbs:
-            # the deletion leaves what find found (and its restriction, or temp space):
-            # ".." after an allowing anchor (§8.2 step 3)
-            results.append(("rm-recursive-traversal", verdict.target))
+        for climb in expr.climbs:
+            # the deletion leaves what find found: judged from the start point itself, the
+            # found path that climbs highest; leaving the start's anchor is traversal (§8.2)
+            from sessionkit.policy.values import Lit
+
+            climbed = ctx.judge.judge(Value((*start.pieces, Lit(climb))), cmd.cwd)
+            if climbed.action != "allow":
+                results.append((climbed.rule_id, climbed.target))
         if rule in ("rm-temp", "rm-allowed-path"):
             results.append(("find-artefacts", verdict.target))
         elif rule == "rm-shared-temp":

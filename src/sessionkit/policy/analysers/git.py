@@ -954,46 +954,80 @@ def _named_config_files(inv: Invocation, ctx: Context) -> None:
         inv.config[at:at] = settings
 
 
-def _repo_context(inv: Invocation, ctx: Context) -> Context | None:
-    """A context whose facts are those of the repository git works on when ``-C``, ``cd`` or
-    ``--git-dir`` moved it out of the checked one (§1.2, §7.2.1): its aliases, settings and
-    refs decide; None when it is the checked repository or not known."""
+def _repo_contexts(inv: Invocation, ctx: Context) -> list[Context]:
+    """The contexts of the repositories git may work on (§1.2, §5.5, §7.2.1): ``ctx`` itself,
+    or one whose facts (aliases, settings, refs) are those of another repository when
+    ``-C``, ``cd``, ``--git-dir`` or ``GIT_DIR`` moved git there, a repository nested in the
+    checked one or reached through a symlink included; one per possible directory."""
     cwds = inv.cwds
-    if cwds is not None:
-        path = next((c for c in cwds if c is not None), None)
-    else:
+    if cwds is None:
         cwd = inv.cmd.cwd
-        path = cwd[0].text if len(cwd) == 1 else None
-    if path is None or path[:1] != "/":
-        return None
+        if len(cwd) == 1:
+            path = cwd[0].text
+            if path == ctx.facts.cwd and inv.sub_index == 1 and not inv.cmd.env:
+                return [ctx]  # the common case: git in the checked directory, no options
+            paths: list[str | None] = [path]
+        else:
+            paths = [c.text for c in cwd]
+    else:
+        paths = list(cwds)
+    git_dir = _named_git_dir(inv)
+    out: list[Context] = []
+    for path in paths:
+        found = ctx
+        if path is not None and path[:1] == "/":
+            if git_dir is not None:
+                directory = os.path.normpath(os.path.join(path, git_dir))
+                # a .git directory's work tree is its parent; a bare repository is itself
+                path = (
+                    os.path.dirname(directory)
+                    if os.path.basename(directory) == ".git"
+                    else directory
+                )
+            found = _context_at(path, ctx)
+        if found not in out:
+            out.append(found)
+    return out or [ctx]
+
+
+def _named_git_dir(inv: Invocation) -> str | None:
+    """``--git-dir DIR`` / ``--git-dir=DIR`` among the global options, else ``GIT_DIR`` in
+    git's environment; None when neither names one."""
     argv = inv.cmd.argv
+    found: str | None = None
     for k in range(1, inv.sub_index):
-        # --git-dir names the repository outright: its work tree is its parent (.git)
         text = argv[k].text or ""
-        git_dir = text[len("--git-dir=") :] if text.startswith("--git-dir=") else None
-        if text == "--git-dir" and k + 1 < inv.sub_index:
-            git_dir = argv[k + 1].text
-        if git_dir:
-            git_dir = os.path.normpath(os.path.join(path, git_dir))
-            path = os.path.dirname(git_dir) if os.path.basename(git_dir) == ".git" else git_dir
+        if text.startswith("--git-dir="):
+            found = text[len("--git-dir=") :]
+        elif text == "--git-dir" and k + 1 < inv.sub_index:
+            found = argv[k + 1].text
+    if found is None and inv.cmd.env:
+        for name, value in inv.cmd.env:
+            if name == "GIT_DIR" and value.text:
+                found = value.text
+    return found or None
+
+
+def _context_at(path: str, ctx: Context) -> Context:
+    """The context for git working in ``path``: ``ctx`` when that is the checked repository,
+    else one with the facts of the repository holding ``path`` (the nearest ``.git`` of the
+    real directory), kept for the check."""
     facts = ctx.facts
-    root = facts.root
-    if path == facts.cwd or (
-        root is not None and (path == root or path.startswith(root.rstrip("/") + "/"))
-    ):
-        return None  # the common case: one string test
+    if path == facts.cwd:
+        return ctx
     memo = ctx.memo
     if memo is None:
         memo = ctx.memo = {}
     key = ("repo-context", path)
-    if key in memo:
-        found: Context | None = memo[key]
+    found: Context | None = memo.get(key)
+    if found is not None:
         return found
     from sessionkit.policy.repofacts import RepoFacts
 
-    other = RepoFacts(path, home=facts.home)
-    found = None
-    if other.root is not None and other.root != root:
+    real = os.path.realpath(path)
+    other = RepoFacts(real, home=facts.home)
+    found = ctx
+    if other.root is not None and other.root != facts.root:
         found = Context(other, ctx.judge, ctx.judge_payload, ctx.judge_command, ctx.cwd)
         found.depth = ctx.depth
         found.memo = memo
@@ -1005,11 +1039,21 @@ def analyse(cmd: Command, ctx: Context, *, alias_depth: int = 0) -> list[Finding
     inv = _invocation(cmd)
     if inv is None:
         return []
-    other = _repo_context(inv, ctx)
-    if other is not None:
-        ctx = other
+    contexts = _repo_contexts(inv, ctx)
     if inv.config or cmd.env:
         _named_config_files(inv, ctx)
+    if len(contexts) == 1:
+        return _analyse_in(cmd, inv, contexts[0], alias_depth)
+    out: list[Finding] = []
+    for context in contexts:
+        for found in _analyse_in(cmd, inv, context, alias_depth):
+            if found not in out:
+                out.append(found)
+    return out
+
+
+def _analyse_in(cmd: Command, inv: Invocation, ctx: Context, alias_depth: int) -> list[Finding]:
+    """The findings of a git invocation with the facts of one repository it may work on."""
     out: list[Finding] = []
     for key, value in inv.exec_values:
         if key == "core.fsmonitor" and value.text is not None and _bool(value.text) is not None:
@@ -1160,6 +1204,16 @@ def _alias(
             # positional parameters too (!git stash "$@" clear is git stash clear clear)
             quoted = " ".join(_quote(a) for a in args)
             payload = f'set -- {quoted}; {payload} "$@"'
+        else:
+            payload = f"set --; {payload}"  # no arguments: $1, "$@" are empty
+        if cmd.env:
+            # the alias's shell inherits git's environment (D=build git x: $D is build)
+            exports = [
+                f"export {name}={_quote(value)}; "
+                for name, value in cmd.env
+                if value.text is not None and name.isidentifier()
+            ]
+            payload = "".join(exports) + payload
 
         root = ctx.facts.root
         return ctx.payload(payload, cmd, "git-alias", name, root)
@@ -1421,13 +1475,13 @@ def _rule_push(inv: Invocation, parsed: Parsed, ctx: Context) -> list[Finding]:
         out.append(finding(cmd, "verification-bypass"))
     findings: list[Finding] = []
     operands = parsed.operands
+    # the remote named on the command line wins over --repo (git-push(1))
     repo_values = parsed.values("repo")
-    spec_values = operands if repo_values else operands[1:]
-    refspecs = [_known_lead(v) for v in spec_values]
-    if repo_values:
-        remote_value = repo_values[-1].text if repo_values[-1] is not None else None
-    elif operands:
+    refspecs = [_known_lead(v) for v in operands[1:]]
+    if operands:
         remote_value = operands[0].text
+    elif repo_values:
+        remote_value = repo_values[-1].text if repo_values[-1] is not None else None
     else:
         remote_value = _push_remote(inv, ctx)
     remote = remote_value or "origin"
