@@ -236,3 +236,26 @@ def test_methods_and_symbols_named_like_builtins_run_nothing(command: str) -> No
 )
 def test_builtins_reached_by_other_names_run(command: str) -> None:
     assert RM in ran(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "ruby -e 'method(:system).call \"rm -rf src\"'",
+        'ruby -e \'send "system", "rm -rf src"\'',
+        'ruby -e \'Kernel.send("exec", "rm -rf src")\'',
+    ],
+)
+def test_ruby_calls_by_method_name(command: str) -> None:
+    assert RM in ran(command)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "php -r '$s = new Exec(\"rm -rf src\");'",
+        'ruby -e \'obj.send("name", "rm -rf src")\'',
+    ],
+)
+def test_objects_and_other_methods_run_nothing(command: str) -> None:
+    assert ran(command) == []

@@ -1143,3 +1143,25 @@ def test_a_trap_set_after_its_variable_sees_it() -> None:
     command = "tmp=$(mktemp -d); trap 'rm -rf \"$tmp\"' EXIT"
     deletions = [c for c in records(command) if c.rendered()[:2] == ["rm", "-rf"]]
     assert deletions and all(c.argv[2].text is None for c in deletions)  # the fresh path
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        # a scalar assigned "${a[@]}" or "$@" joins the fields with blanks
+        ('a=(rm -rf src); x="${a[@]}"; $x', ["rm", "-rf", "src"]),
+        ('set -- rm -rf src; x="$@"; $x', ["rm", "-rf", "src"]),
+        # an element past the end keeps the order ("${a[@]}") and its subscript (${a[3]})
+        ('a=(rm -rf); a[3]=src; "${a[@]}"', ["rm", "-rf", "", "src"]),
+        ('a=(rm -rf); a[3]=src; rm -rf "${a[3]}"', ["rm", "-rf", "src"]),
+        # letter sequences with a step
+        ("{r..t..2}m -rf src", ["rm", "tm", "-rf", "src"]),
+        # declare -l on an array literal, declare -x without a value
+        ('declare -la a=(RM -RF SRC); "${a[@]}"', ["rm", "-rf", "src"]),
+        ("declare -x X; X=src; bash -c 'rm -rf \"$X\"'", ["rm", "-rf", "src"]),
+    ],
+)
+def test_joined_arrays_sparse_elements_stepped_letters_and_declared_attributes(
+    command: str, argv: list[str]
+) -> None:
+    runs(command, argv)

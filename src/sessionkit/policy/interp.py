@@ -1647,9 +1647,20 @@ def _scan(language: str, code: Value, depth: int) -> list[tuple[str, object]]:
         if language == "js" and name == "$" and k + 1 < n and tokens[k + 1][0] == "str":
             actions.append(("shell", tokens[k + 1][1]))
             continue
-        if language in ("perl", "php") and tokens[k - 2 : k] == _ARROW:
+        if language in ("perl", "php") and (
+            tokens[k - 2 : k] == _ARROW or (k and tokens[k - 1] == ("name", "new"))
+        ):
             # $obj->system(…), Foo->exec(…), $this?->passthru(…): a method of an object or
-            # class, not the builtin
+            # class, not the builtin; new Exec(…) makes an object of a class
+            continue
+        if language == "ruby" and name.rsplit(".", 1)[-1] in _RUBY_SENDS and k + 1 < n:
+            # send("system", CMD), Kernel.send "exec", CMD: the string names the method
+            sent = _ruby_args(tokens, k + 1)
+            first = sent[0] if sent else []
+            method = first[0][1] if len(first) == 1 and first[0][0] == "str" else None
+            target = method.text if isinstance(method, Value) else None
+            if target is not None and target in table:
+                actions.extend(_judge_call(table[target], sent[1:], language))
             continue
         category = table.get(resolved if language != "php" else resolved.lower())
         if category is None and language == "js":
@@ -1682,27 +1693,21 @@ def _scan(language: str, code: Value, depth: int) -> list[tuple[str, object]]:
         if category is None:
             continue
         if language == "ruby" and tokens[k + 1 : k + 3] == _CLOSE_DOT:
-            # method(:system).call(CMD), method(:system).(CMD), method(:system)[CMD]
+            # method(:system).call(CMD), method(:system).(CMD), method(:system)[CMD],
+            # method(:system).call CMD
             after = k + 3
             if after < n and tokens[after] == ("name", "call"):
                 after += 1
             if after < n and tokens[after] in (("op", "("), ("op", "[")):
                 args, _ = _split_args(tokens, after)
                 actions.extend(_judge_call(category, args, language))
+            elif after < n and tokens[after - 1] == ("name", "call"):
+                actions.extend(_judge_call(category, _ruby_args(tokens, after), language))
             continue
         if k + 1 < n and tokens[k + 1] == ("op", "("):
             args, _ = _split_args(tokens, k + 1)
         elif language in ("perl", "ruby") and k + 1 < n:
-            args, _ = _split_args([("op", "("), *tokens[k + 1 :]], 0)
-            args = args[:8]
-            # without parentheses, arguments end at ';'
-            cut: list[list[Token]] = []
-            for a in args:
-                if ("op", ";") in a:
-                    cut.append(a[: a.index(("op", ";"))])
-                    break
-                cut.append(a)
-            args = cut
+            args = _ruby_args(tokens, k + 1)
         else:
             continue
         if language == "python":
@@ -1713,6 +1718,25 @@ def _scan(language: str, code: Value, depth: int) -> list[tuple[str, object]]:
             args = [_substitute(a, assigned) for a in args]
         actions.extend(_judge_call(category, args, language))
     return actions
+
+
+_RUBY_SENDS = frozenset(("send", "public_send", "__send__"))
+
+
+def _ruby_args(tokens: list[Token], start: int) -> list[list[Token]]:
+    """The arguments of a call at ``tokens[start]``: in parentheses, or (Perl and Ruby) without
+    them up to the end of the statement, at most eight."""
+    if start < len(tokens) and tokens[start] == ("op", "("):
+        args, _ = _split_args(tokens, start)
+        return args
+    args, _ = _split_args([("op", "("), *tokens[start:]], 0)
+    cut: list[list[Token]] = []
+    for a in args[:8]:
+        if ("op", ";") in a:
+            cut.append(a[: a.index(("op", ";"))])
+            break
+        cut.append(a)
+    return cut
 
 
 def _assignments(tokens: list[Token]) -> dict[str, list[Token]]:

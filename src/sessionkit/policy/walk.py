@@ -374,6 +374,7 @@ def _record_key(record: Command) -> tuple[object, ...]:
 
 
 _TOO_MANY_CWDS = Value((Unknown("cd …"),))
+_BLANK = Lit(" ", True)
 # variables a shell started by a terminal, an agent or CI always inherits, so exported
 _INHERITED_ENVIRONMENT = frozenset(("HOME", "PATH", "USER", "LOGNAME", "SHELL", "TMPDIR", "LANG"))
 
@@ -700,9 +701,12 @@ def _element_assigned(
             # an array that may hold anything (`true && A[0]=x` leaves A unknown or (x)): it
             # still does, while the known alternatives keep their order (`"${A[@]}"`)
             out.append(None)
-        elif i > len(fields):
+        elif i > len(fields) + 4:
             return None
         else:
+            # a[3]=v on (a b): bash keeps the gap unset; empty elements stand in for it, so
+            # "${a[@]}" keeps the order and ${a[3]} is v
+            fields = (*fields, *(_EMPTY,) * (i - len(fields)))
             for value in values:
                 out.append((*fields[:i], value, *fields[i + 1 :]))
     if len(out) > MAX_ALTS or (len(out) == 1 and out[0] is None):
@@ -846,16 +850,21 @@ def _brace_sequence(inner: str) -> list[str] | None:
     if not _SEQ_RE:
         import re
 
-        _SEQ_RE.append(re.compile(r"(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?|([a-zA-Z])\.\.([a-zA-Z])"))
+        _SEQ_RE.append(
+            re.compile(
+                r"(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?|([a-zA-Z])\.\.([a-zA-Z])(?:\.\.(-?\d+))?"
+            )
+        )
     m = _SEQ_RE[0].fullmatch(inner)
     if m is None:
         return None
     if m.group(4):
         a, b = ord(m.group(4)), ord(m.group(5))
-        step = 1 if b >= a else -1
-        if abs(b - a) + 1 > MAX_BRACE:
+        size = abs(int(m.group(6))) if m.group(6) and int(m.group(6)) else 1  # {a..z..2}
+        step = size if b >= a else -size
+        if abs(b - a) // size + 1 > MAX_BRACE:
             return []
-        return [chr(c) for c in range(a, b + step, step)]
+        return [chr(c) for c in range(a, b + (1 if step > 0 else -1), step)]
     a_text, b_text = m.group(1), m.group(2)
     a, b = int(a_text), int(b_text)
     step = abs(int(m.group(3))) if m.group(3) and int(m.group(3)) else 1
@@ -2575,7 +2584,8 @@ class _Walker:
             return ((_EMPTY,),)
         out: list[tuple[Value, ...] | None] = []
         for atoms in self._atoms(value.parts, state, ctx):
-            pieces = [a for a, m in atoms if a is not None and m != _BRK]
+            # x="${a[@]}": a scalar joins the fields with blanks
+            pieces = [_BLANK if m == _BRK else a for a, m in atoms if a is not None or m == _BRK]
             out.append((Value(merge_pieces(pieces)),))  # type: ignore[arg-type]
         if assignment.index is not None:  # type: ignore[attr-defined]
             self._atoms(assignment.index.parts, state, ctx)  # type: ignore[attr-defined]
@@ -3701,7 +3711,13 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
                 state.vars[var] = (None,)
                 continue
             if text is not None and text.endswith("=(…)"):
-                pass  # array operands were assigned from the syntax tree
+                # array operands were assigned from the syntax tree, before -l/-u was known
+                attr = w.attrs.get(var)
+                if attr in ("l", "u") and state.vars.get(var):
+                    state.vars[var] = tuple(
+                        None if a is None else tuple(_cased(f, attr) for f in a)
+                        for a in state.vars[var]
+                    )
             else:
                 w._assign(state, var, ((rest,),), ctx, None, append)
             if name == "export" or "x" in "".join(
@@ -3709,8 +3725,10 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
             ):
                 _own_exported(state).add(var)
         elif text is not None and text.isidentifier():
-            if name == "export":
-                _own_exported(state).add(text)
+            if name == "export" or "x" in "".join(
+                a.text or "" for a in call.argv[1:] if (a.text or "").startswith("-")
+            ):
+                _own_exported(state).add(text)  # export X, declare -x X: exported from now
             elif name == "local" and text not in state.vars:
                 state.vars[text] = ((_EMPTY,),)
     if w.active_calls and name in ("local", "declare", "typeset"):
