@@ -1165,3 +1165,30 @@ def test_joined_arrays_sparse_elements_stepped_letters_and_declared_attributes(
     command: str, argv: list[str]
 ) -> None:
     runs(command, argv)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # substring offsets are arithmetic: variables, operators, parentheses
+        'a=(echo rm -rf src); n=1; "${a[@]:n}"',
+        'a=(echo rm -rf src); "${a[@]:(-3)}"',
+        'a=(echo rm -rf src); "${a[@]:1+0}"',
+        'a=(echo rm -rf src x); "${a[@]:1:2+1}"',
+        'set -- x rm -rf src; "${@:1+1}"',
+        'a=(echo rm -rf src); "${a[@]:${#a[@]}-3}"',
+        # an offset that is not known: every tail of the elements
+        'a=(echo rm -rf src); "${a[@]:$N}"',
+        # a trap set in a shell or subshell runs when that shell ends
+        "bash -c 'trap c EXIT; c() { rm -rf src; }'",
+        "( trap c EXIT; c() { rm -rf src; } )",
+    ],
+)
+def test_arithmetic_offsets_and_traps_of_inner_shells(command: str) -> None:
+    runs(command, ["rm", "-rf", "src"])
+
+
+def test_a_subshell_trap_is_judged_in_the_subshell_state() -> None:
+    command = "( D=build; trap 'rm -rf \"$D\"' EXIT )"
+    deletions = [c for c in records(command) if c.rendered()[:2] == ["rm", "-rf"]]
+    assert deletions and all(c.rendered() == ["rm", "-rf", "build"] for c in deletions)

@@ -379,6 +379,60 @@ _BLANK = Lit(" ", True)
 _INHERITED_ENVIRONMENT = frozenset(("HOME", "PATH", "USER", "LOGNAME", "SHELL", "TMPDIR", "LANG"))
 
 
+def _arith(text: str, state: _State) -> int:
+    """The value of a substring offset or length, an arithmetic expression (``1``, ``n``,
+    ``$((1))`` already expanded, ``(-3)``, ``${#a[@]}-3``): integers, variables holding one
+    known integer, ``+ - * / %`` and parentheses. ValueError when it is not known."""
+    text = text.strip()
+    if not text:
+        return 0
+    if text.lstrip("-").isdigit():
+        return int(text)
+    if len(text) > 100:
+        raise ValueError(text)
+    import ast
+    import re
+
+    def value_of(match: re.Match[str]) -> str:
+        alts = state.vars.get(match.group(0))
+        if alts and len(alts) == 1 and alts[0] is not None and len(alts[0]) == 1:
+            known = alts[0][0].text
+            if known is not None and known.strip().lstrip("-").isdigit():
+                return "(" + known.strip() + ")"
+        raise ValueError(match.group(0))
+
+    expression = re.sub(r"[A-Za-z_][A-Za-z0-9_]*", value_of, text)
+    if expression.strip("0123456789+-*/%() \t"):
+        raise ValueError(text)
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        raise ValueError(text) from None
+    return _arith_node(tree.body)
+
+
+def _arith_node(node: object) -> int:
+    import ast
+
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _arith_node(node.operand)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp):
+        left, right = _arith_node(node.left), _arith_node(node.right)
+        if isinstance(node.op, ast.Add):
+            return left + right
+        if isinstance(node.op, ast.Sub):
+            return left - right
+        if isinstance(node.op, ast.Mult):
+            return left * right
+        if isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)) and right:
+            quotient = abs(left) // abs(right) * (1 if (left < 0) == (right < 0) else -1)
+            return quotient if not isinstance(node.op, ast.Mod) else left - right * quotient
+    raise ValueError(node)
+
+
 def _dedupe_values(values: tuple[Value, ...]) -> tuple[Value, ...]:
     """Distinct alternatives (of the cwd): past MAX_ALTS the rest become one unknown
     directory, judged as the repository root (§8.3), never dropped (§4.5)."""
@@ -1649,7 +1703,15 @@ class _Walker:
         if kind is Subshell or kind is Group:
             body = node.body  # type: ignore[attr-defined]
             if kind is Subshell:
-                return self._list(body, state.copy(), ctx, stdin)
+                sub = state.copy()
+                traps = len(self.late_traps)
+                out = self._list(body, sub, ctx, stdin)
+                if len(self.late_traps) > traps:
+                    # a trap set in the subshell runs when the subshell ends, in its state
+                    for text, at, tctx in self.late_traps[traps:]:
+                        self._payload_text(text, sub.copy(), tctx, exact_at=at)
+                    del self.late_traps[traps:]  # type: ignore[attr-defined]
+                return out
             return self._list(body, state, ctx, stdin)
         cctx = ctx.clone()
         cctx.cond = True
@@ -2381,7 +2443,7 @@ class _Walker:
             and alt is not None
             and (p.name in ("@", "*") or (p.index is not None and p.index.plain() in ("@", "*")))
         ):
-            return [self._fields_op(p, alt, state, ctx, origin)]
+            return self._fields_op(p, alt, state, ctx, origin)
         operands = self._operand(p, state, ctx)
         text = value.text if value is not None else None
         if text is None and value is not None and len(value.pieces) == 1:
@@ -2432,9 +2494,9 @@ class _Walker:
                 return [lit(text[:1].lower() + text[1:])]
             if op == ":":
                 off_text, _, length = arg.partition(":")
-                off = int(off_text.strip() or "0")
+                off = _arith(off_text, state)
                 if length:
-                    ln = int(length.strip())
+                    ln = _arith(length, state)
                     end = off + ln if ln >= 0 else len(text) + ln
                     return [lit(text[off:end])]
                 return [lit(text[off:])]
@@ -2449,29 +2511,35 @@ class _Walker:
         state: _State,
         ctx: _Ctx,
         origin: str,
-    ) -> tuple[Value, ...] | Value:
+    ) -> list[tuple[Value, ...] | Value | None]:
         """An operator on every element of an array or on the positional parameters (§5.2):
-        ``:off:len`` selects elements (``${@:2}`` starts at $2), the others apply to each."""
+        ``:off:len`` selects elements (``${@:2}`` starts at $2), the others apply to each.
+        An offset that is not known gives every tail of the elements as an alternative."""
         if p.op == ":":
             if p.index is not None and (p.name + _KEYED) in state.vars:
-                return Value((Unknown(origin),))  # elements whose order is not known
-            arg = self._operand(p, state, ctx)[0].text
-            off_text, _, length = (arg or "").partition(":")
-            try:
-                off = int(off_text.strip() or "0")
-                count = int(length.strip()) if length.strip() else None
-            except ValueError:
-                return Value((Unknown(origin),))
-            if arg is None:
-                return Value((Unknown(origin),))
+                return [Value((Unknown(origin),))]  # elements whose order is not known
             items = fields
             if p.index is None:
                 # the positional parameters count from $1; offset 0 is $0, the shell's name
                 items = (Value((Unknown("$0"),)), *fields)
+            arg = self._operand(p, state, ctx)[0].text
+            off_text, _, length = (arg or "").partition(":")
+            try:
+                if arg is None:
+                    raise ValueError(origin)
+                off = _arith(off_text, state)
+            except ValueError:
+                if length or len(items) >= MAX_ALTS:
+                    return [Value((Unknown(origin),))]
+                return [tuple(items[k:]) for k in range(len(items) + 1)]
+            try:
+                count = _arith(length, state) if length.strip() else None
+            except ValueError:
+                return [Value((Unknown(origin),))]
             if off < 0:
                 off = max(len(items) + off, 0) if -off <= len(items) else len(items)
             end = len(items) if count is None else off + count if count >= 0 else len(items) + count
-            return tuple(items[off:end])
+            return [tuple(items[off:end])]
         out: list[Value] = []
         for field in fields:
             results = self._param_op(p, (field,), state, ctx, origin, each=True)
@@ -2482,7 +2550,7 @@ class _Walker:
                 out.append(first[0])
             else:
                 out.append(Value((Unknown(origin),)))
-        return tuple(out)
+        return [tuple(out)]
 
     # -- substitutions ---------------------------------------------------------------------
 
@@ -3126,7 +3194,13 @@ class _Walker:
             state.vars[name] = ((value,),)
         if script.malformed and pctx.reading == 0:
             pctx.reading = 1
+        traps = len(self.late_traps)
         out = self._list(script.body, state, pctx, stdin or _INHERITED)
+        if len(self.late_traps) > traps:
+            # traps set in this payload (bash -c '…; trap c EXIT; c() {…}') run when its shell
+            # ends: judged in its final state too
+            for text, at, tctx in self.late_traps[traps:]:
+                self._payload_text(text, state.copy(), tctx, exact_at=at)
         for number, reading in script.readings:
             rctx = pctx.hop("lenient-reading", reading.body.span, f"reading {number}")
             rctx.reading = number
