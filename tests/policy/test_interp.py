@@ -259,3 +259,7 @@ def test_ruby_calls_by_method_name(command: str) -> None:
 )
 def test_objects_and_other_methods_run_nothing(command: str) -> None:
     assert ran(command) == []
+
+
+def test_ruby_method_object_called_with_brackets() -> None:
+    assert RM in ran("ruby -e 'method(:system)[\"rm -rf src\"]'")

@@ -1051,6 +1051,7 @@ def test_su_forms_scheduled_files_and_assigned_hooks_run(command: str) -> None:
         "script -ec 'rm -rf src'",
         "script -c'rm -rf src' log.txt",
         "script --command='rm -rf src'",
+        "script --comm='rm -rf src' /dev/null",  # getopt_long takes a unique prefix
         "script log.txt -c 'rm -rf src'",  # getopt_long permutes: options after the file
         # docker run: short options with attached values (pflag)
         "docker run -v$PWD:/w alpine rm -rf /w/src",
@@ -1119,11 +1120,13 @@ def test_prefix_assignments_before_a_command_do_not_stay() -> None:
     assert argvs("X=a; X=rm Y=$X true; echo $X") == [["true"], ["echo", "a"]]
 
 
-def test_name_references_read_unknown_and_assign_their_target() -> None:
-    # the reference is not guessed: its value is unknown
-    runs("declare -n ref=X; X=rm; $ref -rf src", ["«$ref»", "-rf", "src"])
-    runs("f() { local -n r=$1; $r -rf src; }; C=rm; f C", ["«$r»", "-rf", "src"])
+def test_name_references_read_and_assign_their_target() -> None:
+    runs("declare -n ref=X; X=rm; $ref -rf src", ["rm", "-rf", "src"])
+    runs("f() { local -n r=$1; $r -rf src; }; C=rm; f C", ["rm", "-rf", "src"])
     runs("declare -n ref=X; ref=rm; $X -rf src", ["rm", "-rf", "src"])
+    runs('declare -n r=a; a=(rm -rf src); "${r[@]}"', ["rm", "-rf", "src"])
+    # a chain of references is not followed: unknown
+    runs('declare -n r1=r2; declare -n r2=T; r1=x; rm -rf "$r1"', ["rm", "-rf", "«$r1»"])
 
 
 @pytest.mark.parametrize(

@@ -618,6 +618,7 @@ _SYMBOL_BEFORE = frozenset(" \t\n([{,=|;")
 _SYMBOL_AFTER = frozenset(",)]};\n")
 _ARROW = [("op", "-"), ("op", ">")]
 _CLOSE_DOT = [("op", ")"), ("op", ".")]
+_CLOSE_BRACKET = [("op", ")"), ("op", "[")]
 _NAME_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$0123456789. \t"
 
 
@@ -1691,6 +1692,10 @@ def _scan(language: str, code: Value, depth: int) -> list[tuple[str, object]]:
             # os.spawn*(mode, file, …) takes the mode first; then it reads like os.exec*
             category = "pyspawn" if resolved[3:].startswith("spawn") else "pyexec"
         if category is None:
+            continue
+        if language == "ruby" and tokens[k + 1 : k + 3] == _CLOSE_BRACKET:
+            args, _ = _split_args(tokens, k + 2)  # method(:system)[CMD]
+            actions.extend(_judge_call(category, args, language))
             continue
         if language == "ruby" and tokens[k + 1 : k + 3] == _CLOSE_DOT:
             # method(:system).call(CMD), method(:system).(CMD), method(:system)[CMD],

@@ -2240,6 +2240,16 @@ class _Walker:
 
     def _lookup(self, name: str, state: _State) -> tuple[tuple[Value, ...] | None, ...]:
         """Alternatives of a variable: each a tuple of values (array) or None (unknown)."""
+        if self.attrs:
+            target = self.attrs.get(name)
+            # declare -n NAME=TARGET: NAME reads TARGET (one step; a chain stays unknown)
+            if (
+                target is not None
+                and target != name
+                and target not in ("l", "u")
+                and self.attrs.get(target) in (None, "l", "u")
+            ):
+                name = target
         alts = state.vars.get(name)
         if alts is not None:
             return alts
@@ -5336,7 +5346,25 @@ def _runuser_argv(w: _Walker, call: _Call, state: _State, ctx: _Ctx) -> None:
         w._exec(sub, state.copy(), sctx)
 
 
-# util-linux script(1): options that take a value (c is the command) and those that do not
+# util-linux script(1): its long options, those that take a value (c is the command)
+_SCRIPT_LONG_OPTS = (
+    "--append",
+    "--command",
+    "--echo",
+    "--return",
+    "--flush",
+    "--force",
+    "--log-in",
+    "--log-out",
+    "--log-io",
+    "--log-timing",
+    "--logging-format",
+    "--output-limit",
+    "--quiet",
+    "--timing",
+    "--help",
+    "--version",
+)
 _SCRIPT_VALUE_OPTS = frozenset("cTBIOEmo")
 _SCRIPT_LONG_VALUE_OPTS = frozenset(
     (
@@ -5372,6 +5400,10 @@ def _h_script(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> V
         elif head.startswith("--"):
             split = _split_at_eq(v)
             opt = split[0] if split is not None else head
+            # getopt_long takes a unique prefix: --comm=CMD is --command=CMD
+            longer = [o for o in _SCRIPT_LONG_OPTS if o.startswith(opt)]
+            if opt not in _SCRIPT_LONG_OPTS and len(longer) == 1:
+                opt = longer[0]
             if split is not None and opt == "--command":
                 commands.append((split[1], call.spans[i][0]))
             elif split is None and opt in _SCRIPT_LONG_VALUE_OPTS and i + 1 < n:
