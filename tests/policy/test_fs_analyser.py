@@ -250,6 +250,11 @@ def test_other_deleters(repo: Path, command: str, expected: list[str]) -> None:
             ["rm-recursive-traversal", "find-artefacts"],
         ),
         (["find", ".", "-name", "*.pyc", "-exec", "ls", "{}/..", ";"], []),
+        # a shell payload's climb after its positional parameter, as written
+        (
+            ["find", "/var/tmp/x", "-exec", "sh", "-c", 'rm -rf "$1"/../../../etc', "_", "{}", ";"],
+            ["rm-recursive-traversal", "find-artefacts"],
+        ),
     ],
 )
 def test_find(repo: Path, words: list[str], expected: list[str]) -> None:

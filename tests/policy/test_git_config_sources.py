@@ -206,3 +206,14 @@ def test_an_alias_loop_is_expanded_once(world: Path, command: str) -> None:
 def test_a_command_in_an_alias_loop_is_still_judged(world: Path) -> None:
     command = "git -c alias.a='!git b; git stash clear' -c alias.b='!git a' a"
     assert decide(world, command) == ("block", "git-stash-clear")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git -c alias.b='stash clear' bisect run git b",
+        "GIT_CONFIG_SYSTEM=BASE/inc.cfg git yy",
+    ],
+)
+def test_bisect_run_and_the_system_file_see_the_settings(world: Path, command: str) -> None:
+    assert decide(world, command) == ("block", "git-stash-clear")

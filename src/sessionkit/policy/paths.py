@@ -690,6 +690,10 @@ class PathJudge:
             cache[current] = base = here
         return base
 
+    def real_path(self, path: str) -> str:
+        """The real path of an absolute path (symlinks resolved), cached for the judge's life."""
+        return self._realpath(normalise(path))
+
     def _physical(self, text: str, cwd: str) -> str:
         """The path the kernel reaches for the operand ``text`` in ``cwd``, ".." included:
         each component is resolved before the ".." after it applies (``build/link/../etc``,
@@ -976,7 +980,14 @@ class PathJudge:
                 directory if directory.startswith("/") else base_cwd + "/" + directory
             )
             lexical = self._below_directory(absolute, shown)
-            real = self._realpath(absolute) if absolute[:2] != "/\x00" else absolute
+            real = absolute
+            if absolute[:2] != "/\x00":
+                # build/link/../$X: the kernel follows link before the ".."
+                real = (
+                    self._physical(directory, base_cwd)
+                    if ".." in directory and base_cwd[:2] != "/\x00"
+                    else self._realpath(absolute)
+                )
             if real != absolute:
                 # build/link/$X with link -> /etc: below the directory the link names, which
                 # names the real target on a tie (as in §8.2 step 4)

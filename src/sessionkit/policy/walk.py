@@ -5823,7 +5823,13 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             if run_cwd is not None:
                 run_call = call.shifted(0)
                 run_call.cwd = run_cwd
-            _run_argv(w, run_call, list(rest[1:]), state, gctx)
+            config = w._own_git_config()
+            mark = len(config)
+            config.extend(cfg)  # the -c settings reach the command git runs
+            try:
+                _run_argv(w, run_call, list(rest[1:]), state, gctx)
+            finally:
+                del config[mark : mark + len(cfg)]
     elif sub is not None and sub.lower() not in (_GIT_BUILTINS or _load_git_builtins())[0]:
         # an alias defined earlier in the command (§7.2.3); file-based aliases are the analyser's.
         # git never looks a builtin up as an alias: -c alias.status='reset --hard' status is status

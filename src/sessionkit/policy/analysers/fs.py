@@ -603,7 +603,11 @@ def _climb_from_found(word: Value) -> str | None:
         rest = text.split("{}", 1)[1]
         return rest if ".." in rest.split("/") else None
     if "/.." in text and " " in text:
-        return "/.."
+        # the climb after the positional parameter: rm -rf "$1"/../../etc -> /../../etc
+        import re
+
+        found = re.search(r"(?:/\.\.)+(?:/[^\s\"';|&)]*)?", text)
+        return found.group(0) if found is not None else "/.."
     return None
 
 

@@ -19,6 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import re
     from collections.abc import Sequence
+    from typing import Any
 
     from sessionkit.policy.command import Command
     from sessionkit.policy.decision import Finding
@@ -913,7 +914,9 @@ def _clone(cmd: Command, argv: tuple[Value, ...], name: str | None) -> Command:
     )
 
 
-_GLOBAL_CONFIG_ENV = frozenset(("GIT_CONFIG_GLOBAL", "XDG_CONFIG_HOME", "HOME"))
+_GLOBAL_CONFIG_ENV = frozenset(
+    ("GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "XDG_CONFIG_HOME", "HOME")
+)
 
 
 def _named_config_files(inv: Invocation, ctx: Context) -> None:
@@ -933,6 +936,8 @@ def _named_config_files(inv: Invocation, ctx: Context) -> None:
     env = inv.cmd.env
     if env and any(name in _GLOBAL_CONFIG_ENV for name, _ in env):
         values = {name: value.text for name, value in env if name in _GLOBAL_CONFIG_ENV}
+        if values.get("GIT_CONFIG_SYSTEM"):
+            named.append((0, values["GIT_CONFIG_SYSTEM"] or ""))
         if values.get("GIT_CONFIG_GLOBAL"):
             named.append((0, values["GIT_CONFIG_GLOBAL"] or ""))
         else:
@@ -1008,6 +1013,27 @@ def _named_git_dir(inv: Invocation) -> str | None:
     return found or None
 
 
+def _nested_repository(path: str, root: str, memo: dict[tuple[Any, ...], Any]) -> str | None:
+    """The nearest directory from ``path`` up to (not including) ``root`` that holds a
+    ``.git``, or None; each directory is tested once per check, however many paths share it."""
+    visited: list[str] = []
+    found: str | None = None
+    directory = path
+    while directory != root and len(directory) > len(root):
+        cached = memo.get(("nested", directory), False)
+        if cached is not False:
+            found = cached
+            break
+        visited.append(directory)
+        if os.path.lexists(directory + "/.git"):
+            found = directory
+            break
+        directory = directory.rpartition("/")[0] or "/"
+    for seen in visited:
+        memo[("nested", seen)] = found
+    return found
+
+
 def _context_at(path: str, ctx: Context) -> Context:
     """The context for git working in ``path``: ``ctx`` when that is the checked repository,
     else one with the facts of the repository holding ``path`` (the nearest ``.git`` of the
@@ -1022,9 +1048,17 @@ def _context_at(path: str, ctx: Context) -> Context:
     found: Context | None = memo.get(key)
     if found is not None:
         return found
+    real = ctx.judge.real_path(path)
+    root = facts.root
+    if root is not None and (real == root or real.startswith(root.rstrip("/") + "/")):
+        # inside the checked repository: another one only where a .git lies in between
+        nested = _nested_repository(real, root, memo)
+        if nested is None:
+            memo[key] = ctx
+            return ctx
+        real = nested
     from sessionkit.policy.repofacts import RepoFacts
 
-    real = os.path.realpath(path)
     other = RepoFacts(real, home=facts.home)
     found = ctx
     if other.root is not None and other.root != facts.root:
