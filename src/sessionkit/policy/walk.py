@@ -2648,9 +2648,12 @@ class _Walker:
                     next_index = index
                 else:
                     placed = None
-            if keyed and placed is not None and sorted(placed) == list(range(len(placed))):
+            if keyed and placed is not None and max(placed, default=0) < 64:
+                # unset elements (a sparse array) stand in as empty ones, so positions are
+                # subscripts: "${a[@]:5}" and ${a[5]} find what bash finds
                 state.vars.pop(assignment.name + _KEYED, None)  # type: ignore[attr-defined]
-                return (tuple(placed[k] for k in range(len(placed))),)
+                size = max(placed, default=-1) + 1
+                return (tuple(placed.get(k, _EMPTY) for k in range(size)),)
             if keyed:
                 # a lookup gives one of the elements, whatever its subscript
                 state.vars[assignment.name + _KEYED] = ()  # type: ignore[attr-defined]
