@@ -217,3 +217,27 @@ def test_a_command_in_an_alias_loop_is_still_judged(world: Path) -> None:
 )
 def test_bisect_run_and_the_system_file_see_the_settings(world: Path, command: str) -> None:
     assert decide(world, command) == ("block", "git-stash-clear")
+
+
+@pytest.mark.parametrize(
+    ("command", "rule"),
+    [
+        # configuration files written in the command are read by the git that follows
+        (
+            "printf '[alias]\\n\\tz = stash clear\\n' > BASE/w1 && git -c include.path=BASE/w1 z",
+            "git-stash-clear",
+        ),
+        (
+            "cat > BASE/w2 <<'E'\n[alias]\n  z = reset --hard\nE\ngit -c include.path=BASE/w2 z",
+            "git-reset-hard",
+        ),
+        ("echo '[alias] z = stash clear' >> .git/config; git z", "git-stash-clear"),
+        ("echo '[clean]\nrequireForce = false' >> .git/config; git clean -d", "git-clean-force"),
+    ],
+)
+def test_configuration_written_in_the_command_is_read(world: Path, command: str, rule: str) -> None:
+    assert decide(world, command) == ("block", rule)
+
+
+def test_a_written_file_that_is_no_configuration_changes_nothing(world: Path) -> None:
+    assert decide(world, "echo hi > notes.txt; git status")[0] == "allow"

@@ -1102,7 +1102,7 @@ def test_attached_option_values_that_delete_nothing(command: str) -> None:
         ('a=([0]=rm -rf [2]=src); "${a[@]}"', ["rm", "-rf", "src"]),
         # a sparse array: positions are subscripts (slices and lookups find bash's elements)
         ('a=([0]=echo [5]=rm [6]=-rf [7]=src); "${a[@]:5}"', ["rm", "-rf", "src"]),
-        ('a=([0]=echo [5]=rm [6]=-rf [7]=src); ${a[5]} ${a[6]} ${a[7]}', ["rm", "-rf", "src"]),
+        ("a=([0]=echo [5]=rm [6]=-rf [7]=src); ${a[5]} ${a[6]} ${a[7]}", ["rm", "-rf", "src"]),
         # a brace sequence with equal ends
         ("{r..r}m -rf src", ["rm", "-rf", "src"]),
         ("r{m..m} -rf src", ["rm", "-rf", "src"]),

@@ -374,6 +374,8 @@ def _record_key(record: Command) -> tuple[object, ...]:
 
 
 _TOO_MANY_CWDS = Value((Unknown("cd …"),))
+# files git reads its configuration from, by the end of their path
+_GIT_CONFIG_FILES = ("/.git/config", "/.gitconfig", "/git/config", "/config.worktree")
 _BLANK = Lit(" ", True)
 # variables a shell started by a terminal, an agent or CI always inherits, so exported
 _INHERITED_ENVIRONMENT = frozenset(("HOME", "PATH", "USER", "LOGNAME", "SHELL", "TMPDIR", "LANG"))
@@ -1332,8 +1334,9 @@ class _Walker:
 
     def _late_traps(self, state: _State) -> None:
         """A trap runs later than it is set (an EXIT trap when the script ends): its command
-        is judged again in the final state, where later definitions and assignments hold (``trap cleanup EXIT`` before
-        ``cleanup() {…}``, ``trap 'rm -rf "$W"' EXIT`` before ``W=src``; §5.6, §6.4)."""
+        is judged again in the final state, where later definitions and assignments hold
+        (``trap cleanup EXIT`` before ``cleanup() {…}``, ``trap 'rm -rf "$W"' EXIT`` before
+        ``W=src``; §5.6, §6.4)."""
         for text, at, tctx in self.late_traps:
             try:
                 self._payload_text(text, state.copy(), tctx, exact_at=at)
@@ -1397,7 +1400,9 @@ class _Walker:
         gitcfg: tuple[tuple[str, Value | None], ...] = ()
         if name == "git" or (name is not None and name[:4] == "git-"):  # no startswith: hot
             # _git_config_for's commonest case (no prefix variables) without its frame
-            gitcfg = self._git_config_for(call) if call.env else tuple(self.git_config)
+            gitcfg = (
+                self._git_config_for(call) if call.env or self.files else tuple(self.git_config)
+            )
         # ctx.span(span) and ctx.text(span) written out, without their two frames
         exact = ctx.exact
         base = ctx.offset
@@ -3302,6 +3307,44 @@ class _Walker:
     # -- git configuration (§5.8) ----------------------------------------------------------
 
     def _git_config_for(self, call: _Call) -> tuple[tuple[str, Value | None], ...]:
+        if self.files:
+            # configuration files written in the command (echo '[alias]…' >> .git/config,
+            # a file then named by include.path): git reads them when it runs (§5.7, §5.8)
+            written = self._written_git_config(call)
+            if written:
+                return (
+                    (*self._git_config_env(call), *written)
+                    if call.env
+                    else (
+                        *self.git_config,
+                        *written,
+                    )
+                )
+        return self._git_config_env(call)
+
+    def _written_git_config(self, call: _Call) -> list[tuple[str, Value | None]]:
+        included = {
+            value.text
+            for key, value in self.git_config
+            if value is not None and (key == "include.path" or key.endswith(".path"))
+        }
+        for word in call.argv:  # git -c include.path=FILE
+            lowered = (word.text or "").lower()
+            if lowered.startswith("include") and ".path=" in lowered:
+                included.add((word.text or "").split("=", 1)[1])
+        out: list[tuple[str, Value | None]] = []
+        for path, content in self.files.items():
+            text = content.text
+            if text is None or not path.startswith("/"):
+                continue
+            if path in included or path.endswith(_GIT_CONFIG_FILES):
+                from sessionkit.policy.repofacts import parse_git_config
+
+                for key, value in parse_git_config(text):
+                    out.append((key, lit(value if value is not None else "true")))
+        return out
+
+    def _git_config_env(self, call: _Call) -> tuple[tuple[str, Value | None], ...]:
         if not call.env:
             return tuple(self.git_config)
         pairs = list(self.git_config)
@@ -5786,7 +5829,9 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
                 gctx = ctx.hop("git-config-exec", call.node_span, var)
                 _git_runs(w, call, env_value, state, run_cwd, gctx, cfg)
     # (the shared empty tuple, not a new list, for the commonest git command: no settings)
-    all_cfg = [*w._git_config_for(call), *cfg] if (cfg or call.env or w.git_config) else ()
+    all_cfg = (
+        [*w._git_config_for(call), *cfg] if (cfg or call.env or w.git_config or w.files) else ()
+    )
     for key, value in all_cfg:
         if value is not None and _runs_command(key, value) and not _inside_config_exec(ctx, key):
             gctx = ctx.hop("git-config-exec", call.node_span, key)
