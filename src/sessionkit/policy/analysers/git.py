@@ -922,9 +922,9 @@ _GLOBAL_CONFIG_ENV = frozenset(
 def _named_config_files(inv: Invocation, ctx: Context) -> None:
     """Settings from configuration files the command itself names (§7.2.3): an
     ``include.path``/``includeIf.*.path`` set by ``-c`` or earlier in the command (each
-    condition taken as met), and the global file that ``GIT_CONFIG_GLOBAL``,
-    ``XDG_CONFIG_HOME`` or ``HOME`` in git's environment points to. Their settings join the
-    invocation's own, where the include stands (the global file's first)."""
+    condition taken as met), and the system and global files that ``GIT_CONFIG_SYSTEM``,
+    ``GIT_CONFIG_GLOBAL``, ``XDG_CONFIG_HOME`` or ``HOME`` in git's environment point to.
+    Their settings join the invocation's own, where the include stands (those files' first)."""
     named: list[tuple[int, str]] = []
     for k, (key, value) in enumerate(inv.config):
         if (
@@ -1248,7 +1248,6 @@ def _alias(
                 if value.text is not None and name.isidentifier()
             ]
             payload = "".join(exports) + payload
-
         root = ctx.facts.root
         return ctx.payload(payload, cmd, "git-alias", name, root)
     words = _split(value)
