@@ -1043,29 +1043,31 @@ def test_su_forms_scheduled_files_and_assigned_hooks_run(command: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "command",
+    ("command", "target", "cwd"),
     [
         # script(1): the command attached to -c, in a cluster, or long with "=" as the last word
-        "script -c'rm -rf src'",
-        "script -qc'rm -rf src' /dev/null",
-        "script -ec 'rm -rf src'",
-        "script -c'rm -rf src' log.txt",
-        "script --command='rm -rf src'",
-        "script --comm='rm -rf src' /dev/null",  # getopt_long takes a unique prefix
-        "script log.txt -c 'rm -rf src'",  # getopt_long permutes: options after the file
-        # docker run: short options with attached values (pflag)
-        "docker run -v$PWD:/w alpine rm -rf /w/src",
-        "docker run -w/w -v $PWD:/w alpine rm -rf src",
-        "docker run -itv$PWD:/w alpine rm -rf /w/src",
+        ("script -c'rm -rf src'", "src", CWD),
+        ("script -qc'rm -rf src' /dev/null", "src", CWD),
+        ("script -ec 'rm -rf src'", "src", CWD),
+        ("script -c'rm -rf src' log.txt", "src", CWD),
+        ("script --command='rm -rf src'", "src", CWD),
+        ("script --comm='rm -rf src' /dev/null", "src", CWD),  # getopt_long: a unique prefix
+        ("script log.txt -c 'rm -rf src'", "src", CWD),  # getopt_long permutes
+        # docker run: short options with attached values (pflag), mapped back to the host
+        ("docker run -v$PWD:/w alpine rm -rf /w/src", CWD + "/src", CWD),
+        ("docker run -w/w/docs -v $PWD:/w alpine rm -rf src", "src", CWD + "/docs"),
+        ("docker run -itv$PWD:/w alpine rm -rf /w/src", CWD + "/src", CWD),
         # ssh: -o attached, in a cluster, or with a blank between keyword and value
-        "ssh -oProxyCommand='rm -rf src' host",
-        "ssh -vo ProxyCommand='rm -rf src' host",
-        "ssh -o 'ProxyCommand rm -rf src' host",
-        "ssh -o ' proxycommand = rm -rf src' host",
+        ("ssh -oProxyCommand='rm -rf src' host", "src", CWD),
+        ("ssh -vo ProxyCommand='rm -rf src' host", "src", CWD),
+        ("ssh -o 'ProxyCommand rm -rf src' host", "src", CWD),
+        ("ssh -o ' proxycommand = rm -rf src' host", "src", CWD),
     ],
 )
-def test_attached_option_values_of_wrappers_run(command: str) -> None:
-    assert any(c.rendered()[:2] == ["rm", "-rf"] for c in records(command)), argvs(command)
+def test_attached_option_values_of_wrappers_run(command: str, target: str, cwd: str) -> None:
+    record = runs(command, ["rm", "-rf", target])
+    assert record.via_kinds()  # reached as the wrapper's payload, not a word of its own
+    assert [v.text for v in record.cwd] == [cwd]
 
 
 @pytest.mark.parametrize(
@@ -1148,7 +1150,9 @@ def test_traps_are_judged_in_the_final_state_too(command: str) -> None:
 def test_a_trap_set_after_its_variable_sees_it() -> None:
     command = "tmp=$(mktemp -d); trap 'rm -rf \"$tmp\"' EXIT"
     deletions = [c for c in records(command) if c.rendered()[:2] == ["rm", "-rf"]]
-    assert deletions and all(c.argv[2].text is None for c in deletions)  # the fresh path
+    # where it is set and in the final state, both the directory mktemp made
+    assert len(deletions) == 2
+    assert all(c.argv[2].pieces == (Sym(FRESH, 1),) for c in deletions)
 
 
 @pytest.mark.parametrize(

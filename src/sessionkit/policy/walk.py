@@ -1323,7 +1323,12 @@ class _Walker:
             ctx.reading = 1
         self._guarded_list(script.body, state, ctx)
         if self.late_traps:
-            self._late_traps(state)
+            try:
+                self._late_traps(0, state)
+            except _Limit as exc:
+                self.limit = self.limit or exc.kind
+            except RecursionError:
+                self.limit = self.limit or "depth"
         for number, reading in script.readings:
             rctx = _new_ctx(self.command)
             rctx.reading = number
@@ -1332,18 +1337,13 @@ class _Walker:
         if self.defined or self.alias_defs:
             self._unused_definitions()
 
-    def _late_traps(self, state: _State) -> None:
-        """A trap runs later than it is set (an EXIT trap when the script ends): its command
-        is judged again in the final state, where later definitions and assignments hold
-        (``trap cleanup EXIT`` before ``cleanup() {…}``, ``trap 'rm -rf "$W"' EXIT`` before
-        ``W=src``; §5.6, §6.4)."""
-        for text, at, tctx in self.late_traps:
-            try:
-                self._payload_text(text, state.copy(), tctx, exact_at=at)
-            except _Limit as exc:
-                self.limit = self.limit or exc.kind
-            except RecursionError:
-                self.limit = self.limit or "depth"
+    def _late_traps(self, since: int, state: _State) -> None:
+        """A trap runs later than it is set (an EXIT trap when its shell ends): the commands of
+        the traps set since ``since`` are judged again in ``state``, that shell's final state,
+        where later definitions and assignments hold (``trap cleanup EXIT`` before
+        ``cleanup() {…}``, ``trap 'rm -rf "$W"' EXIT`` before ``W=src``; §5.6, §6.4)."""
+        for text, at, tctx in self.late_traps[since:]:
+            self._payload_text(text, state.copy(), tctx, exact_at=at)
 
     def _guarded_list(self, body: List, state: _State, ctx: _Ctx) -> None:
         try:
@@ -1712,9 +1712,8 @@ class _Walker:
                 traps = len(self.late_traps)
                 out = self._list(body, sub, ctx, stdin)
                 if len(self.late_traps) > traps:
-                    # a trap set in the subshell runs when the subshell ends, in its state
-                    for text, at, tctx in self.late_traps[traps:]:
-                        self._payload_text(text, sub.copy(), tctx, exact_at=at)
+                    # a trap set in the subshell runs when the subshell ends, not later
+                    self._late_traps(traps, sub)
                     del self.late_traps[traps:]  # type: ignore[attr-defined]
                 return out
             return self._list(body, state, ctx, stdin)
@@ -2709,8 +2708,8 @@ class _Walker:
             if attr in ("l", "u"):
                 alts = tuple(None if a is None else tuple(_cased(v, attr) for v in a) for a in alts)
             else:
-                # NAME=v through a name reference assigns its target; the reference itself
-                # reads as unknown (its target may change later)
+                # NAME=v through a name reference assigns its target (reads of NAME go there,
+                # _lookup); NAME's own value stays unknown for a reference _lookup cannot follow
                 if attr != name and self.attrs.get(attr) in (None, "l", "u"):
                     self._assign(state, attr, alts, ctx, node, append)
                 state.vars[name] = (None,)
@@ -3217,8 +3216,7 @@ class _Walker:
         if len(self.late_traps) > traps:
             # traps set in this payload (bash -c '…; trap c EXIT; c() {…}') run when its shell
             # ends: judged in its final state too
-            for text, at, tctx in self.late_traps[traps:]:
-                self._payload_text(text, state.copy(), tctx, exact_at=at)
+            self._late_traps(traps, state)
         for number, reading in script.readings:
             rctx = pctx.hop("lenient-reading", reading.body.span, f"reading {number}")
             rctx.reading = number
@@ -3825,6 +3823,10 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
     w._emit(call, name, ctx, state)
     if name != "export" and name != "readonly":
         _declared_attrs(w, call.argv)
+    # export NAME…, declare -x NAME…: the names are exported from now on
+    exporting = name == "export" or any(
+        (a.text or "")[:1] == "-" and "x" in (a.text or "")[1:] for a in call.argv[1:]
+    )
     for v in call.argv[1:]:
         text = v.text
         head = v.pieces[0] if v.pieces else None
@@ -3837,7 +3839,8 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
             var = var.rstrip("+")
             rest = Value(merge_pieces([Lit(first, True), *v.pieces[1:]]))
             if w.attrs.get(var) not in (None, "l", "u"):
-                # declare -n ref=TARGET names the target: the reference itself reads unknown
+                # declare -n ref=TARGET names the target (reads of ref go there, _lookup); a
+                # reference whose target is not known reads unknown
                 state.vars[var] = (None,)
                 continue
             if text is not None and text.endswith("=(…)"):
@@ -3850,15 +3853,11 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
                     )
             else:
                 w._assign(state, var, ((rest,),), ctx, None, append)
-            if name == "export" or "x" in "".join(
-                a.text or "" for a in call.argv[1:2] if (a.text or "").startswith("-")
-            ):
+            if exporting:
                 _own_exported(state).add(var)
         elif text is not None and text.isidentifier():
-            if name == "export" or "x" in "".join(
-                a.text or "" for a in call.argv[1:] if (a.text or "").startswith("-")
-            ):
-                _own_exported(state).add(text)  # export X, declare -x X: exported from now
+            if exporting:
+                _own_exported(state).add(text)
             elif name == "local" and text not in state.vars:
                 state.vars[text] = ((_EMPTY,),)
     if w.active_calls and name in ("local", "declare", "typeset"):
@@ -5871,13 +5870,7 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             if run_cwd is not None:
                 run_call = call.shifted(0)
                 run_call.cwd = run_cwd
-            config = w._own_git_config()
-            mark = len(config)
-            config.extend(cfg)  # the -c settings reach the command git runs
-            try:
-                _run_argv(w, run_call, list(rest[1:]), state, gctx)
-            finally:
-                del config[mark : mark + len(cfg)]
+            _with_git_settings(w, cfg, lambda: _run_argv(w, run_call, list(rest[1:]), state, gctx))
     elif sub is not None and sub.lower() not in (_GIT_BUILTINS or _load_git_builtins())[0]:
         # an alias defined earlier in the command (§7.2.3); file-based aliases are the analyser's.
         # git never looks a builtin up as an alias: -c alias.status='reset --hard' status is status
@@ -5969,14 +5962,20 @@ def _git_runs(
         for var, alts in values.items():
             child.vars[var] = tuple(alts)
             exported.add(var)
+    _with_git_settings(w, cfg, lambda: w._payload_text(text, child, gctx, exact_at=-1))
+
+
+def _with_git_settings(w: _Walker, cfg: list[tuple[str, Value]], run: Callable[[], object]) -> None:
+    """``run()`` with git's ``-c`` settings in force, as they are for every git the command
+    git runs starts (``GIT_CONFIG_PARAMETERS``, §5.8); withdrawn afterwards."""
     if not cfg:
-        w._payload_text(text, child, gctx, exact_at=-1)
+        run()
         return
     config = w._own_git_config()
     mark = len(config)
     config.extend(cfg)
     try:
-        w._payload_text(text, child, gctx, exact_at=-1)
+        run()
     finally:
         del config[mark : mark + len(cfg)]
 

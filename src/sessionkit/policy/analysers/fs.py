@@ -690,8 +690,6 @@ def judge_find(
         for climb in expr.climbs:
             # the deletion leaves what find found: judged from the start point itself, the
             # found path that climbs highest; leaving the start's anchor is traversal (§8.2)
-            from sessionkit.policy.values import Lit
-
             climbed = ctx.judge.judge(Value((*start.pieces, Lit(climb))), cmd.cwd)
             if climbed.action != "allow":
                 results.append((climbed.rule_id, climbed.target))
