@@ -239,5 +239,21 @@ def test_configuration_written_in_the_command_is_read(world: Path, command: str,
     assert decide(world, command) == ("block", rule)
 
 
+@pytest.mark.parametrize(
+    ("command", "action"),
+    [
+        # git remote add --mirror[=push] writes remote.NAME.mirror: a later push mirrors
+        ("git remote add m /tmp/m.git --mirror=push && git push m", "block"),
+        ("git remote add --mirror m /tmp/m.git; git push m", "block"),
+        # a fetch mirror, or no mirror at all, pushes as usual
+        ("git remote add --mirror=fetch m /tmp/m.git && git push m", "allow"),
+        ("git remote add -t main m /tmp/m.git && git push m", "allow"),
+    ],
+)
+def test_a_remote_added_in_the_command_is_read(world: Path, command: str, action: str) -> None:
+    expected = (action, "git-push-mirror" if action == "block" else None)
+    assert decide(world, command) == expected
+
+
 def test_a_written_file_that_is_no_configuration_changes_nothing(world: Path) -> None:
     assert decide(world, "echo hi > notes.txt; git status")[0] == "allow"

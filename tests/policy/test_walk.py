@@ -1147,6 +1147,43 @@ def test_traps_are_judged_in_the_final_state_too(command: str) -> None:
     assert any(c.rendered() == ["rm", "-rf", "src"] and c.deferred for c in records(command))
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        # reset, ignored or replaced before the shell ends: the earlier trap never runs
+        "trap cleanup EXIT; cleanup() { rm -rf src; }; trap - EXIT",
+        "trap cleanup EXIT; trap - EXIT; cleanup() { rm -rf src; }",
+        "trap cleanup EXIT; cleanup() { rm -rf src; }; trap '' EXIT",
+        "trap cleanup EXIT; cleanup() { rm -rf src; }; trap 'echo done' EXIT",
+        "trap cleanup EXIT; cleanup() { rm -rf src; }; trap exit",
+        "trap cleanup 0; cleanup() { rm -rf src; }; trap - SIGEXIT",
+        "bash -c 'trap c EXIT; c() { rm -rf src; }; trap - EXIT'",
+    ],
+)
+def test_a_trap_reset_or_replaced_before_its_shell_ends_does_not_run(command: str) -> None:
+    assert not any(
+        c.rendered() == ["rm", "-rf", "src"] and not c.defined_only for c in records(command)
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # the reset may not happen, covers another signal, or is another shell's
+        "trap cleanup EXIT; cleanup() { rm -rf src; }; false && trap - EXIT",
+        "trap cleanup EXIT INT; cleanup() { rm -rf src; }; trap - EXIT",
+        "trap cleanup EXIT; cleanup() { rm -rf src; }; (trap - EXIT)",
+        "trap cleanup EXIT; cleanup() { rm -rf src; }; bash -c 'trap - EXIT'",
+        'trap cleanup EXIT; cleanup() { rm -rf src; }; trap - "$S"',
+    ],
+)
+def test_a_trap_that_may_still_run_is_judged_in_the_final_state(command: str) -> None:
+    assert any(
+        c.rendered() == ["rm", "-rf", "src"] and c.deferred and not c.defined_only
+        for c in records(command)
+    )
+
+
 def test_a_trap_set_after_its_variable_sees_it() -> None:
     command = "tmp=$(mktemp -d); trap 'rm -rf \"$tmp\"' EXIT"
     deletions = [c for c in records(command) if c.rendered()[:2] == ["rm", "-rf"]]
@@ -1161,8 +1198,9 @@ def test_a_trap_set_after_its_variable_sees_it() -> None:
         # a scalar assigned "${a[@]}" or "$@" joins the fields with blanks
         ('a=(rm -rf src); x="${a[@]}"; $x', ["rm", "-rf", "src"]),
         ('set -- rm -rf src; x="$@"; $x', ["rm", "-rf", "src"]),
-        # an element past the end keeps the order ("${a[@]}") and its subscript (${a[3]})
-        ('a=(rm -rf); a[3]=src; "${a[@]}"', ["rm", "-rf", "", "src"]),
+        # an element past the end keeps the order ("${a[@]}", which skips the unset ones
+        # between) and its subscript (${a[3]})
+        ('a=(rm -rf); a[3]=src; "${a[@]}"', ["rm", "-rf", "src"]),
         ('a=(rm -rf); a[3]=src; rm -rf "${a[3]}"', ["rm", "-rf", "src"]),
         # letter sequences with a step
         ("{r..t..2}m -rf src", ["rm", "tm", "-rf", "src"]),
@@ -1175,6 +1213,42 @@ def test_joined_arrays_sparse_elements_stepped_letters_and_declared_attributes(
     command: str, argv: list[str]
 ) -> None:
     runs(command, argv)
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        # unset elements of a sparse array: "${a[@]}" skips them, a slice's offset is a
+        # subscript and its length counts the elements that are set (§5.3)
+        ('a=([3]=rm [4]=-rf [5]=src); "${a[@]}"', ["rm", "-rf", "src"]),
+        ('a=([0]=echo [5]=rm [6]=-rf [7]=src); "${a[@]:2:3}"', ["rm", "-rf", "src"]),
+        ('a=([0]=rm [2]=-rf [4]=src); "${a[@]:1:2}"', ["-rf", "src"]),
+        ('a[3]=rm; a[4]=-rf; a[5]=src; "${a[@]:3}"', ["rm", "-rf", "src"]),
+        # unset 'a[i]' removes that element only; a[@] the whole array
+        ('a=(x rm -rf src); unset "a[0]"; "${a[@]}"', ["rm", "-rf", "src"]),
+        ('a=(x rm -rf src); unset a[0]; "${a[@]}"', ["rm", "-rf", "src"]),
+        ('a=(rm -rf src build); unset "a[-1]"; "${a[@]}"', ["rm", "-rf", "src"]),
+        ('a=(x rm -rf src); unset "a[$k]"; "${a[@]}"', ["rm", "-rf", "src"]),
+        ('a=(x y); unset "a[@]"; "${a[@]}" rm -rf src', ["rm", "-rf", "src"]),
+        ('a=(x rm -rf src); unset "a[0]"; echo ${#a[@]}', ["echo", "3"]),
+        # an indexed array's subscripts are arithmetic, in assignments and lookups
+        ('a=(rm -rf build); a[1+1]=src; "${a[@]}"', ["rm", "-rf", "src"]),
+        ('a=(rm -rf build); i=2; a[i]=src; "${a[@]}"', ["rm", "-rf", "src"]),
+        ('a=(rm -rf build); a[-1]=src; "${a[@]}"', ["rm", "-rf", "src"]),
+        ('a=(rm -rf src); i=1; "${a[0]}" "${a[i]}" "${a[i+1]}"', ["rm", "-rf", "src"]),
+    ],
+)
+def test_sparse_arrays_unset_elements_and_arithmetic_subscripts(
+    command: str, argv: list[str]
+) -> None:
+    runs(command, argv)
+
+
+def test_an_element_assigned_far_past_an_unset_name_keeps_an_unknown_element_0() -> None:
+    # an inherited A is a string, element 0 of the array A[3]=rm makes (bash)
+    argvs_seen = [c.rendered() for c in records('a[3]=rm; a[4]=-rf; a[5]=src; "${a[@]}"')]
+    assert ["rm", "-rf", "src"] in argvs_seen
+    assert any(argv[1:] == ["rm", "-rf", "src"] for argv in argvs_seen)
 
 
 @pytest.mark.parametrize(

@@ -90,6 +90,11 @@ MAX_ALTS = 16
 _LOOP_WALKS = 6
 
 _EMPTY = Value(())
+# an unset element of a sparse array (`a=([0]=x [3]=y)`, `a[5]=v`, `unset 'a[1]'`): it keeps
+# the positions of the others, reads as empty by subscript, and "${a[@]}", slices and counts
+# skip it as bash does. Known by identity (a different piece from _EMPTY, so alternatives
+# holding it are not merged with empty ones)
+_HOLE = Value((Lit(""),))
 _new_object = object.__new__  # slot stores without an __init__ frame (hot path)
 _UNKNOWN_OUT = Value((Unknown("$(…)"),))
 _MAX_PIECES = 64
@@ -350,7 +355,7 @@ def _as_keyed(
     for alt in alts:
         if alt is None:
             continue
-        out.extend((v,) for v in alt)
+        out.extend((v,) for v in alt if v is not _HOLE)
         if not alt:
             out.append((_EMPTY,))
     out.append(None)
@@ -411,6 +416,14 @@ def _arith(text: str, state: _State) -> int:
     except SyntaxError:
         raise ValueError(text) from None
     return _arith_node(tree.body)
+
+
+def _arith_text(text: str, state: _State) -> str:
+    """An arithmetic subscript's value as text when it is known, else the text itself."""
+    try:
+        return str(_arith(text, state))
+    except ValueError:
+        return text
 
 
 def _arith_node(node: object) -> int:
@@ -734,37 +747,50 @@ def _element_assigned(
     state: _State, name: str, text: str | None, alts: tuple[tuple[Value, ...] | None, ...]
 ) -> tuple[tuple[Value, ...] | None, ...] | None:
     """The alternatives of array NAME after ``NAME[i]=v``, when they stay known: a known
-    subscript ``text`` that replaces an element or appends the next one to every known
-    previous alternative, once per alternative of the value (``A[2]=${T:-src}``); an unset
-    NAME is an empty array for subscript 0; an unknown alternative stays unknown. None
-    otherwise (the caller's keyed reading)."""
-    if text is None or not text.isdigit() or (name + _KEYED) in state.vars:
+    subscript ``text`` (a number or an arithmetic expression over known variables: ``2``,
+    ``i``, ``1+1``; negative counts from the end) that replaces an element or extends the
+    array, once per alternative of the value (``A[2]=${T:-src}``); the gap before a far
+    subscript is holes (_HOLE). An unset NAME may hold an inherited string, element 0: it
+    is unknown. An unknown alternative stays unknown. None otherwise (the caller's keyed
+    reading)."""
+    if text is None or (name + _KEYED) in state.vars:
         return None
+    if text.isdigit():
+        index = int(text)
+    else:
+        try:
+            index = _arith(text, state)
+        except ValueError:
+            return None
     values: list[Value] = []
     for alt in alts:
         if alt is None or len(alt) != 1:
             return None
         values.append(alt[0])
-    i = int(text)
     old = state.vars.get(name)
     if old is None:
-        if i:
-            return None  # an inherited NAME may be a string: A[0] is its value
-        old = ((),)
+        if index < 0:
+            return None
+        old = ((),) if index == 0 else ((Value((Unknown("$" + name),)),),)
     out: list[tuple[Value, ...] | None] = []
     for fields in old:
         if fields is None:
             # an array that may hold anything (`true && A[0]=x` leaves A unknown or (x)): it
             # still does, while the known alternatives keep their order (`"${A[@]}"`)
             out.append(None)
-        elif i > len(fields) + 4:
+            continue
+        i = index
+        if i < 0:
+            i += len(fields)  # ${A[-1]}: the last element (holes count: they are positions)
+            if i < 0:
+                return None  # bash: bad array subscript; the assignment does not happen
+        if i > len(fields) + 64:
             return None
-        else:
-            # a[3]=v on (a b): bash keeps the gap unset; empty elements stand in for it, so
-            # "${a[@]}" keeps the order and ${a[3]} is v
-            fields = (*fields, *(_EMPTY,) * (i - len(fields)))
-            for value in values:
-                out.append((*fields[:i], value, *fields[i + 1 :]))
+        # a[3]=v on (a b): bash keeps the gap unset, a hole here, so "${a[@]}" keeps the
+        # order and ${a[3]} is v
+        fields = (*fields, *(_HOLE,) * (i - len(fields)))
+        for value in values:
+            out.append((*fields[:i], value, *fields[i + 1 :]))
     if len(out) > MAX_ALTS or (len(out) == 1 and out[0] is None):
         return None
     return tuple(dict.fromkeys(out))
@@ -1173,6 +1199,7 @@ class _Walker:
         "payload_chars",
         "payloads",
         "procsubs",
+        "trap_floor",
         "used_aliases",
         "used_funcs",
     )
@@ -1212,8 +1239,11 @@ class _Walker:
     # of git config there holds for the rest of the chain (each item runs only after the
     # ones before it succeeded), and not after it
     and_ctx: _Ctx | None
-    # trap CMD SIGNAL: (CMD, where it starts, its context), judged again when the script ends
-    late_traps: Sequence[tuple[Value, int, _Ctx]]
+    # trap CMD SIGNAL…: (CMD, where it starts, its context, its signals), judged again when
+    # its shell ends; the current shell's traps start at trap_floor (a subshell or a shell
+    # payload starts its own: a reset there leaves the outer shell's traps alone)
+    late_traps: Sequence[tuple[Value, int, _Ctx, frozenset[str]]]
+    trap_floor: int
     # declare -l/-u (the case every later assignment gets) and declare -n (a name reference:
     # NAME -> its target); per walk, not per scope
     attrs: Mapping[str, str]
@@ -1342,7 +1372,7 @@ class _Walker:
         the traps set since ``since`` are judged again in ``state``, that shell's final state,
         where later definitions and assignments hold (``trap cleanup EXIT`` before
         ``cleanup() {…}``, ``trap 'rm -rf "$W"' EXIT`` before ``W=src``; §5.6, §6.4)."""
-        for text, at, tctx in self.late_traps[since:]:
+        for text, at, tctx, _ in self.late_traps[since:]:
             self._payload_text(text, state.copy(), tctx, exact_at=at)
 
     def _guarded_list(self, body: List, state: _State, ctx: _Ctx) -> None:
@@ -1710,7 +1740,11 @@ class _Walker:
             if kind is Subshell:
                 sub = state.copy()
                 traps = len(self.late_traps)
-                out = self._list(body, sub, ctx, stdin)
+                floor, self.trap_floor = self.trap_floor, traps
+                try:
+                    out = self._list(body, sub, ctx, stdin)
+                finally:
+                    self.trap_floor = floor
                 if len(self.late_traps) > traps:
                     # a trap set in the subshell runs when the subshell ends, not later
                     self._late_traps(traps, sub)
@@ -2322,7 +2356,8 @@ class _Walker:
                 if alt is None:
                     out.append([(Unknown(origin, False), mode)])
                 elif (p.index is not None and index_text is None) or name in ("@", "*"):
-                    out.append([(Lit(str(len(alt)), quoted), mode)])
+                    count = len(alt) - sum(1 for v in alt if v is _HOLE)
+                    out.append([(Lit(str(count), quoted), mode)])
                 else:
                     v = alt[0] if alt else _EMPTY
                     t = v.text
@@ -2339,6 +2374,9 @@ class _Walker:
             if keyed:
                 pass  # keyed alternatives: every element value is possible
             elif alt is not None and p.index is not None and index_text is not None:
+                if index_text and not index_text.lstrip("-").isdigit():
+                    # ${A[i]}, ${A[n-1]}: an indexed array's subscript is arithmetic
+                    index_text = _arith_text(index_text, state)
                 if index_text.isdigit() and int(index_text) < len(alt):
                     alt = (alt[int(index_text)],)
                 elif index_text.isdigit() or index_text == "":
@@ -2353,6 +2391,8 @@ class _Walker:
                     alt = None
             elif alt is not None and p.index is None and name not in ("@", "*") and len(alt) > 1:
                 alt = alt[:1]
+            elif alt is not None and p.index is not None and p.op != ":" and _HOLE in alt:
+                alt = tuple(v for v in alt if v is not _HOLE)  # "${A[@]}" skips unset elements
             for res in self._param_op(p, alt, state, ctx, origin):
                 results.append(self._param_atoms(res, quoted, array_all, state, name))
         if len(results) > MAX_ALTS:
@@ -2545,11 +2585,24 @@ class _Walker:
             except ValueError:
                 if length or len(items) >= MAX_ALTS:
                     return [Value((Unknown(origin),))]
-                return [tuple(items[k:]) for k in range(len(items) + 1)]
+                tails = [
+                    tuple(v for v in items[k:] if v is not _HOLE) for k in range(len(items) + 1)
+                ]
+                return list(dict.fromkeys(tails))
             try:
                 count = _arith(length, state) if length.strip() else None
             except ValueError:
                 return [Value((Unknown(origin),))]
+            if _HOLE in items:
+                # a sparse array: the offset is a subscript (the first element at or after
+                # it; negative: from the end of the highest subscript), the length counts
+                # the elements that are set
+                if off < 0:
+                    off = len(items) + off
+                    if off < 0:
+                        return [()]
+                items = tuple(v for v in items[off:] if v is not _HOLE)
+                off = 0
             if off < 0:
                 off = max(len(items) + off, 0) if -off <= len(items) else len(items)
             end = len(items) if count is None else off + count if count >= 0 else len(items) + count
@@ -2653,11 +2706,11 @@ class _Walker:
                 else:
                     placed = None
             if keyed and placed is not None and max(placed, default=0) < 64:
-                # unset elements (a sparse array) stand in as empty ones, so positions are
-                # subscripts: "${a[@]:5}" and ${a[5]} find what bash finds
+                # unset elements (a sparse array) are holes, so positions are subscripts:
+                # "${a[@]:5}" and ${a[5]} find what bash finds
                 state.vars.pop(assignment.name + _KEYED, None)  # type: ignore[attr-defined]
                 size = max(placed, default=-1) + 1
-                return (tuple(placed.get(k, _EMPTY) for k in range(size)),)
+                return (tuple(placed.get(k, _HOLE) for k in range(size)),)
             if keyed:
                 # a lookup gives one of the elements, whatever its subscript
                 state.vars[assignment.name + _KEYED] = ()  # type: ignore[attr-defined]
@@ -2735,7 +2788,9 @@ class _Walker:
             # value assigned to an element (keyed alternatives) or something unknown
             values = [alt[0] for alt in alts if alt is not None and alt]
             if name in state.vars:
-                old_fields = [v for a in state.vars[name] if a is not None for v in a]
+                old_fields = [
+                    v for a in state.vars[name] if a is not None for v in a if v is not _HOLE
+                ]
                 values = old_fields + values
             out: list[tuple[Value, ...] | None] = [(v,) for v in values[: MAX_ALTS - 1]]
             out.append(None)
@@ -3212,7 +3267,11 @@ class _Walker:
         if script.malformed and pctx.reading == 0:
             pctx.reading = 1
         traps = len(self.late_traps)
-        out = self._list(script.body, state, pctx, stdin or _INHERITED)
+        floor, self.trap_floor = self.trap_floor, traps
+        try:
+            out = self._list(script.body, state, pctx, stdin or _INHERITED)
+        finally:
+            self.trap_floor = floor
         if len(self.late_traps) > traps:
             # traps set in this payload (bash -c '…; trap c EXIT; c() {…}') run when its shell
             # ends: judged in its final state too
@@ -3880,13 +3939,63 @@ def _declared_local(local_names: set[str], argv: list[Value]) -> None:
 def _h_unset(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     for v in call.argv[1:]:
-        if v.text is not None and v.text.isidentifier():
+        text = v.text
+        if text is not None and text.isidentifier():
             # in a branch that may not run, the branch state's (_Walker._join)
-            state.vars[v.text] = ((_EMPTY,),)
-            state.vars.pop(v.text + _KEYED, None)
-            if v.text in state.funcs:
-                _own_funcs(state).pop(v.text, None)
+            state.vars[text] = ((_EMPTY,),)
+            state.vars.pop(text + _KEYED, None)
+            if text in state.funcs:
+                _own_funcs(state).pop(text, None)
+        elif text is not None and text[-1:] == "]" and "[" in text:
+            # unset 'A[i]': that element only (A[@] and A[*]: the whole array)
+            var, _, subscript = text[:-1].partition("[")
+            if not var.isidentifier():
+                continue
+            if subscript in ("@", "*"):
+                state.vars[var] = ((),)
+                state.vars.pop(var + _KEYED, None)
+            else:
+                _unset_element(state, var, subscript)
+        elif text is None and v.pieces and type(v.pieces[0]) is Lit:
+            # unset "A[$k]": an element whose subscript is not known
+            var, bracket, _ = v.pieces[0].text.partition("[")
+            if bracket and var.isidentifier():
+                _unset_element(state, var, None)
     return _EMPTY
+
+
+def _unset_element(state: _State, name: str, subscript: str | None) -> None:
+    """``unset 'NAME[i]'`` on an indexed array whose elements are known: element i becomes a
+    hole (_HOLE); a subscript that is not known gives one alternative per element removed.
+    Keyed and unknown arrays keep their alternatives, a superset of what can remain."""
+    old = state.vars.get(name)
+    if old is None or (name + _KEYED) in state.vars:
+        return
+    index: int | None = None
+    if subscript is not None:
+        try:
+            index = int(subscript) if subscript.isdigit() else _arith(subscript, state)
+        except ValueError:
+            index = None
+    out: list[tuple[Value, ...] | None] = []
+    for fields in old:
+        if fields is None:
+            out.append(None)
+            continue
+        if index is None:
+            positions = range(len(fields))
+            out.append(fields)  # the subscript may name no element
+        else:
+            i = index + len(fields) if index < 0 else index
+            positions = range(i, i + 1) if 0 <= i < len(fields) else range(0)
+            if not positions:
+                out.append(fields)
+        for i in positions:
+            holed = (*fields[:i], _HOLE, *fields[i + 1 :])
+            while holed and holed[-1] is _HOLE:
+                holed = holed[:-1]  # the highest subscript is the last element that is set
+            out.append(holed)
+    state.vars[name] = tuple(dict.fromkeys(out)) if len(out) <= MAX_ALTS else (None,)
 
 
 @_handler("set")
@@ -4167,16 +4276,55 @@ def _h_source(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> V
 def _h_trap(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     args = [a for a in call.argv[1:] if a.text not in ("-p", "-l", "--")]
-    if len(args) >= 2 and args[0].text != "-":
+    if not args:
+        return _EMPTY
+    # trap - SIG…, trap '' SIG… and trap SIG (one operand) reset or ignore the signals; a
+    # new trap CMD SIG… replaces the earlier one: either way an earlier trap of this shell
+    # on those signals no longer runs when it ends
+    resetting = args[0].text in ("-", "") or (len(args) == 1 and _signal(args[0]) is not None)
+    signals = args[1:] if len(args) >= 2 or args[0].text == "-" else args
+    names = frozenset(_signal(a) or "?" for a in signals)
+    if w.late_traps and not (ctx.cond or ctx.deferred or ctx.defined_only or ctx.dry):
+        _drop_late_traps(w, names)
+    if len(args) >= 2 and not resetting:
         tctx = ctx.hop("trap", call.node_span, "trap")
         tctx.deferred = True
         w._payload_text(args[0], state.copy(), tctx, exact_at=call.spans[1][0])
         # it runs later (an EXIT trap when the script ends, another when its signal comes):
         # judged again in the final state too
         traps = w.late_traps if type(w.late_traps) is list else list(w.late_traps)
-        traps.append((args[0], call.spans[1][0], tctx))
+        traps.append((args[0], call.spans[1][0], tctx, names))
         w.late_traps = traps
     return _EMPTY
+
+
+_SIGNAL_NUMBERS = {"0": "EXIT", "1": "HUP", "2": "INT", "3": "QUIT", "9": "KILL", "15": "TERM"}
+
+
+def _signal(value: Value) -> str | None:
+    """A trap's signal by its canonical name (``exit``, ``SIGINT``, ``2``), None when the word
+    is not known or names none."""
+    text = value.text
+    if text is None or not text:
+        return None
+    if text.isdigit():
+        return _SIGNAL_NUMBERS.get(text, text)
+    upper = text.upper()
+    upper = upper[3:] if upper.startswith("SIG") else upper
+    return upper if upper.isalnum() and not upper[0].isdigit() else None
+
+
+def _drop_late_traps(w: _Walker, signals: frozenset[str]) -> None:
+    """The current shell's traps without ``signals`` (those no longer run); a trap left with
+    no signal is gone. A signal not known ("?") drops nothing."""
+    traps = list(w.late_traps)
+    kept: list[tuple[Value, int, _Ctx, frozenset[str]]] = traps[: w.trap_floor]
+    for text, at, tctx, names in traps[w.trap_floor :]:
+        left = names - signals
+        if left:
+            kept.append((text, at, tctx, left))
+    if len(kept) != len(traps) or kept != traps:
+        w.late_traps = kept
 
 
 def _parse_wrapper(
@@ -5846,6 +5994,8 @@ def _h_git(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Valu
             _record_moves(w, argv[i:], run_cwd or state.cwd)
         elif sub == "config":
             _git_config_set(w, rtexts, rest, keep_unset=not ctx.cond or ctx is w.and_ctx)
+        elif sub == "remote":
+            _git_remote_added(w, rtexts, rest)
         elif sub == "submodule" and "foreach" in rtexts:
             k = rtexts.index("foreach")
             words = [v for v in rest[k + 1 :] if v.text not in ("--recursive", "-q", "--quiet")]
@@ -5923,7 +6073,7 @@ def _h_git_dashed(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) 
 
 _GIT_BUILTINS: list[frozenset[str]] = []
 # the subcommands _h_git reads further (moves, configuration, commands they run)
-_GIT_SPECIAL_SUBS = frozenset(("mv", "config", "submodule", "rebase", "bisect"))
+_GIT_SPECIAL_SUBS = frozenset(("mv", "config", "submodule", "rebase", "bisect", "remote"))
 
 
 def _load_git_builtins() -> list[frozenset[str]]:
@@ -6134,6 +6284,35 @@ def _git_config_set(
         w._own_git_config().append((key, values[operands[1]]))
 
 
+def _git_remote_added(w: _Walker, texts: list[str | None], values: list[Value]) -> None:
+    """``git remote add [--mirror[=push|fetch]] NAME URL`` writes ``remote.NAME.url`` and, for
+    a push mirror, ``remote.NAME.mirror``: a later ``git push NAME`` mirrors (§5.8)."""
+    if texts[:1] != ["add"]:
+        return
+    operands: list[int] = []
+    mirror = False
+    k = 1
+    while k < len(texts):
+        t = texts[k]
+        if t in ("-t", "--track", "-m", "--master"):
+            k += 2
+            continue
+        if t is not None and t.startswith("-") and t != "-":
+            if t in ("--mirror", "--mirror=push"):
+                mirror = True
+            k += 1
+            continue
+        operands.append(k)
+        k += 1
+    if len(operands) < 2 or texts[operands[0]] is None:
+        return
+    remote = texts[operands[0]]
+    config = w._own_git_config()
+    config.append((f"remote.{remote}.url".lower(), values[operands[1]]))
+    if mirror:
+        config.append((f"remote.{remote}.mirror".lower(), lit("true")))
+
+
 def walk(command: str, *, cwd: str | None = None) -> Walk:
     """Walk a command string (§5, §6).  Never raises for a ``str``."""
     if cwd is None:
@@ -6162,6 +6341,7 @@ def walk_in(command: str, cwd: str) -> Walk:
     walker.used_funcs = _NO_IDS
     walker.active_calls = walker.defined = walker.alias_defs = walker.git_config = _NO_ITEMS
     walker.late_traps = _NO_ITEMS
+    walker.trap_floor = 0
     walker.and_ctx = None
     try:
         walker.run(script)
