@@ -1244,6 +1244,92 @@ def test_sparse_arrays_unset_elements_and_arithmetic_subscripts(
     runs(command, argv)
 
 
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        # unquoted ${A[@]}, ${A[*]}, $@ and $*: a word per element whatever IFS holds, then
+        # each split by IFS; an empty element makes no word (§5.2 steps 3 and 7)
+        ("IFS=$'\\n\\t'; A=(git clean -fdx); ${A[@]}", ["git", "clean", "-fdx"]),
+        ("IFS=,; set -- git stash clear; $@", ["git", "stash", "clear"]),
+        ("IFS=,; set -- git stash clear; $*", ["git", "stash", "clear"]),
+        ("IFS=; A=(git stash clear); ${A[*]}", ["git", "stash", "clear"]),
+        ("IFS=,; A=(git,stash,clear); ${A[@]}", ["git", "stash", "clear"]),
+        ('A=("" git "" status); ${A[@]}', ["git", "status"]),
+        ('IFS=,; A=(git stash clear); echo "${A[*]}"', ["echo", "git,stash,clear"]),
+        ("A=(git status); x=${A[@]}; $x", ["git", "status"]),
+    ],
+)
+def test_unquoted_arrays_are_a_word_per_element_whatever_ifs_holds(
+    command: str, argv: list[str]
+) -> None:
+    runs(command, argv)
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        # a subscript or an offset not known selects any element (or window)
+        ('A=(build src); rm -rf "${A[$X]}"', ["rm", "-rf", "src"]),
+        ('A=(build src); rm -rf "${A[X]}"', ["rm", "-rf", "src"]),
+        ('A=(build src); rm -rf "${A[@]:$X:1}"', ["rm", "-rf", "src"]),
+        ('A=(build src); rm -rf "${A[@]:$X:1}"', ["rm", "-rf", "build"]),
+        ('set -- build src; rm -rf "${!#}"', ["rm", "-rf", "src"]),
+    ],
+)
+def test_unknown_subscripts_and_offsets_give_every_element(command: str, argv: list[str]) -> None:
+    runs(command, argv)
+
+
+def test_an_unknown_subscript_never_joins_the_elements() -> None:
+    assert ["rm", "-rf", "build src"] not in argvs('A=(build src); rm -rf "${A[$X]}"')
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # a subshell of any kind runs its traps when it ends, in its final state
+        "x=$(trap F EXIT; F() { rm -rf src; }; echo)",
+        "x=`trap F EXIT; F() { rm -rf src; }; echo`",
+        "cat <(trap F EXIT; F() { rm -rf src; }; echo)",
+        "{ trap F EXIT; F() { rm -rf src; }; echo; } | cat",
+        # the prompt hook runs after the command, in its final state
+        "PROMPT_COMMAND=F; F() { rm -rf src; }",
+        "PROMPT_COMMAND='eval \"$C\"'; C='rm -rf src'",
+        # eval sets the trap of the shell it runs in
+        "eval 'trap F EXIT'; F() { rm -rf src; }",
+    ],
+)
+def test_traps_of_subshells_and_the_prompt_hook_run_in_their_final_state(command: str) -> None:
+    assert any(
+        c.rendered() == ["rm", "-rf", "src"] and c.deferred and not c.defined_only
+        for c in records(command)
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # the child shell ended before F was defined, and has no F anyway
+        "bash -c 'trap F EXIT'; F() { rm -rf src; }",
+        # a new value replaces the prompt hook; eval's reset is the shell's
+        "PROMPT_COMMAND=F; F() { rm -rf src; }; PROMPT_COMMAND=date",
+        "trap F EXIT; F() { rm -rf src; }; eval 'trap - EXIT'",
+    ],
+)
+def test_traps_of_other_shells_or_replaced_hooks_do_not_run(command: str) -> None:
+    assert not any(
+        c.rendered() == ["rm", "-rf", "src"] and not c.defined_only for c in records(command)
+    )
+
+
+def test_an_exported_function_reaches_a_child_shell() -> None:
+    runs("F() { rm -rf src; }; export -f F; bash -c F", ["rm", "-rf", "src"])
+    assert not any(
+        c.rendered() == ["rm", "-rf", "src"] and not c.defined_only
+        for c in records("F() { rm -rf src; }; bash -c F")
+    )
+
+
 def test_an_element_assigned_far_past_an_unset_name_keeps_an_unknown_element_0() -> None:
     # an inherited A is a string, element 0 of the array A[3]=rm makes (bash)
     argvs_seen = [c.rendered() for c in records('a[3]=rm; a[4]=-rf; a[5]=src; "${a[@]}"')]

@@ -751,6 +751,12 @@ class PathJudge:
         config = self.config
         # the outermost first, as the path passes through them
         for _depth, current in sorted(left):
+            if current.startswith(FRESH_PREFIX):
+                # the anchor is the fresh path itself: "$D/sub/.." is D, still inside it
+                fresh = current[: current.find("/", 1)] if "/" in current[1:] else current
+                if not _inside(norm, fresh):
+                    return fresh
+                continue
             comp = current.rpartition("/")[2]
             if (
                 current.startswith(FRESH_PREFIX)
@@ -1012,9 +1018,12 @@ class PathJudge:
         each unknown piece as short as it can be (empty, or one component), the reading that
         climbs highest (§8.2 step 3, §8.3); None when no ".." follows an unknown piece."""
         pieces = value.pieces
-        if not any(
-            type(piece) is Lit and ".." in piece.text.split("/") for piece in pieces[start + 1 :]
-        ):
+        # the text after the first unknown piece, other pieces as one opaque character: a
+        # ".." may be written in parts (."." or .\.: one Lit per quoting)
+        after = "".join(
+            piece.text if type(piece) is Lit else "\x01" for piece in pieces[start + 1 :]
+        )
+        if ".." not in after.split("/"):
             return None
         parts: list[str] = []
         for piece in pieces:

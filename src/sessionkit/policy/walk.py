@@ -110,6 +110,11 @@ _U = 1  # unquoted literal source text: globbing
 _X = 2  # unquoted expansion result: splitting and globbing
 _BRK = 3  # field break between quoted array elements
 _EQ = 4  # empty quotes: the field exists
+# field break between the elements of an unquoted array or $@/$*: each element is a word of
+# its own whatever IFS holds, and an empty one makes no field. Its piece is a blank, what
+# the consumers that join the atoms (assignments, operands) put between the elements
+_SEP = 5
+_SEP_BLANK = Lit(" ")
 
 _GLOB = frozenset("*?[")
 _DEFAULT_IFS = " \t\n"
@@ -379,6 +384,8 @@ def _record_key(record: Command) -> tuple[object, ...]:
 
 
 _TOO_MANY_CWDS = Value((Unknown("cd …"),))
+# payload hops that run in the walking shell itself, not in a new one (_payload_text)
+_SAME_SHELL_HOPS = frozenset(("eval", "source", "alias", "trap", "function", "lenient-reading"))
 # files git reads its configuration from, by the end of their path
 _GIT_CONFIG_FILES = ("/.git/config", "/.gitconfig", "/git/config", "/config.worktree")
 _BLANK = Lit(" ", True)
@@ -699,6 +706,11 @@ def _fields(atoms: list[Atom], ifs: str | None) -> list[Value]:
             exists = True
         elif mode == _BRK:
             fields.append(Value(merge_pieces(cur), pattern, split))  # type: ignore[arg-type]
+            cur = []
+            exists = pattern = split = False
+        elif mode == _SEP:
+            if exists or cur:
+                fields.append(Value(merge_pieces(cur), pattern, split))  # type: ignore[arg-type]
             cur = []
             exists = pattern = split = False
         else:
@@ -1367,6 +1379,21 @@ class _Walker:
         if self.defined or self.alias_defs:
             self._unused_definitions()
 
+    def _subshell_list(self, body: List, sub: _State, ctx: _Ctx, stdin: Stdin) -> Value:
+        """``_list`` of a subshell's body (``( … )``, ``$( … )``, ``<( … )``, a pipeline's
+        element before the last) in ``sub``, its own state: the traps it sets run when it
+        ends, in its final state, and a reset there leaves the outer shell's traps alone."""
+        traps = len(self.late_traps)
+        floor, self.trap_floor = self.trap_floor, traps
+        try:
+            out = self._list(body, sub, ctx, stdin)
+        finally:
+            self.trap_floor = floor
+        if len(self.late_traps) > traps:
+            self._late_traps(traps, sub)
+            del self.late_traps[traps:]  # type: ignore[attr-defined]
+        return out
+
     def _late_traps(self, since: int, state: _State) -> None:
         """A trap runs later than it is set (an EXIT trap when its shell ends): the commands of
         the traps set since ``since`` are judged again in ``state``, that shell's final state,
@@ -1696,10 +1723,16 @@ class _Walker:
                 self._join(state, sub)
             else:
                 self.need_output += 1
+                traps = len(self.late_traps)
                 try:
                     output = self._command(cmd, sub, ctx, current)
                 finally:
                     self.need_output -= 1
+                if len(self.late_traps) > traps:
+                    # an element before the last runs in a subshell: its traps run when it
+                    # ends (a reset there is not seen: the outer traps stay, toward protection)
+                    self._late_traps(traps, sub)
+                    del self.late_traps[traps:]  # type: ignore[attr-defined]
             producer = self._producer_of(output)
             current = Stdin("pipe", output if output.pieces else None, producer=producer)
         return output
@@ -1738,18 +1771,7 @@ class _Walker:
         if kind is Subshell or kind is Group:
             body = node.body  # type: ignore[attr-defined]
             if kind is Subshell:
-                sub = state.copy()
-                traps = len(self.late_traps)
-                floor, self.trap_floor = self.trap_floor, traps
-                try:
-                    out = self._list(body, sub, ctx, stdin)
-                finally:
-                    self.trap_floor = floor
-                if len(self.late_traps) > traps:
-                    # a trap set in the subshell runs when the subshell ends, not later
-                    self._late_traps(traps, sub)
-                    del self.late_traps[traps:]  # type: ignore[attr-defined]
-                return out
+                return self._subshell_list(body, state.copy(), ctx, stdin)
             return self._list(body, state, ctx, stdin)
         cctx = ctx.clone()
         cctx.cond = True
@@ -2332,12 +2354,13 @@ class _Walker:
                 for alt in target
                 if alt is not None and len(alt) == 1 and alt[0].text is not None
             ]
-            if not names or not all(n and n.isidentifier() for n in names):
+            if not names or not all(n and (n.isidentifier() or n.isdigit()) for n in names):
                 return [[(Unknown(origin), mode)]]
             alts = tuple(a for n in names for a in self._lookup(n or "", state))
         else:
             alts = self._lookup(name, state)
         array_all = False
+        every = False  # A[@], A[*]: every element
         index_text: str | None = None
         if p.index is not None:
             idx_alts = self._atoms(p.index.parts, state, ctx)
@@ -2346,6 +2369,7 @@ class _Walker:
             if index_text in ("@", "*"):
                 array_all = index_text == "@"
                 index_text = None
+                every = True
         elif name == "@":
             array_all = True
         elif name == "*":
@@ -2373,10 +2397,19 @@ class _Walker:
             # select the element(s)
             if keyed:
                 pass  # keyed alternatives: every element value is possible
-            elif alt is not None and p.index is not None and index_text is not None:
-                if index_text and not index_text.lstrip("-").isdigit():
+            elif alt is not None and p.index is not None and not every:
+                if index_text is not None and not index_text.lstrip("-").isdigit():
                     # ${A[i]}, ${A[n-1]}: an indexed array's subscript is arithmetic
                     index_text = _arith_text(index_text, state)
+                if index_text is None or not index_text.lstrip("-").isdigit():
+                    # ${A[$X]}: a subscript not known selects any element, or none
+                    for element in dict.fromkeys((*alt, _EMPTY)):
+                        if element is not _HOLE:
+                            for res in self._param_op(p, (element,), state, ctx, origin):
+                                results.append(
+                                    self._param_atoms(res, quoted, array_all, state, name)
+                                )
+                    continue
                 if index_text.isdigit() and int(index_text) < len(alt):
                     alt = (alt[int(index_text)],)
                 elif index_text.isdigit() or index_text == "":
@@ -2388,7 +2421,7 @@ class _Walker:
                 ):
                     alt = (alt[int(index_text)],)  # ${A[-1]}: counted from the end
                 else:
-                    alt = None
+                    alt = (_EMPTY,)  # ${A[-9]} before the first element: bash expands nothing
             elif alt is not None and p.index is None and name not in ("@", "*") and len(alt) > 1:
                 alt = alt[:1]
             elif alt is not None and p.index is not None and p.op != ":" and _HOLE in alt:
@@ -2423,10 +2456,18 @@ class _Walker:
                 if not v.pieces:
                     atoms.append((None, _EQ))
             return atoms
-        sep = (state.ifs or "")[:1] if quoted else " "
+        if not quoted:
+            # ${A[@]}, ${A[*]}, $@, $*: a word per element, then each split by IFS (§5.2)
+            for k, v in enumerate(values):
+                if k:
+                    atoms.append((_SEP_BLANK, _SEP))
+                for piece in v.pieces:
+                    atoms.append((piece, mode))
+            return atoms
+        sep = (state.ifs or "")[:1]
         for k, v in enumerate(values):
             if k and sep:
-                atoms.append((Lit(sep, quoted), mode if quoted else _X))
+                atoms.append((Lit(sep, quoted), mode))
             for piece in v.pieces:  # not extend(genexpr): its frame costs more than the loop
                 atoms.append((piece, mode))
         if quoted and not atoms:
@@ -2576,18 +2617,36 @@ class _Walker:
             if p.index is None:
                 # the positional parameters count from $1; offset 0 is $0, the shell's name
                 items = (Value((Unknown("$0"),)), *fields)
-            arg = self._operand(p, state, ctx)[0].text
+            operand = self._operand(p, state, ctx)[0]
+            arg = operand.text
             off_text, _, length = (arg or "").partition(":")
+            if arg is None and operand.pieces and type(operand.pieces[-1]) is Lit:
+                # ${A[@]:$X:1}: the offset is not known, the length may be
+                tail = operand.pieces[-1].text
+                if ":" in tail:
+                    length = tail.rpartition(":")[2]
             try:
                 if arg is None:
                     raise ValueError(origin)
                 off = _arith(off_text, state)
             except ValueError:
-                if length or len(items) >= MAX_ALTS:
+                # an offset not known: every tail (with a known length, every window) of
+                # the elements is an alternative
+                window: int | None = None
+                if length.strip():
+                    try:
+                        window = _arith(length, state)
+                    except ValueError:
+                        return [Value((Unknown(origin),))]
+                    if window < 0:
+                        return [Value((Unknown(origin),))]
+                if len(items) >= MAX_ALTS:
                     return [Value((Unknown(origin),))]
                 tails = [
                     tuple(v for v in items[k:] if v is not _HOLE) for k in range(len(items) + 1)
                 ]
+                if window is not None:
+                    tails = [tail[:window] for tail in tails]
                 return list(dict.fromkeys(tails))
             try:
                 count = _arith(length, state) if length.strip() else None
@@ -2637,7 +2696,7 @@ class _Walker:
         sctx = self._sub_ctx(p.script, p.span, kind, ctx)
         self.need_output += 1
         try:
-            output = self._list(p.script.body, state.copy(), sctx, _INHERITED)
+            output = self._subshell_list(p.script.body, state.copy(), sctx, _INHERITED)
         finally:
             self.need_output -= 1
         source = _read_only_redirect(p.script.body)
@@ -2656,7 +2715,7 @@ class _Walker:
         sctx = self._sub_ctx(p.script, p.span, "process-substitution", ctx)
         self.need_output += 1
         try:
-            return self._list(p.script.body, state.copy(), sctx, _INHERITED)
+            return self._subshell_list(p.script.body, state.copy(), sctx, _INHERITED)
         finally:
             self.need_output -= 1
 
@@ -2841,11 +2900,17 @@ class _Walker:
         """A value of ``PROMPT_COMMAND`` is a deferred payload (§5.6, §6.4), however it is
         set: a plain or declared assignment, an element (bash 5.1 runs every element), a
         prefix assignment or a wrapper's (``env PROMPT_COMMAND=… bash -i``)."""
+        if self.late_traps and not (ctx.cond or ctx.deferred or ctx.defined_only or ctx.dry):
+            _drop_late_traps(self, _PROMPT_HOOK)  # a new value replaces the hook
         for alt in alts:
             if alt is not None and alt:
                 dctx = ctx.hop("trap", span, "PROMPT_COMMAND")
                 dctx.deferred = True
                 self._payload_text(alt[0], state.copy(), dctx, exact_at=-1)
+                # it runs at each prompt, after the command: judged in the final state too
+                traps = self.late_traps if type(self.late_traps) is list else list(self.late_traps)
+                traps.append((alt[0], -1, dctx, _PROMPT_HOOK))
+                self.late_traps = traps
 
     # -- redirections ----------------------------------------------------------------------
 
@@ -3266,16 +3331,25 @@ class _Walker:
             state.vars[name] = ((value,),)
         if script.malformed and pctx.reading == 0:
             pctx.reading = 1
-        traps = len(self.late_traps)
-        floor, self.trap_floor = self.trap_floor, traps
-        try:
+        hop = pctx.via[-1] if pctx.via else None
+        if hop is not None and (
+            hop[0] in _SAME_SHELL_HOPS or (hop[0] == "unresolved-command" and hop[2] == "eval")
+        ):
+            # eval, source, an alias, a trap's command: the same shell, whose end judges the
+            # traps set here, and whose traps a reset here drops
             out = self._list(script.body, state, pctx, stdin or _INHERITED)
-        finally:
-            self.trap_floor = floor
-        if len(self.late_traps) > traps:
-            # traps set in this payload (bash -c '…; trap c EXIT; c() {…}') run when its shell
-            # ends: judged in its final state too
-            self._late_traps(traps, state)
+        else:
+            traps = len(self.late_traps)
+            floor, self.trap_floor = self.trap_floor, traps
+            try:
+                out = self._list(script.body, state, pctx, stdin or _INHERITED)
+            finally:
+                self.trap_floor = floor
+            if len(self.late_traps) > traps:
+                # traps set in this payload (bash -c '…; trap c EXIT; c() {…}') run when its
+                # shell ends: judged in its final state, not in the outer shell's
+                self._late_traps(traps, state)
+                del self.late_traps[traps:]  # type: ignore[attr-defined]
         for number, reading in script.readings:
             rctx = pctx.hop("lenient-reading", reading.body.span, f"reading {number}")
             rctx.reading = number
@@ -3886,6 +3960,14 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
     exporting = name == "export" or any(
         (a.text or "")[:1] == "-" and "x" in (a.text or "")[1:] for a in call.argv[1:]
     )
+    if exporting and any(
+        (a.text or "")[:1] == "-" and "f" in (a.text or "")[1:] for a in call.argv[1:]
+    ):
+        # export -f F, declare -fx F: the function F reaches child shells (_h_shell)
+        for v in call.argv[1:]:
+            if v.text is not None and v.text.isidentifier():
+                _own_exported(state).add(v.text + "()")
+        return _EMPTY
     for v in call.argv[1:]:
         text = v.text
         head = v.pieces[0] if v.pieces else None
@@ -4298,6 +4380,7 @@ def _h_trap(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Val
     return _EMPTY
 
 
+_PROMPT_HOOK = frozenset(("PROMPT_COMMAND",))
 _SIGNAL_NUMBERS = {"0": "EXIT", "1": "HUP", "2": "INT", "3": "QUIT", "9": "KILL", "15": "TERM"}
 
 
@@ -4671,6 +4754,9 @@ def _h_shell(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
     for var in state.exported:
         if var in state.vars:
             new_state.vars[var] = state.vars[var]
+        elif var[-2:] == "()" and var[:-2] in state.funcs:
+            # export -f F: the child shell has F too
+            _own_funcs(new_state)[var[:-2]] = state.funcs[var[:-2]]
     if call.env:
         _command_env_into(new_state, state, call.env)
     if has_c:
