@@ -1130,8 +1130,40 @@ def test_name_references_read_and_assign_their_target() -> None:
     runs("f() { local -n r=$1; $r -rf src; }; C=rm; f C", ["rm", "-rf", "src"])
     runs("declare -n ref=X; ref=rm; $X -rf src", ["rm", "-rf", "src"])
     runs('declare -n r=a; a=(rm -rf src); "${r[@]}"', ["rm", "-rf", "src"])
-    # a chain of references is not followed: unknown
-    runs('declare -n r1=r2; declare -n r2=T; r1=x; rm -rf "$r1"', ["rm", "-rf", "«$r1»"])
+    # a chain of references is followed, reading and writing; a loop stays unknown
+    runs('declare -n r1=r2; declare -n r2=T; r1=x; rm -rf "$r1"', ["rm", "-rf", "x"])
+    runs('declare -n r1=r2; declare -n r2=T; r1=x; rm -rf "$T"', ["rm", "-rf", "x"])
+    runs('declare -n r1=r2; declare -n r2=r1; r1=x; rm -rf "$r1"', ["rm", "-rf", "«$r1»"])
+    # a reference to an element; a reference's first value names its target
+    runs("declare -n r='a[1]'; a=(build src); rm -rf \"$r\"", ["rm", "-rf", "src"])
+    runs("declare -n r='a[1]'; a=(x y); r=src; rm -rf \"${a[@]}\"", ["rm", "-rf", "x", "src"])
+    runs('declare -n r; r=T; T=src; rm -rf "$r"', ["rm", "-rf", "src"])
+    # writes through a reference: for, ${r:=}, declare, export
+    runs('declare -n r=T; for r in build src; do rm -rf "$T"; done', ["rm", "-rf", "src"])
+    runs('declare -n r=T; : ${r:=src}; rm -rf "$T"', ["rm", "-rf", "src"])
+    runs('declare -n r=T; declare r=src; rm -rf "$T"', ["rm", "-rf", "src"])
+    runs("declare -n r=T; export r=src; bash -c 'rm -rf \"$T\"'", ["rm", "-rf", "src"])
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        # an associative array whose keys are known: ${M[key]} is that key's value
+        ('declare -A M=([a]=build [b]=src); rm -rf "${M[a]}"', ["rm", "-rf", "build"]),
+        ('declare -A M=([b]=src [a]=build); k=a; rm -rf "${M[$k]}"', ["rm", "-rf", "build"]),
+        ('declare -A M; M[a]=build; M[b]=src; rm -rf "${M[b]}"', ["rm", "-rf", "src"]),
+        ('declare -A M=([a]=build); M[a]=src; rm -rf "${M[a]}"', ["rm", "-rf", "src"]),
+        ('declare -A M=([a]=build); rm -rf "${M[zz]}"', ["rm", "-rf", ""]),
+    ],
+)
+def test_associative_arrays_with_known_keys(command: str, argv: list[str]) -> None:
+    runs(command, argv)
+
+
+def test_an_associative_lookup_by_a_key_not_known_gives_any_value() -> None:
+    seen = argvs('declare -A M=([a]=build [b]=src); rm -rf "${M[$k]}"')
+    assert ["rm", "-rf", "build"] in seen
+    assert ["rm", "-rf", "src"] in seen
 
 
 @pytest.mark.parametrize(

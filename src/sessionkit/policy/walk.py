@@ -183,6 +183,10 @@ _EVAL_SYNTAX = frozenset(" \t\n;&|<>()$`'\"\\")
 # state.vars[NAME + _KEYED] marks NAME as an array assigned by subscripts: its alternatives are
 # single element values (plus an unknown), whatever the subscript of a lookup
 _KEYED = "[]"
+# state.vars[NAME + _MAP] = (keys, values) of an associative array whose keys are all known,
+# valid while NAME holds exactly those values in the keyed form (_map_of): ${M[key]} is then
+# the value of that key, not any value
+_MAP = "{}"
 
 _NO_NAMES: frozenset[str] = frozenset()
 _NO_IDS: frozenset[int] = frozenset()
@@ -431,6 +435,66 @@ def _arith_text(text: str, state: _State) -> str:
         return str(_arith(text, state))
     except ValueError:
         return text
+
+
+def _ref_name(text: str) -> bool:
+    """A reference's target: a variable name or an element (``A[1]``, ``A[$i]`` known)."""
+    if text.isidentifier():
+        return True
+    base, bracket, rest = text.partition("[")
+    return bool(bracket) and base.isidentifier() and rest[-1:] == "]" and len(rest) > 1
+
+
+def _element_of(
+    alts: tuple[tuple[Value, ...] | None, ...], ref: str, state: _State
+) -> tuple[tuple[Value, ...] | None, ...]:
+    """The alternatives of element ``A[i]`` (``ref``) of array alternatives ``alts``: a
+    subscript not known gives any element."""
+    subscript = ref[:-1].partition("[")[2]
+    try:
+        index: int | None = int(subscript) if subscript.isdigit() else _arith(subscript, state)
+    except ValueError:
+        index = None
+    out: list[tuple[Value, ...] | None] = []
+    for alt in alts:
+        if alt is None:
+            out.append(None)
+        elif index is None:
+            out.extend((v,) for v in alt if v is not _HOLE)
+            out.append((_EMPTY,))
+        else:
+            i = index + len(alt) if index < 0 else index
+            out.append((alt[i] if 0 <= i < len(alt) and alt[i] is not _HOLE else _EMPTY,))
+    return tuple(dict.fromkeys(out)) if len(out) <= MAX_ALTS else (None,)
+
+
+def _known_arith(text: str, state: _State) -> bool:
+    try:
+        _arith(text, state)
+    except ValueError:
+        return False
+    return True
+
+
+def _substrings(
+    text: str, operand: Value, state: _State, origin: str
+) -> list[tuple[Value, ...] | Value | None]:
+    """``${S:OFF[:LEN]}`` of a known ``text`` whose offset is not known: every suffix, or
+    every window when the length is known; unknown past MAX_ALTS of them."""
+    length: str | None = None
+    tail = operand.pieces[-1] if operand.pieces else None
+    if type(tail) is Lit and ":" in tail.text:
+        length = tail.text.rpartition(":")[2]
+    window: int | None = None
+    if length is not None and length.strip():
+        try:
+            window = _arith(length, state)
+        except ValueError:
+            return [Value((Unknown(origin),))]
+    if len(text) >= MAX_ALTS or (window is not None and window < 0):
+        return [Value((Unknown(origin),))]
+    out = [text[k:] if window is None else text[k : k + window] for k in range(len(text) + 1)]
+    return [lit(t) for t in dict.fromkeys(out)]
 
 
 def _arith_node(node: object) -> int:
@@ -753,6 +817,29 @@ def _fields(atoms: list[Atom], ifs: str | None) -> list[Value]:
     if exists:
         fields.append(Value(merge_pieces(cur), pattern, split))  # type: ignore[arg-type]
     return fields
+
+
+def _new_map(
+    keys: Sequence[Value], values: Sequence[Value]
+) -> tuple[tuple[Value, ...] | None, ...]:
+    """The _MAP entry of an associative array: its keys and its values, in the same order."""
+    return (tuple(keys), tuple(values))
+
+
+def _map_of(state: _State, name: str) -> tuple[list[str | None], tuple[Value, ...]] | None:
+    """The keys (as text) and values of associative array NAME while NAME still holds them
+    (any other change to NAME leaves the entry stale: None)."""
+    entry = state.vars.get(name + _MAP)
+    if entry is None or len(entry) != 2 or entry[0] is None or entry[1] is None:
+        return None
+    keys, values = entry[0], entry[1]
+    current = state.vars.get(name)
+    if values:
+        if current != tuple((v,) for v in values):
+            return None
+    elif current not in ((), ((),), ((_EMPTY,),)):
+        return None
+    return [k.text for k in keys], values
 
 
 def _element_assigned(
@@ -1880,8 +1967,12 @@ class _Walker:
             if node.name and len(values) > MAX_ALTS and self.loop_walks < _LOOP_WALKS:
                 return self._for_chunks(node, values, len(fields) > len(values), state, ctx, stdin)
         if node.name:
-            old = state.vars.get(node.name, (None,))
-            state.vars[node.name] = _dedupe(values or ((_EMPTY,),)) if values else old
+            if self.attrs and node.name in self.attrs:
+                # for R in …, R a reference: each value is assigned through it
+                self._assign(state, node.name, _dedupe(values or ((_EMPTY,),)), ctx)
+            else:
+                old = state.vars.get(node.name, (None,))
+                state.vars[node.name] = _dedupe(values or ((_EMPTY,),)) if values else old
         return self._loop_body(node.body, state, ctx, stdin)
 
     def _for_chunks(
@@ -2298,18 +2389,31 @@ class _Walker:
 
     # -- parameters ------------------------------------------------------------------------
 
+    def _ref(self, name: str) -> str:
+        """The variable NAME stands for through ``declare -n`` references, a chain followed
+        up to 8 steps (``A[1]`` for a reference to an element); NAME when it is none; "" when
+        the target is not known (no target yet, a loop, a longer chain)."""
+        attrs = self.attrs
+        for _ in range(8):
+            target = attrs.get(name)
+            if target is None or target in _CASE_ATTRS:
+                return name
+            if target == name:
+                return ""
+            name = target
+        return ""
+
     def _lookup(self, name: str, state: _State) -> tuple[tuple[Value, ...] | None, ...]:
         """Alternatives of a variable: each a tuple of values (array) or None (unknown)."""
         if self.attrs:
             target = self.attrs.get(name)
-            # declare -n NAME=TARGET: NAME reads TARGET (one step; a chain stays unknown)
-            if (
-                target is not None
-                and target != name
-                and target not in ("l", "u")
-                and self.attrs.get(target) in (None, "l", "u")
-            ):
-                name = target
+            if target is not None and target not in _CASE_ATTRS:
+                # declare -n NAME=TARGET: NAME reads TARGET (a chain is followed)
+                name = self._ref(name)
+                if not name:
+                    return (None,)
+                if name[-1:] == "]":
+                    return _element_of(self._lookup(name.partition("[")[0], state), name, state)
         alts = state.vars.get(name)
         if alts is not None:
             return alts
@@ -2393,6 +2497,16 @@ class _Walker:
             return out
         results: list[list[Atom]] = []
         keyed = p.index is not None and (name + _KEYED) in state.vars
+        if keyed and not every and index_text is not None:
+            found = _map_of(state, name)
+            if found is not None:
+                # ${M[key]} of an associative array whose keys are known: that key's value
+                keys, values = found
+                value = values[keys.index(index_text)] if index_text in keys else _EMPTY
+                return [
+                    self._param_atoms(res, quoted, array_all, state, name)
+                    for res in self._param_op(p, (value,), state, ctx, origin)
+                ]
         for alt in alts:
             # select the element(s)
             if keyed:
@@ -2509,11 +2623,15 @@ class _Walker:
             ):
                 new = tuple((d,) for d in defaults)
                 prev = state.vars.get(p.name)
-                state.vars[p.name] = (
+                assigned = (
                     _dedupe(((None,) if alt is None else ()) + new)
                     if (prev is None or alt is None)
                     else new
                 )
+                if self.attrs and p.name in self.attrs:
+                    self._assign(state, p.name, assigned, ctx)  # through a reference, cased
+                else:
+                    state.vars[p.name] = assigned
                 if p.name == "PROMPT_COMMAND":  # : "${PROMPT_COMMAND:=CMD}" sets the hook
                     self._prompt_command(new, state, ctx, getattr(p, "span", (0, 0)))
             if alt is None:
@@ -2550,6 +2668,9 @@ class _Walker:
         if text is None:
             return [Value((Unknown(origin),))]
         arg = operands[0].text if operands else ""
+        if op == ":" and (arg is None or not _known_arith(arg.partition(":")[0], state)):
+            # ${S:$X}: an offset not known gives any suffix (with a known length, any window)
+            return _substrings(text, operands[0] if operands else _EMPTY, state, origin)
         if arg is None:
             return [Value((Unknown(origin),))]
         fnmatch = _module("fnmatch")
@@ -2731,6 +2852,7 @@ class _Walker:
             # ([2]=src [1]=-rf [0]=rm): subscripts that are known numbers place the elements;
             # when they fill 0…n-1 the array is known, in subscript order
             placed: dict[int, Value] | None = {}
+            keys: list[Value] | None = []
             next_index = 0
             for word in array:
                 first = word.parts[0] if word.parts else None
@@ -2745,6 +2867,8 @@ class _Walker:
                     keyed = True
                     subscript, rest = first.text[1:].split("]=", 1)
                     index = int(subscript) if subscript.isdigit() else None
+                    if keys is not None:
+                        keys.append(lit(subscript))
                     parts = ((SLit(rest, "none"),) if rest else ()) + tuple(word.parts[1:])
                     if not parts:
                         fields.append(_EMPTY)
@@ -2756,6 +2880,8 @@ class _Walker:
                         continue
                     word = Word(parts, word.span)
                 alts = self._expand(word, state, ctx)
+                if len(alts) != 1 or len(alts[0]) != 1:
+                    keys = None  # a value with alternatives: no map of known values
                 fields.extend(alts[0])
                 if placed is not None and index is not None and len(alts) == 1:
                     for value in alts[0]:
@@ -2771,8 +2897,14 @@ class _Walker:
                 size = max(placed, default=-1) + 1
                 return (tuple(placed.get(k, _HOLE) for k in range(size)),)
             if keyed:
-                # a lookup gives one of the elements, whatever its subscript
-                state.vars[assignment.name + _KEYED] = ()  # type: ignore[attr-defined]
+                # a lookup gives one of the elements, whatever its subscript, unless every
+                # key and value is known: an associative array (_MAP)
+                name = assignment.name  # type: ignore[attr-defined]
+                state.vars[name + _KEYED] = ()
+                if keys is not None and len(keys) == len(fields) <= MAX_ALTS:
+                    state.vars[name + _MAP] = _new_map(keys, fields)
+                else:
+                    state.vars.pop(name + _MAP, None)
                 return tuple((v,) for v in fields[:MAX_ALTS]) or ((_EMPTY,),)
             state.vars.pop(assignment.name + _KEYED, None)  # type: ignore[attr-defined]
             return (tuple(fields),)
@@ -2817,18 +2949,55 @@ class _Walker:
             _own_exported(state).add(name)
         if self.attrs and name in self.attrs:
             attr = self.attrs[name]
-            if attr in ("l", "u"):
+            if attr in _CASE_ATTRS:
                 alts = tuple(None if a is None else tuple(_cased(v, attr) for v in a) for a in alts)
             else:
                 # NAME=v through a name reference assigns its target (reads of NAME go there,
-                # _lookup); NAME's own value stays unknown for a reference _lookup cannot follow
-                if attr != name and self.attrs.get(attr) in (None, "l", "u"):
-                    self._assign(state, attr, alts, ctx, node, append)
+                # _lookup); NAME's own value stays unknown
+                target = self._ref(name)
                 state.vars[name] = (None,)
+                if not target:
+                    first = alts[0] if len(alts) == 1 else None
+                    word = first[0].text if first is not None and len(first) == 1 else None
+                    if attr == name and word and _ref_name(word) and not append:
+                        # declare -n R; R=X: the first value of a reference names its target
+                        self.attrs[name] = word  # type: ignore[index]
+                    return
+                if target[-1:] == "]":
+                    # a reference to an element: R=v is A[i]=v
+                    base, _, subscript = target[:-1].partition("[")
+                    built = None if append else _element_assigned(state, base, subscript, alts)
+                    if built is not None:
+                        state.vars[base] = built
+                        state.vars.pop(base + _KEYED, None)
+                    else:
+                        old = state.vars.get(base)
+                        state.vars[base] = _as_keyed((*(old or (None,)), *alts))
+                        state.vars[base + _KEYED] = ()
+                    return
+                self._assign(state, target, alts, ctx, node, append)
                 return
         if append is None:
             append = bool(getattr(node, "append", False))
         index = getattr(node, "index", None)
+        if index is not None and (name + _MAP) in state.vars and not append:
+            found = _map_of(state, name)
+            key = index.plain()
+            if found is not None and key is not None and len(alts) == 1 and alts[0]:
+                # M[key]=v on an associative array whose keys are known: it stays known
+                keys, old_values = found
+                value = alts[0][0]
+                if key in keys:
+                    at = keys.index(key)
+                    new_values = (*old_values[:at], value, *old_values[at + 1 :])
+                    new_keys = [lit(k or "") for k in keys]
+                else:
+                    new_values = (*old_values, value)
+                    new_keys = [*(lit(k or "") for k in keys), lit(key)]
+                if len(new_values) <= MAX_ALTS:
+                    state.vars[name] = tuple((v,) for v in new_values)
+                    state.vars[name + _MAP] = _new_map(new_keys, new_values)
+                    return
         if index is not None:
             built = (
                 None
@@ -2903,13 +3072,14 @@ class _Walker:
         if self.late_traps and not (ctx.cond or ctx.deferred or ctx.defined_only or ctx.dry):
             _drop_late_traps(self, _PROMPT_HOOK)  # a new value replaces the hook
         for alt in alts:
-            if alt is not None and alt:
+            # bash 5.1 runs every element of a PROMPT_COMMAND array
+            for hook in alt or ():
                 dctx = ctx.hop("trap", span, "PROMPT_COMMAND")
                 dctx.deferred = True
-                self._payload_text(alt[0], state.copy(), dctx, exact_at=-1)
+                self._payload_text(hook, state.copy(), dctx, exact_at=-1)
                 # it runs at each prompt, after the command: judged in the final state too
                 traps = self.late_traps if type(self.late_traps) is list else list(self.late_traps)
-                traps.append((alt[0], -1, dctx, _PROMPT_HOOK))
+                traps.append((hook, -1, dctx, _PROMPT_HOOK))
                 self.late_traps = traps
 
     # -- redirections ----------------------------------------------------------------------
@@ -3910,11 +4080,18 @@ def _join_cwd(cwd: Value, target: Value) -> Value:
 _MAX_CWD_LENGTH = 1024
 
 
+# declare's case attributes: -l lower case, -u upper case, -c capitalised (bash 4+)
+_CASE_ATTRS = ("l", "u", "c")
+_NO_OR_CASE_ATTR = (None, "l", "u", "c")
+
+
 def _cased(value: Value, attr: str) -> Value:
-    """A value as a variable declared ``-l`` (lower case) or ``-u`` (upper case) stores it."""
+    """A value as a variable declared ``-l``, ``-u`` or ``-c`` stores it."""
     text = value.text
     if text is None:
         return Value((Unknown("${…}"),))
+    if attr == "c":
+        return lit(text[:1].upper() + text[1:].lower(), True)
     return lit(text.lower() if attr == "l" else text.upper(), True)
 
 
@@ -3929,8 +4106,8 @@ def _declared_attrs(w: _Walker, argv: list[Value]) -> None:
             given += t[1:]
         elif t.startswith("+"):
             taken += t[1:]
-    wanted = [c for c in "nlu" if c in given]
-    if not wanted and not any(c in taken for c in "nlu"):
+    wanted = [c for c in "nluc" if c in given]
+    if not wanted and not any(c in taken for c in "nluc"):
         return
     attrs = w.attrs if type(w.attrs) is dict else dict(w.attrs)
     w.attrs = attrs
@@ -3944,7 +4121,7 @@ def _declared_attrs(w: _Walker, argv: list[Value]) -> None:
             continue
         if "n" in wanted:
             # the target's name: a known identifier, or unknown (the reference reads unknown)
-            attrs[var] = target if eq and v.text is not None and target.isidentifier() else var
+            attrs[var] = target if eq and v.text is not None and _ref_name(target) else var
         elif wanted:
             attrs[var] = wanted[-1]  # -l and -u together: the last one set wins in bash
         elif attrs.get(var) is not None:
@@ -3968,6 +4145,8 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
             if v.text is not None and v.text.isidentifier():
                 _own_exported(state).add(v.text + "()")
         return _EMPTY
+    naming = any((a.text or "")[:1] == "-" and "n" in (a.text or "")[1:] for a in call.argv[1:])
+    assoc = any((a.text or "")[:1] == "-" and "A" in (a.text or "")[1:] for a in call.argv[1:])
     for v in call.argv[1:]:
         text = v.text
         head = v.pieces[0] if v.pieces else None
@@ -3979,7 +4158,7 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
             append = var.endswith("+")
             var = var.rstrip("+")
             rest = Value(merge_pieces([Lit(first, True), *v.pieces[1:]]))
-            if w.attrs.get(var) not in (None, "l", "u"):
+            if w.attrs.get(var) not in _NO_OR_CASE_ATTR and naming:
                 # declare -n ref=TARGET names the target (reads of ref go there, _lookup); a
                 # reference whose target is not known reads unknown
                 state.vars[var] = (None,)
@@ -3987,7 +4166,7 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
             if text is not None and text.endswith("=(…)"):
                 # array operands were assigned from the syntax tree, before -l/-u was known
                 attr = w.attrs.get(var)
-                if attr in ("l", "u") and state.vars.get(var):
+                if attr in _CASE_ATTRS and state.vars.get(var):
                     state.vars[var] = tuple(
                         None if a is None else tuple(_cased(f, attr) for f in a)
                         for a in state.vars[var]
@@ -3995,10 +4174,18 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
             else:
                 w._assign(state, var, ((rest,),), ctx, None, append)
             if exporting:
-                _own_exported(state).add(var)
+                # export R=v through a reference exports its target
+                target = w._ref(var) if w.attrs else var
+                _own_exported(state).add(target if target and target.isidentifier() else var)
         elif text is not None and text.isidentifier():
+            if assoc and not exporting:
+                # declare -A M: an empty associative array, its keys all known
+                state.vars[text] = ((),)
+                state.vars[text + _KEYED] = ()
+                state.vars[text + _MAP] = _new_map((), ())
             if exporting:
-                _own_exported(state).add(text)
+                target = w._ref(text) if w.attrs else text
+                _own_exported(state).add(target if target and target.isidentifier() else text)
             elif name == "local" and text not in state.vars:
                 state.vars[text] = ((_EMPTY,),)
     if w.active_calls and name in ("local", "declare", "typeset"):
@@ -4096,6 +4283,8 @@ def _h_shift(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
     w._emit(call, name, ctx, state)
     if state.pos is not None:
         n = call.argv[1].text if len(call.argv) > 1 else "1"
+        if n is not None and not n.isdigit():
+            n = _arith_text(n, state)  # shift 1+0, shift $((n)), shift k
         state.pos = state.pos[int(n) :] if n and n.isdigit() else None
     return _EMPTY
 
