@@ -4147,6 +4147,7 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
         return _EMPTY
     naming = any((a.text or "")[:1] == "-" and "n" in (a.text or "")[1:] for a in call.argv[1:])
     assoc = any((a.text or "")[:1] == "-" and "A" in (a.text or "")[1:] for a in call.argv[1:])
+    arrays = any((a.text or "")[:1] == "-" and "a" in (a.text or "")[1:] for a in call.argv[1:])
     for v in call.argv[1:]:
         text = v.text
         head = v.pieces[0] if v.pieces else None
@@ -4171,6 +4172,16 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
                         None if a is None else tuple(_cased(f, attr) for f in a)
                         for a in state.vars[var]
                     )
+            elif (
+                arrays
+                and rest.text is not None
+                and rest.text[:1] == "("
+                and rest.text[-1:] == ")"
+                and not any(c in rest.text for c in "'\"\\$`[")
+            ):
+                # declare -a A='(x y)': bash still reads a compound assignment (plain words)
+                elements = tuple(lit(word) for word in rest.text[1:-1].split())
+                w._assign(state, var, (elements,), ctx, None, append)
             else:
                 w._assign(state, var, ((rest,),), ctx, None, append)
             if exporting:
