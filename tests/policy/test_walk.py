@@ -1160,6 +1160,20 @@ def test_associative_arrays_with_known_keys(command: str, argv: list[str]) -> No
     runs(command, argv)
 
 
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        # a subscript with several values (a loop, branches) selects the element of each
+        ('declare -A m=([a]=build [b]=src); for k in a b; do rm -rf "${m[$k]}"; done', "src"),
+        ('declare -A m=([a]=build [b]=src); k=a; if true; then k=b; fi; rm -rf "${m[$k]}"', "src"),
+        ('A=(build src); for i in 0 1; do rm -rf "${A[$i]}"; done', "src"),
+        ('A=(build src); for i in 0 1; do rm -rf "${A[$i]}"; done', "build"),
+    ],
+)
+def test_a_subscript_with_several_values_selects_each_element(command: str, argv: str) -> None:
+    runs(command, ["rm", "-rf", argv])
+
+
 def test_an_associative_lookup_by_a_key_not_known_gives_any_value() -> None:
     seen = argvs('declare -A M=([a]=build [b]=src); rm -rf "${M[$k]}"')
     assert ["rm", "-rf", "build"] in seen

@@ -468,6 +468,29 @@ def _element_of(
     return tuple(dict.fromkeys(out)) if len(out) <= MAX_ALTS else (None,)
 
 
+def _elements_at(
+    alt: tuple[Value, ...], subscripts: Sequence[str | None], state: _State
+) -> list[Value]:
+    """The elements of an indexed array at ``subscripts`` (arithmetic, negative from the
+    end; "" or past the end: empty). A subscript not known selects any element, or none."""
+    picked: list[Value] = []
+    for text in subscripts:
+        if text is not None and not text.lstrip("-").isdigit():
+            text = _arith_text(text, state)  # ${A[i]}, ${A[n-1]}
+        if text is None or not text.lstrip("-").isdigit():
+            if text == "":
+                picked.append(_EMPTY)
+                continue
+            picked.extend(v for v in alt if v is not _HOLE)
+            picked.append(_EMPTY)
+            continue
+        i = int(text)
+        if i < 0:
+            i += len(alt)
+        picked.append(alt[i] if 0 <= i < len(alt) and alt[i] is not _HOLE else _EMPTY)
+    return list(dict.fromkeys(picked))
+
+
 def _known_arith(text: str, state: _State) -> bool:
     try:
         _arith(text, state)
@@ -2466,6 +2489,8 @@ class _Walker:
         array_all = False
         every = False  # A[@], A[*]: every element
         index_text: str | None = None
+        # the subscript's texts when it has several (`for k in a b; … ${M[$k]}`): each selects
+        choices: list[str | None] | None = None
         if p.index is not None:
             idx_alts = self._atoms(p.index.parts, state, ctx)
             idx_fields = _fields(idx_alts[0], None)
@@ -2474,6 +2499,12 @@ class _Walker:
                 array_all = index_text == "@"
                 index_text = None
                 every = True
+            elif len(idx_alts) > 1:
+                choices = []
+                for idx_alt in idx_alts:
+                    fields = _fields(idx_alt, None)
+                    choices.append(fields[0].text if fields else "")
+                choices = list(dict.fromkeys(choices))
         elif name == "@":
             array_all = True
         elif name == "*":
@@ -2497,45 +2528,32 @@ class _Walker:
             return out
         results: list[list[Atom]] = []
         keyed = p.index is not None and (name + _KEYED) in state.vars
-        if keyed and not every and index_text is not None:
+        texts = choices if choices is not None else [index_text]
+        if keyed and not every and None not in texts:
             found = _map_of(state, name)
             if found is not None:
                 # ${M[key]} of an associative array whose keys are known: that key's value
                 keys, values = found
-                value = values[keys.index(index_text)] if index_text in keys else _EMPTY
                 return [
                     self._param_atoms(res, quoted, array_all, state, name)
-                    for res in self._param_op(p, (value,), state, ctx, origin)
+                    for key in texts
+                    for res in self._param_op(
+                        p, (values[keys.index(key)] if key in keys else _EMPTY,), state, ctx, origin
+                    )
                 ]
         for alt in alts:
             # select the element(s)
             if keyed:
                 pass  # keyed alternatives: every element value is possible
             elif alt is not None and p.index is not None and not every:
-                if index_text is not None and not index_text.lstrip("-").isdigit():
-                    # ${A[i]}, ${A[n-1]}: an indexed array's subscript is arithmetic
-                    index_text = _arith_text(index_text, state)
-                if index_text is None or not index_text.lstrip("-").isdigit():
-                    # ${A[$X]}: a subscript not known selects any element, or none
-                    for element in dict.fromkeys((*alt, _EMPTY)):
-                        if element is not _HOLE:
-                            for res in self._param_op(p, (element,), state, ctx, origin):
-                                results.append(
-                                    self._param_atoms(res, quoted, array_all, state, name)
-                                )
+                picked = _elements_at(alt, texts, state)
+                if len(picked) != 1:
+                    # ${A[$X]}: a subscript not known (or several) selects any of them
+                    for element in picked:
+                        for res in self._param_op(p, (element,), state, ctx, origin):
+                            results.append(self._param_atoms(res, quoted, array_all, state, name))
                     continue
-                if index_text.isdigit() and int(index_text) < len(alt):
-                    alt = (alt[int(index_text)],)
-                elif index_text.isdigit() or index_text == "":
-                    alt = (_EMPTY,)
-                elif (
-                    index_text[:1] == "-"
-                    and index_text[1:].isdigit()
-                    and 0 < int(index_text[1:]) <= len(alt)
-                ):
-                    alt = (alt[int(index_text)],)  # ${A[-1]}: counted from the end
-                else:
-                    alt = (_EMPTY,)  # ${A[-9]} before the first element: bash expands nothing
+                alt = (picked[0],)
             elif alt is not None and p.index is None and name not in ("@", "*") and len(alt) > 1:
                 alt = alt[:1]
             elif alt is not None and p.index is not None and p.op != ":" and _HOLE in alt:
