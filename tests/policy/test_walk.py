@@ -63,7 +63,8 @@ def runs(command: str, argv: list[str], cwd: str = CWD) -> Command:
         ("X='a  b'; echo $X \"$X\"", ["echo", "a", "b", "a  b"]),
         ("IFS=,; X=a,b; echo $X", ["echo", "a", "b"]),
         ('X=; echo $X "$X" end', ["echo", "", "end"]),
-        ("echo $((1+2))", ["echo", "«$((…))»"]),
+        ("echo $((1+2))", ["echo", "3"]),
+        ("echo $((x++))", ["echo", "«$((…))»"]),
         ("echo $RANDOM$$", ["echo", "«$RANDOM»«$$»"]),
     ],
 )
@@ -1130,16 +1131,22 @@ def test_name_references_read_and_assign_their_target() -> None:
     runs("f() { local -n r=$1; $r -rf src; }; C=rm; f C", ["rm", "-rf", "src"])
     runs("declare -n ref=X; ref=rm; $X -rf src", ["rm", "-rf", "src"])
     runs('declare -n r=a; a=(rm -rf src); "${r[@]}"', ["rm", "-rf", "src"])
-    # a chain of references is followed, reading and writing; a loop stays unknown
+    # a chain of references is followed, reading and writing; a loop reads back its value
     runs('declare -n r1=r2; declare -n r2=T; r1=x; rm -rf "$r1"', ["rm", "-rf", "x"])
     runs('declare -n r1=r2; declare -n r2=T; r1=x; rm -rf "$T"', ["rm", "-rf", "x"])
-    runs('declare -n r1=r2; declare -n r2=r1; r1=x; rm -rf "$r1"', ["rm", "-rf", "«$r1»"])
+    runs('declare -n r1=r2; declare -n r2=r1; r1=x; rm -rf "$r1"', ["rm", "-rf", "x"])
     # a reference to an element; a reference's first value names its target
     runs("declare -n r='a[1]'; a=(build src); rm -rf \"$r\"", ["rm", "-rf", "src"])
     runs("declare -n r='a[1]'; a=(x y); r=src; rm -rf \"${a[@]}\"", ["rm", "-rf", "x", "src"])
     runs('declare -n r; r=T; T=src; rm -rf "$r"', ["rm", "-rf", "src"])
     # writes through a reference: for, ${r:=}, declare, export
-    runs('declare -n r=T; for r in build src; do rm -rf "$T"; done', ["rm", "-rf", "src"])
+    # for over a reference makes it refer to each word in turn (bash), not write through it
+    runs('declare -n r=T; for r in build src; do rm -rf "$r"; done', ["rm", "-rf", "«$r»"])
+    # a reference whose target is not known reads back what was written through it
+    runs('declare -n r=$X; r=src; rm -rf "$r"', ["rm", "-rf", "src"])
+    # unset -n drops the reference; unset R unsets its target
+    runs('a=src; declare -n r=a; unset -n r; r=build; rm -rf "$a"', ["rm", "-rf", "src"])
+    runs('declare -n r=a; a=x; unset r; rm -rf "$a"y', ["rm", "-rf", "y"])
     runs('declare -n r=T; : ${r:=src}; rm -rf "$T"', ["rm", "-rf", "src"])
     runs('declare -n r=T; declare r=src; rm -rf "$T"', ["rm", "-rf", "src"])
     runs("declare -n r=T; export r=src; bash -c 'rm -rf \"$T\"'", ["rm", "-rf", "src"])
@@ -1172,6 +1179,30 @@ def test_associative_arrays_with_known_keys(command: str, argv: list[str]) -> No
 )
 def test_a_subscript_with_several_values_selects_each_element(command: str, argv: str) -> None:
     runs(command, ["rm", "-rf", argv])
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        # A+=([i]=v): the value goes to its subscript, not after the end
+        ('a=(build); a+=([7]=src); rm -rf "${a[7]}"', ["rm", "-rf", "src"]),
+        ('a=(build); a+=([0]=dist); rm -rf "${a[@]}"', ["rm", "-rf", "dist"]),
+        # elements named to builtins: printf -v, read, declare
+        ("printf -v 'a[2]' %s src; rm -rf \"${a[2]}\"", ["rm", "-rf", "src"]),
+        ("read -r 'a[1]' <<< src; rm -rf \"${a[1]}\"", ["rm", "-rf", "src"]),
+        ("declare 'a[4]=src'; rm -rf \"${a[4]}\"", ["rm", "-rf", "src"]),
+        (
+            "declare -A M=([k]=src); unset 'M[k]'; M[j]=build; rm -rf \"${M[@]}\"",
+            ["rm", "-rf", "build"],
+        ),
+        # $((…)) of known values is a number; shift takes a number only
+        ('set -- build x src; shift $((1+1)); rm -rf "$1"', ["rm", "-rf", "src"]),
+        ('set -- build x src; shift 1+1; rm -rf "$1"', ["rm", "-rf", "build"]),
+        ('i=1; A=(build src); rm -rf "${A[$((i))]}"', ["rm", "-rf", "src"]),
+    ],
+)
+def test_subscripted_appends_element_names_and_arithmetic(command: str, argv: list[str]) -> None:
+    runs(command, argv)
 
 
 def test_an_associative_lookup_by_a_key_not_known_gives_any_value() -> None:

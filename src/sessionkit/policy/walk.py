@@ -865,6 +865,21 @@ def _map_of(state: _State, name: str) -> tuple[list[str | None], tuple[Value, ..
     return [k.text for k in keys], values
 
 
+class _Placed(tuple):  # type: ignore[type-arg]
+    """The elements of ``A+=([i]=v …)`` at their subscripts (holes elsewhere): appended by
+    overlaying them on the array, not after its end (_Walker._assign)."""
+
+    __slots__ = ()
+
+
+def _overlay(old: tuple[Value, ...], placed: tuple[Value, ...]) -> tuple[Value, ...]:
+    cells = list(old) + [_HOLE] * (len(placed) - len(old))
+    for i, v in enumerate(placed):
+        if v is not _HOLE:
+            cells[i] = v
+    return tuple(cells)
+
+
 def _element_assigned(
     state: _State, name: str, text: str | None, alts: tuple[tuple[Value, ...] | None, ...]
 ) -> tuple[tuple[Value, ...] | None, ...] | None:
@@ -1990,9 +2005,11 @@ class _Walker:
             if node.name and len(values) > MAX_ALTS and self.loop_walks < _LOOP_WALKS:
                 return self._for_chunks(node, values, len(fields) > len(values), state, ctx, stdin)
         if node.name:
-            if self.attrs and node.name in self.attrs:
-                # for R in …, R a reference: each value is assigned through it
-                self._assign(state, node.name, _dedupe(values or ((_EMPTY,),)), ctx)
+            if self.attrs and self.attrs.get(node.name) not in _NO_OR_CASE_ATTR:
+                # for R in A B, R a reference: bash makes R refer to A, then to B
+                words = [v[0].text for v in values if v is not None and len(v) == 1]
+                one = words[0] if len(values) == 1 and words else None
+                self._own_attrs()[node.name] = one if one and _ref_name(one) else ""
             else:
                 old = state.vars.get(node.name, (None,))
                 state.vars[node.name] = _dedupe(values or ((_EMPTY,),)) if values else old
@@ -2034,6 +2051,29 @@ class _Walker:
         if state.vars.get(name) == chunks[-1]:
             state.vars[name] = (None,)
         return output
+
+    def _arith_value(self, parts: tuple[object, ...], state: _State) -> str | None:
+        """The value of ``$((…))`` when its text and every variable in it are known (``+ - *
+        / %`` and parentheses, _arith); None otherwise (substitutions, assignments, ``++``)."""
+        text: list[str] = []
+        for part in parts:
+            kind = type(part)
+            if kind is SLit:
+                text.append(part.text)  # type: ignore[attr-defined]
+            elif kind is Param and not part.op and part.index is None and not part.prefix:  # type: ignore[attr-defined]
+                alts = self._lookup(part.name, state)  # type: ignore[attr-defined]
+                if len(alts) != 1 or alts[0] is None or len(alts[0]) != 1:
+                    return None
+                known = alts[0][0].text
+                if known is None:
+                    return None
+                text.append("(" + known + ")")
+            else:
+                return None
+        try:
+            return str(_arith("".join(text), state))
+        except ValueError:
+            return None
 
     def _arith_parts(self, parts: tuple[object, ...], state: _State, ctx: _Ctx) -> None:
         for part in parts:
@@ -2405,12 +2445,53 @@ class _Walker:
             return [[(piece, _Q)]]
         if kind is Arith:
             self._arith_parts(p.parts, state, ctx)  # type: ignore[attr-defined]
-            return [[(Unknown("$((…))", False), _Q if p.quoted else _X)]]  # type: ignore[attr-defined]
+            mode = _Q if p.quoted else _X  # type: ignore[attr-defined]
+            number = self._arith_value(p.parts, state)  # type: ignore[attr-defined]
+            if number is not None:
+                return [[(Lit(number), mode)]]  # $((1+1)), $((i+1)) of known values
+            return [[(Unknown("$((…))", False), mode)]]
         if kind is SLit:
             return [[(Lit(p.text, p.quoting != "none"), _Q if p.quoting != "none" else _U)]]  # type: ignore[attr-defined]
         return [[(Unknown("?"), _X)]]
 
     # -- parameters ------------------------------------------------------------------------
+
+    def _assign_element(
+        self, state: _State, ref: str, alts: tuple[tuple[Value, ...] | None, ...]
+    ) -> None:
+        """``A[i]=v`` for an element named as text (a reference's target, ``printf -v``,
+        ``read``, ``declare``): kept known when the subscript and the array are, else the
+        keyed reading (any element may be any value written)."""
+        base, _, subscript = ref[:-1].partition("[")
+        found = _map_of(state, base) if (base + _MAP) in state.vars else None
+        if found is not None and len(alts) == 1 and alts[0] and len(found[1]) < MAX_ALTS:
+            keys, old_values = found
+            value = alts[0][0]
+            if subscript in keys:
+                at = keys.index(subscript)
+                new_values = (*old_values[:at], value, *old_values[at + 1 :])
+                new_keys = [lit(k or "") for k in keys]
+            else:
+                new_values = (*old_values, value)
+                new_keys = [*(lit(k or "") for k in keys), lit(subscript)]
+            state.vars[base] = tuple((v,) for v in new_values)
+            state.vars[base + _MAP] = _new_map(new_keys, new_values)
+            return
+        built = _element_assigned(state, base, subscript, alts)
+        if built is not None:
+            state.vars[base] = built
+            state.vars.pop(base + _KEYED, None)
+            return
+        old = state.vars.get(base)
+        state.vars[base] = _as_keyed((*(old or (None,)), *alts))
+        state.vars[base + _KEYED] = ()
+
+    def _own_attrs(self) -> dict[str, str]:
+        attrs = self.attrs
+        if type(attrs) is not dict:
+            attrs = dict(attrs)
+            self.attrs = attrs
+        return attrs
 
     def _ref(self, name: str) -> str:
         """The variable NAME stands for through ``declare -n`` references, a chain followed
@@ -2421,8 +2502,8 @@ class _Walker:
             target = attrs.get(name)
             if target is None or target in _CASE_ATTRS:
                 return name
-            if target == name:
-                return ""
+            if target == name or not target:
+                return ""  # no target yet, or ("") one not known
             name = target
         return ""
 
@@ -2432,9 +2513,11 @@ class _Walker:
             target = self.attrs.get(name)
             if target is not None and target not in _CASE_ATTRS:
                 # declare -n NAME=TARGET: NAME reads TARGET (a chain is followed)
-                name = self._ref(name)
-                if not name:
-                    return (None,)
+                ref = self._ref(name)
+                if not ref:
+                    # a target not known: what was written through the reference, if any
+                    return state.vars.get(name) or (None,)
+                name = ref
                 if name[-1:] == "]":
                     return _element_of(self._lookup(name.partition("[")[0], state), name, state)
         alts = state.vars.get(name)
@@ -2908,6 +2991,15 @@ class _Walker:
                     next_index = index
                 else:
                     placed = None
+            appended = bool(getattr(assignment, "append", False))
+            if keyed and appended:
+                # A+=([7]=v …): each value goes to its subscript (_assign overlays them);
+                # values without one would go after the end: the keyed reading then
+                if placed is not None and len(placed) == len(fields) and max(placed) < 64:
+                    size = max(placed) + 1
+                    return (_Placed(placed.get(k, _HOLE) for k in range(size)),)
+                state.vars[assignment.name + _KEYED] = ()  # type: ignore[attr-defined]
+                return tuple((v,) for v in fields[:MAX_ALTS]) or ((_EMPTY,),)
             if keyed and placed is not None and max(placed, default=0) < 64:
                 # unset elements (a sparse array) are holes, so positions are subscripts:
                 # "${a[@]:5}" and ${a[5]} find what bash finds
@@ -2962,6 +3054,10 @@ class _Walker:
         node: object = None,
         append: bool | None = None,
     ) -> None:
+        if name[-1:] == "]":
+            # printf -v 'a[2]', read 'a[1]', declare 'a[4]=v': an element of array a
+            self._assign_element(state, name, alts)
+            return
         if name in _INHERITED_ENVIRONMENT and name not in state.exported:
             # variables every shell inherits are exported already: HOME=DIR; git … reads it
             _own_exported(state).add(name)
@@ -2980,18 +3076,12 @@ class _Walker:
                     if attr == name and word and _ref_name(word) and not append:
                         # declare -n R; R=X: the first value of a reference names its target
                         self.attrs[name] = word  # type: ignore[index]
+                    elif not append:
+                        # declare -n R=$X: whatever R names, R reads back what was written
+                        state.vars[name] = alts
                     return
                 if target[-1:] == "]":
-                    # a reference to an element: R=v is A[i]=v
-                    base, _, subscript = target[:-1].partition("[")
-                    built = None if append else _element_assigned(state, base, subscript, alts)
-                    if built is not None:
-                        state.vars[base] = built
-                        state.vars.pop(base + _KEYED, None)
-                    else:
-                        old = state.vars.get(base)
-                        state.vars[base] = _as_keyed((*(old or (None,)), *alts))
-                        state.vars[base + _KEYED] = ()
+                    self._assign_element(state, target, alts)  # a reference to an element
                     return
                 self._assign(state, target, alts, ctx, node, append)
                 return
@@ -3065,10 +3155,12 @@ class _Walker:
                         else:
                             merged.append((_concat(unknown, a[0] if a else _EMPTY),))
                     elif array:
-                        merged.append(o + a)
+                        merged.append(_overlay(o, a) if type(a) is _Placed else o + a)
                     else:
                         merged.append((_concat(o[0] if o else _EMPTY, a[0] if a else _EMPTY),))
             alts = _dedupe(tuple(merged))
+            if (name + _KEYED) in state.vars and array:
+                alts = _as_keyed(alts)  # A+=([k]=v) on a keyed array: any element, any value
         # an assignment that may not run is the branch state's (_Walker._join): here it
         # replaces the value, so the rest of its branch or loop body sees it alone (§5.3)
         state.vars[name] = alts
@@ -4139,7 +4231,12 @@ def _declared_attrs(w: _Walker, argv: list[Value]) -> None:
             continue
         if "n" in wanted:
             # the target's name: a known identifier, or unknown (the reference reads unknown)
-            attrs[var] = target if eq and v.text is not None and _ref_name(target) else var
+            # the target's name; "" for one not known (declare -n r=$X); the reference itself
+            # when it has none yet (declare -n r: its first value names it)
+            if eq:
+                attrs[var] = target if v.text is not None and _ref_name(target) else ""
+            else:
+                attrs[var] = var
         elif wanted:
             attrs[var] = wanted[-1]  # -l and -u together: the last one set wins in bash
         elif attrs.get(var) is not None:
@@ -4172,7 +4269,7 @@ def _h_declare(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> 
         if type(head) is not Lit:
             continue
         htext = head.text
-        if "=" in htext and htext.split("=", 1)[0].rstrip("+").isidentifier():
+        if "=" in htext and _ref_name(htext.split("=", 1)[0].rstrip("+")):
             var, _, first = htext.partition("=")
             append = var.endswith("+")
             var = var.rstrip("+")
@@ -4236,9 +4333,21 @@ def _declared_local(local_names: set[str], argv: list[Value]) -> None:
 @_handler("unset")
 def _h_unset(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
+    reference = any(v.text == "-n" for v in call.argv[1:])
     for v in call.argv[1:]:
         text = v.text
-        if text is not None and text.isidentifier():
+        if text is not None and text.isidentifier() and w.attrs.get(text) not in _NO_OR_CASE_ATTR:
+            if reference:
+                w._own_attrs().pop(text, None)  # unset -n R: the reference itself
+            else:
+                target = w._ref(text)  # unset R: the variable R refers to
+                if target.isidentifier():
+                    state.vars[target] = ((_EMPTY,),)
+                    state.vars.pop(target + _KEYED, None)
+                elif target:
+                    _unset_element(state, *target[:-1].split("[", 1))
+            state.vars[text] = ((_EMPTY,),)
+        elif text is not None and text.isidentifier():
             # in a branch that may not run, the branch state's (_Walker._join)
             state.vars[text] = ((_EMPTY,),)
             state.vars.pop(text + _KEYED, None)
@@ -4266,6 +4375,17 @@ def _unset_element(state: _State, name: str, subscript: str | None) -> None:
     """``unset 'NAME[i]'`` on an indexed array whose elements are known: element i becomes a
     hole (_HOLE); a subscript that is not known gives one alternative per element removed.
     Keyed and unknown arrays keep their alternatives, a superset of what can remain."""
+    found = _map_of(state, name) if (name + _MAP) in state.vars else None
+    if found is not None and subscript is not None:
+        # unset 'M[k]' of an associative array whose keys are known
+        keys, values = found
+        if subscript in keys:
+            at = keys.index(subscript)
+            values = (*values[:at], *values[at + 1 :])
+            kept = [lit(k or "") for j, k in enumerate(keys) if j != at]
+            state.vars[name] = tuple((v,) for v in values) or ((),)
+            state.vars[name + _MAP] = _new_map(kept, values)
+        return
     old = state.vars.get(name)
     if old is None or (name + _KEYED) in state.vars:
         return
@@ -4312,8 +4432,9 @@ def _h_shift(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Va
     w._emit(call, name, ctx, state)
     if state.pos is not None:
         n = call.argv[1].text if len(call.argv) > 1 else "1"
-        if n is not None and not n.isdigit():
-            n = _arith_text(n, state)  # shift 1+0, shift $((n)), shift k
+        if n is not None and n and not n.isdigit():
+            # shift 1+1: bash wants a number ("numeric argument required") and shifts nothing
+            return _EMPTY
         state.pos = state.pos[int(n) :] if n and n.isdigit() else None
     return _EMPTY
 
@@ -4353,8 +4474,8 @@ def _h_read(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Val
                 elif opt == "d":
                     delim = ((value if value is not None else "\n")[:1]) or "\0"
                 break
-        elif t.isidentifier():
-            names.append(t)
+        elif _ref_name(t):
+            names.append(t)  # a variable, or an element: read -r 'a[1]'
         k += 1
     stdin = call.stdin
     content = stdin.content
@@ -4423,7 +4544,7 @@ def _h_unknown_names(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ct
 def _h_printf(w: _Walker, call: _Call, name: str, state: _State, ctx: _Ctx) -> Value | None:
     w._emit(call, name, ctx, state)
     argv = call.argv
-    if len(argv) > 2 and argv[1].text == "-v" and argv[2].text and argv[2].text.isidentifier():
+    if len(argv) > 2 and argv[1].text == "-v" and argv[2].text and _ref_name(argv[2].text):
         sub = _new_call(
             [argv[0], *argv[3:]], call.spans, call.env, (), call.stdin, call.cwd, call.node_span
         )
