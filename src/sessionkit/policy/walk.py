@@ -880,6 +880,30 @@ def _overlay(old: tuple[Value, ...], placed: tuple[Value, ...]) -> tuple[Value, 
     return tuple(cells)
 
 
+def _map_set(
+    state: _State, name: str, key: str, alts: tuple[tuple[Value, ...] | None, ...]
+) -> bool:
+    """``M[key]=v`` on associative array NAME whose keys are known (_MAP), for one known
+    value: the map stays known. False when it cannot (the caller's keyed reading)."""
+    found = _map_of(state, name)
+    if found is None or len(alts) != 1 or not alts[0]:
+        return False
+    keys, values = found
+    value = alts[0][0]
+    if key in keys:
+        at = keys.index(key)
+        values = (*values[:at], value, *values[at + 1 :])
+        new_keys = [lit(k or "") for k in keys]
+    else:
+        values = (*values, value)
+        new_keys = [*(lit(k or "") for k in keys), lit(key)]
+    if len(values) > MAX_ALTS:
+        return False
+    state.vars[name] = tuple((v,) for v in values)
+    state.vars[name + _MAP] = _new_map(new_keys, values)
+    return True
+
+
 def _element_assigned(
     state: _State, name: str, text: str | None, alts: tuple[tuple[Value, ...] | None, ...]
 ) -> tuple[tuple[Value, ...] | None, ...] | None:
@@ -2463,19 +2487,7 @@ class _Walker:
         ``read``, ``declare``): kept known when the subscript and the array are, else the
         keyed reading (any element may be any value written)."""
         base, _, subscript = ref[:-1].partition("[")
-        found = _map_of(state, base) if (base + _MAP) in state.vars else None
-        if found is not None and len(alts) == 1 and alts[0] and len(found[1]) < MAX_ALTS:
-            keys, old_values = found
-            value = alts[0][0]
-            if subscript in keys:
-                at = keys.index(subscript)
-                new_values = (*old_values[:at], value, *old_values[at + 1 :])
-                new_keys = [lit(k or "") for k in keys]
-            else:
-                new_values = (*old_values, value)
-                new_keys = [*(lit(k or "") for k in keys), lit(subscript)]
-            state.vars[base] = tuple((v,) for v in new_values)
-            state.vars[base + _MAP] = _new_map(new_keys, new_values)
+        if (base + _MAP) in state.vars and _map_set(state, base, subscript, alts):
             return
         built = _element_assigned(state, base, subscript, alts)
         if built is not None:
@@ -3089,23 +3101,9 @@ class _Walker:
             append = bool(getattr(node, "append", False))
         index = getattr(node, "index", None)
         if index is not None and (name + _MAP) in state.vars and not append:
-            found = _map_of(state, name)
             key = index.plain()
-            if found is not None and key is not None and len(alts) == 1 and alts[0]:
-                # M[key]=v on an associative array whose keys are known: it stays known
-                keys, old_values = found
-                value = alts[0][0]
-                if key in keys:
-                    at = keys.index(key)
-                    new_values = (*old_values[:at], value, *old_values[at + 1 :])
-                    new_keys = [lit(k or "") for k in keys]
-                else:
-                    new_values = (*old_values, value)
-                    new_keys = [*(lit(k or "") for k in keys), lit(key)]
-                if len(new_values) <= MAX_ALTS:
-                    state.vars[name] = tuple((v,) for v in new_values)
-                    state.vars[name + _MAP] = _new_map(new_keys, new_values)
-                    return
+            if key is not None and _map_set(state, name, key, alts):
+                return  # M[key]=v on an associative array whose keys are known
         if index is not None:
             built = (
                 None
