@@ -451,20 +451,12 @@ def _element_of(
     """The alternatives of element ``A[i]`` (``ref``) of array alternatives ``alts``: a
     subscript not known gives any element."""
     subscript = ref[:-1].partition("[")[2]
-    try:
-        index: int | None = int(subscript) if subscript.isdigit() else _arith(subscript, state)
-    except ValueError:
-        index = None
     out: list[tuple[Value, ...] | None] = []
     for alt in alts:
         if alt is None:
             out.append(None)
-        elif index is None:
-            out.extend((v,) for v in alt if v is not _HOLE)
-            out.append((_EMPTY,))
         else:
-            i = index + len(alt) if index < 0 else index
-            out.append((alt[i] if 0 <= i < len(alt) and alt[i] is not _HOLE else _EMPTY,))
+            out.extend((v,) for v in _elements_at(alt, (subscript,), state))
     return tuple(dict.fromkeys(out)) if len(out) <= MAX_ALTS else (None,)
 
 
@@ -4389,10 +4381,8 @@ def _unset_element(state: _State, name: str, subscript: str | None) -> None:
         return
     index: int | None = None
     if subscript is not None:
-        try:
-            index = int(subscript) if subscript.isdigit() else _arith(subscript, state)
-        except ValueError:
-            index = None
+        number = _arith_text(subscript, state)
+        index = int(number) if number.lstrip("-").isdigit() else None
     out: list[tuple[Value, ...] | None] = []
     for fields in old:
         if fields is None:
